@@ -1,0 +1,152 @@
+//! The semantic class table: Cityscapes ids where Cityscapes has the class,
+//! documented extra ids (>= 34) where it does not.
+
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    Unlabeled,
+    Road,
+    Sidewalk,
+    Building,
+    Pole,
+    TrafficSign,
+    Vegetation,
+    Terrain,
+    Sky,
+    Person,
+    Car,
+    Truck,
+    LaneMarking,
+}
+
+/// One row of the class table written into every manifest.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ClassInfo {
+    pub name: &'static str,
+    pub id: u8,
+    pub train_id: u8,
+    pub color: [u8; 3],
+    pub is_thing: bool,
+    pub cityscapes: bool,
+}
+
+impl Class {
+    pub const ALL: [Class; 13] = [
+        Class::Unlabeled,
+        Class::Road,
+        Class::Sidewalk,
+        Class::Building,
+        Class::Pole,
+        Class::TrafficSign,
+        Class::Vegetation,
+        Class::Terrain,
+        Class::Sky,
+        Class::Person,
+        Class::Car,
+        Class::Truck,
+        Class::LaneMarking,
+    ];
+
+    pub fn info(self) -> ClassInfo {
+        let (name, id, train_id, color, is_thing, cityscapes) = match self {
+            Class::Unlabeled => ("unlabeled", 0, 255, [0, 0, 0], false, true),
+            Class::Road => ("road", 7, 0, [128, 64, 128], false, true),
+            Class::Sidewalk => ("sidewalk", 8, 1, [244, 35, 232], false, true),
+            Class::Building => ("building", 11, 2, [70, 70, 70], false, true),
+            Class::Pole => ("pole", 17, 5, [153, 153, 153], false, true),
+            Class::TrafficSign => ("traffic sign", 20, 7, [220, 220, 0], false, true),
+            Class::Vegetation => ("vegetation", 21, 8, [107, 142, 35], false, true),
+            Class::Terrain => ("terrain", 22, 9, [152, 251, 152], false, true),
+            Class::Sky => ("sky", 23, 10, [70, 130, 180], false, true),
+            Class::Person => ("person", 24, 11, [220, 20, 60], true, true),
+            Class::Car => ("car", 26, 13, [0, 0, 142], true, true),
+            Class::Truck => ("truck", 27, 14, [0, 0, 70], true, true),
+            // Not in Cityscapes: the CARLA RoadLine colour, trainId ignored.
+            Class::LaneMarking => ("lane marking", 34, 255, [157, 234, 50], false, false),
+        };
+        ClassInfo {
+            name,
+            id,
+            train_id,
+            color,
+            is_thing,
+            cityscapes,
+        }
+    }
+
+    /// Cityscapes `id` (the value in the semantic PNG).
+    pub fn id(self) -> u8 {
+        self.info().id
+    }
+
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    pub fn is_thing(self) -> bool {
+        self.info().is_thing
+    }
+
+    pub fn from_id(id: u8) -> Option<Class> {
+        Class::ALL.into_iter().find(|c| c.id() == id)
+    }
+
+    /// COCO 80-class category (id, name) for the classes COCO has.
+    pub fn coco_category(self) -> Option<(u32, &'static str)> {
+        match self {
+            Class::Person => Some((1, "person")),
+            Class::Car => Some((3, "car")),
+            Class::Truck => Some((8, "truck")),
+            _ => None,
+        }
+    }
+
+    pub fn table() -> Vec<ClassInfo> {
+        Class::ALL.iter().map(|c| c.info()).collect()
+    }
+}
+
+/// Cityscapes instance-id convention: `class_id * 1000 + k` for things, so the
+/// 32-bit instance id also fits the 16-bit instance PNG and names its class.
+pub fn instance_id(class: Class, k: u32) -> u32 {
+    debug_assert!(class.is_thing() && (1..1000).contains(&k));
+    class.id() as u32 * 1000 + k
+}
+
+/// Most instances of one class a scenario may hold (the `k` in `id*1000+k`).
+pub const MAX_INSTANCES_PER_CLASS: u32 = 999;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_round_trip() {
+        let mut ids: Vec<u8> = Class::ALL.iter().map(|c| c.id()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), Class::ALL.len());
+        for c in Class::ALL {
+            assert_eq!(Class::from_id(c.id()), Some(c));
+        }
+        assert_eq!(Class::Car.id(), 26);
+        assert_eq!(Class::Person.id(), 24);
+        assert_eq!(Class::Sky.id(), 23);
+    }
+
+    #[test]
+    fn extra_classes_are_outside_cityscapes_range() {
+        for c in Class::ALL {
+            let info = c.info();
+            assert_eq!(info.cityscapes, info.id <= 33, "{}", info.name);
+        }
+    }
+
+    #[test]
+    fn instance_ids_fit_16_bit_png() {
+        assert_eq!(instance_id(Class::Car, 3), 26003);
+        assert!(instance_id(Class::Truck, MAX_INSTANCES_PER_CLASS) <= u16::MAX as u32);
+    }
+}

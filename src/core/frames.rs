@@ -1,0 +1,171 @@
+//! Coordinate frames, in one tested place.
+//!
+//! - sim world (Bevy): Y up, right-handed, metres. Heading `yaw` rotates about +Y,
+//!   counter-clockwise seen from above; forward at yaw θ is (cos θ, 0, -sin θ).
+//! - ENU world (exported "world" frame): x = east = sim x, y = north = -sim z, z = up = sim y.
+//! - vehicle / LiDAR frame (ROS, ISO 8855): x forward, y left, z up.
+//! - object local (sim): +X forward (length), +Y up (height), +Z right (width).
+//! - camera (OpenCV / KITTI rectified): x right, y down, z forward.
+//! - Bevy camera local: x right, y up, looks along -z.
+
+use glam::{DMat3, DQuat, DVec3};
+
+pub fn sim_to_enu(v: DVec3) -> DVec3 {
+    DVec3::new(v.x, -v.z, v.y)
+}
+
+pub fn enu_to_sim(v: DVec3) -> DVec3 {
+    DVec3::new(v.x, v.z, -v.y)
+}
+
+/// Vehicle (x fwd, y left, z up) vector to the same vehicle's sim-local axes.
+pub fn vehicle_to_sim_local(v: DVec3) -> DVec3 {
+    DVec3::new(v.x, v.z, -v.y)
+}
+
+pub fn sim_local_to_vehicle(v: DVec3) -> DVec3 {
+    DVec3::new(v.x, -v.z, v.y)
+}
+
+/// Bevy camera-local to OpenCV camera coordinates.
+pub fn bevy_cam_to_cv(v: DVec3) -> DVec3 {
+    DVec3::new(v.x, -v.y, -v.z)
+}
+
+pub fn cv_to_bevy_cam(v: DVec3) -> DVec3 {
+    DVec3::new(v.x, -v.y, -v.z)
+}
+
+pub fn yaw_rotation(yaw_rad: f64) -> DQuat {
+    DQuat::from_rotation_y(yaw_rad)
+}
+
+pub fn forward_at(yaw_rad: f64) -> DVec3 {
+    DVec3::new(yaw_rad.cos(), 0.0, -yaw_rad.sin())
+}
+
+/// Wrap an angle to [-pi, pi].
+pub fn wrap_angle(a: f64) -> f64 {
+    let two_pi = std::f64::consts::TAU;
+    let mut r = (a + std::f64::consts::PI).rem_euclid(two_pi) - std::f64::consts::PI;
+    if r < -std::f64::consts::PI {
+        r += two_pi;
+    }
+    r
+}
+
+/// A rigid transform (rotation then translation) in f64.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pose {
+    pub rotation: DQuat,
+    pub translation: DVec3,
+}
+
+impl Pose {
+    pub const IDENTITY: Pose = Pose {
+        rotation: DQuat::IDENTITY,
+        translation: DVec3::ZERO,
+    };
+
+    pub fn new(rotation: DQuat, translation: DVec3) -> Pose {
+        Pose {
+            rotation,
+            translation,
+        }
+    }
+
+    pub fn transform_point(&self, p: DVec3) -> DVec3 {
+        self.rotation * p + self.translation
+    }
+
+    pub fn transform_vector(&self, v: DVec3) -> DVec3 {
+        self.rotation * v
+    }
+
+    pub fn inverse(&self) -> Pose {
+        let r = self.rotation.inverse();
+        Pose::new(r, -(r * self.translation))
+    }
+
+    /// `self * other`: apply `other` first.
+    pub fn mul(&self, other: &Pose) -> Pose {
+        Pose::new(
+            self.rotation * other.rotation,
+            self.transform_point(other.translation),
+        )
+    }
+}
+
+/// Sim-local pose of a sensor mounted on a vehicle. The mount is given in the
+/// vehicle frame (x fwd, y left, z up) with roll/pitch/yaw applied as
+/// Rz(yaw)·Ry(pitch)·Rx(roll) (ROS convention: positive pitch looks down).
+/// The returned rotation is that of a Bevy-convention camera (looks along -z).
+pub fn camera_mount_pose(position_vehicle: DVec3, roll: f64, pitch: f64, yaw: f64) -> Pose {
+    let body = DMat3::from_rotation_z(yaw) * DMat3::from_rotation_y(pitch) * DMat3::from_rotation_x(roll);
+    // Camera axes in the vehicle frame: Bevy right = -body y, up = body z, back = -body x.
+    let right = vehicle_to_sim_local(-body.y_axis);
+    let up = vehicle_to_sim_local(body.z_axis);
+    let back = vehicle_to_sim_local(-body.x_axis);
+    let rot = DQuat::from_mat3(&DMat3::from_cols(right, up, back));
+    Pose::new(rot, vehicle_to_sim_local(position_vehicle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: DVec3, b: DVec3) -> bool {
+        (a - b).length() < 1e-9
+    }
+
+    #[test]
+    fn enu_round_trip_and_axes() {
+        let v = DVec3::new(1.0, 2.0, 3.0);
+        assert!(close(enu_to_sim(sim_to_enu(v)), v));
+        // sim up (+Y) is ENU up (+z); sim forward at yaw 90 deg is north.
+        assert!(close(sim_to_enu(DVec3::Y), DVec3::Z));
+        assert!(close(sim_to_enu(forward_at(std::f64::consts::FRAC_PI_2)), DVec3::Y));
+        assert!(close(yaw_rotation(0.7) * DVec3::X, forward_at(0.7)));
+    }
+
+    #[test]
+    fn vehicle_and_camera_round_trips() {
+        let v = DVec3::new(-4.0, 0.5, 9.0);
+        assert!(close(sim_local_to_vehicle(vehicle_to_sim_local(v)), v));
+        assert!(close(cv_to_bevy_cam(bevy_cam_to_cv(v)), v));
+        // vehicle left is sim -Z
+        assert!(close(vehicle_to_sim_local(DVec3::Y), -DVec3::Z));
+    }
+
+    #[test]
+    fn level_camera_looks_forward() {
+        let pose = camera_mount_pose(DVec3::new(1.5, 0.0, 1.6), 0.0, 0.0, 0.0);
+        // Bevy camera looks along its -z.
+        assert!(close(pose.transform_vector(-DVec3::Z), DVec3::X));
+        assert!(close(pose.transform_vector(DVec3::Y), DVec3::Y));
+        assert!(close(pose.translation, DVec3::new(1.5, 1.6, 0.0)));
+        // positive pitch looks down
+        let down = camera_mount_pose(DVec3::ZERO, 0.0, 0.2, 0.0);
+        assert!(down.transform_vector(-DVec3::Z).y < -0.19);
+        // positive yaw looks left (vehicle +y = sim -z)
+        let left = camera_mount_pose(DVec3::ZERO, 0.0, 0.0, 0.3);
+        assert!(left.transform_vector(-DVec3::Z).z < -0.29);
+    }
+
+    #[test]
+    fn pose_inverse_round_trip() {
+        let p = Pose::new(DQuat::from_euler(glam::EulerRot::YXZ, 0.3, -0.2, 0.1), DVec3::new(1.0, 2.0, -3.0));
+        let x = DVec3::new(0.3, -7.0, 2.0);
+        assert!(close(p.inverse().transform_point(p.transform_point(x)), x));
+        assert!(close(p.mul(&p.inverse()).translation, DVec3::ZERO));
+    }
+
+    #[test]
+    fn wrap_angle_range() {
+        for a in [-10.0, -3.2, 0.0, 3.2, 7.0, std::f64::consts::PI] {
+            let w = wrap_angle(a);
+            assert!((-std::f64::consts::PI..=std::f64::consts::PI).contains(&w));
+            assert!(((a - w) / std::f64::consts::TAU).fract().abs() < 1e-9 || ((a - w) / std::f64::consts::TAU).fract().abs() > 1.0 - 1e-9);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! KITTI 3D-object text formats: label_2 lines and 7-line calib files.
+
+use super::frames::Pose;
+use glam::DMat3;
+
+/// KITTI `occluded` level from the visible fraction of the unoccluded
+/// in-image footprint: 0 fully visible (>= 0.9), 1 partly (>= 0.5),
+/// 2 largely (< 0.5).
+pub fn occlusion_level(visible_fraction: f64) -> u8 {
+    if visible_fraction >= 0.9 {
+        0
+    } else if visible_fraction >= 0.5 {
+        1
+    } else {
+        2
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct KittiLabel {
+    pub kind: String,
+    pub truncated: f64,
+    pub occluded: u8,
+    pub alpha: f64,
+    /// left, top, right, bottom in pixels.
+    pub bbox: [f64; 4],
+    pub h: f64,
+    pub w: f64,
+    pub l: f64,
+    pub location: [f64; 3],
+    pub rotation_y: f64,
+}
+
+/// Formats "-0.00" as "0.00" so equal values print identically.
+fn f2(v: f64) -> String {
+    let s = format!("{v:.2}");
+    if s == "-0.00" { "0.00".to_string() } else { s }
+}
+
+impl KittiLabel {
+    /// One line, 15 fields separated by single spaces.
+    pub fn to_line(&self) -> String {
+        let mut fields = vec![self.kind.clone(), f2(self.truncated), self.occluded.to_string(), f2(self.alpha)];
+        fields.extend(self.bbox.iter().map(|v| f2(*v)));
+        fields.extend([self.h, self.w, self.l].iter().map(|v| f2(*v)));
+        fields.extend(self.location.iter().map(|v| f2(*v)));
+        fields.push(f2(self.rotation_y));
+        fields.join(" ")
+    }
+
+    /// A DontCare row: a region evaluators ignore.
+    pub fn dont_care(bbox: [f64; 4]) -> KittiLabel {
+        KittiLabel {
+            kind: "DontCare".into(),
+            truncated: -1.0,
+            occluded: 3,
+            alpha: -10.0,
+            bbox,
+            h: -1.0,
+            w: -1.0,
+            l: -1.0,
+            location: [-1000.0, -1000.0, -1000.0],
+            rotation_y: -10.0,
+        }
+    }
+}
+
+/// Label file text: real objects first, DontCare rows after.
+pub fn label_file(objects: &[KittiLabel]) -> String {
+    let mut lines: Vec<String> = objects.iter().filter(|o| o.kind != "DontCare").map(|o| o.to_line()).collect();
+    lines.extend(objects.iter().filter(|o| o.kind == "DontCare").map(|o| o.to_line()));
+    let mut s = lines.join("\n");
+    if !s.is_empty() {
+        s.push('\n');
+    }
+    s
+}
+
+fn row(key: &str, values: &[f64]) -> String {
+    let vals: Vec<String> = values.iter().map(|v| format!("{v:.12e}")).collect();
+    format!("{key}: {}", vals.join(" "))
+}
+
+fn pose_3x4(p: &Pose) -> Vec<f64> {
+    let m = DMat3::from_quat(p.rotation);
+    let t = p.translation;
+    vec![
+        m.x_axis.x, m.y_axis.x, m.z_axis.x, t.x,
+        m.x_axis.y, m.y_axis.y, m.z_axis.y, t.y,
+        m.x_axis.z, m.y_axis.z, m.z_axis.z, t.z,
+    ]
+}
+
+/// The 7-line calib file for a mono rig: P0..P3 = `p2`, R0_rect = I,
+/// Tr_velo_to_cam = `cam_from_velo` (OpenCV camera <- LiDAR frame),
+/// Tr_imu_to_velo = `velo_from_imu`.
+pub fn calib_file(p2: [[f64; 4]; 3], cam_from_velo: &Pose, velo_from_imu: &Pose) -> String {
+    let p: Vec<f64> = p2.iter().flatten().copied().collect();
+    let lines = [
+        row("P0", &p),
+        row("P1", &p),
+        row("P2", &p),
+        row("P3", &p),
+        row("R0_rect", &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]),
+        row("Tr_velo_to_cam", &pose_3x4(cam_from_velo)),
+        row("Tr_imu_to_velo", &pose_3x4(velo_from_imu)),
+    ];
+    lines.join("\n") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glam::{DQuat, DVec3};
+
+    #[test]
+    fn label_line_has_15_single_space_fields() {
+        let l = KittiLabel {
+            kind: "Car".into(),
+            truncated: 0.0,
+            occluded: 1,
+            alpha: -0.0001,
+            bbox: [10.0, 20.5, 100.25, 80.0],
+            h: 1.5,
+            w: 1.8,
+            l: 4.2,
+            location: [1.0, 1.6, 12.0],
+            rotation_y: 0.5,
+        };
+        let line = l.to_line();
+        let fields: Vec<&str> = line.split(' ').collect();
+        assert_eq!(fields.len(), 15, "{line}");
+        assert!(fields.iter().all(|f| !f.is_empty()));
+        assert_eq!(fields[3], "0.00");
+        assert_eq!(line, "Car 0.00 1 0.00 10.00 20.50 100.25 80.00 1.50 1.80 4.20 1.00 1.60 12.00 0.50");
+    }
+
+    #[test]
+    fn dont_care_rows_come_last() {
+        let car = KittiLabel { kind: "Car".into(), ..KittiLabel::dont_care([0.0; 4]) };
+        let text = label_file(&[KittiLabel::dont_care([1.0, 2.0, 3.0, 4.0]), car]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("Car "));
+        assert!(lines[1].starts_with("DontCare "));
+        assert!(lines.iter().all(|l| l.split(' ').count() == 15));
+    }
+
+    #[test]
+    fn calib_has_seven_keyed_lines_that_project() {
+        let p2 = [[500.0, 0.0, 319.5, 0.0], [0.0, 500.0, 239.5, 0.0], [0.0, 0.0, 1.0, 0.0]];
+        // velo (x fwd, y left, z up) -> cv camera (x right, y down, z fwd), camera 1 m above
+        let rot = DQuat::from_mat3(&DMat3::from_cols(
+            DVec3::new(0.0, 0.0, 1.0),
+            DVec3::new(-1.0, 0.0, 0.0),
+            DVec3::new(0.0, -1.0, 0.0),
+        ));
+        let cam_from_velo = Pose::new(rot, DVec3::new(0.0, 1.0, 0.0));
+        let text = calib_file(p2, &cam_from_velo, &Pose::IDENTITY);
+        let lines: Vec<&str> = text.lines().collect();
+        let keys: Vec<&str> = lines.iter().map(|l| l.split(':').next().unwrap()).collect();
+        assert_eq!(keys, ["P0", "P1", "P2", "P3", "R0_rect", "Tr_velo_to_cam", "Tr_imu_to_velo"]);
+        // parse Tr_velo_to_cam back and project a point 10 m ahead, 1 m left
+        let tr: Vec<f64> = lines[5].split(' ').skip(1).map(|v| v.parse().unwrap()).collect();
+        assert_eq!(tr.len(), 12);
+        let x = [10.0, 1.0, 0.0, 1.0];
+        let cam: Vec<f64> = (0..3).map(|r| (0..4).map(|c| tr[r * 4 + c] * x[c]).sum()).collect();
+        assert!((cam[0] + 1.0).abs() < 1e-9 && (cam[1] - 1.0).abs() < 1e-9 && (cam[2] - 10.0).abs() < 1e-9);
+        let u = (500.0 * cam[0] + 319.5 * cam[2]) / cam[2];
+        assert!((u - 269.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn occlusion_levels() {
+        assert_eq!(occlusion_level(1.0), 0);
+        assert_eq!(occlusion_level(0.7), 1);
+        assert_eq!(occlusion_level(0.1), 2);
+    }
+}

@@ -1,0 +1,101 @@
+//! The canonical per-frame label record. Every dataset format is derived from
+//! this one structure, so conventions live in one place.
+
+use super::rle::Rle;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameLabels {
+    pub frame: u64,
+    pub time_s: f64,
+    pub ego: EgoState,
+    pub cameras: Vec<CameraLabels>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EgoState {
+    /// ENU world position of the ego reference point (footprint centre on the ground).
+    pub position_m: [f64; 3],
+    pub yaw_rad: f64,
+    pub speed_mps: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CameraLabels {
+    pub camera: String,
+    pub width: u32,
+    pub height: u32,
+    pub objects: Vec<ObjectLabel>,
+}
+
+/// Box in an upright frame: centre, size as [length, width, height], yaw.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrientedBox {
+    pub center_m: [f64; 3],
+    pub size_lwh_m: [f64; 3],
+    pub yaw_rad: f64,
+}
+
+/// The box in the camera frame (OpenCV: x right, y down, z forward).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CameraBox {
+    pub center_m: [f64; 3],
+    pub size_lwh_m: [f64; 3],
+    pub rotation_y_rad: f64,
+}
+
+/// KITTI conventions: bottom-face centre, h w l order, rotation_y, alpha.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KittiBox3 {
+    pub location_m: [f64; 3],
+    pub dimensions_hwl_m: [f64; 3],
+    pub rotation_y_rad: f64,
+    pub alpha_rad: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObjectLabel {
+    /// The object's 32-bit instance id (Cityscapes style: class_id*1000 + k).
+    pub instance_id: u32,
+    pub class: String,
+    pub class_id: u8,
+    /// KITTI type (Car, Van, Truck, Pedestrian, ...).
+    pub kitti_type: String,
+    /// Pixels of this instance in the id buffer (after occlusion).
+    pub visible_pixels: u64,
+    /// Pixels its unoccluded silhouette would cover inside the image.
+    pub unoccluded_pixels: u64,
+    /// visible_pixels / unoccluded_pixels (occlusion only; truncation is separate).
+    pub visible_fraction: f64,
+    /// Fraction of the amodal 2D box outside the image.
+    pub truncation: f64,
+    /// KITTI occluded level 0..2 from the visible fraction.
+    pub occlusion_level: u8,
+    /// Tight box of the visible pixels [x_min, y_min, x_max, y_max), pixel edges.
+    pub bbox_visible_px: Option<[f64; 4]>,
+    /// Box of the projected 3D box, unclipped, pixel edges.
+    pub bbox_amodal_px: [f64; 4],
+    /// Set when visible_pixels is below the scenario's `min_visible_pixels`.
+    pub too_small: bool,
+    /// Distance from the camera centre to the box centre, metres.
+    pub distance_m: f64,
+    pub box_world_enu: OrientedBox,
+    /// Ego/LiDAR frame: x forward, y left, z up.
+    pub box_ego: OrientedBox,
+    pub box_camera: CameraBox,
+    pub kitti: KittiBox3,
+    /// COCO RLE (compressed string) of the visible pixels.
+    pub mask_rle: Option<RleString>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RleString {
+    pub size: [u32; 2],
+    pub counts: String,
+}
+
+impl From<&Rle> for RleString {
+    fn from(r: &Rle) -> Self {
+        RleString { size: r.size, counts: r.to_compressed_string() }
+    }
+}

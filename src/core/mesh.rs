@@ -1,0 +1,199 @@
+//! Primitive meshes (unit size, centred at the origin) and strip meshes for
+//! road surfaces. Pure geometry: the renderer uploads them as they are.
+
+use glam::Vec3;
+
+#[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
+pub struct Vertex {
+    pub position: [f32; 3],
+    pub normal: [f32; 3],
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Mesh {
+    pub vertices: Vec<Vertex>,
+    pub indices: Vec<u32>,
+}
+
+impl Mesh {
+    fn push_quad(&mut self, corners: [Vec3; 4], normal: Vec3) {
+        let base = self.vertices.len() as u32;
+        for c in corners {
+            self.vertices.push(Vertex { position: c.to_array(), normal: normal.to_array() });
+        }
+        // counter-clockwise seen from the normal side
+        self.indices.extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
+    }
+
+    pub fn positions(&self) -> impl Iterator<Item = Vec3> + '_ {
+        self.vertices.iter().map(|v| Vec3::from_array(v.position))
+    }
+
+    pub fn append(&mut self, other: &Mesh) {
+        let base = self.vertices.len() as u32;
+        self.vertices.extend_from_slice(&other.vertices);
+        self.indices.extend(other.indices.iter().map(|i| i + base));
+    }
+}
+
+/// Unit cube [-0.5, 0.5]^3 with flat normals.
+pub fn unit_cube() -> Mesh {
+    let mut m = Mesh::default();
+    for axis in 0..3 {
+        for sign in [-1.0f32, 1.0] {
+            let n = Vec3::from_array(std::array::from_fn(|i| if i == axis { sign } else { 0.0 }));
+            let u = Vec3::from_array(std::array::from_fn(|i| if i == (axis + 1) % 3 { 1.0 } else { 0.0 }));
+            let v = n.cross(u);
+            let c = n * 0.5;
+            m.push_quad([c - u * 0.5 - v * 0.5, c + u * 0.5 - v * 0.5, c + u * 0.5 + v * 0.5, c - u * 0.5 + v * 0.5], n);
+        }
+    }
+    m
+}
+
+/// Unit cylinder along Y: radius 0.5, from y = -0.5 to 0.5, capped.
+pub fn unit_cylinder(segments: u32) -> Mesh {
+    let mut m = Mesh::default();
+    let ring = |i: u32| {
+        let a = i as f32 / segments as f32 * std::f32::consts::TAU;
+        Vec3::new(a.cos() * 0.5, 0.0, -a.sin() * 0.5)
+    };
+    for i in 0..segments {
+        let (a, b) = (ring(i), ring(i + 1));
+        let n = ((a + b) * 0.5).normalize();
+        m.push_quad([a - Vec3::Y * 0.5, b - Vec3::Y * 0.5, b + Vec3::Y * 0.5, a + Vec3::Y * 0.5], n);
+        for (y, n) in [(0.5f32, Vec3::Y), (-0.5, -Vec3::Y)] {
+            let base = m.vertices.len() as u32;
+            for p in [Vec3::Y * y, a + Vec3::Y * y, b + Vec3::Y * y] {
+                m.vertices.push(Vertex { position: p.to_array(), normal: n.to_array() });
+            }
+            if y > 0.0 {
+                m.indices.extend_from_slice(&[base, base + 1, base + 2]);
+            } else {
+                m.indices.extend_from_slice(&[base, base + 2, base + 1]);
+            }
+        }
+    }
+    m
+}
+
+/// Unit sphere (radius 0.5), latitude/longitude tessellation.
+pub fn unit_sphere(rings: u32, segments: u32) -> Mesh {
+    let mut m = Mesh::default();
+    for r in 0..=rings {
+        let phi = r as f32 / rings as f32 * std::f32::consts::PI;
+        for s in 0..=segments {
+            let theta = s as f32 / segments as f32 * std::f32::consts::TAU;
+            let n = Vec3::new(phi.sin() * theta.cos(), phi.cos(), -phi.sin() * theta.sin());
+            m.vertices.push(Vertex { position: (n * 0.5).to_array(), normal: n.to_array() });
+        }
+    }
+    let row = segments + 1;
+    for r in 0..rings {
+        for s in 0..segments {
+            let a = r * row + s;
+            let b = a + row;
+            m.indices.extend_from_slice(&[a, b, b + 1, a, b + 1, a + 1]);
+        }
+    }
+    m
+}
+
+/// Unit cone along Y (apex at y = 0.5, base radius 0.5 at y = -0.5).
+pub fn unit_cone(segments: u32) -> Mesh {
+    let mut m = Mesh::default();
+    for i in 0..segments {
+        let a0 = i as f32 / segments as f32 * std::f32::consts::TAU;
+        let a1 = (i + 1) as f32 / segments as f32 * std::f32::consts::TAU;
+        let a = Vec3::new(a0.cos() * 0.5, -0.5, -a0.sin() * 0.5);
+        let b = Vec3::new(a1.cos() * 0.5, -0.5, -a1.sin() * 0.5);
+        let apex = Vec3::Y * 0.5;
+        let n = (b - a).cross(apex - a).normalize();
+        let base = m.vertices.len() as u32;
+        for p in [a, b, apex] {
+            m.vertices.push(Vertex { position: p.to_array(), normal: n.to_array() });
+        }
+        m.indices.extend_from_slice(&[base, base + 1, base + 2]);
+        let base = m.vertices.len() as u32;
+        for p in [-Vec3::Y * 0.5, a, b] {
+            m.vertices.push(Vertex { position: p.to_array(), normal: (-Vec3::Y).to_array() });
+        }
+        m.indices.extend_from_slice(&[base, base + 2, base + 1]);
+    }
+    m
+}
+
+/// A ribbon between two polylines of equal length (`left[i]`, `right[i]`
+/// across the strip), facing up.
+pub fn strip(left: &[Vec3], right: &[Vec3]) -> Mesh {
+    let mut m = Mesh::default();
+    for i in 0..left.len().saturating_sub(1) {
+        let (l0, l1, r0, r1) = (left[i], left[i + 1], right[i], right[i + 1]);
+        let n = (r1 - r0).cross(l0 - r0).normalize_or(Vec3::Y);
+        let n = if n.y < 0.0 { -n } else { n };
+        // order so the face is counter-clockwise seen from above
+        let quad = [r0, r1, l1, l0];
+        let winding = (quad[1] - quad[0]).cross(quad[2] - quad[0]);
+        if winding.dot(n) >= 0.0 {
+            m.push_quad(quad, n);
+        } else {
+            m.push_quad([l0, l1, r1, r0], n);
+        }
+    }
+    m
+}
+
+/// A vertical wall between two polylines (bottom edge, same edge raised by
+/// `height`), facing `side` (+1: towards the left of travel, -1: right).
+pub fn wall(edge: &[Vec3], height: f32, facing: &[Vec3]) -> Mesh {
+    let mut m = Mesh::default();
+    for i in 0..edge.len().saturating_sub(1) {
+        let (a, b) = (edge[i], edge[i + 1]);
+        let n = facing[i].normalize_or(Vec3::X);
+        let up = Vec3::Y * height;
+        let quad = [a, b, b + up, a + up];
+        let winding = (quad[1] - quad[0]).cross(quad[2] - quad[0]);
+        if winding.dot(n) >= 0.0 {
+            m.push_quad(quad, n);
+        } else {
+            m.push_quad([b, a, a + up, b + up], n);
+        }
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_outward_ccw(m: &Mesh) {
+        for t in m.indices.chunks(3) {
+            let p: Vec<Vec3> = t.iter().map(|&i| Vec3::from_array(m.vertices[i as usize].position)).collect();
+            let n = Vec3::from_array(m.vertices[t[0] as usize].normal);
+            let face = (p[1] - p[0]).cross(p[2] - p[0]);
+            if face.length() > 1e-6 {
+                assert!(face.dot(n) > 0.0, "triangle {t:?} winds against its normal");
+            }
+        }
+    }
+
+    #[test]
+    fn primitives_wind_outwards_and_fit_the_unit_box() {
+        for m in [unit_cube(), unit_cylinder(12), unit_sphere(6, 12), unit_cone(12)] {
+            check_outward_ccw(&m);
+            assert!(m.positions().all(|p| p.abs().max_element() <= 0.5 + 1e-6));
+            assert!(m.indices.iter().all(|&i| (i as usize) < m.vertices.len()));
+        }
+        assert_eq!(unit_cube().indices.len(), 36);
+    }
+
+    #[test]
+    fn strip_faces_up() {
+        let left = [Vec3::new(0.0, 0.0, -1.0), Vec3::new(5.0, 0.0, -1.0)];
+        let right = [Vec3::new(0.0, 0.0, 1.0), Vec3::new(5.0, 0.0, 1.0)];
+        let m = strip(&left, &right);
+        check_outward_ccw(&m);
+        assert!(m.vertices.iter().all(|v| v.normal[1] > 0.99));
+    }
+}

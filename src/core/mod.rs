@@ -1,0 +1,15 @@
+//! Pure label and geometry math. NO Bevy here: glam and serde only, so every
+//! function is unit-tested without an App or a GPU.
+
+pub mod boxes;
+pub mod camera;
+pub mod classes;
+pub mod frames;
+pub mod kitti;
+pub mod label;
+pub mod mask;
+pub mod mesh;
+pub mod rle;
+pub mod rng;
+pub mod road;
+pub mod silhouette;

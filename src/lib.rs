@@ -1,0 +1,3 @@
+//! Edgecase: scenario in, labeled sensor dataset out.
+
+pub mod core;
