@@ -1,0 +1,98 @@
+//! Actors: lane-following motion and the crossing-pedestrian hazard. The
+//! hazard trigger is checked before motion on every tick, so a trigger fires
+//! on the tick its condition first holds.
+
+use crate::scenario::Direction;
+use crate::sim::{SimClock, SimSet};
+use crate::world::{Ego, RoadRes};
+use bevy::prelude::*;
+
+/// Moves along the road at a constant lateral offset.
+#[derive(Component, Clone, Debug)]
+pub struct LaneMotion {
+    pub s_m: f64,
+    pub lateral_m: f64,
+    pub speed_mps: f64,
+    pub direction: Direction,
+}
+
+/// A pedestrian who crosses the road once the ego's time to reach the
+/// crossing falls to `trigger_time_to_ego_s`.
+#[derive(Component, Clone, Debug)]
+pub struct Crossing {
+    pub s_m: f64,
+    pub lateral_m: f64,
+    pub target_lateral_m: f64,
+    pub speed_mps: f64,
+    pub trigger_time_to_ego_s: f64,
+    pub started_at_frame: Option<u64>,
+}
+
+/// Ego's time to reach station `s_m` at its current speed (infinite when
+/// stopped or already past).
+pub fn time_to_reach_s(ego: &LaneMotion, s_m: f64) -> f64 {
+    let gap = s_m - ego.s_m;
+    if gap < 0.0 {
+        return f64::INFINITY;
+    }
+    if ego.speed_mps <= 0.0 {
+        return if gap == 0.0 { 0.0 } else { f64::INFINITY };
+    }
+    gap / ego.speed_mps
+}
+
+fn trigger_crossings(clock: Res<SimClock>, ego: Query<&LaneMotion, With<Ego>>, mut crossings: Query<&mut Crossing>) {
+    let Ok(ego) = ego.single() else { return };
+    for mut c in &mut crossings {
+        if c.started_at_frame.is_none() && time_to_reach_s(ego, c.s_m) <= c.trigger_time_to_ego_s {
+            c.started_at_frame = Some(clock.frame);
+        }
+    }
+}
+
+fn move_actors(clock: Res<SimClock>, road: Res<RoadRes>, mut lane: Query<(&mut LaneMotion, &mut Transform)>, mut cross: Query<(&mut Crossing, &mut Transform), Without<LaneMotion>>) {
+    let dt = clock.dt_s();
+    let road = &road.0;
+    for (mut m, mut t) in &mut lane {
+        let sign = if m.direction == Direction::Forward { 1.0 } else { -1.0 };
+        if clock.frame > 0 {
+            m.s_m += sign * m.speed_mps * dt;
+        }
+        let pose = road.pose(m.s_m);
+        t.translation = pose.sim_point(m.lateral_m, road.ground_height_m(m.lateral_m)).as_vec3();
+        let yaw = pose.heading_rad + if sign > 0.0 { 0.0 } else { std::f64::consts::PI };
+        t.rotation = Quat::from_rotation_y(yaw as f32);
+    }
+    for (mut c, mut t) in &mut cross {
+        // walking starts on the tick after the trigger fired
+        if c.started_at_frame.is_some_and(|f| clock.frame > f) {
+            let remaining = c.target_lateral_m - c.lateral_m;
+            let step = (c.speed_mps * dt).min(remaining.abs());
+            c.lateral_m += step * remaining.signum();
+        }
+        let pose = road.pose(c.s_m);
+        t.translation = pose.sim_point(c.lateral_m, road.ground_height_m(c.lateral_m)).as_vec3();
+    }
+}
+
+pub struct ActorsPlugin;
+
+impl Plugin for ActorsPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(Update, (trigger_crossings.in_set(SimSet::Control), move_actors.in_set(SimSet::Motion)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_to_reach() {
+        let ego = LaneMotion { s_m: 10.0, lateral_m: 0.0, speed_mps: 5.0, direction: Direction::Forward };
+        assert_eq!(time_to_reach_s(&ego, 30.0), 4.0);
+        assert_eq!(time_to_reach_s(&ego, 5.0), f64::INFINITY);
+        let stopped = LaneMotion { speed_mps: 0.0, ..ego };
+        assert_eq!(time_to_reach_s(&stopped, 30.0), f64::INFINITY);
+    }
+}

@@ -1,0 +1,246 @@
+//! Scenario files: RON schema, loading with file:line:col errors, and
+//! cross-field validation before anything renders.
+
+pub mod locate;
+pub mod range;
+pub mod schema;
+
+use crate::core::classes::{Class, MAX_INSTANCES_PER_CLASS};
+use locate::{field, item, Step};
+pub use schema::*;
+use std::path::{Path, PathBuf};
+
+/// A scenario error with its location; Display gives `file:line:col: message`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", self.render())]
+pub struct ScenarioError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl ScenarioError {
+    fn render(&self) -> String {
+        if self.line == 0 {
+            format!("{}: {}", self.file.display(), self.message)
+        } else {
+            format!("{}:{}:{}: {}", self.file.display(), self.line, self.col, self.message)
+        }
+    }
+}
+
+/// `--scenario` accepts a path, or a bare name looked up in `scenarios/`
+/// (of the working directory, then of the source tree).
+pub fn resolve_path(arg: &str) -> PathBuf {
+    let p = PathBuf::from(arg);
+    if p.exists() || arg.contains('/') {
+        return p;
+    }
+    let file = if arg.ends_with(".ron") { arg.to_string() } else { format!("{arg}.ron") };
+    let candidates = [
+        PathBuf::from("scenarios").join(&file),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(&file),
+    ];
+    candidates.iter().find(|c| c.exists()).cloned().unwrap_or(p)
+}
+
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let src = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        file: path.to_path_buf(),
+        line: 0,
+        col: 0,
+        message: format!("cannot read scenario file: {e}"),
+    })?;
+    parse(&src, path)
+}
+
+pub fn ron_options() -> ron::Options {
+    ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .with_default_extension(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES)
+}
+
+pub fn parse(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    let scenario: Scenario = ron_options().from_str(src).map_err(|e| ScenarioError {
+        file: path.to_path_buf(),
+        line: e.span.start.line,
+        col: e.span.start.col,
+        message: e.code.to_string(),
+    })?;
+    validate(&scenario).map_err(|(steps, message)| {
+        let (line, col) = locate::locate(src, &steps).map_or((1, 1), |o| locate::line_col(src, o));
+        ScenarioError { file: path.to_path_buf(), line, col, message }
+    })?;
+    Ok(scenario)
+}
+
+type Invalid = (Vec<Step<'static>>, String);
+
+/// Rules that span several fields. Each failure names the field path it
+/// blames so the error can point at it.
+pub fn validate(s: &Scenario) -> Result<(), Invalid> {
+    let fail = |steps: Vec<Step<'static>>, msg: String| Err((steps, msg));
+    if s.frames == 0 {
+        return fail(vec![field("frames")], "frames must be at least 1".into());
+    }
+    if s.road.segments.is_empty() {
+        return fail(vec![field("road"), field("segments")], "the road needs at least one segment".into());
+    }
+    for (i, seg) in s.road.segments.iter().enumerate() {
+        if let SegmentSpec::Arc { length_m, radius_m, .. } = seg {
+            if *length_m > std::f64::consts::TAU * radius_m {
+                return fail(
+                    vec![field("road"), item("segments", i)],
+                    format!("arc of length {length_m} m on radius {radius_m} m turns more than a full circle"),
+                );
+            }
+        }
+    }
+    if s.road.lanes_forward == 0 {
+        return fail(vec![field("road"), field("lanes_forward")], "lanes_forward must be at least 1 (the ego drives there)".into());
+    }
+    if s.ego.lane >= s.road.lanes_forward {
+        return fail(
+            vec![field("ego"), field("lane")],
+            format!("ego lane {} does not exist: the road has {} forward lane(s), numbered from 0", s.ego.lane, s.road.lanes_forward),
+        );
+    }
+    for (i, v) in s.vehicles.iter().enumerate() {
+        let lanes = match v.direction {
+            Direction::Forward => s.road.lanes_forward,
+            Direction::Backward => s.road.lanes_backward,
+        };
+        if v.lane >= lanes {
+            return fail(
+                vec![item("vehicles", i), field("lane")],
+                format!("vehicle lane {} does not exist: the road has {lanes} {:?} lane(s)", v.lane, v.direction),
+            );
+        }
+    }
+    for (i, p) in s.props.parked.iter().enumerate() {
+        if p.side == Side::Both {
+            return fail(vec![field("props"), item("parked", i), field("side")], "a parked vehicle stands on one side: Left or Right".into());
+        }
+    }
+    for (i, p) in s.props.placed.iter().enumerate() {
+        if p.side == Side::Both {
+            return fail(vec![field("props"), item("placed", i), field("side")], "a placed prop stands on one side: Left or Right".into());
+        }
+        if p.height_m.is_some_and(|h| !(h > 0.0)) {
+            return fail(vec![field("props"), item("placed", i), field("height_m")], "height_m must be > 0".into());
+        }
+    }
+    for (i, sc) in s.props.scatter.iter().enumerate() {
+        if let Some(to) = sc.to_s_m {
+            if to <= sc.from_s_m {
+                return fail(vec![field("props"), item("scatter", i), field("to_s_m")], format!("to_s_m ({to}) must be greater than from_s_m ({})", sc.from_s_m));
+            }
+        }
+        if let Some((lo, hi)) = sc.height_m {
+            if !(lo > 0.0 && hi >= lo) {
+                return fail(vec![field("props"), item("scatter", i), field("height_m")], format!("height_m ({lo}, {hi}) must satisfy 0 < min <= max"));
+            }
+        }
+    }
+    for (i, p) in s.pedestrians.iter().enumerate() {
+        if p.side == Side::Both {
+            return fail(vec![item("pedestrians", i), field("side")], "a pedestrian walks on one side: Left or Right".into());
+        }
+    }
+    if let Some(Hazard::PedestrianCrossing(h)) = &s.hazard {
+        if let Some(k) = h.behind_parked {
+            if k >= s.props.parked.len() {
+                return fail(
+                    vec![field("hazard"), field("behind_parked")],
+                    format!("behind_parked: {k} names no parked vehicle (props.parked has {})", s.props.parked.len()),
+                );
+            }
+        }
+        if h.side == Side::Both {
+            return fail(vec![field("hazard"), field("side")], "the crossing starts on one side: Left or Right".into());
+        }
+    }
+    if s.sensors.cameras.is_empty() {
+        return fail(vec![field("sensors"), field("cameras")], "at least one camera is needed".into());
+    }
+    for (i, c) in s.sensors.cameras.iter().enumerate() {
+        if c.name.is_empty() || !c.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-') {
+            return fail(vec![field("sensors"), item("cameras", i), field("name")], format!("camera name {:?} must be non-empty letters, digits, '_' or '-' (it names folders)", c.name));
+        }
+        if s.sensors.cameras[..i].iter().any(|o| o.name == c.name) {
+            return fail(vec![field("sensors"), item("cameras", i), field("name")], format!("camera name {:?} is used twice", c.name));
+        }
+    }
+    if s.output.formats.contains(&Format::Kitti) && !s.sensors.cameras.iter().any(|c| c.name == s.output.kitti_camera) {
+        return fail(
+            vec![field("output"), field("kitti_camera")],
+            format!("kitti_camera {:?} names no camera in sensors.cameras", s.output.kitti_camera),
+        );
+    }
+    let count = |class: Class| -> usize {
+        let vehicles = std::iter::once(s.ego.kind)
+            .chain(s.vehicles.iter().map(|v| v.kind))
+            .chain(s.props.parked.iter().map(|p| p.kind));
+        match class {
+            Class::Person => s.pedestrians.len() + s.hazard.iter().count(),
+            _ => vehicles.filter(|k| crate::world::vehicle_class(*k) == class).count(),
+        }
+    };
+    for class in [Class::Person, Class::Car, Class::Truck] {
+        if count(class) > MAX_INSTANCES_PER_CLASS as usize {
+            return fail(vec![], format!("more than {MAX_INSTANCES_PER_CLASS} objects of class {} (instance ids are class_id*1000 + k)", class.name()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(src: &str) -> ScenarioError {
+        parse(src, Path::new("t.ron")).unwrap_err()
+    }
+
+    #[test]
+    fn empty_scenario_takes_defaults() {
+        let s = parse("()", Path::new("t.ron")).unwrap();
+        assert_eq!(s, Scenario::default());
+    }
+
+    #[test]
+    fn unknown_field_points_at_it() {
+        let e = err("(\n  seed: 1,\n  sensors: (cameras: [(fov: 90)]),\n)");
+        assert_eq!((e.line, e.col), (3, 24), "{e}");
+        assert!(e.message.contains("fov"), "{e}");
+        assert!(e.to_string().starts_with("t.ron:3:24: "));
+    }
+
+    #[test]
+    fn out_of_range_values_are_rejected() {
+        let e = err("(sensors: (cameras: [(hfov_deg: 180)]))");
+        assert!(e.message.contains("0 < fov < 180"), "{e}");
+        assert_eq!(e.line, 1);
+        let e = err("(road: (lane_width_m: -3.5))");
+        assert!(e.message.contains("lane width"), "{e}");
+        let e = err("(seed: \"x\")");
+        assert!(e.message.to_lowercase().contains("expected"), "{e}");
+    }
+
+    #[test]
+    fn cross_field_errors_point_at_the_field() {
+        let e = err("(\n  road: (lanes_forward: 1),\n  ego: (\n    lane: 3,\n  ),\n)");
+        assert_eq!((e.line, e.col), (4, 5), "{e}");
+        let e = err("(hazard: PedestrianCrossing(s_m: 5, trigger_time_to_ego_s: 2, behind_parked: 0))");
+        assert!(e.message.contains("behind_parked"), "{e}");
+        assert_eq!((e.line, e.col), (1, 63), "{e}");
+    }
+
+    #[test]
+    fn integers_are_accepted_for_floats() {
+        let s = parse("(light: (sun_elevation_deg: 10), weather: (fog: (visibility_m: 50)))", Path::new("t.ron")).unwrap();
+        assert_eq!(s.light.sun_elevation_deg, 10.0);
+        assert_eq!(s.weather.fog.unwrap().visibility_m, 50.0);
+    }
+}

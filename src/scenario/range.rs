@@ -1,0 +1,100 @@
+//! Range-checked field deserializers. The check runs inside deserialization,
+//! so ron reports the error at the offending value's line:col.
+
+use serde::de::{Deserializer, Error};
+use serde::Deserialize;
+
+fn check<'de, D: Deserializer<'de>>(d: D, ok: impl Fn(f64) -> bool, expected: &str) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.is_finite() && ok(v) {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!("value {v} is out of range: expected {expected}")))
+    }
+}
+
+pub fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(d, |v| v > 0.0, "a number > 0")
+}
+
+pub fn non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(d, |v| v >= 0.0, "a number >= 0")
+}
+
+pub fn fov_deg<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(d, |v| v > 0.0 && v < 180.0, "a field of view in degrees, 0 < fov < 180")
+}
+
+pub fn lane_width_m<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(d, |v| (1.5..=8.0).contains(&v), "a lane width in metres, 1.5..=8")
+}
+
+pub fn elevation_deg<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(d, |v| (-90.0..=90.0).contains(&v), "an elevation in degrees, -90..=90")
+}
+
+pub fn angle_deg<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(d, |v| (-360.0..=360.0).contains(&v), "an angle in degrees, -360..=360")
+}
+
+pub fn unit<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(d, |v| (0.0..=1.0).contains(&v), "a number in 0..=1")
+}
+
+pub fn light_level<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(d, |v| (0.0..=10.0).contains(&v), "a light level in 0..=10")
+}
+
+pub fn speed_mps<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(d, |v| (0.0..=100.0).contains(&v), "a speed in m/s, 0..=100")
+}
+
+pub fn tick_hz<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(d, |v| v > 0.0 && v <= 1000.0, "a tick rate in Hz, 0 < hz <= 1000")
+}
+
+pub fn visibility_m<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(d, |v| (1.0..=100_000.0).contains(&v), "a visibility in metres, 1..=100000")
+}
+
+pub fn image_side<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = u32::deserialize(d)?;
+    if (8..=8192).contains(&v) {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!("image size {v} is out of range: expected 8..=8192 pixels")))
+    }
+}
+
+pub fn lane_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = u32::deserialize(d)?;
+    if v <= 8 {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!("lane count {v} is out of range: expected 0..=8")))
+    }
+}
+
+pub fn color<'de, D: Deserializer<'de>>(d: D) -> Result<[f32; 3], D::Error> {
+    let c = <(f32, f32, f32)>::deserialize(d)?;
+    let a = [c.0, c.1, c.2];
+    if a.iter().all(|v| (0.0..=1.0).contains(v)) {
+        Ok(a)
+    } else {
+        Err(D::Error::custom(format!("colour {a:?} is out of range: expected (r, g, b) with each in 0..=1")))
+    }
+}
+
+pub fn opt_color<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[f32; 3]>, D::Error> {
+    match Option::<(f32, f32, f32)>::deserialize(d)? {
+        None => Ok(None),
+        Some(c) => {
+            let a = [c.0, c.1, c.2];
+            if a.iter().all(|v| (0.0..=1.0).contains(v)) {
+                Ok(Some(a))
+            } else {
+                Err(D::Error::custom(format!("colour {a:?} is out of range: expected (r, g, b) with each in 0..=1")))
+            }
+        }
+    }
+}

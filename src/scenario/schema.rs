@@ -1,0 +1,467 @@
+//! Scenario format v1. Every struct rejects unknown fields and has defaults
+//! for everything optional; see docs/scenario.md for the user-facing reference.
+
+use super::range;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    #[serde(deserialize_with = "range::tick_hz")]
+    pub tick_hz: f64,
+    pub frames: u64,
+    pub road: Road,
+    pub props: Props,
+    pub weather: Weather,
+    pub light: Light,
+    pub ego: Ego,
+    pub vehicles: Vec<Vehicle>,
+    pub pedestrians: Vec<Pedestrian>,
+    pub hazard: Option<Hazard>,
+    pub sensors: Sensors,
+    pub output: Output,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            name: "unnamed".into(),
+            description: String::new(),
+            seed: 0,
+            tick_hz: 10.0,
+            frames: 100,
+            road: Road::default(),
+            props: Props::default(),
+            weather: Weather::default(),
+            light: Light::default(),
+            ego: Ego::default(),
+            vehicles: vec![],
+            pedestrians: vec![],
+            hazard: None,
+            sensors: Sensors::default(),
+            output: Output::default(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum SegmentSpec {
+    Straight {
+        #[serde(deserialize_with = "range::positive")]
+        length_m: f64,
+    },
+    Arc {
+        #[serde(deserialize_with = "range::positive")]
+        length_m: f64,
+        #[serde(deserialize_with = "range::positive")]
+        radius_m: f64,
+        turn: Turn,
+    },
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub enum Turn {
+    Left,
+    Right,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+pub enum LineStyle {
+    None,
+    #[default]
+    Dashed,
+    Solid,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Markings {
+    /// Between the two directions of travel.
+    pub centre: LineStyle,
+    /// Between lanes of the same direction.
+    pub lanes: LineStyle,
+    /// Along both outer road edges.
+    pub edges: LineStyle,
+}
+
+impl Default for Markings {
+    fn default() -> Self {
+        Markings { centre: LineStyle::Dashed, lanes: LineStyle::Dashed, edges: LineStyle::Solid }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sidewalk {
+    #[serde(deserialize_with = "range::positive")]
+    pub width_m: f64,
+    #[serde(deserialize_with = "range::non_negative")]
+    pub kerb_height_m: f64,
+}
+
+impl Default for Sidewalk {
+    fn default() -> Self {
+        Sidewalk { width_m: 2.5, kerb_height_m: 0.15 }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Road {
+    pub segments: Vec<SegmentSpec>,
+    #[serde(deserialize_with = "range::lane_count")]
+    pub lanes_forward: u32,
+    #[serde(deserialize_with = "range::lane_count")]
+    pub lanes_backward: u32,
+    #[serde(deserialize_with = "range::lane_width_m")]
+    pub lane_width_m: f64,
+    pub markings: Markings,
+    pub sidewalk: Option<Sidewalk>,
+}
+
+impl Default for Road {
+    fn default() -> Self {
+        Road {
+            segments: vec![SegmentSpec::Straight { length_m: 200.0 }],
+            lanes_forward: 1,
+            lanes_backward: 1,
+            lane_width_m: 3.5,
+            markings: Markings::default(),
+            sidewalk: Some(Sidewalk::default()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+pub enum Side {
+    Left,
+    #[default]
+    Right,
+    Both,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+pub enum VehicleKind {
+    #[default]
+    Car,
+    Van,
+    Truck,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub enum PropKind {
+    Building,
+    Tree,
+    Pole,
+    Sign,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+pub enum Direction {
+    /// Along increasing station `s`.
+    #[default]
+    Forward,
+    Backward,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Props {
+    pub parked: Vec<Parked>,
+    pub placed: Vec<Placed>,
+    pub scatter: Vec<Scatter>,
+}
+
+impl Default for Props {
+    fn default() -> Self {
+        Props { parked: vec![], placed: vec![], scatter: vec![] }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Parked {
+    pub s_m: f64,
+    #[serde(default)]
+    pub side: Side,
+    #[serde(default)]
+    pub kind: VehicleKind,
+    #[serde(default, deserialize_with = "range::opt_color")]
+    pub color: Option<[f32; 3]>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Placed {
+    pub kind: PropKind,
+    pub s_m: f64,
+    #[serde(default)]
+    pub side: Side,
+    /// Distance beyond the road edge (beyond the sidewalk's kerb line for
+    /// poles and signs, beyond the sidewalk for buildings and trees).
+    #[serde(default = "default_offset", deserialize_with = "range::non_negative")]
+    pub offset_m: f64,
+    /// Height; a kind-specific default when absent.
+    #[serde(default)]
+    pub height_m: Option<f64>,
+}
+
+fn default_offset() -> f64 {
+    1.0
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scatter {
+    pub kind: PropKind,
+    #[serde(default = "both")]
+    pub side: Side,
+    #[serde(default)]
+    pub from_s_m: f64,
+    /// End station; the road's end when absent.
+    #[serde(default)]
+    pub to_s_m: Option<f64>,
+    #[serde(deserialize_with = "range::positive")]
+    pub spacing_m: f64,
+    /// Random shift along the road, +- metres.
+    #[serde(default, deserialize_with = "range::non_negative")]
+    pub jitter_m: f64,
+    #[serde(default = "default_offset", deserialize_with = "range::non_negative")]
+    pub offset_m: f64,
+    /// Heights drawn uniformly from (min, max); kind default when absent.
+    #[serde(default)]
+    pub height_m: Option<(f64, f64)>,
+}
+
+fn both() -> Side {
+    Side::Both
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Weather {
+    pub fog: Option<Fog>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Fog {
+    /// Meteorological visibility (5% contrast threshold), metres.
+    #[serde(deserialize_with = "range::visibility_m")]
+    pub visibility_m: f64,
+    #[serde(default, deserialize_with = "range::opt_color")]
+    pub color: Option<[f32; 3]>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Light {
+    #[serde(deserialize_with = "range::elevation_deg")]
+    pub sun_elevation_deg: f64,
+    /// Compass azimuth: 0 north, 90 east.
+    #[serde(deserialize_with = "range::angle_deg")]
+    pub sun_azimuth_deg: f64,
+    #[serde(deserialize_with = "range::light_level")]
+    pub sun_intensity: f64,
+    #[serde(deserialize_with = "range::light_level")]
+    pub ambient: f64,
+}
+
+impl Default for Light {
+    fn default() -> Self {
+        Light { sun_elevation_deg: 45.0, sun_azimuth_deg: 135.0, sun_intensity: 1.0, ambient: 0.35 }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ego {
+    pub kind: VehicleKind,
+    /// Forward lane index, 0 = next to the centre line.
+    pub lane: u32,
+    pub start_s_m: f64,
+    #[serde(deserialize_with = "range::speed_mps")]
+    pub speed_mps: f64,
+    #[serde(deserialize_with = "range::opt_color")]
+    pub color: Option<[f32; 3]>,
+}
+
+impl Default for Ego {
+    fn default() -> Self {
+        Ego { kind: VehicleKind::Car, lane: 0, start_s_m: 0.0, speed_mps: 10.0, color: None }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Vehicle {
+    #[serde(default)]
+    pub kind: VehicleKind,
+    #[serde(default)]
+    pub direction: Direction,
+    #[serde(default)]
+    pub lane: u32,
+    pub start_s_m: f64,
+    #[serde(deserialize_with = "range::speed_mps")]
+    pub speed_mps: f64,
+    #[serde(default, deserialize_with = "range::opt_color")]
+    pub color: Option<[f32; 3]>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Pedestrian {
+    pub s_m: f64,
+    #[serde(default)]
+    pub side: Side,
+    /// Distance from the kerb line onto the sidewalk, metres.
+    #[serde(default = "default_offset", deserialize_with = "range::non_negative")]
+    pub offset_m: f64,
+    #[serde(default = "walk_speed", deserialize_with = "range::speed_mps")]
+    pub speed_mps: f64,
+    #[serde(default)]
+    pub direction: Direction,
+    #[serde(default = "person_height", deserialize_with = "range::positive")]
+    pub height_m: f64,
+}
+
+fn walk_speed() -> f64 {
+    1.4
+}
+
+fn person_height() -> f64 {
+    1.75
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub enum Hazard {
+    PedestrianCrossing(PedestrianCrossing),
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PedestrianCrossing {
+    /// Where the pedestrian crosses (station along the road).
+    pub s_m: f64,
+    /// The side they start from.
+    #[serde(default)]
+    pub side: Side,
+    /// Start crossing when the ego's time to reach `s_m` falls to this, seconds.
+    #[serde(deserialize_with = "range::positive")]
+    pub trigger_time_to_ego_s: f64,
+    #[serde(default = "cross_speed", deserialize_with = "range::speed_mps")]
+    pub speed_mps: f64,
+    /// Index into `props.parked`: stand hidden just beyond that vehicle and
+    /// step out from behind it (`s_m` is then taken from the vehicle).
+    #[serde(default)]
+    pub behind_parked: Option<usize>,
+    #[serde(default = "person_height", deserialize_with = "range::positive")]
+    pub height_m: f64,
+}
+
+fn cross_speed() -> f64 {
+    1.6
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sensors {
+    pub cameras: Vec<CameraSpec>,
+}
+
+impl Default for Sensors {
+    fn default() -> Self {
+        Sensors { cameras: vec![CameraSpec::default()] }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CameraSpec {
+    pub name: String,
+    #[serde(deserialize_with = "range::image_side")]
+    pub width: u32,
+    #[serde(deserialize_with = "range::image_side")]
+    pub height: u32,
+    #[serde(deserialize_with = "range::fov_deg")]
+    pub hfov_deg: f64,
+    pub mount: Mount,
+}
+
+impl Default for CameraSpec {
+    fn default() -> Self {
+        CameraSpec { name: "front".into(), width: 640, height: 480, hfov_deg: 90.0, mount: Mount::default() }
+    }
+}
+
+/// Pose on the ego vehicle: x forward, y left, z up from the footprint centre
+/// on the ground; angles applied as yaw, pitch, roll (positive pitch looks down).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Mount {
+    pub x_m: f64,
+    pub y_m: f64,
+    pub z_m: f64,
+    #[serde(deserialize_with = "range::angle_deg")]
+    pub roll_deg: f64,
+    #[serde(deserialize_with = "range::angle_deg")]
+    pub pitch_deg: f64,
+    #[serde(deserialize_with = "range::angle_deg")]
+    pub yaw_deg: f64,
+}
+
+impl Default for Mount {
+    fn default() -> Self {
+        Mount { x_m: 1.0, y_m: 0.0, z_m: 1.6, roll_deg: 0.0, pitch_deg: 0.0, yaw_deg: 0.0 }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub enum Format {
+    Kitti,
+    Coco,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub enum DepthFormat {
+    /// uint16 PNG, metres = value / 256 (KITTI), 0 = no return.
+    Png16,
+    /// float32 .npy, metres, 0 = no return.
+    Npy32,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Output {
+    pub formats: Vec<Format>,
+    /// Camera whose frames feed KITTI `training/`.
+    pub kitti_camera: String,
+    pub depth: Vec<DepthFormat>,
+    pub rgb: bool,
+    pub semantic: bool,
+    pub instance: bool,
+    /// Objects with fewer visible pixels are listed but flagged `too_small`.
+    pub min_visible_pixels: u64,
+    /// Objects farther than this from the camera are not labeled, metres.
+    #[serde(deserialize_with = "range::positive")]
+    pub max_label_distance_m: f64,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output {
+            formats: vec![Format::Kitti, Format::Coco],
+            kitti_camera: "front".into(),
+            depth: vec![DepthFormat::Png16],
+            rgb: true,
+            semantic: true,
+            instance: true,
+            min_visible_pixels: 25,
+            max_label_distance_m: 150.0,
+        }
+    }
+}

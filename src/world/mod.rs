@@ -1,0 +1,249 @@
+//! World: turns a scenario into entities (road, props, actors) with their
+//! parts, classes and instance ids.
+
+pub mod objects;
+pub mod road;
+
+use crate::actors::{Crossing, LaneMotion};
+use crate::core::classes::{instance_id, Class};
+use crate::core::rng::Stream;
+use crate::scenario::{Direction, Hazard, PropKind, Scenario, Side, VehicleKind};
+use bevy::prelude::*;
+use objects::{BoxSize, Part, Template};
+pub use road::{RoadGeometry, StaticMesh};
+use std::sync::Arc;
+
+pub fn vehicle_class(kind: VehicleKind) -> Class {
+    match kind {
+        VehicleKind::Car | VehicleKind::Van => Class::Car,
+        VehicleKind::Truck => Class::Truck,
+    }
+}
+
+/// Something the cameras draw.
+#[derive(Component, Clone)]
+pub struct Renderable {
+    pub parts: Arc<[Part]>,
+}
+
+/// A labeled object ("thing"): it gets an instance id and 3D/2D boxes.
+#[derive(Component, Clone, Debug)]
+pub struct Thing {
+    pub instance_id: u32,
+    pub class: Class,
+    pub kitti_type: &'static str,
+    pub size: BoxSize,
+    /// Human-readable role, e.g. "hazard", "parked[0]".
+    pub role: String,
+}
+
+#[derive(Component)]
+pub struct Ego;
+
+#[derive(Resource, Clone)]
+pub struct ScenarioRes(pub Scenario);
+
+#[derive(Resource, Clone)]
+pub struct RoadRes(pub RoadGeometry);
+
+#[derive(Resource, Clone)]
+pub struct StaticScene(pub Arc<Vec<StaticMesh>>);
+
+const PAINT: [[f32; 3]; 8] = [
+    [0.75, 0.08, 0.07],
+    [0.1, 0.2, 0.55],
+    [0.85, 0.85, 0.85],
+    [0.08, 0.08, 0.09],
+    [0.5, 0.52, 0.55],
+    [0.15, 0.35, 0.2],
+    [0.8, 0.6, 0.1],
+    [0.35, 0.15, 0.1],
+];
+
+/// Hands out k = 1, 2, ... per class in spawn order, so ids are stable.
+#[derive(Default)]
+struct IdAllocator(std::collections::BTreeMap<Class, u32>);
+
+impl IdAllocator {
+    fn next(&mut self, class: Class) -> u32 {
+        let k = self.0.entry(class).or_insert(0);
+        *k += 1;
+        instance_id(class, *k)
+    }
+}
+
+fn transform_at(road: &RoadGeometry, s_m: f64, lateral_m: f64, yaw_offset: f64) -> Transform {
+    let pose = road.pose(s_m);
+    let p = pose.sim_point(lateral_m, road.ground_height_m(lateral_m));
+    Transform::from_translation(p.as_vec3()).with_rotation(Quat::from_rotation_y((pose.heading_rad + yaw_offset) as f32))
+}
+
+fn spawn_thing(commands: &mut Commands, ids: &mut IdAllocator, t: Template, role: String, transform: Transform) -> Entity {
+    let id = ids.next(t.class);
+    commands
+        .spawn((
+            transform,
+            Renderable { parts: t.parts.into() },
+            Thing { instance_id: id, class: t.class, kitti_type: t.kitti_type, size: t.size, role },
+        ))
+        .id()
+}
+
+fn heading_offset(direction: Direction) -> f64 {
+    if direction == Direction::Forward { 0.0 } else { std::f64::consts::PI }
+}
+
+/// Startup: spawn everything the scenario describes.
+pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res<RoadRes>) {
+    let s = &scenario.0;
+    let road = &road.0;
+    let mut ids = IdAllocator::default();
+    let paint = |name: &str, k: usize, given: Option<[f32; 3]>| {
+        given.unwrap_or_else(|| PAINT[Stream::new(s.seed, name, k as u64).index(PAINT.len())])
+    };
+
+    // ego
+    let lat = road.lane_center_m(Direction::Forward, s.ego.lane);
+    let e = spawn_thing(
+        &mut commands,
+        &mut ids,
+        objects::vehicle(s.ego.kind, paint("ego_color", 0, s.ego.color)),
+        "ego".into(),
+        transform_at(road, s.ego.start_s_m, lat, 0.0),
+    );
+    commands.entity(e).insert((Ego, LaneMotion { s_m: s.ego.start_s_m, lateral_m: lat, speed_mps: s.ego.speed_mps, direction: Direction::Forward }));
+
+    for (i, v) in s.vehicles.iter().enumerate() {
+        let lat = road.lane_center_m(v.direction, v.lane);
+        let e = spawn_thing(
+            &mut commands,
+            &mut ids,
+            objects::vehicle(v.kind, paint("vehicle_color", i, v.color)),
+            format!("vehicles[{i}]"),
+            transform_at(road, v.start_s_m, lat, heading_offset(v.direction)),
+        );
+        commands.entity(e).insert(LaneMotion { s_m: v.start_s_m, lateral_m: lat, speed_mps: v.speed_mps, direction: v.direction });
+    }
+
+    for (i, p) in s.props.parked.iter().enumerate() {
+        let t = objects::vehicle(p.kind, paint("parked_color", i, p.color));
+        let lat = parked_lateral_m(road, p.side, t.size.width_m);
+        let yaw = if p.side == Side::Left { std::f64::consts::PI } else { 0.0 };
+        spawn_thing(&mut commands, &mut ids, t, format!("parked[{i}]"), transform_at(road, p.s_m, lat, yaw));
+    }
+
+    for (i, p) in s.pedestrians.iter().enumerate() {
+        let lat = road.edge_m(p.side) + RoadGeometry::outward(p.side) * p.offset_m;
+        let shirt = PAINT[Stream::new(s.seed, "shirt", i as u64).index(PAINT.len())];
+        let e = spawn_thing(
+            &mut commands,
+            &mut ids,
+            objects::person(p.height_m, shirt),
+            format!("pedestrians[{i}]"),
+            transform_at(road, p.s_m, lat, heading_offset(p.direction)),
+        );
+        commands.entity(e).insert(LaneMotion { s_m: p.s_m, lateral_m: lat, speed_mps: p.speed_mps, direction: p.direction });
+    }
+
+    if let Some(Hazard::PedestrianCrossing(h)) = &s.hazard {
+        let (s_m, side, start_lat) = match h.behind_parked {
+            Some(k) => {
+                let p = &s.props.parked[k];
+                let size = objects::vehicle(p.kind, [0.0; 3]).size;
+                let lat = parked_lateral_m(road, p.side, size.width_m);
+                // just past the vehicle's front (seen from the ego), tucked towards the kerb
+                (p.s_m + size.length_m / 2.0 + 0.5, p.side, lat + RoadGeometry::outward(p.side) * 0.2)
+            }
+            None => (h.s_m, h.side, road.edge_m(h.side) + RoadGeometry::outward(h.side) * 0.5),
+        };
+        let o = RoadGeometry::outward(side);
+        let target = road.edge_m(if side == Side::Left { Side::Right } else { Side::Left }) - o * 1.0;
+        let yaw = -o * std::f64::consts::FRAC_PI_2;
+        let e = spawn_thing(
+            &mut commands,
+            &mut ids,
+            objects::person(h.height_m, [0.9, 0.75, 0.1]),
+            "hazard".into(),
+            transform_at(road, s_m, start_lat, yaw),
+        );
+        commands.entity(e).insert(Crossing {
+            s_m,
+            lateral_m: start_lat,
+            target_lateral_m: target,
+            speed_mps: h.speed_mps,
+            trigger_time_to_ego_s: h.trigger_time_to_ego_s,
+            started_at_frame: None,
+        });
+    }
+
+    spawn_props(&mut commands, s, road);
+}
+
+fn parked_lateral_m(road: &RoadGeometry, side: Side, width_m: f64) -> f64 {
+    road.edge_m(side) - RoadGeometry::outward(side) * (width_m / 2.0 + 0.25)
+}
+
+/// Lateral offset of a prop's origin: poles and signs stand `offset_m` from
+/// the kerb line; buildings and trees start `offset_m` beyond the sidewalk.
+fn prop_lateral_m(road: &RoadGeometry, kind: PropKind, side: Side, offset_m: f64) -> f64 {
+    let o = RoadGeometry::outward(side);
+    let edge = road.edge_m(side);
+    match kind {
+        PropKind::Pole | PropKind::Sign => edge + o * offset_m,
+        PropKind::Tree => edge + o * (road.sidewalk_width_m + offset_m + 1.5),
+        PropKind::Building => edge + o * (road.sidewalk_width_m + offset_m + 5.0),
+    }
+}
+
+fn spawn_prop(commands: &mut Commands, road: &RoadGeometry, kind: PropKind, s_m: f64, side: Side, offset_m: f64, height_m: f64, footprint_m: f64, tint: f32) {
+    let lat = prop_lateral_m(road, kind, side, offset_m);
+    // street-light arms and signs face the road
+    let yaw = if side == Side::Left { std::f64::consts::PI } else { 0.0 };
+    commands.spawn((transform_at(road, s_m, lat, yaw), Renderable { parts: objects::prop(kind, height_m, footprint_m, tint).into() }));
+}
+
+fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
+    for p in &s.props.placed {
+        let h = p.height_m.unwrap_or_else(|| objects::default_prop_height(p.kind));
+        spawn_prop(commands, road, p.kind, p.s_m, p.side, p.offset_m, h, 14.0, 1.0);
+    }
+    for (i, sc) in s.props.scatter.iter().enumerate() {
+        let mut rng = Stream::new(s.seed, "scatter", i as u64);
+        let end = sc.to_s_m.unwrap_or(road.path.length_m());
+        let sides: &[Side] = match sc.side {
+            Side::Both => &[Side::Left, Side::Right],
+            Side::Left => &[Side::Left],
+            Side::Right => &[Side::Right],
+        };
+        let mut s_m = sc.from_s_m;
+        while s_m <= end {
+            for &side in sides {
+                let at = s_m + rng.range(-sc.jitter_m, sc.jitter_m);
+                let h = match sc.height_m {
+                    Some((lo, hi)) => rng.range(lo, hi),
+                    None => objects::default_prop_height(sc.kind) * rng.range(0.85, 1.15),
+                };
+                let footprint = sc.spacing_m * rng.range(0.6, 0.92);
+                let tint = rng.range(0.75, 1.15) as f32;
+                spawn_prop(commands, road, sc.kind, at, side, sc.offset_m, h, footprint, tint);
+            }
+            s_m += sc.spacing_m;
+        }
+    }
+}
+
+/// Resources derived from the scenario, inserted before startup.
+pub struct WorldPlugin {
+    pub scenario: Scenario,
+}
+
+impl Plugin for WorldPlugin {
+    fn build(&self, app: &mut App) {
+        let road = RoadGeometry::new(&self.scenario.road);
+        let statics = Arc::new(road.static_meshes());
+        app.insert_resource(ScenarioRes(self.scenario.clone()))
+            .insert_resource(RoadRes(road))
+            .insert_resource(StaticScene(statics))
+            .add_systems(Startup, spawn_world);
+    }
+}
