@@ -1,7 +1,18 @@
 //! Edgecase: scenario in, labeled sensor dataset out.
+//!
+//! Layers (each a folder): `cli`/`batch` front ends; `scenario`; `world`,
+//! `actors`; `weather`; `sensors`; `labels`; `writers`; `core` (pure math,
+//! no Bevy). `sim::SimPlugin` holds what every front end shares.
 
 pub mod actors;
+pub mod batch;
+pub mod cli;
 pub mod core;
+pub mod frame;
+pub mod labels;
 pub mod scenario;
+pub mod sensors;
 pub mod sim;
+pub mod weather;
 pub mod world;
+pub mod writers;

@@ -7,10 +7,13 @@ use crate::world::WorldPlugin;
 use bevy::prelude::*;
 
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Order within a tick: advance the clock, move everything from the last
+/// tick's state to this one, then evaluate triggers and controls on this
+/// tick's state, then sense it.
 pub enum SimSet {
     Clock,
-    Control,
     Motion,
+    Control,
     Sensors,
     Labels,
     Write,
@@ -53,7 +56,7 @@ impl Plugin for SimPlugin {
         app.insert_resource(SimClock::new(self.scenario.tick_hz))
             .configure_sets(
                 Update,
-                (SimSet::Clock, SimSet::Control, SimSet::Motion, SimSet::Sensors, SimSet::Labels, SimSet::Write).chain(),
+                (SimSet::Clock, SimSet::Motion, SimSet::Control, SimSet::Sensors, SimSet::Labels, SimSet::Write).chain(),
             )
             .add_systems(Update, advance_clock.in_set(SimSet::Clock))
             .add_plugins((WorldPlugin { scenario: self.scenario.clone() }, ActorsPlugin));

@@ -44,7 +44,8 @@ pub fn time_to_reach_s(ego: &LaneMotion, s_m: f64) -> f64 {
 fn trigger_crossings(clock: Res<SimClock>, ego: Query<&LaneMotion, With<Ego>>, mut crossings: Query<&mut Crossing>) {
     let Ok(ego) = ego.single() else { return };
     for mut c in &mut crossings {
-        if c.started_at_frame.is_none() && time_to_reach_s(ego, c.s_m) <= c.trigger_time_to_ego_s {
+        // a nanosecond of slack absorbs float noise from integrating s
+        if c.started_at_frame.is_none() && time_to_reach_s(ego, c.s_m) <= c.trigger_time_to_ego_s + 1e-9 {
             c.started_at_frame = Some(clock.frame);
         }
     }

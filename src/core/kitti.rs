@@ -176,3 +176,25 @@ mod tests {
         assert_eq!(occlusion_level(0.1), 2);
     }
 }
+
+/// The KITTI row of a labeled object: a real row when it is large enough,
+/// a DontCare region when it is flagged too small, nothing when invisible.
+pub fn from_object(obj: &super::label::ObjectLabel) -> Option<KittiLabel> {
+    let bbox = obj.bbox_visible_px?;
+    if obj.too_small {
+        return Some(KittiLabel::dont_care(bbox));
+    }
+    let [h, w, l] = obj.kitti.dimensions_hwl_m;
+    Some(KittiLabel {
+        kind: obj.kitti_type.clone(),
+        truncated: obj.truncation,
+        occluded: obj.occlusion_level,
+        alpha: obj.kitti.alpha_rad,
+        bbox,
+        h,
+        w,
+        l,
+        location: obj.kitti.location_m,
+        rotation_y: obj.kitti.rotation_y_rad,
+    })
+}

@@ -3,6 +3,7 @@
 
 pub mod boxes;
 pub mod camera;
+pub mod coco;
 pub mod classes;
 pub mod frames;
 pub mod kitti;

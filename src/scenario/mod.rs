@@ -61,6 +61,13 @@ pub fn ron_options() -> ron::Options {
         .with_default_extension(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES)
 }
 
+/// Serialize a scenario in the same RON dialect `parse` reads.
+pub fn to_ron(s: &Scenario) -> String {
+    ron_options()
+        .to_string_pretty(s, ron::ser::PrettyConfig::default().struct_names(false))
+        .expect("a scenario always serializes")
+}
+
 pub fn parse(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
     let scenario: Scenario = ron_options().from_str(src).map_err(|e| ScenarioError {
         file: path.to_path_buf(),
@@ -235,6 +242,23 @@ mod tests {
         let e = err("(hazard: PedestrianCrossing(s_m: 5, trigger_time_to_ego_s: 2, behind_parked: 0))");
         assert!(e.message.contains("behind_parked"), "{e}");
         assert_eq!((e.line, e.col), (1, 63), "{e}");
+    }
+
+    #[test]
+    fn serialized_scenarios_parse_back_identically() {
+        let mut s = Scenario::default();
+        s.hazard = Some(Hazard::PedestrianCrossing(PedestrianCrossing {
+            s_m: 40.0,
+            side: Side::Left,
+            trigger_time_to_ego_s: 2.5,
+            speed_mps: 1.5,
+            behind_parked: None,
+            height_m: 1.2,
+        }));
+        s.weather.fog = Some(Fog { visibility_m: 30.0, color: Some([0.5, 0.5, 0.5]) });
+        s.props.parked.push(Parked { s_m: 3.0, side: Side::Left, kind: VehicleKind::Van, color: None });
+        let text = to_ron(&s);
+        assert_eq!(parse(&text, Path::new("t.ron")).unwrap(), s, "{text}");
     }
 
     #[test]

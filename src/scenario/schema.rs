@@ -120,6 +120,9 @@ pub struct Road {
     #[serde(deserialize_with = "range::lane_width_m")]
     pub lane_width_m: f64,
     pub markings: Markings,
+    /// Parking strip between the outer lane and the kerb, each side, metres (0 = none).
+    #[serde(deserialize_with = "range::non_negative")]
+    pub parking_width_m: f64,
     pub sidewalk: Option<Sidewalk>,
 }
 
@@ -131,6 +134,7 @@ impl Default for Road {
             lanes_backward: 1,
             lane_width_m: 3.5,
             markings: Markings::default(),
+            parking_width_m: 2.2,
             sidewalk: Some(Sidewalk::default()),
         }
     }

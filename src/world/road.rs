@@ -13,6 +13,7 @@ pub struct RoadGeometry {
     pub lanes_forward: u32,
     pub lanes_backward: u32,
     pub lane_width_m: f64,
+    pub parking_width_m: f64,
     pub sidewalk_width_m: f64,
     pub kerb_height_m: f64,
     pub markings: crate::scenario::Markings,
@@ -52,18 +53,19 @@ impl RoadGeometry {
             lanes_forward: road.lanes_forward,
             lanes_backward: road.lanes_backward,
             lane_width_m: road.lane_width_m,
+            parking_width_m: road.parking_width_m,
             sidewalk_width_m: road.sidewalk.as_ref().map_or(0.0, |s| s.width_m),
             kerb_height_m: road.sidewalk.as_ref().map_or(0.0, |s| s.kerb_height_m),
             markings: road.markings.clone(),
         }
     }
 
-    /// Lateral offset of the right road edge (negative) and left road edge.
+    /// Lateral offset of the right road edge (kerb line, negative) and the left one.
     pub fn right_edge_m(&self) -> f64 {
-        -(self.lanes_forward as f64) * self.lane_width_m
+        -(self.lanes_forward as f64) * self.lane_width_m - self.parking_width_m
     }
     pub fn left_edge_m(&self) -> f64 {
-        self.lanes_backward as f64 * self.lane_width_m
+        self.lanes_backward as f64 * self.lane_width_m + self.parking_width_m
     }
     pub fn edge_m(&self, side: Side) -> f64 {
         if side == Side::Left { self.left_edge_m() } else { self.right_edge_m() }
@@ -156,8 +158,10 @@ impl RoadGeometry {
         for j in 1..self.lanes_backward {
             marks.append(&self.marking(&st, j as f64 * w, self.markings.lanes));
         }
-        marks.append(&self.marking(&st, self.right_edge_m() + 0.25, self.markings.edges));
-        marks.append(&self.marking(&st, self.left_edge_m() - 0.25, self.markings.edges));
+        // edge lines separate the outer lanes from the parking strips (or the kerb)
+        let inset = if self.parking_width_m > 0.0 { 0.0 } else { 0.25 };
+        marks.append(&self.marking(&st, self.right_edge_m() + self.parking_width_m + inset, self.markings.edges));
+        marks.append(&self.marking(&st, self.left_edge_m() - self.parking_width_m - inset, self.markings.edges));
         out.push(StaticMesh { mesh: marks, class: Class::LaneMarking, color: [0.9, 0.9, 0.88] });
 
         if self.sidewalk_width_m > 0.0 {
@@ -190,9 +194,11 @@ mod tests {
 
     #[test]
     fn lanes_and_edges() {
-        let g = RoadGeometry::new(&Road { lanes_forward: 2, lanes_backward: 1, ..Road::default() });
+        let g = RoadGeometry::new(&Road { lanes_forward: 2, lanes_backward: 1, parking_width_m: 0.0, ..Road::default() });
         assert_eq!(g.right_edge_m(), -7.0);
         assert_eq!(g.left_edge_m(), 3.5);
+        let parked = RoadGeometry::new(&Road { lanes_forward: 2, lanes_backward: 1, parking_width_m: 2.0, ..Road::default() });
+        assert_eq!(parked.right_edge_m(), -9.0);
         assert_eq!(g.lane_center_m(Direction::Forward, 1), -5.25);
         assert_eq!(g.lane_center_m(Direction::Backward, 0), 1.75);
         assert_eq!(g.ground_height_m(-8.0), 0.15);
@@ -208,6 +214,7 @@ mod tests {
         assert_eq!(classes, vec![Class::Terrain, Class::Road, Class::LaneMarking, Class::Sidewalk]);
         // markings sit on the road surface, within its lateral extent
         let marks = &meshes[2].mesh;
-        assert!(marks.positions().all(|p| (p.y - 0.01).abs() < 1e-6 && p.z.abs() <= 3.5));
+        let edge = g.left_edge_m() as f32;
+        assert!(marks.positions().all(|p| (p.y - 0.01).abs() < 1e-6 && p.z.abs() <= edge));
     }
 }

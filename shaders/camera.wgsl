@@ -1,0 +1,86 @@
+// Sensor camera: one pass writes the lit, fogged colour AND the exact label
+// targets (class id, 32-bit instance id, z-depth in metres) for the same view.
+// Label targets are integer/float formats: no MSAA, no blending, no filtering.
+
+struct View {
+    clip_from_world: mat4x4<f32>,
+    // xyz: camera position (world); w unused
+    camera_position: vec4<f32>,
+    // xyz: optical axis (world, unit); w unused
+    camera_forward: vec4<f32>,
+    // xyz: direction towards the sun (unit); w: sun intensity
+    sun_direction: vec4<f32>,
+    sun_color: vec4<f32>,
+    ambient_color: vec4<f32>,
+    // rgb: fog colour; a: extinction coefficient per metre (0 = no fog)
+    fog: vec4<f32>,
+};
+
+@group(0) @binding(0) var<uniform> view: View;
+
+struct VertexIn {
+    @location(0) position: vec3<f32>,
+    @location(1) normal: vec3<f32>,
+    @location(2) model_0: vec4<f32>,
+    @location(3) model_1: vec4<f32>,
+    @location(4) model_2: vec4<f32>,
+    @location(5) model_3: vec4<f32>,
+    @location(6) normal_0: vec4<f32>,
+    @location(7) normal_1: vec4<f32>,
+    @location(8) normal_2: vec4<f32>,
+    @location(9) color: vec4<f32>,
+    @location(10) ids: vec2<u32>,
+};
+
+struct VertexOut {
+    @builtin(position) clip: vec4<f32>,
+    @location(0) world: vec3<f32>,
+    @location(1) normal: vec3<f32>,
+    @location(2) color: vec3<f32>,
+    @location(3) @interpolate(flat) ids: vec2<u32>,
+};
+
+@vertex
+fn vs_main(v: VertexIn) -> VertexOut {
+    let model = mat4x4<f32>(v.model_0, v.model_1, v.model_2, v.model_3);
+    let normal_matrix = mat3x3<f32>(v.normal_0.xyz, v.normal_1.xyz, v.normal_2.xyz);
+    let world = model * vec4<f32>(v.position, 1.0);
+    var out: VertexOut;
+    out.clip = view.clip_from_world * world;
+    out.world = world.xyz;
+    out.normal = normal_matrix * v.normal;
+    out.color = v.color.rgb;
+    out.ids = v.ids;
+    return out;
+}
+
+fn shade(in: VertexOut) -> vec4<f32> {
+    let n = normalize(in.normal);
+    let sun = max(dot(n, view.sun_direction.xyz), 0.0) * view.sun_direction.w;
+    let lit = in.color * (view.ambient_color.rgb + view.sun_color.rgb * sun);
+    // Beer-Lambert extinction along the view ray; fog never touches labels.
+    let distance = length(in.world - view.camera_position.xyz);
+    let transmittance = exp(-view.fog.a * distance);
+    return vec4<f32>(mix(view.fog.rgb, lit, transmittance), 1.0);
+}
+
+struct LabeledOut {
+    @location(0) color: vec4<f32>,
+    @location(1) ids: vec2<u32>,
+    @location(2) depth_m: f32,
+};
+
+@fragment
+fn fs_labeled(in: VertexOut) -> LabeledOut {
+    var out: LabeledOut;
+    out.color = shade(in);
+    out.ids = in.ids;
+    // z-depth along the optical axis (KITTI / OpenCV convention)
+    out.depth_m = dot(in.world - view.camera_position.xyz, view.camera_forward.xyz);
+    return out;
+}
+
+@fragment
+fn fs_color(in: VertexOut) -> @location(0) vec4<f32> {
+    return shade(in);
+}

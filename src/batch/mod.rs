@@ -1,0 +1,144 @@
+//! Headless batch rendering: scenario -> dataset directory.
+
+use crate::scenario::Scenario;
+use crate::sensors::camera::{CameraRig, GpuContext, RenderMode};
+use crate::sensors::{camera_infos, flush, label_config, FinishedFrames, LabeledFrame, Rig, SensorPlugin};
+use crate::sim::headless_app;
+use crate::writers::{DatasetConfig, DatasetWriter};
+use anyhow::Result;
+use bevy::prelude::*;
+use std::path::PathBuf;
+
+pub struct BatchOptions {
+    pub scenario: Scenario,
+    pub scenario_path: PathBuf,
+    pub scenario_sha256: String,
+    pub frames: u64,
+    pub out_dir: PathBuf,
+    pub overwrite: bool,
+    pub workers: usize,
+    pub progress: bool,
+}
+
+/// A headless App with the sensors attached to a GPU rig.
+pub fn sensor_app(scenario: &Scenario, gpu: GpuContext, mode: RenderMode) -> App {
+    let mut app = headless_app(scenario.clone());
+    let cameras = camera_infos(scenario);
+    let statics = app.world().resource::<crate::world::StaticScene>().0.clone();
+    let lighting = crate::weather::lighting(&scenario.light, &scenario.weather);
+    let rig = CameraRig::new(gpu, &cameras, &statics, lighting, mode);
+    app.insert_resource(Rig { rig, cameras, label_config: label_config(scenario) }).add_plugins(SensorPlugin);
+    app
+}
+
+/// Run `frames` ticks, handing every finished frame to `sink` in frame order.
+pub fn run_frames(app: &mut App, frames: u64, mut sink: impl FnMut(LabeledFrame) -> Result<()>, mut on_tick: impl FnMut(u64)) -> Result<()> {
+    for i in 0..frames {
+        app.update();
+        for f in app.world_mut().resource_mut::<FinishedFrames>().0.drain(..) {
+            sink(f)?;
+        }
+        on_tick(i + 1);
+    }
+    flush(app.world_mut());
+    for f in app.world_mut().resource_mut::<FinishedFrames>().0.drain(..) {
+        sink(f)?;
+    }
+    Ok(())
+}
+
+pub fn manifest(opts: &BatchOptions, app: &App) -> serde_json::Value {
+    let s = &opts.scenario;
+    let rig = app.world().resource::<Rig>();
+    let cameras: Vec<serde_json::Value> = s
+        .sensors
+        .cameras
+        .iter()
+        .zip(&rig.cameras)
+        .map(|(spec, info)| {
+            let k = info.intrinsics;
+            let p = k.p_matrix_opencv();
+            let cv_from_vehicle = crate::writers::cv_from_vehicle(info);
+            let m = glam::DMat4::from_rotation_translation(cv_from_vehicle.rotation, cv_from_vehicle.translation);
+            serde_json::json!({
+                "name": spec.name,
+                "width": spec.width,
+                "height": spec.height,
+                "hfov_deg": spec.hfov_deg,
+                "K_opencv": [[p[0][0], p[0][1], p[0][2]], [p[1][0], p[1][1], p[1][2]], [0.0, 0.0, 1.0]],
+                "mount": spec.mount,
+                "cam_from_ego_4x4_row_major": m.transpose().to_cols_array_2d(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "tool": "edgecase",
+        "version": env!("CARGO_PKG_VERSION"),
+        "dataset_format_version": 1,
+        "scenario": {
+            "name": s.name,
+            "file": opts.scenario_path.display().to_string(),
+            "sha256": opts.scenario_sha256,
+            "resolved": s,
+        },
+        "seed": s.seed,
+        "tick_hz": s.tick_hz,
+        "renderer": { "adapter": rig.rig.gpu().adapter_name, "backend": rig.rig.gpu().backend },
+        "cameras": cameras,
+        "weather": crate::weather::record(&s.light, &s.weather),
+        "classes": crate::core::classes::Class::table(),
+        "conventions": {
+            "world_frame": "ENU: x east, y north, z up, metres",
+            "ego_frame": "x forward, y left, z up; origin at the ego footprint centre on the ground (also the KITTI velodyne frame)",
+            "camera_frame": "OpenCV: x right, y down, z forward",
+            "pixel_coordinates": "bbox_*_px use pixel edges (pixel u spans [u, u+1)); K_opencv and KITTI P2 use pixel centres",
+            "instance_id": "class_id * 1000 + k for things (Cityscapes), 0 = no instance; the instance PNG holds the class id where there is no instance",
+            "depth_png": "uint16, metres = value / 256, 0 = no return or beyond 255.99 m (KITTI); z-depth along the optical axis",
+            "semantic_png": "uint8 class id (table in `classes`)",
+            "kitti_occluded": "0: visible fraction >= 0.9, 1: >= 0.5, 2: below; DontCare rows for objects with fewer than min_visible_pixels",
+        },
+        "layout": {
+            "labels": "labels/NNNNNN.json (canonical record; every other format derives from it)",
+            "cameras": "cameras/<name>/{rgb,semantic,instance,depth}/NNNNNN.png",
+            "kitti": "kitti/training/{image_2,label_2,calib}/NNNNNN.*",
+            "coco": "coco/annotations.json",
+        },
+    })
+}
+
+/// The whole headless job. Returns the dataset directory.
+pub fn run(opts: BatchOptions, gpu: GpuContext) -> Result<PathBuf> {
+    let mut app = sensor_app(&opts.scenario, gpu, RenderMode::Labeled);
+    let cameras = app.world().resource::<Rig>().cameras.clone();
+    let mut writer = DatasetWriter::create(DatasetConfig {
+        out_dir: opts.out_dir.clone(),
+        overwrite: opts.overwrite,
+        cameras,
+        output: opts.scenario.output.clone(),
+        workers: opts.workers,
+    })?;
+    let bar = if opts.progress {
+        let b = indicatif::ProgressBar::new(opts.frames);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} frames  {per_sec}  ETA {eta}")
+                .expect("static template"),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let result = run_frames(
+        &mut app,
+        opts.frames,
+        |f| writer.write(f.labels.expect("labeled mode"), f.images),
+        |n| bar.set_position(n),
+    );
+    bar.finish();
+    if let Err(e) = result {
+        let partial = writer.partial_dir().to_path_buf();
+        drop(writer);
+        return Err(e.context(format!("the run stopped; frames finished so far are in {}", partial.display())));
+    }
+    let manifest = manifest(&opts, &app);
+    writer.finish(manifest)
+}

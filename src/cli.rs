@@ -1,0 +1,116 @@
+//! Command line: flags, dispatch, exit codes (0 ok, 1 run failed, 2 bad input).
+
+use crate::batch::{self, BatchOptions};
+use crate::scenario;
+use crate::sensors::camera::GpuContext;
+use clap::Parser;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "edgecase", version, about = "Driving-scene simulator for labeled synthetic data")]
+pub struct Cli {
+    /// Render without a window and write a dataset.
+    #[arg(long)]
+    pub headless: bool,
+    /// Scenario file, or a bare name from scenarios/ (e.g. fog_pedestrian).
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Frames to render (default: the scenario's `frames`).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub frames: Option<u64>,
+    /// Dataset directory (default: out/<scenario name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing dataset directory.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Encoder/writer threads.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub workers: u64,
+    /// Only validate the scenario, render nothing.
+    #[arg(long)]
+    pub check: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    std::process::ExitCode::from(run(cli))
+}
+
+fn run(cli: Cli) -> u8 {
+    let Some(arg) = cli.scenario.as_deref() else {
+        eprintln!("error: --scenario is required (a path, or a name from scenarios/)");
+        return 2;
+    };
+    let path = scenario::resolve_path(arg);
+    let src = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {}: cannot read scenario file: {e}", path.display());
+            return 2;
+        }
+    };
+    let text = match String::from_utf8(src.clone()) {
+        Ok(t) => t,
+        Err(_) => {
+            eprintln!("error: {}: the scenario file is not UTF-8 text", path.display());
+            return 2;
+        }
+    };
+    let scenario = match scenario::parse(&text, &path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    if cli.check {
+        println!("{}: ok ({} camera(s), {} frames)", path.display(), scenario.sensors.cameras.len(), scenario.frames);
+        return 0;
+    }
+    if !cli.headless {
+        eprintln!("error: the interactive editor is not built yet; run with --headless to render a dataset");
+        return 2;
+    }
+    let gpu = match GpuContext::new_headless() {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let frames = cli.frames.unwrap_or(scenario.frames);
+    let out_dir = cli.out.unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
+    if out_dir.exists() && !cli.overwrite {
+        eprintln!("error: output directory {} already exists; choose another --out or pass --overwrite", out_dir.display());
+        return 2;
+    }
+    let opts = BatchOptions {
+        scenario,
+        scenario_path: path,
+        scenario_sha256: {
+            use sha2::Digest;
+            sha2::Sha256::digest(&src).iter().map(|b| format!("{b:02x}")).collect()
+        },
+        frames,
+        out_dir,
+        overwrite: cli.overwrite,
+        workers: cli.workers as usize,
+        progress: !cli.quiet,
+    };
+    let started = std::time::Instant::now();
+    match batch::run(opts, gpu) {
+        Ok(dir) => {
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!("wrote {frames} frames to {} in {secs:.1} s ({:.1} frames/s)", dir.display(), frames as f64 / secs);
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    }
+}

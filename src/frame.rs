@@ -1,0 +1,79 @@
+//! One frame as data: the snapshot of the world taken at a tick, which both
+//! the renderer and the labeler read, so pixels and labels share a FrameId.
+
+use crate::core::boxes::Box3;
+use crate::core::camera::Intrinsics;
+use crate::core::classes::Class;
+use crate::core::frames::Pose;
+use crate::core::label::EgoState;
+use crate::world::objects::Primitive;
+use glam::{DVec3, Mat4};
+use std::sync::Arc;
+
+/// One primitive drawn once.
+#[derive(Clone, Copy, Debug)]
+pub struct DrawInstance {
+    pub primitive: Primitive,
+    pub model: Mat4,
+    pub color: [f32; 3],
+    pub class_id: u32,
+    pub instance_id: u32,
+}
+
+/// A labeled object at this tick, with its convex parts' world-space hull
+/// points (for the unoccluded silhouette).
+#[derive(Clone, Debug)]
+pub struct LabeledObject {
+    pub instance_id: u32,
+    pub class: Class,
+    pub kitti_type: &'static str,
+    pub role: String,
+    pub box3: Box3,
+    pub part_points_world: Vec<Vec<DVec3>>,
+}
+
+/// A camera's fixed properties.
+#[derive(Clone, Debug)]
+pub struct CameraInfo {
+    pub name: String,
+    pub intrinsics: Intrinsics,
+    /// Sim-local pose on the ego (Bevy camera convention: looks along -z).
+    pub ego_from_camera: Pose,
+}
+
+/// Scene light and participating media, shared by every camera.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Lighting {
+    /// Unit vector towards the sun, sim world.
+    pub sun_direction: [f32; 3],
+    pub sun_intensity: f32,
+    pub sun_color: [f32; 3],
+    pub ambient_color: [f32; 3],
+    pub sky_color: [f32; 3],
+    pub fog_color: [f32; 3],
+    /// Extinction coefficient per metre (0 = clear).
+    pub fog_extinction_per_m: f32,
+}
+
+#[derive(Clone, Debug)]
+pub struct FrameSnapshot {
+    pub frame: u64,
+    pub time_s: f64,
+    pub ego: EgoState,
+    pub world_from_ego: Pose,
+    pub instances: Arc<Vec<DrawInstance>>,
+    pub objects: Arc<Vec<LabeledObject>>,
+}
+
+impl FrameSnapshot {
+    /// World pose of a camera (Bevy convention) at this tick.
+    pub fn world_from_camera(&self, cam: &CameraInfo) -> Pose {
+        self.world_from_ego.mul(&cam.ego_from_camera)
+    }
+}
+
+/// Maps the sim world to OpenCV camera coordinates for a camera pose.
+pub fn cv_from_world(world_from_camera: &Pose) -> Pose {
+    let flip = Pose::new(glam::DQuat::from_rotation_x(std::f64::consts::PI), DVec3::ZERO);
+    flip.mul(&world_from_camera.inverse())
+}

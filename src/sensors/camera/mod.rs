@@ -1,0 +1,572 @@
+//! Sensor cameras on our own wgpu pipeline. One render pass per camera writes
+//! colour, ids and depth; copies land in a ring of staging buffers that are
+//! mapped asynchronously, so frame N is read back while N+1 renders. Each
+//! in-flight slot carries the FrameSnapshot it was rendered from.
+
+pub mod gpu;
+
+use crate::core::mesh::{self, Mesh, Vertex};
+use crate::frame::{CameraInfo, DrawInstance, FrameSnapshot, Lighting};
+use crate::world::objects::Primitive;
+use crate::world::StaticMesh;
+use glam::{Mat3, Mat4};
+pub use gpu::{GpuContext, GpuError};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use wgpu::util::DeviceExt;
+
+/// Frames in flight between submission and readback.
+pub const SLOTS: usize = 3;
+
+pub const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
+pub const IDS_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg32Uint;
+pub const DEPTH_OUT_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Float;
+pub const ZBUFFER_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+
+pub const SHADER_SOURCE: &str = include_str!("../../../shaders/camera.wgsl");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenderMode {
+    /// Colour + ids + depth, all read back.
+    Labeled,
+    /// Colour only ("bare render"), only the image read back.
+    ColorOnly,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct ViewUniform {
+    clip_from_world: [[f32; 4]; 4],
+    camera_position: [f32; 4],
+    camera_forward: [f32; 4],
+    sun_direction: [f32; 4],
+    sun_color: [f32; 4],
+    ambient_color: [f32; 4],
+    fog: [f32; 4],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct InstanceRaw {
+    model: [[f32; 4]; 4],
+    normal: [[f32; 4]; 3],
+    color: [f32; 4],
+    ids: [u32; 2],
+    _pad: [u32; 2],
+}
+
+impl InstanceRaw {
+    fn new(model: Mat4, color: [f32; 3], class_id: u32, instance_id: u32) -> InstanceRaw {
+        let n = Mat3::from_mat4(model).inverse().transpose();
+        InstanceRaw {
+            model: model.to_cols_array_2d(),
+            normal: [n.x_axis.extend(0.0).to_array(), n.y_axis.extend(0.0).to_array(), n.z_axis.extend(0.0).to_array()],
+            color: [color[0], color[1], color[2], 1.0],
+            ids: [class_id, instance_id],
+            _pad: [0; 2],
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct MeshRange {
+    first_index: u32,
+    index_count: u32,
+    base_vertex: i32,
+}
+
+/// Row pitch and offsets of one camera's readback buffer.
+#[derive(Clone, Copy, Debug)]
+struct ReadbackLayout {
+    color_row: u32,
+    ids_row: u32,
+    depth_row: u32,
+    ids_offset: u64,
+    depth_offset: u64,
+    size: u64,
+}
+
+fn padded_row(bytes: u32) -> u32 {
+    let a = wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+    bytes.div_ceil(a) * a
+}
+
+impl ReadbackLayout {
+    fn new(width: u32, height: u32, mode: RenderMode) -> ReadbackLayout {
+        let color_row = padded_row(width * 4);
+        let ids_row = padded_row(width * 8);
+        let depth_row = padded_row(width * 4);
+        let ids_offset = color_row as u64 * height as u64;
+        let depth_offset = ids_offset + ids_row as u64 * height as u64;
+        let size = match mode {
+            RenderMode::Labeled => depth_offset + depth_row as u64 * height as u64,
+            RenderMode::ColorOnly => ids_offset,
+        };
+        ReadbackLayout { color_row, ids_row, depth_row, ids_offset, depth_offset, size }
+    }
+}
+
+struct CameraTarget {
+    info: CameraInfo,
+    color: wgpu::Texture,
+    labels: Option<(wgpu::Texture, wgpu::Texture)>,
+    zbuffer: wgpu::Texture,
+    uniform: wgpu::Buffer,
+    bind_group: wgpu::BindGroup,
+    layout: ReadbackLayout,
+}
+
+/// Map state of a staging buffer: pending, ready, or failed.
+const MAP_PENDING: u8 = 0;
+const MAP_READY: u8 = 1;
+const MAP_FAILED: u8 = 2;
+
+struct Slot {
+    snapshot: Option<FrameSnapshot>,
+    buffers: Vec<wgpu::Buffer>,
+    states: Vec<Arc<AtomicU8>>,
+}
+
+/// One camera's pixels for one frame (rows tightly packed, top row first).
+#[derive(Clone, Debug)]
+pub struct CameraImage {
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Vec<u8>,
+    /// (class id, instance id) per pixel; empty in colour-only mode.
+    pub ids: Vec<[u32; 2]>,
+    /// z-depth in metres per pixel, 0 where nothing was hit; empty in colour-only mode.
+    pub depth_m: Vec<f32>,
+}
+
+pub struct RenderedFrame {
+    pub snapshot: FrameSnapshot,
+    pub images: Vec<CameraImage>,
+}
+
+pub struct CameraRig {
+    gpu: GpuContext,
+    mode: RenderMode,
+    pipeline: wgpu::RenderPipeline,
+    vertex_buffer: wgpu::Buffer,
+    index_buffer: wgpu::Buffer,
+    primitive_ranges: BTreeMap<Primitive, MeshRange>,
+    static_draws: Vec<(MeshRange, InstanceRaw)>,
+    instance_buffer: wgpu::Buffer,
+    instance_capacity: usize,
+    cameras: Vec<CameraTarget>,
+    lighting: Lighting,
+    slots: Vec<Slot>,
+    next_slot: usize,
+    in_flight: VecDeque<usize>,
+    done: VecDeque<RenderedFrame>,
+}
+
+/// Primitive tessellations, shared by the GPU meshes and the silhouettes.
+pub fn primitive_mesh(p: Primitive) -> Mesh {
+    match p {
+        Primitive::Cube => mesh::unit_cube(),
+        Primitive::Cylinder => mesh::unit_cylinder(12),
+        Primitive::Sphere => mesh::unit_sphere(6, 12),
+        Primitive::Cone => mesh::unit_cone(12),
+    }
+}
+
+fn vertex_layouts() -> [wgpu::VertexBufferLayout<'static>; 2] {
+    const VERTEX: [wgpu::VertexAttribute; 2] = wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3];
+    const INSTANCE: [wgpu::VertexAttribute; 9] = wgpu::vertex_attr_array![
+        2 => Float32x4, 3 => Float32x4, 4 => Float32x4, 5 => Float32x4,
+        6 => Float32x4, 7 => Float32x4, 8 => Float32x4, 9 => Float32x4, 10 => Uint32x2
+    ];
+    [
+        wgpu::VertexBufferLayout { array_stride: std::mem::size_of::<Vertex>() as u64, step_mode: wgpu::VertexStepMode::Vertex, attributes: &VERTEX },
+        wgpu::VertexBufferLayout { array_stride: std::mem::size_of::<InstanceRaw>() as u64, step_mode: wgpu::VertexStepMode::Instance, attributes: &INSTANCE },
+    ]
+}
+
+fn create_pipeline(device: &wgpu::Device, layout: &wgpu::BindGroupLayout, mode: RenderMode) -> wgpu::RenderPipeline {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some("camera.wgsl"),
+        source: wgpu::ShaderSource::Wgsl(SHADER_SOURCE.into()),
+    });
+    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some("camera"),
+        bind_group_layouts: &[Some(layout)],
+        immediate_size: 0,
+    });
+    let replace = |format| Some(wgpu::ColorTargetState { format, blend: None, write_mask: wgpu::ColorWrites::ALL });
+    let targets: Vec<Option<wgpu::ColorTargetState>> = match mode {
+        RenderMode::Labeled => vec![replace(COLOR_FORMAT), replace(IDS_FORMAT), replace(DEPTH_OUT_FORMAT)],
+        RenderMode::ColorOnly => vec![replace(COLOR_FORMAT)],
+    };
+    let buffers = vertex_layouts();
+    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some("camera"),
+        layout: Some(&pipeline_layout),
+        vertex: wgpu::VertexState {
+            module: &module,
+            entry_point: Some("vs_main"),
+            compilation_options: Default::default(),
+            buffers: &buffers,
+        },
+        primitive: wgpu::PrimitiveState {
+            topology: wgpu::PrimitiveTopology::TriangleList,
+            front_face: wgpu::FrontFace::Ccw,
+            cull_mode: Some(wgpu::Face::Back),
+            ..Default::default()
+        },
+        depth_stencil: Some(wgpu::DepthStencilState {
+            format: ZBUFFER_FORMAT,
+            depth_write_enabled: Some(true),
+            // reverse-Z: nearer is larger
+            depth_compare: Some(wgpu::CompareFunction::Greater),
+            stencil: Default::default(),
+            bias: Default::default(),
+        }),
+        multisample: wgpu::MultisampleState::default(),
+        fragment: Some(wgpu::FragmentState {
+            module: &module,
+            entry_point: Some(if mode == RenderMode::Labeled { "fs_labeled" } else { "fs_color" }),
+            compilation_options: Default::default(),
+            targets: &targets,
+        }),
+        multiview_mask: None,
+        cache: None,
+    })
+}
+
+fn target_texture(device: &wgpu::Device, label: &str, width: u32, height: u32, format: wgpu::TextureFormat, copy: bool) -> wgpu::Texture {
+    let mut usage = wgpu::TextureUsages::RENDER_ATTACHMENT;
+    if copy {
+        usage |= wgpu::TextureUsages::COPY_SRC;
+    }
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size: wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage,
+        view_formats: &[],
+    })
+}
+
+impl CameraRig {
+    pub fn new(gpu: GpuContext, cameras: &[CameraInfo], statics: &[StaticMesh], lighting: Lighting, mode: RenderMode) -> CameraRig {
+        let device = &gpu.device;
+        // all meshes in one vertex and one index buffer
+        let mut all = Mesh::default();
+        let mut add = |m: &Mesh| {
+            let r = MeshRange { first_index: all.indices.len() as u32, index_count: m.indices.len() as u32, base_vertex: all.vertices.len() as i32 };
+            all.vertices.extend_from_slice(&m.vertices);
+            all.indices.extend_from_slice(&m.indices);
+            r
+        };
+        let primitive_ranges: BTreeMap<Primitive, MeshRange> = Primitive::ALL.iter().map(|p| (*p, add(&primitive_mesh(*p)))).collect();
+        let static_draws: Vec<(MeshRange, InstanceRaw)> = statics
+            .iter()
+            .map(|s| (add(&s.mesh), InstanceRaw::new(Mat4::IDENTITY, s.color, s.class.id() as u32, 0)))
+            .collect();
+        let vertex_buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("vertices"),
+            contents: bytemuck::cast_slice(&all.vertices),
+            usage: wgpu::BufferUsages::VERTEX,
+        });
+        let index_buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("indices"),
+            contents: bytemuck::cast_slice(&all.indices),
+            usage: wgpu::BufferUsages::INDEX,
+        });
+        let bind_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("view"),
+            entries: &[wgpu::BindGroupLayoutEntry {
+                binding: 0,
+                visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+                ty: wgpu::BindingType::Buffer { ty: wgpu::BufferBindingType::Uniform, has_dynamic_offset: false, min_binding_size: None },
+                count: None,
+            }],
+        });
+        let pipeline = create_pipeline(device, &bind_layout, mode);
+        let targets = cameras
+            .iter()
+            .map(|info| {
+                let (w, h) = (info.intrinsics.width, info.intrinsics.height);
+                let uniform = device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("view uniform"),
+                    size: std::mem::size_of::<ViewUniform>() as u64,
+                    usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                });
+                let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("view"),
+                    layout: &bind_layout,
+                    entries: &[wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }],
+                });
+                let labels = (mode == RenderMode::Labeled).then(|| {
+                    (target_texture(device, "ids", w, h, IDS_FORMAT, true), target_texture(device, "depth_m", w, h, DEPTH_OUT_FORMAT, true))
+                });
+                CameraTarget {
+                    info: info.clone(),
+                    color: target_texture(device, "color", w, h, COLOR_FORMAT, true),
+                    labels,
+                    zbuffer: target_texture(device, "zbuffer", w, h, ZBUFFER_FORMAT, false),
+                    uniform,
+                    bind_group,
+                    layout: ReadbackLayout::new(w, h, mode),
+                }
+            })
+            .collect::<Vec<_>>();
+        let slots = (0..SLOTS)
+            .map(|_| Slot {
+                snapshot: None,
+                buffers: targets
+                    .iter()
+                    .map(|t| {
+                        device.create_buffer(&wgpu::BufferDescriptor {
+                            label: Some("readback"),
+                            size: t.layout.size,
+                            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                            mapped_at_creation: false,
+                        })
+                    })
+                    .collect(),
+                states: targets.iter().map(|_| Arc::new(AtomicU8::new(MAP_PENDING))).collect(),
+            })
+            .collect();
+        let instance_capacity = 1024;
+        let instance_buffer = Self::make_instance_buffer(device, instance_capacity);
+        CameraRig {
+            gpu,
+            mode,
+            pipeline,
+            vertex_buffer,
+            index_buffer,
+            primitive_ranges,
+            static_draws,
+            instance_buffer,
+            instance_capacity,
+            cameras: targets,
+            lighting,
+            slots,
+            next_slot: 0,
+            in_flight: VecDeque::new(),
+            done: VecDeque::new(),
+        }
+    }
+
+    fn make_instance_buffer(device: &wgpu::Device, capacity: usize) -> wgpu::Buffer {
+        device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("instances"),
+            size: (capacity * std::mem::size_of::<InstanceRaw>()) as u64,
+            usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
+    pub fn gpu(&self) -> &GpuContext {
+        &self.gpu
+    }
+
+    pub fn mode(&self) -> RenderMode {
+        self.mode
+    }
+
+    pub fn set_lighting(&mut self, lighting: Lighting) {
+        self.lighting = lighting;
+    }
+
+    fn view_uniform(&self, cam: &CameraInfo, snapshot: &FrameSnapshot) -> ViewUniform {
+        let world_from_camera = snapshot.world_from_camera(cam);
+        let view_from_world = world_from_camera.inverse();
+        let view = glam::DMat4::from_rotation_translation(view_from_world.rotation, view_from_world.translation);
+        let clip = cam.intrinsics.clip_from_view().as_dmat4() * view;
+        let forward = world_from_camera.transform_vector(-glam::DVec3::Z);
+        let l = &self.lighting;
+        let v4 = |a: [f32; 3], w: f32| [a[0], a[1], a[2], w];
+        ViewUniform {
+            clip_from_world: clip.as_mat4().to_cols_array_2d(),
+            camera_position: world_from_camera.translation.as_vec3().extend(1.0).to_array(),
+            camera_forward: forward.as_vec3().extend(0.0).to_array(),
+            sun_direction: v4(l.sun_direction, l.sun_intensity),
+            sun_color: v4(l.sun_color, 1.0),
+            ambient_color: v4(l.ambient_color, 1.0),
+            fog: v4(l.fog_color, l.fog_extinction_per_m),
+        }
+    }
+
+    /// Render a frame. Blocks only when every slot is still in flight.
+    pub fn submit(&mut self, snapshot: FrameSnapshot) {
+        let slot_index = self.next_slot;
+        while self.slots[slot_index].snapshot.is_some() {
+            self.collect(true);
+        }
+        // group instances by primitive: one instanced draw per primitive
+        let mut raws: Vec<InstanceRaw> = self.static_draws.iter().map(|(_, r)| *r).collect();
+        let mut groups: Vec<(MeshRange, std::ops::Range<u32>)> = Vec::new();
+        for p in Primitive::ALL {
+            let start = raws.len() as u32;
+            raws.extend(
+                snapshot
+                    .instances
+                    .iter()
+                    .filter(|i| i.primitive == p)
+                    .map(|i: &DrawInstance| InstanceRaw::new(i.model, i.color, i.class_id, i.instance_id)),
+            );
+            if raws.len() as u32 > start {
+                groups.push((self.primitive_ranges[&p], start..raws.len() as u32));
+            }
+        }
+        if raws.len() > self.instance_capacity {
+            self.instance_capacity = raws.len().next_power_of_two();
+            self.instance_buffer = Self::make_instance_buffer(&self.gpu.device, self.instance_capacity);
+        }
+        self.gpu.queue.write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(&raws));
+
+        let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("frame") });
+        let sky = self.lighting.sky_color;
+        for (ci, cam) in self.cameras.iter().enumerate() {
+            let uniform = self.view_uniform(&cam.info, &snapshot);
+            self.gpu.queue.write_buffer(&cam.uniform, 0, bytemuck::bytes_of(&uniform));
+            let color_view = cam.color.create_view(&Default::default());
+            let z_view = cam.zbuffer.create_view(&Default::default());
+            let label_views = cam.labels.as_ref().map(|(ids, depth)| (ids.create_view(&Default::default()), depth.create_view(&Default::default())));
+            let clear = |c: wgpu::Color, view| Some(wgpu::RenderPassColorAttachment { view, depth_slice: None, resolve_target: None, ops: wgpu::Operations { load: wgpu::LoadOp::Clear(c), store: wgpu::StoreOp::Store } });
+            // sRGB target: the clear colour is linear
+            let mut attachments = vec![clear(wgpu::Color { r: sky[0] as f64, g: sky[1] as f64, b: sky[2] as f64, a: 1.0 }, &color_view)];
+            if let Some((ids_view, depth_view)) = &label_views {
+                let sky_id = crate::core::classes::Class::Sky.id() as f64;
+                attachments.push(clear(wgpu::Color { r: sky_id, g: 0.0, b: 0.0, a: 0.0 }, ids_view));
+                attachments.push(clear(wgpu::Color::TRANSPARENT, depth_view));
+            }
+            {
+                let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                    label: Some("camera"),
+                    color_attachments: &attachments,
+                    depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                        view: &z_view,
+                        depth_ops: Some(wgpu::Operations { load: wgpu::LoadOp::Clear(0.0), store: wgpu::StoreOp::Discard }),
+                        stencil_ops: None,
+                    }),
+                    timestamp_writes: None,
+                    occlusion_query_set: None,
+                    multiview_mask: None,
+                });
+                pass.set_pipeline(&self.pipeline);
+                pass.set_bind_group(0, &cam.bind_group, &[]);
+                pass.set_vertex_buffer(0, self.vertex_buffer.slice(..));
+                pass.set_vertex_buffer(1, self.instance_buffer.slice(..));
+                pass.set_index_buffer(self.index_buffer.slice(..), wgpu::IndexFormat::Uint32);
+                for (i, (range, _)) in self.static_draws.iter().enumerate() {
+                    pass.draw_indexed(range.first_index..range.first_index + range.index_count, range.base_vertex, i as u32..i as u32 + 1);
+                }
+                for (range, instances) in &groups {
+                    pass.draw_indexed(range.first_index..range.first_index + range.index_count, range.base_vertex, instances.clone());
+                }
+            }
+            let (w, h) = (cam.info.intrinsics.width, cam.info.intrinsics.height);
+            let extent = wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 };
+            let buffer = &self.slots[slot_index].buffers[ci];
+            let copy = |encoder: &mut wgpu::CommandEncoder, tex: &wgpu::Texture, offset: u64, row: u32| {
+                encoder.copy_texture_to_buffer(
+                    wgpu::TexelCopyTextureInfo { texture: tex, mip_level: 0, origin: wgpu::Origin3d::ZERO, aspect: wgpu::TextureAspect::All },
+                    wgpu::TexelCopyBufferInfo { buffer, layout: wgpu::TexelCopyBufferLayout { offset, bytes_per_row: Some(row), rows_per_image: Some(h) } },
+                    extent,
+                );
+            };
+            copy(&mut encoder, &cam.color, 0, cam.layout.color_row);
+            if let Some((ids, depth)) = &cam.labels {
+                copy(&mut encoder, ids, cam.layout.ids_offset, cam.layout.ids_row);
+                copy(&mut encoder, depth, cam.layout.depth_offset, cam.layout.depth_row);
+            }
+        }
+        self.gpu.queue.submit([encoder.finish()]);
+        let slot = &mut self.slots[slot_index];
+        for (buffer, state) in slot.buffers.iter().zip(&slot.states) {
+            state.store(MAP_PENDING, Ordering::Release);
+            let state = state.clone();
+            buffer.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+                state.store(if r.is_ok() { MAP_READY } else { MAP_FAILED }, Ordering::Release);
+            });
+        }
+        slot.snapshot = Some(snapshot);
+        self.in_flight.push_back(slot_index);
+        self.next_slot = (slot_index + 1) % SLOTS;
+        let _ = self.gpu.device.poll(wgpu::PollType::Poll);
+    }
+
+    /// Move finished frames (in submission order) to the done queue. With
+    /// `block`, wait for at least the oldest in-flight frame.
+    fn collect(&mut self, block: bool) {
+        let mut waited = false;
+        while let Some(&slot_index) = self.in_flight.front() {
+            let ready = |s: &Slot| s.states.iter().all(|st| st.load(Ordering::Acquire) != MAP_PENDING);
+            if !ready(&self.slots[slot_index]) {
+                if block && !waited {
+                    let _ = self.gpu.device.poll(wgpu::PollType::wait_indefinitely());
+                    waited = true;
+                    continue;
+                }
+                let _ = self.gpu.device.poll(wgpu::PollType::Poll);
+                if !ready(&self.slots[slot_index]) {
+                    break;
+                }
+            }
+            self.in_flight.pop_front();
+            let frame = self.read_slot(slot_index);
+            self.done.push_back(frame);
+        }
+    }
+
+    fn read_slot(&mut self, slot_index: usize) -> RenderedFrame {
+        let slot = &mut self.slots[slot_index];
+        let snapshot = slot.snapshot.take().expect("in-flight slot has a snapshot");
+        let mut images = Vec::with_capacity(self.cameras.len());
+        for (ci, cam) in self.cameras.iter().enumerate() {
+            let (w, h) = (cam.info.intrinsics.width as usize, cam.info.intrinsics.height as usize);
+            let buffer = &slot.buffers[ci];
+            assert_eq!(slot.states[ci].load(Ordering::Acquire), MAP_READY, "GPU readback failed for frame {}", snapshot.frame);
+            let image = {
+                let data = buffer.slice(..).get_mapped_range();
+                let l = cam.layout;
+                let mut rgba = Vec::with_capacity(w * h * 4);
+                for y in 0..h {
+                    let row = y * l.color_row as usize;
+                    rgba.extend_from_slice(&data[row..row + w * 4]);
+                }
+                let (mut ids, mut depth_m) = (Vec::new(), Vec::new());
+                if self.mode == RenderMode::Labeled {
+                    ids.reserve(w * h);
+                    depth_m.reserve(w * h);
+                    for y in 0..h {
+                        let row = l.ids_offset as usize + y * l.ids_row as usize;
+                        ids.extend(data[row..row + w * 8].chunks_exact(8).map(|c| {
+                            [u32::from_le_bytes([c[0], c[1], c[2], c[3]]), u32::from_le_bytes([c[4], c[5], c[6], c[7]])]
+                        }));
+                        let row = l.depth_offset as usize + y * l.depth_row as usize;
+                        depth_m.extend(data[row..row + w * 4].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])));
+                    }
+                }
+                CameraImage { width: w as u32, height: h as u32, rgba, ids, depth_m }
+            };
+            buffer.unmap();
+            images.push(image);
+        }
+        RenderedFrame { snapshot, images }
+    }
+
+    /// Frames whose readback finished, oldest first, without waiting.
+    pub fn poll_finished(&mut self) -> Vec<RenderedFrame> {
+        self.collect(false);
+        self.done.drain(..).collect()
+    }
+
+    /// Wait for every frame in flight.
+    pub fn finish(&mut self) -> Vec<RenderedFrame> {
+        while !self.in_flight.is_empty() {
+            self.collect(true);
+        }
+        self.done.drain(..).collect()
+    }
+}

@@ -1,0 +1,169 @@
+//! Sensors plugin: each tick, snapshot the world (what to draw, what to
+//! label) and hand it to the camera rig; finished readbacks are labeled and
+//! queued for whoever consumes them (the batch writer, the editor).
+
+pub mod camera;
+
+use crate::actors::LaneMotion;
+use crate::core::boxes::Box3;
+use crate::core::camera::Intrinsics;
+use crate::core::frames::{camera_mount_pose, sim_to_enu, Pose};
+use crate::core::label::{EgoState, FrameLabels};
+use crate::frame::{CameraInfo, DrawInstance, FrameSnapshot, LabeledObject};
+use crate::labels::{label_frame, LabelConfig};
+use crate::scenario::Scenario;
+use crate::sim::{SimClock, SimSet};
+use crate::world::objects::Primitive;
+use crate::world::{Ego, Renderable, Thing};
+use bevy::prelude::*;
+use camera::{CameraImage, CameraRig, RenderedFrame};
+use glam::DVec3;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+pub fn camera_infos(s: &Scenario) -> Vec<CameraInfo> {
+    s.sensors
+        .cameras
+        .iter()
+        .map(|c| CameraInfo {
+            name: c.name.clone(),
+            intrinsics: Intrinsics::from_hfov(c.width, c.height, c.hfov_deg.to_radians()),
+            ego_from_camera: camera_mount_pose(
+                DVec3::new(c.mount.x_m, c.mount.y_m, c.mount.z_m),
+                c.mount.roll_deg.to_radians(),
+                c.mount.pitch_deg.to_radians(),
+                c.mount.yaw_deg.to_radians(),
+            ),
+        })
+        .collect()
+}
+
+pub fn label_config(s: &Scenario) -> LabelConfig {
+    LabelConfig { min_visible_pixels: s.output.min_visible_pixels, max_label_distance_m: s.output.max_label_distance_m }
+}
+
+/// Unique vertex positions of each primitive: its convex hull points.
+#[derive(Resource, Clone)]
+pub struct PrimitiveHullPoints(pub Arc<BTreeMap<Primitive, Vec<Vec3>>>);
+
+impl Default for PrimitiveHullPoints {
+    fn default() -> Self {
+        let map = Primitive::ALL
+            .iter()
+            .map(|p| {
+                let mut pts: Vec<Vec3> = camera::primitive_mesh(*p).positions().collect();
+                pts.sort_by(|a, b| a.to_array().partial_cmp(&b.to_array()).unwrap());
+                pts.dedup_by(|a, b| a.distance_squared(*b) < 1e-12);
+                (*p, pts)
+            })
+            .collect();
+        PrimitiveHullPoints(Arc::new(map))
+    }
+}
+
+fn pose_of(t: &Transform) -> Pose {
+    Pose::new(t.rotation.as_dquat(), t.translation.as_dvec3())
+}
+
+fn yaw_of(q: Quat) -> f64 {
+    q.to_euler(EulerRot::YXZ).0 as f64
+}
+
+/// Build the snapshot of the current tick from the world.
+pub fn snapshot(world: &mut World) -> FrameSnapshot {
+    let clock = world.resource::<SimClock>().clone();
+    let hulls = world.get_resource_or_init::<PrimitiveHullPoints>().clone();
+    let mut ego_q = world.query_filtered::<(&Transform, &LaneMotion), With<Ego>>();
+    let (world_from_ego, ego) = match ego_q.iter(world).next() {
+        Some((t, m)) => {
+            let pose = pose_of(t);
+            let yaw = yaw_of(t.rotation);
+            (pose, EgoState { position_m: sim_to_enu(pose.translation).to_array(), yaw_rad: yaw, speed_mps: m.speed_mps })
+        }
+        None => (Pose::IDENTITY, EgoState { position_m: [0.0; 3], yaw_rad: 0.0, speed_mps: 0.0 }),
+    };
+    let mut instances = Vec::new();
+    let mut objects = Vec::new();
+    let mut q = world.query::<(&Transform, &Renderable, Option<&Thing>, Has<Ego>)>();
+    for (t, r, thing, is_ego) in q.iter(world) {
+        // sensors ride on the ego: it is neither drawn nor labeled
+        if is_ego {
+            continue;
+        }
+        let model = t.to_matrix();
+        let instance_id = thing.map_or(0, |th| th.instance_id);
+        let mut part_points = Vec::new();
+        for p in r.parts.iter() {
+            let m = model * p.local;
+            instances.push(DrawInstance { primitive: p.primitive, model: m, color: p.color, class_id: p.class.id() as u32, instance_id });
+            if thing.is_some() {
+                part_points.push(hulls.0[&p.primitive].iter().map(|v| m.transform_point3(*v).as_dvec3()).collect());
+            }
+        }
+        if let Some(th) = thing {
+            let center = t.translation.as_dvec3() + DVec3::Y * (th.size.height_m / 2.0);
+            objects.push(LabeledObject {
+                instance_id: th.instance_id,
+                class: th.class,
+                kitti_type: th.kitti_type,
+                role: th.role.clone(),
+                box3: Box3 { center, length_m: th.size.length_m, height_m: th.size.height_m, width_m: th.size.width_m, yaw_rad: yaw_of(t.rotation) },
+                part_points_world: part_points,
+            });
+        }
+    }
+    objects.sort_by_key(|o| o.instance_id);
+    FrameSnapshot { frame: clock.frame, time_s: clock.time_s(), ego, world_from_ego, instances: Arc::new(instances), objects: Arc::new(objects) }
+}
+
+#[derive(Resource)]
+pub struct Rig {
+    pub rig: CameraRig,
+    pub cameras: Vec<CameraInfo>,
+    pub label_config: LabelConfig,
+}
+
+/// A frame with its pixels and labels (labels empty in colour-only mode).
+pub struct LabeledFrame {
+    pub labels: Option<FrameLabels>,
+    pub images: Vec<CameraImage>,
+    pub frame: u64,
+}
+
+/// Finished frames, oldest first, for the consumer to drain.
+#[derive(Resource, Default)]
+pub struct FinishedFrames(pub VecDeque<LabeledFrame>);
+
+pub fn label_rendered(rig: &Rig, f: RenderedFrame) -> LabeledFrame {
+    let labels = (rig.rig.mode() == camera::RenderMode::Labeled).then(|| label_frame(&f.snapshot, &f.images, &rig.cameras, &rig.label_config));
+    LabeledFrame { frame: f.snapshot.frame, labels, images: f.images }
+}
+
+fn capture(world: &mut World) {
+    let snap = snapshot(world);
+    let finished = {
+        let mut rig = world.resource_mut::<Rig>();
+        rig.rig.submit(snap);
+        rig.rig.poll_finished()
+    };
+    let rig = world.resource::<Rig>();
+    let labeled: Vec<LabeledFrame> = finished.into_iter().map(|f| label_rendered(rig, f)).collect();
+    world.resource_mut::<FinishedFrames>().0.extend(labeled);
+}
+
+/// Wait for every frame still in flight and label it (end of a run).
+pub fn flush(world: &mut World) {
+    let finished = world.resource_mut::<Rig>().rig.finish();
+    let rig = world.resource::<Rig>();
+    let labeled: Vec<LabeledFrame> = finished.into_iter().map(|f| label_rendered(rig, f)).collect();
+    world.resource_mut::<FinishedFrames>().0.extend(labeled);
+}
+
+/// Renders every tick. Expects a `Rig` resource (it owns the GPU device).
+pub struct SensorPlugin;
+
+impl Plugin for SensorPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<FinishedFrames>().init_resource::<PrimitiveHullPoints>().add_systems(Update, capture.in_set(SimSet::Sensors));
+    }
+}

@@ -1,0 +1,67 @@
+//! Tier 2: headless App tests, no GPU.
+
+use crate::common::scenario;
+use edgecase::actors::{Crossing, LaneMotion};
+use edgecase::sim::{headless_app, SimClock};
+use edgecase::world::{Ego, Thing};
+
+#[test]
+fn ego_advances_by_speed_times_tick() {
+    let s = scenario("(tick_hz: 20, ego: (start_s_m: 5, speed_mps: 12))");
+    let mut app = headless_app(s);
+    for _ in 0..41 {
+        app.update();
+    }
+    let w = app.world_mut();
+    assert_eq!(w.resource::<SimClock>().frame, 40);
+    let m = w.query_filtered::<&LaneMotion, bevy::prelude::With<Ego>>().single(w).unwrap().clone();
+    // 40 ticks of 1/20 s at 12 m/s
+    assert!((m.s_m - (5.0 + 24.0)).abs() < 1e-9, "{}", m.s_m);
+}
+
+#[test]
+fn crossing_triggers_on_the_tick_its_condition_first_holds() {
+    // ego at 10 m/s from s=0; crossing at s=50 with a 2 s threshold:
+    // time to reach = (50 - 10 t) / 10 <= 2  <=>  t >= 3 s  => frame 30 at 10 Hz
+    let s = scenario("(tick_hz: 10, ego: (speed_mps: 10), hazard: PedestrianCrossing(s_m: 50, trigger_time_to_ego_s: 2.0))");
+    let mut app = headless_app(s);
+    let mut fired = None;
+    for frame in 0..40u64 {
+        app.update();
+        let w = app.world_mut();
+        let c = w.query::<&Crossing>().single(w).unwrap().clone();
+        if fired.is_none() && c.started_at_frame.is_some() {
+            fired = Some(frame);
+        }
+    }
+    assert_eq!(fired, Some(30));
+    let w = app.world_mut();
+    let c = w.query::<&Crossing>().single(w).unwrap().clone();
+    assert_eq!(c.started_at_frame, Some(30));
+    // it walked for 9 ticks at 1.6 m/s towards the far side
+    let walked = (c.lateral_m - c.target_lateral_m).abs();
+    assert!(c.lateral_m > -5.0 && walked > 0.0);
+}
+
+#[test]
+fn instance_ids_are_stable_and_follow_the_cityscapes_rule() {
+    let src = "(vehicles: [(start_s_m: 30, speed_mps: 5), (start_s_m: 60, speed_mps: 5, kind: Truck)], pedestrians: [(s_m: 10)], props: (parked: [(s_m: 20)]))";
+    let ids = |n: usize| {
+        let mut app = headless_app(scenario(src));
+        for _ in 0..n {
+            app.update();
+        }
+        let w = app.world_mut();
+        let mut v: Vec<(String, u32)> = w.query::<&Thing>().iter(w).map(|t| (t.role.clone(), t.instance_id)).collect();
+        v.sort();
+        v
+    };
+    let a = ids(1);
+    assert_eq!(a, ids(25));
+    let get = |role: &str| a.iter().find(|(r, _)| r == role).unwrap().1;
+    assert_eq!(get("ego"), 26001);
+    assert_eq!(get("vehicles[0]"), 26002);
+    assert_eq!(get("vehicles[1]"), 27001);
+    assert_eq!(get("parked[0]"), 26003);
+    assert_eq!(get("pedestrians[0]"), 24001);
+}

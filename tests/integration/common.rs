@@ -1,0 +1,52 @@
+use edgecase::batch::{run_frames, sensor_app};
+use edgecase::frame::CameraInfo;
+use edgecase::scenario::{parse, Scenario};
+use edgecase::sensors::camera::{GpuContext, RenderMode};
+use edgecase::sensors::{LabeledFrame, Rig};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn scenario(ron: &str) -> Scenario {
+    parse(ron, Path::new("test.ron")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Render `frames` ticks in memory on the software renderer.
+pub fn render(s: &Scenario, frames: u64) -> (Vec<CameraInfo>, Vec<LabeledFrame>) {
+    let gpu = GpuContext::new_headless().expect("a Vulkan adapter (Mesa lavapipe: apt-get install mesa-vulkan-drivers)");
+    let mut app = sensor_app(s, gpu, RenderMode::Labeled);
+    let mut out = Vec::new();
+    run_frames(&mut app, frames, |f| {
+        out.push(f);
+        Ok(())
+    }, |_| {})
+    .unwrap();
+    let cams = app.world().resource::<Rig>().cameras.clone();
+    (cams, out)
+}
+
+pub fn edgecase(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_edgecase"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("running edgecase")
+}
+
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// A small, fast version of a shipped scenario: one camera at `w`x`h`.
+pub fn shipped_small(name: &str, w: u32, h: u32) -> String {
+    let src = std::fs::read_to_string(repo_path(&format!("scenarios/{name}.ron"))).unwrap();
+    let mut s = scenario(&src);
+    s.sensors.cameras.truncate(1);
+    s.sensors.cameras[0].width = w;
+    s.sensors.cameras[0].height = h;
+    s.output.kitti_camera = s.sensors.cameras[0].name.clone();
+    edgecase::scenario::to_ron(&s)
+}

@@ -1,0 +1,7 @@
+//! Integration tests, in tiers: headless App (no GPU), render tests on the
+//! software renderer, CLI end-to-end with the real readers' rules.
+
+mod app;
+mod cli;
+mod common;
+mod render;

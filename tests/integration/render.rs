@@ -1,0 +1,145 @@
+//! Tier 3: render tests on the software renderer (Mesa lavapipe), small images.
+
+use crate::common::{render, scenario, shipped_small};
+use edgecase::core::classes::Class;
+use edgecase::core::label::ObjectLabel;
+use edgecase::core::rle::Rle;
+
+/// A straight road, ego stopped at s=0 in lane 0 with a level camera at
+/// x=1 m, z=1.6 m; `extra` adds fields.
+fn stopped_ego(extra: &str) -> String {
+    format!(
+        "(frames: 1, road: (segments: [Straight(length_m: 120)]), ego: (speed_mps: 0),
+          sensors: (cameras: [(name: \"front\", width: 160, height: 120, hfov_deg: 60, mount: (x_m: 1.0, z_m: 1.6))]),
+          {extra})"
+    )
+}
+
+fn object<'a>(objs: &'a [ObjectLabel], role_id: u32) -> &'a ObjectLabel {
+    objs.iter().find(|o| o.instance_id == role_id).unwrap_or_else(|| panic!("object {role_id} not labeled"))
+}
+
+#[test]
+fn tight_boxes_masks_and_classes_agree_with_the_id_buffer() {
+    let s = scenario(&shipped_small("fog_pedestrian", 192, 144));
+    let (_, frames) = render(&s, 45);
+    let mut checked = 0;
+    for f in frames.iter().step_by(4) {
+        let labels = f.labels.as_ref().unwrap();
+        let img = &f.images[0];
+        let cam = &labels.cameras[0];
+        let w = img.width as usize;
+        for o in &cam.objects {
+            // extent and count of this instance's pixels, straight from the buffer
+            let mut ext = [u32::MAX, u32::MAX, 0, 0];
+            let mut n = 0u64;
+            for (i, p) in img.ids.iter().enumerate() {
+                if p[1] == o.instance_id {
+                    let (x, y) = ((i % w) as u32, (i / w) as u32);
+                    ext = [ext[0].min(x), ext[1].min(y), ext[2].max(x + 1), ext[3].max(y + 1)];
+                    n += 1;
+                    // semantic and instance agree
+                    assert_eq!(p[0], o.class_id as u32, "pixel of {} has class {}", o.instance_id, p[0]);
+                }
+            }
+            assert_eq!(n, o.visible_pixels);
+            if n == 0 {
+                assert!(o.bbox_visible_px.is_none() && o.mask_rle.is_none());
+                continue;
+            }
+            let b = o.bbox_visible_px.unwrap();
+            assert_eq!(b, [ext[0] as f64, ext[1] as f64, ext[2] as f64, ext[3] as f64], "frame {} object {}", labels.frame, o.instance_id);
+            let rle = o.mask_rle.as_ref().unwrap();
+            let decoded = Rle::from_compressed_string(rle.size, &rle.counts).unwrap();
+            assert_eq!(decoded.area(), n);
+            let mask = decoded.decode();
+            assert!(mask.iter().zip(&img.ids).all(|(m, p)| *m == (p[1] == o.instance_id)));
+            // the amodal box contains the visible one (up to rasterisation at edges)
+            let a = o.bbox_amodal_px;
+            assert!(a[0] <= b[0] + 1.0 && a[1] <= b[1] + 1.0 && a[2] >= b[2] - 1.0 && a[3] >= b[3] - 1.0, "{a:?} vs {b:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} visible objects checked");
+}
+
+#[test]
+fn hazard_pedestrian_is_hidden_then_steps_out() {
+    let s = scenario(&shipped_small("fog_pedestrian", 192, 144));
+    let (_, frames) = render(&s, 50);
+    let vis: Vec<f64> = frames
+        .iter()
+        .map(|f| {
+            let objs = &f.labels.as_ref().unwrap().cameras[0].objects;
+            // the hazard is the second person (ids in spawn order: pedestrians, then hazard)
+            objs.iter().find(|o| o.instance_id == 24002).map_or(0.0, |o| o.visible_fraction)
+        })
+        .collect();
+    let early = vis[..20].iter().cloned().fold(0.0, f64::max);
+    let late = vis[40..].iter().cloned().fold(0.0, f64::max);
+    assert!(early < 0.3, "hazard visible too early: {vis:?}");
+    assert!(late > 0.8, "hazard never stepped out: {vis:?}");
+}
+
+#[test]
+fn occluded_object_has_lower_visible_fraction() {
+    // a car 39 m ahead in the ego lane; in the second scene a van stands between
+    let car = "(start_s_m: 40, speed_mps: 0)";
+    let (_, clear) = render(&scenario(&stopped_ego(&format!("vehicles: [{car}]"))), 1);
+    let (_, hidden) = render(&scenario(&stopped_ego(&format!("vehicles: [{car}, (start_s_m: 15, speed_mps: 0, kind: Van)]"))), 1);
+    let c_clear = object(&clear[0].labels.as_ref().unwrap().cameras[0].objects, 26002);
+    let c_hidden = object(&hidden[0].labels.as_ref().unwrap().cameras[0].objects, 26002);
+    assert!(c_clear.visible_fraction > 0.9, "unoccluded fraction {}", c_clear.visible_fraction);
+    assert_eq!(c_clear.occlusion_level, 0);
+    assert!(c_hidden.visible_fraction < c_clear.visible_fraction - 0.5, "{} vs {}", c_hidden.visible_fraction, c_clear.visible_fraction);
+    assert_eq!(c_hidden.occlusion_level, 2);
+    // the unoccluded footprint does not depend on what stands in front
+    assert_eq!(c_clear.unoccluded_pixels, c_hidden.unoccluded_pixels);
+    assert!(c_clear.unoccluded_pixels > 30);
+}
+
+#[test]
+fn depth_at_an_objects_pixels_is_its_distance() {
+    // van in the ego lane, rear face 20 - 2.5 - 1.0 = 16.5 m ahead of the camera
+    let (_, f) = render(&scenario(&stopped_ego("vehicles: [(start_s_m: 20, speed_mps: 0, kind: Van)]")), 1);
+    let labels = f[0].labels.as_ref().unwrap();
+    let van = object(&labels.cameras[0].objects, 26002);
+    let img = &f[0].images[0];
+    let b = van.bbox_visible_px.unwrap();
+    let w = img.width as usize;
+    // the upper part of the van's silhouette is its flat rear face
+    let mut n = 0;
+    for y in b[1] as usize..(b[1] + (b[3] - b[1]) * 0.6) as usize {
+        for x in b[0] as usize..b[2] as usize {
+            if img.ids[y * w + x][1] == 26002 {
+                let d = img.depth_m[y * w + x] as f64;
+                assert!((d - 16.5).abs() < 0.03, "depth {d} at ({x},{y})");
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 50, "{n}");
+    // KITTI z of the box centre: 20 - 1.0 m
+    assert!((van.kitti.location_m[2] - 19.0).abs() < 1e-6);
+    // sky has no depth, road depth grows towards the horizon
+    assert_eq!(img.depth_m[0], 0.0);
+    assert_eq!(img.ids[0], [Class::Sky.id() as u32, 0]);
+    let bottom = img.depth_m[(img.height as usize - 1) * w + w / 2];
+    let mid = img.depth_m[(img.height as usize / 2 + 5) * w + w / 4];
+    assert!(bottom > 0.0 && mid > bottom);
+}
+
+#[test]
+fn fog_changes_pixels_but_not_labels() {
+    let base = "vehicles: [(start_s_m: 30, speed_mps: 0)], pedestrians: [(s_m: 20)]";
+    let (_, clear) = render(&scenario(&stopped_ego(base)), 1);
+    let (_, fog) = render(&scenario(&stopped_ego(&format!("{base}, weather: (fog: (visibility_m: 20))"))), 1);
+    assert_eq!(clear[0].images[0].ids, fog[0].images[0].ids);
+    assert_eq!(clear[0].images[0].depth_m, fog[0].images[0].depth_m);
+    assert_eq!(clear[0].labels.as_ref().unwrap().cameras, fog[0].labels.as_ref().unwrap().cameras);
+    // far pixels move towards the fog colour: the car 30 m out loses contrast
+    let img_c = &clear[0].images[0];
+    let img_f = &fog[0].images[0];
+    let diff: u64 = img_c.rgba.iter().zip(&img_f.rgba).map(|(a, b)| (*a as i64 - *b as i64).unsigned_abs()).sum();
+    assert!(diff > 100_000, "fog barely changed the image: {diff}");
+}
