@@ -1,6 +1,8 @@
 // Sensor camera: one pass writes the lit, fogged colour AND the exact label
-// targets (class id, 32-bit instance id, z-depth in metres) for the same view.
-// Label targets are integer/float formats: no MSAA, no blending, no filtering.
+// target for the same view: one u32 per pixel in the Cityscapes instanceIds
+// convention (instance id = class_id*1000 + k for things, else the class id).
+// Depth comes from the depth buffer itself (reverse-Z: z = near / depth).
+// The label target is an integer format: no MSAA, no blending, no filtering.
 
 struct View {
     clip_from_world: mat4x4<f32>,
@@ -29,6 +31,7 @@ struct VertexIn {
     @location(7) normal_1: vec4<f32>,
     @location(8) normal_2: vec4<f32>,
     @location(9) color: vec4<f32>,
+    // x: class id, y: instance id (0 = none)
     @location(10) ids: vec2<u32>,
 };
 
@@ -66,17 +69,14 @@ fn shade(in: VertexOut) -> vec4<f32> {
 
 struct LabeledOut {
     @location(0) color: vec4<f32>,
-    @location(1) ids: vec2<u32>,
-    @location(2) depth_m: f32,
+    @location(1) label: u32,
 };
 
 @fragment
 fn fs_labeled(in: VertexOut) -> LabeledOut {
     var out: LabeledOut;
     out.color = shade(in);
-    out.ids = in.ids;
-    // z-depth along the optical axis (KITTI / OpenCV convention)
-    out.depth_m = dot(in.world - view.camera_position.xyz, view.camera_forward.xyz);
+    out.label = select(in.ids.x, in.ids.y, in.ids.y != 0u);
     return out;
 }
 

@@ -115,6 +115,17 @@ pub fn instance_id(class: Class, k: u32) -> u32 {
     class.id() as u32 * 1000 + k
 }
 
+/// The per-pixel label value (Cityscapes instanceIds): the instance id for
+/// things, the class id elsewhere. Instance ids are >= 1000, class ids < 1000.
+pub fn label_value(class_id: u32, instance_id: u32) -> u32 {
+    if instance_id != 0 { instance_id } else { class_id }
+}
+
+/// Split a label value into (class id, instance id); instance 0 = none.
+pub fn split_label_value(v: u32) -> (u32, u32) {
+    if v >= 1000 { (v / 1000, v) } else { (v, 0) }
+}
+
 /// Most instances of one class a scenario may hold (the `k` in `id*1000+k`).
 pub const MAX_INSTANCES_PER_CLASS: u32 = 999;
 
@@ -141,6 +152,15 @@ mod tests {
         for c in Class::ALL {
             let info = c.info();
             assert_eq!(info.cityscapes, info.id <= 33, "{}", info.name);
+        }
+    }
+
+    #[test]
+    fn label_values_round_trip() {
+        assert_eq!(split_label_value(label_value(26, 26003)), (26, 26003));
+        assert_eq!(split_label_value(label_value(7, 0)), (7, 0));
+        for c in Class::ALL {
+            assert!((c.id() as u32) < 1000);
         }
     }
 

@@ -3,8 +3,7 @@
 
 use std::collections::BTreeMap;
 
-/// One pixel of the label target: (semantic class id, 32-bit instance id).
-pub type IdPixel = [u32; 2];
+use super::classes::split_label_value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InstanceStats {
@@ -24,20 +23,21 @@ impl InstanceStats {
     }
 }
 
-/// Scan an id buffer (row-major, `width` pixels per row). Instance 0 is "no
-/// instance" (stuff classes, sky). Ordered by instance id, so output order
-/// never depends on hashing.
-pub fn instance_stats(ids: &[IdPixel], width: u32) -> BTreeMap<u32, InstanceStats> {
+/// Scan a label buffer (row-major, `width` pixels per row, values as in
+/// `classes::label_value`). Ordered by instance id, so output order never
+/// depends on hashing.
+pub fn instance_stats(labels: &[u32], width: u32) -> BTreeMap<u32, InstanceStats> {
     let mut out: BTreeMap<u32, InstanceStats> = BTreeMap::new();
-    for (y, row) in ids.chunks_exact(width as usize).enumerate() {
+    for (y, row) in labels.chunks_exact(width as usize).enumerate() {
         let mut x = 0usize;
         while x < row.len() {
-            let [class_id, id] = row[x];
-            // runs of the same id cost one map lookup
+            let v = row[x];
+            // runs of the same value cost one map lookup
             let start = x;
-            while x < row.len() && row[x][1] == id {
+            while x < row.len() && row[x] == v {
                 x += 1;
             }
+            let (class_id, id) = split_label_value(v);
             if id == 0 {
                 continue;
             }
@@ -67,9 +67,9 @@ mod tests {
     #[test]
     fn stats_of_two_instances() {
         // 4x3 image
-        let z = [23, 0];
-        let a = [26, 26001];
-        let b = [24, 24001];
+        let z = 23;
+        let a = 26001;
+        let b = 24001;
         let ids = vec![z, a, a, z, z, a, b, b, z, z, b, z];
         let s = instance_stats(&ids, 4);
         assert_eq!(s.len(), 2);

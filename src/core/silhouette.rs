@@ -81,28 +81,72 @@ impl ConvexHull2 {
     }
 }
 
+impl ConvexHull2 {
+    /// x-extent of the hull on the horizontal line at `y`, if it meets it.
+    pub fn row_span(&self, y: f64) -> Option<(f64, f64)> {
+        let n = self.points.len();
+        let (mut lo, mut hi) = (f64::MAX, f64::MIN);
+        for i in 0..n {
+            let (a, b) = (self.points[i], self.points[(i + 1) % n]);
+            if (a.y <= y && y <= b.y) || (b.y <= y && y <= a.y) {
+                if a.y == b.y {
+                    lo = lo.min(a.x.min(b.x));
+                    hi = hi.max(a.x.max(b.x));
+                } else {
+                    let x = a.x + (y - a.y) / (b.y - a.y) * (b.x - a.x);
+                    lo = lo.min(x);
+                    hi = hi.max(x);
+                }
+            }
+        }
+        (lo <= hi).then_some((lo, hi))
+    }
+}
+
 /// Number of image pixels whose centre lies inside the union of `hulls`
-/// (the object's unoccluded footprint inside the image).
+/// (the object's unoccluded footprint inside the image). Scanline: per row,
+/// each hull covers one interval of pixel centres; the intervals are merged.
 pub fn union_pixel_count(hulls: &[ConvexHull2], k: &Intrinsics) -> u64 {
     if hulls.is_empty() {
         return 0;
     }
-    let mut r = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    let (mut y_lo, mut y_hi) = (f64::MAX, f64::MIN);
     for h in hulls {
         let b = h.bounds();
-        r = [r[0].min(b[0]), r[1].min(b[1]), r[2].max(b[2]), r[3].max(b[3])];
+        y_lo = y_lo.min(b[1]);
+        y_hi = y_hi.max(b[3]);
     }
-    let x0 = (r[0] - 0.5).ceil().max(0.0) as i64;
-    let y0 = (r[1] - 0.5).ceil().max(0.0) as i64;
-    let x1 = ((r[2] - 0.5).floor() as i64).min(k.width as i64 - 1);
-    let y1 = ((r[3] - 0.5).floor() as i64).min(k.height as i64 - 1);
+    let y0 = (y_lo - 0.5).ceil().max(0.0) as i64;
+    let y1 = ((y_hi - 0.5).floor() as i64).min(k.height as i64 - 1);
+    let max_x = k.width as i64 - 1;
+    let mut spans: Vec<(i64, i64)> = Vec::with_capacity(hulls.len());
     let mut count = 0u64;
     for y in y0..=y1 {
-        for x in x0..=x1 {
-            let c = DVec2::new(x as f64 + 0.5, y as f64 + 0.5);
-            if hulls.iter().any(|h| h.contains(c)) {
-                count += 1;
+        let yc = y as f64 + 0.5;
+        spans.clear();
+        for h in hulls {
+            if let Some((lo, hi)) = h.row_span(yc) {
+                // pixel x is covered when lo <= x + 0.5 <= hi
+                let (a, b) = (((lo - 0.5).ceil() as i64).max(0), ((hi - 0.5).floor() as i64).min(max_x));
+                if a <= b {
+                    spans.push((a, b));
+                }
             }
+        }
+        spans.sort_unstable();
+        let mut current: Option<(i64, i64)> = None;
+        for &(a, b) in &spans {
+            current = match current {
+                Some((ca, cb)) if a <= cb + 1 => Some((ca, cb.max(b))),
+                Some((ca, cb)) => {
+                    count += (cb - ca + 1) as u64;
+                    Some((a, b))
+                }
+                None => Some((a, b)),
+            };
+        }
+        if let Some((ca, cb)) = current {
+            count += (cb - ca + 1) as u64;
         }
     }
     count
@@ -144,6 +188,32 @@ mod tests {
         assert_eq!(union_pixel_count(&[h.clone()], &k), 15);
         // the union does not double count
         assert_eq!(union_pixel_count(&[h.clone(), h], &k), 15);
+    }
+
+    /// The scanline count equals a brute-force per-pixel test on random hulls.
+    #[test]
+    fn scanline_count_matches_per_pixel_test() {
+        let k = Intrinsics::from_hfov(64, 48, 1.0);
+        let mut rng = crate::core::rng::Stream::new(5, "hulls", 0);
+        for _ in 0..50 {
+            let hulls: Vec<ConvexHull2> = (0..3)
+                .filter_map(|_| {
+                    let c = DVec2::new(rng.range(-10.0, 74.0), rng.range(-10.0, 58.0));
+                    let pts: Vec<DVec2> = (0..7).map(|_| c + DVec2::new(rng.range(-15.0, 15.0), rng.range(-12.0, 12.0))).collect();
+                    ConvexHull2::new(&pts)
+                })
+                .collect();
+            let mut brute = 0;
+            for y in 0..48 {
+                for x in 0..64 {
+                    let c = DVec2::new(x as f64 + 0.5, y as f64 + 0.5);
+                    if hulls.iter().any(|h| h.contains(c)) {
+                        brute += 1;
+                    }
+                }
+            }
+            assert_eq!(union_pixel_count(&hulls, &k), brute);
+        }
     }
 
     #[test]

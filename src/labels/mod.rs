@@ -38,7 +38,7 @@ fn r3(v: glam::DVec3) -> [f64; 3] {
 
 pub fn label_camera(snapshot: &FrameSnapshot, img: &CameraImage, cam: &CameraInfo, cfg: &LabelConfig) -> CameraLabels {
     let k = &cam.intrinsics;
-    let stats = instance_stats(&img.ids, img.width);
+    let stats = instance_stats(&img.labels, img.width);
     let cv_from_world = cv_from_world(&snapshot.world_from_camera(cam));
     let ego_from_world = snapshot.world_from_ego.inverse();
     let ego_yaw = snapshot.ego.yaw_rad;
@@ -73,7 +73,7 @@ pub fn label_camera(snapshot: &FrameSnapshot, img: &CameraImage, cam: &CameraInf
         let mask_rle = visible.map(|s| {
             let id = obj.instance_id;
             let w = img.width as usize;
-            let rle = Rle::encode(img.width, img.height, [s.x_min, s.y_min, s.x_max, s.y_max], |x, y| img.ids[y as usize * w + x as usize][1] == id);
+            let rle = Rle::encode(img.width, img.height, [s.x_min, s.y_min, s.x_max, s.y_max], |x, y| img.labels[y as usize * w + x as usize] == id);
             RleString::from(&rle)
         });
         let kb = to_kitti_box(&obj.box3, &cv_from_world);

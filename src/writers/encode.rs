@@ -1,7 +1,7 @@
 //! Image encoders (run on worker threads): PNG in the fast fdeflate mode,
 //! float32 .npy for depth.
 
-use crate::core::classes::Class;
+use crate::core::classes::{split_label_value, Class};
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder};
 
@@ -19,19 +19,16 @@ pub fn rgb_png(width: u32, height: u32, rgba: &[u8]) -> Vec<u8> {
 }
 
 /// 8-bit semantic PNG holding Cityscapes class ids.
-pub fn semantic_png(width: u32, height: u32, ids: &[[u32; 2]]) -> Vec<u8> {
-    let v: Vec<u8> = ids.iter().map(|p| p[0] as u8).collect();
+pub fn semantic_png(width: u32, height: u32, labels: &[u32]) -> Vec<u8> {
+    let v: Vec<u8> = labels.iter().map(|l| split_label_value(*l).0 as u8).collect();
     png(width, height, &v, ExtendedColorType::L8)
 }
 
 /// Cityscapes instanceIds convention in 16 bits: the instance id
-/// (class_id*1000 + k) for things, the class id elsewhere.
-pub fn instance_value(p: [u32; 2]) -> u16 {
-    if p[1] != 0 { p[1] as u16 } else { p[0] as u16 }
-}
-
-pub fn instance_png(width: u32, height: u32, ids: &[[u32; 2]]) -> Vec<u8> {
-    let v: Vec<u8> = ids.iter().flat_map(|p| instance_value(*p).to_ne_bytes()).collect();
+/// (class_id*1000 + k) for things, the class id elsewhere — exactly the
+/// label value, which validation keeps below 65536.
+pub fn instance_png(width: u32, height: u32, labels: &[u32]) -> Vec<u8> {
+    let v: Vec<u8> = labels.iter().flat_map(|l| (*l as u16).to_ne_bytes()).collect();
     png(width, height, &v, ExtendedColorType::L16)
 }
 
@@ -77,10 +74,12 @@ mod tests {
 
     #[test]
     fn sixteen_bit_pngs_decode_to_the_values_written() {
-        let ids = vec![[26, 26001], [23, 0], [7, 0], [24, 24999]];
-        let png = instance_png(2, 2, &ids);
+        let labels = vec![26001, 23, 7, 24999];
+        let png = instance_png(2, 2, &labels);
         let img = image::load_from_memory(&png).unwrap().into_luma16();
         assert_eq!(img.into_raw(), vec![26001, 23, 7, 24999]);
+        let sem = image::load_from_memory(&semantic_png(2, 2, &labels)).unwrap().into_luma8();
+        assert_eq!(sem.into_raw(), vec![26, 23, 7, 24]);
         let depth = depth_png(2, 1, &[12.5, 0.0]);
         let d = image::load_from_memory(&depth).unwrap().into_luma16();
         assert_eq!(d.into_raw(), vec![3200, 0]);

@@ -93,10 +93,10 @@ impl Layout {
                 self.write(format!("{dir}/rgb/{name}.png"), png, sums)?;
             }
             if o.semantic {
-                self.write(format!("{dir}/semantic/{name}.png"), &encode::semantic_png(w, h, &img.ids), sums)?;
+                self.write(format!("{dir}/semantic/{name}.png"), &encode::semantic_png(w, h, &img.labels), sums)?;
             }
             if o.instance {
-                self.write(format!("{dir}/instance/{name}.png"), &encode::instance_png(w, h, &img.ids), sums)?;
+                self.write(format!("{dir}/instance/{name}.png"), &encode::instance_png(w, h, &img.labels), sums)?;
             }
             for d in &o.depth {
                 match d {

@@ -1,7 +1,7 @@
 //! Tier 3: render tests on the software renderer (Mesa lavapipe), small images.
 
 use crate::common::{render, scenario, shipped_small};
-use edgecase::core::classes::Class;
+use edgecase::core::classes::{split_label_value, Class};
 use edgecase::core::label::ObjectLabel;
 use edgecase::core::rle::Rle;
 
@@ -33,13 +33,14 @@ fn tight_boxes_masks_and_classes_agree_with_the_id_buffer() {
             // extent and count of this instance's pixels, straight from the buffer
             let mut ext = [u32::MAX, u32::MAX, 0, 0];
             let mut n = 0u64;
-            for (i, p) in img.ids.iter().enumerate() {
-                if p[1] == o.instance_id {
+            for (i, v) in img.labels.iter().enumerate() {
+                let (class, instance) = split_label_value(*v);
+                if instance == o.instance_id {
                     let (x, y) = ((i % w) as u32, (i / w) as u32);
                     ext = [ext[0].min(x), ext[1].min(y), ext[2].max(x + 1), ext[3].max(y + 1)];
                     n += 1;
                     // semantic and instance agree
-                    assert_eq!(p[0], o.class_id as u32, "pixel of {} has class {}", o.instance_id, p[0]);
+                    assert_eq!(class, o.class_id as u32, "pixel of {} has class {class}", o.instance_id);
                 }
             }
             assert_eq!(n, o.visible_pixels);
@@ -53,7 +54,7 @@ fn tight_boxes_masks_and_classes_agree_with_the_id_buffer() {
             let decoded = Rle::from_compressed_string(rle.size, &rle.counts).unwrap();
             assert_eq!(decoded.area(), n);
             let mask = decoded.decode();
-            assert!(mask.iter().zip(&img.ids).all(|(m, p)| *m == (p[1] == o.instance_id)));
+            assert!(mask.iter().zip(&img.labels).all(|(m, v)| *m == (*v == o.instance_id)));
             // the amodal box contains the visible one (up to rasterisation at edges)
             let a = o.bbox_amodal_px;
             assert!(a[0] <= b[0] + 1.0 && a[1] <= b[1] + 1.0 && a[2] >= b[2] - 1.0 && a[3] >= b[3] - 1.0, "{a:?} vs {b:?}");
@@ -111,7 +112,7 @@ fn depth_at_an_objects_pixels_is_its_distance() {
     let mut n = 0;
     for y in b[1] as usize..(b[1] + (b[3] - b[1]) * 0.6) as usize {
         for x in b[0] as usize..b[2] as usize {
-            if img.ids[y * w + x][1] == 26002 {
+            if img.labels[y * w + x] == 26002 {
                 let d = img.depth_m[y * w + x] as f64;
                 assert!((d - 16.5).abs() < 0.03, "depth {d} at ({x},{y})");
                 n += 1;
@@ -123,7 +124,7 @@ fn depth_at_an_objects_pixels_is_its_distance() {
     assert!((van.kitti.location_m[2] - 19.0).abs() < 1e-6);
     // sky has no depth, road depth grows towards the horizon
     assert_eq!(img.depth_m[0], 0.0);
-    assert_eq!(img.ids[0], [Class::Sky.id() as u32, 0]);
+    assert_eq!(img.labels[0], Class::Sky.id() as u32);
     let bottom = img.depth_m[(img.height as usize - 1) * w + w / 2];
     let mid = img.depth_m[(img.height as usize / 2 + 5) * w + w / 4];
     assert!(bottom > 0.0 && mid > bottom);
@@ -134,7 +135,7 @@ fn fog_changes_pixels_but_not_labels() {
     let base = "vehicles: [(start_s_m: 30, speed_mps: 0)], pedestrians: [(s_m: 20)]";
     let (_, clear) = render(&scenario(&stopped_ego(base)), 1);
     let (_, fog) = render(&scenario(&stopped_ego(&format!("{base}, weather: (fog: (visibility_m: 20))"))), 1);
-    assert_eq!(clear[0].images[0].ids, fog[0].images[0].ids);
+    assert_eq!(clear[0].images[0].labels, fog[0].images[0].labels);
     assert_eq!(clear[0].images[0].depth_m, fog[0].images[0].depth_m);
     assert_eq!(clear[0].labels.as_ref().unwrap().cameras, fog[0].labels.as_ref().unwrap().cameras);
     // far pixels move towards the fog colour: the car 30 m out loses contrast

@@ -20,15 +20,14 @@ use wgpu::util::DeviceExt;
 pub const SLOTS: usize = 3;
 
 pub const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
-pub const IDS_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg32Uint;
-pub const DEPTH_OUT_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Float;
+pub const LABEL_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Uint;
 pub const ZBUFFER_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
 
 pub const SHADER_SOURCE: &str = include_str!("../../../shaders/camera.wgsl");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RenderMode {
-    /// Colour + ids + depth, all read back.
+    /// Colour + label values + depth, all read back.
     Labeled,
     /// Colour only ("bare render"), only the image read back.
     ColorOnly,
@@ -76,13 +75,12 @@ struct MeshRange {
     base_vertex: i32,
 }
 
-/// Row pitch and offsets of one camera's readback buffer.
+/// Row pitch and offsets of one camera's readback buffer: colour, label
+/// values and depth buffer, each 4 bytes per pixel, rows padded alike.
 #[derive(Clone, Copy, Debug)]
 struct ReadbackLayout {
-    color_row: u32,
-    ids_row: u32,
-    depth_row: u32,
-    ids_offset: u64,
+    row: u32,
+    labels_offset: u64,
     depth_offset: u64,
     size: u64,
 }
@@ -94,23 +92,17 @@ fn padded_row(bytes: u32) -> u32 {
 
 impl ReadbackLayout {
     fn new(width: u32, height: u32, mode: RenderMode) -> ReadbackLayout {
-        let color_row = padded_row(width * 4);
-        let ids_row = padded_row(width * 8);
-        let depth_row = padded_row(width * 4);
-        let ids_offset = color_row as u64 * height as u64;
-        let depth_offset = ids_offset + ids_row as u64 * height as u64;
-        let size = match mode {
-            RenderMode::Labeled => depth_offset + depth_row as u64 * height as u64,
-            RenderMode::ColorOnly => ids_offset,
-        };
-        ReadbackLayout { color_row, ids_row, depth_row, ids_offset, depth_offset, size }
+        let row = padded_row(width * 4);
+        let plane = row as u64 * height as u64;
+        let size = if mode == RenderMode::Labeled { 3 * plane } else { plane };
+        ReadbackLayout { row, labels_offset: plane, depth_offset: 2 * plane, size }
     }
 }
 
 struct CameraTarget {
     info: CameraInfo,
     color: wgpu::Texture,
-    labels: Option<(wgpu::Texture, wgpu::Texture)>,
+    labels: Option<wgpu::Texture>,
     zbuffer: wgpu::Texture,
     uniform: wgpu::Buffer,
     bind_group: wgpu::BindGroup,
@@ -128,16 +120,57 @@ struct Slot {
     states: Vec<Arc<AtomicU8>>,
 }
 
+/// Pixel storage of one camera image, recycled between frames: fresh
+/// multi-megabyte Vecs every frame cost more in page faults than the render.
+#[derive(Default)]
+struct PixelBuffers {
+    rgba: Vec<u8>,
+    labels: Vec<u32>,
+    depth_m: Vec<f32>,
+}
+
 /// One camera's pixels for one frame (rows tightly packed, top row first).
+/// Dropping it hands its buffers back to the rig that made it.
 #[derive(Clone, Debug)]
 pub struct CameraImage {
     pub width: u32,
     pub height: u32,
     pub rgba: Vec<u8>,
-    /// (class id, instance id) per pixel; empty in colour-only mode.
-    pub ids: Vec<[u32; 2]>,
+    /// Label value per pixel (`classes::label_value`: instance id for things,
+    /// class id elsewhere); empty in colour-only mode.
+    pub labels: Vec<u32>,
     /// z-depth in metres per pixel, 0 where nothing was hit; empty in colour-only mode.
     pub depth_m: Vec<f32>,
+    recycle: Option<crossbeam_channel::Sender<PixelBuffers>>,
+}
+
+impl Drop for CameraImage {
+    fn drop(&mut self) {
+        if let Some(tx) = self.recycle.take() {
+            let b = PixelBuffers {
+                rgba: std::mem::take(&mut self.rgba),
+                labels: std::mem::take(&mut self.labels),
+                depth_m: std::mem::take(&mut self.depth_m),
+            };
+            // a full pool just frees the buffers
+            let _ = tx.try_send(b);
+        }
+    }
+}
+
+impl CameraImage {
+    /// An image not tied to any rig (tests, tools).
+    pub fn new(width: u32, height: u32, rgba: Vec<u8>, labels: Vec<u32>, depth_m: Vec<f32>) -> CameraImage {
+        CameraImage { width, height, rgba, labels, depth_m, recycle: None }
+    }
+}
+
+/// Append a tightly packed row of 4-byte values read from mapped bytes.
+fn extend_from_bytes<T: bytemuck::Pod>(out: &mut Vec<T>, bytes: &[u8]) {
+    match bytemuck::try_cast_slice::<u8, T>(bytes) {
+        Ok(v) => out.extend_from_slice(v),
+        Err(_) => out.extend(bytes.chunks_exact(std::mem::size_of::<T>()).map(bytemuck::pod_read_unaligned::<T>)),
+    }
 }
 
 pub struct RenderedFrame {
@@ -161,6 +194,8 @@ pub struct CameraRig {
     next_slot: usize,
     in_flight: VecDeque<usize>,
     done: VecDeque<RenderedFrame>,
+    pool_tx: crossbeam_channel::Sender<PixelBuffers>,
+    pool_rx: crossbeam_channel::Receiver<PixelBuffers>,
 }
 
 /// Primitive tessellations, shared by the GPU meshes and the silhouettes.
@@ -197,7 +232,7 @@ fn create_pipeline(device: &wgpu::Device, layout: &wgpu::BindGroupLayout, mode: 
     });
     let replace = |format| Some(wgpu::ColorTargetState { format, blend: None, write_mask: wgpu::ColorWrites::ALL });
     let targets: Vec<Option<wgpu::ColorTargetState>> = match mode {
-        RenderMode::Labeled => vec![replace(COLOR_FORMAT), replace(IDS_FORMAT), replace(DEPTH_OUT_FORMAT)],
+        RenderMode::Labeled => vec![replace(COLOR_FORMAT), replace(LABEL_FORMAT)],
         RenderMode::ColorOnly => vec![replace(COLOR_FORMAT)],
     };
     let buffers = vertex_layouts();
@@ -304,14 +339,13 @@ impl CameraRig {
                     layout: &bind_layout,
                     entries: &[wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }],
                 });
-                let labels = (mode == RenderMode::Labeled).then(|| {
-                    (target_texture(device, "ids", w, h, IDS_FORMAT, true), target_texture(device, "depth_m", w, h, DEPTH_OUT_FORMAT, true))
-                });
+                let labeled = mode == RenderMode::Labeled;
+                let labels = labeled.then(|| target_texture(device, "labels", w, h, LABEL_FORMAT, true));
                 CameraTarget {
                     info: info.clone(),
                     color: target_texture(device, "color", w, h, COLOR_FORMAT, true),
                     labels,
-                    zbuffer: target_texture(device, "zbuffer", w, h, ZBUFFER_FORMAT, false),
+                    zbuffer: target_texture(device, "zbuffer", w, h, ZBUFFER_FORMAT, labeled),
                     uniform,
                     bind_group,
                     layout: ReadbackLayout::new(w, h, mode),
@@ -335,6 +369,8 @@ impl CameraRig {
                 states: targets.iter().map(|_| Arc::new(AtomicU8::new(MAP_PENDING))).collect(),
             })
             .collect();
+        // enough for every image in flight, queued for writing and being written
+        let (pool_tx, pool_rx) = crossbeam_channel::bounded(cameras.len() * (SLOTS + 8));
         let instance_capacity = 1024;
         let instance_buffer = Self::make_instance_buffer(device, instance_capacity);
         CameraRig {
@@ -353,6 +389,8 @@ impl CameraRig {
             next_slot: 0,
             in_flight: VecDeque::new(),
             done: VecDeque::new(),
+            pool_tx,
+            pool_rx,
         }
     }
 
@@ -431,22 +469,23 @@ impl CameraRig {
             self.gpu.queue.write_buffer(&cam.uniform, 0, bytemuck::bytes_of(&uniform));
             let color_view = cam.color.create_view(&Default::default());
             let z_view = cam.zbuffer.create_view(&Default::default());
-            let label_views = cam.labels.as_ref().map(|(ids, depth)| (ids.create_view(&Default::default()), depth.create_view(&Default::default())));
+            let label_view = cam.labels.as_ref().map(|t| t.create_view(&Default::default()));
             let clear = |c: wgpu::Color, view| Some(wgpu::RenderPassColorAttachment { view, depth_slice: None, resolve_target: None, ops: wgpu::Operations { load: wgpu::LoadOp::Clear(c), store: wgpu::StoreOp::Store } });
             // sRGB target: the clear colour is linear
             let mut attachments = vec![clear(wgpu::Color { r: sky[0] as f64, g: sky[1] as f64, b: sky[2] as f64, a: 1.0 }, &color_view)];
-            if let Some((ids_view, depth_view)) = &label_views {
+            if let Some(view) = &label_view {
                 let sky_id = crate::core::classes::Class::Sky.id() as f64;
-                attachments.push(clear(wgpu::Color { r: sky_id, g: 0.0, b: 0.0, a: 0.0 }, ids_view));
-                attachments.push(clear(wgpu::Color::TRANSPARENT, depth_view));
+                attachments.push(clear(wgpu::Color { r: sky_id, g: 0.0, b: 0.0, a: 0.0 }, view));
             }
+            // the depth buffer is read back as the depth image in labeled mode
+            let keep_depth = if cam.labels.is_some() { wgpu::StoreOp::Store } else { wgpu::StoreOp::Discard };
             {
                 let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                     label: Some("camera"),
                     color_attachments: &attachments,
                     depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
                         view: &z_view,
-                        depth_ops: Some(wgpu::Operations { load: wgpu::LoadOp::Clear(0.0), store: wgpu::StoreOp::Discard }),
+                        depth_ops: Some(wgpu::Operations { load: wgpu::LoadOp::Clear(0.0), store: keep_depth }),
                         stencil_ops: None,
                     }),
                     timestamp_writes: None,
@@ -468,17 +507,18 @@ impl CameraRig {
             let (w, h) = (cam.info.intrinsics.width, cam.info.intrinsics.height);
             let extent = wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 };
             let buffer = &self.slots[slot_index].buffers[ci];
-            let copy = |encoder: &mut wgpu::CommandEncoder, tex: &wgpu::Texture, offset: u64, row: u32| {
+            let row = cam.layout.row;
+            let copy = |encoder: &mut wgpu::CommandEncoder, tex: &wgpu::Texture, aspect, offset: u64| {
                 encoder.copy_texture_to_buffer(
-                    wgpu::TexelCopyTextureInfo { texture: tex, mip_level: 0, origin: wgpu::Origin3d::ZERO, aspect: wgpu::TextureAspect::All },
+                    wgpu::TexelCopyTextureInfo { texture: tex, mip_level: 0, origin: wgpu::Origin3d::ZERO, aspect },
                     wgpu::TexelCopyBufferInfo { buffer, layout: wgpu::TexelCopyBufferLayout { offset, bytes_per_row: Some(row), rows_per_image: Some(h) } },
                     extent,
                 );
             };
-            copy(&mut encoder, &cam.color, 0, cam.layout.color_row);
-            if let Some((ids, depth)) = &cam.labels {
-                copy(&mut encoder, ids, cam.layout.ids_offset, cam.layout.ids_row);
-                copy(&mut encoder, depth, cam.layout.depth_offset, cam.layout.depth_row);
+            copy(&mut encoder, &cam.color, wgpu::TextureAspect::All, 0);
+            if let Some(labels) = &cam.labels {
+                copy(&mut encoder, labels, wgpu::TextureAspect::All, cam.layout.labels_offset);
+                copy(&mut encoder, &cam.zbuffer, wgpu::TextureAspect::DepthOnly, cam.layout.depth_offset);
             }
         }
         self.gpu.queue.submit([encoder.finish()]);
@@ -530,25 +570,36 @@ impl CameraRig {
             let image = {
                 let data = buffer.slice(..).get_mapped_range();
                 let l = cam.layout;
-                let mut rgba = Vec::with_capacity(w * h * 4);
-                for y in 0..h {
-                    let row = y * l.color_row as usize;
-                    rgba.extend_from_slice(&data[row..row + w * 4]);
+                let mut b = self.pool_rx.try_recv().unwrap_or_default();
+                b.rgba.clear();
+                b.labels.clear();
+                b.depth_m.clear();
+                // de-pad the rows of each 4-byte-per-pixel plane
+                let rows = |offset: u64| (0..h).map(move |y| offset as usize + y * l.row as usize);
+                for r in rows(0) {
+                    b.rgba.extend_from_slice(&data[r..r + w * 4]);
                 }
-                let (mut ids, mut depth_m) = (Vec::new(), Vec::new());
                 if self.mode == RenderMode::Labeled {
-                    ids.reserve(w * h);
-                    depth_m.reserve(w * h);
-                    for y in 0..h {
-                        let row = l.ids_offset as usize + y * l.ids_row as usize;
-                        ids.extend(data[row..row + w * 8].chunks_exact(8).map(|c| {
-                            [u32::from_le_bytes([c[0], c[1], c[2], c[3]]), u32::from_le_bytes([c[4], c[5], c[6], c[7]])]
-                        }));
-                        let row = l.depth_offset as usize + y * l.depth_row as usize;
-                        depth_m.extend(data[row..row + w * 4].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])));
+                    for r in rows(l.labels_offset) {
+                        extend_from_bytes(&mut b.labels, &data[r..r + w * 4]);
+                    }
+                    for r in rows(l.depth_offset) {
+                        extend_from_bytes(&mut b.depth_m, &data[r..r + w * 4]);
+                    }
+                    // reverse-Z infinite projection: buffer depth d = near / z
+                    let near = crate::core::camera::NEAR_M as f32;
+                    for d in &mut b.depth_m {
+                        *d = if *d > 0.0 { near / *d } else { 0.0 };
                     }
                 }
-                CameraImage { width: w as u32, height: h as u32, rgba, ids, depth_m }
+                CameraImage {
+                    width: w as u32,
+                    height: h as u32,
+                    rgba: b.rgba,
+                    labels: b.labels,
+                    depth_m: b.depth_m,
+                    recycle: Some(self.pool_tx.clone()),
+                }
             };
             buffer.unmap();
             images.push(image);

@@ -1,0 +1,216 @@
+//! Benchmark runner (not a test): one configuration per process so that the
+//! peak RSS printed belongs to that configuration. `tools/bench` runs the
+//! whole matrix and prints the table.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, ValueEnum};
+use edgecase::core::boxes::Box3;
+use edgecase::core::camera::Intrinsics;
+use edgecase::core::classes::{instance_id, Class};
+use edgecase::core::frames::{camera_mount_pose, Pose};
+use edgecase::core::label::EgoState;
+use edgecase::frame::{CameraInfo, DrawInstance, FrameSnapshot, LabeledObject};
+use edgecase::labels::{label_frame, LabelConfig};
+use edgecase::scenario::{DepthFormat, Format, Output};
+use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode, RenderedFrame};
+use edgecase::world::objects::Primitive;
+use edgecase::world::StaticMesh;
+use edgecase::writers::{DatasetConfig, DatasetWriter};
+use glam::{DVec3, Mat4, Quat, Vec3};
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+enum Scene {
+    /// Ground plane + 50 boxes, one camera.
+    Reference,
+    /// scenarios/fog_pedestrian.ron through the full batch path.
+    FogPedestrian,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+enum Mode {
+    /// Colour only, only the image read back, nothing written.
+    Bare,
+    /// RGB + depth + semantic + instance read back and labels computed, kept in memory.
+    Memory,
+    /// As memory, and every output written to disk.
+    Disk,
+}
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long, value_enum)]
+    scene: Scene,
+    #[arg(long, value_enum)]
+    mode: Mode,
+    #[arg(long, default_value_t = 640)]
+    width: u32,
+    #[arg(long, default_value_t = 480)]
+    height: u32,
+    #[arg(long, default_value_t = 300)]
+    frames: u64,
+    /// Scale the ego speed (fog_pedestrian), e.g. 0.1 for a 10x longer run over the same road.
+    #[arg(long, default_value_t = 1.0)]
+    ego_speed_scale: f64,
+    #[arg(long, default_value = "/tmp/edgecase-bench")]
+    out: std::path::PathBuf,
+}
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn reference_snapshot(frame: u64) -> FrameSnapshot {
+    let mut instances = Vec::new();
+    let mut objects = Vec::new();
+    for i in 0..50u32 {
+        let (row, col) = (i / 10, i % 10);
+        let center = Vec3::new(8.0 + row as f32 * 6.0, 0.75, (col as f32 - 4.5) * 3.0);
+        // a slow spin so every frame differs
+        let yaw = (i as f32 * 0.37 + frame as f32 * 0.02) % std::f32::consts::TAU;
+        let size = Vec3::new(1.8, 1.5, 1.2);
+        let model = Mat4::from_scale_rotation_translation(size, Quat::from_rotation_y(yaw), center);
+        let id = instance_id(Class::Car, i + 1);
+        instances.push(DrawInstance { primitive: Primitive::Cube, model, color: [0.2 + 0.015 * i as f32, 0.3, 0.6], class_id: Class::Car.id() as u32, instance_id: id });
+        let corners: Vec<DVec3> = [-0.5f32, 0.5]
+            .iter()
+            .flat_map(|x| [-0.5f32, 0.5].into_iter().flat_map(move |y| [-0.5f32, 0.5].into_iter().map(move |z| Vec3::new(*x, y, z))))
+            .map(|c| model.transform_point3(c).as_dvec3())
+            .collect();
+        objects.push(LabeledObject {
+            instance_id: id,
+            class: Class::Car,
+            kitti_type: "Car",
+            role: format!("box[{i}]"),
+            box3: Box3 { center: center.as_dvec3(), length_m: 1.8, height_m: 1.5, width_m: 1.2, yaw_rad: yaw as f64 },
+            part_points_world: vec![corners],
+        });
+    }
+    FrameSnapshot {
+        frame,
+        time_s: frame as f64 / 10.0,
+        ego: EgoState { position_m: [0.0; 3], yaw_rad: 0.0, speed_mps: 0.0 },
+        world_from_ego: Pose::IDENTITY,
+        instances: Arc::new(instances),
+        objects: Arc::new(objects),
+    }
+}
+
+fn all_outputs() -> Output {
+    Output { formats: vec![Format::Kitti, Format::Coco], depth: vec![DepthFormat::Png16, DepthFormat::Npy32], ..Output::default() }
+}
+
+fn run_reference(args: &Args) -> Result<()> {
+    let camera = CameraInfo {
+        name: "front".into(),
+        intrinsics: Intrinsics::from_hfov(args.width, args.height, 90f64.to_radians()),
+        ego_from_camera: camera_mount_pose(DVec3::new(0.0, 0.0, 2.0), 0.0, 8f64.to_radians(), 0.0),
+    };
+    let ground = StaticMesh {
+        mesh: edgecase::core::mesh::strip(&[Vec3::new(-50.0, 0.0, -100.0), Vec3::new(200.0, 0.0, -100.0)], &[Vec3::new(-50.0, 0.0, 100.0), Vec3::new(200.0, 0.0, 100.0)]),
+        class: Class::Road,
+        color: [0.3, 0.3, 0.3],
+    };
+    let lighting = edgecase::weather::lighting(&Default::default(), &Default::default());
+    let mode = if args.mode == Mode::Bare { RenderMode::ColorOnly } else { RenderMode::Labeled };
+    let gpu = GpuContext::new_headless()?;
+    let cameras = vec![camera];
+    let mut rig = CameraRig::new(gpu, &cameras, &[ground], lighting, mode);
+    let cfg = LabelConfig { min_visible_pixels: 25, max_label_distance_m: 150.0 };
+    let mut writer = if args.mode == Mode::Disk {
+        let _ = std::fs::remove_dir_all(&args.out);
+        Some(DatasetWriter::create(DatasetConfig { out_dir: args.out.clone(), overwrite: true, cameras: cameras.clone(), output: all_outputs(), workers: 2 })?)
+    } else {
+        None
+    };
+    let mut labeled_objects = 0usize;
+    let mut handle = |f: RenderedFrame, writer: &mut Option<DatasetWriter>| -> Result<()> {
+        if mode == RenderMode::Labeled {
+            let labels = label_frame(&f.snapshot, &f.images, &cameras, &cfg);
+            labeled_objects += labels.cameras[0].objects.len();
+            if let Some(w) = writer.as_mut() {
+                w.write(labels, f.images)?;
+            }
+        }
+        Ok(())
+    };
+    let start = Instant::now();
+    for frame in 0..args.frames {
+        rig.submit(reference_snapshot(frame));
+        for f in rig.poll_finished() {
+            handle(f, &mut writer)?;
+        }
+    }
+    for f in rig.finish() {
+        handle(f, &mut writer)?;
+    }
+    if let Some(w) = writer {
+        w.finish(serde_json::json!({"bench": "reference"}))?;
+    }
+    report(args, start, &format!("labeled objects/frame {:.1}", labeled_objects as f64 / args.frames as f64));
+    Ok(())
+}
+
+fn run_fog(args: &Args) -> Result<()> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fog_pedestrian.ron");
+    let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+    let mut s = edgecase::scenario::parse(&text, &path)?;
+    s.sensors.cameras[0].width = args.width;
+    s.sensors.cameras[0].height = args.height;
+    s.ego.speed_mps *= args.ego_speed_scale;
+    s.output = Output { kitti_camera: s.output.kitti_camera.clone(), ..all_outputs() };
+    let gpu = GpuContext::new_headless()?;
+    let start = Instant::now();
+    match args.mode {
+        Mode::Disk => {
+            let _ = std::fs::remove_dir_all(&args.out);
+            let opts = edgecase::batch::BatchOptions {
+                scenario: s,
+                scenario_path: path,
+                scenario_sha256: String::new(),
+                frames: args.frames,
+                out_dir: args.out.clone(),
+                overwrite: true,
+                workers: 2,
+                progress: false,
+            };
+            edgecase::batch::run(opts, gpu)?;
+        }
+        Mode::Bare | Mode::Memory => {
+            let mode = if args.mode == Mode::Bare { RenderMode::ColorOnly } else { RenderMode::Labeled };
+            let mut app = edgecase::batch::sensor_app(&s, gpu, mode);
+            edgecase::batch::run_frames(&mut app, args.frames, |_| Ok(()), |_| {})?;
+        }
+    }
+    report(args, start, "");
+    Ok(())
+}
+
+fn report(args: &Args, start: Instant, extra: &str) {
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "scene={:?} mode={:?} res={}x{} frames={} seconds={:.2} fps={:.1} peak_rss_mib={:.0} {}",
+        args.scene, args.mode, args.width, args.height, args.frames, secs, args.frames as f64 / secs, peak_rss_mib(), extra
+    );
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    if args.frames == 0 {
+        bail!("--frames must be at least 1");
+    }
+    match args.scene {
+        Scene::Reference => run_reference(&args),
+        Scene::FogPedestrian => run_fog(&args),
+    }?;
+    if args.mode == Mode::Disk {
+        let _ = std::fs::remove_dir_all(&args.out);
+    }
+    Ok(())
+}
