@@ -7,7 +7,11 @@ use clap::Parser;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "edgecase", version, about = "Driving-scene simulator for labeled synthetic data")]
+#[command(
+    name = "edgecase",
+    version,
+    about = "Driving-scene simulator for labeled synthetic data"
+)]
 pub struct Cli {
     /// Render without a window and write a dataset.
     #[arg(long)]
@@ -36,8 +40,24 @@ pub struct Cli {
 }
 
 pub fn main() -> std::process::ExitCode {
+    quiet_vulkan_loader();
     let cli = Cli::parse();
     std::process::ExitCode::from(run(cli))
+}
+
+/// Headless machines often lack XDG_RUNTIME_DIR; the Vulkan loader then
+/// prints an "error" that is not one. Give it a private directory.
+fn quiet_vulkan_loader() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_some() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("edgecase-runtime-{}", std::process::id()));
+    if std::fs::create_dir_all(&dir).is_ok() {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+        // SAFETY: called first thing in main, before any other thread exists.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
+    }
 }
 
 fn run(cli: Cli) -> u8 {
@@ -56,7 +76,10 @@ fn run(cli: Cli) -> u8 {
     let text = match String::from_utf8(src.clone()) {
         Ok(t) => t,
         Err(_) => {
-            eprintln!("error: {}: the scenario file is not UTF-8 text", path.display());
+            eprintln!(
+                "error: {}: the scenario file is not UTF-8 text",
+                path.display()
+            );
             return 2;
         }
     };
@@ -68,11 +91,18 @@ fn run(cli: Cli) -> u8 {
         }
     };
     if cli.check {
-        println!("{}: ok ({} camera(s), {} frames)", path.display(), scenario.sensors.cameras.len(), scenario.frames);
+        println!(
+            "{}: ok ({} camera(s), {} frames)",
+            path.display(),
+            scenario.sensors.cameras.len(),
+            scenario.frames
+        );
         return 0;
     }
     if !cli.headless {
-        eprintln!("error: the interactive editor is not built yet; run with --headless to render a dataset");
+        eprintln!(
+            "error: the interactive editor is not built yet; run with --headless to render a dataset"
+        );
         return 2;
     }
     let gpu = match GpuContext::new_headless() {
@@ -83,9 +113,14 @@ fn run(cli: Cli) -> u8 {
         }
     };
     let frames = cli.frames.unwrap_or(scenario.frames);
-    let out_dir = cli.out.unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
+    let out_dir = cli
+        .out
+        .unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
     if out_dir.exists() && !cli.overwrite {
-        eprintln!("error: output directory {} already exists; choose another --out or pass --overwrite", out_dir.display());
+        eprintln!(
+            "error: output directory {} already exists; choose another --out or pass --overwrite",
+            out_dir.display()
+        );
         return 2;
     }
     let opts = BatchOptions {
@@ -93,7 +128,10 @@ fn run(cli: Cli) -> u8 {
         scenario_path: path,
         scenario_sha256: {
             use sha2::Digest;
-            sha2::Sha256::digest(&src).iter().map(|b| format!("{b:02x}")).collect()
+            sha2::Sha256::digest(&src)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
         },
         frames,
         out_dir,
@@ -105,7 +143,11 @@ fn run(cli: Cli) -> u8 {
     match batch::run(opts, gpu) {
         Ok(dir) => {
             let secs = started.elapsed().as_secs_f64();
-            eprintln!("wrote {frames} frames to {} in {secs:.1} s ({:.1} frames/s)", dir.display(), frames as f64 / secs);
+            eprintln!(
+                "wrote {frames} frames to {} in {secs:.1} s ({:.1} frames/s)",
+                dir.display(),
+                frames as f64 / secs
+            );
             0
         }
         Err(e) => {

@@ -29,7 +29,11 @@ pub struct SimClock {
 
 impl SimClock {
     pub fn new(tick_hz: f64) -> SimClock {
-        SimClock { frame: 0, tick_hz, started: false }
+        SimClock {
+            frame: 0,
+            tick_hz,
+            started: false,
+        }
     }
     pub fn dt_s(&self) -> f64 {
         1.0 / self.tick_hz
@@ -56,10 +60,23 @@ impl Plugin for SimPlugin {
         app.insert_resource(SimClock::new(self.scenario.tick_hz))
             .configure_sets(
                 Update,
-                (SimSet::Clock, SimSet::Motion, SimSet::Control, SimSet::Sensors, SimSet::Labels, SimSet::Write).chain(),
+                (
+                    SimSet::Clock,
+                    SimSet::Motion,
+                    SimSet::Control,
+                    SimSet::Sensors,
+                    SimSet::Labels,
+                    SimSet::Write,
+                )
+                    .chain(),
             )
             .add_systems(Update, advance_clock.in_set(SimSet::Clock))
-            .add_plugins((WorldPlugin { scenario: self.scenario.clone() }, ActorsPlugin));
+            .add_plugins((
+                WorldPlugin {
+                    scenario: self.scenario.clone(),
+                },
+                ActorsPlugin,
+            ));
     }
 }
 
@@ -67,6 +84,7 @@ impl Plugin for SimPlugin {
 /// runs and of the App tests.
 pub fn headless_app(scenario: Scenario) -> App {
     let mut app = App::new();
-    app.add_plugins(bevy::app::TaskPoolPlugin::default()).add_plugins(SimPlugin { scenario });
+    app.add_plugins(bevy::app::TaskPoolPlugin::default())
+        .add_plugins(SimPlugin { scenario });
     app
 }

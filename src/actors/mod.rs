@@ -41,27 +41,49 @@ pub fn time_to_reach_s(ego: &LaneMotion, s_m: f64) -> f64 {
     gap / ego.speed_mps
 }
 
-fn trigger_crossings(clock: Res<SimClock>, ego: Query<&LaneMotion, With<Ego>>, mut crossings: Query<&mut Crossing>) {
+fn trigger_crossings(
+    clock: Res<SimClock>,
+    ego: Query<&LaneMotion, With<Ego>>,
+    mut crossings: Query<&mut Crossing>,
+) {
     let Ok(ego) = ego.single() else { return };
     for mut c in &mut crossings {
         // a nanosecond of slack absorbs float noise from integrating s
-        if c.started_at_frame.is_none() && time_to_reach_s(ego, c.s_m) <= c.trigger_time_to_ego_s + 1e-9 {
+        if c.started_at_frame.is_none()
+            && time_to_reach_s(ego, c.s_m) <= c.trigger_time_to_ego_s + 1e-9
+        {
             c.started_at_frame = Some(clock.frame);
         }
     }
 }
 
-fn move_actors(clock: Res<SimClock>, road: Res<RoadRes>, mut lane: Query<(&mut LaneMotion, &mut Transform)>, mut cross: Query<(&mut Crossing, &mut Transform), Without<LaneMotion>>) {
+fn move_actors(
+    clock: Res<SimClock>,
+    road: Res<RoadRes>,
+    mut lane: Query<(&mut LaneMotion, &mut Transform)>,
+    mut cross: Query<(&mut Crossing, &mut Transform), Without<LaneMotion>>,
+) {
     let dt = clock.dt_s();
     let road = &road.0;
     for (mut m, mut t) in &mut lane {
-        let sign = if m.direction == Direction::Forward { 1.0 } else { -1.0 };
+        let sign = if m.direction == Direction::Forward {
+            1.0
+        } else {
+            -1.0
+        };
         if clock.frame > 0 {
             m.s_m += sign * m.speed_mps * dt;
         }
         let pose = road.pose(m.s_m);
-        t.translation = pose.sim_point(m.lateral_m, road.ground_height_m(m.lateral_m)).as_vec3();
-        let yaw = pose.heading_rad + if sign > 0.0 { 0.0 } else { std::f64::consts::PI };
+        t.translation = pose
+            .sim_point(m.lateral_m, road.ground_height_m(m.lateral_m))
+            .as_vec3();
+        let yaw = pose.heading_rad
+            + if sign > 0.0 {
+                0.0
+            } else {
+                std::f64::consts::PI
+            };
         t.rotation = Quat::from_rotation_y(yaw as f32);
     }
     for (mut c, mut t) in &mut cross {
@@ -72,7 +94,9 @@ fn move_actors(clock: Res<SimClock>, road: Res<RoadRes>, mut lane: Query<(&mut L
             c.lateral_m += step * remaining.signum();
         }
         let pose = road.pose(c.s_m);
-        t.translation = pose.sim_point(c.lateral_m, road.ground_height_m(c.lateral_m)).as_vec3();
+        t.translation = pose
+            .sim_point(c.lateral_m, road.ground_height_m(c.lateral_m))
+            .as_vec3();
     }
 }
 
@@ -80,7 +104,13 @@ pub struct ActorsPlugin;
 
 impl Plugin for ActorsPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Update, (trigger_crossings.in_set(SimSet::Control), move_actors.in_set(SimSet::Motion)));
+        app.add_systems(
+            Update,
+            (
+                trigger_crossings.in_set(SimSet::Control),
+                move_actors.in_set(SimSet::Motion),
+            ),
+        );
     }
 }
 
@@ -90,10 +120,18 @@ mod tests {
 
     #[test]
     fn time_to_reach() {
-        let ego = LaneMotion { s_m: 10.0, lateral_m: 0.0, speed_mps: 5.0, direction: Direction::Forward };
+        let ego = LaneMotion {
+            s_m: 10.0,
+            lateral_m: 0.0,
+            speed_mps: 5.0,
+            direction: Direction::Forward,
+        };
         assert_eq!(time_to_reach_s(&ego, 30.0), 4.0);
         assert_eq!(time_to_reach_s(&ego, 5.0), f64::INFINITY);
-        let stopped = LaneMotion { speed_mps: 0.0, ..ego };
+        let stopped = LaneMotion {
+            speed_mps: 0.0,
+            ..ego
+        };
         assert_eq!(time_to_reach_s(&stopped, 30.0), f64::INFINITY);
     }
 }

@@ -2,7 +2,9 @@
 
 use crate::scenario::Scenario;
 use crate::sensors::camera::{CameraRig, GpuContext, RenderMode};
-use crate::sensors::{camera_infos, flush, label_config, FinishedFrames, LabeledFrame, Rig, SensorPlugin};
+use crate::sensors::{
+    FinishedFrames, LabeledFrame, Rig, SensorPlugin, camera_infos, flush, label_config,
+};
 use crate::sim::headless_app;
 use crate::writers::{DatasetConfig, DatasetWriter};
 use anyhow::Result;
@@ -24,15 +26,25 @@ pub struct BatchOptions {
 pub fn sensor_app(scenario: &Scenario, gpu: GpuContext, mode: RenderMode) -> App {
     let mut app = headless_app(scenario.clone());
     let cameras = camera_infos(scenario);
-    let statics = app.world().resource::<crate::world::StaticScene>().0.clone();
+    let statics = app
+        .world()
+        .resource::<crate::world::StaticScene>()
+        .0
+        .clone();
     let lighting = crate::weather::lighting(&scenario.light, &scenario.weather);
     let rig = CameraRig::new(gpu, &cameras, &statics, lighting, mode);
-    app.insert_resource(Rig { rig, cameras, label_config: label_config(scenario) }).add_plugins(SensorPlugin);
+    app.insert_resource(Rig::new(rig, cameras, label_config(scenario)))
+        .add_plugins(SensorPlugin);
     app
 }
 
 /// Run `frames` ticks, handing every finished frame to `sink` in frame order.
-pub fn run_frames(app: &mut App, frames: u64, mut sink: impl FnMut(LabeledFrame) -> Result<()>, mut on_tick: impl FnMut(u64)) -> Result<()> {
+pub fn run_frames(
+    app: &mut App,
+    frames: u64,
+    mut sink: impl FnMut(LabeledFrame) -> Result<()>,
+    mut on_tick: impl FnMut(u64),
+) -> Result<()> {
     for i in 0..frames {
         app.update();
         for f in app.world_mut().resource_mut::<FinishedFrames>().0.drain(..) {
@@ -120,8 +132,10 @@ pub fn run(opts: BatchOptions, gpu: GpuContext) -> Result<PathBuf> {
     let bar = if opts.progress {
         let b = indicatif::ProgressBar::new(opts.frames);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} frames  {per_sec}  ETA {eta}")
-                .expect("static template"),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} frames  {per_sec}  ETA {eta}",
+            )
+            .expect("static template"),
         );
         b
     } else {
@@ -137,7 +151,10 @@ pub fn run(opts: BatchOptions, gpu: GpuContext) -> Result<PathBuf> {
     if let Err(e) = result {
         let partial = writer.partial_dir().to_path_buf();
         drop(writer);
-        return Err(e.context(format!("the run stopped; frames finished so far are in {}", partial.display())));
+        return Err(e.context(format!(
+            "the run stopped; frames finished so far are in {}",
+            partial.display()
+        )));
     }
     let manifest = manifest(&opts, &app);
     writer.finish(manifest)

@@ -2,19 +2,20 @@
 //! peak RSS printed belongs to that configuration. `tools/bench` runs the
 //! whole matrix and prints the table.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use edgecase::core::boxes::Box3;
 use edgecase::core::camera::Intrinsics;
-use edgecase::core::classes::{instance_id, Class};
-use edgecase::core::frames::{camera_mount_pose, Pose};
+use edgecase::core::classes::{Class, instance_id};
+use edgecase::core::frames::{Pose, camera_mount_pose};
 use edgecase::core::label::EgoState;
 use edgecase::frame::{CameraInfo, DrawInstance, FrameSnapshot, LabeledObject};
-use edgecase::labels::{label_frame, LabelConfig};
+use edgecase::labels::LabelConfig;
 use edgecase::scenario::{DepthFormat, Format, Output};
-use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode, RenderedFrame};
-use edgecase::world::objects::Primitive;
+use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode};
+use edgecase::sensors::{LabeledFrame, Rig};
 use edgecase::world::StaticMesh;
+use edgecase::world::objects::Primitive;
 use edgecase::writers::{DatasetConfig, DatasetWriter};
 use glam::{DVec3, Mat4, Quat, Vec3};
 use std::sync::Arc;
@@ -77,10 +78,20 @@ fn reference_snapshot(frame: u64) -> FrameSnapshot {
         let size = Vec3::new(1.8, 1.5, 1.2);
         let model = Mat4::from_scale_rotation_translation(size, Quat::from_rotation_y(yaw), center);
         let id = instance_id(Class::Car, i + 1);
-        instances.push(DrawInstance { primitive: Primitive::Cube, model, color: [0.2 + 0.015 * i as f32, 0.3, 0.6], class_id: Class::Car.id() as u32, instance_id: id });
+        instances.push(DrawInstance {
+            primitive: Primitive::Cube,
+            model,
+            color: [0.2 + 0.015 * i as f32, 0.3, 0.6],
+            class_id: Class::Car.id() as u32,
+            instance_id: id,
+        });
         let corners: Vec<DVec3> = [-0.5f32, 0.5]
             .iter()
-            .flat_map(|x| [-0.5f32, 0.5].into_iter().flat_map(move |y| [-0.5f32, 0.5].into_iter().map(move |z| Vec3::new(*x, y, z))))
+            .flat_map(|x| {
+                [-0.5f32, 0.5]
+                    .into_iter()
+                    .flat_map(move |y| [-0.5f32, 0.5].into_iter().map(move |z| Vec3::new(*x, y, z)))
+            })
             .map(|c| model.transform_point3(c).as_dvec3())
             .collect();
         objects.push(LabeledObject {
@@ -88,14 +99,24 @@ fn reference_snapshot(frame: u64) -> FrameSnapshot {
             class: Class::Car,
             kitti_type: "Car",
             role: format!("box[{i}]"),
-            box3: Box3 { center: center.as_dvec3(), length_m: 1.8, height_m: 1.5, width_m: 1.2, yaw_rad: yaw as f64 },
+            box3: Box3 {
+                center: center.as_dvec3(),
+                length_m: 1.8,
+                height_m: 1.5,
+                width_m: 1.2,
+                yaw_rad: yaw as f64,
+            },
             part_points_world: vec![corners],
         });
     }
     FrameSnapshot {
         frame,
         time_s: frame as f64 / 10.0,
-        ego: EgoState { position_m: [0.0; 3], yaw_rad: 0.0, speed_mps: 0.0 },
+        ego: EgoState {
+            position_m: [0.0; 3],
+            yaw_rad: 0.0,
+            speed_mps: 0.0,
+        },
         world_from_ego: Pose::IDENTITY,
         instances: Arc::new(instances),
         objects: Arc::new(objects),
@@ -103,7 +124,11 @@ fn reference_snapshot(frame: u64) -> FrameSnapshot {
 }
 
 fn all_outputs() -> Output {
-    Output { formats: vec![Format::Kitti, Format::Coco], depth: vec![DepthFormat::Png16, DepthFormat::Npy32], ..Output::default() }
+    Output {
+        formats: vec![Format::Kitti, Format::Coco],
+        depth: vec![DepthFormat::Png16, DepthFormat::Npy32],
+        ..Output::default()
+    }
 }
 
 fn run_reference(args: &Args) -> Result<()> {
@@ -113,26 +138,46 @@ fn run_reference(args: &Args) -> Result<()> {
         ego_from_camera: camera_mount_pose(DVec3::new(0.0, 0.0, 2.0), 0.0, 8f64.to_radians(), 0.0),
     };
     let ground = StaticMesh {
-        mesh: edgecase::core::mesh::strip(&[Vec3::new(-50.0, 0.0, -100.0), Vec3::new(200.0, 0.0, -100.0)], &[Vec3::new(-50.0, 0.0, 100.0), Vec3::new(200.0, 0.0, 100.0)]),
+        mesh: edgecase::core::mesh::strip(
+            &[Vec3::new(-50.0, 0.0, -100.0), Vec3::new(200.0, 0.0, -100.0)],
+            &[Vec3::new(-50.0, 0.0, 100.0), Vec3::new(200.0, 0.0, 100.0)],
+        ),
         class: Class::Road,
         color: [0.3, 0.3, 0.3],
     };
     let lighting = edgecase::weather::lighting(&Default::default(), &Default::default());
-    let mode = if args.mode == Mode::Bare { RenderMode::ColorOnly } else { RenderMode::Labeled };
+    let mode = if args.mode == Mode::Bare {
+        RenderMode::ColorOnly
+    } else {
+        RenderMode::Labeled
+    };
     let gpu = GpuContext::new_headless()?;
     let cameras = vec![camera];
-    let mut rig = CameraRig::new(gpu, &cameras, &[ground], lighting, mode);
-    let cfg = LabelConfig { min_visible_pixels: 25, max_label_distance_m: 150.0 };
+    let cfg = LabelConfig {
+        min_visible_pixels: 25,
+        max_label_distance_m: 150.0,
+    };
+    // the same rig + ordered labeler thread the batch path uses
+    let mut rig = Rig::new(
+        CameraRig::new(gpu, &cameras, &[ground], lighting, mode),
+        cameras.clone(),
+        cfg,
+    );
     let mut writer = if args.mode == Mode::Disk {
         let _ = std::fs::remove_dir_all(&args.out);
-        Some(DatasetWriter::create(DatasetConfig { out_dir: args.out.clone(), overwrite: true, cameras: cameras.clone(), output: all_outputs(), workers: 2 })?)
+        Some(DatasetWriter::create(DatasetConfig {
+            out_dir: args.out.clone(),
+            overwrite: true,
+            cameras: cameras.clone(),
+            output: all_outputs(),
+            workers: 2,
+        })?)
     } else {
         None
     };
     let mut labeled_objects = 0usize;
-    let mut handle = |f: RenderedFrame, writer: &mut Option<DatasetWriter>| -> Result<()> {
-        if mode == RenderMode::Labeled {
-            let labels = label_frame(&f.snapshot, &f.images, &cameras, &cfg);
+    let mut handle = |f: LabeledFrame, writer: &mut Option<DatasetWriter>| -> Result<()> {
+        if let Some(labels) = f.labels {
             labeled_objects += labels.cameras[0].objects.len();
             if let Some(w) = writer.as_mut() {
                 w.write(labels, f.images)?;
@@ -142,29 +187,46 @@ fn run_reference(args: &Args) -> Result<()> {
     };
     let start = Instant::now();
     for frame in 0..args.frames {
-        rig.submit(reference_snapshot(frame));
-        for f in rig.poll_finished() {
+        rig.rig.submit(reference_snapshot(frame));
+        for f in rig.rig.poll_finished() {
+            rig.labeler.push(f);
+        }
+        for f in rig.labeler.take_ready() {
             handle(f, &mut writer)?;
         }
     }
-    for f in rig.finish() {
+    for f in rig.rig.finish() {
+        rig.labeler.push(f);
+    }
+    for f in rig.labeler.finish() {
         handle(f, &mut writer)?;
     }
     if let Some(w) = writer {
         w.finish(serde_json::json!({"bench": "reference"}))?;
     }
-    report(args, start, &format!("labeled objects/frame {:.1}", labeled_objects as f64 / args.frames as f64));
+    report(
+        args,
+        start,
+        &format!(
+            "labeled objects/frame {:.1}",
+            labeled_objects as f64 / args.frames as f64
+        ),
+    );
     Ok(())
 }
 
 fn run_fog(args: &Args) -> Result<()> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fog_pedestrian.ron");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fog_pedestrian.ron");
     let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
     let mut s = edgecase::scenario::parse(&text, &path)?;
     s.sensors.cameras[0].width = args.width;
     s.sensors.cameras[0].height = args.height;
     s.ego.speed_mps *= args.ego_speed_scale;
-    s.output = Output { kitti_camera: s.output.kitti_camera.clone(), ..all_outputs() };
+    s.output = Output {
+        kitti_camera: s.output.kitti_camera.clone(),
+        ..all_outputs()
+    };
     let gpu = GpuContext::new_headless()?;
     let start = Instant::now();
     match args.mode {
@@ -183,7 +245,11 @@ fn run_fog(args: &Args) -> Result<()> {
             edgecase::batch::run(opts, gpu)?;
         }
         Mode::Bare | Mode::Memory => {
-            let mode = if args.mode == Mode::Bare { RenderMode::ColorOnly } else { RenderMode::Labeled };
+            let mode = if args.mode == Mode::Bare {
+                RenderMode::ColorOnly
+            } else {
+                RenderMode::Labeled
+            };
             let mut app = edgecase::batch::sensor_app(&s, gpu, mode);
             edgecase::batch::run_frames(&mut app, args.frames, |_| Ok(()), |_| {})?;
         }
@@ -196,7 +262,15 @@ fn report(args: &Args, start: Instant, extra: &str) {
     let secs = start.elapsed().as_secs_f64();
     println!(
         "scene={:?} mode={:?} res={}x{} frames={} seconds={:.2} fps={:.1} peak_rss_mib={:.0} {}",
-        args.scene, args.mode, args.width, args.height, args.frames, secs, args.frames as f64 / secs, peak_rss_mib(), extra
+        args.scene,
+        args.mode,
+        args.width,
+        args.height,
+        args.frames,
+        secs,
+        args.frames as f64 / secs,
+        peak_rss_mib(),
+        extra
     );
 }
 

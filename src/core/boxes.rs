@@ -2,8 +2,8 @@
 //! KITTI 3D box conventions.
 
 use super::camera::{Intrinsics, NEAR_M};
-use super::frames::{wrap_angle, Pose};
-use super::silhouette::{clip_convex_to_near, ConvexHull2};
+use super::frames::{Pose, wrap_angle};
+use super::silhouette::{ConvexHull2, clip_convex_to_near};
 use glam::{DVec2, DVec3};
 
 /// An upright box in the sim world: centre, size (length along local X,
@@ -60,7 +60,11 @@ pub fn amodal_box_and_truncation(hull: &ConvexHull2, k: &Intrinsics) -> (Rect, f
     let area = (r[2] - r[0]) * (r[3] - r[1]);
     let clipped = clip_rect(r, k.width, k.height);
     let inside = (clipped[2] - clipped[0]).max(0.0) * (clipped[3] - clipped[1]).max(0.0);
-    let truncation = if area > 0.0 { (1.0 - inside / area).clamp(0.0, 1.0) } else { 1.0 };
+    let truncation = if area > 0.0 {
+        (1.0 - inside / area).clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
     (r, truncation)
 }
 
@@ -96,7 +100,14 @@ pub fn to_kitti_box(b: &Box3, cam_from_world: &Pose) -> KittiBox {
     // KITTI: the object's forward in the camera is (cos ry, 0, -sin ry).
     let rotation_y = wrap_angle((-fwd.z).atan2(fwd.x));
     let alpha = wrap_angle(rotation_y - location.x.atan2(location.z));
-    KittiBox { location, h: b.height_m, w: b.width_m, l: b.length_m, rotation_y, alpha }
+    KittiBox {
+        location,
+        h: b.height_m,
+        w: b.width_m,
+        l: b.length_m,
+        rotation_y,
+        alpha,
+    }
 }
 
 /// Rebuild the 8 corners (OpenCV camera coords) from a KITTI box, as KITTI's
@@ -133,20 +144,32 @@ mod tests {
     fn kitti_box_round_trips_corners() {
         let cam = camera_mount_pose(DVec3::new(0.0, 0.0, 1.6), 0.0, 0.0, 0.0);
         let cfw = cam_from_world(&cam);
-        let b = Box3 { center: DVec3::new(12.0, 0.8, -2.0), length_m: 4.5, height_m: 1.6, width_m: 1.9, yaw_rad: 0.4 };
+        let b = Box3 {
+            center: DVec3::new(12.0, 0.8, -2.0),
+            length_m: 4.5,
+            height_m: 1.6,
+            width_m: 1.9,
+            yaw_rad: 0.4,
+        };
         let kb = to_kitti_box(&b, &cfw);
         let ours = b.corners().map(|c| cfw.transform_point(c));
         let theirs = kitti_corners(&kb);
         // same set of corners, ours ordered x,y,z bits with y up = -cv y
         for o in ours {
-            let best = theirs.iter().map(|t| (*t - o).length()).fold(f64::MAX, f64::min);
+            let best = theirs
+                .iter()
+                .map(|t| (*t - o).length())
+                .fold(f64::MAX, f64::min);
             assert!(best < 1e-9, "corner {o:?} missing");
         }
         // object ahead of a forward camera: z is the forward distance 12 m, y = camera height
         assert!((kb.location.z - 12.0).abs() < 1e-9);
         assert!((kb.location.y - 1.6).abs() < 1e-9);
         // heading along +X (camera forward) rotated left by 0.4: ry = -(pi/2) + ... check alpha relation
-        assert!((kb.alpha - wrap_angle(kb.rotation_y - kb.location.x.atan2(kb.location.z))).abs() < 1e-12);
+        assert!(
+            (kb.alpha - wrap_angle(kb.rotation_y - kb.location.x.atan2(kb.location.z))).abs()
+                < 1e-12
+        );
     }
 
     #[test]
@@ -154,7 +177,13 @@ mod tests {
         let cam = camera_mount_pose(DVec3::ZERO, 0.0, 0.0, 0.0);
         let cfw = cam_from_world(&cam);
         // object heading to the camera's right: camera right is vehicle -y = sim +Z, heading -90 deg
-        let b = Box3 { center: DVec3::new(10.0, 0.0, 0.0), length_m: 4.0, height_m: 1.5, width_m: 2.0, yaw_rad: -std::f64::consts::FRAC_PI_2 };
+        let b = Box3 {
+            center: DVec3::new(10.0, 0.0, 0.0),
+            length_m: 4.0,
+            height_m: 1.5,
+            width_m: 2.0,
+            yaw_rad: -std::f64::consts::FRAC_PI_2,
+        };
         let kb = to_kitti_box(&b, &cfw);
         assert!(kb.rotation_y.abs() < 1e-9);
     }
@@ -164,19 +193,34 @@ mod tests {
         let k = Intrinsics::from_hfov(200, 100, 90f64.to_radians());
         let cam = camera_mount_pose(DVec3::ZERO, 0.0, 0.0, 0.0);
         let cfw = cam_from_world(&cam);
-        let b = Box3 { center: DVec3::new(10.0, 0.0, 0.0), length_m: 0.2, height_m: 2.0, width_m: 2.0, yaw_rad: 0.0 };
+        let b = Box3 {
+            center: DVec3::new(10.0, 0.0, 0.0),
+            length_m: 0.2,
+            height_m: 2.0,
+            width_m: 2.0,
+            yaw_rad: 0.0,
+        };
         let hull = project_box_hull(&b, &cfw, &k).unwrap();
         let (r, t) = amodal_box_and_truncation(&hull, &k);
         // front face at 9.9 m: half-size 1 m -> fx*1/9.9 = 100/9.9 px
         let half = 100.0 / 9.9;
-        assert!((r[0] - (100.0 - half)).abs() < 1e-6 && (r[3] - (50.0 + half)).abs() < 1e-6, "{r:?}");
+        assert!(
+            (r[0] - (100.0 - half)).abs() < 1e-6 && (r[3] - (50.0 + half)).abs() < 1e-6,
+            "{r:?}"
+        );
         assert_eq!(t, 0.0);
         // move it so half is off the right edge
-        let b2 = Box3 { center: DVec3::new(10.0, 0.0, 9.9), ..b };
+        let b2 = Box3 {
+            center: DVec3::new(10.0, 0.0, 9.9),
+            ..b
+        };
         let (_, t2) = amodal_box_and_truncation(&project_box_hull(&b2, &cfw, &k).unwrap(), &k);
         assert!(t2 > 0.3 && t2 < 0.7, "{t2}");
         // behind the camera: nothing
-        let b3 = Box3 { center: DVec3::new(-10.0, 0.0, 0.0), ..b };
+        let b3 = Box3 {
+            center: DVec3::new(-10.0, 0.0, 0.0),
+            ..b
+        };
         assert!(project_box_hull(&b3, &cfw, &k).is_none());
     }
 }

@@ -39,12 +39,19 @@ impl Intrinsics {
         if p.z < NEAR_M * 0.999 {
             return None;
         }
-        Some(DVec2::new(self.fx * p.x / p.z + self.cx, self.fy * p.y / p.z + self.cy))
+        Some(DVec2::new(
+            self.fx * p.x / p.z + self.cx,
+            self.fy * p.y / p.z + self.cy,
+        ))
     }
 
     /// Pixel-edge image point at a z-depth -> OpenCV camera point.
     pub fn unproject(&self, uv: DVec2, depth: f64) -> DVec3 {
-        DVec3::new((uv.x - self.cx) / self.fx * depth, (uv.y - self.cy) / self.fy * depth, depth)
+        DVec3::new(
+            (uv.x - self.cx) / self.fx * depth,
+            (uv.y - self.cy) / self.fy * depth,
+            depth,
+        )
     }
 
     /// 3x4 `K [I|0]` in pixel-centre (OpenCV / KITTI) convention.

@@ -118,7 +118,11 @@ pub fn instance_id(class: Class, k: u32) -> u32 {
 /// The per-pixel label value (Cityscapes instanceIds): the instance id for
 /// things, the class id elsewhere. Instance ids are >= 1000, class ids < 1000.
 pub fn label_value(class_id: u32, instance_id: u32) -> u32 {
-    if instance_id != 0 { instance_id } else { class_id }
+    if instance_id != 0 {
+        instance_id
+    } else {
+        class_id
+    }
 }
 
 /// Split a label value into (class id, instance id); instance 0 = none.

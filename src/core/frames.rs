@@ -101,7 +101,8 @@ impl Pose {
 /// Rz(yaw)·Ry(pitch)·Rx(roll) (ROS convention: positive pitch looks down).
 /// The returned rotation is that of a Bevy-convention camera (looks along -z).
 pub fn camera_mount_pose(position_vehicle: DVec3, roll: f64, pitch: f64, yaw: f64) -> Pose {
-    let body = DMat3::from_rotation_z(yaw) * DMat3::from_rotation_y(pitch) * DMat3::from_rotation_x(roll);
+    let body =
+        DMat3::from_rotation_z(yaw) * DMat3::from_rotation_y(pitch) * DMat3::from_rotation_x(roll);
     // Camera axes in the vehicle frame: Bevy right = -body y, up = body z, back = -body x.
     let right = vehicle_to_sim_local(-body.y_axis);
     let up = vehicle_to_sim_local(body.z_axis);
@@ -124,7 +125,10 @@ mod tests {
         assert!(close(enu_to_sim(sim_to_enu(v)), v));
         // sim up (+Y) is ENU up (+z); sim forward at yaw 90 deg is north.
         assert!(close(sim_to_enu(DVec3::Y), DVec3::Z));
-        assert!(close(sim_to_enu(forward_at(std::f64::consts::FRAC_PI_2)), DVec3::Y));
+        assert!(close(
+            sim_to_enu(forward_at(std::f64::consts::FRAC_PI_2)),
+            DVec3::Y
+        ));
         assert!(close(yaw_rotation(0.7) * DVec3::X, forward_at(0.7)));
     }
 
@@ -154,7 +158,10 @@ mod tests {
 
     #[test]
     fn pose_inverse_round_trip() {
-        let p = Pose::new(DQuat::from_euler(glam::EulerRot::YXZ, 0.3, -0.2, 0.1), DVec3::new(1.0, 2.0, -3.0));
+        let p = Pose::new(
+            DQuat::from_euler(glam::EulerRot::YXZ, 0.3, -0.2, 0.1),
+            DVec3::new(1.0, 2.0, -3.0),
+        );
         let x = DVec3::new(0.3, -7.0, 2.0);
         assert!(close(p.inverse().transform_point(p.transform_point(x)), x));
         assert!(close(p.mul(&p.inverse()).translation, DVec3::ZERO));
@@ -165,7 +172,10 @@ mod tests {
         for a in [-10.0, -3.2, 0.0, 3.2, 7.0, std::f64::consts::PI] {
             let w = wrap_angle(a);
             assert!((-std::f64::consts::PI..=std::f64::consts::PI).contains(&w));
-            assert!(((a - w) / std::f64::consts::TAU).fract().abs() < 1e-9 || ((a - w) / std::f64::consts::TAU).fract().abs() > 1.0 - 1e-9);
+            assert!(
+                ((a - w) / std::f64::consts::TAU).fract().abs() < 1e-9
+                    || ((a - w) / std::f64::consts::TAU).fract().abs() > 1.0 - 1e-9
+            );
         }
     }
 }

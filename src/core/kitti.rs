@@ -40,7 +40,12 @@ fn f2(v: f64) -> String {
 impl KittiLabel {
     /// One line, 15 fields separated by single spaces.
     pub fn to_line(&self) -> String {
-        let mut fields = vec![self.kind.clone(), f2(self.truncated), self.occluded.to_string(), f2(self.alpha)];
+        let mut fields = vec![
+            self.kind.clone(),
+            f2(self.truncated),
+            self.occluded.to_string(),
+            f2(self.alpha),
+        ];
         fields.extend(self.bbox.iter().map(|v| f2(*v)));
         fields.extend([self.h, self.w, self.l].iter().map(|v| f2(*v)));
         fields.extend(self.location.iter().map(|v| f2(*v)));
@@ -67,8 +72,17 @@ impl KittiLabel {
 
 /// Label file text: real objects first, DontCare rows after.
 pub fn label_file(objects: &[KittiLabel]) -> String {
-    let mut lines: Vec<String> = objects.iter().filter(|o| o.kind != "DontCare").map(|o| o.to_line()).collect();
-    lines.extend(objects.iter().filter(|o| o.kind == "DontCare").map(|o| o.to_line()));
+    let mut lines: Vec<String> = objects
+        .iter()
+        .filter(|o| o.kind != "DontCare")
+        .map(|o| o.to_line())
+        .collect();
+    lines.extend(
+        objects
+            .iter()
+            .filter(|o| o.kind == "DontCare")
+            .map(|o| o.to_line()),
+    );
     let mut s = lines.join("\n");
     if !s.is_empty() {
         s.push('\n');
@@ -85,8 +99,7 @@ fn pose_3x4(p: &Pose) -> Vec<f64> {
     let m = DMat3::from_quat(p.rotation);
     let t = p.translation;
     vec![
-        m.x_axis.x, m.y_axis.x, m.z_axis.x, t.x,
-        m.x_axis.y, m.y_axis.y, m.z_axis.y, t.y,
+        m.x_axis.x, m.y_axis.x, m.z_axis.x, t.x, m.x_axis.y, m.y_axis.y, m.z_axis.y, t.y,
         m.x_axis.z, m.y_axis.z, m.z_axis.z, t.z,
     ]
 }
@@ -106,6 +119,28 @@ pub fn calib_file(p2: [[f64; 4]; 3], cam_from_velo: &Pose, velo_from_imu: &Pose)
         row("Tr_imu_to_velo", &pose_3x4(velo_from_imu)),
     ];
     lines.join("\n") + "\n"
+}
+
+/// The KITTI row of a labeled object: a real row when it is large enough,
+/// a DontCare region when it is flagged too small, nothing when invisible.
+pub fn from_object(obj: &super::label::ObjectLabel) -> Option<KittiLabel> {
+    let bbox = obj.bbox_visible_px?;
+    if obj.too_small {
+        return Some(KittiLabel::dont_care(bbox));
+    }
+    let [h, w, l] = obj.kitti.dimensions_hwl_m;
+    Some(KittiLabel {
+        kind: obj.kitti_type.clone(),
+        truncated: obj.truncation,
+        occluded: obj.occlusion_level,
+        alpha: obj.kitti.alpha_rad,
+        bbox,
+        h,
+        w,
+        l,
+        location: obj.kitti.location_m,
+        rotation_y: obj.kitti.rotation_y_rad,
+    })
 }
 
 #[cfg(test)]
@@ -132,12 +167,18 @@ mod tests {
         assert_eq!(fields.len(), 15, "{line}");
         assert!(fields.iter().all(|f| !f.is_empty()));
         assert_eq!(fields[3], "0.00");
-        assert_eq!(line, "Car 0.00 1 0.00 10.00 20.50 100.25 80.00 1.50 1.80 4.20 1.00 1.60 12.00 0.50");
+        assert_eq!(
+            line,
+            "Car 0.00 1 0.00 10.00 20.50 100.25 80.00 1.50 1.80 4.20 1.00 1.60 12.00 0.50"
+        );
     }
 
     #[test]
     fn dont_care_rows_come_last() {
-        let car = KittiLabel { kind: "Car".into(), ..KittiLabel::dont_care([0.0; 4]) };
+        let car = KittiLabel {
+            kind: "Car".into(),
+            ..KittiLabel::dont_care([0.0; 4])
+        };
         let text = label_file(&[KittiLabel::dont_care([1.0, 2.0, 3.0, 4.0]), car]);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("Car "));
@@ -147,7 +188,11 @@ mod tests {
 
     #[test]
     fn calib_has_seven_keyed_lines_that_project() {
-        let p2 = [[500.0, 0.0, 319.5, 0.0], [0.0, 500.0, 239.5, 0.0], [0.0, 0.0, 1.0, 0.0]];
+        let p2 = [
+            [500.0, 0.0, 319.5, 0.0],
+            [0.0, 500.0, 239.5, 0.0],
+            [0.0, 0.0, 1.0, 0.0],
+        ];
         // velo (x fwd, y left, z up) -> cv camera (x right, y down, z fwd), camera 1 m above
         let rot = DQuat::from_mat3(&DMat3::from_cols(
             DVec3::new(0.0, 0.0, 1.0),
@@ -158,13 +203,34 @@ mod tests {
         let text = calib_file(p2, &cam_from_velo, &Pose::IDENTITY);
         let lines: Vec<&str> = text.lines().collect();
         let keys: Vec<&str> = lines.iter().map(|l| l.split(':').next().unwrap()).collect();
-        assert_eq!(keys, ["P0", "P1", "P2", "P3", "R0_rect", "Tr_velo_to_cam", "Tr_imu_to_velo"]);
+        assert_eq!(
+            keys,
+            [
+                "P0",
+                "P1",
+                "P2",
+                "P3",
+                "R0_rect",
+                "Tr_velo_to_cam",
+                "Tr_imu_to_velo"
+            ]
+        );
         // parse Tr_velo_to_cam back and project a point 10 m ahead, 1 m left
-        let tr: Vec<f64> = lines[5].split(' ').skip(1).map(|v| v.parse().unwrap()).collect();
+        let tr: Vec<f64> = lines[5]
+            .split(' ')
+            .skip(1)
+            .map(|v| v.parse().unwrap())
+            .collect();
         assert_eq!(tr.len(), 12);
         let x = [10.0, 1.0, 0.0, 1.0];
-        let cam: Vec<f64> = (0..3).map(|r| (0..4).map(|c| tr[r * 4 + c] * x[c]).sum()).collect();
-        assert!((cam[0] + 1.0).abs() < 1e-9 && (cam[1] - 1.0).abs() < 1e-9 && (cam[2] - 10.0).abs() < 1e-9);
+        let cam: Vec<f64> = (0..3)
+            .map(|r| (0..4).map(|c| tr[r * 4 + c] * x[c]).sum())
+            .collect();
+        assert!(
+            (cam[0] + 1.0).abs() < 1e-9
+                && (cam[1] - 1.0).abs() < 1e-9
+                && (cam[2] - 10.0).abs() < 1e-9
+        );
         let u = (500.0 * cam[0] + 319.5 * cam[2]) / cam[2];
         assert!((u - 269.5).abs() < 1e-9);
     }
@@ -175,26 +241,4 @@ mod tests {
         assert_eq!(occlusion_level(0.7), 1);
         assert_eq!(occlusion_level(0.1), 2);
     }
-}
-
-/// The KITTI row of a labeled object: a real row when it is large enough,
-/// a DontCare region when it is flagged too small, nothing when invisible.
-pub fn from_object(obj: &super::label::ObjectLabel) -> Option<KittiLabel> {
-    let bbox = obj.bbox_visible_px?;
-    if obj.too_small {
-        return Some(KittiLabel::dont_care(bbox));
-    }
-    let [h, w, l] = obj.kitti.dimensions_hwl_m;
-    Some(KittiLabel {
-        kind: obj.kitti_type.clone(),
-        truncated: obj.truncation,
-        occluded: obj.occlusion_level,
-        alpha: obj.kitti.alpha_rad,
-        bbox,
-        h,
-        w,
-        l,
-        location: obj.kitti.location_m,
-        rotation_y: obj.kitti.rotation_y_rad,
-    })
 }

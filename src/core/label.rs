@@ -96,6 +96,9 @@ pub struct RleString {
 
 impl From<&Rle> for RleString {
     fn from(r: &Rle) -> Self {
-        RleString { size: r.size, counts: r.to_compressed_string() }
+        RleString {
+            size: r.size,
+            counts: r.to_compressed_string(),
+        }
     }
 }

@@ -19,7 +19,12 @@ pub struct InstanceStats {
 
 impl InstanceStats {
     pub fn rect(&self) -> [f64; 4] {
-        [self.x_min as f64, self.y_min as f64, self.x_max as f64, self.y_max as f64]
+        [
+            self.x_min as f64,
+            self.y_min as f64,
+            self.x_max as f64,
+            self.y_max as f64,
+        ]
     }
 }
 
@@ -74,9 +79,15 @@ mod tests {
         let s = instance_stats(&ids, 4);
         assert_eq!(s.len(), 2);
         let sa = s[&26001];
-        assert_eq!((sa.pixels, sa.x_min, sa.y_min, sa.x_max, sa.y_max), (3, 1, 0, 3, 2));
+        assert_eq!(
+            (sa.pixels, sa.x_min, sa.y_min, sa.x_max, sa.y_max),
+            (3, 1, 0, 3, 2)
+        );
         assert_eq!(sa.class_id, 26);
         let sb = s[&24001];
-        assert_eq!((sb.pixels, sb.x_min, sb.y_min, sb.x_max, sb.y_max), (3, 2, 1, 4, 3));
+        assert_eq!(
+            (sb.pixels, sb.x_min, sb.y_min, sb.x_max, sb.y_max),
+            (3, 2, 1, 4, 3)
+        );
     }
 }

@@ -20,10 +20,14 @@ impl Mesh {
     fn push_quad(&mut self, corners: [Vec3; 4], normal: Vec3) {
         let base = self.vertices.len() as u32;
         for c in corners {
-            self.vertices.push(Vertex { position: c.to_array(), normal: normal.to_array() });
+            self.vertices.push(Vertex {
+                position: c.to_array(),
+                normal: normal.to_array(),
+            });
         }
         // counter-clockwise seen from the normal side
-        self.indices.extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
+        self.indices
+            .extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
     }
 
     pub fn positions(&self) -> impl Iterator<Item = Vec3> + '_ {
@@ -43,10 +47,20 @@ pub fn unit_cube() -> Mesh {
     for axis in 0..3 {
         for sign in [-1.0f32, 1.0] {
             let n = Vec3::from_array(std::array::from_fn(|i| if i == axis { sign } else { 0.0 }));
-            let u = Vec3::from_array(std::array::from_fn(|i| if i == (axis + 1) % 3 { 1.0 } else { 0.0 }));
+            let u = Vec3::from_array(std::array::from_fn(|i| {
+                if i == (axis + 1) % 3 { 1.0 } else { 0.0 }
+            }));
             let v = n.cross(u);
             let c = n * 0.5;
-            m.push_quad([c - u * 0.5 - v * 0.5, c + u * 0.5 - v * 0.5, c + u * 0.5 + v * 0.5, c - u * 0.5 + v * 0.5], n);
+            m.push_quad(
+                [
+                    c - u * 0.5 - v * 0.5,
+                    c + u * 0.5 - v * 0.5,
+                    c + u * 0.5 + v * 0.5,
+                    c - u * 0.5 + v * 0.5,
+                ],
+                n,
+            );
         }
     }
     m
@@ -62,11 +76,22 @@ pub fn unit_cylinder(segments: u32) -> Mesh {
     for i in 0..segments {
         let (a, b) = (ring(i), ring(i + 1));
         let n = ((a + b) * 0.5).normalize();
-        m.push_quad([a - Vec3::Y * 0.5, b - Vec3::Y * 0.5, b + Vec3::Y * 0.5, a + Vec3::Y * 0.5], n);
+        m.push_quad(
+            [
+                a - Vec3::Y * 0.5,
+                b - Vec3::Y * 0.5,
+                b + Vec3::Y * 0.5,
+                a + Vec3::Y * 0.5,
+            ],
+            n,
+        );
         for (y, n) in [(0.5f32, Vec3::Y), (-0.5, -Vec3::Y)] {
             let base = m.vertices.len() as u32;
             for p in [Vec3::Y * y, a + Vec3::Y * y, b + Vec3::Y * y] {
-                m.vertices.push(Vertex { position: p.to_array(), normal: n.to_array() });
+                m.vertices.push(Vertex {
+                    position: p.to_array(),
+                    normal: n.to_array(),
+                });
             }
             if y > 0.0 {
                 m.indices.extend_from_slice(&[base, base + 1, base + 2]);
@@ -86,7 +111,10 @@ pub fn unit_sphere(rings: u32, segments: u32) -> Mesh {
         for s in 0..=segments {
             let theta = s as f32 / segments as f32 * std::f32::consts::TAU;
             let n = Vec3::new(phi.sin() * theta.cos(), phi.cos(), -phi.sin() * theta.sin());
-            m.vertices.push(Vertex { position: (n * 0.5).to_array(), normal: n.to_array() });
+            m.vertices.push(Vertex {
+                position: (n * 0.5).to_array(),
+                normal: n.to_array(),
+            });
         }
     }
     let row = segments + 1;
@@ -112,12 +140,18 @@ pub fn unit_cone(segments: u32) -> Mesh {
         let n = (b - a).cross(apex - a).normalize();
         let base = m.vertices.len() as u32;
         for p in [a, b, apex] {
-            m.vertices.push(Vertex { position: p.to_array(), normal: n.to_array() });
+            m.vertices.push(Vertex {
+                position: p.to_array(),
+                normal: n.to_array(),
+            });
         }
         m.indices.extend_from_slice(&[base, base + 1, base + 2]);
         let base = m.vertices.len() as u32;
         for p in [-Vec3::Y * 0.5, a, b] {
-            m.vertices.push(Vertex { position: p.to_array(), normal: (-Vec3::Y).to_array() });
+            m.vertices.push(Vertex {
+                position: p.to_array(),
+                normal: (-Vec3::Y).to_array(),
+            });
         }
         m.indices.extend_from_slice(&[base, base + 2, base + 1]);
     }
@@ -169,7 +203,10 @@ mod tests {
 
     fn check_outward_ccw(m: &Mesh) {
         for t in m.indices.chunks(3) {
-            let p: Vec<Vec3> = t.iter().map(|&i| Vec3::from_array(m.vertices[i as usize].position)).collect();
+            let p: Vec<Vec3> = t
+                .iter()
+                .map(|&i| Vec3::from_array(m.vertices[i as usize].position))
+                .collect();
             let n = Vec3::from_array(m.vertices[t[0] as usize].normal);
             let face = (p[1] - p[0]).cross(p[2] - p[0]);
             if face.length() > 1e-6 {
@@ -180,7 +217,12 @@ mod tests {
 
     #[test]
     fn primitives_wind_outwards_and_fit_the_unit_box() {
-        for m in [unit_cube(), unit_cylinder(12), unit_sphere(6, 12), unit_cone(12)] {
+        for m in [
+            unit_cube(),
+            unit_cylinder(12),
+            unit_sphere(6, 12),
+            unit_cone(12),
+        ] {
             check_outward_ccw(&m);
             assert!(m.positions().all(|p| p.abs().max_element() <= 0.5 + 1e-6));
             assert!(m.indices.iter().all(|&i| (i as usize) < m.vertices.len()));

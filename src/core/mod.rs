@@ -3,8 +3,8 @@
 
 pub mod boxes;
 pub mod camera;
-pub mod coco;
 pub mod classes;
+pub mod coco;
 pub mod frames;
 pub mod kitti;
 pub mod label;

@@ -18,7 +18,10 @@ struct RunBuilder {
 
 impl RunBuilder {
     fn new() -> Self {
-        RunBuilder { counts: vec![0], current: false }
+        RunBuilder {
+            counts: vec![0],
+            current: false,
+        }
     }
     fn push(&mut self, bit: bool, len: u32) {
         if len == 0 {
@@ -35,7 +38,12 @@ impl RunBuilder {
 impl Rle {
     /// Encode the pixels where `is_set(x, y)` holds. `bbox` = [x_min, y_min,
     /// x_max, y_max) bounds every set pixel, so only that region is scanned.
-    pub fn encode(width: u32, height: u32, bbox: [u32; 4], is_set: impl Fn(u32, u32) -> bool) -> Rle {
+    pub fn encode(
+        width: u32,
+        height: u32,
+        bbox: [u32; 4],
+        is_set: impl Fn(u32, u32) -> bool,
+    ) -> Rle {
         let mut rb = RunBuilder::new();
         rb.push(false, bbox[0] * height);
         for x in bbox[0]..bbox[2] {
@@ -46,16 +54,26 @@ impl Rle {
             rb.push(false, height - bbox[3]);
         }
         rb.push(false, (width - bbox[2]) * height);
-        Rle { size: [height, width], counts: rb.counts }
+        Rle {
+            size: [height, width],
+            counts: rb.counts,
+        }
     }
 
     /// Encode a row-major boolean mask (test helper and reference path).
     pub fn from_mask(width: u32, height: u32, mask: &[bool]) -> Rle {
-        Rle::encode(width, height, [0, 0, width, height], |x, y| mask[(y * width + x) as usize])
+        Rle::encode(width, height, [0, 0, width, height], |x, y| {
+            mask[(y * width + x) as usize]
+        })
     }
 
     pub fn area(&self) -> u64 {
-        self.counts.iter().skip(1).step_by(2).map(|&c| c as u64).sum()
+        self.counts
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .map(|&c| c as u64)
+            .sum()
     }
 
     /// pycocotools `toBbox`: [x, y, w, h] of the set pixels.
@@ -83,7 +101,12 @@ impl Rle {
         if x0 == u64::MAX {
             return [0.0; 4];
         }
-        [x0 as f64, y0 as f64, (x1 - x0 + 1) as f64, (y1 - y0 + 1) as f64]
+        [
+            x0 as f64,
+            y0 as f64,
+            (x1 - x0 + 1) as f64,
+            (y1 - y0 + 1) as f64,
+        ]
     }
 
     /// pycocotools `rleToString`.
@@ -134,7 +157,10 @@ impl Rle {
             }
             counts.push(x);
         }
-        let counts = counts.into_iter().map(|c| u32::try_from(c).ok()).collect::<Option<Vec<u32>>>()?;
+        let counts = counts
+            .into_iter()
+            .map(|c| u32::try_from(c).ok())
+            .collect::<Option<Vec<u32>>>()?;
         Some(Rle { size, counts })
     }
 
@@ -186,7 +212,9 @@ mod tests {
         // runs > 31 and negative deltas exercise the continuation and sign bits
         let w = 37;
         let h = 29;
-        let mask: Vec<bool> = (0..w * h).map(|i| (i * 7919 % 13) < 5 || (i > 400 && i < 700)).collect();
+        let mask: Vec<bool> = (0..w * h)
+            .map(|i| (i * 7919 % 13) < 5 || (i > 400 && i < 700))
+            .collect();
         let rle = Rle::from_mask(w, h, &mask);
         let s = rle.to_compressed_string();
         let back = Rle::from_compressed_string([h, w], &s).unwrap();
@@ -197,7 +225,9 @@ mod tests {
     #[test]
     fn bbox_encode_equals_full_scan_and_to_bbox_is_tight() {
         let (w, h) = (10u32, 6u32);
-        let set = |x: u32, y: u32| (3..7).contains(&x) && (2..5).contains(&y) && (x + y) % 3 != 0;
+        let set = |x: u32, y: u32| {
+            (3..7).contains(&x) && (2..5).contains(&y) && !(x + y).is_multiple_of(3)
+        };
         let full = Rle::encode(w, h, [0, 0, w, h], set);
         let boxed = Rle::encode(w, h, [3, 2, 7, 5], set);
         assert_eq!(full, boxed);

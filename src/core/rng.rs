@@ -12,7 +12,9 @@ pub fn mix64(mut z: u64) -> u64 {
 
 /// FNV-1a of a stream name (stable across platforms and versions).
 pub fn hash_name(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[derive(Clone, Debug)]
@@ -52,10 +54,22 @@ mod tests {
 
     #[test]
     fn streams_are_reproducible_and_independent() {
-        let a: Vec<u64> = { let mut s = Stream::new(1, "props", 3); (0..4).map(|_| s.next_u64()).collect() };
-        let b: Vec<u64> = { let mut s = Stream::new(1, "props", 3); (0..4).map(|_| s.next_u64()).collect() };
-        let c: Vec<u64> = { let mut s = Stream::new(1, "props", 4); (0..4).map(|_| s.next_u64()).collect() };
-        let d: Vec<u64> = { let mut s = Stream::new(2, "props", 3); (0..4).map(|_| s.next_u64()).collect() };
+        let a: Vec<u64> = {
+            let mut s = Stream::new(1, "props", 3);
+            (0..4).map(|_| s.next_u64()).collect()
+        };
+        let b: Vec<u64> = {
+            let mut s = Stream::new(1, "props", 3);
+            (0..4).map(|_| s.next_u64()).collect()
+        };
+        let c: Vec<u64> = {
+            let mut s = Stream::new(1, "props", 4);
+            (0..4).map(|_| s.next_u64()).collect()
+        };
+        let d: Vec<u64> = {
+            let mut s = Stream::new(2, "props", 3);
+            (0..4).map(|_| s.next_u64()).collect()
+        };
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_ne!(a, d);

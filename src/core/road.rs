@@ -6,9 +6,14 @@ use glam::{DVec2, DVec3};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Segment {
-    Straight { length_m: f64 },
+    Straight {
+        length_m: f64,
+    },
     /// `curvature_per_m` > 0 turns left (counter-clockwise seen from above).
-    Arc { length_m: f64, curvature_per_m: f64 },
+    Arc {
+        length_m: f64,
+        curvature_per_m: f64,
+    },
 }
 
 impl Segment {
@@ -20,7 +25,9 @@ impl Segment {
     fn curvature(&self) -> f64 {
         match *self {
             Segment::Straight { .. } => 0.0,
-            Segment::Arc { curvature_per_m, .. } => curvature_per_m,
+            Segment::Arc {
+                curvature_per_m, ..
+            } => curvature_per_m,
         }
     }
 }
@@ -49,11 +56,20 @@ impl RoadPose {
 fn advance(start: RoadPose, curvature: f64, t: f64) -> RoadPose {
     let th0 = start.heading_rad;
     if curvature.abs() < 1e-12 {
-        return RoadPose { position: start.position + start.forward() * t, heading_rad: th0 };
+        return RoadPose {
+            position: start.position + start.forward() * t,
+            heading_rad: th0,
+        };
     }
     let th = th0 + curvature * t;
-    let d = DVec2::new((th.sin() - th0.sin()) / curvature, -(th.cos() - th0.cos()) / curvature);
-    RoadPose { position: start.position + d, heading_rad: th }
+    let d = DVec2::new(
+        (th.sin() - th0.sin()) / curvature,
+        -(th.cos() - th0.cos()) / curvature,
+    );
+    RoadPose {
+        position: start.position + d,
+        heading_rad: th,
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -66,7 +82,10 @@ pub struct RoadPath {
 impl RoadPath {
     /// The road starts at the origin heading east.
     pub fn new(segments: &[Segment]) -> RoadPath {
-        let mut pose = RoadPose { position: DVec2::ZERO, heading_rad: 0.0 };
+        let mut pose = RoadPose {
+            position: DVec2::ZERO,
+            heading_rad: 0.0,
+        };
         let mut s = 0.0;
         let mut starts = Vec::new();
         for seg in segments {
@@ -74,7 +93,11 @@ impl RoadPath {
             pose = advance(pose, seg.curvature(), seg.length_m());
             s += seg.length_m();
         }
-        RoadPath { segments: segments.to_vec(), starts, length_m: s }
+        RoadPath {
+            segments: segments.to_vec(),
+            starts,
+            length_m: s,
+        }
     }
 
     pub fn length_m(&self) -> f64 {
@@ -84,12 +107,22 @@ impl RoadPath {
     /// Pose at station `s`; beyond either end the road continues straight.
     pub fn pose_at(&self, s: f64) -> RoadPose {
         if self.segments.is_empty() {
-            return advance(RoadPose { position: DVec2::ZERO, heading_rad: 0.0 }, 0.0, s);
+            return advance(
+                RoadPose {
+                    position: DVec2::ZERO,
+                    heading_rad: 0.0,
+                },
+                0.0,
+                s,
+            );
         }
         if s <= 0.0 {
             return advance(self.starts[0].1, 0.0, s);
         }
-        let i = self.starts.partition_point(|(s0, _)| *s0 <= s).saturating_sub(1);
+        let i = self
+            .starts
+            .partition_point(|(s0, _)| *s0 <= s)
+            .saturating_sub(1);
         let (s0, start) = self.starts[i];
         let seg = self.segments[i];
         let t = s - s0;
@@ -107,7 +140,11 @@ impl RoadPath {
         for (i, seg) in self.segments.iter().enumerate() {
             let s0 = self.starts[i].0;
             let k = seg.curvature().abs();
-            let step = if k > 0.0 { step_m.min(2f64.to_radians() / k) } else { seg.length_m() };
+            let step = if k > 0.0 {
+                step_m.min(2f64.to_radians() / k)
+            } else {
+                seg.length_m()
+            };
             let n = (seg.length_m() / step).ceil().max(1.0) as usize;
             for j in 1..=n {
                 out.push(s0 + seg.length_m() * j as f64 / n as f64);
@@ -137,14 +174,21 @@ mod tests {
         let quarter = std::f64::consts::FRAC_PI_2 * r;
         let road = RoadPath::new(&[
             Segment::Straight { length_m: 50.0 },
-            Segment::Arc { length_m: quarter, curvature_per_m: 1.0 / r },
+            Segment::Arc {
+                length_m: quarter,
+                curvature_per_m: 1.0 / r,
+            },
         ]);
         assert!((road.length_m() - (50.0 + quarter)).abs() < 1e-9);
         let p = road.pose_at(25.0);
         assert!((p.position - DVec2::new(25.0, 0.0)).length() < 1e-9);
         let end = road.pose_at(50.0 + quarter);
         // left turn: ends north of the arc start, heading north
-        assert!((end.position - DVec2::new(70.0, 20.0)).length() < 1e-9, "{:?}", end.position);
+        assert!(
+            (end.position - DVec2::new(70.0, 20.0)).length() < 1e-9,
+            "{:?}",
+            end.position
+        );
         assert!((end.heading_rad - std::f64::consts::FRAC_PI_2).abs() < 1e-9);
         // beyond the end: straight on
         let past = road.pose_at(50.0 + quarter + 10.0);
@@ -158,13 +202,20 @@ mod tests {
     fn stations_are_dense_on_arcs_and_cover_the_road() {
         let road = RoadPath::new(&[
             Segment::Straight { length_m: 30.0 },
-            Segment::Arc { length_m: 30.0, curvature_per_m: -1.0 / 15.0 },
+            Segment::Arc {
+                length_m: 30.0,
+                curvature_per_m: -1.0 / 15.0,
+            },
         ]);
         let st = road.stations(1.0);
         assert_eq!(st[0], 0.0);
         assert!((st.last().unwrap() - 60.0).abs() < 1e-9);
         assert!(st.windows(2).all(|w| w[1] > w[0]));
-        assert!(st.windows(2).filter(|w| w[0] >= 30.0).all(|w| w[1] - w[0] <= 1.0 + 1e-9));
+        assert!(
+            st.windows(2)
+                .filter(|w| w[0] >= 30.0)
+                .all(|w| w[1] - w[0] <= 1.0 + 1e-9)
+        );
         // a right turn heads clockwise
         assert!(road.pose_at(60.0).heading_rad < -1.0);
     }

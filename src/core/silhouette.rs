@@ -43,10 +43,15 @@ impl ConvexHull2 {
         let mut hull: Vec<DVec2> = Vec::with_capacity(pts.len() * 2);
         for pass in 0..2 {
             let start = hull.len();
-            let iter: Box<dyn Iterator<Item = &DVec2>> =
-                if pass == 0 { Box::new(pts.iter()) } else { Box::new(pts.iter().rev()) };
+            let iter: Box<dyn Iterator<Item = &DVec2>> = if pass == 0 {
+                Box::new(pts.iter())
+            } else {
+                Box::new(pts.iter().rev())
+            };
             for &p in iter {
-                while hull.len() >= start + 2 && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0 {
+                while hull.len() >= start + 2
+                    && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0
+                {
                     hull.pop();
                 }
                 hull.push(p);
@@ -77,7 +82,11 @@ impl ConvexHull2 {
 
     pub fn area(&self) -> f64 {
         let n = self.points.len();
-        (0..n).map(|i| self.points[i].perp_dot(self.points[(i + 1) % n])).sum::<f64>().abs() / 2.0
+        (0..n)
+            .map(|i| self.points[i].perp_dot(self.points[(i + 1) % n]))
+            .sum::<f64>()
+            .abs()
+            / 2.0
     }
 }
 
@@ -127,7 +136,10 @@ pub fn union_pixel_count(hulls: &[ConvexHull2], k: &Intrinsics) -> u64 {
         for h in hulls {
             if let Some((lo, hi)) = h.row_span(yc) {
                 // pixel x is covered when lo <= x + 0.5 <= hi
-                let (a, b) = (((lo - 0.5).ceil() as i64).max(0), ((hi - 0.5).floor() as i64).min(max_x));
+                let (a, b) = (
+                    ((lo - 0.5).ceil() as i64).max(0),
+                    ((hi - 0.5).floor() as i64).min(max_x),
+                );
                 if a <= b {
                     spans.push((a, b));
                 }
@@ -185,7 +197,7 @@ mod tests {
         ])
         .unwrap();
         // centres 2.5..6.5 (5) x 1.5..3.5 (3)
-        assert_eq!(union_pixel_count(&[h.clone()], &k), 15);
+        assert_eq!(union_pixel_count(std::slice::from_ref(&h), &k), 15);
         // the union does not double count
         assert_eq!(union_pixel_count(&[h.clone(), h], &k), 15);
     }
@@ -199,7 +211,9 @@ mod tests {
             let hulls: Vec<ConvexHull2> = (0..3)
                 .filter_map(|_| {
                     let c = DVec2::new(rng.range(-10.0, 74.0), rng.range(-10.0, 58.0));
-                    let pts: Vec<DVec2> = (0..7).map(|_| c + DVec2::new(rng.range(-15.0, 15.0), rng.range(-12.0, 12.0))).collect();
+                    let pts: Vec<DVec2> = (0..7)
+                        .map(|_| c + DVec2::new(rng.range(-15.0, 15.0), rng.range(-12.0, 12.0)))
+                        .collect();
                     ConvexHull2::new(&pts)
                 })
                 .collect();
@@ -218,7 +232,11 @@ mod tests {
 
     #[test]
     fn near_clip_keeps_front_and_adds_crossings() {
-        let pts = [DVec3::new(0.0, 0.0, -1.0), DVec3::new(0.0, 0.0, 3.0), DVec3::new(1.0, 0.0, 1.0)];
+        let pts = [
+            DVec3::new(0.0, 0.0, -1.0),
+            DVec3::new(0.0, 0.0, 3.0),
+            DVec3::new(1.0, 0.0, 1.0),
+        ];
         let c = clip_convex_to_near(&pts, 0.1);
         assert_eq!(c.len(), 4);
         assert!(c.iter().all(|p| p.z >= 0.1 - 1e-12));

@@ -5,11 +5,13 @@ use crate::core::boxes::{amodal_box_and_truncation, project_box_hull, to_kitti_b
 use crate::core::camera::NEAR_M;
 use crate::core::frames::{sim_local_to_vehicle, sim_to_enu, wrap_angle};
 use crate::core::kitti::occlusion_level;
-use crate::core::label::{CameraBox, CameraLabels, FrameLabels, KittiBox3, ObjectLabel, OrientedBox, RleString};
+use crate::core::label::{
+    CameraBox, CameraLabels, FrameLabels, KittiBox3, ObjectLabel, OrientedBox, RleString,
+};
 use crate::core::mask::instance_stats;
 use crate::core::rle::Rle;
-use crate::core::silhouette::{clip_convex_to_near, union_pixel_count, ConvexHull2};
-use crate::frame::{cv_from_world, CameraInfo, FrameSnapshot};
+use crate::core::silhouette::{ConvexHull2, clip_convex_to_near, union_pixel_count};
+use crate::frame::{CameraInfo, FrameSnapshot, cv_from_world};
 use crate::sensors::camera::CameraImage;
 
 #[derive(Clone, Copy, Debug)]
@@ -18,12 +20,21 @@ pub struct LabelConfig {
     pub max_label_distance_m: f64,
 }
 
-pub fn label_frame(snapshot: &FrameSnapshot, images: &[CameraImage], cameras: &[CameraInfo], cfg: &LabelConfig) -> FrameLabels {
+pub fn label_frame(
+    snapshot: &FrameSnapshot,
+    images: &[CameraImage],
+    cameras: &[CameraInfo],
+    cfg: &LabelConfig,
+) -> FrameLabels {
     FrameLabels {
         frame: snapshot.frame,
         time_s: snapshot.time_s,
         ego: snapshot.ego.clone(),
-        cameras: cameras.iter().zip(images).map(|(cam, img)| label_camera(snapshot, img, cam, cfg)).collect(),
+        cameras: cameras
+            .iter()
+            .zip(images)
+            .map(|(cam, img)| label_camera(snapshot, img, cam, cfg))
+            .collect(),
     }
 }
 
@@ -36,7 +47,12 @@ fn r3(v: glam::DVec3) -> [f64; 3] {
     [round6(v.x), round6(v.y), round6(v.z)]
 }
 
-pub fn label_camera(snapshot: &FrameSnapshot, img: &CameraImage, cam: &CameraInfo, cfg: &LabelConfig) -> CameraLabels {
+pub fn label_camera(
+    snapshot: &FrameSnapshot,
+    img: &CameraImage,
+    cam: &CameraInfo,
+    cfg: &LabelConfig,
+) -> CameraLabels {
     let k = &cam.intrinsics;
     let stats = instance_stats(&img.labels, img.width);
     let cv_from_world = cv_from_world(&snapshot.world_from_camera(cam));
@@ -47,7 +63,9 @@ pub fn label_camera(snapshot: &FrameSnapshot, img: &CameraImage, cam: &CameraInf
         let visible = stats.get(&obj.instance_id);
         let center_cv = cv_from_world.transform_point(obj.box3.center);
         let distance_m = center_cv.length();
-        let Some(hull) = project_box_hull(&obj.box3, &cv_from_world, k) else { continue };
+        let Some(hull) = project_box_hull(&obj.box3, &cv_from_world, k) else {
+            continue;
+        };
         let (amodal, truncation) = amodal_box_and_truncation(&hull, k);
         let in_range = distance_m <= cfg.max_label_distance_m && truncation < 1.0;
         if visible.is_none() && !in_range {
@@ -57,7 +75,10 @@ pub fn label_camera(snapshot: &FrameSnapshot, img: &CameraImage, cam: &CameraInf
             .part_points_world
             .iter()
             .filter_map(|pts| {
-                let cv: Vec<glam::DVec3> = pts.iter().map(|p| cv_from_world.transform_point(*p)).collect();
+                let cv: Vec<glam::DVec3> = pts
+                    .iter()
+                    .map(|p| cv_from_world.transform_point(*p))
+                    .collect();
                 let clipped = clip_convex_to_near(&cv, NEAR_M);
                 let uv: Vec<glam::DVec2> = clipped.iter().filter_map(|p| k.project(*p)).collect();
                 ConvexHull2::new(&uv)
@@ -73,7 +94,12 @@ pub fn label_camera(snapshot: &FrameSnapshot, img: &CameraImage, cam: &CameraInf
         let mask_rle = visible.map(|s| {
             let id = obj.instance_id;
             let w = img.width as usize;
-            let rle = Rle::encode(img.width, img.height, [s.x_min, s.y_min, s.x_max, s.y_max], |x, y| img.labels[y as usize * w + x as usize] == id);
+            let rle = Rle::encode(
+                img.width,
+                img.height,
+                [s.x_min, s.y_min, s.x_max, s.y_max],
+                |x, y| img.labels[y as usize * w + x as usize] == id,
+            );
             RleString::from(&rle)
         });
         let kb = to_kitti_box(&obj.box3, &cv_from_world);
@@ -94,9 +120,21 @@ pub fn label_camera(snapshot: &FrameSnapshot, img: &CameraImage, cam: &CameraInf
             bbox_amodal_px: amodal.map(round6),
             too_small: visible_pixels < cfg.min_visible_pixels,
             distance_m: round6(distance_m),
-            box_world_enu: OrientedBox { center_m: r3(sim_to_enu(b.center)), size_lwh_m: size_lwh, yaw_rad: round6(wrap_angle(b.yaw_rad)) },
-            box_ego: OrientedBox { center_m: r3(center_ego), size_lwh_m: size_lwh, yaw_rad: round6(wrap_angle(b.yaw_rad - ego_yaw)) },
-            box_camera: CameraBox { center_m: r3(center_cv), size_lwh_m: size_lwh, rotation_y_rad: round6(kb.rotation_y) },
+            box_world_enu: OrientedBox {
+                center_m: r3(sim_to_enu(b.center)),
+                size_lwh_m: size_lwh,
+                yaw_rad: round6(wrap_angle(b.yaw_rad)),
+            },
+            box_ego: OrientedBox {
+                center_m: r3(center_ego),
+                size_lwh_m: size_lwh,
+                yaw_rad: round6(wrap_angle(b.yaw_rad - ego_yaw)),
+            },
+            box_camera: CameraBox {
+                center_m: r3(center_cv),
+                size_lwh_m: size_lwh,
+                rotation_y_rad: round6(kb.rotation_y),
+            },
             kitti: KittiBox3 {
                 location_m: r3(kb.location),
                 dimensions_hwl_m: [kb.h, kb.w, kb.l],
@@ -107,5 +145,10 @@ pub fn label_camera(snapshot: &FrameSnapshot, img: &CameraImage, cam: &CameraInf
         });
     }
     objects.sort_by_key(|o| o.instance_id);
-    CameraLabels { camera: cam.name.clone(), width: img.width, height: img.height, objects }
+    CameraLabels {
+        camera: cam.name.clone(),
+        width: img.width,
+        height: img.height,
+        objects,
+    }
 }

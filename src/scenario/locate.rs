@@ -13,7 +13,10 @@ pub fn field(field: &str) -> Step<'_> {
 }
 
 pub fn item(field: &str, index: usize) -> Step<'_> {
-    Step { field, index: Some(index) }
+    Step {
+        field,
+        index: Some(index),
+    }
 }
 
 /// Byte offsets of `src` that are code (not in strings or comments), with depth.
@@ -70,7 +73,7 @@ pub fn locate(src: &str, path: &[Step]) -> Option<usize> {
     let b = src.as_bytes();
     // (position in `code`, depth of the struct whose fields we look for)
     // start inside the top-level struct
-    let Some(first) = code.iter().position(|(pos, _)| b[*pos] == b'(') else { return None };
+    let first = code.iter().position(|(pos, _)| b[*pos] == b'(')?;
     let (mut k, mut depth) = (first + 1, 1i32);
     let mut found = None;
     for step in path {
@@ -98,7 +101,12 @@ pub fn locate(src: &str, path: &[Step]) -> Option<usize> {
         match step.index {
             None => {
                 // enter the field's struct value: the next '(' at this depth
-                let Some(open) = code[h..].iter().position(|(pos, d)| *d == depth && b[*pos] == b'(') else { break };
+                let Some(open) = code[h..]
+                    .iter()
+                    .position(|(pos, d)| *d == depth && b[*pos] == b'(')
+                else {
+                    break;
+                };
                 k = h + open + 1;
                 depth += 1;
             }
@@ -135,7 +143,10 @@ pub fn locate(src: &str, path: &[Step]) -> Option<usize> {
 pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let before = &src[..offset.min(src.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.len(), |n| before.len() - n - 1) + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |n| before.len() - n - 1)
+        + 1;
     (line, col)
 }
 

@@ -6,7 +6,7 @@ pub mod range;
 pub mod schema;
 
 use crate::core::classes::{Class, MAX_INSTANCES_PER_CLASS};
-use locate::{field, item, Step};
+use locate::{Step, field, item};
 pub use schema::*;
 use std::path::{Path, PathBuf};
 
@@ -25,7 +25,13 @@ impl ScenarioError {
         if self.line == 0 {
             format!("{}: {}", self.file.display(), self.message)
         } else {
-            format!("{}:{}:{}: {}", self.file.display(), self.line, self.col, self.message)
+            format!(
+                "{}:{}:{}: {}",
+                self.file.display(),
+                self.line,
+                self.col,
+                self.message
+            )
         }
     }
 }
@@ -37,10 +43,16 @@ pub fn resolve_path(arg: &str) -> PathBuf {
     if p.exists() || arg.contains('/') {
         return p;
     }
-    let file = if arg.ends_with(".ron") { arg.to_string() } else { format!("{arg}.ron") };
+    let file = if arg.ends_with(".ron") {
+        arg.to_string()
+    } else {
+        format!("{arg}.ron")
+    };
     let candidates = [
         PathBuf::from("scenarios").join(&file),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(&file),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(&file),
     ];
     candidates.iter().find(|c| c.exists()).cloned().unwrap_or(p)
 }
@@ -77,7 +89,12 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
     })?;
     validate(&scenario).map_err(|(steps, message)| {
         let (line, col) = locate::locate(src, &steps).map_or((1, 1), |o| locate::line_col(src, o));
-        ScenarioError { file: path.to_path_buf(), line, col, message }
+        ScenarioError {
+            file: path.to_path_buf(),
+            line,
+            col,
+            message,
+        }
     })?;
     Ok(scenario)
 }
@@ -92,25 +109,38 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
         return fail(vec![field("frames")], "frames must be at least 1".into());
     }
     if s.road.segments.is_empty() {
-        return fail(vec![field("road"), field("segments")], "the road needs at least one segment".into());
+        return fail(
+            vec![field("road"), field("segments")],
+            "the road needs at least one segment".into(),
+        );
     }
     for (i, seg) in s.road.segments.iter().enumerate() {
-        if let SegmentSpec::Arc { length_m, radius_m, .. } = seg {
-            if *length_m > std::f64::consts::TAU * radius_m {
-                return fail(
-                    vec![field("road"), item("segments", i)],
-                    format!("arc of length {length_m} m on radius {radius_m} m turns more than a full circle"),
-                );
-            }
+        if let SegmentSpec::Arc {
+            length_m, radius_m, ..
+        } = seg
+            && *length_m > std::f64::consts::TAU * radius_m
+        {
+            return fail(
+                vec![field("road"), item("segments", i)],
+                format!(
+                    "arc of length {length_m} m on radius {radius_m} m turns more than a full circle"
+                ),
+            );
         }
     }
     if s.road.lanes_forward == 0 {
-        return fail(vec![field("road"), field("lanes_forward")], "lanes_forward must be at least 1 (the ego drives there)".into());
+        return fail(
+            vec![field("road"), field("lanes_forward")],
+            "lanes_forward must be at least 1 (the ego drives there)".into(),
+        );
     }
     if s.ego.lane >= s.road.lanes_forward {
         return fail(
             vec![field("ego"), field("lane")],
-            format!("ego lane {} does not exist: the road has {} forward lane(s), numbered from 0", s.ego.lane, s.road.lanes_forward),
+            format!(
+                "ego lane {} does not exist: the road has {} forward lane(s), numbered from 0",
+                s.ego.lane, s.road.lanes_forward
+            ),
         );
     }
     for (i, v) in s.vehicles.iter().enumerate() {
@@ -121,68 +151,124 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
         if v.lane >= lanes {
             return fail(
                 vec![item("vehicles", i), field("lane")],
-                format!("vehicle lane {} does not exist: the road has {lanes} {:?} lane(s)", v.lane, v.direction),
+                format!(
+                    "vehicle lane {} does not exist: the road has {lanes} {:?} lane(s)",
+                    v.lane, v.direction
+                ),
             );
         }
     }
     for (i, p) in s.props.parked.iter().enumerate() {
         if p.side == Side::Both {
-            return fail(vec![field("props"), item("parked", i), field("side")], "a parked vehicle stands on one side: Left or Right".into());
+            return fail(
+                vec![field("props"), item("parked", i), field("side")],
+                "a parked vehicle stands on one side: Left or Right".into(),
+            );
         }
     }
     for (i, p) in s.props.placed.iter().enumerate() {
         if p.side == Side::Both {
-            return fail(vec![field("props"), item("placed", i), field("side")], "a placed prop stands on one side: Left or Right".into());
+            return fail(
+                vec![field("props"), item("placed", i), field("side")],
+                "a placed prop stands on one side: Left or Right".into(),
+            );
         }
-        if p.height_m.is_some_and(|h| !(h > 0.0)) {
-            return fail(vec![field("props"), item("placed", i), field("height_m")], "height_m must be > 0".into());
+        if p.height_m.is_some_and(|h| h.is_nan() || h <= 0.0) {
+            return fail(
+                vec![field("props"), item("placed", i), field("height_m")],
+                "height_m must be > 0".into(),
+            );
         }
     }
     for (i, sc) in s.props.scatter.iter().enumerate() {
-        if let Some(to) = sc.to_s_m {
-            if to <= sc.from_s_m {
-                return fail(vec![field("props"), item("scatter", i), field("to_s_m")], format!("to_s_m ({to}) must be greater than from_s_m ({})", sc.from_s_m));
-            }
+        if let Some(to) = sc.to_s_m
+            && to <= sc.from_s_m
+        {
+            return fail(
+                vec![field("props"), item("scatter", i), field("to_s_m")],
+                format!(
+                    "to_s_m ({to}) must be greater than from_s_m ({})",
+                    sc.from_s_m
+                ),
+            );
         }
-        if let Some((lo, hi)) = sc.height_m {
-            if !(lo > 0.0 && hi >= lo) {
-                return fail(vec![field("props"), item("scatter", i), field("height_m")], format!("height_m ({lo}, {hi}) must satisfy 0 < min <= max"));
-            }
+        if let Some((lo, hi)) = sc.height_m
+            && !(lo > 0.0 && hi >= lo)
+        {
+            return fail(
+                vec![field("props"), item("scatter", i), field("height_m")],
+                format!("height_m ({lo}, {hi}) must satisfy 0 < min <= max"),
+            );
         }
     }
     for (i, p) in s.pedestrians.iter().enumerate() {
         if p.side == Side::Both {
-            return fail(vec![item("pedestrians", i), field("side")], "a pedestrian walks on one side: Left or Right".into());
+            return fail(
+                vec![item("pedestrians", i), field("side")],
+                "a pedestrian walks on one side: Left or Right".into(),
+            );
         }
     }
     if let Some(Hazard::PedestrianCrossing(h)) = &s.hazard {
-        if let Some(k) = h.behind_parked {
-            if k >= s.props.parked.len() {
-                return fail(
-                    vec![field("hazard"), field("behind_parked")],
-                    format!("behind_parked: {k} names no parked vehicle (props.parked has {})", s.props.parked.len()),
-                );
-            }
+        if let Some(k) = h.behind_parked
+            && k >= s.props.parked.len()
+        {
+            return fail(
+                vec![field("hazard"), field("behind_parked")],
+                format!(
+                    "behind_parked: {k} names no parked vehicle (props.parked has {})",
+                    s.props.parked.len()
+                ),
+            );
         }
         if h.side == Side::Both {
-            return fail(vec![field("hazard"), field("side")], "the crossing starts on one side: Left or Right".into());
+            return fail(
+                vec![field("hazard"), field("side")],
+                "the crossing starts on one side: Left or Right".into(),
+            );
         }
     }
     if s.sensors.cameras.is_empty() {
-        return fail(vec![field("sensors"), field("cameras")], "at least one camera is needed".into());
+        return fail(
+            vec![field("sensors"), field("cameras")],
+            "at least one camera is needed".into(),
+        );
     }
     for (i, c) in s.sensors.cameras.iter().enumerate() {
-        if c.name.is_empty() || !c.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-') {
-            return fail(vec![field("sensors"), item("cameras", i), field("name")], format!("camera name {:?} must be non-empty letters, digits, '_' or '-' (it names folders)", c.name));
+        if c.name.is_empty()
+            || !c
+                .name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        {
+            return fail(
+                vec![field("sensors"), item("cameras", i), field("name")],
+                format!(
+                    "camera name {:?} must be non-empty letters, digits, '_' or '-' (it names folders)",
+                    c.name
+                ),
+            );
         }
         if s.sensors.cameras[..i].iter().any(|o| o.name == c.name) {
-            return fail(vec![field("sensors"), item("cameras", i), field("name")], format!("camera name {:?} is used twice", c.name));
+            return fail(
+                vec![field("sensors"), item("cameras", i), field("name")],
+                format!("camera name {:?} is used twice", c.name),
+            );
         }
     }
-    if s.output.formats.contains(&Format::Kitti) && !s.sensors.cameras.iter().any(|c| c.name == s.output.kitti_camera) {
+    if s.output.formats.contains(&Format::Kitti)
+        && !s
+            .sensors
+            .cameras
+            .iter()
+            .any(|c| c.name == s.output.kitti_camera)
+    {
         return fail(
             vec![field("output"), field("kitti_camera")],
-            format!("kitti_camera {:?} names no camera in sensors.cameras", s.output.kitti_camera),
+            format!(
+                "kitti_camera {:?} names no camera in sensors.cameras",
+                s.output.kitti_camera
+            ),
         );
     }
     let count = |class: Class| -> usize {
@@ -191,12 +277,20 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
             .chain(s.props.parked.iter().map(|p| p.kind));
         match class {
             Class::Person => s.pedestrians.len() + s.hazard.iter().count(),
-            _ => vehicles.filter(|k| crate::world::vehicle_class(*k) == class).count(),
+            _ => vehicles
+                .filter(|k| crate::world::vehicle_class(*k) == class)
+                .count(),
         }
     };
     for class in [Class::Person, Class::Car, Class::Truck] {
         if count(class) > MAX_INSTANCES_PER_CLASS as usize {
-            return fail(vec![], format!("more than {MAX_INSTANCES_PER_CLASS} objects of class {} (instance ids are class_id*1000 + k)", class.name()));
+            return fail(
+                vec![],
+                format!(
+                    "more than {MAX_INSTANCES_PER_CLASS} objects of class {} (instance ids are class_id*1000 + k)",
+                    class.name()
+                ),
+            );
         }
     }
     Ok(())
@@ -239,31 +333,46 @@ mod tests {
     fn cross_field_errors_point_at_the_field() {
         let e = err("(\n  road: (lanes_forward: 1),\n  ego: (\n    lane: 3,\n  ),\n)");
         assert_eq!((e.line, e.col), (4, 5), "{e}");
-        let e = err("(hazard: PedestrianCrossing(s_m: 5, trigger_time_to_ego_s: 2, behind_parked: 0))");
+        let e =
+            err("(hazard: PedestrianCrossing(s_m: 5, trigger_time_to_ego_s: 2, behind_parked: 0))");
         assert!(e.message.contains("behind_parked"), "{e}");
         assert_eq!((e.line, e.col), (1, 63), "{e}");
     }
 
     #[test]
     fn serialized_scenarios_parse_back_identically() {
-        let mut s = Scenario::default();
-        s.hazard = Some(Hazard::PedestrianCrossing(PedestrianCrossing {
-            s_m: 40.0,
+        let mut s = Scenario {
+            hazard: Some(Hazard::PedestrianCrossing(PedestrianCrossing {
+                s_m: 40.0,
+                side: Side::Left,
+                trigger_time_to_ego_s: 2.5,
+                speed_mps: 1.5,
+                behind_parked: None,
+                height_m: 1.2,
+            })),
+            ..Scenario::default()
+        };
+        s.weather.fog = Some(Fog {
+            visibility_m: 30.0,
+            color: Some([0.5, 0.5, 0.5]),
+        });
+        s.props.parked.push(Parked {
+            s_m: 3.0,
             side: Side::Left,
-            trigger_time_to_ego_s: 2.5,
-            speed_mps: 1.5,
-            behind_parked: None,
-            height_m: 1.2,
-        }));
-        s.weather.fog = Some(Fog { visibility_m: 30.0, color: Some([0.5, 0.5, 0.5]) });
-        s.props.parked.push(Parked { s_m: 3.0, side: Side::Left, kind: VehicleKind::Van, color: None });
+            kind: VehicleKind::Van,
+            color: None,
+        });
         let text = to_ron(&s);
         assert_eq!(parse(&text, Path::new("t.ron")).unwrap(), s, "{text}");
     }
 
     #[test]
     fn integers_are_accepted_for_floats() {
-        let s = parse("(light: (sun_elevation_deg: 10), weather: (fog: (visibility_m: 50)))", Path::new("t.ron")).unwrap();
+        let s = parse(
+            "(light: (sun_elevation_deg: 10), weather: (fog: (visibility_m: 50)))",
+            Path::new("t.ron"),
+        )
+        .unwrap();
         assert_eq!(s.light.sun_elevation_deg, 10.0);
         assert_eq!(s.weather.fog.unwrap().visibility_m, 50.0);
     }

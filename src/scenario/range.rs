@@ -1,15 +1,21 @@
 //! Range-checked field deserializers. The check runs inside deserialization,
 //! so ron reports the error at the offending value's line:col.
 
-use serde::de::{Deserializer, Error};
 use serde::Deserialize;
+use serde::de::{Deserializer, Error};
 
-fn check<'de, D: Deserializer<'de>>(d: D, ok: impl Fn(f64) -> bool, expected: &str) -> Result<f64, D::Error> {
+fn check<'de, D: Deserializer<'de>>(
+    d: D,
+    ok: impl Fn(f64) -> bool,
+    expected: &str,
+) -> Result<f64, D::Error> {
     let v = f64::deserialize(d)?;
     if v.is_finite() && ok(v) {
         Ok(v)
     } else {
-        Err(D::Error::custom(format!("value {v} is out of range: expected {expected}")))
+        Err(D::Error::custom(format!(
+            "value {v} is out of range: expected {expected}"
+        )))
     }
 }
 
@@ -22,19 +28,35 @@ pub fn non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 }
 
 pub fn fov_deg<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    check(d, |v| v > 0.0 && v < 180.0, "a field of view in degrees, 0 < fov < 180")
+    check(
+        d,
+        |v| v > 0.0 && v < 180.0,
+        "a field of view in degrees, 0 < fov < 180",
+    )
 }
 
 pub fn lane_width_m<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    check(d, |v| (1.5..=8.0).contains(&v), "a lane width in metres, 1.5..=8")
+    check(
+        d,
+        |v| (1.5..=8.0).contains(&v),
+        "a lane width in metres, 1.5..=8",
+    )
 }
 
 pub fn elevation_deg<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    check(d, |v| (-90.0..=90.0).contains(&v), "an elevation in degrees, -90..=90")
+    check(
+        d,
+        |v| (-90.0..=90.0).contains(&v),
+        "an elevation in degrees, -90..=90",
+    )
 }
 
 pub fn angle_deg<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    check(d, |v| (-360.0..=360.0).contains(&v), "an angle in degrees, -360..=360")
+    check(
+        d,
+        |v| (-360.0..=360.0).contains(&v),
+        "an angle in degrees, -360..=360",
+    )
 }
 
 pub fn unit<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
@@ -50,11 +72,19 @@ pub fn speed_mps<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 }
 
 pub fn tick_hz<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    check(d, |v| v > 0.0 && v <= 1000.0, "a tick rate in Hz, 0 < hz <= 1000")
+    check(
+        d,
+        |v| v > 0.0 && v <= 1000.0,
+        "a tick rate in Hz, 0 < hz <= 1000",
+    )
 }
 
 pub fn visibility_m<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    check(d, |v| (1.0..=100_000.0).contains(&v), "a visibility in metres, 1..=100000")
+    check(
+        d,
+        |v| (1.0..=100_000.0).contains(&v),
+        "a visibility in metres, 1..=100000",
+    )
 }
 
 pub fn image_side<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
@@ -62,7 +92,9 @@ pub fn image_side<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     if (8..=8192).contains(&v) {
         Ok(v)
     } else {
-        Err(D::Error::custom(format!("image size {v} is out of range: expected 8..=8192 pixels")))
+        Err(D::Error::custom(format!(
+            "image size {v} is out of range: expected 8..=8192 pixels"
+        )))
     }
 }
 
@@ -71,7 +103,9 @@ pub fn lane_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     if v <= 8 {
         Ok(v)
     } else {
-        Err(D::Error::custom(format!("lane count {v} is out of range: expected 0..=8")))
+        Err(D::Error::custom(format!(
+            "lane count {v} is out of range: expected 0..=8"
+        )))
     }
 }
 
@@ -81,7 +115,9 @@ pub fn color<'de, D: Deserializer<'de>>(d: D) -> Result<[f32; 3], D::Error> {
     if a.iter().all(|v| (0.0..=1.0).contains(v)) {
         Ok(a)
     } else {
-        Err(D::Error::custom(format!("colour {a:?} is out of range: expected (r, g, b) with each in 0..=1")))
+        Err(D::Error::custom(format!(
+            "colour {a:?} is out of range: expected (r, g, b) with each in 0..=1"
+        )))
     }
 }
 
@@ -93,7 +129,9 @@ pub fn opt_color<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[f32; 3]>, D:
             if a.iter().all(|v| (0.0..=1.0).contains(v)) {
                 Ok(Some(a))
             } else {
-                Err(D::Error::custom(format!("colour {a:?} is out of range: expected (r, g, b) with each in 0..=1")))
+                Err(D::Error::custom(format!(
+                    "colour {a:?} is out of range: expected (r, g, b) with each in 0..=1"
+                )))
             }
         }
     }

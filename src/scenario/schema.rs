@@ -90,7 +90,11 @@ pub struct Markings {
 
 impl Default for Markings {
     fn default() -> Self {
-        Markings { centre: LineStyle::Dashed, lanes: LineStyle::Dashed, edges: LineStyle::Solid }
+        Markings {
+            centre: LineStyle::Dashed,
+            lanes: LineStyle::Dashed,
+            edges: LineStyle::Solid,
+        }
     }
 }
 
@@ -105,7 +109,10 @@ pub struct Sidewalk {
 
 impl Default for Sidewalk {
     fn default() -> Self {
-        Sidewalk { width_m: 2.5, kerb_height_m: 0.15 }
+        Sidewalk {
+            width_m: 2.5,
+            kerb_height_m: 0.15,
+        }
     }
 }
 
@@ -174,16 +181,11 @@ pub enum Direction {
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
+#[derive(Default)]
 pub struct Props {
     pub parked: Vec<Parked>,
     pub placed: Vec<Placed>,
     pub scatter: Vec<Scatter>,
-}
-
-impl Default for Props {
-    fn default() -> Self {
-        Props { parked: vec![], placed: vec![], scatter: vec![] }
-    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -277,7 +279,12 @@ pub struct Light {
 
 impl Default for Light {
     fn default() -> Self {
-        Light { sun_elevation_deg: 45.0, sun_azimuth_deg: 135.0, sun_intensity: 1.0, ambient: 0.35 }
+        Light {
+            sun_elevation_deg: 45.0,
+            sun_azimuth_deg: 135.0,
+            sun_intensity: 1.0,
+            ambient: 0.35,
+        }
     }
 }
 
@@ -296,7 +303,13 @@ pub struct Ego {
 
 impl Default for Ego {
     fn default() -> Self {
-        Ego { kind: VehicleKind::Car, lane: 0, start_s_m: 0.0, speed_mps: 10.0, color: None }
+        Ego {
+            kind: VehicleKind::Car,
+            lane: 0,
+            start_s_m: 0.0,
+            speed_mps: 10.0,
+            color: None,
+        }
     }
 }
 
@@ -379,7 +392,9 @@ pub struct Sensors {
 
 impl Default for Sensors {
     fn default() -> Self {
-        Sensors { cameras: vec![CameraSpec::default()] }
+        Sensors {
+            cameras: vec![CameraSpec::default()],
+        }
     }
 }
 
@@ -398,7 +413,13 @@ pub struct CameraSpec {
 
 impl Default for CameraSpec {
     fn default() -> Self {
-        CameraSpec { name: "front".into(), width: 640, height: 480, hfov_deg: 90.0, mount: Mount::default() }
+        CameraSpec {
+            name: "front".into(),
+            width: 640,
+            height: 480,
+            hfov_deg: 90.0,
+            mount: Mount::default(),
+        }
     }
 }
 
@@ -420,7 +441,14 @@ pub struct Mount {
 
 impl Default for Mount {
     fn default() -> Self {
-        Mount { x_m: 1.0, y_m: 0.0, z_m: 1.6, roll_deg: 0.0, pitch_deg: 0.0, yaw_deg: 0.0 }
+        Mount {
+            x_m: 1.0,
+            y_m: 0.0,
+            z_m: 1.6,
+            roll_deg: 0.0,
+            pitch_deg: 0.0,
+            yaw_deg: 0.0,
+        }
     }
 }
 

@@ -3,20 +3,21 @@
 //! queued for whoever consumes them (the batch writer, the editor).
 
 pub mod camera;
+pub mod labeler;
 
 use crate::actors::LaneMotion;
 use crate::core::boxes::Box3;
 use crate::core::camera::Intrinsics;
-use crate::core::frames::{camera_mount_pose, sim_to_enu, Pose};
+use crate::core::frames::{Pose, camera_mount_pose, sim_to_enu};
 use crate::core::label::{EgoState, FrameLabels};
 use crate::frame::{CameraInfo, DrawInstance, FrameSnapshot, LabeledObject};
-use crate::labels::{label_frame, LabelConfig};
+use crate::labels::LabelConfig;
 use crate::scenario::Scenario;
 use crate::sim::{SimClock, SimSet};
 use crate::world::objects::Primitive;
 use crate::world::{Ego, Renderable, Thing};
 use bevy::prelude::*;
-use camera::{CameraImage, CameraRig, RenderedFrame};
+use camera::{CameraImage, CameraRig};
 use glam::DVec3;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -39,7 +40,10 @@ pub fn camera_infos(s: &Scenario) -> Vec<CameraInfo> {
 }
 
 pub fn label_config(s: &Scenario) -> LabelConfig {
-    LabelConfig { min_visible_pixels: s.output.min_visible_pixels, max_label_distance_m: s.output.max_label_distance_m }
+    LabelConfig {
+        min_visible_pixels: s.output.min_visible_pixels,
+        max_label_distance_m: s.output.max_label_distance_m,
+    }
 }
 
 /// Unique vertex positions of each primitive: its convex hull points.
@@ -78,9 +82,23 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         Some((t, m)) => {
             let pose = pose_of(t);
             let yaw = yaw_of(t.rotation);
-            (pose, EgoState { position_m: sim_to_enu(pose.translation).to_array(), yaw_rad: yaw, speed_mps: m.speed_mps })
+            (
+                pose,
+                EgoState {
+                    position_m: sim_to_enu(pose.translation).to_array(),
+                    yaw_rad: yaw,
+                    speed_mps: m.speed_mps,
+                },
+            )
         }
-        None => (Pose::IDENTITY, EgoState { position_m: [0.0; 3], yaw_rad: 0.0, speed_mps: 0.0 }),
+        None => (
+            Pose::IDENTITY,
+            EgoState {
+                position_m: [0.0; 3],
+                yaw_rad: 0.0,
+                speed_mps: 0.0,
+            },
+        ),
     };
     let mut instances = Vec::new();
     let mut objects = Vec::new();
@@ -95,9 +113,20 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         let mut part_points = Vec::new();
         for p in r.parts.iter() {
             let m = model * p.local;
-            instances.push(DrawInstance { primitive: p.primitive, model: m, color: p.color, class_id: p.class.id() as u32, instance_id });
+            instances.push(DrawInstance {
+                primitive: p.primitive,
+                model: m,
+                color: p.color,
+                class_id: p.class.id() as u32,
+                instance_id,
+            });
             if thing.is_some() {
-                part_points.push(hulls.0[&p.primitive].iter().map(|v| m.transform_point3(*v).as_dvec3()).collect());
+                part_points.push(
+                    hulls.0[&p.primitive]
+                        .iter()
+                        .map(|v| m.transform_point3(*v).as_dvec3())
+                        .collect(),
+                );
             }
         }
         if let Some(th) = thing {
@@ -107,20 +136,45 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
                 class: th.class,
                 kitti_type: th.kitti_type,
                 role: th.role.clone(),
-                box3: Box3 { center, length_m: th.size.length_m, height_m: th.size.height_m, width_m: th.size.width_m, yaw_rad: yaw_of(t.rotation) },
+                box3: Box3 {
+                    center,
+                    length_m: th.size.length_m,
+                    height_m: th.size.height_m,
+                    width_m: th.size.width_m,
+                    yaw_rad: yaw_of(t.rotation),
+                },
                 part_points_world: part_points,
             });
         }
     }
     objects.sort_by_key(|o| o.instance_id);
-    FrameSnapshot { frame: clock.frame, time_s: clock.time_s(), ego, world_from_ego, instances: Arc::new(instances), objects: Arc::new(objects) }
+    FrameSnapshot {
+        frame: clock.frame,
+        time_s: clock.time_s(),
+        ego,
+        world_from_ego,
+        instances: Arc::new(instances),
+        objects: Arc::new(objects),
+    }
 }
 
 #[derive(Resource)]
 pub struct Rig {
     pub rig: CameraRig,
     pub cameras: Vec<CameraInfo>,
-    pub label_config: LabelConfig,
+    pub labeler: labeler::Labeler,
+}
+
+impl Rig {
+    pub fn new(rig: CameraRig, cameras: Vec<CameraInfo>, label_config: LabelConfig) -> Rig {
+        let labeled = rig.mode() == camera::RenderMode::Labeled;
+        let labeler = labeler::Labeler::new(cameras.clone(), label_config, labeled);
+        Rig {
+            rig,
+            cameras,
+            labeler,
+        }
+    }
 }
 
 /// A frame with its pixels and labels (labels empty in colour-only mode).
@@ -134,28 +188,28 @@ pub struct LabeledFrame {
 #[derive(Resource, Default)]
 pub struct FinishedFrames(pub VecDeque<LabeledFrame>);
 
-pub fn label_rendered(rig: &Rig, f: RenderedFrame) -> LabeledFrame {
-    let labels = (rig.rig.mode() == camera::RenderMode::Labeled).then(|| label_frame(&f.snapshot, &f.images, &rig.cameras, &rig.label_config));
-    LabeledFrame { frame: f.snapshot.frame, labels, images: f.images }
-}
-
 fn capture(world: &mut World) {
     let snap = snapshot(world);
-    let finished = {
+    let labeled = {
         let mut rig = world.resource_mut::<Rig>();
         rig.rig.submit(snap);
-        rig.rig.poll_finished()
+        for f in rig.rig.poll_finished() {
+            rig.labeler.push(f);
+        }
+        rig.labeler.take_ready()
     };
-    let rig = world.resource::<Rig>();
-    let labeled: Vec<LabeledFrame> = finished.into_iter().map(|f| label_rendered(rig, f)).collect();
     world.resource_mut::<FinishedFrames>().0.extend(labeled);
 }
 
 /// Wait for every frame still in flight and label it (end of a run).
 pub fn flush(world: &mut World) {
-    let finished = world.resource_mut::<Rig>().rig.finish();
-    let rig = world.resource::<Rig>();
-    let labeled: Vec<LabeledFrame> = finished.into_iter().map(|f| label_rendered(rig, f)).collect();
+    let labeled = {
+        let mut rig = world.resource_mut::<Rig>();
+        for f in rig.rig.finish() {
+            rig.labeler.push(f);
+        }
+        rig.labeler.finish()
+    };
     world.resource_mut::<FinishedFrames>().0.extend(labeled);
 }
 
@@ -164,6 +218,8 @@ pub struct SensorPlugin;
 
 impl Plugin for SensorPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<FinishedFrames>().init_resource::<PrimitiveHullPoints>().add_systems(Update, capture.in_set(SimSet::Sensors));
+        app.init_resource::<FinishedFrames>()
+            .init_resource::<PrimitiveHullPoints>()
+            .add_systems(Update, capture.in_set(SimSet::Sensors));
     }
 }

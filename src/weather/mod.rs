@@ -36,13 +36,23 @@ pub fn lighting(light: &Light, weather: &Weather) -> Lighting {
     let day = ((el + 6.0) / 16.0).clamp(0.0, 1.0);
     let low_sun = (1.0 - (el / 20.0).clamp(0.0, 1.0)) * day;
     let sun_color = lerp3([1.0, 0.97, 0.92], [1.0, 0.55, 0.3], low_sun);
-    let sky = lerp3([0.015, 0.02, 0.04], lerp3([0.35, 0.55, 0.85], [0.55, 0.4, 0.35], low_sun), day);
-    let ambient = scale3(lerp3([0.3, 0.35, 0.5], [0.9, 0.95, 1.05], day), light.ambient as f32);
+    let sky = lerp3(
+        [0.015, 0.02, 0.04],
+        lerp3([0.35, 0.55, 0.85], [0.55, 0.4, 0.35], low_sun),
+        day,
+    );
+    let ambient = scale3(
+        lerp3([0.3, 0.35, 0.5], [0.9, 0.95, 1.05], day),
+        light.ambient as f32,
+    );
     let sun_visible = if el > 0.0 { 1.0 } else { 0.0 };
     let (fog_color, fog_extinction) = match &weather.fog {
         Some(f) => {
             let grey = scale3([0.72, 0.74, 0.77], 0.1 + 0.9 * day);
-            (f.color.unwrap_or(grey), extinction_per_m(f.visibility_m) as f32)
+            (
+                f.color.unwrap_or(grey),
+                extinction_per_m(f.visibility_m) as f32,
+            )
         }
         None => (sky, 0.0),
     };
@@ -52,7 +62,11 @@ pub fn lighting(light: &Light, weather: &Weather) -> Lighting {
         sun_color,
         ambient_color: ambient,
         // the sky is infinitely far: in fog it is all fog
-        sky_color: if weather.fog.is_some() { fog_color } else { sky },
+        sky_color: if weather.fog.is_some() {
+            fog_color
+        } else {
+            sky
+        },
         fog_color,
         fog_extinction_per_m: fog_extinction,
     }
@@ -73,7 +87,10 @@ pub struct WeatherRecord {
 pub fn record(light: &Light, weather: &Weather) -> WeatherRecord {
     WeatherRecord {
         fog_visibility_m: weather.fog.as_ref().map(|f| f.visibility_m),
-        fog_extinction_per_m: weather.fog.as_ref().map_or(0.0, |f| extinction_per_m(f.visibility_m)),
+        fog_extinction_per_m: weather
+            .fog
+            .as_ref()
+            .map_or(0.0, |f| extinction_per_m(f.visibility_m)),
         visibility_contrast_threshold: VISIBILITY_CONTRAST,
         sun_elevation_deg: light.sun_elevation_deg,
         sun_azimuth_deg: light.sun_azimuth_deg,

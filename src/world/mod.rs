@@ -5,7 +5,7 @@ pub mod objects;
 pub mod road;
 
 use crate::actors::{Crossing, LaneMotion};
-use crate::core::classes::{instance_id, Class};
+use crate::core::classes::{Class, instance_id};
 use crate::core::rng::Stream;
 use crate::scenario::{Direction, Hazard, PropKind, Scenario, Side, VehicleKind};
 use bevy::prelude::*;
@@ -75,22 +75,42 @@ impl IdAllocator {
 fn transform_at(road: &RoadGeometry, s_m: f64, lateral_m: f64, yaw_offset: f64) -> Transform {
     let pose = road.pose(s_m);
     let p = pose.sim_point(lateral_m, road.ground_height_m(lateral_m));
-    Transform::from_translation(p.as_vec3()).with_rotation(Quat::from_rotation_y((pose.heading_rad + yaw_offset) as f32))
+    Transform::from_translation(p.as_vec3()).with_rotation(Quat::from_rotation_y(
+        (pose.heading_rad + yaw_offset) as f32,
+    ))
 }
 
-fn spawn_thing(commands: &mut Commands, ids: &mut IdAllocator, t: Template, role: String, transform: Transform) -> Entity {
+fn spawn_thing(
+    commands: &mut Commands,
+    ids: &mut IdAllocator,
+    t: Template,
+    role: String,
+    transform: Transform,
+) -> Entity {
     let id = ids.next(t.class);
     commands
         .spawn((
             transform,
-            Renderable { parts: t.parts.into() },
-            Thing { instance_id: id, class: t.class, kitti_type: t.kitti_type, size: t.size, role },
+            Renderable {
+                parts: t.parts.into(),
+            },
+            Thing {
+                instance_id: id,
+                class: t.class,
+                kitti_type: t.kitti_type,
+                size: t.size,
+                role,
+            },
         ))
         .id()
 }
 
 fn heading_offset(direction: Direction) -> f64 {
-    if direction == Direction::Forward { 0.0 } else { std::f64::consts::PI }
+    if direction == Direction::Forward {
+        0.0
+    } else {
+        std::f64::consts::PI
+    }
 }
 
 /// Startup: spawn everything the scenario describes.
@@ -111,7 +131,15 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
         "ego".into(),
         transform_at(road, s.ego.start_s_m, lat, 0.0),
     );
-    commands.entity(e).insert((Ego, LaneMotion { s_m: s.ego.start_s_m, lateral_m: lat, speed_mps: s.ego.speed_mps, direction: Direction::Forward }));
+    commands.entity(e).insert((
+        Ego,
+        LaneMotion {
+            s_m: s.ego.start_s_m,
+            lateral_m: lat,
+            speed_mps: s.ego.speed_mps,
+            direction: Direction::Forward,
+        },
+    ));
 
     for (i, v) in s.vehicles.iter().enumerate() {
         let lat = road.lane_center_m(v.direction, v.lane);
@@ -122,14 +150,29 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
             format!("vehicles[{i}]"),
             transform_at(road, v.start_s_m, lat, heading_offset(v.direction)),
         );
-        commands.entity(e).insert(LaneMotion { s_m: v.start_s_m, lateral_m: lat, speed_mps: v.speed_mps, direction: v.direction });
+        commands.entity(e).insert(LaneMotion {
+            s_m: v.start_s_m,
+            lateral_m: lat,
+            speed_mps: v.speed_mps,
+            direction: v.direction,
+        });
     }
 
     for (i, p) in s.props.parked.iter().enumerate() {
         let t = objects::vehicle(p.kind, paint("parked_color", i, p.color));
         let lat = parked_lateral_m(road, p.side, t.size.width_m);
-        let yaw = if p.side == Side::Left { std::f64::consts::PI } else { 0.0 };
-        spawn_thing(&mut commands, &mut ids, t, format!("parked[{i}]"), transform_at(road, p.s_m, lat, yaw));
+        let yaw = if p.side == Side::Left {
+            std::f64::consts::PI
+        } else {
+            0.0
+        };
+        spawn_thing(
+            &mut commands,
+            &mut ids,
+            t,
+            format!("parked[{i}]"),
+            transform_at(road, p.s_m, lat, yaw),
+        );
     }
 
     for (i, p) in s.pedestrians.iter().enumerate() {
@@ -142,7 +185,12 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
             format!("pedestrians[{i}]"),
             transform_at(road, p.s_m, lat, heading_offset(p.direction)),
         );
-        commands.entity(e).insert(LaneMotion { s_m: p.s_m, lateral_m: lat, speed_mps: p.speed_mps, direction: p.direction });
+        commands.entity(e).insert(LaneMotion {
+            s_m: p.s_m,
+            lateral_m: lat,
+            speed_mps: p.speed_mps,
+            direction: p.direction,
+        });
     }
 
     if let Some(Hazard::PedestrianCrossing(h)) = &s.hazard {
@@ -152,12 +200,24 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
                 let size = objects::vehicle(p.kind, [0.0; 3]).size;
                 let lat = parked_lateral_m(road, p.side, size.width_m);
                 // just past the vehicle's front (seen from the ego), tucked towards the kerb
-                (p.s_m + size.length_m / 2.0 + 0.5, p.side, lat + RoadGeometry::outward(p.side) * 0.2)
+                (
+                    p.s_m + size.length_m / 2.0 + 0.5,
+                    p.side,
+                    lat + RoadGeometry::outward(p.side) * 0.2,
+                )
             }
-            None => (h.s_m, h.side, road.edge_m(h.side) + RoadGeometry::outward(h.side) * 0.5),
+            None => (
+                h.s_m,
+                h.side,
+                road.edge_m(h.side) + RoadGeometry::outward(h.side) * 0.5,
+            ),
         };
         let o = RoadGeometry::outward(side);
-        let target = road.edge_m(if side == Side::Left { Side::Right } else { Side::Left }) - o * 1.0;
+        let target = road.edge_m(if side == Side::Left {
+            Side::Right
+        } else {
+            Side::Left
+        }) - o * 1.0;
         let yaw = -o * std::f64::consts::FRAC_PI_2;
         let e = spawn_thing(
             &mut commands,
@@ -195,17 +255,50 @@ fn prop_lateral_m(road: &RoadGeometry, kind: PropKind, side: Side, offset_m: f64
     }
 }
 
-fn spawn_prop(commands: &mut Commands, road: &RoadGeometry, kind: PropKind, s_m: f64, side: Side, offset_m: f64, height_m: f64, footprint_m: f64, tint: f32) {
-    let lat = prop_lateral_m(road, kind, side, offset_m);
+/// One static prop to place beside the road.
+struct PropPlacement {
+    kind: PropKind,
+    s_m: f64,
+    side: Side,
+    offset_m: f64,
+    height_m: f64,
+    /// Length along the road (buildings), metres.
+    footprint_m: f64,
+    /// Colour multiplier, so neighbours differ.
+    tint: f32,
+}
+
+fn spawn_prop(commands: &mut Commands, road: &RoadGeometry, p: PropPlacement) {
+    let lat = prop_lateral_m(road, p.kind, p.side, p.offset_m);
     // street-light arms and signs face the road
-    let yaw = if side == Side::Left { std::f64::consts::PI } else { 0.0 };
-    commands.spawn((transform_at(road, s_m, lat, yaw), Renderable { parts: objects::prop(kind, height_m, footprint_m, tint).into() }));
+    let yaw = if p.side == Side::Left {
+        std::f64::consts::PI
+    } else {
+        0.0
+    };
+    commands.spawn((
+        transform_at(road, p.s_m, lat, yaw),
+        Renderable {
+            parts: objects::prop(p.kind, p.height_m, p.footprint_m, p.tint).into(),
+        },
+    ));
 }
 
 fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
     for p in &s.props.placed {
-        let h = p.height_m.unwrap_or_else(|| objects::default_prop_height(p.kind));
-        spawn_prop(commands, road, p.kind, p.s_m, p.side, p.offset_m, h, 14.0, 1.0);
+        let h = p
+            .height_m
+            .unwrap_or_else(|| objects::default_prop_height(p.kind));
+        let placement = PropPlacement {
+            kind: p.kind,
+            s_m: p.s_m,
+            side: p.side,
+            offset_m: p.offset_m,
+            height_m: h,
+            footprint_m: 14.0,
+            tint: 1.0,
+        };
+        spawn_prop(commands, road, placement);
     }
     for (i, sc) in s.props.scatter.iter().enumerate() {
         let mut rng = Stream::new(s.seed, "scatter", i as u64);
@@ -225,7 +318,16 @@ fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
                 };
                 let footprint = sc.spacing_m * rng.range(0.6, 0.92);
                 let tint = rng.range(0.75, 1.15) as f32;
-                spawn_prop(commands, road, sc.kind, at, side, sc.offset_m, h, footprint, tint);
+                let placement = PropPlacement {
+                    kind: sc.kind,
+                    s_m: at,
+                    side,
+                    offset_m: sc.offset_m,
+                    height_m: h,
+                    footprint_m: footprint,
+                    tint,
+                };
+                spawn_prop(commands, road, placement);
             }
             s_m += sc.spacing_m;
         }

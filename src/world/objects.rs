@@ -15,7 +15,12 @@ pub enum Primitive {
 }
 
 impl Primitive {
-    pub const ALL: [Primitive; 4] = [Primitive::Cube, Primitive::Cylinder, Primitive::Sphere, Primitive::Cone];
+    pub const ALL: [Primitive; 4] = [
+        Primitive::Cube,
+        Primitive::Cylinder,
+        Primitive::Sphere,
+        Primitive::Cone,
+    ];
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -28,7 +33,12 @@ pub struct Part {
 }
 
 fn part(primitive: Primitive, center: Vec3, size: Vec3, color: [f32; 3], class: Class) -> Part {
-    Part { primitive, local: Mat4::from_scale_rotation_translation(size, Quat::IDENTITY, center), color, class }
+    Part {
+        primitive,
+        local: Mat4::from_scale_rotation_translation(size, Quat::IDENTITY, center),
+        color,
+        class,
+    }
 }
 
 /// A wheel: a cylinder with its axis along local Z.
@@ -73,33 +83,87 @@ pub fn vehicle(kind: VehicleKind, color: [f32; 3]) -> Template {
         VehicleKind::Car => {
             let (l, w, h) = (4.5, 1.8, 1.5);
             let parts = vec![
-                part(Primitive::Cube, Vec3::new(0.0, 0.62, 0.0), Vec3::new(l, 0.64, w), color, Class::Car),
-                part(Primitive::Cube, Vec3::new(-0.3, 1.22, 0.0), Vec3::new(2.4, 0.56, 1.62), glass, Class::Car),
+                part(
+                    Primitive::Cube,
+                    Vec3::new(0.0, 0.62, 0.0),
+                    Vec3::new(l, 0.64, w),
+                    color,
+                    Class::Car,
+                ),
+                part(
+                    Primitive::Cube,
+                    Vec3::new(-0.3, 1.22, 0.0),
+                    Vec3::new(2.4, 0.56, 1.62),
+                    glass,
+                    Class::Car,
+                ),
                 wheel(1.4, 0.77, 0.33),
                 wheel(1.4, -0.77, 0.33),
                 wheel(-1.4, 0.77, 0.33),
                 wheel(-1.4, -0.77, 0.33),
             ];
-            Template { class: Class::Car, kitti_type: "Car", size: BoxSize { length_m: l as f64, height_m: h as f64, width_m: w as f64 }, parts }
+            Template {
+                class: Class::Car,
+                kitti_type: "Car",
+                size: BoxSize {
+                    length_m: l as f64,
+                    height_m: h,
+                    width_m: w as f64,
+                },
+                parts,
+            }
         }
         VehicleKind::Van => {
             let (l, w, h) = (5.0, 2.0, 2.1);
             let parts = vec![
-                part(Primitive::Cube, Vec3::new(0.0, 1.2, 0.0), Vec3::new(l, 1.8, w), color, Class::Car),
-                part(Primitive::Cube, Vec3::new(1.88, 1.75, 0.0), Vec3::new(1.22, 0.6, 1.9), glass, Class::Car),
+                part(
+                    Primitive::Cube,
+                    Vec3::new(0.0, 1.2, 0.0),
+                    Vec3::new(l, 1.8, w),
+                    color,
+                    Class::Car,
+                ),
+                part(
+                    Primitive::Cube,
+                    Vec3::new(1.88, 1.75, 0.0),
+                    Vec3::new(1.22, 0.6, 1.9),
+                    glass,
+                    Class::Car,
+                ),
                 wheel(1.6, 0.87, 0.35),
                 wheel(1.6, -0.87, 0.35),
                 wheel(-1.6, 0.87, 0.35),
                 wheel(-1.6, -0.87, 0.35),
             ];
-            Template { class: Class::Car, kitti_type: "Van", size: BoxSize { length_m: l as f64, height_m: h as f64, width_m: w as f64 }, parts }
+            Template {
+                class: Class::Car,
+                kitti_type: "Van",
+                size: BoxSize {
+                    length_m: l as f64,
+                    height_m: h,
+                    width_m: w as f64,
+                },
+                parts,
+            }
         }
         VehicleKind::Truck => {
             let (l, w, h) = (8.0, 2.5, 3.4);
             let parts = with_class(
                 vec![
-                    part(Primitive::Cube, Vec3::new(2.9, 1.6, 0.0), Vec3::new(2.2, 2.4, w), color, Class::Truck),
-                    part(Primitive::Cube, Vec3::new(-1.1, 2.05, 0.0), Vec3::new(5.8, 2.7, w), [0.85, 0.85, 0.82], Class::Truck),
+                    part(
+                        Primitive::Cube,
+                        Vec3::new(2.9, 1.6, 0.0),
+                        Vec3::new(2.2, 2.4, w),
+                        color,
+                        Class::Truck,
+                    ),
+                    part(
+                        Primitive::Cube,
+                        Vec3::new(-1.1, 2.05, 0.0),
+                        Vec3::new(5.8, 2.7, w),
+                        [0.85, 0.85, 0.82],
+                        Class::Truck,
+                    ),
                     wheel(2.9, 1.1, 0.5),
                     wheel(2.9, -1.1, 0.5),
                     wheel(-2.5, 1.1, 0.5),
@@ -107,7 +171,16 @@ pub fn vehicle(kind: VehicleKind, color: [f32; 3]) -> Template {
                 ],
                 Class::Truck,
             );
-            Template { class: Class::Truck, kitti_type: "Truck", size: BoxSize { length_m: l as f64, height_m: h as f64, width_m: w as f64 }, parts }
+            Template {
+                class: Class::Truck,
+                kitti_type: "Truck",
+                size: BoxSize {
+                    length_m: l,
+                    height_m: h,
+                    width_m: w as f64,
+                },
+                parts,
+            }
         }
     }
 }
@@ -117,15 +190,43 @@ pub fn person(height_m: f64, shirt: [f32; 3]) -> Template {
     let skin = [0.8, 0.62, 0.5];
     let trousers = [0.15, 0.17, 0.25];
     let parts = vec![
-        part(Primitive::Cube, Vec3::new(0.0, 0.44 * s, -0.1 * s), Vec3::new(0.22, 0.88, 0.16) * s, trousers, Class::Person),
-        part(Primitive::Cube, Vec3::new(0.0, 0.44 * s, 0.1 * s), Vec3::new(0.22, 0.88, 0.16) * s, trousers, Class::Person),
-        part(Primitive::Cube, Vec3::new(0.0, 1.17 * s, 0.0), Vec3::new(0.26, 0.62, 0.48) * s, shirt, Class::Person),
-        part(Primitive::Sphere, Vec3::new(0.0, 1.61 * s, 0.0), Vec3::splat(0.26) * s, skin, Class::Person),
+        part(
+            Primitive::Cube,
+            Vec3::new(0.0, 0.44 * s, -0.1 * s),
+            Vec3::new(0.22, 0.88, 0.16) * s,
+            trousers,
+            Class::Person,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(0.0, 0.44 * s, 0.1 * s),
+            Vec3::new(0.22, 0.88, 0.16) * s,
+            trousers,
+            Class::Person,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(0.0, 1.17 * s, 0.0),
+            Vec3::new(0.26, 0.62, 0.48) * s,
+            shirt,
+            Class::Person,
+        ),
+        part(
+            Primitive::Sphere,
+            Vec3::new(0.0, 1.61 * s, 0.0),
+            Vec3::splat(0.26) * s,
+            skin,
+            Class::Person,
+        ),
     ];
     Template {
         class: Class::Person,
         kitti_type: "Pedestrian",
-        size: BoxSize { length_m: 0.4 * s as f64, height_m: height_m, width_m: 0.55 * s as f64 },
+        size: BoxSize {
+            length_m: 0.4 * s as f64,
+            height_m,
+            width_m: 0.55 * s as f64,
+        },
         parts,
     }
 }
@@ -148,23 +249,65 @@ pub fn prop(kind: PropKind, height_m: f64, footprint_m: f64, tint: f32) -> Vec<P
         PropKind::Building => {
             let c = [0.55 * tint, 0.52 * tint, 0.5 * tint];
             let depth = 10.0;
-            vec![part(Primitive::Cube, Vec3::new(0.0, h / 2.0, 0.0), Vec3::new(footprint_m as f32, h, depth), c, Class::Building)]
+            vec![part(
+                Primitive::Cube,
+                Vec3::new(0.0, h / 2.0, 0.0),
+                Vec3::new(footprint_m as f32, h, depth),
+                c,
+                Class::Building,
+            )]
         }
         PropKind::Tree => {
             let trunk = h * 0.4;
             let crown = h * 0.6;
             vec![
-                part(Primitive::Cylinder, Vec3::new(0.0, trunk / 2.0, 0.0), Vec3::new(0.3, trunk, 0.3), [0.35, 0.25, 0.15], Class::Vegetation),
-                part(Primitive::Sphere, Vec3::new(0.0, trunk + crown * 0.45, 0.0), Vec3::new(crown * 0.8, crown, crown * 0.8), [0.2 * tint, 0.45 * tint, 0.15], Class::Vegetation),
+                part(
+                    Primitive::Cylinder,
+                    Vec3::new(0.0, trunk / 2.0, 0.0),
+                    Vec3::new(0.3, trunk, 0.3),
+                    [0.35, 0.25, 0.15],
+                    Class::Vegetation,
+                ),
+                part(
+                    Primitive::Sphere,
+                    Vec3::new(0.0, trunk + crown * 0.45, 0.0),
+                    Vec3::new(crown * 0.8, crown, crown * 0.8),
+                    [0.2 * tint, 0.45 * tint, 0.15],
+                    Class::Vegetation,
+                ),
             ]
         }
         PropKind::Pole => vec![
-            part(Primitive::Cylinder, Vec3::new(0.0, h / 2.0, 0.0), Vec3::new(0.2, h, 0.2), [0.45, 0.45, 0.47], Class::Pole),
-            part(Primitive::Cube, Vec3::new(0.0, h - 0.1, -0.9), Vec3::new(0.3, 0.15, 1.8), [0.45, 0.45, 0.47], Class::Pole),
+            part(
+                Primitive::Cylinder,
+                Vec3::new(0.0, h / 2.0, 0.0),
+                Vec3::new(0.2, h, 0.2),
+                [0.45, 0.45, 0.47],
+                Class::Pole,
+            ),
+            part(
+                Primitive::Cube,
+                Vec3::new(0.0, h - 0.1, -0.9),
+                Vec3::new(0.3, 0.15, 1.8),
+                [0.45, 0.45, 0.47],
+                Class::Pole,
+            ),
         ],
         PropKind::Sign => vec![
-            part(Primitive::Cylinder, Vec3::new(0.0, (h - 0.35) / 2.0, 0.0), Vec3::new(0.08, h - 0.35, 0.08), [0.5, 0.5, 0.5], Class::Pole),
-            part(Primitive::Cube, Vec3::new(0.0, h - 0.35, 0.0), Vec3::new(0.05, 0.7, 0.7), [0.85, 0.1, 0.1], Class::TrafficSign),
+            part(
+                Primitive::Cylinder,
+                Vec3::new(0.0, (h - 0.35) / 2.0, 0.0),
+                Vec3::new(0.08, h - 0.35, 0.08),
+                [0.5, 0.5, 0.5],
+                Class::Pole,
+            ),
+            part(
+                Primitive::Cube,
+                Vec3::new(0.0, h - 0.35, 0.0),
+                Vec3::new(0.05, 0.7, 0.7),
+                [0.85, 0.1, 0.1],
+                Class::TrafficSign,
+            ),
         ],
     }
 }
@@ -186,8 +329,16 @@ mod tests {
             for p in &t.parts {
                 for c in crate::core::mesh::unit_cube().positions() {
                     let w = p.local.transform_point3(c);
-                    assert!(w.x.abs() <= half.x + 1e-4 && w.z.abs() <= half.z + 1e-4, "{} part outside: {w:?}", t.kitti_type);
-                    assert!(w.y >= -1e-4 && w.y <= t.size.height_m as f32 + 1e-4, "{} part outside: {w:?}", t.kitti_type);
+                    assert!(
+                        w.x.abs() <= half.x + 1e-4 && w.z.abs() <= half.z + 1e-4,
+                        "{} part outside: {w:?}",
+                        t.kitti_type
+                    );
+                    assert!(
+                        w.y >= -1e-4 && w.y <= t.size.height_m as f32 + 1e-4,
+                        "{} part outside: {w:?}",
+                        t.kitti_type
+                    );
                 }
                 assert_eq!(p.class, t.class);
             }

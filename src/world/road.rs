@@ -42,9 +42,17 @@ impl RoadGeometry {
             .iter()
             .map(|s| match *s {
                 SegmentSpec::Straight { length_m } => Segment::Straight { length_m },
-                SegmentSpec::Arc { length_m, radius_m, turn } => Segment::Arc {
+                SegmentSpec::Arc {
                     length_m,
-                    curvature_per_m: if turn == Turn::Left { 1.0 / radius_m } else { -1.0 / radius_m },
+                    radius_m,
+                    turn,
+                } => Segment::Arc {
+                    length_m,
+                    curvature_per_m: if turn == Turn::Left {
+                        1.0 / radius_m
+                    } else {
+                        -1.0 / radius_m
+                    },
                 },
             })
             .collect();
@@ -68,7 +76,11 @@ impl RoadGeometry {
         self.lanes_backward as f64 * self.lane_width_m + self.parking_width_m
     }
     pub fn edge_m(&self, side: Side) -> f64 {
-        if side == Side::Left { self.left_edge_m() } else { self.right_edge_m() }
+        if side == Side::Left {
+            self.left_edge_m()
+        } else {
+            self.right_edge_m()
+        }
     }
     /// +1 for the left side, -1 for the right: multiplies offsets away from the road.
     pub fn outward(side: Side) -> f64 {
@@ -77,7 +89,11 @@ impl RoadGeometry {
 
     pub fn lane_center_m(&self, direction: Direction, lane: u32) -> f64 {
         let c = (lane as f64 + 0.5) * self.lane_width_m;
-        if direction == Direction::Forward { -c } else { c }
+        if direction == Direction::Forward {
+            -c
+        } else {
+            c
+        }
     }
 
     pub fn pose(&self, s_m: f64) -> RoadPose {
@@ -86,12 +102,23 @@ impl RoadGeometry {
 
     /// Ground height at a lateral offset (kerb height on sidewalks).
     pub fn ground_height_m(&self, lateral_m: f64) -> f64 {
-        let beyond = if lateral_m >= 0.0 { lateral_m - self.left_edge_m() } else { self.right_edge_m() - lateral_m };
-        if beyond > 0.0 && beyond <= self.sidewalk_width_m { self.kerb_height_m } else { 0.0 }
+        let beyond = if lateral_m >= 0.0 {
+            lateral_m - self.left_edge_m()
+        } else {
+            self.right_edge_m() - lateral_m
+        };
+        if beyond > 0.0 && beyond <= self.sidewalk_width_m {
+            self.kerb_height_m
+        } else {
+            0.0
+        }
     }
 
     fn stations(&self) -> Vec<f64> {
-        let mut st: Vec<f64> = (1..=(APRON_BEFORE_M / 5.0) as usize).rev().map(|i| -(i as f64) * 5.0).collect();
+        let mut st: Vec<f64> = (1..=(APRON_BEFORE_M / 5.0) as usize)
+            .rev()
+            .map(|i| -(i as f64) * 5.0)
+            .collect();
         st.extend(self.path.stations(1.0));
         let end = self.path.length_m();
         st.extend((1..=(APRON_AFTER_M / 5.0) as usize).map(|i| end + i as f64 * 5.0));
@@ -99,12 +126,18 @@ impl RoadGeometry {
     }
 
     fn line(&self, stations: &[f64], lateral: f64, height: f64) -> Vec<Vec3> {
-        stations.iter().map(|s| self.pose(*s).sim_point(lateral, height).as_vec3()).collect()
+        stations
+            .iter()
+            .map(|s| self.pose(*s).sim_point(lateral, height).as_vec3())
+            .collect()
     }
 
     fn band(&self, stations: &[f64], lat_a: f64, lat_b: f64, height: f64) -> Mesh {
         let (lo, hi) = (lat_a.min(lat_b), lat_a.max(lat_b));
-        mesh::strip(&self.line(stations, hi, height), &self.line(stations, lo, height))
+        mesh::strip(
+            &self.line(stations, hi, height),
+            &self.line(stations, lo, height),
+        )
     }
 
     fn marking(&self, stations: &[f64], lateral: f64, style: LineStyle) -> Mesh {
@@ -118,7 +151,12 @@ impl RoadGeometry {
                 let mut s = (first / DASH_PERIOD_M).floor() * DASH_PERIOD_M;
                 while s < last {
                     let dash: Vec<f64> = std::iter::once(s.max(first))
-                        .chain(stations.iter().copied().filter(|x| *x > s && *x < s + DASH_ON_M))
+                        .chain(
+                            stations
+                                .iter()
+                                .copied()
+                                .filter(|x| *x > s && *x < s + DASH_ON_M),
+                        )
                         .chain(std::iter::once((s + DASH_ON_M).min(last)))
                         .collect();
                     if dash.len() >= 2 && dash[dash.len() - 1] > dash[0] {
@@ -138,14 +176,26 @@ impl RoadGeometry {
         // terrain: a large quad under everything, slightly below the road
         let b = self.path.bounds();
         let m = 400.0f32;
-        let (x0, z0, x1, z1) = (b[0] as f32 - m, b[1] as f32 - m, b[2] as f32 + m, b[3] as f32 + m);
+        let (x0, z0, x1, z1) = (
+            b[0] as f32 - m,
+            b[1] as f32 - m,
+            b[2] as f32 + m,
+            b[3] as f32 + m,
+        );
         let y = -0.02;
         out.push(StaticMesh {
-            mesh: mesh::strip(&[Vec3::new(x0, y, z0), Vec3::new(x1, y, z0)], &[Vec3::new(x0, y, z1), Vec3::new(x1, y, z1)]),
+            mesh: mesh::strip(
+                &[Vec3::new(x0, y, z0), Vec3::new(x1, y, z0)],
+                &[Vec3::new(x0, y, z1), Vec3::new(x1, y, z1)],
+            ),
             class: Class::Terrain,
             color: [0.33, 0.38, 0.22],
         });
-        out.push(StaticMesh { mesh: self.band(&st, self.left_edge_m(), self.right_edge_m(), 0.0), class: Class::Road, color: [0.22, 0.22, 0.23] });
+        out.push(StaticMesh {
+            mesh: self.band(&st, self.left_edge_m(), self.right_edge_m(), 0.0),
+            class: Class::Road,
+            color: [0.22, 0.22, 0.23],
+        });
 
         let mut marks = Mesh::default();
         let w = self.lane_width_m;
@@ -159,10 +209,26 @@ impl RoadGeometry {
             marks.append(&self.marking(&st, j as f64 * w, self.markings.lanes));
         }
         // edge lines separate the outer lanes from the parking strips (or the kerb)
-        let inset = if self.parking_width_m > 0.0 { 0.0 } else { 0.25 };
-        marks.append(&self.marking(&st, self.right_edge_m() + self.parking_width_m + inset, self.markings.edges));
-        marks.append(&self.marking(&st, self.left_edge_m() - self.parking_width_m - inset, self.markings.edges));
-        out.push(StaticMesh { mesh: marks, class: Class::LaneMarking, color: [0.9, 0.9, 0.88] });
+        let inset = if self.parking_width_m > 0.0 {
+            0.0
+        } else {
+            0.25
+        };
+        marks.append(&self.marking(
+            &st,
+            self.right_edge_m() + self.parking_width_m + inset,
+            self.markings.edges,
+        ));
+        marks.append(&self.marking(
+            &st,
+            self.left_edge_m() - self.parking_width_m - inset,
+            self.markings.edges,
+        ));
+        out.push(StaticMesh {
+            mesh: marks,
+            class: Class::LaneMarking,
+            color: [0.9, 0.9, 0.88],
+        });
 
         if self.sidewalk_width_m > 0.0 {
             let mut walk = Mesh::default();
@@ -176,12 +242,20 @@ impl RoadGeometry {
                     // kerb face looks back at the road, the outer face away from it
                     for (lat, facing) in [(inner, -o), (outer, o)] {
                         let edge = self.line(&st, lat, 0.0);
-                        let normals: Vec<Vec3> = st.iter().map(|s| (self.pose(*s).left() * facing).as_vec2()).map(|v| Vec3::new(v.x, 0.0, -v.y)).collect();
+                        let normals: Vec<Vec3> = st
+                            .iter()
+                            .map(|s| (self.pose(*s).left() * facing).as_vec2())
+                            .map(|v| Vec3::new(v.x, 0.0, -v.y))
+                            .collect();
                         walk.append(&mesh::wall(&edge, h as f32, &normals));
                     }
                 }
             }
-            out.push(StaticMesh { mesh: walk, class: Class::Sidewalk, color: [0.62, 0.6, 0.58] });
+            out.push(StaticMesh {
+                mesh: walk,
+                class: Class::Sidewalk,
+                color: [0.62, 0.6, 0.58],
+            });
         }
         out.retain(|m| !m.mesh.indices.is_empty());
         out
@@ -194,10 +268,20 @@ mod tests {
 
     #[test]
     fn lanes_and_edges() {
-        let g = RoadGeometry::new(&Road { lanes_forward: 2, lanes_backward: 1, parking_width_m: 0.0, ..Road::default() });
+        let g = RoadGeometry::new(&Road {
+            lanes_forward: 2,
+            lanes_backward: 1,
+            parking_width_m: 0.0,
+            ..Road::default()
+        });
         assert_eq!(g.right_edge_m(), -7.0);
         assert_eq!(g.left_edge_m(), 3.5);
-        let parked = RoadGeometry::new(&Road { lanes_forward: 2, lanes_backward: 1, parking_width_m: 2.0, ..Road::default() });
+        let parked = RoadGeometry::new(&Road {
+            lanes_forward: 2,
+            lanes_backward: 1,
+            parking_width_m: 2.0,
+            ..Road::default()
+        });
         assert_eq!(parked.right_edge_m(), -9.0);
         assert_eq!(g.lane_center_m(Direction::Forward, 1), -5.25);
         assert_eq!(g.lane_center_m(Direction::Backward, 0), 1.75);
@@ -211,10 +295,22 @@ mod tests {
         let g = RoadGeometry::new(&Road::default());
         let meshes = g.static_meshes();
         let classes: Vec<Class> = meshes.iter().map(|m| m.class).collect();
-        assert_eq!(classes, vec![Class::Terrain, Class::Road, Class::LaneMarking, Class::Sidewalk]);
+        assert_eq!(
+            classes,
+            vec![
+                Class::Terrain,
+                Class::Road,
+                Class::LaneMarking,
+                Class::Sidewalk
+            ]
+        );
         // markings sit on the road surface, within its lateral extent
         let marks = &meshes[2].mesh;
         let edge = g.left_edge_m() as f32;
-        assert!(marks.positions().all(|p| (p.y - 0.01).abs() < 1e-6 && p.z.abs() <= edge));
+        assert!(
+            marks
+                .positions()
+                .all(|p| (p.y - 0.01).abs() < 1e-6 && p.z.abs() <= edge)
+        );
     }
 }

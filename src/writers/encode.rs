@@ -1,7 +1,7 @@
 //! Image encoders (run on worker threads): PNG in the fast fdeflate mode,
 //! float32 .npy for depth.
 
-use crate::core::classes::{split_label_value, Class};
+use crate::core::classes::{Class, split_label_value};
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder};
 
@@ -14,13 +14,19 @@ fn png(width: u32, height: u32, bytes: &[u8], color: ExtendedColorType) -> Vec<u
 }
 
 pub fn rgb_png(width: u32, height: u32, rgba: &[u8]) -> Vec<u8> {
-    let rgb: Vec<u8> = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+    let rgb: Vec<u8> = rgba
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
     png(width, height, &rgb, ExtendedColorType::Rgb8)
 }
 
 /// 8-bit semantic PNG holding Cityscapes class ids.
 pub fn semantic_png(width: u32, height: u32, labels: &[u32]) -> Vec<u8> {
-    let v: Vec<u8> = labels.iter().map(|l| split_label_value(*l).0 as u8).collect();
+    let v: Vec<u8> = labels
+        .iter()
+        .map(|l| split_label_value(*l).0 as u8)
+        .collect();
     png(width, height, &v, ExtendedColorType::L8)
 }
 
@@ -28,7 +34,10 @@ pub fn semantic_png(width: u32, height: u32, labels: &[u32]) -> Vec<u8> {
 /// (class_id*1000 + k) for things, the class id elsewhere — exactly the
 /// label value, which validation keeps below 65536.
 pub fn instance_png(width: u32, height: u32, labels: &[u32]) -> Vec<u8> {
-    let v: Vec<u8> = labels.iter().flat_map(|l| (*l as u16).to_ne_bytes()).collect();
+    let v: Vec<u8> = labels
+        .iter()
+        .flat_map(|l| (*l as u16).to_ne_bytes())
+        .collect();
     png(width, height, &v, ExtendedColorType::L16)
 }
 
@@ -36,17 +45,25 @@ pub fn instance_png(width: u32, height: u32, labels: &[u32]) -> Vec<u8> {
 /// Depths beyond 255.99 m are written as 0 (no valid value).
 pub fn kitti_depth_value(depth_m: f32) -> u16 {
     let v = (depth_m as f64 * 256.0).round();
-    if depth_m <= 0.0 || v > u16::MAX as f64 { 0 } else { v as u16 }
+    if depth_m <= 0.0 || v > u16::MAX as f64 {
+        0
+    } else {
+        v as u16
+    }
 }
 
 pub fn depth_png(width: u32, height: u32, depth_m: &[f32]) -> Vec<u8> {
-    let v: Vec<u8> = depth_m.iter().flat_map(|d| kitti_depth_value(*d).to_ne_bytes()).collect();
+    let v: Vec<u8> = depth_m
+        .iter()
+        .flat_map(|d| kitti_depth_value(*d).to_ne_bytes())
+        .collect();
     png(width, height, &v, ExtendedColorType::L16)
 }
 
 /// NumPy .npy v1.0, little-endian float32, shape (height, width).
 pub fn depth_npy(width: u32, height: u32, depth_m: &[f32]) -> Vec<u8> {
-    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({height}, {width}), }}");
+    let mut header =
+        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({height}, {width}), }}");
     // magic(6) + version(2) + len(2) + header, padded with spaces to 64 bytes, ending in \n
     let total = (10 + header.len() + 1).div_ceil(64) * 64;
     while 10 + header.len() + 1 < total {
@@ -78,7 +95,9 @@ mod tests {
         let png = instance_png(2, 2, &labels);
         let img = image::load_from_memory(&png).unwrap().into_luma16();
         assert_eq!(img.into_raw(), vec![26001, 23, 7, 24999]);
-        let sem = image::load_from_memory(&semantic_png(2, 2, &labels)).unwrap().into_luma8();
+        let sem = image::load_from_memory(&semantic_png(2, 2, &labels))
+            .unwrap()
+            .into_luma8();
         assert_eq!(sem.into_raw(), vec![26, 23, 7, 24]);
         let depth = depth_png(2, 1, &[12.5, 0.0]);
         let d = image::load_from_memory(&depth).unwrap().into_luma16();
@@ -99,7 +118,11 @@ mod tests {
         let hlen = u16::from_le_bytes([npy[8], npy[9]]) as usize;
         assert_eq!((10 + hlen) % 64, 0);
         assert_eq!(npy[10 + hlen - 1], b'\n');
-        assert!(std::str::from_utf8(&npy[10..10 + hlen]).unwrap().contains("'shape': (2, 3)"));
+        assert!(
+            std::str::from_utf8(&npy[10..10 + hlen])
+                .unwrap()
+                .contains("'shape': (2, 3)")
+        );
         let first = f32::from_le_bytes(npy[10 + hlen..10 + hlen + 4].try_into().unwrap());
         assert_eq!(first, 1.0);
         assert_eq!(npy.len(), 10 + hlen + 24);

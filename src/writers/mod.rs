@@ -11,8 +11,8 @@ use crate::core::label::FrameLabels;
 use crate::frame::CameraInfo;
 use crate::scenario::{DepthFormat, Format, Output};
 use crate::sensors::camera::CameraImage;
-use anyhow::{anyhow, bail, Context, Result};
-use crossbeam_channel::{bounded, Receiver, Sender};
+use anyhow::{Context, Result, anyhow, bail};
+use crossbeam_channel::{Receiver, Sender, bounded};
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -60,7 +60,8 @@ fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
     let name = path.file_name().expect("file name").to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp"));
     fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    fs::rename(&tmp, &path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    fs::rename(&tmp, &path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
     Ok(())
 }
 
@@ -93,22 +94,54 @@ impl Layout {
                 self.write(format!("{dir}/rgb/{name}.png"), png, sums)?;
             }
             if o.semantic {
-                self.write(format!("{dir}/semantic/{name}.png"), &encode::semantic_png(w, h, &img.labels), sums)?;
+                self.write(
+                    format!("{dir}/semantic/{name}.png"),
+                    &encode::semantic_png(w, h, &img.labels),
+                    sums,
+                )?;
             }
             if o.instance {
-                self.write(format!("{dir}/instance/{name}.png"), &encode::instance_png(w, h, &img.labels), sums)?;
+                self.write(
+                    format!("{dir}/instance/{name}.png"),
+                    &encode::instance_png(w, h, &img.labels),
+                    sums,
+                )?;
             }
             for d in &o.depth {
                 match d {
-                    DepthFormat::Png16 => self.write(format!("{dir}/depth/{name}.png"), &encode::depth_png(w, h, &img.depth_m), sums)?,
-                    DepthFormat::Npy32 => self.write(format!("{dir}/depth/{name}.npy"), &encode::depth_npy(w, h, &img.depth_m), sums)?,
+                    DepthFormat::Png16 => self.write(
+                        format!("{dir}/depth/{name}.png"),
+                        &encode::depth_png(w, h, &img.depth_m),
+                        sums,
+                    )?,
+                    DepthFormat::Npy32 => self.write(
+                        format!("{dir}/depth/{name}.npy"),
+                        &encode::depth_npy(w, h, &img.depth_m),
+                        sums,
+                    )?,
                 }
             }
             if self.kitti_camera == Some(ci) {
-                let rows: Vec<kitti::KittiLabel> = job.labels.cameras[ci].objects.iter().filter_map(kitti::from_object).collect();
-                self.write(format!("kitti/training/image_2/{name}.png"), rgb.as_deref().expect("rgb encoded for kitti"), sums)?;
-                self.write(format!("kitti/training/label_2/{name}.txt"), kitti::label_file(&rows).as_bytes(), sums)?;
-                self.write(format!("kitti/training/calib/{name}.txt"), self.kitti_calib.as_bytes(), sums)?;
+                let rows: Vec<kitti::KittiLabel> = job.labels.cameras[ci]
+                    .objects
+                    .iter()
+                    .filter_map(kitti::from_object)
+                    .collect();
+                self.write(
+                    format!("kitti/training/image_2/{name}.png"),
+                    rgb.as_deref().expect("rgb encoded for kitti"),
+                    sums,
+                )?;
+                self.write(
+                    format!("kitti/training/label_2/{name}.txt"),
+                    kitti::label_file(&rows).as_bytes(),
+                    sums,
+                )?;
+                self.write(
+                    format!("kitti/training/calib/{name}.txt"),
+                    self.kitti_calib.as_bytes(),
+                    sums,
+                )?;
             }
         }
         let json = serde_json::to_vec_pretty(job.labels.as_ref()).expect("labels serialize");
@@ -117,7 +150,12 @@ impl Layout {
     }
 }
 
-fn worker(layout: Arc<Layout>, rx: Receiver<FrameJob>, error: Arc<Mutex<Option<String>>>, sums_path: PathBuf) {
+fn worker(
+    layout: Arc<Layout>,
+    rx: Receiver<FrameJob>,
+    error: Arc<Mutex<Option<String>>>,
+    sums_path: PathBuf,
+) {
     let mut sums = Vec::new();
     let mut sums_file = match File::create(&sums_path) {
         Ok(f) => BufWriter::new(f),
@@ -144,7 +182,10 @@ fn worker(layout: Arc<Layout>, rx: Receiver<FrameJob>, error: Arc<Mutex<Option<S
         }
     }
     if let Err(e) = sums_file.flush() {
-        error.lock().unwrap().get_or_insert(format!("writing {}: {e}", sums_path.display()));
+        error
+            .lock()
+            .unwrap()
+            .get_or_insert(format!("writing {}: {e}", sums_path.display()));
     }
 }
 
@@ -169,25 +210,47 @@ impl DatasetWriter {
     pub fn create(cfg: DatasetConfig) -> Result<DatasetWriter> {
         let final_dir = cfg.out_dir.clone();
         if final_dir.exists() && !cfg.overwrite {
-            bail!("output directory {} already exists; choose another --out or pass --overwrite", final_dir.display());
+            bail!(
+                "output directory {} already exists; choose another --out or pass --overwrite",
+                final_dir.display()
+            );
         }
-        let file_name = final_dir.file_name().ok_or_else(|| anyhow!("--out {} does not name a directory", final_dir.display()))?;
-        let partial_dir = final_dir.with_file_name(format!("{}.partial", file_name.to_string_lossy()));
+        let file_name = final_dir
+            .file_name()
+            .ok_or_else(|| anyhow!("--out {} does not name a directory", final_dir.display()))?;
+        let partial_dir =
+            final_dir.with_file_name(format!("{}.partial", file_name.to_string_lossy()));
         if partial_dir.exists() {
-            fs::remove_dir_all(&partial_dir).with_context(|| format!("removing stale {}", partial_dir.display()))?;
+            fs::remove_dir_all(&partial_dir)
+                .with_context(|| format!("removing stale {}", partial_dir.display()))?;
         }
-        fs::create_dir_all(&partial_dir).with_context(|| format!("creating {}", partial_dir.display()))?;
+        fs::create_dir_all(&partial_dir)
+            .with_context(|| format!("creating {}", partial_dir.display()))?;
         let kitti_camera = cfg
             .output
             .formats
             .contains(&Format::Kitti)
-            .then(|| cfg.cameras.iter().position(|c| c.name == cfg.output.kitti_camera))
+            .then(|| {
+                cfg.cameras
+                    .iter()
+                    .position(|c| c.name == cfg.output.kitti_camera)
+            })
             .flatten();
         let kitti_calib = kitti_camera.map_or(String::new(), |i| {
             let cam = &cfg.cameras[i];
-            kitti::calib_file(cam.intrinsics.p_matrix_opencv(), &cv_from_vehicle(cam), &crate::core::frames::Pose::IDENTITY)
+            kitti::calib_file(
+                cam.intrinsics.p_matrix_opencv(),
+                &cv_from_vehicle(cam),
+                &crate::core::frames::Pose::IDENTITY,
+            )
         });
-        let layout = Arc::new(Layout { root: partial_dir.clone(), cameras: cfg.cameras, output: cfg.output, kitti_camera, kitti_calib });
+        let layout = Arc::new(Layout {
+            root: partial_dir.clone(),
+            cameras: cfg.cameras,
+            output: cfg.output,
+            kitti_camera,
+            kitti_calib,
+        });
         let worker_count = cfg.workers.max(1);
         let (tx, rx) = bounded::<FrameJob>(worker_count * 2);
         let error = Arc::new(Mutex::new(None));
@@ -201,7 +264,9 @@ impl DatasetWriter {
                     .expect("spawning writer thread")
             })
             .collect();
-        let part = |n: &str| -> Result<BufWriter<File>> { Ok(BufWriter::new(File::create(partial_dir.join(n))?)) };
+        let part = |n: &str| -> Result<BufWriter<File>> {
+            Ok(BufWriter::new(File::create(partial_dir.join(n))?))
+        };
         Ok(DatasetWriter {
             coco_images: part(".coco_images.part")?,
             coco_annotations: part(".coco_annotations.part")?,
@@ -241,7 +306,11 @@ impl DatasetWriter {
                     id: image_id,
                     width: cam.width,
                     height: cam.height,
-                    file_name: format!("cameras/{}/rgb/{}.png", cam.camera, frame_name(labels.frame)),
+                    file_name: format!(
+                        "cameras/{}/rgb/{}.png",
+                        cam.camera,
+                        frame_name(labels.frame)
+                    ),
                     frame: labels.frame,
                     camera: cam.camera.clone(),
                 };
@@ -254,13 +323,24 @@ impl DatasetWriter {
             }
         }
         self.frames.push(labels.frame);
-        let job = FrameJob { labels: Arc::new(labels), images };
-        self.tx.as_ref().expect("writer open").send(job).map_err(|_| anyhow!("writer threads stopped"))?;
+        let job = FrameJob {
+            labels: Arc::new(labels),
+            images,
+        };
+        self.tx
+            .as_ref()
+            .expect("writer open")
+            .send(job)
+            .map_err(|_| anyhow!("writer threads stopped"))?;
         Ok(())
     }
 
     fn append_coco(&mut self, image: bool, json: &str) -> Result<()> {
-        let (file, count) = if image { (&mut self.coco_images, &mut self.coco_count.0) } else { (&mut self.coco_annotations, &mut self.coco_count.1) };
+        let (file, count) = if image {
+            (&mut self.coco_images, &mut self.coco_count.0)
+        } else {
+            (&mut self.coco_annotations, &mut self.coco_count.1)
+        };
         if *count > 0 {
             file.write_all(b",\n")?;
         }
@@ -324,11 +404,18 @@ impl DatasetWriter {
             "verify": "sha256sum -c checksums.sha256",
         });
         manifest["complete"] = serde_json::json!(true);
-        write_atomic(&root, "manifest.json", &serde_json::to_vec_pretty(&manifest)?)?;
+        write_atomic(
+            &root,
+            "manifest.json",
+            &serde_json::to_vec_pretty(&manifest)?,
+        )?;
         if self.final_dir.exists() && self.overwrite {
-            fs::remove_dir_all(&self.final_dir).with_context(|| format!("removing old {}", self.final_dir.display()))?;
+            fs::remove_dir_all(&self.final_dir)
+                .with_context(|| format!("removing old {}", self.final_dir.display()))?;
         }
-        fs::rename(&root, &self.final_dir).with_context(|| format!("moving {} to {}", root.display(), self.final_dir.display()))?;
+        fs::rename(&root, &self.final_dir).with_context(|| {
+            format!("moving {} to {}", root.display(), self.final_dir.display())
+        })?;
         Ok(self.final_dir.clone())
     }
 }

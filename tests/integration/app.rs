@@ -2,7 +2,7 @@
 
 use crate::common::scenario;
 use edgecase::actors::{Crossing, LaneMotion};
-use edgecase::sim::{headless_app, SimClock};
+use edgecase::sim::{SimClock, headless_app};
 use edgecase::world::{Ego, Thing};
 
 #[test]
@@ -14,7 +14,11 @@ fn ego_advances_by_speed_times_tick() {
     }
     let w = app.world_mut();
     assert_eq!(w.resource::<SimClock>().frame, 40);
-    let m = w.query_filtered::<&LaneMotion, bevy::prelude::With<Ego>>().single(w).unwrap().clone();
+    let m = w
+        .query_filtered::<&LaneMotion, bevy::prelude::With<Ego>>()
+        .single(w)
+        .unwrap()
+        .clone();
     // 40 ticks of 1/20 s at 12 m/s
     assert!((m.s_m - (5.0 + 24.0)).abs() < 1e-9, "{}", m.s_m);
 }
@@ -23,7 +27,9 @@ fn ego_advances_by_speed_times_tick() {
 fn crossing_triggers_on_the_tick_its_condition_first_holds() {
     // ego at 10 m/s from s=0; crossing at s=50 with a 2 s threshold:
     // time to reach = (50 - 10 t) / 10 <= 2  <=>  t >= 3 s  => frame 30 at 10 Hz
-    let s = scenario("(tick_hz: 10, ego: (speed_mps: 10), hazard: PedestrianCrossing(s_m: 50, trigger_time_to_ego_s: 2.0))");
+    let s = scenario(
+        "(tick_hz: 10, ego: (speed_mps: 10), hazard: PedestrianCrossing(s_m: 50, trigger_time_to_ego_s: 2.0))",
+    );
     let mut app = headless_app(s);
     let mut fired = None;
     for frame in 0..40u64 {
@@ -52,7 +58,11 @@ fn instance_ids_are_stable_and_follow_the_cityscapes_rule() {
             app.update();
         }
         let w = app.world_mut();
-        let mut v: Vec<(String, u32)> = w.query::<&Thing>().iter(w).map(|t| (t.role.clone(), t.instance_id)).collect();
+        let mut v: Vec<(String, u32)> = w
+            .query::<&Thing>()
+            .iter(w)
+            .map(|t| (t.role.clone(), t.instance_id))
+            .collect();
         v.sort();
         v
     };

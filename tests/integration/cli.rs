@@ -12,29 +12,59 @@ fn write_small(dir: &Path, name: &str, w: u32, h: u32) -> String {
 
 fn run_ok(args: &[&str]) {
     let o = edgecase(args);
-    assert!(o.status.success(), "edgecase {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "edgecase {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]
 fn bad_scenarios_report_line_col_exit_2_and_write_nothing() {
     let dir = repo_path("tests/bad_scenarios");
     let mut n = 0;
-    let mut files: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     for path in files {
         let text = fs::read_to_string(&path).unwrap();
         // first line: `// expect: <line:col or -> | <substring>`
-        let spec = text.lines().next().unwrap().strip_prefix("// expect: ").expect("expect header");
+        let spec = text
+            .lines()
+            .next()
+            .unwrap()
+            .strip_prefix("// expect: ")
+            .expect("expect header");
         let (pos, needle) = spec.split_once(" | ").unwrap();
         let tmp = temp_dir();
         let out = tmp.path().join("ds");
-        let o = edgecase(&["--headless", "--scenario", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        let o = edgecase(&[
+            "--headless",
+            "--scenario",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{}: {err}", path.display());
         let want = format!("{}:{pos}: ", path.display());
-        assert!(err.contains(&want), "{}: expected {want:?} in {err:?}", path.display());
-        assert!(err.contains(needle), "{}: expected {needle:?} in {err:?}", path.display());
-        assert!(!out.exists() && !tmp.path().join("ds.partial").exists(), "{}: output left behind", path.display());
+        assert!(
+            err.contains(&want),
+            "{}: expected {want:?} in {err:?}",
+            path.display()
+        );
+        assert!(
+            err.contains(needle),
+            "{}: expected {needle:?} in {err:?}",
+            path.display()
+        );
+        assert!(
+            !out.exists() && !tmp.path().join("ds.partial").exists(),
+            "{}: output left behind",
+            path.display()
+        );
         n += 1;
     }
     assert!(n >= 8, "{n} bad scenarios");
@@ -44,13 +74,52 @@ fn bad_scenarios_report_line_col_exit_2_and_write_nothing() {
 fn missing_scenario_and_bad_flags_exit_2() {
     let tmp = temp_dir();
     let out = tmp.path().join("ds");
-    let o = edgecase(&["--headless", "--scenario", "no_such_scenario", "--out", out.to_str().unwrap()]);
+    let o = edgecase(&[
+        "--headless",
+        "--scenario",
+        "no_such_scenario",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read scenario file"));
-    let o = edgecase(&["--headless", "--scenario", "fog_pedestrian", "--frames", "0"]);
+    let o = edgecase(&[
+        "--headless",
+        "--scenario",
+        "fog_pedestrian",
+        "--frames",
+        "0",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let o = edgecase(&["--headless", "--scenario", "fog_pedestrian", "--fames", "3"]);
     assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists());
+}
+
+#[test]
+fn unwritable_output_fails_cleanly() {
+    let tmp = temp_dir();
+    let sc = write_small(tmp.path(), "dusk_parked_cars", 64, 48);
+    // a regular file where a directory is needed (permissions do not stop root)
+    let blocker = tmp.path().join("file");
+    fs::write(&blocker, "x").unwrap();
+    let out = blocker.join("ds");
+    let o = edgecase(&[
+        "--headless",
+        "-q",
+        "--scenario",
+        &sc,
+        "--frames",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error:") && err.contains("ds.partial"),
+        "{err}"
+    );
     assert!(!out.exists());
 }
 
@@ -61,15 +130,36 @@ fn existing_output_is_refused_unless_overwrite() {
     let out = tmp.path().join("ds");
     fs::create_dir(&out).unwrap();
     fs::write(out.join("keep.txt"), "x").unwrap();
-    let o = edgecase(&["--headless", "-q", "--scenario", &sc, "--frames", "2", "--out", out.to_str().unwrap()]);
+    let o = edgecase(&[
+        "--headless",
+        "-q",
+        "--scenario",
+        &sc,
+        "--frames",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(out.join("keep.txt").exists());
-    run_ok(&["--headless", "-q", "--scenario", &sc, "--frames", "2", "--out", out.to_str().unwrap(), "--overwrite"]);
+    run_ok(&[
+        "--headless",
+        "-q",
+        "--scenario",
+        &sc,
+        "--frames",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "--overwrite",
+    ]);
     assert!(!out.join("keep.txt").exists() && out.join("manifest.json").exists());
 }
 
 fn read_u16_png(p: &Path) -> (u32, u32, Vec<u16>) {
-    let img = image::open(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())).into_luma16();
+    let img = image::open(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .into_luma16();
     (img.width(), img.height(), img.into_raw())
 }
 
@@ -80,55 +170,101 @@ fn dataset_files_agree_with_each_other_and_runs_are_byte_identical() {
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");
     for out in [&a, &b] {
-        run_ok(&["--headless", "-q", "--scenario", &sc, "--frames", "40", "--out", out.to_str().unwrap()]);
+        run_ok(&[
+            "--headless",
+            "-q",
+            "--scenario",
+            &sc,
+            "--frames",
+            "40",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
     }
     // determinism: every file (labels, masks, images) has the same bytes
     let sums_a = fs::read_to_string(a.join("checksums.sha256")).unwrap();
-    assert_eq!(sums_a, fs::read_to_string(b.join("checksums.sha256")).unwrap());
-    for rel in ["coco/annotations.json", "labels/000031.json", "kitti/training/label_2/000031.txt"] {
-        assert_eq!(fs::read(a.join(rel)).unwrap(), fs::read(b.join(rel)).unwrap(), "{rel}");
+    assert_eq!(
+        sums_a,
+        fs::read_to_string(b.join("checksums.sha256")).unwrap()
+    );
+    for rel in [
+        "coco/annotations.json",
+        "labels/000031.json",
+        "kitti/training/label_2/000031.txt",
+    ] {
+        assert_eq!(
+            fs::read(a.join(rel)).unwrap(),
+            fs::read(b.join(rel)).unwrap(),
+            "{rel}"
+        );
     }
     // checksums match the files
     for line in sums_a.lines() {
         let (sum, rel) = line.split_once("  ").unwrap();
         use sha2::Digest;
-        let got: String = sha2::Sha256::digest(fs::read(a.join(rel)).unwrap()).iter().map(|b| format!("{b:02x}")).collect();
+        let got: String = sha2::Sha256::digest(fs::read(a.join(rel)).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(got, sum, "{rel}");
     }
-    let manifest: serde_json::Value = serde_json::from_slice(&fs::read(a.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(a.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["frames"], 40);
     assert_eq!(manifest["weather"]["fog_visibility_m"], 45.0);
-    assert!(manifest["classes"].as_array().unwrap().iter().any(|c| c["name"] == "lane marking" && c["id"] == 34));
+    assert!(
+        manifest["classes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "lane marking" && c["id"] == 34)
+    );
 
     // the PNGs and the canonical labels describe the same pixels
     let mut objects = 0;
     for frame in [5u64, 20, 31, 39] {
         let name = format!("{frame:06}");
-        let labels: edgecase::core::label::FrameLabels = serde_json::from_slice(&fs::read(a.join(format!("labels/{name}.json"))).unwrap()).unwrap();
+        let labels: edgecase::core::label::FrameLabels =
+            serde_json::from_slice(&fs::read(a.join(format!("labels/{name}.json"))).unwrap())
+                .unwrap();
         assert_eq!(labels.frame, frame);
         let (w, h, inst) = read_u16_png(&a.join(format!("cameras/front/instance/{name}.png")));
-        let sem = image::open(a.join(format!("cameras/front/semantic/{name}.png"))).unwrap().into_luma8().into_raw();
+        let sem = image::open(a.join(format!("cameras/front/semantic/{name}.png")))
+            .unwrap()
+            .into_luma8()
+            .into_raw();
         let (_, _, depth) = read_u16_png(&a.join(format!("cameras/front/depth/{name}.png")));
         assert_eq!((w, h), (128, 96));
         for o in &labels.cameras[0].objects {
-            let Some(bb) = o.bbox_visible_px else { continue };
+            let Some(bb) = o.bbox_visible_px else {
+                continue;
+            };
             let mut ext = [u32::MAX, u32::MAX, 0, 0];
             let mut n = 0;
             for (i, v) in inst.iter().enumerate() {
                 if *v as u32 == o.instance_id {
                     let (x, y) = (i as u32 % w, i as u32 / w);
-                    ext = [ext[0].min(x), ext[1].min(y), ext[2].max(x + 1), ext[3].max(y + 1)];
+                    ext = [
+                        ext[0].min(x),
+                        ext[1].min(y),
+                        ext[2].max(x + 1),
+                        ext[3].max(y + 1),
+                    ];
                     n += 1;
                     assert_eq!(sem[i], o.class_id);
                     assert!(depth[i] > 0, "object pixel without depth");
                 }
             }
             assert_eq!(n, o.visible_pixels);
-            assert_eq!(bb, [ext[0] as f64, ext[1] as f64, ext[2] as f64, ext[3] as f64]);
+            assert_eq!(
+                bb,
+                [ext[0] as f64, ext[1] as f64, ext[2] as f64, ext[3] as f64]
+            );
             objects += 1;
         }
         // KITTI rows: 15 single-space fields, real objects before DontCare
-        let kitti = fs::read_to_string(a.join(format!("kitti/training/label_2/{name}.txt"))).unwrap();
+        let kitti =
+            fs::read_to_string(a.join(format!("kitti/training/label_2/{name}.txt"))).unwrap();
         let mut seen_dontcare = false;
         for line in kitti.lines() {
             assert_eq!(line.split(' ').count(), 15, "{line}");
@@ -140,7 +276,10 @@ fn dataset_files_agree_with_each_other_and_runs_are_byte_identical() {
         }
         let calib = fs::read_to_string(a.join(format!("kitti/training/calib/{name}.txt"))).unwrap();
         assert_eq!(calib.lines().count(), 7);
-        assert_eq!(fs::read(a.join(format!("kitti/training/image_2/{name}.png"))).unwrap(), fs::read(a.join(format!("cameras/front/rgb/{name}.png"))).unwrap());
+        assert_eq!(
+            fs::read(a.join(format!("kitti/training/image_2/{name}.png"))).unwrap(),
+            fs::read(a.join(format!("cameras/front/rgb/{name}.png"))).unwrap()
+        );
     }
     assert!(objects >= 8, "{objects}");
     check_with_pycocotools(&a);
@@ -149,7 +288,11 @@ fn dataset_files_agree_with_each_other_and_runs_are_byte_identical() {
 /// pycocotools decodes every COCO mask; each equals the object's pixels in
 /// the instance PNG and its bbox is the mask's tight extent.
 fn check_with_pycocotools(dataset: &Path) {
-    let has = std::process::Command::new("python3").args(["-c", "import pycocotools, PIL, numpy"]).status().map(|s| s.success()).unwrap_or(false);
+    let has = std::process::Command::new("python3")
+        .args(["-c", "import pycocotools, PIL, numpy"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
     if !has {
         if std::env::var_os("CI").is_some() {
             panic!("pycocotools, Pillow and numpy are required in CI (.ci/run installs them)");
@@ -157,10 +300,23 @@ fn check_with_pycocotools(dataset: &Path) {
         eprintln!("SKIPPED pycocotools check: `pip install pycocotools pillow numpy` to run it");
         return;
     }
-    let o = std::process::Command::new("python3").arg(repo_path("tools/check_coco.py")).arg(dataset).output().unwrap();
+    let o = std::process::Command::new("python3")
+        .arg(repo_path("tools/check_coco.py"))
+        .arg(dataset)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "check_coco.py failed: {stdout}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "check_coco.py failed: {stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let last = stdout.lines().last().unwrap_or_default();
-    let n: usize = last.split_whitespace().next().unwrap().parse().unwrap_or_else(|_| panic!("{stdout}"));
+    let n: usize = last
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("{stdout}"));
     assert!(n >= 8, "{stdout}");
 }

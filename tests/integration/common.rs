@@ -1,6 +1,6 @@
 use edgecase::batch::{run_frames, sensor_app};
 use edgecase::frame::CameraInfo;
-use edgecase::scenario::{parse, Scenario};
+use edgecase::scenario::{Scenario, parse};
 use edgecase::sensors::camera::{GpuContext, RenderMode};
 use edgecase::sensors::{LabeledFrame, Rig};
 use std::path::{Path, PathBuf};
@@ -12,13 +12,19 @@ pub fn scenario(ron: &str) -> Scenario {
 
 /// Render `frames` ticks in memory on the software renderer.
 pub fn render(s: &Scenario, frames: u64) -> (Vec<CameraInfo>, Vec<LabeledFrame>) {
-    let gpu = GpuContext::new_headless().expect("a Vulkan adapter (Mesa lavapipe: apt-get install mesa-vulkan-drivers)");
+    let gpu = GpuContext::new_headless()
+        .expect("a Vulkan adapter (Mesa lavapipe: apt-get install mesa-vulkan-drivers)");
     let mut app = sensor_app(s, gpu, RenderMode::Labeled);
     let mut out = Vec::new();
-    run_frames(&mut app, frames, |f| {
-        out.push(f);
-        Ok(())
-    }, |_| {})
+    run_frames(
+        &mut app,
+        frames,
+        |f| {
+            out.push(f);
+            Ok(())
+        },
+        |_| {},
+    )
     .unwrap();
     let cams = app.world().resource::<Rig>().cameras.clone();
     (cams, out)

@@ -1,7 +1,7 @@
 //! Tier 3: render tests on the software renderer (Mesa lavapipe), small images.
 
 use crate::common::{render, scenario, shipped_small};
-use edgecase::core::classes::{split_label_value, Class};
+use edgecase::core::classes::{Class, split_label_value};
 use edgecase::core::label::ObjectLabel;
 use edgecase::core::rle::Rle;
 
@@ -15,8 +15,10 @@ fn stopped_ego(extra: &str) -> String {
     )
 }
 
-fn object<'a>(objs: &'a [ObjectLabel], role_id: u32) -> &'a ObjectLabel {
-    objs.iter().find(|o| o.instance_id == role_id).unwrap_or_else(|| panic!("object {role_id} not labeled"))
+fn object(objs: &[ObjectLabel], role_id: u32) -> &ObjectLabel {
+    objs.iter()
+        .find(|o| o.instance_id == role_id)
+        .unwrap_or_else(|| panic!("object {role_id} not labeled"))
 }
 
 #[test]
@@ -37,10 +39,19 @@ fn tight_boxes_masks_and_classes_agree_with_the_id_buffer() {
                 let (class, instance) = split_label_value(*v);
                 if instance == o.instance_id {
                     let (x, y) = ((i % w) as u32, (i / w) as u32);
-                    ext = [ext[0].min(x), ext[1].min(y), ext[2].max(x + 1), ext[3].max(y + 1)];
+                    ext = [
+                        ext[0].min(x),
+                        ext[1].min(y),
+                        ext[2].max(x + 1),
+                        ext[3].max(y + 1),
+                    ];
                     n += 1;
                     // semantic and instance agree
-                    assert_eq!(class, o.class_id as u32, "pixel of {} has class {class}", o.instance_id);
+                    assert_eq!(
+                        class, o.class_id as u32,
+                        "pixel of {} has class {class}",
+                        o.instance_id
+                    );
                 }
             }
             assert_eq!(n, o.visible_pixels);
@@ -49,15 +60,31 @@ fn tight_boxes_masks_and_classes_agree_with_the_id_buffer() {
                 continue;
             }
             let b = o.bbox_visible_px.unwrap();
-            assert_eq!(b, [ext[0] as f64, ext[1] as f64, ext[2] as f64, ext[3] as f64], "frame {} object {}", labels.frame, o.instance_id);
+            assert_eq!(
+                b,
+                [ext[0] as f64, ext[1] as f64, ext[2] as f64, ext[3] as f64],
+                "frame {} object {}",
+                labels.frame,
+                o.instance_id
+            );
             let rle = o.mask_rle.as_ref().unwrap();
             let decoded = Rle::from_compressed_string(rle.size, &rle.counts).unwrap();
             assert_eq!(decoded.area(), n);
             let mask = decoded.decode();
-            assert!(mask.iter().zip(&img.labels).all(|(m, v)| *m == (*v == o.instance_id)));
+            assert!(
+                mask.iter()
+                    .zip(&img.labels)
+                    .all(|(m, v)| *m == (*v == o.instance_id))
+            );
             // the amodal box contains the visible one (up to rasterisation at edges)
             let a = o.bbox_amodal_px;
-            assert!(a[0] <= b[0] + 1.0 && a[1] <= b[1] + 1.0 && a[2] >= b[2] - 1.0 && a[3] >= b[3] - 1.0, "{a:?} vs {b:?}");
+            assert!(
+                a[0] <= b[0] + 1.0
+                    && a[1] <= b[1] + 1.0
+                    && a[2] >= b[2] - 1.0
+                    && a[3] >= b[3] - 1.0,
+                "{a:?} vs {b:?}"
+            );
             checked += 1;
         }
     }
@@ -73,7 +100,9 @@ fn hazard_pedestrian_is_hidden_then_steps_out() {
         .map(|f| {
             let objs = &f.labels.as_ref().unwrap().cameras[0].objects;
             // the hazard is the second person (ids in spawn order: pedestrians, then hazard)
-            objs.iter().find(|o| o.instance_id == 24002).map_or(0.0, |o| o.visible_fraction)
+            objs.iter()
+                .find(|o| o.instance_id == 24002)
+                .map_or(0.0, |o| o.visible_fraction)
         })
         .collect();
     let early = vis[..20].iter().cloned().fold(0.0, f64::max);
@@ -87,12 +116,29 @@ fn occluded_object_has_lower_visible_fraction() {
     // a car 39 m ahead in the ego lane; in the second scene a van stands between
     let car = "(start_s_m: 40, speed_mps: 0)";
     let (_, clear) = render(&scenario(&stopped_ego(&format!("vehicles: [{car}]"))), 1);
-    let (_, hidden) = render(&scenario(&stopped_ego(&format!("vehicles: [{car}, (start_s_m: 15, speed_mps: 0, kind: Van)]"))), 1);
+    let (_, hidden) = render(
+        &scenario(&stopped_ego(&format!(
+            "vehicles: [{car}, (start_s_m: 15, speed_mps: 0, kind: Van)]"
+        ))),
+        1,
+    );
     let c_clear = object(&clear[0].labels.as_ref().unwrap().cameras[0].objects, 26002);
-    let c_hidden = object(&hidden[0].labels.as_ref().unwrap().cameras[0].objects, 26002);
-    assert!(c_clear.visible_fraction > 0.9, "unoccluded fraction {}", c_clear.visible_fraction);
+    let c_hidden = object(
+        &hidden[0].labels.as_ref().unwrap().cameras[0].objects,
+        26002,
+    );
+    assert!(
+        c_clear.visible_fraction > 0.9,
+        "unoccluded fraction {}",
+        c_clear.visible_fraction
+    );
     assert_eq!(c_clear.occlusion_level, 0);
-    assert!(c_hidden.visible_fraction < c_clear.visible_fraction - 0.5, "{} vs {}", c_hidden.visible_fraction, c_clear.visible_fraction);
+    assert!(
+        c_hidden.visible_fraction < c_clear.visible_fraction - 0.5,
+        "{} vs {}",
+        c_hidden.visible_fraction,
+        c_clear.visible_fraction
+    );
     assert_eq!(c_hidden.occlusion_level, 2);
     // the unoccluded footprint does not depend on what stands in front
     assert_eq!(c_clear.unoccluded_pixels, c_hidden.unoccluded_pixels);
@@ -102,7 +148,12 @@ fn occluded_object_has_lower_visible_fraction() {
 #[test]
 fn depth_at_an_objects_pixels_is_its_distance() {
     // van in the ego lane, rear face 20 - 2.5 - 1.0 = 16.5 m ahead of the camera
-    let (_, f) = render(&scenario(&stopped_ego("vehicles: [(start_s_m: 20, speed_mps: 0, kind: Van)]")), 1);
+    let (_, f) = render(
+        &scenario(&stopped_ego(
+            "vehicles: [(start_s_m: 20, speed_mps: 0, kind: Van)]",
+        )),
+        1,
+    );
     let labels = f[0].labels.as_ref().unwrap();
     let van = object(&labels.cameras[0].objects, 26002);
     let img = &f[0].images[0];
@@ -134,13 +185,26 @@ fn depth_at_an_objects_pixels_is_its_distance() {
 fn fog_changes_pixels_but_not_labels() {
     let base = "vehicles: [(start_s_m: 30, speed_mps: 0)], pedestrians: [(s_m: 20)]";
     let (_, clear) = render(&scenario(&stopped_ego(base)), 1);
-    let (_, fog) = render(&scenario(&stopped_ego(&format!("{base}, weather: (fog: (visibility_m: 20))"))), 1);
+    let (_, fog) = render(
+        &scenario(&stopped_ego(&format!(
+            "{base}, weather: (fog: (visibility_m: 20))"
+        ))),
+        1,
+    );
     assert_eq!(clear[0].images[0].labels, fog[0].images[0].labels);
     assert_eq!(clear[0].images[0].depth_m, fog[0].images[0].depth_m);
-    assert_eq!(clear[0].labels.as_ref().unwrap().cameras, fog[0].labels.as_ref().unwrap().cameras);
+    assert_eq!(
+        clear[0].labels.as_ref().unwrap().cameras,
+        fog[0].labels.as_ref().unwrap().cameras
+    );
     // far pixels move towards the fog colour: the car 30 m out loses contrast
     let img_c = &clear[0].images[0];
     let img_f = &fog[0].images[0];
-    let diff: u64 = img_c.rgba.iter().zip(&img_f.rgba).map(|(a, b)| (*a as i64 - *b as i64).unsigned_abs()).sum();
+    let diff: u64 = img_c
+        .rgba
+        .iter()
+        .zip(&img_f.rgba)
+        .map(|(a, b)| (*a as i64 - *b as i64).unsigned_abs())
+        .sum();
     assert!(diff > 100_000, "fog barely changed the image: {diff}");
 }

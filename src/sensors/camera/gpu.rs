@@ -40,6 +40,11 @@ impl GpuContext {
             ..Default::default()
         }))
         .map_err(|e| GpuError::Device(e.to_string()))?;
-        Ok(GpuContext { device, queue, adapter_name: info.name, backend: format!("{:?}", info.backend) })
+        Ok(GpuContext {
+            device,
+            queue,
+            adapter_name: info.name,
+            backend: format!("{:?}", info.backend),
+        })
     }
 }

@@ -7,13 +7,13 @@ pub mod gpu;
 
 use crate::core::mesh::{self, Mesh, Vertex};
 use crate::frame::{CameraInfo, DrawInstance, FrameSnapshot, Lighting};
-use crate::world::objects::Primitive;
 use crate::world::StaticMesh;
+use crate::world::objects::Primitive;
 use glam::{Mat3, Mat4};
 pub use gpu::{GpuContext, GpuError};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use wgpu::util::DeviceExt;
 
 /// Frames in flight between submission and readback.
@@ -60,7 +60,11 @@ impl InstanceRaw {
         let n = Mat3::from_mat4(model).inverse().transpose();
         InstanceRaw {
             model: model.to_cols_array_2d(),
-            normal: [n.x_axis.extend(0.0).to_array(), n.y_axis.extend(0.0).to_array(), n.z_axis.extend(0.0).to_array()],
+            normal: [
+                n.x_axis.extend(0.0).to_array(),
+                n.y_axis.extend(0.0).to_array(),
+                n.z_axis.extend(0.0).to_array(),
+            ],
             color: [color[0], color[1], color[2], 1.0],
             ids: [class_id, instance_id],
             _pad: [0; 2],
@@ -94,8 +98,17 @@ impl ReadbackLayout {
     fn new(width: u32, height: u32, mode: RenderMode) -> ReadbackLayout {
         let row = padded_row(width * 4);
         let plane = row as u64 * height as u64;
-        let size = if mode == RenderMode::Labeled { 3 * plane } else { plane };
-        ReadbackLayout { row, labels_offset: plane, depth_offset: 2 * plane, size }
+        let size = if mode == RenderMode::Labeled {
+            3 * plane
+        } else {
+            plane
+        };
+        ReadbackLayout {
+            row,
+            labels_offset: plane,
+            depth_offset: 2 * plane,
+            size,
+        }
     }
 }
 
@@ -160,8 +173,21 @@ impl Drop for CameraImage {
 
 impl CameraImage {
     /// An image not tied to any rig (tests, tools).
-    pub fn new(width: u32, height: u32, rgba: Vec<u8>, labels: Vec<u32>, depth_m: Vec<f32>) -> CameraImage {
-        CameraImage { width, height, rgba, labels, depth_m, recycle: None }
+    pub fn new(
+        width: u32,
+        height: u32,
+        rgba: Vec<u8>,
+        labels: Vec<u32>,
+        depth_m: Vec<f32>,
+    ) -> CameraImage {
+        CameraImage {
+            width,
+            height,
+            rgba,
+            labels,
+            depth_m,
+            recycle: None,
+        }
     }
 }
 
@@ -169,7 +195,11 @@ impl CameraImage {
 fn extend_from_bytes<T: bytemuck::Pod>(out: &mut Vec<T>, bytes: &[u8]) {
     match bytemuck::try_cast_slice::<u8, T>(bytes) {
         Ok(v) => out.extend_from_slice(v),
-        Err(_) => out.extend(bytes.chunks_exact(std::mem::size_of::<T>()).map(bytemuck::pod_read_unaligned::<T>)),
+        Err(_) => out.extend(
+            bytes
+                .chunks_exact(std::mem::size_of::<T>())
+                .map(bytemuck::pod_read_unaligned::<T>),
+        ),
     }
 }
 
@@ -209,18 +239,31 @@ pub fn primitive_mesh(p: Primitive) -> Mesh {
 }
 
 fn vertex_layouts() -> [wgpu::VertexBufferLayout<'static>; 2] {
-    const VERTEX: [wgpu::VertexAttribute; 2] = wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3];
+    const VERTEX: [wgpu::VertexAttribute; 2] =
+        wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3];
     const INSTANCE: [wgpu::VertexAttribute; 9] = wgpu::vertex_attr_array![
         2 => Float32x4, 3 => Float32x4, 4 => Float32x4, 5 => Float32x4,
         6 => Float32x4, 7 => Float32x4, 8 => Float32x4, 9 => Float32x4, 10 => Uint32x2
     ];
     [
-        wgpu::VertexBufferLayout { array_stride: std::mem::size_of::<Vertex>() as u64, step_mode: wgpu::VertexStepMode::Vertex, attributes: &VERTEX },
-        wgpu::VertexBufferLayout { array_stride: std::mem::size_of::<InstanceRaw>() as u64, step_mode: wgpu::VertexStepMode::Instance, attributes: &INSTANCE },
+        wgpu::VertexBufferLayout {
+            array_stride: std::mem::size_of::<Vertex>() as u64,
+            step_mode: wgpu::VertexStepMode::Vertex,
+            attributes: &VERTEX,
+        },
+        wgpu::VertexBufferLayout {
+            array_stride: std::mem::size_of::<InstanceRaw>() as u64,
+            step_mode: wgpu::VertexStepMode::Instance,
+            attributes: &INSTANCE,
+        },
     ]
 }
 
-fn create_pipeline(device: &wgpu::Device, layout: &wgpu::BindGroupLayout, mode: RenderMode) -> wgpu::RenderPipeline {
+fn create_pipeline(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    mode: RenderMode,
+) -> wgpu::RenderPipeline {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some("camera.wgsl"),
         source: wgpu::ShaderSource::Wgsl(SHADER_SOURCE.into()),
@@ -230,7 +273,13 @@ fn create_pipeline(device: &wgpu::Device, layout: &wgpu::BindGroupLayout, mode: 
         bind_group_layouts: &[Some(layout)],
         immediate_size: 0,
     });
-    let replace = |format| Some(wgpu::ColorTargetState { format, blend: None, write_mask: wgpu::ColorWrites::ALL });
+    let replace = |format| {
+        Some(wgpu::ColorTargetState {
+            format,
+            blend: None,
+            write_mask: wgpu::ColorWrites::ALL,
+        })
+    };
     let targets: Vec<Option<wgpu::ColorTargetState>> = match mode {
         RenderMode::Labeled => vec![replace(COLOR_FORMAT), replace(LABEL_FORMAT)],
         RenderMode::ColorOnly => vec![replace(COLOR_FORMAT)],
@@ -262,7 +311,11 @@ fn create_pipeline(device: &wgpu::Device, layout: &wgpu::BindGroupLayout, mode: 
         multisample: wgpu::MultisampleState::default(),
         fragment: Some(wgpu::FragmentState {
             module: &module,
-            entry_point: Some(if mode == RenderMode::Labeled { "fs_labeled" } else { "fs_color" }),
+            entry_point: Some(if mode == RenderMode::Labeled {
+                "fs_labeled"
+            } else {
+                "fs_color"
+            }),
             compilation_options: Default::default(),
             targets: &targets,
         }),
@@ -271,14 +324,25 @@ fn create_pipeline(device: &wgpu::Device, layout: &wgpu::BindGroupLayout, mode: 
     })
 }
 
-fn target_texture(device: &wgpu::Device, label: &str, width: u32, height: u32, format: wgpu::TextureFormat, copy: bool) -> wgpu::Texture {
+fn target_texture(
+    device: &wgpu::Device,
+    label: &str,
+    width: u32,
+    height: u32,
+    format: wgpu::TextureFormat,
+    copy: bool,
+) -> wgpu::Texture {
     let mut usage = wgpu::TextureUsages::RENDER_ATTACHMENT;
     if copy {
         usage |= wgpu::TextureUsages::COPY_SRC;
     }
     device.create_texture(&wgpu::TextureDescriptor {
         label: Some(label),
-        size: wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
+        size: wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        },
         mip_level_count: 1,
         sample_count: 1,
         dimension: wgpu::TextureDimension::D2,
@@ -289,20 +353,38 @@ fn target_texture(device: &wgpu::Device, label: &str, width: u32, height: u32, f
 }
 
 impl CameraRig {
-    pub fn new(gpu: GpuContext, cameras: &[CameraInfo], statics: &[StaticMesh], lighting: Lighting, mode: RenderMode) -> CameraRig {
+    pub fn new(
+        gpu: GpuContext,
+        cameras: &[CameraInfo],
+        statics: &[StaticMesh],
+        lighting: Lighting,
+        mode: RenderMode,
+    ) -> CameraRig {
         let device = &gpu.device;
         // all meshes in one vertex and one index buffer
         let mut all = Mesh::default();
         let mut add = |m: &Mesh| {
-            let r = MeshRange { first_index: all.indices.len() as u32, index_count: m.indices.len() as u32, base_vertex: all.vertices.len() as i32 };
+            let r = MeshRange {
+                first_index: all.indices.len() as u32,
+                index_count: m.indices.len() as u32,
+                base_vertex: all.vertices.len() as i32,
+            };
             all.vertices.extend_from_slice(&m.vertices);
             all.indices.extend_from_slice(&m.indices);
             r
         };
-        let primitive_ranges: BTreeMap<Primitive, MeshRange> = Primitive::ALL.iter().map(|p| (*p, add(&primitive_mesh(*p)))).collect();
+        let primitive_ranges: BTreeMap<Primitive, MeshRange> = Primitive::ALL
+            .iter()
+            .map(|p| (*p, add(&primitive_mesh(*p))))
+            .collect();
         let static_draws: Vec<(MeshRange, InstanceRaw)> = statics
             .iter()
-            .map(|s| (add(&s.mesh), InstanceRaw::new(Mat4::IDENTITY, s.color, s.class.id() as u32, 0)))
+            .map(|s| {
+                (
+                    add(&s.mesh),
+                    InstanceRaw::new(Mat4::IDENTITY, s.color, s.class.id() as u32, 0),
+                )
+            })
             .collect();
         let vertex_buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("vertices"),
@@ -319,7 +401,11 @@ impl CameraRig {
             entries: &[wgpu::BindGroupLayoutEntry {
                 binding: 0,
                 visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
-                ty: wgpu::BindingType::Buffer { ty: wgpu::BufferBindingType::Uniform, has_dynamic_offset: false, min_binding_size: None },
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
                 count: None,
             }],
         });
@@ -337,10 +423,14 @@ impl CameraRig {
                 let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                     label: Some("view"),
                     layout: &bind_layout,
-                    entries: &[wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }],
+                    entries: &[wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: uniform.as_entire_binding(),
+                    }],
                 });
                 let labeled = mode == RenderMode::Labeled;
-                let labels = labeled.then(|| target_texture(device, "labels", w, h, LABEL_FORMAT, true));
+                let labels =
+                    labeled.then(|| target_texture(device, "labels", w, h, LABEL_FORMAT, true));
                 CameraTarget {
                     info: info.clone(),
                     color: target_texture(device, "color", w, h, COLOR_FORMAT, true),
@@ -366,7 +456,10 @@ impl CameraRig {
                         })
                     })
                     .collect(),
-                states: targets.iter().map(|_| Arc::new(AtomicU8::new(MAP_PENDING))).collect(),
+                states: targets
+                    .iter()
+                    .map(|_| Arc::new(AtomicU8::new(MAP_PENDING)))
+                    .collect(),
             })
             .collect();
         // enough for every image in flight, queued for writing and being written
@@ -418,14 +511,21 @@ impl CameraRig {
     fn view_uniform(&self, cam: &CameraInfo, snapshot: &FrameSnapshot) -> ViewUniform {
         let world_from_camera = snapshot.world_from_camera(cam);
         let view_from_world = world_from_camera.inverse();
-        let view = glam::DMat4::from_rotation_translation(view_from_world.rotation, view_from_world.translation);
+        let view = glam::DMat4::from_rotation_translation(
+            view_from_world.rotation,
+            view_from_world.translation,
+        );
         let clip = cam.intrinsics.clip_from_view().as_dmat4() * view;
         let forward = world_from_camera.transform_vector(-glam::DVec3::Z);
         let l = &self.lighting;
         let v4 = |a: [f32; 3], w: f32| [a[0], a[1], a[2], w];
         ViewUniform {
             clip_from_world: clip.as_mat4().to_cols_array_2d(),
-            camera_position: world_from_camera.translation.as_vec3().extend(1.0).to_array(),
+            camera_position: world_from_camera
+                .translation
+                .as_vec3()
+                .extend(1.0)
+                .to_array(),
             camera_forward: forward.as_vec3().extend(0.0).to_array(),
             sun_direction: v4(l.sun_direction, l.sun_intensity),
             sun_color: v4(l.sun_color, 1.0),
@@ -445,47 +545,89 @@ impl CameraRig {
         let mut groups: Vec<(MeshRange, std::ops::Range<u32>)> = Vec::new();
         for p in Primitive::ALL {
             let start = raws.len() as u32;
-            raws.extend(
-                snapshot
-                    .instances
-                    .iter()
-                    .filter(|i| i.primitive == p)
-                    .map(|i: &DrawInstance| InstanceRaw::new(i.model, i.color, i.class_id, i.instance_id)),
-            );
+            raws.extend(snapshot.instances.iter().filter(|i| i.primitive == p).map(
+                |i: &DrawInstance| InstanceRaw::new(i.model, i.color, i.class_id, i.instance_id),
+            ));
             if raws.len() as u32 > start {
                 groups.push((self.primitive_ranges[&p], start..raws.len() as u32));
             }
         }
         if raws.len() > self.instance_capacity {
             self.instance_capacity = raws.len().next_power_of_two();
-            self.instance_buffer = Self::make_instance_buffer(&self.gpu.device, self.instance_capacity);
+            self.instance_buffer =
+                Self::make_instance_buffer(&self.gpu.device, self.instance_capacity);
         }
-        self.gpu.queue.write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(&raws));
+        self.gpu
+            .queue
+            .write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(&raws));
 
-        let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("frame") });
+        let mut encoder = self
+            .gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("frame"),
+            });
         let sky = self.lighting.sky_color;
         for (ci, cam) in self.cameras.iter().enumerate() {
             let uniform = self.view_uniform(&cam.info, &snapshot);
-            self.gpu.queue.write_buffer(&cam.uniform, 0, bytemuck::bytes_of(&uniform));
+            self.gpu
+                .queue
+                .write_buffer(&cam.uniform, 0, bytemuck::bytes_of(&uniform));
             let color_view = cam.color.create_view(&Default::default());
             let z_view = cam.zbuffer.create_view(&Default::default());
-            let label_view = cam.labels.as_ref().map(|t| t.create_view(&Default::default()));
-            let clear = |c: wgpu::Color, view| Some(wgpu::RenderPassColorAttachment { view, depth_slice: None, resolve_target: None, ops: wgpu::Operations { load: wgpu::LoadOp::Clear(c), store: wgpu::StoreOp::Store } });
+            let label_view = cam
+                .labels
+                .as_ref()
+                .map(|t| t.create_view(&Default::default()));
+            let clear = |c: wgpu::Color, view| {
+                Some(wgpu::RenderPassColorAttachment {
+                    view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(c),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })
+            };
             // sRGB target: the clear colour is linear
-            let mut attachments = vec![clear(wgpu::Color { r: sky[0] as f64, g: sky[1] as f64, b: sky[2] as f64, a: 1.0 }, &color_view)];
+            let mut attachments = vec![clear(
+                wgpu::Color {
+                    r: sky[0] as f64,
+                    g: sky[1] as f64,
+                    b: sky[2] as f64,
+                    a: 1.0,
+                },
+                &color_view,
+            )];
             if let Some(view) = &label_view {
                 let sky_id = crate::core::classes::Class::Sky.id() as f64;
-                attachments.push(clear(wgpu::Color { r: sky_id, g: 0.0, b: 0.0, a: 0.0 }, view));
+                attachments.push(clear(
+                    wgpu::Color {
+                        r: sky_id,
+                        g: 0.0,
+                        b: 0.0,
+                        a: 0.0,
+                    },
+                    view,
+                ));
             }
             // the depth buffer is read back as the depth image in labeled mode
-            let keep_depth = if cam.labels.is_some() { wgpu::StoreOp::Store } else { wgpu::StoreOp::Discard };
+            let keep_depth = if cam.labels.is_some() {
+                wgpu::StoreOp::Store
+            } else {
+                wgpu::StoreOp::Discard
+            };
             {
                 let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                     label: Some("camera"),
                     color_attachments: &attachments,
                     depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
                         view: &z_view,
-                        depth_ops: Some(wgpu::Operations { load: wgpu::LoadOp::Clear(0.0), store: keep_depth }),
+                        depth_ops: Some(wgpu::Operations {
+                            load: wgpu::LoadOp::Clear(0.0),
+                            store: keep_depth,
+                        }),
                         stencil_ops: None,
                     }),
                     timestamp_writes: None,
@@ -498,27 +640,62 @@ impl CameraRig {
                 pass.set_vertex_buffer(1, self.instance_buffer.slice(..));
                 pass.set_index_buffer(self.index_buffer.slice(..), wgpu::IndexFormat::Uint32);
                 for (i, (range, _)) in self.static_draws.iter().enumerate() {
-                    pass.draw_indexed(range.first_index..range.first_index + range.index_count, range.base_vertex, i as u32..i as u32 + 1);
+                    pass.draw_indexed(
+                        range.first_index..range.first_index + range.index_count,
+                        range.base_vertex,
+                        i as u32..i as u32 + 1,
+                    );
                 }
                 for (range, instances) in &groups {
-                    pass.draw_indexed(range.first_index..range.first_index + range.index_count, range.base_vertex, instances.clone());
+                    pass.draw_indexed(
+                        range.first_index..range.first_index + range.index_count,
+                        range.base_vertex,
+                        instances.clone(),
+                    );
                 }
             }
             let (w, h) = (cam.info.intrinsics.width, cam.info.intrinsics.height);
-            let extent = wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 };
+            let extent = wgpu::Extent3d {
+                width: w,
+                height: h,
+                depth_or_array_layers: 1,
+            };
             let buffer = &self.slots[slot_index].buffers[ci];
             let row = cam.layout.row;
-            let copy = |encoder: &mut wgpu::CommandEncoder, tex: &wgpu::Texture, aspect, offset: u64| {
-                encoder.copy_texture_to_buffer(
-                    wgpu::TexelCopyTextureInfo { texture: tex, mip_level: 0, origin: wgpu::Origin3d::ZERO, aspect },
-                    wgpu::TexelCopyBufferInfo { buffer, layout: wgpu::TexelCopyBufferLayout { offset, bytes_per_row: Some(row), rows_per_image: Some(h) } },
-                    extent,
-                );
-            };
+            let copy =
+                |encoder: &mut wgpu::CommandEncoder, tex: &wgpu::Texture, aspect, offset: u64| {
+                    encoder.copy_texture_to_buffer(
+                        wgpu::TexelCopyTextureInfo {
+                            texture: tex,
+                            mip_level: 0,
+                            origin: wgpu::Origin3d::ZERO,
+                            aspect,
+                        },
+                        wgpu::TexelCopyBufferInfo {
+                            buffer,
+                            layout: wgpu::TexelCopyBufferLayout {
+                                offset,
+                                bytes_per_row: Some(row),
+                                rows_per_image: Some(h),
+                            },
+                        },
+                        extent,
+                    );
+                };
             copy(&mut encoder, &cam.color, wgpu::TextureAspect::All, 0);
             if let Some(labels) = &cam.labels {
-                copy(&mut encoder, labels, wgpu::TextureAspect::All, cam.layout.labels_offset);
-                copy(&mut encoder, &cam.zbuffer, wgpu::TextureAspect::DepthOnly, cam.layout.depth_offset);
+                copy(
+                    &mut encoder,
+                    labels,
+                    wgpu::TextureAspect::All,
+                    cam.layout.labels_offset,
+                );
+                copy(
+                    &mut encoder,
+                    &cam.zbuffer,
+                    wgpu::TextureAspect::DepthOnly,
+                    cam.layout.depth_offset,
+                );
             }
         }
         self.gpu.queue.submit([encoder.finish()]);
@@ -527,7 +704,10 @@ impl CameraRig {
             state.store(MAP_PENDING, Ordering::Release);
             let state = state.clone();
             buffer.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-                state.store(if r.is_ok() { MAP_READY } else { MAP_FAILED }, Ordering::Release);
+                state.store(
+                    if r.is_ok() { MAP_READY } else { MAP_FAILED },
+                    Ordering::Release,
+                );
             });
         }
         slot.snapshot = Some(snapshot);
@@ -541,7 +721,11 @@ impl CameraRig {
     fn collect(&mut self, block: bool) {
         let mut waited = false;
         while let Some(&slot_index) = self.in_flight.front() {
-            let ready = |s: &Slot| s.states.iter().all(|st| st.load(Ordering::Acquire) != MAP_PENDING);
+            let ready = |s: &Slot| {
+                s.states
+                    .iter()
+                    .all(|st| st.load(Ordering::Acquire) != MAP_PENDING)
+            };
             if !ready(&self.slots[slot_index]) {
                 if block && !waited {
                     let _ = self.gpu.device.poll(wgpu::PollType::wait_indefinitely());
@@ -564,9 +748,17 @@ impl CameraRig {
         let snapshot = slot.snapshot.take().expect("in-flight slot has a snapshot");
         let mut images = Vec::with_capacity(self.cameras.len());
         for (ci, cam) in self.cameras.iter().enumerate() {
-            let (w, h) = (cam.info.intrinsics.width as usize, cam.info.intrinsics.height as usize);
+            let (w, h) = (
+                cam.info.intrinsics.width as usize,
+                cam.info.intrinsics.height as usize,
+            );
             let buffer = &slot.buffers[ci];
-            assert_eq!(slot.states[ci].load(Ordering::Acquire), MAP_READY, "GPU readback failed for frame {}", snapshot.frame);
+            assert_eq!(
+                slot.states[ci].load(Ordering::Acquire),
+                MAP_READY,
+                "GPU readback failed for frame {}",
+                snapshot.frame
+            );
             let image = {
                 let data = buffer.slice(..).get_mapped_range();
                 let l = cam.layout;
@@ -619,5 +811,52 @@ impl CameraRig {
             self.collect(true);
         }
         self.done.drain(..).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every shader in shaders/ parses and validates with naga, so a broken
+    /// shader fails here, without a GPU.
+    #[test]
+    fn shaders_validate_with_naga() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "wgsl") {
+                let src = std::fs::read_to_string(&path).unwrap();
+                let module = naga::front::wgsl::parse_str(&src)
+                    .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.emit_to_string(&src)));
+                naga::valid::Validator::new(
+                    naga::valid::ValidationFlags::all(),
+                    naga::valid::Capabilities::default(),
+                )
+                .validate(&module)
+                .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+                n += 1;
+            }
+        }
+        assert!(n >= 1);
+        // the entry points the pipelines name exist
+        for entry in ["vs_main", "fs_labeled", "fs_color"] {
+            assert!(SHADER_SOURCE.contains(&format!("fn {entry}(")), "{entry}");
+        }
+    }
+
+    #[test]
+    fn readback_rows_are_copy_aligned() {
+        for (w, h) in [(640, 480), (1280, 720), (333, 77)] {
+            let l = ReadbackLayout::new(w, h, RenderMode::Labeled);
+            assert_eq!(l.row % wgpu::COPY_BYTES_PER_ROW_ALIGNMENT, 0);
+            assert!(l.row >= w * 4);
+            assert_eq!(l.size, 3 * l.row as u64 * h as u64);
+            assert_eq!(
+                ReadbackLayout::new(w, h, RenderMode::ColorOnly).size,
+                l.row as u64 * h as u64
+            );
+        }
     }
 }

@@ -1,0 +1,88 @@
+//! Labels are computed on their own thread, in frame order, so the math
+//! overlaps with the renderer's serial phases instead of delaying the next
+//! submission.
+
+use super::LabeledFrame;
+use super::camera::RenderedFrame;
+use crate::frame::CameraInfo;
+use crate::labels::{LabelConfig, label_frame};
+use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
+use std::thread::JoinHandle;
+
+/// Frames queued for labeling before `push` waits.
+const QUEUE: usize = 4;
+
+pub struct Labeler {
+    jobs: Option<Sender<RenderedFrame>>,
+    done: Receiver<LabeledFrame>,
+    in_flight: usize,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Labeler {
+    /// `labeled`: false in colour-only mode, where frames pass through unlabeled.
+    pub fn new(cameras: Vec<CameraInfo>, cfg: LabelConfig, labeled: bool) -> Labeler {
+        let (jobs, job_rx) = bounded::<RenderedFrame>(QUEUE);
+        // unbounded, so the worker never blocks on a caller blocked in `push`;
+        // the caller drains it every tick, and `jobs` bounds what is in flight
+        let (done_tx, done) = unbounded::<LabeledFrame>();
+        let thread = std::thread::Builder::new()
+            .name("edgecase-labeler".into())
+            .spawn(move || {
+                for f in job_rx {
+                    let labels =
+                        labeled.then(|| label_frame(&f.snapshot, &f.images, &cameras, &cfg));
+                    let out = LabeledFrame {
+                        frame: f.snapshot.frame,
+                        labels,
+                        images: f.images,
+                    };
+                    if done_tx.send(out).is_err() {
+                        break;
+                    }
+                }
+            })
+            .expect("spawning the labeler thread");
+        Labeler {
+            jobs: Some(jobs),
+            done,
+            in_flight: 0,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn push(&mut self, frame: RenderedFrame) {
+        self.jobs
+            .as_ref()
+            .expect("labeler open")
+            .send(frame)
+            .expect("labeler thread alive");
+        self.in_flight += 1;
+    }
+
+    /// Frames labeled so far, oldest first, without waiting.
+    pub fn take_ready(&mut self) -> Vec<LabeledFrame> {
+        let out: Vec<LabeledFrame> = self.done.try_iter().collect();
+        self.in_flight -= out.len();
+        out
+    }
+
+    /// Wait for every frame pushed so far.
+    pub fn finish(&mut self) -> Vec<LabeledFrame> {
+        let mut out = Vec::with_capacity(self.in_flight);
+        while self.in_flight > 0 {
+            out.push(self.done.recv().expect("labeler thread alive"));
+            self.in_flight -= 1;
+        }
+        out
+    }
+}
+
+impl Drop for Labeler {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
