@@ -1,6 +1,6 @@
 //! Tier 4: the CLI end to end, and its output re-read with the readers' rules.
 
-use crate::common::{edgecase, repo_path, shipped_small, temp_dir};
+use crate::common::{edgecase, extent_of, render_cli, repo_path, shipped_small, temp_dir};
 use std::fs;
 use std::path::Path;
 
@@ -10,11 +10,12 @@ fn write_small(dir: &Path, name: &str, w: u32, h: u32) -> String {
     p.to_str().unwrap().to_string()
 }
 
-fn run_ok(args: &[&str]) {
-    let o = edgecase(args);
+/// Render with the CLI and require success.
+fn render_ok(scenario: &str, frames: u32, out: &Path, extra: &[&str]) {
+    let o = render_cli(scenario, frames, out, extra);
     assert!(
         o.status.success(),
-        "edgecase {args:?} failed: {}",
+        "rendering {scenario} failed: {}",
         String::from_utf8_lossy(&o.stderr)
     );
 }
@@ -104,16 +105,7 @@ fn unwritable_output_fails_cleanly() {
     let blocker = tmp.path().join("file");
     fs::write(&blocker, "x").unwrap();
     let out = blocker.join("ds");
-    let o = edgecase(&[
-        "--headless",
-        "-q",
-        "--scenario",
-        &sc,
-        "--frames",
-        "2",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = render_cli(&sc, 2, &out, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
@@ -130,29 +122,10 @@ fn existing_output_is_refused_unless_overwrite() {
     let out = tmp.path().join("ds");
     fs::create_dir(&out).unwrap();
     fs::write(out.join("keep.txt"), "x").unwrap();
-    let o = edgecase(&[
-        "--headless",
-        "-q",
-        "--scenario",
-        &sc,
-        "--frames",
-        "2",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = render_cli(&sc, 2, &out, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(out.join("keep.txt").exists());
-    run_ok(&[
-        "--headless",
-        "-q",
-        "--scenario",
-        &sc,
-        "--frames",
-        "2",
-        "--out",
-        out.to_str().unwrap(),
-        "--overwrite",
-    ]);
+    render_ok(&sc, 2, &out, &["--overwrite"]);
     assert!(!out.join("keep.txt").exists() && out.join("manifest.json").exists());
 }
 
@@ -170,16 +143,7 @@ fn dataset_files_agree_with_each_other_and_runs_are_byte_identical() {
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");
     for out in [&a, &b] {
-        run_ok(&[
-            "--headless",
-            "-q",
-            "--scenario",
-            &sc,
-            "--frames",
-            "40",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        render_ok(&sc, 40, out, &[]);
     }
     // determinism: every file (labels, masks, images) has the same bytes
     let sums_a = fs::read_to_string(a.join("checksums.sha256")).unwrap();
@@ -239,27 +203,15 @@ fn dataset_files_agree_with_each_other_and_runs_are_byte_identical() {
             let Some(bb) = o.bbox_visible_px else {
                 continue;
             };
-            let mut ext = [u32::MAX, u32::MAX, 0, 0];
-            let mut n = 0;
+            let (ext, n) = extent_of(inst.len(), w, |i| inst[i] as u32 == o.instance_id);
             for (i, v) in inst.iter().enumerate() {
                 if *v as u32 == o.instance_id {
-                    let (x, y) = (i as u32 % w, i as u32 / w);
-                    ext = [
-                        ext[0].min(x),
-                        ext[1].min(y),
-                        ext[2].max(x + 1),
-                        ext[3].max(y + 1),
-                    ];
-                    n += 1;
                     assert_eq!(sem[i], o.class_id);
                     assert!(depth[i] > 0, "object pixel without depth");
                 }
             }
             assert_eq!(n, o.visible_pixels);
-            assert_eq!(
-                bb,
-                [ext[0] as f64, ext[1] as f64, ext[2] as f64, ext[3] as f64]
-            );
+            assert_eq!(bb, ext);
             objects += 1;
         }
         // KITTI rows: 15 single-space fields, real objects before DontCare

@@ -56,3 +56,40 @@ pub fn shipped_small(name: &str, w: u32, h: u32) -> String {
     s.output.kitti_camera = s.sensors.cameras[0].name.clone();
     edgecase::scenario::to_ron(&s)
 }
+
+/// Pixel-edge extent [x_min, y_min, x_max, y_max) and count of the pixels of
+/// a row-major image (`width` wide) for which `hit(index)` holds.
+pub fn extent_of(len: usize, width: u32, mut hit: impl FnMut(usize) -> bool) -> ([f64; 4], u64) {
+    let mut ext = [u32::MAX, u32::MAX, 0, 0];
+    let mut n = 0;
+    for i in 0..len {
+        if hit(i) {
+            let (x, y) = (i as u32 % width, i as u32 / width);
+            ext = [
+                ext[0].min(x),
+                ext[1].min(y),
+                ext[2].max(x + 1),
+                ext[3].max(y + 1),
+            ];
+            n += 1;
+        }
+    }
+    (ext.map(|v| v as f64), n)
+}
+
+/// `edgecase --headless -q --scenario S --frames N --out OUT [extra...]`
+pub fn render_cli(scenario: &str, frames: u32, out: &Path, extra: &[&str]) -> Output {
+    let frames = frames.to_string();
+    let mut args = vec![
+        "--headless",
+        "-q",
+        "--scenario",
+        scenario,
+        "--frames",
+        &frames,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    edgecase(&args)
+}

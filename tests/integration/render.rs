@@ -1,6 +1,6 @@
 //! Tier 3: render tests on the software renderer (Mesa lavapipe), small images.
 
-use crate::common::{render, scenario, shipped_small};
+use crate::common::{extent_of, render, scenario, shipped_small};
 use edgecase::core::classes::{Class, split_label_value};
 use edgecase::core::label::ObjectLabel;
 use edgecase::core::rle::Rle;
@@ -30,23 +30,16 @@ fn tight_boxes_masks_and_classes_agree_with_the_id_buffer() {
         let labels = f.labels.as_ref().unwrap();
         let img = &f.images[0];
         let cam = &labels.cameras[0];
-        let w = img.width as usize;
         for o in &cam.objects {
             // extent and count of this instance's pixels, straight from the buffer
-            let mut ext = [u32::MAX, u32::MAX, 0, 0];
-            let mut n = 0u64;
-            for (i, v) in img.labels.iter().enumerate() {
+            // extent and count of this instance's pixels, straight from the buffer
+            let (ext, n) = extent_of(img.labels.len(), img.width, |i| {
+                split_label_value(img.labels[i]).1 == o.instance_id
+            });
+            // semantic and instance agree: every instance pixel has the object's class
+            for v in &img.labels {
                 let (class, instance) = split_label_value(*v);
                 if instance == o.instance_id {
-                    let (x, y) = ((i % w) as u32, (i / w) as u32);
-                    ext = [
-                        ext[0].min(x),
-                        ext[1].min(y),
-                        ext[2].max(x + 1),
-                        ext[3].max(y + 1),
-                    ];
-                    n += 1;
-                    // semantic and instance agree
                     assert_eq!(
                         class, o.class_id as u32,
                         "pixel of {} has class {class}",
@@ -60,13 +53,7 @@ fn tight_boxes_masks_and_classes_agree_with_the_id_buffer() {
                 continue;
             }
             let b = o.bbox_visible_px.unwrap();
-            assert_eq!(
-                b,
-                [ext[0] as f64, ext[1] as f64, ext[2] as f64, ext[3] as f64],
-                "frame {} object {}",
-                labels.frame,
-                o.instance_id
-            );
+            assert_eq!(b, ext, "frame {} object {}", labels.frame, o.instance_id);
             let rle = o.mask_rle.as_ref().unwrap();
             let decoded = Rle::from_compressed_string(rle.size, &rle.counts).unwrap();
             assert_eq!(decoded.area(), n);
