@@ -32,7 +32,6 @@ fn tight_boxes_masks_and_classes_agree_with_the_id_buffer() {
         let cam = &labels.cameras[0];
         for o in &cam.objects {
             // extent and count of this instance's pixels, straight from the buffer
-            // extent and count of this instance's pixels, straight from the buffer
             let (ext, n) = extent_of(img.labels.len(), img.width, |i| {
                 split_label_value(img.labels[i]).1 == o.instance_id
             });
