@@ -20,7 +20,9 @@ use wgpu::util::DeviceExt;
 pub const SLOTS: usize = 3;
 
 pub const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
-pub const LABEL_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Uint;
+/// 16 bits suffice: label values are class ids (< 1000) or Cityscapes
+/// instance ids (class_id*1000 + k <= 65535, enforced by validation).
+pub const LABEL_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R16Uint;
 pub const ZBUFFER_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
 
 pub const SHADER_SOURCE: &str = include_str!("../../../shaders/camera.wgsl");
@@ -79,11 +81,12 @@ struct MeshRange {
     base_vertex: i32,
 }
 
-/// Row pitch and offsets of one camera's readback buffer: colour, label
-/// values and depth buffer, each 4 bytes per pixel, rows padded alike.
+/// Row pitches and offsets of one camera's readback buffer: colour (4 bytes
+/// per pixel), label values (2) and depth buffer (4), rows padded.
 #[derive(Clone, Copy, Debug)]
 struct ReadbackLayout {
     row: u32,
+    labels_row: u32,
     labels_offset: u64,
     depth_offset: u64,
     size: u64,
@@ -97,16 +100,19 @@ fn padded_row(bytes: u32) -> u32 {
 impl ReadbackLayout {
     fn new(width: u32, height: u32, mode: RenderMode) -> ReadbackLayout {
         let row = padded_row(width * 4);
+        let labels_row = padded_row(width * 2);
         let plane = row as u64 * height as u64;
+        let depth_offset = plane + labels_row as u64 * height as u64;
         let size = if mode == RenderMode::Labeled {
-            3 * plane
+            depth_offset + plane
         } else {
             plane
         };
         ReadbackLayout {
             row,
+            labels_row,
             labels_offset: plane,
-            depth_offset: 2 * plane,
+            depth_offset,
             size,
         }
     }
@@ -661,40 +667,45 @@ impl CameraRig {
                 depth_or_array_layers: 1,
             };
             let buffer = &self.slots[slot_index].buffers[ci];
-            let row = cam.layout.row;
-            let copy =
-                |encoder: &mut wgpu::CommandEncoder, tex: &wgpu::Texture, aspect, offset: u64| {
-                    encoder.copy_texture_to_buffer(
-                        wgpu::TexelCopyTextureInfo {
-                            texture: tex,
-                            mip_level: 0,
-                            origin: wgpu::Origin3d::ZERO,
-                            aspect,
+            let copy = |encoder: &mut wgpu::CommandEncoder,
+                        tex: &wgpu::Texture,
+                        aspect,
+                        offset: u64,
+                        row: u32| {
+                encoder.copy_texture_to_buffer(
+                    wgpu::TexelCopyTextureInfo {
+                        texture: tex,
+                        mip_level: 0,
+                        origin: wgpu::Origin3d::ZERO,
+                        aspect,
+                    },
+                    wgpu::TexelCopyBufferInfo {
+                        buffer,
+                        layout: wgpu::TexelCopyBufferLayout {
+                            offset,
+                            bytes_per_row: Some(row),
+                            rows_per_image: Some(h),
                         },
-                        wgpu::TexelCopyBufferInfo {
-                            buffer,
-                            layout: wgpu::TexelCopyBufferLayout {
-                                offset,
-                                bytes_per_row: Some(row),
-                                rows_per_image: Some(h),
-                            },
-                        },
-                        extent,
-                    );
-                };
-            copy(&mut encoder, &cam.color, wgpu::TextureAspect::All, 0);
+                    },
+                    extent,
+                );
+            };
+            let l = cam.layout;
+            copy(&mut encoder, &cam.color, wgpu::TextureAspect::All, 0, l.row);
             if let Some(labels) = &cam.labels {
                 copy(
                     &mut encoder,
                     labels,
                     wgpu::TextureAspect::All,
-                    cam.layout.labels_offset,
+                    l.labels_offset,
+                    l.labels_row,
                 );
                 copy(
                     &mut encoder,
                     &cam.zbuffer,
                     wgpu::TextureAspect::DepthOnly,
-                    cam.layout.depth_offset,
+                    l.depth_offset,
+                    l.row,
                 );
             }
         }
@@ -766,16 +777,22 @@ impl CameraRig {
                 b.rgba.clear();
                 b.labels.clear();
                 b.depth_m.clear();
-                // de-pad the rows of each 4-byte-per-pixel plane
-                let rows = |offset: u64| (0..h).map(move |y| offset as usize + y * l.row as usize);
-                for r in rows(0) {
+                // de-pad the rows of each plane
+                let rows = |offset: u64, pitch: u32| {
+                    (0..h).map(move |y| offset as usize + y * pitch as usize)
+                };
+                for r in rows(0, l.row) {
                     b.rgba.extend_from_slice(&data[r..r + w * 4]);
                 }
                 if self.mode == RenderMode::Labeled {
-                    for r in rows(l.labels_offset) {
-                        extend_from_bytes(&mut b.labels, &data[r..r + w * 4]);
+                    for r in rows(l.labels_offset, l.labels_row) {
+                        let row = &data[r..r + w * 2];
+                        b.labels.extend(
+                            row.chunks_exact(2)
+                                .map(|c| u16::from_le_bytes([c[0], c[1]]) as u32),
+                        );
                     }
-                    for r in rows(l.depth_offset) {
+                    for r in rows(l.depth_offset, l.row) {
                         extend_from_bytes(&mut b.depth_m, &data[r..r + w * 4]);
                     }
                     // reverse-Z infinite projection: buffer depth d = near / z
