@@ -867,12 +867,20 @@ mod tests {
     fn readback_rows_are_copy_aligned() {
         for (w, h) in [(640, 480), (1280, 720), (333, 77)] {
             let l = ReadbackLayout::new(w, h, RenderMode::Labeled);
-            assert_eq!(l.row % wgpu::COPY_BYTES_PER_ROW_ALIGNMENT, 0);
-            assert!(l.row >= w * 4);
-            assert_eq!(l.size, 3 * l.row as u64 * h as u64);
+            let a = wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+            assert_eq!((l.row % a, l.labels_row % a), (0, 0));
+            assert!(l.row >= w * 4 && l.row < w * 4 + a);
+            assert!(l.labels_row >= w * 2 && l.labels_row < w * 2 + a);
+            // colour, labels, depth back to back
+            assert_eq!(l.labels_offset, l.row as u64 * h as u64);
+            assert_eq!(
+                l.depth_offset,
+                l.labels_offset + l.labels_row as u64 * h as u64
+            );
+            assert_eq!(l.size, l.depth_offset + l.row as u64 * h as u64);
             assert_eq!(
                 ReadbackLayout::new(w, h, RenderMode::ColorOnly).size,
-                l.row as u64 * h as u64
+                l.labels_offset
             );
         }
     }
