@@ -1,6 +1,7 @@
 //! Headless batch rendering: scenario -> dataset directory.
 
 use crate::scenario::Scenario;
+use crate::sensors::SkipFrames;
 use crate::sensors::camera::{CameraRig, GpuContext, RenderMode};
 use crate::sensors::{
     FinishedFrames, LabeledFrame, Rig, SensorPlugin, camera_infos, flush, label_config,
@@ -128,7 +129,19 @@ pub fn run(opts: BatchOptions, gpu: GpuContext) -> Result<PathBuf> {
         cameras,
         output: opts.scenario.output.clone(),
         workers: opts.workers,
+        identity: run_identity(&opts.scenario, opts.frames),
     })?;
+    // resuming: the simulation still runs every tick, finished frames are not rendered
+    let done = writer.completed_frames().clone();
+    if !done.is_empty() {
+        eprintln!(
+            "resuming {}: {} of {} frames already done",
+            writer.partial_dir().display(),
+            done.len(),
+            opts.frames
+        );
+    }
+    app.insert_resource(SkipFrames(done));
     let bar = if opts.progress {
         let b = indicatif::ProgressBar::new(opts.frames);
         b.set_style(
@@ -157,5 +170,16 @@ pub fn run(opts: BatchOptions, gpu: GpuContext) -> Result<PathBuf> {
         )));
     }
     let manifest = manifest(&opts, &app);
-    writer.finish(manifest)
+    writer.finish(opts.frames, manifest)
+}
+
+/// What must match for a `<out>.partial` to be resumed: the tool version,
+/// every resolved scenario value and the frame count.
+pub fn run_identity(scenario: &Scenario, frames: u64) -> serde_json::Value {
+    serde_json::json!({
+        "tool": "edgecase",
+        "version": env!("CARGO_PKG_VERSION"),
+        "frames": frames,
+        "scenario": scenario,
+    })
 }

@@ -171,6 +171,7 @@ fn run_reference(args: &Args) -> Result<()> {
             cameras: cameras.clone(),
             output: all_outputs(),
             workers: 2,
+            identity: serde_json::json!({"bench": "reference", "frames": args.frames}),
         })?)
     } else {
         None
@@ -202,7 +203,7 @@ fn run_reference(args: &Args) -> Result<()> {
         handle(f, &mut writer)?;
     }
     if let Some(w) = writer {
-        w.finish(serde_json::json!({"bench": "reference"}))?;
+        w.finish(args.frames, serde_json::json!({"bench": "reference"}))?;
     }
     report(
         args,

@@ -188,7 +188,18 @@ pub struct LabeledFrame {
 #[derive(Resource, Default)]
 pub struct FinishedFrames(pub VecDeque<LabeledFrame>);
 
+/// Frames not to render (already on disk when a run resumes).
+#[derive(Resource, Default, Clone)]
+pub struct SkipFrames(pub std::collections::BTreeSet<u64>);
+
 fn capture(world: &mut World) {
+    let frame = world.resource::<SimClock>().frame;
+    if world
+        .get_resource::<SkipFrames>()
+        .is_some_and(|s| s.0.contains(&frame))
+    {
+        return;
+    }
     let snap = snapshot(world);
     let labeled = {
         let mut rig = world.resource_mut::<Rig>();

@@ -14,7 +14,8 @@ use crate::sensors::camera::CameraImage;
 use anyhow::{Context, Result, anyhow, bail};
 use crossbeam_channel::{Receiver, Sender, bounded};
 use sha2::{Digest, Sha256};
-use std::fs::{self, File};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -26,7 +27,13 @@ pub struct DatasetConfig {
     pub cameras: Vec<CameraInfo>,
     pub output: Output,
     pub workers: usize,
+    /// What makes this run this run (tool version, resolved scenario, frame
+    /// count, ...). A `<out>.partial` with the same identity is resumed; one
+    /// with another identity is refused.
+    pub identity: serde_json::Value,
 }
+
+const RUN_FILE: &str = "run.json";
 
 struct FrameJob {
     labels: Arc<FrameLabels>,
@@ -157,7 +164,12 @@ fn worker(
     sums_path: PathBuf,
 ) {
     let mut sums = Vec::new();
-    let mut sums_file = match File::create(&sums_path) {
+    // append: a resumed run adds to the sums of the frames written before
+    let mut sums_file = match fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&sums_path)
+    {
         Ok(f) => BufWriter::new(f),
         Err(e) => {
             *error.lock().unwrap() = Some(format!("creating {}: {e}", sums_path.display()));
@@ -198,10 +210,48 @@ pub struct DatasetWriter {
     workers: Vec<JoinHandle<()>>,
     worker_count: usize,
     error: Arc<Mutex<Option<String>>>,
-    coco_images: BufWriter<File>,
-    coco_annotations: BufWriter<File>,
-    coco_count: (u64, u64),
-    frames: Vec<u64>,
+    /// Frames complete on disk when the writer was created (resume).
+    completed: BTreeSet<u64>,
+}
+
+/// Frames whose canonical labels file exists: it is written last, so the
+/// frame's other files are complete too.
+fn complete_frames(root: &Path) -> BTreeSet<u64> {
+    let Ok(dir) = fs::read_dir(root.join("labels")) else {
+        return BTreeSet::new();
+    };
+    dir.filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json")?.parse().ok())
+        .collect()
+}
+
+/// Every file under `root` (relative paths, '/'-separated), sorted.
+fn all_files(root: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+            let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .expect("under root")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn is_temp(rel: &str) -> bool {
+    rel.rsplit('/')
+        .next()
+        .is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp"))
 }
 
 impl DatasetWriter {
@@ -220,12 +270,34 @@ impl DatasetWriter {
             .ok_or_else(|| anyhow!("--out {} does not name a directory", final_dir.display()))?;
         let partial_dir =
             final_dir.with_file_name(format!("{}.partial", file_name.to_string_lossy()));
+        let identity = serde_json::to_string_pretty(&cfg.identity)?;
+        let mut completed = BTreeSet::new();
         if partial_dir.exists() {
-            fs::remove_dir_all(&partial_dir)
-                .with_context(|| format!("removing stale {}", partial_dir.display()))?;
+            let previous = fs::read_to_string(partial_dir.join(RUN_FILE)).unwrap_or_default();
+            if previous == identity {
+                // resume: keep finished frames, drop what a kill left half-written
+                completed = complete_frames(&partial_dir);
+                for rel in all_files(&partial_dir)? {
+                    if is_temp(&rel) {
+                        fs::remove_file(partial_dir.join(&rel))?;
+                    }
+                }
+            } else if cfg.overwrite {
+                fs::remove_dir_all(&partial_dir)
+                    .with_context(|| format!("removing {}", partial_dir.display()))?;
+            } else {
+                bail!(
+                    "{} holds an unfinished run of a different scenario, sweep sample, settings or Edgecase version; \
+                     remove it or pass --overwrite",
+                    partial_dir.display()
+                );
+            }
         }
-        fs::create_dir_all(&partial_dir)
-            .with_context(|| format!("creating {}", partial_dir.display()))?;
+        if !partial_dir.exists() {
+            fs::create_dir_all(&partial_dir)
+                .with_context(|| format!("creating {}", partial_dir.display()))?;
+            write_atomic(&partial_dir, RUN_FILE, identity.as_bytes())?;
+        }
         let kitti_camera = cfg
             .output
             .formats
@@ -264,12 +336,7 @@ impl DatasetWriter {
                     .expect("spawning writer thread")
             })
             .collect();
-        let part = |n: &str| -> Result<BufWriter<File>> {
-            Ok(BufWriter::new(File::create(partial_dir.join(n))?))
-        };
         Ok(DatasetWriter {
-            coco_images: part(".coco_images.part")?,
-            coco_annotations: part(".coco_annotations.part")?,
             final_dir,
             partial_dir,
             overwrite: cfg.overwrite,
@@ -278,9 +345,13 @@ impl DatasetWriter {
             workers,
             worker_count,
             error,
-            coco_count: (0, 0),
-            frames: Vec::new(),
+            completed,
         })
+    }
+
+    /// Frames already complete in a resumed `<out>.partial` (empty for a fresh run).
+    pub fn completed_frames(&self) -> &BTreeSet<u64> {
+        &self.completed
     }
 
     pub fn partial_dir(&self) -> &Path {
@@ -295,34 +366,9 @@ impl DatasetWriter {
     }
 
     /// Queue a frame; blocks when the workers are behind (back-pressure, so
-    /// memory stays flat). COCO records are appended here, in frame order.
+    /// memory stays flat).
     pub fn write(&mut self, labels: FrameLabels, images: Vec<CameraImage>) -> Result<()> {
         self.check_error()?;
-        if self.layout.output.formats.contains(&Format::Coco) {
-            let n = self.layout.cameras.len();
-            for (ci, cam) in labels.cameras.iter().enumerate() {
-                let image_id = coco::image_id(labels.frame, ci, n);
-                let img = CocoImage {
-                    id: image_id,
-                    width: cam.width,
-                    height: cam.height,
-                    file_name: format!(
-                        "cameras/{}/rgb/{}.png",
-                        cam.camera,
-                        frame_name(labels.frame)
-                    ),
-                    frame: labels.frame,
-                    camera: cam.camera.clone(),
-                };
-                self.append_coco(true, &serde_json::to_string(&img)?)?;
-                for (oi, obj) in cam.objects.iter().enumerate() {
-                    if let Some(a) = coco::annotation(obj, image_id, oi) {
-                        self.append_coco(false, &serde_json::to_string(&a)?)?;
-                    }
-                }
-            }
-        }
-        self.frames.push(labels.frame);
         let job = FrameJob {
             labels: Arc::new(labels),
             images,
@@ -335,72 +381,36 @@ impl DatasetWriter {
         Ok(())
     }
 
-    fn append_coco(&mut self, image: bool, json: &str) -> Result<()> {
-        let (file, count) = if image {
-            (&mut self.coco_images, &mut self.coco_count.0)
-        } else {
-            (&mut self.coco_annotations, &mut self.coco_count.1)
-        };
-        if *count > 0 {
-            file.write_all(b",\n")?;
-        }
-        file.write_all(json.as_bytes())?;
-        *count += 1;
-        Ok(())
-    }
-
-    /// Wait for the workers, write the run-level files and the manifest, and
-    /// move the dataset into place. `manifest` gets `frames` and `checksums` added.
-    pub fn finish(mut self, mut manifest: serde_json::Value) -> Result<PathBuf> {
+    /// Wait for the workers, derive the run-level files (COCO, ImageSets,
+    /// checksums) from what is on disk, write the manifest and move the
+    /// dataset into place. Every frame in 0..frames must be complete.
+    /// `manifest` gets `frames` and `checksums` added.
+    pub fn finish(mut self, frames: u64, mut manifest: serde_json::Value) -> Result<PathBuf> {
         drop(self.tx.take());
         for w in self.workers.drain(..) {
             w.join().map_err(|_| anyhow!("a writer thread panicked"))?;
         }
         self.check_error()?;
-        self.coco_images.flush()?;
-        self.coco_annotations.flush()?;
         let root = self.partial_dir.clone();
-        let mut sums: Vec<String> = Vec::new();
-        for i in 0..self.worker_count {
-            let p = root.join(format!(".checksums.{i}.part"));
-            sums.extend(fs::read_to_string(&p)?.lines().map(str::to_string));
-            fs::remove_file(p)?;
+        let done = complete_frames(&root);
+        if let Some(missing) = (0..frames).find(|f| !done.contains(f)) {
+            bail!("frame {missing} is missing from {}", root.display());
         }
-        let add = |rel: &str, bytes: &[u8], sums: &mut Vec<String>| -> Result<()> {
-            write_atomic(&root, rel, bytes)?;
-            sums.push(format!("{}  {}", sha256_hex(bytes), rel));
-            Ok(())
-        };
         if self.layout.output.formats.contains(&Format::Coco) {
-            let images = fs::read_to_string(root.join(".coco_images.part"))?;
-            let annotations = fs::read_to_string(root.join(".coco_annotations.part"))?;
-            let head = serde_json::json!({
-                "description": "Edgecase synthetic dataset",
-                "version": env!("CARGO_PKG_VERSION"),
-            });
-            let text = format!(
-                "{{\"info\": {},\n\"licenses\": [],\n\"categories\": {},\n\"images\": [\n{}\n],\n\"annotations\": [\n{}\n]}}\n",
-                head,
-                serde_json::to_string(&coco::categories())?,
-                images,
-                annotations
-            );
-            add("coco/annotations.json", text.as_bytes(), &mut sums)?;
+            let text = coco_file(&root, frames, &self.layout.cameras)?;
+            write_atomic(&root, "coco/annotations.json", text.as_bytes())?;
         }
-        fs::remove_file(root.join(".coco_images.part"))?;
-        fs::remove_file(root.join(".coco_annotations.part"))?;
         if self.layout.kitti_camera.is_some() {
-            let list: String = self.frames.iter().map(|f| frame_name(*f) + "\n").collect();
-            add("kitti/ImageSets/train.txt", list.as_bytes(), &mut sums)?;
+            let list: String = (0..frames).map(|f| frame_name(f) + "\n").collect();
+            write_atomic(&root, "kitti/ImageSets/train.txt", list.as_bytes())?;
         }
-        sums.sort_by(|a, b| a[66..].cmp(&b[66..]));
-        let sums_text: String = sums.iter().map(|s| s.clone() + "\n").collect();
+        let sums_text = checksums(&root, self.worker_count)?;
         write_atomic(&root, "checksums.sha256", sums_text.as_bytes())?;
-        manifest["frames"] = serde_json::json!(self.frames.len());
+        manifest["frames"] = serde_json::json!(frames);
         manifest["checksums"] = serde_json::json!({
             "file": "checksums.sha256",
             "sha256": sha256_hex(sums_text.as_bytes()),
-            "files": sums.len(),
+            "files": sums_text.lines().count(),
             "verify": "sha256sum -c checksums.sha256",
         });
         manifest["complete"] = serde_json::json!(true);
@@ -409,6 +419,7 @@ impl DatasetWriter {
             "manifest.json",
             &serde_json::to_vec_pretty(&manifest)?,
         )?;
+        fs::remove_file(root.join(RUN_FILE))?;
         if self.final_dir.exists() && self.overwrite {
             fs::remove_dir_all(&self.final_dir)
                 .with_context(|| format!("removing old {}", self.final_dir.display()))?;
@@ -418,6 +429,82 @@ impl DatasetWriter {
         })?;
         Ok(self.final_dir.clone())
     }
+}
+
+/// COCO for frames 0..frames, derived from the canonical labels on disk in
+/// frame order (so a resumed run gives the same bytes as an uninterrupted one).
+pub fn coco_file(root: &Path, frames: u64, cameras: &[CameraInfo]) -> Result<String> {
+    let mut images = Vec::new();
+    let mut annotations = Vec::new();
+    for f in 0..frames {
+        let path = root.join(format!("labels/{}.json", frame_name(f)));
+        let labels: FrameLabels = serde_json::from_slice(&fs::read(&path)?)
+            .with_context(|| format!("reading {}", path.display()))?;
+        for (ci, cam) in labels.cameras.iter().enumerate() {
+            let image_id = coco::image_id(labels.frame, ci, cameras.len());
+            let img = CocoImage {
+                id: image_id,
+                width: cam.width,
+                height: cam.height,
+                file_name: format!(
+                    "cameras/{}/rgb/{}.png",
+                    cam.camera,
+                    frame_name(labels.frame)
+                ),
+                frame: labels.frame,
+                camera: cam.camera.clone(),
+            };
+            images.push(serde_json::to_string(&img)?);
+            for (oi, obj) in cam.objects.iter().enumerate() {
+                if let Some(a) = coco::annotation(obj, image_id, oi) {
+                    annotations.push(serde_json::to_string(&a)?);
+                }
+            }
+        }
+    }
+    let info = serde_json::json!({"description": "Edgecase synthetic dataset", "version": env!("CARGO_PKG_VERSION")});
+    Ok(format!(
+        "{{\"info\": {info},\n\"licenses\": [],\n\"categories\": {},\n\"images\": [\n{}\n],\n\"annotations\": [\n{}\n]}}\n",
+        serde_json::to_string(&coco::categories())?,
+        images.join(",\n"),
+        annotations.join(",\n")
+    ))
+}
+
+/// `sha256sum` text for every file under `root` except the run's own
+/// bookkeeping, sorted by path. Sums the workers recorded are reused (the
+/// last one per path wins); anything else is hashed here.
+fn checksums(root: &Path, worker_count: usize) -> Result<String> {
+    let mut known: BTreeMap<String, String> = BTreeMap::new();
+    for i in 0..worker_count.max(64) {
+        let p = root.join(format!(".checksums.{i}.part"));
+        let Ok(text) = fs::read_to_string(&p) else {
+            continue;
+        };
+        for line in text.lines() {
+            if let Some((sum, rel)) = line.split_once("  ") {
+                known.insert(rel.to_string(), sum.to_string());
+            }
+        }
+        fs::remove_file(p)?;
+    }
+    let mut out = String::new();
+    for rel in all_files(root)? {
+        if rel == RUN_FILE
+            || rel == "manifest.json"
+            || rel == "checksums.sha256"
+            || rel.starts_with(".checksums.")
+            || is_temp(&rel)
+        {
+            continue;
+        }
+        let sum = match known.get(&rel) {
+            Some(s) => s.clone(),
+            None => sha256_hex(&fs::read(root.join(&rel))?),
+        };
+        out.push_str(&format!("{sum}  {rel}\n"));
+    }
+    Ok(out)
 }
 
 impl Drop for DatasetWriter {

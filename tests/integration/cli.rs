@@ -272,3 +272,76 @@ fn check_with_pycocotools(dataset: &Path) {
         .unwrap_or_else(|_| panic!("{stdout}"));
     assert!(n >= 8, "{stdout}");
 }
+
+/// Files whose names mark them unfinished: temp files of an atomic write.
+fn temp_files(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().unwrap().to_string_lossy().ends_with(".tmp") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn killed_run_resumes_to_the_same_bytes() {
+    let tmp = temp_dir();
+    let sc = write_small(tmp.path(), "fog_pedestrian", 96, 72);
+    let whole = tmp.path().join("whole");
+    render_ok(&sc, 150, &whole, &[]);
+    let out = tmp.path().join("resumed");
+    let partial = tmp.path().join("resumed.partial");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"))
+        .args([
+            "--headless",
+            "-q",
+            "--scenario",
+            &sc,
+            "--frames",
+            "150",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // kill -9 once some frames are on disk
+    let t0 = std::time::Instant::now();
+    while fs::read_dir(partial.join("labels")).map_or(0, |d| d.count()) < 30 {
+        assert!(t0.elapsed().as_secs() < 60, "no progress");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!out.exists(), "a killed run must not publish a dataset");
+    let done_before = fs::read_dir(partial.join("labels")).unwrap().count();
+    assert!(done_before < 150, "the run finished before it was killed");
+    // the same command finishes the rest
+    let o = render_cli(&sc, 150, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("resuming"));
+    assert!(!partial.exists());
+    assert!(
+        temp_files(&out).is_empty(),
+        "left temp files: {:?}",
+        temp_files(&out)
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("checksums.sha256")).unwrap(),
+        fs::read_to_string(whole.join("checksums.sha256")).unwrap()
+    );
+    // a different run is refused in a leftover partial directory
+    let other = tmp.path().join("other");
+    fs::create_dir(tmp.path().join("other.partial")).unwrap();
+    fs::write(tmp.path().join("other.partial/run.json"), "{}").unwrap();
+    let o = render_cli(&sc, 5, &other, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("different"));
+}
