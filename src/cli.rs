@@ -10,9 +10,12 @@ use std::path::PathBuf;
 #[command(
     name = "edgecase",
     version,
-    about = "Driving-scene simulator for labeled synthetic data"
+    about = "Driving-scene simulator for labeled synthetic data",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Render without a window and write a dataset.
     #[arg(long)]
     pub headless: bool,
@@ -39,6 +42,47 @@ pub struct Cli {
     pub quiet: bool,
 }
 
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Render (this shard of) a domain-randomisation sweep.
+    Sweep(SweepArgs),
+    /// Combine the shard outputs of a sweep directory into one dataset.
+    Merge(MergeArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SweepArgs {
+    /// Sweep file (RON).
+    pub sweep: PathBuf,
+    /// Output directory shared by every shard.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// This shard (default: SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX, else 0).
+    #[arg(long)]
+    pub shard_index: Option<u64>,
+    /// Number of shards (default: the sweep file's `shards`); never taken from the scheduler.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub shard_count: Option<u64>,
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub workers: u64,
+    /// Only validate the sweep file and draw every sample, render nothing.
+    #[arg(long)]
+    pub check: bool,
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct MergeArgs {
+    /// The sweep output directory (the shards' --out).
+    pub sweep_dir: PathBuf,
+    /// Merged dataset directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
 pub fn main() -> std::process::ExitCode {
     quiet_vulkan_loader();
     let cli = Cli::parse();
@@ -61,6 +105,11 @@ fn quiet_vulkan_loader() {
 }
 
 fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Some(Command::Sweep(a)) => return run_sweep(a),
+        Some(Command::Merge(a)) => return run_merge(a),
+        None => {}
+    }
     let Some(arg) = cli.scenario.as_deref() else {
         eprintln!("error: --scenario is required (a path, or a name from scenarios/)");
         return 2;
@@ -138,6 +187,7 @@ fn run(cli: Cli) -> u8 {
         overwrite: cli.overwrite,
         workers: cli.workers as usize,
         progress: !cli.quiet,
+        extra_manifest: serde_json::Value::Null,
     };
     let started = std::time::Instant::now();
     match batch::run(opts, gpu) {
@@ -148,6 +198,69 @@ fn run(cli: Cli) -> u8 {
                 dir.display(),
                 frames as f64 / secs
             );
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    }
+}
+
+fn run_sweep(a: SweepArgs) -> u8 {
+    let sweep = match crate::sweep::Sweep::load(&a.sweep) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let (index, count, source) =
+        match crate::sweep::shard_from_env(a.shard_index, a.shard_count, &sweep.file, |k| {
+            std::env::var(k).ok()
+        }) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        };
+    if a.check {
+        for k in 0..sweep.file.samples {
+            if let Err(e) = sweep.sample(k) {
+                eprintln!("error: {}: {e}", a.sweep.display());
+                return 2;
+            }
+        }
+        println!(
+            "{}: ok ({} samples x {} frames)",
+            a.sweep.display(),
+            sweep.file.samples,
+            sweep.file.frames_per_sample
+        );
+        return 0;
+    }
+    eprintln!("shard {index} of {count} (index from {source})");
+    let opts = crate::sweep::run::ShardOptions {
+        out: a.out,
+        index,
+        count,
+        workers: a.workers as usize,
+        progress: !a.quiet,
+    };
+    match crate::sweep::run::run_shard(&sweep, &opts) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    }
+}
+
+fn run_merge(a: MergeArgs) -> u8 {
+    match crate::sweep::merge::merge(&a.sweep_dir, &a.out, a.overwrite) {
+        Ok(dir) => {
+            eprintln!("merged into {}", dir.display());
             0
         }
         Err(e) => {

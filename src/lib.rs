@@ -13,6 +13,7 @@ pub mod labels;
 pub mod scenario;
 pub mod sensors;
 pub mod sim;
+pub mod sweep;
 pub mod weather;
 pub mod world;
 pub mod writers;

@@ -21,6 +21,8 @@ pub struct BatchOptions {
     pub overwrite: bool,
     pub workers: usize,
     pub progress: bool,
+    /// Merged into the manifest (e.g. a sweep sample's drawn values).
+    pub extra_manifest: serde_json::Value,
 }
 
 /// A headless App with the sensors attached to a GPU rig.
@@ -169,7 +171,10 @@ pub fn run(opts: BatchOptions, gpu: GpuContext) -> Result<PathBuf> {
             partial.display()
         )));
     }
-    let manifest = manifest(&opts, &app);
+    let mut manifest = manifest(&opts, &app);
+    if let (Some(m), Some(extra)) = (manifest.as_object_mut(), opts.extra_manifest.as_object()) {
+        m.extend(extra.clone());
+    }
     writer.finish(opts.frames, manifest)
 }
 

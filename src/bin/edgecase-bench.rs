@@ -242,6 +242,7 @@ fn run_fog(args: &Args) -> Result<()> {
                 overwrite: true,
                 workers: 2,
                 progress: false,
+                extra_manifest: serde_json::Value::Null,
             };
             edgecase::batch::run(opts, gpu)?;
         }

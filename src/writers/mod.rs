@@ -54,13 +54,13 @@ pub fn frame_name(frame: u64) -> String {
     format!("{frame:06}")
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     let d = Sha256::digest(bytes);
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Write `bytes` to `root/rel` through a temp file in the same folder.
-fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+pub fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
     let path = root.join(rel);
     let dir = path.parent().expect("dataset paths have a parent");
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -397,7 +397,9 @@ impl DatasetWriter {
             bail!("frame {missing} is missing from {}", root.display());
         }
         if self.layout.output.formats.contains(&Format::Coco) {
-            let text = coco_file(&root, frames, &self.layout.cameras)?;
+            let (images, annotations) =
+                coco_records(&root, frames, self.layout.cameras.len(), 0, "")?;
+            let text = coco_document(&images, &annotations)?;
             write_atomic(&root, "coco/annotations.json", text.as_bytes())?;
         }
         if self.layout.kitti_camera.is_some() {
@@ -431,9 +433,16 @@ impl DatasetWriter {
     }
 }
 
-/// COCO for frames 0..frames, derived from the canonical labels on disk in
-/// frame order (so a resumed run gives the same bytes as an uninterrupted one).
-pub fn coco_file(root: &Path, frames: u64, cameras: &[CameraInfo]) -> Result<String> {
+/// COCO image and annotation records (JSON lines) for frames 0..frames of
+/// the dataset at `root`, from its canonical labels, in frame order. Image ids
+/// use frame `frame_offset + f`; file names get `prefix`.
+pub fn coco_records(
+    root: &Path,
+    frames: u64,
+    camera_count: usize,
+    frame_offset: u64,
+    prefix: &str,
+) -> Result<(Vec<String>, Vec<String>)> {
     let mut images = Vec::new();
     let mut annotations = Vec::new();
     for f in 0..frames {
@@ -441,13 +450,13 @@ pub fn coco_file(root: &Path, frames: u64, cameras: &[CameraInfo]) -> Result<Str
         let labels: FrameLabels = serde_json::from_slice(&fs::read(&path)?)
             .with_context(|| format!("reading {}", path.display()))?;
         for (ci, cam) in labels.cameras.iter().enumerate() {
-            let image_id = coco::image_id(labels.frame, ci, cameras.len());
+            let image_id = coco::image_id(frame_offset + labels.frame, ci, camera_count);
             let img = CocoImage {
                 id: image_id,
                 width: cam.width,
                 height: cam.height,
                 file_name: format!(
-                    "cameras/{}/rgb/{}.png",
+                    "{prefix}cameras/{}/rgb/{}.png",
                     cam.camera,
                     frame_name(labels.frame)
                 ),
@@ -462,6 +471,11 @@ pub fn coco_file(root: &Path, frames: u64, cameras: &[CameraInfo]) -> Result<Str
             }
         }
     }
+    Ok((images, annotations))
+}
+
+/// The annotations.json text around image and annotation records.
+pub fn coco_document(images: &[String], annotations: &[String]) -> Result<String> {
     let info = serde_json::json!({"description": "Edgecase synthetic dataset", "version": env!("CARGO_PKG_VERSION")});
     Ok(format!(
         "{{\"info\": {info},\n\"licenses\": [],\n\"categories\": {},\n\"images\": [\n{}\n],\n\"annotations\": [\n{}\n]}}\n",
@@ -474,7 +488,7 @@ pub fn coco_file(root: &Path, frames: u64, cameras: &[CameraInfo]) -> Result<Str
 /// `sha256sum` text for every file under `root` except the run's own
 /// bookkeeping, sorted by path. Sums the workers recorded are reused (the
 /// last one per path wins); anything else is hashed here.
-fn checksums(root: &Path, worker_count: usize) -> Result<String> {
+pub fn checksums(root: &Path, worker_count: usize) -> Result<String> {
     let mut known: BTreeMap<String, String> = BTreeMap::new();
     for i in 0..worker_count.max(64) {
         let p = root.join(format!(".checksums.{i}.part"));

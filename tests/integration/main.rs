@@ -5,3 +5,4 @@ mod app;
 mod cli;
 mod common;
 mod render;
+mod sweep;

@@ -1,0 +1,206 @@
+//! `edgecase merge`: combine the shard outputs of one sweep directory into
+//! one dataset, after checking that every sample is present, complete and
+//! matches its shard manifest's checksum.
+
+use super::SweepFile;
+use super::run::{SWEEP_FILE, sample_dir, sha256_file};
+use super::stats::summarize;
+use crate::writers::{
+    checksums, coco_document, coco_records, frame_name, sha256_hex, write_atomic,
+};
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Verify a dataset's files against its checksums.sha256.
+fn verify_dataset(dir: &Path) -> Result<()> {
+    let text = fs::read_to_string(dir.join("checksums.sha256"))?;
+    for line in text.lines() {
+        let (sum, rel) = line
+            .split_once("  ")
+            .ok_or_else(|| anyhow!("bad checksum line {line:?}"))?;
+        let got = sha256_file(&dir.join(rel))?;
+        if got != sum {
+            bail!("{}: {rel} does not match its checksum", dir.display());
+        }
+    }
+    Ok(())
+}
+
+/// Link (or copy where links fail) `from` to `to`.
+fn link(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to.parent().expect("has parent"))?;
+    if fs::hard_link(from, to).is_err() {
+        fs::copy(from, to).with_context(|| format!("copying {}", from.display()))?;
+    }
+    Ok(())
+}
+
+pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
+    let record: Value =
+        serde_json::from_slice(&fs::read(sweep_dir.join(SWEEP_FILE)).with_context(|| {
+            format!("{} is not a sweep output directory", sweep_dir.display())
+        })?)?;
+    let sweep: SweepFile = serde_json::from_value(record["sweep"].clone())?;
+    let identity = record["identity"].clone();
+    // which samples the shard manifests vouch for, with their checksum files' sums
+    let mut vouched: BTreeMap<u64, String> = BTreeMap::new();
+    let mut shard_counts = std::collections::BTreeSet::new();
+    for e in fs::read_dir(sweep_dir.join("shards"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let m: Value = serde_json::from_slice(&fs::read(e.path())?)?;
+        if m["sweep"] != identity || m["complete"] != json!(true) {
+            continue;
+        }
+        shard_counts.insert(m["shard_count"].as_u64().unwrap_or(0));
+        for s in m["samples"].as_array().into_iter().flatten() {
+            if let (Some(k), Some(sum)) = (s["sample"].as_u64(), s["checksums_sha256"].as_str()) {
+                vouched.insert(k, sum.to_string());
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for k in 0..sweep.samples {
+        let dir = sample_dir(sweep_dir, k);
+        let owners: Vec<String> = shard_counts
+            .iter()
+            .map(|n| format!("shard {} of {n}", k % n))
+            .collect();
+        if !dir.join("manifest.json").exists() {
+            problems.push(format!(
+                "sample {k} is missing or unfinished (rendered by {})",
+                owners.join(" / ")
+            ));
+        } else if vouched.get(&k).map(String::as_str)
+            != Some(sha256_file(&dir.join("checksums.sha256"))?.as_str())
+        {
+            problems.push(format!(
+                "sample {k} has no finished shard manifest that matches it"
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "cannot merge {}:\n  {}",
+            sweep_dir.display(),
+            problems.join("\n  ")
+        );
+    }
+    for k in 0..sweep.samples {
+        verify_dataset(&sample_dir(sweep_dir, k))?;
+    }
+
+    if out.exists() && !overwrite {
+        bail!(
+            "{} already exists; choose another --out or pass --overwrite",
+            out.display()
+        );
+    }
+    let name = out
+        .file_name()
+        .ok_or_else(|| anyhow!("--out must name a directory"))?;
+    let partial = out.with_file_name(format!("{}.partial", name.to_string_lossy()));
+    if partial.exists() {
+        fs::remove_dir_all(&partial)?;
+    }
+    fs::create_dir_all(&partial)?;
+    let frames = sweep.frames_per_sample;
+    let (mut images, mut annotations) = (Vec::new(), Vec::new());
+    let mut sample_lines = String::new();
+    let mut drawn = Vec::new();
+    let (mut train, mut val) = (String::new(), String::new());
+    for k in 0..sweep.samples {
+        let dir = sample_dir(sweep_dir, k);
+        let rel = format!("samples/{k:05}");
+        let manifest: Value = serde_json::from_slice(&fs::read(dir.join("manifest.json"))?)?;
+        for line in fs::read_to_string(dir.join("checksums.sha256"))?.lines() {
+            let (_, f) = line.split_once("  ").expect("verified above");
+            link(&dir.join(f), &partial.join(&rel).join(f))?;
+        }
+        link(
+            &dir.join("manifest.json"),
+            &partial.join(&rel).join("manifest.json"),
+        )?;
+        link(
+            &dir.join("checksums.sha256"),
+            &partial.join(&rel).join("checksums.sha256"),
+        )?;
+        let cameras = manifest["cameras"].as_array().map_or(1, Vec::len);
+        let (i, a) = coco_records(&dir, frames, cameras, k * frames, &format!("{rel}/"))?;
+        images.extend(i);
+        annotations.extend(a);
+        let kitti = dir.join("kitti/training");
+        let in_val = super::Sweep::is_val_split(&sweep, k);
+        for f in 0..frames {
+            let global = frame_name(k * frames + f);
+            for (sub, ext) in [("image_2", "png"), ("label_2", "txt"), ("calib", "txt")] {
+                let src = kitti.join(sub).join(format!("{}.{ext}", frame_name(f)));
+                if src.exists() {
+                    link(
+                        &src,
+                        &partial.join(format!("kitti/training/{sub}/{global}.{ext}")),
+                    )?;
+                }
+            }
+            if kitti.exists() {
+                let list = if in_val { &mut val } else { &mut train };
+                list.push_str(&global);
+                list.push('\n');
+            }
+        }
+        let values = manifest["sweep_sample"]["values"].clone();
+        sample_lines.push_str(&serde_json::to_string(&json!({"sample": k, "seed": manifest["sweep_sample"]["seed"], "split": if in_val {"val"} else {"train"}, "values": values}))?);
+        sample_lines.push('\n');
+        drawn.push(serde_json::from_value::<BTreeMap<String, Value>>(values).unwrap_or_default());
+    }
+    write_atomic(
+        &partial,
+        "coco/annotations.json",
+        coco_document(&images, &annotations)?.as_bytes(),
+    )?;
+    if !train.is_empty() || !val.is_empty() {
+        write_atomic(&partial, "kitti/ImageSets/train.txt", train.as_bytes())?;
+        write_atomic(&partial, "kitti/ImageSets/val.txt", val.as_bytes())?;
+    }
+    write_atomic(&partial, "samples.jsonl", sample_lines.as_bytes())?;
+    write_atomic(
+        &partial,
+        "sweep_summary.json",
+        &serde_json::to_vec_pretty(&summarize(&drawn))?,
+    )?;
+    let sums = checksums(&partial, 0)?;
+    write_atomic(&partial, "checksums.sha256", sums.as_bytes())?;
+    let manifest = json!({
+        "tool": "edgecase",
+        "version": env!("CARGO_PKG_VERSION"),
+        "sweep": sweep,
+        "sweep_identity": identity,
+        "samples": sweep.samples,
+        "frames_per_sample": frames,
+        "frames": sweep.samples * frames,
+        "layout": {
+            "samples": "samples/NNNNN/ (each a complete single-run dataset)",
+            "coco": "coco/annotations.json (all samples; file names relative to this folder)",
+            "kitti": "kitti/training/{image_2,label_2,calib}/GGGGGG.* with G = sample * frames_per_sample + frame; ImageSets/{train,val}.txt split by sample",
+            "samples_jsonl": "the values drawn for each sample",
+            "summary": "sweep_summary.json: per-parameter quantiles and histograms (numbers) or counts",
+        },
+        "checksums": {"file": "checksums.sha256", "sha256": sha256_hex(sums.as_bytes()), "files": sums.lines().count()},
+        "complete": true,
+    });
+    write_atomic(
+        &partial,
+        "manifest.json",
+        &serde_json::to_vec_pretty(&manifest)?,
+    )?;
+    if out.exists() {
+        fs::remove_dir_all(out)?;
+    }
+    fs::rename(&partial, out)?;
+    Ok(out.to_path_buf())
+}

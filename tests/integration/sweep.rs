@@ -1,0 +1,222 @@
+//! Sweeps: sweep-file errors, sharding and resume give the same merged bytes,
+//! merge refuses incomplete inputs.
+
+use crate::common::{edgecase, repo_path, temp_dir};
+use std::fs;
+use std::path::Path;
+
+fn small() -> String {
+    repo_path("tests/sweeps/small.ron")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn sweep(out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["sweep", "-q"];
+    let s = small();
+    args.push(&s);
+    let o = out.to_str().unwrap().to_string();
+    args.extend(["--out", &o]);
+    args.extend_from_slice(extra);
+    edgecase(&args)
+}
+
+fn ok(o: std::process::Output) {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn merge(dir: &Path, out: &Path) -> std::process::Output {
+    edgecase(&[
+        "merge",
+        dir.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn bad_sweep_files_report_line_col_and_exit_2() {
+    let mut n = 0;
+    for e in fs::read_dir(repo_path("tests/sweeps")).unwrap() {
+        let path = e.unwrap().path();
+        if !path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("bad_")
+        {
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        let (pos, needle) = text
+            .lines()
+            .next()
+            .unwrap()
+            .strip_prefix("// expect: ")
+            .unwrap()
+            .split_once(" | ")
+            .unwrap();
+        let tmp = temp_dir();
+        let out = tmp.path().join("sw");
+        let o = edgecase(&[
+            "sweep",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!("{}:{pos}: ", path.display())) && err.contains(needle),
+            "{}: {err}",
+            path.display()
+        );
+        assert!(!out.exists());
+        n += 1;
+    }
+    assert!(n >= 4);
+}
+
+#[test]
+fn any_sharding_and_a_kill_give_the_same_merged_dataset() {
+    let tmp = temp_dir();
+    let t = tmp.path();
+    // one process, one shard
+    ok(sweep(&t.join("one"), &["--shard-count", "1"]));
+    ok(merge(&t.join("one"), &t.join("one_m")));
+    // two shards, indices from the flag
+    for i in ["0", "1"] {
+        ok(sweep(
+            &t.join("two"),
+            &["--shard-count", "2", "--shard-index", i],
+        ));
+    }
+    ok(merge(&t.join("two"), &t.join("two_m")));
+    // four shards, indices from the scheduler's variable; shard 2 killed mid-sample, then rerun
+    for i in ["0", "1", "3"] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"));
+        cmd.args([
+            "sweep",
+            "-q",
+            &small(),
+            "--out",
+            t.join("four").to_str().unwrap(),
+            "--shard-count",
+            "4",
+        ])
+        .env("SLURM_ARRAY_TASK_ID", i);
+        ok(cmd.output().unwrap());
+    }
+    // merge refuses while shard 2 is missing, and names it
+    let o = merge(&t.join("four"), &t.join("four_m"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err.contains("sample 2") && err.contains("shard 2 of 4"),
+        "{err}"
+    );
+    assert!(!t.join("four_m").exists());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"))
+        .args([
+            "sweep",
+            "-q",
+            &small(),
+            "--out",
+            t.join("four").to_str().unwrap(),
+            "--shard-count",
+            "4",
+            "--shard-index",
+            "2",
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let labels = t.join("four/samples/00002.partial/labels");
+    let t0 = std::time::Instant::now();
+    while fs::read_dir(&labels).map_or(0, |d| d.count()) < 4 {
+        assert!(t0.elapsed().as_secs() < 60, "no progress");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !t.join("four/samples/00002/manifest.json").exists(),
+        "killed too late"
+    );
+    ok(sweep(
+        &t.join("four"),
+        &["--shard-count", "4", "--shard-index", "2"],
+    ));
+    ok(merge(&t.join("four"), &t.join("four_m")));
+
+    let read = |d: &str, f: &str| fs::read(t.join(d).join(f)).unwrap();
+    for f in [
+        "checksums.sha256",
+        "manifest.json",
+        "coco/annotations.json",
+        "samples.jsonl",
+        "sweep_summary.json",
+        "kitti/ImageSets/val.txt",
+    ] {
+        assert_eq!(read("one_m", f), read("two_m", f), "{f}: 1 vs 2 shards");
+        assert_eq!(
+            read("one_m", f),
+            read("four_m", f),
+            "{f}: 1 vs 4 shards with a kill"
+        );
+    }
+    // no partial files anywhere in the resumed output
+    let mut stack = vec![t.join("four")];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            assert!(
+                !name.ends_with(".tmp") && !name.ends_with(".partial"),
+                "left behind: {}",
+                p.display()
+            );
+            if p.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    // the merged dataset is complete and its sampled values are recorded
+    let samples = fs::read_to_string(t.join("one_m/samples.jsonl")).unwrap();
+    assert_eq!(samples.lines().count(), 4);
+    let first: serde_json::Value = serde_json::from_str(samples.lines().next().unwrap()).unwrap();
+    let vis = first["values"]["weather.fog.visibility_m"]
+        .as_f64()
+        .unwrap();
+    assert!((20.0..=120.0).contains(&vis));
+    let m: serde_json::Value =
+        serde_json::from_slice(&read("one_m", "samples/00000/manifest.json")).unwrap();
+    assert_eq!(m["weather"]["fog_visibility_m"].as_f64().unwrap(), vis);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&read("one_m", "sweep_summary.json")).unwrap();
+    assert_eq!(summary["ego.speed_mps"]["count"], 4);
+    let coco: serde_json::Value =
+        serde_json::from_slice(&read("one_m", "coco/annotations.json")).unwrap();
+    let ids: std::collections::BTreeSet<u64> = coco["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 4 * 12);
+    let train = fs::read_to_string(t.join("one_m/kitti/ImageSets/train.txt")).unwrap();
+    let val = fs::read_to_string(t.join("one_m/kitti/ImageSets/val.txt")).unwrap();
+    assert_eq!(train.lines().count() + val.lines().count(), 48);
+}
+
+#[test]
+fn a_directory_of_another_sweep_is_refused() {
+    let tmp = temp_dir();
+    let out = tmp.path().join("sw");
+    fs::create_dir_all(&out).unwrap();
+    fs::write(out.join("sweep.json"), "{\"identity\": \"someone else\"}").unwrap();
+    let o = sweep(&out, &["--shard-count", "4", "--shard-index", "3"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("different sweep"));
+}
