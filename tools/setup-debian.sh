@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what Edgecase needs on Debian 12 / Ubuntu (run as root):
 # Mesa's software Vulkan (lavapipe) so it renders without a GPU, the mold
-# linker (.cargo/config.toml), and the Python readers the tests re-read with.
+# linker (.cargo/config.toml), the Python readers the tests re-read with, and
+# Slurm + munge for the single-node render-farm test.
 set -euo pipefail
 need_apt=()
 command -v mold >/dev/null || need_apt+=(mold)
 [ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ] || [ -e /usr/share/vulkan/icd.d/lvp_icd.aarch64.json ] || need_apt+=(mesa-vulkan-drivers)
 ldconfig -p | grep -q libvulkan.so.1 || need_apt+=(libvulkan1)
 python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
+command -v slurmctld >/dev/null || need_apt+=(slurm-wlm)
+command -v munged >/dev/null || need_apt+=(munge)
 if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null

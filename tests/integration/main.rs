@@ -5,4 +5,5 @@ mod app;
 mod cli;
 mod common;
 mod render;
+mod slurm;
 mod sweep;
