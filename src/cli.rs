@@ -31,12 +31,19 @@ pub struct Cli {
     /// Replace an existing dataset directory.
     #[arg(long)]
     pub overwrite: bool,
-    /// Encoder/writer threads.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
-    pub workers: u64,
     /// Only validate the scenario, render nothing.
     #[arg(long)]
     pub check: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Flags every rendering command shares.
+#[derive(clap::Args, Debug)]
+pub struct OutputArgs {
+    /// Encoder/writer threads.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub workers: u64,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -63,13 +70,11 @@ pub struct SweepArgs {
     /// Number of shards (default: the sweep file's `shards`); never taken from the scheduler.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub shard_count: Option<u64>,
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
-    pub workers: u64,
     /// Only validate the sweep file and draw every sample, render nothing.
     #[arg(long)]
     pub check: bool,
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -185,8 +190,8 @@ fn run(cli: Cli) -> u8 {
         frames,
         out_dir,
         overwrite: cli.overwrite,
-        workers: cli.workers as usize,
-        progress: !cli.quiet,
+        workers: cli.output.workers as usize,
+        progress: !cli.output.quiet,
         extra_manifest: serde_json::Value::Null,
     };
     let started = std::time::Instant::now();
@@ -245,8 +250,8 @@ fn run_sweep(a: SweepArgs) -> u8 {
         out: a.out,
         index,
         count,
-        workers: a.workers as usize,
-        progress: !a.quiet,
+        workers: a.output.workers as usize,
+        progress: !a.output.quiet,
     };
     match crate::sweep::run::run_shard(&sweep, &opts) {
         Ok(()) => 0,

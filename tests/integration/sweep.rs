@@ -12,14 +12,16 @@ fn small() -> String {
         .to_string()
 }
 
+/// `edgecase sweep -q tests/sweeps/small.ron --out OUT [extra...]`
+fn sweep_cmd(out: &Path, extra: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"));
+    cmd.args(["sweep", "-q", &small(), "--out", out.to_str().unwrap()])
+        .args(extra);
+    cmd
+}
+
 fn sweep(out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["sweep", "-q"];
-    let s = small();
-    args.push(&s);
-    let o = out.to_str().unwrap().to_string();
-    args.extend(["--out", &o]);
-    args.extend_from_slice(extra);
-    edgecase(&args)
+    sweep_cmd(out, extra).output().unwrap()
 }
 
 fn ok(o: std::process::Output) {
@@ -95,18 +97,11 @@ fn any_sharding_and_a_kill_give_the_same_merged_dataset() {
     ok(merge(&t.join("two"), &t.join("two_m")));
     // four shards, indices from the scheduler's variable; shard 2 killed mid-sample, then rerun
     for i in ["0", "1", "3"] {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"));
-        cmd.args([
-            "sweep",
-            "-q",
-            &small(),
-            "--out",
-            t.join("four").to_str().unwrap(),
-            "--shard-count",
-            "4",
-        ])
-        .env("SLURM_ARRAY_TASK_ID", i);
-        ok(cmd.output().unwrap());
+        let out = sweep_cmd(&t.join("four"), &["--shard-count", "4"])
+            .env("SLURM_ARRAY_TASK_ID", i)
+            .output()
+            .unwrap();
+        ok(out);
     }
     // merge refuses while shard 2 is missing, and names it
     let o = merge(&t.join("four"), &t.join("four_m"));
@@ -117,21 +112,13 @@ fn any_sharding_and_a_kill_give_the_same_merged_dataset() {
         "{err}"
     );
     assert!(!t.join("four_m").exists());
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"))
-        .args([
-            "sweep",
-            "-q",
-            &small(),
-            "--out",
-            t.join("four").to_str().unwrap(),
-            "--shard-count",
-            "4",
-            "--shard-index",
-            "2",
-        ])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = sweep_cmd(
+        &t.join("four"),
+        &["--shard-count", "4", "--shard-index", "2"],
+    )
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
     let labels = t.join("four/samples/00002.partial/labels");
     // kill at a frame that differs from run to run (any frame must work)
     let nanos = std::time::SystemTime::now()
