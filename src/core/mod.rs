@@ -8,6 +8,7 @@ pub mod coco;
 pub mod frames;
 pub mod kitti;
 pub mod label;
+pub mod lidar;
 pub mod mask;
 pub mod mesh;
 pub mod rle;

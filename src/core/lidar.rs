@@ -1,0 +1,317 @@
+//! LiDAR geometry and point-cloud formats. Sensor frame: x forward, y left,
+//! z up (the KITTI velodyne convention). Azimuth is counter-clockwise from
+//! +x seen from above; elevation is up from the horizontal plane.
+
+use glam::DVec3;
+
+/// Common sensors' beam layouts (vertical angles as published by their makers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    /// Velodyne VLP-16: 16 beams, -15..+15 deg every 2 deg, 1800 columns, 10 Hz, 100 m.
+    Vlp16,
+    /// Velodyne HDL-32E: 32 beams, -30.67..+10.67 deg, 2170 columns, 10 Hz, 100 m.
+    Hdl32e,
+    /// Velodyne HDL-64E (as in KITTI): 64 beams, -24.9..+2.0 deg, 2048 columns, 10 Hz, 120 m.
+    Hdl64e,
+    /// Ouster OS1-128: 128 beams, -22.5..+22.5 deg, 2048 columns, 10 Hz, 120 m.
+    Os1_128,
+}
+
+/// A LiDAR's beam layout and timing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BeamTable {
+    /// Vertical angle of each channel (ring), radians, ring 0 lowest.
+    pub elevations_rad: Vec<f64>,
+    /// Firings per revolution.
+    pub columns: u32,
+    pub rotation_hz: f64,
+    pub min_range_m: f64,
+    pub max_range_m: f64,
+}
+
+/// `n` angles evenly from `lo` to `hi` degrees inclusive, in radians.
+pub fn uniform_elevations(n: u32, lo_deg: f64, hi_deg: f64) -> Vec<f64> {
+    if n == 1 {
+        return vec![((lo_deg + hi_deg) / 2.0).to_radians()];
+    }
+    (0..n).map(|i| (lo_deg + (hi_deg - lo_deg) * i as f64 / (n - 1) as f64).to_radians()).collect()
+}
+
+impl Preset {
+    pub fn table(self) -> BeamTable {
+        let (elevations_rad, columns, max_range_m) = match self {
+            Preset::Vlp16 => (uniform_elevations(16, -15.0, 15.0), 1800, 100.0),
+            Preset::Hdl32e => (uniform_elevations(32, -30.67, 10.67), 2170, 100.0),
+            Preset::Hdl64e => (uniform_elevations(64, -24.9, 2.0), 2048, 120.0),
+            Preset::Os1_128 => (uniform_elevations(128, -22.5, 22.5), 2048, 120.0),
+        };
+        BeamTable { elevations_rad, columns, rotation_hz: 10.0, min_range_m: 0.5, max_range_m }
+    }
+}
+
+impl BeamTable {
+    pub fn channels(&self) -> u32 {
+        self.elevations_rad.len() as u32
+    }
+
+    /// Azimuth of a column: the sweep starts facing +x and turns clockwise
+    /// seen from above (as spinning LiDARs do), so azimuth decreases.
+    pub fn azimuth_rad(&self, column: u32) -> f64 {
+        -(column as f64) / self.columns as f64 * std::f64::consts::TAU
+    }
+
+    /// Firing time of a column after the sweep start, seconds.
+    pub fn firing_time_s(&self, column: u32) -> f64 {
+        column as f64 / self.columns as f64 / self.rotation_hz
+    }
+
+    /// Unit beam direction in the sensor frame.
+    pub fn direction(&self, ring: u32, column: u32) -> DVec3 {
+        beam_direction(self.azimuth_rad(column), self.elevations_rad[ring as usize])
+    }
+
+    pub fn points_per_second(&self) -> f64 {
+        self.channels() as f64 * self.columns as f64 * self.rotation_hz
+    }
+}
+
+pub fn beam_direction(azimuth_rad: f64, elevation_rad: f64) -> DVec3 {
+    let (se, ce) = elevation_rad.sin_cos();
+    let (sa, ca) = azimuth_rad.sin_cos();
+    DVec3::new(ce * ca, ce * sa, se)
+}
+
+/// One return.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LidarPoint {
+    /// Sensor frame, metres.
+    pub position: [f32; 3],
+    pub range_m: f32,
+    /// 0..1.
+    pub intensity: f32,
+    pub ring: u16,
+    /// Seconds after the sweep start.
+    pub time_s: f32,
+    pub class_id: u16,
+    /// The same 32-bit instance id as the camera masks and boxes (0 = none).
+    pub instance_id: u32,
+}
+
+/// KITTI velodyne .bin: little-endian float32 x y z reflectance per point.
+pub fn kitti_bin(points: &[LidarPoint]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(points.len() * 16);
+    for p in points {
+        for v in [p.position[0], p.position[1], p.position[2], p.intensity] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out
+}
+
+/// SemanticKITTI .label: one uint32 per point, semantic & 0xFFFF | instance << 16.
+/// Our instance ids (class_id*1000 + k) fit the upper 16 bits.
+pub fn semantic_kitti_label(points: &[LidarPoint]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(points.len() * 4);
+    for p in points {
+        let v = (p.class_id as u32 & 0xFFFF) | ((p.instance_id & 0xFFFF) << 16);
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+/// PCD v0.7, binary: x y z intensity (f32), ring (u16), time (f32), label (u16), instance (u32).
+pub fn pcd(points: &[LidarPoint]) -> Vec<u8> {
+    let n = points.len();
+    let header = format!(
+        "# .PCD v0.7 - Point Cloud Data file format\nVERSION .7\nFIELDS x y z intensity ring time label instance\n\
+         SIZE 4 4 4 4 2 4 2 4\nTYPE F F F F U F U U\nCOUNT 1 1 1 1 1 1 1 1\nWIDTH {n}\nHEIGHT 1\n\
+         VIEWPOINT 0 0 0 1 0 0 0\nPOINTS {n}\nDATA binary\n"
+    );
+    let mut out = header.into_bytes();
+    for p in points {
+        for v in [p.position[0], p.position[1], p.position[2], p.intensity] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&p.ring.to_le_bytes());
+        out.extend_from_slice(&p.time_s.to_le_bytes());
+        out.extend_from_slice(&p.class_id.to_le_bytes());
+        out.extend_from_slice(&p.instance_id.to_le_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_match_their_published_layouts() {
+        let vlp = Preset::Vlp16.table();
+        assert_eq!(vlp.channels(), 16);
+        assert!((vlp.elevations_rad[0].to_degrees() + 15.0).abs() < 1e-9);
+        assert!((vlp.elevations_rad[1].to_degrees() + 13.0).abs() < 1e-9);
+        let hdl = Preset::Hdl64e.table();
+        assert_eq!((hdl.channels(), hdl.columns), (64, 2048));
+        // 64 x 2048 at 10 Hz = 1.31 M points/s
+        assert_eq!(hdl.points_per_second(), 1_310_720.0);
+        assert_eq!(Preset::Os1_128.table().channels(), 128);
+    }
+
+    #[test]
+    fn beams_sweep_clockwise_from_forward() {
+        let t = Preset::Vlp16.table();
+        let d0 = beam_direction(t.azimuth_rad(0), 0.0);
+        assert!((d0 - DVec3::X).length() < 1e-12);
+        // a quarter turn later the beam points right (-y)
+        let q = beam_direction(t.azimuth_rad(t.columns / 4), 0.0);
+        assert!((q - DVec3::new(0.0, -1.0, 0.0)).length() < 1e-9);
+        assert!((t.firing_time_s(t.columns / 2) - 0.05).abs() < 1e-12);
+        let up = t.direction(15, 0);
+        assert!((up.length() - 1.0).abs() < 1e-12 && up.z > 0.25);
+    }
+
+    #[test]
+    fn formats_have_the_readers_layout() {
+        let p = LidarPoint { position: [1.0, -2.0, 0.5], range_m: 2.3, intensity: 0.25, ring: 7, time_s: 0.01, class_id: 26, instance_id: 26003 };
+        let bin = kitti_bin(&[p, p]);
+        assert_eq!(bin.len(), 32);
+        let f: Vec<f32> = bin.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+        assert_eq!(&f[..4], &[1.0, -2.0, 0.5, 0.25]);
+        let label = u32::from_le_bytes(semantic_kitti_label(&[p])[..4].try_into().unwrap());
+        assert_eq!((label & 0xFFFF, label >> 16), (26, 26003));
+        let pcd = pcd(&[p]);
+        let text_end = pcd.windows(12).position(|w| w == b"DATA binary\n").unwrap() + 12;
+        let header = std::str::from_utf8(&pcd[..text_end]).unwrap();
+        assert!(header.contains("POINTS 1\n") && header.contains("WIDTH 1\n"));
+        assert_eq!(pcd.len() - text_end, 4 * 4 + 2 + 4 + 2 + 4);
+    }
+}
+
+/// One rendered LiDAR view: a pinhole view of part of the sweep, with the
+/// label value and reverse-Z depth (d = near / z) per pixel.
+pub struct DepthView<'a> {
+    pub intrinsics: super::camera::Intrinsics,
+    /// OpenCV camera frame <- sensor frame.
+    pub cv_from_sensor: super::frames::Pose,
+    pub labels: &'a [u32],
+    pub depth_raw: &'a [f32],
+    pub near_m: f64,
+}
+
+/// Where a beam hits, read from the rendered views.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BeamHit {
+    pub range_m: f64,
+    pub label: u32,
+    /// Cosine of the incidence angle (1 = head-on), from the depth gradient.
+    pub cos_incidence: f64,
+}
+
+impl DepthView<'_> {
+    fn at(&self, x: i64, y: i64) -> Option<(u32, f64)> {
+        let (w, h) = (self.intrinsics.width as i64, self.intrinsics.height as i64);
+        if x < 0 || y < 0 || x >= w || y >= h {
+            return None;
+        }
+        let i = (y * w + x) as usize;
+        Some((self.labels[i], self.depth_raw[i] as f64))
+    }
+
+    /// Cast a beam (unit direction in the sensor frame, from its origin).
+    /// On a plane, d = near / z is affine in image coordinates, so it is
+    /// interpolated exactly from three same-label neighbours; a beam whose
+    /// neighbourhood mixes surfaces takes the nearest pixel's depth.
+    pub fn cast(&self, dir_sensor: DVec3) -> Option<BeamHit> {
+        let dir_cv = self.cv_from_sensor.rotation * dir_sensor;
+        let uv = self.intrinsics.project(dir_cv * 1e3)?;
+        let (w, h) = (self.intrinsics.width as f64, self.intrinsics.height as f64);
+        if uv.x < 0.0 || uv.y < 0.0 || uv.x >= w || uv.y >= h {
+            return None;
+        }
+        // pixel centres around the beam
+        let (fx, fy) = (uv.x - 0.5, uv.y - 0.5);
+        let (x0, y0) = (fx.floor() as i64, fy.floor() as i64);
+        let (tx, ty) = (fx - x0 as f64, fy - y0 as f64);
+        let nearest = (x0 + (tx >= 0.5) as i64, y0 + (ty >= 0.5) as i64);
+        let (label, d_near) = self.at(nearest.0.clamp(0, w as i64 - 1), nearest.1.clamp(0, h as i64 - 1))?;
+        if d_near <= 0.0 {
+            return None; // sky: nothing to return
+        }
+        // the triangle of the pixel quad that contains the beam
+        let tri: [(i64, i64); 3] = if tx + ty <= 1.0 {
+            [(x0, y0), (x0 + 1, y0), (x0, y0 + 1)]
+        } else {
+            [(x0 + 1, y0 + 1), (x0, y0 + 1), (x0 + 1, y0)]
+        };
+        let s: Vec<Option<(u32, f64)>> = tri.iter().map(|(x, y)| self.at(*x, *y)).collect();
+        let same = s.iter().all(|v| v.is_some_and(|(l, d)| l == label && d > 0.0));
+        let d = if same {
+            let d: Vec<f64> = s.iter().map(|v| v.unwrap().1).collect();
+            if tx + ty <= 1.0 {
+                d[0] + (d[1] - d[0]) * tx + (d[2] - d[0]) * ty
+            } else {
+                d[0] + (d[1] - d[0]) * (1.0 - tx) + (d[2] - d[0]) * (1.0 - ty)
+            }
+        } else {
+            d_near
+        };
+        let z = self.near_m / d;
+        // range along the beam from its z-depth
+        let range_m = z / (dir_cv.z / dir_cv.length());
+        // incidence from the plane through the triangle (when it is one surface)
+        let cos_incidence = if same {
+            let p: Vec<DVec3> = tri
+                .iter()
+                .zip(&s)
+                .map(|((x, y), v)| self.intrinsics.unproject(glam::DVec2::new(*x as f64 + 0.5, *y as f64 + 0.5), self.near_m / v.unwrap().1))
+                .collect();
+            let n = (p[1] - p[0]).cross(p[2] - p[0]).normalize_or_zero();
+            n.dot(dir_cv.normalize()).abs()
+        } else {
+            1.0
+        };
+        Some(BeamHit { range_m, label, cos_incidence })
+    }
+}
+
+#[cfg(test)]
+mod cast_tests {
+    use super::*;
+    use crate::core::camera::Intrinsics;
+    use crate::core::frames::Pose;
+    use glam::{DMat3, DQuat};
+
+    /// A synthetic view of the plane z_cv = 10 - 0.5 x_cv (tilted wall), rendered
+    /// at pixel centres the way the GPU does; beams between pixels must land
+    /// on the plane exactly.
+    #[test]
+    fn interpolated_ranges_lie_on_the_plane() {
+        let k = Intrinsics::from_hfov(64, 48, 90f64.to_radians());
+        let near = 0.1;
+        let (mut labels, mut depth) = (vec![0u32; 64 * 48], vec![0f32; 64 * 48]);
+        for y in 0..48 {
+            for x in 0..64 {
+                // ray through the pixel centre: (a, b, 1) * z on the plane z = 10 - 0.5 a z
+                let a = (x as f64 + 0.5 - k.cx) / k.fx;
+                let z = 10.0 / (1.0 + 0.5 * a);
+                labels[y * 64 + x] = 11;
+                depth[y * 64 + x] = (near / z) as f32;
+            }
+        }
+        // sensor frame (x fwd, y left, z up) -> cv (x right, y down, z fwd)
+        let rot = DQuat::from_mat3(&DMat3::from_cols(DVec3::new(0.0, 0.0, 1.0), DVec3::new(-1.0, 0.0, 0.0), DVec3::new(0.0, -1.0, 0.0)));
+        let view = DepthView { intrinsics: k, cv_from_sensor: Pose::new(rot, DVec3::ZERO), labels: &labels, depth_raw: &depth, near_m: near };
+        for (az, el) in [(0.013, 0.02), (-0.4, 0.1), (0.3, -0.25), (0.61, 0.05)] {
+            let dir = beam_direction(az, el);
+            let hit = view.cast(dir).unwrap();
+            let p = rot * (dir * hit.range_m);
+            let plane_z = 10.0 - 0.5 * p.x;
+            assert!((p.z - plane_z).abs() < 2e-4, "beam ({az}, {el}): z {} vs plane {plane_z}", p.z);
+            assert_eq!(hit.label, 11);
+            let expected = DVec3::new(0.5, 0.0, 1.0).normalize().dot((rot * dir).normalize()).abs();
+            assert!((hit.cos_incidence - expected).abs() < 1e-3, "cos {} vs {expected} for ({az}, {el})", hit.cos_incidence);
+        }
+        // outside the view: no hit
+        assert!(view.cast(beam_direction(2.0, 0.0)).is_none());
+    }
+}
