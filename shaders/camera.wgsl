@@ -84,3 +84,9 @@ fn fs_labeled(in: VertexOut) -> LabeledOut {
 fn fs_color(in: VertexOut) -> @location(0) vec4<f32> {
     return shade(in);
 }
+
+// LiDAR views: the label value only, no shading (the depth buffer carries range).
+@fragment
+fn fs_label_only(in: VertexOut) -> @location(0) u32 {
+    return select(in.ids.x, in.ids.y, in.ids.y != 0u);
+}

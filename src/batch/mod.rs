@@ -35,7 +35,7 @@ pub fn sensor_app(scenario: &Scenario, gpu: GpuContext, mode: RenderMode) -> App
         .0
         .clone();
     let lighting = crate::weather::lighting(&scenario.light, &scenario.weather);
-    let rig = CameraRig::new(gpu, &cameras, &statics, lighting, mode);
+    let rig = CameraRig::new(gpu, &cameras, &[], &statics, lighting, mode);
     app.insert_resource(Rig::new(rig, cameras, label_config(scenario)))
         .add_plugins(SensorPlugin);
     app

@@ -159,7 +159,7 @@ fn run_reference(args: &Args) -> Result<()> {
     };
     // the same rig + ordered labeler thread the batch path uses
     let mut rig = Rig::new(
-        CameraRig::new(gpu, &cameras, &[ground], lighting, mode),
+        CameraRig::new(gpu, &cameras, &[], &[ground], lighting, mode),
         cameras.clone(),
         cfg,
     );

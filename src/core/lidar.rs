@@ -34,7 +34,9 @@ pub fn uniform_elevations(n: u32, lo_deg: f64, hi_deg: f64) -> Vec<f64> {
     if n == 1 {
         return vec![((lo_deg + hi_deg) / 2.0).to_radians()];
     }
-    (0..n).map(|i| (lo_deg + (hi_deg - lo_deg) * i as f64 / (n - 1) as f64).to_radians()).collect()
+    (0..n)
+        .map(|i| (lo_deg + (hi_deg - lo_deg) * i as f64 / (n - 1) as f64).to_radians())
+        .collect()
 }
 
 impl Preset {
@@ -45,7 +47,13 @@ impl Preset {
             Preset::Hdl64e => (uniform_elevations(64, -24.9, 2.0), 2048, 120.0),
             Preset::Os1_128 => (uniform_elevations(128, -22.5, 22.5), 2048, 120.0),
         };
-        BeamTable { elevations_rad, columns, rotation_hz: 10.0, min_range_m: 0.5, max_range_m }
+        BeamTable {
+            elevations_rad,
+            columns,
+            rotation_hz: 10.0,
+            min_range_m: 0.5,
+            max_range_m,
+        }
     }
 }
 
@@ -172,10 +180,21 @@ mod tests {
 
     #[test]
     fn formats_have_the_readers_layout() {
-        let p = LidarPoint { position: [1.0, -2.0, 0.5], range_m: 2.3, intensity: 0.25, ring: 7, time_s: 0.01, class_id: 26, instance_id: 26003 };
+        let p = LidarPoint {
+            position: [1.0, -2.0, 0.5],
+            range_m: 2.3,
+            intensity: 0.25,
+            ring: 7,
+            time_s: 0.01,
+            class_id: 26,
+            instance_id: 26003,
+        };
         let bin = kitti_bin(&[p, p]);
         assert_eq!(bin.len(), 32);
-        let f: Vec<f32> = bin.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+        let f: Vec<f32> = bin
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
         assert_eq!(&f[..4], &[1.0, -2.0, 0.5, 0.25]);
         let label = u32::from_le_bytes(semantic_kitti_label(&[p])[..4].try_into().unwrap());
         assert_eq!((label & 0xFFFF, label >> 16), (26, 26003));
@@ -188,13 +207,14 @@ mod tests {
 }
 
 /// One rendered LiDAR view: a pinhole view of part of the sweep, with the
-/// label value and reverse-Z depth (d = near / z) per pixel.
+/// label value and z-depth (metres, 0 = nothing) per pixel.
 pub struct DepthView<'a> {
     pub intrinsics: super::camera::Intrinsics,
     /// OpenCV camera frame <- sensor frame.
     pub cv_from_sensor: super::frames::Pose,
     pub labels: &'a [u32],
-    pub depth_raw: &'a [f32],
+    pub depth_m: &'a [f32],
+    /// The near plane of the reverse-Z projection it was rendered with.
     pub near_m: f64,
 }
 
@@ -208,13 +228,16 @@ pub struct BeamHit {
 }
 
 impl DepthView<'_> {
+    /// (label, d = near / z) at a pixel; d is what the GPU interpolated
+    /// linearly across each triangle, so it is the quantity to interpolate.
     fn at(&self, x: i64, y: i64) -> Option<(u32, f64)> {
         let (w, h) = (self.intrinsics.width as i64, self.intrinsics.height as i64);
         if x < 0 || y < 0 || x >= w || y >= h {
             return None;
         }
         let i = (y * w + x) as usize;
-        Some((self.labels[i], self.depth_raw[i] as f64))
+        let z = self.depth_m[i] as f64;
+        Some((self.labels[i], if z > 0.0 { self.near_m / z } else { 0.0 }))
     }
 
     /// Cast a beam (unit direction in the sensor frame, from its origin).
@@ -233,7 +256,10 @@ impl DepthView<'_> {
         let (x0, y0) = (fx.floor() as i64, fy.floor() as i64);
         let (tx, ty) = (fx - x0 as f64, fy - y0 as f64);
         let nearest = (x0 + (tx >= 0.5) as i64, y0 + (ty >= 0.5) as i64);
-        let (label, d_near) = self.at(nearest.0.clamp(0, w as i64 - 1), nearest.1.clamp(0, h as i64 - 1))?;
+        let (label, d_near) = self.at(
+            nearest.0.clamp(0, w as i64 - 1),
+            nearest.1.clamp(0, h as i64 - 1),
+        )?;
         if d_near <= 0.0 {
             return None; // sky: nothing to return
         }
@@ -244,7 +270,9 @@ impl DepthView<'_> {
             [(x0 + 1, y0 + 1), (x0, y0 + 1), (x0 + 1, y0)]
         };
         let s: Vec<Option<(u32, f64)>> = tri.iter().map(|(x, y)| self.at(*x, *y)).collect();
-        let same = s.iter().all(|v| v.is_some_and(|(l, d)| l == label && d > 0.0));
+        let same = s
+            .iter()
+            .all(|v| v.is_some_and(|(l, d)| l == label && d > 0.0));
         let d = if same {
             let d: Vec<f64> = s.iter().map(|v| v.unwrap().1).collect();
             if tx + ty <= 1.0 {
@@ -263,14 +291,23 @@ impl DepthView<'_> {
             let p: Vec<DVec3> = tri
                 .iter()
                 .zip(&s)
-                .map(|((x, y), v)| self.intrinsics.unproject(glam::DVec2::new(*x as f64 + 0.5, *y as f64 + 0.5), self.near_m / v.unwrap().1))
+                .map(|((x, y), v)| {
+                    self.intrinsics.unproject(
+                        glam::DVec2::new(*x as f64 + 0.5, *y as f64 + 0.5),
+                        self.near_m / v.unwrap().1,
+                    )
+                })
                 .collect();
             let n = (p[1] - p[0]).cross(p[2] - p[0]).normalize_or_zero();
             n.dot(dir_cv.normalize()).abs()
         } else {
             1.0
         };
-        Some(BeamHit { range_m, label, cos_incidence })
+        Some(BeamHit {
+            range_m,
+            label,
+            cos_incidence,
+        })
     }
 }
 
@@ -295,21 +332,42 @@ mod cast_tests {
                 let a = (x as f64 + 0.5 - k.cx) / k.fx;
                 let z = 10.0 / (1.0 + 0.5 * a);
                 labels[y * 64 + x] = 11;
-                depth[y * 64 + x] = (near / z) as f32;
+                depth[y * 64 + x] = z as f32;
             }
         }
         // sensor frame (x fwd, y left, z up) -> cv (x right, y down, z fwd)
-        let rot = DQuat::from_mat3(&DMat3::from_cols(DVec3::new(0.0, 0.0, 1.0), DVec3::new(-1.0, 0.0, 0.0), DVec3::new(0.0, -1.0, 0.0)));
-        let view = DepthView { intrinsics: k, cv_from_sensor: Pose::new(rot, DVec3::ZERO), labels: &labels, depth_raw: &depth, near_m: near };
+        let rot = DQuat::from_mat3(&DMat3::from_cols(
+            DVec3::new(0.0, 0.0, 1.0),
+            DVec3::new(-1.0, 0.0, 0.0),
+            DVec3::new(0.0, -1.0, 0.0),
+        ));
+        let view = DepthView {
+            intrinsics: k,
+            cv_from_sensor: Pose::new(rot, DVec3::ZERO),
+            labels: &labels,
+            depth_m: &depth,
+            near_m: near,
+        };
         for (az, el) in [(0.013, 0.02), (-0.4, 0.1), (0.3, -0.25), (0.61, 0.05)] {
             let dir = beam_direction(az, el);
             let hit = view.cast(dir).unwrap();
             let p = rot * (dir * hit.range_m);
             let plane_z = 10.0 - 0.5 * p.x;
-            assert!((p.z - plane_z).abs() < 2e-4, "beam ({az}, {el}): z {} vs plane {plane_z}", p.z);
+            assert!(
+                (p.z - plane_z).abs() < 2e-4,
+                "beam ({az}, {el}): z {} vs plane {plane_z}",
+                p.z
+            );
             assert_eq!(hit.label, 11);
-            let expected = DVec3::new(0.5, 0.0, 1.0).normalize().dot((rot * dir).normalize()).abs();
-            assert!((hit.cos_incidence - expected).abs() < 1e-3, "cos {} vs {expected} for ({az}, {el})", hit.cos_incidence);
+            let expected = DVec3::new(0.5, 0.0, 1.0)
+                .normalize()
+                .dot((rot * dir).normalize())
+                .abs();
+            assert!(
+                (hit.cos_incidence - expected).abs() < 1e-3,
+                "cos {} vs {expected} for ({az}, {el})",
+                hit.cos_incidence
+            );
         }
         // outside the view: no hit
         assert!(view.cast(beam_direction(2.0, 0.0)).is_none());

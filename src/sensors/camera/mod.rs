@@ -81,8 +81,29 @@ struct MeshRange {
     base_vertex: i32,
 }
 
-/// Row pitches and offsets of one camera's readback buffer: colour (4 bytes
-/// per pixel), label values (2) and depth buffer (4), rows padded.
+/// What a view renders and reads back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ViewKind {
+    /// Colour only (the bare render).
+    Color,
+    /// Colour + labels + depth (a labeled camera).
+    Labeled,
+    /// Labels + depth, no shading (a LiDAR view).
+    LabelsOnly,
+}
+
+impl ViewKind {
+    fn has_color(self) -> bool {
+        self != ViewKind::LabelsOnly
+    }
+    fn has_labels(self) -> bool {
+        self != ViewKind::Color
+    }
+}
+
+/// Row pitches and offsets of one view's readback buffer: colour (4 bytes
+/// per pixel), label values (2) and depth buffer (4), rows padded; the
+/// planes a view kind does not read back take no space.
 #[derive(Clone, Copy, Debug)]
 struct ReadbackLayout {
     row: u32,
@@ -98,12 +119,13 @@ fn padded_row(bytes: u32) -> u32 {
 }
 
 impl ReadbackLayout {
-    fn new(width: u32, height: u32, mode: RenderMode) -> ReadbackLayout {
+    fn new(width: u32, height: u32, kind: ViewKind) -> ReadbackLayout {
         let row = padded_row(width * 4);
         let labels_row = padded_row(width * 2);
         let plane = row as u64 * height as u64;
-        let depth_offset = plane + labels_row as u64 * height as u64;
-        let size = if mode == RenderMode::Labeled {
+        let labels_offset = if kind.has_color() { plane } else { 0 };
+        let depth_offset = labels_offset + labels_row as u64 * height as u64;
+        let size = if kind.has_labels() {
             depth_offset + plane
         } else {
             plane
@@ -111,7 +133,7 @@ impl ReadbackLayout {
         ReadbackLayout {
             row,
             labels_row,
-            labels_offset: plane,
+            labels_offset,
             depth_offset,
             size,
         }
@@ -120,6 +142,7 @@ impl ReadbackLayout {
 
 struct CameraTarget {
     info: CameraInfo,
+    kind: ViewKind,
     color: wgpu::Texture,
     labels: Option<wgpu::Texture>,
     zbuffer: wgpu::Texture,
@@ -217,7 +240,8 @@ pub struct RenderedFrame {
 pub struct CameraRig {
     gpu: GpuContext,
     mode: RenderMode,
-    pipeline: wgpu::RenderPipeline,
+    /// One pipeline per view kind in use.
+    pipelines: BTreeMap<u8, wgpu::RenderPipeline>,
     vertex_buffer: wgpu::Buffer,
     index_buffer: wgpu::Buffer,
     primitive_ranges: BTreeMap<Primitive, MeshRange>,
@@ -268,7 +292,7 @@ fn vertex_layouts() -> [wgpu::VertexBufferLayout<'static>; 2] {
 fn create_pipeline(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
-    mode: RenderMode,
+    kind: ViewKind,
 ) -> wgpu::RenderPipeline {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some("camera.wgsl"),
@@ -286,9 +310,13 @@ fn create_pipeline(
             write_mask: wgpu::ColorWrites::ALL,
         })
     };
-    let targets: Vec<Option<wgpu::ColorTargetState>> = match mode {
-        RenderMode::Labeled => vec![replace(COLOR_FORMAT), replace(LABEL_FORMAT)],
-        RenderMode::ColorOnly => vec![replace(COLOR_FORMAT)],
+    let (targets, entry) = match kind {
+        ViewKind::Labeled => (
+            vec![replace(COLOR_FORMAT), replace(LABEL_FORMAT)],
+            "fs_labeled",
+        ),
+        ViewKind::Color => (vec![replace(COLOR_FORMAT)], "fs_color"),
+        ViewKind::LabelsOnly => (vec![replace(LABEL_FORMAT)], "fs_label_only"),
     };
     let buffers = vertex_layouts();
     device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
@@ -317,11 +345,7 @@ fn create_pipeline(
         multisample: wgpu::MultisampleState::default(),
         fragment: Some(wgpu::FragmentState {
             module: &module,
-            entry_point: Some(if mode == RenderMode::Labeled {
-                "fs_labeled"
-            } else {
-                "fs_color"
-            }),
+            entry_point: Some(entry),
             compilation_options: Default::default(),
             targets: &targets,
         }),
@@ -359,9 +383,12 @@ fn target_texture(
 }
 
 impl CameraRig {
+    /// `cameras` render in `mode`; `label_views` (LiDAR views) render labels
+    /// and depth only. Frames carry images for the cameras, then the label views.
     pub fn new(
         gpu: GpuContext,
         cameras: &[CameraInfo],
+        label_views: &[CameraInfo],
         statics: &[StaticMesh],
         lighting: Lighting,
         mode: RenderMode,
@@ -415,10 +442,25 @@ impl CameraRig {
                 count: None,
             }],
         });
-        let pipeline = create_pipeline(device, &bind_layout, mode);
-        let targets = cameras
+        let camera_kind = if mode == RenderMode::Labeled {
+            ViewKind::Labeled
+        } else {
+            ViewKind::Color
+        };
+        let views: Vec<(&CameraInfo, ViewKind)> = cameras
             .iter()
-            .map(|info| {
+            .map(|c| (c, camera_kind))
+            .chain(label_views.iter().map(|c| (c, ViewKind::LabelsOnly)))
+            .collect();
+        let mut pipelines = BTreeMap::new();
+        for (_, kind) in &views {
+            pipelines
+                .entry(*kind as u8)
+                .or_insert_with(|| create_pipeline(device, &bind_layout, *kind));
+        }
+        let targets = views
+            .into_iter()
+            .map(|(info, kind)| {
                 let (w, h) = (info.intrinsics.width, info.intrinsics.height);
                 let uniform = device.create_buffer(&wgpu::BufferDescriptor {
                     label: Some("view uniform"),
@@ -434,17 +476,18 @@ impl CameraRig {
                         resource: uniform.as_entire_binding(),
                     }],
                 });
-                let labeled = mode == RenderMode::Labeled;
+                let labeled = kind.has_labels();
                 let labels =
                     labeled.then(|| target_texture(device, "labels", w, h, LABEL_FORMAT, true));
                 CameraTarget {
                     info: info.clone(),
-                    color: target_texture(device, "color", w, h, COLOR_FORMAT, true),
+                    kind,
+                    color: target_texture(device, "color", w, h, COLOR_FORMAT, kind.has_color()),
                     labels,
                     zbuffer: target_texture(device, "zbuffer", w, h, ZBUFFER_FORMAT, labeled),
                     uniform,
                     bind_group,
-                    layout: ReadbackLayout::new(w, h, mode),
+                    layout: ReadbackLayout::new(w, h, kind),
                 }
             })
             .collect::<Vec<_>>();
@@ -475,7 +518,7 @@ impl CameraRig {
         CameraRig {
             gpu,
             mode,
-            pipeline,
+            pipelines,
             vertex_buffer,
             index_buffer,
             primitive_ranges,
@@ -596,16 +639,17 @@ impl CameraRig {
                     },
                 })
             };
-            // sRGB target: the clear colour is linear
-            let mut attachments = vec![clear(
-                wgpu::Color {
+            let mut attachments = Vec::new();
+            if cam.kind.has_color() {
+                // sRGB target: the clear colour is linear
+                let sky = wgpu::Color {
                     r: sky[0] as f64,
                     g: sky[1] as f64,
                     b: sky[2] as f64,
                     a: 1.0,
-                },
-                &color_view,
-            )];
+                };
+                attachments.push(clear(sky, &color_view));
+            }
             if let Some(view) = &label_view {
                 let sky_id = crate::core::classes::Class::Sky.id() as f64;
                 attachments.push(clear(
@@ -640,7 +684,7 @@ impl CameraRig {
                     occlusion_query_set: None,
                     multiview_mask: None,
                 });
-                pass.set_pipeline(&self.pipeline);
+                pass.set_pipeline(&self.pipelines[&(cam.kind as u8)]);
                 pass.set_bind_group(0, &cam.bind_group, &[]);
                 pass.set_vertex_buffer(0, self.vertex_buffer.slice(..));
                 pass.set_vertex_buffer(1, self.instance_buffer.slice(..));
@@ -691,7 +735,9 @@ impl CameraRig {
                 );
             };
             let l = cam.layout;
-            copy(&mut encoder, &cam.color, wgpu::TextureAspect::All, 0, l.row);
+            if cam.kind.has_color() {
+                copy(&mut encoder, &cam.color, wgpu::TextureAspect::All, 0, l.row);
+            }
             if let Some(labels) = &cam.labels {
                 copy(
                     &mut encoder,
@@ -781,10 +827,12 @@ impl CameraRig {
                 let rows = |offset: u64, pitch: u32| {
                     (0..h).map(move |y| offset as usize + y * pitch as usize)
                 };
-                for r in rows(0, l.row) {
-                    b.rgba.extend_from_slice(&data[r..r + w * 4]);
+                if cam.kind.has_color() {
+                    for r in rows(0, l.row) {
+                        b.rgba.extend_from_slice(&data[r..r + w * 4]);
+                    }
                 }
-                if self.mode == RenderMode::Labeled {
+                if cam.kind.has_labels() {
                     for r in rows(l.labels_offset, l.labels_row) {
                         let row = &data[r..r + w * 2];
                         b.labels.extend(
@@ -858,7 +906,7 @@ mod tests {
         }
         assert!(n >= 1);
         // the entry points the pipelines name exist
-        for entry in ["vs_main", "fs_labeled", "fs_color"] {
+        for entry in ["vs_main", "fs_labeled", "fs_color", "fs_label_only"] {
             assert!(SHADER_SOURCE.contains(&format!("fn {entry}(")), "{entry}");
         }
     }
@@ -866,7 +914,7 @@ mod tests {
     #[test]
     fn readback_rows_are_copy_aligned() {
         for (w, h) in [(640, 480), (1280, 720), (333, 77)] {
-            let l = ReadbackLayout::new(w, h, RenderMode::Labeled);
+            let l = ReadbackLayout::new(w, h, ViewKind::Labeled);
             let a = wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
             assert_eq!((l.row % a, l.labels_row % a), (0, 0));
             assert!(l.row >= w * 4 && l.row < w * 4 + a);
@@ -879,8 +927,13 @@ mod tests {
             );
             assert_eq!(l.size, l.depth_offset + l.row as u64 * h as u64);
             assert_eq!(
-                ReadbackLayout::new(w, h, RenderMode::ColorOnly).size,
+                ReadbackLayout::new(w, h, ViewKind::Color).size,
                 l.labels_offset
+            );
+            let lidar = ReadbackLayout::new(w, h, ViewKind::LabelsOnly);
+            assert_eq!(
+                (lidar.labels_offset, lidar.size),
+                (0, l.size - l.labels_offset)
             );
         }
     }
