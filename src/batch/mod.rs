@@ -35,8 +35,22 @@ pub fn sensor_app(scenario: &Scenario, gpu: GpuContext, mode: RenderMode) -> App
         .0
         .clone();
     let lighting = crate::weather::lighting(&scenario.light, &scenario.weather);
-    let rig = CameraRig::new(gpu, &cameras, &[], &statics, lighting, mode);
-    app.insert_resource(Rig::new(rig, cameras, label_config(scenario)))
+    let lidars = crate::sensors::lidar_infos(scenario);
+    let views: Vec<_> = lidars
+        .iter()
+        .flat_map(|l| l.views.iter().cloned())
+        .collect();
+    let rig = CameraRig::new(gpu, &cameras, &views, &statics, lighting, mode);
+    let extinction_per_m = scenario
+        .weather
+        .fog
+        .as_ref()
+        .map_or(0.0, |f| crate::weather::extinction_per_m(f.visibility_m));
+    let env = crate::sensors::labeler::LidarEnv {
+        extinction_per_m,
+        seed: scenario.seed,
+    };
+    app.insert_resource(Rig::new(rig, cameras, lidars, env, label_config(scenario)))
         .add_plugins(SensorPlugin);
     app
 }
@@ -125,10 +139,12 @@ pub fn manifest(opts: &BatchOptions, app: &App) -> serde_json::Value {
 pub fn run(opts: BatchOptions, gpu: GpuContext) -> Result<PathBuf> {
     let mut app = sensor_app(&opts.scenario, gpu, RenderMode::Labeled);
     let cameras = app.world().resource::<Rig>().cameras.clone();
+    let lidars = app.world().resource::<Rig>().lidars.clone();
     let mut writer = DatasetWriter::create(DatasetConfig {
         out_dir: opts.out_dir.clone(),
         overwrite: opts.overwrite,
         cameras,
+        lidars,
         output: opts.scenario.output.clone(),
         workers: opts.workers,
         identity: run_identity(&opts.scenario, opts.frames),
@@ -159,7 +175,7 @@ pub fn run(opts: BatchOptions, gpu: GpuContext) -> Result<PathBuf> {
     let result = run_frames(
         &mut app,
         opts.frames,
-        |f| writer.write(f.labels.expect("labeled mode"), f.images),
+        |f| writer.write(f.labels.expect("labeled mode"), f.images, f.lidar_points),
         |n| bar.set_position(n),
     );
     bar.finish();

@@ -161,6 +161,11 @@ fn run_reference(args: &Args) -> Result<()> {
     let mut rig = Rig::new(
         CameraRig::new(gpu, &cameras, &[], &[ground], lighting, mode),
         cameras.clone(),
+        vec![],
+        edgecase::sensors::labeler::LidarEnv {
+            extinction_per_m: 0.0,
+            seed: 0,
+        },
         cfg,
     );
     let mut writer = if args.mode == Mode::Disk {
@@ -169,6 +174,7 @@ fn run_reference(args: &Args) -> Result<()> {
             out_dir: args.out.clone(),
             overwrite: true,
             cameras: cameras.clone(),
+            lidars: vec![],
             output: all_outputs(),
             workers: 2,
             identity: serde_json::json!({"bench": "reference", "frames": args.frames}),
@@ -181,7 +187,7 @@ fn run_reference(args: &Args) -> Result<()> {
         if let Some(labels) = f.labels {
             labeled_objects += labels.cameras[0].objects.len();
             if let Some(w) = writer.as_mut() {
-                w.write(labels, f.images)?;
+                w.write(labels, f.images, f.lidar_points)?;
             }
         }
         Ok(())

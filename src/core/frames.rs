@@ -101,8 +101,26 @@ impl Pose {
 /// Rz(yaw)·Ry(pitch)·Rx(roll) (ROS convention: positive pitch looks down).
 /// The returned rotation is that of a Bevy-convention camera (looks along -z).
 pub fn camera_mount_pose(position_vehicle: DVec3, roll: f64, pitch: f64, yaw: f64) -> Pose {
-    let body =
-        DMat3::from_rotation_z(yaw) * DMat3::from_rotation_y(pitch) * DMat3::from_rotation_x(roll);
+    camera_pose_from_body(position_vehicle, mount_rotation(roll, pitch, yaw))
+}
+
+/// Rz(yaw)·Ry(pitch)·Rx(roll) in the vehicle frame.
+pub fn mount_rotation(roll: f64, pitch: f64, yaw: f64) -> DMat3 {
+    DMat3::from_rotation_z(yaw) * DMat3::from_rotation_y(pitch) * DMat3::from_rotation_x(roll)
+}
+
+/// Sim-local pose of a sensor body frame (x forward, y left, z up) given by
+/// its rotation in the vehicle frame: the frame LiDAR points are expressed in.
+pub fn sensor_pose(position_vehicle: DVec3, body: DMat3) -> Pose {
+    let sim_from_vehicle = DMat3::from_cols(DVec3::X, -DVec3::Z, DVec3::Y);
+    Pose::new(
+        DQuat::from_mat3(&(sim_from_vehicle * body)),
+        vehicle_to_sim_local(position_vehicle),
+    )
+}
+
+/// A Bevy-convention camera (looks along -z) whose optical axis is the body's +x.
+pub fn camera_pose_from_body(position_vehicle: DVec3, body: DMat3) -> Pose {
     // Camera axes in the vehicle frame: Bevy right = -body y, up = body z, back = -body x.
     let right = vehicle_to_sim_local(-body.y_axis);
     let up = vehicle_to_sim_local(body.z_axis);

@@ -10,6 +10,28 @@ pub struct FrameLabels {
     pub time_s: f64,
     pub ego: EgoState,
     pub cameras: Vec<CameraLabels>,
+    /// One entry per LiDAR (absent when the scenario has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lidars: Vec<LidarLabels>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LidarLabels {
+    pub lidar: String,
+    pub points: u64,
+    /// Labeled objects with at least one return, by instance id.
+    pub objects: Vec<LidarObject>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LidarObject {
+    pub instance_id: u32,
+    pub class: String,
+    pub class_id: u8,
+    pub num_lidar_pts: u64,
+    /// LiDAR frame (x forward, y left, z up), geometric centre (OpenPCDet
+    /// convention; mmdet3d's bottom centre is z - h/2).
+    pub box_lidar: OrientedBox,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -86,6 +108,9 @@ pub struct ObjectLabel {
     pub kitti: KittiBox3,
     /// COCO RLE (compressed string) of the visible pixels.
     pub mask_rle: Option<RleString>,
+    /// LiDAR returns on this object, all LiDARs (absent without LiDAR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_lidar_pts: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -218,6 +218,35 @@ pub struct DepthView<'a> {
     pub near_m: f64,
 }
 
+/// Least-squares plane d = a + b u + c v through samples (u, v, d) relative to
+/// the evaluation point; Some((a, b, c)) when at least 3 non-collinear samples
+/// are all reproduced within `tolerance`.
+fn fit_plane(samples: &[(f64, f64, f64)], tolerance: f64) -> Option<(f64, f64, f64)> {
+    if samples.len() < 3 {
+        return None;
+    }
+    // normal equations of [1 u v] x = d
+    let (mut m, mut r) = ([[0.0f64; 3]; 3], [0.0f64; 3]);
+    for &(u, v, d) in samples {
+        let row = [1.0, u, v];
+        for i in 0..3 {
+            for j in 0..3 {
+                m[i][j] += row[i] * row[j];
+            }
+            r[i] += row[i] * d;
+        }
+    }
+    let mat = glam::DMat3::from_cols_array_2d(&m).transpose();
+    if mat.determinant().abs() < 1e-9 {
+        return None;
+    }
+    let x = mat.inverse() * DVec3::from_array(r);
+    let fits = samples
+        .iter()
+        .all(|&(u, v, d)| (x.x + x.y * u + x.z * v - d).abs() <= tolerance);
+    fits.then_some((x.x, x.y, x.z))
+}
+
 /// Where a beam hits, read from the rendered views.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BeamHit {
@@ -248,9 +277,12 @@ impl DepthView<'_> {
         let dir_cv = self.cv_from_sensor.rotation * dir_sensor;
         let uv = self.intrinsics.project(dir_cv * 1e3)?;
         let (w, h) = (self.intrinsics.width as f64, self.intrinsics.height as f64);
-        if uv.x < 0.0 || uv.y < 0.0 || uv.x >= w || uv.y >= h {
+        // beams exactly on a view boundary land a rounding error outside it
+        const EDGE: f64 = 1e-6;
+        if uv.x < -EDGE || uv.y < -EDGE || uv.x > w + EDGE || uv.y > h + EDGE {
             return None;
         }
+        let uv = glam::DVec2::new(uv.x.clamp(0.0, w - EDGE), uv.y.clamp(0.0, h - EDGE));
         // pixel centres around the beam
         let (fx, fy) = (uv.x - 0.5, uv.y - 0.5);
         let (x0, y0) = (fx.floor() as i64, fy.floor() as i64);
@@ -263,45 +295,72 @@ impl DepthView<'_> {
         if d_near <= 0.0 {
             return None; // sky: nothing to return
         }
-        // the triangle of the pixel quad that contains the beam
-        let tri: [(i64, i64); 3] = if tx + ty <= 1.0 {
-            [(x0, y0), (x0 + 1, y0), (x0, y0 + 1)]
-        } else {
-            [(x0 + 1, y0 + 1), (x0, y0 + 1), (x0 + 1, y0)]
-        };
-        let s: Vec<Option<(u32, f64)>> = tri.iter().map(|(x, y)| self.at(*x, *y)).collect();
-        let same = s
-            .iter()
-            .all(|v| v.is_some_and(|(l, d)| l == label && d > 0.0));
-        let d = if same {
-            let d: Vec<f64> = s.iter().map(|v| v.unwrap().1).collect();
-            if tx + ty <= 1.0 {
-                d[0] + (d[1] - d[0]) * tx + (d[2] - d[0]) * ty
-            } else {
-                d[0] + (d[1] - d[0]) * (1.0 - tx) + (d[2] - d[0]) * (1.0 - ty)
+        // d is affine in (u, v) on a plane: fit it over the same-label pixels of
+        // the 4x4 window around the beam and evaluate at the beam; a fit that
+        // does not reproduce its samples spans two surfaces, then the nearest
+        // pixel's depth is used
+        let mut same_label: Vec<(f64, f64, f64)> = Vec::with_capacity(16);
+        let mut same_quad = 0usize;
+        let mut same_3x3: Vec<(f64, f64, f64)> = Vec::with_capacity(9);
+        let mut any_label: Vec<(f64, f64, f64)> = Vec::with_capacity(16);
+        for y in y0 - 1..=y0 + 2 {
+            for x in x0 - 1..=x0 + 2 {
+                if let Some((l, d)) = self.at(x, y) {
+                    if d > 0.0 {
+                        let s = (x as f64 - fx, y as f64 - fy, d);
+                        any_label.push(s);
+                        if l == label {
+                            same_label.push(s);
+                            if (x0..=x0 + 1).contains(&x) && (y0..=y0 + 1).contains(&y) {
+                                same_quad += 1;
+                            }
+                            if (x - nearest.0).abs() <= 1 && (y - nearest.1).abs() <= 1 {
+                                same_3x3.push(s);
+                            }
+                        }
+                    }
+                }
             }
+        }
+        // 1 cm in z at this depth, in units of d = near / z
+        let z_near = self.near_m / d_near;
+        let cm = 0.01 * self.near_m / (z_near * z_near);
+        // f32 depth is good to ~1e-7 relative: anything worse is two surfaces
+        let exact = 1e-6 * d_near;
+        // one planar surface around the beam (4x4, else 3x3: curved parts are
+        // faceted; never 2x2, whose two rows always span a plane, even across a
+        // crease); else, for a feature too thin to fit (paint on the road), the
+        // surface under it within 1 cm; else a mixed pixel: no return
+        // a beam is only inside a surface when all four pixel centres around it
+        // are; at a silhouette the plane would be extrapolated past its edge
+        let inside = same_quad == 4;
+        let plane = if inside {
+            fit_plane(&same_label, exact).or_else(|| fit_plane(&same_3x3, exact))
+        } else if same_label.len() < 3 {
+            fit_plane(&any_label, cm)
         } else {
-            d_near
+            None
+        };
+        let (d, same) = match plane {
+            Some((d, _, _)) if d > 0.0 => (d, true),
+            _ => return None,
         };
         let z = self.near_m / d;
         // range along the beam from its z-depth
         let range_m = z / (dir_cv.z / dir_cv.length());
-        // incidence from the plane through the triangle (when it is one surface)
-        let cos_incidence = if same {
-            let p: Vec<DVec3> = tri
-                .iter()
-                .zip(&s)
-                .map(|((x, y), v)| {
-                    self.intrinsics.unproject(
-                        glam::DVec2::new(*x as f64 + 0.5, *y as f64 + 0.5),
-                        self.near_m / v.unwrap().1,
-                    )
-                })
-                .collect();
-            let n = (p[1] - p[0]).cross(p[2] - p[0]).normalize_or_zero();
-            n.dot(dir_cv.normalize()).abs()
-        } else {
-            1.0
+        // incidence from the fitted plane: points at the beam and one pixel off
+        let cos_incidence = match plane {
+            Some((d0, gu, gv)) if same => {
+                let at = |du: f64, dv: f64| {
+                    let dd = d0 + gu * du + gv * dv;
+                    self.intrinsics
+                        .unproject(glam::DVec2::new(uv.x + du, uv.y + dv), self.near_m / dd)
+                };
+                let (p0, pu, pv) = (at(0.0, 0.0), at(1.0, 0.0), at(0.0, 1.0));
+                let n = (pu - p0).cross(pv - p0).normalize_or_zero();
+                n.dot(dir_cv.normalize()).abs()
+            }
+            _ => 1.0,
         };
         Some(BeamHit {
             range_m,

@@ -6,13 +6,17 @@ use crate::core::camera::NEAR_M;
 use crate::core::frames::{sim_local_to_vehicle, sim_to_enu, wrap_angle};
 use crate::core::kitti::occlusion_level;
 use crate::core::label::{
-    CameraBox, CameraLabels, FrameLabels, KittiBox3, ObjectLabel, OrientedBox, RleString,
+    CameraBox, CameraLabels, FrameLabels, KittiBox3, LidarLabels, LidarObject, ObjectLabel,
+    OrientedBox, RleString,
 };
+use crate::core::lidar::LidarPoint;
 use crate::core::mask::instance_stats;
 use crate::core::rle::Rle;
 use crate::core::silhouette::{ConvexHull2, clip_convex_to_near, union_pixel_count};
 use crate::frame::{CameraInfo, FrameSnapshot, cv_from_world};
 use crate::sensors::camera::CameraImage;
+use crate::sensors::lidar::LidarInfo;
+use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug)]
 pub struct LabelConfig {
@@ -20,21 +24,82 @@ pub struct LabelConfig {
     pub max_label_distance_m: f64,
 }
 
+/// A LiDAR's sweep of this frame, with the sensor it came from.
+pub struct Sweep<'a> {
+    pub info: &'a LidarInfo,
+    pub points: &'a [LidarPoint],
+}
+
 pub fn label_frame(
     snapshot: &FrameSnapshot,
     images: &[CameraImage],
     cameras: &[CameraInfo],
+    sweeps: &[Sweep],
     cfg: &LabelConfig,
 ) -> FrameLabels {
+    let mut per_instance: BTreeMap<u32, u64> = BTreeMap::new();
+    let lidars: Vec<LidarLabels> = sweeps
+        .iter()
+        .map(|s| label_lidar(snapshot, s, &mut per_instance))
+        .collect();
+    let mut cams: Vec<CameraLabels> = cameras
+        .iter()
+        .zip(images)
+        .map(|(cam, img)| label_camera(snapshot, img, cam, cfg))
+        .collect();
+    if !sweeps.is_empty() {
+        for o in cams.iter_mut().flat_map(|c| c.objects.iter_mut()) {
+            o.num_lidar_pts = Some(per_instance.get(&o.instance_id).copied().unwrap_or(0));
+        }
+    }
     FrameLabels {
         frame: snapshot.frame,
         time_s: snapshot.time_s,
         ego: snapshot.ego.clone(),
-        cameras: cameras
-            .iter()
-            .zip(images)
-            .map(|(cam, img)| label_camera(snapshot, img, cam, cfg))
-            .collect(),
+        cameras: cams,
+        lidars,
+    }
+}
+
+/// Points per labeled object and their boxes in the LiDAR frame.
+fn label_lidar(
+    snapshot: &FrameSnapshot,
+    sweep: &Sweep,
+    per_instance: &mut BTreeMap<u32, u64>,
+) -> LidarLabels {
+    let mut counts: BTreeMap<u32, u64> = BTreeMap::new();
+    for p in sweep.points.iter().filter(|p| p.instance_id != 0) {
+        *counts.entry(p.instance_id).or_default() += 1;
+    }
+    let sensor_from_world = snapshot
+        .world_from_ego
+        .mul(&sweep.info.ego_from_sensor)
+        .inverse();
+    let objects = snapshot
+        .objects
+        .iter()
+        .filter_map(|o| {
+            let n = *counts.get(&o.instance_id)?;
+            *per_instance.entry(o.instance_id).or_default() += n;
+            let b = &o.box3;
+            let fwd = sensor_from_world.transform_vector(b.forward());
+            Some(LidarObject {
+                instance_id: o.instance_id,
+                class: o.class.name().to_string(),
+                class_id: o.class.id(),
+                num_lidar_pts: n,
+                box_lidar: OrientedBox {
+                    center_m: r3(sensor_from_world.transform_point(b.center)),
+                    size_lwh_m: [b.length_m, b.width_m, b.height_m],
+                    yaw_rad: round6(fwd.y.atan2(fwd.x)),
+                },
+            })
+        })
+        .collect();
+    LidarLabels {
+        lidar: sweep.info.name.clone(),
+        points: sweep.points.len() as u64,
+        objects,
     }
 }
 
@@ -142,6 +207,7 @@ pub fn label_camera(
                 alpha_rad: round6(kb.alpha),
             },
             mask_rle,
+            num_lidar_pts: None,
         });
     }
     objects.sort_by_key(|o| o.instance_id);

@@ -256,6 +256,66 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
             );
         }
     }
+    for (i, l) in s.sensors.lidars.iter().enumerate() {
+        let at = |f: &'static str| vec![field("sensors"), item("lidars", i), field(f)];
+        if l.name.is_empty()
+            || !l
+                .name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        {
+            return fail(
+                at("name"),
+                format!(
+                    "lidar name {:?} must be non-empty letters, digits, '_' or '-'",
+                    l.name
+                ),
+            );
+        }
+        if s.sensors.lidars[..i].iter().any(|o| o.name == l.name) {
+            return fail(at("name"), format!("lidar name {:?} is used twice", l.name));
+        }
+        let table = crate::sensors::lidar::beam_table(l);
+        if let Some(n) = l.channels {
+            if !(1..=256).contains(&n)
+                || l.elevation_min_deg.is_none()
+                || l.elevation_max_deg.is_none()
+            {
+                return fail(
+                    at("channels"),
+                    "channels needs 1..=256 and both elevation_min_deg and elevation_max_deg"
+                        .into(),
+                );
+            }
+        }
+        let max_el = crate::sensors::lidar::MAX_ELEVATION_DEG;
+        if table
+            .elevations_rad
+            .iter()
+            .any(|e| !(e.to_degrees().abs() <= max_el))
+            || table.elevations_rad.is_empty()
+        {
+            return fail(
+                at("elevations_deg"),
+                format!("beam elevations must lie within +-{max_el} degrees"),
+            );
+        }
+        if !(64..=8192).contains(&table.columns) {
+            return fail(
+                at("columns"),
+                format!("columns {} must be in 64..=8192", table.columns),
+            );
+        }
+        if !(table.rotation_hz > 0.0 && table.rotation_hz <= 100.0) {
+            return fail(at("rotation_hz"), "rotation_hz must be in (0, 100]".into());
+        }
+        if !(table.min_range_m >= 0.0 && table.max_range_m > table.min_range_m) {
+            return fail(
+                at("max_range_m"),
+                "need 0 <= min_range_m < max_range_m".into(),
+            );
+        }
+    }
     if s.output.formats.contains(&Format::Kitti)
         && !s
             .sensors

@@ -388,12 +388,77 @@ fn cross_speed() -> f64 {
 #[serde(deny_unknown_fields, default)]
 pub struct Sensors {
     pub cameras: Vec<CameraSpec>,
+    pub lidars: Vec<LidarSpec>,
 }
 
 impl Default for Sensors {
     fn default() -> Self {
         Sensors {
             cameras: vec![CameraSpec::default()],
+            lidars: vec![],
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+pub enum LidarPreset {
+    Vlp16,
+    Hdl32e,
+    #[default]
+    Hdl64e,
+    Os1_128,
+}
+
+/// A spinning LiDAR: a preset, optionally overridden field by field.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LidarSpec {
+    pub name: String,
+    pub preset: LidarPreset,
+    /// Explicit vertical angle per channel, degrees (overrides the preset's).
+    pub elevations_deg: Option<Vec<f64>>,
+    /// Or evenly spaced channels between two angles (all three together).
+    pub channels: Option<u32>,
+    pub elevation_min_deg: Option<f64>,
+    pub elevation_max_deg: Option<f64>,
+    /// Firings per revolution.
+    pub columns: Option<u32>,
+    pub rotation_hz: Option<f64>,
+    pub min_range_m: Option<f64>,
+    pub max_range_m: Option<f64>,
+    /// Gaussian range noise, metres (1 sigma).
+    #[serde(deserialize_with = "range::non_negative")]
+    pub noise_std_m: f64,
+    /// Probability that a return is dropped.
+    #[serde(deserialize_with = "range::unit")]
+    pub dropout: f64,
+    /// Pose on the ego (same convention as camera mounts).
+    pub mount: Mount,
+}
+
+impl Default for LidarSpec {
+    fn default() -> Self {
+        LidarSpec {
+            name: "top".into(),
+            preset: LidarPreset::Hdl64e,
+            elevations_deg: None,
+            channels: None,
+            elevation_min_deg: None,
+            elevation_max_deg: None,
+            columns: None,
+            rotation_hz: None,
+            min_range_m: None,
+            max_range_m: None,
+            noise_std_m: 0.0,
+            dropout: 0.0,
+            mount: Mount {
+                x_m: 0.0,
+                y_m: 0.0,
+                z_m: 1.9,
+                roll_deg: 0.0,
+                pitch_deg: 0.0,
+                yaw_deg: 0.0,
+            },
         }
     }
 }

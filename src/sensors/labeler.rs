@@ -4,8 +4,17 @@
 
 use super::LabeledFrame;
 use super::camera::RenderedFrame;
+use super::lidar::{LidarInfo, VIEWS, sweep};
+use crate::core::lidar::LidarPoint;
 use crate::frame::CameraInfo;
-use crate::labels::{LabelConfig, label_frame};
+use crate::labels::{LabelConfig, Sweep, label_frame};
+
+/// What the LiDAR model needs from the scenario.
+#[derive(Clone, Copy, Debug)]
+pub struct LidarEnv {
+    pub extinction_per_m: f64,
+    pub seed: u64,
+}
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 use std::thread::JoinHandle;
 
@@ -21,7 +30,13 @@ pub struct Labeler {
 
 impl Labeler {
     /// `labeled`: false in colour-only mode, where frames pass through unlabeled.
-    pub fn new(cameras: Vec<CameraInfo>, cfg: LabelConfig, labeled: bool) -> Labeler {
+    pub fn new(
+        cameras: Vec<CameraInfo>,
+        lidars: Vec<LidarInfo>,
+        env: LidarEnv,
+        cfg: LabelConfig,
+        labeled: bool,
+    ) -> Labeler {
         let (jobs, job_rx) = bounded::<RenderedFrame>(QUEUE);
         // unbounded, so the worker never blocks on a caller blocked in `push`;
         // the caller drains it every tick, and `jobs` bounds what is in flight
@@ -30,12 +45,33 @@ impl Labeler {
             .name("edgecase-labeler".into())
             .spawn(move || {
                 for f in job_rx {
+                    let mut images = f.images;
+                    // the rig renders the cameras first, then each LiDAR's views
+                    let views = images.split_off(cameras.len());
+                    let lidar_points: Vec<Vec<LidarPoint>> = if labeled {
+                        lidars
+                            .iter()
+                            .zip(views.chunks(VIEWS))
+                            .map(|(l, v)| {
+                                sweep(l, v, env.extinction_per_m, env.seed, f.snapshot.frame)
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    drop(views);
+                    let sweeps: Vec<Sweep> = lidars
+                        .iter()
+                        .zip(&lidar_points)
+                        .map(|(info, p)| Sweep { info, points: p })
+                        .collect();
                     let labels =
-                        labeled.then(|| label_frame(&f.snapshot, &f.images, &cameras, &cfg));
+                        labeled.then(|| label_frame(&f.snapshot, &images, &cameras, &sweeps, &cfg));
                     let out = LabeledFrame {
                         frame: f.snapshot.frame,
                         labels,
-                        images: f.images,
+                        images,
+                        lidar_points,
                     };
                     if done_tx.send(out).is_err() {
                         break;

@@ -4,6 +4,7 @@
 
 pub mod camera;
 pub mod labeler;
+pub mod lidar;
 
 use crate::actors::LaneMotion;
 use crate::core::boxes::Box3;
@@ -162,25 +163,42 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
 pub struct Rig {
     pub rig: CameraRig,
     pub cameras: Vec<CameraInfo>,
+    pub lidars: Vec<lidar::LidarInfo>,
     pub labeler: labeler::Labeler,
 }
 
 impl Rig {
-    pub fn new(rig: CameraRig, cameras: Vec<CameraInfo>, label_config: LabelConfig) -> Rig {
+    /// `rig` must render `cameras`, then every LiDAR's views, in that order.
+    pub fn new(
+        rig: CameraRig,
+        cameras: Vec<CameraInfo>,
+        lidars: Vec<lidar::LidarInfo>,
+        env: labeler::LidarEnv,
+        label_config: LabelConfig,
+    ) -> Rig {
         let labeled = rig.mode() == camera::RenderMode::Labeled;
-        let labeler = labeler::Labeler::new(cameras.clone(), label_config, labeled);
+        let labeler =
+            labeler::Labeler::new(cameras.clone(), lidars.clone(), env, label_config, labeled);
         Rig {
             rig,
             cameras,
+            lidars,
             labeler,
         }
     }
 }
 
+pub fn lidar_infos(s: &Scenario) -> Vec<lidar::LidarInfo> {
+    s.sensors.lidars.iter().map(lidar::lidar_info).collect()
+}
+
 /// A frame with its pixels and labels (labels empty in colour-only mode).
 pub struct LabeledFrame {
     pub labels: Option<FrameLabels>,
+    /// The cameras' images (LiDAR views are consumed by the labeler).
     pub images: Vec<CameraImage>,
+    /// One sweep per LiDAR, in scenario order.
+    pub lidar_points: Vec<Vec<crate::core::lidar::LidarPoint>>,
     pub frame: u64,
 }
 

@@ -8,9 +8,11 @@ pub mod encode;
 use crate::core::coco::{self, CocoImage};
 use crate::core::kitti;
 use crate::core::label::FrameLabels;
+use crate::core::lidar::{self, LidarPoint};
 use crate::frame::CameraInfo;
 use crate::scenario::{DepthFormat, Format, Output};
 use crate::sensors::camera::CameraImage;
+use crate::sensors::lidar::LidarInfo;
 use anyhow::{Context, Result, anyhow, bail};
 use crossbeam_channel::{Receiver, Sender, bounded};
 use sha2::{Digest, Sha256};
@@ -25,6 +27,7 @@ pub struct DatasetConfig {
     pub out_dir: PathBuf,
     pub overwrite: bool,
     pub cameras: Vec<CameraInfo>,
+    pub lidars: Vec<LidarInfo>,
     pub output: Output,
     pub workers: usize,
     /// What makes this run this run (tool version, resolved scenario, frame
@@ -38,12 +41,14 @@ const RUN_FILE: &str = "run.json";
 struct FrameJob {
     labels: Arc<FrameLabels>,
     images: Vec<CameraImage>,
+    lidar_points: Vec<Vec<LidarPoint>>,
 }
 
 /// What a worker needs to know, shared read-only.
 struct Layout {
     root: PathBuf,
     cameras: Vec<CameraInfo>,
+    lidars: Vec<LidarInfo>,
     output: Output,
     kitti_camera: Option<usize>,
     /// calib file text of the KITTI camera (constant: the rig is rigid)
@@ -149,6 +154,20 @@ impl Layout {
                     self.kitti_calib.as_bytes(),
                     sums,
                 )?;
+            }
+        }
+        for (li, (lidar, points)) in self.lidars.iter().zip(&job.lidar_points).enumerate() {
+            let dir = format!("lidar/{}", lidar.name);
+            let bin = lidar::kitti_bin(points);
+            self.write(format!("{dir}/velodyne/{name}.bin"), &bin, sums)?;
+            self.write(
+                format!("{dir}/labels/{name}.label"),
+                &lidar::semantic_kitti_label(points),
+                sums,
+            )?;
+            self.write(format!("{dir}/pcd/{name}.pcd"), &lidar::pcd(points), sums)?;
+            if li == 0 && self.kitti_camera.is_some() {
+                self.write(format!("kitti/training/velodyne/{name}.bin"), &bin, sums)?;
             }
         }
         let json = serde_json::to_vec_pretty(job.labels.as_ref()).expect("labels serialize");
@@ -310,15 +329,23 @@ impl DatasetWriter {
             .flatten();
         let kitti_calib = kitti_camera.map_or(String::new(), |i| {
             let cam = &cfg.cameras[i];
+            // the velodyne frame is the first LiDAR's, else the ego frame
+            let cam_from_velo = match cfg.lidars.first() {
+                Some(l) => {
+                    crate::frame::cv_from_world(&cam.ego_from_camera).mul(&l.ego_from_sensor)
+                }
+                None => cv_from_vehicle(cam),
+            };
             kitti::calib_file(
                 cam.intrinsics.p_matrix_opencv(),
-                &cv_from_vehicle(cam),
+                &cam_from_velo,
                 &crate::core::frames::Pose::IDENTITY,
             )
         });
         let layout = Arc::new(Layout {
             root: partial_dir.clone(),
             cameras: cfg.cameras,
+            lidars: cfg.lidars,
             output: cfg.output,
             kitti_camera,
             kitti_calib,
@@ -367,11 +394,17 @@ impl DatasetWriter {
 
     /// Queue a frame; blocks when the workers are behind (back-pressure, so
     /// memory stays flat).
-    pub fn write(&mut self, labels: FrameLabels, images: Vec<CameraImage>) -> Result<()> {
+    pub fn write(
+        &mut self,
+        labels: FrameLabels,
+        images: Vec<CameraImage>,
+        lidar_points: Vec<Vec<LidarPoint>>,
+    ) -> Result<()> {
         self.check_error()?;
         let job = FrameJob {
             labels: Arc::new(labels),
             images,
+            lidar_points,
         };
         self.tx
             .as_ref()
