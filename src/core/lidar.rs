@@ -270,9 +270,10 @@ impl DepthView<'_> {
     }
 
     /// Cast a beam (unit direction in the sensor frame, from its origin).
-    /// On a plane, d = near / z is affine in image coordinates, so it is
-    /// interpolated exactly from three same-label neighbours; a beam whose
-    /// neighbourhood mixes surfaces takes the nearest pixel's depth.
+    /// On a plane, d = near / z is affine in image coordinates, so a plane
+    /// fitted to same-label neighbours gives the exact range at the beam. A
+    /// beam on a silhouette or crease (no single plane around it) returns
+    /// None: a mixed pixel, as real sensors also lose.
     pub fn cast(&self, dir_sensor: DVec3) -> Option<BeamHit> {
         let dir_cv = self.cv_from_sensor.rotation * dir_sensor;
         let uv = self.intrinsics.project(dir_cv * 1e3)?;
@@ -297,27 +298,28 @@ impl DepthView<'_> {
         }
         // d is affine in (u, v) on a plane: fit it over the same-label pixels of
         // the 4x4 window around the beam and evaluate at the beam; a fit that
-        // does not reproduce its samples spans two surfaces, then the nearest
-        // pixel's depth is used
+        // does not reproduce its samples spans two surfaces
         let mut same_label: Vec<(f64, f64, f64)> = Vec::with_capacity(16);
         let mut same_quad = 0usize;
         let mut same_3x3: Vec<(f64, f64, f64)> = Vec::with_capacity(9);
         let mut any_label: Vec<(f64, f64, f64)> = Vec::with_capacity(16);
         for y in y0 - 1..=y0 + 2 {
             for x in x0 - 1..=x0 + 2 {
-                if let Some((l, d)) = self.at(x, y) {
-                    if d > 0.0 {
-                        let s = (x as f64 - fx, y as f64 - fy, d);
-                        any_label.push(s);
-                        if l == label {
-                            same_label.push(s);
-                            if (x0..=x0 + 1).contains(&x) && (y0..=y0 + 1).contains(&y) {
-                                same_quad += 1;
-                            }
-                            if (x - nearest.0).abs() <= 1 && (y - nearest.1).abs() <= 1 {
-                                same_3x3.push(s);
-                            }
-                        }
+                let Some((l, d)) = self.at(x, y) else {
+                    continue;
+                };
+                if d <= 0.0 {
+                    continue;
+                }
+                let s = (x as f64 - fx, y as f64 - fy, d);
+                any_label.push(s);
+                if l == label {
+                    same_label.push(s);
+                    if (x0..=x0 + 1).contains(&x) && (y0..=y0 + 1).contains(&y) {
+                        same_quad += 1;
+                    }
+                    if (x - nearest.0).abs() <= 1 && (y - nearest.1).abs() <= 1 {
+                        same_3x3.push(s);
                     }
                 }
             }

@@ -276,23 +276,21 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
             return fail(at("name"), format!("lidar name {:?} is used twice", l.name));
         }
         let table = crate::sensors::lidar::beam_table(l);
-        if let Some(n) = l.channels {
-            if !(1..=256).contains(&n)
+        if let Some(n) = l.channels
+            && (!(1..=256).contains(&n)
                 || l.elevation_min_deg.is_none()
-                || l.elevation_max_deg.is_none()
-            {
-                return fail(
-                    at("channels"),
-                    "channels needs 1..=256 and both elevation_min_deg and elevation_max_deg"
-                        .into(),
-                );
-            }
+                || l.elevation_max_deg.is_none())
+        {
+            return fail(
+                at("channels"),
+                "channels needs 1..=256 and both elevation_min_deg and elevation_max_deg".into(),
+            );
         }
         let max_el = crate::sensors::lidar::MAX_ELEVATION_DEG;
         if table
             .elevations_rad
             .iter()
-            .any(|e| !(e.to_degrees().abs() <= max_el))
+            .any(|e| e.is_nan() || e.to_degrees().abs() > max_el)
             || table.elevations_rad.is_empty()
         {
             return fail(
