@@ -151,3 +151,131 @@ fn every_return_lies_on_the_surface_it_names() {
     );
     eprintln!("{checked} returns, worst {worst:.4} m");
 }
+
+fn read_f32(path: &std::path::Path) -> Vec<f32> {
+    std::fs::read(path)
+        .unwrap()
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .collect()
+}
+
+fn calib_row(calib: &str, key: &str) -> Vec<f64> {
+    let line = calib
+        .lines()
+        .find(|l| l.starts_with(&format!("{key}:")))
+        .unwrap();
+    line.split(' ')
+        .skip(1)
+        .map(|v| v.parse().unwrap())
+        .collect()
+}
+
+/// OpenPCDet's rules: .bin is float32 x y z reflectance; a point projects with
+/// P2 * R0_rect * Tr_velo_to_cam. Returns visible to both sensors land on
+/// camera pixels of the same instance (things) or class (stuff).
+#[test]
+fn lidar_points_project_onto_the_same_labels_in_the_camera() {
+    let tmp = crate::common::temp_dir();
+    let sc = tmp.path().join("s.ron");
+    std::fs::write(&sc, scene("output: (depth: [Npy32])")).unwrap();
+    let out = tmp.path().join("ds");
+    let o = crate::common::render_cli(sc.to_str().unwrap(), 1, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bin = read_f32(&out.join("kitti/training/velodyne/000000.bin"));
+    assert_eq!(bin.len() % 4, 0);
+    let labels: Vec<u32> = std::fs::read(out.join("lidar/top/labels/000000.label"))
+        .unwrap()
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    assert_eq!(labels.len(), bin.len() / 4);
+    let calib = std::fs::read_to_string(out.join("kitti/training/calib/000000.txt")).unwrap();
+    let (p2, tr) = (calib_row(&calib, "P2"), calib_row(&calib, "Tr_velo_to_cam"));
+    let inst = image::open(out.join("cameras/front/instance/000000.png"))
+        .unwrap()
+        .into_luma16();
+    let (w, h) = (inst.width() as i64, inst.height() as i64);
+    let npy = std::fs::read(out.join("cameras/front/depth/000000.npy")).unwrap();
+    let hlen = u16::from_le_bytes([npy[8], npy[9]]) as usize;
+    let depth: Vec<f32> = npy[10 + hlen..]
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    let (mut both, mut agree) = (0, 0);
+    for (p, l) in bin.chunks_exact(4).zip(&labels) {
+        let x = [p[0] as f64, p[1] as f64, p[2] as f64, 1.0];
+        let cam: Vec<f64> = (0..3)
+            .map(|r| (0..4).map(|c| tr[r * 4 + c] * x[c]).sum())
+            .collect();
+        if cam[2] <= 0.5 {
+            continue;
+        }
+        let c4 = [cam[0], cam[1], cam[2], 1.0];
+        let img: Vec<f64> = (0..3)
+            .map(|r| (0..4).map(|c| p2[r * 4 + c] * c4[c]).sum())
+            .collect();
+        let (u, v) = (
+            (img[0] / img[2]).round() as i64,
+            (img[1] / img[2]).round() as i64,
+        );
+        if u < 0 || v < 0 || u >= w || v >= h {
+            continue;
+        }
+        let i = (v * w + u) as usize;
+        // seen by the camera too: the camera's depth there is the point's depth
+        if (depth[i] as f64 - cam[2]).abs() > 0.05 {
+            continue;
+        }
+        both += 1;
+        let (class, instance) = (l & 0xFFFF, l >> 16);
+        let expected = if instance != 0 { instance } else { class };
+        if inst.as_raw()[i] as u32 == expected {
+            agree += 1;
+        }
+    }
+    assert!(both > 2_000, "only {both} points visible to both sensors");
+    let rate = agree as f64 / both as f64;
+    assert!(rate >= 0.99, "label agreement {rate:.4} over {both} points");
+    eprintln!("label agreement {rate:.4} over {both} points");
+}
+
+/// Fog removes far returns, as much as the two-way extinction law says.
+#[test]
+fn fog_drops_returns_by_the_extinction_law() {
+    let far = |pts: &[LidarPoint]| pts.iter().filter(|p| p.range_m > 20.0).count();
+    let (_, rig, clear) = run(&scene(""));
+    let clear = &clear[0].lidar_points[0];
+    let max = rig.lidars[0].table.max_range_m;
+    let threshold = 0.1 / (max * max);
+    let mut last = far(clear);
+    for visibility in [200.0, 50.0, 20.0] {
+        let (_, _, foggy) = run(&scene(&format!(
+            "weather: (fog: (visibility_m: {visibility}))"
+        )));
+        let foggy = &foggy[0].lidar_points[0];
+        let n = far(foggy);
+        assert!(
+            n < last,
+            "visibility {visibility}: {n} far returns, not fewer than {last}"
+        );
+        last = n;
+        // clear-weather returns carry reflectivity x cos(incidence) as intensity:
+        // predict which survive the two-way attenuation
+        let beta = edgecase::weather::extinction_per_m(visibility);
+        let predicted = clear
+            .iter()
+            .filter(|p| p.range_m > 20.0)
+            .filter(|p| {
+                let r = p.range_m as f64;
+                p.intensity as f64 * (-2.0 * beta * r).exp() / (r * r) >= threshold
+            })
+            .count();
+        let err = (n as f64 - predicted as f64).abs() / predicted.max(1) as f64;
+        assert!(
+            err < 0.02 || (n as i64 - predicted as i64).abs() <= 5,
+            "visibility {visibility}: {n} far returns, law predicts {predicted}"
+        );
+        eprintln!("visibility {visibility} m: {n} returns beyond 20 m (law: {predicted})");
+    }
+}
