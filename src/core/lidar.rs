@@ -247,6 +247,26 @@ fn fit_plane(samples: &[(f64, f64, f64)], tolerance: f64) -> Option<(f64, f64, f
     fits.then_some((x.x, x.y, x.z))
 }
 
+/// A surface a silhouette beam may hit: its label, and its range if its
+/// pixels around the beam fit one plane.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    pub label: u32,
+    pub plane: Option<BeamHit>,
+    /// Image distance from the beam to the nearest pixel centre of this label.
+    pub nearest_px: f64,
+}
+
+/// What the rendered view says about a beam.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cast {
+    Miss,
+    Hit(BeamHit),
+    /// On a silhouette or crease: the surfaces around it, nearest first is
+    /// not known from pixels; the caller resolves with exact geometry.
+    Ambiguous(Vec<Candidate>),
+}
+
 /// Where a beam hits, read from the rendered views.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BeamHit {
@@ -275,6 +295,50 @@ impl DepthView<'_> {
     /// beam on a silhouette or crease (no single plane around it) returns
     /// None: a mixed pixel, as real sensors also lose.
     pub fn cast(&self, dir_sensor: DVec3) -> Option<BeamHit> {
+        match self.cast_detailed(dir_sensor) {
+            Cast::Hit(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// Range at the beam from the plane d = a + b u + c v (relative to the beam).
+    fn hit_from_plane(
+        &self,
+        plane: (f64, f64, f64),
+        uv: glam::DVec2,
+        dir_cv: DVec3,
+        label: u32,
+    ) -> Option<BeamHit> {
+        let (d0, gu, gv) = plane;
+        if d0 <= 0.0 {
+            return None;
+        }
+        let z = self.near_m / d0;
+        let range_m = z / (dir_cv.z / dir_cv.length());
+        let at = |du: f64, dv: f64| {
+            let dd = d0 + gu * du + gv * dv;
+            self.intrinsics
+                .unproject(glam::DVec2::new(uv.x + du, uv.y + dv), self.near_m / dd)
+        };
+        let (p0, pu, pv) = (at(0.0, 0.0), at(1.0, 0.0), at(0.0, 1.0));
+        let n = (pu - p0).cross(pv - p0).normalize_or_zero();
+        Some(BeamHit {
+            range_m,
+            label,
+            cos_incidence: n.dot(dir_cv.normalize()).abs(),
+        })
+    }
+
+    /// As `cast`, but a beam on a silhouette or crease comes back as the
+    /// candidate surfaces around it instead of being dropped.
+    pub fn cast_detailed(&self, dir_sensor: DVec3) -> Cast {
+        let Some(hit) = self.cast_inner(dir_sensor) else {
+            return Cast::Miss;
+        };
+        hit
+    }
+
+    fn cast_inner(&self, dir_sensor: DVec3) -> Option<Cast> {
         let dir_cv = self.cv_from_sensor.rotation * dir_sensor;
         let uv = self.intrinsics.project(dir_cv * 1e3)?;
         let (w, h) = (self.intrinsics.width as f64, self.intrinsics.height as f64);
@@ -294,7 +358,7 @@ impl DepthView<'_> {
             nearest.1.clamp(0, h as i64 - 1),
         )?;
         if d_near <= 0.0 {
-            return None; // sky: nothing to return
+            return Some(Cast::Miss); // sky: nothing to return
         }
         // d is affine in (u, v) on a plane: fit it over the same-label pixels of
         // the 4x4 window around the beam and evaluate at the beam; a fit that
@@ -327,12 +391,13 @@ impl DepthView<'_> {
         // 1 cm in z at this depth, in units of d = near / z
         let z_near = self.near_m / d_near;
         let cm = 0.01 * self.near_m / (z_near * z_near);
-        // f32 depth is good to ~1e-7 relative: anything worse is two surfaces
-        let exact = 1e-6 * d_near;
+        // the rasterizer's f32 plane evaluation is good to ~1e-6 relative on
+        // large grazing triangles; two surfaces miss by far more
+        let exact = 1e-5 * d_near;
         // one planar surface around the beam (4x4, else 3x3: curved parts are
         // faceted; never 2x2, whose two rows always span a plane, even across a
         // crease); else, for a feature too thin to fit (paint on the road), the
-        // surface under it within 1 cm; else a mixed pixel: no return
+        // surface under it within 1 cm; else ambiguous, for the caller to resolve
         // a beam is only inside a surface when all four pixel centres around it
         // are; at a silhouette the plane would be extrapolated past its edge
         let inside = same_quad == 4;
@@ -343,32 +408,50 @@ impl DepthView<'_> {
         } else {
             None
         };
-        let (d, same) = match plane {
-            Some((d, _, _)) if d > 0.0 => (d, true),
-            _ => return None,
-        };
-        let z = self.near_m / d;
-        // range along the beam from its z-depth
-        let range_m = z / (dir_cv.z / dir_cv.length());
-        // incidence from the fitted plane: points at the beam and one pixel off
-        let cos_incidence = match plane {
-            Some((d0, gu, gv)) if same => {
-                let at = |du: f64, dv: f64| {
-                    let dd = d0 + gu * du + gv * dv;
-                    self.intrinsics
-                        .unproject(glam::DVec2::new(uv.x + du, uv.y + dv), self.near_m / dd)
-                };
-                let (p0, pu, pv) = (at(0.0, 0.0), at(1.0, 0.0), at(0.0, 1.0));
-                let n = (pu - p0).cross(pv - p0).normalize_or_zero();
-                n.dot(dir_cv.normalize()).abs()
+        if let Some(p) = plane {
+            return Some(
+                self.hit_from_plane(p, uv, dir_cv, label)
+                    .map_or(Cast::Miss, Cast::Hit),
+            );
+        }
+        // a silhouette or crease: every label around the beam, with its plane
+        let mut labels: Vec<u32> = Vec::new();
+        for y in y0 - 1..=y0 + 2 {
+            for x in x0 - 1..=x0 + 2 {
+                if let Some((l, d)) = self.at(x, y)
+                    && d > 0.0
+                    && !labels.contains(&l)
+                {
+                    labels.push(l);
+                }
             }
-            _ => 1.0,
-        };
-        Some(BeamHit {
-            range_m,
-            label,
-            cos_incidence,
-        })
+        }
+        let candidates = labels
+            .into_iter()
+            .map(|l| {
+                let samples: Vec<(f64, f64, f64)> = (y0 - 1..=y0 + 2)
+                    .flat_map(|y| (x0 - 1..=x0 + 2).map(move |x| (x, y)))
+                    .filter_map(|(x, y)| match self.at(x, y) {
+                        Some((ll, d)) if ll == l && d > 0.0 => {
+                            Some((x as f64 - fx, y as f64 - fy, d))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let plane =
+                    fit_plane(&samples, exact).and_then(|p| self.hit_from_plane(p, uv, dir_cv, l));
+                let nearest_px = samples
+                    .iter()
+                    .map(|s| (s.0 * s.0 + s.1 * s.1).sqrt())
+                    .fold(f64::MAX, f64::min);
+                Candidate {
+                    label: l,
+                    plane,
+                    nearest_px,
+                }
+            })
+            .collect();
+        Some(Cast::Ambiguous(candidates))
     }
 }
 

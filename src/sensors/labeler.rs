@@ -4,7 +4,7 @@
 
 use super::LabeledFrame;
 use super::camera::RenderedFrame;
-use super::lidar::{LidarInfo, VIEWS, sweep};
+use super::lidar::{LidarInfo, SweepGeometry, VIEWS, sweep};
 use crate::core::lidar::LidarPoint;
 use crate::frame::CameraInfo;
 use crate::labels::{LabelConfig, Sweep, label_frame};
@@ -53,7 +53,21 @@ impl Labeler {
                             .iter()
                             .zip(views.chunks(VIEWS))
                             .map(|(l, v)| {
-                                sweep(l, v, env.extinction_per_m, env.seed, f.snapshot.frame)
+                                let geometry = SweepGeometry {
+                                    world_from_sensor: f
+                                        .snapshot
+                                        .world_from_ego
+                                        .mul(&l.ego_from_sensor),
+                                    instances: &f.snapshot.instances,
+                                };
+                                sweep(
+                                    l,
+                                    v,
+                                    &geometry,
+                                    env.extinction_per_m,
+                                    env.seed,
+                                    f.snapshot.frame,
+                                )
                             })
                             .collect()
                     } else {

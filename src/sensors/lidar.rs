@@ -6,11 +6,14 @@
 use crate::core::camera::{Intrinsics, NEAR_M};
 use crate::core::classes::{Class, split_label_value};
 use crate::core::frames::{Pose, camera_pose_from_body, mount_rotation, sensor_pose};
-use crate::core::lidar::{BeamTable, DepthView, LidarPoint, Preset};
+use crate::core::lidar::{BeamHit, BeamTable, Candidate, Cast, DepthView, LidarPoint, Preset};
+use crate::core::mesh::Mesh;
 use crate::core::rng::Stream;
 use crate::frame::CameraInfo;
+use crate::frame::DrawInstance;
 use crate::scenario::{LidarPreset, LidarSpec};
 use crate::sensors::camera::CameraImage;
+use crate::world::objects::Primitive;
 use glam::{DMat3, DQuat, DVec3};
 
 /// Beams must stay inside the four square-ish views.
@@ -152,11 +155,128 @@ pub fn view_of(azimuth_rad: f64) -> usize {
     ((azimuth_rad / std::f64::consts::FRAC_PI_2).round() as i64).rem_euclid(VIEWS as i64) as usize
 }
 
+/// Ray from `origin` along unit `dir` against triangle (a, b, c)
+/// (Moller-Trumbore): distance and the triangle's unit normal.
+fn ray_triangle(origin: DVec3, dir: DVec3, a: DVec3, b: DVec3, c: DVec3) -> Option<(f64, DVec3)> {
+    let (e1, e2) = (b - a, c - a);
+    let p = dir.cross(e2);
+    let det = e1.dot(p);
+    if det.abs() < 1e-12 {
+        return None;
+    }
+    let inv = 1.0 / det;
+    let s = origin - a;
+    let u = s.dot(p) * inv;
+    if !(0.0..=1.0).contains(&u) {
+        return None;
+    }
+    let q = s.cross(e1);
+    let v = dir.dot(q) * inv;
+    if v < 0.0 || u + v > 1.0 {
+        return None;
+    }
+    let t = e2.dot(q) * inv;
+    (t > 0.0).then(|| (t, e1.cross(e2).normalize_or_zero()))
+}
+
+fn primitive_meshes() -> &'static std::collections::BTreeMap<Primitive, Mesh> {
+    static MESHES: std::sync::OnceLock<std::collections::BTreeMap<Primitive, Mesh>> =
+        std::sync::OnceLock::new();
+    MESHES.get_or_init(|| {
+        Primitive::ALL
+            .iter()
+            .map(|p| (*p, crate::sensors::camera::primitive_mesh(*p)))
+            .collect()
+    })
+}
+
+/// Exact nearest hit of a world ray on the drawn parts that carry `label`
+/// (the instance for things; every part of the class for props).
+fn ray_parts(
+    instances: &[DrawInstance],
+    label: u32,
+    origin: DVec3,
+    dir: DVec3,
+) -> Option<(f64, DVec3)> {
+    let (class, instance) = split_label_value(label);
+    let meshes = primitive_meshes();
+    let mut best: Option<(f64, DVec3)> = None;
+    for inst in instances
+        .iter()
+        .filter(|i| i.class_id == class && i.instance_id == instance)
+    {
+        let m = inst.model.as_dmat4();
+        let mesh = &meshes[&inst.primitive];
+        let pos: Vec<DVec3> = mesh
+            .positions()
+            .map(|p| m.transform_point3(p.as_dvec3()))
+            .collect();
+        for t in mesh.indices.chunks_exact(3) {
+            if let Some(hit) = ray_triangle(
+                origin,
+                dir,
+                pos[t[0] as usize],
+                pos[t[1] as usize],
+                pos[t[2] as usize],
+            ) && best.is_none_or(|b| hit.0 < b.0)
+            {
+                best = Some(hit);
+            }
+        }
+    }
+    best
+}
+
+/// Where the sweep is and what is in the world, for beams the pixels cannot settle.
+pub struct SweepGeometry<'a> {
+    pub world_from_sensor: Pose,
+    pub instances: &'a [DrawInstance],
+}
+
+/// Resolve a silhouette beam. Things and props are cast against exactly;
+/// of the static surfaces (road, paint, sidewalk, terrain: planes only
+/// known from pixels), the one whose pixels are closest to the beam stands
+/// in. The nearest of those hits wins.
+fn resolve(
+    candidates: &[Candidate],
+    geometry: &SweepGeometry,
+    dir_sensor: DVec3,
+) -> Option<BeamHit> {
+    let origin = geometry.world_from_sensor.translation;
+    let dir = geometry.world_from_sensor.transform_vector(dir_sensor);
+    let has_parts = |label: u32| {
+        let (class, instance) = split_label_value(label);
+        geometry
+            .instances
+            .iter()
+            .any(|i| i.class_id == class && i.instance_id == instance)
+    };
+    let exact = candidates
+        .iter()
+        .filter(|c| has_parts(c.label))
+        .filter_map(|c| {
+            ray_parts(geometry.instances, c.label, origin, dir).map(|(t, n)| BeamHit {
+                range_m: t,
+                label: c.label,
+                cos_incidence: n.dot(dir).abs(),
+            })
+        });
+    let surface = candidates
+        .iter()
+        .filter(|c| !has_parts(c.label) && c.plane.is_some())
+        .min_by(|a, b| a.nearest_px.total_cmp(&b.nearest_px))
+        .and_then(|c| c.plane);
+    exact
+        .chain(surface)
+        .min_by(|a, b| a.range_m.total_cmp(&b.range_m))
+}
+
 /// One sweep from the four rendered views. `extinction_per_m` attenuates
 /// the two-way path; `seed`/`frame` key the noise and dropout draws.
 pub fn sweep(
     info: &LidarInfo,
     views: &[CameraImage],
+    geometry: &SweepGeometry,
     extinction_per_m: f64,
     seed: u64,
     frame: u64,
@@ -191,7 +311,12 @@ pub fn sweep(
                 0.0
             };
             let dropped = info.dropout > 0.0 && rng.next_f64() < info.dropout;
-            let Some(hit) = view.cast(dir) else { continue };
+            let hit = match view.cast_detailed(dir) {
+                Cast::Miss => None,
+                Cast::Hit(h) => Some(h),
+                Cast::Ambiguous(candidates) => resolve(&candidates, geometry, dir),
+            };
+            let Some(hit) = hit else { continue };
             let r = hit.range_m;
             if dropped || r < t.min_range_m || r > t.max_range_m {
                 continue;
