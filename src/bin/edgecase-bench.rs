@@ -56,6 +56,12 @@ struct Args {
     ego_speed_scale: f64,
     #[arg(long, default_value = "/tmp/edgecase-bench")]
     out: std::path::PathBuf,
+    /// fog_pedestrian: add a 64-channel LiDAR (HDL-64E, 2048 columns).
+    #[arg(long)]
+    lidar: bool,
+    /// fog_pedestrian: add a second camera of the same size.
+    #[arg(long)]
+    extra_camera: bool,
 }
 
 fn peak_rss_mib() -> f64 {
@@ -230,6 +236,17 @@ fn run_fog(args: &Args) -> Result<()> {
     s.sensors.cameras[0].width = args.width;
     s.sensors.cameras[0].height = args.height;
     s.ego.speed_mps *= args.ego_speed_scale;
+    if args.lidar {
+        s.sensors
+            .lidars
+            .push(edgecase::scenario::LidarSpec::default());
+    }
+    if args.extra_camera {
+        let mut rear = s.sensors.cameras[0].clone();
+        rear.name = "rear".into();
+        rear.mount.yaw_deg = 180.0;
+        s.sensors.cameras.push(rear);
+    }
     s.output = Output {
         kitti_camera: s.output.kitti_camera.clone(),
         ..all_outputs()
@@ -259,7 +276,24 @@ fn run_fog(args: &Args) -> Result<()> {
                 RenderMode::Labeled
             };
             let mut app = edgecase::batch::sensor_app(&s, gpu, mode);
-            edgecase::batch::run_frames(&mut app, args.frames, |_| Ok(()), |_| {})?;
+            let mut points = 0usize;
+            edgecase::batch::run_frames(
+                &mut app,
+                args.frames,
+                |f| {
+                    points += f.lidar_points.iter().map(Vec::len).sum::<usize>();
+                    Ok(())
+                },
+                |_| {},
+            )?;
+            if args.lidar {
+                let secs = start.elapsed().as_secs_f64();
+                println!(
+                    "lidar returns/frame {:.0}, returns/s {:.0}",
+                    points as f64 / args.frames as f64,
+                    points as f64 / secs
+                );
+            }
         }
     }
     report(args, start, "");

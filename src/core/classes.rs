@@ -89,8 +89,16 @@ impl Class {
         self.info().is_thing
     }
 
+    /// Table lookup: this runs per pixel and per LiDAR beam.
     pub fn from_id(id: u8) -> Option<Class> {
-        Class::ALL.into_iter().find(|c| c.id() == id)
+        static TABLE: std::sync::OnceLock<[Option<Class>; 256]> = std::sync::OnceLock::new();
+        TABLE.get_or_init(|| {
+            let mut t = [None; 256];
+            for c in Class::ALL {
+                t[c.id() as usize] = Some(c);
+            }
+            t
+        })[id as usize]
     }
 
     /// COCO 80-class category (id, name) for the classes COCO has.

@@ -213,9 +213,33 @@ pub struct DepthView<'a> {
     /// OpenCV camera frame <- sensor frame.
     pub cv_from_sensor: super::frames::Pose,
     pub labels: &'a [u32],
-    pub depth_m: &'a [f32],
+    /// d = near / z per pixel (0 = nothing): what the GPU interpolated
+    /// linearly across each triangle, so what is interpolated here.
+    d: Vec<f32>,
     /// The near plane of the reverse-Z projection it was rendered with.
     pub near_m: f64,
+}
+
+/// Where a beam (unit direction in the sensor frame) meets a view's image:
+/// the pixel-edge image point and the direction in the view's camera frame.
+/// None when it is outside the view.
+pub fn project_beam(
+    k: &super::camera::Intrinsics,
+    cv_from_sensor: &super::frames::Pose,
+    dir_sensor: DVec3,
+) -> Option<(glam::DVec2, DVec3)> {
+    let dir_cv = cv_from_sensor.rotation * dir_sensor;
+    let uv = k.project(dir_cv * 1e3)?;
+    let (w, h) = (k.width as f64, k.height as f64);
+    // beams exactly on a view boundary land a rounding error outside it
+    const EDGE: f64 = 1e-6;
+    if uv.x < -EDGE || uv.y < -EDGE || uv.x > w + EDGE || uv.y > h + EDGE {
+        return None;
+    }
+    Some((
+        glam::DVec2::new(uv.x.clamp(0.0, w - EDGE), uv.y.clamp(0.0, h - EDGE)),
+        dir_cv,
+    ))
 }
 
 /// Least-squares plane d = a + b u + c v through samples (u, v, d) relative to
@@ -276,7 +300,7 @@ pub struct BeamHit {
     pub cos_incidence: f64,
 }
 
-impl DepthView<'_> {
+impl<'a> DepthView<'a> {
     /// (label, d = near / z) at a pixel; d is what the GPU interpolated
     /// linearly across each triangle, so it is the quantity to interpolate.
     fn at(&self, x: i64, y: i64) -> Option<(u32, f64)> {
@@ -285,8 +309,29 @@ impl DepthView<'_> {
             return None;
         }
         let i = (y * w + x) as usize;
-        let z = self.depth_m[i] as f64;
-        Some((self.labels[i], if z > 0.0 { self.near_m / z } else { 0.0 }))
+        Some((self.labels[i], self.d[i] as f64))
+    }
+
+    /// A view from its labels and z-depth (metres, 0 = nothing).
+    pub fn new(
+        intrinsics: super::camera::Intrinsics,
+        cv_from_sensor: super::frames::Pose,
+        labels: &'a [u32],
+        depth_m: &[f32],
+        near_m: f64,
+    ) -> DepthView<'a> {
+        let near = near_m as f32;
+        let d = depth_m
+            .iter()
+            .map(|z| if *z > 0.0 { near / z } else { 0.0 })
+            .collect();
+        DepthView {
+            intrinsics,
+            cv_from_sensor,
+            labels,
+            d,
+            near_m,
+        }
     }
 
     /// Cast a beam (unit direction in the sensor frame, from its origin).
@@ -332,22 +377,60 @@ impl DepthView<'_> {
     /// As `cast`, but a beam on a silhouette or crease comes back as the
     /// candidate surfaces around it instead of being dropped.
     pub fn cast_detailed(&self, dir_sensor: DVec3) -> Cast {
-        let Some(hit) = self.cast_inner(dir_sensor) else {
-            return Cast::Miss;
-        };
-        hit
+        match project_beam(&self.intrinsics, &self.cv_from_sensor, dir_sensor) {
+            Some((uv, dir_cv)) => self.cast_pixel(uv, dir_cv),
+            None => Cast::Miss,
+        }
     }
 
-    fn cast_inner(&self, dir_sensor: DVec3) -> Option<Cast> {
-        let dir_cv = self.cv_from_sensor.rotation * dir_sensor;
-        let uv = self.intrinsics.project(dir_cv * 1e3)?;
-        let (w, h) = (self.intrinsics.width as f64, self.intrinsics.height as f64);
-        // beams exactly on a view boundary land a rounding error outside it
-        const EDGE: f64 = 1e-6;
-        if uv.x < -EDGE || uv.y < -EDGE || uv.x > w + EDGE || uv.y > h + EDGE {
+    /// As `cast_detailed`, for a beam already projected with `project_beam`.
+    pub fn cast_pixel(&self, uv: glam::DVec2, dir_cv: DVec3) -> Cast {
+        self.cast_inner(uv, dir_cv).unwrap_or(Cast::Miss)
+    }
+
+    /// The plane (a, b, c) of d = a + b u + c v relative to (fx, fy) when every
+    /// pixel of the 4x4 window has `label` and lies on one plane.
+    fn uniform_window_plane(
+        &self,
+        x0: i64,
+        y0: i64,
+        fx: f64,
+        fy: f64,
+        label: u32,
+        tolerance: f64,
+    ) -> Option<(f64, f64, f64)> {
+        let (w, h) = (self.intrinsics.width as i64, self.intrinsics.height as i64);
+        if x0 < 1 || y0 < 1 || x0 + 2 >= w || y0 + 2 >= h {
             return None;
         }
-        let uv = glam::DVec2::new(uv.x.clamp(0.0, w - EDGE), uv.y.clamp(0.0, h - EDGE));
+        let mut d = [[0f64; 4]; 4];
+        for (j, row) in d.iter_mut().enumerate() {
+            let y = y0 - 1 + j as i64;
+            for (i, v) in row.iter_mut().enumerate() {
+                let k = (y * w + x0 - 1 + i as i64) as usize;
+                if self.labels[k] != label || self.d[k] <= 0.0 {
+                    return None;
+                }
+                *v = self.d[k] as f64;
+            }
+        }
+        // plane through three corners, in window coordinates
+        let gu = (d[0][3] - d[0][0]) / 3.0;
+        let gv = (d[3][0] - d[0][0]) / 3.0;
+        for (j, row) in d.iter().enumerate() {
+            for (i, v) in row.iter().enumerate() {
+                if (d[0][0] + gu * i as f64 + gv * j as f64 - v).abs() > tolerance {
+                    return None;
+                }
+            }
+        }
+        // re-express at the beam: window pixel (0, 0) is at (x0 - 1, y0 - 1)
+        let (du, dv) = (fx - (x0 - 1) as f64, fy - (y0 - 1) as f64);
+        Some((d[0][0] + gu * du + gv * dv, gu, gv))
+    }
+
+    fn cast_inner(&self, uv: glam::DVec2, dir_cv: DVec3) -> Option<Cast> {
+        let (w, h) = (self.intrinsics.width as f64, self.intrinsics.height as f64);
         // pixel centres around the beam
         let (fx, fy) = (uv.x - 0.5, uv.y - 0.5);
         let (x0, y0) = (fx.floor() as i64, fy.floor() as i64);
@@ -359,6 +442,15 @@ impl DepthView<'_> {
         )?;
         if d_near <= 0.0 {
             return Some(Cast::Miss); // sky: nothing to return
+        }
+        let exact = 1e-5 * d_near;
+        // fast path (most beams): the whole 4x4 window is one planar surface.
+        // Three samples give the plane; the other thirteen must confirm it.
+        if let Some(p) = self.uniform_window_plane(x0, y0, fx, fy, label, exact) {
+            return Some(
+                self.hit_from_plane(p, uv, dir_cv, label)
+                    .map_or(Cast::Miss, Cast::Hit),
+            );
         }
         // d is affine in (u, v) on a plane: fit it over the same-label pixels of
         // the 4x4 window around the beam and evaluate at the beam; a fit that
@@ -391,9 +483,8 @@ impl DepthView<'_> {
         // 1 cm in z at this depth, in units of d = near / z
         let z_near = self.near_m / d_near;
         let cm = 0.01 * self.near_m / (z_near * z_near);
-        // the rasterizer's f32 plane evaluation is good to ~1e-6 relative on
-        // large grazing triangles; two surfaces miss by far more
-        let exact = 1e-5 * d_near;
+        // (exact: the rasterizer's f32 plane evaluation is good to ~1e-6
+        // relative on large grazing triangles; two surfaces miss by far more)
         // one planar surface around the beam (4x4, else 3x3: curved parts are
         // faceted; never 2x2, whose two rows always span a plane, even across a
         // crease); else, for a feature too thin to fit (paint on the road), the
@@ -485,13 +576,7 @@ mod cast_tests {
             DVec3::new(-1.0, 0.0, 0.0),
             DVec3::new(0.0, -1.0, 0.0),
         ));
-        let view = DepthView {
-            intrinsics: k,
-            cv_from_sensor: Pose::new(rot, DVec3::ZERO),
-            labels: &labels,
-            depth_m: &depth,
-            near_m: near,
-        };
+        let view = DepthView::new(k, Pose::new(rot, DVec3::ZERO), &labels, &depth, near);
         for (az, el) in [(0.013, 0.02), (-0.4, 0.1), (0.3, -0.25), (0.61, 0.05)] {
             let dir = beam_direction(az, el);
             let hit = view.cast(dir).unwrap();

@@ -75,6 +75,17 @@ pub struct LidarInfo {
     pub cv_from_sensor: Vec<Pose>,
     pub noise_std_m: f64,
     pub dropout: f64,
+    /// Per beam (index column * channels + ring): fixed for the sensor, so
+    /// projected once.
+    pub beams: Vec<Beam>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Beam {
+    pub dir_sensor: DVec3,
+    pub view: usize,
+    /// Image point and camera-frame direction in its view (None: outside it).
+    pub pixel: Option<(glam::DVec2, DVec3)>,
 }
 
 /// Intrinsics of one 90-degree view that holds every beam of `table`.
@@ -139,8 +150,22 @@ pub fn lidar_info(spec: &LidarSpec) -> LidarInfo {
             DVec3::ZERO,
         ));
     }
+    let mut beams = Vec::with_capacity((table.columns * table.channels()) as usize);
+    for column in 0..table.columns {
+        let view = view_of(table.azimuth_rad(column));
+        for ring in 0..table.channels() {
+            let dir_sensor = table.direction(ring, column);
+            let pixel = crate::core::lidar::project_beam(&k, &cv_from_sensor[view], dir_sensor);
+            beams.push(Beam {
+                dir_sensor,
+                view,
+                pixel,
+            });
+        }
+    }
     LidarInfo {
         name: spec.name.clone(),
+        beams,
         table,
         ego_from_sensor: sensor_pose(position, body),
         views,
@@ -190,41 +215,65 @@ fn primitive_meshes() -> &'static std::collections::BTreeMap<Primitive, Mesh> {
     })
 }
 
-/// Exact nearest hit of a world ray on the drawn parts that carry `label`
-/// (the instance for things; every part of the class for props).
-fn ray_parts(
-    instances: &[DrawInstance],
-    label: u32,
-    origin: DVec3,
-    dir: DVec3,
-) -> Option<(f64, DVec3)> {
-    let (class, instance) = split_label_value(label);
-    let meshes = primitive_meshes();
-    let mut best: Option<(f64, DVec3)> = None;
-    for inst in instances
-        .iter()
-        .filter(|i| i.class_id == class && i.instance_id == instance)
-    {
-        let m = inst.model.as_dmat4();
-        let mesh = &meshes[&inst.primitive];
-        let pos: Vec<DVec3> = mesh
-            .positions()
-            .map(|p| m.transform_point3(p.as_dvec3()))
-            .collect();
-        for t in mesh.indices.chunks_exact(3) {
-            if let Some(hit) = ray_triangle(
-                origin,
-                dir,
-                pos[t[0] as usize],
-                pos[t[1] as usize],
-                pos[t[2] as usize],
-            ) && best.is_none_or(|b| hit.0 < b.0)
-            {
-                best = Some(hit);
-            }
+/// The drawn parts by label value, and their world-space triangles, built
+/// lazily: only silhouette beams need them.
+struct PartIndex<'a> {
+    instances: &'a [DrawInstance],
+    by_label: std::collections::HashMap<u32, Vec<usize>>,
+    triangles: Vec<std::cell::OnceCell<Vec<[DVec3; 3]>>>,
+}
+
+impl<'a> PartIndex<'a> {
+    fn new(instances: &'a [DrawInstance]) -> PartIndex<'a> {
+        let mut by_label: std::collections::HashMap<u32, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, inst) in instances.iter().enumerate() {
+            let label = crate::core::classes::label_value(inst.class_id, inst.instance_id);
+            by_label.entry(label).or_default().push(i);
+        }
+        PartIndex {
+            instances,
+            by_label,
+            triangles: (0..instances.len())
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
         }
     }
-    best
+
+    fn has_parts(&self, label: u32) -> bool {
+        self.by_label.contains_key(&label)
+    }
+
+    fn triangles(&self, i: usize) -> &[[DVec3; 3]] {
+        self.triangles[i].get_or_init(|| {
+            let inst = &self.instances[i];
+            let m = inst.model.as_dmat4();
+            let mesh = &primitive_meshes()[&inst.primitive];
+            let pos: Vec<DVec3> = mesh
+                .positions()
+                .map(|p| m.transform_point3(p.as_dvec3()))
+                .collect();
+            mesh.indices
+                .chunks_exact(3)
+                .map(|t| [pos[t[0] as usize], pos[t[1] as usize], pos[t[2] as usize]])
+                .collect()
+        })
+    }
+
+    /// Exact nearest hit of a world ray on the parts that carry `label`.
+    fn ray(&self, label: u32, origin: DVec3, dir: DVec3) -> Option<(f64, DVec3)> {
+        let mut best: Option<(f64, DVec3)> = None;
+        for &i in self.by_label.get(&label).into_iter().flatten() {
+            for [a, b, c] in self.triangles(i) {
+                if let Some(hit) = ray_triangle(origin, dir, *a, *b, *c)
+                    && best.is_none_or(|bb| hit.0 < bb.0)
+                {
+                    best = Some(hit);
+                }
+            }
+        }
+        best
+    }
 }
 
 /// Where the sweep is and what is in the world, for beams the pixels cannot settle.
@@ -239,23 +288,17 @@ pub struct SweepGeometry<'a> {
 /// in. The nearest of those hits wins.
 fn resolve(
     candidates: &[Candidate],
-    geometry: &SweepGeometry,
+    parts: &PartIndex,
+    world_from_sensor: &Pose,
     dir_sensor: DVec3,
 ) -> Option<BeamHit> {
-    let origin = geometry.world_from_sensor.translation;
-    let dir = geometry.world_from_sensor.transform_vector(dir_sensor);
-    let has_parts = |label: u32| {
-        let (class, instance) = split_label_value(label);
-        geometry
-            .instances
-            .iter()
-            .any(|i| i.class_id == class && i.instance_id == instance)
-    };
+    let origin = world_from_sensor.translation;
+    let dir = world_from_sensor.transform_vector(dir_sensor);
     let exact = candidates
         .iter()
-        .filter(|c| has_parts(c.label))
+        .filter(|c| parts.has_parts(c.label))
         .filter_map(|c| {
-            ray_parts(geometry.instances, c.label, origin, dir).map(|(t, n)| BeamHit {
+            parts.ray(c.label, origin, dir).map(|(t, n)| BeamHit {
                 range_m: t,
                 label: c.label,
                 cos_incidence: n.dot(dir).abs(),
@@ -263,7 +306,7 @@ fn resolve(
         });
     let surface = candidates
         .iter()
-        .filter(|c| !has_parts(c.label) && c.plane.is_some())
+        .filter(|c| !parts.has_parts(c.label) && c.plane.is_some())
         .min_by(|a, b| a.nearest_px.total_cmp(&b.nearest_px))
         .and_then(|c| c.plane);
     exact
@@ -286,23 +329,16 @@ pub fn sweep(
         .iter()
         .zip(&info.views)
         .zip(&info.cv_from_sensor)
-        .map(|((img, v), cv)| DepthView {
-            intrinsics: v.intrinsics,
-            cv_from_sensor: *cv,
-            labels: &img.labels,
-            depth_m: &img.depth_m,
-            near_m: NEAR_M,
-        })
+        .map(|((img, v), cv)| DepthView::new(v.intrinsics, *cv, &img.labels, &img.depth_m, NEAR_M))
         .collect();
+    let parts = PartIndex::new(geometry.instances);
     let mut rng = Stream::new(seed, &format!("lidar:{}", info.name), frame);
     let threshold = REFERENCE_REFLECTIVITY / (t.max_range_m * t.max_range_m);
     let mut points = Vec::with_capacity((t.channels() * t.columns) as usize / 2);
     for column in 0..t.columns {
-        let azimuth = t.azimuth_rad(column);
-        let view = &depth_views[view_of(azimuth)];
         let time_s = t.firing_time_s(column) as f32;
         for ring in 0..t.channels() {
-            let dir = t.direction(ring, column);
+            let beam = &info.beams[(column * t.channels() + ring) as usize];
             let noise = if info.noise_std_m > 0.0 {
                 // Box-Muller from the frame's stream, drawn in beam order
                 let (u1, u2) = (rng.next_f64().max(f64::MIN_POSITIVE), rng.next_f64());
@@ -311,10 +347,14 @@ pub fn sweep(
                 0.0
             };
             let dropped = info.dropout > 0.0 && rng.next_f64() < info.dropout;
-            let hit = match view.cast_detailed(dir) {
+            let Some(pixel) = beam.pixel else { continue };
+            let dir = beam.dir_sensor;
+            let hit = match depth_views[beam.view].cast_pixel(pixel.0, pixel.1) {
                 Cast::Miss => None,
                 Cast::Hit(h) => Some(h),
-                Cast::Ambiguous(candidates) => resolve(&candidates, geometry, dir),
+                Cast::Ambiguous(candidates) => {
+                    resolve(&candidates, &parts, &geometry.world_from_sensor, dir)
+                }
             };
             let Some(hit) = hit else { continue };
             let r = hit.range_m;
