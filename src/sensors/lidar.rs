@@ -220,7 +220,7 @@ fn primitive_meshes() -> &'static std::collections::BTreeMap<Primitive, Mesh> {
 struct PartIndex<'a> {
     instances: &'a [DrawInstance],
     by_label: std::collections::HashMap<u32, Vec<usize>>,
-    triangles: Vec<std::cell::OnceCell<Vec<[DVec3; 3]>>>,
+    triangles: Vec<std::sync::OnceLock<Vec<[DVec3; 3]>>>,
 }
 
 impl<'a> PartIndex<'a> {
@@ -235,7 +235,7 @@ impl<'a> PartIndex<'a> {
             instances,
             by_label,
             triangles: (0..instances.len())
-                .map(|_| std::cell::OnceCell::new())
+                .map(|_| std::sync::OnceLock::new())
                 .collect(),
         }
     }
@@ -332,55 +332,69 @@ pub fn sweep(
         .map(|((img, v), cv)| DepthView::new(v.intrinsics, *cv, &img.labels, &img.depth_m, NEAR_M))
         .collect();
     let parts = PartIndex::new(geometry.instances);
-    let mut rng = Stream::new(seed, &format!("lidar:{}", info.name), frame);
     let threshold = REFERENCE_REFLECTIVITY / (t.max_range_m * t.max_range_m);
-    let mut points = Vec::with_capacity((t.channels() * t.columns) as usize / 2);
-    for column in 0..t.columns {
-        let time_s = t.firing_time_s(column) as f32;
-        for ring in 0..t.channels() {
-            let beam = &info.beams[(column * t.channels() + ring) as usize];
-            let noise = if info.noise_std_m > 0.0 {
-                // Box-Muller from the frame's stream, drawn in beam order
-                let (u1, u2) = (rng.next_f64().max(f64::MIN_POSITIVE), rng.next_f64());
-                info.noise_std_m * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-            } else {
-                0.0
-            };
-            let dropped = info.dropout > 0.0 && rng.next_f64() < info.dropout;
-            let Some(pixel) = beam.pixel else { continue };
-            let dir = beam.dir_sensor;
-            let hit = match depth_views[beam.view].cast_pixel(pixel.0, pixel.1) {
-                Cast::Miss => None,
-                Cast::Hit(h) => Some(h),
-                Cast::Ambiguous(candidates) => {
-                    resolve(&candidates, &parts, &geometry.world_from_sensor, dir)
+    // columns in parallel; each column's noise and dropout come from its own
+    // counter-based stream, and columns are concatenated in order, so the
+    // sweep is the same whatever the thread count
+    use rayon::prelude::*;
+    let columns: Vec<Vec<LidarPoint>> = (0..t.columns)
+        .into_par_iter()
+        .map(|column| {
+            let mut rng = Stream::new(
+                seed,
+                &format!("lidar:{}", info.name),
+                frame * t.columns as u64 + column as u64,
+            );
+            let mut out = Vec::with_capacity(t.channels() as usize);
+            let time_s = t.firing_time_s(column) as f32;
+            for ring in 0..t.channels() {
+                let beam = &info.beams[(column * t.channels() + ring) as usize];
+                let noise = if info.noise_std_m > 0.0 {
+                    // Box-Muller, drawn in ring order
+                    let (u1, u2) = (rng.next_f64().max(f64::MIN_POSITIVE), rng.next_f64());
+                    info.noise_std_m * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+                } else {
+                    0.0
+                };
+                let dropped = info.dropout > 0.0 && rng.next_f64() < info.dropout;
+                let Some(pixel) = beam.pixel else { continue };
+                let dir = beam.dir_sensor;
+                let hit = match depth_views[beam.view].cast_pixel(pixel.0, pixel.1) {
+                    Cast::Miss => None,
+                    Cast::Hit(h) => Some(h),
+                    Cast::Ambiguous(candidates) => {
+                        resolve(&candidates, &parts, &geometry.world_from_sensor, dir)
+                    }
+                };
+                let Some(hit) = hit else { continue };
+                let r = hit.range_m;
+                if dropped || r < t.min_range_m || r > t.max_range_m {
+                    continue;
                 }
-            };
-            let Some(hit) = hit else { continue };
-            let r = hit.range_m;
-            if dropped || r < t.min_range_m || r > t.max_range_m {
-                continue;
+                let (class_id, instance_id) = split_label_value(hit.label);
+                // received power ~ reflectivity * cos(incidence) * two-way transmittance / r^2
+                let response = reflectivity(class_id)
+                    * hit.cos_incidence
+                    * (-2.0 * extinction_per_m * r).exp();
+                if response / (r * r) < threshold {
+                    continue;
+                }
+                let range = (r + noise).max(0.0);
+                let p = dir * range;
+                out.push(LidarPoint {
+                    position: [p.x as f32, p.y as f32, p.z as f32],
+                    range_m: range as f32,
+                    intensity: response.clamp(0.0, 1.0) as f32,
+                    ring: ring as u16,
+                    time_s,
+                    class_id: class_id as u16,
+                    instance_id,
+                });
             }
-            let (class_id, instance_id) = split_label_value(hit.label);
-            // received power ~ reflectivity * cos(incidence) * two-way transmittance / r^2
-            let response =
-                reflectivity(class_id) * hit.cos_incidence * (-2.0 * extinction_per_m * r).exp();
-            if response / (r * r) < threshold {
-                continue;
-            }
-            let range = (r + noise).max(0.0);
-            let p = dir * range;
-            points.push(LidarPoint {
-                position: [p.x as f32, p.y as f32, p.z as f32],
-                range_m: range as f32,
-                intensity: response.clamp(0.0, 1.0) as f32,
-                ring: ring as u16,
-                time_s,
-                class_id: class_id as u16,
-                instance_id,
-            });
-        }
-    }
+            out
+        })
+        .collect();
+    let points: Vec<LidarPoint> = columns.into_iter().flatten().collect();
     points
 }
 

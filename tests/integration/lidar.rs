@@ -418,3 +418,44 @@ fn hits_agree_with_rapier_ray_casts() {
         "range agreement on the ground {ground_rate:.4}"
     );
 }
+
+/// Same scenario and seed, same LiDAR bytes (noise and dropout included).
+#[test]
+fn lidar_files_are_deterministic() {
+    let tmp = crate::common::temp_dir();
+    let sc = tmp.path().join("s.ron");
+    let lidar =
+        "(name: \"top\", preset: Vlp16, noise_std_m: 0.02, dropout: 0.1, mount: (z_m: 1.9))";
+    std::fs::write(
+        &sc,
+        scene("").replace(
+            "lidars: [(name: \"top\", preset: Hdl64e, columns: 1024, mount: (z_m: 1.9))]",
+            &format!("lidars: [{lidar}]"),
+        ),
+    )
+    .unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for out in [&a, &b] {
+        let o = crate::common::render_cli(sc.to_str().unwrap(), 3, out, &[]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for f in [
+        "lidar/top/velodyne/000002.bin",
+        "lidar/top/labels/000002.label",
+        "lidar/top/pcd/000002.pcd",
+        "labels/000002.json",
+    ] {
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
+        assert!(!x.is_empty());
+        assert_eq!(x, y, "{f}");
+    }
+    // noise and dropout act: a VLP-16 sweep has at most 16 x 1800 beams, 10% dropped
+    let n = std::fs::read(a.join("lidar/top/velodyne/000002.bin"))
+        .unwrap()
+        .len()
+        / 16;
+    assert!(n > 5_000 && n < 16 * 1800 * 95 / 100, "{n} points");
+}
