@@ -101,6 +101,29 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
 
 type Invalid = (Vec<Step<'static>>, String);
 
+/// Sensor names name folders: non-empty, letters, digits, '_' or '-', unique.
+/// The first offending index and why.
+fn sensor_name_error(kind: &str, names: &[&str]) -> Option<(usize, String)> {
+    for (i, name) in names.iter().enumerate() {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        {
+            return Some((
+                i,
+                format!(
+                    "{kind} name {name:?} must be non-empty letters, digits, '_' or '-' (it names folders)"
+                ),
+            ));
+        }
+        if names[..i].contains(name) {
+            return Some((i, format!("{kind} name {name:?} is used twice")));
+        }
+    }
+    None
+}
+
 /// Rules that span several fields. Each failure names the field path it
 /// blames so the error can point at it.
 pub fn validate(s: &Scenario) -> Result<(), Invalid> {
@@ -234,47 +257,22 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
             "at least one camera is needed".into(),
         );
     }
-    for (i, c) in s.sensors.cameras.iter().enumerate() {
-        if c.name.is_empty()
-            || !c
-                .name
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
-        {
-            return fail(
-                vec![field("sensors"), item("cameras", i), field("name")],
-                format!(
-                    "camera name {:?} must be non-empty letters, digits, '_' or '-' (it names folders)",
-                    c.name
-                ),
-            );
-        }
-        if s.sensors.cameras[..i].iter().any(|o| o.name == c.name) {
-            return fail(
-                vec![field("sensors"), item("cameras", i), field("name")],
-                format!("camera name {:?} is used twice", c.name),
-            );
-        }
+    let cameras: Vec<&str> = s.sensors.cameras.iter().map(|c| c.name.as_str()).collect();
+    if let Some((i, msg)) = sensor_name_error("camera", &cameras) {
+        return fail(
+            vec![field("sensors"), item("cameras", i), field("name")],
+            msg,
+        );
+    }
+    let lidars: Vec<&str> = s.sensors.lidars.iter().map(|l| l.name.as_str()).collect();
+    if let Some((i, msg)) = sensor_name_error("lidar", &lidars) {
+        return fail(
+            vec![field("sensors"), item("lidars", i), field("name")],
+            msg,
+        );
     }
     for (i, l) in s.sensors.lidars.iter().enumerate() {
         let at = |f: &'static str| vec![field("sensors"), item("lidars", i), field(f)];
-        if l.name.is_empty()
-            || !l
-                .name
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
-        {
-            return fail(
-                at("name"),
-                format!(
-                    "lidar name {:?} must be non-empty letters, digits, '_' or '-'",
-                    l.name
-                ),
-            );
-        }
-        if s.sensors.lidars[..i].iter().any(|o| o.name == l.name) {
-            return fail(at("name"), format!("lidar name {:?} is used twice", l.name));
-        }
         let table = crate::sensors::lidar::beam_table(l);
         if let Some(n) = l.channels
             && (!(1..=256).contains(&n)
