@@ -180,13 +180,7 @@ fn run(cli: Cli) -> u8 {
     let opts = BatchOptions {
         scenario,
         scenario_path: path,
-        scenario_sha256: {
-            use sha2::Digest;
-            sha2::Sha256::digest(&src)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
-        },
+        scenario_sha256: crate::writers::sha256_hex(&src),
         frames,
         out_dir,
         overwrite: cli.overwrite,

@@ -21,6 +21,26 @@ pub struct ScenarioError {
 }
 
 impl ScenarioError {
+    /// A file that could not be read (no position).
+    pub fn unreadable(path: &Path, what: &str, e: std::io::Error) -> ScenarioError {
+        ScenarioError {
+            file: path.to_path_buf(),
+            line: 0,
+            col: 0,
+            message: format!("cannot read {what}: {e}"),
+        }
+    }
+
+    /// A ron parse or deserialization error, at its span's start.
+    pub fn from_ron(path: &Path, e: ron::error::SpannedError) -> ScenarioError {
+        ScenarioError {
+            file: path.to_path_buf(),
+            line: e.span.start.line,
+            col: e.span.start.col,
+            message: e.code.to_string(),
+        }
+    }
+
     fn render(&self) -> String {
         if self.line == 0 {
             format!("{}: {}", self.file.display(), self.message)
@@ -58,12 +78,8 @@ pub fn resolve_path(arg: &str) -> PathBuf {
 }
 
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let src = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-        file: path.to_path_buf(),
-        line: 0,
-        col: 0,
-        message: format!("cannot read scenario file: {e}"),
-    })?;
+    let src = std::fs::read_to_string(path)
+        .map_err(|e| ScenarioError::unreadable(path, "scenario file", e))?;
     parse(&src, path)
 }
 
@@ -81,12 +97,9 @@ pub fn to_ron(s: &Scenario) -> String {
 }
 
 pub fn parse(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
-    let scenario: Scenario = ron_options().from_str(src).map_err(|e| ScenarioError {
-        file: path.to_path_buf(),
-        line: e.span.start.line,
-        col: e.span.start.col,
-        message: e.code.to_string(),
-    })?;
+    let scenario: Scenario = ron_options()
+        .from_str(src)
+        .map_err(|e| ScenarioError::from_ron(path, e))?;
     validate(&scenario).map_err(|(steps, message)| {
         let (line, col) = locate::locate(src, &steps).map_or((1, 1), |o| locate::line_col(src, o));
         ScenarioError {

@@ -196,31 +196,13 @@ fn sweep_error(path: &Path, src: &str, needle: &str, message: String) -> Scenari
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 impl Sweep {
     pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
-        let src = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            file: path.to_path_buf(),
-            line: 0,
-            col: 0,
-            message: format!("cannot read sweep file: {e}"),
-        })?;
-        let file: SweepFile =
-            scenario::ron_options()
-                .from_str(&src)
-                .map_err(|e| ScenarioError {
-                    file: path.to_path_buf(),
-                    line: e.span.start.line,
-                    col: e.span.start.col,
-                    message: e.code.to_string(),
-                })?;
+        let src = std::fs::read_to_string(path)
+            .map_err(|e| ScenarioError::unreadable(path, "sweep file", e))?;
+        let file: SweepFile = scenario::ron_options()
+            .from_str(&src)
+            .map_err(|e| ScenarioError::from_ron(path, e))?;
         let at = |needle: &str, message: String| sweep_error(path, &src, needle, message);
         if file.samples == 0 {
             return Err(at("samples", "samples must be at least 1".into()));
@@ -282,8 +264,8 @@ impl Sweep {
         let identity = serde_json::json!({
             "tool": "edgecase",
             "version": env!("CARGO_PKG_VERSION"),
-            "sweep_sha256": sha256_hex(src.as_bytes()),
-            "base_sha256": sha256_hex(&base_src),
+            "sweep_sha256": crate::writers::sha256_hex(src.as_bytes()),
+            "base_sha256": crate::writers::sha256_hex(&base_src),
         });
         Ok(Sweep {
             file,

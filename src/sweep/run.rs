@@ -47,12 +47,8 @@ fn claim(out: &Path, sweep: &Sweep) -> Result<()> {
 }
 
 pub fn sha256_file(path: &Path) -> Result<String> {
-    use sha2::Digest;
     let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(sha2::Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(crate::writers::sha256_hex(&bytes))
 }
 
 pub struct ShardOptions {
