@@ -19,6 +19,8 @@ pub enum Class {
     Car,
     Truck,
     LaneMarking,
+    /// LiDAR returns from the air itself (fog backscatter), never an object.
+    Weather,
 }
 
 /// One row of the class table written into every manifest.
@@ -33,7 +35,7 @@ pub struct ClassInfo {
 }
 
 impl Class {
-    pub const ALL: [Class; 13] = [
+    pub const ALL: [Class; 14] = [
         Class::Unlabeled,
         Class::Road,
         Class::Sidewalk,
@@ -47,6 +49,7 @@ impl Class {
         Class::Car,
         Class::Truck,
         Class::LaneMarking,
+        Class::Weather,
     ];
 
     pub fn info(self) -> ClassInfo {
@@ -65,6 +68,7 @@ impl Class {
             Class::Truck => ("truck", 27, 14, [0, 0, 70], true, true),
             // Not in Cityscapes: the CARLA RoadLine colour, trainId ignored.
             Class::LaneMarking => ("lane marking", 34, 255, [157, 234, 50], false, false),
+            Class::Weather => ("weather", 35, 255, [200, 200, 255], false, false),
         };
         ClassInfo {
             name,

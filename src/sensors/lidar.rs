@@ -22,6 +22,11 @@ pub const MAX_ELEVATION_DEG: f64 = 35.0;
 pub const VIEWS: usize = 4;
 /// A 10% reflective target head-on is detected up to max range in clear air.
 const REFERENCE_REFLECTIVITY: f64 = 0.1;
+/// Fog backscatter: a beam is answered by the fog itself with probability
+/// 1 - exp(-extinction * this length).
+const BACKSCATTER_LENGTH_M: f64 = 1.0;
+/// Intensity of a fog echo (weak, diffuse).
+const BACKSCATTER_INTENSITY: f32 = 0.02;
 
 pub fn beam_table(spec: &LidarSpec) -> BeamTable {
     let preset = match spec.preset {
@@ -357,15 +362,42 @@ pub fn sweep(
                     0.0
                 };
                 let dropped = info.dropout > 0.0 && rng.next_f64() < info.dropout;
-                let Some(pixel) = beam.pixel else { continue };
+                // a fog echo near the sensor: first-return mode keeps it when it is
+                // nearer than the surface (two draws per beam whenever there is fog)
+                let fog_echo_m = (extinction_per_m > 0.0)
+                    .then(|| {
+                        let (u, v) = (rng.next_f64(), rng.next_f64().max(f64::MIN_POSITIVE));
+                        let hit = u < 1.0 - (-extinction_per_m * BACKSCATTER_LENGTH_M).exp();
+                        hit.then(|| t.min_range_m - v.ln() / (2.0 * extinction_per_m))
+                    })
+                    .flatten()
+                    .filter(|r| *r <= t.max_range_m);
                 let dir = beam.dir_sensor;
-                let hit = match depth_views[beam.view].cast_pixel(pixel.0, pixel.1) {
-                    Cast::Miss => None,
-                    Cast::Hit(h) => Some(h),
-                    Cast::Ambiguous(candidates) => {
-                        resolve(&candidates, &parts, &geometry.world_from_sensor, dir)
+                let hit = beam.pixel.and_then(|pixel| {
+                    match depth_views[beam.view].cast_pixel(pixel.0, pixel.1) {
+                        Cast::Miss => None,
+                        Cast::Hit(h) => Some(h),
+                        Cast::Ambiguous(candidates) => {
+                            resolve(&candidates, &parts, &geometry.world_from_sensor, dir)
+                        }
                     }
-                };
+                });
+                if let Some(r) = fog_echo_m
+                    && !dropped
+                    && hit.is_none_or(|h| r < h.range_m)
+                {
+                    let p = dir * r;
+                    out.push(LidarPoint {
+                        position: [p.x as f32, p.y as f32, p.z as f32],
+                        range_m: r as f32,
+                        intensity: BACKSCATTER_INTENSITY,
+                        ring: ring as u16,
+                        time_s,
+                        class_id: Class::Weather.id() as u16,
+                        instance_id: 0,
+                    });
+                    continue;
+                }
                 let Some(hit) = hit else { continue };
                 let r = hit.range_m;
                 if dropped || r < t.min_range_m || r > t.max_range_m {
