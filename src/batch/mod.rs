@@ -41,16 +41,13 @@ pub fn sensor_app(scenario: &Scenario, gpu: GpuContext, mode: RenderMode) -> App
         .flat_map(|l| l.views.iter().cloned())
         .collect();
     let rig = CameraRig::new(gpu, &cameras, &views, &statics, lighting, mode);
-    let extinction_per_m = scenario
-        .weather
-        .fog
-        .as_ref()
-        .map_or(0.0, |f| crate::weather::extinction_per_m(f.visibility_m));
+    let labels = label_config(scenario);
+    // camera fog and LiDAR attenuation share one extinction coefficient
     let env = crate::sensors::labeler::LidarEnv {
-        extinction_per_m,
+        extinction_per_m: labels.extinction_per_m,
         seed: scenario.seed,
     };
-    app.insert_resource(Rig::new(rig, cameras, lidars, env, label_config(scenario)))
+    app.insert_resource(Rig::new(rig, cameras, lidars, env, labels))
         .add_plugins(SensorPlugin);
     app
 }

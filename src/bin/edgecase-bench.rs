@@ -162,6 +162,7 @@ fn run_reference(args: &Args) -> Result<()> {
     let cfg = LabelConfig {
         min_visible_pixels: 25,
         max_label_distance_m: 150.0,
+        extinction_per_m: 0.0,
     };
     // the same rig + ordered labeler thread the batch path uses
     let mut rig = Rig::new(

@@ -99,6 +99,15 @@ pub struct ObjectLabel {
     pub bbox_amodal_px: [f64; 4],
     /// Set when visible_pixels is below the scenario's `min_visible_pixels`.
     pub too_small: bool,
+    /// Fraction of the object's light that reaches the camera through fog:
+    /// exp(-extinction * distance); 1 in clear air.
+    pub fog_transmittance: f64,
+    /// Weber contrast of the object against a 3-pixel ring of background
+    /// around its tight box, as rendered (None when either is not visible).
+    pub contrast: Option<f64>,
+    /// Large enough and contrast at least 0.05 (the threshold that defines
+    /// meteorological visibility): a pedestrian a detector could see.
+    pub perceivable: bool,
     /// Distance from the camera centre to the box centre, metres.
     pub distance_m: f64,
     pub box_world_enu: OrientedBox,

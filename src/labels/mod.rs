@@ -22,6 +22,60 @@ use std::collections::BTreeMap;
 pub struct LabelConfig {
     pub min_visible_pixels: u64,
     pub max_label_distance_m: f64,
+    /// Fog extinction coefficient per metre (0 in clear air).
+    pub extinction_per_m: f64,
+}
+
+/// Background ring around an object's tight box, pixels.
+const CONTRAST_RING_PX: u32 = 3;
+
+/// Relative luminance (linear) of an sRGB pixel.
+fn luminance(rgba: &[u8]) -> f64 {
+    static LINEAR: std::sync::OnceLock<[f64; 256]> = std::sync::OnceLock::new();
+    let lut = LINEAR.get_or_init(|| {
+        std::array::from_fn(|i| {
+            let c = i as f64 / 255.0;
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        })
+    });
+    0.2126 * lut[rgba[0] as usize] + 0.7152 * lut[rgba[1] as usize] + 0.0722 * lut[rgba[2] as usize]
+}
+
+/// Weber contrast of an object against the background ring around its box,
+/// as rendered (light, shading and fog included): |L_object - L_bg| / L_bg.
+fn image_contrast(
+    img: &CameraImage,
+    instance_id: u32,
+    b: &crate::core::mask::InstanceStats,
+) -> Option<f64> {
+    let w = img.width as usize;
+    let (mut obj, mut n_obj, mut bg, mut n_bg) = (0.0, 0u64, 0.0, 0u64);
+    let x0 = b.x_min.saturating_sub(CONTRAST_RING_PX);
+    let y0 = b.y_min.saturating_sub(CONTRAST_RING_PX);
+    let x1 = (b.x_max + CONTRAST_RING_PX).min(img.width);
+    let y1 = (b.y_max + CONTRAST_RING_PX).min(img.height);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let i = y as usize * w + x as usize;
+            let l = luminance(&img.rgba[i * 4..i * 4 + 3]);
+            if img.labels[i] == instance_id {
+                obj += l;
+                n_obj += 1;
+            } else if x < b.x_min || x >= b.x_max || y < b.y_min || y >= b.y_max {
+                bg += l;
+                n_bg += 1;
+            }
+        }
+    }
+    if n_obj == 0 || n_bg == 0 {
+        return None;
+    }
+    let (lo, lb) = (obj / n_obj as f64, bg / n_bg as f64);
+    Some((lo - lb).abs() / lb.max(1e-4))
 }
 
 /// A LiDAR's sweep of this frame, with the sensor it came from.
@@ -167,6 +221,8 @@ pub fn label_camera(
             );
             RleString::from(&rle)
         });
+        let contrast = visible.and_then(|st| image_contrast(img, obj.instance_id, st));
+        let too_small = visible_pixels < cfg.min_visible_pixels;
         let kb = to_kitti_box(&obj.box3, &cv_from_world);
         let b = &obj.box3;
         let size_lwh = [b.length_m, b.width_m, b.height_m];
@@ -183,7 +239,11 @@ pub fn label_camera(
             occlusion_level: occlusion_level(visible_fraction),
             bbox_visible_px: visible.map(|s| s.rect()),
             bbox_amodal_px: amodal.map(round6),
-            too_small: visible_pixels < cfg.min_visible_pixels,
+            too_small,
+            fog_transmittance: round6((-cfg.extinction_per_m * distance_m).exp()),
+            contrast: contrast.map(round6),
+            perceivable: !too_small
+                && contrast.is_some_and(|c| c >= crate::weather::VISIBILITY_CONTRAST),
             distance_m: round6(distance_m),
             box_world_enu: OrientedBox {
                 center_m: r3(sim_to_enu(b.center)),

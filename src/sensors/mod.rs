@@ -44,6 +44,11 @@ pub fn label_config(s: &Scenario) -> LabelConfig {
     LabelConfig {
         min_visible_pixels: s.output.min_visible_pixels,
         max_label_distance_m: s.output.max_label_distance_m,
+        extinction_per_m: s
+            .weather
+            .fog
+            .as_ref()
+            .map_or(0.0, |f| crate::weather::extinction_per_m(f.visibility_m)),
     }
 }
 

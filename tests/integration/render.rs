@@ -194,3 +194,46 @@ fn fog_changes_pixels_but_not_labels() {
         .sum();
     assert!(diff > 100_000, "fog barely changed the image: {diff}");
 }
+
+#[test]
+fn visibility_labels_follow_fog_and_distance() {
+    let walkers = "pedestrians: [(s_m: 13, speed_mps: 0), (s_m: 41, speed_mps: 0)]";
+    let (_, clear) = render(&scenario(&stopped_ego(walkers)), 1);
+    let (_, fog) = render(
+        &scenario(&stopped_ego(&format!(
+            "{walkers}, weather: (fog: (visibility_m: 30))"
+        ))),
+        1,
+    );
+    let get = |f: &[edgecase::sensors::LabeledFrame], id: u32| {
+        object(&f[0].labels.as_ref().unwrap().cameras[0].objects, id).clone()
+    };
+    let (clear_near, fog_near, fog_far) = (get(&clear, 24001), get(&fog, 24001), get(&fog, 24002));
+    assert_eq!(clear_near.fog_transmittance, 1.0);
+    let beta = edgecase::weather::extinction_per_m(30.0);
+    for o in [&fog_near, &fog_far] {
+        assert!((o.fog_transmittance - (-beta * o.distance_m).exp()).abs() < 1e-5);
+    }
+    let c = |o: &ObjectLabel| {
+        o.contrast
+            .unwrap_or_else(|| panic!("no contrast for {}", o.instance_id))
+    };
+    assert!(
+        c(&fog_near) < c(&clear_near),
+        "fog did not lower contrast: {} vs {}",
+        c(&fog_near),
+        c(&clear_near)
+    );
+    assert!(
+        c(&fog_far) < c(&fog_near),
+        "distance did not lower contrast: {} vs {}",
+        c(&fog_far),
+        c(&fog_near)
+    );
+    assert!(clear_near.perceivable);
+    assert!(
+        !fog_far.perceivable,
+        "a pedestrian 40 m into 30 m fog is perceivable (contrast {})",
+        c(&fog_far)
+    );
+}
