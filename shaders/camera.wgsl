@@ -16,6 +16,15 @@ struct View {
     ambient_color: vec4<f32>,
     // rgb: fog colour; a: extinction coefficient per metre (0 = no fog)
     fog: vec4<f32>,
+    // x: number of lights in use
+    light_count: vec4<u32>,
+    // xyz: position (world); w: intensity (1 lights a white wall 1 m away fully)
+    light_position: array<vec4<f32>, 16>,
+    // rgb: colour; a: cosine of the spot half-angle (-1 for an omni light)
+    light_color: array<vec4<f32>, 16>,
+    // xyz: spot axis (world, unit); w: near-field distance in metres within
+    // which the falloff stops growing (low beams throw light forward)
+    light_direction: array<vec4<f32>, 16>,
 };
 
 @group(0) @binding(0) var<uniform> view: View;
@@ -60,7 +69,18 @@ fn vs_main(v: VertexIn) -> VertexOut {
 fn shade(in: VertexOut) -> vec4<f32> {
     let n = normalize(in.normal);
     let sun = max(dot(n, view.sun_direction.xyz), 0.0) * view.sun_direction.w;
-    let lit = in.color * (view.ambient_color.rgb + view.sun_color.rgb * sun);
+    var light = view.ambient_color.rgb + view.sun_color.rgb * sun;
+    // lamps and headlights: inverse-square falloff, soft-edged spot cones
+    for (var i = 0u; i < view.light_count.x; i = i + 1u) {
+        let to_light = view.light_position[i].xyz - in.world;
+        let near = view.light_direction[i].w;
+        let d2 = max(dot(to_light, to_light), max(near * near, 0.25));
+        let l = normalize(to_light);
+        let cos_cut = view.light_color[i].a;
+        let spot = select(1.0, smoothstep(cos_cut, cos_cut + 0.05, dot(-l, view.light_direction[i].xyz)), cos_cut > -1.0);
+        light += view.light_color[i].rgb * (view.light_position[i].w * spot * max(dot(n, l), 0.0) / d2);
+    }
+    let lit = in.color * light;
     // Beer-Lambert extinction along the view ray; fog never touches labels.
     let distance = length(in.world - view.camera_position.xyz);
     let transmittance = exp(-view.fog.a * distance);

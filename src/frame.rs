@@ -55,6 +55,21 @@ pub struct Lighting {
     pub fog_extinction_per_m: f32,
 }
 
+/// A light source at this tick: a streetlight or a headlight.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Lamp {
+    pub position: DVec3,
+    /// Spot axis (unit); ignored for omni lights.
+    pub direction: DVec3,
+    pub color: [f32; 3],
+    /// 1 lights a white surface 1 m away, facing it, fully.
+    pub intensity: f32,
+    /// Cosine of the spot half-angle; None for an omni light.
+    pub spot_cos: Option<f32>,
+    /// Within this distance the inverse-square falloff stops growing, metres.
+    pub near_field_m: f32,
+}
+
 #[derive(Clone, Debug)]
 pub struct FrameSnapshot {
     pub frame: u64,
@@ -63,6 +78,7 @@ pub struct FrameSnapshot {
     pub world_from_ego: Pose,
     pub instances: Arc<Vec<DrawInstance>>,
     pub objects: Arc<Vec<LabeledObject>>,
+    pub lamps: Arc<Vec<Lamp>>,
 }
 
 impl FrameSnapshot {

@@ -126,6 +126,7 @@ fn reference_snapshot(frame: u64) -> FrameSnapshot {
         world_from_ego: Pose::IDENTITY,
         instances: Arc::new(instances),
         objects: Arc::new(objects),
+        lamps: Arc::new(Vec::new()),
     }
 }
 

@@ -275,6 +275,22 @@ pub struct Light {
     pub sun_intensity: f64,
     #[serde(deserialize_with = "range::light_level")]
     pub ambient: f64,
+    /// Ego headlights; absent: on when the sun is below 5 degrees.
+    pub headlights: Option<bool>,
+    /// Lamps on the poles; absent: on when the sun is below 5 degrees.
+    pub street_lights: Option<bool>,
+}
+
+impl Light {
+    fn dark(&self) -> bool {
+        self.sun_elevation_deg < 5.0
+    }
+    pub fn headlights_on(&self) -> bool {
+        self.headlights.unwrap_or_else(|| self.dark())
+    }
+    pub fn street_lights_on(&self) -> bool {
+        self.street_lights.unwrap_or_else(|| self.dark())
+    }
 }
 
 impl Default for Light {
@@ -284,6 +300,8 @@ impl Default for Light {
             sun_azimuth_deg: 135.0,
             sun_intensity: 1.0,
             ambient: 0.35,
+            headlights: None,
+            street_lights: None,
         }
     }
 }

@@ -154,6 +154,7 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         }
     }
     objects.sort_by_key(|o| o.instance_id);
+    let lamps = lamps(world, &world_from_ego);
     FrameSnapshot {
         frame: clock.frame,
         time_s: clock.time_s(),
@@ -161,7 +162,53 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         world_from_ego,
         instances: Arc::new(instances),
         objects: Arc::new(objects),
+        lamps: Arc::new(lamps),
     }
+}
+
+/// Ego headlight: low beam, ego-local (x forward, y up, z right) position.
+const HEADLIGHT_OFFSETS: [[f64; 3]; 2] = [[2.2, 0.7, -0.6], [2.2, 0.7, 0.6]];
+const HEADLIGHT_INTENSITY: f32 = 150.0;
+const STREET_LIGHT_INTENSITY: f32 = 40.0;
+
+/// The lamps lit at this tick, in a fixed order (headlights, then poles in
+/// query order).
+fn lamps(world: &mut World, world_from_ego: &Pose) -> Vec<crate::frame::Lamp> {
+    let light = world
+        .resource::<crate::world::ScenarioRes>()
+        .0
+        .light
+        .clone();
+    let mut out = Vec::new();
+    if light.headlights_on() {
+        // aimed 3 degrees down, 20-degree half-angle
+        let dir = world_from_ego
+            .transform_vector(DVec3::new(1.0, -(3f64.to_radians().tan()), 0.0).normalize());
+        for o in HEADLIGHT_OFFSETS {
+            out.push(crate::frame::Lamp {
+                position: world_from_ego.transform_point(DVec3::from_array(o)),
+                direction: dir,
+                color: [1.0, 0.97, 0.9],
+                intensity: HEADLIGHT_INTENSITY,
+                spot_cos: Some(20f32.to_radians().cos()),
+                near_field_m: 8.0,
+            });
+        }
+    }
+    if light.street_lights_on() {
+        let mut q = world.query::<(&Transform, &crate::world::StreetLight)>();
+        for (t, s) in q.iter(world) {
+            out.push(crate::frame::Lamp {
+                position: t.transform_point(s.lamp_local).as_dvec3(),
+                direction: -DVec3::Y,
+                color: [1.0, 0.85, 0.6],
+                intensity: STREET_LIGHT_INTENSITY,
+                spot_cos: Some(60f32.to_radians().cos()),
+                near_field_m: 0.0,
+            });
+        }
+    }
+    out
 }
 
 #[derive(Resource)]

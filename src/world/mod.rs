@@ -40,6 +40,12 @@ pub struct Thing {
 #[derive(Component)]
 pub struct Ego;
 
+/// A pole with a lamp at the end of its arm (object-local position).
+#[derive(Component, Clone, Copy, Debug)]
+pub struct StreetLight {
+    pub lamp_local: Vec3,
+}
+
 #[derive(Resource, Clone)]
 pub struct ScenarioRes(pub Scenario);
 
@@ -276,12 +282,18 @@ fn spawn_prop(commands: &mut Commands, road: &RoadGeometry, p: PropPlacement) {
     } else {
         0.0
     };
-    commands.spawn((
+    let mut e = commands.spawn((
         transform_at(road, p.s_m, lat, yaw),
         Renderable {
             parts: objects::prop(p.kind, p.height_m, p.footprint_m, p.tint).into(),
         },
     ));
+    if p.kind == PropKind::Pole {
+        // the arm reaches 1.8 m over the road (object -z) just below the top
+        e.insert(StreetLight {
+            lamp_local: Vec3::new(0.0, p.height_m as f32 - 0.25, -1.7),
+        });
+    }
 }
 
 fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {

@@ -502,3 +502,14 @@ fn lidar_files_are_deterministic() {
         / 16;
     assert!(n > 5_000 && n < 16 * 1800 * 95 / 100, "{n} points");
 }
+
+/// Darkness and lamps change the camera, never the LiDAR.
+#[test]
+fn lidar_is_unaffected_by_darkness() {
+    let (_, _, day) = run(&scene("light: (sun_elevation_deg: 50)"));
+    let (_, _, night) = run(&scene(
+        "light: (sun_elevation_deg: -20, ambient: 0.05, headlights: true, street_lights: true)",
+    ));
+    assert_eq!(day[0].lidar_points[0], night[0].lidar_points[0]);
+    assert_ne!(day[0].images[0].rgba, night[0].images[0].rgba);
+}

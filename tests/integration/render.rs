@@ -253,3 +253,55 @@ fn visibility_labels_follow_fog_and_distance() {
         c(&fog_far)
     );
 }
+
+/// Mean of the R, G, B bytes over a pixel rectangle [x0, x1) x [y0, y1).
+fn mean_rgb(
+    img: &edgecase::sensors::camera::CameraImage,
+    x0: u32,
+    y0: u32,
+    x1: u32,
+    y1: u32,
+) -> f64 {
+    let (mut sum, mut n) = (0u64, 0u64);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let i = ((y * img.width + x) * 4) as usize;
+            sum += img.rgba[i] as u64 + img.rgba[i + 1] as u64 + img.rgba[i + 2] as u64;
+            n += 3;
+        }
+    }
+    sum as f64 / n as f64
+}
+
+#[test]
+fn headlights_and_street_lights_light_the_night() {
+    let night = |lights: &str| {
+        scenario(&stopped_ego(&format!(
+            "props: (scatter: [(kind: Pole, side: Right, spacing_m: 12, offset_m: 0.4)]),
+             light: (sun_elevation_deg: -15, ambient: 0.05, {lights})"
+        )))
+    };
+    let (_, dark) = render(&night("headlights: false, street_lights: false"), 1);
+    let (_, beams) = render(&night("headlights: true, street_lights: false"), 1);
+    let (_, lamps) = render(&night("headlights: false, street_lights: true"), 1);
+    let (d, b, l) = (&dark[0].images[0], &beams[0].images[0], &lamps[0].images[0]);
+    // the road ahead, lower middle of the 160x120 image
+    let road = |i| mean_rgb(i, 60, 80, 100, 110);
+    assert!(
+        road(b) > road(d) + 20.0,
+        "headlights: {} vs dark {}",
+        road(b),
+        road(d)
+    );
+    // the right sidewalk under the lamps
+    let side = |i| mean_rgb(i, 120, 70, 160, 110);
+    assert!(
+        side(l) > side(d) + 10.0,
+        "street lights: {} vs dark {}",
+        side(l),
+        side(d)
+    );
+    // light never changes labels or depth
+    assert_eq!(d.labels, b.labels);
+    assert_eq!(d.depth_m, l.depth_m);
+}

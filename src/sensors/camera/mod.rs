@@ -45,7 +45,14 @@ struct ViewUniform {
     sun_color: [f32; 4],
     ambient_color: [f32; 4],
     fog: [f32; 4],
+    light_count: [u32; 4],
+    light_position: [[f32; 4]; MAX_LIGHTS],
+    light_color: [[f32; 4]; MAX_LIGHTS],
+    light_direction: [[f32; 4]; MAX_LIGHTS],
 }
+
+/// Lamps the shader evaluates per fragment (the nearest to the camera).
+pub const MAX_LIGHTS: usize = 16;
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -568,7 +575,7 @@ impl CameraRig {
         let forward = world_from_camera.transform_vector(-glam::DVec3::Z);
         let l = &self.lighting;
         let v4 = |a: [f32; 3], w: f32| [a[0], a[1], a[2], w];
-        ViewUniform {
+        let mut u = ViewUniform {
             clip_from_world: clip.as_mat4().to_cols_array_2d(),
             camera_position: world_from_camera
                 .translation
@@ -580,7 +587,30 @@ impl CameraRig {
             sun_color: v4(l.sun_color, 1.0),
             ambient_color: v4(l.ambient_color, 1.0),
             fog: v4(l.fog_color, l.fog_extinction_per_m),
+            light_count: [0; 4],
+            light_position: [[0.0; 4]; MAX_LIGHTS],
+            light_color: [[0.0; 4]; MAX_LIGHTS],
+            light_direction: [[0.0; 4]; MAX_LIGHTS],
+        };
+        // the lamps nearest this camera
+        let cam = world_from_camera.translation;
+        let mut lamps: Vec<&crate::frame::Lamp> = snapshot.lamps.iter().collect();
+        lamps.sort_by(|a, b| {
+            a.position
+                .distance_squared(cam)
+                .total_cmp(&b.position.distance_squared(cam))
+        });
+        for (i, lamp) in lamps.into_iter().take(MAX_LIGHTS).enumerate() {
+            u.light_position[i] = lamp.position.as_vec3().extend(lamp.intensity).to_array();
+            u.light_color[i] = v4(lamp.color, lamp.spot_cos.unwrap_or(-1.0));
+            u.light_direction[i] = lamp
+                .direction
+                .as_vec3()
+                .extend(lamp.near_field_m)
+                .to_array();
+            u.light_count[0] = i as u32 + 1;
         }
+        u
     }
 
     /// Render a frame. Blocks only when every slot is still in flight.
