@@ -30,10 +30,6 @@ impl Intrinsics {
         }
     }
 
-    pub fn vfov_rad(&self) -> f64 {
-        2.0 * (self.height as f64 / 2.0 / self.fy).atan()
-    }
-
     /// OpenCV camera point -> pixel-edge image point; None behind the near plane.
     pub fn project(&self, p: DVec3) -> Option<DVec2> {
         if p.z < NEAR_M * 0.999 {

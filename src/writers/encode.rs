@@ -1,7 +1,7 @@
 //! Image encoders (run on worker threads): PNG in the fast fdeflate mode,
 //! float32 .npy for depth.
 
-use crate::core::classes::{Class, split_label_value};
+use crate::core::classes::split_label_value;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder};
 
@@ -78,11 +78,6 @@ pub fn depth_npy(width: u32, height: u32, depth_m: &[f32]) -> Vec<u8> {
         out.extend_from_slice(&d.to_le_bytes());
     }
     out
-}
-
-/// Colour palette image of the semantic classes, for humans.
-pub fn semantic_color(class_id: u32) -> [u8; 3] {
-    Class::from_id(class_id as u8).map_or([0, 0, 0], |c| c.info().color)
 }
 
 #[cfg(test)]

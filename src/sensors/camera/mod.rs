@@ -207,26 +207,6 @@ impl Drop for CameraImage {
     }
 }
 
-impl CameraImage {
-    /// An image not tied to any rig (tests, tools).
-    pub fn new(
-        width: u32,
-        height: u32,
-        rgba: Vec<u8>,
-        labels: Vec<u32>,
-        depth_m: Vec<f32>,
-    ) -> CameraImage {
-        CameraImage {
-            width,
-            height,
-            rgba,
-            labels,
-            depth_m,
-            recycle: None,
-        }
-    }
-}
-
 /// Append a tightly packed row of 4-byte values read from mapped bytes.
 fn extend_from_bytes<T: bytemuck::Pod>(out: &mut Vec<T>, bytes: &[u8]) {
     match bytemuck::try_cast_slice::<u8, T>(bytes) {
@@ -558,10 +538,6 @@ impl CameraRig {
 
     pub fn mode(&self) -> RenderMode {
         self.mode
-    }
-
-    pub fn set_lighting(&mut self, lighting: Lighting) {
-        self.lighting = lighting;
     }
 
     fn view_uniform(&self, cam: &CameraInfo, snapshot: &FrameSnapshot) -> ViewUniform {
