@@ -25,6 +25,8 @@ struct View {
     // xyz: spot axis (world, unit); w: near-field distance in metres within
     // which the falloff stops growing (low beams throw light forward)
     light_direction: array<vec4<f32>, 16>,
+    // x: road wetness 0..1; yz: viewport size in pixels; w unused
+    weather: vec4<f32>,
 };
 
 @group(0) @binding(0) var<uniform> view: View;
@@ -66,10 +68,23 @@ fn vs_main(v: VertexIn) -> VertexOut {
     return out;
 }
 
+// Cityscapes ids of the surfaces a rain film covers: road, sidewalk, lane marking.
+fn takes_water(class_id: u32) -> bool {
+    return class_id == 7u || class_id == 8u || class_id == 34u;
+}
+
 fn shade(in: VertexOut) -> vec4<f32> {
     let n = normalize(in.normal);
     let sun = max(dot(n, view.sun_direction.xyz), 0.0) * view.sun_direction.w;
     var light = view.ambient_color.rgb + view.sun_color.rgb * sun;
+    // a water film darkens the surface (light is trapped under it) and mirrors
+    // the sky, the sun and the lamps (Schlick's Fresnel for water)
+    let wet = select(0.0, view.weather.x, takes_water(in.ids.x));
+    let to_eye = normalize(view.camera_position.xyz - in.world);
+    let mirror = reflect(-to_eye, n);
+    let fresnel = wet * (0.02 + 0.98 * pow(1.0 - max(dot(n, to_eye), 0.0), 5.0));
+    var specular = fresnel * view.ambient_color.rgb * 0.8
+        + wet * view.sun_color.rgb * (view.sun_direction.w * 4.0 * pow(max(dot(mirror, view.sun_direction.xyz), 0.0), 400.0));
     // lamps and headlights: inverse-square falloff, soft-edged spot cones
     for (var i = 0u; i < view.light_count.x; i = i + 1u) {
         let to_light = view.light_position[i].xyz - in.world;
@@ -79,8 +94,10 @@ fn shade(in: VertexOut) -> vec4<f32> {
         let cos_cut = view.light_color[i].a;
         let spot = select(1.0, smoothstep(cos_cut, cos_cut + 0.05, dot(-l, view.light_direction[i].xyz)), cos_cut > -1.0);
         light += view.light_color[i].rgb * (view.light_position[i].w * spot * max(dot(n, l), 0.0) / d2);
+        // glare of the lamp on a wet road: a long streak towards the viewer
+        specular += wet * view.light_color[i].rgb * (view.light_position[i].w * spot * 2.0 * pow(max(dot(mirror, l), 0.0), 60.0) / d2);
     }
-    let lit = in.color * light;
+    let lit = in.color * (1.0 - 0.5 * wet) * light + specular;
     // Beer-Lambert extinction along the view ray; fog never touches labels.
     let distance = length(in.world - view.camera_position.xyz);
     let transmittance = exp(-view.fog.a * distance);
@@ -109,4 +126,55 @@ fn fs_color(in: VertexOut) -> @location(0) vec4<f32> {
 @fragment
 fn fs_label_only(in: VertexOut) -> @location(0) u32 {
     return select(in.ids.x, in.ids.y, in.ids.y != 0u);
+}
+
+// Rain streaks and snow flakes: screen-aligned quads between two world points,
+// a few pixels wide, blended over the colour only (no depth or label write).
+struct ParticleIn {
+    @builtin(vertex_index) corner: u32,
+    // xyz: streak start (world); w: width in pixels
+    @location(0) a: vec4<f32>,
+    // xyz: streak end (world); w: opacity
+    @location(1) b: vec4<f32>,
+};
+
+struct ParticleOut {
+    @builtin(position) clip: vec4<f32>,
+    @location(0) color: vec4<f32>,
+};
+
+@vertex
+fn vs_particle(p: ParticleIn) -> ParticleOut {
+    let ca = view.clip_from_world * vec4<f32>(p.a.xyz, 1.0);
+    let cb = view.clip_from_world * vec4<f32>(p.b.xyz, 1.0);
+    let size = view.weather.yz;
+    // the streak's axis in pixels
+    var axis = (cb.xy / cb.w - ca.xy / ca.w) * size * 0.5;
+    if (length(axis) < 1e-4) {
+        axis = vec2<f32>(0.0, 1.0);
+    }
+    let along = normalize(axis);
+    let across = vec2<f32>(-along.y, along.x);
+    // two triangles: (end, side) per corner
+    var ends = array<f32, 6>(0.0, 1.0, 1.0, 0.0, 1.0, 0.0);
+    var sides = array<f32, 6>(-1.0, -1.0, 1.0, -1.0, 1.0, 1.0);
+    let end = ends[p.corner];
+    let side = sides[p.corner];
+    let c = mix(ca, cb, end);
+    // half a width sideways, and half a width past each end (round-ish flakes)
+    let half_px = p.a.w * 0.5;
+    let offset_px = across * side * half_px + along * (end * 2.0 - 1.0) * half_px;
+    var out: ParticleOut;
+    out.clip = c + vec4<f32>(offset_px * 2.0 / size * c.w, 0.0, 0.0);
+    // lit by the sky and the sun, seen through the haze like everything else
+    let light = view.ambient_color.rgb + view.sun_color.rgb * (view.sun_direction.w * 0.5);
+    let distance = length(mix(p.a.xyz, p.b.xyz, end) - view.camera_position.xyz);
+    let transmittance = exp(-view.fog.a * distance);
+    out.color = vec4<f32>(mix(view.fog.rgb, light * 0.9, transmittance), p.b.w);
+    return out;
+}
+
+@fragment
+fn fs_particle(in: ParticleOut) -> @location(0) vec4<f32> {
+    return in.color;
 }

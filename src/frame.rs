@@ -42,7 +42,7 @@ pub struct CameraInfo {
 }
 
 /// Scene light and participating media, shared by every camera.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Lighting {
     /// Unit vector towards the sun, sim world.
     pub sun_direction: [f32; 3],
@@ -51,8 +51,28 @@ pub struct Lighting {
     pub ambient_color: [f32; 3],
     pub sky_color: [f32; 3],
     pub fog_color: [f32; 3],
-    /// Extinction coefficient per metre (0 = clear).
+    /// Extinction coefficient per metre of fog, rain and snow (0 = clear).
     pub fog_extinction_per_m: f32,
+    /// Water film on road, paint and sidewalk: 0 dry ..= 1 soaked.
+    pub road_wetness: f32,
+    /// Falling rain and snow drawn in the colour images.
+    pub particles: Vec<ParticleLook>,
+}
+
+/// How one kind of falling particle is drawn in the camera.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ParticleLook {
+    /// Flakes (short, white, opaque) rather than drops (streaks).
+    pub snow: bool,
+    pub density_per_m3: f32,
+    pub fall_speed_mps: f32,
+    /// Drop or flake diameter, metres.
+    pub size_m: f32,
+    /// Particles are drawn out to this distance from the camera.
+    pub max_distance_m: f32,
+    pub alpha: f32,
+    /// Placement seed (the scenario's): particles are the same on a rerun.
+    pub seed: u64,
 }
 
 /// A light source at this tick: a streetlight or a headlight.

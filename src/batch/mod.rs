@@ -34,7 +34,7 @@ pub fn sensor_app(scenario: &Scenario, gpu: GpuContext, mode: RenderMode) -> App
         .resource::<crate::world::StaticScene>()
         .0
         .clone();
-    let lighting = crate::weather::lighting(&scenario.light, &scenario.weather);
+    let lighting = crate::weather::lighting(&scenario.light, &scenario.weather, scenario.seed);
     let lidars = crate::sensors::lidar_infos(scenario);
     let views: Vec<_> = lidars
         .iter()
@@ -44,7 +44,7 @@ pub fn sensor_app(scenario: &Scenario, gpu: GpuContext, mode: RenderMode) -> App
     let labels = label_config(scenario);
     // camera fog and LiDAR attenuation share one extinction coefficient
     let env = crate::sensors::labeler::LidarEnv {
-        extinction_per_m: labels.extinction_per_m,
+        atmosphere: crate::weather::Atmosphere::new(&scenario.weather),
         seed: scenario.seed,
     };
     app.insert_resource(Rig::new(rig, cameras, lidars, env, labels))

@@ -119,6 +119,7 @@ fn reference_snapshot(frame: u64) -> FrameSnapshot {
         frame,
         time_s: frame as f64 / 10.0,
         ego: EgoState {
+            yaw_rate_rad_s: 0.0,
             position_m: [0.0; 3],
             yaw_rad: 0.0,
             speed_mps: 0.0,
@@ -152,7 +153,7 @@ fn run_reference(args: &Args) -> Result<()> {
         class: Class::Road,
         color: [0.3, 0.3, 0.3],
     };
-    let lighting = edgecase::weather::lighting(&Default::default(), &Default::default());
+    let lighting = edgecase::weather::lighting(&Default::default(), &Default::default(), 0);
     let mode = if args.mode == Mode::Bare {
         RenderMode::ColorOnly
     } else {
@@ -171,7 +172,7 @@ fn run_reference(args: &Args) -> Result<()> {
         cameras.clone(),
         vec![],
         edgecase::sensors::labeler::LidarEnv {
-            extinction_per_m: 0.0,
+            atmosphere: edgecase::weather::Atmosphere::new(&Default::default()),
             seed: 0,
         },
         cfg,

@@ -129,9 +129,49 @@ pub fn camera_pose_from_body(position_vehicle: DVec3, body: DMat3) -> Pose {
     Pose::new(rot, vehicle_to_sim_local(position_vehicle))
 }
 
+/// Pose after `dt_s` of a vehicle moving at constant speed and yaw rate
+/// (the CTRV model: an arc, or a line when the yaw rate is 0), relative to
+/// its own pose at the start, in sim-local axes (+X forward, +Y up, left = -Z).
+pub fn ctrv_delta(speed_mps: f64, yaw_rate_rad_s: f64, dt_s: f64) -> Pose {
+    let turn = yaw_rate_rad_s * dt_s;
+    // chord of the arc; its small-angle limit is the straight line
+    let (forward, left) = if turn.abs() < 1e-9 {
+        (speed_mps * dt_s, 0.5 * speed_mps * dt_s * turn)
+    } else {
+        let r = speed_mps / yaw_rate_rad_s;
+        (r * turn.sin(), r * (1.0 - turn.cos()))
+    };
+    Pose::new(
+        yaw_rotation(turn),
+        vehicle_to_sim_local(DVec3::new(forward, left, 0.0)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ctrv_follows_the_arc() {
+        // a quarter circle of radius 10 m turning left ends 10 m ahead, 10 m left,
+        // facing left
+        let (v, r) = (5.0, 10.0);
+        let quarter = std::f64::consts::FRAC_PI_2 * r / v;
+        let p = ctrv_delta(v, v / r, quarter);
+        assert!(close(
+            p.translation,
+            vehicle_to_sim_local(DVec3::new(10.0, 10.0, 0.0))
+        ));
+        assert!(close(p.rotation * DVec3::X, vehicle_to_sim_local(DVec3::Y)));
+        // composing two half steps is one step
+        let half = ctrv_delta(v, v / r, quarter / 2.0);
+        let twice = half.mul(&half);
+        assert!(close(twice.translation, p.translation));
+        // straight: speed times time, forward
+        let s = ctrv_delta(20.0, 0.0, 0.1);
+        assert!(close(s.translation, DVec3::new(2.0, 0.0, 0.0)));
+        assert!(close(ctrv_delta(0.0, 0.0, 1.0).translation, DVec3::ZERO));
+    }
 
     fn close(a: DVec3, b: DVec3) -> bool {
         (a - b).length() < 1e-9

@@ -40,6 +40,10 @@ pub struct EgoState {
     pub position_m: [f64; 3],
     pub yaw_rad: f64,
     pub speed_mps: f64,
+    /// Heading change per second (counter-clockwise seen from above): with
+    /// the speed, what LiDAR points need to be de-skewed.
+    #[serde(default)]
+    pub yaw_rate_rad_s: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -153,6 +153,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn volume_echoes_follow_the_truncated_exponential_law() {
+        let (rate, start, end) = (0.05, 1.0, 13.0);
+        let mut rng = crate::core::rng::Stream::new(1, "echo", 0);
+        let n = 200_000;
+        let ranges: Vec<f64> = (0..n)
+            .filter_map(|_| volume_echo(rng.next_f64(), rng.next_f64(), rate, start, end))
+            .collect();
+        let p = 1.0 - (-rate * (end - start)).exp();
+        let hit = ranges.len() as f64 / n as f64;
+        assert!((hit - p).abs() < 0.005, "{hit} vs {p}");
+        assert!(ranges.iter().all(|r| (start..=end).contains(r)));
+        // mean of an exponential truncated to [0, L], shifted by start
+        let l = end - start;
+        let expected = start + 1.0 / rate - l * (-rate * l).exp() / p;
+        let mean = ranges.iter().sum::<f64>() / ranges.len() as f64;
+        assert!((mean - expected).abs() < 0.05, "{mean} vs {expected}");
+        // no medium, no echo
+        assert_eq!(volume_echo(0.0, 0.5, 0.0, start, end), None);
+        assert_eq!(volume_echo(0.0, 0.5, rate, end, start), None);
+    }
+
+    #[test]
     fn presets_match_their_published_layouts() {
         let vlp = Preset::Vlp16.table();
         assert_eq!(vlp.channels(), 16);
@@ -298,6 +320,27 @@ pub struct BeamHit {
     pub label: u32,
     /// Cosine of the incidence angle (1 = head-on), from the depth gradient.
     pub cos_incidence: f64,
+    /// Unit surface normal in the sensor frame, facing the sensor.
+    pub normal_sensor: DVec3,
+}
+
+/// A return from a uniform scattering medium (rain, snow) that answers
+/// `rate_per_m` of the beams per metre between `start_m` and `end_m`: with
+/// probability 1 - exp(-rate (end - start)) the beam is answered, at a range
+/// drawn from the exponential law truncated to that interval. `u` and `v`
+/// are two uniform draws in [0, 1).
+pub fn volume_echo(u: f64, v: f64, rate_per_m: f64, start_m: f64, end_m: f64) -> Option<f64> {
+    let length = end_m - start_m;
+    if rate_per_m <= 0.0 || length <= 0.0 {
+        return None;
+    }
+    let p = 1.0 - (-rate_per_m * length).exp();
+    if u >= p {
+        return None;
+    }
+    // inverse CDF of the truncated exponential
+    let r = start_m - (1.0 - v * p).ln() / rate_per_m;
+    Some(r.min(end_m))
 }
 
 impl<'a> DepthView<'a> {
@@ -366,11 +409,15 @@ impl<'a> DepthView<'a> {
                 .unproject(glam::DVec2::new(uv.x + du, uv.y + dv), self.near_m / dd)
         };
         let (p0, pu, pv) = (at(0.0, 0.0), at(1.0, 0.0), at(0.0, 1.0));
-        let n = (pu - p0).cross(pv - p0).normalize_or_zero();
+        let mut n = (pu - p0).cross(pv - p0).normalize_or_zero();
+        if n.dot(dir_cv) > 0.0 {
+            n = -n;
+        }
         Some(BeamHit {
             range_m,
             label,
             cos_incidence: n.dot(dir_cv.normalize()).abs(),
+            normal_sensor: self.cv_from_sensor.rotation.inverse() * n,
         })
     }
 

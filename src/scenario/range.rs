@@ -63,6 +63,23 @@ pub fn unit<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     check(d, |v| (0.0..=1.0).contains(&v), "a number in 0..=1")
 }
 
+pub fn opt_unit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    match Option::<f64>::deserialize(d)? {
+        Some(v) if !(0.0..=1.0).contains(&v) => Err(D::Error::custom(format!(
+            "value {v} is out of range: expected a number in 0..=1"
+        ))),
+        v => Ok(v),
+    }
+}
+
+pub fn precipitation_mm_h<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(
+        d,
+        |v| v > 0.0 && v <= 200.0,
+        "a precipitation rate in mm/h, 0 < rate <= 200",
+    )
+}
+
 pub fn light_level<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     check(d, |v| (0.0..=10.0).contains(&v), "a light level in 0..=10")
 }

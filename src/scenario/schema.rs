@@ -251,6 +251,27 @@ fn both() -> Side {
 #[serde(deny_unknown_fields, default)]
 pub struct Weather {
     pub fog: Option<Fog>,
+    pub rain: Option<Precipitation>,
+    pub snow: Option<Precipitation>,
+    /// Water film on road, paint and sidewalk, 0 dry ..= 1 soaked; absent:
+    /// soaked from 2 mm/h of rain up, half as wet under snow alone.
+    #[serde(deserialize_with = "range::opt_unit")]
+    pub road_wetness: Option<f64>,
+}
+
+/// Rain or snow; snow rates are liquid-water equivalent.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Precipitation {
+    #[serde(deserialize_with = "range::precipitation_mm_h")]
+    pub rate_mm_h: f64,
+    /// Draw the falling drops or flakes in the camera images.
+    #[serde(default = "yes")]
+    pub particles: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

@@ -10,9 +10,9 @@ use crate::frame::CameraInfo;
 use crate::labels::{LabelConfig, Sweep, label_frame};
 
 /// What the LiDAR model needs from the scenario.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct LidarEnv {
-    pub extinction_per_m: f64,
+    pub atmosphere: crate::weather::Atmosphere,
     pub seed: u64,
 }
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
@@ -59,12 +59,14 @@ impl Labeler {
                                         .world_from_ego
                                         .mul(&l.ego_from_sensor),
                                     instances: &f.snapshot.instances,
+                                    ego_speed_mps: f.snapshot.ego.speed_mps,
+                                    ego_yaw_rate_rad_s: f.snapshot.ego.yaw_rate_rad_s,
                                 };
                                 sweep(
                                     l,
                                     v,
                                     &geometry,
-                                    env.extinction_per_m,
+                                    &env.atmosphere,
                                     env.seed,
                                     f.snapshot.frame,
                                 )

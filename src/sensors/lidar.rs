@@ -5,8 +5,11 @@
 
 use crate::core::camera::{Intrinsics, NEAR_M};
 use crate::core::classes::{Class, split_label_value};
-use crate::core::frames::{Pose, camera_pose_from_body, mount_rotation, sensor_pose};
-use crate::core::lidar::{BeamHit, BeamTable, Candidate, Cast, DepthView, LidarPoint, Preset};
+use crate::core::frames::{Pose, camera_pose_from_body, ctrv_delta, mount_rotation, sensor_pose};
+use crate::core::lidar::{
+    BeamHit, BeamTable, Candidate, Cast, DepthView, LidarPoint, Preset, volume_echo,
+};
+use crate::weather::Atmosphere;
 use crate::core::mesh::Mesh;
 use crate::core::rng::Stream;
 use crate::frame::CameraInfo;
@@ -53,9 +56,15 @@ pub fn beam_table(spec: &LidarSpec) -> BeamTable {
 }
 
 /// Surface reflectivity seen by a 905 nm LiDAR, per class (0..1): paint and
-/// signs are retro-reflective, asphalt is dark.
-pub fn reflectivity(class_id: u32) -> f64 {
-    match Class::from_id(class_id as u8) {
+/// signs are retro-reflective, asphalt is dark. A water film on the ground
+/// mirrors the beam away: a soaked road returns half as much.
+pub fn reflectivity(class_id: u32, road_wetness: f64) -> f64 {
+    let class = Class::from_id(class_id as u8);
+    let wet = matches!(
+        class,
+        Some(Class::Road) | Some(Class::LaneMarking) | Some(Class::Sidewalk)
+    );
+    let dry = match class {
         Some(Class::LaneMarking) => 0.6,
         Some(Class::TrafficSign) => 0.9,
         Some(Class::Road) => 0.1,
@@ -65,6 +74,11 @@ pub fn reflectivity(class_id: u32) -> f64 {
         Some(Class::Person) => 0.25,
         Some(Class::Car) | Some(Class::Truck) => 0.3,
         _ => 0.3,
+    };
+    if wet {
+        dry * (1.0 - 0.5 * road_wetness)
+    } else {
+        dry
     }
 }
 
@@ -283,53 +297,130 @@ impl<'a> PartIndex<'a> {
 
 /// Where the sweep is and what is in the world, for beams the pixels cannot settle.
 pub struct SweepGeometry<'a> {
+    /// The sensor at the sweep start, when the views were rendered.
     pub world_from_sensor: Pose,
     pub instances: &'a [DrawInstance],
+    /// Ego motion during the sweep (constant speed and yaw rate).
+    pub ego_speed_mps: f64,
+    pub ego_yaw_rate_rad_s: f64,
 }
 
-/// Resolve a silhouette beam. Things and props are cast against exactly;
-/// of the static surfaces (road, paint, sidewalk, terrain: planes only
-/// known from pixels), the one whose pixels are closest to the beam stands
-/// in. The nearest of those hits wins.
+/// The hit of the ray `origin + s dir` (sensor frame at the sweep start) on
+/// the plane of `hit`, which was cast from the render origin along `cast_dir`.
+fn along_plane(hit: &BeamHit, cast_dir: DVec3, origin: DVec3, dir: DVec3) -> Option<BeamHit> {
+    if origin == DVec3::ZERO && dir == cast_dir {
+        return Some(*hit);
+    }
+    let n = hit.normal_sensor;
+    let denom = n.dot(dir);
+    if denom.abs() < 1e-9 {
+        return None;
+    }
+    let range_m = n.dot(cast_dir * hit.range_m - origin) / denom;
+    (range_m > 0.0).then_some(BeamHit {
+        range_m,
+        cos_incidence: denom.abs(),
+        ..*hit
+    })
+}
+
+/// Resolve a silhouette beam fired from `origin` along `dir` (sensor frame at
+/// the sweep start; `cast_dir` is the render-origin direction whose pixels
+/// gave `candidates`). Things and props are cast against exactly; of the
+/// static surfaces (road, paint, sidewalk, terrain: planes only known from
+/// pixels), the one whose pixels are closest to the beam stands in. The
+/// nearest of those hits wins.
 fn resolve(
     candidates: &[Candidate],
     parts: &PartIndex,
     world_from_sensor: &Pose,
-    dir_sensor: DVec3,
+    (origin, dir, cast_dir): (DVec3, DVec3, DVec3),
 ) -> Option<BeamHit> {
-    let origin = world_from_sensor.translation;
-    let dir = world_from_sensor.transform_vector(dir_sensor);
+    let origin_world = world_from_sensor.transform_point(origin);
+    let dir_world = world_from_sensor.transform_vector(dir);
+    let sensor_from_world = world_from_sensor.rotation.inverse();
     let exact = candidates
         .iter()
         .filter(|c| parts.has_parts(c.label))
         .filter_map(|c| {
-            parts.ray(c.label, origin, dir).map(|(t, n)| BeamHit {
-                range_m: t,
-                label: c.label,
-                cos_incidence: n.dot(dir).abs(),
+            parts.ray(c.label, origin_world, dir_world).map(|(t, n)| {
+                let n = if n.dot(dir_world) > 0.0 { -n } else { n };
+                BeamHit {
+                    range_m: t,
+                    label: c.label,
+                    cos_incidence: n.dot(dir_world).abs(),
+                    normal_sensor: sensor_from_world * n,
+                }
             })
         });
     let surface = candidates
         .iter()
         .filter(|c| !parts.has_parts(c.label) && c.plane.is_some())
         .min_by(|a, b| a.nearest_px.total_cmp(&b.nearest_px))
-        .and_then(|c| c.plane);
+        .and_then(|c| c.plane)
+        .and_then(|p| along_plane(&p, cast_dir, origin, dir));
     exact
         .chain(surface)
         .min_by(|a, b| a.range_m.total_cmp(&b.range_m))
 }
 
-/// One sweep from the four rendered views. `extinction_per_m` attenuates
-/// the two-way path; `seed`/`frame` key the noise and dropout draws.
+/// Screen-space casts settle a beam from a moved origin in this many steps
+/// at most (two on any plane: the second confirms the first).
+const MOTION_STEPS: usize = 4;
+
+/// A beam fired from `origin` along `dir` (sensor frame at the sweep start,
+/// where the views were rendered). Fixed point: cast the direction from the
+/// render origin to the current estimate, intersect the moved ray with the
+/// plane found there, repeat until the range stops changing. Exact on planes;
+/// silhouettes go to the exact geometry.
+fn cast_moving(
+    views: &[DepthView],
+    parts: &PartIndex,
+    world_from_sensor: &Pose,
+    origin: DVec3,
+    dir: DVec3,
+) -> Option<BeamHit> {
+    let mut look = dir;
+    let mut previous: Option<f64> = None;
+    for _ in 0..MOTION_STEPS {
+        let v = &views[view_of(look.y.atan2(look.x))];
+        let (uv, dir_cv) =
+            crate::core::lidar::project_beam(&v.intrinsics, &v.cv_from_sensor, look)?;
+        let hit = match v.cast_pixel(uv, dir_cv) {
+            Cast::Miss => return None,
+            Cast::Hit(h) => along_plane(&h, look, origin, dir)?,
+            Cast::Ambiguous(candidates) => {
+                return resolve(
+                    &candidates,
+                    parts,
+                    world_from_sensor,
+                    (origin, dir, look),
+                );
+            }
+        };
+        if previous.is_some_and(|r| (r - hit.range_m).abs() < 1e-4) {
+            return Some(hit);
+        }
+        previous = Some(hit.range_m);
+        look = (origin + dir * hit.range_m).normalize();
+    }
+    None
+}
+
+/// One sweep from the four rendered views. The atmosphere attenuates the
+/// two-way path and adds fog, rain and snow echoes; `seed`/`frame` key the
+/// noise, dropout and echo draws.
 pub fn sweep(
     info: &LidarInfo,
     views: &[CameraImage],
     geometry: &SweepGeometry,
-    extinction_per_m: f64,
+    atmosphere: &Atmosphere,
     seed: u64,
     frame: u64,
 ) -> Vec<LidarPoint> {
     let t = &info.table;
+    let extinction_per_m = atmosphere.extinction_per_m();
+    let fog_per_m = atmosphere.fog_extinction_per_m;
     let depth_views: Vec<DepthView> = views
         .iter()
         .zip(&info.views)
@@ -338,6 +429,8 @@ pub fn sweep(
         .collect();
     let parts = PartIndex::new(geometry.instances);
     let threshold = REFERENCE_REFLECTIVITY / (t.max_range_m * t.max_range_m);
+    let moving = geometry.ego_speed_mps != 0.0 || geometry.ego_yaw_rate_rad_s != 0.0;
+    let sensor_from_ego = info.ego_from_sensor.inverse();
     // columns in parallel; each column's noise and dropout come from its own
     // counter-based stream, and columns are concatenated in order, so the
     // sweep is the same whatever the thread count
@@ -351,7 +444,17 @@ pub fn sweep(
                 frame * t.columns as u64 + column as u64,
             );
             let mut out = Vec::with_capacity(t.channels() as usize);
-            let time_s = t.firing_time_s(column) as f32;
+            let time_s = t.firing_time_s(column);
+            // the sensor at this column's firing time, in its sweep-start frame
+            let motion = moving.then(|| {
+                sensor_from_ego
+                    .mul(&ctrv_delta(
+                        geometry.ego_speed_mps,
+                        geometry.ego_yaw_rate_rad_s,
+                        time_s,
+                    ))
+                    .mul(&info.ego_from_sensor)
+            });
             for ring in 0..t.channels() {
                 let beam = &info.beams[(column * t.channels() + ring) as usize];
                 let noise = if info.noise_std_m > 0.0 {
@@ -364,25 +467,50 @@ pub fn sweep(
                 let dropped = info.dropout > 0.0 && rng.next_f64() < info.dropout;
                 // a fog echo near the sensor: first-return mode keeps it when it is
                 // nearer than the surface (two draws per beam whenever there is fog)
-                let fog_echo_m = (extinction_per_m > 0.0)
+                let fog_echo = (fog_per_m > 0.0)
                     .then(|| {
                         let (u, v) = (rng.next_f64(), rng.next_f64().max(f64::MIN_POSITIVE));
-                        let hit = u < 1.0 - (-extinction_per_m * BACKSCATTER_LENGTH_M).exp();
-                        hit.then(|| t.min_range_m - v.ln() / (2.0 * extinction_per_m))
+                        let hit = u < 1.0 - (-fog_per_m * BACKSCATTER_LENGTH_M).exp();
+                        hit.then(|| t.min_range_m - v.ln() / (2.0 * fog_per_m))
                     })
                     .flatten()
-                    .filter(|r| *r <= t.max_range_m);
+                    .filter(|r| *r <= t.max_range_m)
+                    .map(|r| (r, BACKSCATTER_INTENSITY));
+                // drops and flakes near the sensor (two draws per kind present)
+                let echo = atmosphere
+                    .echoes
+                    .iter()
+                    .filter_map(|e| {
+                        let (u, v) = (rng.next_f64(), rng.next_f64());
+                        let end = e.max_range_m.min(t.max_range_m);
+                        volume_echo(u, v, e.rate_per_m, t.min_range_m, end)
+                            .map(|r| (r, e.intensity))
+                    })
+                    .chain(fog_echo)
+                    .min_by(|a, b| a.0.total_cmp(&b.0));
                 let dir = beam.dir_sensor;
-                let hit = beam.pixel.and_then(|pixel| {
-                    match depth_views[beam.view].cast_pixel(pixel.0, pixel.1) {
-                        Cast::Miss => None,
-                        Cast::Hit(h) => Some(h),
-                        Cast::Ambiguous(candidates) => {
-                            resolve(&candidates, &parts, &geometry.world_from_sensor, dir)
+                let hit = match &motion {
+                    None => beam.pixel.and_then(|pixel| {
+                        match depth_views[beam.view].cast_pixel(pixel.0, pixel.1) {
+                            Cast::Miss => None,
+                            Cast::Hit(h) => Some(h),
+                            Cast::Ambiguous(candidates) => resolve(
+                                &candidates,
+                                &parts,
+                                &geometry.world_from_sensor,
+                                (DVec3::ZERO, dir, dir),
+                            ),
                         }
-                    }
-                });
-                if let Some(r) = fog_echo_m
+                    }),
+                    Some(m) => cast_moving(
+                        &depth_views,
+                        &parts,
+                        &geometry.world_from_sensor,
+                        m.translation,
+                        m.rotation * dir,
+                    ),
+                };
+                if let Some((r, intensity)) = echo
                     && !dropped
                     && hit.is_none_or(|h| r < h.range_m)
                 {
@@ -390,9 +518,9 @@ pub fn sweep(
                     out.push(LidarPoint {
                         position: [p.x as f32, p.y as f32, p.z as f32],
                         range_m: r as f32,
-                        intensity: BACKSCATTER_INTENSITY,
+                        intensity,
                         ring: ring as u16,
-                        time_s,
+                        time_s: time_s as f32,
                         class_id: Class::Weather.id() as u16,
                         instance_id: 0,
                     });
@@ -405,12 +533,14 @@ pub fn sweep(
                 }
                 let (class_id, instance_id) = split_label_value(hit.label);
                 // received power ~ reflectivity * cos(incidence) * two-way transmittance / r^2
-                let response = reflectivity(class_id)
+                let response = reflectivity(class_id, atmosphere.road_wetness)
                     * hit.cos_incidence
                     * (-2.0 * extinction_per_m * r).exp();
                 if response / (r * r) < threshold {
                     continue;
                 }
+                // the point in the sensor frame at its firing time (not de-skewed,
+                // as a real sensor reports it)
                 let range = (r + noise).max(0.0);
                 let p = dir * range;
                 out.push(LidarPoint {
@@ -418,7 +548,7 @@ pub fn sweep(
                     range_m: range as f32,
                     intensity: response.clamp(0.0, 1.0) as f32,
                     ring: ring as u16,
-                    time_s,
+                    time_s: time_s as f32,
                     class_id: class_id as u16,
                     instance_id,
                 });

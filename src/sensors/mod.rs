@@ -44,11 +44,7 @@ pub fn label_config(s: &Scenario) -> LabelConfig {
     LabelConfig {
         min_visible_pixels: s.output.min_visible_pixels,
         max_label_distance_m: s.output.max_label_distance_m,
-        extinction_per_m: s
-            .weather
-            .fog
-            .as_ref()
-            .map_or(0.0, |f| crate::weather::extinction_per_m(f.visibility_m)),
+        extinction_per_m: crate::weather::Atmosphere::new(&s.weather).extinction_per_m(),
     }
 }
 
@@ -84,16 +80,33 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
     let clock = world.resource::<SimClock>().clone();
     let hulls = world.get_resource_or_init::<PrimitiveHullPoints>().clone();
     let mut ego_q = world.query_filtered::<(&Transform, &LaneMotion), With<Ego>>();
+    let road = world.get_resource::<crate::world::RoadRes>();
     let (world_from_ego, ego) = match ego_q.iter(world).next() {
         Some((t, m)) => {
             let pose = pose_of(t);
             let yaw = yaw_of(t.rotation);
+            // yaw rate = the lane's heading change per metre times the signed speed
+            let yaw_rate_rad_s = road.map_or(0.0, |r| {
+                // (one-sided at the road's ends, where poses clamp)
+                let length = r.0.path.length_m();
+                let (sa, sb) = ((m.s_m - 0.5).max(0.0), (m.s_m + 0.5).min(length));
+                let (a, b) = (r.0.pose(sa), r.0.pose(sb));
+                let sign = if m.direction == crate::scenario::Direction::Forward {
+                    1.0
+                } else {
+                    -1.0
+                };
+                crate::core::frames::wrap_angle(b.heading_rad - a.heading_rad) / (sb - sa).max(1e-9)
+                    * sign
+                    * m.speed_mps
+            });
             (
                 pose,
                 EgoState {
                     position_m: sim_to_enu(pose.translation).to_array(),
                     yaw_rad: yaw,
                     speed_mps: m.speed_mps,
+                    yaw_rate_rad_s,
                 },
             )
         }
@@ -103,6 +116,7 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
                 position_m: [0.0; 3],
                 yaw_rad: 0.0,
                 speed_mps: 0.0,
+                yaw_rate_rad_s: 0.0,
             },
         ),
     };

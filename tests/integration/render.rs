@@ -211,6 +211,62 @@ fn fog_changes_pixels_but_not_labels() {
     assert!(diff > 100_000, "fog barely changed the image: {diff}");
 }
 
+/// Rain and snow draw streaks and flakes and wet the road in the colour
+/// image only: labels and depth are the same bytes as in clear weather.
+#[test]
+fn rain_and_snow_change_pixels_but_not_labels() {
+    let base = "vehicles: [(start_s_m: 30, speed_mps: 0)], pedestrians: [(s_m: 20)]";
+    let render_with = |weather: &str| {
+        let ron = stopped_ego(&format!("{base}, weather: ({weather})"));
+        render(&scenario(&ron), 2).1
+    };
+    let clear = render_with("");
+    let dry_rain = render_with("rain: (rate_mm_h: 20), road_wetness: 0");
+    let wet_no_drops = render_with("rain: (rate_mm_h: 20, particles: false)");
+    let snow = render_with("snow: (rate_mm_h: 3)");
+    let diff = |a: &[u8], b: &[u8]| -> u64 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (*x as i64 - *y as i64).unsigned_abs())
+            .sum()
+    };
+    for (what, f) in [
+        ("rain", &dry_rain),
+        ("wet road", &wet_no_drops),
+        ("snow", &snow),
+    ] {
+        for (c, w) in clear.iter().zip(f.iter()) {
+            assert_eq!(c.images[0].labels, w.images[0].labels, "{what}");
+            assert_eq!(c.images[0].depth_m, w.images[0].depth_m, "{what}");
+            let d = diff(&c.images[0].rgba, &w.images[0].rgba);
+            assert!(d > 50_000, "{what} barely changed the image: {d}");
+        }
+    }
+    // the drops move: two frames of rain differ more than two clear frames
+    let moved = |f: &[edgecase::sensors::LabeledFrame]| diff(&f[0].images[0].rgba, &f[1].images[0].rgba);
+    assert!(
+        moved(&dry_rain) > moved(&clear) + 20_000,
+        "rain {} vs clear {}",
+        moved(&dry_rain),
+        moved(&clear)
+    );
+    // the soaked road is darker than the dry one on road pixels
+    let road = edgecase::core::classes::Class::Road.id() as u32;
+    let road_luma = |f: &edgecase::sensors::LabeledFrame| {
+        let img = &f.images[0];
+        let (mut sum, mut n) = (0u64, 0u64);
+        for (i, l) in img.labels.iter().enumerate() {
+            if *l == road {
+                sum += img.rgba[4 * i..4 * i + 3].iter().map(|v| *v as u64).sum::<u64>();
+                n += 1;
+            }
+        }
+        sum as f64 / n as f64
+    };
+    let (dry, wet) = (road_luma(&dry_rain[0]), road_luma(&wet_no_drops[0]));
+    assert!(wet < 0.95 * dry, "wet road {wet:.1} not darker than dry {dry:.1}");
+}
+
 #[test]
 fn visibility_labels_follow_fog_and_distance() {
     let walkers = "pedestrians: [(s_m: 13, speed_mps: 0), (s_m: 41, speed_mps: 0)]";

@@ -4,6 +4,7 @@
 //! in-flight slot carries the FrameSnapshot it was rendered from.
 
 pub mod gpu;
+pub mod particles;
 
 use crate::core::mesh::{self, Mesh, Vertex};
 use crate::frame::{CameraInfo, DrawInstance, FrameSnapshot, Lighting};
@@ -49,6 +50,8 @@ struct ViewUniform {
     light_position: [[f32; 4]; MAX_LIGHTS],
     light_color: [[f32; 4]; MAX_LIGHTS],
     light_direction: [[f32; 4]; MAX_LIGHTS],
+    /// x: road wetness; yz: viewport size in pixels.
+    weather: [f32; 4],
 }
 
 /// Lamps the shader evaluates per fragment (the nearest to the camera).
@@ -229,6 +232,10 @@ pub struct CameraRig {
     mode: RenderMode,
     /// One pipeline per view kind in use.
     pipelines: BTreeMap<u8, wgpu::RenderPipeline>,
+    /// Rain and snow, per colour view kind (only when the weather has them).
+    particle_pipelines: BTreeMap<u8, wgpu::RenderPipeline>,
+    particle_buffer: wgpu::Buffer,
+    particle_capacity: usize,
     vertex_buffer: wgpu::Buffer,
     index_buffer: wgpu::Buffer,
     primitive_ranges: BTreeMap<Primitive, MeshRange>,
@@ -341,6 +348,74 @@ fn create_pipeline(
     })
 }
 
+/// Rain and snow over the colour target: alpha-blended, depth-tested against
+/// the scene but never written, and masked off the label target.
+fn create_particle_pipeline(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    kind: ViewKind,
+) -> wgpu::RenderPipeline {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some("camera.wgsl particles"),
+        source: wgpu::ShaderSource::Wgsl(SHADER_SOURCE.into()),
+    });
+    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some("particles"),
+        bind_group_layouts: &[Some(layout)],
+        immediate_size: 0,
+    });
+    let mut targets = vec![Some(wgpu::ColorTargetState {
+        format: COLOR_FORMAT,
+        blend: Some(wgpu::BlendState::ALPHA_BLENDING),
+        write_mask: wgpu::ColorWrites::ALL,
+    })];
+    if kind == ViewKind::Labeled {
+        targets.push(Some(wgpu::ColorTargetState {
+            format: LABEL_FORMAT,
+            blend: None,
+            write_mask: wgpu::ColorWrites::empty(),
+        }));
+    }
+    const PARTICLE: [wgpu::VertexAttribute; 2] =
+        wgpu::vertex_attr_array![0 => Float32x4, 1 => Float32x4];
+    let buffers = [wgpu::VertexBufferLayout {
+        array_stride: std::mem::size_of::<particles::ParticleRaw>() as u64,
+        step_mode: wgpu::VertexStepMode::Instance,
+        attributes: &PARTICLE,
+    }];
+    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some("particles"),
+        layout: Some(&pipeline_layout),
+        vertex: wgpu::VertexState {
+            module: &module,
+            entry_point: Some("vs_particle"),
+            compilation_options: Default::default(),
+            buffers: &buffers,
+        },
+        primitive: wgpu::PrimitiveState {
+            topology: wgpu::PrimitiveTopology::TriangleList,
+            cull_mode: None,
+            ..Default::default()
+        },
+        depth_stencil: Some(wgpu::DepthStencilState {
+            format: ZBUFFER_FORMAT,
+            depth_write_enabled: Some(false),
+            depth_compare: Some(wgpu::CompareFunction::Greater),
+            stencil: Default::default(),
+            bias: Default::default(),
+        }),
+        multisample: wgpu::MultisampleState::default(),
+        fragment: Some(wgpu::FragmentState {
+            module: &module,
+            entry_point: Some("fs_particle"),
+            compilation_options: Default::default(),
+            targets: &targets,
+        }),
+        multiview_mask: None,
+        cache: None,
+    })
+}
+
 fn target_texture(
     device: &wgpu::Device,
     label: &str,
@@ -440,10 +515,16 @@ impl CameraRig {
             .chain(label_views.iter().map(|c| (c, ViewKind::LabelsOnly)))
             .collect();
         let mut pipelines = BTreeMap::new();
+        let mut particle_pipelines = BTreeMap::new();
         for (_, kind) in &views {
             pipelines
                 .entry(*kind as u8)
                 .or_insert_with(|| create_pipeline(device, &bind_layout, *kind));
+            if kind.has_color() && !lighting.particles.is_empty() {
+                particle_pipelines
+                    .entry(*kind as u8)
+                    .or_insert_with(|| create_particle_pipeline(device, &bind_layout, *kind));
+            }
         }
         let targets = views
             .into_iter()
@@ -502,10 +583,15 @@ impl CameraRig {
         let (pool_tx, pool_rx) = crossbeam_channel::bounded(cameras.len() * (SLOTS + 8));
         let instance_capacity = 1024;
         let instance_buffer = Self::make_instance_buffer(device, instance_capacity);
+        let particle_capacity = 1024;
+        let particle_buffer = Self::make_particle_buffer(device, particle_capacity);
         CameraRig {
             gpu,
             mode,
             pipelines,
+            particle_pipelines,
+            particle_buffer,
+            particle_capacity,
             vertex_buffer,
             index_buffer,
             primitive_ranges,
@@ -530,6 +616,56 @@ impl CameraRig {
             usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         })
+    }
+
+    fn make_particle_buffer(device: &wgpu::Device, capacity: usize) -> wgpu::Buffer {
+        device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("particles"),
+            size: (capacity * std::mem::size_of::<particles::ParticleRaw>()) as u64,
+            usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
+    /// Every colour camera's rain and snow for this frame in one buffer, and
+    /// each camera's range of it.
+    fn upload_particles(&mut self, snapshot: &FrameSnapshot) -> Vec<std::ops::Range<u32>> {
+        let mut all: Vec<particles::ParticleRaw> = Vec::new();
+        let ego_velocity = snapshot
+            .world_from_ego
+            .transform_vector(glam::DVec3::X * snapshot.ego.speed_mps);
+        let ranges = self
+            .cameras
+            .iter()
+            .map(|cam| {
+                let start = all.len() as u32;
+                if self.particle_pipelines.contains_key(&(cam.kind as u8)) {
+                    let pose = snapshot.world_from_camera(&cam.info);
+                    for look in &self.lighting.particles {
+                        all.extend(particles::particles(
+                            look,
+                            &cam.info.name,
+                            &cam.info.intrinsics,
+                            &pose,
+                            ego_velocity,
+                            snapshot.frame,
+                        ));
+                    }
+                }
+                start..all.len() as u32
+            })
+            .collect();
+        if all.len() > self.particle_capacity {
+            self.particle_capacity = all.len().next_power_of_two();
+            self.particle_buffer =
+                Self::make_particle_buffer(&self.gpu.device, self.particle_capacity);
+        }
+        if !all.is_empty() {
+            self.gpu
+                .queue
+                .write_buffer(&self.particle_buffer, 0, bytemuck::cast_slice(&all));
+        }
+        ranges
     }
 
     pub fn gpu(&self) -> &GpuContext {
@@ -567,6 +703,12 @@ impl CameraRig {
             light_position: [[0.0; 4]; MAX_LIGHTS],
             light_color: [[0.0; 4]; MAX_LIGHTS],
             light_direction: [[0.0; 4]; MAX_LIGHTS],
+            weather: [
+                l.road_wetness,
+                cam.intrinsics.width as f32,
+                cam.intrinsics.height as f32,
+                0.0,
+            ],
         };
         // the lamps nearest this camera
         let cam = world_from_camera.translation;
@@ -616,6 +758,7 @@ impl CameraRig {
             .queue
             .write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(&raws));
 
+        let particle_ranges = self.upload_particles(&snapshot);
         let mut encoder = self
             .gpu
             .device
@@ -708,6 +851,14 @@ impl CameraRig {
                         range.base_vertex,
                         instances.clone(),
                     );
+                }
+                let drops = &particle_ranges[ci];
+                if let Some(p) = self.particle_pipelines.get(&(cam.kind as u8))
+                    && !drops.is_empty()
+                {
+                    pass.set_pipeline(p);
+                    pass.set_vertex_buffer(0, self.particle_buffer.slice(..));
+                    pass.draw(0..6, drops.clone());
                 }
             }
             let (w, h) = (cam.info.intrinsics.width, cam.info.intrinsics.height);
@@ -912,7 +1063,14 @@ mod tests {
         }
         assert!(n >= 1);
         // the entry points the pipelines name exist
-        for entry in ["vs_main", "fs_labeled", "fs_color", "fs_label_only"] {
+        for entry in [
+            "vs_main",
+            "fs_labeled",
+            "fs_color",
+            "fs_label_only",
+            "vs_particle",
+            "fs_particle",
+        ] {
             assert!(SHADER_SOURCE.contains(&format!("fn {entry}(")), "{entry}");
         }
     }
