@@ -403,13 +403,15 @@ impl<'a> DepthView<'a> {
         }
         let z = self.near_m / d0;
         let range_m = z / (dir_cv.z / dir_cv.length());
-        let at = |du: f64, dv: f64| {
-            let dd = d0 + gu * du + gv * dv;
-            self.intrinsics
-                .unproject(glam::DVec2::new(uv.x + du, uv.y + dv), self.near_m / dd)
-        };
-        let (p0, pu, pv) = (at(0.0, 0.0), at(1.0, 0.0), at(0.0, 1.0));
-        let mut n = (pu - p0).cross(pv - p0).normalize_or_zero();
+        // near / Z = d0 + gu (u - u0) + gv (v - v0) with u = fx X / Z + cx is the
+        // plane (gu fx) X + (gv fy) Y + (d0 + gu (cx - u0) + gv (cy - v0)) Z = near
+        let k = &self.intrinsics;
+        let mut n = DVec3::new(
+            gu * k.fx,
+            gv * k.fy,
+            d0 + gu * (k.cx - uv.x) + gv * (k.cy - uv.y),
+        )
+        .normalize_or_zero();
         if n.dot(dir_cv) > 0.0 {
             n = -n;
         }
@@ -428,6 +430,12 @@ impl<'a> DepthView<'a> {
             Some((uv, dir_cv)) => self.cast_pixel(uv, dir_cv),
             None => Cast::Miss,
         }
+    }
+
+    /// The label of the pixel whose centre is nearest to a pixel-edge image point.
+    pub fn label_near(&self, uv: glam::DVec2) -> Option<u32> {
+        self.at(uv.x.floor() as i64, uv.y.floor() as i64)
+            .map(|(l, _)| l)
     }
 
     /// As `cast_detailed`, for a beam already projected with `project_beam`.

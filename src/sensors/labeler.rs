@@ -62,14 +62,7 @@ impl Labeler {
                                     ego_speed_mps: f.snapshot.ego.speed_mps,
                                     ego_yaw_rate_rad_s: f.snapshot.ego.yaw_rate_rad_s,
                                 };
-                                sweep(
-                                    l,
-                                    v,
-                                    &geometry,
-                                    &env.atmosphere,
-                                    env.seed,
-                                    f.snapshot.frame,
-                                )
+                                sweep(l, v, &geometry, &env.atmosphere, env.seed, f.snapshot.frame)
                             })
                             .collect()
                     } else {

@@ -9,13 +9,13 @@ use crate::core::frames::{Pose, camera_pose_from_body, ctrv_delta, mount_rotatio
 use crate::core::lidar::{
     BeamHit, BeamTable, Candidate, Cast, DepthView, LidarPoint, Preset, volume_echo,
 };
-use crate::weather::Atmosphere;
 use crate::core::mesh::Mesh;
 use crate::core::rng::Stream;
 use crate::frame::CameraInfo;
 use crate::frame::DrawInstance;
 use crate::scenario::{LidarPreset, LidarSpec};
 use crate::sensors::camera::CameraImage;
+use crate::weather::Atmosphere;
 use crate::world::objects::Primitive;
 use glam::{DMat3, DQuat, DVec3};
 
@@ -194,6 +194,18 @@ pub fn lidar_info(spec: &LidarSpec) -> LidarInfo {
     }
 }
 
+/// The view whose 90 degrees of azimuth hold a sensor-frame direction
+/// (as `view_of` its azimuth, without the arctangent).
+fn view_of_direction(d: DVec3) -> usize {
+    if d.x.abs() >= d.y.abs() {
+        if d.x >= 0.0 { 0 } else { 2 }
+    } else if d.y >= 0.0 {
+        1
+    } else {
+        3
+    }
+}
+
 /// The view whose 90 degrees of azimuth hold `azimuth_rad`.
 pub fn view_of(azimuth_rad: f64) -> usize {
     ((azimuth_rad / std::f64::consts::FRAC_PI_2).round() as i64).rem_euclid(VIEWS as i64) as usize
@@ -232,6 +244,24 @@ fn primitive_meshes() -> &'static std::collections::BTreeMap<Primitive, Mesh> {
             .map(|p| (*p, crate::sensors::camera::primitive_mesh(*p)))
             .collect()
     })
+}
+
+/// Largest distance of a unit primitive's vertices from its origin.
+fn primitive_radius(p: Primitive) -> f64 {
+    static RADII: std::sync::OnceLock<std::collections::BTreeMap<Primitive, f64>> =
+        std::sync::OnceLock::new();
+    RADII.get_or_init(|| {
+        primitive_meshes()
+            .iter()
+            .map(|(p, m)| {
+                let r = m
+                    .positions()
+                    .map(|v| v.as_dvec3().length())
+                    .fold(0.0, f64::max);
+                (*p, r * (1.0 + 1e-9))
+            })
+            .collect()
+    })[&p]
 }
 
 /// The drawn parts by label value, and their world-space triangles, built
@@ -279,10 +309,32 @@ impl<'a> PartIndex<'a> {
         })
     }
 
+    /// Whether a world ray passes within the bounding sphere of part `i`
+    /// (the stuff labels hold every building or tree of the scene: most parts
+    /// are far off the ray and skipped without touching their triangles).
+    fn may_hit(&self, i: usize, origin: DVec3, dir: DVec3) -> bool {
+        let m = self.instances[i].model.as_dmat4();
+        let centre = m.w_axis.truncate();
+        let scale = (m.x_axis.truncate().length_squared()
+            + m.y_axis.truncate().length_squared()
+            + m.z_axis.truncate().length_squared())
+        .sqrt();
+        let radius = primitive_radius(self.instances[i].primitive) * scale;
+        let to_centre = centre - origin;
+        let along = to_centre.dot(dir);
+        if along < -radius {
+            return false;
+        }
+        (to_centre - dir * along).length_squared() <= radius * radius
+    }
+
     /// Exact nearest hit of a world ray on the parts that carry `label`.
     fn ray(&self, label: u32, origin: DVec3, dir: DVec3) -> Option<(f64, DVec3)> {
         let mut best: Option<(f64, DVec3)> = None;
         for &i in self.by_label.get(&label).into_iter().flatten() {
+            if !self.may_hit(i, origin, dir) {
+                continue;
+            }
             for [a, b, c] in self.triangles(i) {
                 if let Some(hit) = ray_triangle(origin, dir, *a, *b, *c)
                     && best.is_none_or(|bb| hit.0 < bb.0)
@@ -371,38 +423,47 @@ const MOTION_STEPS: usize = 4;
 /// A beam fired from `origin` along `dir` (sensor frame at the sweep start,
 /// where the views were rendered). Fixed point: cast the direction from the
 /// render origin to the current estimate, intersect the moved ray with the
-/// plane found there, repeat until the range stops changing. Exact on planes;
-/// silhouettes go to the exact geometry.
+/// plane found there, repeat until the hit lands within a pixel of where
+/// the plane was fitted, on the same surface, or the range stops changing.
+/// Exact on planes; silhouettes go to the exact geometry. `warm_range_m`:
+/// the same ring's range one column earlier, a close first estimate.
 fn cast_moving(
     views: &[DepthView],
     parts: &PartIndex,
     world_from_sensor: &Pose,
-    origin: DVec3,
-    dir: DVec3,
+    (origin, dir): (DVec3, DVec3),
+    warm_range_m: Option<f64>,
 ) -> Option<BeamHit> {
-    let mut look = dir;
+    let mut look = warm_range_m.map_or(dir, |r| (origin + dir * r).normalize());
     let mut previous: Option<f64> = None;
     for _ in 0..MOTION_STEPS {
-        let v = &views[view_of(look.y.atan2(look.x))];
+        let view = view_of_direction(look);
+        let v = &views[view];
         let (uv, dir_cv) =
             crate::core::lidar::project_beam(&v.intrinsics, &v.cv_from_sensor, look)?;
         let hit = match v.cast_pixel(uv, dir_cv) {
             Cast::Miss => return None,
             Cast::Hit(h) => along_plane(&h, look, origin, dir)?,
             Cast::Ambiguous(candidates) => {
-                return resolve(
-                    &candidates,
-                    parts,
-                    world_from_sensor,
-                    (origin, dir, look),
-                );
+                return resolve(&candidates, parts, world_from_sensor, (origin, dir, look));
             }
         };
         if previous.is_some_and(|r| (r - hit.range_m).abs() < 1e-4) {
             return Some(hit);
         }
+        let next = (origin + dir * hit.range_m).normalize();
+        // the plane was fitted on the pixels around `uv`: a hit within a pixel
+        // of it, on the same label, is on the surface
+        if view_of_direction(next) == view
+            && let Some((uv_next, _)) =
+                crate::core::lidar::project_beam(&v.intrinsics, &v.cv_from_sensor, next)
+            && (uv_next - uv).abs().max_element() < 1.0
+            && v.label_near(uv_next) == Some(hit.label)
+        {
+            return Some(hit);
+        }
         previous = Some(hit.range_m);
-        look = (origin + dir * hit.range_m).normalize();
+        look = next;
     }
     None
 }
@@ -431,134 +492,149 @@ pub fn sweep(
     let threshold = REFERENCE_REFLECTIVITY / (t.max_range_m * t.max_range_m);
     let moving = geometry.ego_speed_mps != 0.0 || geometry.ego_yaw_rate_rad_s != 0.0;
     let sensor_from_ego = info.ego_from_sensor.inverse();
-    // columns in parallel; each column's noise and dropout come from its own
-    // counter-based stream, and columns are concatenated in order, so the
-    // sweep is the same whatever the thread count
+    // chunks of columns in parallel; each column's noise and dropout come
+    // from its own counter-based stream, and chunks are concatenated in order,
+    // so the sweep is the same whatever the thread count. Within a chunk each
+    // ring's last range seeds the next column's moving-ego cast.
     use rayon::prelude::*;
-    let columns: Vec<Vec<LidarPoint>> = (0..t.columns)
-        .into_par_iter()
-        .map(|column| {
-            let mut rng = Stream::new(
-                seed,
-                &format!("lidar:{}", info.name),
-                frame * t.columns as u64 + column as u64,
-            );
-            let mut out = Vec::with_capacity(t.channels() as usize);
-            let time_s = t.firing_time_s(column);
-            // the sensor at this column's firing time, in its sweep-start frame
-            let motion = moving.then(|| {
-                sensor_from_ego
-                    .mul(&ctrv_delta(
-                        geometry.ego_speed_mps,
-                        geometry.ego_yaw_rate_rad_s,
-                        time_s,
-                    ))
-                    .mul(&info.ego_from_sensor)
-            });
-            for ring in 0..t.channels() {
-                let beam = &info.beams[(column * t.channels() + ring) as usize];
-                let noise = if info.noise_std_m > 0.0 {
-                    // Box-Muller, drawn in ring order
-                    let (u1, u2) = (rng.next_f64().max(f64::MIN_POSITIVE), rng.next_f64());
-                    info.noise_std_m * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-                } else {
-                    0.0
-                };
-                let dropped = info.dropout > 0.0 && rng.next_f64() < info.dropout;
-                // a fog echo near the sensor: first-return mode keeps it when it is
-                // nearer than the surface (two draws per beam whenever there is fog)
-                let fog_echo = (fog_per_m > 0.0)
-                    .then(|| {
-                        let (u, v) = (rng.next_f64(), rng.next_f64().max(f64::MIN_POSITIVE));
-                        let hit = u < 1.0 - (-fog_per_m * BACKSCATTER_LENGTH_M).exp();
-                        hit.then(|| t.min_range_m - v.ln() / (2.0 * fog_per_m))
-                    })
-                    .flatten()
-                    .filter(|r| *r <= t.max_range_m)
-                    .map(|r| (r, BACKSCATTER_INTENSITY));
-                // drops and flakes near the sensor (two draws per kind present)
-                let echo = atmosphere
-                    .echoes
-                    .iter()
-                    .filter_map(|e| {
-                        let (u, v) = (rng.next_f64(), rng.next_f64());
-                        let end = e.max_range_m.min(t.max_range_m);
-                        volume_echo(u, v, e.rate_per_m, t.min_range_m, end)
-                            .map(|r| (r, e.intensity))
-                    })
-                    .chain(fog_echo)
-                    .min_by(|a, b| a.0.total_cmp(&b.0));
-                let dir = beam.dir_sensor;
-                let hit = match &motion {
-                    None => beam.pixel.and_then(|pixel| {
-                        match depth_views[beam.view].cast_pixel(pixel.0, pixel.1) {
-                            Cast::Miss => None,
-                            Cast::Hit(h) => Some(h),
-                            Cast::Ambiguous(candidates) => resolve(
-                                &candidates,
-                                &parts,
-                                &geometry.world_from_sensor,
-                                (DVec3::ZERO, dir, dir),
-                            ),
-                        }
-                    }),
-                    Some(m) => cast_moving(
+    let column_ids: Vec<u32> = (0..t.columns).collect();
+    let fire_column = |column: u32, warm: &mut [Option<f64>]| {
+        let mut rng = Stream::new(
+            seed,
+            &format!("lidar:{}", info.name),
+            frame * t.columns as u64 + column as u64,
+        );
+        let mut out = Vec::with_capacity(t.channels() as usize);
+        let time_s = t.firing_time_s(column);
+        // the sensor at this column's firing time, in its sweep-start frame
+        let motion = moving.then(|| {
+            sensor_from_ego
+                .mul(&ctrv_delta(
+                    geometry.ego_speed_mps,
+                    geometry.ego_yaw_rate_rad_s,
+                    time_s,
+                ))
+                .mul(&info.ego_from_sensor)
+        });
+        for ring in 0..t.channels() {
+            let beam = &info.beams[(column * t.channels() + ring) as usize];
+            let noise = if info.noise_std_m > 0.0 {
+                // Box-Muller, drawn in ring order
+                let (u1, u2) = (rng.next_f64().max(f64::MIN_POSITIVE), rng.next_f64());
+                info.noise_std_m * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+            } else {
+                0.0
+            };
+            let dropped = info.dropout > 0.0 && rng.next_f64() < info.dropout;
+            // a fog echo near the sensor: first-return mode keeps it when it is
+            // nearer than the surface (two draws per beam whenever there is fog)
+            let fog_echo = (fog_per_m > 0.0)
+                .then(|| {
+                    let (u, v) = (rng.next_f64(), rng.next_f64().max(f64::MIN_POSITIVE));
+                    let hit = u < 1.0 - (-fog_per_m * BACKSCATTER_LENGTH_M).exp();
+                    hit.then(|| t.min_range_m - v.ln() / (2.0 * fog_per_m))
+                })
+                .flatten()
+                .filter(|r| *r <= t.max_range_m)
+                .map(|r| (r, BACKSCATTER_INTENSITY));
+            // drops and flakes near the sensor (two draws per kind present)
+            let echo = atmosphere
+                .echoes
+                .iter()
+                .filter_map(|e| {
+                    let (u, v) = (rng.next_f64(), rng.next_f64());
+                    let end = e.max_range_m.min(t.max_range_m);
+                    volume_echo(u, v, e.rate_per_m, t.min_range_m, end).map(|r| (r, e.intensity))
+                })
+                .chain(fog_echo)
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            let dir = beam.dir_sensor;
+            let hit = match &motion {
+                None => beam.pixel.and_then(|pixel| {
+                    match depth_views[beam.view].cast_pixel(pixel.0, pixel.1) {
+                        Cast::Miss => None,
+                        Cast::Hit(h) => Some(h),
+                        Cast::Ambiguous(candidates) => resolve(
+                            &candidates,
+                            &parts,
+                            &geometry.world_from_sensor,
+                            (DVec3::ZERO, dir, dir),
+                        ),
+                    }
+                }),
+                Some(m) => {
+                    let h = cast_moving(
                         &depth_views,
                         &parts,
                         &geometry.world_from_sensor,
-                        m.translation,
-                        m.rotation * dir,
-                    ),
-                };
-                if let Some((r, intensity)) = echo
-                    && !dropped
-                    && hit.is_none_or(|h| r < h.range_m)
-                {
-                    let p = dir * r;
-                    out.push(LidarPoint {
-                        position: [p.x as f32, p.y as f32, p.z as f32],
-                        range_m: r as f32,
-                        intensity,
-                        ring: ring as u16,
-                        time_s: time_s as f32,
-                        class_id: Class::Weather.id() as u16,
-                        instance_id: 0,
-                    });
-                    continue;
+                        (m.translation, m.rotation * dir),
+                        warm[ring as usize],
+                    );
+                    warm[ring as usize] = h.map(|h| h.range_m);
+                    h
                 }
-                let Some(hit) = hit else { continue };
-                let r = hit.range_m;
-                if dropped || r < t.min_range_m || r > t.max_range_m {
-                    continue;
-                }
-                let (class_id, instance_id) = split_label_value(hit.label);
-                // received power ~ reflectivity * cos(incidence) * two-way transmittance / r^2
-                let response = reflectivity(class_id, atmosphere.road_wetness)
-                    * hit.cos_incidence
-                    * (-2.0 * extinction_per_m * r).exp();
-                if response / (r * r) < threshold {
-                    continue;
-                }
-                // the point in the sensor frame at its firing time (not de-skewed,
-                // as a real sensor reports it)
-                let range = (r + noise).max(0.0);
-                let p = dir * range;
+            };
+            if let Some((r, intensity)) = echo
+                && !dropped
+                && hit.is_none_or(|h| r < h.range_m)
+            {
+                let p = dir * r;
                 out.push(LidarPoint {
                     position: [p.x as f32, p.y as f32, p.z as f32],
-                    range_m: range as f32,
-                    intensity: response.clamp(0.0, 1.0) as f32,
+                    range_m: r as f32,
+                    intensity,
                     ring: ring as u16,
                     time_s: time_s as f32,
-                    class_id: class_id as u16,
-                    instance_id,
+                    class_id: Class::Weather.id() as u16,
+                    instance_id: 0,
                 });
+                continue;
+            }
+            let Some(hit) = hit else { continue };
+            let r = hit.range_m;
+            if dropped || r < t.min_range_m || r > t.max_range_m {
+                continue;
+            }
+            let (class_id, instance_id) = split_label_value(hit.label);
+            // received power ~ reflectivity * cos(incidence) * two-way transmittance / r^2
+            let response = reflectivity(class_id, atmosphere.road_wetness)
+                * hit.cos_incidence
+                * (-2.0 * extinction_per_m * r).exp();
+            if response / (r * r) < threshold {
+                continue;
+            }
+            // the point in the sensor frame at its firing time (not de-skewed,
+            // as a real sensor reports it)
+            let range = (r + noise).max(0.0);
+            let p = dir * range;
+            out.push(LidarPoint {
+                position: [p.x as f32, p.y as f32, p.z as f32],
+                range_m: range as f32,
+                intensity: response.clamp(0.0, 1.0) as f32,
+                ring: ring as u16,
+                time_s: time_s as f32,
+                class_id: class_id as u16,
+                instance_id,
+            });
+        }
+        out
+    };
+    let chunks: Vec<Vec<LidarPoint>> = column_ids
+        .par_chunks(COLUMN_CHUNK)
+        .map(|columns| {
+            let mut warm = vec![None; t.channels() as usize];
+            let mut out = Vec::new();
+            for &column in columns {
+                out.extend(fire_column(column, &mut warm));
             }
             out
         })
         .collect();
-    let points: Vec<LidarPoint> = columns.into_iter().flatten().collect();
-    points
+    chunks.into_iter().flatten().collect()
 }
+
+/// Columns per parallel task (fixed, so the output never depends on threads).
+const COLUMN_CHUNK: usize = 32;
 
 #[cfg(test)]
 mod tests {

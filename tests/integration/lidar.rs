@@ -124,6 +124,9 @@ fn world_points<'a>(
     })
 }
 
+/// A return off its surface: class, instance, range, distance to the surface.
+type OffSurface = (u16, u32, f32, f64);
+
 /// Distance from each world point to the surface its label names (weather
 /// echoes are skipped): (class, instance, range, distance) of those more than
 /// `tolerance` off, the number checked and the worst distance.
@@ -131,7 +134,7 @@ fn off_surface<'a>(
     snap: &FrameSnapshot,
     points: impl Iterator<Item = (DVec3, &'a LidarPoint)>,
     tolerance: f64,
-) -> (Vec<(u16, u32, f32, f64)>, usize, f64) {
+) -> (Vec<OffSurface>, usize, f64) {
     let (mut checked, mut worst) = (0usize, 0f64);
     let mut off = Vec::new();
     for (w, p) in points {
@@ -227,10 +230,12 @@ fn lidar_points_project_onto_the_same_labels_in_the_camera() {
 /// points land on the camera pixels of their own labels.
 #[test]
 fn fog_pedestrian_with_a_lidar_reads_back_by_openpcdet_rules() {
-    let src = std::fs::read_to_string(crate::common::repo_path("scenarios/fog_pedestrian.ron"))
-        .unwrap();
+    let src =
+        std::fs::read_to_string(crate::common::repo_path("scenarios/fog_pedestrian.ron")).unwrap();
     let mut s = scenario(&src);
-    s.sensors.lidars.push(scenario(&scene("")).sensors.lidars[0].clone());
+    s.sensors
+        .lidars
+        .push(scenario(&scene("")).sensors.lidars[0].clone());
     s.sensors.lidars[0].columns = None;
     let tmp = crate::common::temp_dir();
     let sc = tmp.path().join("fog_lidar.ron");
@@ -242,8 +247,14 @@ fn fog_pedestrian_with_a_lidar_reads_back_by_openpcdet_rules() {
     for frame in ["000000", "000001"] {
         let (both, agree) = projection_agreement(&out, frame, "top");
         let rate = agree as f64 / both as f64;
-        assert!(both > 5_000, "frame {frame}: only {both} points in both sensors");
-        assert!(rate >= 0.99, "frame {frame}: agreement {rate:.4} over {both}");
+        assert!(
+            both > 5_000,
+            "frame {frame}: only {both} points in both sensors"
+        );
+        assert!(
+            rate >= 0.99,
+            "frame {frame}: agreement {rate:.4} over {both}"
+        );
         eprintln!("fog_pedestrian frame {frame}: label agreement {rate:.4} over {both} points");
     }
 }
@@ -623,7 +634,10 @@ fn rain_and_snow_false_returns_are_weather_never_objects() {
         );
         assert!(far(pts) < far(clear), "{extra}: far returns did not fade");
         let (wet, dry) = (mean_road_intensity(pts), mean_road_intensity(clear));
-        assert!(wet < 0.8 * dry, "{extra}: road intensity {wet} vs dry {dry}");
+        assert!(
+            wet < 0.8 * dry,
+            "{extra}: road intensity {wet} vs dry {dry}"
+        );
         eprintln!(
             "{extra}: {} echoes ({share:.4} of beams, law {law:.4}), {} far returns vs {} clear, road intensity {wet:.3} vs {dry:.3}, worst {worst:.4} m",
             echoes.len(),

@@ -243,7 +243,8 @@ fn rain_and_snow_change_pixels_but_not_labels() {
         }
     }
     // the drops move: two frames of rain differ more than two clear frames
-    let moved = |f: &[edgecase::sensors::LabeledFrame]| diff(&f[0].images[0].rgba, &f[1].images[0].rgba);
+    let moved =
+        |f: &[edgecase::sensors::LabeledFrame]| diff(&f[0].images[0].rgba, &f[1].images[0].rgba);
     assert!(
         moved(&dry_rain) > moved(&clear) + 20_000,
         "rain {} vs clear {}",
@@ -257,14 +258,20 @@ fn rain_and_snow_change_pixels_but_not_labels() {
         let (mut sum, mut n) = (0u64, 0u64);
         for (i, l) in img.labels.iter().enumerate() {
             if *l == road {
-                sum += img.rgba[4 * i..4 * i + 3].iter().map(|v| *v as u64).sum::<u64>();
+                sum += img.rgba[4 * i..4 * i + 3]
+                    .iter()
+                    .map(|v| *v as u64)
+                    .sum::<u64>();
                 n += 1;
             }
         }
         sum as f64 / n as f64
     };
     let (dry, wet) = (road_luma(&dry_rain[0]), road_luma(&wet_no_drops[0]));
-    assert!(wet < 0.95 * dry, "wet road {wet:.1} not darker than dry {dry:.1}");
+    assert!(
+        wet < 0.95 * dry,
+        "wet road {wet:.1} not darker than dry {dry:.1}"
+    );
 }
 
 #[test]

@@ -136,7 +136,10 @@ mod tests {
         // identity camera (Bevy convention) looks along -z; streaks fall (y down in
         // the world) by fall speed times exposure
         for q in &p {
-            let (a, b) = (DVec3::new(q.a[0] as f64, q.a[1] as f64, q.a[2] as f64), DVec3::new(q.b[0] as f64, q.b[1] as f64, q.b[2] as f64));
+            let (a, b) = (
+                DVec3::new(q.a[0] as f64, q.a[1] as f64, q.a[2] as f64),
+                DVec3::new(q.b[0] as f64, q.b[1] as f64, q.b[2] as f64),
+            );
             assert!(-a.z >= NEAREST_M - 1e-6 && -a.z <= 15.0 + 1e-6);
             assert!(((a.y - b.y) - 7.0 * EXPOSURE_S).abs() < 1e-5);
             assert!(q.a[3] >= 1.0 && q.b[3] > 0.0 && q.b[3] <= 0.5);
