@@ -99,6 +99,9 @@ pub struct FrameSnapshot {
     pub instances: Arc<Vec<DrawInstance>>,
     pub objects: Arc<Vec<LabeledObject>>,
     pub lamps: Arc<Vec<Lamp>>,
+    /// Contacts and trigger firings that began on this tick.
+    pub collisions: Arc<Vec<crate::core::label::CollisionRecord>>,
+    pub triggers: Arc<Vec<crate::core::label::TriggerRecord>>,
 }
 
 impl FrameSnapshot {

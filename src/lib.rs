@@ -10,6 +10,7 @@ pub mod cli;
 pub mod core;
 pub mod frame;
 pub mod labels;
+pub mod physics;
 pub mod scenario;
 pub mod sensors;
 pub mod sim;

@@ -76,6 +76,7 @@ impl Plugin for SimPlugin {
                     scenario: self.scenario.clone(),
                 },
                 ActorsPlugin,
+                crate::physics::PhysicsPlugin,
             ));
     }
 }

@@ -2,6 +2,9 @@
 //! hazard trigger is checked before motion on every tick, so a trigger fires
 //! on the tick its condition first holds.
 
+pub mod drive;
+pub mod triggers;
+
 use crate::scenario::Direction;
 use crate::sim::{SimClock, SimSet};
 use crate::world::{Ego, RoadRes};
@@ -57,10 +60,11 @@ fn trigger_crossings(
     }
 }
 
-fn move_actors(
+/// Motion: people walk; vehicles are moved by the physics step instead.
+pub fn move_actors(
     clock: Res<SimClock>,
     road: Res<RoadRes>,
-    mut lane: Query<(&mut LaneMotion, &mut Transform)>,
+    mut lane: Query<(&mut LaneMotion, &mut Transform), Without<crate::physics::VehicleBody>>,
     mut cross: Query<(&mut Crossing, &mut Transform), Without<LaneMotion>>,
 ) {
     let dt = clock.dt_s();
@@ -104,13 +108,16 @@ pub struct ActorsPlugin;
 
 impl Plugin for ActorsPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(
-            Update,
-            (
-                trigger_crossings.in_set(SimSet::Control),
-                move_actors.in_set(SimSet::Motion),
-            ),
-        );
+        app.add_systems(PostStartup, triggers::arm_triggers)
+            .add_systems(
+                Update,
+                (
+                    (trigger_crossings, triggers::run_triggers, drive::drive)
+                        .chain()
+                        .in_set(SimSet::Control),
+                    move_actors.in_set(SimSet::Motion),
+                ),
+            );
     }
 }
 

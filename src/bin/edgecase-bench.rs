@@ -128,6 +128,8 @@ fn reference_snapshot(frame: u64) -> FrameSnapshot {
         instances: Arc::new(instances),
         objects: Arc::new(objects),
         lamps: Arc::new(Vec::new()),
+        collisions: Arc::default(),
+        triggers: Arc::default(),
     }
 }
 

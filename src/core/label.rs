@@ -13,6 +13,38 @@ pub struct FrameLabels {
     /// One entry per LiDAR (absent when the scenario has none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lidars: Vec<LidarLabels>,
+    /// Contacts that began on this tick.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collisions: Vec<CollisionRecord>,
+    /// Scenario triggers whose condition became true on this tick.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<TriggerRecord>,
+}
+
+/// Two bodies started touching: who hit whom and how hard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CollisionRecord {
+    /// Role of the moving party ("ego", "vehicles[1]", "hazard", ...).
+    pub a: String,
+    /// Role of the other: an actor, "parked[0]", a prop ("prop:building") or "road_edge".
+    pub b: String,
+    /// Instance ids (0 for props and road edges).
+    pub a_instance_id: u32,
+    pub b_instance_id: u32,
+    /// Relative speed of the two at the start of the tick, m/s.
+    pub impact_speed_mps: f64,
+}
+
+/// A scenario trigger firing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TriggerRecord {
+    /// Index into the scenario's `triggers`.
+    pub trigger: usize,
+    pub actor: String,
+    /// The action, as written in the scenario.
+    pub action: String,
+    /// The tick the action takes effect (after the trigger's delay).
+    pub action_frame: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

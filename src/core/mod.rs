@@ -15,3 +15,4 @@ pub mod rle;
 pub mod rng;
 pub mod road;
 pub mod silhouette;
+pub mod traffic;

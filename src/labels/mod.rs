@@ -112,6 +112,8 @@ pub fn label_frame(
         ego: snapshot.ego.clone(),
         cameras: cams,
         lidars,
+        collisions: snapshot.collisions.as_ref().clone(),
+        triggers: snapshot.triggers.as_ref().clone(),
     }
 }
 

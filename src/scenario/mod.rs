@@ -137,6 +137,43 @@ fn sensor_name_error(kind: &str, names: &[&str]) -> Option<(usize, String)> {
     None
 }
 
+/// Every actor a trigger can name: (role, name), in spawn order.
+pub fn actor_roles(s: &Scenario) -> Vec<(String, Option<String>)> {
+    let mut out = vec![("ego".to_string(), None)];
+    out.extend(
+        s.vehicles
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("vehicles[{i}]"), v.name.clone())),
+    );
+    out.extend(
+        s.pedestrians
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("pedestrians[{i}]"), p.name.clone())),
+    );
+    if s.hazard.is_some() {
+        out.push(("hazard".to_string(), None));
+    }
+    out
+}
+
+/// The role an actor reference (a name or a role) stands for.
+pub fn resolve_actor(actors: &[(String, Option<String>)], reference: &str) -> Option<String> {
+    actors
+        .iter()
+        .find(|(role, name)| name.as_deref() == Some(reference) || role == reference)
+        .map(|(role, _)| role.clone())
+}
+
+/// `vehicles[k]` -> k.
+pub fn vehicle_index(role: &str) -> Option<usize> {
+    role.strip_prefix("vehicles[")?
+        .strip_suffix(']')?
+        .parse()
+        .ok()
+}
+
 /// Rules that span several fields. Each failure names the field path it
 /// blames so the error can point at it.
 pub fn validate(s: &Scenario) -> Result<(), Invalid> {
@@ -262,6 +299,44 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
                 vec![field("hazard"), field("side")],
                 "the crossing starts on one side: Left or Right".into(),
             );
+        }
+    }
+    let actors = actor_roles(s);
+    for (i, t) in s.triggers.iter().enumerate() {
+        let Some(role) = resolve_actor(&actors, &t.actor) else {
+            let known: Vec<String> = actors
+                .iter()
+                .map(|(r, n)| n.clone().unwrap_or_else(|| r.clone()))
+                .collect();
+            return fail(
+                vec![item("triggers", i), field("actor")],
+                format!(
+                    "trigger actor {:?} is no actor of this scenario (known: {})",
+                    t.actor,
+                    known.join(", ")
+                ),
+            );
+        };
+        if let Action::ChangeLane(lane) = t.action {
+            let lanes = if let Some(k) = vehicle_index(&role) {
+                match s.vehicles[k].direction {
+                    Direction::Forward => s.road.lanes_forward,
+                    Direction::Backward => s.road.lanes_backward,
+                }
+            } else if role == "ego" {
+                s.road.lanes_forward
+            } else {
+                return fail(
+                    vec![item("triggers", i), field("action")],
+                    format!("ChangeLane needs a vehicle; {} is not one", t.actor),
+                );
+            };
+            if lane >= lanes {
+                return fail(
+                    vec![item("triggers", i), field("action")],
+                    format!("lane {lane} does not exist: that direction has {lanes} lane(s)"),
+                );
+            }
         }
     }
     if s.sensors.cameras.is_empty() {

@@ -72,6 +72,15 @@ pub fn opt_unit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error
     }
 }
 
+pub fn opt_positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    match Option::<f64>::deserialize(d)? {
+        Some(v) if !(v.is_finite() && v > 0.0) => Err(D::Error::custom(format!(
+            "value {v} is out of range: expected a number > 0"
+        ))),
+        v => Ok(v),
+    }
+}
+
 pub fn precipitation_mm_h<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     check(
         d,

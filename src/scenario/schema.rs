@@ -21,6 +21,8 @@ pub struct Scenario {
     pub vehicles: Vec<Vehicle>,
     pub pedestrians: Vec<Pedestrian>,
     pub hazard: Option<Hazard>,
+    /// Timed and conditional actions on named actors.
+    pub triggers: Vec<Trigger>,
     pub sensors: Sensors,
     pub output: Output,
 }
@@ -41,6 +43,7 @@ impl Default for Scenario {
             vehicles: vec![],
             pedestrians: vec![],
             hazard: None,
+            triggers: Vec::new(),
             sensors: Sensors::default(),
             output: Output::default(),
         }
@@ -338,6 +341,12 @@ pub struct Ego {
     pub speed_mps: f64,
     #[serde(deserialize_with = "range::opt_color")]
     pub color: Option<[f32; 3]>,
+    /// Slow down for what is ahead in the lane (IDM); `false` drives blind.
+    pub car_following: bool,
+    /// Full braking once the time to collision with what is ahead falls
+    /// below this many seconds; absent: no emergency braking.
+    #[serde(deserialize_with = "range::opt_positive")]
+    pub emergency_braking_ttc_s: Option<f64>,
 }
 
 impl Default for Ego {
@@ -348,8 +357,44 @@ impl Default for Ego {
             start_s_m: 0.0,
             speed_mps: 10.0,
             color: None,
+            car_following: true,
+            emergency_braking_ttc_s: None,
         }
     }
+}
+
+/// When a trigger fires: evaluated every tick on that tick's state.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub enum Condition {
+    /// Simulation time reaches `time_s`.
+    AtTime(#[serde(deserialize_with = "range::non_negative")] f64),
+    /// The ego comes within this distance (centre to centre, metres) of the actor.
+    EgoWithin(#[serde(deserialize_with = "range::positive")] f64),
+    /// The ego's time to reach the actor's station falls below this, seconds.
+    EgoTimeToReach(#[serde(deserialize_with = "range::positive")] f64),
+}
+
+/// What a trigger does to its actor.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub enum Action {
+    /// Drive or walk at this speed (from standing, or a new speed), m/s.
+    SetSpeed(#[serde(deserialize_with = "range::speed_mps")] f64),
+    /// Brake to a stop (vehicles with their comfortable deceleration).
+    Stop,
+    /// Change to this lane index (vehicles, in their direction of travel).
+    ChangeLane(u32),
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    /// An actor's `name`, or its role: "ego", "vehicles[2]", "pedestrians[0]".
+    pub actor: String,
+    pub when: Condition,
+    /// Seconds between the condition becoming true and the action.
+    #[serde(default, deserialize_with = "range::non_negative")]
+    pub delay_s: f64,
+    pub action: Action,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -366,11 +411,20 @@ pub struct Vehicle {
     pub speed_mps: f64,
     #[serde(default, deserialize_with = "range::opt_color")]
     pub color: Option<[f32; 3]>,
+    /// For triggers.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Slow down for what is ahead in the lane (IDM).
+    #[serde(default = "yes")]
+    pub car_following: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Pedestrian {
+    /// For triggers.
+    #[serde(default)]
+    pub name: Option<String>,
     pub s_m: f64,
     #[serde(default)]
     pub side: Side,

@@ -169,6 +169,12 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
     }
     objects.sort_by_key(|o| o.instance_id);
     let lamps = lamps(world, &world_from_ego);
+    let (collisions, triggers) = world
+        .get_resource::<crate::physics::TickRecords>()
+        .filter(|r| r.frame == clock.frame)
+        .map_or_else(Default::default, |r| {
+            (r.collisions.clone(), r.triggers.clone())
+        });
     FrameSnapshot {
         frame: clock.frame,
         time_s: clock.time_s(),
@@ -177,6 +183,8 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         instances: Arc::new(instances),
         objects: Arc::new(objects),
         lamps: Arc::new(lamps),
+        collisions: Arc::new(collisions),
+        triggers: Arc::new(triggers),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod objects;
 pub mod road;
 
+use crate::actors::drive::Driver;
 use crate::actors::{Crossing, LaneMotion};
 use crate::core::classes::{Class, instance_id};
 use crate::core::rng::Stream;
@@ -145,6 +146,11 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
             speed_mps: s.ego.speed_mps,
             direction: Direction::Forward,
         },
+        Driver {
+            car_following: s.ego.car_following,
+            emergency_ttc_s: s.ego.emergency_braking_ttc_s,
+            ..Driver::new(s.ego.speed_mps, lat)
+        },
     ));
 
     for (i, v) in s.vehicles.iter().enumerate() {
@@ -156,12 +162,18 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
             format!("vehicles[{i}]"),
             transform_at(road, v.start_s_m, lat, heading_offset(v.direction)),
         );
-        commands.entity(e).insert(LaneMotion {
-            s_m: v.start_s_m,
-            lateral_m: lat,
-            speed_mps: v.speed_mps,
-            direction: v.direction,
-        });
+        commands.entity(e).insert((
+            LaneMotion {
+                s_m: v.start_s_m,
+                lateral_m: lat,
+                speed_mps: v.speed_mps,
+                direction: v.direction,
+            },
+            Driver {
+                car_following: v.car_following,
+                ..Driver::new(v.speed_mps, lat)
+            },
+        ));
     }
 
     for (i, p) in s.props.parked.iter().enumerate() {

@@ -8,3 +8,4 @@ mod lidar;
 mod render;
 mod slurm;
 mod sweep;
+mod traffic;

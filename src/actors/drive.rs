@@ -1,0 +1,206 @@
+//! Drivers: keep the lane (pure pursuit), keep the speed and the distance
+//! to whatever is ahead in the lane (IDM), brake hard when the time to
+//! collision falls below a threshold (if fitted). They set each vehicle's
+//! Controls for the next physics step.
+
+use super::{Crossing, LaneMotion};
+use crate::core::frames::sim_to_enu;
+use crate::core::traffic::{Idm, Leader, pure_pursuit_steer, time_to_collision_s};
+use crate::physics::{Controls, FRICTION_MU, VehicleBody};
+use crate::scenario::Direction;
+use crate::world::{RoadRes, Thing};
+use bevy::prelude::*;
+use glam::DVec2;
+use std::collections::HashMap;
+
+/// Largest front-wheel angle, radians.
+const MAX_STEER_RAD: f64 = 0.6;
+/// Only this far ahead is looked at for a leader, metres.
+const LOOK_AHEAD_M: f64 = 150.0;
+
+#[derive(Component, Clone, Debug)]
+pub struct Driver {
+    pub target_speed_mps: f64,
+    /// Lateral offset of the lane centre it keeps (changes with ChangeLane).
+    pub lane_lateral_m: f64,
+    pub car_following: bool,
+    pub emergency_ttc_s: Option<f64>,
+    pub idm: Idm,
+    /// Emergency braking engaged (held until the threat is gone and stopped).
+    pub emergency: bool,
+}
+
+impl Driver {
+    pub fn new(target_speed_mps: f64, lane_lateral_m: f64) -> Driver {
+        Driver {
+            target_speed_mps,
+            lane_lateral_m,
+            car_following: true,
+            emergency_ttc_s: None,
+            idm: Idm::default(),
+            emergency: false,
+        }
+    }
+}
+
+/// Something on the road, in road coordinates.
+#[derive(Clone, Copy, Debug)]
+struct Occupant {
+    entity: Entity,
+    s_m: f64,
+    lateral_m: f64,
+    half_length_m: f64,
+    half_width_m: f64,
+    /// Speed along the road's forward direction (negative: against it).
+    speed_along_mps: f64,
+}
+
+fn sign(d: Direction) -> f64 {
+    if d == Direction::Forward { 1.0 } else { -1.0 }
+}
+
+/// Nearest occupant ahead of a vehicle that overlaps its lane: the gap
+/// bumper to bumper and its speed along our direction.
+fn leader_of(
+    me: &Occupant,
+    dir: f64,
+    lane_lateral_m: f64,
+    sorted: &[Occupant],
+) -> Option<(Leader, Entity)> {
+    let (lo, hi) = if dir > 0.0 {
+        (me.s_m, me.s_m + LOOK_AHEAD_M)
+    } else {
+        (me.s_m - LOOK_AHEAD_M, me.s_m)
+    };
+    let start = sorted.partition_point(|o| o.s_m < lo);
+    sorted[start..]
+        .iter()
+        .take_while(|o| o.s_m <= hi)
+        .filter(|o| o.entity != me.entity)
+        .filter(|o| {
+            // in the lane it is in, or the one it is moving to
+            let reach = me.half_width_m + o.half_width_m + 0.2;
+            (o.lateral_m - me.lateral_m).abs() < reach
+                || (o.lateral_m - lane_lateral_m).abs() < reach
+        })
+        .filter_map(|o| {
+            let gap = (o.s_m - me.s_m) * dir - me.half_length_m - o.half_length_m;
+            (gap > -me.half_length_m).then_some((
+                Leader {
+                    gap_m: gap,
+                    speed_mps: o.speed_along_mps * dir,
+                },
+                o.entity,
+            ))
+        })
+        .min_by(|a, b| a.0.gap_m.total_cmp(&b.0.gap_m))
+}
+
+/// Control: every driver sets its vehicle's controls for the next step.
+#[allow(clippy::type_complexity)]
+pub fn drive(
+    road: Res<RoadRes>,
+    mut parked: Local<HashMap<Entity, (f64, f64)>>,
+    things: Query<(
+        Entity,
+        &Thing,
+        &Transform,
+        Option<&LaneMotion>,
+        Option<&Crossing>,
+    )>,
+    mut drivers: Query<(
+        Entity,
+        &mut Driver,
+        &mut Controls,
+        &LaneMotion,
+        &VehicleBody,
+        &Transform,
+    )>,
+) {
+    let road = &road.0;
+    let mut occupants: Vec<Occupant> = things
+        .iter()
+        .map(|(entity, th, t, lane, crossing)| {
+            let (s_m, lateral_m, speed_along_mps) = if let Some(l) = lane {
+                (l.s_m, l.lateral_m, l.speed_mps * sign(l.direction))
+            } else if let Some(c) = crossing {
+                (c.s_m, c.lateral_m, 0.0)
+            } else {
+                // parked: it never moves, project it once
+                let (s, lat) = *parked.entry(entity).or_insert_with(|| {
+                    let p = sim_to_enu(t.translation.as_dvec3());
+                    let guess = road.path.length_m() / 2.0;
+                    nearest_station(road, DVec2::new(p.x, p.y), guess)
+                });
+                (s, lat, 0.0)
+            };
+            Occupant {
+                entity,
+                s_m,
+                lateral_m,
+                half_length_m: th.size.length_m / 2.0,
+                half_width_m: th.size.width_m / 2.0,
+                speed_along_mps,
+            }
+        })
+        .collect();
+    occupants.sort_by(|a, b| a.s_m.total_cmp(&b.s_m).then(a.entity.cmp(&b.entity)));
+    for (entity, mut driver, mut controls, lane, body, t) in &mut drivers {
+        let dir = sign(lane.direction);
+        let me = Occupant {
+            entity,
+            s_m: lane.s_m,
+            lateral_m: lane.lateral_m,
+            half_length_m: body.half_length_m,
+            half_width_m: body.half_width_m,
+            speed_along_mps: lane.speed_mps * dir,
+        };
+        let v = lane.speed_mps;
+        let leader = leader_of(&me, dir, driver.lane_lateral_m, &occupants).map(|l| l.0);
+        let mut accel = driver.idm.accel(
+            v,
+            driver.target_speed_mps,
+            leader.filter(|_| driver.car_following),
+        );
+        if let (Some(ttc), Some(l)) = (driver.emergency_ttc_s, leader)
+            && time_to_collision_s(l.gap_m, v - l.speed_mps) < ttc
+        {
+            driver.emergency = true;
+        }
+        if driver.emergency {
+            accel = -FRICTION_MU * 9.81;
+            if v < 0.05 && leader.is_none_or(|l| l.gap_m > 20.0) {
+                driver.emergency = false;
+            }
+        }
+        // pure pursuit towards the lane centre a speed-dependent distance ahead
+        let look = (1.0 * v).max(6.0);
+        let target_pose = road.pose(lane.s_m + dir * look);
+        let target = target_pose.position + target_pose.left() * driver.lane_lateral_m;
+        let p = sim_to_enu(t.translation.as_dvec3());
+        let heading = t.rotation.to_euler(EulerRot::YXZ).0 as f64;
+        let d = target - DVec2::new(p.x, p.y);
+        let (ahead, left) = (
+            d.x * heading.cos() + d.y * heading.sin(),
+            -d.x * heading.sin() + d.y * heading.cos(),
+        );
+        controls.accel_mps2 = accel;
+        controls.steer_rad =
+            pure_pursuit_steer(body.wheelbase_m, ahead, left).clamp(-MAX_STEER_RAD, MAX_STEER_RAD);
+    }
+}
+
+/// Station and offset of a point, from a coarse scan then Newton steps.
+pub fn nearest_station(road: &crate::world::RoadGeometry, p: DVec2, _guess: f64) -> (f64, f64) {
+    let stations = road.path.stations(5.0);
+    let best = stations
+        .iter()
+        .copied()
+        .min_by(|a, b| {
+            let da = road.pose(*a).position.distance_squared(p);
+            let db = road.pose(*b).position.distance_squared(p);
+            da.total_cmp(&db)
+        })
+        .unwrap_or(0.0);
+    road.path.project(p, best)
+}

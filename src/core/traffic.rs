@@ -1,0 +1,194 @@
+//! Driving behaviour as pure functions: car following (the Intelligent
+//! Driver Model), lane keeping (pure pursuit), time to collision and a
+//! friction-limited tyre force.
+
+/// Intelligent Driver Model parameters (Treiber et al. 2000).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Idm {
+    pub max_accel_mps2: f64,
+    /// Comfortable deceleration.
+    pub comfort_decel_mps2: f64,
+    /// Bumper-to-bumper gap kept when stopped.
+    pub min_gap_m: f64,
+    pub time_headway_s: f64,
+    /// Free-road acceleration exponent.
+    pub delta: f64,
+    /// The hardest braking the driver asks for.
+    pub max_decel_mps2: f64,
+}
+
+impl Default for Idm {
+    fn default() -> Self {
+        Idm {
+            max_accel_mps2: 1.5,
+            comfort_decel_mps2: 2.0,
+            min_gap_m: 2.0,
+            time_headway_s: 1.5,
+            delta: 4.0,
+            max_decel_mps2: 8.0,
+        }
+    }
+}
+
+/// The vehicle ahead in the same lane: bumper-to-bumper gap and its speed
+/// along our direction of travel.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Leader {
+    pub gap_m: f64,
+    pub speed_mps: f64,
+}
+
+impl Idm {
+    /// Acceleration at `speed` wanting `desired` (m/s), behind `leader`.
+    pub fn accel(&self, speed_mps: f64, desired_mps: f64, leader: Option<Leader>) -> f64 {
+        let v = speed_mps.max(0.0);
+        // free road: approach the desired speed; a desired speed of 0 is a stop
+        let free = if desired_mps > 0.01 {
+            1.0 - (v / desired_mps).powf(self.delta)
+        } else if v > 0.0 {
+            -self.comfort_decel_mps2 / self.max_accel_mps2
+        } else {
+            0.0
+        };
+        let interaction = leader.map_or(0.0, |l| {
+            let closing = v - l.speed_mps;
+            let wanted = self.min_gap_m
+                + (v * self.time_headway_s
+                    + v * closing / (2.0 * (self.max_accel_mps2 * self.comfort_decel_mps2).sqrt()))
+                .max(0.0);
+            (wanted / l.gap_m.max(0.1)).powi(2)
+        });
+        (self.max_accel_mps2 * (free - interaction))
+            .clamp(-self.max_decel_mps2, self.max_accel_mps2)
+    }
+}
+
+/// Steering angle (radians, positive left) that puts a vehicle of
+/// `wheelbase_m` on an arc through a target `(ahead_m, left_m)` in its own
+/// frame (pure pursuit).
+pub fn pure_pursuit_steer(wheelbase_m: f64, ahead_m: f64, left_m: f64) -> f64 {
+    let d2 = ahead_m * ahead_m + left_m * left_m;
+    if d2 < 1e-9 {
+        return 0.0;
+    }
+    (2.0 * wheelbase_m * left_m / d2).atan()
+}
+
+/// Seconds until the gap closes at the current closing speed (infinite when
+/// it is opening).
+pub fn time_to_collision_s(gap_m: f64, closing_mps: f64) -> f64 {
+    if closing_mps > 1e-9 {
+        gap_m.max(0.0) / closing_mps
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// The force the tyres can give: what is `wanted` (N, any direction in the
+/// ground plane), scaled down onto the friction circle mu m g. Returns the
+/// force and whether the tyres slide (the vehicle skids).
+pub fn tyre_force(wanted_n: [f64; 2], mass_kg: f64, mu: f64) -> ([f64; 2], bool) {
+    let limit = mu * mass_kg * 9.81;
+    let norm = (wanted_n[0] * wanted_n[0] + wanted_n[1] * wanted_n[1]).sqrt();
+    if norm <= limit {
+        (wanted_n, false)
+    } else {
+        let k = limit / norm;
+        ([wanted_n[0] * k, wanted_n[1] * k], true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idm_free_road_reaches_the_desired_speed() {
+        let idm = Idm::default();
+        assert!((idm.accel(0.0, 15.0, None) - 1.5).abs() < 1e-12);
+        assert!(idm.accel(15.0, 15.0, None).abs() < 1e-12);
+        assert!(idm.accel(20.0, 15.0, None) < 0.0);
+        // integrate: converges to 15 m/s without overshoot
+        let mut v = 0.0;
+        for _ in 0..600 {
+            v += idm.accel(v, 15.0, None) * 0.05;
+        }
+        assert!((v - 15.0).abs() < 0.2 && v <= 15.0, "{v}");
+    }
+
+    #[test]
+    fn idm_stops_behind_a_stopped_leader_without_touching_it() {
+        let idm = Idm::default();
+        let (mut x, mut v, dt) = (0.0, 15.0, 0.02);
+        let lead_rear = 100.0;
+        let mut min_gap = f64::MAX;
+        for _ in 0..5000 {
+            let gap = lead_rear - x;
+            min_gap = min_gap.min(gap);
+            let a = idm.accel(
+                v,
+                15.0,
+                Some(Leader {
+                    gap_m: gap,
+                    speed_mps: 0.0,
+                }),
+            );
+            v = (v + a * dt).max(0.0);
+            x += v * dt;
+        }
+        assert!(v < 0.05, "still moving at {v}");
+        assert!(
+            min_gap > 1.0 && lead_rear - x < 4.0,
+            "gap {} (min {min_gap})",
+            lead_rear - x
+        );
+    }
+
+    #[test]
+    fn idm_keeps_its_time_gap_behind_a_steady_leader() {
+        let idm = Idm::default();
+        let (mut x, mut v, dt) = (0.0, 10.0, 0.02);
+        let (mut lead, mut seen) = (30.0, 0.0);
+        for _ in 0..20_000 {
+            lead += 10.0 * dt;
+            seen = lead - x;
+            let a = idm.accel(
+                v,
+                15.0,
+                Some(Leader {
+                    gap_m: seen,
+                    speed_mps: 10.0,
+                }),
+            );
+            v = (v + a * dt).max(0.0);
+            x += v * dt;
+        }
+        // equilibrium gap: (s0 + v T) / sqrt(1 - (v/v0)^4)
+        let expected = (2.0 + 10.0 * 1.5) / (1.0 - (10.0f64 / 15.0).powi(4)).sqrt();
+        assert!((v - 10.0).abs() < 0.01, "{v}");
+        assert!((seen - expected).abs() < 0.05, "{seen} vs {expected}");
+    }
+
+    #[test]
+    fn pure_pursuit_and_ttc() {
+        // straight ahead: no steering; a target on the left steers left
+        assert_eq!(pure_pursuit_steer(2.7, 10.0, 0.0), 0.0);
+        assert!(pure_pursuit_steer(2.7, 10.0, 1.0) > 0.0);
+        // the arc through (R sin a, R (1 - cos a)) has radius R: delta = atan(L / R)
+        let (r, a, l) = (40.0f64, 0.3f64, 2.7);
+        let d = pure_pursuit_steer(l, r * a.sin(), r * (1.0 - a.cos()));
+        assert!((d - (l / r).atan()).abs() < 1e-12);
+        assert_eq!(time_to_collision_s(20.0, 10.0), 2.0);
+        assert!(time_to_collision_s(20.0, -1.0).is_infinite());
+    }
+
+    #[test]
+    fn tyres_slide_beyond_the_friction_circle() {
+        let (f, skid) = tyre_force([3000.0, 4000.0], 1000.0, 0.8);
+        assert!(!skid && f == [3000.0, 4000.0]);
+        let (f, skid) = tyre_force([30000.0, 40000.0], 1000.0, 0.8);
+        let n = (f[0] * f[0] + f[1] * f[1]).sqrt();
+        assert!(skid && (n - 0.8 * 1000.0 * 9.81).abs() < 1e-6);
+        assert!((f[0] / f[1] - 0.75).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,390 @@
+//! Rapier physics, one step per sim tick (SimSet::Motion), in our own
+//! schedule: vehicles are planar rigid bodies (no roll, pitch or heave)
+//! driven through a friction-limited tyre model, so they accelerate, brake,
+//! skid and collide; people are kinematic bodies moved by their walk;
+//! parked vehicles, props and both road edges are fixed colliders. Contacts
+//! that begin become collision records in the labels.
+//!
+//! We step rapier3d (the engine bevy_rapier3d 0.36 wraps, same version)
+//! ourselves so that one tick is exactly one step in a fixed order, and the
+//! state never round-trips through f32 Transforms between steps.
+
+use crate::actors::{Crossing, LaneMotion};
+use crate::core::classes::Class;
+use crate::core::frames::sim_to_enu;
+use crate::core::label::{CollisionRecord, TriggerRecord};
+use crate::core::traffic::tyre_force;
+use crate::sim::{SimClock, SimSet};
+use crate::world::objects::Primitive;
+use crate::world::{Ego, Renderable, RoadRes, Thing};
+use bevy::prelude::*;
+use rapier3d::prelude::{
+    ActiveEvents, ColliderBuilder, ColliderHandle, ColliderSet, CollisionEvent, ContactPair,
+    EventHandler, LockedAxes, PhysicsWorld, RigidBodyBuilder, RigidBodyHandle, RigidBodySet,
+};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Tyre-road friction coefficient (dry asphalt).
+pub const FRICTION_MU: f64 = 0.8;
+/// Road-edge walls: segment length and height, metres.
+const EDGE_SEGMENT_M: f64 = 2.0;
+const EDGE_HEIGHT_M: f32 = 0.6;
+/// Vehicle bodies ride this high (the collider's underside), metres.
+const GROUND_CLEARANCE_M: f32 = 0.2;
+
+/// Who owns a collider, for collision records.
+#[derive(Clone, Debug)]
+enum Owner {
+    Actor(Entity),
+    /// A fixed labeled thing (a parked vehicle): role and instance id.
+    Fixed(String, u32),
+    Prop(&'static str),
+    RoadEdge,
+}
+
+/// Collision events gathered during a step (the handler is shared).
+#[derive(Default)]
+struct EventLog(Mutex<Vec<CollisionEvent>>);
+
+impl EventHandler for EventLog {
+    fn handle_collision_event(
+        &self,
+        _bodies: &RigidBodySet,
+        _colliders: &ColliderSet,
+        event: CollisionEvent,
+        _contact_pair: Option<&ContactPair>,
+    ) {
+        self.0.lock().expect("event log").push(event);
+    }
+
+    fn handle_contact_force_event(
+        &self,
+        _dt: f32,
+        _bodies: &RigidBodySet,
+        _colliders: &ColliderSet,
+        _contact_pair: &ContactPair,
+        _total_force_magnitude: f32,
+    ) {
+    }
+}
+
+#[derive(Resource)]
+pub struct Physics {
+    pub world: PhysicsWorld,
+    events: EventLog,
+    owners: HashMap<ColliderHandle, Owner>,
+}
+
+/// A vehicle's rigid body and the numbers its tyre model needs.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct VehicleBody {
+    pub body: RigidBodyHandle,
+    pub mass_kg: f64,
+    pub wheelbase_m: f64,
+    pub half_length_m: f64,
+    pub half_width_m: f64,
+}
+
+/// A walking person's kinematic body.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct KinematicBody {
+    pub body: RigidBodyHandle,
+}
+
+/// What the driver asks of the vehicle for the next step.
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct Controls {
+    /// Along the heading, m/s^2 (negative brakes).
+    pub accel_mps2: f64,
+    /// Front-wheel angle, radians, positive left.
+    pub steer_rad: f64,
+}
+
+/// What happened on the last tick, for the snapshot and the labels.
+#[derive(Resource, Default, Clone, Debug)]
+pub struct TickRecords {
+    pub frame: u64,
+    pub collisions: Vec<CollisionRecord>,
+    pub triggers: Vec<TriggerRecord>,
+}
+
+/// Mass from the vehicle's footprint: a car of 4.5 x 1.8 m weighs 1.5 t.
+fn vehicle_mass_kg(length_m: f64, width_m: f64, class: Class) -> f64 {
+    let per_m2 = if class == Class::Truck { 330.0 } else { 185.0 };
+    per_m2 * length_m * width_m
+}
+
+fn yaw_of(q: Quat) -> f32 {
+    q.to_euler(EulerRot::YXZ).0
+}
+
+/// PostStartup: a body for every actor, a fixed collider for everything else.
+#[allow(clippy::type_complexity)]
+fn build_physics(
+    mut commands: Commands,
+    clock: Res<SimClock>,
+    road: Res<RoadRes>,
+    things: Query<(
+        Entity,
+        &Transform,
+        &Renderable,
+        Option<&Thing>,
+        Option<&LaneMotion>,
+        Has<Crossing>,
+    )>,
+) {
+    let mut world = PhysicsWorld {
+        gravity: Vec3::ZERO, // planar bodies: the ground holds them
+        ..Default::default()
+    };
+    world.integration_parameters.dt = clock.dt_s() as f32;
+    let mut owners = HashMap::new();
+    // spawn order (entity index) fixes the insertion order: deterministic handles
+    let mut all: Vec<_> = things.iter().collect();
+    all.sort_by_key(|(e, ..)| e.index());
+    for (entity, t, renderable, thing, lane, crossing) in all {
+        let yaw = yaw_of(t.rotation);
+        match (thing, lane.is_some() || crossing) {
+            (Some(th), true) if th.class != Class::Person => {
+                let size = th.size;
+                let mass = vehicle_mass_kg(size.length_m, size.width_m, th.class);
+                let speed = lane.map_or(0.0, |l| l.speed_mps) as f32;
+                let forward = t.rotation * Vec3::X;
+                let body = world.bodies.insert(
+                    RigidBodyBuilder::dynamic()
+                        .translation(t.translation)
+                        .rotation(Vec3::Y * yaw)
+                        .linvel(forward * speed)
+                        .locked_axes(
+                            LockedAxes::TRANSLATION_LOCKED_Y
+                                | LockedAxes::ROTATION_LOCKED_X
+                                | LockedAxes::ROTATION_LOCKED_Z,
+                        )
+                        .ccd_enabled(true)
+                        .can_sleep(false),
+                );
+                let half_h = (size.height_m as f32 - GROUND_CLEARANCE_M) / 2.0;
+                let collider = world.colliders.insert_with_parent(
+                    ColliderBuilder::cuboid(
+                        size.length_m as f32 / 2.0,
+                        half_h,
+                        size.width_m as f32 / 2.0,
+                    )
+                    .translation(Vec3::Y * (GROUND_CLEARANCE_M + half_h))
+                    .mass(mass as f32)
+                    .friction(0.3)
+                    .active_events(ActiveEvents::COLLISION_EVENTS),
+                    body,
+                    &mut world.bodies,
+                );
+                owners.insert(collider, Owner::Actor(entity));
+                commands.entity(entity).insert((
+                    VehicleBody {
+                        body,
+                        mass_kg: mass,
+                        wheelbase_m: 0.6 * size.length_m,
+                        half_length_m: size.length_m / 2.0,
+                        half_width_m: size.width_m / 2.0,
+                    },
+                    Controls::default(),
+                ));
+            }
+            (Some(th), true) => {
+                // a person: kinematic, moved by their walk
+                let body = world.bodies.insert(
+                    RigidBodyBuilder::kinematic_position_based()
+                        .translation(t.translation)
+                        .rotation(Vec3::Y * yaw),
+                );
+                let half_h = th.size.height_m as f32 / 2.0;
+                let collider = world.colliders.insert_with_parent(
+                    ColliderBuilder::cuboid(0.25, half_h, 0.25)
+                        .translation(Vec3::Y * half_h)
+                        .active_events(ActiveEvents::COLLISION_EVENTS),
+                    body,
+                    &mut world.bodies,
+                );
+                owners.insert(collider, Owner::Actor(entity));
+                commands.entity(entity).insert(KinematicBody { body });
+            }
+            (None, true) => {} // moving but not a thing: nothing to hit
+            (thing, false) => {
+                // parked vehicles and props: one fixed collider per part
+                let owner = match thing {
+                    Some(th) => Owner::Fixed(th.role.clone(), th.instance_id),
+                    None => {
+                        Owner::Prop(renderable.parts.first().map_or("prop", |p| p.class.name()))
+                    }
+                };
+                let model = t.to_matrix();
+                for part in renderable.parts.iter() {
+                    let m = model * part.local;
+                    let (scale, rotation, centre) = m.to_scale_rotation_translation();
+                    let half = scale.abs() / 2.0;
+                    let shape = match part.primitive {
+                        Primitive::Sphere => ColliderBuilder::ball(half.max_element()),
+                        _ => ColliderBuilder::cuboid(half.x, half.y, half.z),
+                    };
+                    let c = world
+                        .colliders
+                        .insert(shape.position(rapier3d::math::Pose::from_parts(centre, rotation)));
+                    owners.insert(c, owner.clone());
+                }
+            }
+        }
+    }
+    // both road edges: low walls just outside the kerb lines
+    let road = &road.0;
+    let stations = road.path.stations(EDGE_SEGMENT_M);
+    for w in stations.windows(2) {
+        let (s0, s1) = (w[0], w[1]);
+        for (lateral, out) in [(road.right_edge_m(), -1.0), (road.left_edge_m(), 1.0)] {
+            let lat = lateral + out * 0.15;
+            let a = road.pose(s0).sim_point(lat, 0.0);
+            let b = road.pose(s1).sim_point(lat, 0.0);
+            let mid = ((a + b) / 2.0).as_vec3() + Vec3::Y * EDGE_HEIGHT_M / 2.0;
+            let d = (b - a).as_vec3();
+            let yaw = (-d.z).atan2(d.x);
+            let c = world.colliders.insert(
+                ColliderBuilder::cuboid(d.length() / 2.0 + 0.05, EDGE_HEIGHT_M / 2.0, 0.15)
+                    .position(rapier3d::math::Pose::from_parts(
+                        mid,
+                        Quat::from_rotation_y(yaw),
+                    )),
+            );
+            owners.insert(c, Owner::RoadEdge);
+        }
+    }
+    commands.insert_resource(Physics {
+        world,
+        events: EventLog::default(),
+        owners,
+    });
+}
+
+/// Motion: apply the controls through the tyres, step once, write back.
+#[allow(clippy::type_complexity)]
+fn step_physics(
+    clock: Res<SimClock>,
+    road: Res<RoadRes>,
+    physics: Option<ResMut<Physics>>,
+    mut records: ResMut<TickRecords>,
+    mut vehicles: Query<(&VehicleBody, &Controls, &mut Transform, &mut LaneMotion)>,
+    people: Query<(&KinematicBody, &Transform), Without<VehicleBody>>,
+    things: Query<(&Thing, Has<Ego>)>,
+) {
+    if records.frame != clock.frame {
+        records.frame = clock.frame;
+        records.collisions.clear();
+        records.triggers.clear();
+    }
+    let Some(mut physics) = physics else { return };
+    if clock.frame == 0 {
+        return; // frame 0 is the initial state
+    }
+    let dt = clock.dt_s();
+    let physics = &mut *physics;
+    for (v, c, _, _) in &vehicles {
+        let body = &mut physics.world.bodies[v.body];
+        let heading = body.rotation() * Vec3::X;
+        let left = body.rotation() * Vec3::NEG_Z;
+        let vel = body.linvel();
+        let (v_long, v_lat) = (vel.dot(heading) as f64, vel.dot(left) as f64);
+        // tyres: reach the commanded speed (never reversing) with no side slip
+        let target_long = (v_long + c.accel_mps2 * dt).max(0.0);
+        let m = v.mass_kg;
+        let wanted = [m * (target_long - v_long) / dt, m * (0.0 - v_lat) / dt];
+        let ([f_long, f_lat], skid) = tyre_force(wanted, m, FRICTION_MU);
+        let impulse = (heading * f_long as f32 + left * f_lat as f32) * dt as f32;
+        body.apply_impulse(impulse, true);
+        // yaw follows the bicycle model while the tyres grip
+        let yaw_rate = target_long * c.steer_rad.tan() / v.wheelbase_m;
+        if !skid {
+            body.set_angvel(Vec3::Y * yaw_rate as f32, true);
+        }
+    }
+    for (k, t) in &people {
+        physics.world.bodies[k.body].set_next_kinematic_position(rapier3d::math::Pose::from_parts(
+            t.translation,
+            t.rotation,
+        ));
+    }
+    // velocities at the start of the tick, for impact speeds
+    let before: HashMap<RigidBodyHandle, Vec3> = physics
+        .world
+        .bodies
+        .iter()
+        .map(|(h, b)| (h, b.linvel()))
+        .collect();
+    physics.world.step_with_events(&(), &physics.events);
+    let road = &road.0;
+    for (v, _, mut t, mut lane) in &mut vehicles {
+        let body = &physics.world.bodies[v.body];
+        let p = body.translation();
+        let yaw = yaw_of(*body.rotation());
+        t.translation = p;
+        t.rotation = Quat::from_rotation_y(yaw);
+        let enu = sim_to_enu(p.as_dvec3());
+        let (s, lateral) = road.path.project(glam::DVec2::new(enu.x, enu.y), lane.s_m);
+        lane.s_m = s;
+        lane.lateral_m = lateral;
+        lane.speed_mps = body.linvel().dot(body.rotation() * Vec3::X) as f64;
+    }
+    let events: Vec<CollisionEvent> = std::mem::take(&mut *physics.events.0.lock().expect("log"));
+    for e in events {
+        let CollisionEvent::Started(c1, c2, _) = e else {
+            continue;
+        };
+        let describe = |c: ColliderHandle| -> (String, u32, Vec3, bool) {
+            let v = physics.world.colliders[c]
+                .parent()
+                .and_then(|b| before.get(&b).copied())
+                .unwrap_or(Vec3::ZERO);
+            match physics.owners.get(&c) {
+                Some(Owner::Actor(e)) => match things.get(*e) {
+                    Ok((th, ego)) => (
+                        if ego { "ego".into() } else { th.role.clone() },
+                        th.instance_id,
+                        v,
+                        true,
+                    ),
+                    Err(_) => ("actor".into(), 0, v, true),
+                },
+                Some(Owner::Fixed(role, id)) => (role.clone(), *id, v, false),
+                Some(Owner::Prop(class)) => (format!("prop:{class}"), 0, v, false),
+                Some(Owner::RoadEdge) | None => ("road_edge".into(), 0, v, false),
+            }
+        };
+        let (mut a, mut b) = (describe(c1), describe(c2));
+        // the moving actor first
+        if !a.3 && b.3 {
+            std::mem::swap(&mut a, &mut b);
+        }
+        records.collisions.push(CollisionRecord {
+            a: a.0,
+            b: b.0,
+            a_instance_id: a.1,
+            b_instance_id: b.1,
+            impact_speed_mps: (a.2 - b.2).length() as f64,
+        });
+    }
+    records
+        .collisions
+        .sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
+}
+
+pub struct PhysicsPlugin;
+
+impl Plugin for PhysicsPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<TickRecords>()
+            .add_systems(PostStartup, build_physics)
+            .add_systems(
+                Update,
+                step_physics
+                    .in_set(SimSet::Motion)
+                    .after(crate::actors::move_actors),
+            );
+    }
+}
