@@ -27,6 +27,10 @@ enum Scene {
     Reference,
     /// scenarios/fog_pedestrian.ron through the full batch path.
     FogPedestrian,
+    /// 100 vehicles and 100 pedestrians on a 4-lane road: physics and
+    /// behaviour ticks/s without sensors (mode bare: simulation only), then
+    /// with one labeled camera (mode memory).
+    Traffic,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
@@ -305,6 +309,65 @@ fn run_fog(args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// 100 vehicles (50 each way, car following on) and 100 pedestrians on a
+/// straight 4-lane road 1.6 km long.
+fn traffic_scenario(args: &Args) -> edgecase::scenario::Scenario {
+    let mut vehicles = String::new();
+    for i in 0..100 {
+        let (dir, s) = if i % 2 == 0 {
+            ("Forward", 40.0 + 14.0 * i as f64)
+        } else {
+            ("Backward", 1560.0 - 14.0 * i as f64)
+        };
+        vehicles += &format!(
+            "(direction: {dir}, lane: {}, start_s_m: {s}, speed_mps: {}),",
+            (i / 2) % 2,
+            8.0 + (i % 7) as f64
+        );
+    }
+    let mut people = String::new();
+    for i in 0..100 {
+        let side = if i % 2 == 0 { "Left" } else { "Right" };
+        people += &format!("(s_m: {}, side: {side}, speed_mps: 1.3),", 10.0 + 15.0 * i as f64);
+    }
+    let src = format!(
+        "(tick_hz: 20, road: (segments: [Straight(length_m: 1600)], lanes_forward: 2, lanes_backward: 2),
+          ego: (speed_mps: 12), vehicles: [{vehicles}], pedestrians: [{people}],
+          sensors: (cameras: [(name: \"front\", width: {}, height: {}, hfov_deg: 90, mount: (x_m: 1.0, z_m: 1.6))]))",
+        args.width, args.height
+    );
+    edgecase::scenario::parse(&src, std::path::Path::new("traffic.ron")).expect("bench scenario")
+}
+
+fn run_traffic(args: &Args) -> Result<()> {
+    let s = traffic_scenario(args);
+    let start = Instant::now();
+    match args.mode {
+        Mode::Bare => {
+            // simulation only, on this thread: physics + behaviour + triggers
+            let mut app = edgecase::sim::headless_app(s);
+            for _ in 0..args.frames {
+                app.update();
+            }
+            let secs = start.elapsed().as_secs_f64();
+            let w = app.world_mut();
+            let collisions = w.resource::<edgecase::physics::TickRecords>().collisions.len();
+            println!(
+                "traffic simulation only: 100 vehicles + 100 pedestrians, {} ticks in {secs:.2} s = {:.0} ticks/s (last tick collisions {collisions})",
+                args.frames,
+                args.frames as f64 / secs
+            );
+        }
+        Mode::Memory | Mode::Disk => {
+            let gpu = GpuContext::new_headless()?;
+            let mut app = edgecase::batch::sensor_app(&s, gpu, RenderMode::Labeled);
+            edgecase::batch::run_frames(&mut app, args.frames, |_| Ok(()), |_| {})?;
+            report(args, start, "traffic with one labeled camera");
+        }
+    }
+    Ok(())
+}
+
 fn report(args: &Args, start: Instant, extra: &str) {
     let secs = start.elapsed().as_secs_f64();
     println!(
@@ -329,6 +392,7 @@ fn main() -> Result<()> {
     match args.scene {
         Scene::Reference => run_reference(&args),
         Scene::FogPedestrian => run_fog(&args),
+        Scene::Traffic => run_traffic(&args),
     }?;
     if args.mode == Mode::Disk {
         let _ = std::fs::remove_dir_all(&args.out);
