@@ -28,6 +28,8 @@ pub struct Driver {
     pub idm: Idm,
     /// Emergency braking engaged (held until the threat is gone and stopped).
     pub emergency: bool,
+    /// Told to brake as hard as the tyres allow (an EmergencyBrake action).
+    pub brake_hard: bool,
 }
 
 impl Driver {
@@ -39,6 +41,7 @@ impl Driver {
             emergency_ttc_s: None,
             idm: Idm::default(),
             emergency: false,
+            brake_hard: false,
         }
     }
 }
@@ -107,6 +110,7 @@ pub fn drive(
         &Transform,
         Option<&LaneMotion>,
         Option<&Crossing>,
+        Option<&super::Cargo>,
     )>,
     mut drivers: Query<(
         Entity,
@@ -120,11 +124,20 @@ pub fn drive(
     let road = &road.0;
     let mut occupants: Vec<Occupant> = things
         .iter()
-        .map(|(entity, th, t, lane, crossing)| {
+        // cargo still on its carrier is part of the carrier
+        .filter(|(.., cargo)| cargo.is_none_or(|c| c.falling.is_some()))
+        .map(|(entity, th, t, lane, crossing, cargo)| {
             let (s_m, lateral_m, speed_along_mps) = if let Some(l) = lane {
                 (l.s_m, l.lateral_m, l.speed_mps * sign(l.direction))
             } else if let Some(c) = crossing {
                 (c.s_m, c.lateral_m, 0.0)
+            } else if let Some(v) = cargo.and_then(|c| c.falling) {
+                // loose cargo: where it is now, sliding along the road
+                let p = sim_to_enu(t.translation.as_dvec3());
+                let (s, lat) = nearest_station(road, DVec2::new(p.x, p.y), 0.0);
+                let along = road.pose(s).forward();
+                let v = sim_to_enu(v.as_dvec3());
+                (s, lat, v.x * along.x + v.y * along.y)
             } else {
                 // parked: it never moves, project it once
                 let (s, lat) = *parked.entry(entity).or_insert_with(|| {
@@ -167,7 +180,7 @@ pub fn drive(
         {
             driver.emergency = true;
         }
-        if driver.emergency {
+        if driver.emergency || driver.brake_hard {
             accel = -FRICTION_MU * 9.81;
             if v < 0.05 && leader.is_none_or(|l| l.gap_m > 20.0) {
                 driver.emergency = false;

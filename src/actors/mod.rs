@@ -104,6 +104,63 @@ pub fn move_actors(
     }
 }
 
+/// Cargo on a vehicle's load bed until it falls off.
+#[derive(Component, Clone, Debug)]
+pub struct Cargo {
+    pub carrier: Entity,
+    /// Where it rides, carrier-local (+X forward, +Y up), metres.
+    pub local: Vec3,
+    pub drop_at_s: f64,
+    /// Once it has fallen off: its velocity (sim world, m/s).
+    pub falling: Option<Vec3>,
+}
+
+/// Sliding friction of cargo on asphalt (deceleration / g).
+const CARGO_SLIDE_MU: f32 = 0.5;
+/// Cargo leaves the load bed backwards at this speed relative to it, m/s.
+const CARGO_PUSH_MPS: f32 = 1.5;
+
+/// Motion (after the physics step): cargo rides its carrier, then falls
+/// (ballistic, from the carrier's velocity) and slides to a stop on the road.
+pub fn move_cargo(
+    clock: Res<SimClock>,
+    mut cargo: Query<(&mut Cargo, &mut Transform)>,
+    carriers: Query<(&Transform, &LaneMotion), Without<Cargo>>,
+) {
+    let dt = clock.dt_s() as f32;
+    for (mut c, mut t) in &mut cargo {
+        let Ok((carrier, lane)) = carriers.get(c.carrier) else {
+            continue;
+        };
+        if c.falling.is_none() {
+            if clock.time_s() + 0.5 * clock.dt_s() < c.drop_at_s {
+                *t = *carrier * Transform::from_translation(c.local);
+                continue;
+            }
+            let forward = carrier.rotation * Vec3::X;
+            c.falling = Some(forward * (lane.speed_mps as f32 - CARGO_PUSH_MPS));
+        }
+        let Some(mut v) = c.falling else { continue };
+        if t.translation.y > 0.0 || v.y > 0.0 {
+            v.y -= 9.81 * dt;
+        }
+        t.translation += v * dt;
+        if t.translation.y <= 0.0 {
+            t.translation.y = 0.0;
+            v.y = 0.0;
+            let horizontal = Vec3::new(v.x, 0.0, v.z);
+            let speed = horizontal.length();
+            let slowed = (speed - CARGO_SLIDE_MU * 9.81 * dt).max(0.0);
+            v = if speed > 0.0 {
+                horizontal * (slowed / speed)
+            } else {
+                Vec3::ZERO
+            };
+        }
+        c.falling = Some(v);
+    }
+}
+
 pub struct ActorsPlugin;
 
 impl Plugin for ActorsPlugin {
@@ -116,6 +173,9 @@ impl Plugin for ActorsPlugin {
                         .chain()
                         .in_set(SimSet::Control),
                     move_actors.in_set(SimSet::Motion),
+                    move_cargo
+                        .in_set(SimSet::Motion)
+                        .after(crate::physics::step_physics),
                 ),
             );
     }

@@ -57,6 +57,7 @@ fn action_text(a: &Action) -> String {
     match a {
         Action::SetSpeed(v) => format!("SetSpeed({v})"),
         Action::Stop => "Stop".into(),
+        Action::EmergencyBrake => "EmergencyBrake".into(),
         Action::ChangeLane(l) => format!("ChangeLane({l})"),
     }
 }
@@ -145,7 +146,7 @@ pub fn run_triggers(
             }
             (None, Some(mut l), _) => match armed.trigger.action {
                 Action::SetSpeed(v) => l.speed_mps = v,
-                Action::Stop => l.speed_mps = 0.0,
+                Action::Stop | Action::EmergencyBrake => l.speed_mps = 0.0,
                 Action::ChangeLane(_) => {}
             },
             (_, _, Some(mut c)) => match armed.trigger.action {
@@ -153,7 +154,7 @@ pub fn run_triggers(
                     c.speed_mps = v;
                     c.started_at_frame.get_or_insert(clock.frame);
                 }
-                Action::Stop => c.speed_mps = 0.0,
+                Action::Stop | Action::EmergencyBrake => c.speed_mps = 0.0,
                 Action::ChangeLane(_) => {}
             },
             _ => {}
@@ -171,8 +172,13 @@ fn apply_to_driver(
         Action::SetSpeed(v) => {
             d.target_speed_mps = *v;
             d.emergency = false;
+            d.brake_hard = false;
         }
         Action::Stop => d.target_speed_mps = 0.0,
+        Action::EmergencyBrake => {
+            d.target_speed_mps = 0.0;
+            d.brake_hard = true;
+        }
         Action::ChangeLane(l) => d.lane_lateral_m = road.lane_center_m(direction, *l),
     }
 }

@@ -21,6 +21,10 @@ pub enum Class {
     LaneMarking,
     /// LiDAR returns from the air itself (fog backscatter), never an object.
     Weather,
+    /// Deer and other animals on the road.
+    Animal,
+    /// Loose objects on the road: lost cargo, tyres, a ball.
+    Debris,
 }
 
 /// One row of the class table written into every manifest.
@@ -35,7 +39,7 @@ pub struct ClassInfo {
 }
 
 impl Class {
-    pub const ALL: [Class; 14] = [
+    pub const ALL: [Class; 16] = [
         Class::Unlabeled,
         Class::Road,
         Class::Sidewalk,
@@ -50,6 +54,8 @@ impl Class {
         Class::Truck,
         Class::LaneMarking,
         Class::Weather,
+        Class::Animal,
+        Class::Debris,
     ];
 
     pub fn info(self) -> ClassInfo {
@@ -69,6 +75,8 @@ impl Class {
             // Not in Cityscapes: the CARLA RoadLine colour, trainId ignored.
             Class::LaneMarking => ("lane marking", 34, 255, [157, 234, 50], false, false),
             Class::Weather => ("weather", 35, 255, [200, 200, 255], false, false),
+            Class::Animal => ("animal", 36, 255, [255, 128, 0], true, false),
+            Class::Debris => ("debris", 37, 255, [160, 60, 200], true, false),
         };
         ClassInfo {
             name,

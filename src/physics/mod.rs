@@ -132,6 +132,7 @@ fn build_physics(
         Option<&Thing>,
         Option<&LaneMotion>,
         Has<Crossing>,
+        Has<crate::actors::Cargo>,
     )>,
 ) {
     let mut world = PhysicsWorld {
@@ -143,10 +144,11 @@ fn build_physics(
     // spawn order (entity index) fixes the insertion order: deterministic handles
     let mut all: Vec<_> = things.iter().collect();
     all.sort_by_key(|(e, ..)| e.index());
-    for (entity, t, renderable, thing, lane, crossing) in all {
+    for (entity, t, renderable, thing, lane, crossing, cargo) in all {
         let yaw = yaw_of(t.rotation);
-        match (thing, lane.is_some() || crossing) {
-            (Some(th), true) if th.class != Class::Person => {
+        let is_vehicle = thing.is_some_and(|th| matches!(th.class, Class::Car | Class::Truck));
+        match (thing, lane.is_some() || crossing || cargo) {
+            (Some(th), true) if is_vehicle && lane.is_some() => {
                 let size = th.size;
                 let mass = vehicle_mass_kg(size.length_m, size.width_m, th.class);
                 let speed = lane.map_or(0.0, |l| l.speed_mps) as f32;
@@ -191,7 +193,7 @@ fn build_physics(
                 ));
             }
             (Some(th), true) => {
-                // a person: kinematic, moved by their walk
+                // people, animals, cargo: kinematic, moved by their own motion
                 let body = world.bodies.insert(
                     RigidBodyBuilder::kinematic_position_based()
                         .translation(t.translation)
@@ -199,7 +201,11 @@ fn build_physics(
                 );
                 let half_h = th.size.height_m as f32 / 2.0;
                 let collider = world.colliders.insert_with_parent(
-                    ColliderBuilder::cuboid(0.25, half_h, 0.25)
+                    ColliderBuilder::cuboid(
+                        th.size.length_m as f32 / 2.0,
+                        half_h,
+                        th.size.width_m as f32 / 2.0,
+                    )
                         .translation(Vec3::Y * half_h)
                         .active_events(ActiveEvents::COLLISION_EVENTS),
                     body,
@@ -265,7 +271,7 @@ fn build_physics(
 
 /// Motion: apply the controls through the tyres, step once, write back.
 #[allow(clippy::type_complexity)]
-fn step_physics(
+pub fn step_physics(
     clock: Res<SimClock>,
     road: Res<RoadRes>,
     physics: Option<ResMut<Physics>>,

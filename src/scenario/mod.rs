@@ -217,9 +217,10 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
         );
     }
     for (i, v) in s.vehicles.iter().enumerate() {
-        let lanes = match v.direction {
-            Direction::Forward => s.road.lanes_forward,
-            Direction::Backward => s.road.lanes_backward,
+        // a wrong-way driver uses the other direction's lanes
+        let lanes = match (v.direction, v.wrong_way) {
+            (Direction::Forward, false) | (Direction::Backward, true) => s.road.lanes_forward,
+            (Direction::Backward, false) | (Direction::Forward, true) => s.road.lanes_backward,
         };
         if v.lane >= lanes {
             return fail(
@@ -339,6 +340,25 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
             }
         }
     }
+    match &s.hazard {
+        Some(Hazard::AnimalCrossing(h)) if h.side == Side::Both => {
+            return fail(
+                vec![field("hazard"), field("side")],
+                "the animal starts on one side: Left or Right".into(),
+            );
+        }
+        Some(Hazard::FallingCargo(h)) if h.vehicle >= s.vehicles.len() => {
+            return fail(
+                vec![field("hazard"), field("vehicle")],
+                format!(
+                    "vehicle: {} names no vehicle (vehicles has {})",
+                    h.vehicle,
+                    s.vehicles.len()
+                ),
+            );
+        }
+        _ => {}
+    }
     if s.sensors.cameras.is_empty() {
         return fail(
             vec![field("sensors"), field("cameras")],
@@ -420,7 +440,13 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
             .chain(s.vehicles.iter().map(|v| v.kind))
             .chain(s.props.parked.iter().map(|p| p.kind));
         match class {
-            Class::Person => s.pedestrians.len() + s.hazard.iter().count(),
+            Class::Person => {
+                s.pedestrians.len()
+                    + match &s.hazard {
+                        Some(Hazard::PedestrianCrossing(h)) => h.count as usize,
+                        _ => 0,
+                    }
+            }
             _ => vehicles
                 .filter(|k| crate::world::vehicle_class(*k) == class)
                 .count(),
@@ -493,7 +519,15 @@ mod tests {
                 speed_mps: 1.5,
                 behind_parked: None,
                 height_m: 1.2,
+                count: 3,
+                ball: true,
             })),
+            triggers: vec![Trigger {
+                actor: "ego".into(),
+                when: Condition::EgoTimeToReach(2.0),
+                delay_s: 0.5,
+                action: Action::EmergencyBrake,
+            }],
             ..Scenario::default()
         };
         s.weather.fog = Some(Fog {

@@ -72,6 +72,17 @@ pub fn opt_unit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error
     }
 }
 
+pub fn group_size<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = u32::deserialize(d)?;
+    if (1..=8).contains(&v) {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!(
+            "group size {v} is out of range: expected 1..=8"
+        )))
+    }
+}
+
 pub fn opt_positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     match Option::<f64>::deserialize(d)? {
         Some(v) if !(v.is_finite() && v > 0.0) => Err(D::Error::custom(format!(

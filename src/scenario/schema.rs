@@ -381,6 +381,8 @@ pub enum Action {
     SetSpeed(#[serde(deserialize_with = "range::speed_mps")] f64),
     /// Brake to a stop (vehicles with their comfortable deceleration).
     Stop,
+    /// Brake as hard as the tyres allow, to a stop (vehicles).
+    EmergencyBrake,
     /// Change to this lane index (vehicles, in their direction of travel).
     ChangeLane(u32),
 }
@@ -417,6 +419,9 @@ pub struct Vehicle {
     /// Slow down for what is ahead in the lane (IDM).
     #[serde(default = "yes")]
     pub car_following: bool,
+    /// Drive against the traffic: in a lane of the other direction.
+    #[serde(default)]
+    pub wrong_way: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -450,6 +455,46 @@ fn person_height() -> f64 {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 pub enum Hazard {
     PedestrianCrossing(PedestrianCrossing),
+    /// A deer (class `animal`) crossing, triggered like a pedestrian.
+    AnimalCrossing(AnimalCrossing),
+    /// Cargo (class `debris`) falls off a vehicle at a given time.
+    FallingCargo(FallingCargo),
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AnimalCrossing {
+    pub s_m: f64,
+    #[serde(default)]
+    pub side: Side,
+    #[serde(deserialize_with = "range::positive")]
+    pub trigger_time_to_ego_s: f64,
+    #[serde(default = "deer_speed", deserialize_with = "range::speed_mps")]
+    pub speed_mps: f64,
+}
+
+fn deer_speed() -> f64 {
+    4.0
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+pub enum DebrisKind {
+    #[default]
+    Tyre,
+    Box,
+    Ball,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FallingCargo {
+    /// Index into `vehicles`: the carrier (it rides on its load bed).
+    pub vehicle: usize,
+    #[serde(default)]
+    pub kind: DebrisKind,
+    /// When it falls, seconds of simulation time.
+    #[serde(deserialize_with = "range::non_negative")]
+    pub drop_at_s: f64,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -469,8 +514,18 @@ pub struct PedestrianCrossing {
     /// step out from behind it (`s_m` is then taken from the vehicle).
     #[serde(default)]
     pub behind_parked: Option<usize>,
+    /// People crossing together (a group), 1..=8.
+    #[serde(default = "one", deserialize_with = "range::group_size")]
+    pub count: u32,
+    /// A ball (class `debris`) rolls out ahead of them.
+    #[serde(default)]
+    pub ball: bool,
     #[serde(default = "person_height", deserialize_with = "range::positive")]
     pub height_m: f64,
+}
+
+fn one() -> u32 {
+    1
 }
 
 fn cross_speed() -> f64 {

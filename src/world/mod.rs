@@ -153,8 +153,15 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
         },
     ));
 
+    let mut vehicles = Vec::new();
     for (i, v) in s.vehicles.iter().enumerate() {
-        let lat = road.lane_center_m(v.direction, v.lane);
+        // a wrong-way driver keeps to a lane of the other direction
+        let lane_side = match (v.direction, v.wrong_way) {
+            (d, false) => d,
+            (Direction::Forward, true) => Direction::Backward,
+            (Direction::Backward, true) => Direction::Forward,
+        };
+        let lat = road.lane_center_m(lane_side, v.lane);
         let e = spawn_thing(
             &mut commands,
             &mut ids,
@@ -174,6 +181,7 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
                 ..Driver::new(v.speed_mps, lat)
             },
         ));
+        vehicles.push((e, transform_at(road, v.start_s_m, lat, heading_offset(v.direction))));
     }
 
     for (i, p) in s.props.parked.iter().enumerate() {
@@ -211,50 +219,144 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
         });
     }
 
-    if let Some(Hazard::PedestrianCrossing(h)) = &s.hazard {
-        let (s_m, side, start_lat) = match h.behind_parked {
-            Some(k) => {
-                let p = &s.props.parked[k];
-                let size = objects::vehicle(p.kind, [0.0; 3]).size;
-                let lat = parked_lateral_m(road, p.side, size.width_m);
-                // just past the vehicle's front (seen from the ego), tucked towards the kerb
-                (
-                    p.s_m + size.length_m / 2.0 + 0.5,
-                    p.side,
-                    lat + RoadGeometry::outward(p.side) * 0.2,
-                )
-            }
-            None => (
-                h.s_m,
-                h.side,
-                road.edge_m(h.side) + RoadGeometry::outward(h.side) * 0.5,
-            ),
-        };
-        let o = RoadGeometry::outward(side);
-        let target = road.edge_m(if side == Side::Left {
-            Side::Right
+    match &s.hazard {
+        Some(Hazard::PedestrianCrossing(h)) => {
+            spawn_pedestrian_crossing(&mut commands, &mut ids, s, road, h)
+        }
+        Some(Hazard::AnimalCrossing(h)) => {
+            let o = RoadGeometry::outward(h.side);
+            let start = road.edge_m(h.side) + o * 2.0;
+            let target = road.edge_m(opposite(h.side)) - o * 3.0;
+            let e = spawn_thing(
+                &mut commands,
+                &mut ids,
+                objects::deer(),
+                "hazard".into(),
+                transform_at(road, h.s_m, start, -o * std::f64::consts::FRAC_PI_2),
+            );
+            commands.entity(e).insert(Crossing {
+                s_m: h.s_m,
+                lateral_m: start,
+                target_lateral_m: target,
+                speed_mps: h.speed_mps,
+                trigger_time_to_ego_s: h.trigger_time_to_ego_s,
+                started_at_frame: None,
+            });
+        }
+        Some(Hazard::FallingCargo(h)) => {
+            let carrier = &s.vehicles[h.vehicle];
+            let size = objects::vehicle(carrier.kind, [0.0; 3]).size;
+            let t = objects::debris(h.kind);
+            // on the load bed, near the tail
+            let local = Vec3::new(
+                -(size.length_m as f32) / 2.0 + 0.4 + t.size.length_m as f32 / 2.0,
+                1.25,
+                0.0,
+            );
+            let (carrier_entity, carrier_at) = vehicles[h.vehicle];
+            let at = carrier_at * Transform::from_translation(local);
+            let e = spawn_thing(&mut commands, &mut ids, t, "hazard".into(), at);
+            commands.entity(e).insert(crate::actors::Cargo {
+                carrier: carrier_entity,
+                local,
+                drop_at_s: h.drop_at_s,
+                falling: None,
+            });
+        }
+        None => {}
+    }
+
+    spawn_props(&mut commands, s, road);
+}
+
+fn opposite(side: Side) -> Side {
+    if side == Side::Left {
+        Side::Right
+    } else {
+        Side::Left
+    }
+}
+
+/// The crossing pedestrian, the rest of their group (staggered behind
+/// them) and their ball (rolling out ahead).
+fn spawn_pedestrian_crossing(
+    commands: &mut Commands,
+    ids: &mut IdAllocator,
+    s: &Scenario,
+    road: &RoadGeometry,
+    h: &crate::scenario::PedestrianCrossing,
+) {
+    let (s_m, side, start_lat) = match h.behind_parked {
+        Some(k) => {
+            let p = &s.props.parked[k];
+            let size = objects::vehicle(p.kind, [0.0; 3]).size;
+            let lat = parked_lateral_m(road, p.side, size.width_m);
+            // just past the vehicle's front (seen from the ego), tucked towards the kerb
+            (
+                p.s_m + size.length_m / 2.0 + 0.5,
+                p.side,
+                lat + RoadGeometry::outward(p.side) * 0.2,
+            )
+        }
+        None => (
+            h.s_m,
+            h.side,
+            road.edge_m(h.side) + RoadGeometry::outward(h.side) * 0.5,
+        ),
+    };
+    let o = RoadGeometry::outward(side);
+    let target = road.edge_m(opposite(side)) - o * 1.0;
+    let yaw = -o * std::f64::consts::FRAC_PI_2;
+    for k in 0..h.count {
+        // the group: staggered along the road and away from the kerb
+        let (ds, dl) = if k == 0 {
+            (0.0, 0.0)
         } else {
-            Side::Left
-        }) - o * 1.0;
-        let yaw = -o * std::f64::consts::FRAC_PI_2;
+            let along = 0.9 * k.div_ceil(2) as f64 * if k % 2 == 1 { 1.0 } else { -1.0 };
+            (along, 0.35 * k as f64)
+        };
+        let shirt = PAINT[Stream::new(s.seed, "hazard_shirt", k as u64).index(PAINT.len())];
+        let role = if k == 0 {
+            "hazard".to_string()
+        } else {
+            format!("hazard.{k}")
+        };
+        let lat = start_lat + o * dl;
         let e = spawn_thing(
-            &mut commands,
-            &mut ids,
-            objects::person(h.height_m, [0.9, 0.75, 0.1]),
-            "hazard".into(),
-            transform_at(road, s_m, start_lat, yaw),
+            commands,
+            ids,
+            objects::person(h.height_m, if k == 0 { [0.9, 0.75, 0.1] } else { shirt }),
+            role,
+            transform_at(road, s_m + ds, lat, yaw),
         );
         commands.entity(e).insert(Crossing {
-            s_m,
-            lateral_m: start_lat,
-            target_lateral_m: target,
+            s_m: s_m + ds,
+            lateral_m: lat,
+            target_lateral_m: target - o * dl,
             speed_mps: h.speed_mps,
             trigger_time_to_ego_s: h.trigger_time_to_ego_s,
             started_at_frame: None,
         });
     }
-
-    spawn_props(&mut commands, s, road);
+    if h.ball {
+        // a metre ahead of them towards the road, rolling twice as fast
+        let lat = start_lat - o * 1.0;
+        let e = spawn_thing(
+            commands,
+            ids,
+            objects::debris(crate::scenario::DebrisKind::Ball),
+            "hazard.ball".into(),
+            transform_at(road, s_m + 0.5, lat, yaw),
+        );
+        commands.entity(e).insert(Crossing {
+            s_m: s_m + 0.5,
+            lateral_m: lat,
+            target_lateral_m: target - o * 2.0,
+            speed_mps: 2.0 * h.speed_mps,
+            trigger_time_to_ego_s: h.trigger_time_to_ego_s,
+            started_at_frame: None,
+        });
+    }
 }
 
 fn parked_lateral_m(road: &RoadGeometry, side: Side, width_m: f64) -> f64 {

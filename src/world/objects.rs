@@ -231,6 +231,105 @@ pub fn person(height_m: f64, shirt: [f32; 3]) -> Template {
     }
 }
 
+/// A deer: body on four legs, neck and head, facing +X.
+pub fn deer() -> Template {
+    let coat = [0.45, 0.3, 0.18];
+    let leg = |x: f32, z: f32| {
+        part(
+            Primitive::Cube,
+            Vec3::new(x, 0.4, z),
+            Vec3::new(0.1, 0.8, 0.1),
+            coat,
+            Class::Animal,
+        )
+    };
+    let parts = vec![
+        part(
+            Primitive::Cube,
+            Vec3::new(0.0, 1.0, 0.0),
+            Vec3::new(1.3, 0.45, 0.4),
+            coat,
+            Class::Animal,
+        ),
+        leg(0.5, 0.13),
+        leg(0.5, -0.13),
+        leg(-0.5, 0.13),
+        leg(-0.5, -0.13),
+        part(
+            Primitive::Cube,
+            Vec3::new(0.7, 1.35, 0.0),
+            Vec3::new(0.18, 0.5, 0.16),
+            coat,
+            Class::Animal,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(0.85, 1.6, 0.0),
+            Vec3::new(0.35, 0.18, 0.16),
+            coat,
+            Class::Animal,
+        ),
+    ];
+    Template {
+        class: Class::Animal,
+        kitti_type: "Misc",
+        size: BoxSize {
+            length_m: 1.55,
+            height_m: 1.7,
+            width_m: 0.4,
+        },
+        parts,
+    }
+}
+
+/// Lost cargo and other loose objects.
+pub fn debris(kind: crate::scenario::DebrisKind) -> Template {
+    use crate::scenario::DebrisKind;
+    let (shape, size) = match kind {
+        // a tyre lying flat on the road
+        DebrisKind::Tyre => (
+            part(
+                Primitive::Cylinder,
+                Vec3::new(0.0, 0.12, 0.0),
+                Vec3::new(0.7, 0.24, 0.7),
+                [0.06, 0.06, 0.07],
+                Class::Debris,
+            ),
+            (0.7, 0.24, 0.7),
+        ),
+        DebrisKind::Box => (
+            part(
+                Primitive::Cube,
+                Vec3::new(0.0, 0.3, 0.0),
+                Vec3::new(0.8, 0.6, 0.6),
+                [0.62, 0.45, 0.25],
+                Class::Debris,
+            ),
+            (0.8, 0.6, 0.6),
+        ),
+        DebrisKind::Ball => (
+            part(
+                Primitive::Sphere,
+                Vec3::new(0.0, 0.11, 0.0),
+                Vec3::splat(0.22),
+                [0.9, 0.15, 0.1],
+                Class::Debris,
+            ),
+            (0.22, 0.22, 0.22),
+        ),
+    };
+    Template {
+        class: Class::Debris,
+        kitti_type: "Misc",
+        size: BoxSize {
+            length_m: size.0,
+            height_m: size.1,
+            width_m: size.2,
+        },
+        parts: vec![shape],
+    }
+}
+
 /// Default height of a prop kind, metres.
 pub fn default_prop_height(kind: PropKind) -> f64 {
     match kind {
