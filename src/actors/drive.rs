@@ -23,6 +23,8 @@ pub struct Driver {
     pub target_speed_mps: f64,
     /// Lateral offset of the lane centre it keeps (changes with ChangeLane).
     pub lane_lateral_m: f64,
+    /// Whose lanes it drives in (the other direction's for a wrong-way driver).
+    pub lane_side: Direction,
     pub car_following: bool,
     pub emergency_ttc_s: Option<f64>,
     pub idm: Idm,
@@ -33,10 +35,11 @@ pub struct Driver {
 }
 
 impl Driver {
-    pub fn new(target_speed_mps: f64, lane_lateral_m: f64) -> Driver {
+    pub fn new(target_speed_mps: f64, lane_lateral_m: f64, lane_side: Direction) -> Driver {
         Driver {
             target_speed_mps,
             lane_lateral_m,
+            lane_side,
             car_following: true,
             emergency_ttc_s: None,
             idm: Idm::default(),

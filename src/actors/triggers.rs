@@ -133,7 +133,7 @@ pub fn run_triggers(
         armed.done = true;
         if is_ego {
             if let Ok(mut d) = ego_driver.get_mut(entity) {
-                apply_to_driver(&mut d, &armed.trigger.action, &road.0, ego_lane.direction);
+                apply_to_driver(&mut d, &armed.trigger.action, &road.0);
             }
             continue;
         }
@@ -141,9 +141,7 @@ pub fn run_triggers(
             continue;
         };
         match (driver, lane, crossing) {
-            (Some(mut d), Some(l), _) => {
-                apply_to_driver(&mut d, &armed.trigger.action, &road.0, l.direction)
-            }
+            (Some(mut d), Some(_), _) => apply_to_driver(&mut d, &armed.trigger.action, &road.0),
             (None, Some(mut l), _) => match armed.trigger.action {
                 Action::SetSpeed(v) => l.speed_mps = v,
                 Action::Stop | Action::EmergencyBrake => l.speed_mps = 0.0,
@@ -162,12 +160,7 @@ pub fn run_triggers(
     }
 }
 
-fn apply_to_driver(
-    d: &mut Driver,
-    action: &Action,
-    road: &crate::world::RoadGeometry,
-    direction: crate::scenario::Direction,
-) {
+fn apply_to_driver(d: &mut Driver, action: &Action, road: &crate::world::RoadGeometry) {
     match action {
         Action::SetSpeed(v) => {
             d.target_speed_mps = *v;
@@ -179,6 +172,6 @@ fn apply_to_driver(
             d.target_speed_mps = 0.0;
             d.brake_hard = true;
         }
-        Action::ChangeLane(l) => d.lane_lateral_m = road.lane_center_m(direction, *l),
+        Action::ChangeLane(l) => d.lane_lateral_m = road.lane_center_m(d.lane_side, *l),
     }
 }

@@ -328,7 +328,10 @@ fn traffic_scenario(args: &Args) -> edgecase::scenario::Scenario {
     let mut people = String::new();
     for i in 0..100 {
         let side = if i % 2 == 0 { "Left" } else { "Right" };
-        people += &format!("(s_m: {}, side: {side}, speed_mps: 1.3),", 10.0 + 15.0 * i as f64);
+        people += &format!(
+            "(s_m: {}, side: {side}, speed_mps: 1.3),",
+            10.0 + 15.0 * i as f64
+        );
     }
     let src = format!(
         "(tick_hz: 20, road: (segments: [Straight(length_m: 1600)], lanes_forward: 2, lanes_backward: 2),
@@ -351,7 +354,10 @@ fn run_traffic(args: &Args) -> Result<()> {
             }
             let secs = start.elapsed().as_secs_f64();
             let w = app.world_mut();
-            let collisions = w.resource::<edgecase::physics::TickRecords>().collisions.len();
+            let collisions = w
+                .resource::<edgecase::physics::TickRecords>()
+                .collisions
+                .len();
             println!(
                 "traffic simulation only: 100 vehicles + 100 pedestrians, {} ticks in {secs:.2} s = {:.0} ticks/s (last tick collisions {collisions})",
                 args.frames,

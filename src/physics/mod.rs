@@ -20,7 +20,8 @@ use crate::world::{Ego, Renderable, RoadRes, Thing};
 use bevy::prelude::*;
 use rapier3d::prelude::{
     ActiveEvents, ColliderBuilder, ColliderHandle, ColliderSet, CollisionEvent, ContactPair,
-    EventHandler, LockedAxes, PhysicsWorld, RigidBodyBuilder, RigidBodyHandle, RigidBodySet,
+    EventHandler, Group, InteractionGroups, LockedAxes, PhysicsWorld, RigidBodyBuilder,
+    RigidBodyHandle, RigidBodySet,
 };
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -132,7 +133,7 @@ fn build_physics(
         Option<&Thing>,
         Option<&LaneMotion>,
         Has<Crossing>,
-        Has<crate::actors::Cargo>,
+        Option<&crate::actors::Cargo>,
     )>,
 ) {
     let mut world = PhysicsWorld {
@@ -144,10 +145,24 @@ fn build_physics(
     // spawn order (entity index) fixes the insertion order: deterministic handles
     let mut all: Vec<_> = things.iter().collect();
     all.sort_by_key(|(e, ..)| e.index());
+    // cargo never touches its own carrier (it rides inside its box)
+    let carriers: Vec<Entity> = all
+        .iter()
+        .filter_map(|(.., cargo)| cargo.map(|c| c.carrier))
+        .collect();
+    let carrier_groups = InteractionGroups::all().with_memberships(Group::GROUP_2);
+    let cargo_groups = InteractionGroups::all().with_filter(Group::ALL.difference(Group::GROUP_2));
     for (entity, t, renderable, thing, lane, crossing, cargo) in all {
         let yaw = yaw_of(t.rotation);
         let is_vehicle = thing.is_some_and(|th| matches!(th.class, Class::Car | Class::Truck));
-        match (thing, lane.is_some() || crossing || cargo) {
+        let groups = if carriers.contains(&entity) {
+            carrier_groups
+        } else if cargo.is_some() {
+            cargo_groups
+        } else {
+            InteractionGroups::all()
+        };
+        match (thing, lane.is_some() || crossing || cargo.is_some()) {
             (Some(th), true) if is_vehicle && lane.is_some() => {
                 let size = th.size;
                 let mass = vehicle_mass_kg(size.length_m, size.width_m, th.class);
@@ -176,6 +191,7 @@ fn build_physics(
                     .translation(Vec3::Y * (GROUND_CLEARANCE_M + half_h))
                     .mass(mass as f32)
                     .friction(0.3)
+                    .collision_groups(groups)
                     .active_events(ActiveEvents::COLLISION_EVENTS),
                     body,
                     &mut world.bodies,
@@ -206,8 +222,9 @@ fn build_physics(
                         half_h,
                         th.size.width_m as f32 / 2.0,
                     )
-                        .translation(Vec3::Y * half_h)
-                        .active_events(ActiveEvents::COLLISION_EVENTS),
+                    .translation(Vec3::Y * half_h)
+                    .collision_groups(groups)
+                    .active_events(ActiveEvents::COLLISION_EVENTS),
                     body,
                     &mut world.bodies,
                 );

@@ -320,9 +320,12 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
         };
         if let Action::ChangeLane(lane) = t.action {
             let lanes = if let Some(k) = vehicle_index(&role) {
-                match s.vehicles[k].direction {
-                    Direction::Forward => s.road.lanes_forward,
-                    Direction::Backward => s.road.lanes_backward,
+                let v = &s.vehicles[k];
+                match (v.direction, v.wrong_way) {
+                    (Direction::Forward, false) | (Direction::Backward, true) => {
+                        s.road.lanes_forward
+                    }
+                    _ => s.road.lanes_backward,
                 }
             } else if role == "ego" {
                 s.road.lanes_forward

@@ -149,7 +149,7 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
         Driver {
             car_following: s.ego.car_following,
             emergency_ttc_s: s.ego.emergency_braking_ttc_s,
-            ..Driver::new(s.ego.speed_mps, lat)
+            ..Driver::new(s.ego.speed_mps, lat, Direction::Forward)
         },
     ));
 
@@ -178,10 +178,13 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
             },
             Driver {
                 car_following: v.car_following,
-                ..Driver::new(v.speed_mps, lat)
+                ..Driver::new(v.speed_mps, lat, lane_side)
             },
         ));
-        vehicles.push((e, transform_at(road, v.start_s_m, lat, heading_offset(v.direction))));
+        vehicles.push((
+            e,
+            transform_at(road, v.start_s_m, lat, heading_offset(v.direction)),
+        ));
     }
 
     for (i, p) in s.props.parked.iter().enumerate() {

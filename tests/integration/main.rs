@@ -4,6 +4,7 @@
 mod app;
 mod cli;
 mod common;
+mod hazards;
 mod lidar;
 mod render;
 mod slurm;
