@@ -60,21 +60,24 @@ impl ScenarioError {
 /// (of the working directory, then of the source tree).
 pub fn resolve_path(arg: &str) -> PathBuf {
     let p = PathBuf::from(arg);
-    if p.exists() || arg.contains('/') {
+    if p.exists() {
         return p;
     }
+    // a bare name (or `hazards/<name>`) from scenarios/ or scenarios/hazards/
     let file = if arg.ends_with(".ron") {
         arg.to_string()
     } else {
         format!("{arg}.ron")
     };
-    let candidates = [
-        PathBuf::from("scenarios").join(&file),
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("scenarios")
-            .join(&file),
+    let roots = [
+        PathBuf::from("scenarios"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
     ];
-    candidates.iter().find(|c| c.exists()).cloned().unwrap_or(p)
+    roots
+        .iter()
+        .flat_map(|r| [r.join(&file), r.join("hazards").join(&file)])
+        .find(|c| c.exists())
+        .unwrap_or(p)
 }
 
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
