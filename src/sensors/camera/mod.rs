@@ -283,20 +283,30 @@ fn vertex_layouts() -> [wgpu::VertexBufferLayout<'static>; 2] {
     ]
 }
 
+/// shaders/camera.wgsl and a pipeline layout with the view uniform.
+fn shader_and_layout(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    label: &str,
+) -> (wgpu::ShaderModule, wgpu::PipelineLayout) {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(SHADER_SOURCE.into()),
+    });
+    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(label),
+        bind_group_layouts: &[Some(layout)],
+        immediate_size: 0,
+    });
+    (module, pipeline_layout)
+}
+
 fn create_pipeline(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
     kind: ViewKind,
 ) -> wgpu::RenderPipeline {
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some("camera.wgsl"),
-        source: wgpu::ShaderSource::Wgsl(SHADER_SOURCE.into()),
-    });
-    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some("camera"),
-        bind_group_layouts: &[Some(layout)],
-        immediate_size: 0,
-    });
+    let (module, pipeline_layout) = shader_and_layout(device, layout, "camera");
     let replace = |format| {
         Some(wgpu::ColorTargetState {
             format,
@@ -355,15 +365,7 @@ fn create_particle_pipeline(
     layout: &wgpu::BindGroupLayout,
     kind: ViewKind,
 ) -> wgpu::RenderPipeline {
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some("camera.wgsl particles"),
-        source: wgpu::ShaderSource::Wgsl(SHADER_SOURCE.into()),
-    });
-    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some("particles"),
-        bind_group_layouts: &[Some(layout)],
-        immediate_size: 0,
-    });
+    let (module, pipeline_layout) = shader_and_layout(device, layout, "particles");
     let mut targets = vec![Some(wgpu::ColorTargetState {
         format: COLOR_FORMAT,
         blend: Some(wgpu::BlendState::ALPHA_BLENDING),
