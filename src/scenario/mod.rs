@@ -204,6 +204,22 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
             );
         }
     }
+    let length: f64 = s
+        .road
+        .segments
+        .iter()
+        .map(|seg| match seg {
+            SegmentSpec::Straight { length_m } | SegmentSpec::Arc { length_m, .. } => *length_m,
+        })
+        .sum();
+    for (i, c) in s.road.crosswalks.iter().enumerate() {
+        if !(0.0..=length).contains(c) {
+            return fail(
+                vec![field("road"), item("crosswalks", i)],
+                format!("crosswalk at s = {c} m is off the road (0..={length} m)"),
+            );
+        }
+    }
     if s.road.lanes_forward == 0 {
         return fail(
             vec![field("road"), field("lanes_forward")],

@@ -134,6 +134,8 @@ pub struct Road {
     #[serde(deserialize_with = "range::non_negative")]
     pub parking_width_m: f64,
     pub sidewalk: Option<Sidewalk>,
+    /// Zebra crossings across the whole carriageway, at these stations.
+    pub crosswalks: Vec<f64>,
 }
 
 impl Default for Road {
@@ -146,6 +148,7 @@ impl Default for Road {
             markings: Markings::default(),
             parking_width_m: 2.2,
             sidewalk: Some(Sidewalk::default()),
+            crosswalks: Vec::new(),
         }
     }
 }

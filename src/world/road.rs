@@ -17,6 +17,7 @@ pub struct RoadGeometry {
     pub sidewalk_width_m: f64,
     pub kerb_height_m: f64,
     pub markings: crate::scenario::Markings,
+    pub crosswalks: Vec<f64>,
 }
 
 /// A static mesh with one class and colour (drawn once, identity transform).
@@ -30,6 +31,11 @@ pub struct StaticMesh {
 const MARK_WIDTH_M: f64 = 0.15;
 const MARK_HEIGHT_M: f64 = 0.01;
 const DASH_ON_M: f64 = 3.0;
+/// Zebra crossing: stripes this wide across the road, this far apart
+/// (edge to edge), this long along it.
+const ZEBRA_STRIPE_M: f64 = 0.5;
+const ZEBRA_GAP_M: f64 = 0.5;
+const ZEBRA_LENGTH_M: f64 = 3.0;
 const DASH_PERIOD_M: f64 = 9.0;
 /// Road meshed this far before its start and past its end (straight on).
 const APRON_BEFORE_M: f64 = 40.0;
@@ -65,6 +71,7 @@ impl RoadGeometry {
             sidewalk_width_m: road.sidewalk.as_ref().map_or(0.0, |s| s.width_m),
             kerb_height_m: road.sidewalk.as_ref().map_or(0.0, |s| s.kerb_height_m),
             markings: road.markings.clone(),
+            crosswalks: road.crosswalks.clone(),
         }
     }
 
@@ -224,6 +231,15 @@ impl RoadGeometry {
             self.left_edge_m() - self.parking_width_m - inset,
             self.markings.edges,
         ));
+        // zebra crossings: stripes along the road, side by side across it
+        for &s in &self.crosswalks {
+            let along = [s - ZEBRA_LENGTH_M / 2.0, s, s + ZEBRA_LENGTH_M / 2.0];
+            let mut lat = self.right_edge_m() + ZEBRA_GAP_M / 2.0;
+            while lat + ZEBRA_STRIPE_M <= self.left_edge_m() {
+                marks.append(&self.band(&along, lat, lat + ZEBRA_STRIPE_M, MARK_HEIGHT_M));
+                lat += ZEBRA_STRIPE_M + ZEBRA_GAP_M;
+            }
+        }
         out.push(StaticMesh {
             mesh: marks,
             class: Class::LaneMarking,
@@ -304,6 +320,20 @@ mod tests {
                 Class::Sidewalk
             ]
         );
+        // a zebra crossing adds stripes around its station only
+        let with = RoadGeometry::new(&Road {
+            crosswalks: vec![60.0],
+            ..Road::default()
+        })
+        .static_meshes();
+        let (before, after) = (meshes[2].mesh.indices.len(), with[2].mesh.indices.len());
+        assert!(after > before, "{after} vs {before}");
+        let width = g.left_edge_m() - g.right_edge_m();
+        let stripes = ((width - ZEBRA_GAP_M / 2.0 - ZEBRA_STRIPE_M)
+            / (ZEBRA_STRIPE_M + ZEBRA_GAP_M))
+            .floor() as usize
+            + 1;
+        assert_eq!(after - before, stripes * 2 * 2 * 3, "two quads per stripe");
         // markings sit on the road surface, within its lateral extent
         let marks = &meshes[2].mesh;
         let edge = g.left_edge_m() as f32;
