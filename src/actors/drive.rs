@@ -5,7 +5,9 @@
 
 use super::{Crossing, LaneMotion};
 use crate::core::frames::sim_to_enu;
-use crate::core::traffic::{Idm, Leader, pure_pursuit_steer, time_to_collision_s};
+use crate::core::traffic::{
+    Idm, Leader, Light, must_stop, pure_pursuit_steer, time_to_collision_s,
+};
 use crate::physics::{Controls, FRICTION_MU, VehicleBody};
 use crate::scenario::Direction;
 use crate::world::{RoadRes, Thing};
@@ -32,6 +34,8 @@ pub struct Driver {
     pub emergency: bool,
     /// Told to brake as hard as the tyres allow (an EmergencyBrake action).
     pub brake_hard: bool,
+    /// Drives through red lights.
+    pub runs_red_lights: bool,
 }
 
 impl Driver {
@@ -45,6 +49,7 @@ impl Driver {
             idm: Idm::default(),
             emergency: false,
             brake_hard: false,
+            runs_red_lights: false,
         }
     }
 }
@@ -53,6 +58,8 @@ impl Driver {
 #[derive(Clone, Copy, Debug)]
 struct Occupant {
     entity: Entity,
+    /// Which road it is on (cross traffic is only seen through the lights).
+    road: u32,
     s_m: f64,
     lateral_m: f64,
     half_length_m: f64,
@@ -82,7 +89,7 @@ fn leader_of(
     sorted[start..]
         .iter()
         .take_while(|o| o.s_m <= hi)
-        .filter(|o| o.entity != me.entity)
+        .filter(|o| o.entity != me.entity && o.road == me.road)
         .filter(|o| {
             // in the lane it is in, or the one it is moving to
             let reach = me.half_width_m + o.half_width_m + 0.2;
@@ -105,6 +112,8 @@ fn leader_of(
 /// Control: every driver sets its vehicle's controls for the next step.
 #[allow(clippy::type_complexity)]
 pub fn drive(
+    clock: Res<crate::sim::SimClock>,
+    signals: Option<Res<crate::world::SignalPlans>>,
     road: Res<RoadRes>,
     mut parked: Local<HashMap<Entity, (f64, f64)>>,
     things: Query<(
@@ -124,12 +133,20 @@ pub fn drive(
         &Transform,
     )>,
 ) {
-    let road = &road.0;
+    let roads = &*road;
+    let road = &roads.0;
+    // (main, cross) lights of every junction this tick
+    let lights: Vec<Option<(Light, Light)>> = signals.map_or_else(Vec::new, |s| {
+        s.0.iter()
+            .map(|p| p.map(|p| p.lights(clock.time_s())))
+            .collect()
+    });
     let mut occupants: Vec<Occupant> = things
         .iter()
         // cargo still on its carrier is part of the carrier
         .filter(|(.., cargo)| cargo.is_none_or(|c| c.falling.is_some()))
         .map(|(entity, th, t, lane, crossing, cargo)| {
+            let on_road = lane.map_or(0, |l| l.road);
             let (s_m, lateral_m, speed_along_mps) = if let Some(l) = lane {
                 (l.s_m, l.lateral_m, l.speed_mps * sign(l.direction))
             } else if let Some(c) = crossing {
@@ -152,6 +169,7 @@ pub fn drive(
             };
             Occupant {
                 entity,
+                road: on_road,
                 s_m,
                 lateral_m,
                 half_length_m: th.size.length_m / 2.0,
@@ -165,6 +183,7 @@ pub fn drive(
         let dir = sign(lane.direction);
         let me = Occupant {
             entity,
+            road: lane.road,
             s_m: lane.s_m,
             lateral_m: lane.lateral_m,
             half_length_m: body.half_length_m,
@@ -172,7 +191,33 @@ pub fn drive(
             speed_along_mps: lane.speed_mps * dir,
         };
         let v = lane.speed_mps;
-        let leader = leader_of(&me, dir, driver.lane_lateral_m, &occupants).map(|l| l.0);
+        let on = roads.get(lane.road);
+        let mut leader = leader_of(&me, dir, driver.lane_lateral_m, &occupants).map(|l| l.0);
+        // a stop line ahead whose light says stop is a standing leader
+        if !driver.runs_red_lights {
+            let stop = on
+                .stops
+                .iter()
+                .filter(|l| l.direction == lane.direction)
+                .filter_map(|l| {
+                    let light = lights.get(l.junction).copied().flatten()?;
+                    let light = if lane.road == 0 { light.0 } else { light.1 };
+                    let gap = (l.s_m - lane.s_m) * dir - me.half_length_m;
+                    (gap > -0.5
+                        && gap < LOOK_AHEAD_M
+                        && must_stop(light, gap, lane.speed_mps, driver.idm.comfort_decel_mps2))
+                    .then_some(gap.max(0.1))
+                })
+                .min_by(f64::total_cmp);
+            if let Some(gap) = stop
+                && leader.is_none_or(|l| gap < l.gap_m)
+            {
+                leader = Some(Leader {
+                    gap_m: gap,
+                    speed_mps: 0.0,
+                });
+            }
+        }
         let mut accel = driver.idm.accel(
             v,
             driver.target_speed_mps,
@@ -191,7 +236,7 @@ pub fn drive(
         }
         // pure pursuit towards the lane centre a speed-dependent distance ahead
         let look = (1.0 * v).max(6.0);
-        let target_pose = road.pose(lane.s_m + dir * look);
+        let target_pose = on.pose(lane.s_m + dir * look);
         let target = target_pose.position + target_pose.left() * driver.lane_lateral_m;
         let p = sim_to_enu(t.translation.as_dvec3());
         let heading = t.rotation.to_euler(EulerRot::YXZ).0 as f64;

@@ -17,6 +17,8 @@ pub struct LaneMotion {
     pub lateral_m: f64,
     pub speed_mps: f64,
     pub direction: Direction,
+    /// 0: the main road; k + 1: junction k's cross street.
+    pub road: u32,
 }
 
 /// A pedestrian who crosses the road once the ego's time to reach the
@@ -68,7 +70,8 @@ pub fn move_actors(
     mut cross: Query<(&mut Crossing, &mut Transform), Without<LaneMotion>>,
 ) {
     let dt = clock.dt_s();
-    let road = &road.0;
+    let roads = &*road;
+    let road = &roads.0;
     for (mut m, mut t) in &mut lane {
         let sign = if m.direction == Direction::Forward {
             1.0
@@ -78,9 +81,10 @@ pub fn move_actors(
         if clock.frame > 0 {
             m.s_m += sign * m.speed_mps * dt;
         }
-        let pose = road.pose(m.s_m);
+        let on = roads.get(m.road);
+        let pose = on.pose(m.s_m);
         t.translation = pose
-            .sim_point(m.lateral_m, road.ground_height_m(m.lateral_m))
+            .sim_point(m.lateral_m, on.ground_height_m(m.lateral_m))
             .as_vec3();
         let yaw = pose.heading_rad
             + if sign > 0.0 {
@@ -192,6 +196,7 @@ mod tests {
             lateral_m: 0.0,
             speed_mps: 5.0,
             direction: Direction::Forward,
+            road: 0,
         };
         assert_eq!(time_to_reach_s(&ego, 30.0), 4.0);
         assert_eq!(time_to_reach_s(&ego, 5.0), f64::INFINITY);

@@ -11,6 +11,7 @@ pub enum Class {
     Sidewalk,
     Building,
     Pole,
+    TrafficLight,
     TrafficSign,
     Vegetation,
     Terrain,
@@ -39,12 +40,13 @@ pub struct ClassInfo {
 }
 
 impl Class {
-    pub const ALL: [Class; 16] = [
+    pub const ALL: [Class; 17] = [
         Class::Unlabeled,
         Class::Road,
         Class::Sidewalk,
         Class::Building,
         Class::Pole,
+        Class::TrafficLight,
         Class::TrafficSign,
         Class::Vegetation,
         Class::Terrain,
@@ -65,6 +67,7 @@ impl Class {
             Class::Sidewalk => ("sidewalk", 8, 1, [244, 35, 232], false, true),
             Class::Building => ("building", 11, 2, [70, 70, 70], false, true),
             Class::Pole => ("pole", 17, 5, [153, 153, 153], false, true),
+            Class::TrafficLight => ("traffic light", 19, 6, [250, 170, 30], false, true),
             Class::TrafficSign => ("traffic sign", 20, 7, [220, 220, 0], false, true),
             Class::Vegetation => ("vegetation", 21, 8, [107, 142, 35], false, true),
             Class::Terrain => ("terrain", 22, 9, [152, 251, 152], false, true),

@@ -74,6 +74,7 @@ fn advance(start: RoadPose, curvature: f64, t: f64) -> RoadPose {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct RoadPath {
+    start: RoadPose,
     segments: Vec<Segment>,
     starts: Vec<(f64, RoadPose)>,
     length_m: f64,
@@ -82,10 +83,18 @@ pub struct RoadPath {
 impl RoadPath {
     /// The road starts at the origin heading east.
     pub fn new(segments: &[Segment]) -> RoadPath {
-        let mut pose = RoadPose {
-            position: DVec2::ZERO,
-            heading_rad: 0.0,
-        };
+        RoadPath::new_from(
+            RoadPose {
+                position: DVec2::ZERO,
+                heading_rad: 0.0,
+            },
+            segments,
+        )
+    }
+
+    /// A road starting at `start`.
+    pub fn new_from(start: RoadPose, segments: &[Segment]) -> RoadPath {
+        let mut pose = start;
         let mut s = 0.0;
         let mut starts = Vec::new();
         for seg in segments {
@@ -94,6 +103,7 @@ impl RoadPath {
             s += seg.length_m();
         }
         RoadPath {
+            start,
             segments: segments.to_vec(),
             starts,
             length_m: s,
@@ -107,14 +117,7 @@ impl RoadPath {
     /// Pose at station `s`; beyond either end the road continues straight.
     pub fn pose_at(&self, s: f64) -> RoadPose {
         if self.segments.is_empty() {
-            return advance(
-                RoadPose {
-                    position: DVec2::ZERO,
-                    heading_rad: 0.0,
-                },
-                0.0,
-                s,
-            );
+            return advance(self.start, 0.0, s);
         }
         if s <= 0.0 {
             return advance(self.starts[0].1, 0.0, s);

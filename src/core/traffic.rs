@@ -98,9 +98,106 @@ pub fn tyre_force(wanted_n: [f64; 2], mass_kg: f64, mu: f64) -> ([f64; 2], bool)
     }
 }
 
+/// A traffic light's colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Light {
+    Green,
+    Amber,
+    Red,
+}
+
+/// A fixed-time plan for a junction's two approaches (main road, cross
+/// street): main green, amber, all red, cross green, amber, all red.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SignalPlan {
+    pub main_green_s: f64,
+    pub cross_green_s: f64,
+    pub amber_s: f64,
+    pub all_red_s: f64,
+    pub offset_s: f64,
+}
+
+impl SignalPlan {
+    pub fn cycle_s(&self) -> f64 {
+        self.main_green_s + self.cross_green_s + 2.0 * (self.amber_s + self.all_red_s)
+    }
+
+    /// (main road, cross street) lights at simulation time `t_s`.
+    pub fn lights(&self, t_s: f64) -> (Light, Light) {
+        let c = (t_s + self.offset_s).rem_euclid(self.cycle_s());
+        let main_amber = self.main_green_s;
+        let main_red = main_amber + self.amber_s;
+        let cross_green = main_red + self.all_red_s;
+        let cross_amber = cross_green + self.cross_green_s;
+        let cross_red = cross_amber + self.amber_s;
+        if c < main_amber {
+            (Light::Green, Light::Red)
+        } else if c < main_red {
+            (Light::Amber, Light::Red)
+        } else if c < cross_green {
+            (Light::Red, Light::Red)
+        } else if c < cross_amber {
+            (Light::Red, Light::Green)
+        } else if c < cross_red {
+            (Light::Red, Light::Amber)
+        } else {
+            (Light::Red, Light::Red)
+        }
+    }
+}
+
+/// Whether a driver stops at a light `gap_m` ahead: always at red; at
+/// amber only when it can still stop comfortably.
+pub fn must_stop(light: Light, gap_m: f64, speed_mps: f64, comfort_decel_mps2: f64) -> bool {
+    match light {
+        Light::Red => true,
+        Light::Amber => speed_mps * speed_mps / (2.0 * comfort_decel_mps2) <= gap_m,
+        Light::Green => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signal_plan_cycles_through_both_approaches() {
+        let p = SignalPlan {
+            main_green_s: 20.0,
+            cross_green_s: 15.0,
+            amber_s: 3.0,
+            all_red_s: 1.0,
+            offset_s: 0.0,
+        };
+        assert_eq!(p.cycle_s(), 43.0);
+        let at = |t| p.lights(t);
+        assert_eq!(at(0.0), (Light::Green, Light::Red));
+        assert_eq!(at(21.0), (Light::Amber, Light::Red));
+        assert_eq!(at(23.5), (Light::Red, Light::Red));
+        assert_eq!(at(24.0), (Light::Red, Light::Green));
+        assert_eq!(at(40.0), (Light::Red, Light::Amber));
+        assert_eq!(at(42.5), (Light::Red, Light::Red));
+        assert_eq!(at(43.0), at(0.0));
+        // never green both ways
+        for i in 0..4300 {
+            let (m, c) = at(i as f64 * 0.01);
+            assert!(
+                !(m != Light::Red && c != Light::Red),
+                "t {}",
+                i as f64 * 0.01
+            );
+        }
+        let shifted = SignalPlan {
+            offset_s: 24.0,
+            ..p
+        };
+        assert_eq!(shifted.lights(0.0), (Light::Red, Light::Green));
+        // amber: stop only if it can comfortably
+        assert!(must_stop(Light::Amber, 40.0, 12.0, 2.0));
+        assert!(!must_stop(Light::Amber, 20.0, 12.0, 2.0));
+        assert!(must_stop(Light::Red, 1.0, 20.0, 2.0) && !must_stop(Light::Green, 1.0, 0.0, 2.0));
+    }
 
     #[test]
     fn idm_free_road_reaches_the_desired_speed() {

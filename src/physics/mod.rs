@@ -257,13 +257,15 @@ fn build_physics(
             }
         }
     }
-    // both road edges: low walls just outside the kerb lines
-    let road = &road.0;
-    let stations = road.path.stations(EDGE_SEGMENT_M);
-    for w in stations.windows(2) {
-        let (s0, s1) = (w[0], w[1]);
-        for (lateral, out) in [(road.right_edge_m(), -1.0), (road.left_edge_m(), 1.0)] {
-            let lat = lateral + out * 0.15;
+    // every road's edges: low walls just outside the kerb lines, open where
+    // a cross street leaves
+    let roads = std::iter::once(&road.0).chain(road.1.iter());
+    for (road, (stations, lateral)) in
+        roads.flat_map(|g| g.edge_runs(EDGE_SEGMENT_M).into_iter().map(move |r| (g, r)))
+    {
+        for w in stations.windows(2) {
+            let (s0, s1) = (w[0], w[1]);
+            let lat = lateral + lateral.signum() * 0.15;
             let a = road.pose(s0).sim_point(lat, 0.0);
             let b = road.pose(s1).sim_point(lat, 0.0);
             let mid = ((a + b) / 2.0).as_vec3() + Vec3::Y * EDGE_HEIGHT_M / 2.0;
@@ -341,8 +343,8 @@ pub fn step_physics(
         .map(|(h, b)| (h, b.linvel()))
         .collect();
     physics.world.step_with_events(&(), &physics.events);
-    let road = &road.0;
     for (v, _, mut t, mut lane) in &mut vehicles {
+        let road = road.get(lane.road);
         let body = &physics.world.bodies[v.body];
         let p = body.translation();
         let yaw = yaw_of(*body.rotation());

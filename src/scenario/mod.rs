@@ -235,9 +235,55 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
             ),
         );
     }
+    // junctions sit on straight stretches, on the road
+    let mut seg_start = 0.0;
+    let straights: Vec<(f64, f64)> = s
+        .road
+        .segments
+        .iter()
+        .map(|seg| {
+            let (len, straight) = match seg {
+                SegmentSpec::Straight { length_m } => (*length_m, true),
+                SegmentSpec::Arc { length_m, .. } => (*length_m, false),
+            };
+            let r = (
+                seg_start,
+                if straight { seg_start + len } else { seg_start },
+            );
+            seg_start += len;
+            r
+        })
+        .collect();
+    for (i, j) in s.road.junctions.iter().enumerate() {
+        let half = j.lanes as f64 * s.road.lane_width_m
+            + s.road.sidewalk.as_ref().map_or(0.0, |w| w.width_m);
+        if !straights
+            .iter()
+            .any(|(a, b)| j.s_m - half >= *a - 1e-9 && j.s_m + half <= *b + 1e-9)
+        {
+            return fail(
+                vec![field("road"), item("junctions", i), field("s_m")],
+                format!(
+                    "junction at s = {} m must lie on a straight segment with {half:.1} m to spare each side",
+                    j.s_m
+                ),
+            );
+        }
+    }
     for (i, v) in s.vehicles.iter().enumerate() {
+        if v.road as usize > s.road.junctions.len() {
+            return fail(
+                vec![item("vehicles", i), field("road")],
+                format!(
+                    "road {} does not exist: 0 is the main road, 1..={} the junctions' cross streets",
+                    v.road,
+                    s.road.junctions.len()
+                ),
+            );
+        }
         // a wrong-way driver uses the other direction's lanes
         let lanes = match (v.direction, v.wrong_way) {
+            _ if v.road > 0 => s.road.junctions[v.road as usize - 1].lanes,
             (Direction::Forward, false) | (Direction::Backward, true) => s.road.lanes_forward,
             (Direction::Backward, false) | (Direction::Forward, true) => s.road.lanes_backward,
         };

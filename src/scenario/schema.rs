@@ -136,6 +136,80 @@ pub struct Road {
     pub sidewalk: Option<Sidewalk>,
     /// Zebra crossings across the whole carriageway, at these stations.
     pub crosswalks: Vec<f64>,
+    /// Cross streets meeting this road on straight stretches.
+    pub junctions: Vec<Junction>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+pub enum JunctionKind {
+    /// The cross street continues on both sides.
+    #[default]
+    FourWay,
+    /// T junction: the cross street leaves to the left only.
+    TLeft,
+    /// T junction: to the right only.
+    TRight,
+}
+
+/// A cross street. It is road `k + 1` for junction `k` (the main road is
+/// road 0); its forward direction points to the main road's left.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Junction {
+    /// Where its centre line crosses the main road's.
+    pub s_m: f64,
+    #[serde(default)]
+    pub kind: JunctionKind,
+    /// Length of each arm from the junction centre, metres.
+    #[serde(default = "arm_length", deserialize_with = "range::positive")]
+    pub arm_length_m: f64,
+    /// Lanes each way on the cross street.
+    #[serde(default = "one_lane", deserialize_with = "range::lane_count")]
+    pub lanes: u32,
+    /// Zebra crossings over every arm, just outside the junction.
+    #[serde(default)]
+    pub crosswalks: bool,
+    /// Traffic lights; absent: an unsignalled junction.
+    #[serde(default)]
+    pub signals: Option<Signals>,
+}
+
+fn arm_length() -> f64 {
+    60.0
+}
+
+fn one_lane() -> u32 {
+    1
+}
+
+/// A fixed-time signal plan: main road green, amber, all red; cross street
+/// green, amber, all red; repeat.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Signals {
+    #[serde(deserialize_with = "range::positive")]
+    pub main_green_s: f64,
+    #[serde(deserialize_with = "range::positive")]
+    pub cross_green_s: f64,
+    #[serde(deserialize_with = "range::positive")]
+    pub amber_s: f64,
+    #[serde(deserialize_with = "range::non_negative")]
+    pub all_red_s: f64,
+    /// Seconds into the cycle at time 0.
+    #[serde(deserialize_with = "range::non_negative")]
+    pub offset_s: f64,
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Signals {
+            main_green_s: 20.0,
+            cross_green_s: 15.0,
+            amber_s: 3.0,
+            all_red_s: 1.0,
+            offset_s: 0.0,
+        }
+    }
 }
 
 impl Default for Road {
@@ -149,6 +223,7 @@ impl Default for Road {
             parking_width_m: 2.2,
             sidewalk: Some(Sidewalk::default()),
             crosswalks: Vec::new(),
+            junctions: Vec::new(),
         }
     }
 }
@@ -425,6 +500,12 @@ pub struct Vehicle {
     /// Drive against the traffic: in a lane of the other direction.
     #[serde(default)]
     pub wrong_way: bool,
+    /// 0: the main road; k + 1: junction k's cross street.
+    #[serde(default)]
+    pub road: u32,
+    /// Drive through red lights.
+    #[serde(default)]
+    pub runs_red_lights: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

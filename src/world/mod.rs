@@ -50,8 +50,66 @@ pub struct StreetLight {
 #[derive(Resource, Clone)]
 pub struct ScenarioRes(pub Scenario);
 
+/// A junction's traffic light facing one approach; its lamps follow the
+/// plan every tick.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct SignalHead {
+    pub junction: usize,
+    /// Facing cross-street traffic (else main-road traffic).
+    pub cross: bool,
+}
+
+/// Control: light the lamps the plan says are on.
+pub fn update_signal_heads(
+    clock: Res<crate::sim::SimClock>,
+    plans: Res<SignalPlans>,
+    mut heads: Query<(&SignalHead, &mut Renderable)>,
+) {
+    use crate::core::traffic::Light;
+    for (h, mut r) in &mut heads {
+        let Some(plan) = plans.0.get(h.junction).copied().flatten() else {
+            continue;
+        };
+        let (main, cross) = plan.lights(clock.time_s());
+        let light = if h.cross { cross } else { main };
+        let lit = match light {
+            Light::Red => 0,
+            Light::Amber => 1,
+            Light::Green => 2,
+        };
+        let mut parts = r.parts.to_vec();
+        for (i, p) in parts
+            .iter_mut()
+            .skip(objects::FIRST_LAMP_PART)
+            .take(3)
+            .enumerate()
+        {
+            p.color = if i == lit {
+                objects::LAMP_LIT[i]
+            } else {
+                objects::LAMP_DARK
+            };
+        }
+        r.parts = parts.into();
+    }
+}
+
+/// Each junction's signal plan (None: no lights).
+#[derive(Resource, Clone, Default)]
+pub struct SignalPlans(pub Vec<Option<crate::core::traffic::SignalPlan>>);
+
+/// The main road (road 0) and the cross streets (road k + 1 for junction k).
 #[derive(Resource, Clone)]
-pub struct RoadRes(pub RoadGeometry);
+pub struct RoadRes(pub RoadGeometry, pub Vec<RoadGeometry>);
+
+impl RoadRes {
+    pub fn get(&self, road: u32) -> &RoadGeometry {
+        match road {
+            0 => &self.0,
+            k => &self.1[k as usize - 1],
+        }
+    }
+}
 
 #[derive(Resource, Clone)]
 pub struct StaticScene(pub Arc<Vec<StaticMesh>>);
@@ -123,7 +181,8 @@ fn heading_offset(direction: Direction) -> f64 {
 /// Startup: spawn everything the scenario describes.
 pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res<RoadRes>) {
     let s = &scenario.0;
-    let road = &road.0;
+    let roads = &*road;
+    let road = &roads.0;
     let mut ids = IdAllocator::default();
     let paint = |name: &str, k: usize, given: Option<[f32; 3]>| {
         given.unwrap_or_else(|| PAINT[Stream::new(s.seed, name, k as u64).index(PAINT.len())])
@@ -145,6 +204,7 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
             lateral_m: lat,
             speed_mps: s.ego.speed_mps,
             direction: Direction::Forward,
+            road: 0,
         },
         Driver {
             car_following: s.ego.car_following,
@@ -161,13 +221,15 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
             (Direction::Forward, true) => Direction::Backward,
             (Direction::Backward, true) => Direction::Forward,
         };
-        let lat = road.lane_center_m(lane_side, v.lane);
+        let on = roads.get(v.road);
+        let lat = on.lane_center_m(lane_side, v.lane);
+        let at = transform_at(on, v.start_s_m, lat, heading_offset(v.direction));
         let e = spawn_thing(
             &mut commands,
             &mut ids,
             objects::vehicle(v.kind, paint("vehicle_color", i, v.color)),
             format!("vehicles[{i}]"),
-            transform_at(road, v.start_s_m, lat, heading_offset(v.direction)),
+            at,
         );
         commands.entity(e).insert((
             LaneMotion {
@@ -175,16 +237,15 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
                 lateral_m: lat,
                 speed_mps: v.speed_mps,
                 direction: v.direction,
+                road: v.road,
             },
             Driver {
                 car_following: v.car_following,
+                runs_red_lights: v.runs_red_lights,
                 ..Driver::new(v.speed_mps, lat, lane_side)
             },
         ));
-        vehicles.push((
-            e,
-            transform_at(road, v.start_s_m, lat, heading_offset(v.direction)),
-        ));
+        vehicles.push((e, at));
     }
 
     for (i, p) in s.props.parked.iter().enumerate() {
@@ -219,6 +280,7 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
             lateral_m: lat,
             speed_mps: p.speed_mps,
             direction: p.direction,
+            road: 0,
         });
     }
 
@@ -267,6 +329,33 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
             });
         }
         None => {}
+    }
+
+    // a signal head at every stop line of a signalled junction, on the kerb
+    // to the right of the approaching traffic, facing it
+    for (k, j) in s.road.junctions.iter().enumerate() {
+        if j.signals.is_none() {
+            continue;
+        }
+        for r in [0, k as u32 + 1] {
+            let on = roads.get(r);
+            for stop in on.stops.iter().filter(|l| l.junction == k) {
+                let (lateral, yaw) = match stop.direction {
+                    Direction::Forward => (on.right_edge_m() - 0.6, std::f64::consts::PI),
+                    Direction::Backward => (on.left_edge_m() + 0.6, 0.0),
+                };
+                commands.spawn((
+                    transform_at(on, stop.s_m, lateral, yaw),
+                    Renderable {
+                        parts: objects::signal_head().into(),
+                    },
+                    SignalHead {
+                        junction: k,
+                        cross: r != 0,
+                    },
+                ));
+            }
+        }
     }
 
     spawn_props(&mut commands, s, road);
@@ -471,10 +560,33 @@ pub struct WorldPlugin {
 impl Plugin for WorldPlugin {
     fn build(&self, app: &mut App) {
         let road = RoadGeometry::new(&self.scenario.road);
-        let statics = Arc::new(road.static_meshes());
+        let cross = road.cross_streets(&self.scenario.road.junctions);
+        let statics = Arc::new(road.network_meshes(&cross));
         app.insert_resource(ScenarioRes(self.scenario.clone()))
-            .insert_resource(RoadRes(road))
+            .insert_resource(RoadRes(road, cross))
+            .insert_resource(SignalPlans(
+                self.scenario
+                    .road
+                    .junctions
+                    .iter()
+                    .map(|j| {
+                        j.signals
+                            .as_ref()
+                            .map(|p| crate::core::traffic::SignalPlan {
+                                main_green_s: p.main_green_s,
+                                cross_green_s: p.cross_green_s,
+                                amber_s: p.amber_s,
+                                all_red_s: p.all_red_s,
+                                offset_s: p.offset_s,
+                            })
+                    })
+                    .collect(),
+            ))
             .insert_resource(StaticScene(statics))
-            .add_systems(Startup, spawn_world);
+            .add_systems(Startup, spawn_world)
+            .add_systems(
+                Update,
+                update_signal_heads.in_set(crate::sim::SimSet::Control),
+            );
     }
 }

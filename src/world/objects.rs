@@ -231,6 +231,45 @@ pub fn person(height_m: f64, shirt: [f32; 3]) -> Template {
     }
 }
 
+/// Lamp colours of a signal head when lit: red, amber, green.
+pub const LAMP_LIT: [[f32; 3]; 3] = [[1.0, 0.08, 0.05], [1.0, 0.62, 0.0], [0.1, 1.0, 0.35]];
+pub const LAMP_DARK: [f32; 3] = [0.08, 0.08, 0.08];
+/// Index of the red lamp in `signal_head`'s parts (then amber, green).
+pub const FIRST_LAMP_PART: usize = 2;
+
+/// A traffic light on a pole, lamps facing +X: pole, housing, then the red,
+/// amber and green lamps (dark until lit).
+pub fn signal_head() -> Vec<Part> {
+    let lamp = |y: f32| {
+        part(
+            Primitive::Sphere,
+            Vec3::new(0.21, y, 0.0),
+            Vec3::splat(0.2),
+            LAMP_DARK,
+            Class::TrafficLight,
+        )
+    };
+    vec![
+        part(
+            Primitive::Cylinder,
+            Vec3::new(0.0, 1.6, 0.0),
+            Vec3::new(0.12, 3.2, 0.12),
+            [0.35, 0.36, 0.38],
+            Class::Pole,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(0.1, 3.0, 0.0),
+            Vec3::new(0.2, 0.9, 0.32),
+            [0.12, 0.12, 0.1],
+            Class::TrafficLight,
+        ),
+        lamp(3.28),
+        lamp(3.0),
+        lamp(2.72),
+    ]
+}
+
 /// A deer: body on four legs, neck and head, facing +X.
 pub fn deer() -> Template {
     let coat = [0.45, 0.3, 0.18];

@@ -18,6 +18,72 @@ pub struct RoadGeometry {
     pub kerb_height_m: f64,
     pub markings: crate::scenario::Markings,
     pub crosswalks: Vec<f64>,
+    /// Meshed this far before the start and past the end (straight on).
+    pub apron_m: (f64, f64),
+    /// Station intervals without sidewalks, kerbs and edge lines (a cross
+    /// street across the main road's footprint)...
+    pub cut_m: Vec<(f64, f64)>,
+    /// ... and without surface and lane lines (across its carriageway).
+    pub cut_surface_m: Vec<(f64, f64)>,
+    /// Junctions on this road: no lane lines inside, and no sidewalk, kerb
+    /// or edge line on a side where a cross street leaves.
+    pub junction_boxes: Vec<JunctionBox>,
+    /// Stop lines, for signals.
+    pub stops: Vec<StopLine>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct JunctionBox {
+    pub s0_m: f64,
+    pub s1_m: f64,
+    pub arm_left: bool,
+    pub arm_right: bool,
+}
+
+/// Where traffic in `direction` stops for junction `junction`'s lights.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StopLine {
+    pub junction: usize,
+    pub direction: Direction,
+    pub s_m: f64,
+}
+
+/// Split a station list into runs outside `cuts` (boundaries included).
+fn runs(stations: &[f64], cuts: &[(f64, f64)]) -> Vec<Vec<f64>> {
+    let inside = |s: f64| cuts.iter().any(|(a, b)| s > *a && s < *b);
+    let mut out = Vec::new();
+    let mut cur: Vec<f64> = Vec::new();
+    for w in stations.windows(2) {
+        let mut pts = vec![w[0], w[1]];
+        for (c0, c1) in cuts {
+            for c in [*c0, *c1] {
+                if c > w[0] && c < w[1] {
+                    pts.push(c);
+                }
+            }
+        }
+        pts.sort_by(f64::total_cmp);
+        for p in pts.windows(2) {
+            if inside((p[0] + p[1]) / 2.0) {
+                if cur.len() >= 2 {
+                    out.push(std::mem::take(&mut cur));
+                }
+                cur.clear();
+            } else {
+                if cur.last() != Some(&p[0]) {
+                    if cur.len() >= 2 {
+                        out.push(std::mem::take(&mut cur));
+                    }
+                    cur = vec![p[0]];
+                }
+                cur.push(p[1]);
+            }
+        }
+    }
+    if cur.len() >= 2 {
+        out.push(cur);
+    }
+    out
 }
 
 /// A static mesh with one class and colour (drawn once, identity transform).
@@ -37,9 +103,13 @@ const ZEBRA_STRIPE_M: f64 = 0.5;
 const ZEBRA_GAP_M: f64 = 0.5;
 const ZEBRA_LENGTH_M: f64 = 3.0;
 const DASH_PERIOD_M: f64 = 9.0;
-/// Road meshed this far before its start and past its end (straight on).
+/// The main road is meshed this far before its start and past its end.
 const APRON_BEFORE_M: f64 = 40.0;
 const APRON_AFTER_M: f64 = 150.0;
+/// Stop lines this far before the cross street's edge (before the zebra
+/// crossing, if any).
+const STOP_CLEAR_M: f64 = 1.5;
+const STOP_CLEAR_ZEBRA_M: f64 = 5.0;
 
 impl RoadGeometry {
     pub fn new(road: &Road) -> RoadGeometry {
@@ -72,7 +142,172 @@ impl RoadGeometry {
             kerb_height_m: road.sidewalk.as_ref().map_or(0.0, |s| s.kerb_height_m),
             markings: road.markings.clone(),
             crosswalks: road.crosswalks.clone(),
+            apron_m: (APRON_BEFORE_M, APRON_AFTER_M),
+            cut_m: Vec::new(),
+            cut_surface_m: Vec::new(),
+            junction_boxes: Vec::new(),
+            stops: Vec::new(),
         }
+        .with_junctions(&road.junctions)
+    }
+
+    /// Half the width of the carriageway plus a sidewalk, on one side.
+    fn footprint_m(&self, side: Side) -> f64 {
+        self.edge_m(side).abs() + self.sidewalk_width_m
+    }
+
+    /// The main road's boxes, zebra crossings and stop lines at its junctions.
+    fn with_junctions(mut self, junctions: &[crate::scenario::Junction]) -> RoadGeometry {
+        use crate::scenario::JunctionKind;
+        for (k, j) in junctions.iter().enumerate() {
+            let lanes_half = j.lanes as f64 * self.lane_width_m;
+            let half = lanes_half + self.sidewalk_width_m;
+            self.junction_boxes.push(JunctionBox {
+                s0_m: j.s_m - half,
+                s1_m: j.s_m + half,
+                arm_left: j.kind != JunctionKind::TRight,
+                arm_right: j.kind != JunctionKind::TLeft,
+            });
+            if j.crosswalks {
+                self.crosswalks.push(j.s_m - lanes_half - 2.5);
+                self.crosswalks.push(j.s_m + lanes_half + 2.5);
+            }
+            let clear = lanes_half
+                + if j.crosswalks {
+                    STOP_CLEAR_ZEBRA_M
+                } else {
+                    STOP_CLEAR_M
+                };
+            self.stops.push(StopLine {
+                junction: k,
+                direction: Direction::Forward,
+                s_m: j.s_m - clear,
+            });
+            self.stops.push(StopLine {
+                junction: k,
+                direction: Direction::Backward,
+                s_m: j.s_m + clear,
+            });
+        }
+        self
+    }
+
+    /// The cross street of each junction (road k + 1): straight, forward to
+    /// the main road's left, unmeshed where it crosses the main road.
+    pub fn cross_streets(&self, junctions: &[crate::scenario::Junction]) -> Vec<RoadGeometry> {
+        use crate::scenario::JunctionKind;
+        junctions
+            .iter()
+            .enumerate()
+            .map(|(k, j)| {
+                let centre = self.pose(j.s_m);
+                let heading = centre.heading_rad + std::f64::consts::FRAC_PI_2;
+                let dir = glam::DVec2::new(heading.cos(), heading.sin());
+                let arm = j.arm_length_m;
+                // the main road covers [-right, +left] around the centre, in the
+                // cross street's stations measured from the centre
+                let (right, left) = (self.footprint_m(Side::Right), self.footprint_m(Side::Left));
+                let (start, length, centre_s) = match j.kind {
+                    JunctionKind::FourWay => (centre.position - dir * arm, 2.0 * arm, arm),
+                    JunctionKind::TLeft => (centre.position, arm, 0.0),
+                    JunctionKind::TRight => (centre.position - dir * arm, arm, arm),
+                };
+                let path = RoadPath::new_from(
+                    RoadPose {
+                        position: start,
+                        heading_rad: heading,
+                    },
+                    &[Segment::Straight { length_m: length }],
+                );
+                let (lo, hi) = (centre_s - right, centre_s + left);
+                let mut g = RoadGeometry {
+                    path,
+                    lanes_forward: j.lanes,
+                    lanes_backward: j.lanes,
+                    lane_width_m: self.lane_width_m,
+                    parking_width_m: 0.0,
+                    sidewalk_width_m: self.sidewalk_width_m,
+                    kerb_height_m: self.kerb_height_m,
+                    markings: crate::scenario::Markings {
+                        centre: LineStyle::Solid,
+                        lanes: LineStyle::Dashed,
+                        edges: LineStyle::Solid,
+                    },
+                    crosswalks: Vec::new(),
+                    apron_m: (0.0, 0.0),
+                    cut_m: vec![(lo, hi)],
+                    cut_surface_m: vec![(lo + self.sidewalk_width_m, hi - self.sidewalk_width_m)],
+                    junction_boxes: Vec::new(),
+                    stops: Vec::new(),
+                };
+                let clear = if j.crosswalks {
+                    STOP_CLEAR_ZEBRA_M
+                } else {
+                    STOP_CLEAR_M
+                };
+                // the zebra and the stop line sit outside the main road's kerb
+                if lo > 0.0 {
+                    if j.crosswalks {
+                        g.crosswalks.push(lo - 2.5 + self.sidewalk_width_m);
+                    }
+                    g.stops.push(StopLine {
+                        junction: k,
+                        direction: Direction::Forward,
+                        s_m: lo + self.sidewalk_width_m - clear,
+                    });
+                }
+                if hi < length {
+                    if j.crosswalks {
+                        g.crosswalks.push(hi + 2.5 - self.sidewalk_width_m);
+                    }
+                    g.stops.push(StopLine {
+                        junction: k,
+                        direction: Direction::Backward,
+                        s_m: hi - self.sidewalk_width_m + clear,
+                    });
+                }
+                g
+            })
+            .collect()
+    }
+
+    /// Station cuts for one side's sidewalk, kerb and edge line.
+    fn side_cuts(&self, side: Side) -> Vec<(f64, f64)> {
+        let mut cuts = self.cut_m.clone();
+        cuts.extend(
+            self.junction_boxes
+                .iter()
+                .filter(|b| {
+                    if side == Side::Left {
+                        b.arm_left
+                    } else {
+                        b.arm_right
+                    }
+                })
+                .map(|b| (b.s0_m, b.s1_m)),
+        );
+        cuts
+    }
+
+    /// Station cuts for the lane lines.
+    fn lane_line_cuts(&self) -> Vec<(f64, f64)> {
+        let mut cuts = self.cut_surface_m.clone();
+        cuts.extend(self.junction_boxes.iter().map(|b| (b.s0_m, b.s1_m)));
+        cuts
+    }
+
+    /// Where the road's edge walls stand (for physics): station runs and
+    /// the edge's lateral offset, per side.
+    pub fn edge_runs(&self, step_m: f64) -> Vec<(Vec<f64>, f64)> {
+        let st = self.path.stations(step_m);
+        [Side::Right, Side::Left]
+            .into_iter()
+            .flat_map(|side| {
+                runs(&st, &self.side_cuts(side))
+                    .into_iter()
+                    .map(move |r| (r, self.edge_m(side)))
+            })
+            .collect()
     }
 
     /// Lateral offset of the right road edge (kerb line, negative) and the left one.
@@ -122,13 +357,13 @@ impl RoadGeometry {
     }
 
     fn stations(&self) -> Vec<f64> {
-        let mut st: Vec<f64> = (1..=(APRON_BEFORE_M / 5.0) as usize)
+        let mut st: Vec<f64> = (1..=(self.apron_m.0 / 5.0) as usize)
             .rev()
             .map(|i| -(i as f64) * 5.0)
             .collect();
         st.extend(self.path.stations(1.0));
         let end = self.path.length_m();
-        st.extend((1..=(APRON_AFTER_M / 5.0) as usize).map(|i| end + i as f64 * 5.0));
+        st.extend((1..=(self.apron_m.1 / 5.0) as usize).map(|i| end + i as f64 * 5.0));
         st
     }
 
@@ -176,44 +411,66 @@ impl RoadGeometry {
         }
     }
 
-    /// Static meshes: terrain, road surface, markings, sidewalks.
+    /// Static meshes: terrain (main road only), road surface, markings,
+    /// sidewalks.
     pub fn static_meshes(&self) -> Vec<StaticMesh> {
+        self.meshes(true)
+    }
+
+    /// The meshes of the main road and every cross street, in one list.
+    pub fn network_meshes(&self, cross: &[RoadGeometry]) -> Vec<StaticMesh> {
+        let mut out = self.meshes(true);
+        for c in cross {
+            out.extend(c.meshes(false));
+        }
+        out
+    }
+
+    fn meshes(&self, terrain: bool) -> Vec<StaticMesh> {
         let st = self.stations();
         let mut out = Vec::new();
-        // terrain: a large quad under everything, slightly below the road
-        let b = self.path.bounds();
-        let m = 400.0f32;
-        let (x0, z0, x1, z1) = (
-            b[0] as f32 - m,
-            b[1] as f32 - m,
-            b[2] as f32 + m,
-            b[3] as f32 + m,
-        );
-        let y = -0.02;
+        if terrain {
+            // a large quad under everything, slightly below the road
+            let b = self.path.bounds();
+            let m = 400.0f32;
+            let (x0, z0, x1, z1) = (
+                b[0] as f32 - m,
+                b[1] as f32 - m,
+                b[2] as f32 + m,
+                b[3] as f32 + m,
+            );
+            let y = -0.02;
+            out.push(StaticMesh {
+                mesh: mesh::strip(
+                    &[Vec3::new(x0, y, z0), Vec3::new(x1, y, z0)],
+                    &[Vec3::new(x0, y, z1), Vec3::new(x1, y, z1)],
+                ),
+                class: Class::Terrain,
+                color: [0.33, 0.38, 0.22],
+            });
+        }
+        let mut surface = Mesh::default();
+        for run in runs(&st, &self.cut_surface_m) {
+            surface.append(&self.band(&run, self.left_edge_m(), self.right_edge_m(), 0.0));
+        }
         out.push(StaticMesh {
-            mesh: mesh::strip(
-                &[Vec3::new(x0, y, z0), Vec3::new(x1, y, z0)],
-                &[Vec3::new(x0, y, z1), Vec3::new(x1, y, z1)],
-            ),
-            class: Class::Terrain,
-            color: [0.33, 0.38, 0.22],
-        });
-        out.push(StaticMesh {
-            mesh: self.band(&st, self.left_edge_m(), self.right_edge_m(), 0.0),
+            mesh: surface,
             class: Class::Road,
             color: [0.22, 0.22, 0.23],
         });
 
         let mut marks = Mesh::default();
         let w = self.lane_width_m;
-        if self.lanes_backward > 0 {
-            marks.append(&self.marking(&st, 0.0, self.markings.centre));
-        }
-        for i in 1..self.lanes_forward {
-            marks.append(&self.marking(&st, -(i as f64) * w, self.markings.lanes));
-        }
-        for j in 1..self.lanes_backward {
-            marks.append(&self.marking(&st, j as f64 * w, self.markings.lanes));
+        for run in runs(&st, &self.lane_line_cuts()) {
+            if self.lanes_backward > 0 {
+                marks.append(&self.marking(&run, 0.0, self.markings.centre));
+            }
+            for i in 1..self.lanes_forward {
+                marks.append(&self.marking(&run, -(i as f64) * w, self.markings.lanes));
+            }
+            for j in 1..self.lanes_backward {
+                marks.append(&self.marking(&run, j as f64 * w, self.markings.lanes));
+            }
         }
         // edge lines separate the outer lanes from the parking strips (or the kerb)
         let inset = if self.parking_width_m > 0.0 {
@@ -221,16 +478,12 @@ impl RoadGeometry {
         } else {
             0.25
         };
-        marks.append(&self.marking(
-            &st,
-            self.right_edge_m() + self.parking_width_m + inset,
-            self.markings.edges,
-        ));
-        marks.append(&self.marking(
-            &st,
-            self.left_edge_m() - self.parking_width_m - inset,
-            self.markings.edges,
-        ));
+        for side in [Side::Right, Side::Left] {
+            let lateral = self.edge_m(side) - Self::outward(side) * (self.parking_width_m + inset);
+            for run in runs(&st, &self.side_cuts(side)) {
+                marks.append(&self.marking(&run, lateral, self.markings.edges));
+            }
+        }
         // zebra crossings: stripes along the road, side by side across it
         for &s in &self.crosswalks {
             let along = [s - ZEBRA_LENGTH_M / 2.0, s, s + ZEBRA_LENGTH_M / 2.0];
@@ -239,6 +492,15 @@ impl RoadGeometry {
                 marks.append(&self.band(&along, lat, lat + ZEBRA_STRIPE_M, MARK_HEIGHT_M));
                 lat += ZEBRA_STRIPE_M + ZEBRA_GAP_M;
             }
+        }
+        // stop lines across the lanes of their direction
+        for stop in &self.stops {
+            let (a, b) = match stop.direction {
+                Direction::Forward => (self.right_edge_m() + self.parking_width_m, 0.0),
+                Direction::Backward => (0.0, self.left_edge_m() - self.parking_width_m),
+            };
+            let along = [stop.s_m - 0.2, stop.s_m + 0.2];
+            marks.append(&self.band(&along, a, b, MARK_HEIGHT_M));
         }
         out.push(StaticMesh {
             mesh: marks,
@@ -253,17 +515,19 @@ impl RoadGeometry {
                 let o = Self::outward(side);
                 let inner = self.edge_m(side);
                 let outer = inner + o * self.sidewalk_width_m;
-                walk.append(&self.band(&st, inner, outer, h));
-                if h > 0.0 {
-                    // kerb face looks back at the road, the outer face away from it
-                    for (lat, facing) in [(inner, -o), (outer, o)] {
-                        let edge = self.line(&st, lat, 0.0);
-                        let normals: Vec<Vec3> = st
-                            .iter()
-                            .map(|s| (self.pose(*s).left() * facing).as_vec2())
-                            .map(|v| Vec3::new(v.x, 0.0, -v.y))
-                            .collect();
-                        walk.append(&mesh::wall(&edge, h as f32, &normals));
+                for run in runs(&st, &self.side_cuts(side)) {
+                    walk.append(&self.band(&run, inner, outer, h));
+                    if h > 0.0 {
+                        // kerb face looks back at the road, the outer face away from it
+                        for (lat, facing) in [(inner, -o), (outer, o)] {
+                            let edge = self.line(&run, lat, 0.0);
+                            let normals: Vec<Vec3> = run
+                                .iter()
+                                .map(|s| (self.pose(*s).left() * facing).as_vec2())
+                                .map(|v| Vec3::new(v.x, 0.0, -v.y))
+                                .collect();
+                            walk.append(&mesh::wall(&edge, h as f32, &normals));
+                        }
                     }
                 }
             }
@@ -304,6 +568,64 @@ mod tests {
         assert_eq!(g.ground_height_m(-8.0), 0.15);
         assert_eq!(g.ground_height_m(-3.0), 0.0);
         assert_eq!(g.ground_height_m(-20.0), 0.0);
+    }
+
+    #[test]
+    fn junctions_open_the_sidewalks_and_the_cross_street_stops_at_the_kerb() {
+        use crate::scenario::{Junction, JunctionKind};
+        let road = Road {
+            junctions: vec![Junction {
+                s_m: 100.0,
+                kind: JunctionKind::TLeft,
+                arm_length_m: 40.0,
+                lanes: 1,
+                crosswalks: true,
+                signals: None,
+            }],
+            ..Road::default()
+        };
+        let main = RoadGeometry::new(&road);
+        let cross = main.cross_streets(&road.junctions);
+        assert_eq!(cross.len(), 1);
+        let walk = |g: &RoadGeometry, terrain| {
+            g.meshes(terrain)
+                .into_iter()
+                .find(|m| m.class == Class::Sidewalk)
+                .unwrap()
+                .mesh
+        };
+        // main sidewalk: open on the left (the arm) around s = 100, closed on the right
+        let half = 3.5 + main.sidewalk_width_m;
+        let near = |p: &Vec3| (p.x as f64 - 100.0).abs() < half - 0.01;
+        let left: Vec<Vec3> = walk(&main, true)
+            .positions()
+            .filter(|p| near(p) && -p.z > 0.0)
+            .collect();
+        // on the right, sidewalk triangles still span s = 100
+        let m = walk(&main, true);
+        let pos: Vec<Vec3> = m.positions().collect();
+        let spans = m.indices.chunks_exact(3).any(|t| {
+            let v: Vec<Vec3> = t.iter().map(|i| pos[*i as usize]).collect();
+            v.iter().all(|p| -p.z < 0.0)
+                && v.iter().any(|p| p.x < 100.0)
+                && v.iter().any(|p| p.x > 100.0)
+        });
+        assert!(left.is_empty(), "{left:?}");
+        assert!(spans, "the right sidewalk has a gap");
+        // the cross street starts at the main road's kerb line: its asphalt
+        // begins at the left edge (5.7 m) and heads north
+        let asphalt = cross[0]
+            .meshes(false)
+            .into_iter()
+            .find(|m| m.class == Class::Road)
+            .unwrap()
+            .mesh;
+        let min_north = asphalt.positions().map(|p| -p.z).fold(f32::MAX, f32::min);
+        assert!((min_north - 5.7).abs() < 1e-3, "{min_north}");
+        // one stop line each way on the main road, one on the T's arm
+        assert_eq!(main.stops.len(), 2);
+        assert_eq!(cross[0].stops.len(), 1);
+        assert_eq!(cross[0].stops[0].direction, Direction::Backward);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use edgecase::sim::headless_app;
 use edgecase::world::Thing;
 
 /// (scenario, hazard actor's role, its class)
-const HAZARDS: [(&str, &str, Class); 9] = [
+const HAZARDS: [(&str, &str, Class); 10] = [
     ("fog_pedestrian", "hazard", Class::Person),
     ("hazards/pedestrian_behind_van", "hazard", Class::Person),
     ("hazards/child_ball", "hazard.ball", Class::Debris),
@@ -19,6 +19,7 @@ const HAZARDS: [(&str, &str, Class); 9] = [
     ("hazards/lead_vehicle_brakes", "vehicles[0]", Class::Car),
     ("hazards/wrong_way_motorway", "vehicles[0]", Class::Car),
     ("hazards/jaywalking_group", "hazard.4", Class::Person),
+    ("hazards/red_light_runner", "vehicles[0]", Class::Car),
 ];
 
 #[test]

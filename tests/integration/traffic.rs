@@ -262,3 +262,52 @@ fn thousand_ticks_with_collisions_are_deterministic() {
             .collect::<Vec<_>>()
     );
 }
+
+/// A signalled four-way junction: cross-street traffic stops at its red
+/// light and goes on green; a red-light runner does not stop.
+#[test]
+fn cross_traffic_obeys_the_lights_and_a_runner_does_not() {
+    // junction at s = 60 on the main road: the cross street's centre is at
+    // its station 60 (arm length); its traffic has red for the first 24 s
+    let ticks = run(
+        "(tick_hz: 10, road: (segments: [Straight(length_m: 150)],
+            junctions: [(s_m: 60, arm_length_m: 60, signals: (main_green_s: 20, cross_green_s: 15, amber_s: 3, all_red_s: 1))]),
+          ego: (speed_mps: 0),
+          vehicles: [
+            (road: 1, start_s_m: 5, speed_mps: 10),
+            (road: 1, direction: Backward, start_s_m: 115, speed_mps: 10, runs_red_lights: true),
+          ])",
+        450,
+    );
+    let at = |t: f64, role: &str| actor(&ticks[(t * 10.0) as usize], role).clone();
+    // the main road's footprint on the cross street: 60 -/+ (3.5 + 2.2 + 3 m)
+    let junction_near_edge = 60.0 - 8.7;
+    let waiting = at(20.0, "vehicles[0]");
+    assert!(
+        waiting.3.abs() < 0.05,
+        "still moving at {} on red",
+        waiting.3
+    );
+    assert!(
+        waiting.1 + 2.25 < junction_near_edge && waiting.1 > junction_near_edge - 12.0,
+        "stopped at s = {:.2}",
+        waiting.1
+    );
+    for t in 0..240 {
+        let a = actor(&ticks[t], "vehicles[0]");
+        assert!(
+            a.1 + 2.25 < junction_near_edge,
+            "entered on red at tick {t}: s = {}",
+            a.1
+        );
+    }
+    // green from 24 s: it crosses
+    assert!(
+        at(40.0, "vehicles[0]").1 > 75.0,
+        "{}",
+        at(40.0, "vehicles[0]").1
+    );
+    // the runner crossed the junction centre while its light was red
+    let runner_crossed = (0..240).find(|t| actor(&ticks[*t], "vehicles[1]").1 < 60.0);
+    assert!(runner_crossed.is_some(), "the runner stopped");
+}
