@@ -293,8 +293,8 @@ fn cross_traffic_obeys_the_lights_and_a_runner_does_not() {
         "stopped at s = {:.2}",
         waiting.1
     );
-    for t in 0..240 {
-        let a = actor(&ticks[t], "vehicles[0]");
+    for (t, tick) in ticks.iter().take(240).enumerate() {
+        let a = actor(tick, "vehicles[0]");
         assert!(
             a.1 + 2.25 < junction_near_edge,
             "entered on red at tick {t}: s = {}",
