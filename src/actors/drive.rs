@@ -36,6 +36,72 @@ pub struct Driver {
     pub brake_hard: bool,
     /// Drives through red lights.
     pub runs_red_lights: bool,
+    /// Turns this way at the next junction.
+    pub turn: Option<crate::scenario::Turn>,
+    /// Slowing for that turn (speed capped at TURN_SPEED_MPS).
+    pub slowing_for_turn: bool,
+}
+
+/// Speed through a turn, m/s.
+const TURN_SPEED_MPS: f64 = 6.0;
+/// Turns are driven on about this radius, metres.
+const TURN_RADIUS_M: f64 = 7.0;
+/// Start slowing this far before the junction, metres.
+const TURN_SLOWING_M: f64 = 35.0;
+
+/// Control (before `drive`): a driver that turns at the next junction slows
+/// down on the approach and, where the junction begins, switches to the
+/// lane the lane graph connects it to; pure pursuit then steers the turn.
+pub fn take_turns(
+    road: Res<RoadRes>,
+    graph: Option<Res<crate::world::LaneGraph>>,
+    mut drivers: Query<(&mut Driver, &mut LaneMotion, &Transform)>,
+) {
+    let Some(graph) = graph else { return };
+    for (mut driver, mut lane, t) in &mut drivers {
+        let Some(turn) = driver.turn else { continue };
+        let dir = sign(lane.direction);
+        // the nearest junction ahead where this turn exists
+        let Some(c) = graph
+            .0
+            .iter()
+            .filter(|c| {
+                c.turn == Some(turn)
+                    && c.from.road == lane.road
+                    && c.from.direction == lane.direction
+            })
+            .filter(|c| (c.exit_s_m - lane.s_m) * dir > -2.0)
+            .min_by(|a, b| {
+                ((a.exit_s_m - lane.s_m) * dir).total_cmp(&((b.exit_s_m - lane.s_m) * dir))
+            })
+        else {
+            continue;
+        };
+        let ahead = (c.exit_s_m - lane.s_m) * dir;
+        driver.slowing_for_turn = ahead < TURN_SLOWING_M;
+        // turn in one turning radius before the centre line of the lane it
+        // turns into crosses ours (an arc a car can drive)
+        let to = road.get(c.to.road);
+        let from = road.get(lane.road);
+        let entry = to.pose(c.entry_s_m);
+        let target_line =
+            entry.position + entry.left() * to.lane_center_m(c.to.direction, c.to.lane);
+        let (meets_s, _) = from.path.project(target_line, c.exit_s_m);
+        if (meets_s - lane.s_m) * dir > TURN_RADIUS_M {
+            continue;
+        }
+        // into the junction: follow the lane it turns into
+        let p = sim_to_enu(t.translation.as_dvec3());
+        let (s, lateral) = nearest_station(to, DVec2::new(p.x, p.y), c.entry_s_m);
+        lane.road = c.to.road;
+        lane.direction = c.to.direction;
+        lane.s_m = s;
+        lane.lateral_m = lateral;
+        driver.lane_side = c.to.direction;
+        driver.lane_lateral_m = to.lane_center_m(c.to.direction, c.to.lane);
+        driver.turn = None;
+        driver.slowing_for_turn = false;
+    }
 }
 
 impl Driver {
@@ -50,6 +116,8 @@ impl Driver {
             emergency: false,
             brake_hard: false,
             runs_red_lights: false,
+            turn: None,
+            slowing_for_turn: false,
         }
     }
 }
@@ -218,11 +286,14 @@ pub fn drive(
                 });
             }
         }
-        let mut accel = driver.idm.accel(
-            v,
-            driver.target_speed_mps,
-            leader.filter(|_| driver.car_following),
-        );
+        let wanted = if driver.slowing_for_turn {
+            driver.target_speed_mps.min(TURN_SPEED_MPS)
+        } else {
+            driver.target_speed_mps
+        };
+        let mut accel = driver
+            .idm
+            .accel(v, wanted, leader.filter(|_| driver.car_following));
         if let (Some(ttc), Some(l)) = (driver.emergency_ttc_s, leader)
             && time_to_collision_s(l.gap_m, v - l.speed_mps) < ttc
         {

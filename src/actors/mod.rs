@@ -173,7 +173,12 @@ impl Plugin for ActorsPlugin {
             .add_systems(
                 Update,
                 (
-                    (trigger_crossings, triggers::run_triggers, drive::drive)
+                    (
+                        trigger_crossings,
+                        triggers::run_triggers,
+                        drive::take_turns,
+                        drive::drive,
+                    )
                         .chain()
                         .in_set(SimSet::Control),
                     move_actors.in_set(SimSet::Motion),

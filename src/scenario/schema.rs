@@ -506,6 +506,9 @@ pub struct Vehicle {
     /// Drive through red lights.
     #[serde(default)]
     pub runs_red_lights: bool,
+    /// Turn at the first junction it reaches (absent: straight on).
+    #[serde(default)]
+    pub turn: Option<Turn>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

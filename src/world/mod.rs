@@ -1,6 +1,7 @@
 //! World: turns a scenario into entities (road, props, actors) with their
 //! parts, classes and instance ids.
 
+pub mod lanes;
 pub mod objects;
 pub mod road;
 
@@ -93,6 +94,10 @@ pub fn update_signal_heads(
         r.parts = parts.into();
     }
 }
+
+/// The network's lane graph (see `lanes`).
+#[derive(Resource, Clone, Default)]
+pub struct LaneGraph(pub Vec<lanes::Connection>);
 
 /// Each junction's signal plan (None: no lights).
 #[derive(Resource, Clone, Default)]
@@ -242,6 +247,7 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
             Driver {
                 car_following: v.car_following,
                 runs_red_lights: v.runs_red_lights,
+                turn: v.turn,
                 ..Driver::new(v.speed_mps, lat, lane_side)
             },
         ));
@@ -562,8 +568,11 @@ impl Plugin for WorldPlugin {
         let road = RoadGeometry::new(&self.scenario.road);
         let cross = road.cross_streets(&self.scenario.road.junctions);
         let statics = Arc::new(road.network_meshes(&cross));
+        let roads = RoadRes(road, cross);
+        let graph = LaneGraph(lanes::lane_graph(&roads, &self.scenario.road.junctions));
         app.insert_resource(ScenarioRes(self.scenario.clone()))
-            .insert_resource(RoadRes(road, cross))
+            .insert_resource(roads)
+            .insert_resource(graph)
             .insert_resource(SignalPlans(
                 self.scenario
                     .road

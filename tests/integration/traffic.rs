@@ -311,3 +311,78 @@ fn cross_traffic_obeys_the_lights_and_a_runner_does_not() {
     let runner_crossed = (0..240).find(|t| actor(&ticks[*t], "vehicles[1]").1 < 60.0);
     assert!(runner_crossed.is_some(), "the runner stopped");
 }
+
+/// The lane graph at a four-way junction: a car turning left ends up in the
+/// cross street's inner lane heading to the main road's left, one turning
+/// right in its outer lane heading right, one going straight stays; no one
+/// touches a kerb.
+#[test]
+fn vehicles_turn_through_a_junction_along_the_lane_graph() {
+    let src = "(tick_hz: 20, road: (segments: [Straight(length_m: 200)], lanes_forward: 1, lanes_backward: 1,
+            junctions: [(s_m: 80, arm_length_m: 60, lanes: 2)]),
+          ego: (speed_mps: 0, start_s_m: 190),
+          vehicles: [
+            (start_s_m: 20, speed_mps: 10, turn: Left),
+            (start_s_m: 40, speed_mps: 10, turn: Right),
+            (start_s_m: 0, speed_mps: 10),
+          ])";
+    let graph = {
+        let mut app = headless_app(scenario(src));
+        app.update();
+        app.world()
+            .resource::<edgecase::world::LaneGraph>()
+            .0
+            .clone()
+    };
+    // 4 approaches x their lanes x (straight, left, right)
+    assert!(graph.len() >= 12, "{}", graph.len());
+    // 12 s in: everyone is through the junction
+    let ticks = run(src, 240);
+    let mut app = headless_app(scenario(src));
+    for _ in 0..240 {
+        app.update();
+    }
+    let w = app.world_mut();
+    let lanes: Vec<(String, LaneMotion)> = w
+        .query::<(&Thing, &LaneMotion)>()
+        .iter(w)
+        .map(|(t, l)| (t.role.clone(), l.clone()))
+        .collect();
+    let lane_of = |role: &str| lanes.iter().find(|(r, _)| r == role).unwrap().1.clone();
+    let left = lane_of("vehicles[0]");
+    let right = lane_of("vehicles[1]");
+    let straight = lane_of("vehicles[2]");
+    assert_eq!(
+        (left.road, left.direction),
+        (1, edgecase::scenario::Direction::Forward)
+    );
+    assert_eq!(
+        (right.road, right.direction),
+        (1, edgecase::scenario::Direction::Backward)
+    );
+    assert_eq!(straight.road, 0);
+    // in their lanes (inner forward lane of the cross street: -1.75; outer
+    // backward lane: +5.25), past the junction
+    assert!(
+        (left.lateral_m + 1.75).abs() < 0.5,
+        "left turner at {:.2}",
+        left.lateral_m
+    );
+    assert!(
+        (right.lateral_m - 5.25).abs() < 0.5,
+        "right turner at {:.2}",
+        right.lateral_m
+    );
+    assert!(left.s_m > 70.0, "{}", left.s_m);
+    assert!(right.s_m < 50.0, "{}", right.s_m);
+    assert!(
+        straight.s_m > 80.0,
+        "straight on at s = {:.1}",
+        straight.s_m
+    );
+    assert!(collisions(&ticks).is_empty(), "{:?}", collisions(&ticks));
+    eprintln!(
+        "left turner: road {} s {:.1} lateral {:.2}; right turner: road {} s {:.1} lateral {:.2}",
+        left.road, left.s_m, left.lateral_m, right.road, right.s_m, right.lateral_m
+    );
+}
