@@ -66,13 +66,16 @@ fn trigger_crossings(
 pub fn move_actors(
     clock: Res<SimClock>,
     road: Res<RoadRes>,
-    mut lane: Query<(&mut LaneMotion, &mut Transform), Without<crate::physics::VehicleBody>>,
+    mut lane: Query<
+        (&mut LaneMotion, &mut Transform, Option<&Swerving>),
+        Without<crate::physics::VehicleBody>,
+    >,
     mut cross: Query<(&mut Crossing, &mut Transform), Without<LaneMotion>>,
 ) {
     let dt = clock.dt_s();
     let roads = &*road;
     let road = &roads.0;
-    for (mut m, mut t) in &mut lane {
+    for (mut m, mut t, swerve) in &mut lane {
         let sign = if m.direction == Direction::Forward {
             1.0
         } else {
@@ -80,6 +83,10 @@ pub fn move_actors(
         };
         if clock.frame > 0 {
             m.s_m += sign * m.speed_mps * dt;
+            if let Some(sw) = swerve {
+                let left = sw.target_lateral_m - m.lateral_m;
+                m.lateral_m += left.clamp(-SWERVE_MPS * dt, SWERVE_MPS * dt);
+            }
         }
         let on = roads.get(m.road);
         let pose = on.pose(m.s_m);
@@ -117,6 +124,40 @@ pub struct Cargo {
     pub drop_at_s: f64,
     /// Once it has fallen off: its velocity (sim world, m/s).
     pub falling: Option<Vec3>,
+}
+
+/// A walker or cyclist moving sideways to a new offset (a Swerve action).
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Swerving {
+    pub target_lateral_m: f64,
+}
+
+/// Sideways speed of a swerve, m/s.
+const SWERVE_MPS: f64 = 1.0;
+
+/// A parked car's driver door; opens over DOOR_OPENING_S once told to.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Door {
+    /// Index of the door in the entity's parts.
+    pub part: usize,
+    pub door: crate::world::objects::DoorPart,
+    pub opened_at_s: Option<f64>,
+}
+
+const DOOR_OPENING_S: f64 = 1.0;
+
+/// Motion: opening doors swing out.
+pub fn swing_doors(clock: Res<SimClock>, mut doors: Query<(&Door, &mut crate::world::Renderable)>) {
+    for (d, mut r) in &mut doors {
+        let Some(t0) = d.opened_at_s else { continue };
+        let open = ((clock.time_s() - t0) / DOOR_OPENING_S).clamp(0.0, 1.0) as f32;
+        let local = d.door.at(open);
+        if r.parts[d.part].local != local {
+            let mut parts = r.parts.to_vec();
+            parts[d.part].local = local;
+            r.parts = parts.into();
+        }
+    }
 }
 
 /// Sliding friction of cargo on asphalt (deceleration / g).
@@ -181,7 +222,7 @@ impl Plugin for ActorsPlugin {
                     )
                         .chain()
                         .in_set(SimSet::Control),
-                    move_actors.in_set(SimSet::Motion),
+                    (move_actors, swing_doors).in_set(SimSet::Motion),
                     move_cargo
                         .in_set(SimSet::Motion)
                         .after(crate::physics::step_physics),

@@ -59,11 +59,15 @@ fn action_text(a: &Action) -> String {
         Action::Stop => "Stop".into(),
         Action::EmergencyBrake => "EmergencyBrake".into(),
         Action::ChangeLane(l) => format!("ChangeLane({l})"),
+        Action::Swerve(m) => format!("Swerve({m})"),
+        Action::OpenDoor => "OpenDoor".into(),
+        Action::DropCargo => "DropCargo".into(),
     }
 }
 
 /// Control: evaluate conditions, then apply the actions that are due.
-#[allow(clippy::type_complexity)]
+/// (A Bevy system: its parameters are what it touches.)
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 pub fn run_triggers(
     clock: Res<SimClock>,
     road: Res<RoadRes>,
@@ -80,6 +84,9 @@ pub fn run_triggers(
         Without<Ego>,
     >,
     mut ego_driver: Query<&mut Driver, With<Ego>>,
+    mut doors: Query<&mut super::Door>,
+    mut cargo: Query<&mut super::Cargo>,
+    mut commands: Commands,
 ) {
     let Some(mut triggers) = triggers else { return };
     let Ok((ego_t, ego_lane)) = ego.single() else {
@@ -137,6 +144,21 @@ pub fn run_triggers(
             }
             continue;
         }
+        match armed.trigger.action {
+            Action::OpenDoor => {
+                if let Ok(mut d) = doors.get_mut(entity) {
+                    d.opened_at_s.get_or_insert(clock.time_s());
+                }
+                continue;
+            }
+            Action::DropCargo => {
+                if let Ok(mut c) = cargo.get_mut(entity) {
+                    c.drop_at_s = c.drop_at_s.min(clock.time_s());
+                }
+                continue;
+            }
+            _ => {}
+        }
         let Ok((_, lane, crossing, driver)) = actors.get_mut(entity) else {
             continue;
         };
@@ -145,7 +167,12 @@ pub fn run_triggers(
             (None, Some(mut l), _) => match armed.trigger.action {
                 Action::SetSpeed(v) => l.speed_mps = v,
                 Action::Stop | Action::EmergencyBrake => l.speed_mps = 0.0,
-                Action::ChangeLane(_) => {}
+                Action::Swerve(m) => {
+                    commands.entity(entity).insert(super::Swerving {
+                        target_lateral_m: l.lateral_m + m,
+                    });
+                }
+                _ => {}
             },
             (_, _, Some(mut c)) => match armed.trigger.action {
                 Action::SetSpeed(v) => {
@@ -153,7 +180,7 @@ pub fn run_triggers(
                     c.started_at_frame.get_or_insert(clock.frame);
                 }
                 Action::Stop | Action::EmergencyBrake => c.speed_mps = 0.0,
-                Action::ChangeLane(_) => {}
+                _ => {}
             },
             _ => {}
         }
@@ -173,5 +200,7 @@ fn apply_to_driver(d: &mut Driver, action: &Action, road: &crate::world::RoadGeo
             d.brake_hard = true;
         }
         Action::ChangeLane(l) => d.lane_lateral_m = road.lane_center_m(d.lane_side, *l),
+        Action::Swerve(m) => d.lane_lateral_m += m,
+        Action::OpenDoor | Action::DropCargo => {}
     }
 }

@@ -17,6 +17,8 @@ pub enum Class {
     Terrain,
     Sky,
     Person,
+    /// A cyclist and their bicycle, one instance (KITTI `Cyclist`).
+    Rider,
     Car,
     Truck,
     LaneMarking,
@@ -40,7 +42,7 @@ pub struct ClassInfo {
 }
 
 impl Class {
-    pub const ALL: [Class; 17] = [
+    pub const ALL: [Class; 18] = [
         Class::Unlabeled,
         Class::Road,
         Class::Sidewalk,
@@ -52,6 +54,7 @@ impl Class {
         Class::Terrain,
         Class::Sky,
         Class::Person,
+        Class::Rider,
         Class::Car,
         Class::Truck,
         Class::LaneMarking,
@@ -73,6 +76,7 @@ impl Class {
             Class::Terrain => ("terrain", 22, 9, [152, 251, 152], false, true),
             Class::Sky => ("sky", 23, 10, [70, 130, 180], false, true),
             Class::Person => ("person", 24, 11, [220, 20, 60], true, true),
+            Class::Rider => ("rider", 25, 12, [255, 0, 0], true, true),
             Class::Car => ("car", 26, 13, [0, 0, 142], true, true),
             Class::Truck => ("truck", 27, 14, [0, 0, 70], true, true),
             // Not in Cityscapes: the CARLA RoadLine colour, trainId ignored.

@@ -155,6 +155,13 @@ pub fn actor_roles(s: &Scenario) -> Vec<(String, Option<String>)> {
             .enumerate()
             .map(|(i, p)| (format!("pedestrians[{i}]"), p.name.clone())),
     );
+    out.extend(
+        s.cyclists
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("cyclists[{i}]"), c.name.clone())),
+    );
+    out.extend((0..s.props.parked.len()).map(|i| (format!("parked[{i}]"), None)));
     if s.hazard.is_some() {
         out.push(("hazard".to_string(), None));
     }
@@ -508,6 +515,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
             .chain(s.vehicles.iter().map(|v| v.kind))
             .chain(s.props.parked.iter().map(|p| p.kind));
         match class {
+            Class::Rider => s.cyclists.len(),
             Class::Person => {
                 s.pedestrians.len()
                     + match &s.hazard {
@@ -520,7 +528,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
                 .count(),
         }
     };
-    for class in [Class::Person, Class::Car, Class::Truck] {
+    for class in [Class::Person, Class::Rider, Class::Car, Class::Truck] {
         if count(class) > MAX_INSTANCES_PER_CLASS as usize {
             return fail(
                 vec![],

@@ -20,6 +20,7 @@ pub struct Scenario {
     pub ego: Ego,
     pub vehicles: Vec<Vehicle>,
     pub pedestrians: Vec<Pedestrian>,
+    pub cyclists: Vec<Cyclist>,
     pub hazard: Option<Hazard>,
     /// Timed and conditional actions on named actors.
     pub triggers: Vec<Trigger>,
@@ -42,6 +43,7 @@ impl Default for Scenario {
             ego: Ego::default(),
             vehicles: vec![],
             pedestrians: vec![],
+            cyclists: vec![],
             hazard: None,
             triggers: Vec::new(),
             sensors: Sensors::default(),
@@ -463,6 +465,13 @@ pub enum Action {
     EmergencyBrake,
     /// Change to this lane index (vehicles, in their direction of travel).
     ChangeLane(u32),
+    /// Move sideways by this many metres (positive: left) at 1 m/s (people,
+    /// cyclists).
+    Swerve(f64),
+    /// Swing the driver's door open into the road (parked cars).
+    OpenDoor,
+    /// The cargo falls off now (a `FallingCargo` hazard).
+    DropCargo,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -509,6 +518,27 @@ pub struct Vehicle {
     /// Turn at the first junction it reaches (absent: straight on).
     #[serde(default)]
     pub turn: Option<Turn>,
+}
+
+/// Someone riding a bicycle along the road, near the kerb (or the parked
+/// cars).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Cyclist {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub s_m: f64,
+    #[serde(default)]
+    pub side: Side,
+    /// From the kerb line into the road; absent: just clear of the parking strip.
+    #[serde(default, deserialize_with = "range::opt_positive")]
+    pub offset_m: Option<f64>,
+    #[serde(default = "bike_speed", deserialize_with = "range::speed_mps")]
+    pub speed_mps: f64,
+}
+
+fn bike_speed() -> f64 {
+    5.0
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

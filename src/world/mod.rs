@@ -255,20 +255,61 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
     }
 
     for (i, p) in s.props.parked.iter().enumerate() {
-        let t = objects::vehicle(p.kind, paint("parked_color", i, p.color));
+        let color = paint("parked_color", i, p.color);
+        let mut t = objects::vehicle(p.kind, color);
+        // parked cars have a driver door that a trigger can open
+        let door = (p.kind == VehicleKind::Car).then(|| {
+            let (part, door) = objects::car_door(color, t.size);
+            t.parts.push(part);
+            crate::actors::Door {
+                part: t.parts.len() - 1,
+                door,
+                opened_at_s: None,
+            }
+        });
         let lat = parked_lateral_m(road, p.side, t.size.width_m);
         let yaw = if p.side == Side::Left {
             std::f64::consts::PI
         } else {
             0.0
         };
-        spawn_thing(
+        let e = spawn_thing(
             &mut commands,
             &mut ids,
             t,
             format!("parked[{i}]"),
             transform_at(road, p.s_m, lat, yaw),
         );
+        if let Some(d) = door {
+            commands.entity(e).insert(d);
+        }
+    }
+
+    for (i, c) in s.cyclists.iter().enumerate() {
+        let o = RoadGeometry::outward(c.side);
+        let offset = c.offset_m.unwrap_or(road.parking_width_m + 0.7);
+        let lat = road.edge_m(c.side) - o * offset;
+        // they ride with the traffic on their side
+        let direction = if c.side == Side::Left {
+            Direction::Backward
+        } else {
+            Direction::Forward
+        };
+        let shirt = PAINT[Stream::new(s.seed, "cyclist_shirt", i as u64).index(PAINT.len())];
+        let e = spawn_thing(
+            &mut commands,
+            &mut ids,
+            objects::cyclist(shirt),
+            format!("cyclists[{i}]"),
+            transform_at(road, c.s_m, lat, heading_offset(direction)),
+        );
+        commands.entity(e).insert(LaneMotion {
+            s_m: c.s_m,
+            lateral_m: lat,
+            speed_mps: c.speed_mps,
+            direction,
+            road: 0,
+        });
     }
 
     for (i, p) in s.pedestrians.iter().enumerate() {

@@ -43,16 +43,106 @@ fn part(primitive: Primitive, center: Vec3, size: Vec3, color: [f32; 3], class: 
 
 /// A wheel: a cylinder with its axis along local Z.
 fn wheel(x: f32, z: f32, radius: f32) -> Part {
+    thin_wheel(x, z, radius, 0.25, Class::Car)
+}
+
+fn thin_wheel(x: f32, z: f32, radius: f32, width: f32, class: Class) -> Part {
     Part {
         primitive: Primitive::Cylinder,
         local: Mat4::from_scale_rotation_translation(
-            Vec3::new(radius * 2.0, 0.25, radius * 2.0),
+            Vec3::new(radius * 2.0, width, radius * 2.0),
             Quat::from_rotation_x(std::f32::consts::FRAC_PI_2),
             Vec3::new(x, radius, z),
         ),
         color: [0.05, 0.05, 0.05],
-        class: Class::Car,
+        class,
     }
+}
+
+/// A cyclist on a bicycle, facing +X: wheels, frame, legs, torso, head.
+pub fn cyclist(shirt: [f32; 3]) -> Template {
+    let c = Class::Rider;
+    let frame = [0.15, 0.35, 0.6];
+    let parts = vec![
+        thin_wheel(0.55, 0.0, 0.34, 0.05, c),
+        thin_wheel(-0.55, 0.0, 0.34, 0.05, c),
+        part(
+            Primitive::Cube,
+            Vec3::new(0.0, 0.55, 0.0),
+            Vec3::new(1.0, 0.08, 0.06),
+            frame,
+            c,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(-0.1, 0.75, 0.0),
+            Vec3::new(0.2, 0.6, 0.3),
+            [0.15, 0.17, 0.25],
+            c,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(0.05, 1.25, 0.0),
+            Vec3::new(0.45, 0.6, 0.42),
+            shirt,
+            c,
+        ),
+        part(
+            Primitive::Sphere,
+            Vec3::new(0.2, 1.66, 0.0),
+            Vec3::splat(0.25),
+            [0.8, 0.62, 0.5],
+            c,
+        ),
+    ];
+    Template {
+        class: c,
+        kitti_type: "Cyclist",
+        size: BoxSize {
+            length_m: 1.8,
+            height_m: 1.8,
+            width_m: 0.6,
+        },
+        parts,
+    }
+}
+
+/// A car door on the left (-Z) side that swings open about its front edge.
+#[derive(Clone, Copy, Debug)]
+pub struct DoorPart {
+    pub closed: Mat4,
+    pub hinge: Vec3,
+}
+
+/// Fully open, radians (outwards, about +Y at the hinge).
+pub const DOOR_OPEN_RAD: f32 = 1.2;
+
+impl DoorPart {
+    /// The door's object-local transform, `open` 0 (shut) ..= 1 (open).
+    pub fn at(&self, open: f32) -> Mat4 {
+        Mat4::from_translation(self.hinge)
+            * Mat4::from_rotation_y(-open.clamp(0.0, 1.0) * DOOR_OPEN_RAD)
+            * Mat4::from_translation(-self.hinge)
+            * self.closed
+    }
+}
+
+/// A car's driver door (left side), shut, and how it opens.
+pub fn car_door(color: [f32; 3], size: BoxSize) -> (Part, DoorPart) {
+    let half_w = size.width_m as f32 / 2.0;
+    let centre = Vec3::new(0.25, 0.75, -(half_w + 0.03));
+    let dims = Vec3::new(1.1, 0.85, 0.05);
+    let closed = Mat4::from_scale_rotation_translation(dims, Quat::IDENTITY, centre);
+    let hinge = Vec3::new(centre.x + dims.x / 2.0, 0.0, -(half_w + 0.03));
+    (
+        Part {
+            primitive: Primitive::Cube,
+            local: closed,
+            color,
+            class: Class::Car,
+        },
+        DoorPart { closed, hinge },
+    )
 }
 
 /// Label box size (length, height, width), metres.

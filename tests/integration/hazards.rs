@@ -9,7 +9,7 @@ use edgecase::sim::headless_app;
 use edgecase::world::Thing;
 
 /// (scenario, hazard actor's role, its class)
-const HAZARDS: [(&str, &str, Class); 10] = [
+const HAZARDS: [(&str, &str, Class); 11] = [
     ("fog_pedestrian", "hazard", Class::Person),
     ("hazards/pedestrian_behind_van", "hazard", Class::Person),
     ("hazards/child_ball", "hazard.ball", Class::Debris),
@@ -20,6 +20,7 @@ const HAZARDS: [(&str, &str, Class); 10] = [
     ("hazards/wrong_way_motorway", "vehicles[0]", Class::Car),
     ("hazards/jaywalking_group", "hazard.4", Class::Person),
     ("hazards/red_light_runner", "vehicles[0]", Class::Car),
+    ("hazards/cyclist_door", "cyclists[0]", Class::Rider),
 ];
 
 #[test]
