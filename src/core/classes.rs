@@ -10,6 +10,7 @@ pub enum Class {
     Road,
     Sidewalk,
     Building,
+    GuardRail,
     Pole,
     TrafficLight,
     TrafficSign,
@@ -42,11 +43,12 @@ pub struct ClassInfo {
 }
 
 impl Class {
-    pub const ALL: [Class; 18] = [
+    pub const ALL: [Class; 19] = [
         Class::Unlabeled,
         Class::Road,
         Class::Sidewalk,
         Class::Building,
+        Class::GuardRail,
         Class::Pole,
         Class::TrafficLight,
         Class::TrafficSign,
@@ -69,6 +71,7 @@ impl Class {
             Class::Road => ("road", 7, 0, [128, 64, 128], false, true),
             Class::Sidewalk => ("sidewalk", 8, 1, [244, 35, 232], false, true),
             Class::Building => ("building", 11, 2, [70, 70, 70], false, true),
+            Class::GuardRail => ("guard rail", 14, 255, [180, 165, 180], false, true),
             Class::Pole => ("pole", 17, 5, [153, 153, 153], false, true),
             Class::TrafficLight => ("traffic light", 19, 6, [250, 170, 30], false, true),
             Class::TrafficSign => ("traffic sign", 20, 7, [220, 220, 0], false, true),

@@ -281,6 +281,28 @@ fn build_physics(
             owners.insert(c, Owner::RoadEdge);
         }
     }
+    // the median's crash barrier
+    for stations in road.0.median_runs(EDGE_SEGMENT_M) {
+        for w in stations.windows(2) {
+            let a = road.0.pose(w[0]).sim_point(0.0, 0.0);
+            let b = road.0.pose(w[1]).sim_point(0.0, 0.0);
+            let height = crate::world::road::MEDIAN_BARRIER_HEIGHT_M as f32;
+            let mid = ((a + b) / 2.0).as_vec3() + Vec3::Y * height / 2.0;
+            let d = (b - a).as_vec3();
+            let c = world.colliders.insert(
+                ColliderBuilder::cuboid(
+                    d.length() / 2.0 + 0.05,
+                    height / 2.0,
+                    crate::world::road::MEDIAN_BARRIER_HALF_M as f32,
+                )
+                .position(rapier3d::math::Pose::from_parts(
+                    mid,
+                    Quat::from_rotation_y((-d.z).atan2(d.x)),
+                )),
+            );
+            owners.insert(c, Owner::Prop("guard rail"));
+        }
+    }
     commands.insert_resource(Physics {
         world,
         events: EventLog::default(),

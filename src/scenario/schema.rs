@@ -138,6 +138,10 @@ pub struct Road {
     pub sidewalk: Option<Sidewalk>,
     /// Zebra crossings across the whole carriageway, at these stations.
     pub crosswalks: Vec<f64>,
+    /// A median between the two directions (grass and a crash barrier),
+    /// metres wide (0 = none).
+    #[serde(deserialize_with = "range::non_negative")]
+    pub median_width_m: f64,
     /// Cross streets meeting this road on straight stretches.
     pub junctions: Vec<Junction>,
 }
@@ -225,6 +229,7 @@ impl Default for Road {
             parking_width_m: 2.2,
             sidewalk: Some(Sidewalk::default()),
             crosswalks: Vec::new(),
+            median_width_m: 0.0,
             junctions: Vec::new(),
         }
     }

@@ -18,6 +18,8 @@ pub struct RoadGeometry {
     pub kerb_height_m: f64,
     pub markings: crate::scenario::Markings,
     pub crosswalks: Vec<f64>,
+    /// Width of the median between the directions (0 = none), metres.
+    pub median_m: f64,
     /// Meshed this far before the start and past the end (straight on).
     pub apron_m: (f64, f64),
     /// Station intervals without sidewalks, kerbs and edge lines (a cross
@@ -109,6 +111,9 @@ const APRON_AFTER_M: f64 = 150.0;
 /// Stop lines this far before the cross street's edge (before the zebra
 /// crossing, if any).
 const STOP_CLEAR_M: f64 = 1.5;
+/// The median's crash barrier: half its thickness and its height, metres.
+pub const MEDIAN_BARRIER_HALF_M: f64 = 0.15;
+pub const MEDIAN_BARRIER_HEIGHT_M: f64 = 0.8;
 const STOP_CLEAR_ZEBRA_M: f64 = 5.0;
 
 impl RoadGeometry {
@@ -142,6 +147,7 @@ impl RoadGeometry {
             kerb_height_m: road.sidewalk.as_ref().map_or(0.0, |s| s.kerb_height_m),
             markings: road.markings.clone(),
             crosswalks: road.crosswalks.clone(),
+            median_m: road.median_width_m,
             apron_m: (APRON_BEFORE_M, APRON_AFTER_M),
             cut_m: Vec::new(),
             cut_surface_m: Vec::new(),
@@ -234,6 +240,7 @@ impl RoadGeometry {
                         edges: LineStyle::Solid,
                     },
                     crosswalks: Vec::new(),
+                    median_m: 0.0,
                     apron_m: (0.0, 0.0),
                     cut_m: vec![(lo, hi)],
                     cut_surface_m: vec![(lo + self.sidewalk_width_m, hi - self.sidewalk_width_m)],
@@ -296,6 +303,15 @@ impl RoadGeometry {
         cuts
     }
 
+    /// Where the median barrier stands (for physics): station runs (none
+    /// without a median; open at junctions).
+    pub fn median_runs(&self, step_m: f64) -> Vec<Vec<f64>> {
+        if self.median_m <= 0.0 {
+            return Vec::new();
+        }
+        runs(&self.path.stations(step_m), &self.lane_line_cuts())
+    }
+
     /// Where the road's edge walls stand (for physics): station runs and
     /// the edge's lateral offset, per side.
     pub fn edge_runs(&self, step_m: f64) -> Vec<(Vec<f64>, f64)> {
@@ -312,10 +328,12 @@ impl RoadGeometry {
 
     /// Lateral offset of the right road edge (kerb line, negative) and the left one.
     pub fn right_edge_m(&self) -> f64 {
-        -(self.lanes_forward as f64) * self.lane_width_m - self.parking_width_m
+        -self.median_m / 2.0
+            - (self.lanes_forward as f64) * self.lane_width_m
+            - self.parking_width_m
     }
     pub fn left_edge_m(&self) -> f64 {
-        self.lanes_backward as f64 * self.lane_width_m + self.parking_width_m
+        self.median_m / 2.0 + self.lanes_backward as f64 * self.lane_width_m + self.parking_width_m
     }
     pub fn edge_m(&self, side: Side) -> f64 {
         if side == Side::Left {
@@ -330,7 +348,7 @@ impl RoadGeometry {
     }
 
     pub fn lane_center_m(&self, direction: Direction, lane: u32) -> f64 {
-        let c = (lane as f64 + 0.5) * self.lane_width_m;
+        let c = self.median_m / 2.0 + (lane as f64 + 0.5) * self.lane_width_m;
         if direction == Direction::Forward {
             -c
         } else {
@@ -450,8 +468,48 @@ impl RoadGeometry {
             });
         }
         let mut surface = Mesh::default();
+        let h = self.median_m / 2.0;
         for run in runs(&st, &self.cut_surface_m) {
-            surface.append(&self.band(&run, self.left_edge_m(), self.right_edge_m(), 0.0));
+            if h > 0.0 {
+                // two carriageways; the median is grass with a barrier
+                surface.append(&self.band(&run, self.left_edge_m(), h, 0.0));
+                surface.append(&self.band(&run, -h, self.right_edge_m(), 0.0));
+            } else {
+                surface.append(&self.band(&run, self.left_edge_m(), self.right_edge_m(), 0.0));
+            }
+        }
+        if h > 0.0 {
+            let mut grass = Mesh::default();
+            let mut barrier = Mesh::default();
+            for run in runs(&st, &self.lane_line_cuts()) {
+                grass.append(&self.band(&run, -h, h, 0.0));
+                for (lat, facing) in [(-MEDIAN_BARRIER_HALF_M, -1.0), (MEDIAN_BARRIER_HALF_M, 1.0)]
+                {
+                    let base = self.line(&run, lat, 0.0);
+                    let normals: Vec<Vec3> = run
+                        .iter()
+                        .map(|s| (self.pose(*s).left() * facing).as_vec2())
+                        .map(|v| Vec3::new(v.x, 0.0, -v.y))
+                        .collect();
+                    barrier.append(&mesh::wall(&base, MEDIAN_BARRIER_HEIGHT_M as f32, &normals));
+                }
+                barrier.append(&self.band(
+                    &run,
+                    -MEDIAN_BARRIER_HALF_M,
+                    MEDIAN_BARRIER_HALF_M,
+                    MEDIAN_BARRIER_HEIGHT_M,
+                ));
+            }
+            out.push(StaticMesh {
+                mesh: grass,
+                class: Class::Terrain,
+                color: [0.3, 0.4, 0.2],
+            });
+            out.push(StaticMesh {
+                mesh: barrier,
+                class: Class::GuardRail,
+                color: [0.6, 0.6, 0.58],
+            });
         }
         out.push(StaticMesh {
             mesh: surface,
@@ -462,14 +520,18 @@ impl RoadGeometry {
         let mut marks = Mesh::default();
         let w = self.lane_width_m;
         for run in runs(&st, &self.lane_line_cuts()) {
-            if self.lanes_backward > 0 {
+            if h > 0.0 {
+                // solid lines along both sides of the median
+                marks.append(&self.marking(&run, -h - 0.25, LineStyle::Solid));
+                marks.append(&self.marking(&run, h + 0.25, LineStyle::Solid));
+            } else if self.lanes_backward > 0 {
                 marks.append(&self.marking(&run, 0.0, self.markings.centre));
             }
             for i in 1..self.lanes_forward {
-                marks.append(&self.marking(&run, -(i as f64) * w, self.markings.lanes));
+                marks.append(&self.marking(&run, -h - (i as f64) * w, self.markings.lanes));
             }
             for j in 1..self.lanes_backward {
-                marks.append(&self.marking(&run, j as f64 * w, self.markings.lanes));
+                marks.append(&self.marking(&run, h + j as f64 * w, self.markings.lanes));
             }
         }
         // edge lines separate the outer lanes from the parking strips (or the kerb)
@@ -496,8 +558,8 @@ impl RoadGeometry {
         // stop lines across the lanes of their direction
         for stop in &self.stops {
             let (a, b) = match stop.direction {
-                Direction::Forward => (self.right_edge_m() + self.parking_width_m, 0.0),
-                Direction::Backward => (0.0, self.left_edge_m() - self.parking_width_m),
+                Direction::Forward => (self.right_edge_m() + self.parking_width_m, -h),
+                Direction::Backward => (h, self.left_edge_m() - self.parking_width_m),
             };
             let along = [stop.s_m - 0.2, stop.s_m + 0.2];
             marks.append(&self.band(&along, a, b, MARK_HEIGHT_M));
@@ -626,6 +688,29 @@ mod tests {
         assert_eq!(main.stops.len(), 2);
         assert_eq!(cross[0].stops.len(), 1);
         assert_eq!(cross[0].stops[0].direction, Direction::Backward);
+    }
+
+    #[test]
+    fn a_median_separates_the_directions_with_grass_and_a_barrier() {
+        let g = RoadGeometry::new(&Road {
+            median_width_m: 3.0,
+            lanes_forward: 2,
+            lanes_backward: 2,
+            parking_width_m: 0.0,
+            sidewalk: None,
+            ..Road::default()
+        });
+        assert_eq!(g.lane_center_m(Direction::Forward, 0), -1.5 - 1.75);
+        assert_eq!(g.lane_center_m(Direction::Backward, 1), 1.5 + 5.25);
+        assert_eq!((g.right_edge_m(), g.left_edge_m()), (-8.5, 8.5));
+        let meshes = g.static_meshes();
+        let barrier = meshes.iter().find(|m| m.class == Class::GuardRail).unwrap();
+        assert!(barrier.mesh.positions().all(|p| p.z.abs() <= 0.15 + 1e-6));
+        assert!(barrier.mesh.positions().any(|p| (p.y - 0.8).abs() < 1e-6));
+        // no asphalt inside the median
+        let road = meshes.iter().find(|m| m.class == Class::Road).unwrap();
+        assert!(road.mesh.positions().all(|p| p.z.abs() >= 1.5 - 1e-6));
+        assert_eq!(g.median_runs(2.0).len(), 1);
     }
 
     #[test]
