@@ -386,3 +386,47 @@ fn vehicles_turn_through_a_junction_along_the_lane_graph() {
         left.road, left.s_m, left.lateral_m, right.road, right.s_m, right.lateral_m
     );
 }
+
+/// Labels are byte-identical across two CLI runs of 1,000 frames with
+/// collisions (small images: the labels are what is compared).
+#[test]
+fn thousand_labeled_frames_with_collisions_are_byte_identical() {
+    let src = "(tick_hz: 20, road: (segments: [Straight(length_m: 150), Arc(length_m: 300, radius_m: 60, turn: Right)], lanes_forward: 2),
+        ego: (speed_mps: 14, car_following: false),
+        vehicles: [
+            (start_s_m: 30, speed_mps: 4, car_following: false),
+            (start_s_m: 60, speed_mps: 0, lane: 1),
+            (start_s_m: 45, speed_mps: 12, lane: 1, car_following: false),
+            (direction: Backward, start_s_m: 300, speed_mps: 10),
+        ],
+        pedestrians: [(s_m: 20, speed_mps: 1.2)],
+        sensors: (cameras: [(name: \"front\", width: 32, height: 24, hfov_deg: 90, mount: (x_m: 1.0, z_m: 1.6))]),
+        output: (formats: [], depth: []))";
+    let tmp = crate::common::temp_dir();
+    let sc = tmp.path().join("crash.ron");
+    std::fs::write(&sc, src).unwrap();
+    let labels = |name: &str| {
+        let out = tmp.path().join(name);
+        let o = crate::common::render_cli(sc.to_str().unwrap(), 1000, &out, &[]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let sums = std::fs::read_to_string(out.join("checksums.sha256")).unwrap();
+        let lines: Vec<String> = sums
+            .lines()
+            .filter(|l| l.contains("labels/"))
+            .map(String::from)
+            .collect();
+        (out, lines)
+    };
+    let (out, a) = labels("a");
+    let (_, b) = labels("b");
+    assert_eq!(a.len(), 1000);
+    assert_eq!(a, b, "label bytes differ between runs");
+    let collided = (0..1000)
+        .filter(|f| {
+            std::fs::read_to_string(out.join(format!("labels/{f:06}.json")))
+                .unwrap()
+                .contains("\"collisions\"")
+        })
+        .count();
+    assert!(collided >= 2, "only {collided} frames with collisions");
+}
