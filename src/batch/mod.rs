@@ -60,25 +60,36 @@ pub fn sensor_app(scenario: &Scenario, gpu: GpuContext, mode: RenderMode) -> App
     app
 }
 
-/// Run `frames` ticks, handing every finished frame to `sink` in frame order.
+/// Run `frames` ticks, handing every finished frame to `sink` in frame
+/// order. Returns how many frames the episode had: fewer when a collision
+/// ended it (the scenario's `end_on_collision`).
 pub fn run_frames(
     app: &mut App,
     frames: u64,
     mut sink: impl FnMut(LabeledFrame) -> Result<()>,
     mut on_tick: impl FnMut(u64),
-) -> Result<()> {
+) -> Result<u64> {
+    let mut ran = frames;
     for i in 0..frames {
         app.update();
         for f in app.world_mut().resource_mut::<FinishedFrames>().0.drain(..) {
             sink(f)?;
         }
         on_tick(i + 1);
+        if app
+            .world()
+            .get_resource::<crate::physics::EpisodeEnd>()
+            .is_some_and(|e| e.0.is_some())
+        {
+            ran = i + 1;
+            break;
+        }
     }
     flush(app.world_mut());
     for f in app.world_mut().resource_mut::<FinishedFrames>().0.drain(..) {
         sink(f)?;
     }
-    Ok(())
+    Ok(ran)
 }
 
 pub fn manifest(opts: &BatchOptions, app: &App) -> serde_json::Value {
@@ -185,19 +196,32 @@ pub fn run(opts: BatchOptions, gpu: GpuContext) -> Result<PathBuf> {
         |n| bar.set_position(n),
     );
     bar.finish();
-    if let Err(e) = result {
-        let partial = writer.partial_dir().to_path_buf();
-        drop(writer);
-        return Err(e.context(format!(
-            "the run stopped; frames finished so far are in {}",
-            partial.display()
-        )));
-    }
+    let ran = match result {
+        Ok(n) => n,
+        Err(e) => {
+            let partial = writer.partial_dir().to_path_buf();
+            drop(writer);
+            return Err(e.context(format!(
+                "the run stopped; frames finished so far are in {}",
+                partial.display()
+            )));
+        }
+    };
     let mut manifest = manifest(&opts, &app);
+    if ran < opts.frames {
+        manifest["ended"] = serde_json::json!({
+            "reason": "collision",
+            "frame": ran - 1,
+            "frames_requested": opts.frames,
+        });
+        if opts.progress {
+            eprintln!("a collision ended the episode at frame {}", ran - 1);
+        }
+    }
     if let (Some(m), Some(extra)) = (manifest.as_object_mut(), opts.extra_manifest.as_object()) {
         m.extend(extra.clone());
     }
-    writer.finish(opts.frames, manifest)
+    writer.finish(ran, manifest)
 }
 
 /// What must match for a `<out>.partial` to be resumed: the tool version,

@@ -102,6 +102,11 @@ pub struct Controls {
     pub steer_rad: f64,
 }
 
+/// The frame a collision ended the episode on (the scenario's
+/// `end_on_collision`); the run loop stops after it.
+#[derive(Resource, Default, Clone, Copy, Debug)]
+pub struct EpisodeEnd(pub Option<u64>);
+
 /// What happened on the last tick, for the snapshot and the labels.
 #[derive(Resource, Default, Clone, Debug)]
 pub struct TickRecords {
@@ -311,9 +316,12 @@ fn build_physics(
 }
 
 /// Motion: apply the controls through the tyres, step once, write back.
-#[allow(clippy::type_complexity)]
+/// (A Bevy system: its parameters are what it touches.)
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 pub fn step_physics(
     clock: Res<SimClock>,
+    scenario: Res<crate::world::ScenarioRes>,
+    mut end: ResMut<EpisodeEnd>,
     road: Res<RoadRes>,
     physics: Option<ResMut<Physics>>,
     mut records: ResMut<TickRecords>,
@@ -419,6 +427,17 @@ pub fn step_physics(
     records
         .collisions
         .sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
+    let ends = match scenario.0.end_on_collision {
+        crate::scenario::EndOnCollision::Never => false,
+        crate::scenario::EndOnCollision::Ego => records
+            .collisions
+            .iter()
+            .any(|c| c.a == "ego" || c.b == "ego"),
+        crate::scenario::EndOnCollision::Any => !records.collisions.is_empty(),
+    };
+    if ends && end.0.is_none() {
+        end.0 = Some(clock.frame);
+    }
 }
 
 pub struct PhysicsPlugin;
@@ -426,6 +445,7 @@ pub struct PhysicsPlugin;
 impl Plugin for PhysicsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<TickRecords>()
+            .init_resource::<EpisodeEnd>()
             .add_systems(PostStartup, build_physics)
             .add_systems(
                 Update,

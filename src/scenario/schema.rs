@@ -24,6 +24,8 @@ pub struct Scenario {
     pub hazard: Option<Hazard>,
     /// Timed and conditional actions on named actors.
     pub triggers: Vec<Trigger>,
+    /// Whether a collision ends the episode (the run stops after that frame).
+    pub end_on_collision: EndOnCollision,
     pub sensors: Sensors,
     pub output: Output,
 }
@@ -46,6 +48,7 @@ impl Default for Scenario {
             cyclists: vec![],
             hazard: None,
             triggers: Vec::new(),
+            end_on_collision: EndOnCollision::Never,
             sensors: Sensors::default(),
             output: Output::default(),
         }
@@ -446,6 +449,17 @@ impl Default for Ego {
             emergency_braking_ttc_s: None,
         }
     }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+pub enum EndOnCollision {
+    /// Collisions are recorded and the episode goes on.
+    #[default]
+    Never,
+    /// The episode ends on the frame the ego hits something.
+    Ego,
+    /// The episode ends on the frame of any collision.
+    Any,
 }
 
 /// When a trigger fires: evaluated every tick on that tick's state.

@@ -131,12 +131,14 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
             &partial.join(&rel).join("checksums.sha256"),
         )?;
         let cameras = manifest["cameras"].as_array().map_or(1, Vec::len);
-        let (i, a) = coco_records(&dir, frames, cameras, k * frames, &format!("{rel}/"))?;
+        // a sample a collision ended early has fewer frames
+        let sample_frames = manifest["frames"].as_u64().unwrap_or(frames).min(frames);
+        let (i, a) = coco_records(&dir, sample_frames, cameras, k * frames, &format!("{rel}/"))?;
         images.extend(i);
         annotations.extend(a);
         let kitti = dir.join("kitti/training");
         let in_val = super::Sweep::is_val_split(&sweep, k);
-        for f in 0..frames {
+        for f in 0..sample_frames {
             let global = frame_name(k * frames + f);
             for (sub, ext) in [("image_2", "png"), ("label_2", "txt"), ("calib", "txt")] {
                 let src = kitti.join(sub).join(format!("{}.{ext}", frame_name(f)));

@@ -430,3 +430,32 @@ fn thousand_labeled_frames_with_collisions_are_byte_identical() {
         .count();
     assert!(collided >= 2, "only {collided} frames with collisions");
 }
+
+/// `end_on_collision: Ego`: the dataset stops at the frame the ego hits
+/// something; the manifest says why and where; the last label records it.
+#[test]
+fn a_collision_can_end_the_episode() {
+    let src = "(tick_hz: 20, frames: 200, road: (segments: [Straight(length_m: 200)]),
+        ego: (speed_mps: 15, car_following: false),
+        vehicles: [(start_s_m: 40, speed_mps: 0)],
+        end_on_collision: Ego,
+        sensors: (cameras: [(name: \"front\", width: 32, height: 24, hfov_deg: 90, mount: (x_m: 1.0, z_m: 1.6))]),
+        output: (formats: [Kitti, Coco], depth: []))";
+    let tmp = crate::common::temp_dir();
+    let sc = tmp.path().join("crash.ron");
+    std::fs::write(&sc, src).unwrap();
+    let out = tmp.path().join("ds");
+    let o = crate::common::render_cli(sc.to_str().unwrap(), 200, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let end = manifest["ended"]["frame"].as_u64().expect("ended early");
+    assert!((44..=50).contains(&end), "ended at {end}");
+    assert_eq!(manifest["frames"].as_u64(), Some(end + 1));
+    let last = std::fs::read_to_string(out.join(format!("labels/{end:06}.json"))).unwrap();
+    assert!(last.contains("\"collisions\"") && last.contains("\"vehicles[0]\""));
+    assert!(!out.join(format!("labels/{:06}.json", end + 1)).exists());
+    // the derived formats cover exactly those frames
+    let train = std::fs::read_to_string(out.join("kitti/ImageSets/train.txt")).unwrap();
+    assert_eq!(train.lines().count() as u64, end + 1);
+}
