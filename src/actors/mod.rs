@@ -67,7 +67,12 @@ pub fn move_actors(
     clock: Res<SimClock>,
     road: Res<RoadRes>,
     mut lane: Query<
-        (&mut LaneMotion, &mut Transform, Option<&Swerving>),
+        (
+            &mut LaneMotion,
+            &mut Transform,
+            Option<&Swerving>,
+            Option<&mut CrossAt>,
+        ),
         Without<crate::physics::VehicleBody>,
     >,
     mut cross: Query<(&mut Crossing, &mut Transform), Without<LaneMotion>>,
@@ -75,13 +80,26 @@ pub fn move_actors(
     let dt = clock.dt_s();
     let roads = &*road;
     let road = &roads.0;
-    for (mut m, mut t, swerve) in &mut lane {
+    for (mut m, mut t, swerve, cross) in &mut lane {
         let sign = if m.direction == Direction::Forward {
             1.0
         } else {
             -1.0
         };
-        if clock.frame > 0 {
+        // at their crossing: across the road at walking speed, then on
+        let crossing = cross.filter(|c| !c.crossed && (c.s_m - m.s_m) * sign <= 0.0);
+        if clock.frame > 0
+            && let Some(mut c) = crossing
+        {
+            let left = c.target_lateral_m - m.lateral_m;
+            let step = m.speed_mps * dt;
+            if left.abs() <= step {
+                m.lateral_m = c.target_lateral_m;
+                c.crossed = true;
+            } else {
+                m.lateral_m += step * left.signum();
+            }
+        } else if clock.frame > 0 {
             m.s_m += sign * m.speed_mps * dt;
             if let Some(sw) = swerve {
                 let left = sw.target_lateral_m - m.lateral_m;
@@ -124,6 +142,16 @@ pub struct Cargo {
     pub drop_at_s: f64,
     /// Once it has fallen off: its velocity (sim world, m/s).
     pub falling: Option<Vec3>,
+}
+
+/// A walker whose route crosses the road at a station, then goes on along
+/// the other sidewalk.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct CrossAt {
+    pub s_m: f64,
+    /// The same offset on the other sidewalk.
+    pub target_lateral_m: f64,
+    pub crossed: bool,
 }
 
 /// A walker or cyclist moving sideways to a new offset (a Swerve action).

@@ -567,6 +567,10 @@ pub struct Pedestrian {
     #[serde(default)]
     pub name: Option<String>,
     pub s_m: f64,
+    /// Their route crosses the road here (e.g. at a zebra crossing): they
+    /// cross to the other sidewalk, then walk on.
+    #[serde(default)]
+    pub cross_at_s_m: Option<f64>,
     #[serde(default)]
     pub side: Side,
     /// Distance from the kerb line onto the sidewalk, metres.

@@ -329,6 +329,14 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
             direction: p.direction,
             road: 0,
         });
+        if let Some(at) = p.cross_at_s_m {
+            let other = opposite(p.side);
+            commands.entity(e).insert(crate::actors::CrossAt {
+                s_m: at,
+                target_lateral_m: road.edge_m(other) + RoadGeometry::outward(other) * p.offset_m,
+                crossed: false,
+            });
+        }
     }
 
     match &s.hazard {

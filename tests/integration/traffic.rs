@@ -459,3 +459,36 @@ fn a_collision_can_end_the_episode() {
     let train = std::fs::read_to_string(out.join("kitti/ImageSets/train.txt")).unwrap();
     assert_eq!(train.lines().count() as u64, end + 1);
 }
+
+/// A pedestrian whose route crosses at a zebra crossing: along the
+/// sidewalk to it, across the road, then on along the other sidewalk.
+#[test]
+fn pedestrians_cross_at_their_crossing_and_walk_on() {
+    let ticks = run(
+        "(tick_hz: 10, road: (segments: [Straight(length_m: 120)], crosswalks: [30]), ego: (speed_mps: 0),
+          pedestrians: [(s_m: 20, side: Right, offset_m: 1.0, speed_mps: 1.5, cross_at_s_m: 30)])",
+        300,
+    );
+    let p = |i: usize| actor(&ticks[i], "pedestrians[0]").clone();
+    // right sidewalk: 1 m beyond the right kerb line (-5.7)
+    assert!((p(0).2 + 6.7).abs() < 1e-6);
+    // reaches the crossing, then crosses at s = 30
+    let at_crossing = (0..300).find(|i| p(*i).2 > -6.6).expect("never crossed");
+    assert!(
+        (p(at_crossing).1 - 30.0).abs() < 0.2,
+        "crossed at s {}",
+        p(at_crossing).1
+    );
+    let across = (0..300)
+        .find(|i| (p(*i).2 - 6.7).abs() < 1e-6)
+        .expect("never arrived");
+    // 13.4 m across at 1.5 m/s
+    assert!((across - at_crossing) as f64 / 10.0 > 8.0);
+    assert!((p(across).1 - 30.0).abs() < 0.2);
+    // and walks on along the left sidewalk
+    assert!(
+        p(299).1 > 40.0 && (p(299).2 - 6.7).abs() < 1e-6,
+        "{:?}",
+        p(299)
+    );
+}
