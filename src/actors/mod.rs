@@ -63,6 +63,7 @@ fn trigger_crossings(
 }
 
 /// Motion: people walk; vehicles are moved by the physics step instead.
+#[allow(clippy::type_complexity)]
 pub fn move_actors(
     clock: Res<SimClock>,
     road: Res<RoadRes>,
