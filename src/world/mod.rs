@@ -591,6 +591,20 @@ fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
                 };
                 let footprint = sc.spacing_m * rng.range(0.6, 0.92);
                 let tint = rng.range(0.75, 1.15) as f32;
+                // nothing stands on a cross street (the draws above are made
+                // anyway, so the other props stay where they were)
+                let half = footprint.max(1.0) / 2.0;
+                let blocked = road.junction_boxes.iter().any(|b| {
+                    let arm = if side == Side::Left {
+                        b.arm_left
+                    } else {
+                        b.arm_right
+                    };
+                    arm && at + half > b.s0_m && at - half < b.s1_m
+                });
+                if blocked {
+                    continue;
+                }
                 let placement = PropPlacement {
                     kind: sc.kind,
                     s_m: at,
