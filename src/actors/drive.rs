@@ -45,7 +45,7 @@ pub struct Driver {
 /// Speed through a turn, m/s.
 const TURN_SPEED_MPS: f64 = 6.0;
 /// Turns are driven on about this radius, metres.
-const TURN_RADIUS_M: f64 = 7.0;
+const TURN_RADIUS_M: f64 = 9.0;
 /// Start slowing this far before the junction, metres.
 const TURN_SLOWING_M: f64 = 35.0;
 
@@ -59,7 +59,13 @@ pub fn take_turns(
 ) {
     let Some(graph) = graph else { return };
     for (mut driver, mut lane, t) in &mut drivers {
-        let Some(turn) = driver.turn else { continue };
+        let Some(turn) = driver.turn else {
+            // still slow through the turn until settled in the new lane
+            if driver.slowing_for_turn && (lane.lateral_m - driver.lane_lateral_m).abs() < 0.3 {
+                driver.slowing_for_turn = false;
+            }
+            continue;
+        };
         let dir = sign(lane.direction);
         // the nearest junction ahead where this turn exists
         let Some(c) = graph
@@ -100,7 +106,6 @@ pub fn take_turns(
         driver.lane_side = c.to.direction;
         driver.lane_lateral_m = to.lane_center_m(c.to.direction, c.to.lane);
         driver.turn = None;
-        driver.slowing_for_turn = false;
     }
 }
 

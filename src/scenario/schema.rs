@@ -435,6 +435,8 @@ pub struct Ego {
     /// below this many seconds; absent: no emergency braking.
     #[serde(deserialize_with = "range::opt_positive")]
     pub emergency_braking_ttc_s: Option<f64>,
+    /// Turn at the first junction it reaches (absent: straight on).
+    pub turn: Option<Turn>,
 }
 
 impl Default for Ego {
@@ -447,6 +449,7 @@ impl Default for Ego {
             color: None,
             car_following: true,
             emergency_braking_ttc_s: None,
+            turn: None,
         }
     }
 }

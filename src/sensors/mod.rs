@@ -88,9 +88,10 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
             // yaw rate = the lane's heading change per metre times the signed speed
             let yaw_rate_rad_s = road.map_or(0.0, |r| {
                 // (one-sided at the road's ends, where poses clamp)
-                let length = r.0.path.length_m();
+                let on = r.get(m.road);
+                let length = on.path.length_m();
                 let (sa, sb) = ((m.s_m - 0.5).max(0.0), (m.s_m + 0.5).min(length));
-                let (a, b) = (r.0.pose(sa), r.0.pose(sb));
+                let (a, b) = (on.pose(sa), on.pose(sb));
                 let sign = if m.direction == crate::scenario::Direction::Forward {
                     1.0
                 } else {

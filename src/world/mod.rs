@@ -214,6 +214,7 @@ pub fn spawn_world(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res
         Driver {
             car_following: s.ego.car_following,
             emergency_ttc_s: s.ego.emergency_braking_ttc_s,
+            turn: s.ego.turn,
             ..Driver::new(s.ego.speed_mps, lat, Direction::Forward)
         },
     ));

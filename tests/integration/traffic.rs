@@ -492,3 +492,20 @@ fn pedestrians_cross_at_their_crossing_and_walk_on() {
         p(299)
     );
 }
+
+/// The ego turns too, here left into a one-lane cross street at a
+/// signalled junction, without touching a kerb.
+#[test]
+fn the_ego_turns_left_into_a_narrow_cross_street() {
+    let ticks = run(
+        "(tick_hz: 10, road: (segments: [Straight(length_m: 200)],
+            junctions: [(s_m: 60, crosswalks: true, signals: (main_green_s: 30))]),
+          ego: (speed_mps: 10, turn: Left))",
+        120,
+    );
+    assert!(collisions(&ticks).is_empty(), "{:?}", collisions(&ticks));
+    // heading north in the cross street's northbound lane: x = 60 + 1.75
+    let ego = actor(ticks.last().unwrap(), "ego");
+    assert!((ego.4.x - 61.75).abs() < 0.3, "x {}", ego.4.x);
+    assert!(-ego.4.z > 20.0, "only {} m north", -ego.4.z);
+}
