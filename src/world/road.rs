@@ -392,6 +392,18 @@ impl RoadGeometry {
             .collect()
     }
 
+    /// A vertical face along a lateral offset, `height` tall, facing left
+    /// (facing = 1) or right (-1) of the road.
+    fn wall(&self, stations: &[f64], lateral: f64, facing: f64, height: f64) -> Mesh {
+        let base = self.line(stations, lateral, 0.0);
+        let normals: Vec<Vec3> = stations
+            .iter()
+            .map(|s| (self.pose(*s).left() * facing).as_vec2())
+            .map(|v| Vec3::new(v.x, 0.0, -v.y))
+            .collect();
+        mesh::wall(&base, height as f32, &normals)
+    }
+
     fn band(&self, stations: &[f64], lat_a: f64, lat_b: f64, height: f64) -> Mesh {
         let (lo, hi) = (lat_a.min(lat_b), lat_a.max(lat_b));
         mesh::strip(
@@ -485,13 +497,7 @@ impl RoadGeometry {
                 grass.append(&self.band(&run, -h, h, 0.0));
                 for (lat, facing) in [(-MEDIAN_BARRIER_HALF_M, -1.0), (MEDIAN_BARRIER_HALF_M, 1.0)]
                 {
-                    let base = self.line(&run, lat, 0.0);
-                    let normals: Vec<Vec3> = run
-                        .iter()
-                        .map(|s| (self.pose(*s).left() * facing).as_vec2())
-                        .map(|v| Vec3::new(v.x, 0.0, -v.y))
-                        .collect();
-                    barrier.append(&mesh::wall(&base, MEDIAN_BARRIER_HEIGHT_M as f32, &normals));
+                    barrier.append(&self.wall(&run, lat, facing, MEDIAN_BARRIER_HEIGHT_M));
                 }
                 barrier.append(&self.band(
                     &run,
@@ -582,13 +588,7 @@ impl RoadGeometry {
                     if h > 0.0 {
                         // kerb face looks back at the road, the outer face away from it
                         for (lat, facing) in [(inner, -o), (outer, o)] {
-                            let edge = self.line(&run, lat, 0.0);
-                            let normals: Vec<Vec3> = run
-                                .iter()
-                                .map(|s| (self.pose(*s).left() * facing).as_vec2())
-                                .map(|v| Vec3::new(v.x, 0.0, -v.y))
-                                .collect();
-                            walk.append(&mesh::wall(&edge, h as f32, &normals));
+                            walk.append(&self.wall(&run, lat, facing, h));
                         }
                     }
                 }

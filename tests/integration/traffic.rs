@@ -213,22 +213,32 @@ fn collisions_are_recorded_and_emergency_braking_changes_the_outcome() {
     );
 }
 
-/// Physics is deterministic: the same scenario gives the same state on
-/// every one of 1,000 ticks, collisions included.
-#[test]
-fn thousand_ticks_with_collisions_are_deterministic() {
-    let src = "(tick_hz: 20, road: (segments: [Straight(length_m: 150), Arc(length_m: 300, radius_m: 60, turn: Right)], lanes_forward: 2),
-        ego: (speed_mps: 14, car_following: false),
-        vehicles: [
+/// Traffic that collides: a blind ego and blind followers on a two-lane
+/// road into a curve, a stopped car, oncoming traffic; `extra` adds fields.
+fn crash_scene(extra: &str) -> String {
+    format!(
+        "(tick_hz: 20, road: (segments: [Straight(length_m: 150), Arc(length_m: 300, radius_m: 60, turn: Right)], lanes_forward: 2),
+          ego: (speed_mps: 14, car_following: false),
+          vehicles: [
             (start_s_m: 30, speed_mps: 4, car_following: false),
             (start_s_m: 60, speed_mps: 0, lane: 1),
             (start_s_m: 45, speed_mps: 12, lane: 1, car_following: false),
             (direction: Backward, start_s_m: 300, speed_mps: 10),
-        ],
-        pedestrians: [(s_m: 20, speed_mps: 1.2), (s_m: 90, side: Left)],
-        triggers: [(actor: \"vehicles[1]\", when: AtTime(3), action: ChangeLane(0))])";
-    let a = run(src, 1000);
-    let b = run(src, 1000);
+          ],
+          {extra})"
+    )
+}
+
+/// Physics is deterministic: the same scenario gives the same state on
+/// every one of 1,000 ticks, collisions included.
+#[test]
+fn thousand_ticks_with_collisions_are_deterministic() {
+    let src = crash_scene(
+        "pedestrians: [(s_m: 20, speed_mps: 1.2), (s_m: 90, side: Left)],
+         triggers: [(actor: \"vehicles[1]\", when: AtTime(3), action: ChangeLane(0))]",
+    );
+    let a = run(&src, 1000);
+    let b = run(&src, 1000);
     let hits = collisions(&a);
     assert!(hits.len() >= 2, "wanted several collisions, got {hits:?}");
     for (ta, tb) in a.iter().zip(&b) {
@@ -391,20 +401,14 @@ fn vehicles_turn_through_a_junction_along_the_lane_graph() {
 /// collisions (small images: the labels are what is compared).
 #[test]
 fn thousand_labeled_frames_with_collisions_are_byte_identical() {
-    let src = "(tick_hz: 20, road: (segments: [Straight(length_m: 150), Arc(length_m: 300, radius_m: 60, turn: Right)], lanes_forward: 2),
-        ego: (speed_mps: 14, car_following: false),
-        vehicles: [
-            (start_s_m: 30, speed_mps: 4, car_following: false),
-            (start_s_m: 60, speed_mps: 0, lane: 1),
-            (start_s_m: 45, speed_mps: 12, lane: 1, car_following: false),
-            (direction: Backward, start_s_m: 300, speed_mps: 10),
-        ],
-        pedestrians: [(s_m: 20, speed_mps: 1.2)],
-        sensors: (cameras: [(name: \"front\", width: 32, height: 24, hfov_deg: 90, mount: (x_m: 1.0, z_m: 1.6))]),
-        output: (formats: [], depth: []))";
+    let src = crash_scene(
+        "pedestrians: [(s_m: 20, speed_mps: 1.2)],
+         sensors: (cameras: [(name: \"front\", width: 32, height: 24, hfov_deg: 90, mount: (x_m: 1.0, z_m: 1.6))]),
+         output: (formats: [], depth: [])",
+    );
     let tmp = crate::common::temp_dir();
     let sc = tmp.path().join("crash.ron");
-    std::fs::write(&sc, src).unwrap();
+    std::fs::write(&sc, &src).unwrap();
     let labels = |name: &str| {
         let out = tmp.path().join(name);
         let o = crate::common::render_cli(sc.to_str().unwrap(), 1000, &out, &[]);

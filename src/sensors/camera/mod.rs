@@ -283,6 +283,17 @@ fn vertex_layouts() -> [wgpu::VertexBufferLayout<'static>; 2] {
     ]
 }
 
+/// Reverse-Z depth test (nearer is larger), writing depth or not.
+fn depth_test(write: bool) -> wgpu::DepthStencilState {
+    wgpu::DepthStencilState {
+        format: ZBUFFER_FORMAT,
+        depth_write_enabled: Some(write),
+        depth_compare: Some(wgpu::CompareFunction::Greater),
+        stencil: Default::default(),
+        bias: Default::default(),
+    }
+}
+
 /// shaders/camera.wgsl and a pipeline layout with the view uniform.
 fn shader_and_layout(
     device: &wgpu::Device,
@@ -338,14 +349,7 @@ fn create_pipeline(
             cull_mode: Some(wgpu::Face::Back),
             ..Default::default()
         },
-        depth_stencil: Some(wgpu::DepthStencilState {
-            format: ZBUFFER_FORMAT,
-            depth_write_enabled: Some(true),
-            // reverse-Z: nearer is larger
-            depth_compare: Some(wgpu::CompareFunction::Greater),
-            stencil: Default::default(),
-            bias: Default::default(),
-        }),
+        depth_stencil: Some(depth_test(true)),
         multisample: wgpu::MultisampleState::default(),
         fragment: Some(wgpu::FragmentState {
             module: &module,
@@ -399,13 +403,7 @@ fn create_particle_pipeline(
             cull_mode: None,
             ..Default::default()
         },
-        depth_stencil: Some(wgpu::DepthStencilState {
-            format: ZBUFFER_FORMAT,
-            depth_write_enabled: Some(false),
-            depth_compare: Some(wgpu::CompareFunction::Greater),
-            stencil: Default::default(),
-            bias: Default::default(),
-        }),
+        depth_stencil: Some(depth_test(false)),
         multisample: wgpu::MultisampleState::default(),
         fragment: Some(wgpu::FragmentState {
             module: &module,
