@@ -264,6 +264,28 @@ pub fn project_beam(
     ))
 }
 
+/// Up to N plane samples (u, v, d), without a heap allocation.
+struct Samples<const N: usize> {
+    items: [(f64, f64, f64); N],
+    len: usize,
+}
+
+impl<const N: usize> Samples<N> {
+    fn new() -> Self {
+        Samples {
+            items: [(0.0, 0.0, 0.0); N],
+            len: 0,
+        }
+    }
+    fn push(&mut self, s: (f64, f64, f64)) {
+        self.items[self.len] = s;
+        self.len += 1;
+    }
+    fn as_slice(&self) -> &[(f64, f64, f64)] {
+        &self.items[..self.len]
+    }
+}
+
 /// Least-squares plane d = a + b u + c v through samples (u, v, d) relative to
 /// the evaluation point; Some((a, b, c)) when at least 3 non-collinear samples
 /// are all reproduced within `tolerance`.
@@ -510,10 +532,11 @@ impl<'a> DepthView<'a> {
         // d is affine in (u, v) on a plane: fit it over the same-label pixels of
         // the 4x4 window around the beam and evaluate at the beam; a fit that
         // does not reproduce its samples spans two surfaces
-        let mut same_label: Vec<(f64, f64, f64)> = Vec::with_capacity(16);
+        // (on the stack: this runs for every beam near an edge)
+        let mut same_label = Samples::<16>::new();
         let mut same_quad = 0usize;
-        let mut same_3x3: Vec<(f64, f64, f64)> = Vec::with_capacity(9);
-        let mut any_label: Vec<(f64, f64, f64)> = Vec::with_capacity(16);
+        let mut same_3x3 = Samples::<9>::new();
+        let mut any_label = Samples::<16>::new();
         for y in y0 - 1..=y0 + 2 {
             for x in x0 - 1..=x0 + 2 {
                 let Some((l, d)) = self.at(x, y) else {
@@ -548,9 +571,10 @@ impl<'a> DepthView<'a> {
         // are; at a silhouette the plane would be extrapolated past its edge
         let inside = same_quad == 4;
         let plane = if inside {
-            fit_plane(&same_label, exact).or_else(|| fit_plane(&same_3x3, exact))
-        } else if same_label.len() < 3 {
-            fit_plane(&any_label, cm)
+            fit_plane(same_label.as_slice(), exact)
+                .or_else(|| fit_plane(same_3x3.as_slice(), exact))
+        } else if same_label.len < 3 {
+            fit_plane(any_label.as_slice(), cm)
         } else {
             None
         };
