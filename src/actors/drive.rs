@@ -98,7 +98,7 @@ pub fn take_turns(
         }
         // into the junction: follow the lane it turns into
         let p = sim_to_enu(t.translation.as_dvec3());
-        let (s, lateral) = nearest_station(to, DVec2::new(p.x, p.y), c.entry_s_m);
+        let (s, lateral) = nearest_station(to, DVec2::new(p.x, p.y));
         lane.road = c.to.road;
         lane.direction = c.to.direction;
         lane.s_m = s;
@@ -227,7 +227,7 @@ pub fn drive(
             } else if let Some(v) = cargo.and_then(|c| c.falling) {
                 // loose cargo: where it is now, sliding along the road
                 let p = sim_to_enu(t.translation.as_dvec3());
-                let (s, lat) = nearest_station(road, DVec2::new(p.x, p.y), 0.0);
+                let (s, lat) = nearest_station(road, DVec2::new(p.x, p.y));
                 let along = road.pose(s).forward();
                 let v = sim_to_enu(v.as_dvec3());
                 (s, lat, v.x * along.x + v.y * along.y)
@@ -235,8 +235,7 @@ pub fn drive(
                 // parked: it never moves, project it once
                 let (s, lat) = *parked.entry(entity).or_insert_with(|| {
                     let p = sim_to_enu(t.translation.as_dvec3());
-                    let guess = road.path.length_m() / 2.0;
-                    nearest_station(road, DVec2::new(p.x, p.y), guess)
+                    nearest_station(road, DVec2::new(p.x, p.y))
                 });
                 (s, lat, 0.0)
             };
@@ -328,7 +327,7 @@ pub fn drive(
 }
 
 /// Station and offset of a point, from a coarse scan then Newton steps.
-pub fn nearest_station(road: &crate::world::RoadGeometry, p: DVec2, _guess: f64) -> (f64, f64) {
+pub fn nearest_station(road: &crate::world::RoadGeometry, p: DVec2) -> (f64, f64) {
     let stations = road.path.stations(5.0);
     let best = stations
         .iter()

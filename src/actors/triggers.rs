@@ -107,7 +107,7 @@ pub fn run_triggers(
                     (_, Some(c)) => c.s_m,
                     _ => {
                         let p = sim_to_enu(t.translation.as_dvec3());
-                        nearest_station(&road.0, DVec2::new(p.x, p.y), 0.0).0
+                        nearest_station(&road.0, DVec2::new(p.x, p.y)).0
                     }
                 };
                 (t.translation, s)
