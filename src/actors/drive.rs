@@ -272,13 +272,20 @@ pub fn drive(
                 .iter()
                 .filter(|l| l.direction == lane.direction)
                 .filter_map(|l| {
-                    let light = lights.get(l.junction).copied().flatten()?;
-                    let light = if lane.road == 0 { light.0 } else { light.1 };
                     let gap = (l.s_m - lane.s_m) * dir - me.half_length_m;
-                    (gap > -0.5
-                        && gap < LOOK_AHEAD_M
-                        && must_stop(light, gap, lane.speed_mps, driver.idm.comfort_decel_mps2))
-                    .then_some(gap.max(0.1))
+                    if gap <= -0.5 || gap >= LOOK_AHEAD_M {
+                        return None;
+                    }
+                    let stop = match lights.get(l.junction).copied().flatten() {
+                        Some(light) => {
+                            let light = if lane.road == 0 { light.0 } else { light.1 };
+                            must_stop(light, gap, lane.speed_mps, driver.idm.comfort_decel_mps2)
+                        }
+                        // no lights: the main road has priority; the cross
+                        // street gives way while main-road traffic is near
+                        None => lane.road != 0 && main_road_busy(road, l.junction, &occupants),
+                    };
+                    stop.then_some(gap.max(0.1))
                 })
                 .min_by(f64::total_cmp);
             if let Some(gap) = stop
@@ -324,6 +331,37 @@ pub fn drive(
         controls.steer_rad =
             pure_pursuit_steer(body.wheelbase_m, ahead, left).clamp(-MAX_STEER_RAD, MAX_STEER_RAD);
     }
+}
+
+/// Main-road traffic reaches junction `k` within this many seconds (or is
+/// in it): the cross street waits.
+const GIVE_WAY_S: f64 = 4.0;
+
+/// Whether a vehicle on the main road is in junction `k` or will be within
+/// GIVE_WAY_S at its speed.
+fn main_road_busy(main: &crate::world::RoadGeometry, k: usize, occupants: &[Occupant]) -> bool {
+    let Some(b) = main.junction_boxes.get(k) else {
+        return false;
+    };
+    occupants
+        .iter()
+        .filter(|o| o.road == 0 && o.lateral_m.abs() < main.left_edge_m().max(-main.right_edge_m()))
+        .filter(|o| o.half_length_m > 1.0) // vehicles, not people on the kerb
+        .any(|o| {
+            let (front, back) = (o.s_m + o.half_length_m, o.s_m - o.half_length_m);
+            if front >= b.s0_m && back <= b.s1_m {
+                return true;
+            }
+            let u = o.speed_along_mps;
+            let time = if back > b.s1_m && u < 0.0 {
+                (back - b.s1_m) / -u
+            } else if front < b.s0_m && u > 0.0 {
+                (b.s0_m - front) / u
+            } else {
+                f64::INFINITY
+            };
+            time < GIVE_WAY_S
+        })
 }
 
 /// Station and offset of a point, from a coarse scan then Newton steps.

@@ -513,3 +513,43 @@ fn the_ego_turns_left_into_a_narrow_cross_street() {
     assert!((ego.4.x - 61.75).abs() < 0.3, "x {}", ego.4.x);
     assert!(-ego.4.z > 20.0, "only {} m north", -ego.4.z);
 }
+
+/// At a junction without lights the main road has priority: a cross-street
+/// car waits at its stop line while a main-road car comes through, then
+/// crosses; nobody collides.
+#[test]
+fn cross_traffic_gives_way_at_an_unsignalled_junction() {
+    let ticks = run(
+        "(tick_hz: 10, road: (segments: [Straight(length_m: 200)], junctions: [(s_m: 80)]),
+          ego: (speed_mps: 0, start_s_m: 190),
+          vehicles: [
+            (start_s_m: 30, speed_mps: 12),
+            (road: 1, start_s_m: 25, speed_mps: 10),
+          ])",
+        200,
+    );
+    assert!(collisions(&ticks).is_empty(), "{:?}", collisions(&ticks));
+    let main_passed = ticks
+        .iter()
+        .position(|t| actor(t, "vehicles[0]").1 - 2.25 > 80.0 + 5.5)
+        .expect("the main-road car never cleared the junction");
+    // the cross car (centre at its station 60) reached the junction only after
+    let cross_entered = ticks
+        .iter()
+        .position(|t| actor(t, "vehicles[1]").1 + 2.25 > 60.0 - 8.2)
+        .expect("the cross car never went");
+    assert!(
+        cross_entered >= main_passed,
+        "cross car entered at tick {cross_entered}, main car cleared at {main_passed}"
+    );
+    // and it slowed down for it, from 10 m/s
+    let slowest = ticks[..cross_entered]
+        .iter()
+        .map(|t| actor(t, "vehicles[1]").3)
+        .fold(f64::MAX, f64::min);
+    assert!(slowest < 5.0, "the cross car only slowed to {slowest}");
+    eprintln!(
+        "main car cleared at tick {main_passed}; cross car slowed to {slowest:.2} m/s, entered at tick {cross_entered}"
+    );
+    assert!(actor(ticks.last().unwrap(), "vehicles[1]").1 > 75.0);
+}
