@@ -25,7 +25,7 @@ struct View {
     // xyz: spot axis (world, unit); w: near-field distance in metres within
     // which the falloff stops growing (low beams throw light forward)
     light_direction: array<vec4<f32>, 16>,
-    // x: road wetness 0..1; yz: viewport size in pixels; w unused
+    // x: road wetness 0..1; yz: viewport size in pixels; w: snow cover 0..1
     weather: vec4<f32>,
 };
 
@@ -68,6 +68,11 @@ fn vs_main(v: VertexIn) -> VertexOut {
     return out;
 }
 
+// Cityscapes ids of the surfaces snow settles on: sidewalk, vegetation, terrain.
+fn takes_snow(class_id: u32) -> bool {
+    return class_id == 8u || class_id == 21u || class_id == 22u;
+}
+
 // Cityscapes ids of the surfaces a rain film covers: road, sidewalk, lane marking.
 fn takes_water(class_id: u32) -> bool {
     return class_id == 7u || class_id == 8u || class_id == 34u;
@@ -97,7 +102,9 @@ fn shade(in: VertexOut) -> vec4<f32> {
         // glare of the lamp on a wet road: a long streak towards the viewer
         specular += wet * view.light_color[i].rgb * (view.light_position[i].w * spot * 2.0 * pow(max(dot(mirror, l), 0.0), 60.0) / d2);
     }
-    let lit = in.color * (1.0 - 0.5 * wet) * light + specular;
+    let snow = select(0.0, view.weather.w, takes_snow(in.ids.x));
+    let albedo = mix(in.color, vec3<f32>(0.9, 0.92, 0.95), snow);
+    let lit = albedo * (1.0 - 0.5 * wet) * light + specular;
     // Beer-Lambert extinction along the view ray; fog never touches labels.
     let distance = length(in.world - view.camera_position.xyz);
     let transmittance = exp(-view.fog.a * distance);

@@ -55,6 +55,8 @@ pub struct Lighting {
     pub fog_extinction_per_m: f32,
     /// Water film on road, paint and sidewalk: 0 dry ..= 1 soaked.
     pub road_wetness: f32,
+    /// Snow on terrain, vegetation and sidewalks: 0 ..= 1.
+    pub snow_cover: f32,
     /// Falling rain and snow drawn in the colour images.
     pub particles: Vec<ParticleLook>,
 }

@@ -348,6 +348,10 @@ pub struct Weather {
     /// soaked from 2 mm/h of rain up, half as wet under snow alone.
     #[serde(deserialize_with = "range::opt_unit")]
     pub road_wetness: Option<f64>,
+    /// Snow lying on terrain, vegetation and sidewalks, 0 ..= 1; absent:
+    /// 0.7 while it snows, else none. Roads stay clear (and wet).
+    #[serde(deserialize_with = "range::opt_unit")]
+    pub snow_cover: Option<f64>,
 }
 
 /// Rain or snow; snow rates are liquid-water equivalent.

@@ -57,8 +57,9 @@ pub fn beam_table(spec: &LidarSpec) -> BeamTable {
 
 /// Surface reflectivity seen by a 905 nm LiDAR, per class (0..1): paint and
 /// signs are retro-reflective, asphalt is dark. A water film on the ground
-/// mirrors the beam away: a soaked road returns half as much.
-pub fn reflectivity(class_id: u32, road_wetness: f64) -> f64 {
+/// mirrors the beam away: a soaked road returns half as much. Lying snow
+/// is bright (0.8).
+pub fn reflectivity(class_id: u32, road_wetness: f64, snow_cover: f64) -> f64 {
     let class = Class::from_id(class_id as u8);
     let wet = matches!(
         class,
@@ -75,12 +76,24 @@ pub fn reflectivity(class_id: u32, road_wetness: f64) -> f64 {
         Some(Class::Car) | Some(Class::Truck) => 0.3,
         _ => 0.3,
     };
-    if wet {
-        dry * (1.0 - 0.5 * road_wetness)
+    let snowy = matches!(
+        class,
+        Some(Class::Sidewalk) | Some(Class::Vegetation) | Some(Class::Terrain)
+    );
+    let base = if snowy {
+        dry + (SNOW_REFLECTIVITY - dry) * snow_cover
     } else {
         dry
+    };
+    if wet {
+        base * (1.0 - 0.5 * road_wetness)
+    } else {
+        base
     }
 }
+
+/// Lying snow at 905 nm.
+const SNOW_REFLECTIVITY: f64 = 0.8;
 
 #[derive(Clone, Debug)]
 pub struct LidarInfo {
@@ -597,7 +610,7 @@ pub fn sweep(
             }
             let (class_id, instance_id) = split_label_value(hit.label);
             // received power ~ reflectivity * cos(incidence) * two-way transmittance / r^2
-            let response = reflectivity(class_id, atmosphere.road_wetness)
+            let response = reflectivity(class_id, atmosphere.road_wetness, atmosphere.snow_cover)
                 * hit.cos_incidence
                 * (-2.0 * extinction_per_m * r).exp();
             if response / (r * r) < threshold {

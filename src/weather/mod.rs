@@ -100,6 +100,7 @@ pub struct Atmosphere {
     /// Rain, then snow.
     pub echoes: Vec<HydrometeorEcho>,
     pub road_wetness: f64,
+    pub snow_cover: f64,
 }
 
 impl Atmosphere {
@@ -128,6 +129,11 @@ impl Atmosphere {
                 .sum(),
             echoes,
             road_wetness: road_wetness(weather),
+            snow_cover: weather.snow_cover.unwrap_or(if weather.snow.is_some() {
+                0.7
+            } else {
+                0.0
+            }),
         }
     }
 
@@ -239,6 +245,7 @@ pub fn lighting(light: &Light, weather: &Weather, seed: u64) -> Lighting {
         fog_color,
         fog_extinction_per_m: extinction,
         road_wetness: atmosphere.road_wetness as f32,
+        snow_cover: atmosphere.snow_cover as f32,
         particles: particle_looks(weather, seed),
     }
 }
@@ -254,6 +261,7 @@ pub struct WeatherRecord {
     /// Fog + rain + snow: what the camera, LiDAR and visibility labels use.
     pub extinction_per_m: f64,
     pub road_wetness: f64,
+    pub snow_cover: f64,
     pub lidar_false_returns: Vec<HydrometeorEcho>,
     pub visibility_contrast_threshold: f64,
     pub sun_elevation_deg: f64,
@@ -272,6 +280,7 @@ pub fn record(light: &Light, weather: &Weather) -> WeatherRecord {
         precipitation_extinction_per_m: a.precipitation_extinction_per_m,
         extinction_per_m: a.extinction_per_m(),
         road_wetness: a.road_wetness,
+        snow_cover: a.snow_cover,
         lidar_false_returns: a.echoes.clone(),
         visibility_contrast_threshold: VISIBILITY_CONTRAST,
         sun_elevation_deg: light.sun_elevation_deg,

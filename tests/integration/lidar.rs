@@ -638,6 +638,23 @@ fn rain_and_snow_false_returns_are_weather_never_objects() {
             wet < 0.8 * dry,
             "{extra}: road intensity {wet} vs dry {dry}"
         );
+        if extra.contains("snow") {
+            // lying snow makes the terrain brighter to the LiDAR
+            let terrain = |p: &[LidarPoint]| {
+                let v: Vec<f64> = p
+                    .iter()
+                    .filter(|q| q.class_id == Class::Terrain.id() as u16 && q.range_m < 10.0)
+                    .map(|q| q.intensity as f64)
+                    .collect();
+                v.iter().sum::<f64>() / v.len().max(1) as f64
+            };
+            assert!(
+                terrain(pts) > 1.5 * terrain(clear),
+                "snowy terrain {} vs clear {}",
+                terrain(pts),
+                terrain(clear)
+            );
+        }
         eprintln!(
             "{extra}: {} echoes ({share:.4} of beams, law {law:.4}), {} far returns vs {} clear, road intensity {wet:.3} vs {dry:.3}, worst {worst:.4} m",
             echoes.len(),

@@ -272,6 +272,27 @@ fn rain_and_snow_change_pixels_but_not_labels() {
         wet < 0.95 * dry,
         "wet road {wet:.1} not darker than dry {dry:.1}"
     );
+    // lying snow whitens the terrain (same snowfall, same haze, no flakes)
+    let terrain = edgecase::core::classes::Class::Terrain.id() as u32;
+    let luma_of = |f: &edgecase::sensors::LabeledFrame, class: u32| {
+        let img = &f.images[0];
+        let (mut sum, mut n) = (0u64, 0u64);
+        for (i, l) in img.labels.iter().enumerate() {
+            if *l == class {
+                sum += img.rgba[4 * i..4 * i + 3]
+                    .iter()
+                    .map(|v| *v as u64)
+                    .sum::<u64>();
+                n += 1;
+            }
+        }
+        sum as f64 / n.max(1) as f64
+    };
+    let bare = render_with("snow: (rate_mm_h: 3, particles: false), snow_cover: 0");
+    let covered = render_with("snow: (rate_mm_h: 3, particles: false), snow_cover: 1");
+    assert_eq!(bare[0].images[0].labels, covered[0].images[0].labels);
+    let (b, c) = (luma_of(&bare[0], terrain), luma_of(&covered[0], terrain));
+    assert!(c > 1.3 * b, "snow-covered terrain {c:.1} vs bare {b:.1}");
 }
 
 #[test]

@@ -50,7 +50,7 @@ struct ViewUniform {
     light_position: [[f32; 4]; MAX_LIGHTS],
     light_color: [[f32; 4]; MAX_LIGHTS],
     light_direction: [[f32; 4]; MAX_LIGHTS],
-    /// x: road wetness; yz: viewport size in pixels.
+    /// x: road wetness; yz: viewport size in pixels; w: snow cover.
     weather: [f32; 4],
 }
 
@@ -707,7 +707,7 @@ impl CameraRig {
                 l.road_wetness,
                 cam.intrinsics.width as f32,
                 cam.intrinsics.height as f32,
-                0.0,
+                l.snow_cover,
             ],
         };
         // the lamps nearest this camera
