@@ -389,3 +389,29 @@ fn headlights_and_street_lights_light_the_night() {
     assert_eq!(d.labels, b.labels);
     assert_eq!(d.depth_m, l.depth_m);
 }
+
+/// Every scenario shipped at the top of scenarios/ validates and renders
+/// (small, two frames), labels and all.
+#[test]
+fn every_shipped_scenario_renders() {
+    let mut names: Vec<String> = std::fs::read_dir(crate::common::repo_path("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 5, "{names:?}");
+    for name in names {
+        let s = scenario(&crate::common::shipped_small(&name, 96, 72));
+        let (_, frames) = render(&s, 2);
+        assert_eq!(frames.len(), 2, "{name}");
+        let labels = frames[1].labels.as_ref().unwrap();
+        assert_eq!(labels.cameras.len(), 1, "{name}");
+        assert_eq!(labels.lidars.len(), s.sensors.lidars.len(), "{name}");
+        assert!(
+            frames[1].images[0].labels.iter().any(|l| *l != 23),
+            "{name}: nothing but sky"
+        );
+    }
+}
