@@ -125,6 +125,25 @@ fn yaw_of(q: Quat) -> f32 {
     q.to_euler(EulerRot::YXZ).0
 }
 
+/// A fixed wall on the ground along a road between two stations at a
+/// lateral offset: `height` tall, `half_thickness` either side, overlapping
+/// its neighbours by 5 cm so there are no gaps at the joins.
+fn wall_along(
+    road: &crate::world::RoadGeometry,
+    [s0, s1]: [f64; 2],
+    lateral_m: f64,
+    height: f32,
+    half_thickness: f32,
+) -> ColliderBuilder {
+    let a = road.pose(s0).sim_point(lateral_m, 0.0);
+    let b = road.pose(s1).sim_point(lateral_m, 0.0);
+    let mid = ((a + b) / 2.0).as_vec3() + Vec3::Y * height / 2.0;
+    let d = (b - a).as_vec3();
+    ColliderBuilder::cuboid(d.length() / 2.0 + 0.05, height / 2.0, half_thickness).position(
+        rapier3d::math::Pose::from_parts(mid, Quat::from_rotation_y((-d.z).atan2(d.x))),
+    )
+}
+
 /// PostStartup: a body for every actor, a fixed collider for everything else.
 #[allow(clippy::type_complexity)]
 fn build_physics(
@@ -268,43 +287,25 @@ fn build_physics(
     for (road, (stations, lateral)) in
         roads.flat_map(|g| g.edge_runs(EDGE_SEGMENT_M).into_iter().map(move |r| (g, r)))
     {
+        let lat = lateral + lateral.signum() * 0.15;
         for w in stations.windows(2) {
-            let (s0, s1) = (w[0], w[1]);
-            let lat = lateral + lateral.signum() * 0.15;
-            let a = road.pose(s0).sim_point(lat, 0.0);
-            let b = road.pose(s1).sim_point(lat, 0.0);
-            let mid = ((a + b) / 2.0).as_vec3() + Vec3::Y * EDGE_HEIGHT_M / 2.0;
-            let d = (b - a).as_vec3();
-            let yaw = (-d.z).atan2(d.x);
-            let c = world.colliders.insert(
-                ColliderBuilder::cuboid(d.length() / 2.0 + 0.05, EDGE_HEIGHT_M / 2.0, 0.15)
-                    .position(rapier3d::math::Pose::from_parts(
-                        mid,
-                        Quat::from_rotation_y(yaw),
-                    )),
-            );
+            let c =
+                world
+                    .colliders
+                    .insert(wall_along(road, [w[0], w[1]], lat, EDGE_HEIGHT_M, 0.15));
             owners.insert(c, Owner::RoadEdge);
         }
     }
     // the median's crash barrier
     for stations in road.0.median_runs(EDGE_SEGMENT_M) {
         for w in stations.windows(2) {
-            let a = road.0.pose(w[0]).sim_point(0.0, 0.0);
-            let b = road.0.pose(w[1]).sim_point(0.0, 0.0);
-            let height = crate::world::road::MEDIAN_BARRIER_HEIGHT_M as f32;
-            let mid = ((a + b) / 2.0).as_vec3() + Vec3::Y * height / 2.0;
-            let d = (b - a).as_vec3();
-            let c = world.colliders.insert(
-                ColliderBuilder::cuboid(
-                    d.length() / 2.0 + 0.05,
-                    height / 2.0,
-                    crate::world::road::MEDIAN_BARRIER_HALF_M as f32,
-                )
-                .position(rapier3d::math::Pose::from_parts(
-                    mid,
-                    Quat::from_rotation_y((-d.z).atan2(d.x)),
-                )),
-            );
+            let c = world.colliders.insert(wall_along(
+                &road.0,
+                [w[0], w[1]],
+                0.0,
+                crate::world::road::MEDIAN_BARRIER_HEIGHT_M as f32,
+                crate::world::road::MEDIAN_BARRIER_HALF_M as f32,
+            ));
             owners.insert(c, Owner::Prop("guard rail"));
         }
     }

@@ -576,6 +576,16 @@ fn lidar_is_unaffected_by_darkness() {
     assert_ne!(day[0].images[0].rgba, night[0].images[0].rgba);
 }
 
+/// Mean intensity of the returns of class `class_id` within 10 m (NaN if none).
+fn near_intensity(points: &[LidarPoint], class_id: u16) -> f64 {
+    let v: Vec<f64> = points
+        .iter()
+        .filter(|p| p.class_id == class_id && p.range_m < 10.0)
+        .map(|p| p.intensity as f64)
+        .collect();
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
 /// Rain and snow: drop and flake echoes are labeled weather (never an object),
 /// come from within the particles' detection range and answer about the share
 /// of beams the echo law says; every other return still lies on the surface
@@ -590,14 +600,6 @@ fn rain_and_snow_false_returns_are_weather_never_objects() {
         pts.iter()
             .filter(|p| p.range_m > 30.0 && p.class_id != weather)
             .count()
-    };
-    let mean_road_intensity = |pts: &[LidarPoint]| {
-        let v: Vec<f64> = pts
-            .iter()
-            .filter(|p| p.class_id == road && p.range_m < 10.0)
-            .map(|p| p.intensity as f64)
-            .collect();
-        v.iter().sum::<f64>() / v.len() as f64
     };
     for extra in [
         "weather: (rain: (rate_mm_h: 50))",
@@ -633,21 +635,14 @@ fn rain_and_snow_false_returns_are_weather_never_objects() {
             &off[..off.len().min(8)]
         );
         assert!(far(pts) < far(clear), "{extra}: far returns did not fade");
-        let (wet, dry) = (mean_road_intensity(pts), mean_road_intensity(clear));
+        let (wet, dry) = (near_intensity(pts, road), near_intensity(clear, road));
         assert!(
             wet < 0.8 * dry,
             "{extra}: road intensity {wet} vs dry {dry}"
         );
         if extra.contains("snow") {
             // lying snow makes the terrain brighter to the LiDAR
-            let terrain = |p: &[LidarPoint]| {
-                let v: Vec<f64> = p
-                    .iter()
-                    .filter(|q| q.class_id == Class::Terrain.id() as u16 && q.range_m < 10.0)
-                    .map(|q| q.intensity as f64)
-                    .collect();
-                v.iter().sum::<f64>() / v.len().max(1) as f64
-            };
+            let terrain = |p: &[LidarPoint]| near_intensity(p, Class::Terrain.id() as u16);
             assert!(
                 terrain(pts) > 1.5 * terrain(clear),
                 "snowy terrain {} vs clear {}",

@@ -211,6 +211,22 @@ fn fog_changes_pixels_but_not_labels() {
     assert!(diff > 100_000, "fog barely changed the image: {diff}");
 }
 
+/// Mean R+G+B of the first camera's pixels labeled `label` (NaN if none).
+fn mean_luma(f: &edgecase::sensors::LabeledFrame, label: u32) -> f64 {
+    let img = &f.images[0];
+    let (mut sum, mut n) = (0u64, 0u64);
+    for (i, l) in img.labels.iter().enumerate() {
+        if *l == label {
+            sum += img.rgba[4 * i..4 * i + 3]
+                .iter()
+                .map(|v| *v as u64)
+                .sum::<u64>();
+            n += 1;
+        }
+    }
+    sum as f64 / n as f64
+}
+
 /// Rain and snow draw streaks and flakes and wet the road in the colour
 /// image only: labels and depth are the same bytes as in clear weather.
 #[test]
@@ -253,45 +269,23 @@ fn rain_and_snow_change_pixels_but_not_labels() {
     );
     // the soaked road is darker than the dry one on road pixels
     let road = edgecase::core::classes::Class::Road.id() as u32;
-    let road_luma = |f: &edgecase::sensors::LabeledFrame| {
-        let img = &f.images[0];
-        let (mut sum, mut n) = (0u64, 0u64);
-        for (i, l) in img.labels.iter().enumerate() {
-            if *l == road {
-                sum += img.rgba[4 * i..4 * i + 3]
-                    .iter()
-                    .map(|v| *v as u64)
-                    .sum::<u64>();
-                n += 1;
-            }
-        }
-        sum as f64 / n as f64
-    };
-    let (dry, wet) = (road_luma(&dry_rain[0]), road_luma(&wet_no_drops[0]));
+    let (dry, wet) = (
+        mean_luma(&dry_rain[0], road),
+        mean_luma(&wet_no_drops[0], road),
+    );
     assert!(
         wet < 0.95 * dry,
         "wet road {wet:.1} not darker than dry {dry:.1}"
     );
     // lying snow whitens the terrain (same snowfall, same haze, no flakes)
     let terrain = edgecase::core::classes::Class::Terrain.id() as u32;
-    let luma_of = |f: &edgecase::sensors::LabeledFrame, class: u32| {
-        let img = &f.images[0];
-        let (mut sum, mut n) = (0u64, 0u64);
-        for (i, l) in img.labels.iter().enumerate() {
-            if *l == class {
-                sum += img.rgba[4 * i..4 * i + 3]
-                    .iter()
-                    .map(|v| *v as u64)
-                    .sum::<u64>();
-                n += 1;
-            }
-        }
-        sum as f64 / n.max(1) as f64
-    };
     let bare = render_with("snow: (rate_mm_h: 3, particles: false), snow_cover: 0");
     let covered = render_with("snow: (rate_mm_h: 3, particles: false), snow_cover: 1");
     assert_eq!(bare[0].images[0].labels, covered[0].images[0].labels);
-    let (b, c) = (luma_of(&bare[0], terrain), luma_of(&covered[0], terrain));
+    let (b, c) = (
+        mean_luma(&bare[0], terrain),
+        mean_luma(&covered[0], terrain),
+    );
     assert!(c > 1.3 * b, "snow-covered terrain {c:.1} vs bare {b:.1}");
 }
 
