@@ -19,6 +19,37 @@ fn check<'de, D: Deserializer<'de>>(
     }
 }
 
+/// `check` for an optional value: absent passes.
+fn check_opt<'de, D: Deserializer<'de>>(
+    d: D,
+    ok: impl Fn(f64) -> bool,
+    expected: &str,
+) -> Result<Option<f64>, D::Error> {
+    match Option::<f64>::deserialize(d)? {
+        Some(v) if !(v.is_finite() && ok(v)) => Err(D::Error::custom(format!(
+            "value {v} is out of range: expected {expected}"
+        ))),
+        v => Ok(v),
+    }
+}
+
+/// An integer in `range`; the error names `what` and the range `expected`.
+fn check_count<'de, D: Deserializer<'de>>(
+    d: D,
+    range: std::ops::RangeInclusive<u32>,
+    what: &str,
+    expected: &str,
+) -> Result<u32, D::Error> {
+    let v = u32::deserialize(d)?;
+    if range.contains(&v) {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format!(
+            "{what} {v} is out of range: expected {expected}"
+        )))
+    }
+}
+
 pub fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     check(d, |v| v > 0.0, "a number > 0")
 }
@@ -64,32 +95,15 @@ pub fn unit<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 }
 
 pub fn opt_unit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    match Option::<f64>::deserialize(d)? {
-        Some(v) if !(0.0..=1.0).contains(&v) => Err(D::Error::custom(format!(
-            "value {v} is out of range: expected a number in 0..=1"
-        ))),
-        v => Ok(v),
-    }
+    check_opt(d, |v| (0.0..=1.0).contains(&v), "a number in 0..=1")
 }
 
 pub fn group_size<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = u32::deserialize(d)?;
-    if (1..=8).contains(&v) {
-        Ok(v)
-    } else {
-        Err(D::Error::custom(format!(
-            "group size {v} is out of range: expected 1..=8"
-        )))
-    }
+    check_count(d, 1..=8, "group size", "1..=8")
 }
 
 pub fn opt_positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    match Option::<f64>::deserialize(d)? {
-        Some(v) if !(v.is_finite() && v > 0.0) => Err(D::Error::custom(format!(
-            "value {v} is out of range: expected a number > 0"
-        ))),
-        v => Ok(v),
-    }
+    check_opt(d, |v| v > 0.0, "a number > 0")
 }
 
 pub fn precipitation_mm_h<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
@@ -125,25 +139,11 @@ pub fn visibility_m<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 }
 
 pub fn image_side<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = u32::deserialize(d)?;
-    if (8..=8192).contains(&v) {
-        Ok(v)
-    } else {
-        Err(D::Error::custom(format!(
-            "image size {v} is out of range: expected 8..=8192 pixels"
-        )))
-    }
+    check_count(d, 8..=8192, "image size", "8..=8192 pixels")
 }
 
 pub fn lane_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = u32::deserialize(d)?;
-    if v <= 8 {
-        Ok(v)
-    } else {
-        Err(D::Error::custom(format!(
-            "lane count {v} is out of range: expected 0..=8"
-        )))
-    }
+    check_count(d, 0..=8, "lane count", "0..=8")
 }
 
 pub fn color<'de, D: Deserializer<'de>>(d: D) -> Result<[f32; 3], D::Error> {
