@@ -34,6 +34,19 @@ pub struct Cli {
     /// Only validate the scenario, render nothing.
     #[arg(long)]
     pub check: bool,
+    /// Editor: capture the window to this PNG (with Bevy's screenshot API,
+    /// plus a .json of the panel layout), print UI frame times, and exit.
+    #[arg(long, hide = true)]
+    pub screenshot: Option<PathBuf>,
+    /// Editor: UI frames to run before the screenshot.
+    #[arg(long, hide = true, default_value_t = 30)]
+    pub screenshot_after_frames: u32,
+    /// Editor: show this tick before the screenshot.
+    #[arg(long, hide = true)]
+    pub screenshot_tick: Option<u64>,
+    /// Editor: select this actor (a role, e.g. hazard) before the screenshot.
+    #[arg(long, hide = true)]
+    pub screenshot_select: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -115,6 +128,9 @@ fn run(cli: Cli) -> u8 {
         Some(Command::Merge(a)) => return run_merge(a),
         None => {}
     }
+    if !cli.headless && !cli.check {
+        return run_editor(&cli);
+    }
     let Some(arg) = cli.scenario.as_deref() else {
         eprintln!("error: --scenario is required (a path, or a name from scenarios/)");
         return 2;
@@ -152,12 +168,6 @@ fn run(cli: Cli) -> u8 {
             scenario.frames
         );
         return 0;
-    }
-    if !cli.headless {
-        eprintln!(
-            "error: the interactive editor is not built yet; run with --headless to render a dataset"
-        );
-        return 2;
     }
     let gpu = match GpuContext::new_headless() {
         Ok(g) => g,
@@ -204,6 +214,28 @@ fn run(cli: Cli) -> u8 {
             1
         }
     }
+}
+
+/// The editor window. A scenario that does not parse still opens, with its
+/// error shown; a file that does not exist is an error.
+fn run_editor(cli: &Cli) -> u8 {
+    let path = cli.scenario.as_deref().map(scenario::resolve_path);
+    if let Some(p) = &path
+        && !p.is_file()
+    {
+        eprintln!("error: {}: no such scenario file", p.display());
+        return 2;
+    }
+    let screenshot = cli
+        .screenshot
+        .clone()
+        .map(|path| crate::editor::ScreenshotRequest {
+            path,
+            after_frames: cli.screenshot_after_frames,
+            seek: cli.screenshot_tick,
+            select: cli.screenshot_select.clone(),
+        });
+    crate::editor::run(path, screenshot)
 }
 
 fn run_sweep(a: SweepArgs) -> u8 {

@@ -1,6 +1,6 @@
 //! Edgecase: scenario in, labeled sensor dataset out.
 //!
-//! Layers (each a folder): `cli`/`batch` front ends; `scenario`; `world`,
+//! Layers (each a folder): `cli`/`batch`/`editor` front ends; `scenario`; `world`,
 //! `actors`; `weather`; `sensors`; `labels`; `writers`; `core` (pure math,
 //! no Bevy). `sim::SimPlugin` holds what every front end shares.
 
@@ -8,6 +8,7 @@ pub mod actors;
 pub mod batch;
 pub mod cli;
 pub mod core;
+pub mod editor;
 pub mod frame;
 pub mod labels;
 pub mod physics;

@@ -2,7 +2,8 @@
 # Installs what Edgecase needs on Debian 12 / Ubuntu (run as root):
 # Mesa's software Vulkan (lavapipe) so it renders without a GPU, the mold
 # linker (.cargo/config.toml), the Python readers the tests re-read with, and
-# Slurm + munge for the single-node render-farm test.
+# Slurm + munge for the single-node render-farm test, and Xvfb plus the X11
+# libraries winit loads, for the editor-window test.
 set -euo pipefail
 need_apt=()
 command -v mold >/dev/null || need_apt+=(mold)
@@ -11,6 +12,11 @@ ldconfig -p | grep -q libvulkan.so.1 || need_apt+=(libvulkan1)
 python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
 command -v slurmctld >/dev/null || need_apt+=(slurm-wlm)
 command -v munged >/dev/null || need_apt+=(munge)
+command -v xvfb-run >/dev/null || need_apt+=(xvfb)
+command -v xauth >/dev/null || need_apt+=(xauth)
+for lib in libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0; do
+    dpkg -s "$lib" >/dev/null 2>&1 || need_apt+=("$lib")
+done
 if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null

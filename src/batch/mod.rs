@@ -154,6 +154,15 @@ pub fn manifest(opts: &BatchOptions, app: &App) -> serde_json::Value {
 
 /// The whole headless job. Returns the dataset directory.
 pub fn run(opts: BatchOptions, gpu: GpuContext) -> Result<PathBuf> {
+    run_with_progress(opts, gpu, |_| {})
+}
+
+/// `run`, telling `on_tick` how many ticks are done (the editor's exports).
+pub fn run_with_progress(
+    opts: BatchOptions,
+    gpu: GpuContext,
+    mut on_tick: impl FnMut(u64),
+) -> Result<PathBuf> {
     let mut app = sensor_app(&opts.scenario, gpu, RenderMode::Labeled);
     let cameras = app.world().resource::<Rig>().cameras.clone();
     let lidars = app.world().resource::<Rig>().lidars.clone();
@@ -193,7 +202,10 @@ pub fn run(opts: BatchOptions, gpu: GpuContext) -> Result<PathBuf> {
         &mut app,
         opts.frames,
         |f| writer.write(f.labels.expect("labeled mode"), f.images, f.lidar_points),
-        |n| bar.set_position(n),
+        |n| {
+            bar.set_position(n);
+            on_tick(n);
+        },
     );
     bar.finish();
     let ran = match result {

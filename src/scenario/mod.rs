@@ -2,6 +2,7 @@
 //! cross-field validation before anything renders.
 
 pub mod locate;
+pub mod patch;
 pub mod range;
 pub mod schema;
 

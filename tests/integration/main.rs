@@ -4,6 +4,7 @@
 mod app;
 mod cli;
 mod common;
+mod editor;
 mod hazards;
 mod lidar;
 mod render;

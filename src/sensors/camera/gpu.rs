@@ -14,6 +14,8 @@ pub enum GpuError {
     Device(String),
 }
 
+/// Cloning shares the device (the editor's views and its sensors use one).
+#[derive(Clone)]
 pub struct GpuContext {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,

@@ -676,6 +676,15 @@ impl CameraRig {
         self.mode
     }
 
+    /// Re-mount camera `index` (the editor's free view follows the mouse).
+    pub fn set_ego_from_camera(
+        &mut self,
+        index: usize,
+        ego_from_camera: crate::core::frames::Pose,
+    ) {
+        self.cameras[index].info.ego_from_camera = ego_from_camera;
+    }
+
     fn view_uniform(&self, cam: &CameraInfo, snapshot: &FrameSnapshot) -> ViewUniform {
         let world_from_camera = snapshot.world_from_camera(cam);
         let view_from_world = world_from_camera.inverse();
