@@ -47,6 +47,12 @@ pub struct Cli {
     /// Editor: select this actor (a role, e.g. hazard) before the screenshot.
     #[arg(long, hide = true)]
     pub screenshot_select: Option<String>,
+    /// Editor: the ego camera layer for the screenshot (rgb, semantic, instance, depth).
+    #[arg(long, hide = true, value_parser = ["rgb", "semantic", "instance", "depth"])]
+    pub screenshot_layer: Option<String>,
+    /// Editor: draw the LiDAR over the view for the screenshot (class, intensity).
+    #[arg(long, hide = true, value_parser = ["class", "intensity"])]
+    pub screenshot_lidar: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -234,6 +240,8 @@ fn run_editor(cli: &Cli) -> u8 {
             after_frames: cli.screenshot_after_frames,
             seek: cli.screenshot_tick,
             select: cli.screenshot_select.clone(),
+            layer: cli.screenshot_layer.clone(),
+            lidar: cli.screenshot_lidar.clone(),
         });
     crate::editor::run(path, screenshot)
 }

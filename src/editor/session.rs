@@ -253,12 +253,38 @@ impl Session {
         let world_from_camera = self.view_camera.world_from_camera();
         let ego_from_camera = snapshot.world_from_ego.inverse().mul(&world_from_camera);
         self.view_rig.set_ego_from_camera(0, ego_from_camera);
+        // the sensors ride on the ego and never draw it; the free view does
+        let mut snapshot = snapshot;
+        let mut instances = (*snapshot.instances).clone();
+        instances.extend(self.ego_draws());
+        snapshot.instances = std::sync::Arc::new(instances);
         self.view_rig.submit(snapshot);
         let mut frames = self.view_rig.finish();
         self.view = frames
             .pop()
             .and_then(|mut f| f.images.pop())
             .map(|img| (img, world_from_camera));
+    }
+
+    /// The ego's parts as drawn (no instance id: it is not a labeled object).
+    fn ego_draws(&mut self) -> Vec<crate::frame::DrawInstance> {
+        let world = self.sim.world_mut();
+        let mut q = world.query_filtered::<(
+            &bevy::prelude::Transform,
+            &crate::world::Renderable,
+        ), bevy::prelude::With<crate::world::Ego>>();
+        q.iter(world)
+            .flat_map(|(t, r)| {
+                let model = t.to_matrix();
+                r.parts.iter().map(move |p| crate::frame::DrawInstance {
+                    primitive: p.primitive,
+                    model: model * p.local,
+                    color: p.color,
+                    class_id: p.class.id() as u32,
+                    instance_id: 0,
+                })
+            })
+            .collect()
     }
 
     /// What is under pixel (x, y) of the free view.

@@ -54,6 +54,10 @@ struct Panels {
     /// The scenario as JSON for the typed field editors.
     tree: Option<serde_json::Value>,
     tree_of: Option<crate::scenario::Scenario>,
+    /// The LiDAR sweep in view pixels, and what it was projected for.
+    lidar_px: Vec<(DVec2, egui::Color32)>,
+    #[allow(clippy::type_complexity)]
+    lidar_key: Option<(Option<(u64, String, SensorLayer)>, LidarColour)>,
     /// Screen rects for `--screenshot` checks: (name, [x0, y0, x1, y1]).
     rects: Vec<(String, [f32; 4])>,
 }
@@ -68,6 +72,10 @@ pub struct ScreenshotRequest {
     pub seek: Option<u64>,
     /// Select this actor first.
     pub select: Option<String>,
+    /// Ego camera layer: rgb, semantic, instance or depth.
+    pub layer: Option<String>,
+    /// LiDAR over the view: class or intensity.
+    pub lidar: Option<String>,
 }
 
 #[derive(Resource, Default)]
@@ -256,6 +264,7 @@ fn draw_ui(
     mut out: MessageWriter<EditorCommand>,
     mut p: Local<Panels>,
     mut layout: ResMut<LayoutRects>,
+    request: Option<Res<ScreenshotRequest>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     p.rects.clear();
@@ -263,6 +272,19 @@ fn draw_ui(
         p.export_frames = 100;
         p.tight_boxes = true;
         p.boxes_3d = true;
+        if let Some(r) = &request {
+            p.layer = match r.layer.as_deref() {
+                Some("semantic") => SensorLayer::Semantic,
+                Some("instance") => SensorLayer::Instance,
+                Some("depth") => SensorLayer::Depth,
+                _ => SensorLayer::Rgb,
+            };
+            p.lidar = match r.lidar.as_deref() {
+                Some("class") => LidarColour::Class,
+                Some("intensity") => LidarColour::Intensity,
+                _ => LidarColour::Off,
+            };
+        }
         p.export_out = format!("out/{}_editor", doc.scenario.name);
         p.save_as = doc
             .path
@@ -799,22 +821,34 @@ fn scene_view(
         let at = |v: DVec2| rect.min + egui::vec2(v.x as f32 * scale, v.y as f32 * scale);
         // LiDAR points, every 3rd, over the view
         if p.lidar != LidarColour::Off {
+            // projected once per tick, view pose and colouring
+            let key = (p.shown.clone(), p.lidar);
+            if p.lidar_key.as_ref() != Some(&key) {
+                p.lidar_px = session
+                    .lidar_world_points(0)
+                    .iter()
+                    .step_by(3)
+                    .filter_map(|(w, class, intensity)| {
+                        let px = session.project_to_view(*w)?;
+                        let colour = match p.lidar {
+                            LidarColour::Class => class_colour(*class),
+                            _ => {
+                                let g = (intensity.sqrt() * 255.0) as u8;
+                                egui::Color32::from_rgb(g, 255 - g / 2, 255 - g)
+                            }
+                        };
+                        Some((px, colour))
+                    })
+                    .collect();
+                p.lidar_key = Some(key);
+            }
             let painter = ui.painter_at(rect);
-            for (w, class, intensity) in session.lidar_world_points(0).iter().step_by(3) {
-                if let Some(px) = session.project_to_view(*w) {
-                    let colour = match p.lidar {
-                        LidarColour::Class => class_colour(*class),
-                        _ => {
-                            let g = (intensity.sqrt() * 255.0) as u8;
-                            egui::Color32::from_rgb(g, 255 - g / 2, 255 - g)
-                        }
-                    };
-                    painter.rect_filled(
-                        egui::Rect::from_center_size(at(px), egui::vec2(2.0, 2.0)),
-                        0.0,
-                        colour,
-                    );
-                }
+            for (px, colour) in &p.lidar_px {
+                painter.rect_filled(
+                    egui::Rect::from_center_size(at(*px), egui::vec2(2.0, 2.0)),
+                    0.0,
+                    *colour,
+                );
             }
         }
         // the selection's box and the gizmo
