@@ -94,10 +94,11 @@ impl Document {
     }
 
     /// Replace the edited scenario after validating it; an invalid edit is
-    /// kept out and reported with the line:col of the offending field in the
-    /// scenario's RON form.
+    /// kept out and reported with the line:col the offending field would
+    /// have in the file once saved (unchanged lines keep their numbers).
     pub fn apply(&mut self, edited: Scenario) -> bool {
-        let ron = scenario::to_ron(&edited);
+        let ron = scenario::patch::patch_text(&self.text, &self.saved, &edited)
+            .unwrap_or_else(|| scenario::to_ron(&edited));
         let path = self
             .path
             .clone()

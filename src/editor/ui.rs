@@ -969,6 +969,21 @@ fn scene_view(
             }
         }
         if resp.hovered() {
+            // WASD flies the target over the ground (and stops following)
+            let step = session.view_camera.distance_m * 0.05;
+            let (right, forward) = ui.input(|i| {
+                let k = |key| if i.key_down(key) { 1.0 } else { 0.0 };
+                (
+                    k(egui::Key::D) - k(egui::Key::A),
+                    k(egui::Key::W) - k(egui::Key::S),
+                )
+            });
+            if right != 0.0 || forward != 0.0 {
+                out.write(EditorCommand::View(ViewMove::Pan {
+                    right_m: right * step,
+                    forward_m: forward * step,
+                }));
+            }
             let scroll = ui.input(|i| i.smooth_scroll_delta.y);
             if scroll.abs() > 0.5 {
                 out.write(EditorCommand::View(ViewMove::Zoom {
@@ -981,7 +996,9 @@ fn scene_view(
             if ui.checkbox(&mut follow, "follow ego").changed() {
                 out.write(EditorCommand::View(ViewMove::Follow(follow)));
             }
-            ui.label("left click: select · right drag: orbit · middle drag: pan · wheel: zoom");
+            ui.label(
+                "left click: select · right drag: orbit · middle drag or WASD: pan · wheel: zoom",
+            );
             if let Some(role) = &state.selection {
                 ui.strong(format!("selected: {role}"));
             }

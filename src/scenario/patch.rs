@@ -28,19 +28,9 @@ pub fn save_text(original: &str, old: &Scenario, new: &Scenario) -> Saved {
         text: to_ron(new),
         patched: false,
     };
-    let (Ok(a), Ok(b)) = (serde_json::to_value(old), serde_json::to_value(new)) else {
+    let Some(text) = patch_text(original, old, new) else {
         return fresh();
     };
-    let mut changed = Vec::new();
-    diff(&mut Vec::new(), &a, &b, &mut changed);
-    let generated = to_ron(new);
-    let mut text = original.to_string();
-    for path in &changed {
-        match patch_one(&text, &generated, path) {
-            Some(t) => text = t,
-            None => return fresh(),
-        }
-    }
     match parse(&text, std::path::Path::new("patched.ron")) {
         Ok(s) if &s == new => Saved {
             text,
@@ -48,6 +38,22 @@ pub fn save_text(original: &str, old: &Scenario, new: &Scenario) -> Saved {
         },
         _ => fresh(),
     }
+}
+
+/// `original` with the values that differ between `old` and `new` rewritten,
+/// unchecked (None where a value could not be placed). An invalid `new`
+/// gives text whose parse error points into the user's own layout.
+pub fn patch_text(original: &str, old: &Scenario, new: &Scenario) -> Option<String> {
+    let a = serde_json::to_value(old).ok()?;
+    let b = serde_json::to_value(new).ok()?;
+    let mut changed = Vec::new();
+    diff(&mut Vec::new(), &a, &b, &mut changed);
+    let generated = to_ron(new);
+    let mut text = original.to_string();
+    for path in &changed {
+        text = patch_one(&text, &generated, path)?;
+    }
+    Some(text)
 }
 
 /// Paths of the smallest values that differ. Lists of a new length and

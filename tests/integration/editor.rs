@@ -191,11 +191,15 @@ fn invalid_edits_and_broken_files_show_line_col_without_crashing() {
     {
         let doc = app.world().resource::<Document>();
         let e = doc.error.as_ref().expect("rejected");
-        assert!(e.line > 0 && e.col > 0, "{e}");
-        assert!(
-            e.message.contains("lane_width_m") || e.to_string().contains("lane"),
-            "{e}"
-        );
+        // the position is the field's in the user's own file
+        let text = std::fs::read_to_string(&path).unwrap();
+        let line = text
+            .lines()
+            .position(|l| l.contains("lane_width_m"))
+            .unwrap()
+            + 1;
+        assert_eq!(e.line, line, "{e}");
+        assert!(e.col > 0, "{e}");
         assert_eq!(doc.scenario, good, "the bad edit is kept out");
         assert!(!app.world().resource::<EditorState>().message.is_empty());
     }
@@ -318,4 +322,39 @@ fn the_editor_window_opens_and_shows_panels_and_scene() {
         );
         assert!(distinct(&px) > 20, "{panel}: no text drawn");
     }
+}
+
+#[test]
+fn render_n_frames_writes_a_dataset_from_the_edited_scenario() {
+    let dir = temp_dir();
+    let path = small_copy("clear_day_urban", dir.path());
+    let mut app = editor_app(&path);
+    send(&mut app, EditorCommand::SetFog(Some(60.0)));
+    let out = dir.path().join("export");
+    send(
+        &mut app,
+        EditorCommand::RenderFrames {
+            frames: 6,
+            out: out.clone(),
+        },
+    );
+    let started = std::time::Instant::now();
+    loop {
+        app.update();
+        let state = app.world().resource::<EditorState>();
+        if let Some(r) = &state.exports[0].result {
+            assert_eq!(r.as_ref().unwrap(), &out);
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 300, "export did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["frames"], 6);
+    // the dataset is of the edited scenario (the fog), not the file's
+    assert_eq!(
+        manifest["scenario"]["resolved"]["weather"]["fog"]["visibility_m"],
+        60.0
+    );
 }
