@@ -734,7 +734,21 @@ fn sensor_panel(root: &mut egui::Ui, session: &Session, p: &mut Panels) {
     record(p, "sensor_panel", r.response.rect);
 }
 
-/// The 12 edges of a camera-frame box (OpenCV axes: y down).
+/// The 12 edges of a box whose corner i has the signs of its bits (x: bit 0,
+/// y: bit 1, z: bit 2), as `Box3::corners` orders them: corners one bit
+/// apart share an edge.
+fn wire_box(painter: &egui::Painter, corners: &[Option<egui::Pos2>; 8], stroke: egui::Stroke) {
+    for i in 0..8 {
+        for bit in [1, 2, 4] {
+            let j = i ^ bit;
+            if let (true, Some(a), Some(b)) = (j > i, corners[i], corners[j]) {
+                painter.line_segment([a, b], stroke);
+            }
+        }
+    }
+}
+
+/// A camera-frame (OpenCV) 3D box label drawn into the image.
 fn draw_box3(
     painter: &egui::Painter,
     k: &crate::core::camera::Intrinsics,
@@ -745,50 +759,23 @@ fn draw_box3(
     let [l, w, h] = b.size_lwh_m;
     let c = DVec3::from_array(b.center_m);
     let (s, co) = b.rotation_y_rad.sin_cos();
-    // KITTI: length along the object's x, rotation about camera y
-    let corner = |dx: f64, dy: f64, dz: f64| {
-        let (x, z) = (dx * co + dz * s, -dx * s + dz * co);
-        c + DVec3::new(x, dy, z)
-    };
-    let mut pts = Vec::with_capacity(8);
-    for (dx, dy, dz) in [
-        (1., 1., 1.),
-        (1., 1., -1.),
-        (-1., 1., -1.),
-        (-1., 1., 1.),
-        (1., -1., 1.),
-        (1., -1., -1.),
-        (-1., -1., -1.),
-        (-1., -1., 1.),
-    ] {
-        let p = corner(dx * l / 2.0, dy * h / 2.0, dz * w / 2.0);
-        if p.z < 0.1 {
-            return;
-        }
-        pts.push(k.project(p));
-    }
-    let pts: Option<Vec<DVec2>> = pts.into_iter().collect();
-    let Some(pts) = pts else {
-        return;
-    };
-    for (a, b) in [
-        (0, 1),
-        (1, 2),
-        (2, 3),
-        (3, 0),
-        (4, 5),
-        (5, 6),
-        (6, 7),
-        (7, 4),
-        (0, 4),
-        (1, 5),
-        (2, 6),
-        (3, 7),
-    ] {
-        painter.line_segment(
-            [at(pts[a].x, pts[a].y), at(pts[b].x, pts[b].y)],
-            egui::Stroke::new(1.0, colour),
+    let sign = |bit: bool| if bit { 0.5 } else { -0.5 };
+    // KITTI: length along the object's x, rotation about the camera's y
+    let corners: [Option<egui::Pos2>; 8] = std::array::from_fn(|i| {
+        let (dx, dy, dz) = (
+            sign(i & 1 != 0) * l,
+            sign(i & 2 != 0) * h,
+            sign(i & 4 != 0) * w,
         );
+        let p = c + DVec3::new(dx * co + dz * s, dy, -dx * s + dz * co);
+        // a box reaching behind the camera is not drawn in part
+        (p.z > 0.1)
+            .then(|| k.project(p))
+            .flatten()
+            .map(|q| at(q.x, q.y))
+    });
+    if corners.iter().all(Option::is_some) {
+        wire_box(painter, &corners, egui::Stroke::new(1.0, colour));
     }
 }
 
@@ -865,31 +852,9 @@ fn scene_view(
         if let Some(o) = &selected {
             let painter = ui.painter_at(rect);
             let corners = o.box3.corners();
-            let pts: Vec<Option<DVec2>> = corners
-                .iter()
-                .map(|c| session.project_to_view(*c))
-                .collect();
-            for (a, b) in [
-                (0, 1),
-                (1, 2),
-                (2, 3),
-                (3, 0),
-                (4, 5),
-                (5, 6),
-                (6, 7),
-                (7, 4),
-                (0, 4),
-                (1, 5),
-                (2, 6),
-                (3, 7),
-            ] {
-                if let (Some(pa), Some(pb)) = (pts[a], pts[b]) {
-                    painter.line_segment(
-                        [at(pa), at(pb)],
-                        egui::Stroke::new(2.0, egui::Color32::GOLD),
-                    );
-                }
-            }
+            let pts: [Option<egui::Pos2>; 8] =
+                std::array::from_fn(|i| session.project_to_view(corners[i]).map(at));
+            wire_box(&painter, &pts, egui::Stroke::new(2.0, egui::Color32::GOLD));
             let view_from_world = world_from_camera.inverse();
             let view = DMat4::from_rotation_translation(
                 view_from_world.rotation,
