@@ -588,8 +588,28 @@ fn value_editor(ui: &mut egui::Ui, key: &str, v: &mut serde_json::Value, id: &st
             .id_salt(id)
             .show(ui, |ui| {
                 let mut c = false;
+                let mut remove = None;
                 for (i, v) in items.iter_mut().enumerate() {
-                    c |= value_editor(ui, &format!("[{i}]"), v, &format!("{id}[{i}]"));
+                    ui.horizontal(|ui| {
+                        if ui.small_button("−").on_hover_text("remove").clicked() {
+                            remove = Some(i);
+                        }
+                        ui.vertical(|ui| {
+                            c |= value_editor(ui, &format!("[{i}]"), v, &format!("{id}[{i}]"));
+                        });
+                    });
+                }
+                if let Some(i) = remove {
+                    items.remove(i);
+                    c = true;
+                }
+                // a new item starts as a copy of the last (the schema has no
+                // empty template for every list); validation checks it
+                if let Some(last) = items.last().cloned()
+                    && ui.small_button("+ copy of last").clicked()
+                {
+                    items.push(last);
+                    c = true;
                 }
                 c
             })
