@@ -523,34 +523,14 @@ fn scenario_panel(
 fn weather_sliders(ui: &mut egui::Ui, doc: &Document, out: &mut MessageWriter<EditorCommand>) {
     ui.heading("Weather");
     let s = &doc.scenario;
-    let mut fog_on = s.weather.fog.is_some();
-    let mut vis = s.weather.fog.as_ref().map_or(200.0, |f| f.visibility_m);
-    ui.horizontal(|ui| {
-        let a = ui.checkbox(&mut fog_on, "fog");
-        let b = ui.add_enabled(
-            fog_on,
-            egui::Slider::new(&mut vis, 5.0..=1000.0)
-                .logarithmic(true)
-                .text("visibility m"),
-        );
-        if a.changed() || released(&b) {
-            out.write(EditorCommand::SetFog(fog_on.then_some(vis)));
-        }
-    });
-    let mut rain_on = s.weather.rain.is_some();
-    let mut rate = s.weather.rain.as_ref().map_or(10.0, |r| r.rate_mm_h);
-    ui.horizontal(|ui| {
-        let a = ui.checkbox(&mut rain_on, "rain");
-        let b = ui.add_enabled(
-            rain_on,
-            egui::Slider::new(&mut rate, 0.5..=100.0)
-                .logarithmic(true)
-                .text("mm/h"),
-        );
-        if a.changed() || released(&b) {
-            out.write(EditorCommand::SetRain(rain_on.then_some(rate)));
-        }
-    });
+    let fog = s.weather.fog.as_ref().map(|f| f.visibility_m);
+    if let Some(v) = optional_slider(ui, "fog", fog, 200.0, 5.0..=1000.0, "visibility m") {
+        out.write(EditorCommand::SetFog(v));
+    }
+    let rain = s.weather.rain.as_ref().map(|r| r.rate_mm_h);
+    if let Some(v) = optional_slider(ui, "rain", rain, 10.0, 0.5..=100.0, "mm/h") {
+        out.write(EditorCommand::SetRain(v));
+    }
     let mut el = s.light.sun_elevation_deg;
     let mut az = s.light.sun_azimuth_deg;
     let a = ui.add(egui::Slider::new(&mut el, -20.0..=90.0).text("sun elevation °"));
@@ -561,6 +541,31 @@ fn weather_sliders(ui: &mut egui::Ui, doc: &Document, out: &mut MessageWriter<Ed
             azimuth_deg: az,
         });
     }
+}
+
+/// A switch and a logarithmic slider for an optional quantity; Some(new
+/// value) once an edit is final (None inside: switched off).
+fn optional_slider(
+    ui: &mut egui::Ui,
+    name: &str,
+    value: Option<f64>,
+    default: f64,
+    range: std::ops::RangeInclusive<f64>,
+    unit: &str,
+) -> Option<Option<f64>> {
+    let mut on = value.is_some();
+    let mut v = value.unwrap_or(default);
+    ui.horizontal(|ui| {
+        let a = ui.checkbox(&mut on, name);
+        let b = ui.add_enabled(
+            on,
+            egui::Slider::new(&mut v, range)
+                .logarithmic(true)
+                .text(unit),
+        );
+        (a.changed() || released(&b)).then_some(on.then_some(v))
+    })
+    .inner
 }
 
 /// A value widget's edit is final: a drag ended, or a change not by dragging.
