@@ -232,6 +232,17 @@ fn run_editor(cli: &Cli) -> u8 {
         eprintln!("error: {}: no such scenario file", p.display());
         return 2;
     }
+    // winit would panic without a display server: say what to do instead
+    let has_display = ["DISPLAY", "WAYLAND_DISPLAY", "WAYLAND_SOCKET"]
+        .iter()
+        .any(|k| std::env::var_os(k).is_some_and(|v| !v.is_empty()));
+    if cfg!(target_os = "linux") && !has_display {
+        eprintln!(
+            "error: the editor needs a display (DISPLAY or WAYLAND_DISPLAY is not set); \
+             run it under xvfb-run, or pass --headless to render a dataset"
+        );
+        return 2;
+    }
     let screenshot = cli
         .screenshot
         .clone()

@@ -358,3 +358,29 @@ fn render_n_frames_writes_a_dataset_from_the_edited_scenario() {
         60.0
     );
 }
+
+#[test]
+fn the_editor_without_a_display_or_with_a_missing_file_exits_2() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("WAYLAND_SOCKET")
+            .output()
+            .unwrap()
+    };
+    let o = run(&["--scenario", "fog_pedestrian"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("needs a display") && err.contains("--headless"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    let o = run(&["--scenario", "no_such_scenario_here"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("no such scenario file"), "{err}");
+}
