@@ -259,6 +259,31 @@ pub fn set_sun(s: &mut Scenario, elevation_deg: f64, azimuth_deg: f64) {
     s.light.sun_azimuth_deg = azimuth_deg.rem_euclid(360.0);
 }
 
+/// Switch on an optional field that is `None`, at JSON pointer `pointer`
+/// (e.g. "/weather/road_wetness"), with the first of a few plain values its
+/// type accepts (an all-defaults struct, a number, a switch, a colour, a
+/// name, a list). None when none fits, e.g. an enum with data.
+pub fn fill_none(s: &Scenario, pointer: &str) -> Option<Scenario> {
+    let tree = serde_json::to_value(s).ok()?;
+    if !tree.pointer(pointer)?.is_null() {
+        return None;
+    }
+    let candidates = [
+        serde_json::json!({}),
+        serde_json::json!(0.5),
+        serde_json::json!(0),
+        serde_json::json!(false),
+        serde_json::json!([0.5, 0.5, 0.5]),
+        serde_json::json!("new"),
+        serde_json::json!([]),
+    ];
+    candidates.into_iter().find_map(|c| {
+        let mut t = tree.clone();
+        *t.pointer_mut(pointer)? = c;
+        serde_json::from_value(t).ok()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +325,21 @@ mod tests {
         assert!(delete_actor(&mut s, "ego").is_err());
         delete_actor(&mut s, "vehicles[0]").unwrap();
         assert!(s.vehicles.is_empty());
+    }
+
+    #[test]
+    fn none_fields_are_switched_on_with_a_value_their_type_takes() {
+        let s = demo();
+        assert!(s.weather.road_wetness.is_none() && s.road.sidewalk.is_some());
+        let wet = fill_none(&s, "/weather/road_wetness").unwrap();
+        assert_eq!(wet.weather.road_wetness, Some(0.5));
+        let coloured = fill_none(&s, "/vehicles/0/color").unwrap();
+        assert_eq!(coloured.vehicles[0].color, Some([0.5, 0.5, 0.5]));
+        let named = fill_none(&s, "/vehicles/0/name").unwrap();
+        assert_eq!(named.vehicles[0].name.as_deref(), Some("new"));
+        // not None, or not a field: nothing to do
+        assert!(fill_none(&s, "/road/sidewalk").is_none());
+        assert!(fill_none(&s, "/no/such/field").is_none());
     }
 
     #[test]

@@ -54,6 +54,8 @@ struct Panels {
     /// The scenario as JSON for the typed field editors.
     tree: Option<serde_json::Value>,
     tree_of: Option<crate::scenario::Scenario>,
+    /// Why the last "set" could not be done.
+    tree_error: Option<String>,
     /// The LiDAR sweep in view pixels, and what it was projected for.
     lidar_px: Vec<(DVec2, egui::Color32)>,
     #[allow(clippy::type_complexity)]
@@ -422,6 +424,7 @@ fn scenario_panel(
     if p.tree_of.as_ref() != Some(&doc.scenario) {
         p.tree = serde_json::to_value(&doc.scenario).ok();
         p.tree_of = Some(doc.scenario.clone());
+        p.tree_error = None;
     }
     let ctx = root.ctx().clone();
     let r = egui::Panel::left("scenario")
@@ -470,10 +473,26 @@ fn scenario_panel(
                 ui.heading("Scenario");
                 if let Some(tree) = p.tree.as_mut() {
                     let mut commit = false;
+                    let mut set = None;
                     if let Some(obj) = tree.as_object_mut() {
                         for (k, v) in obj.iter_mut() {
-                            commit |= value_editor(ui, k, v, k);
+                            commit |= value_editor(ui, k, v, &format!("/{k}"), &mut set);
                         }
+                    }
+                    if let Some(pointer) = set {
+                        match super::edit::fill_none(&doc.scenario, &pointer) {
+                            Some(s) => {
+                                out.write(EditorCommand::Edit(Box::new(s)));
+                            }
+                            None => {
+                                p.tree_error = Some(format!(
+                                    "{pointer}: set it in the file; no plain value fits"
+                                ))
+                            }
+                        }
+                    }
+                    if let Some(e) = &p.tree_error {
+                        ui.colored_label(egui::Color32::LIGHT_RED, e);
                     }
                     if commit {
                         match serde_json::from_value::<crate::scenario::Scenario>(tree.clone()) {
@@ -575,7 +594,15 @@ fn released(r: &egui::Response) -> bool {
 
 /// A typed widget for one value of the scenario's JSON form; true when an
 /// edit is final.
-fn value_editor(ui: &mut egui::Ui, key: &str, v: &mut serde_json::Value, id: &str) -> bool {
+/// `id` is the value's JSON pointer; a click on "set" of a `None` value asks
+/// for it through `set`.
+fn value_editor(
+    ui: &mut egui::Ui,
+    key: &str,
+    v: &mut serde_json::Value,
+    id: &str,
+    set: &mut Option<String>,
+) -> bool {
     use serde_json::Value;
     match v {
         Value::Object(map) => egui::CollapsingHeader::new(key)
@@ -583,7 +610,7 @@ fn value_editor(ui: &mut egui::Ui, key: &str, v: &mut serde_json::Value, id: &st
             .show(ui, |ui| {
                 let mut c = false;
                 for (k, v) in map.iter_mut() {
-                    c |= value_editor(ui, k, v, &format!("{id}.{k}"));
+                    c |= value_editor(ui, k, v, &format!("{id}/{k}"), set);
                 }
                 c
             })
@@ -600,7 +627,7 @@ fn value_editor(ui: &mut egui::Ui, key: &str, v: &mut serde_json::Value, id: &st
                             remove = Some(i);
                         }
                         ui.vertical(|ui| {
-                            c |= value_editor(ui, &format!("[{i}]"), v, &format!("{id}[{i}]"));
+                            c |= value_editor(ui, &format!("[{i}]"), v, &format!("{id}/{i}"), set);
                         });
                     });
                 }
@@ -648,7 +675,12 @@ fn value_editor(ui: &mut egui::Ui, key: &str, v: &mut serde_json::Value, id: &st
             .inner
         }
         Value::Null => {
-            ui.label(format!("{key}: none"));
+            ui.horizontal(|ui| {
+                ui.label(format!("{key}: none"));
+                if ui.small_button("set").clicked() {
+                    *set = Some(id.to_string());
+                }
+            });
             false
         }
     }
