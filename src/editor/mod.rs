@@ -155,11 +155,19 @@ fn commit(doc: &mut Document, session: &mut Session, state: &mut EditorState, ed
         return;
     }
     if doc.apply(edited) {
-        let tick = session.tick();
-        session.rebuild(doc.scenario.clone(), tick);
+        sync_session(doc, session);
         state.message.clear();
     } else if let Some(e) = &doc.error {
         state.message = e.to_string();
+    }
+}
+
+/// Re-simulate to the tick shown when the document's scenario is no longer
+/// the one the session runs (an edit, a reload).
+fn sync_session(doc: &Document, session: &mut Session) {
+    if session.scenario() != &doc.scenario {
+        let tick = session.tick();
+        session.rebuild(doc.scenario.clone(), tick);
     }
 }
 
@@ -217,9 +225,7 @@ fn apply_commands(
             },
             EditorCommand::Add(kind) => {
                 let s_m = session.snapshot.as_ref().map_or(30.0, |s| {
-                    let road = crate::world::RoadGeometry::new(&edited.road);
-                    let p = crate::core::frames::sim_to_enu(s.world_from_ego.translation);
-                    road.path.project(glam::DVec2::new(p.x, p.y), 0.0).0 + 30.0
+                    session.road_coords(s.world_from_ego.translation).0 + 30.0
                 });
                 state.selection = Some(edit::add_actor(&mut edited, kind, s_m));
                 Ok(())
@@ -271,8 +277,7 @@ fn apply_commands(
             }
             EditorCommand::Reload => {
                 doc.reload();
-                let tick = session.tick();
-                session.rebuild(doc.scenario.clone(), tick);
+                sync_session(&doc, &mut session);
                 Ok(())
             }
             EditorCommand::RenderFrames { frames, out } => {
@@ -314,9 +319,7 @@ fn current_lateral(session: &Session, role: &str) -> f64 {
     let Some(o) = snap.objects.iter().find(|o| o.role == role) else {
         return 0.0;
     };
-    let road = crate::world::RoadGeometry::new(&session.scenario().road);
-    let p = crate::core::frames::sim_to_enu(o.box3.center);
-    road.path.project(glam::DVec2::new(p.x, p.y), 0.0).1
+    session.road_coords(o.box3.center).1
 }
 
 /// Playing advances one rendered tick per tick period of wall time (slower
@@ -353,16 +356,12 @@ fn watch_file(
         return;
     }
     *last = Some(Instant::now());
-    let before = doc.scenario.clone();
     if doc.reload_if_changed() {
         state.message = match &doc.error {
             Some(e) => format!("file changed on disk: {e}"),
             None => "file changed on disk: reloaded".into(),
         };
-        if doc.scenario != before {
-            let tick = session.tick();
-            session.rebuild(doc.scenario.clone(), tick);
-        }
+        sync_session(&doc, &mut session);
     }
 }
 

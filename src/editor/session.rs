@@ -7,7 +7,7 @@
 use crate::batch::sensor_app;
 use crate::core::camera::Intrinsics;
 use crate::core::classes::split_label_value;
-use crate::core::frames::{Pose, bevy_cam_to_cv, cv_to_bevy_cam, enu_to_sim, sim_to_enu};
+use crate::core::frames::{Pose, bevy_cam_to_cv, cv_to_bevy_cam, sim_to_enu};
 use crate::frame::{CameraInfo, FrameSnapshot};
 use crate::scenario::Scenario;
 use crate::sensors::camera::{CameraImage, CameraRig, GpuContext, RenderMode};
@@ -311,16 +311,28 @@ impl Session {
             let cv = k.unproject(DVec2::new(x as f64 + 0.5, y as f64 + 0.5), depth);
             world_from_camera.transform_point(cv_to_bevy_cam(cv))
         });
-        let road_s_lateral = world.map(|w| {
-            let road = crate::world::RoadGeometry::new(&self.scenario.road);
-            let enu = sim_to_enu(w);
-            road.path.project(DVec2::new(enu.x, enu.y), 0.0)
-        });
+        let road_s_lateral = world.map(|w| self.road_coords(w));
         Some(Pick {
             role,
             world,
             road_s_lateral,
         })
+    }
+
+    /// Station and lateral offset (left positive) of a sim-world point on the
+    /// main road the simulation built.
+    pub fn road_coords(&self, world: DVec3) -> (f64, f64) {
+        let enu = sim_to_enu(world);
+        self.road().path.project(DVec2::new(enu.x, enu.y), 0.0)
+    }
+
+    /// The ego cameras, as the sensor rig built them.
+    pub fn cameras(&self) -> &[CameraInfo] {
+        &self.sim.world().resource::<crate::sensors::Rig>().cameras
+    }
+
+    pub fn road(&self) -> &crate::world::RoadGeometry {
+        &self.sim.world().resource::<crate::world::RoadRes>().0
     }
 
     /// A sim-world point in free-view pixels (None behind the camera).
@@ -368,12 +380,4 @@ impl Session {
             })
             .collect()
     }
-}
-
-/// Road station and lateral offset to a sim-world ground point.
-pub fn road_point(scenario: &Scenario, s_m: f64, lateral_m: f64) -> DVec3 {
-    let road = crate::world::RoadGeometry::new(&scenario.road);
-    let pose = road.path.pose_at(s_m);
-    let p = pose.position + pose.left() * lateral_m;
-    enu_to_sim(DVec3::new(p.x, p.y, 0.0))
 }

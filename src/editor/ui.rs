@@ -45,7 +45,7 @@ struct Panels {
     export_frames: u64,
     export_out: String,
     /// (tick, view pose, layer) the textures were made from.
-    shown: Option<(u64, String, SensorLayer)>,
+    shown: Option<(u64, Option<crate::core::frames::Pose>, SensorLayer)>,
     view_tex: Option<egui::TextureHandle>,
     sensor_tex: Option<egui::TextureHandle>,
     gizmo: Gizmo,
@@ -59,7 +59,10 @@ struct Panels {
     /// The LiDAR sweep in view pixels, and what it was projected for.
     lidar_px: Vec<(DVec2, egui::Color32)>,
     #[allow(clippy::type_complexity)]
-    lidar_key: Option<(Option<(u64, String, SensorLayer)>, LidarColour)>,
+    lidar_key: Option<(
+        Option<(u64, Option<crate::core::frames::Pose>, SensorLayer)>,
+        LidarColour,
+    )>,
     /// Screen rects for `--screenshot` checks: (name, [x0, y0, x1, y1]).
     rects: Vec<(String, [f32; 4])>,
 }
@@ -312,7 +315,7 @@ fn draw_ui(
 fn refresh_textures(ctx: &egui::Context, session: &Session, p: &mut Panels) {
     let key = (
         session.tick().unwrap_or(0),
-        format!("{:?}", session.view.as_ref().map(|v| v.1)),
+        session.view.as_ref().map(|v| v.1),
         p.layer,
     );
     if p.shown.as_ref() == Some(&key) {
@@ -723,6 +726,7 @@ fn sensor_panel(root: &mut egui::Ui, session: &Session, p: &mut Panels) {
             let at = |u: f64, v: f64| origin + egui::vec2(u as f32 * scale, v as f32 * scale);
             let painter = ui.painter_at(resp.rect);
             let labels = frame.labels.as_ref().and_then(|l| l.cameras.first());
+            let k = session.cameras()[0].intrinsics;
             for o in labels.map(|c| c.objects.as_slice()).unwrap_or(&[]) {
                 let colour = class_colour(o.class_id as u16);
                 if p.tight_boxes
@@ -745,16 +749,7 @@ fn sensor_panel(root: &mut egui::Ui, session: &Session, p: &mut Panels) {
                     );
                 }
                 if p.boxes_3d {
-                    let k = session
-                        .frame
-                        .as_ref()
-                        .map(|_| crate::sensors::camera_infos(session.scenario())[0].intrinsics);
-                    if let Some(k) = k {
-                        draw_box3(&painter, &k, &o.box_camera, &at, colour);
-                    }
-                }
-                if o.too_small {
-                    continue;
+                    draw_box3(&painter, &k, &o.box_camera, &at, colour);
                 }
             }
             if let Some(l) = labels {
@@ -866,7 +861,7 @@ fn scene_view(
         // LiDAR points, every 3rd, over the view
         if p.lidar != LidarColour::Off {
             // projected once per tick, view pose and colouring
-            let key = (p.shown.clone(), p.lidar);
+            let key = (p.shown, p.lidar);
             if p.lidar_key.as_ref() != Some(&key) {
                 p.lidar_px = session
                     .lidar_world_points(0)
@@ -1031,10 +1026,8 @@ fn scene_view(
 
 /// A world translation as (along, across) the main road at `at`.
 fn road_delta(session: &Session, at: DVec3, total: DVec3) -> (f64, f64) {
-    let road = crate::world::RoadGeometry::new(&session.scenario().road);
-    let enu = crate::core::frames::sim_to_enu(at);
-    let (s, _) = road.path.project(DVec2::new(enu.x, enu.y), 0.0);
-    let pose = road.path.pose_at(s);
+    let (s, _) = session.road_coords(at);
+    let pose = session.road().path.pose_at(s);
     let d = crate::core::frames::sim_to_enu(total);
     let d = DVec2::new(d.x, d.y);
     (d.dot(pose.forward()), d.dot(pose.left()))
