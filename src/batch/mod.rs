@@ -25,14 +25,6 @@ pub struct BatchOptions {
     pub extra_manifest: serde_json::Value,
 }
 
-/// The road network's lane graph for the manifest: every junction
-/// connection (road 0 is the main road, k + 1 junction k's cross street).
-fn lane_graph_record(s: &Scenario) -> Vec<crate::world::lanes::Connection> {
-    let main = crate::world::RoadGeometry::new(&s.road);
-    let cross = main.cross_streets(&s.road.junctions);
-    crate::world::lanes::lane_graph(&crate::world::RoadRes(main, cross), &s.road.junctions)
-}
-
 /// A headless App with the sensors attached to a GPU rig.
 pub fn sensor_app(scenario: &Scenario, gpu: GpuContext, mode: RenderMode) -> App {
     let mut app = headless_app(scenario.clone());
@@ -131,7 +123,9 @@ pub fn manifest(opts: &BatchOptions, app: &App) -> serde_json::Value {
         "renderer": { "adapter": rig.rig.gpu().adapter_name, "backend": rig.rig.gpu().backend },
         "cameras": cameras,
         "weather": crate::weather::record(&s.light, &s.weather),
-        "lane_graph": lane_graph_record(s),
+        // the world's own lane graph: every junction connection (road 0 is
+        // the main road, k + 1 junction k's cross street)
+        "lane_graph": app.world().resource::<crate::world::LaneGraph>().0,
         "classes": crate::core::classes::Class::table(),
         "conventions": {
             "world_frame": "ENU: x east, y north, z up, metres",
