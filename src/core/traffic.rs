@@ -213,6 +213,20 @@ mod tests {
         assert!((v - 15.0).abs() < 0.2 && v <= 15.0, "{v}");
     }
 
+    /// One explicit-Euler step of a follower wanting 15 m/s: (x, v) after dt.
+    fn follow_step(idm: &Idm, x: f64, v: f64, gap_m: f64, lead_mps: f64, dt: f64) -> (f64, f64) {
+        let a = idm.accel(
+            v,
+            15.0,
+            Some(Leader {
+                gap_m,
+                speed_mps: lead_mps,
+            }),
+        );
+        let v = (v + a * dt).max(0.0);
+        (x + v * dt, v)
+    }
+
     #[test]
     fn idm_stops_behind_a_stopped_leader_without_touching_it() {
         let idm = Idm::default();
@@ -222,16 +236,7 @@ mod tests {
         for _ in 0..5000 {
             let gap = lead_rear - x;
             min_gap = min_gap.min(gap);
-            let a = idm.accel(
-                v,
-                15.0,
-                Some(Leader {
-                    gap_m: gap,
-                    speed_mps: 0.0,
-                }),
-            );
-            v = (v + a * dt).max(0.0);
-            x += v * dt;
+            (x, v) = follow_step(&idm, x, v, gap, 0.0, dt);
         }
         assert!(v < 0.05, "still moving at {v}");
         assert!(
@@ -249,16 +254,7 @@ mod tests {
         for _ in 0..20_000 {
             lead += 10.0 * dt;
             seen = lead - x;
-            let a = idm.accel(
-                v,
-                15.0,
-                Some(Leader {
-                    gap_m: seen,
-                    speed_mps: 10.0,
-                }),
-            );
-            v = (v + a * dt).max(0.0);
-            x += v * dt;
+            (x, v) = follow_step(&idm, x, v, seen, 10.0, dt);
         }
         // equilibrium gap: (s0 + v T) / sqrt(1 - (v/v0)^4)
         let expected = (2.0 + 10.0 * 1.5) / (1.0 - (10.0f64 / 15.0).powi(4)).sqrt();
