@@ -210,14 +210,14 @@ fn run_reference(args: &Args) -> Result<()> {
     let start = Instant::now();
     for frame in 0..args.frames {
         rig.rig.submit(reference_snapshot(frame));
-        for f in rig.rig.poll_finished() {
+        for f in rig.rig.poll_readbacks() {
             rig.labeler.push(f);
         }
         for f in rig.labeler.take_ready() {
             handle(f, &mut writer)?;
         }
     }
-    for f in rig.rig.finish() {
+    for f in rig.rig.finish_readbacks() {
         rig.labeler.push(f);
     }
     for f in rig.labeler.finish() {

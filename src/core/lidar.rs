@@ -237,9 +237,21 @@ pub struct DepthView<'a> {
     pub labels: &'a [u32],
     /// d = near / z per pixel (0 = nothing): what the GPU interpolated
     /// linearly across each triangle, so what is interpolated here.
-    d: Vec<f32>,
+    d: &'a [f32],
     /// The near plane of the reverse-Z projection it was rendered with.
     pub near_m: f64,
+    /// `cv_from_sensor`'s rotation and its inverse as matrices (cheaper per
+    /// beam than quaternions).
+    cv_from_sensor_m: glam::DMat3,
+    sensor_from_cv_m: glam::DMat3,
+}
+
+/// floor(x) as an integer for |x| < 2^62, without a libm call (baseline
+/// x86-64 has no rounding instruction and this runs for every beam).
+#[inline]
+fn floor_i64(x: f64) -> i64 {
+    let i = x as i64;
+    if (i as f64) > x { i - 1 } else { i }
 }
 
 /// Where a beam (unit direction in the sensor frame) meets a view's image:
@@ -250,7 +262,12 @@ pub fn project_beam(
     cv_from_sensor: &super::frames::Pose,
     dir_sensor: DVec3,
 ) -> Option<(glam::DVec2, DVec3)> {
-    let dir_cv = cv_from_sensor.rotation * dir_sensor;
+    project_dir_cv(k, cv_from_sensor.rotation * dir_sensor)
+}
+
+/// `project_beam` of a direction already in the view's camera frame.
+#[inline]
+fn project_dir_cv(k: &super::camera::Intrinsics, dir_cv: DVec3) -> Option<(glam::DVec2, DVec3)> {
     let uv = k.project(dir_cv * 1e3)?;
     let (w, h) = (k.width as f64, k.height as f64);
     // beams exactly on a view boundary land a rounding error outside it
@@ -264,54 +281,55 @@ pub fn project_beam(
     ))
 }
 
-/// Up to N plane samples (u, v, d), without a heap allocation.
-struct Samples<const N: usize> {
-    items: [(f64, f64, f64); N],
-    len: usize,
+/// One pixel of the 4x4 window around a beam: its centre relative to the
+/// beam (u, v, pixels), its d = near / z, its label, its column and row in
+/// the window (0..4; 1 and 2 are the four centres around the beam) and its
+/// offset from the pixel nearest the beam.
+#[derive(Clone, Copy, Default)]
+struct WindowPixel {
+    u: f64,
+    v: f64,
+    d: f64,
+    label: u32,
+    column: i8,
+    row: i8,
+    near_dx: i8,
+    near_dy: i8,
 }
 
-impl<const N: usize> Samples<N> {
-    fn new() -> Self {
-        Samples {
-            items: [(0.0, 0.0, 0.0); N],
-            len: 0,
-        }
-    }
-    fn push(&mut self, s: (f64, f64, f64)) {
-        self.items[self.len] = s;
-        self.len += 1;
-    }
-    fn as_slice(&self) -> &[(f64, f64, f64)] {
-        &self.items[..self.len]
-    }
-}
-
-/// Least-squares plane d = a + b u + c v through samples (u, v, d) relative to
-/// the evaluation point; Some((a, b, c)) when at least 3 non-collinear samples
-/// are all reproduced within `tolerance`.
-fn fit_plane(samples: &[(f64, f64, f64)], tolerance: f64) -> Option<(f64, f64, f64)> {
-    if samples.len() < 3 {
-        return None;
-    }
+/// Least-squares plane d = a + b u + c v through the window pixels that
+/// `keep` selects (u, v relative to the evaluation point); Some((a, b, c))
+/// when at least 3 non-collinear samples are all reproduced within
+/// `tolerance`.
+fn fit_plane(
+    window: &[WindowPixel],
+    keep: impl Fn(&WindowPixel) -> bool,
+    tolerance: f64,
+) -> Option<(f64, f64, f64)> {
     // normal equations of [1 u v] x = d
-    let (mut m, mut r) = ([[0.0f64; 3]; 3], [0.0f64; 3]);
-    for &(u, v, d) in samples {
-        let row = [1.0, u, v];
+    let (mut m, mut r, mut n) = ([[0.0f64; 3]; 3], [0.0f64; 3], 0);
+    for p in window.iter().filter(|p| keep(p)) {
+        let row = [1.0, p.u, p.v];
         for i in 0..3 {
             for j in 0..3 {
                 m[i][j] += row[i] * row[j];
             }
-            r[i] += row[i] * d;
+            r[i] += row[i] * p.d;
         }
+        n += 1;
+    }
+    if n < 3 {
+        return None;
     }
     let mat = glam::DMat3::from_cols_array_2d(&m).transpose();
     if mat.determinant().abs() < 1e-9 {
         return None;
     }
     let x = mat.inverse() * DVec3::from_array(r);
-    let fits = samples
+    let fits = window
         .iter()
-        .all(|&(u, v, d)| (x.x + x.y * u + x.z * v - d).abs() <= tolerance);
+        .filter(|p| keep(p))
+        .all(|p| (x.x + x.y * p.u + x.z * p.v - p.d).abs() <= tolerance);
     fits.then_some((x.x, x.y, x.z))
 }
 
@@ -377,26 +395,32 @@ impl<'a> DepthView<'a> {
         Some((self.labels[i], self.d[i] as f64))
     }
 
-    /// A view from its labels and z-depth (metres, 0 = nothing).
+    /// A view from its labels and reverse-Z depth buffer (`near_over_z`:
+    /// near_m / z per pixel, 0 = nothing), as rendered.
     pub fn new(
         intrinsics: super::camera::Intrinsics,
         cv_from_sensor: super::frames::Pose,
         labels: &'a [u32],
-        depth_m: &[f32],
+        near_over_z: &'a [f32],
         near_m: f64,
     ) -> DepthView<'a> {
-        let near = near_m as f32;
-        let d = depth_m
-            .iter()
-            .map(|z| if *z > 0.0 { near / z } else { 0.0 })
-            .collect();
+        let d = near_over_z;
+        let cv_from_sensor_m = glam::DMat3::from_quat(cv_from_sensor.rotation);
         DepthView {
             intrinsics,
             cv_from_sensor,
             labels,
             d,
             near_m,
+            cv_from_sensor_m,
+            sensor_from_cv_m: cv_from_sensor_m.transpose(),
         }
+    }
+
+    /// `project_beam` into this view.
+    #[inline]
+    pub fn project(&self, dir_sensor: DVec3) -> Option<(glam::DVec2, DVec3)> {
+        project_dir_cv(&self.intrinsics, self.cv_from_sensor_m * dir_sensor)
     }
 
     /// Cast a beam (unit direction in the sensor frame, from its origin).
@@ -424,7 +448,8 @@ impl<'a> DepthView<'a> {
             return None;
         }
         let z = self.near_m / d0;
-        let range_m = z / (dir_cv.z / dir_cv.length());
+        let inv_len = dir_cv.length_recip();
+        let range_m = z / (dir_cv.z * inv_len);
         // near / Z = d0 + gu (u - u0) + gv (v - v0) with u = fx X / Z + cx is the
         // plane (gu fx) X + (gv fy) Y + (d0 + gu (cx - u0) + gv (cy - v0)) Z = near
         let k = &self.intrinsics;
@@ -440,15 +465,15 @@ impl<'a> DepthView<'a> {
         Some(BeamHit {
             range_m,
             label,
-            cos_incidence: n.dot(dir_cv.normalize()).abs(),
-            normal_sensor: self.cv_from_sensor.rotation.inverse() * n,
+            cos_incidence: (n.dot(dir_cv) * inv_len).abs(),
+            normal_sensor: self.sensor_from_cv_m * n,
         })
     }
 
     /// As `cast`, but a beam on a silhouette or crease comes back as the
     /// candidate surfaces around it instead of being dropped.
     pub fn cast_detailed(&self, dir_sensor: DVec3) -> Cast {
-        match project_beam(&self.intrinsics, &self.cv_from_sensor, dir_sensor) {
+        match self.project(dir_sensor) {
             Some((uv, dir_cv)) => self.cast_pixel(uv, dir_cv),
             None => Cast::Miss,
         }
@@ -456,8 +481,7 @@ impl<'a> DepthView<'a> {
 
     /// The label of the pixel whose centre is nearest to a pixel-edge image point.
     pub fn label_near(&self, uv: glam::DVec2) -> Option<u32> {
-        self.at(uv.x.floor() as i64, uv.y.floor() as i64)
-            .map(|(l, _)| l)
+        self.at(floor_i64(uv.x), floor_i64(uv.y)).map(|(l, _)| l)
     }
 
     /// As `cast_detailed`, for a beam already projected with `project_beam`.
@@ -482,13 +506,13 @@ impl<'a> DepthView<'a> {
         }
         let mut d = [[0f64; 4]; 4];
         for (j, row) in d.iter_mut().enumerate() {
-            let y = y0 - 1 + j as i64;
-            for (i, v) in row.iter_mut().enumerate() {
-                let k = (y * w + x0 - 1 + i as i64) as usize;
-                if self.labels[k] != label || self.d[k] <= 0.0 {
+            let k = ((y0 - 1 + j as i64) * w + x0 - 1) as usize;
+            let (labels, depths) = (&self.labels[k..k + 4], &self.d[k..k + 4]);
+            for ((v, l), dd) in row.iter_mut().zip(labels).zip(depths) {
+                if *l != label || *dd <= 0.0 {
                     return None;
                 }
-                *v = self.d[k] as f64;
+                *v = *dd as f64;
             }
         }
         // plane through three corners, in window coordinates
@@ -510,7 +534,7 @@ impl<'a> DepthView<'a> {
         let (w, h) = (self.intrinsics.width as f64, self.intrinsics.height as f64);
         // pixel centres around the beam
         let (fx, fy) = (uv.x - 0.5, uv.y - 0.5);
-        let (x0, y0) = (fx.floor() as i64, fy.floor() as i64);
+        let (x0, y0) = (floor_i64(fx), floor_i64(fy));
         let (tx, ty) = (fx - x0 as f64, fy - y0 as f64);
         let nearest = (x0 + (tx >= 0.5) as i64, y0 + (ty >= 0.5) as i64);
         let (label, d_near) = self.at(
@@ -532,11 +556,9 @@ impl<'a> DepthView<'a> {
         // d is affine in (u, v) on a plane: fit it over the same-label pixels of
         // the 4x4 window around the beam and evaluate at the beam; a fit that
         // does not reproduce its samples spans two surfaces
-        // (on the stack: this runs for every beam near an edge)
-        let mut same_label = Samples::<16>::new();
-        let mut same_quad = 0usize;
-        let mut same_3x3 = Samples::<9>::new();
-        let mut any_label = Samples::<16>::new();
+        // (gathered once, on the stack: this runs for every beam near an edge)
+        let mut window = [WindowPixel::default(); 16];
+        let mut len = 0;
         for y in y0 - 1..=y0 + 2 {
             for x in x0 - 1..=x0 + 2 {
                 let Some((l, d)) = self.at(x, y) else {
@@ -545,19 +567,28 @@ impl<'a> DepthView<'a> {
                 if d <= 0.0 {
                     continue;
                 }
-                let s = (x as f64 - fx, y as f64 - fy, d);
-                any_label.push(s);
-                if l == label {
-                    same_label.push(s);
-                    if (x0..=x0 + 1).contains(&x) && (y0..=y0 + 1).contains(&y) {
-                        same_quad += 1;
-                    }
-                    if (x - nearest.0).abs() <= 1 && (y - nearest.1).abs() <= 1 {
-                        same_3x3.push(s);
-                    }
-                }
+                window[len] = WindowPixel {
+                    u: x as f64 - fx,
+                    v: y as f64 - fy,
+                    d,
+                    label: l,
+                    column: (x - x0 + 1) as i8,
+                    row: (y - y0 + 1) as i8,
+                    near_dx: (x - nearest.0) as i8,
+                    near_dy: (y - nearest.1) as i8,
+                };
+                len += 1;
             }
         }
+        let window = &window[..len];
+        let same = |p: &WindowPixel| p.label == label;
+        // a beam is only inside a surface when all four pixel centres around
+        // it are
+        let same_quad = window
+            .iter()
+            .filter(|p| same(p) && (1..=2).contains(&p.column) && (1..=2).contains(&p.row))
+            .count();
+        let same_count = window.iter().filter(|p| same(p)).count();
         // 1 cm in z at this depth, in units of d = near / z
         let z_near = self.near_m / d_near;
         let cm = 0.01 * self.near_m / (z_near * z_near);
@@ -567,14 +598,17 @@ impl<'a> DepthView<'a> {
         // faceted; never 2x2, whose two rows always span a plane, even across a
         // crease); else, for a feature too thin to fit (paint on the road), the
         // surface under it within 1 cm; else ambiguous, for the caller to resolve
-        // a beam is only inside a surface when all four pixel centres around it
-        // are; at a silhouette the plane would be extrapolated past its edge
-        let inside = same_quad == 4;
-        let plane = if inside {
-            fit_plane(same_label.as_slice(), exact)
-                .or_else(|| fit_plane(same_3x3.as_slice(), exact))
-        } else if same_label.len < 3 {
-            fit_plane(any_label.as_slice(), cm)
+        // at a silhouette the plane would be extrapolated past its edge
+        let plane = if same_quad == 4 {
+            fit_plane(window, same, exact).or_else(|| {
+                fit_plane(
+                    window,
+                    |p| same(p) && p.near_dx.abs() <= 1 && p.near_dy.abs() <= 1,
+                    exact,
+                )
+            })
+        } else if same_count < 3 {
+            fit_plane(window, |_| true, cm)
         } else {
             None
         };
@@ -585,42 +619,25 @@ impl<'a> DepthView<'a> {
             );
         }
         // a silhouette or crease: every label around the beam, with its plane
-        let mut labels: Vec<u32> = Vec::new();
-        for y in y0 - 1..=y0 + 2 {
-            for x in x0 - 1..=x0 + 2 {
-                if let Some((l, d)) = self.at(x, y)
-                    && d > 0.0
-                    && !labels.contains(&l)
-                {
-                    labels.push(l);
-                }
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for p in window {
+            if candidates.iter().any(|c| c.label == p.label) {
+                continue;
             }
+            let l = p.label;
+            let plane = fit_plane(window, |q| q.label == l, exact)
+                .and_then(|pl| self.hit_from_plane(pl, uv, dir_cv, l));
+            let nearest_px = window
+                .iter()
+                .filter(|q| q.label == l)
+                .map(|q| (q.u * q.u + q.v * q.v).sqrt())
+                .fold(f64::MAX, f64::min);
+            candidates.push(Candidate {
+                label: l,
+                plane,
+                nearest_px,
+            });
         }
-        let candidates = labels
-            .into_iter()
-            .map(|l| {
-                let samples: Vec<(f64, f64, f64)> = (y0 - 1..=y0 + 2)
-                    .flat_map(|y| (x0 - 1..=x0 + 2).map(move |x| (x, y)))
-                    .filter_map(|(x, y)| match self.at(x, y) {
-                        Some((ll, d)) if ll == l && d > 0.0 => {
-                            Some((x as f64 - fx, y as f64 - fy, d))
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                let plane =
-                    fit_plane(&samples, exact).and_then(|p| self.hit_from_plane(p, uv, dir_cv, l));
-                let nearest_px = samples
-                    .iter()
-                    .map(|s| (s.0 * s.0 + s.1 * s.1).sqrt())
-                    .fold(f64::MAX, f64::min);
-                Candidate {
-                    label: l,
-                    plane,
-                    nearest_px,
-                }
-            })
-            .collect();
         Some(Cast::Ambiguous(candidates))
     }
 }
@@ -646,7 +663,7 @@ mod cast_tests {
                 let a = (x as f64 + 0.5 - k.cx) / k.fx;
                 let z = 10.0 / (1.0 + 0.5 * a);
                 labels[y * 64 + x] = 11;
-                depth[y * 64 + x] = z as f32;
+                depth[y * 64 + x] = (near / z) as f32;
             }
         }
         // sensor frame (x fwd, y left, z up) -> cv (x right, y down, z fwd)

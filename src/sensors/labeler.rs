@@ -1,9 +1,9 @@
-//! Labels are computed on their own thread, in frame order, so the math
-//! overlaps with the renderer's serial phases instead of delaying the next
-//! submission.
+//! Labels are computed on their own thread, in frame order, so the math (and
+//! the copy out of the staging buffers) overlaps with the renderer's serial
+//! phases instead of delaying the next submission.
 
 use super::LabeledFrame;
-use super::camera::RenderedFrame;
+use super::camera::ReadbackFrame;
 use super::lidar::{LidarInfo, SweepGeometry, VIEWS, sweep};
 use crate::core::lidar::LidarPoint;
 use crate::frame::CameraInfo;
@@ -22,7 +22,7 @@ use std::thread::JoinHandle;
 const QUEUE: usize = 4;
 
 pub struct Labeler {
-    jobs: Option<Sender<RenderedFrame>>,
+    jobs: Option<Sender<ReadbackFrame>>,
     done: Receiver<LabeledFrame>,
     in_flight: usize,
     thread: Option<JoinHandle<()>>,
@@ -37,14 +37,17 @@ impl Labeler {
         cfg: LabelConfig,
         labeled: bool,
     ) -> Labeler {
-        let (jobs, job_rx) = bounded::<RenderedFrame>(QUEUE);
+        let (jobs, job_rx) = bounded::<ReadbackFrame>(QUEUE);
         // unbounded, so the worker never blocks on a caller blocked in `push`;
         // the caller drains it every tick, and `jobs` bounds what is in flight
         let (done_tx, done) = unbounded::<LabeledFrame>();
         let thread = std::thread::Builder::new()
             .name("edgecase-labeler".into())
             .spawn(move || {
-                for f in job_rx {
+                for job in job_rx {
+                    // the pixels are copied out of the staging buffers here,
+                    // off the render thread
+                    let f = job.decode();
                     let mut images = f.images;
                     // the rig renders the cameras first, then each LiDAR's views
                     let views = images.split_off(cameras.len());
@@ -96,7 +99,7 @@ impl Labeler {
         }
     }
 
-    pub fn push(&mut self, frame: RenderedFrame) {
+    pub fn push(&mut self, frame: ReadbackFrame) {
         self.jobs
             .as_ref()
             .expect("labeler open")

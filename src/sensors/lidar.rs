@@ -281,17 +281,35 @@ fn primitive_radius(p: Primitive) -> f64 {
 /// lazily: only silhouette beams need them.
 struct PartIndex<'a> {
     instances: &'a [DrawInstance],
-    by_label: std::collections::HashMap<u32, Vec<usize>>,
+    /// Per label: the parts that carry it and that a beam can reach, with
+    /// their world bounding spheres (centre, radius squared).
+    by_label: std::collections::HashMap<u32, Vec<(usize, DVec3, f64)>>,
     triangles: Vec<std::sync::OnceLock<Vec<[DVec3; 3]>>>,
 }
 
 impl<'a> PartIndex<'a> {
-    fn new(instances: &'a [DrawInstance]) -> PartIndex<'a> {
-        let mut by_label: std::collections::HashMap<u32, Vec<usize>> =
+    /// Parts whose bounding sphere lies wholly beyond `reach_m` of `origin`
+    /// (the sensor's range plus how far it moves in a sweep) are left out.
+    fn new(instances: &'a [DrawInstance], origin: DVec3, reach_m: f64) -> PartIndex<'a> {
+        let mut by_label: std::collections::HashMap<u32, Vec<(usize, DVec3, f64)>> =
             std::collections::HashMap::new();
         for (i, inst) in instances.iter().enumerate() {
+            let m = inst.model.as_dmat4();
+            let centre = m.w_axis.truncate();
+            // a bound on the largest stretch of the model matrix
+            let scale = (m.x_axis.truncate().length_squared()
+                + m.y_axis.truncate().length_squared()
+                + m.z_axis.truncate().length_squared())
+            .sqrt();
+            let radius = primitive_radius(inst.primitive) * scale;
+            if centre.distance(origin) - radius > reach_m {
+                continue;
+            }
             let label = crate::core::classes::label_value(inst.class_id, inst.instance_id);
-            by_label.entry(label).or_default().push(i);
+            by_label
+                .entry(label)
+                .or_default()
+                .push((i, centre, radius * radius));
         }
         PartIndex {
             instances,
@@ -322,30 +340,18 @@ impl<'a> PartIndex<'a> {
         })
     }
 
-    /// Whether a world ray passes within the bounding sphere of part `i`
-    /// (the stuff labels hold every building or tree of the scene: most parts
-    /// are far off the ray and skipped without touching their triangles).
-    fn may_hit(&self, i: usize, origin: DVec3, dir: DVec3) -> bool {
-        let m = self.instances[i].model.as_dmat4();
-        let centre = m.w_axis.truncate();
-        let scale = (m.x_axis.truncate().length_squared()
-            + m.y_axis.truncate().length_squared()
-            + m.z_axis.truncate().length_squared())
-        .sqrt();
-        let radius = primitive_radius(self.instances[i].primitive) * scale;
-        let to_centre = centre - origin;
-        let along = to_centre.dot(dir);
-        if along < -radius {
-            return false;
-        }
-        (to_centre - dir * along).length_squared() <= radius * radius
-    }
-
-    /// Exact nearest hit of a world ray on the parts that carry `label`.
+    /// Exact nearest hit of a world ray on the parts that carry `label`. The
+    /// stuff labels hold every building or tree in reach: most parts are far
+    /// off the ray and skipped by their bounding sphere without touching
+    /// their triangles.
     fn ray(&self, label: u32, origin: DVec3, dir: DVec3) -> Option<(f64, DVec3)> {
         let mut best: Option<(f64, DVec3)> = None;
-        for &i in self.by_label.get(&label).into_iter().flatten() {
-            if !self.may_hit(i, origin, dir) {
+        for &(i, centre, radius_sq) in self.by_label.get(&label).into_iter().flatten() {
+            let to_centre = centre - origin;
+            let along = to_centre.dot(dir);
+            if along * along.abs() < -radius_sq
+                || (to_centre - dir * along).length_squared() > radius_sq
+            {
                 continue;
             }
             for [a, b, c] in self.triangles(i) {
@@ -452,8 +458,7 @@ fn cast_moving(
     for _ in 0..MOTION_STEPS {
         let view = view_of_direction(look);
         let v = &views[view];
-        let (uv, dir_cv) =
-            crate::core::lidar::project_beam(&v.intrinsics, &v.cv_from_sensor, look)?;
+        let (uv, dir_cv) = v.project(look)?;
         let hit = match v.cast_pixel(uv, dir_cv) {
             Cast::Miss => return None,
             Cast::Hit(h) => along_plane(&h, look, origin, dir)?,
@@ -468,8 +473,7 @@ fn cast_moving(
         // the plane was fitted on the pixels around `uv`: a hit within a pixel
         // of it, on the same label, is on the surface
         if view_of_direction(next) == view
-            && let Some((uv_next, _)) =
-                crate::core::lidar::project_beam(&v.intrinsics, &v.cv_from_sensor, next)
+            && let Some((uv_next, _)) = v.project(next)
             && (uv_next - uv).abs().max_element() < 1.0
             && v.label_near(uv_next) == Some(hit.label)
         {
@@ -499,12 +503,21 @@ pub fn sweep(
         .iter()
         .zip(&info.views)
         .zip(&info.cv_from_sensor)
-        .map(|((img, v), cv)| DepthView::new(v.intrinsics, *cv, &img.labels, &img.depth_m, NEAR_M))
+        .map(|((img, v), cv)| {
+            DepthView::new(v.intrinsics, *cv, &img.labels, &img.near_over_z, NEAR_M)
+        })
         .collect();
-    let parts = PartIndex::new(geometry.instances);
+    // how far the sensor can move during the sweep, with margin
+    let travel_m = (geometry.ego_speed_mps.abs() / t.rotation_hz) * 1.5 + 1.0;
+    let parts = PartIndex::new(
+        geometry.instances,
+        geometry.world_from_sensor.translation,
+        t.max_range_m + travel_m,
+    );
     let threshold = REFERENCE_REFLECTIVITY / (t.max_range_m * t.max_range_m);
     let moving = geometry.ego_speed_mps != 0.0 || geometry.ego_yaw_rate_rad_s != 0.0;
     let sensor_from_ego = info.ego_from_sensor.inverse();
+    let name_key = Stream::name_key(seed, &format!("lidar:{}", info.name));
     // chunks of columns in parallel; each column's noise and dropout come
     // from its own counter-based stream, and chunks are concatenated in order,
     // so the sweep is the same whatever the thread count. Within a chunk each
@@ -512,11 +525,7 @@ pub fn sweep(
     use rayon::prelude::*;
     let column_ids: Vec<u32> = (0..t.columns).collect();
     let fire_column = |column: u32, warm: &mut [Option<f64>]| {
-        let mut rng = Stream::new(
-            seed,
-            &format!("lidar:{}", info.name),
-            frame * t.columns as u64 + column as u64,
-        );
+        let mut rng = Stream::keyed(name_key, frame * t.columns as u64 + column as u64);
         let mut out = Vec::with_capacity(t.channels() as usize);
         let time_s = t.firing_time_s(column);
         // the sensor at this column's firing time, in its sweep-start frame

@@ -297,7 +297,7 @@ fn capture(world: &mut World) {
     let labeled = {
         let mut rig = world.resource_mut::<Rig>();
         rig.rig.submit(snap);
-        for f in rig.rig.poll_finished() {
+        for f in rig.rig.poll_readbacks() {
             rig.labeler.push(f);
         }
         rig.labeler.take_ready()
@@ -309,7 +309,7 @@ fn capture(world: &mut World) {
 pub fn flush(world: &mut World) {
     let labeled = {
         let mut rig = world.resource_mut::<Rig>();
-        for f in rig.rig.finish() {
+        for f in rig.rig.finish_readbacks() {
             rig.labeler.push(f);
         }
         rig.labeler.finish()

@@ -409,3 +409,141 @@ fn every_shipped_scenario_renders() {
         );
     }
 }
+
+/// A one-box frame: the box (instance 1) slides 0.5 m sideways per frame, so
+/// every frame's pixels differ.
+fn sliding_box_snapshot(frame: u64) -> edgecase::frame::FrameSnapshot {
+    use edgecase::core::classes::instance_id;
+    use edgecase::frame::DrawInstance;
+    use edgecase::world::objects::Primitive;
+    use glam::{Mat4, Vec3};
+    use std::sync::Arc;
+    let model = Mat4::from_scale_rotation_translation(
+        Vec3::splat(1.0),
+        glam::Quat::IDENTITY,
+        Vec3::new(8.0, 0.5, -2.0 + 0.5 * frame as f32),
+    );
+    edgecase::frame::FrameSnapshot {
+        frame,
+        time_s: frame as f64 / 10.0,
+        ego: edgecase::core::label::EgoState {
+            yaw_rate_rad_s: 0.0,
+            position_m: [0.0; 3],
+            yaw_rad: 0.0,
+            speed_mps: 0.0,
+        },
+        world_from_ego: edgecase::core::frames::Pose::IDENTITY,
+        instances: Arc::new(vec![DrawInstance {
+            primitive: Primitive::Cube,
+            model,
+            color: [0.8, 0.2, 0.2],
+            class_id: Class::Car.id() as u32,
+            instance_id: instance_id(Class::Car, 1),
+        }]),
+        objects: Arc::default(),
+        lamps: Arc::default(),
+        collisions: Arc::default(),
+        triggers: Arc::default(),
+    }
+}
+
+/// Readback slots are reused only once their frame was copied out: frames
+/// the caller never polled (copied out by the rig when it needs the slot),
+/// frames copied out late on another thread, and dropped frames all leave
+/// every frame with its own pixels, in order.
+#[test]
+fn readback_slots_are_reused_only_after_their_frame_is_copied_out() {
+    use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode, SLOTS};
+    let camera = edgecase::frame::CameraInfo {
+        name: "front".into(),
+        intrinsics: edgecase::core::camera::Intrinsics::from_hfov(64, 48, 90f64.to_radians()),
+        ego_from_camera: edgecase::core::frames::camera_mount_pose(
+            glam::DVec3::new(0.0, 0.0, 1.0),
+            0.0,
+            0.0,
+            0.0,
+        ),
+    };
+    let lighting = edgecase::weather::lighting(&Default::default(), &Default::default(), 0);
+    let rig = |gpu| {
+        CameraRig::new(
+            gpu,
+            std::slice::from_ref(&camera),
+            &[],
+            &[],
+            lighting.clone(),
+            RenderMode::Labeled,
+        )
+    };
+    let gpu = GpuContext::new_headless().expect("lavapipe");
+    // each frame alone, as the reference
+    let mut single = rig(gpu.clone());
+    let frames = 3 * SLOTS as u64;
+    let reference: Vec<Vec<u32>> = (0..frames)
+        .map(|k| {
+            single.submit(sliding_box_snapshot(k));
+            let mut f = single.finish();
+            assert_eq!(f.len(), 1);
+            f.remove(0).images.remove(0).labels.clone()
+        })
+        .collect();
+    let box_id = edgecase::core::classes::instance_id(Class::Car, 1);
+    for (k, labels) in reference.iter().enumerate() {
+        assert!(labels.contains(&box_id), "frame {k}: the box is in view");
+    }
+    assert_ne!(reference[0], reference[1], "frames differ");
+
+    let mut rig = rig(gpu);
+    // 1. never polled: the rig copies frames out itself when it needs their slots
+    for k in 0..2 * SLOTS as u64 {
+        rig.submit(sliding_box_snapshot(k));
+    }
+    let early = rig.finish();
+    assert_eq!(early.len(), 2 * SLOTS);
+    for f in &early {
+        assert_eq!(
+            f.images[0].labels, reference[f.snapshot.frame as usize],
+            "frame {}",
+            f.snapshot.frame
+        );
+    }
+    // 2. taken by another thread that copies them out late, while this one
+    // renders on: the rig waits for each slot to come back
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let worker = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        for f in rx {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            let f: edgecase::sensors::camera::ReadbackFrame = f;
+            out.push(f.decode());
+        }
+        out
+    });
+    for k in 2 * SLOTS as u64..frames {
+        rig.submit(sliding_box_snapshot(k));
+        for f in rig.poll_readbacks() {
+            tx.send(f).unwrap();
+        }
+    }
+    for f in rig.finish_readbacks() {
+        tx.send(f).unwrap();
+    }
+    drop(tx);
+    let late = worker.join().unwrap();
+    assert_eq!(
+        late.iter().map(|f| f.snapshot.frame).collect::<Vec<_>>(),
+        (2 * SLOTS as u64..frames).collect::<Vec<_>>()
+    );
+    for f in &late {
+        assert_eq!(f.images[0].labels, reference[f.snapshot.frame as usize]);
+    }
+    // 3. dropped unread: the slots come back too
+    for k in 0..2 * SLOTS as u64 {
+        rig.submit(sliding_box_snapshot(k));
+        drop(rig.poll_readbacks());
+    }
+    drop(rig.finish_readbacks());
+    rig.submit(sliding_box_snapshot(1));
+    let f = rig.finish();
+    assert_eq!(f[0].images[0].labels, reference[1]);
+}

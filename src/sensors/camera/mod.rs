@@ -1,7 +1,10 @@
 //! Sensor cameras on our own wgpu pipeline. One render pass per camera writes
 //! colour, ids and depth; copies land in a ring of staging buffers that are
 //! mapped asynchronously, so frame N is read back while N+1 renders. Each
-//! in-flight slot carries the FrameSnapshot it was rendered from.
+//! in-flight slot carries the FrameSnapshot it was rendered from. A mapped
+//! slot is copied out (de-padded, widened) by whoever takes the frame, on its
+//! own thread (the labeler in batch runs), which then hands the slot back: on
+//! a CPU rasterizer the render thread has no time to spare for copies.
 
 pub mod gpu;
 pub mod particles;
@@ -17,8 +20,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use wgpu::util::DeviceExt;
 
-/// Frames in flight between submission and readback.
-pub const SLOTS: usize = 3;
+/// Frames between submission and the copy out of their staging buffers
+/// (in flight on the GPU, or queued for the labeler thread that copies them).
+pub const SLOTS: usize = 5;
 
 pub const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
 /// 16 bits suffice: label values are class ids (< 1000) or Cityscapes
@@ -170,6 +174,8 @@ struct Slot {
     snapshot: Option<FrameSnapshot>,
     buffers: Vec<wgpu::Buffer>,
     states: Vec<Arc<AtomicU8>>,
+    /// Submitted and not yet copied out (its buffers may still be mapped).
+    busy: bool,
 }
 
 /// Pixel storage of one camera image, recycled between frames: fresh
@@ -179,6 +185,7 @@ struct PixelBuffers {
     rgba: Vec<u8>,
     labels: Vec<u32>,
     depth_m: Vec<f32>,
+    near_over_z: Vec<f32>,
 }
 
 /// One camera's pixels for one frame (rows tightly packed, top row first).
@@ -191,8 +198,12 @@ pub struct CameraImage {
     /// Label value per pixel (`classes::label_value`: instance id for things,
     /// class id elsewhere); empty in colour-only mode.
     pub labels: Vec<u32>,
-    /// z-depth in metres per pixel, 0 where nothing was hit; empty in colour-only mode.
+    /// z-depth in metres per pixel, 0 where nothing was hit; empty in
+    /// colour-only mode and for LiDAR views.
     pub depth_m: Vec<f32>,
+    /// LiDAR views only: the reverse-Z depth buffer as rendered, near / z
+    /// (0 where nothing was hit), which is what the LiDAR interpolates.
+    pub near_over_z: Vec<f32>,
     recycle: Option<crossbeam_channel::Sender<PixelBuffers>>,
 }
 
@@ -203,6 +214,7 @@ impl Drop for CameraImage {
                 rgba: std::mem::take(&mut self.rgba),
                 labels: std::mem::take(&mut self.labels),
                 depth_m: std::mem::take(&mut self.depth_m),
+                near_over_z: std::mem::take(&mut self.near_over_z),
             };
             // a full pool just frees the buffers
             let _ = tx.try_send(b);
@@ -227,6 +239,141 @@ pub struct RenderedFrame {
     pub images: Vec<CameraImage>,
 }
 
+/// One view's mapped staging buffer.
+struct MappedView {
+    buffer: wgpu::Buffer,
+    layout: ReadbackLayout,
+    kind: ViewKind,
+    width: usize,
+    height: usize,
+}
+
+impl MappedView {
+    /// Copy the mapped planes out (rows de-padded, labels widened, depth
+    /// converted) into recycled pixel storage, then unmap.
+    fn decode(
+        &self,
+        pool_rx: &crossbeam_channel::Receiver<PixelBuffers>,
+        pool_tx: &crossbeam_channel::Sender<PixelBuffers>,
+    ) -> CameraImage {
+        let (w, h, l) = (self.width, self.height, self.layout);
+        let mut b = pool_rx.try_recv().unwrap_or_default();
+        b.rgba.clear();
+        b.labels.clear();
+        b.depth_m.clear();
+        b.near_over_z.clear();
+        {
+            let data = self.buffer.slice(..).get_mapped_range();
+            let rows =
+                |offset: u64, pitch: u32| (0..h).map(move |y| offset as usize + y * pitch as usize);
+            if self.kind.has_color() {
+                for r in rows(0, l.row) {
+                    b.rgba.extend_from_slice(&data[r..r + w * 4]);
+                }
+            }
+            if self.kind.has_labels() {
+                for r in rows(l.labels_offset, l.labels_row) {
+                    let row = &data[r..r + w * 2];
+                    b.labels.extend(
+                        row.chunks_exact(2)
+                            .map(|c| u16::from_le_bytes([c[0], c[1]]) as u32),
+                    );
+                }
+                // reverse-Z infinite projection: buffer depth d = near / z
+                let near = crate::core::camera::NEAR_M as f32;
+                for r in rows(l.depth_offset, l.row) {
+                    let row = &data[r..r + w * 4];
+                    if self.kind == ViewKind::LabelsOnly {
+                        extend_from_bytes(&mut b.near_over_z, row);
+                    } else {
+                        b.depth_m.extend(row.chunks_exact(4).map(|c| {
+                            let d = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+                            if d > 0.0 { near / d } else { 0.0 }
+                        }));
+                    }
+                }
+            }
+        }
+        self.buffer.unmap();
+        CameraImage {
+            width: w as u32,
+            height: h as u32,
+            rgba: b.rgba,
+            labels: b.labels,
+            depth_m: b.depth_m,
+            near_over_z: b.near_over_z,
+            recycle: Some(pool_tx.clone()),
+        }
+    }
+}
+
+/// A rendered frame, usually still in its mapped staging buffers. `decode`
+/// copies the pixels out on the calling thread and hands the slot back to
+/// the rig; dropping it hands the slot back unread. The rig waits for the
+/// slot before it renders into it again, so take each one on (or drop it)
+/// rather than holding it across many submissions.
+pub struct ReadbackFrame {
+    snapshot: FrameSnapshot,
+    pixels: Pixels,
+    slot: usize,
+    release_tx: Option<crossbeam_channel::Sender<usize>>,
+    pool_tx: crossbeam_channel::Sender<PixelBuffers>,
+    pool_rx: crossbeam_channel::Receiver<PixelBuffers>,
+}
+
+enum Pixels {
+    Mapped(Vec<MappedView>),
+    /// Copied out already (the rig needed the slot back before anyone took it).
+    Copied(Vec<CameraImage>),
+}
+
+impl ReadbackFrame {
+    pub fn frame(&self) -> u64 {
+        self.snapshot.frame
+    }
+
+    /// Copy the pixels out (if not done yet) and hand the slot back.
+    fn copy_out(&mut self) {
+        if let Pixels::Mapped(views) = &self.pixels {
+            let images = views
+                .iter()
+                .map(|v| v.decode(&self.pool_rx, &self.pool_tx))
+                .collect();
+            self.pixels = Pixels::Copied(images);
+        }
+        if let Some(tx) = self.release_tx.take() {
+            // the rig may be gone (end of run): then nothing waits for the slot
+            let _ = tx.send(self.slot);
+        }
+    }
+
+    pub fn decode(mut self) -> RenderedFrame {
+        self.copy_out();
+        let images = match std::mem::replace(&mut self.pixels, Pixels::Copied(Vec::new())) {
+            Pixels::Copied(images) => images,
+            Pixels::Mapped(_) => unreachable!("copied out above"),
+        };
+        RenderedFrame {
+            snapshot: self.snapshot.clone(),
+            images,
+        }
+    }
+}
+
+impl Drop for ReadbackFrame {
+    fn drop(&mut self) {
+        if let Pixels::Mapped(views) = &self.pixels {
+            for v in views {
+                v.buffer.unmap();
+            }
+            self.pixels = Pixels::Copied(Vec::new());
+        }
+        if let Some(tx) = self.release_tx.take() {
+            let _ = tx.send(self.slot);
+        }
+    }
+}
+
 pub struct CameraRig {
     gpu: GpuContext,
     mode: RenderMode,
@@ -247,9 +394,12 @@ pub struct CameraRig {
     slots: Vec<Slot>,
     next_slot: usize,
     in_flight: VecDeque<usize>,
-    done: VecDeque<RenderedFrame>,
+    done: VecDeque<ReadbackFrame>,
     pool_tx: crossbeam_channel::Sender<PixelBuffers>,
     pool_rx: crossbeam_channel::Receiver<PixelBuffers>,
+    /// Slots handed back by decoded or dropped `ReadbackFrame`s.
+    release_tx: crossbeam_channel::Sender<usize>,
+    release_rx: crossbeam_channel::Receiver<usize>,
 }
 
 /// Primitive tessellations, shared by the GPU meshes and the silhouettes.
@@ -577,8 +727,10 @@ impl CameraRig {
                     .iter()
                     .map(|_| Arc::new(AtomicU8::new(MAP_PENDING)))
                     .collect(),
+                busy: false,
             })
             .collect();
+        let (release_tx, release_rx) = crossbeam_channel::unbounded();
         // enough for every image in flight, queued for writing and being written
         let (pool_tx, pool_rx) = crossbeam_channel::bounded(cameras.len() * (SLOTS + 8));
         let instance_capacity = 1024;
@@ -606,6 +758,8 @@ impl CameraRig {
             done: VecDeque::new(),
             pool_tx,
             pool_rx,
+            release_tx,
+            release_rx,
         }
     }
 
@@ -743,9 +897,7 @@ impl CameraRig {
     /// Render a frame. Blocks only when every slot is still in flight.
     pub fn submit(&mut self, snapshot: FrameSnapshot) {
         let slot_index = self.next_slot;
-        while self.slots[slot_index].snapshot.is_some() {
-            self.collect(true);
-        }
+        self.wait_for_slot(slot_index);
         // group instances by primitive: one instanced draw per primitive
         let mut raws: Vec<InstanceRaw> = self.static_draws.iter().map(|(_, r)| *r).collect();
         let mut groups: Vec<(MeshRange, std::ops::Range<u32>)> = Vec::new();
@@ -934,9 +1086,42 @@ impl CameraRig {
             });
         }
         slot.snapshot = Some(snapshot);
+        slot.busy = true;
         self.in_flight.push_back(slot_index);
         self.next_slot = (slot_index + 1) % SLOTS;
         let _ = self.gpu.device.poll(wgpu::PollType::Poll);
+    }
+
+    /// Wait until `slot_index` may be rendered into: its frame read back
+    /// and copied out by whoever took it.
+    fn wait_for_slot(&mut self, slot_index: usize) {
+        loop {
+            for s in self.release_rx.try_iter() {
+                self.slots[s].busy = false;
+            }
+            if !self.slots[slot_index].busy {
+                return;
+            }
+            if self.slots[slot_index].snapshot.is_some() {
+                // still rendering or mapping
+                self.collect(true);
+            } else if let Some(f) = self.done.iter_mut().find(|f| f.slot == slot_index) {
+                // read back but not taken yet: copy it out here
+                f.copy_out();
+            } else {
+                // a consumer holds it; it is handed back once copied out
+                match self
+                    .release_rx
+                    .recv_timeout(std::time::Duration::from_secs(600))
+                {
+                    Ok(s) => self.slots[s].busy = false,
+                    Err(_) => panic!(
+                        "readback slot {slot_index} was never handed back: a ReadbackFrame \
+                         is held without being decoded or dropped"
+                    ),
+                }
+            }
+        }
     }
 
     /// Move finished frames (in submission order) to the done queue. With
@@ -961,87 +1146,73 @@ impl CameraRig {
                 }
             }
             self.in_flight.pop_front();
-            let frame = self.read_slot(slot_index);
+            let frame = self.mapped_frame(slot_index);
             self.done.push_back(frame);
         }
     }
 
-    fn read_slot(&mut self, slot_index: usize) -> RenderedFrame {
+    fn mapped_frame(&mut self, slot_index: usize) -> ReadbackFrame {
         let slot = &mut self.slots[slot_index];
         let snapshot = slot.snapshot.take().expect("in-flight slot has a snapshot");
-        let mut images = Vec::with_capacity(self.cameras.len());
-        for (ci, cam) in self.cameras.iter().enumerate() {
-            let (w, h) = (
-                cam.info.intrinsics.width as usize,
-                cam.info.intrinsics.height as usize,
-            );
-            let buffer = &slot.buffers[ci];
+        for state in &slot.states {
             assert_eq!(
-                slot.states[ci].load(Ordering::Acquire),
+                state.load(Ordering::Acquire),
                 MAP_READY,
                 "GPU readback failed for frame {}",
                 snapshot.frame
             );
-            let image = {
-                let data = buffer.slice(..).get_mapped_range();
-                let l = cam.layout;
-                let mut b = self.pool_rx.try_recv().unwrap_or_default();
-                b.rgba.clear();
-                b.labels.clear();
-                b.depth_m.clear();
-                // de-pad the rows of each plane
-                let rows = |offset: u64, pitch: u32| {
-                    (0..h).map(move |y| offset as usize + y * pitch as usize)
-                };
-                if cam.kind.has_color() {
-                    for r in rows(0, l.row) {
-                        b.rgba.extend_from_slice(&data[r..r + w * 4]);
-                    }
-                }
-                if cam.kind.has_labels() {
-                    for r in rows(l.labels_offset, l.labels_row) {
-                        let row = &data[r..r + w * 2];
-                        b.labels.extend(
-                            row.chunks_exact(2)
-                                .map(|c| u16::from_le_bytes([c[0], c[1]]) as u32),
-                        );
-                    }
-                    for r in rows(l.depth_offset, l.row) {
-                        extend_from_bytes(&mut b.depth_m, &data[r..r + w * 4]);
-                    }
-                    // reverse-Z infinite projection: buffer depth d = near / z
-                    let near = crate::core::camera::NEAR_M as f32;
-                    for d in &mut b.depth_m {
-                        *d = if *d > 0.0 { near / *d } else { 0.0 };
-                    }
-                }
-                CameraImage {
-                    width: w as u32,
-                    height: h as u32,
-                    rgba: b.rgba,
-                    labels: b.labels,
-                    depth_m: b.depth_m,
-                    recycle: Some(self.pool_tx.clone()),
-                }
-            };
-            buffer.unmap();
-            images.push(image);
         }
-        RenderedFrame { snapshot, images }
+        let views = self
+            .cameras
+            .iter()
+            .zip(&slot.buffers)
+            .map(|(cam, buffer)| MappedView {
+                buffer: buffer.clone(),
+                layout: cam.layout,
+                kind: cam.kind,
+                width: cam.info.intrinsics.width as usize,
+                height: cam.info.intrinsics.height as usize,
+            })
+            .collect();
+        ReadbackFrame {
+            snapshot,
+            pixels: Pixels::Mapped(views),
+            slot: slot_index,
+            release_tx: Some(self.release_tx.clone()),
+            pool_tx: self.pool_tx.clone(),
+            pool_rx: self.pool_rx.clone(),
+        }
     }
 
-    /// Frames whose readback finished, oldest first, without waiting.
-    pub fn poll_finished(&mut self) -> Vec<RenderedFrame> {
+    /// Frames whose readback finished, oldest first, without waiting; still
+    /// mapped, for the caller to decode on its own thread.
+    pub fn poll_readbacks(&mut self) -> Vec<ReadbackFrame> {
         self.collect(false);
         self.done.drain(..).collect()
     }
 
-    /// Wait for every frame in flight.
-    pub fn finish(&mut self) -> Vec<RenderedFrame> {
+    /// Wait for every frame in flight; still mapped.
+    pub fn finish_readbacks(&mut self) -> Vec<ReadbackFrame> {
         while !self.in_flight.is_empty() {
             self.collect(true);
         }
         self.done.drain(..).collect()
+    }
+
+    /// As `poll_readbacks`, decoded on this thread.
+    pub fn poll_finished(&mut self) -> Vec<RenderedFrame> {
+        self.poll_readbacks()
+            .into_iter()
+            .map(ReadbackFrame::decode)
+            .collect()
+    }
+
+    /// As `finish_readbacks`, decoded on this thread.
+    pub fn finish(&mut self) -> Vec<RenderedFrame> {
+        self.finish_readbacks()
+            .into_iter()
+            .map(ReadbackFrame::decode)
+            .collect()
     }
 }
 
