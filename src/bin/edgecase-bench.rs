@@ -77,6 +77,39 @@ fn peak_rss_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// CPU time (user + system) of the whole process so far, in seconds
+/// (/proc/self/stat, clock ticks of 1/100 s): with frames/s it tells the
+/// work per frame apart from how well it overlapped.
+fn process_cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // fields after the command name, which is in parentheses
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after ')'
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
+    match (ticks(11), ticks(12)) {
+        (Some(u), Some(s)) => (u + s) / 100.0,
+        _ => f64::NAN,
+    }
+}
+
+/// When the measured loop began: wall clock and process CPU time.
+#[derive(Clone, Copy)]
+struct Start {
+    wall: Instant,
+    cpu_s: f64,
+}
+
+impl Start {
+    fn now() -> Start {
+        Start {
+            wall: Instant::now(),
+            cpu_s: process_cpu_s(),
+        }
+    }
+}
+
 fn reference_snapshot(frame: u64) -> FrameSnapshot {
     let mut instances = Vec::new();
     let mut objects = Vec::new();
@@ -207,7 +240,7 @@ fn run_reference(args: &Args) -> Result<()> {
         }
         Ok(())
     };
-    let start = Instant::now();
+    let start = Start::now();
     for frame in 0..args.frames {
         rig.rig.submit(reference_snapshot(frame));
         for f in rig.rig.poll_readbacks() {
@@ -261,7 +294,7 @@ fn run_fog(args: &Args) -> Result<()> {
         ..all_outputs()
     };
     let gpu = GpuContext::new_headless()?;
-    let start = Instant::now();
+    let start = Start::now();
     match args.mode {
         Mode::Disk => {
             let _ = std::fs::remove_dir_all(&args.out);
@@ -296,7 +329,7 @@ fn run_fog(args: &Args) -> Result<()> {
                 |_| {},
             )?;
             if args.lidar {
-                let secs = start.elapsed().as_secs_f64();
+                let secs = start.wall.elapsed().as_secs_f64();
                 println!(
                     "lidar returns/frame {:.0}, returns/s {:.0}",
                     points as f64 / args.frames as f64,
@@ -344,7 +377,7 @@ fn traffic_scenario(args: &Args) -> edgecase::scenario::Scenario {
 
 fn run_traffic(args: &Args) -> Result<()> {
     let s = traffic_scenario(args);
-    let start = Instant::now();
+    let start = Start::now();
     match args.mode {
         Mode::Bare => {
             // simulation only, on this thread: physics + behaviour + triggers
@@ -352,7 +385,7 @@ fn run_traffic(args: &Args) -> Result<()> {
             for _ in 0..args.frames {
                 app.update();
             }
-            let secs = start.elapsed().as_secs_f64();
+            let secs = start.wall.elapsed().as_secs_f64();
             let w = app.world_mut();
             let collisions = w
                 .resource::<edgecase::physics::TickRecords>()
@@ -374,10 +407,10 @@ fn run_traffic(args: &Args) -> Result<()> {
     Ok(())
 }
 
-fn report(args: &Args, start: Instant, extra: &str) {
-    let secs = start.elapsed().as_secs_f64();
+fn report(args: &Args, start: Start, extra: &str) {
+    let secs = start.wall.elapsed().as_secs_f64();
     println!(
-        "scene={:?} mode={:?} res={}x{} frames={} seconds={:.2} fps={:.1} peak_rss_mib={:.0} {}",
+        "scene={:?} mode={:?} res={}x{} frames={} seconds={:.2} fps={:.1} cpu_ms_per_frame={:.1} peak_rss_mib={:.0} {}",
         args.scene,
         args.mode,
         args.width,
@@ -385,6 +418,7 @@ fn report(args: &Args, start: Instant, extra: &str) {
         args.frames,
         secs,
         args.frames as f64 / secs,
+        (process_cpu_s() - start.cpu_s) * 1e3 / args.frames as f64,
         peak_rss_mib(),
         extra
     );
