@@ -404,13 +404,12 @@ impl<'a> DepthView<'a> {
         near_over_z: &'a [f32],
         near_m: f64,
     ) -> DepthView<'a> {
-        let d = near_over_z;
         let cv_from_sensor_m = glam::DMat3::from_quat(cv_from_sensor.rotation);
         DepthView {
             intrinsics,
             cv_from_sensor,
             labels,
-            d,
+            d: near_over_z,
             near_m,
             cv_from_sensor_m,
             sensor_from_cv_m: cv_from_sensor_m.transpose(),

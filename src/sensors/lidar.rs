@@ -282,7 +282,7 @@ fn primitive_radius(p: Primitive) -> f64 {
 struct PartIndex<'a> {
     instances: &'a [DrawInstance],
     /// Per label: the parts that carry it and that a beam can reach, with
-    /// their world bounding spheres (centre, radius squared).
+    /// their world bounding spheres (centre, radius in metres).
     by_label: std::collections::HashMap<u32, Vec<(usize, DVec3, f64)>>,
     triangles: Vec<std::sync::OnceLock<Vec<[DVec3; 3]>>>,
 }
@@ -306,10 +306,7 @@ impl<'a> PartIndex<'a> {
                 continue;
             }
             let label = crate::core::classes::label_value(inst.class_id, inst.instance_id);
-            by_label
-                .entry(label)
-                .or_default()
-                .push((i, centre, radius * radius));
+            by_label.entry(label).or_default().push((i, centre, radius));
         }
         PartIndex {
             instances,
@@ -346,11 +343,10 @@ impl<'a> PartIndex<'a> {
     /// their triangles.
     fn ray(&self, label: u32, origin: DVec3, dir: DVec3) -> Option<(f64, DVec3)> {
         let mut best: Option<(f64, DVec3)> = None;
-        for &(i, centre, radius_sq) in self.by_label.get(&label).into_iter().flatten() {
+        for &(i, centre, radius_m) in self.by_label.get(&label).into_iter().flatten() {
             let to_centre = centre - origin;
             let along = to_centre.dot(dir);
-            if along * along.abs() < -radius_sq
-                || (to_centre - dir * along).length_squared() > radius_sq
+            if along < -radius_m || (to_centre - dir * along).length_squared() > radius_m * radius_m
             {
                 continue;
             }

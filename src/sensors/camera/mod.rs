@@ -341,6 +341,11 @@ impl ReadbackFrame {
                 .collect();
             self.pixels = Pixels::Copied(images);
         }
+        self.hand_back_slot();
+    }
+
+    /// Tell the rig the slot's buffers are unmapped (once).
+    fn hand_back_slot(&mut self) {
         if let Some(tx) = self.release_tx.take() {
             // the rig may be gone (end of run): then nothing waits for the slot
             let _ = tx.send(self.slot);
@@ -368,9 +373,7 @@ impl Drop for ReadbackFrame {
             }
             self.pixels = Pixels::Copied(Vec::new());
         }
-        if let Some(tx) = self.release_tx.take() {
-            let _ = tx.send(self.slot);
-        }
+        self.hand_back_slot();
     }
 }
 
