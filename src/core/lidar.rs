@@ -254,30 +254,37 @@ fn floor_i64(x: f64) -> i64 {
     if (i as f64) > x { i - 1 } else { i }
 }
 
-/// Where a beam (unit direction in the sensor frame) meets a view's image:
-/// the pixel-edge image point and the direction in the view's camera frame.
-/// None when it is outside the view.
+/// Where a beam (a direction in the sensor frame, any length) meets a view's
+/// image: the pixel-edge image point. None when it is outside the view.
 pub fn project_beam(
     k: &super::camera::Intrinsics,
     cv_from_sensor: &super::frames::Pose,
     dir_sensor: DVec3,
-) -> Option<(glam::DVec2, DVec3)> {
+) -> Option<glam::DVec2> {
     project_dir_cv(k, cv_from_sensor.rotation * dir_sensor)
 }
 
-/// `project_beam` of a direction already in the view's camera frame.
+/// `project_beam` of a direction already in the view's camera frame (one
+/// division: this runs twice per beam of a moving sensor).
 #[inline]
-fn project_dir_cv(k: &super::camera::Intrinsics, dir_cv: DVec3) -> Option<(glam::DVec2, DVec3)> {
-    let uv = k.project(dir_cv * 1e3)?;
+fn project_dir_cv(k: &super::camera::Intrinsics, dir_cv: DVec3) -> Option<glam::DVec2> {
+    if dir_cv.z <= 0.0 {
+        return None;
+    }
+    let inv_z = 1.0 / dir_cv.z;
+    let uv = glam::DVec2::new(
+        k.fx * dir_cv.x * inv_z + k.cx,
+        k.fy * dir_cv.y * inv_z + k.cy,
+    );
     let (w, h) = (k.width as f64, k.height as f64);
     // beams exactly on a view boundary land a rounding error outside it
     const EDGE: f64 = 1e-6;
-    if uv.x < -EDGE || uv.y < -EDGE || uv.x > w + EDGE || uv.y > h + EDGE {
+    if !(uv.x >= -EDGE && uv.y >= -EDGE && uv.x <= w + EDGE && uv.y <= h + EDGE) {
         return None;
     }
-    Some((
-        glam::DVec2::new(uv.x.clamp(0.0, w - EDGE), uv.y.clamp(0.0, h - EDGE)),
-        dir_cv,
+    Some(glam::DVec2::new(
+        uv.x.clamp(0.0, w - EDGE),
+        uv.y.clamp(0.0, h - EDGE),
     ))
 }
 
@@ -338,7 +345,7 @@ fn fit_plane(
 #[derive(Clone, Debug, PartialEq)]
 pub struct Candidate {
     pub label: u32,
-    pub plane: Option<BeamHit>,
+    pub plane: Option<SurfaceHit>,
     /// Image distance from the beam to the nearest pixel centre of this label.
     pub nearest_px: f64,
 }
@@ -347,7 +354,7 @@ pub struct Candidate {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cast {
     Miss,
-    Hit(BeamHit),
+    Hit(SurfaceHit),
     /// On a silhouette or crease: the surfaces around it, nearest first is
     /// not known from pixels; the caller resolves with exact geometry.
     Ambiguous(Vec<Candidate>),
@@ -362,6 +369,46 @@ pub struct BeamHit {
     pub cos_incidence: f64,
     /// Unit surface normal in the sensor frame, facing the sensor.
     pub normal_sensor: DVec3,
+}
+
+/// The surface a view shows around a beam: its label and its plane, as the
+/// vector `plane_sensor` with `plane_sensor . p = 1` for the points p of the
+/// plane (sensor frame). That is the normal over the plane's distance from
+/// the sensor: no square root until a hit is kept, and a ray from any
+/// origin meets it with one division.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SurfaceHit {
+    pub label: u32,
+    pub plane_sensor: DVec3,
+}
+
+impl SurfaceHit {
+    /// Distance along the ray `origin + s dir` (sensor frame, unit `dir`) to
+    /// the plane; None when the ray runs parallel to it or away from it.
+    #[inline]
+    pub fn range_along(&self, origin: DVec3, dir: DVec3) -> Option<f64> {
+        let along = self.plane_sensor.dot(dir);
+        // parallel within 1e-9 of the unit normal: |N.d| < 1e-9 |N|
+        if along * along < 1e-18 * self.plane_sensor.length_squared() {
+            return None;
+        }
+        let range_m = (1.0 - self.plane_sensor.dot(origin)) / along;
+        (range_m > 0.0).then_some(range_m)
+    }
+
+    /// The hit at `range_m` along unit `dir`, with the incidence angle and the
+    /// unit normal facing the beam.
+    pub fn beam_hit(&self, range_m: f64, dir: DVec3) -> BeamHit {
+        let inv_len = self.plane_sensor.length_recip();
+        let along = self.plane_sensor.dot(dir);
+        let n = self.plane_sensor * inv_len;
+        BeamHit {
+            range_m,
+            label: self.label,
+            cos_incidence: (along * inv_len).abs(),
+            normal_sensor: if along > 0.0 { -n } else { n },
+        }
+    }
 }
 
 /// A return from a uniform scattering medium (rain, snow) that answers
@@ -418,7 +465,7 @@ impl<'a> DepthView<'a> {
 
     /// `project_beam` into this view.
     #[inline]
-    pub fn project(&self, dir_sensor: DVec3) -> Option<(glam::DVec2, DVec3)> {
+    pub fn project(&self, dir_sensor: DVec3) -> Option<glam::DVec2> {
         project_dir_cv(&self.intrinsics, self.cv_from_sensor_m * dir_sensor)
     }
 
@@ -429,43 +476,36 @@ impl<'a> DepthView<'a> {
     /// None: a mixed pixel, as real sensors also lose.
     pub fn cast(&self, dir_sensor: DVec3) -> Option<BeamHit> {
         match self.cast_detailed(dir_sensor) {
-            Cast::Hit(h) => Some(h),
+            Cast::Hit(s) => s
+                .range_along(DVec3::ZERO, dir_sensor)
+                .map(|r| s.beam_hit(r, dir_sensor)),
             _ => None,
         }
     }
 
-    /// Range at the beam from the plane d = a + b u + c v (relative to the beam).
+    /// The surface of the plane d = a + b u + c v (relative to the beam at
+    /// `uv`); None when it lies behind the view.
     fn hit_from_plane(
         &self,
         plane: (f64, f64, f64),
         uv: glam::DVec2,
-        dir_cv: DVec3,
         label: u32,
-    ) -> Option<BeamHit> {
+    ) -> Option<SurfaceHit> {
         let (d0, gu, gv) = plane;
         if d0 <= 0.0 {
             return None;
         }
-        let z = self.near_m / d0;
-        let inv_len = dir_cv.length_recip();
-        let range_m = z / (dir_cv.z * inv_len);
         // near / Z = d0 + gu (u - u0) + gv (v - v0) with u = fx X / Z + cx is the
         // plane (gu fx) X + (gv fy) Y + (d0 + gu (cx - u0) + gv (cy - v0)) Z = near
         let k = &self.intrinsics;
-        let mut n = DVec3::new(
+        let plane_cv = DVec3::new(
             gu * k.fx,
             gv * k.fy,
             d0 + gu * (k.cx - uv.x) + gv * (k.cy - uv.y),
-        )
-        .normalize_or_zero();
-        if n.dot(dir_cv) > 0.0 {
-            n = -n;
-        }
-        Some(BeamHit {
-            range_m,
+        ) / self.near_m;
+        Some(SurfaceHit {
             label,
-            cos_incidence: (n.dot(dir_cv) * inv_len).abs(),
-            normal_sensor: self.sensor_from_cv_m * n,
+            plane_sensor: self.sensor_from_cv_m * plane_cv,
         })
     }
 
@@ -473,7 +513,7 @@ impl<'a> DepthView<'a> {
     /// candidate surfaces around it instead of being dropped.
     pub fn cast_detailed(&self, dir_sensor: DVec3) -> Cast {
         match self.project(dir_sensor) {
-            Some((uv, dir_cv)) => self.cast_pixel(uv, dir_cv),
+            Some(uv) => self.cast_pixel(uv),
             None => Cast::Miss,
         }
     }
@@ -484,29 +524,30 @@ impl<'a> DepthView<'a> {
     }
 
     /// As `cast_detailed`, for a beam already projected with `project_beam`.
-    pub fn cast_pixel(&self, uv: glam::DVec2, dir_cv: DVec3) -> Cast {
-        self.cast_inner(uv, dir_cv).unwrap_or(Cast::Miss)
+    pub fn cast_pixel(&self, uv: glam::DVec2) -> Cast {
+        self.cast_inner(uv).unwrap_or(Cast::Miss)
     }
 
     /// The plane (a, b, c) of d = a + b u + c v relative to (fx, fy) when every
-    /// pixel of the 4x4 window has `label` and lies on one plane.
+    /// pixel of the 3x3 window centred on pixel (x, y) has `label` and lies on
+    /// one plane. (The beam is within half a pixel of that centre, so the
+    /// window holds the four pixels around it and one more on each side: a
+    /// crease or silhouette anywhere near the beam breaks it.)
     fn uniform_window_plane(
         &self,
-        x0: i64,
-        y0: i64,
-        fx: f64,
-        fy: f64,
+        (x, y): (i64, i64),
+        (fx, fy): (f64, f64),
         label: u32,
         tolerance: f64,
     ) -> Option<(f64, f64, f64)> {
         let (w, h) = (self.intrinsics.width as i64, self.intrinsics.height as i64);
-        if x0 < 1 || y0 < 1 || x0 + 2 >= w || y0 + 2 >= h {
+        if x < 1 || y < 1 || x + 1 >= w || y + 1 >= h {
             return None;
         }
-        let mut d = [[0f64; 4]; 4];
+        let mut d = [[0f64; 3]; 3];
         for (j, row) in d.iter_mut().enumerate() {
-            let k = ((y0 - 1 + j as i64) * w + x0 - 1) as usize;
-            let (labels, depths) = (&self.labels[k..k + 4], &self.d[k..k + 4]);
+            let k = ((y - 1 + j as i64) * w + x - 1) as usize;
+            let (labels, depths) = (&self.labels[k..k + 3], &self.d[k..k + 3]);
             for ((v, l), dd) in row.iter_mut().zip(labels).zip(depths) {
                 if *l != label || *dd <= 0.0 {
                     return None;
@@ -515,8 +556,8 @@ impl<'a> DepthView<'a> {
             }
         }
         // plane through three corners, in window coordinates
-        let gu = (d[0][3] - d[0][0]) / 3.0;
-        let gv = (d[3][0] - d[0][0]) / 3.0;
+        let gu = (d[0][2] - d[0][0]) * 0.5;
+        let gv = (d[2][0] - d[0][0]) * 0.5;
         for (j, row) in d.iter().enumerate() {
             for (i, v) in row.iter().enumerate() {
                 if (d[0][0] + gu * i as f64 + gv * j as f64 - v).abs() > tolerance {
@@ -524,12 +565,12 @@ impl<'a> DepthView<'a> {
                 }
             }
         }
-        // re-express at the beam: window pixel (0, 0) is at (x0 - 1, y0 - 1)
-        let (du, dv) = (fx - (x0 - 1) as f64, fy - (y0 - 1) as f64);
+        // re-express at the beam: window pixel (0, 0) is at (x - 1, y - 1)
+        let (du, dv) = (fx - (x - 1) as f64, fy - (y - 1) as f64);
         Some((d[0][0] + gu * du + gv * dv, gu, gv))
     }
 
-    fn cast_inner(&self, uv: glam::DVec2, dir_cv: DVec3) -> Option<Cast> {
+    fn cast_inner(&self, uv: glam::DVec2) -> Option<Cast> {
         let (w, h) = (self.intrinsics.width as f64, self.intrinsics.height as f64);
         // pixel centres around the beam
         let (fx, fy) = (uv.x - 0.5, uv.y - 0.5);
@@ -544,11 +585,12 @@ impl<'a> DepthView<'a> {
             return Some(Cast::Miss); // sky: nothing to return
         }
         let exact = 1e-5 * d_near;
-        // fast path (most beams): the whole 4x4 window is one planar surface.
-        // Three samples give the plane; the other thirteen must confirm it.
-        if let Some(p) = self.uniform_window_plane(x0, y0, fx, fy, label, exact) {
+        // fast path (most beams): the 3x3 window around the nearest pixel is one
+        // planar surface. Three samples give the plane; the other six confirm
+        // it. (What the fits below would find on it too, with fewer reads.)
+        if let Some(p) = self.uniform_window_plane(nearest, (fx, fy), label, exact) {
             return Some(
-                self.hit_from_plane(p, uv, dir_cv, label)
+                self.hit_from_plane(p, uv, label)
                     .map_or(Cast::Miss, Cast::Hit),
             );
         }
@@ -613,7 +655,7 @@ impl<'a> DepthView<'a> {
         };
         if let Some(p) = plane {
             return Some(
-                self.hit_from_plane(p, uv, dir_cv, label)
+                self.hit_from_plane(p, uv, label)
                     .map_or(Cast::Miss, Cast::Hit),
             );
         }
@@ -625,7 +667,7 @@ impl<'a> DepthView<'a> {
             }
             let l = p.label;
             let plane = fit_plane(window, |q| q.label == l, exact)
-                .and_then(|pl| self.hit_from_plane(pl, uv, dir_cv, l));
+                .and_then(|pl| self.hit_from_plane(pl, uv, l));
             let nearest_px = window
                 .iter()
                 .filter(|q| q.label == l)
@@ -647,6 +689,29 @@ mod cast_tests {
     use crate::core::camera::Intrinsics;
     use crate::core::frames::Pose;
     use glam::{DMat3, DQuat};
+
+    /// A surface's plane met from a moved origin: the wall x = 10 (sensor
+    /// frame) from x = 1, head-on and at an angle; parallel and receding
+    /// rays miss it.
+    #[test]
+    fn surfaces_are_met_from_any_origin() {
+        let wall = SurfaceHit {
+            label: 5,
+            plane_sensor: DVec3::new(0.1, 0.0, 0.0),
+        };
+        let origin = DVec3::new(1.0, 0.0, 0.0);
+        assert!((wall.range_along(origin, DVec3::X).unwrap() - 9.0).abs() < 1e-12);
+        let a = 0.6f64;
+        let dir = DVec3::new(a.cos(), a.sin(), 0.0);
+        let r = wall.range_along(origin, dir).unwrap();
+        assert!((r - 9.0 / a.cos()).abs() < 1e-12);
+        let hit = wall.beam_hit(r, dir);
+        assert!((hit.cos_incidence - a.cos()).abs() < 1e-12);
+        assert!((hit.normal_sensor - DVec3::new(-1.0, 0.0, 0.0)).length() < 1e-12);
+        assert_eq!(hit.label, 5);
+        assert_eq!(wall.range_along(origin, DVec3::Y), None);
+        assert_eq!(wall.range_along(origin, -DVec3::X), None);
+    }
 
     /// A synthetic view of the plane z_cv = 10 - 0.5 x_cv (tilted wall), rendered
     /// at pixel centres the way the GPU does; beams between pixels must land

@@ -7,7 +7,7 @@ use crate::core::camera::{Intrinsics, NEAR_M};
 use crate::core::classes::{Class, split_label_value};
 use crate::core::frames::{Pose, camera_pose_from_body, ctrv_delta, mount_rotation, sensor_pose};
 use crate::core::lidar::{
-    BeamHit, BeamTable, Candidate, Cast, DepthView, LidarPoint, Preset, volume_echo,
+    BeamHit, BeamTable, Candidate, Cast, DepthView, LidarPoint, Preset, SurfaceHit, volume_echo,
 };
 use crate::core::mesh::Mesh;
 use crate::core::rng::Stream;
@@ -116,8 +116,8 @@ pub struct LidarInfo {
 pub struct Beam {
     pub dir_sensor: DVec3,
     pub view: usize,
-    /// Image point and camera-frame direction in its view (None: outside it).
-    pub pixel: Option<(glam::DVec2, DVec3)>,
+    /// Image point in its view (None: outside it).
+    pub pixel: Option<glam::DVec2>,
 }
 
 /// Intrinsics of one 90-degree view that holds every beam of `table`.
@@ -277,14 +277,68 @@ fn primitive_radius(p: Primitive) -> f64 {
     })[&p]
 }
 
-/// The drawn parts by label value, and their world-space triangles, built
-/// lazily: only silhouette beams need them.
+/// Axis-aligned bounds (min, max) of a unit primitive's vertices.
+fn primitive_bounds(p: Primitive) -> (DVec3, DVec3) {
+    static BOUNDS: std::sync::OnceLock<std::collections::BTreeMap<Primitive, (DVec3, DVec3)>> =
+        std::sync::OnceLock::new();
+    BOUNDS.get_or_init(|| {
+        primitive_meshes()
+            .iter()
+            .map(|(p, m)| {
+                let (lo, hi) = m.positions().fold(
+                    (DVec3::splat(f64::MAX), DVec3::splat(f64::MIN)),
+                    |(lo, hi), v| (lo.min(v.as_dvec3()), hi.max(v.as_dvec3())),
+                );
+                (*p, (lo, hi))
+            })
+            .collect()
+    })[&p]
+}
+
+/// Where the ray `origin + t dir` crosses the box [lo, hi]: (t entering and
+/// the axis of the face it enters through, t leaving and the axis of the
+/// face it leaves through); None when it misses (slab test).
+fn ray_box(origin: DVec3, dir: DVec3, lo: DVec3, hi: DVec3) -> Option<[(f64, usize); 2]> {
+    let (mut t_in, mut in_axis, mut t_out, mut out_axis) = (f64::MIN, 0, f64::MAX, 0);
+    for i in 0..3 {
+        let inv = 1.0 / dir[i];
+        let (a, b) = ((lo[i] - origin[i]) * inv, (hi[i] - origin[i]) * inv);
+        let (near, far) = if a <= b { (a, b) } else { (b, a) };
+        // a ray parallel to a slab and outside it gives NaN or an empty span
+        if near.is_nan() || far.is_nan() {
+            if origin[i] < lo[i] || origin[i] > hi[i] {
+                return None;
+            }
+            continue;
+        }
+        if near > t_in {
+            (t_in, in_axis) = (near, i);
+        }
+        if far < t_out {
+            (t_out, out_axis) = (far, i);
+        }
+    }
+    (t_in <= t_out && t_out > 0.0).then_some([(t_in, in_axis), (t_out, out_axis)])
+}
+
+/// A drawn part's exact shape for ray casts: its world <- local matrix
+/// inverse (to test the ray against the unit primitive's box first) and,
+/// except for cubes (their box is exact), its world-space triangles.
+struct PartShape {
+    local_from_world: glam::DMat4,
+    bounds: (DVec3, DVec3),
+    is_box: bool,
+    triangles: Vec<[DVec3; 3]>,
+}
+
+/// The drawn parts by label value, and their shapes, built lazily: only
+/// silhouette beams need them.
 struct PartIndex<'a> {
     instances: &'a [DrawInstance],
     /// Per label: the parts that carry it and that a beam can reach, with
     /// their world bounding spheres (centre, radius in metres).
     by_label: std::collections::HashMap<u32, Vec<(usize, DVec3, f64)>>,
-    triangles: Vec<std::sync::OnceLock<Vec<[DVec3; 3]>>>,
+    shapes: Vec<std::sync::OnceLock<PartShape>>,
 }
 
 impl<'a> PartIndex<'a> {
@@ -311,7 +365,7 @@ impl<'a> PartIndex<'a> {
         PartIndex {
             instances,
             by_label,
-            triangles: (0..instances.len())
+            shapes: (0..instances.len())
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
         }
@@ -321,19 +375,42 @@ impl<'a> PartIndex<'a> {
         self.by_label.contains_key(&label)
     }
 
-    fn triangles(&self, i: usize) -> &[[DVec3; 3]] {
-        self.triangles[i].get_or_init(|| {
+    fn shape(&self, i: usize) -> &PartShape {
+        self.shapes[i].get_or_init(|| {
             let inst = &self.instances[i];
             let m = inst.model.as_dmat4();
+            let local_from_world = m.inverse();
+            // a degenerate (flat) part has no usable inverse: triangles only
+            let invertible = local_from_world.is_finite();
+            let is_box = invertible && inst.primitive == Primitive::Cube;
             let mesh = &primitive_meshes()[&inst.primitive];
-            let pos: Vec<DVec3> = mesh
-                .positions()
-                .map(|p| m.transform_point3(p.as_dvec3()))
-                .collect();
-            mesh.indices
-                .chunks_exact(3)
-                .map(|t| [pos[t[0] as usize], pos[t[1] as usize], pos[t[2] as usize]])
-                .collect()
+            let triangles = if is_box {
+                Vec::new()
+            } else {
+                let pos: Vec<DVec3> = mesh
+                    .positions()
+                    .map(|p| m.transform_point3(p.as_dvec3()))
+                    .collect();
+                mesh.indices
+                    .chunks_exact(3)
+                    .map(|t| [pos[t[0] as usize], pos[t[1] as usize], pos[t[2] as usize]])
+                    .collect()
+            };
+            let bounds = if invertible {
+                primitive_bounds(inst.primitive)
+            } else {
+                (DVec3::splat(f64::MIN), DVec3::splat(f64::MAX))
+            };
+            PartShape {
+                local_from_world: if invertible {
+                    local_from_world
+                } else {
+                    glam::DMat4::IDENTITY
+                },
+                bounds,
+                is_box,
+                triangles,
+            }
         })
     }
 
@@ -350,7 +427,37 @@ impl<'a> PartIndex<'a> {
             {
                 continue;
             }
-            for [a, b, c] in self.triangles(i) {
+            let shape = self.shape(i);
+            // the ray in the unit primitive's frame has the same t (the
+            // direction is mapped without renormalising)
+            let local_origin = shape.local_from_world.transform_point3(origin);
+            let local_dir = shape.local_from_world.transform_vector3(dir);
+            let Some([enter, leave]) =
+                ray_box(local_origin, local_dir, shape.bounds.0, shape.bounds.1)
+            else {
+                continue;
+            };
+            if best.is_some_and(|b| enter.0 >= b.0) {
+                continue;
+            }
+            if shape.is_box {
+                // the face it enters through, or leaves through for a ray
+                // that starts inside (as the triangles would give)
+                let (t, face_axis) = if enter.0 > 0.0 { enter } else { leave };
+                // world normal of a local axis: the inverse-transpose of the model
+                let mut n_local = DVec3::ZERO;
+                n_local[face_axis] = 1.0;
+                let n = shape
+                    .local_from_world
+                    .transpose()
+                    .transform_vector3(n_local)
+                    .normalize_or_zero();
+                if best.is_none_or(|b| t < b.0) {
+                    best = Some((t, n));
+                }
+                continue;
+            }
+            for [a, b, c] in &shape.triangles {
                 if let Some(hit) = ray_triangle(origin, dir, *a, *b, *c)
                     && best.is_none_or(|bb| hit.0 < bb.0)
                 {
@@ -372,28 +479,16 @@ pub struct SweepGeometry<'a> {
     pub ego_yaw_rate_rad_s: f64,
 }
 
-/// The hit of the ray `origin + s dir` (sensor frame at the sweep start) on
-/// the plane of `hit`, which was cast from the render origin along `cast_dir`.
-fn along_plane(hit: &BeamHit, cast_dir: DVec3, origin: DVec3, dir: DVec3) -> Option<BeamHit> {
-    if origin == DVec3::ZERO && dir == cast_dir {
-        return Some(*hit);
-    }
-    let n = hit.normal_sensor;
-    let denom = n.dot(dir);
-    if denom.abs() < 1e-9 {
-        return None;
-    }
-    let range_m = n.dot(cast_dir * hit.range_m - origin) / denom;
-    (range_m > 0.0).then_some(BeamHit {
-        range_m,
-        cos_incidence: denom.abs(),
-        ..*hit
-    })
+/// The hit of the ray `origin + s dir` (sensor frame at the sweep start, unit
+/// `dir`) on a surface's plane.
+fn along_plane(surface: &SurfaceHit, origin: DVec3, dir: DVec3) -> Option<BeamHit> {
+    surface
+        .range_along(origin, dir)
+        .map(|r| surface.beam_hit(r, dir))
 }
 
 /// Resolve a silhouette beam fired from `origin` along `dir` (sensor frame at
-/// the sweep start; `cast_dir` is the render-origin direction whose pixels
-/// gave `candidates`). Things and props are cast against exactly; of the
+/// the sweep start) from the candidate surfaces its pixels gave. Things and props are cast against exactly; of the
 /// static surfaces (road, paint, sidewalk, terrain: planes only known from
 /// pixels), the one whose pixels are closest to the beam stands in. The
 /// nearest of those hits wins.
@@ -401,7 +496,7 @@ fn resolve(
     candidates: &[Candidate],
     parts: &PartIndex,
     world_from_sensor: &Pose,
-    (origin, dir, cast_dir): (DVec3, DVec3, DVec3),
+    (origin, dir): (DVec3, DVec3),
 ) -> Option<BeamHit> {
     let origin_world = world_from_sensor.transform_point(origin);
     let dir_world = world_from_sensor.transform_vector(dir);
@@ -425,7 +520,7 @@ fn resolve(
         .filter(|c| !parts.has_parts(c.label) && c.plane.is_some())
         .min_by(|a, b| a.nearest_px.total_cmp(&b.nearest_px))
         .and_then(|c| c.plane)
-        .and_then(|p| along_plane(&p, cast_dir, origin, dir));
+        .and_then(|p| along_plane(&p, origin, dir));
     exact
         .chain(surface)
         .min_by(|a, b| a.range_m.total_cmp(&b.range_m))
@@ -435,13 +530,14 @@ fn resolve(
 /// at most (two on any plane: the second confirms the first).
 const MOTION_STEPS: usize = 4;
 
-/// A beam fired from `origin` along `dir` (sensor frame at the sweep start,
-/// where the views were rendered). Fixed point: cast the direction from the
-/// render origin to the current estimate, intersect the moved ray with the
-/// plane found there, repeat until the hit lands within a pixel of where
-/// the plane was fitted, on the same surface, or the range stops changing.
-/// Exact on planes; silhouettes go to the exact geometry. `warm_range_m`:
-/// the same ring's range one column earlier, a close first estimate.
+/// A beam fired from `origin` along unit `dir` (sensor frame at the sweep
+/// start, where the views were rendered). Fixed point: cast the direction
+/// from the render origin to the current estimate, intersect the moved ray
+/// with the plane found there, repeat until the hit lands within a pixel of
+/// where the plane was fitted, on the same surface, or the range stops
+/// changing. Exact on planes; silhouettes go to the exact geometry.
+/// `warm_range_m`: the same ring's range one column earlier, a close first
+/// estimate. (Look directions stay unnormalised: projections ignore length.)
 fn cast_moving(
     views: &[DepthView],
     parts: &PartIndex,
@@ -449,33 +545,34 @@ fn cast_moving(
     (origin, dir): (DVec3, DVec3),
     warm_range_m: Option<f64>,
 ) -> Option<BeamHit> {
-    let mut look = warm_range_m.map_or(dir, |r| (origin + dir * r).normalize());
+    let mut look = warm_range_m.map_or(dir, |r| origin + dir * r);
     let mut previous: Option<f64> = None;
     for _ in 0..MOTION_STEPS {
         let view = view_of_direction(look);
         let v = &views[view];
-        let (uv, dir_cv) = v.project(look)?;
-        let hit = match v.cast_pixel(uv, dir_cv) {
+        let uv = v.project(look)?;
+        let surface = match v.cast_pixel(uv) {
             Cast::Miss => return None,
-            Cast::Hit(h) => along_plane(&h, look, origin, dir)?,
+            Cast::Hit(s) => s,
             Cast::Ambiguous(candidates) => {
-                return resolve(&candidates, parts, world_from_sensor, (origin, dir, look));
+                return resolve(&candidates, parts, world_from_sensor, (origin, dir));
             }
         };
-        if previous.is_some_and(|r| (r - hit.range_m).abs() < 1e-4) {
-            return Some(hit);
+        let range_m = surface.range_along(origin, dir)?;
+        if previous.is_some_and(|r| (r - range_m).abs() < 1e-4) {
+            return Some(surface.beam_hit(range_m, dir));
         }
-        let next = (origin + dir * hit.range_m).normalize();
+        let next = origin + dir * range_m;
         // the plane was fitted on the pixels around `uv`: a hit within a pixel
         // of it, on the same label, is on the surface
         if view_of_direction(next) == view
-            && let Some((uv_next, _)) = v.project(next)
+            && let Some(uv_next) = v.project(next)
             && (uv_next - uv).abs().max_element() < 1.0
-            && v.label_near(uv_next) == Some(hit.label)
+            && v.label_near(uv_next) == Some(surface.label)
         {
-            return Some(hit);
+            return Some(surface.beam_hit(range_m, dir));
         }
-        previous = Some(hit.range_m);
+        previous = Some(range_m);
         look = next;
     }
     None
@@ -568,18 +665,18 @@ pub fn sweep(
                 .min_by(|a, b| a.0.total_cmp(&b.0));
             let dir = beam.dir_sensor;
             let hit = match &motion {
-                None => beam.pixel.and_then(|pixel| {
-                    match depth_views[beam.view].cast_pixel(pixel.0, pixel.1) {
+                None => beam
+                    .pixel
+                    .and_then(|uv| match depth_views[beam.view].cast_pixel(uv) {
                         Cast::Miss => None,
-                        Cast::Hit(h) => Some(h),
+                        Cast::Hit(s) => along_plane(&s, DVec3::ZERO, dir),
                         Cast::Ambiguous(candidates) => resolve(
                             &candidates,
                             &parts,
                             &geometry.world_from_sensor,
-                            (DVec3::ZERO, dir, dir),
+                            (DVec3::ZERO, dir),
                         ),
-                    }
-                }),
+                    }),
                 Some(m) => {
                     let h = cast_moving(
                         &depth_views,
@@ -691,6 +788,85 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// Casts against a part's shape (the exact box for cubes, the box
+    /// pre-test then triangles for the rest) give what brute force over
+    /// the mesh triangles gives, for rays from outside and from inside.
+    #[test]
+    fn part_casts_match_brute_force_over_the_triangles() {
+        use glam::{Mat4, Quat, Vec3};
+        let model = Mat4::from_scale_rotation_translation(
+            Vec3::new(4.2, 1.6, 1.9),
+            Quat::from_euler(glam::EulerRot::YXZ, 0.7, 0.2, -0.1),
+            Vec3::new(12.0, 0.9, -3.0),
+        );
+        let mut rng = Stream::new(7, "part-cast-test", 0);
+        for primitive in Primitive::ALL {
+            let instances = [DrawInstance {
+                primitive,
+                model,
+                color: [0.5; 3],
+                class_id: Class::Car.id() as u32,
+                instance_id: crate::core::classes::instance_id(Class::Car, 3),
+            }];
+            let label = instances[0].instance_id;
+            let parts = PartIndex::new(&instances, DVec3::ZERO, 1e3);
+            let m = model.as_dmat4();
+            let mesh = &primitive_meshes()[&primitive];
+            let pos: Vec<DVec3> = mesh
+                .positions()
+                .map(|p| m.transform_point3(p.as_dvec3()))
+                .collect();
+            let (mut hits, mut misses) = (0, 0);
+            for k in 0..2000 {
+                // from afar towards a point near the part, or from its centre
+                let origin = if k % 10 == 0 {
+                    m.transform_point3(DVec3::ZERO)
+                } else {
+                    DVec3::new(
+                        rng.next_f64() * 4.0,
+                        rng.next_f64() * 3.0,
+                        rng.next_f64() * 4.0,
+                    )
+                };
+                let aim = m.transform_point3(DVec3::new(
+                    rng.next_f64() * 1.6 - 0.8,
+                    rng.next_f64() * 1.6 - 0.8,
+                    rng.next_f64() * 1.6 - 0.8,
+                ));
+                let dir = (aim - origin).normalize();
+                let brute = mesh
+                    .indices
+                    .chunks_exact(3)
+                    .filter_map(|t| {
+                        let [a, b, c] = [0, 1, 2].map(|i| pos[t[i] as usize]);
+                        ray_triangle(origin, dir, a, b, c)
+                    })
+                    .min_by(|a, b| a.0.total_cmp(&b.0));
+                let fast = parts.ray(label, origin, dir);
+                match (brute, fast) {
+                    (Some((tb, nb)), Some((tf, nf))) => {
+                        hits += 1;
+                        assert!(
+                            (tb - tf).abs() < 1e-9 * tb.max(1.0),
+                            "{primitive:?}: t {tb} vs {tf}"
+                        );
+                        assert!(
+                            nb.dot(nf).abs() > 1.0 - 1e-9,
+                            "{primitive:?}: normal {nb} vs {nf}"
+                        );
+                    }
+                    (None, None) => misses += 1,
+                    (b, f) => panic!("{primitive:?} ray {k}: brute {b:?}, fast {f:?}"),
+                }
+            }
+            // both outcomes exercised
+            assert!(
+                hits > 500 && misses > 100,
+                "{primitive:?}: {hits} hits, {misses} misses"
+            );
         }
     }
 
