@@ -244,6 +244,9 @@ pub struct DepthView<'a> {
     /// beam than quaternions).
     cv_from_sensor_m: glam::DMat3,
     sensor_from_cv_m: glam::DMat3,
+    /// Most pixels an image point moves per radian its direction turns,
+    /// anywhere in the image: max(fx, fy) / z^2 at the farthest corner.
+    max_px_per_rad: f64,
 }
 
 /// floor(x) as an integer for |x| < 2^62, without a libm call (baseline
@@ -292,7 +295,7 @@ fn project_dir_cv(k: &super::camera::Intrinsics, dir_cv: DVec3) -> Option<glam::
 /// beam (u, v, pixels), its d = near / z, its label, its column and row in
 /// the window (0..4; 1 and 2 are the four centres around the beam) and its
 /// offset from the pixel nearest the beam.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct WindowPixel {
     u: f64,
     v: f64,
@@ -340,14 +343,50 @@ fn fit_plane(
     fits.then_some((x.x, x.y, x.z))
 }
 
-/// A surface a silhouette beam may hit: its label, and its range if its
-/// pixels around the beam fit one plane.
+/// The pixels around a beam on a silhouette or crease, for the caller to
+/// resolve with exact geometry: which surfaces are there, how near the beam
+/// each one's pixels are, and (on demand: most callers cast against the
+/// parts instead) each one's plane.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Candidate {
-    pub label: u32,
-    pub plane: Option<SurfaceHit>,
-    /// Image distance from the beam to the nearest pixel centre of this label.
-    pub nearest_px: f64,
+pub struct Silhouette {
+    window: [WindowPixel; 16],
+    len: usize,
+    uv: glam::DVec2,
+    /// How closely a plane must reproduce the pixels (in d).
+    tolerance: f64,
+}
+
+impl Silhouette {
+    fn pixels(&self) -> &[WindowPixel] {
+        &self.window[..self.len]
+    }
+
+    /// The labels around the beam, each once, in window order (rows from
+    /// the top).
+    pub fn labels(&self) -> impl Iterator<Item = u32> + '_ {
+        let pixels = self.pixels();
+        pixels
+            .iter()
+            .enumerate()
+            .filter(move |(i, p)| !pixels[..*i].iter().any(|q| q.label == p.label))
+            .map(|(_, p)| p.label)
+    }
+
+    /// Image distance from the beam to the nearest pixel centre of `label`.
+    pub fn nearest_px(&self, label: u32) -> f64 {
+        self.pixels()
+            .iter()
+            .filter(|q| q.label == label)
+            .map(|q| (q.u * q.u + q.v * q.v).sqrt())
+            .fold(f64::MAX, f64::min)
+    }
+
+    /// The plane of `label`'s pixels in `view` (the view this came from),
+    /// when they fit one.
+    pub fn plane(&self, view: &DepthView, label: u32) -> Option<SurfaceHit> {
+        fit_plane(self.pixels(), |q| q.label == label, self.tolerance)
+            .and_then(|pl| view.hit_from_plane(pl, self.uv, label))
+    }
 }
 
 /// What the rendered view says about a beam.
@@ -357,7 +396,8 @@ pub enum Cast {
     Hit(SurfaceHit),
     /// On a silhouette or crease: the surfaces around it, nearest first is
     /// not known from pixels; the caller resolves with exact geometry.
-    Ambiguous(Vec<Candidate>),
+    /// (Boxed: the window is 0.5 KB, and the common variants are small.)
+    Ambiguous(Box<Silhouette>),
 }
 
 /// Where a beam hits, read from the rendered views.
@@ -367,8 +407,6 @@ pub struct BeamHit {
     pub label: u32,
     /// Cosine of the incidence angle (1 = head-on), from the depth gradient.
     pub cos_incidence: f64,
-    /// Unit surface normal in the sensor frame, facing the sensor.
-    pub normal_sensor: DVec3,
 }
 
 /// The surface a view shows around a beam: its label and its plane, as the
@@ -380,6 +418,10 @@ pub struct BeamHit {
 pub struct SurfaceHit {
     pub label: u32,
     pub plane_sensor: DVec3,
+    /// The 3x3 pixels around the beam's nearest pixel all show this plane
+    /// alone: a point of it that projects within a pixel of the beam is on
+    /// the surface, with this label.
+    pub interior: bool,
 }
 
 impl SurfaceHit {
@@ -396,17 +438,12 @@ impl SurfaceHit {
         (range_m > 0.0).then_some(range_m)
     }
 
-    /// The hit at `range_m` along unit `dir`, with the incidence angle and the
-    /// unit normal facing the beam.
+    /// The hit at `range_m` along unit `dir`, with its incidence angle.
     pub fn beam_hit(&self, range_m: f64, dir: DVec3) -> BeamHit {
-        let inv_len = self.plane_sensor.length_recip();
-        let along = self.plane_sensor.dot(dir);
-        let n = self.plane_sensor * inv_len;
         BeamHit {
             range_m,
             label: self.label,
-            cos_incidence: (along * inv_len).abs(),
-            normal_sensor: if along > 0.0 { -n } else { n },
+            cos_incidence: (self.plane_sensor.dot(dir) * self.plane_sensor.length_recip()).abs(),
         }
     }
 }
@@ -452,7 +489,12 @@ impl<'a> DepthView<'a> {
         near_m: f64,
     ) -> DepthView<'a> {
         let cv_from_sensor_m = glam::DMat3::from_quat(cv_from_sensor.rotation);
+        let k = &intrinsics;
+        let (w, h) = (k.width as f64, k.height as f64);
+        let tan_x = k.cx.max(w - k.cx) / k.fx;
+        let tan_y = k.cy.max(h - k.cy) / k.fy;
         DepthView {
+            max_px_per_rad: k.fx.max(k.fy) * (1.0 + tan_x * tan_x + tan_y * tan_y),
             intrinsics,
             cv_from_sensor,
             labels,
@@ -461,6 +503,29 @@ impl<'a> DepthView<'a> {
             cv_from_sensor_m,
             sensor_from_cv_m: cv_from_sensor_m.transpose(),
         }
+    }
+
+    /// Whether the point `to` (sensor frame) projects within a pixel of
+    /// `uv`, the projection of `from`, without projecting it: true only when
+    /// `uv` is 2 pixels or more inside the image and `to` is so close to
+    /// `from`, for their distance from the sensor, that the direction turns
+    /// too little to move a pixel anywhere in the image. False says nothing.
+    #[inline]
+    pub fn surely_within_a_pixel(&self, from: DVec3, uv: glam::DVec2, to: DVec3) -> bool {
+        let k = &self.intrinsics;
+        if !(uv.x >= 2.0
+            && uv.y >= 2.0
+            && uv.x <= k.width as f64 - 2.0
+            && uv.y <= k.height as f64 - 2.0)
+        {
+            return false;
+        }
+        // the segment from -> to (length s) turns the direction by at most
+        // asin(s / (|from| - s)) <= pi/2 s / (|from| - s); with
+        // 2 (m + 2) s < |from| that moves the image point by at most
+        // m pi / (2 (2 m + 3)) < 0.8 pixels (m: max_px_per_rad)
+        let bound = 2.0 * (self.max_px_per_rad + 2.0);
+        (to - from).length_squared() * bound * bound < from.length_squared()
     }
 
     /// `project_beam` into this view.
@@ -506,6 +571,7 @@ impl<'a> DepthView<'a> {
         Some(SurfaceHit {
             label,
             plane_sensor: self.sensor_from_cv_m * plane_cv,
+            interior: false,
         })
     }
 
@@ -589,10 +655,12 @@ impl<'a> DepthView<'a> {
         // planar surface. Three samples give the plane; the other six confirm
         // it. (What the fits below would find on it too, with fewer reads.)
         if let Some(p) = self.uniform_window_plane(nearest, (fx, fy), label, exact) {
-            return Some(
-                self.hit_from_plane(p, uv, label)
-                    .map_or(Cast::Miss, Cast::Hit),
-            );
+            return Some(self.hit_from_plane(p, uv, label).map_or(Cast::Miss, |s| {
+                Cast::Hit(SurfaceHit {
+                    interior: true,
+                    ..s
+                })
+            }));
         }
         // d is affine in (u, v) on a plane: fit it over the same-label pixels of
         // the 4x4 window around the beam and evaluate at the beam; a fit that
@@ -621,6 +689,7 @@ impl<'a> DepthView<'a> {
                 len += 1;
             }
         }
+        let all_pixels = window;
         let window = &window[..len];
         let same = |p: &WindowPixel| p.label == label;
         // a beam is only inside a surface when all four pixel centres around
@@ -659,27 +728,13 @@ impl<'a> DepthView<'a> {
                     .map_or(Cast::Miss, Cast::Hit),
             );
         }
-        // a silhouette or crease: every label around the beam, with its plane
-        let mut candidates: Vec<Candidate> = Vec::new();
-        for p in window {
-            if candidates.iter().any(|c| c.label == p.label) {
-                continue;
-            }
-            let l = p.label;
-            let plane = fit_plane(window, |q| q.label == l, exact)
-                .and_then(|pl| self.hit_from_plane(pl, uv, l));
-            let nearest_px = window
-                .iter()
-                .filter(|q| q.label == l)
-                .map(|q| (q.u * q.u + q.v * q.v).sqrt())
-                .fold(f64::MAX, f64::min);
-            candidates.push(Candidate {
-                label: l,
-                plane,
-                nearest_px,
-            });
-        }
-        Some(Cast::Ambiguous(candidates))
+        // a silhouette or crease: the labels around the beam, for the caller
+        Some(Cast::Ambiguous(Box::new(Silhouette {
+            window: all_pixels,
+            len,
+            uv,
+            tolerance: exact,
+        })))
     }
 }
 
@@ -690,6 +745,52 @@ mod cast_tests {
     use crate::core::frames::Pose;
     use glam::{DMat3, DQuat};
 
+    /// The projection-free test never vouches for a point that lands a pixel
+    /// or more away, and it does vouch for small steps far off.
+    #[test]
+    fn surely_within_a_pixel_never_overstates() {
+        // a LiDAR-like view: 90 degrees wide, short above the axis, tall below
+        let k = Intrinsics {
+            width: 512,
+            height: 185,
+            fx: 256.0,
+            fy: 256.0,
+            cx: 256.0,
+            cy: 15.0,
+        };
+        let rot = DQuat::from_mat3(&DMat3::from_cols(
+            DVec3::new(0.0, 0.0, 1.0),
+            DVec3::new(-1.0, 0.0, 0.0),
+            DVec3::new(0.0, -1.0, 0.0),
+        ));
+        let (labels, depth) = (vec![0u32; 512 * 185], vec![0f32; 512 * 185]);
+        let view = DepthView::new(k, Pose::new(rot, DVec3::ZERO), &labels, &depth, 0.1);
+        let mut rng = crate::core::rng::Stream::new(3, "surely-within-test", 0);
+        let mut vouched = 0;
+        for _ in 0..200_000 {
+            let az = (rng.next_f64() - 0.5) * 1.56;
+            let el = -0.45 + rng.next_f64() * 0.5;
+            let from = beam_direction(az, el) * (1.0 + rng.next_f64() * 80.0);
+            // steps of up to a few cm to a few m, any direction
+            let step = DVec3::new(
+                rng.next_f64() - 0.5,
+                rng.next_f64() - 0.5,
+                rng.next_f64() - 0.5,
+            ) * 10f64.powf(rng.next_f64() * 3.0 - 2.5);
+            let to = from + step;
+            let Some(uv) = view.project(from) else {
+                continue;
+            };
+            if view.surely_within_a_pixel(from, uv, to) {
+                vouched += 1;
+                let uv_to = view.project(to).expect("vouched points are in the image");
+                let moved = (uv_to - uv).abs().max_element();
+                assert!(moved < 1.0, "{from} -> {to}: moved {moved} px");
+            }
+        }
+        assert!(vouched > 20_000, "only {vouched} vouched for");
+    }
+
     /// A surface's plane met from a moved origin: the wall x = 10 (sensor
     /// frame) from x = 1, head-on and at an angle; parallel and receding
     /// rays miss it.
@@ -698,6 +799,7 @@ mod cast_tests {
         let wall = SurfaceHit {
             label: 5,
             plane_sensor: DVec3::new(0.1, 0.0, 0.0),
+            interior: false,
         };
         let origin = DVec3::new(1.0, 0.0, 0.0);
         assert!((wall.range_along(origin, DVec3::X).unwrap() - 9.0).abs() < 1e-12);
@@ -707,7 +809,6 @@ mod cast_tests {
         assert!((r - 9.0 / a.cos()).abs() < 1e-12);
         let hit = wall.beam_hit(r, dir);
         assert!((hit.cos_incidence - a.cos()).abs() < 1e-12);
-        assert!((hit.normal_sensor - DVec3::new(-1.0, 0.0, 0.0)).length() < 1e-12);
         assert_eq!(hit.label, 5);
         assert_eq!(wall.range_along(origin, DVec3::Y), None);
         assert_eq!(wall.range_along(origin, -DVec3::X), None);

@@ -7,7 +7,7 @@ use crate::core::camera::{Intrinsics, NEAR_M};
 use crate::core::classes::{Class, split_label_value};
 use crate::core::frames::{Pose, camera_pose_from_body, ctrv_delta, mount_rotation, sensor_pose};
 use crate::core::lidar::{
-    BeamHit, BeamTable, Candidate, Cast, DepthView, LidarPoint, Preset, SurfaceHit, volume_echo,
+    BeamHit, BeamTable, Cast, DepthView, LidarPoint, Preset, Silhouette, SurfaceHit, volume_echo,
 };
 use crate::core::mesh::Mesh;
 use crate::core::rng::Stream;
@@ -493,33 +493,37 @@ fn along_plane(surface: &SurfaceHit, origin: DVec3, dir: DVec3) -> Option<BeamHi
 /// pixels), the one whose pixels are closest to the beam stands in. The
 /// nearest of those hits wins.
 fn resolve(
-    candidates: &[Candidate],
+    silhouette: &Silhouette,
+    view: &DepthView,
     parts: &PartIndex,
     world_from_sensor: &Pose,
     (origin, dir): (DVec3, DVec3),
 ) -> Option<BeamHit> {
     let origin_world = world_from_sensor.transform_point(origin);
     let dir_world = world_from_sensor.transform_vector(dir);
-    let sensor_from_world = world_from_sensor.rotation.inverse();
-    let exact = candidates
-        .iter()
-        .filter(|c| parts.has_parts(c.label))
-        .filter_map(|c| {
-            parts.ray(c.label, origin_world, dir_world).map(|(t, n)| {
-                let n = if n.dot(dir_world) > 0.0 { -n } else { n };
-                BeamHit {
-                    range_m: t,
-                    label: c.label,
-                    cos_incidence: n.dot(dir_world).abs(),
-                    normal_sensor: sensor_from_world * n,
-                }
+    let exact = silhouette
+        .labels()
+        .filter(|l| parts.has_parts(*l))
+        .filter_map(|l| {
+            parts.ray(l, origin_world, dir_world).map(|(t, n)| BeamHit {
+                range_m: t,
+                label: l,
+                cos_incidence: n.dot(dir_world).abs(),
             })
         });
-    let surface = candidates
+    // static surfaces by how near their pixels come to the beam (stable:
+    // window order breaks ties); the first that fits a plane stands in
+    let mut surfaces = [(0.0, 0u32); 16];
+    let mut count = 0;
+    for l in silhouette.labels().filter(|l| !parts.has_parts(*l)) {
+        surfaces[count] = (silhouette.nearest_px(l), l);
+        count += 1;
+    }
+    let surfaces = &mut surfaces[..count];
+    surfaces.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let surface = surfaces
         .iter()
-        .filter(|c| !parts.has_parts(c.label) && c.plane.is_some())
-        .min_by(|a, b| a.nearest_px.total_cmp(&b.nearest_px))
-        .and_then(|c| c.plane)
+        .find_map(|&(_, l)| silhouette.plane(view, l))
         .and_then(|p| along_plane(&p, origin, dir));
     exact
         .chain(surface)
@@ -554,8 +558,8 @@ fn cast_moving(
         let surface = match v.cast_pixel(uv) {
             Cast::Miss => return None,
             Cast::Hit(s) => s,
-            Cast::Ambiguous(candidates) => {
-                return resolve(&candidates, parts, world_from_sensor, (origin, dir));
+            Cast::Ambiguous(silhouette) => {
+                return resolve(&silhouette, v, parts, world_from_sensor, (origin, dir));
             }
         };
         let range_m = surface.range_along(origin, dir)?;
@@ -564,7 +568,15 @@ fn cast_moving(
         }
         let next = origin + dir * range_m;
         // the plane was fitted on the pixels around `uv`: a hit within a pixel
-        // of it, on the same label, is on the surface
+        // of it, on the same label, is on the surface (most beams: a hit so
+        // near the estimate, on a surface that fills the pixels around the
+        // beam, that it needs no projection to know)
+        if view_of_direction(next) == view
+            && surface.interior
+            && v.surely_within_a_pixel(look, uv, next)
+        {
+            return Some(surface.beam_hit(range_m, dir));
+        }
         if view_of_direction(next) == view
             && let Some(uv_next) = v.project(next)
             && (uv_next - uv).abs().max_element() < 1.0
@@ -617,9 +629,8 @@ pub fn sweep(
     // ring's last range seeds the next column's moving-ego cast.
     use rayon::prelude::*;
     let column_ids: Vec<u32> = (0..t.columns).collect();
-    let fire_column = |column: u32, warm: &mut [Option<f64>]| {
+    let fire_column = |column: u32, warm: &mut [Option<f64>], out: &mut Vec<LidarPoint>| {
         let mut rng = Stream::keyed(name_key, frame * t.columns as u64 + column as u64);
-        let mut out = Vec::with_capacity(t.channels() as usize);
         let time_s = t.firing_time_s(column);
         // the sensor at this column's firing time, in its sweep-start frame
         let motion = moving.then(|| {
@@ -670,8 +681,9 @@ pub fn sweep(
                     .and_then(|uv| match depth_views[beam.view].cast_pixel(uv) {
                         Cast::Miss => None,
                         Cast::Hit(s) => along_plane(&s, DVec3::ZERO, dir),
-                        Cast::Ambiguous(candidates) => resolve(
-                            &candidates,
+                        Cast::Ambiguous(silhouette) => resolve(
+                            &silhouette,
+                            &depth_views[beam.view],
                             &parts,
                             &geometry.world_from_sensor,
                             (DVec3::ZERO, dir),
@@ -732,20 +744,19 @@ pub fn sweep(
                 instance_id,
             });
         }
-        out
     };
     let chunks: Vec<Vec<LidarPoint>> = column_ids
         .par_chunks(COLUMN_CHUNK)
         .map(|columns| {
             let mut warm = vec![None; t.channels() as usize];
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(columns.len() * t.channels() as usize);
             for &column in columns {
-                out.extend(fire_column(column, &mut warm));
+                fire_column(column, &mut warm, &mut out);
             }
             out
         })
         .collect();
-    chunks.into_iter().flatten().collect()
+    chunks.concat()
 }
 
 /// Columns per parallel task (fixed, so the output never depends on threads).
