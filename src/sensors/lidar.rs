@@ -530,32 +530,101 @@ fn resolve(
         .min_by(|a, b| a.range_m.total_cmp(&b.range_m))
 }
 
+/// The first step of a moving beam's cast (see `cast_moving`), taken for a
+/// whole column at once: its direction (sensor frame at the sweep start), the
+/// point it looks at from the render origin (its warm estimate, else its
+/// direction), the view that holds that, where it lands in the image (None:
+/// outside it), what the pixels there say, and the hit when that settles it
+/// at once (the common case; see `cast_moving`).
+struct FirstLook {
+    dir: DVec3,
+    look: DVec3,
+    view: usize,
+    uv: Option<glam::DVec2>,
+    cast: Cast,
+    settled: Option<BeamHit>,
+}
+
+/// First looks for every beam of a column fired from `origin` with the
+/// sensor turned by `rotation`, in passes over the column (project, read
+/// the pixels, settle): independent beams side by side let the CPU overlap
+/// their divisions and pixel loads, which one beam at a time wait on in turn.
+fn first_looks(
+    views: &[DepthView],
+    beams: &[Beam],
+    (origin, rotation): (DVec3, glam::DMat3),
+    warm: &[Option<f64>],
+    out: &mut Vec<FirstLook>,
+) {
+    out.clear();
+    out.extend(beams.iter().zip(warm).map(|(beam, warm)| {
+        let dir = rotation * beam.dir_sensor;
+        let look = warm.map_or(dir, |r| origin + dir * r);
+        let view = view_of_direction(look);
+        FirstLook {
+            dir,
+            look,
+            view,
+            uv: views[view].project(look),
+            cast: Cast::Miss,
+            settled: None,
+        }
+    }));
+    for first in out.iter_mut() {
+        if let Some(uv) = first.uv {
+            first.cast = views[first.view].cast_pixel(uv);
+        }
+    }
+    for first in out.iter_mut() {
+        if let (Some(uv), Cast::Hit(surface)) = (first.uv, &first.cast)
+            && surface.interior
+            && let Some(range_m) = surface.range_along(origin, first.dir)
+        {
+            let next = origin + first.dir * range_m;
+            if view_of_direction(next) == first.view
+                && views[first.view].surely_within_a_pixel(first.look, uv, next)
+            {
+                first.settled = Some(surface.beam_hit(range_m, first.dir));
+            }
+        }
+    }
+}
+
 /// Screen-space casts settle a beam from a moved origin in this many steps
 /// at most (two on any plane: the second confirms the first).
 const MOTION_STEPS: usize = 4;
 
-/// A beam fired from `origin` along unit `dir` (sensor frame at the sweep
-/// start, where the views were rendered). Fixed point: cast the direction
-/// from the render origin to the current estimate, intersect the moved ray
-/// with the plane found there, repeat until the hit lands within a pixel of
-/// where the plane was fitted, on the same surface, or the range stops
-/// changing. Exact on planes; silhouettes go to the exact geometry.
-/// `warm_range_m`: the same ring's range one column earlier, a close first
-/// estimate. (Look directions stay unnormalised: projections ignore length.)
+/// A beam fired from `origin` along unit `first.dir` (sensor frame at the
+/// sweep start, where the views were rendered). Fixed point: cast the
+/// direction from the render origin to the current estimate, intersect the
+/// moved ray with the plane found there, repeat until the hit lands within a
+/// pixel of where the plane was fitted, on the same surface, or the range
+/// stops changing. Exact on planes; silhouettes go to the exact geometry.
+/// The first estimate is the same ring's range one column earlier, and the
+/// first step is already taken (see `first_looks`). (Look directions stay
+/// unnormalised: projections ignore length.)
 fn cast_moving(
     views: &[DepthView],
     parts: &PartIndex,
     world_from_sensor: &Pose,
-    (origin, dir): (DVec3, DVec3),
-    warm_range_m: Option<f64>,
+    origin: DVec3,
+    first: &mut FirstLook,
 ) -> Option<BeamHit> {
-    let mut look = warm_range_m.map_or(dir, |r| origin + dir * r);
+    if first.settled.is_some() {
+        return first.settled;
+    }
+    let (dir, mut look, mut view) = (first.dir, first.look, first.view);
+    let mut cast = std::mem::replace(&mut first.cast, Cast::Miss);
+    let mut uv = first.uv?;
     let mut previous: Option<f64> = None;
-    for _ in 0..MOTION_STEPS {
-        let view = view_of_direction(look);
+    for step in 0..MOTION_STEPS {
+        if step > 0 {
+            view = view_of_direction(look);
+            uv = views[view].project(look)?;
+            cast = views[view].cast_pixel(uv);
+        }
         let v = &views[view];
-        let uv = v.project(look)?;
-        let surface = match v.cast_pixel(uv) {
+        let surface = match cast {
             Cast::Miss => return None,
             Cast::Hit(s) => s,
             Cast::Ambiguous(silhouette) => {
@@ -604,6 +673,8 @@ pub fn sweep(
     let t = &info.table;
     let extinction_per_m = atmosphere.extinction_per_m();
     let fog_per_m = atmosphere.fog_extinction_per_m;
+    // chance that a beam is answered by fog backscatter near the sensor
+    let fog_echo_chance = 1.0 - (-fog_per_m * BACKSCATTER_LENGTH_M).exp();
     let depth_views: Vec<DepthView> = views
         .iter()
         .zip(&info.views)
@@ -629,21 +700,31 @@ pub fn sweep(
     // ring's last range seeds the next column's moving-ego cast.
     use rayon::prelude::*;
     let column_ids: Vec<u32> = (0..t.columns).collect();
-    let fire_column = |column: u32, warm: &mut [Option<f64>], out: &mut Vec<LidarPoint>| {
+    let fire_column = |column: u32,
+                       warm: &mut [Option<f64>],
+                       firsts: &mut Vec<FirstLook>,
+                       out: &mut Vec<LidarPoint>| {
         let mut rng = Stream::keyed(name_key, frame * t.columns as u64 + column as u64);
         let time_s = t.firing_time_s(column);
-        // the sensor at this column's firing time, in its sweep-start frame
+        // the sensor at this column's firing time, in its sweep-start frame:
+        // its position and (as a matrix: it turns every beam of the column)
+        // its rotation
         let motion = moving.then(|| {
-            sensor_from_ego
+            let m = sensor_from_ego
                 .mul(&ctrv_delta(
                     geometry.ego_speed_mps,
                     geometry.ego_yaw_rate_rad_s,
                     time_s,
                 ))
-                .mul(&info.ego_from_sensor)
+                .mul(&info.ego_from_sensor);
+            (m.translation, glam::DMat3::from_quat(m.rotation))
         });
-        for ring in 0..t.channels() {
-            let beam = &info.beams[(column * t.channels() + ring) as usize];
+        let beams =
+            &info.beams[(column * t.channels()) as usize..((column + 1) * t.channels()) as usize];
+        if let Some(motion) = motion {
+            first_looks(&depth_views, beams, motion, warm, firsts);
+        }
+        for (ring, beam) in (0..t.channels()).zip(beams) {
             let noise = if info.noise_std_m > 0.0 {
                 // Box-Muller, drawn in ring order
                 let (u1, u2) = (rng.next_f64().max(f64::MIN_POSITIVE), rng.next_f64());
@@ -657,7 +738,7 @@ pub fn sweep(
             let fog_echo = (fog_per_m > 0.0)
                 .then(|| {
                     let (u, v) = (rng.next_f64(), rng.next_f64().max(f64::MIN_POSITIVE));
-                    let hit = u < 1.0 - (-fog_per_m * BACKSCATTER_LENGTH_M).exp();
+                    let hit = u < fog_echo_chance;
                     hit.then(|| t.min_range_m - v.ln() / (2.0 * fog_per_m))
                 })
                 .flatten()
@@ -675,7 +756,7 @@ pub fn sweep(
                 .chain(fog_echo)
                 .min_by(|a, b| a.0.total_cmp(&b.0));
             let dir = beam.dir_sensor;
-            let hit = match &motion {
+            let hit = match motion {
                 None => beam
                     .pixel
                     .and_then(|uv| match depth_views[beam.view].cast_pixel(uv) {
@@ -689,13 +770,13 @@ pub fn sweep(
                             (DVec3::ZERO, dir),
                         ),
                     }),
-                Some(m) => {
+                Some((origin, _)) => {
                     let h = cast_moving(
                         &depth_views,
                         &parts,
                         &geometry.world_from_sensor,
-                        (m.translation, m.rotation * dir),
-                        warm[ring as usize],
+                        origin,
+                        &mut firsts[ring as usize],
                     );
                     warm[ring as usize] = h.map(|h| h.range_m);
                     h
@@ -749,9 +830,10 @@ pub fn sweep(
         .par_chunks(COLUMN_CHUNK)
         .map(|columns| {
             let mut warm = vec![None; t.channels() as usize];
+            let mut firsts = Vec::with_capacity(t.channels() as usize);
             let mut out = Vec::with_capacity(columns.len() * t.channels() as usize);
             for &column in columns {
-                fire_column(column, &mut warm, &mut out);
+                fire_column(column, &mut warm, &mut firsts, &mut out);
             }
             out
         })
