@@ -244,9 +244,6 @@ pub struct DepthView<'a> {
     /// beam than quaternions).
     cv_from_sensor_m: glam::DMat3,
     sensor_from_cv_m: glam::DMat3,
-    /// Most pixels an image point moves per radian its direction turns,
-    /// anywhere in the image: max(fx, fy) / z^2 at the farthest corner.
-    max_px_per_rad: f64,
 }
 
 /// floor(x) as an integer for |x| < 2^62, without a libm call (baseline
@@ -489,12 +486,7 @@ impl<'a> DepthView<'a> {
         near_m: f64,
     ) -> DepthView<'a> {
         let cv_from_sensor_m = glam::DMat3::from_quat(cv_from_sensor.rotation);
-        let k = &intrinsics;
-        let (w, h) = (k.width as f64, k.height as f64);
-        let tan_x = k.cx.max(w - k.cx) / k.fx;
-        let tan_y = k.cy.max(h - k.cy) / k.fy;
         DepthView {
-            max_px_per_rad: k.fx.max(k.fy) * (1.0 + tan_x * tan_x + tan_y * tan_y),
             intrinsics,
             cv_from_sensor,
             labels,
@@ -509,7 +501,7 @@ impl<'a> DepthView<'a> {
     /// `uv`, the projection of `from`, without projecting it: true only when
     /// `uv` is 2 pixels or more inside the image and `to` is so close to
     /// `from`, for their distance from the sensor, that the direction turns
-    /// too little to move a pixel anywhere in the image. False says nothing.
+    /// too little to move a pixel. False says nothing.
     #[inline]
     pub fn surely_within_a_pixel(&self, from: DVec3, uv: glam::DVec2, to: DVec3) -> bool {
         let k = &self.intrinsics;
@@ -520,11 +512,18 @@ impl<'a> DepthView<'a> {
         {
             return false;
         }
-        // the segment from -> to (length s) turns the direction by at most
-        // asin(s / (|from| - s)) <= pi/2 s / (|from| - s); with
-        // 2 (m + 2) s < |from| that moves the image point by at most
-        // m pi / (2 (2 m + 3)) < 0.8 pixels (m: max_px_per_rad)
-        let bound = 2.0 * (self.max_px_per_rad + 2.0);
+        // Within a pixel of uv the image point moves at most
+        // m = max(fx, fy) (1 + tx^2 + ty^2) pixels per radian the direction
+        // turns (tx, ty: the largest tangents there; 1 / z^2 of the unit
+        // direction bounds the gradient of x / z and y / z on the sphere).
+        // The segment from -> to (length s) turns the direction by at most
+        // asin(s / (|from| - s)) <= 1.048 s / (|from| - s) while that is
+        // <= 0.5; with (1.2 m + 1) s < |from| it is, and the image point
+        // moves less than 0.9 pixels: it cannot leave the pixel box first.
+        let tan_x = ((uv.x - k.cx).abs() + 1.0) / k.fx;
+        let tan_y = ((uv.y - k.cy).abs() + 1.0) / k.fy;
+        let px_per_rad = k.fx.max(k.fy) * (1.0 + tan_x * tan_x + tan_y * tan_y);
+        let bound = 1.2 * px_per_rad + 1.0;
         (to - from).length_squared() * bound * bound < from.length_squared()
     }
 
