@@ -29,10 +29,10 @@ pub struct LabelConfig {
 /// Background ring around an object's tight box, pixels.
 const CONTRAST_RING_PX: u32 = 3;
 
-/// Relative luminance (linear) of an sRGB pixel.
-fn luminance(rgba: &[u8]) -> f64 {
+/// sRGB byte -> linear intensity.
+fn srgb_to_linear() -> &'static [f64; 256] {
     static LINEAR: std::sync::OnceLock<[f64; 256]> = std::sync::OnceLock::new();
-    let lut = LINEAR.get_or_init(|| {
+    LINEAR.get_or_init(|| {
         std::array::from_fn(|i| {
             let c = i as f64 / 255.0;
             if c <= 0.04045 {
@@ -41,7 +41,13 @@ fn luminance(rgba: &[u8]) -> f64 {
                 ((c + 0.055) / 1.055).powf(2.4)
             }
         })
-    });
+    })
+}
+
+/// Relative luminance (linear) of an sRGB pixel, with the table of
+/// `srgb_to_linear` (fetched once per object, not per pixel).
+#[inline]
+fn luminance(lut: &[f64; 256], rgba: &[u8]) -> f64 {
     0.2126 * lut[rgba[0] as usize] + 0.7152 * lut[rgba[1] as usize] + 0.0722 * lut[rgba[2] as usize]
 }
 
@@ -58,15 +64,15 @@ fn image_contrast(
     let y0 = b.y_min.saturating_sub(CONTRAST_RING_PX);
     let x1 = (b.x_max + CONTRAST_RING_PX).min(img.width);
     let y1 = (b.y_max + CONTRAST_RING_PX).min(img.height);
+    let lut = srgb_to_linear();
     for y in y0..y1 {
         for x in x0..x1 {
             let i = y as usize * w + x as usize;
-            let l = luminance(&img.rgba[i * 4..i * 4 + 3]);
             if img.labels[i] == instance_id {
-                obj += l;
+                obj += luminance(lut, &img.rgba[i * 4..i * 4 + 3]);
                 n_obj += 1;
             } else if x < b.x_min || x >= b.x_max || y < b.y_min || y >= b.y_max {
-                bg += l;
+                bg += luminance(lut, &img.rgba[i * 4..i * 4 + 3]);
                 n_bg += 1;
             }
         }

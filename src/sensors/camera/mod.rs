@@ -272,12 +272,18 @@ impl MappedView {
                 }
             }
             if self.kind.has_labels() {
+                // (rows cast to u16 / f32 when aligned, as the 256-byte row
+                // pitch makes them: the conversions then vectorise)
+                b.labels.reserve(w * h);
                 for r in rows(l.labels_offset, l.labels_row) {
                     let row = &data[r..r + w * 2];
-                    b.labels.extend(
-                        row.chunks_exact(2)
-                            .map(|c| u16::from_le_bytes([c[0], c[1]]) as u32),
-                    );
+                    match bytemuck::try_cast_slice::<u8, u16>(row) {
+                        Ok(v) => b.labels.extend(v.iter().map(|&x| u16::from_le(x) as u32)),
+                        Err(_) => b.labels.extend(
+                            row.chunks_exact(2)
+                                .map(|c| u16::from_le_bytes([c[0], c[1]]) as u32),
+                        ),
+                    }
                 }
                 // reverse-Z infinite projection: buffer depth d = near / z
                 let near = crate::core::camera::NEAR_M as f32;
@@ -286,10 +292,17 @@ impl MappedView {
                     if self.kind == ViewKind::LabelsOnly {
                         extend_from_bytes(&mut b.near_over_z, row);
                     } else {
-                        b.depth_m.extend(row.chunks_exact(4).map(|c| {
-                            let d = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-                            if d > 0.0 { near / d } else { 0.0 }
-                        }));
+                        let to_z = |d: f32| if d > 0.0 { near / d } else { 0.0 };
+                        match bytemuck::try_cast_slice::<u8, f32>(row) {
+                            Ok(v) => b.depth_m.extend(
+                                v.iter()
+                                    .map(|&d| to_z(f32::from_bits(u32::from_le(d.to_bits())))),
+                            ),
+                            Err(_) => b.depth_m.extend(
+                                row.chunks_exact(4)
+                                    .map(|c| to_z(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
+                            ),
+                        }
                     }
                 }
             }
