@@ -244,6 +244,7 @@ pub struct DepthView<'a> {
     /// beam than quaternions).
     cv_from_sensor_m: glam::DMat3,
     sensor_from_cv_m: glam::DMat3,
+    inv_near_m: f64,
 }
 
 /// floor(x) as an integer for |x| < 2^62, without a libm call (baseline
@@ -340,22 +341,40 @@ fn fit_plane(
     fits.then_some((x.x, x.y, x.z))
 }
 
-/// The pixels around a beam on a silhouette or crease, for the caller to
-/// resolve with exact geometry: which surfaces are there, how near the beam
-/// each one's pixels are, and (on demand: most callers cast against the
-/// parts instead) each one's plane.
-#[derive(Clone, Debug, PartialEq)]
+/// A beam on a silhouette or crease, for the caller to resolve with exact
+/// geometry: where it meets the view, and how closely a plane must
+/// reproduce the pixels there (in d). Its `window` says which surfaces are
+/// around it. (Small, so that casts return it cheaply: the pixels are read
+/// again, from cache, by the few callers that need them.)
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Silhouette {
-    window: [WindowPixel; 16],
+    uv: glam::DVec2,
+    tolerance: f64,
+}
+
+impl Silhouette {
+    /// The 4x4 pixels around the beam in `view` (the view this came from).
+    pub fn window(&self, view: &DepthView) -> Window {
+        Window {
+            tolerance: self.tolerance,
+            ..view.window_around(self.uv)
+        }
+    }
+}
+
+/// The pixels (with depth) of the 4x4 window around a beam: which surfaces
+/// are there, how near the beam each one's pixels are, and each one's plane.
+pub struct Window {
+    pixels: [WindowPixel; 16],
     len: usize,
     uv: glam::DVec2,
     /// How closely a plane must reproduce the pixels (in d).
     tolerance: f64,
 }
 
-impl Silhouette {
+impl Window {
     fn pixels(&self) -> &[WindowPixel] {
-        &self.window[..self.len]
+        &self.pixels[..self.len]
     }
 
     /// The labels around the beam, each once, in window order (rows from
@@ -393,8 +412,7 @@ pub enum Cast {
     Hit(SurfaceHit),
     /// On a silhouette or crease: the surfaces around it, nearest first is
     /// not known from pixels; the caller resolves with exact geometry.
-    /// (Boxed: the window is 0.5 KB, and the common variants are small.)
-    Ambiguous(Box<Silhouette>),
+    Ambiguous(Silhouette),
 }
 
 /// Where a beam hits, read from the rendered views.
@@ -487,6 +505,7 @@ impl<'a> DepthView<'a> {
     ) -> DepthView<'a> {
         let cv_from_sensor_m = glam::DMat3::from_quat(cv_from_sensor.rotation);
         DepthView {
+            inv_near_m: 1.0 / near_m,
             intrinsics,
             cv_from_sensor,
             labels,
@@ -566,7 +585,7 @@ impl<'a> DepthView<'a> {
             gu * k.fx,
             gv * k.fy,
             d0 + gu * (k.cx - uv.x) + gv * (k.cy - uv.y),
-        ) / self.near_m;
+        ) * self.inv_near_m;
         Some(SurfaceHit {
             label,
             plane_sensor: self.sensor_from_cv_m * plane_cv,
@@ -635,6 +654,47 @@ impl<'a> DepthView<'a> {
         Some((d[0][0] + gu * du + gv * dv, gu, gv))
     }
 
+    /// The pixels of the 4x4 window around a beam at `uv` that show
+    /// something (gathered on the stack: this runs for every beam near an
+    /// edge), in row order; the plane tolerance is left for the caller.
+    fn window_around(&self, uv: glam::DVec2) -> Window {
+        let (fx, fy) = (uv.x - 0.5, uv.y - 0.5);
+        let (x0, y0) = (floor_i64(fx), floor_i64(fy));
+        let nearest = (
+            x0 + (fx - x0 as f64 >= 0.5) as i64,
+            y0 + (fy - y0 as f64 >= 0.5) as i64,
+        );
+        let mut pixels = [WindowPixel::default(); 16];
+        let mut len = 0;
+        for y in y0 - 1..=y0 + 2 {
+            for x in x0 - 1..=x0 + 2 {
+                let Some((l, d)) = self.at(x, y) else {
+                    continue;
+                };
+                if d <= 0.0 {
+                    continue;
+                }
+                pixels[len] = WindowPixel {
+                    u: x as f64 - fx,
+                    v: y as f64 - fy,
+                    d,
+                    label: l,
+                    column: (x - x0 + 1) as i8,
+                    row: (y - y0 + 1) as i8,
+                    near_dx: (x - nearest.0) as i8,
+                    near_dy: (y - nearest.1) as i8,
+                };
+                len += 1;
+            }
+        }
+        Window {
+            pixels,
+            len,
+            uv,
+            tolerance: 0.0,
+        }
+    }
+
     fn cast_inner(&self, uv: glam::DVec2) -> Option<Cast> {
         let (w, h) = (self.intrinsics.width as f64, self.intrinsics.height as f64);
         // pixel centres around the beam
@@ -664,32 +724,8 @@ impl<'a> DepthView<'a> {
         // d is affine in (u, v) on a plane: fit it over the same-label pixels of
         // the 4x4 window around the beam and evaluate at the beam; a fit that
         // does not reproduce its samples spans two surfaces
-        // (gathered once, on the stack: this runs for every beam near an edge)
-        let mut window = [WindowPixel::default(); 16];
-        let mut len = 0;
-        for y in y0 - 1..=y0 + 2 {
-            for x in x0 - 1..=x0 + 2 {
-                let Some((l, d)) = self.at(x, y) else {
-                    continue;
-                };
-                if d <= 0.0 {
-                    continue;
-                }
-                window[len] = WindowPixel {
-                    u: x as f64 - fx,
-                    v: y as f64 - fy,
-                    d,
-                    label: l,
-                    column: (x - x0 + 1) as i8,
-                    row: (y - y0 + 1) as i8,
-                    near_dx: (x - nearest.0) as i8,
-                    near_dy: (y - nearest.1) as i8,
-                };
-                len += 1;
-            }
-        }
-        let all_pixels = window;
-        let window = &window[..len];
+        let gathered = self.window_around(uv);
+        let window = gathered.pixels();
         let same = |p: &WindowPixel| p.label == label;
         // a beam is only inside a surface when all four pixel centres around
         // it are
@@ -728,12 +764,10 @@ impl<'a> DepthView<'a> {
             );
         }
         // a silhouette or crease: the labels around the beam, for the caller
-        Some(Cast::Ambiguous(Box::new(Silhouette {
-            window: all_pixels,
-            len,
+        Some(Cast::Ambiguous(Silhouette {
             uv,
             tolerance: exact,
-        })))
+        }))
     }
 }
 

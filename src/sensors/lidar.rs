@@ -501,7 +501,8 @@ fn resolve(
 ) -> Option<BeamHit> {
     let origin_world = world_from_sensor.transform_point(origin);
     let dir_world = world_from_sensor.transform_vector(dir);
-    let exact = silhouette
+    let window = silhouette.window(view);
+    let exact = window
         .labels()
         .filter(|l| parts.has_parts(*l))
         .filter_map(|l| {
@@ -515,15 +516,15 @@ fn resolve(
     // window order breaks ties); the first that fits a plane stands in
     let mut surfaces = [(0.0, 0u32); 16];
     let mut count = 0;
-    for l in silhouette.labels().filter(|l| !parts.has_parts(*l)) {
-        surfaces[count] = (silhouette.nearest_px(l), l);
+    for l in window.labels().filter(|l| !parts.has_parts(*l)) {
+        surfaces[count] = (window.nearest_px(l), l);
         count += 1;
     }
     let surfaces = &mut surfaces[..count];
     surfaces.sort_by(|a, b| a.0.total_cmp(&b.0));
     let surface = surfaces
         .iter()
-        .find_map(|&(_, l)| silhouette.plane(view, l))
+        .find_map(|&(_, l)| window.plane(view, l))
         .and_then(|p| along_plane(&p, origin, dir));
     exact
         .chain(surface)
