@@ -531,6 +531,32 @@ fn resolve(
         .min_by(|a, b| a.range_m.total_cmp(&b.range_m))
 }
 
+/// A ring's last two ranges (one and two columns earlier), from which the
+/// next column's beam gets its first estimate.
+#[derive(Clone, Copy, Default)]
+struct WarmRanges {
+    last_m: Option<f64>,
+    before_m: Option<f64>,
+}
+
+impl WarmRanges {
+    /// The last range, extrapolated along the two last columns when both hit
+    /// (a surface's range changes smoothly with azimuth, so this is usually
+    /// within millimetres); None after a miss.
+    fn estimate_m(&self) -> Option<f64> {
+        let last = self.last_m?;
+        match self.before_m {
+            Some(before) if (last - before).abs() < 0.05 * last => Some(2.0 * last - before),
+            _ => Some(last),
+        }
+    }
+
+    fn push(&mut self, range_m: Option<f64>) {
+        self.before_m = self.last_m;
+        self.last_m = range_m;
+    }
+}
+
 /// The first step of a moving beam's cast (see `cast_moving`), taken for a
 /// whole column at once: its direction (sensor frame at the sweep start), the
 /// point it looks at from the render origin (its warm estimate, else its
@@ -554,13 +580,13 @@ fn first_looks(
     views: &[DepthView],
     beams: &[Beam],
     (origin, rotation): (DVec3, glam::DMat3),
-    warm: &[Option<f64>],
+    warm: &[WarmRanges],
     out: &mut Vec<FirstLook>,
 ) {
     out.clear();
     out.extend(beams.iter().zip(warm).map(|(beam, warm)| {
         let dir = rotation * beam.dir_sensor;
-        let look = warm.map_or(dir, |r| origin + dir * r);
+        let look = warm.estimate_m().map_or(dir, |r| origin + dir * r);
         let view = view_of_direction(look);
         FirstLook {
             dir,
@@ -702,7 +728,7 @@ pub fn sweep(
     use rayon::prelude::*;
     let column_ids: Vec<u32> = (0..t.columns).collect();
     let fire_column = |column: u32,
-                       warm: &mut [Option<f64>],
+                       warm: &mut [WarmRanges],
                        firsts: &mut Vec<FirstLook>,
                        out: &mut Vec<LidarPoint>| {
         let mut rng = Stream::keyed(name_key, frame * t.columns as u64 + column as u64);
@@ -779,7 +805,7 @@ pub fn sweep(
                         origin,
                         &mut firsts[ring as usize],
                     );
-                    warm[ring as usize] = h.map(|h| h.range_m);
+                    warm[ring as usize].push(h.map(|h| h.range_m));
                     h
                 }
             };
@@ -830,7 +856,7 @@ pub fn sweep(
     let chunks: Vec<Vec<LidarPoint>> = column_ids
         .par_chunks(COLUMN_CHUNK)
         .map(|columns| {
-            let mut warm = vec![None; t.channels() as usize];
+            let mut warm = vec![WarmRanges::default(); t.channels() as usize];
             let mut firsts = Vec::with_capacity(t.channels() as usize);
             let mut out = Vec::with_capacity(columns.len() * t.channels() as usize);
             for &column in columns {
