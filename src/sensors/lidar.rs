@@ -990,6 +990,25 @@ mod tests {
         }
     }
 
+    /// A ring's first estimate: the last range, extrapolated along the last
+    /// two on one surface; none after a miss; no extrapolation across a jump.
+    #[test]
+    fn warm_ranges_extrapolate_along_a_surface_only() {
+        let mut w = WarmRanges::default();
+        assert_eq!(w.estimate_m(), None);
+        w.push(Some(20.0));
+        assert_eq!(w.estimate_m(), Some(20.0));
+        w.push(Some(20.1));
+        assert!((w.estimate_m().unwrap() - 20.2).abs() < 1e-12);
+        // onto a nearer object: no extrapolation from the wall behind
+        w.push(Some(8.0));
+        assert_eq!(w.estimate_m(), Some(8.0));
+        w.push(None);
+        assert_eq!(w.estimate_m(), None);
+        w.push(Some(9.0));
+        assert_eq!(w.estimate_m(), Some(9.0));
+    }
+
     #[test]
     fn view_axes_match_the_camera_convention() {
         // view 1 looks left (+y of the sensor); its optical axis (cv +z) is sensor +y
