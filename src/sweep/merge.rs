@@ -5,9 +5,7 @@
 use super::SweepFile;
 use super::run::{SWEEP_FILE, sample_dir, sha256_file};
 use super::stats::summarize;
-use crate::writers::{
-    checksums, coco_document, coco_records, frame_name, sha256_hex, write_atomic,
-};
+use crate::writers::{CocoDocument, frame_name, write_atomic, write_checksums};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -110,7 +108,7 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
     }
     fs::create_dir_all(&partial)?;
     let frames = sweep.frames_per_sample;
-    let (mut images, mut annotations) = (Vec::new(), Vec::new());
+    let mut coco = CocoDocument::create(&partial)?;
     let mut sample_lines = String::new();
     let mut drawn = Vec::new();
     let (mut train, mut val) = (String::new(), String::new());
@@ -133,9 +131,7 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
         let cameras = manifest["cameras"].as_array().map_or(1, Vec::len);
         // a sample a collision ended early has fewer frames
         let sample_frames = manifest["frames"].as_u64().unwrap_or(frames).min(frames);
-        let (i, a) = coco_records(&dir, sample_frames, cameras, k * frames, &format!("{rel}/"))?;
-        images.extend(i);
-        annotations.extend(a);
+        coco.add_frames(&dir, sample_frames, cameras, k * frames, &format!("{rel}/"))?;
         let kitti = dir.join("kitti/training");
         let in_val = super::Sweep::is_val_split(&sweep, k);
         for f in 0..sample_frames {
@@ -160,11 +156,7 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
         sample_lines.push('\n');
         drawn.push(serde_json::from_value::<BTreeMap<String, Value>>(values).unwrap_or_default());
     }
-    write_atomic(
-        &partial,
-        "coco/annotations.json",
-        coco_document(&images, &annotations)?.as_bytes(),
-    )?;
+    coco.finish()?;
     if !train.is_empty() || !val.is_empty() {
         write_atomic(&partial, "kitti/ImageSets/train.txt", train.as_bytes())?;
         write_atomic(&partial, "kitti/ImageSets/val.txt", val.as_bytes())?;
@@ -175,8 +167,7 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
         "sweep_summary.json",
         &serde_json::to_vec_pretty(&summarize(&drawn))?,
     )?;
-    let sums = checksums(&partial, 0)?;
-    write_atomic(&partial, "checksums.sha256", sums.as_bytes())?;
+    let sums = write_checksums(&partial, 0)?;
     let manifest = json!({
         "tool": "edgecase",
         "version": env!("CARGO_PKG_VERSION"),
@@ -192,7 +183,7 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
             "samples_jsonl": "the values drawn for each sample",
             "summary": "sweep_summary.json: per-parameter quantiles and histograms (numbers) or counts",
         },
-        "checksums": {"file": "checksums.sha256", "sha256": sha256_hex(sums.as_bytes()), "files": sums.lines().count()},
+        "checksums": {"file": "checksums.sha256", "sha256": sums.sha256, "files": sums.files},
         "complete": true,
     });
     write_atomic(

@@ -60,8 +60,11 @@ pub fn frame_name(frame: u64) -> String {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Write `bytes` to `root/rel` through a temp file in the same folder.
@@ -430,22 +433,20 @@ impl DatasetWriter {
             bail!("frame {missing} is missing from {}", root.display());
         }
         if self.layout.output.formats.contains(&Format::Coco) {
-            let (images, annotations) =
-                coco_records(&root, frames, self.layout.cameras.len(), 0, "")?;
-            let text = coco_document(&images, &annotations)?;
-            write_atomic(&root, "coco/annotations.json", text.as_bytes())?;
+            let mut coco = CocoDocument::create(&root)?;
+            coco.add_frames(&root, frames, self.layout.cameras.len(), 0, "")?;
+            coco.finish()?;
         }
         if self.layout.kitti_camera.is_some() {
             let list: String = (0..frames).map(|f| frame_name(f) + "\n").collect();
             write_atomic(&root, "kitti/ImageSets/train.txt", list.as_bytes())?;
         }
-        let sums_text = checksums(&root, self.worker_count)?;
-        write_atomic(&root, "checksums.sha256", sums_text.as_bytes())?;
+        let sums = write_checksums(&root, self.worker_count)?;
         manifest["frames"] = serde_json::json!(frames);
         manifest["checksums"] = serde_json::json!({
             "file": "checksums.sha256",
-            "sha256": sha256_hex(sums_text.as_bytes()),
-            "files": sums_text.lines().count(),
+            "sha256": sums.sha256,
+            "files": sums.files,
             "verify": "sha256sum -c checksums.sha256",
         });
         manifest["complete"] = serde_json::json!(true);
@@ -466,62 +467,151 @@ impl DatasetWriter {
     }
 }
 
-/// COCO image and annotation records (JSON lines) for frames 0..frames of
-/// the dataset at `root`, from its canonical labels, in frame order. Image ids
-/// use frame `frame_offset + f`; file names get `prefix`.
-pub fn coco_records(
-    root: &Path,
-    frames: u64,
-    camera_count: usize,
-    frame_offset: u64,
-    prefix: &str,
-) -> Result<(Vec<String>, Vec<String>)> {
-    let mut images = Vec::new();
-    let mut annotations = Vec::new();
-    for f in 0..frames {
-        let path = root.join(format!("labels/{}.json", frame_name(f)));
-        let labels: FrameLabels = serde_json::from_slice(&fs::read(&path)?)
-            .with_context(|| format!("reading {}", path.display()))?;
-        for (ci, cam) in labels.cameras.iter().enumerate() {
-            let image_id = coco::image_id(frame_offset + labels.frame, ci, camera_count);
-            let img = CocoImage {
-                id: image_id,
-                width: cam.width,
-                height: cam.height,
-                file_name: format!(
-                    "{prefix}cameras/{}/rgb/{}.png",
-                    cam.camera,
-                    frame_name(labels.frame)
-                ),
-                frame: labels.frame,
-                camera: cam.camera.clone(),
-            };
-            images.push(serde_json::to_string(&img)?);
-            for (oi, obj) in cam.objects.iter().enumerate() {
-                if let Some(a) = coco::annotation(obj, image_id, oi) {
-                    annotations.push(serde_json::to_string(&a)?);
+/// A COCO annotations.json assembled as frames are added, with memory flat
+/// in the number of frames: image and annotation records go to two
+/// temporary files (JSON, one record per line) that `finish` joins into the
+/// document, so a 50,000-frame dataset never holds its annotations at once.
+pub struct CocoDocument {
+    dir: PathBuf,
+    images: BufWriter<fs::File>,
+    annotations: BufWriter<fs::File>,
+    image_count: u64,
+    annotation_count: u64,
+}
+
+const COCO_IMAGES_TMP: &str = ".annotations.images.tmp";
+const COCO_ANNOTATIONS_TMP: &str = ".annotations.records.tmp";
+
+impl CocoDocument {
+    /// A document to be written as `root/coco/annotations.json`.
+    pub fn create(root: &Path) -> Result<CocoDocument> {
+        let dir = root.join("coco");
+        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let open = |name: &str| -> Result<BufWriter<fs::File>> {
+            let path = dir.join(name);
+            Ok(BufWriter::new(
+                fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?,
+            ))
+        };
+        Ok(CocoDocument {
+            images: open(COCO_IMAGES_TMP)?,
+            annotations: open(COCO_ANNOTATIONS_TMP)?,
+            dir,
+            image_count: 0,
+            annotation_count: 0,
+        })
+    }
+
+    /// Image and annotation records for frames 0..frames of the dataset at
+    /// `dataset`, from its canonical labels, in frame order. Image ids use
+    /// frame `frame_offset + f`; file names get `prefix`.
+    pub fn add_frames(
+        &mut self,
+        dataset: &Path,
+        frames: u64,
+        camera_count: usize,
+        frame_offset: u64,
+        prefix: &str,
+    ) -> Result<()> {
+        // records are separated by ",\n" in the document
+        fn record(out: &mut BufWriter<fs::File>, count: &mut u64, json: &str) -> Result<()> {
+            if *count > 0 {
+                out.write_all(b",\n")?;
+            }
+            out.write_all(json.as_bytes())?;
+            *count += 1;
+            Ok(())
+        }
+        for f in 0..frames {
+            let path = dataset.join(format!("labels/{}.json", frame_name(f)));
+            let labels: FrameLabels = serde_json::from_slice(&fs::read(&path)?)
+                .with_context(|| format!("reading {}", path.display()))?;
+            for (ci, cam) in labels.cameras.iter().enumerate() {
+                let image_id = coco::image_id(frame_offset + labels.frame, ci, camera_count);
+                let img = CocoImage {
+                    id: image_id,
+                    width: cam.width,
+                    height: cam.height,
+                    file_name: format!(
+                        "{prefix}cameras/{}/rgb/{}.png",
+                        cam.camera,
+                        frame_name(labels.frame)
+                    ),
+                    frame: labels.frame,
+                    camera: cam.camera.clone(),
+                };
+                record(
+                    &mut self.images,
+                    &mut self.image_count,
+                    &serde_json::to_string(&img)?,
+                )?;
+                for (oi, obj) in cam.objects.iter().enumerate() {
+                    if let Some(a) = coco::annotation(obj, image_id, oi) {
+                        record(
+                            &mut self.annotations,
+                            &mut self.annotation_count,
+                            &serde_json::to_string(&a)?,
+                        )?;
+                    }
                 }
             }
         }
+        Ok(())
     }
-    Ok((images, annotations))
+
+    /// Join the records into `coco/annotations.json` (written atomically),
+    /// and remove the temporary files.
+    pub fn finish(self) -> Result<()> {
+        let CocoDocument {
+            dir,
+            images,
+            annotations,
+            ..
+        } = self;
+        for part in [images, annotations] {
+            part.into_inner()
+                .map_err(|e| anyhow!("flushing COCO records: {}", e.error()))?
+                .sync_all()?;
+        }
+        let info = serde_json::json!({"description": "Edgecase synthetic dataset", "version": env!("CARGO_PKG_VERSION")});
+        let tmp = dir.join(".annotations.json.tmp");
+        let mut out = BufWriter::new(
+            fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?,
+        );
+        write!(
+            out,
+            "{{\"info\": {info},\n\"licenses\": [],\n\"categories\": {},\n\"images\": [\n",
+            serde_json::to_string(&coco::categories())?
+        )?;
+        std::io::copy(&mut fs::File::open(dir.join(COCO_IMAGES_TMP))?, &mut out)?;
+        out.write_all(b"\n],\n\"annotations\": [\n")?;
+        std::io::copy(
+            &mut fs::File::open(dir.join(COCO_ANNOTATIONS_TMP))?,
+            &mut out,
+        )?;
+        out.write_all(b"\n]}\n")?;
+        out.into_inner()
+            .map_err(|e| anyhow!("writing {}: {}", tmp.display(), e.error()))?;
+        fs::rename(&tmp, dir.join("annotations.json"))
+            .with_context(|| format!("renaming {}", tmp.display()))?;
+        fs::remove_file(dir.join(COCO_IMAGES_TMP))?;
+        fs::remove_file(dir.join(COCO_ANNOTATIONS_TMP))?;
+        Ok(())
+    }
 }
 
-/// The annotations.json text around image and annotation records.
-pub fn coco_document(images: &[String], annotations: &[String]) -> Result<String> {
-    let info = serde_json::json!({"description": "Edgecase synthetic dataset", "version": env!("CARGO_PKG_VERSION")});
-    Ok(format!(
-        "{{\"info\": {info},\n\"licenses\": [],\n\"categories\": {},\n\"images\": [\n{}\n],\n\"annotations\": [\n{}\n]}}\n",
-        serde_json::to_string(&coco::categories())?,
-        images.join(",\n"),
-        annotations.join(",\n")
-    ))
+/// What `write_checksums` wrote: the SHA-256 of checksums.sha256 itself and
+/// how many files it lists.
+pub struct ChecksumsFile {
+    pub sha256: String,
+    pub files: usize,
 }
 
-/// `sha256sum` text for every file under `root` except the run's own
-/// bookkeeping, sorted by path. Sums the workers recorded are reused (the
-/// last one per path wins); anything else is hashed here.
-pub fn checksums(root: &Path, worker_count: usize) -> Result<String> {
+/// Write `root/checksums.sha256` (atomically): `sha256sum` text for every
+/// file under `root` except the run's own bookkeeping, sorted by path. Sums
+/// the workers recorded are reused (the last one per path wins); anything
+/// else is hashed here. The text is streamed to the file, not held.
+pub fn write_checksums(root: &Path, worker_count: usize) -> Result<ChecksumsFile> {
     let mut known: BTreeMap<String, String> = BTreeMap::new();
     for i in 0..worker_count.max(64) {
         let p = root.join(format!(".checksums.{i}.part"));
@@ -535,7 +625,11 @@ pub fn checksums(root: &Path, worker_count: usize) -> Result<String> {
         }
         fs::remove_file(p)?;
     }
-    let mut out = String::new();
+    let tmp = root.join(".checksums.sha256.tmp");
+    let mut out = BufWriter::new(
+        fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?,
+    );
+    let (mut hasher, mut files) = (Sha256::new(), 0);
     for rel in all_files(root)? {
         if rel == RUN_FILE
             || rel == "manifest.json"
@@ -545,13 +639,22 @@ pub fn checksums(root: &Path, worker_count: usize) -> Result<String> {
         {
             continue;
         }
-        let sum = match known.get(&rel) {
-            Some(s) => s.clone(),
-            None => sha256_hex(&fs::read(root.join(&rel))?),
+        let line = match known.get(&rel) {
+            Some(sum) => format!("{sum}  {rel}\n"),
+            None => format!("{}  {rel}\n", sha256_hex(&fs::read(root.join(&rel))?)),
         };
-        out.push_str(&format!("{sum}  {rel}\n"));
+        out.write_all(line.as_bytes())?;
+        hasher.update(line.as_bytes());
+        files += 1;
     }
-    Ok(out)
+    out.into_inner()
+        .map_err(|e| anyhow!("writing {}: {}", tmp.display(), e.error()))?;
+    fs::rename(&tmp, root.join("checksums.sha256"))
+        .with_context(|| format!("renaming {}", tmp.display()))?;
+    Ok(ChecksumsFile {
+        sha256: hex(&hasher.finalize()),
+        files,
+    })
 }
 
 impl Drop for DatasetWriter {
