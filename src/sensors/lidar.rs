@@ -608,13 +608,27 @@ fn first_looks(
             && let Some(range_m) = surface.range_along(origin, first.dir)
         {
             let next = origin + first.dir * range_m;
-            if view_of_direction(next) == first.view
-                && views[first.view].surely_within_a_pixel(first.look, uv, next)
-            {
+            if on_surface_without_projection(views, first.view, surface, (first.look, uv), next) {
                 first.settled = Some(surface.beam_hit(range_m, first.dir));
             }
         }
     }
+}
+
+/// Whether the hit point `next` on `surface` (cast in view `view` at `uv`,
+/// looking at `look`) is surely on it without projecting `next`: the
+/// surface fills the pixels around the beam and `next` lands within a pixel
+/// of it in the same view (see `DepthView::surely_within_a_pixel`).
+fn on_surface_without_projection(
+    views: &[DepthView],
+    view: usize,
+    surface: &SurfaceHit,
+    (look, uv): (DVec3, glam::DVec2),
+    next: DVec3,
+) -> bool {
+    surface.interior
+        && view_of_direction(next) == view
+        && views[view].surely_within_a_pixel(look, uv, next)
 }
 
 /// Screen-space casts settle a beam from a moved origin in this many steps
@@ -667,10 +681,7 @@ fn cast_moving(
         // of it, on the same label, is on the surface (most beams: a hit so
         // near the estimate, on a surface that fills the pixels around the
         // beam, that it needs no projection to know)
-        if view_of_direction(next) == view
-            && surface.interior
-            && v.surely_within_a_pixel(look, uv, next)
-        {
+        if on_surface_without_projection(views, view, &surface, (look, uv), next) {
             return Some(surface.beam_hit(range_m, dir));
         }
         if view_of_direction(next) == view
