@@ -198,7 +198,7 @@ fn run_reference(args: &Args) -> Result<()> {
     } else {
         RenderMode::Labeled
     };
-    let gpu = GpuContext::new_headless()?;
+    let gpu = headless_gpu()?;
     let cameras = vec![camera];
     let cfg = LabelConfig {
         min_visible_pixels: 25,
@@ -293,7 +293,7 @@ fn run_fog(args: &Args) -> Result<()> {
         kitti_camera: s.output.kitti_camera.clone(),
         ..all_outputs()
     };
-    let gpu = GpuContext::new_headless()?;
+    let gpu = headless_gpu()?;
     let start = Start::now();
     match args.mode {
         Mode::Disk => {
@@ -398,13 +398,21 @@ fn run_traffic(args: &Args) -> Result<()> {
             );
         }
         Mode::Memory | Mode::Disk => {
-            let gpu = GpuContext::new_headless()?;
+            let gpu = headless_gpu()?;
             let mut app = edgecase::batch::sensor_app(&s, gpu, RenderMode::Labeled);
             edgecase::batch::run_frames(&mut app, args.frames, |_| Ok(()), |_| {})?;
             report(args, start, "traffic with one labeled camera");
         }
     }
     Ok(())
+}
+
+/// The headless GPU context, named on stderr (figures mean little without
+/// the renderer they came from).
+fn headless_gpu() -> Result<GpuContext> {
+    let gpu = GpuContext::new_headless()?;
+    eprintln!("renderer: {} ({})", gpu.adapter_name, gpu.backend);
+    Ok(gpu)
 }
 
 fn report(args: &Args, start: Start, extra: &str) {
