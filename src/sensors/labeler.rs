@@ -196,3 +196,14 @@ fn label_worker(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::labeler_threads;
+
+    #[test]
+    fn one_labeler_thread_per_two_cores_within_bounds() {
+        let threads: Vec<usize> = [1, 2, 3, 4, 16, 64].map(labeler_threads).to_vec();
+        assert_eq!(threads, [1, 1, 1, 2, 8, 8]);
+    }
+}
