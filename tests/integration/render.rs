@@ -447,12 +447,9 @@ fn sliding_box_snapshot(frame: u64) -> edgecase::frame::FrameSnapshot {
     }
 }
 
-/// Several labeler threads hand frames back in the order they were pushed,
-/// with the same labels and pixels as one thread.
-#[test]
-fn labeler_threads_keep_frame_order_and_labels() {
-    use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode, SLOTS};
-    use edgecase::sensors::labeler::{Labeler, LidarEnv};
+/// The small front camera (1 m up, level) that watches `sliding_box_snapshot`,
+/// and default daylight.
+fn sliding_box_camera() -> (edgecase::frame::CameraInfo, edgecase::frame::Lighting) {
     let camera = edgecase::frame::CameraInfo {
         name: "front".into(),
         intrinsics: edgecase::core::camera::Intrinsics::from_hfov(64, 48, 90f64.to_radians()),
@@ -464,6 +461,16 @@ fn labeler_threads_keep_frame_order_and_labels() {
         ),
     };
     let lighting = edgecase::weather::lighting(&Default::default(), &Default::default(), 0);
+    (camera, lighting)
+}
+
+/// Several labeler threads hand frames back in the order they were pushed,
+/// with the same labels and pixels as one thread.
+#[test]
+fn labeler_threads_keep_frame_order_and_labels() {
+    use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode, SLOTS};
+    use edgecase::sensors::labeler::{Labeler, LidarEnv};
+    let (camera, lighting) = sliding_box_camera();
     let gpu = GpuContext::new_headless().expect("lavapipe");
     let frames = 3 * SLOTS as u64;
     let run = |workers: usize| {
@@ -533,17 +540,7 @@ fn labeler_threads_keep_frame_order_and_labels() {
 #[test]
 fn readback_slots_are_reused_only_after_their_frame_is_copied_out() {
     use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode, SLOTS};
-    let camera = edgecase::frame::CameraInfo {
-        name: "front".into(),
-        intrinsics: edgecase::core::camera::Intrinsics::from_hfov(64, 48, 90f64.to_radians()),
-        ego_from_camera: edgecase::core::frames::camera_mount_pose(
-            glam::DVec3::new(0.0, 0.0, 1.0),
-            0.0,
-            0.0,
-            0.0,
-        ),
-    };
-    let lighting = edgecase::weather::lighting(&Default::default(), &Default::default(), 0);
+    let (camera, lighting) = sliding_box_camera();
     let rig = |gpu| {
         CameraRig::new(
             gpu,
