@@ -305,6 +305,36 @@ struct WindowPixel {
     near_dy: i8,
 }
 
+/// Where a beam at pixel-edge image point `uv` sits among pixel centres: its
+/// position in centre coordinates (fx, fy), the centre up and left of it
+/// (x0, y0), and the centre nearest to it.
+struct BeamPixels {
+    fx: f64,
+    fy: f64,
+    x0: i64,
+    y0: i64,
+    nearest: (i64, i64),
+}
+
+impl BeamPixels {
+    #[inline]
+    fn at(uv: glam::DVec2) -> BeamPixels {
+        let (fx, fy) = (uv.x - 0.5, uv.y - 0.5);
+        let (x0, y0) = (floor_i64(fx), floor_i64(fy));
+        let nearest = (
+            x0 + (fx - x0 as f64 >= 0.5) as i64,
+            y0 + (fy - y0 as f64 >= 0.5) as i64,
+        );
+        BeamPixels {
+            fx,
+            fy,
+            x0,
+            y0,
+            nearest,
+        }
+    }
+}
+
 /// Least-squares plane d = a + b u + c v through the window pixels that
 /// `keep` selects (u, v relative to the evaluation point); Some((a, b, c))
 /// when at least 3 non-collinear samples are all reproduced within
@@ -355,10 +385,7 @@ pub struct Silhouette {
 impl Silhouette {
     /// The 4x4 pixels around the beam in `view` (the view this came from).
     pub fn window(&self, view: &DepthView) -> Window {
-        Window {
-            tolerance: self.tolerance,
-            ..view.window_around(self.uv)
-        }
+        view.window_around(self.uv, self.tolerance)
     }
 }
 
@@ -656,14 +683,15 @@ impl<'a> DepthView<'a> {
 
     /// The pixels of the 4x4 window around a beam at `uv` that show
     /// something (gathered on the stack: this runs for every beam near an
-    /// edge), in row order; the plane tolerance is left for the caller.
-    fn window_around(&self, uv: glam::DVec2) -> Window {
-        let (fx, fy) = (uv.x - 0.5, uv.y - 0.5);
-        let (x0, y0) = (floor_i64(fx), floor_i64(fy));
-        let nearest = (
-            x0 + (fx - x0 as f64 >= 0.5) as i64,
-            y0 + (fy - y0 as f64 >= 0.5) as i64,
-        );
+    /// edge), in row order, with the plane tolerance (in d) for its fits.
+    fn window_around(&self, uv: glam::DVec2, tolerance: f64) -> Window {
+        let BeamPixels {
+            fx,
+            fy,
+            x0,
+            y0,
+            nearest,
+        } = BeamPixels::at(uv);
         let mut pixels = [WindowPixel::default(); 16];
         let mut len = 0;
         for y in y0 - 1..=y0 + 2 {
@@ -691,17 +719,15 @@ impl<'a> DepthView<'a> {
             pixels,
             len,
             uv,
-            tolerance: 0.0,
+            tolerance,
         }
     }
 
     fn cast_inner(&self, uv: glam::DVec2) -> Option<Cast> {
         let (w, h) = (self.intrinsics.width as f64, self.intrinsics.height as f64);
-        // pixel centres around the beam
-        let (fx, fy) = (uv.x - 0.5, uv.y - 0.5);
-        let (x0, y0) = (floor_i64(fx), floor_i64(fy));
-        let (tx, ty) = (fx - x0 as f64, fy - y0 as f64);
-        let nearest = (x0 + (tx >= 0.5) as i64, y0 + (ty >= 0.5) as i64);
+        let BeamPixels {
+            fx, fy, nearest, ..
+        } = BeamPixels::at(uv);
         let (label, d_near) = self.at(
             nearest.0.clamp(0, w as i64 - 1),
             nearest.1.clamp(0, h as i64 - 1),
@@ -724,7 +750,7 @@ impl<'a> DepthView<'a> {
         // d is affine in (u, v) on a plane: fit it over the same-label pixels of
         // the 4x4 window around the beam and evaluate at the beam; a fit that
         // does not reproduce its samples spans two surfaces
-        let gathered = self.window_around(uv);
+        let gathered = self.window_around(uv, exact);
         let window = gathered.pixels();
         let same = |p: &WindowPixel| p.label == label;
         // a beam is only inside a surface when all four pixel centres around

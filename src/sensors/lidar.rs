@@ -680,8 +680,9 @@ fn cast_moving(
         // the plane was fitted on the pixels around `uv`: a hit within a pixel
         // of it, on the same label, is on the surface (most beams: a hit so
         // near the estimate, on a surface that fills the pixels around the
-        // beam, that it needs no projection to know)
-        if on_surface_without_projection(views, view, &surface, (look, uv), next) {
+        // beam, that it needs no projection to know; for the first step
+        // `first_looks` already asked)
+        if step > 0 && on_surface_without_projection(views, view, &surface, (look, uv), next) {
             return Some(surface.beam_hit(range_m, dir));
         }
         if view_of_direction(next) == view
