@@ -17,6 +17,12 @@ pub struct Intrinsics {
 /// Near clip plane of every sensor camera, metres.
 pub const NEAR_M: f64 = 0.1;
 
+/// z-depth in metres of a reverse-Z depth-buffer value with an infinite far
+/// plane (d = near / z); 0 where nothing was drawn (d = 0, the clear value).
+pub fn depth_m_from_buffer(d: f32) -> f32 {
+    if d > 0.0 { NEAR_M as f32 / d } else { 0.0 }
+}
+
 impl Intrinsics {
     pub fn from_hfov(width: u32, height: u32, hfov_rad: f64) -> Intrinsics {
         let fx = width as f64 / 2.0 / (hfov_rad / 2.0).tan();
@@ -115,6 +121,19 @@ mod tests {
         }
         let near = m * DVec3::new(0.0, 0.0, -NEAR_M).extend(1.0);
         assert!((near.z / near.w - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn depth_buffer_values_convert_back_to_z() {
+        let m = Intrinsics::from_hfov(320, 200, 70f64.to_radians()).clip_from_view();
+        for z_m in [0.1f32, 0.5, 3.0, 42.0, 180.0] {
+            let clip = m * glam::Vec4::new(0.4, -0.3, -z_m, 1.0);
+            let d = clip.z / clip.w;
+            let back = depth_m_from_buffer(d);
+            assert!((back - z_m).abs() <= z_m * 1e-6, "{z_m} -> {d} -> {back}");
+        }
+        // the clear value (infinitely far, nothing drawn) reads as 0
+        assert_eq!(depth_m_from_buffer(0.0), 0.0);
     }
 
     #[test]

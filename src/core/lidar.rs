@@ -234,7 +234,8 @@ pub struct DepthView<'a> {
     pub intrinsics: super::camera::Intrinsics,
     /// OpenCV camera frame <- sensor frame.
     pub cv_from_sensor: super::frames::Pose,
-    pub labels: &'a [u32],
+    /// Label value per pixel (`classes::label_value`).
+    pub labels: &'a [u16],
     /// d = near / z per pixel (0 = nothing): what the GPU interpolated
     /// linearly across each triangle, so what is interpolated here.
     d: &'a [f32],
@@ -518,7 +519,7 @@ impl<'a> DepthView<'a> {
             return None;
         }
         let i = (y * w + x) as usize;
-        Some((self.labels[i], self.d[i] as f64))
+        Some((self.labels[i] as u32, self.d[i] as f64))
     }
 
     /// A view from its labels and reverse-Z depth buffer (`near_over_z`:
@@ -526,7 +527,7 @@ impl<'a> DepthView<'a> {
     pub fn new(
         intrinsics: super::camera::Intrinsics,
         cv_from_sensor: super::frames::Pose,
-        labels: &'a [u32],
+        labels: &'a [u16],
         near_over_z: &'a [f32],
         near_m: f64,
     ) -> DepthView<'a> {
@@ -660,7 +661,7 @@ impl<'a> DepthView<'a> {
             let k = ((y - 1 + j as i64) * w + x - 1) as usize;
             let (labels, depths) = (&self.labels[k..k + 3], &self.d[k..k + 3]);
             for ((v, l), dd) in row.iter_mut().zip(labels).zip(depths) {
-                if *l != label || *dd <= 0.0 {
+                if *l as u32 != label || *dd <= 0.0 {
                     return None;
                 }
                 *v = *dd as f64;
@@ -822,7 +823,7 @@ mod cast_tests {
             DVec3::new(-1.0, 0.0, 0.0),
             DVec3::new(0.0, -1.0, 0.0),
         ));
-        let (labels, depth) = (vec![0u32; 512 * 185], vec![0f32; 512 * 185]);
+        let (labels, depth) = (vec![0u16; 512 * 185], vec![0f32; 512 * 185]);
         let view = DepthView::new(k, Pose::new(rot, DVec3::ZERO), &labels, &depth, 0.1);
         let mut rng = crate::core::rng::Stream::new(3, "surely-within-test", 0);
         let mut vouched = 0;
@@ -880,7 +881,7 @@ mod cast_tests {
     fn interpolated_ranges_lie_on_the_plane() {
         let k = Intrinsics::from_hfov(64, 48, 90f64.to_radians());
         let near = 0.1;
-        let (mut labels, mut depth) = (vec![0u32; 64 * 48], vec![0f32; 64 * 48]);
+        let (mut labels, mut depth) = (vec![0u16; 64 * 48], vec![0f32; 64 * 48]);
         for y in 0..48 {
             for x in 0..64 {
                 // ray through the pixel centre: (a, b, 1) * z on the plane z = 10 - 0.5 a z

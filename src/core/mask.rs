@@ -28,10 +28,13 @@ impl InstanceStats {
     }
 }
 
+/// Pixels compared at once while skipping along a run.
+const RUN_LANES: usize = 16;
+
 /// Scan a label buffer (row-major, `width` pixels per row, values as in
 /// `classes::label_value`). Ordered by instance id, so output order never
 /// depends on hashing.
-pub fn instance_stats(labels: &[u32], width: u32) -> BTreeMap<u32, InstanceStats> {
+pub fn instance_stats(labels: &[u16], width: u32) -> BTreeMap<u32, InstanceStats> {
     let mut out: BTreeMap<u32, InstanceStats> = BTreeMap::new();
     for (y, row) in labels.chunks_exact(width as usize).enumerate() {
         let mut x = 0usize;
@@ -39,10 +42,17 @@ pub fn instance_stats(labels: &[u32], width: u32) -> BTreeMap<u32, InstanceStats
             let v = row[x];
             // runs of the same value cost one map lookup
             let start = x;
+            x += 1;
+            // long runs (road, sky) are skipped a vector's width at a time
+            while let Some(chunk) = row[x..].first_chunk::<RUN_LANES>()
+                && chunk.iter().fold(0, |diff, &p| diff | (p ^ v)) == 0
+            {
+                x += RUN_LANES;
+            }
             while x < row.len() && row[x] == v {
                 x += 1;
             }
-            let (class_id, id) = split_label_value(v);
+            let (class_id, id) = split_label_value(v as u32);
             if id == 0 {
                 continue;
             }
@@ -72,7 +82,7 @@ mod tests {
     #[test]
     fn stats_of_two_instances() {
         // 4x3 image
-        let z = 23;
+        let z = 23u16;
         let a = 26001;
         let b = 24001;
         let ids = vec![z, a, a, z, z, a, b, b, z, z, b, z];

@@ -37,23 +37,90 @@ impl RunBuilder {
 
 impl Rle {
     /// Encode the pixels where `is_set(x, y)` holds. `bbox` = [x_min, y_min,
-    /// x_max, y_max) bounds every set pixel, so only that region is scanned.
+    /// x_max, y_max) bounds every set pixel, so only that region is scanned,
+    /// in row-major order.
     pub fn encode(
         width: u32,
         height: u32,
         bbox: [u32; 4],
-        is_set: impl Fn(u32, u32) -> bool,
+        mut is_set: impl FnMut(u32, u32) -> bool,
     ) -> Rle {
-        let mut rb = RunBuilder::new();
-        rb.push(false, bbox[0] * height);
-        for x in bbox[0]..bbox[2] {
-            rb.push(false, bbox[1]);
-            for y in bbox[1]..bbox[3] {
-                rb.push(is_set(x, y), 1);
+        Rle::encode_rows(width, height, bbox, |y, row| {
+            for (x, bit) in (bbox[0]..).zip(row.iter_mut()) {
+                *bit = is_set(x, y);
             }
-            rb.push(false, height - bbox[3]);
+        })
+    }
+
+    /// Encode a mask given a row at a time: `fill_row(y, row)` sets every
+    /// `row[i]` to whether pixel (x_min + i, y) is set, for each row of
+    /// `bbox` = [x_min, y_min, x_max, y_max) from the top, and no pixel
+    /// outside `bbox` is set. Row-major reads suit a row-major image; the
+    /// column-major runs come from where the mask flips going down each
+    /// column, found by comparing each row with the one above it.
+    pub fn encode_rows(
+        width: u32,
+        height: u32,
+        bbox: [u32; 4],
+        mut fill_row: impl FnMut(u32, &mut [bool]),
+    ) -> Rle {
+        /// Pixels compared at once where a row equals the one above.
+        const LANES: usize = 16;
+        let [x0, y0, x1, y1] = bbox;
+        let (box_w, box_h) = ((x1 - x0) as usize, (y1 - y0) as usize);
+        let (mut above, mut row) = (vec![false; box_w], vec![false; box_w]);
+        // (x, y) in the box where a column flips; y = box_h ends a run that
+        // reaches the box's bottom
+        let mut flips: Vec<(u32, u32)> = Vec::new();
+        for y in 0..box_h {
+            fill_row(y0 + y as u32, &mut row);
+            let mut x = 0;
+            while x < box_w {
+                if let (Some(a), Some(b)) = (
+                    above[x..].first_chunk::<LANES>(),
+                    row[x..].first_chunk::<LANES>(),
+                ) && a == b
+                {
+                    x += LANES;
+                    continue;
+                }
+                if above[x] != row[x] {
+                    flips.push((x as u32, y as u32));
+                }
+                x += 1;
+            }
+            std::mem::swap(&mut above, &mut row);
         }
-        rb.push(false, (width - bbox[2]) * height);
+        flips.extend(
+            (0..box_w as u32)
+                .filter(|&x| above[x as usize])
+                .map(|x| (x, box_h as u32)),
+        );
+        // column-major order, as the runs are counted: a counting sort by
+        // column (each column's flips are already top to bottom)
+        let mut column_start = vec![0usize; box_w + 1];
+        for &(x, _) in &flips {
+            column_start[x as usize + 1] += 1;
+        }
+        for x in 0..box_w {
+            column_start[x + 1] += column_start[x];
+        }
+        let mut next = column_start.clone();
+        let mut flip_rows = vec![0u32; flips.len()];
+        for &(x, y) in &flips {
+            flip_rows[next[x as usize]] = y;
+            next[x as usize] += 1;
+        }
+        let mut rb = RunBuilder::new();
+        let (mut at, mut bit) = (0u64, false);
+        for x in 0..box_w {
+            for &y in &flip_rows[column_start[x]..column_start[x + 1]] {
+                let flip_at = (x0 as u64 + x as u64) * height as u64 + (y0 + y) as u64;
+                rb.push(bit, (flip_at - at) as u32);
+                (at, bit) = (flip_at, !bit);
+            }
+        }
+        rb.push(false, (width as u64 * height as u64 - at) as u32);
         Rle {
             size: [height, width],
             counts: rb.counts,
@@ -222,6 +289,59 @@ mod tests {
         assert_eq!(back.decode(), mask);
     }
 
+    /// Runs counted pixel by pixel down each column, as pycocotools does.
+    fn naive_counts(w: u32, h: u32, mask: &[bool]) -> Vec<u32> {
+        let mut rb = RunBuilder::new();
+        for x in 0..w {
+            for y in 0..h {
+                rb.push(mask[(y * w + x) as usize], 1);
+            }
+        }
+        rb.counts
+    }
+
+    #[test]
+    fn row_encoding_matches_column_scan_on_random_masks() {
+        let mut rng = crate::core::rng::Stream::new(7, "rle-test", 0);
+        for case in 0..300 {
+            let (w, h) = (1 + case % 41, 1 + (case * 7) % 23);
+            // blobs, stripes and noise, some touching the image's edges
+            let density = rng.range(0.0, 1.0);
+            let mask: Vec<bool> = (0..w * h)
+                .map(|i| {
+                    let (x, y) = (i % w, i / w);
+                    match case % 3 {
+                        0 => rng.range(0.0, 1.0) < density,
+                        1 => (x * 3 + y * 5 + case) % 7 < 3,
+                        _ => {
+                            (x as f64 - w as f64 / 2.0).powi(2)
+                                + (y as f64 - h as f64 / 2.0).powi(2)
+                                < (w * h) as f64 * density / 3.0
+                        }
+                    }
+                })
+                .collect();
+            let rle = Rle::from_mask(w, h, &mask);
+            assert_eq!(
+                rle.counts,
+                naive_counts(w, h, &mask),
+                "case {case}: {w}x{h}"
+            );
+            assert_eq!(rle.decode(), mask, "case {case}");
+            // any box that holds every set pixel gives the same runs
+            let xs = (0..w * h).filter(|&i| mask[i as usize]).map(|i| i % w);
+            let ys = (0..w * h).filter(|&i| mask[i as usize]).map(|i| i / w);
+            if let (Some(x_min), Some(x_max), Some(y_min), Some(y_max)) =
+                (xs.clone().min(), xs.max(), ys.clone().min(), ys.max())
+            {
+                let tight = Rle::encode(w, h, [x_min, y_min, x_max + 1, y_max + 1], |x, y| {
+                    mask[(y * w + x) as usize]
+                });
+                assert_eq!(tight, rle, "case {case}: tight box");
+            }
+        }
+    }
+
     #[test]
     fn bbox_encode_equals_full_scan_and_to_bbox_is_tight() {
         let (w, h) = (10u32, 6u32);
@@ -232,5 +352,15 @@ mod tests {
         let boxed = Rle::encode(w, h, [3, 2, 7, 5], set);
         assert_eq!(full, boxed);
         assert_eq!(boxed.to_bbox(), [3.0, 2.0, 4.0, 3.0]);
+        // the box is visited once, row by row
+        let mut visits = Vec::new();
+        Rle::encode(w, h, [3, 2, 7, 5], |x, y| {
+            visits.push((x, y));
+            set(x, y)
+        });
+        let rows: Vec<(u32, u32)> = (2..5).flat_map(|y| (3..7).map(move |x| (x, y))).collect();
+        assert_eq!(visits, rows);
+        // an empty box is all zeros
+        assert_eq!(Rle::encode(w, h, [4, 3, 4, 3], set).counts, vec![w * h]);
     }
 }

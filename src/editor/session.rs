@@ -294,7 +294,7 @@ impl Session {
             return None;
         }
         let i = (y * img.width + x) as usize;
-        let (_, instance) = split_label_value(*img.labels.get(i)?);
+        let (_, instance) = split_label_value(*img.labels().get(i)? as u32);
         let role = (instance != 0)
             .then(|| {
                 self.snapshot
@@ -305,7 +305,7 @@ impl Session {
                     .map(|o| o.role.clone())
             })
             .flatten();
-        let depth = img.depth_m[i] as f64;
+        let depth = img.depth_m_at(i) as f64;
         let world = (depth > 0.0).then(|| {
             let k = self.view_camera.intrinsics();
             let cv = k.unproject(DVec2::new(x as f64 + 0.5, y as f64 + 0.5), depth);

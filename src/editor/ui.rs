@@ -2,6 +2,7 @@
 //! sensors. Draws from `Session`/`Document` and only writes `EditorCommand`s.
 
 use super::{EditorCommand, EditorCorePlugin, EditorState, ViewMove, edit::NewActor};
+use crate::core::camera::depth_m_from_buffer;
 use crate::core::classes::{Class, split_label_value};
 use crate::editor::document::Document;
 use crate::editor::session::Session;
@@ -216,18 +217,20 @@ fn rgba_image(w: u32, h: u32, rgba: &[u8]) -> egui::ColorImage {
 /// The ego camera's pixels as the chosen layer.
 fn sensor_image(img: &crate::sensors::camera::CameraImage, layer: SensorLayer) -> egui::ColorImage {
     let (w, h) = (img.width, img.height);
-    if layer == SensorLayer::Rgb || img.labels.is_empty() {
-        return rgba_image(w, h, &img.rgba);
+    let labels = img.labels();
+    if layer == SensorLayer::Rgb || labels.is_empty() {
+        return rgba_image(w, h, img.rgba());
     }
-    let mut out = Vec::with_capacity(img.labels.len() * 4);
-    for (i, v) in img.labels.iter().enumerate() {
+    let near_over_z = img.near_over_z();
+    let mut out = Vec::with_capacity(labels.len() * 4);
+    for (i, v) in labels.iter().map(|v| *v as u32).enumerate() {
         let c = match layer {
             SensorLayer::Semantic => {
-                let (class, _) = split_label_value(*v);
+                let (class, _) = split_label_value(v);
                 Class::from_id(class as u8).map_or([0, 0, 0], |c| c.info().color)
             }
             SensorLayer::Instance => {
-                let (_, inst) = split_label_value(*v);
+                let (_, inst) = split_label_value(v);
                 if inst == 0 {
                     [0, 0, 0]
                 } else {
@@ -241,7 +244,7 @@ fn sensor_image(img: &crate::sensors::camera::CameraImage, layer: SensorLayer) -
                 }
             }
             _ => {
-                let d = img.depth_m[i];
+                let d = depth_m_from_buffer(near_over_z[i]);
                 let g = if d <= 0.0 {
                     0
                 } else {
@@ -322,7 +325,7 @@ fn refresh_textures(ctx: &egui::Context, session: &Session, p: &mut Panels) {
         return;
     }
     if let Some((img, _)) = &session.view {
-        let ci = rgba_image(img.width, img.height, &img.rgba);
+        let ci = rgba_image(img.width, img.height, img.rgba());
         match &mut p.view_tex {
             Some(t) => t.set(ci, egui::TextureOptions::LINEAR),
             None => p.view_tex = Some(ctx.load_texture("view", ci, egui::TextureOptions::LINEAR)),

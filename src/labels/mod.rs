@@ -51,37 +51,38 @@ fn luminance(lut: &[f64; 256], rgba: &[u8]) -> f64 {
     0.2126 * lut[rgba[0] as usize] + 0.7152 * lut[rgba[1] as usize] + 0.0722 * lut[rgba[2] as usize]
 }
 
-/// Weber contrast of an object against the background ring around its box,
-/// as rendered (light, shading and fog included): |L_object - L_bg| / L_bg.
-fn image_contrast(
-    img: &CameraImage,
-    instance_id: u32,
-    b: &crate::core::mask::InstanceStats,
-) -> Option<f64> {
+/// Mean luminance of the background ring around an object's tight box (the
+/// pixels within `CONTRAST_RING_PX` of the box, outside it), row by row.
+fn ring_luminance(img: &CameraImage, b: &crate::core::mask::InstanceStats) -> Option<f64> {
     let w = img.width as usize;
-    let (mut obj, mut n_obj, mut bg, mut n_bg) = (0.0, 0u64, 0.0, 0u64);
     let x0 = b.x_min.saturating_sub(CONTRAST_RING_PX);
     let y0 = b.y_min.saturating_sub(CONTRAST_RING_PX);
     let x1 = (b.x_max + CONTRAST_RING_PX).min(img.width);
     let y1 = (b.y_max + CONTRAST_RING_PX).min(img.height);
-    let lut = srgb_to_linear();
-    for y in y0..y1 {
-        for x in x0..x1 {
+    let (lut, rgba) = (srgb_to_linear(), img.rgba());
+    let (mut sum, mut n) = (0.0, 0u64);
+    let mut add = |y: u32, xs: std::ops::Range<u32>| {
+        for x in xs {
             let i = y as usize * w + x as usize;
-            if img.labels[i] == instance_id {
-                obj += luminance(lut, &img.rgba[i * 4..i * 4 + 3]);
-                n_obj += 1;
-            } else if x < b.x_min || x >= b.x_max || y < b.y_min || y >= b.y_max {
-                bg += luminance(lut, &img.rgba[i * 4..i * 4 + 3]);
-                n_bg += 1;
-            }
+            sum += luminance(lut, &rgba[i * 4..i * 4 + 3]);
+            n += 1;
+        }
+    };
+    for y in y0..y1 {
+        if (b.y_min..b.y_max).contains(&y) {
+            add(y, x0..b.x_min);
+            add(y, b.x_max..x1);
+        } else {
+            add(y, x0..x1);
         }
     }
-    if n_obj == 0 || n_bg == 0 {
-        return None;
-    }
-    let (lo, lb) = (obj / n_obj as f64, bg / n_bg as f64);
-    Some((lo - lb).abs() / lb.max(1e-4))
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// Weber contrast of an object against its background, as rendered (light,
+/// shading and fog included): |L_object - L_bg| / L_bg.
+fn weber_contrast(object_luminance: f64, background_luminance: f64) -> f64 {
+    (object_luminance - background_luminance).abs() / background_luminance.max(1e-4)
 }
 
 /// A LiDAR's sweep of this frame, with the sensor it came from.
@@ -181,7 +182,7 @@ pub fn label_camera(
     cfg: &LabelConfig,
 ) -> CameraLabels {
     let k = &cam.intrinsics;
-    let stats = instance_stats(&img.labels, img.width);
+    let stats = instance_stats(img.labels(), img.width);
     let cv_from_world = cv_from_world(&snapshot.world_from_camera(cam));
     let ego_from_world = snapshot.world_from_ego.inverse();
     let ego_yaw = snapshot.ego.yaw_rad;
@@ -218,18 +219,40 @@ pub fn label_camera(
             (_, 0) => 1.0,
             (v, u) => (v as f64 / u as f64).min(1.0),
         };
-        let mask_rle = visible.map(|s| {
+        // one scan of the tight box gives the mask and its mean luminance
+        let mask = visible.map(|s| {
             let id = obj.instance_id;
             let w = img.width as usize;
-            let rle = Rle::encode(
+            let (labels, rgba, lut) = (img.labels(), img.rgba(), srgb_to_linear());
+            let mut object_luminance = 0.0;
+            let rle = Rle::encode_rows(
                 img.width,
                 img.height,
                 [s.x_min, s.y_min, s.x_max, s.y_max],
-                |x, y| img.labels[y as usize * w + x as usize] == id,
+                |y, row| {
+                    let start = y as usize * w + s.x_min as usize;
+                    let row_labels = &labels[start..start + row.len()];
+                    // label values fit 16 bits (the label target's format)
+                    let id = id as u16;
+                    for (bit, &label) in row.iter_mut().zip(row_labels) {
+                        *bit = label == id;
+                    }
+                    // summed in a local, in pixel order: the same sum, kept
+                    // in a register
+                    let mut sum = object_luminance;
+                    for (i, _) in row.iter().enumerate().filter(|(_, bit)| **bit) {
+                        let p = (start + i) * 4;
+                        sum += luminance(lut, &rgba[p..p + 3]);
+                    }
+                    object_luminance = sum;
+                },
             );
-            RleString::from(&rle)
+            (RleString::from(&rle), object_luminance / s.pixels as f64)
         });
-        let contrast = visible.and_then(|st| image_contrast(img, obj.instance_id, st));
+        let contrast = visible.zip(mask.as_ref()).and_then(|(s, (_, object))| {
+            ring_luminance(img, s).map(|background| weber_contrast(*object, background))
+        });
+        let mask_rle = mask.map(|(rle, _)| rle);
         let too_small = visible_pixels < cfg.min_visible_pixels;
         let kb = to_kitti_box(&obj.box3, &cv_from_world);
         let b = &obj.box3;

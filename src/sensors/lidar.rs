@@ -719,7 +719,7 @@ pub fn sweep(
         .zip(&info.views)
         .zip(&info.cv_from_sensor)
         .map(|((img, v), cv)| {
-            DepthView::new(v.intrinsics, *cv, &img.labels, &img.near_over_z, NEAR_M)
+            DepthView::new(v.intrinsics, *cv, img.labels(), img.near_over_z(), NEAR_M)
         })
         .collect();
     // how far the sensor can move during the sweep, with margin

@@ -22,10 +22,10 @@ pub fn rgb_png(width: u32, height: u32, rgba: &[u8]) -> Vec<u8> {
 }
 
 /// 8-bit semantic PNG holding Cityscapes class ids.
-pub fn semantic_png(width: u32, height: u32, labels: &[u32]) -> Vec<u8> {
+pub fn semantic_png(width: u32, height: u32, labels: &[u16]) -> Vec<u8> {
     let v: Vec<u8> = labels
         .iter()
-        .map(|l| split_label_value(*l).0 as u8)
+        .map(|l| split_label_value(*l as u32).0 as u8)
         .collect();
     png(width, height, &v, ExtendedColorType::L8)
 }
@@ -33,11 +33,8 @@ pub fn semantic_png(width: u32, height: u32, labels: &[u32]) -> Vec<u8> {
 /// Cityscapes instanceIds convention in 16 bits: the instance id
 /// (class_id*1000 + k) for things, the class id elsewhere — exactly the
 /// label value, which validation keeps below 65536.
-pub fn instance_png(width: u32, height: u32, labels: &[u32]) -> Vec<u8> {
-    let v: Vec<u8> = labels
-        .iter()
-        .flat_map(|l| (*l as u16).to_ne_bytes())
-        .collect();
+pub fn instance_png(width: u32, height: u32, labels: &[u16]) -> Vec<u8> {
+    let v: Vec<u8> = labels.iter().flat_map(|l| l.to_ne_bytes()).collect();
     png(width, height, &v, ExtendedColorType::L16)
 }
 
@@ -86,7 +83,7 @@ mod tests {
 
     #[test]
     fn sixteen_bit_pngs_decode_to_the_values_written() {
-        let labels = vec![26001, 23, 7, 24999];
+        let labels = vec![26001u16, 23, 7, 24999];
         let png = instance_png(2, 2, &labels);
         let img = image::load_from_memory(&png).unwrap().into_luma16();
         assert_eq!(img.into_raw(), vec![26001, 23, 7, 24999]);

@@ -104,34 +104,40 @@ impl Layout {
             let dir = format!("cameras/{}", cam.name);
             let (w, h) = (img.width, img.height);
             let needs_rgb = o.rgb || self.kitti_camera == Some(ci);
-            let rgb = needs_rgb.then(|| encode::rgb_png(w, h, &img.rgba));
+            let rgb = needs_rgb.then(|| encode::rgb_png(w, h, img.rgba()));
             if let (true, Some(png)) = (o.rgb, &rgb) {
                 self.write(format!("{dir}/rgb/{name}.png"), png, sums)?;
             }
             if o.semantic {
                 self.write(
                     format!("{dir}/semantic/{name}.png"),
-                    &encode::semantic_png(w, h, &img.labels),
+                    &encode::semantic_png(w, h, img.labels()),
                     sums,
                 )?;
             }
             if o.instance {
                 self.write(
                     format!("{dir}/instance/{name}.png"),
-                    &encode::instance_png(w, h, &img.labels),
+                    &encode::instance_png(w, h, img.labels()),
                     sums,
                 )?;
             }
+            // converted here, on a writer thread, once for every depth format
+            let depth_m = if o.depth.is_empty() {
+                Vec::new()
+            } else {
+                img.to_depth_m()
+            };
             for d in &o.depth {
                 match d {
                     DepthFormat::Png16 => self.write(
                         format!("{dir}/depth/{name}.png"),
-                        &encode::depth_png(w, h, &img.depth_m),
+                        &encode::depth_png(w, h, &depth_m),
                         sums,
                     )?,
                     DepthFormat::Npy32 => self.write(
                         format!("{dir}/depth/{name}.npy"),
-                        &encode::depth_npy(w, h, &img.depth_m),
+                        &encode::depth_npy(w, h, &depth_m),
                         sums,
                     )?,
                 }

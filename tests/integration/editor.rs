@@ -72,7 +72,7 @@ fn select_move_fog_and_save_give_the_expected_ron() {
         'scan: for y in 0..img.height {
             for x in 0..img.width {
                 let (_, inst) = edgecase::core::classes::split_label_value(
-                    img.labels[(y * img.width + x) as usize],
+                    img.labels()[(y * img.width + x) as usize] as u32,
                 );
                 if let Some(o) = snap
                     .objects
@@ -238,8 +238,8 @@ fn seeking_back_gives_the_frame_that_stepping_gave() {
         serde_json::to_string(&a.labels).unwrap(),
         serde_json::to_string(&b.labels).unwrap()
     );
-    assert_eq!(a.images[0].rgba, b.images[0].rgba);
-    assert_eq!(a.images[0].labels, b.images[0].labels);
+    assert_eq!(a.images[0].rgba(), b.images[0].rgba());
+    assert_eq!(a.images[0].labels(), b.images[0].labels());
 }
 
 #[test]

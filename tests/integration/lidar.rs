@@ -573,7 +573,7 @@ fn lidar_is_unaffected_by_darkness() {
         "light: (sun_elevation_deg: -20, ambient: 0.05, headlights: true, street_lights: true)",
     ));
     assert_eq!(day[0].lidar_points[0], night[0].lidar_points[0]);
-    assert_ne!(day[0].images[0].rgba, night[0].images[0].rgba);
+    assert_ne!(day[0].images[0].rgba(), night[0].images[0].rgba());
 }
 
 /// Mean intensity of the returns of class `class_id` within 10 m (NaN if none).

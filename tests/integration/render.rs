@@ -23,21 +23,41 @@ fn object(objs: &[ObjectLabel], role_id: u32) -> &ObjectLabel {
 
 #[test]
 fn tight_boxes_masks_and_classes_agree_with_the_id_buffer() {
-    let s = scenario(&shipped_small("fog_pedestrian", 192, 144));
+    // 192 px rows are padded in the staging buffer: the planes are copied out
+    boxes_masks_and_classes_agree_with_the_id_buffer(192, 144, false);
+}
+
+#[test]
+fn images_read_in_place_give_the_same_agreement() {
+    // 256 px rows (a multiple of 128) are tightly packed: read in place
+    boxes_masks_and_classes_agree_with_the_id_buffer(256, 192, true);
+}
+
+fn boxes_masks_and_classes_agree_with_the_id_buffer(w: u32, h: u32, in_place: bool) {
+    let s = scenario(&shipped_small("fog_pedestrian", w, h));
     let (_, frames) = render(&s, 45);
     let mut checked = 0;
     for f in frames.iter().step_by(4) {
         let labels = f.labels.as_ref().unwrap();
         let img = &f.images[0];
+        assert_eq!(img.reads_in_place(), in_place);
+        assert_eq!(
+            (
+                img.rgba().len(),
+                img.labels().len(),
+                img.near_over_z().len()
+            ),
+            ((w * h * 4) as usize, (w * h) as usize, (w * h) as usize)
+        );
         let cam = &labels.cameras[0];
         for o in &cam.objects {
             // extent and count of this instance's pixels, straight from the buffer
-            let (ext, n) = extent_of(img.labels.len(), img.width, |i| {
-                split_label_value(img.labels[i]).1 == o.instance_id
+            let (ext, n) = extent_of(img.labels().len(), img.width, |i| {
+                split_label_value(img.labels()[i] as u32).1 == o.instance_id
             });
             // semantic and instance agree: every instance pixel has the object's class
-            for v in &img.labels {
-                let (class, instance) = split_label_value(*v);
+            for v in img.labels() {
+                let (class, instance) = split_label_value(*v as u32);
                 if instance == o.instance_id {
                     assert_eq!(
                         class, o.class_id as u32,
@@ -59,8 +79,8 @@ fn tight_boxes_masks_and_classes_agree_with_the_id_buffer() {
             let mask = decoded.decode();
             assert!(
                 mask.iter()
-                    .zip(&img.labels)
-                    .all(|(m, v)| *m == (*v == o.instance_id))
+                    .zip(img.labels())
+                    .all(|(m, v)| *m == (*v as u32 == o.instance_id))
             );
             // the amodal box contains the visible one (up to rasterisation at edges)
             let a = o.bbox_amodal_px;
@@ -149,8 +169,8 @@ fn depth_at_an_objects_pixels_is_its_distance() {
     let mut n = 0;
     for y in b[1] as usize..(b[1] + (b[3] - b[1]) * 0.6) as usize {
         for x in b[0] as usize..b[2] as usize {
-            if img.labels[y * w + x] == 26002 {
-                let d = img.depth_m[y * w + x] as f64;
+            if img.labels()[y * w + x] == 26002 {
+                let d = img.depth_m_at(y * w + x) as f64;
                 assert!((d - 16.5).abs() < 0.03, "depth {d} at ({x},{y})");
                 n += 1;
             }
@@ -160,10 +180,10 @@ fn depth_at_an_objects_pixels_is_its_distance() {
     // KITTI z of the box centre: 20 - 1.0 m
     assert!((van.kitti.location_m[2] - 19.0).abs() < 1e-6);
     // sky has no depth, road depth grows towards the horizon
-    assert_eq!(img.depth_m[0], 0.0);
-    assert_eq!(img.labels[0], Class::Sky.id() as u32);
-    let bottom = img.depth_m[(img.height as usize - 1) * w + w / 2];
-    let mid = img.depth_m[(img.height as usize / 2 + 5) * w + w / 4];
+    assert_eq!(img.depth_m_at(0), 0.0);
+    assert_eq!(img.labels()[0], Class::Sky.id() as u16);
+    let bottom = img.depth_m_at((img.height as usize - 1) * w + w / 2);
+    let mid = img.depth_m_at((img.height as usize / 2 + 5) * w + w / 4);
     assert!(bottom > 0.0 && mid > bottom);
 }
 
@@ -177,8 +197,11 @@ fn fog_changes_pixels_but_not_labels() {
         ))),
         1,
     );
-    assert_eq!(clear[0].images[0].labels, fog[0].images[0].labels);
-    assert_eq!(clear[0].images[0].depth_m, fog[0].images[0].depth_m);
+    assert_eq!(clear[0].images[0].labels(), fog[0].images[0].labels());
+    assert_eq!(
+        clear[0].images[0].to_depth_m(),
+        fog[0].images[0].to_depth_m()
+    );
     // every geometric label is the same; only the visibility labels feel the fog
     let geometric = |f: &edgecase::sensors::LabeledFrame| {
         let mut cams = f.labels.as_ref().unwrap().cameras.clone();
@@ -203,9 +226,9 @@ fn fog_changes_pixels_but_not_labels() {
     let img_c = &clear[0].images[0];
     let img_f = &fog[0].images[0];
     let diff: u64 = img_c
-        .rgba
+        .rgba()
         .iter()
-        .zip(&img_f.rgba)
+        .zip(img_f.rgba())
         .map(|(a, b)| (*a as i64 - *b as i64).unsigned_abs())
         .sum();
     assert!(diff > 100_000, "fog barely changed the image: {diff}");
@@ -215,9 +238,9 @@ fn fog_changes_pixels_but_not_labels() {
 fn mean_luma(f: &edgecase::sensors::LabeledFrame, label: u32) -> f64 {
     let img = &f.images[0];
     let (mut sum, mut n) = (0u64, 0u64);
-    for (i, l) in img.labels.iter().enumerate() {
-        if *l == label {
-            sum += img.rgba[4 * i..4 * i + 3]
+    for (i, l) in img.labels().iter().enumerate() {
+        if *l as u32 == label {
+            sum += img.rgba()[4 * i..4 * i + 3]
                 .iter()
                 .map(|v| *v as u64)
                 .sum::<u64>();
@@ -252,15 +275,15 @@ fn rain_and_snow_change_pixels_but_not_labels() {
         ("snow", &snow),
     ] {
         for (c, w) in clear.iter().zip(f.iter()) {
-            assert_eq!(c.images[0].labels, w.images[0].labels, "{what}");
-            assert_eq!(c.images[0].depth_m, w.images[0].depth_m, "{what}");
-            let d = diff(&c.images[0].rgba, &w.images[0].rgba);
+            assert_eq!(c.images[0].labels(), w.images[0].labels(), "{what}");
+            assert_eq!(c.images[0].to_depth_m(), w.images[0].to_depth_m(), "{what}");
+            let d = diff(c.images[0].rgba(), w.images[0].rgba());
             assert!(d > 50_000, "{what} barely changed the image: {d}");
         }
     }
     // the drops move: two frames of rain differ more than two clear frames
     let moved =
-        |f: &[edgecase::sensors::LabeledFrame]| diff(&f[0].images[0].rgba, &f[1].images[0].rgba);
+        |f: &[edgecase::sensors::LabeledFrame]| diff(f[0].images[0].rgba(), f[1].images[0].rgba());
     assert!(
         moved(&dry_rain) > moved(&clear) + 20_000,
         "rain {} vs clear {}",
@@ -281,7 +304,7 @@ fn rain_and_snow_change_pixels_but_not_labels() {
     let terrain = edgecase::core::classes::Class::Terrain.id() as u32;
     let bare = render_with("snow: (rate_mm_h: 3, particles: false), snow_cover: 0");
     let covered = render_with("snow: (rate_mm_h: 3, particles: false), snow_cover: 1");
-    assert_eq!(bare[0].images[0].labels, covered[0].images[0].labels);
+    assert_eq!(bare[0].images[0].labels(), covered[0].images[0].labels());
     let (b, c) = (
         mean_luma(&bare[0], terrain),
         mean_luma(&covered[0], terrain),
@@ -344,7 +367,7 @@ fn mean_rgb(
     for y in y0..y1 {
         for x in x0..x1 {
             let i = ((y * img.width + x) * 4) as usize;
-            sum += img.rgba[i] as u64 + img.rgba[i + 1] as u64 + img.rgba[i + 2] as u64;
+            sum += img.rgba()[i] as u64 + img.rgba()[i + 1] as u64 + img.rgba()[i + 2] as u64;
             n += 3;
         }
     }
@@ -380,8 +403,8 @@ fn headlights_and_street_lights_light_the_night() {
         side(d)
     );
     // light never changes labels or depth
-    assert_eq!(d.labels, b.labels);
-    assert_eq!(d.depth_m, l.depth_m);
+    assert_eq!(d.labels(), b.labels());
+    assert_eq!(d.to_depth_m(), l.to_depth_m());
 }
 
 /// Every scenario shipped at the top of scenarios/ validates and renders
@@ -404,7 +427,7 @@ fn every_shipped_scenario_renders() {
         assert_eq!(labels.cameras.len(), 1, "{name}");
         assert_eq!(labels.lidars.len(), s.sensors.lidars.len(), "{name}");
         assert!(
-            frames[1].images[0].labels.iter().any(|l| *l != 23),
+            frames[1].images[0].labels().iter().any(|l| *l != 23),
             "{name}: nothing but sky"
         );
     }
@@ -447,12 +470,16 @@ fn sliding_box_snapshot(frame: u64) -> edgecase::frame::FrameSnapshot {
     }
 }
 
-/// The small front camera (1 m up, level) that watches `sliding_box_snapshot`,
+/// A small front camera (1 m up, level, 4:3) that watches `sliding_box_snapshot`,
 /// and default daylight.
-fn sliding_box_camera() -> (edgecase::frame::CameraInfo, edgecase::frame::Lighting) {
+fn sliding_box_camera(width: u32) -> (edgecase::frame::CameraInfo, edgecase::frame::Lighting) {
     let camera = edgecase::frame::CameraInfo {
         name: "front".into(),
-        intrinsics: edgecase::core::camera::Intrinsics::from_hfov(64, 48, 90f64.to_radians()),
+        intrinsics: edgecase::core::camera::Intrinsics::from_hfov(
+            width,
+            width * 3 / 4,
+            90f64.to_radians(),
+        ),
         ego_from_camera: edgecase::core::frames::camera_mount_pose(
             glam::DVec3::new(0.0, 0.0, 1.0),
             0.0,
@@ -470,7 +497,7 @@ fn sliding_box_camera() -> (edgecase::frame::CameraInfo, edgecase::frame::Lighti
 fn labeler_threads_keep_frame_order_and_labels() {
     use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode, SLOTS};
     use edgecase::sensors::labeler::{Labeler, LidarEnv};
-    let (camera, lighting) = sliding_box_camera();
+    let (camera, lighting) = sliding_box_camera(64);
     let gpu = GpuContext::new_headless().expect("lavapipe");
     let frames = 3 * SLOTS as u64;
     let run = |workers: usize| {
@@ -514,7 +541,7 @@ fn labeler_threads_keep_frame_order_and_labels() {
                 (
                     f.frame,
                     serde_json::to_string(&f.labels.expect("labeled")).unwrap(),
-                    f.images[0].labels.clone(),
+                    f.images[0].labels().to_vec(),
                 )
             })
             .collect::<Vec<_>>()
@@ -526,21 +553,29 @@ fn labeler_threads_keep_frame_order_and_labels() {
     );
     let box_id = edgecase::core::classes::instance_id(Class::Car, 1);
     assert!(
-        one.iter().all(|f| f.2.contains(&box_id)),
+        one.iter().all(|f| f.2.contains(&(box_id as u16))),
         "the box in every frame"
     );
     assert_ne!(one[0].2, one[1].2, "frames differ");
     assert_eq!(run(3), one);
 }
 
-/// Readback slots are reused only once their frame was copied out: frames
-/// the caller never polled (copied out by the rig when it needs the slot),
-/// frames copied out late on another thread, and dropped frames all leave
-/// every frame with its own pixels, in order.
+/// A staging buffer is rendered into again only once the images read from it
+/// are gone: frames held while the rig renders on, frames decoded late on
+/// another thread, and dropped frames all leave every frame with its own
+/// pixels, in order; buffers come back, so prompt consumers need no more.
 #[test]
-fn readback_slots_are_reused_only_after_their_frame_is_copied_out() {
+fn staging_buffers_are_reused_only_once_their_images_are_gone() {
+    // 64 px: padded rows, copied out at once; 128 px: read in place, so the
+    // staging buffer stays with the image
+    for (width, in_place) in [(64, false), (128, true)] {
+        staging_buffers_come_back(width, in_place);
+    }
+}
+
+fn staging_buffers_come_back(width: u32, in_place: bool) {
     use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode, SLOTS};
-    let (camera, lighting) = sliding_box_camera();
+    let (camera, lighting) = sliding_box_camera(width);
     let rig = |gpu| {
         CameraRig::new(
             gpu,
@@ -555,47 +590,66 @@ fn readback_slots_are_reused_only_after_their_frame_is_copied_out() {
     // each frame alone, as the reference
     let mut single = rig(gpu.clone());
     let frames = 3 * SLOTS as u64;
-    let reference: Vec<Vec<u32>> = (0..frames)
+    let reference: Vec<Vec<u16>> = (0..frames)
         .map(|k| {
             single.submit(sliding_box_snapshot(k));
             let mut f = single.finish();
             assert_eq!(f.len(), 1);
-            f.remove(0).images.remove(0).labels.clone()
+            assert_eq!(f[0].images[0].reads_in_place(), in_place);
+            f.remove(0).images.remove(0).labels().to_vec()
         })
         .collect();
+    // one buffer, reused for every frame once each image is gone
+    assert_eq!(single.staging_buffers_made(), 1, "{width} px");
     let box_id = edgecase::core::classes::instance_id(Class::Car, 1);
     for (k, labels) in reference.iter().enumerate() {
-        assert!(labels.contains(&box_id), "frame {k}: the box is in view");
+        assert!(
+            labels.contains(&(box_id as u16)),
+            "frame {k}: the box is in view"
+        );
     }
     assert_ne!(reference[0], reference[1], "frames differ");
 
     let mut rig = rig(gpu);
-    // 1. never polled: the rig copies frames out itself when it needs their slots
+    // 1. never polled, every image held while the rig renders on: no later
+    // frame lands in a held image's buffer
     for k in 0..2 * SLOTS as u64 {
         rig.submit(sliding_box_snapshot(k));
     }
     let early = rig.finish();
     assert_eq!(early.len(), 2 * SLOTS);
-    for f in &early {
+    for k in 2 * SLOTS as u64..frames {
+        rig.submit(sliding_box_snapshot(k));
+    }
+    let held = rig.finish();
+    for f in early.iter().chain(&held) {
         assert_eq!(
-            f.images[0].labels, reference[f.snapshot.frame as usize],
+            f.images[0].labels(),
+            reference[f.snapshot.frame as usize],
             "frame {}",
             f.snapshot.frame
         );
     }
-    // 2. taken by another thread that copies them out late, while this one
-    // renders on: the rig waits for each slot to come back
+    // a frame holds its buffer until decoded, and an image read in place
+    // until dropped
+    let made = rig.staging_buffers_made();
+    let held_at_most = if in_place { frames } else { 2 * SLOTS as u64 };
+    assert_eq!(made, held_at_most as usize, "{width} px");
+    drop((early, held));
+    // 2. taken by another thread that decodes them late, while this one
+    // renders on
     let (tx, rx) = crossbeam_channel::unbounded();
     let worker = std::thread::spawn(move || {
         let mut out = Vec::new();
         for f in rx {
             std::thread::sleep(std::time::Duration::from_millis(20));
             let f: edgecase::sensors::camera::ReadbackFrame = f;
-            out.push(f.decode());
+            let f = f.decode();
+            out.push((f.snapshot.frame, f.images[0].labels().to_vec()));
         }
         out
     });
-    for k in 2 * SLOTS as u64..frames {
+    for k in 0..frames {
         rig.submit(sliding_box_snapshot(k));
         for f in rig.poll_readbacks() {
             tx.send(f).unwrap();
@@ -607,19 +661,26 @@ fn readback_slots_are_reused_only_after_their_frame_is_copied_out() {
     drop(tx);
     let late = worker.join().unwrap();
     assert_eq!(
-        late.iter().map(|f| f.snapshot.frame).collect::<Vec<_>>(),
-        (2 * SLOTS as u64..frames).collect::<Vec<_>>()
+        late.iter().map(|f| f.0).collect::<Vec<_>>(),
+        (0..frames).collect::<Vec<_>>()
     );
-    for f in &late {
-        assert_eq!(f.images[0].labels, reference[f.snapshot.frame as usize]);
+    for (frame, labels) in &late {
+        assert_eq!(labels, &reference[*frame as usize]);
     }
-    // 3. dropped unread: the slots come back too
-    for k in 0..2 * SLOTS as u64 {
+    // 3. dropped unread, or decoded and dropped at once: the buffers come
+    // back, and no more are made
+    let made = rig.staging_buffers_made();
+    for k in 0..frames {
         rig.submit(sliding_box_snapshot(k));
-        drop(rig.poll_readbacks());
+        if k % 2 == 0 {
+            drop(rig.poll_readbacks());
+        } else {
+            drop(rig.poll_finished());
+        }
     }
     drop(rig.finish_readbacks());
     rig.submit(sliding_box_snapshot(1));
     let f = rig.finish();
-    assert_eq!(f[0].images[0].labels, reference[1]);
+    assert_eq!(f[0].images[0].labels(), reference[1]);
+    assert_eq!(rig.staging_buffers_made(), made, "{width} px");
 }

@@ -1,14 +1,15 @@
 //! Sensor cameras on our own wgpu pipeline. One render pass per camera writes
-//! colour, ids and depth; copies land in a ring of staging buffers that are
-//! mapped asynchronously, so frame N is read back while N+1 renders. Each
-//! in-flight slot carries the FrameSnapshot it was rendered from. A mapped
-//! slot is copied out (de-padded, widened) by whoever takes the frame, on its
-//! own thread (the labeler in batch runs), which then hands the slot back: on
-//! a CPU rasterizer the render thread has no time to spare for copies.
+//! colour, ids and depth; copies land in staging buffers that are mapped
+//! asynchronously, so frame N is read back while N+1 renders. Each frame in
+//! flight carries the FrameSnapshot it was rendered from. Images read their
+//! planes in place from the mapped staging buffer (copied out only where
+//! rows are padded), on the thread that takes the frame (the labeler in
+//! batch runs); the last image of a buffer unmaps it and hands it back.
 
 pub mod gpu;
 pub mod particles;
 
+use crate::core::camera::depth_m_from_buffer;
 use crate::core::mesh::{self, Mesh, Vertex};
 use crate::frame::{CameraInfo, DrawInstance, FrameSnapshot, Lighting};
 use crate::world::StaticMesh;
@@ -20,8 +21,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use wgpu::util::DeviceExt;
 
-/// Frames between submission and the copy out of their staging buffers
-/// (in flight on the GPU, or queued for the labeler thread that copies them).
+/// Frames between submission and readback (in flight on the GPU); the
+/// submission after them waits for the oldest.
 pub const SLOTS: usize = 5;
 
 pub const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
@@ -170,67 +171,159 @@ const MAP_PENDING: u8 = 0;
 const MAP_READY: u8 = 1;
 const MAP_FAILED: u8 = 2;
 
-struct Slot {
-    snapshot: Option<FrameSnapshot>,
+/// One submitted frame whose staging buffers are being mapped.
+struct InFlight {
+    snapshot: FrameSnapshot,
+    /// One staging buffer per view.
     buffers: Vec<wgpu::Buffer>,
     states: Vec<Arc<AtomicU8>>,
-    /// Submitted and not yet copied out (its buffers may still be mapped).
-    busy: bool,
 }
 
-/// Pixel storage of one camera image, recycled between frames: fresh
-/// multi-megabyte Vecs every frame cost more in page faults than the render.
+/// A staging buffer handed back to its rig: (view index, buffer).
+type Recycled = (usize, wgpu::Buffer);
+
+/// Unmapped staging buffers kept per view for later frames; more are freed.
+const SPARE_STAGING: usize = SLOTS + 8;
+
+/// A view's staging buffer while mapped. The images read from it share it;
+/// the last one to go unmaps it and hands it back to the rig for a later
+/// frame.
+struct MappedStaging {
+    bytes: Option<wgpu::BufferView>,
+    buffer: wgpu::Buffer,
+    view_index: usize,
+    recycle: crossbeam_channel::Sender<Recycled>,
+}
+
+impl MappedStaging {
+    fn bytes(&self) -> &[u8] {
+        self.bytes.as_deref().expect("mapped until dropped")
+    }
+}
+
+impl Drop for MappedStaging {
+    fn drop(&mut self) {
+        // the view of the mapping goes before the unmap
+        self.bytes = None;
+        self.buffer.unmap();
+        // the rig may be gone (end of run): then the buffer is just freed
+        let _ = self.recycle.send((self.view_index, self.buffer.clone()));
+    }
+}
+
+/// Pixel storage of one camera image copied out of its staging buffer,
+/// recycled between frames: fresh multi-megabyte Vecs every frame cost more
+/// in page faults than the render.
 #[derive(Default)]
 struct PixelBuffers {
     rgba: Vec<u8>,
-    labels: Vec<u32>,
-    depth_m: Vec<f32>,
+    labels: Vec<u16>,
     near_over_z: Vec<f32>,
 }
 
-/// One camera's pixels for one frame (rows tightly packed, top row first).
-/// Dropping it hands its buffers back to the rig that made it.
-#[derive(Clone, Debug)]
-pub struct CameraImage {
-    pub width: u32,
-    pub height: u32,
-    pub rgba: Vec<u8>,
-    /// Label value per pixel (`classes::label_value`: instance id for things,
-    /// class id elsewhere); empty in colour-only mode.
-    pub labels: Vec<u32>,
-    /// z-depth in metres per pixel, 0 where nothing was hit; empty in
-    /// colour-only mode and for LiDAR views.
-    pub depth_m: Vec<f32>,
-    /// LiDAR views only: the reverse-Z depth buffer as rendered, near / z
-    /// (0 where nothing was hit), which is what the LiDAR interpolates.
-    pub near_over_z: Vec<f32>,
+/// Copied-out planes; dropping them hands their storage back to the rig.
+struct OwnedPlanes {
+    pixels: PixelBuffers,
     recycle: Option<crossbeam_channel::Sender<PixelBuffers>>,
 }
 
-impl Drop for CameraImage {
+impl Drop for OwnedPlanes {
     fn drop(&mut self) {
         if let Some(tx) = self.recycle.take() {
-            let b = PixelBuffers {
-                rgba: std::mem::take(&mut self.rgba),
-                labels: std::mem::take(&mut self.labels),
-                depth_m: std::mem::take(&mut self.depth_m),
-                near_over_z: std::mem::take(&mut self.near_over_z),
-            };
             // a full pool just frees the buffers
-            let _ = tx.try_send(b);
+            let _ = tx.try_send(std::mem::take(&mut self.pixels));
         }
     }
 }
 
-/// Append a tightly packed row of 4-byte values read from mapped bytes.
-fn extend_from_bytes<T: bytemuck::Pod>(out: &mut Vec<T>, bytes: &[u8]) {
-    match bytemuck::try_cast_slice::<u8, T>(bytes) {
-        Ok(v) => out.extend_from_slice(v),
-        Err(_) => out.extend(
-            bytes
-                .chunks_exact(std::mem::size_of::<T>())
-                .map(bytemuck::pod_read_unaligned::<T>),
-        ),
+/// Where an image's planes live.
+#[derive(Clone)]
+enum Planes {
+    /// In the mapped staging buffer itself, read in place: rows tightly
+    /// packed (width a multiple of 128 px) and aligned, the usual case.
+    /// Copying 3 MB out per 640x480 frame cost a sixth of the frame rate on a
+    /// CPU rasterizer.
+    Mapped {
+        staging: Arc<MappedStaging>,
+        rgba: std::ops::Range<usize>,
+        labels: std::ops::Range<usize>,
+        depth: std::ops::Range<usize>,
+    },
+    /// De-padded copies (rows padded to the copy alignment).
+    Owned(Arc<OwnedPlanes>),
+}
+
+/// One camera's (or LiDAR view's) pixels for one frame: rows tightly
+/// packed, top row first. Cheap to clone (the planes are shared). Holding
+/// an image keeps its staging buffer mapped, so hold few; the rig makes
+/// new buffers as needed.
+#[derive(Clone)]
+pub struct CameraImage {
+    pub width: u32,
+    pub height: u32,
+    planes: Planes,
+}
+
+impl std::fmt::Debug for CameraImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CameraImage")
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("reads_in_place", &self.reads_in_place())
+            .finish()
+    }
+}
+
+impl CameraImage {
+    /// sRGB colour, 4 bytes per pixel; empty for LiDAR views.
+    pub fn rgba(&self) -> &[u8] {
+        match &self.planes {
+            Planes::Mapped { staging, rgba, .. } => &staging.bytes()[rgba.clone()],
+            Planes::Owned(p) => &p.pixels.rgba,
+        }
+    }
+
+    /// Label value per pixel (`classes::label_value`: instance id for
+    /// things, class id elsewhere); empty in colour-only mode.
+    pub fn labels(&self) -> &[u16] {
+        match &self.planes {
+            // alignment checked when the image was made
+            Planes::Mapped {
+                staging, labels, ..
+            } => bytemuck::cast_slice(&staging.bytes()[labels.clone()]),
+            Planes::Owned(p) => &p.pixels.labels,
+        }
+    }
+
+    /// The reverse-Z depth buffer as rendered, d = near / z per pixel (0
+    /// where nothing was drawn); empty in colour-only mode. See
+    /// `depth_m_at` / `to_depth_m` for metres.
+    pub fn near_over_z(&self) -> &[f32] {
+        match &self.planes {
+            Planes::Mapped { staging, depth, .. } => {
+                bytemuck::cast_slice(&staging.bytes()[depth.clone()])
+            }
+            Planes::Owned(p) => &p.pixels.near_over_z,
+        }
+    }
+
+    /// z-depth in metres at pixel index `i` (0 where nothing was drawn).
+    pub fn depth_m_at(&self, i: usize) -> f32 {
+        depth_m_from_buffer(self.near_over_z()[i])
+    }
+
+    /// z-depth in metres per pixel (0 where nothing was drawn).
+    pub fn to_depth_m(&self) -> Vec<f32> {
+        self.near_over_z()
+            .iter()
+            .map(|&d| depth_m_from_buffer(d))
+            .collect()
+    }
+
+    /// Whether the planes are read in place from the staging buffer
+    /// (rather than copied out of padded rows).
+    pub fn reads_in_place(&self) -> bool {
+        matches!(self.planes, Planes::Mapped { .. })
     }
 }
 
@@ -241,7 +334,7 @@ pub struct RenderedFrame {
 
 /// One view's mapped staging buffer.
 struct MappedView {
-    buffer: wgpu::Buffer,
+    staging: Arc<MappedStaging>,
     layout: ReadbackLayout,
     kind: ViewKind,
     width: usize,
@@ -249,95 +342,120 @@ struct MappedView {
 }
 
 impl MappedView {
-    /// Copy the mapped planes out (rows de-padded, labels widened, depth
-    /// converted) into recycled pixel storage, then unmap.
-    fn decode(
-        &self,
+    /// The image of this view: its planes in place when the rows are tightly
+    /// packed and aligned, else copied out (rows de-padded) into recycled
+    /// storage, which hands the staging buffer back at once.
+    fn into_image(
+        self,
         pool_rx: &crossbeam_channel::Receiver<PixelBuffers>,
         pool_tx: &crossbeam_channel::Sender<PixelBuffers>,
     ) -> CameraImage {
         let (w, h, l) = (self.width, self.height, self.layout);
-        let mut b = pool_rx.try_recv().unwrap_or_default();
-        b.rgba.clear();
-        b.labels.clear();
-        b.depth_m.clear();
-        b.near_over_z.clear();
-        {
-            let data = self.buffer.slice(..).get_mapped_range();
-            let rows =
-                |offset: u64, pitch: u32| (0..h).map(move |y| offset as usize + y * pitch as usize);
-            if self.kind.has_color() {
-                for r in rows(0, l.row) {
-                    b.rgba.extend_from_slice(&data[r..r + w * 4]);
-                }
+        let (rgba, labels, depth) = self.plane_ranges();
+        let bytes = self.staging.bytes();
+        let in_place = cfg!(target_endian = "little")
+            && l.row as usize == w * 4
+            && (!self.kind.has_labels() || l.labels_row as usize == w * 2)
+            && bytemuck::try_cast_slice::<u8, u16>(&bytes[labels.clone()]).is_ok()
+            && bytemuck::try_cast_slice::<u8, f32>(&bytes[depth.clone()]).is_ok();
+        let planes = if in_place {
+            Planes::Mapped {
+                staging: self.staging.clone(),
+                rgba,
+                labels,
+                depth,
             }
-            if self.kind.has_labels() {
-                // (rows cast to u16 / f32 when aligned, as the 256-byte row
-                // pitch makes them: the conversions then vectorise)
-                b.labels.reserve(w * h);
-                for r in rows(l.labels_offset, l.labels_row) {
-                    let row = &data[r..r + w * 2];
-                    match bytemuck::try_cast_slice::<u8, u16>(row) {
-                        Ok(v) => b.labels.extend(v.iter().map(|&x| u16::from_le(x) as u32)),
-                        Err(_) => b.labels.extend(
-                            row.chunks_exact(2)
-                                .map(|c| u16::from_le_bytes([c[0], c[1]]) as u32),
-                        ),
-                    }
-                }
-                // reverse-Z infinite projection: buffer depth d = near / z
-                let near = crate::core::camera::NEAR_M as f32;
-                for r in rows(l.depth_offset, l.row) {
-                    let row = &data[r..r + w * 4];
-                    if self.kind == ViewKind::LabelsOnly {
-                        extend_from_bytes(&mut b.near_over_z, row);
-                    } else {
-                        let to_z = |d: f32| if d > 0.0 { near / d } else { 0.0 };
-                        match bytemuck::try_cast_slice::<u8, f32>(row) {
-                            Ok(v) => b.depth_m.extend(
-                                v.iter()
-                                    .map(|&d| to_z(f32::from_bits(u32::from_le(d.to_bits())))),
-                            ),
-                            Err(_) => b.depth_m.extend(
-                                row.chunks_exact(4)
-                                    .map(|c| to_z(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
-                            ),
-                        }
-                    }
-                }
-            }
-        }
-        self.buffer.unmap();
+        } else {
+            Planes::Owned(Arc::new(OwnedPlanes {
+                pixels: self.copy_out(pool_rx.try_recv().unwrap_or_default()),
+                recycle: Some(pool_tx.clone()),
+            }))
+        };
         CameraImage {
             width: w as u32,
             height: h as u32,
-            rgba: b.rgba,
-            labels: b.labels,
-            depth_m: b.depth_m,
-            near_over_z: b.near_over_z,
-            recycle: Some(pool_tx.clone()),
+            planes,
         }
+    }
+
+    /// Byte ranges of the colour, label and depth planes in the staging
+    /// buffer if its rows are tightly packed (empty for planes not read back).
+    fn plane_ranges(
+        &self,
+    ) -> (
+        std::ops::Range<usize>,
+        std::ops::Range<usize>,
+        std::ops::Range<usize>,
+    ) {
+        let (n, l) = (self.width * self.height, self.layout);
+        let at = |offset: u64, len: usize| offset as usize..offset as usize + len;
+        let rgba = if self.kind.has_color() {
+            at(0, n * 4)
+        } else {
+            0..0
+        };
+        let (labels, depth) = if self.kind.has_labels() {
+            (at(l.labels_offset, n * 2), at(l.depth_offset, n * 4))
+        } else {
+            (0..0, 0..0)
+        };
+        (rgba, labels, depth)
+    }
+
+    /// Copy the planes out row by row (rows de-padded).
+    fn copy_out(&self, mut b: PixelBuffers) -> PixelBuffers {
+        let (w, h, l) = (self.width, self.height, self.layout);
+        let data = self.staging.bytes();
+        b.rgba.clear();
+        b.labels.clear();
+        b.near_over_z.clear();
+        let rows =
+            |offset: u64, pitch: u32| (0..h).map(move |y| offset as usize + y * pitch as usize);
+        if self.kind.has_color() {
+            for r in rows(0, l.row) {
+                b.rgba.extend_from_slice(&data[r..r + w * 4]);
+            }
+        }
+        if self.kind.has_labels() {
+            for r in rows(l.labels_offset, l.labels_row) {
+                extend_from_le_bytes(&mut b.labels, &data[r..r + w * 2]);
+            }
+            for r in rows(l.depth_offset, l.row) {
+                extend_from_le_bytes(&mut b.near_over_z, &data[r..r + w * 4]);
+            }
+        }
+        b
     }
 }
 
-/// A rendered frame, usually still in its mapped staging buffers. `decode`
-/// copies the pixels out on the calling thread and hands the slot back to
-/// the rig; dropping it hands the slot back unread. The rig waits for the
-/// slot before it renders into it again, so take each one on (or drop it)
-/// rather than holding it across many submissions.
-pub struct ReadbackFrame {
-    snapshot: FrameSnapshot,
-    pixels: Pixels,
-    slot: usize,
-    release_tx: Option<crossbeam_channel::Sender<usize>>,
-    pool_tx: crossbeam_channel::Sender<PixelBuffers>,
-    pool_rx: crossbeam_channel::Receiver<PixelBuffers>,
+/// Append a tightly packed row of little-endian values read from mapped bytes.
+fn extend_from_le_bytes<T: bytemuck::Pod>(out: &mut Vec<T>, bytes: &[u8]) {
+    let size = std::mem::size_of::<T>();
+    if cfg!(target_endian = "little")
+        && let Ok(v) = bytemuck::try_cast_slice::<u8, T>(bytes)
+    {
+        out.extend_from_slice(v);
+    } else {
+        out.extend(bytes.chunks_exact(size).map(|c| {
+            let mut v = T::zeroed();
+            let dst = bytemuck::bytes_of_mut(&mut v);
+            dst.copy_from_slice(c);
+            if cfg!(target_endian = "big") {
+                dst.reverse();
+            }
+            v
+        }));
+    }
 }
 
-enum Pixels {
-    Mapped(Vec<MappedView>),
-    /// Copied out already (the rig needed the slot back before anyone took it).
-    Copied(Vec<CameraImage>),
+/// A rendered frame, still in its mapped staging buffers. `decode` turns it
+/// into images (read in place, or copied out where rows are padded) on the
+/// calling thread; dropping it unmaps the buffers unread.
+pub struct ReadbackFrame {
+    snapshot: FrameSnapshot,
+    views: Vec<MappedView>,
+    pool_tx: crossbeam_channel::Sender<PixelBuffers>,
+    pool_rx: crossbeam_channel::Receiver<PixelBuffers>,
 }
 
 impl ReadbackFrame {
@@ -345,48 +463,16 @@ impl ReadbackFrame {
         self.snapshot.frame
     }
 
-    /// Copy the pixels out (if not done yet) and hand the slot back.
-    fn copy_out(&mut self) {
-        if let Pixels::Mapped(views) = &self.pixels {
-            let images = views
-                .iter()
-                .map(|v| v.decode(&self.pool_rx, &self.pool_tx))
-                .collect();
-            self.pixels = Pixels::Copied(images);
-        }
-        self.hand_back_slot();
-    }
-
-    /// Tell the rig the slot's buffers are unmapped (once).
-    fn hand_back_slot(&mut self) {
-        if let Some(tx) = self.release_tx.take() {
-            // the rig may be gone (end of run): then nothing waits for the slot
-            let _ = tx.send(self.slot);
-        }
-    }
-
-    pub fn decode(mut self) -> RenderedFrame {
-        self.copy_out();
-        let images = match std::mem::replace(&mut self.pixels, Pixels::Copied(Vec::new())) {
-            Pixels::Copied(images) => images,
-            Pixels::Mapped(_) => unreachable!("copied out above"),
-        };
+    pub fn decode(self) -> RenderedFrame {
+        let images = self
+            .views
+            .into_iter()
+            .map(|v| v.into_image(&self.pool_rx, &self.pool_tx))
+            .collect();
         RenderedFrame {
-            snapshot: self.snapshot.clone(),
+            snapshot: self.snapshot,
             images,
         }
-    }
-}
-
-impl Drop for ReadbackFrame {
-    fn drop(&mut self) {
-        if let Pixels::Mapped(views) = &self.pixels {
-            for v in views {
-                v.buffer.unmap();
-            }
-            self.pixels = Pixels::Copied(Vec::new());
-        }
-        self.hand_back_slot();
     }
 }
 
@@ -407,15 +493,18 @@ pub struct CameraRig {
     instance_capacity: usize,
     cameras: Vec<CameraTarget>,
     lighting: Lighting,
-    slots: Vec<Slot>,
-    next_slot: usize,
-    in_flight: VecDeque<usize>,
+    /// Frames submitted and not yet read back, oldest first.
+    in_flight: VecDeque<InFlight>,
     done: VecDeque<ReadbackFrame>,
+    /// Unmapped staging buffers per view, ready for a frame.
+    spare: Vec<Vec<wgpu::Buffer>>,
+    /// Staging buffers made so far, all views together.
+    staging_made: usize,
+    /// Staging buffers handed back by the images that read them.
+    recycle_tx: crossbeam_channel::Sender<Recycled>,
+    recycle_rx: crossbeam_channel::Receiver<Recycled>,
     pool_tx: crossbeam_channel::Sender<PixelBuffers>,
     pool_rx: crossbeam_channel::Receiver<PixelBuffers>,
-    /// Slots handed back by decoded or dropped `ReadbackFrame`s.
-    release_tx: crossbeam_channel::Sender<usize>,
-    release_rx: crossbeam_channel::Receiver<usize>,
 }
 
 /// Primitive tessellations, shared by the GPU meshes and the silhouettes.
@@ -725,28 +814,8 @@ impl CameraRig {
                 }
             })
             .collect::<Vec<_>>();
-        let slots = (0..SLOTS)
-            .map(|_| Slot {
-                snapshot: None,
-                buffers: targets
-                    .iter()
-                    .map(|t| {
-                        device.create_buffer(&wgpu::BufferDescriptor {
-                            label: Some("readback"),
-                            size: t.layout.size,
-                            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                            mapped_at_creation: false,
-                        })
-                    })
-                    .collect(),
-                states: targets
-                    .iter()
-                    .map(|_| Arc::new(AtomicU8::new(MAP_PENDING)))
-                    .collect(),
-                busy: false,
-            })
-            .collect();
-        let (release_tx, release_rx) = crossbeam_channel::unbounded();
+        let spare = targets.iter().map(|_| Vec::new()).collect();
+        let (recycle_tx, recycle_rx) = crossbeam_channel::unbounded();
         // enough for every image in flight, queued for writing and being written
         let (pool_tx, pool_rx) = crossbeam_channel::bounded(cameras.len() * (SLOTS + 8));
         let instance_capacity = 1024;
@@ -768,14 +837,14 @@ impl CameraRig {
             instance_capacity,
             cameras: targets,
             lighting,
-            slots,
-            next_slot: 0,
             in_flight: VecDeque::new(),
             done: VecDeque::new(),
+            spare,
+            staging_made: 0,
+            recycle_tx,
+            recycle_rx,
             pool_tx,
             pool_rx,
-            release_tx,
-            release_rx,
         }
     }
 
@@ -846,6 +915,12 @@ impl CameraRig {
         self.mode
     }
 
+    /// Staging buffers made so far, all views together: one per view for
+    /// each frame in flight, and more only while images still hold theirs.
+    pub fn staging_buffers_made(&self) -> usize {
+        self.staging_made
+    }
+
     /// Re-mount camera `index` (the editor's free view follows the mouse).
     pub fn set_ego_from_camera(
         &mut self,
@@ -912,8 +987,11 @@ impl CameraRig {
 
     /// Render a frame. Blocks only when every slot is still in flight.
     pub fn submit(&mut self, snapshot: FrameSnapshot) {
-        let slot_index = self.next_slot;
-        self.wait_for_slot(slot_index);
+        // at most SLOTS frames between submission and readback
+        while self.in_flight.len() >= SLOTS {
+            self.collect(true);
+        }
+        let buffers = self.staging_buffers();
         // group instances by primitive: one instanced draw per primitive
         let mut raws: Vec<InstanceRaw> = self.static_draws.iter().map(|(_, r)| *r).collect();
         let mut groups: Vec<(MeshRange, std::ops::Range<u32>)> = Vec::new();
@@ -1044,7 +1122,7 @@ impl CameraRig {
                 height: h,
                 depth_or_array_layers: 1,
             };
-            let buffer = &self.slots[slot_index].buffers[ci];
+            let buffer = &buffers[ci];
             let copy = |encoder: &mut wgpu::CommandEncoder,
                         tex: &wgpu::Texture,
                         aspect,
@@ -1090,100 +1168,102 @@ impl CameraRig {
             }
         }
         self.gpu.queue.submit([encoder.finish()]);
-        let slot = &mut self.slots[slot_index];
-        for (buffer, state) in slot.buffers.iter().zip(&slot.states) {
-            state.store(MAP_PENDING, Ordering::Release);
-            let state = state.clone();
-            buffer.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-                state.store(
-                    if r.is_ok() { MAP_READY } else { MAP_FAILED },
-                    Ordering::Release,
-                );
-            });
-        }
-        slot.snapshot = Some(snapshot);
-        slot.busy = true;
-        self.in_flight.push_back(slot_index);
-        self.next_slot = (slot_index + 1) % SLOTS;
+        let states = buffers
+            .iter()
+            .map(|buffer| {
+                let state = Arc::new(AtomicU8::new(MAP_PENDING));
+                let on_mapped = state.clone();
+                buffer.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+                    on_mapped.store(
+                        if r.is_ok() { MAP_READY } else { MAP_FAILED },
+                        Ordering::Release,
+                    );
+                });
+                state
+            })
+            .collect();
+        self.in_flight.push_back(InFlight {
+            snapshot,
+            buffers,
+            states,
+        });
         let _ = self.gpu.device.poll(wgpu::PollType::Poll);
     }
 
-    /// Wait until `slot_index` may be rendered into: its frame read back
-    /// and copied out by whoever took it.
-    fn wait_for_slot(&mut self, slot_index: usize) {
-        loop {
-            for s in self.release_rx.try_iter() {
-                self.slots[s].busy = false;
-            }
-            if !self.slots[slot_index].busy {
-                return;
-            }
-            if self.slots[slot_index].snapshot.is_some() {
-                // still rendering or mapping
-                self.collect(true);
-            } else if let Some(f) = self.done.iter_mut().find(|f| f.slot == slot_index) {
-                // read back but not taken yet: copy it out here
-                f.copy_out();
-            } else {
-                // a consumer holds it; it is handed back once copied out
-                match self
-                    .release_rx
-                    .recv_timeout(std::time::Duration::from_secs(600))
-                {
-                    Ok(s) => self.slots[s].busy = false,
-                    Err(_) => panic!(
-                        "readback slot {slot_index} was never handed back: a ReadbackFrame \
-                         is held without being decoded or dropped"
-                    ),
-                }
+    /// One unmapped staging buffer per view: a spare one handed back by an
+    /// image that is gone, or a new one while images still hold them all.
+    fn staging_buffers(&mut self) -> Vec<wgpu::Buffer> {
+        for (view, buffer) in self.recycle_rx.try_iter() {
+            if self.spare[view].len() < SPARE_STAGING {
+                self.spare[view].push(buffer);
             }
         }
+        let (device, made) = (&self.gpu.device, &mut self.staging_made);
+        self.cameras
+            .iter()
+            .zip(self.spare.iter_mut())
+            .map(|(cam, spare)| {
+                spare.pop().unwrap_or_else(|| {
+                    *made += 1;
+                    device.create_buffer(&wgpu::BufferDescriptor {
+                        label: Some("readback"),
+                        size: cam.layout.size,
+                        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                        mapped_at_creation: false,
+                    })
+                })
+            })
+            .collect()
     }
 
     /// Move finished frames (in submission order) to the done queue. With
     /// `block`, wait for at least the oldest in-flight frame.
     fn collect(&mut self, block: bool) {
+        let ready = |f: &InFlight| {
+            f.states
+                .iter()
+                .all(|st| st.load(Ordering::Acquire) != MAP_PENDING)
+        };
         let mut waited = false;
-        while let Some(&slot_index) = self.in_flight.front() {
-            let ready = |s: &Slot| {
-                s.states
-                    .iter()
-                    .all(|st| st.load(Ordering::Acquire) != MAP_PENDING)
-            };
-            if !ready(&self.slots[slot_index]) {
+        while let Some(oldest) = self.in_flight.front() {
+            if !ready(oldest) {
                 if block && !waited {
                     let _ = self.gpu.device.poll(wgpu::PollType::wait_indefinitely());
                     waited = true;
                     continue;
                 }
                 let _ = self.gpu.device.poll(wgpu::PollType::Poll);
-                if !ready(&self.slots[slot_index]) {
+                if !self.in_flight.front().is_some_and(ready) {
                     break;
                 }
             }
-            self.in_flight.pop_front();
-            let frame = self.mapped_frame(slot_index);
+            let f = self.in_flight.pop_front().expect("checked above");
+            let frame = self.mapped_frame(f);
             self.done.push_back(frame);
         }
     }
 
-    fn mapped_frame(&mut self, slot_index: usize) -> ReadbackFrame {
-        let slot = &mut self.slots[slot_index];
-        let snapshot = slot.snapshot.take().expect("in-flight slot has a snapshot");
-        for state in &slot.states {
+    fn mapped_frame(&self, f: InFlight) -> ReadbackFrame {
+        for state in &f.states {
             assert_eq!(
                 state.load(Ordering::Acquire),
                 MAP_READY,
                 "GPU readback failed for frame {}",
-                snapshot.frame
+                f.snapshot.frame
             );
         }
         let views = self
             .cameras
             .iter()
-            .zip(&slot.buffers)
-            .map(|(cam, buffer)| MappedView {
-                buffer: buffer.clone(),
+            .zip(f.buffers)
+            .enumerate()
+            .map(|(view_index, (cam, buffer))| MappedView {
+                staging: Arc::new(MappedStaging {
+                    bytes: Some(buffer.slice(..).get_mapped_range()),
+                    buffer,
+                    view_index,
+                    recycle: self.recycle_tx.clone(),
+                }),
                 layout: cam.layout,
                 kind: cam.kind,
                 width: cam.info.intrinsics.width as usize,
@@ -1191,10 +1271,8 @@ impl CameraRig {
             })
             .collect();
         ReadbackFrame {
-            snapshot,
-            pixels: Pixels::Mapped(views),
-            slot: slot_index,
-            release_tx: Some(self.release_tx.clone()),
+            snapshot: f.snapshot,
+            views,
             pool_tx: self.pool_tx.clone(),
             pool_rx: self.pool_rx.clone(),
         }
