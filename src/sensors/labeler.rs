@@ -1,7 +1,8 @@
 //! Labels are computed on their own threads, off the render thread, so the
-//! math (and the copy out of the staging buffers) overlaps with rendering
-//! instead of delaying the next submission. Frames come back in the order
-//! they were pushed, whatever the number of workers.
+//! math overlaps with rendering instead of delaying the next submission
+//! (the render thread labels a frame itself only when the threads fall
+//! behind). Frames come back in the order they were pushed, whatever the
+//! number of workers.
 
 use super::LabeledFrame;
 use super::camera::ReadbackFrame;
@@ -16,12 +17,17 @@ pub struct LidarEnv {
     pub atmosphere: crate::weather::Atmosphere,
     pub seed: u64,
 }
-use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
+use crossbeam_channel::{Receiver, Sender, TrySendError, bounded, unbounded};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
-/// Frames queued for labeling before `push` waits.
+/// Frames queued for labeling before `push` labels one itself.
 const QUEUE: usize = 4;
+
+/// Frames held labeled ahead of an older one still in a thread's hands
+/// before `push` waits for it (each holds its images).
+const EARLY_LIMIT: usize = 2 * QUEUE;
 
 /// Labeler threads for a machine with `cores` cores: one per two cores, at
 /// least one and at most eight. A frame's labels take a few ms of one core
@@ -35,8 +41,68 @@ pub fn labeler_threads(cores: usize) -> usize {
     (cores / 2).clamp(1, 8)
 }
 
+/// How labeler threads share the CPU with the renderer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CpuSharing {
+    /// Ordinary threads: a GPU renders, the CPU is the labels' own.
+    Normal,
+    /// The renderer is a CPU rasterizer (lavapipe), whose threads the labels
+    /// would otherwise preempt mid-frame: labeler threads run only on cores
+    /// the rasterizer leaves idle (Linux SCHED_IDLE; elsewhere as Normal).
+    /// Labels cannot stall when those cores are busy with other work (other
+    /// processes, other renders): once the queue is full, `push` and
+    /// `finish` label queued frames on the calling thread instead of
+    /// waiting for them.
+    YieldToRasterizer,
+}
+
+impl CpuSharing {
+    /// The sharing that suits a renderer.
+    pub fn for_renderer(cpu_rasterizer: bool) -> CpuSharing {
+        if cpu_rasterizer {
+            CpuSharing::YieldToRasterizer
+        } else {
+            CpuSharing::Normal
+        }
+    }
+
+    /// Apply to the calling thread; whether the policy took effect.
+    fn apply_to_this_thread(self) -> bool {
+        match self {
+            CpuSharing::Normal => true,
+            CpuSharing::YieldToRasterizer => run_only_on_idle_cores(),
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn run_only_on_idle_cores() -> bool {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: pid 0 is the calling thread; `param` is a valid sched_param
+    // (SCHED_IDLE requires priority 0).
+    unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) == 0 }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn run_only_on_idle_cores() -> bool {
+    false
+}
+
+/// Everything labeling a frame needs besides the frame.
+struct LabelContext {
+    cameras: Vec<CameraInfo>,
+    lidars: Vec<LidarInfo>,
+    env: LidarEnv,
+    cfg: LabelConfig,
+    labeled: bool,
+}
+
 pub struct Labeler {
     jobs: Option<Sender<(u64, ReadbackFrame)>>,
+    /// The queue's far end too: the caller labels queued frames itself
+    /// when the threads fall behind.
+    queued: Receiver<(u64, ReadbackFrame)>,
+    context: Arc<LabelContext>,
     done: Receiver<(u64, LabeledFrame)>,
     /// Sequence number of the next frame pushed, and of the next handed out.
     next_in: u64,
@@ -55,12 +121,15 @@ impl Labeler {
         env: LidarEnv,
         cfg: LabelConfig,
         labeled: bool,
+        sharing: CpuSharing,
     ) -> Labeler {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Labeler::with_threads(cameras, lidars, env, cfg, labeled, labeler_threads(cores))
+        let workers = labeler_threads(cores);
+        Labeler::with_threads(cameras, lidars, env, cfg, labeled, workers, sharing)
     }
 
-    /// As `new`, with `workers` labeler threads (at least one).
+    /// As `new`, with `workers` labeler threads; with none, frames are
+    /// labeled on the calling thread once the queue is full, and at `finish`.
     pub fn with_threads(
         cameras: Vec<CameraInfo>,
         lidars: Vec<LidarInfo>,
@@ -68,26 +137,42 @@ impl Labeler {
         cfg: LabelConfig,
         labeled: bool,
         workers: usize,
+        sharing: CpuSharing,
     ) -> Labeler {
-        let workers = workers.max(1);
+        if sharing != CpuSharing::Normal {
+            // the LiDAR casts' thread pool starts now, with ordinary threads:
+            // started from a labeler thread it would inherit its policy
+            let _ = rayon::current_num_threads();
+        }
         let (jobs, job_rx) = bounded::<(u64, ReadbackFrame)>(QUEUE.max(workers));
         // unbounded, so a worker never blocks on a caller blocked in `push`;
         // the caller drains it every tick, and `jobs` bounds what is in flight
         let (done_tx, done) = unbounded::<(u64, LabeledFrame)>();
+        let context = Arc::new(LabelContext {
+            cameras,
+            lidars,
+            env,
+            cfg,
+            labeled,
+        });
         let threads = (0..workers)
             .map(|i| {
                 let (job_rx, done_tx) = (job_rx.clone(), done_tx.clone());
-                let (cameras, lidars, env) = (cameras.clone(), lidars.clone(), env.clone());
+                let context = context.clone();
                 std::thread::Builder::new()
                     .name(format!("edgecase-label{i}"))
                     .spawn(move || {
-                        label_worker(job_rx, done_tx, &cameras, &lidars, &env, cfg, labeled)
+                        // best effort: where it fails the thread is ordinary
+                        let _ = sharing.apply_to_this_thread();
+                        label_worker(job_rx, done_tx, &context)
                     })
                     .expect("spawning a labeler thread")
             })
             .collect();
         Labeler {
             jobs: Some(jobs),
+            queued: job_rx,
+            context,
             done,
             next_in: 0,
             next_out: 0,
@@ -96,13 +181,39 @@ impl Labeler {
         }
     }
 
+    /// Queue a frame. With the queue full (the threads behind, or kept off
+    /// the cores), the oldest queued frame is labeled here first.
     pub fn push(&mut self, frame: ReadbackFrame) {
-        self.jobs
-            .as_ref()
-            .expect("labeler open")
-            .send((self.next_in, frame))
-            .expect("labeler threads alive");
+        let jobs = self.jobs.clone().expect("labeler open");
+        if let Err(TrySendError::Full(job)) = jobs.try_send((self.next_in, frame)) {
+            self.label_one_queued();
+            jobs.send(job).expect("labeler threads alive");
+        }
         self.next_in += 1;
+        self.wait_for_stragglers();
+    }
+
+    /// While too many frames wait on an older one a thread still labels,
+    /// wait for it rather than hold more images.
+    fn wait_for_stragglers(&mut self) {
+        while self.early.len() >= EARLY_LIMIT && !self.early.contains_key(&self.next_out) {
+            if !self.label_one_queued() {
+                let (seq, frame) = self.done.recv().expect("labeler threads alive");
+                self.early.insert(seq, frame);
+            }
+        }
+    }
+
+    /// Label the oldest queued frame on this thread, if any is queued.
+    fn label_one_queued(&mut self) -> bool {
+        match self.queued.try_recv() {
+            Ok((seq, job)) => {
+                let frame = label_job(job, &self.context);
+                self.early.insert(seq, frame);
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Frames labeled so far, oldest first, without waiting (a frame
@@ -116,8 +227,12 @@ impl Labeler {
     pub fn finish(&mut self) -> Vec<LabeledFrame> {
         let mut out = Vec::new();
         while self.next_out < self.next_in {
-            let (seq, frame) = self.done.recv().expect("labeler threads alive");
-            self.early.insert(seq, frame);
+            // queued frames are labeled here rather than waited for
+            if !self.label_one_queued() {
+                let (seq, frame) = self.done.recv().expect("labeler threads alive");
+                self.early.insert(seq, frame);
+            }
+            self.early.extend(self.done.try_iter());
             out.extend(self.in_order());
         }
         out
@@ -143,67 +258,98 @@ impl Drop for Labeler {
     }
 }
 
-/// One labeler thread: decode each frame it takes, sweep its LiDARs, label
-/// it, and send it back with its sequence number.
+/// One labeler thread: label each frame it takes and send it back with its
+/// sequence number.
 fn label_worker(
     jobs: Receiver<(u64, ReadbackFrame)>,
     done: Sender<(u64, LabeledFrame)>,
-    cameras: &[CameraInfo],
-    lidars: &[LidarInfo],
-    env: &LidarEnv,
-    cfg: LabelConfig,
-    labeled: bool,
+    context: &LabelContext,
 ) {
     for (seq, job) in jobs {
-        // the pixels are copied out of the staging buffers here,
-        // off the render thread
-        let f = job.decode();
-        let mut images = f.images;
-        // the rig renders the cameras first, then each LiDAR's views
-        let views = images.split_off(cameras.len());
-        let lidar_points: Vec<Vec<LidarPoint>> = if labeled {
-            lidars
-                .iter()
-                .zip(views.chunks(VIEWS))
-                .map(|(l, v)| {
-                    let geometry = SweepGeometry {
-                        world_from_sensor: f.snapshot.world_from_ego.mul(&l.ego_from_sensor),
-                        instances: &f.snapshot.instances,
-                        ego_speed_mps: f.snapshot.ego.speed_mps,
-                        ego_yaw_rate_rad_s: f.snapshot.ego.yaw_rate_rad_s,
-                    };
-                    sweep(l, v, &geometry, &env.atmosphere, env.seed, f.snapshot.frame)
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        drop(views);
-        let sweeps: Vec<Sweep> = lidars
-            .iter()
-            .zip(&lidar_points)
-            .map(|(info, p)| Sweep { info, points: p })
-            .collect();
-        let labels = labeled.then(|| label_frame(&f.snapshot, &images, cameras, &sweeps, &cfg));
-        let out = LabeledFrame {
-            frame: f.snapshot.frame,
-            labels,
-            images,
-            lidar_points,
-        };
-        if done.send((seq, out)).is_err() {
+        if done.send((seq, label_job(job, context))).is_err() {
             break;
         }
     }
 }
 
+/// Decode a frame (its planes read in place, or copied out of padded rows),
+/// sweep its LiDARs and label it.
+fn label_job(job: ReadbackFrame, context: &LabelContext) -> LabeledFrame {
+    let LabelContext {
+        cameras,
+        lidars,
+        env,
+        cfg,
+        labeled,
+    } = context;
+    let labeled = *labeled;
+    let f = job.decode();
+    let mut images = f.images;
+    // the rig renders the cameras first, then each LiDAR's views
+    let views = images.split_off(cameras.len());
+    let lidar_points: Vec<Vec<LidarPoint>> = if labeled {
+        lidars
+            .iter()
+            .zip(views.chunks(VIEWS))
+            .map(|(l, v)| {
+                let geometry = SweepGeometry {
+                    world_from_sensor: f.snapshot.world_from_ego.mul(&l.ego_from_sensor),
+                    instances: &f.snapshot.instances,
+                    ego_speed_mps: f.snapshot.ego.speed_mps,
+                    ego_yaw_rate_rad_s: f.snapshot.ego.yaw_rate_rad_s,
+                };
+                sweep(l, v, &geometry, &env.atmosphere, env.seed, f.snapshot.frame)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    drop(views);
+    let sweeps: Vec<Sweep> = lidars
+        .iter()
+        .zip(&lidar_points)
+        .map(|(info, p)| Sweep { info, points: p })
+        .collect();
+    let labels = labeled.then(|| label_frame(&f.snapshot, &images, cameras, &sweeps, cfg));
+    LabeledFrame {
+        frame: f.snapshot.frame,
+        labels,
+        images,
+        lidar_points,
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::labeler_threads;
+    use super::{CpuSharing, labeler_threads};
 
     #[test]
     fn one_labeler_thread_per_two_cores_within_bounds() {
         let threads: Vec<usize> = [1, 2, 3, 4, 16, 64].map(labeler_threads).to_vec();
         assert_eq!(threads, [1, 1, 1, 2, 8, 8]);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn yielding_threads_run_at_idle_policy_and_others_do_not() {
+        let policy_after = |sharing: CpuSharing| {
+            std::thread::spawn(move || {
+                assert!(sharing.apply_to_this_thread());
+                // SAFETY: pid 0 is the calling thread
+                unsafe { libc::sched_getscheduler(0) }
+            })
+            .join()
+            .unwrap()
+        };
+        assert_eq!(
+            policy_after(CpuSharing::YieldToRasterizer),
+            libc::SCHED_IDLE
+        );
+        assert_eq!(policy_after(CpuSharing::Normal), libc::SCHED_OTHER);
+        assert_eq!(
+            CpuSharing::for_renderer(true),
+            CpuSharing::YieldToRasterizer
+        );
+        assert_eq!(CpuSharing::for_renderer(false), CpuSharing::Normal);
     }
 }

@@ -252,8 +252,15 @@ impl Rig {
         label_config: LabelConfig,
     ) -> Rig {
         let labeled = rig.mode() == camera::RenderMode::Labeled;
-        let labeler =
-            labeler::Labeler::new(cameras.clone(), lidars.clone(), env, label_config, labeled);
+        let sharing = labeler::CpuSharing::for_renderer(rig.gpu().cpu_rasterizer);
+        let labeler = labeler::Labeler::new(
+            cameras.clone(),
+            lidars.clone(),
+            env,
+            label_config,
+            labeled,
+            sharing,
+        );
         Rig {
             rig,
             cameras,

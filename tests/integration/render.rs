@@ -491,8 +491,8 @@ fn sliding_box_camera(width: u32) -> (edgecase::frame::CameraInfo, edgecase::fra
     (camera, lighting)
 }
 
-/// Several labeler threads hand frames back in the order they were pushed,
-/// with the same labels and pixels as one thread.
+/// Several labeler threads, or none (the caller labels), hand frames back in
+/// the order they were pushed, with the same labels and pixels as one thread.
 #[test]
 fn labeler_threads_keep_frame_order_and_labels() {
     use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode, SLOTS};
@@ -523,6 +523,7 @@ fn labeler_threads_keep_frame_order_and_labels() {
             },
             true,
             workers,
+            edgecase::sensors::labeler::CpuSharing::for_renderer(gpu.cpu_rasterizer),
         );
         let mut out = Vec::new();
         for k in 0..frames {
@@ -558,6 +559,9 @@ fn labeler_threads_keep_frame_order_and_labels() {
     );
     assert_ne!(one[0].2, one[1].2, "frames differ");
     assert_eq!(run(3), one);
+    // no threads: the calling thread labels queued frames itself (as it does
+    // when the threads fall behind)
+    assert_eq!(run(0), one);
 }
 
 /// A staging buffer is rendered into again only once the images read from it

@@ -21,6 +21,9 @@ pub struct GpuContext {
     pub queue: wgpu::Queue,
     pub adapter_name: String,
     pub backend: String,
+    /// The adapter is a CPU rasterizer (lavapipe): rendering takes the same
+    /// cores as everything else.
+    pub cpu_rasterizer: bool,
 }
 
 impl GpuContext {
@@ -45,6 +48,7 @@ impl GpuContext {
         Ok(GpuContext {
             device,
             queue,
+            cpu_rasterizer: info.device_type == wgpu::DeviceType::Cpu,
             adapter_name: info.name,
             backend: format!("{:?}", info.backend),
         })
