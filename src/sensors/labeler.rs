@@ -197,10 +197,16 @@ impl Labeler {
     /// wait for it rather than hold more images.
     fn wait_for_stragglers(&mut self) {
         while self.early.len() >= EARLY_LIMIT && !self.early.contains_key(&self.next_out) {
-            if !self.label_one_queued() {
-                let (seq, frame) = self.done.recv().expect("labeler threads alive");
-                self.early.insert(seq, frame);
-            }
+            self.label_or_wait_for_one();
+        }
+    }
+
+    /// One more frame labeled: a queued one, here, rather than waited for;
+    /// with none queued, the next a thread finishes.
+    fn label_or_wait_for_one(&mut self) {
+        if !self.label_one_queued() {
+            let (seq, frame) = self.done.recv().expect("labeler threads alive");
+            self.early.insert(seq, frame);
         }
     }
 
@@ -227,11 +233,7 @@ impl Labeler {
     pub fn finish(&mut self) -> Vec<LabeledFrame> {
         let mut out = Vec::new();
         while self.next_out < self.next_in {
-            // queued frames are labeled here rather than waited for
-            if !self.label_one_queued() {
-                let (seq, frame) = self.done.recv().expect("labeler threads alive");
-                self.early.insert(seq, frame);
-            }
+            self.label_or_wait_for_one();
             self.early.extend(self.done.try_iter());
             out.extend(self.in_order());
         }

@@ -985,7 +985,7 @@ impl CameraRig {
         u
     }
 
-    /// Render a frame. Blocks only when every slot is still in flight.
+    /// Render a frame. Blocks only while `SLOTS` frames are in flight.
     pub fn submit(&mut self, snapshot: FrameSnapshot) {
         // at most SLOTS frames between submission and readback
         while self.in_flight.len() >= SLOTS {
