@@ -11,15 +11,19 @@ use std::path::PathBuf;
     name = "edgecase",
     version,
     about = "Driving-scene simulator for labeled synthetic data",
+    long_about = "Driving-scene simulator for labeled synthetic data.\n\n\
+        `edgecase --headless --scenario NAME` renders a dataset; without --headless (and \
+        without --check) `edgecase [--scenario NAME]` opens the editor window. \
+        `edgecase list` prints the shipped scenarios.",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Render without a window and write a dataset.
+    /// Render without a window and write a dataset (without it, the editor opens).
     #[arg(long)]
     pub headless: bool,
-    /// Scenario file, or a bare name from scenarios/ (e.g. fog_pedestrian).
+    /// Scenario file, or the name of a shipped scenario (e.g. fog_pedestrian; see `edgecase list`).
     #[arg(long)]
     pub scenario: Option<String>,
     /// Frames to render (default: the scenario's `frames`).
@@ -70,6 +74,8 @@ pub struct OutputArgs {
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
+    /// Print the shipped scenarios (usable by name with --scenario).
+    List,
     /// Render (this shard of) a domain-randomisation sweep.
     Sweep(SweepArgs),
     /// Combine the shard outputs of a sweep directory into one dataset.
@@ -80,9 +86,9 @@ pub enum Command {
 pub struct SweepArgs {
     /// Sweep file (RON).
     pub sweep: PathBuf,
-    /// Output directory shared by every shard.
-    #[arg(long)]
-    pub out: PathBuf,
+    /// Output directory shared by every shard (not needed with --check).
+    #[arg(long, required_unless_present = "check")]
+    pub out: Option<PathBuf>,
     /// This shard (default: SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX, else 0).
     #[arg(long)]
     pub shard_index: Option<u64>,
@@ -103,6 +109,7 @@ pub struct MergeArgs {
     /// Merged dataset directory.
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace an existing merged dataset directory.
     #[arg(long)]
     pub overwrite: bool,
 }
@@ -114,15 +121,19 @@ pub fn main() -> std::process::ExitCode {
 }
 
 /// Headless machines often lack XDG_RUNTIME_DIR; the Vulkan loader then
-/// prints an "error" that is not one. Give it a private directory.
+/// prints an "error" that is not one. Give it a private directory: one per
+/// user, reused by every run (one per process left thousands behind).
 fn quiet_vulkan_loader() {
     if std::env::var_os("XDG_RUNTIME_DIR").is_some() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("edgecase-runtime-{}", std::process::id()));
-    if std::fs::create_dir_all(&dir).is_ok() {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let uid = std::fs::metadata("/proc/self").map_or(0, |m| m.uid());
+    let dir = std::env::temp_dir().join(format!("edgecase-runtime-{uid}"));
+    let _ = std::fs::create_dir(&dir);
+    // only a real directory of ours (not a link someone planted)
+    let ours = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir() && m.uid() == uid);
+    if ours && std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).is_ok() {
         // SAFETY: called first thing in main, before any other thread exists.
         unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
     }
@@ -132,6 +143,12 @@ fn run(cli: Cli) -> u8 {
     match cli.command {
         Some(Command::Sweep(a)) => return run_sweep(a),
         Some(Command::Merge(a)) => return run_merge(a),
+        Some(Command::List) => {
+            for (name, path, _) in scenario::library::BUILTIN {
+                println!("{name:<24} {path}");
+            }
+            return 0;
+        }
         None => {}
     }
     if !cli.headless && !cli.check {
@@ -141,21 +158,10 @@ fn run(cli: Cli) -> u8 {
         eprintln!("error: --scenario is required (a path, or a name from scenarios/)");
         return 2;
     };
-    let path = scenario::resolve_path(arg);
-    let src = match std::fs::read(&path) {
-        Ok(b) => b,
+    let (path, text) = match scenario::library::resolve(arg) {
+        Ok(source) => (source.path, source.text),
         Err(e) => {
-            eprintln!("error: {}: cannot read scenario file: {e}", path.display());
-            return 2;
-        }
-    };
-    let text = match String::from_utf8(src.clone()) {
-        Ok(t) => t,
-        Err(_) => {
-            eprintln!(
-                "error: {}: the scenario file is not UTF-8 text",
-                path.display()
-            );
+            eprintln!("error: {e}");
             return 2;
         }
     };
@@ -175,6 +181,15 @@ fn run(cli: Cli) -> u8 {
         );
         return 0;
     }
+    let frames = cli.frames.unwrap_or(scenario.frames);
+    let out_dir = cli
+        .out
+        .unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
+    // a bad --out is bad input: say so before the GPU starts
+    if let Err(e) = crate::writers::preflight_output(&out_dir, cli.overwrite) {
+        eprintln!("error: {e:#}");
+        return 2;
+    }
     let gpu = match GpuContext::new_headless() {
         Ok(g) => g,
         Err(e) => {
@@ -182,21 +197,11 @@ fn run(cli: Cli) -> u8 {
             return 2;
         }
     };
-    let frames = cli.frames.unwrap_or(scenario.frames);
-    let out_dir = cli
-        .out
-        .unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
-    if out_dir.exists() && !cli.overwrite {
-        eprintln!(
-            "error: output directory {} already exists; choose another --out or pass --overwrite",
-            out_dir.display()
-        );
-        return 2;
-    }
+    crate::batch::stop::install();
     let opts = BatchOptions {
         scenario,
         scenario_path: path,
-        scenario_sha256: crate::writers::sha256_hex(&src),
+        scenario_sha256: crate::writers::sha256_hex(text.as_bytes()),
         frames,
         out_dir,
         overwrite: cli.overwrite,
@@ -217,7 +222,7 @@ fn run(cli: Cli) -> u8 {
         }
         Err(e) => {
             eprintln!("error: {e:#}");
-            1
+            crate::batch::stop::exit_code(&e)
         }
     }
 }
@@ -290,9 +295,14 @@ fn run_sweep(a: SweepArgs) -> u8 {
         );
         return 0;
     }
+    let Some(out) = a.out else {
+        eprintln!("error: --out is required to render a sweep");
+        return 2;
+    };
     eprintln!("shard {index} of {count} (index from {source})");
+    crate::batch::stop::install();
     let opts = crate::sweep::run::ShardOptions {
-        out: a.out,
+        out,
         index,
         count,
         workers: a.output.workers as usize,
@@ -302,7 +312,7 @@ fn run_sweep(a: SweepArgs) -> u8 {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e:#}");
-            1
+            crate::batch::stop::exit_code(&e)
         }
     }
 }

@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """Re-read an Edgecase dataset's COCO file with pycocotools: every mask must
 decode to exactly the object's pixels in the instance PNG, and its bbox must
-be the mask's tight extent. Prints '<N> masks checked'; exits 1 on a mismatch."""
-import json
+be the mask's tight extent. Then COCOeval (bbox and segm) scores a detector
+that finds every object except those flagged too small: those are crowd
+regions (iscrowd 1), which the evaluator ignores, so AP must be 1.0.
+Prints the evaluation, then '<N> masks checked, <K> ignored, categories:
+<names>' as the last line; exits 1 on a mismatch."""
+import contextlib
+import io
 import sys
 from pathlib import Path
 
@@ -10,6 +15,7 @@ import numpy as np
 from PIL import Image
 from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
 
 
 def main(root: Path) -> int:
@@ -19,7 +25,7 @@ def main(root: Path) -> int:
         img = coco.loadImgs(ann["image_id"])[0]
         rel = img["file_name"].replace("/rgb/", "/instance/")
         instance = np.array(Image.open(root / rel)).astype(np.uint32)
-        expected = instance == ann["instance_id"]
+        expected = instance == ann["edgecase_instance_id"]
         decoded = coco.annToMask(ann).astype(bool)
         if decoded.shape != expected.shape or not np.array_equal(decoded, expected):
             print(f"mask mismatch: annotation {ann['id']} ({rel})")
@@ -32,8 +38,34 @@ def main(root: Path) -> int:
         if list(mask_utils.toBbox(ann["segmentation"])) != tight or ann["bbox"] != tight:
             print(f"bbox mismatch: annotation {ann['id']}: {ann['bbox']} vs {tight}")
             return 1
+        if "instance_id" in ann:
+            print(f"annotation {ann['id']} uses the key instance_id (FiftyOne reserves it)")
+            return 1
+        if bool(ann["iscrowd"]) != bool(ann["too_small"]):
+            print(f"annotation {ann['id']}: iscrowd {ann['iscrowd']} but too_small {ann['too_small']}")
+            return 1
         checked += 1
-    print(f"{checked} masks checked")
+    found = [a for a in coco.loadAnns(coco.getAnnIds()) if not a["iscrowd"]]
+    ignored = len(coco.getAnnIds()) - len(found)
+    if found:
+        dets = [
+            {"image_id": a["image_id"], "category_id": a["category_id"], "bbox": a["bbox"],
+             "segmentation": a["segmentation"], "score": 1.0}
+            for a in found
+        ]
+        for kind in ("bbox", "segm"):
+            with contextlib.redirect_stdout(io.StringIO()):
+                ev = COCOeval(coco, coco.loadRes(dets), kind)
+                ev.evaluate()
+                ev.accumulate()
+                ev.summarize()
+            ap, ap50 = ev.stats[0], ev.stats[1]
+            print(f"{kind} AP {ap:.4f} AP50 {ap50:.4f} ({len(found)} found, {ignored} ignored)")
+            if abs(ap - 1.0) > 1e-9:
+                print(f"{kind} AP {ap} != 1.0 for a detector that finds every labeled object")
+                return 1
+    used = sorted({c["name"] for c in coco.loadCats(coco.getCatIds()) if coco.getAnnIds(catIds=[c["id"]])})
+    print(f"{checked} masks checked, {ignored} ignored, categories: {','.join(used)}")
     return 0
 
 

@@ -1,5 +1,7 @@
 //! Headless batch rendering: scenario -> dataset directory.
 
+pub mod stop;
+
 use crate::scenario::Scenario;
 use crate::sensors::SkipFrames;
 use crate::sensors::camera::{CameraRig, GpuContext, RenderMode};
@@ -68,6 +70,10 @@ pub fn run_frames(
             sink(f)?;
         }
         on_tick(i + 1);
+        // frames still in flight on the GPU are dropped; a resume renders them
+        if let Some(stop) = stop::requested() {
+            return Err(stop.into());
+        }
         if app
             .world()
             .get_resource::<crate::physics::EpisodeEnd>()
@@ -208,7 +214,7 @@ pub fn run_with_progress(
             let partial = writer.partial_dir().to_path_buf();
             drop(writer);
             return Err(e.context(format!(
-                "the run stopped; frames finished so far are in {}",
+                "the run stopped; frames finished so far are in {} (the same command resumes it)",
                 partial.display()
             )));
         }

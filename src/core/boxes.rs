@@ -36,6 +36,51 @@ impl Box3 {
         })
     }
 
+    /// The smallest box with this one's yaw that holds both this box and
+    /// every point of `points` (sim world): posed parts (an open door, a
+    /// deer's lowered head) grow the box instead of sticking out of it.
+    pub fn enclosing(&self, points: impl IntoIterator<Item = DVec3>) -> Box3 {
+        let pose = self.pose();
+        let from_world = pose.inverse();
+        let half = DVec3::new(self.length_m, self.height_m, self.width_m) / 2.0;
+        let (mut lo, mut hi) = (-half, half);
+        for p in points {
+            let local = from_world.transform_point(p);
+            lo = lo.min(local);
+            hi = hi.max(local);
+        }
+        // parts that touch a face (f32 meshes) leave it where it is
+        const TOLERANCE_M: f64 = 1e-4;
+        let grown = |v: f64, face: f64| {
+            if (v - face).abs() <= TOLERANCE_M {
+                face
+            } else {
+                v
+            }
+        };
+        let lo = DVec3::new(
+            grown(lo.x, -half.x),
+            grown(lo.y, -half.y),
+            grown(lo.z, -half.z),
+        );
+        let hi = DVec3::new(
+            grown(hi.x, half.x),
+            grown(hi.y, half.y),
+            grown(hi.z, half.z),
+        );
+        if lo == -half && hi == half {
+            return *self;
+        }
+        let size = hi - lo;
+        Box3 {
+            center: pose.transform_point((lo + hi) / 2.0),
+            length_m: size.x,
+            height_m: size.y,
+            width_m: size.z,
+            yaw_rad: self.yaw_rad,
+        }
+    }
+
     pub fn forward(&self) -> DVec3 {
         super::frames::forward_at(self.yaw_rad)
     }
@@ -126,6 +171,31 @@ pub fn kitti_corners(kb: &KittiBox) -> [DVec3; 8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enclosing_grows_the_box_only_where_a_point_sticks_out() {
+        let b = Box3 {
+            center: DVec3::new(10.0, 0.75, -3.0),
+            length_m: 4.0,
+            height_m: 1.5,
+            width_m: 2.0,
+            yaw_rad: 0.7,
+        };
+        // points inside leave it unchanged, bit for bit
+        assert_eq!(b.enclosing(b.corners()), b);
+        // a door 1 m out to the box's left (local +z is its right side... any side)
+        let door = b.pose().transform_point(DVec3::new(1.0, 0.2, 2.0));
+        let g = b.enclosing([door]);
+        assert!((g.width_m - 3.0).abs() < 1e-9 && (g.length_m - 4.0).abs() < 1e-9);
+        assert!((g.height_m - 1.5).abs() < 1e-9 && g.yaw_rad == b.yaw_rad);
+        // every corner of the old box and the door are inside the new one
+        let inv = g.pose().inverse();
+        let half = DVec3::new(g.length_m, g.height_m, g.width_m) / 2.0 + 1e-9;
+        for p in b.corners().into_iter().chain([door]) {
+            let l = inv.transform_point(p);
+            assert!(l.abs().cmplt(half).all(), "{l:?} outside {half:?}");
+        }
+    }
     use crate::core::frames::{bevy_cam_to_cv, camera_mount_pose};
     use glam::DQuat;
 

@@ -123,19 +123,118 @@ impl Class {
         })[id as usize]
     }
 
-    /// COCO 80-class category (id, name) for the classes COCO has.
-    pub fn coco_category(self) -> Option<(u32, &'static str)> {
+    /// COCO category (id, name, supercategory) of a labeled (thing) class:
+    /// COCO's own ids where COCO has the class (person 1, car 3, truck 8),
+    /// documented extra ids from 100 where it does not (rider 100: a cyclist
+    /// and their bicycle as one mask; animal 101; debris 102).
+    pub fn coco_category(self) -> Option<(u32, &'static str, &'static str)> {
         match self {
-            Class::Person => Some((1, "person")),
-            Class::Car => Some((3, "car")),
-            Class::Truck => Some((8, "truck")),
+            Class::Person => Some((1, "person", "person")),
+            Class::Car => Some((3, "car", "vehicle")),
+            Class::Truck => Some((8, "truck", "vehicle")),
+            Class::Rider => Some((100, "rider", "person")),
+            Class::Animal => Some((101, "animal", "animal")),
+            Class::Debris => Some((102, "debris", "outdoor")),
             _ => None,
+        }
+    }
+
+    /// SemanticKITTI's 19 training classes (its `learning_map` targets):
+    /// 0 unlabeled/ignored, 1 car, 4 truck, 6 person, 7 bicyclist, 9 road
+    /// (lane marking included, as SemanticKITTI does), 11 sidewalk,
+    /// 13 building, 14 fence (guard rails), 15 vegetation, 17 terrain,
+    /// 18 pole (traffic lights too), 19 traffic-sign. Animals, debris, sky
+    /// and weather echoes have no SemanticKITTI class: 0.
+    pub fn semantic_kitti_train_id(self) -> u8 {
+        match self {
+            Class::Car => 1,
+            Class::Truck => 4,
+            Class::Person => 6,
+            Class::Rider => 7,
+            Class::Road | Class::LaneMarking => 9,
+            Class::Sidewalk => 11,
+            Class::Building => 13,
+            Class::GuardRail => 14,
+            Class::Vegetation => 15,
+            Class::Terrain => 17,
+            Class::Pole | Class::TrafficLight => 18,
+            Class::TrafficSign => 19,
+            Class::Unlabeled | Class::Sky | Class::Weather | Class::Animal | Class::Debris => 0,
         }
     }
 
     pub fn table() -> Vec<ClassInfo> {
         Class::ALL.iter().map(|c| c.info()).collect()
     }
+}
+
+/// SemanticKITTI's training class names, by train id.
+pub const SEMANTIC_KITTI_TRAIN: [&str; 20] = [
+    "unlabeled",
+    "car",
+    "bicycle",
+    "motorcycle",
+    "truck",
+    "other-vehicle",
+    "person",
+    "bicyclist",
+    "motorcyclist",
+    "road",
+    "parking",
+    "sidewalk",
+    "other-ground",
+    "building",
+    "fence",
+    "vegetation",
+    "trunk",
+    "terrain",
+    "pole",
+    "traffic-sign",
+];
+
+/// The `semantic-kitti.yaml` written beside each LiDAR's `.label` files:
+/// the same keys as SemanticKITTI's config (labels, color_map, content,
+/// learning_map, learning_map_inv, learning_ignore), over Edgecase's class
+/// ids (the low 16 bits of each label), so its dataloaders train on them.
+pub fn semantic_kitti_yaml() -> String {
+    let mut y = String::from(
+        "# Edgecase LiDAR labels in SemanticKITTI's layout: uint32 per point,\n\
+         # class id (Edgecase/Cityscapes ids below) in the low 16 bits, instance id in the high 16.\n\
+         # learning_map takes these ids to SemanticKITTI's 19 training classes.\n",
+    );
+    y += "labels:\n";
+    for c in Class::ALL {
+        y += &format!("  {}: \"{}\"\n", c.id(), c.name());
+    }
+    y += "color_map: # bgr\n";
+    for c in Class::ALL {
+        let [r, g, b] = c.info().color;
+        y += &format!("  {}: [{b}, {g}, {r}]\n", c.id());
+    }
+    y += "content: # share of points, unknown until a dataset is counted\n";
+    for c in Class::ALL {
+        y += &format!("  {}: 0.0\n", c.id());
+    }
+    y += "learning_map:\n";
+    for c in Class::ALL {
+        y += &format!("  {}: {}\n", c.id(), c.semantic_kitti_train_id());
+    }
+    y += "learning_map_inv: # training class -> Edgecase class id (0 where none maps)\n";
+    for (train, _) in SEMANTIC_KITTI_TRAIN.iter().enumerate() {
+        let raw = Class::ALL
+            .iter()
+            .filter(|c| c.semantic_kitti_train_id() as usize == train)
+            .map(|c| c.id())
+            .min()
+            .filter(|_| train != 0)
+            .unwrap_or(0);
+        y += &format!("  {train}: {raw}\n");
+    }
+    y += "learning_ignore:\n";
+    for train in 0..SEMANTIC_KITTI_TRAIN.len() {
+        y += &format!("  {train}: {}\n", if train == 0 { "True" } else { "False" });
+    }
+    y
 }
 
 /// Cityscapes instance-id convention: `class_id * 1000 + k` for things, so the
@@ -195,6 +294,42 @@ mod tests {
         assert_eq!(split_label_value(label_value(7, 0)), (7, 0));
         for c in Class::ALL {
             assert!((c.id() as u32) < 1000);
+        }
+    }
+
+    #[test]
+    fn semantic_kitti_map_covers_every_class_and_inverts() {
+        let y = semantic_kitti_yaml();
+        let section = |name: &str| -> Vec<(u32, String)> {
+            y.split(&format!("\n{name}:"))
+                .nth(1)
+                .unwrap()
+                .lines()
+                .skip(1)
+                .take_while(|l| l.starts_with("  "))
+                .map(|l| {
+                    let (k, v) = l.trim().split_once(": ").unwrap();
+                    (k.parse().unwrap(), v.to_string())
+                })
+                .collect()
+        };
+        let map = section("learning_map");
+        assert_eq!(map.len(), Class::ALL.len());
+        let inv = section("learning_map_inv");
+        assert_eq!(inv.len(), 20);
+        // every mapped class maps back to a class with the same training id
+        for (train, raw) in &inv {
+            let raw: u32 = raw.parse().unwrap();
+            let back = map.iter().find(|(k, _)| *k == raw).unwrap();
+            assert!(raw == 0 || back.1 == train.to_string(), "{train} -> {raw}");
+        }
+        assert!(map.contains(&(26, "1".into())) && map.contains(&(24, "6".into())));
+    }
+
+    #[test]
+    fn every_thing_class_has_a_coco_category() {
+        for c in Class::ALL {
+            assert_eq!(c.coco_category().is_some(), c.is_thing(), "{}", c.name());
         }
     }
 

@@ -23,9 +23,12 @@ pub struct CocoAnnotation {
     pub area: u64,
     /// [x, y, w, h] of the mask (pycocotools `toBbox`).
     pub bbox: [f64; 4],
+    /// 1 for objects flagged `too_small`: COCO's evaluator then treats them
+    /// as ignored regions (a detection there neither counts nor is missed).
     pub iscrowd: u8,
-    /// Edgecase extras (ignored by COCO readers).
-    pub instance_id: u32,
+    /// Edgecase extras (ignored by COCO readers). Not `instance_id`: FiftyOne
+    /// reserves that key.
+    pub edgecase_instance_id: u32,
     pub visible_fraction: f64,
     pub truncation: f64,
     pub too_small: bool,
@@ -39,15 +42,17 @@ pub struct CocoCategory {
 }
 
 pub fn categories() -> Vec<CocoCategory> {
-    Class::ALL
+    let mut cats: Vec<CocoCategory> = Class::ALL
         .iter()
         .filter_map(|c| c.coco_category())
-        .map(|(id, name)| CocoCategory {
+        .map(|(id, name, supercategory)| CocoCategory {
             id,
             name: name.to_string(),
-            supercategory: if id == 1 { "person" } else { "vehicle" }.to_string(),
+            supercategory: supercategory.to_string(),
         })
-        .collect()
+        .collect();
+    cats.sort_by_key(|c| c.id);
+    cats
 }
 
 /// Image ids depend only on (frame, camera index), so any sharding of a run
@@ -65,7 +70,7 @@ pub fn annotation_id(image_id: u64, object_index: usize) -> u64 {
 /// pixels or its class has no COCO category.
 pub fn annotation(obj: &ObjectLabel, image_id: u64, object_index: usize) -> Option<CocoAnnotation> {
     let class = Class::from_id(obj.class_id)?;
-    let (category_id, _) = class.coco_category()?;
+    let (category_id, _, _) = class.coco_category()?;
     let segmentation = obj.mask_rle.clone()?;
     let b = obj.bbox_visible_px?;
     Some(CocoAnnotation {
@@ -75,8 +80,8 @@ pub fn annotation(obj: &ObjectLabel, image_id: u64, object_index: usize) -> Opti
         segmentation,
         area: obj.visible_pixels,
         bbox: [b[0], b[1], b[2] - b[0], b[3] - b[1]],
-        iscrowd: 0,
-        instance_id: obj.instance_id,
+        iscrowd: u8::from(obj.too_small),
+        edgecase_instance_id: obj.instance_id,
         visible_fraction: obj.visible_fraction,
         truncation: obj.truncation,
         too_small: obj.too_small,
@@ -103,6 +108,6 @@ mod tests {
     fn categories_use_coco_ids() {
         let c = categories();
         let ids: Vec<u32> = c.iter().map(|c| c.id).collect();
-        assert_eq!(ids, vec![1, 3, 8]);
+        assert_eq!(ids, vec![1, 3, 8, 100, 101, 102]);
     }
 }

@@ -1,7 +1,27 @@
 //! KITTI 3D-object text formats: label_2 lines and 7-line calib files.
 
 use super::frames::Pose;
-use glam::DMat3;
+use glam::{DMat3, DVec3};
+
+/// KITTI's rectified camera frame for a tilted camera: the OpenCV camera
+/// frame turned level (y along gravity, z the horizontal part of the optical
+/// axis, x = y cross z), so label_2 boxes stay upright and need only
+/// `rotation_y`. Returns `rect_from_cv` (KITTI's `R0_rect`); `down_cv` is
+/// gravity's direction in the OpenCV camera frame.
+pub fn rect_from_cv(down_cv: DVec3) -> DMat3 {
+    let y = down_cv.normalize();
+    let level = |v: DVec3| v - y * v.dot(y);
+    // the optical axis, levelled; a camera looking straight down or up
+    // levels its image-up direction instead
+    let mut z = level(DVec3::Z);
+    if z.length_squared() < 1e-12 {
+        z = level(-DVec3::Y);
+    }
+    let z = z.normalize();
+    let x = y.cross(z);
+    // rows are the rectified axes in camera coordinates
+    DMat3::from_cols(x, y, z).transpose()
+}
 
 /// KITTI `occluded` level from the visible fraction of the unoccluded
 /// in-image footprint: 0 fully visible (>= 0.9), 1 partly (>= 0.5),
@@ -104,17 +124,59 @@ fn pose_3x4(p: &Pose) -> Vec<f64> {
     ]
 }
 
-/// The 7-line calib file for a mono rig: P0..P3 = `p2`, R0_rect = I,
-/// Tr_velo_to_cam = `cam_from_velo` (OpenCV camera <- LiDAR frame),
-/// Tr_imu_to_velo = `velo_from_imu`.
-pub fn calib_file(p2: [[f64; 4]; 3], cam_from_velo: &Pose, velo_from_imu: &Pose) -> String {
-    let p: Vec<f64> = p2.iter().flatten().copied().collect();
+/// [`rect_from_cv`] as a pose, for a camera whose pose in a Y-up frame (the
+/// sim world, or the planar ego) is `cv_from_yup`.
+pub fn rect_from_cv_pose(cv_from_yup: &Pose) -> Pose {
+    let down_cv = cv_from_yup.transform_vector(-DVec3::Y);
+    Pose::new(glam::DQuat::from_mat3(&rect_from_cv(down_cv)), DVec3::ZERO)
+}
+
+/// The 7-line calib file for a mono rig. `k_opencv` is the camera's
+/// K [I | 0]; R0_rect = `rect_from_cv` (see [`rect_from_cv`]); P0..P3 =
+/// K [R0_rect^T | 0], which projects rectified points (label_2 boxes), so
+/// P2 * R0_rect * Tr_velo_to_cam = K [I | 0] * Tr_velo_to_cam as for a
+/// level camera; Tr_velo_to_cam = `cam_from_velo` (OpenCV camera <- LiDAR
+/// frame); Tr_imu_to_velo = `velo_from_imu`.
+pub fn calib_file(
+    k_opencv: [[f64; 4]; 3],
+    rect_from_cv: DMat3,
+    cam_from_velo: &Pose,
+    velo_from_imu: &Pose,
+) -> String {
+    let cv_from_rect = rect_from_cv.transpose();
+    let p: Vec<f64> = (0..3)
+        .flat_map(|r| {
+            let k = k_opencv[r];
+            let row_k = DVec3::new(k[0], k[1], k[2]);
+            // (K * cv_from_rect)[r][c] = row_k . column c of cv_from_rect
+            let cols = [
+                cv_from_rect.x_axis,
+                cv_from_rect.y_axis,
+                cv_from_rect.z_axis,
+            ];
+            cols.map(|c| row_k.dot(c)).into_iter().chain([k[3]])
+        })
+        .collect();
+    let r0 = rect_from_cv;
     let lines = [
         row("P0", &p),
         row("P1", &p),
         row("P2", &p),
         row("P3", &p),
-        row("R0_rect", &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]),
+        row(
+            "R0_rect",
+            &[
+                r0.x_axis.x,
+                r0.y_axis.x,
+                r0.z_axis.x,
+                r0.x_axis.y,
+                r0.y_axis.y,
+                r0.z_axis.y,
+                r0.x_axis.z,
+                r0.y_axis.z,
+                r0.z_axis.z,
+            ],
+        ),
         row("Tr_velo_to_cam", &pose_3x4(cam_from_velo)),
         row("Tr_imu_to_velo", &pose_3x4(velo_from_imu)),
     ];
@@ -200,7 +262,7 @@ mod tests {
             DVec3::new(0.0, -1.0, 0.0),
         ));
         let cam_from_velo = Pose::new(rot, DVec3::new(0.0, 1.0, 0.0));
-        let text = calib_file(p2, &cam_from_velo, &Pose::IDENTITY);
+        let text = calib_file(p2, DMat3::IDENTITY, &cam_from_velo, &Pose::IDENTITY);
         let lines: Vec<&str> = text.lines().collect();
         let keys: Vec<&str> = lines.iter().map(|l| l.split(':').next().unwrap()).collect();
         assert_eq!(
@@ -233,6 +295,54 @@ mod tests {
         );
         let u = (500.0 * cam[0] + 319.5 * cam[2]) / cam[2];
         assert!((u - 269.5).abs() < 1e-9);
+    }
+
+    fn parse_row(text: &str, key: &str) -> Vec<f64> {
+        let line = text.lines().find(|l| l.starts_with(key)).unwrap();
+        line.split(' ')
+            .skip(1)
+            .map(|v| v.parse().unwrap())
+            .collect()
+    }
+
+    /// A camera pitched down 3 degrees and rolled 2: label boxes in the
+    /// rectified frame are level, and P2 * R0_rect sends camera points where
+    /// K sends them.
+    #[test]
+    fn rectified_frame_is_level_and_projects_like_the_camera() {
+        let cv_from_level =
+            DMat3::from_rotation_z(0.035) * DMat3::from_rotation_x(-3f64.to_radians());
+        let down_cv = cv_from_level * DVec3::Y;
+        let r0 = rect_from_cv(down_cv);
+        // gravity is rectified +y, and the rectified frame is a rotation
+        assert!((r0 * down_cv - DVec3::Y).length() < 1e-12);
+        assert!((r0.determinant() - 1.0).abs() < 1e-12);
+        // the optical axis stays in the rectified y-z plane (no yaw added)
+        assert!((r0 * DVec3::Z).x.abs() < 1e-12);
+        let k = [
+            [500.0, 0.0, 319.5, 0.0],
+            [0.0, 500.0, 239.5, 0.0],
+            [0.0, 0.0, 1.0, 0.0],
+        ];
+        let text = calib_file(k, r0, &Pose::IDENTITY, &Pose::IDENTITY);
+        let (p2, r) = (parse_row(&text, "P2"), parse_row(&text, "R0_rect"));
+        for cam in [DVec3::new(2.0, 1.0, 12.0), DVec3::new(-4.0, -0.5, 30.0)] {
+            let rect: Vec<f64> = (0..3)
+                .map(|i| r[i * 3] * cam.x + r[i * 3 + 1] * cam.y + r[i * 3 + 2] * cam.z)
+                .collect();
+            let img: Vec<f64> = (0..3)
+                .map(|i| (0..3).map(|j| p2[i * 4 + j] * rect[j]).sum::<f64>() + p2[i * 4 + 3])
+                .collect();
+            let (u, v) = (img[0] / img[2], img[1] / img[2]);
+            let (u0, v0) = (500.0 * cam.x / cam.z + 319.5, 500.0 * cam.y / cam.z + 239.5);
+            assert!(
+                (u - u0).abs() < 1e-6 && (v - v0).abs() < 1e-6,
+                "{u} {v} vs {u0} {v0}"
+            );
+        }
+        // a camera looking straight down still gets a proper rotation
+        let straight_down = rect_from_cv(DVec3::Z);
+        assert!((straight_down.determinant() - 1.0).abs() < 1e-12);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::core::boxes::{amodal_box_and_truncation, project_box_hull, to_kitti_box};
 use crate::core::camera::NEAR_M;
 use crate::core::frames::{sim_local_to_vehicle, sim_to_enu, wrap_angle};
-use crate::core::kitti::occlusion_level;
+use crate::core::kitti::{occlusion_level, rect_from_cv_pose};
 use crate::core::label::{
     CameraBox, CameraLabels, FrameLabels, KittiBox3, LidarLabels, LidarObject, ObjectLabel,
     OrientedBox, RleString,
@@ -184,6 +184,8 @@ pub fn label_camera(
     let k = &cam.intrinsics;
     let stats = instance_stats(img.labels(), img.width);
     let cv_from_world = cv_from_world(&snapshot.world_from_camera(cam));
+    // KITTI boxes live in the levelled (rectified) camera frame: see kitti::rect_from_cv
+    let rect_from_world = rect_from_cv_pose(&cv_from_world).mul(&cv_from_world);
     let ego_from_world = snapshot.world_from_ego.inverse();
     let ego_yaw = snapshot.ego.yaw_rad;
     let mut objects = Vec::new();
@@ -254,7 +256,9 @@ pub fn label_camera(
         });
         let mask_rle = mask.map(|(rle, _)| rle);
         let too_small = visible_pixels < cfg.min_visible_pixels;
-        let kb = to_kitti_box(&obj.box3, &cv_from_world);
+        let kb = to_kitti_box(&obj.box3, &rect_from_world);
+        // the OpenCV-frame box keeps the unrectified camera's yaw about its y axis
+        let camera_rotation_y = to_kitti_box(&obj.box3, &cv_from_world).rotation_y;
         let b = &obj.box3;
         let size_lwh = [b.length_m, b.width_m, b.height_m];
         let center_ego = sim_local_to_vehicle(ego_from_world.transform_point(b.center));
@@ -289,7 +293,7 @@ pub fn label_camera(
             box_camera: CameraBox {
                 center_m: r3(center_cv),
                 size_lwh_m: size_lwh,
-                rotation_y_rad: round6(kb.rotation_y),
+                rotation_y_rad: round6(camera_rotation_y),
             },
             kitti: KittiBox3 {
                 location_m: r3(kb.location),

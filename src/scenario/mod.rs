@@ -1,6 +1,8 @@
 //! Scenario files: RON schema, loading with file:line:col errors, and
 //! cross-field validation before anything renders.
 
+pub mod bounds;
+pub mod library;
 pub mod locate;
 pub mod patch;
 pub mod range;
@@ -21,7 +23,29 @@ pub struct ScenarioError {
     pub message: String,
 }
 
+/// Longest message a scenario error echoes: values quoted from a file can be
+/// arbitrarily long.
+const MAX_MESSAGE_CHARS: usize = 400;
+
+fn capped(message: String) -> String {
+    if message.chars().count() <= MAX_MESSAGE_CHARS {
+        return message;
+    }
+    let head: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+    format!("{head}... (message cut)")
+}
+
 impl ScenarioError {
+    /// An error at `line:col` (1-based; 0 = no position), its message capped.
+    pub fn at(file: &Path, line: usize, col: usize, message: String) -> ScenarioError {
+        ScenarioError {
+            file: file.to_path_buf(),
+            line,
+            col,
+            message: capped(message),
+        }
+    }
+
     /// A file that could not be read (no position).
     pub fn unreadable(path: &Path, what: &str, e: std::io::Error) -> ScenarioError {
         ScenarioError {
@@ -34,12 +58,12 @@ impl ScenarioError {
 
     /// A ron parse or deserialization error, at its span's start.
     pub fn from_ron(path: &Path, e: ron::error::SpannedError) -> ScenarioError {
-        ScenarioError {
-            file: path.to_path_buf(),
-            line: e.span.start.line,
-            col: e.span.start.col,
-            message: e.code.to_string(),
-        }
+        ScenarioError::at(
+            path,
+            e.span.start.line,
+            e.span.start.col,
+            e.code.to_string(),
+        )
     }
 
     fn render(&self) -> String {
@@ -82,8 +106,7 @@ pub fn resolve_path(arg: &str) -> PathBuf {
 }
 
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let src = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::unreadable(path, "scenario file", e))?;
+    let src = library::read(path, "scenario file")?;
     parse(&src, path)
 }
 
@@ -106,22 +129,37 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
         .map_err(|e| ScenarioError::from_ron(path, e))?;
     validate(&scenario).map_err(|(steps, message)| {
         let (line, col) = locate::locate(src, &steps).map_or((1, 1), |o| locate::line_col(src, o));
-        ScenarioError {
-            file: path.to_path_buf(),
-            line,
-            col,
-            message,
-        }
+        ScenarioError::at(path, line, col, message)
     })?;
     Ok(scenario)
 }
 
 type Invalid = (Vec<Step<'static>>, String);
 
+/// Most props (placed plus scattered) one scenario may hold: each is a few
+/// instances in every camera's instance buffer and parts the LiDAR tests.
+pub const MAX_PROPS: usize = 20_000;
+
+/// Longest sensor name (it names folders and files).
+pub const MAX_SENSOR_NAME: usize = 64;
+
+/// Most pixels one camera may have: its readback buffer (colour 4 + labels
+/// 2 + depth 4 bytes per pixel) must fit wgpu's default 256 MiB buffer limit.
+pub const MAX_CAMERA_PIXELS: u64 = 8192 * 3072;
+
 /// Sensor names name folders: non-empty, letters, digits, '_' or '-', unique.
 /// The first offending index and why.
 fn sensor_name_error(kind: &str, names: &[&str]) -> Option<(usize, String)> {
     for (i, name) in names.iter().enumerate() {
+        if name.len() > MAX_SENSOR_NAME {
+            return Some((
+                i,
+                format!(
+                    "{kind} name of {} characters is too long: at most {MAX_SENSOR_NAME} (it names folders)",
+                    name.chars().count()
+                ),
+            ));
+        }
         if name.is_empty()
             || !name
                 .chars()
@@ -189,6 +227,8 @@ pub fn vehicle_index(role: &str) -> Option<usize> {
 /// blames so the error can point at it.
 pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     let fail = |steps: Vec<Step<'static>>, msg: String| Err((steps, msg));
+    // every number finite and within its unit's bounds, before any rule uses it
+    bounds::check_numbers(s)?;
     if s.frames == 0 {
         return fail(vec![field("frames")], "frames must be at least 1".into());
     }
@@ -220,6 +260,15 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
             SegmentSpec::Straight { length_m } | SegmentSpec::Arc { length_m, .. } => *length_m,
         })
         .sum();
+    if length > bounds::MAX_ROAD_LENGTH_M {
+        return fail(
+            vec![field("road"), field("segments")],
+            format!(
+                "the road is {length} m long; at most {} m is supported",
+                bounds::MAX_ROAD_LENGTH_M
+            ),
+        );
+    }
     for (i, c) in s.road.crosswalks.iter().enumerate() {
         if !(0.0..=length).contains(c) {
             return fail(
@@ -327,7 +376,37 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
             );
         }
     }
+    if s.props.placed.len() > MAX_PROPS {
+        return fail(
+            vec![field("props"), field("placed")],
+            format!(
+                "{} placed props; at most {MAX_PROPS} props are supported",
+                s.props.placed.len()
+            ),
+        );
+    }
+    let mut prop_count = s.props.placed.len() as f64;
     for (i, sc) in s.props.scatter.iter().enumerate() {
+        let at = |f: &'static str| vec![field("props"), item("scatter", i), field(f)];
+        let end = sc.to_s_m.unwrap_or(length);
+        for (name, v) in [("from_s_m", sc.from_s_m), ("to_s_m", end)] {
+            if !(-length..=2.0 * length).contains(&v) {
+                return fail(
+                    at(name),
+                    format!("{name} = {v} m is too far off the road (0..={length} m)"),
+                );
+            }
+        }
+        let sides = if sc.side == Side::Both { 2.0 } else { 1.0 };
+        prop_count += sides * ((end - sc.from_s_m).max(0.0) / sc.spacing_m + 1.0).floor();
+        if prop_count > MAX_PROPS as f64 {
+            return fail(
+                at("spacing_m"),
+                format!(
+                    "this scatter brings the scenario to about {prop_count:.0} props; at most {MAX_PROPS} are supported (widen spacing_m or shorten from_s_m..to_s_m)"
+                ),
+            );
+        }
         if let Some(to) = sc.to_s_m
             && to <= sc.from_s_m
         {
@@ -448,6 +527,19 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
             msg,
         );
     }
+    for (i, c) in s.sensors.cameras.iter().enumerate() {
+        if c.width as u64 * c.height as u64 > MAX_CAMERA_PIXELS {
+            return fail(
+                vec![field("sensors"), item("cameras", i), field("height")],
+                format!(
+                    "a {}x{} camera has {} pixels; at most {MAX_CAMERA_PIXELS} (8192x3072) fit one readback buffer",
+                    c.width,
+                    c.height,
+                    c.width as u64 * c.height as u64
+                ),
+            );
+        }
+    }
     let lidars: Vec<&str> = s.sensors.lidars.iter().map(|l| l.name.as_str()).collect();
     if let Some((i, msg)) = sensor_name_error("lidar", &lidars) {
         return fail(
@@ -503,11 +595,17 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
             .iter()
             .any(|c| c.name == s.output.kitti_camera)
     {
+        // a defaulted kitti_camera has no text to point at: blame the cameras
+        let steps = if s.output.kitti_camera == Output::default().kitti_camera {
+            vec![field("sensors"), field("cameras")]
+        } else {
+            vec![field("output"), field("kitti_camera")]
+        };
         return fail(
-            vec![field("output"), field("kitti_camera")],
+            steps,
             format!(
-                "kitti_camera {:?} names no camera in sensors.cameras",
-                s.output.kitti_camera
+                "kitti_camera {:?} names no camera in sensors.cameras (name a camera {:?} or set output.kitti_camera)",
+                s.output.kitti_camera, s.output.kitti_camera
             ),
         );
     }
@@ -531,8 +629,20 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     };
     for class in [Class::Person, Class::Rider, Class::Car, Class::Truck] {
         if count(class) > MAX_INSTANCES_PER_CLASS as usize {
+            // blame the longest list that holds the class
+            let lists: [(usize, Vec<Step<'static>>); 4] = [
+                (s.vehicles.len(), vec![field("vehicles")]),
+                (s.pedestrians.len(), vec![field("pedestrians")]),
+                (s.cyclists.len(), vec![field("cyclists")]),
+                (s.props.parked.len(), vec![field("props"), field("parked")]),
+            ];
+            let steps = lists
+                .into_iter()
+                .max_by_key(|(n, _)| *n)
+                .map(|(_, steps)| steps)
+                .unwrap_or_default();
             return fail(
-                vec![],
+                steps,
                 format!(
                     "more than {MAX_INSTANCES_PER_CLASS} objects of class {} (instance ids are class_id*1000 + k)",
                     class.name()

@@ -131,7 +131,7 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         }
         let model = t.to_matrix();
         let instance_id = thing.map_or(0, |th| th.instance_id);
-        let mut part_points = Vec::new();
+        let mut part_points: Vec<Vec<DVec3>> = Vec::new();
         for p in r.parts.iter() {
             let m = model * p.local;
             instances.push(DrawInstance {
@@ -152,18 +152,21 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         }
         if let Some(th) = thing {
             let center = t.translation.as_dvec3() + DVec3::Y * (th.size.height_m / 2.0);
+            let template = Box3 {
+                center,
+                length_m: th.size.length_m,
+                height_m: th.size.height_m,
+                width_m: th.size.width_m,
+                yaw_rad: yaw_of(t.rotation),
+            };
+            // the box holds every part as posed this tick (open doors, heads)
+            let box3 = template.enclosing(part_points.iter().flatten().copied());
             objects.push(LabeledObject {
                 instance_id: th.instance_id,
                 class: th.class,
                 kitti_type: th.kitti_type,
                 role: th.role.clone(),
-                box3: Box3 {
-                    center,
-                    length_m: th.size.length_m,
-                    height_m: th.size.height_m,
-                    width_m: th.size.width_m,
-                    yaw_rad: yaw_of(t.rotation),
-                },
+                box3,
                 part_points_world: part_points,
             });
         }

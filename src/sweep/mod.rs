@@ -198,8 +198,7 @@ fn sweep_error(path: &Path, src: &str, needle: &str, message: String) -> Scenari
 
 impl Sweep {
     pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
-        let src = std::fs::read_to_string(path)
-            .map_err(|e| ScenarioError::unreadable(path, "sweep file", e))?;
+        let src = scenario::library::read(path, "sweep file")?;
         let file: SweepFile = scenario::ron_options()
             .from_str(&src)
             .map_err(|e| ScenarioError::from_ron(path, e))?;
@@ -219,19 +218,21 @@ impl Sweep {
         if !(0.0..=1.0).contains(&file.val_fraction) {
             return Err(at("val_fraction", "val_fraction must be in 0..=1".into()));
         }
+        // the base: a file beside the sweep file, else a path or shipped name
         let relative = path.parent().unwrap_or(Path::new(".")).join(&file.base);
-        let base_path = if relative.exists() {
-            relative
+        let base = if relative.is_file() {
+            scenario::library::read(&relative, "base scenario").map(|text| {
+                scenario::library::Source {
+                    path: relative,
+                    text,
+                }
+            })
         } else {
-            scenario::resolve_path(&file.base)
-        };
-        let base_src = std::fs::read(&base_path).map_err(|e| {
-            at(
-                "base",
-                format!("base scenario {}: {e}", base_path.display()),
-            )
-        })?;
-        let base = scenario::load(&base_path)?;
+            scenario::library::resolve(&file.base)
+        }
+        .map_err(|e| at("base", format!("base scenario: {e}")))?;
+        let (base_path, base_src) = (base.path, base.text);
+        let base = scenario::parse(&base_src, &base_path)?;
         let base_json = serde_json::to_value(&base).expect("scenarios serialize");
         // every path and distribution is checked against the base before anything runs
         let mut all: Vec<(&String, &Dist)> = file.params.iter().collect();
@@ -265,7 +266,7 @@ impl Sweep {
             "tool": "edgecase",
             "version": env!("CARGO_PKG_VERSION"),
             "sweep_sha256": crate::writers::sha256_hex(src.as_bytes()),
-            "base_sha256": crate::writers::sha256_hex(&base_src),
+            "base_sha256": crate::writers::sha256_hex(base_src.as_bytes()),
         });
         Ok(Sweep {
             file,

@@ -282,17 +282,50 @@ fn is_temp(rel: &str) -> bool {
         .is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp"))
 }
 
+/// Check a dataset destination before anything renders: `out` must not be
+/// an existing file, an existing dataset only with `overwrite`, and its
+/// parent a writable directory (created if missing).
+pub fn preflight_output(out: &Path, overwrite: bool) -> Result<()> {
+    if out.file_name().is_none() {
+        bail!("--out {} does not name a directory", out.display());
+    }
+    match fs::symlink_metadata(out) {
+        Ok(m) if !m.is_dir() => bail!(
+            "--out {} exists and is not a directory; --overwrite replaces only dataset directories",
+            out.display()
+        ),
+        Ok(_) if !overwrite => bail!(
+            "output directory {} already exists; choose another --out or pass --overwrite",
+            out.display()
+        ),
+        _ => {}
+    }
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    // the first existing ancestor must be a directory
+    if let Some(file) = parent.ancestors().find(|a| a.exists() && !a.is_dir()) {
+        bail!(
+            "cannot create {}: {} is not a directory",
+            out.display(),
+            file.display()
+        );
+    }
+    fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    // writable: the run creates <out>.partial here
+    let probe = parent.join(format!(".edgecase-probe-{}", std::process::id()));
+    fs::write(&probe, b"").with_context(|| format!("cannot write in {}", parent.display()))?;
+    let _ = fs::remove_file(&probe);
+    Ok(())
+}
+
 impl DatasetWriter {
     /// Checks the destination (refuses to replace a dataset unless
     /// `overwrite`), then creates `<out>.partial` and starts the workers.
     pub fn create(cfg: DatasetConfig) -> Result<DatasetWriter> {
         let final_dir = cfg.out_dir.clone();
-        if final_dir.exists() && !cfg.overwrite {
-            bail!(
-                "output directory {} already exists; choose another --out or pass --overwrite",
-                final_dir.display()
-            );
-        }
+        preflight_output(&final_dir, cfg.overwrite)?;
         let file_name = final_dir
             .file_name()
             .ok_or_else(|| anyhow!("--out {} does not name a directory", final_dir.display()))?;
@@ -345,8 +378,12 @@ impl DatasetWriter {
                 }
                 None => cv_from_vehicle(cam),
             };
+            // the ego is planar, so the mount alone gives the level frame
+            let rect_from_cv =
+                kitti::rect_from_cv_pose(&crate::frame::cv_from_world(&cam.ego_from_camera));
             kitti::calib_file(
                 cam.intrinsics.p_matrix_opencv(),
+                glam::DMat3::from_quat(rect_from_cv.rotation),
                 &cam_from_velo,
                 &crate::core::frames::Pose::IDENTITY,
             )
@@ -427,7 +464,17 @@ impl DatasetWriter {
     /// checksums) from what is on disk, write the manifest and move the
     /// dataset into place. Every frame in 0..frames must be complete.
     /// `manifest` gets `frames` and `checksums` added.
-    pub fn finish(mut self, frames: u64, mut manifest: serde_json::Value) -> Result<PathBuf> {
+    pub fn finish(self, frames: u64, manifest: serde_json::Value) -> Result<PathBuf> {
+        let partial = self.partial_dir.clone();
+        self.finish_files(frames, manifest).with_context(|| {
+            format!(
+                "finishing the dataset in {} (its frames are kept; the same command resumes)",
+                partial.display()
+            )
+        })
+    }
+
+    fn finish_files(mut self, frames: u64, mut manifest: serde_json::Value) -> Result<PathBuf> {
         drop(self.tx.take());
         for w in self.workers.drain(..) {
             w.join().map_err(|_| anyhow!("a writer thread panicked"))?;
@@ -446,6 +493,15 @@ impl DatasetWriter {
         if self.layout.kitti_camera.is_some() {
             let list: String = (0..frames).map(|f| frame_name(f) + "\n").collect();
             write_atomic(&root, "kitti/ImageSets/train.txt", list.as_bytes())?;
+        }
+        // SemanticKITTI readers map our class ids through this learning_map
+        let lidar_yaml = crate::core::classes::semantic_kitti_yaml();
+        for l in &self.layout.lidars {
+            write_atomic(
+                &root,
+                &format!("lidar/{}/semantic-kitti.yaml", l.name),
+                lidar_yaml.as_bytes(),
+            )?;
         }
         let sums = write_checksums(&root, self.worker_count)?;
         manifest["frames"] = serde_json::json!(frames);

@@ -83,7 +83,11 @@ fn missing_scenario_and_bad_flags_exit_2() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read scenario file"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no shipped scenario of that name") && err.contains("edgecase list"),
+        "{err}"
+    );
     let o = edgecase(&[
         "--headless",
         "--scenario",
@@ -107,12 +111,109 @@ fn unwritable_output_fails_cleanly() {
     let out = blocker.join("ds");
     let o = render_cli(&sc, 2, &out, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    // bad input, found before the GPU starts
+    assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("error:") && err.contains("ds.partial"),
+        err.contains("error:") && err.contains("is not a directory"),
         "{err}"
     );
     assert!(!out.exists());
+    // --out naming an existing file: refused up front, even with --overwrite
+    let o = render_cli(&sc, 2, &blocker, &["--overwrite"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("is not a directory"), "{err}");
+    assert_eq!(fs::read_to_string(&blocker).unwrap(), "x");
+    assert!(!tmp.path().join("file.partial").exists());
+}
+
+/// Shipped scenarios come with the binary: from a directory with no
+/// scenarios/ folder (and a folder named like one), by name; `list` prints
+/// them; a typo gets the nearest names.
+#[test]
+fn shipped_scenarios_work_by_name_from_any_directory() {
+    let tmp = temp_dir();
+    fs::create_dir(tmp.path().join("fog_pedestrian")).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"))
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap()
+    };
+    let o = run(&["--check", "--scenario", "fog_pedestrian"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        out.contains("builtin:scenarios/fog_pedestrian.ron: ok"),
+        "{out}"
+    );
+    let o = run(&["--check", "--scenario", "hazards/child_ball"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["list"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success());
+    for name in [
+        "fog_pedestrian",
+        "clear_day_urban",
+        "cyclist_door",
+        "wrong_way_motorway",
+    ] {
+        assert!(out.contains(name), "{name} missing from {out}");
+    }
+    let o = run(&["--check", "--scenario", "fog_pedestrain"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("did you mean fog_pedestrian"), "{err}");
+    // a file of that name in the working directory still wins
+    fs::write(tmp.path().join("child_ball.ron"), "(frames: 7)").unwrap();
+    let o = run(&["--check", "--scenario", "child_ball.ron"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("7 frames"), "{out}");
+}
+
+/// SIGTERM stops a run cleanly (exit 143, the partial folder named, no
+/// dataset published); the same command resumes to the bytes of an
+/// uninterrupted run. SIGINT exits 130.
+#[test]
+fn sigterm_stops_cleanly_and_the_same_command_resumes() {
+    let tmp = temp_dir();
+    let sc = write_small(tmp.path(), "fog_pedestrian", 64, 48);
+    let whole = tmp.path().join("whole");
+    render_ok(&sc, 300, &whole, &[]);
+    for (signal, code) in [(libc::SIGTERM, 143), (libc::SIGINT, 130)] {
+        let out = tmp.path().join(format!("stopped{signal}"));
+        let partial = tmp.path().join(format!("stopped{signal}.partial"));
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"))
+            .args(["--headless", "-q", "--scenario", &sc, "--frames", "300"])
+            .arg("--out")
+            .arg(&out)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let t0 = std::time::Instant::now();
+        while fs::read_dir(partial.join("labels")).map_or(0, |d| d.count()) < 10 {
+            assert!(t0.elapsed().as_secs() < 60, "no progress");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // SAFETY: signalling our own child process
+        unsafe { libc::kill(child.id() as i32, signal) };
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(code), "{err}");
+        assert!(
+            err.contains(partial.file_name().unwrap().to_str().unwrap())
+                && err.contains("the same command resumes"),
+            "{err}"
+        );
+        assert!(!out.exists(), "a stopped run must not publish a dataset");
+        let o = render_cli(&sc, 300, &out, &[]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            fs::read_to_string(out.join("checksums.sha256")).unwrap(),
+            fs::read_to_string(whole.join("checksums.sha256")).unwrap()
+        );
+    }
 }
 
 #[test]

@@ -275,6 +275,7 @@ fn projection_agreement(out: &std::path::Path, frame: &str, lidar: &str) -> (usi
     let calib =
         std::fs::read_to_string(out.join(format!("kitti/training/calib/{frame}.txt"))).unwrap();
     let (p2, tr) = (calib_row(&calib, "P2"), calib_row(&calib, "Tr_velo_to_cam"));
+    let r0 = calib_row(&calib, "R0_rect");
     let inst = image::open(out.join(format!("cameras/front/instance/{frame}.png")))
         .unwrap()
         .into_luma16();
@@ -294,7 +295,10 @@ fn projection_agreement(out: &std::path::Path, frame: &str, lidar: &str) -> (usi
         if cam[2] <= 0.5 {
             continue;
         }
-        let c4 = [cam[0], cam[1], cam[2], 1.0];
+        let rect: Vec<f64> = (0..3)
+            .map(|r| (0..3).map(|c| r0[r * 3 + c] * cam[c]).sum())
+            .collect();
+        let c4 = [rect[0], rect[1], rect[2], 1.0];
         let img: Vec<f64> = (0..3)
             .map(|r| (0..4).map(|c| p2[r * 4 + c] * c4[c]).sum())
             .collect();

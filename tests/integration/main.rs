@@ -7,6 +7,7 @@ mod common;
 mod editor;
 mod hazards;
 mod lidar;
+mod readers;
 mod render;
 mod slurm;
 mod sweep;

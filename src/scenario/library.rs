@@ -1,0 +1,240 @@
+//! Where a scenario's text comes from: a file the user names, or one of the
+//! shipped scenarios, which are compiled into the binary so an installed or
+//! copied `edgecase` finds `fog_pedestrian` from any directory. Files are
+//! read with limits: regular files only, at most [`MAX_SCENARIO_BYTES`],
+//! UTF-8 (a bad byte is reported at its line:col).
+
+use super::ScenarioError;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Largest scenario or sweep file read, bytes (the shipped ones are ~2 KB).
+pub const MAX_SCENARIO_BYTES: u64 = 4 << 20;
+
+macro_rules! builtin {
+    ($name:literal, $path:literal) => {
+        (
+            $name,
+            $path,
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $path)),
+        )
+    };
+}
+
+/// The shipped scenarios: (name, path in the repository, text).
+pub const BUILTIN: &[(&str, &str, &str)] = &[
+    builtin!("clear_day_urban", "scenarios/clear_day_urban.ron"),
+    builtin!("dusk_parked_cars", "scenarios/dusk_parked_cars.ron"),
+    builtin!("fog_pedestrian", "scenarios/fog_pedestrian.ron"),
+    builtin!("rain_night_street", "scenarios/rain_night_street.ron"),
+    builtin!("snow_day_rural", "scenarios/snow_day_rural.ron"),
+    builtin!("child_ball", "scenarios/hazards/child_ball.ron"),
+    builtin!("cyclist_door", "scenarios/hazards/cyclist_door.ron"),
+    builtin!(
+        "debris_truck_motorway",
+        "scenarios/hazards/debris_truck_motorway.ron"
+    ),
+    builtin!("deer_night_rural", "scenarios/hazards/deer_night_rural.ron"),
+    builtin!("jaywalking_group", "scenarios/hazards/jaywalking_group.ron"),
+    builtin!(
+        "lead_vehicle_brakes",
+        "scenarios/hazards/lead_vehicle_brakes.ron"
+    ),
+    builtin!(
+        "pedestrian_behind_van",
+        "scenarios/hazards/pedestrian_behind_van.ron"
+    ),
+    builtin!("red_light_runner", "scenarios/hazards/red_light_runner.ron"),
+    builtin!(
+        "stalled_blind_curve",
+        "scenarios/hazards/stalled_blind_curve.ron"
+    ),
+    builtin!(
+        "wrong_way_motorway",
+        "scenarios/hazards/wrong_way_motorway.ron"
+    ),
+];
+
+/// A scenario's text and the path its errors name.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// The file, or `builtin:scenarios/<...>.ron` for a shipped scenario.
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// The shipped scenario called `name` (`fog_pedestrian`, `hazards/child_ball`,
+/// with or without `.ron`).
+pub fn builtin(name: &str) -> Option<Source> {
+    let stem = name.strip_suffix(".ron").unwrap_or(name);
+    let stem = stem.strip_prefix("hazards/").unwrap_or(stem);
+    BUILTIN
+        .iter()
+        .find(|(n, _, _)| *n == stem)
+        .map(|(_, path, text)| Source {
+            path: PathBuf::from(format!("builtin:{path}")),
+            text: text.to_string(),
+        })
+}
+
+/// `--scenario ARG`: an existing file, else a shipped scenario's name; a
+/// name that is neither gets the nearest shipped names.
+pub fn resolve(arg: &str) -> Result<Source, ScenarioError> {
+    let path = Path::new(arg);
+    // a folder called `fog_pedestrian` does not shadow the shipped scenario
+    if path.is_file() || path.exists() && !path.is_dir() {
+        return read(path, "scenario file").map(|text| Source {
+            path: path.to_path_buf(),
+            text,
+        });
+    }
+    if let Some(s) = builtin(arg) {
+        return Ok(s);
+    }
+    let looks_like_path = arg.contains('/') || arg.ends_with(".ron");
+    let nearest = nearest_names(arg, 3);
+    let mut message = if looks_like_path {
+        "no such scenario file".to_string()
+    } else {
+        "no such file, and no shipped scenario of that name".to_string()
+    };
+    if !nearest.is_empty() {
+        message += &format!("; did you mean {}?", nearest.join(", "));
+    }
+    message += " (`edgecase list` prints the shipped scenarios)";
+    Err(ScenarioError::at(path, 0, 0, message))
+}
+
+/// Shipped names within a small edit distance of `arg`, nearest first.
+pub fn nearest_names(arg: &str, most: usize) -> Vec<&'static str> {
+    let stem = Path::new(arg)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(arg);
+    let mut scored: Vec<(usize, &'static str)> = BUILTIN
+        .iter()
+        .map(|(n, _, _)| (edit_distance(stem, n), *n))
+        .filter(|(d, n)| *d <= (n.len() / 3).max(2) || n.contains(stem) && stem.len() >= 3)
+        .collect();
+    scored.sort();
+    scored.into_iter().take(most).map(|(_, n)| n).collect()
+}
+
+/// Levenshtein distance (unit costs), on chars.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut row = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            row[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(row[j] + 1);
+        }
+        prev = row;
+    }
+    prev[b.len()]
+}
+
+/// Read a scenario or sweep file: a regular file (not a FIFO or device), at
+/// most [`MAX_SCENARIO_BYTES`], UTF-8.
+pub fn read(path: &Path, what: &str) -> Result<String, ScenarioError> {
+    let meta = std::fs::metadata(path).map_err(|e| ScenarioError::unreadable(path, what, e))?;
+    if !meta.is_file() {
+        return Err(ScenarioError::at(
+            path,
+            0,
+            0,
+            format!("cannot read {what}: not a regular file"),
+        ));
+    }
+    let file = std::fs::File::open(path).map_err(|e| ScenarioError::unreadable(path, what, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ScenarioError::unreadable(path, what, e))?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(ScenarioError::at(
+            path,
+            0,
+            0,
+            format!(
+                "{what} is larger than {} MiB; scenario files are small text files",
+                MAX_SCENARIO_BYTES >> 20
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let bad = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = 1 + bytes[..bad].iter().filter(|b| **b == b'\n').count();
+        let line_start = bytes[..bad]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |p| p + 1);
+        // columns count characters, like ron's
+        let col = 1 + String::from_utf8_lossy(&bytes[line_start..bad])
+            .chars()
+            .count();
+        ScenarioError::at(
+            path,
+            line,
+            col,
+            format!(
+                "{what} is not UTF-8 text: byte 0x{:02x} is not valid here",
+                bytes[bad]
+            ),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_file_is_built_in_and_parses() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut on_disk = Vec::new();
+        for dir in [root.clone(), root.join("hazards")] {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.extension().is_some_and(|x| x == "ron") {
+                    on_disk.push(p.file_stem().unwrap().to_str().unwrap().to_string());
+                }
+            }
+        }
+        on_disk.sort();
+        let mut built: Vec<String> = BUILTIN.iter().map(|(n, _, _)| n.to_string()).collect();
+        built.sort();
+        assert_eq!(on_disk, built, "scenarios/ and the built-in table differ");
+        for (name, _, text) in BUILTIN {
+            let src = builtin(name).unwrap();
+            super::super::parse(text, &src.path).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert!(builtin("hazards/child_ball.ron").is_some());
+    }
+
+    #[test]
+    fn typos_get_the_nearest_names() {
+        assert_eq!(nearest_names("fog_pedestrain", 3)[0], "fog_pedestrian");
+        assert_eq!(nearest_names("childball", 3)[0], "child_ball");
+        assert!(nearest_names("zzzzzzzz", 3).is_empty());
+        let e = resolve("fog_pedestrain").unwrap_err();
+        assert!(e.message.contains("did you mean fog_pedestrian"), "{e}");
+    }
+
+    #[test]
+    fn non_regular_oversized_and_non_utf8_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = read(dir.path(), "scenario file").unwrap_err();
+        assert!(e.message.contains("not a regular file"), "{e}");
+        let p = dir.path().join("bad.ron");
+        std::fs::write(&p, b"(\n  name: \"ab\xff\",\n)").unwrap();
+        let e = read(&p, "scenario file").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 12), "{e}");
+        let big = dir.path().join("big.ron");
+        std::fs::write(&big, vec![b' '; (MAX_SCENARIO_BYTES + 1) as usize]).unwrap();
+        let e = read(&big, "scenario file").unwrap_err();
+        assert!(e.message.contains("larger than"), "{e}");
+    }
+}

@@ -1,0 +1,211 @@
+//! Datasets re-read with the rules of the readers perception engineers use
+//! (OpenPCDet's KITTI calibration, pycocotools' evaluator, FiftyOne's
+//! importer), on cameras that are pitched and rolled.
+
+use crate::common::{render_cli, repo_path, scenario, temp_dir};
+use std::fs;
+use std::path::Path;
+
+/// clear_day_urban, small, with the front camera pitched down 4 degrees and
+/// rolled 3: KITTI must carry the tilt in its calibration.
+fn tilted_urban(dir: &Path) -> String {
+    let src = fs::read_to_string(repo_path("scenarios/clear_day_urban.ron")).unwrap();
+    let mut s = scenario(&src);
+    s.sensors.cameras.truncate(1);
+    let cam = &mut s.sensors.cameras[0];
+    cam.width = 320;
+    cam.height = 240;
+    cam.mount.pitch_deg = 4.0;
+    cam.mount.roll_deg = 3.0;
+    let p = dir.join("tilted.ron");
+    fs::write(&p, edgecase::scenario::to_ron(&s)).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+/// A calib line's numbers, found by OpenPCDet's fixed line order
+/// (P2 is line 3, R0_rect line 5, Tr_velo_to_cam line 6).
+fn calib_line(text: &str, index: usize, key: &str) -> Vec<f64> {
+    let line = text.lines().nth(index).unwrap();
+    let (k, values) = line.split_once(": ").unwrap();
+    assert_eq!(k, key, "calib line {index}");
+    values.split(' ').map(|v| v.parse().unwrap()).collect()
+}
+
+/// OpenPCDet's `boxes3d_kitti_camera_to_imageboxes`: the eight corners of a
+/// label_2 box (rectified camera frame) through P2, their pixel extent.
+fn openpcdet_image_box(fields: &[f64], p2: &[f64]) -> [f64; 4] {
+    let (h, w, l) = (fields[7], fields[8], fields[9]);
+    let (x, y, z, ry) = (fields[10], fields[11], fields[12], fields[13]);
+    let (s, c) = ry.sin_cos();
+    let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for i in 0..8 {
+        let cx = if i & 1 == 0 { l / 2.0 } else { -l / 2.0 };
+        let cy = if i & 2 == 0 { 0.0 } else { -h };
+        let cz = if i & 4 == 0 { w / 2.0 } else { -w / 2.0 };
+        let p = [c * cx + s * cz + x, cy + y, -s * cx + c * cz + z, 1.0];
+        let img: Vec<f64> = (0..3)
+            .map(|r| (0..4).map(|k| p2[r * 4 + k] * p[k]).sum())
+            .collect();
+        let (u, v) = (img[0] / img[2], img[1] / img[2]);
+        b = [b[0].min(u), b[1].min(v), b[2].max(u), b[3].max(v)];
+    }
+    b
+}
+
+/// Every non-truncated, non-occluded KITTI box, parsed as OpenPCDet parses
+/// it, projects onto the object's own amodal 2D box (the projection of its
+/// true 3D box through the true, tilted camera) within 1 px.
+#[test]
+fn kitti_boxes_project_onto_their_2d_boxes_by_openpcdet_rules() {
+    let tmp = temp_dir();
+    let sc = tilted_urban(tmp.path());
+    let out = tmp.path().join("ds");
+    let o = render_cli(&sc, 20, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (mut checked, mut worst) = (0, 0.0f64);
+    for frame in 0..20 {
+        let name = format!("{frame:06}");
+        let calib =
+            fs::read_to_string(out.join(format!("kitti/training/calib/{name}.txt"))).unwrap();
+        let p2 = calib_line(&calib, 2, "P2");
+        let r0 = calib_line(&calib, 4, "R0_rect");
+        // R0_rect is a rotation, and not the identity for a tilted camera
+        assert!(
+            (r0[0] - 1.0).abs() > 1e-5 || (r0[4] - 1.0).abs() > 1e-5,
+            "{r0:?}"
+        );
+        let labels: serde_json::Value = serde_json::from_str(
+            &fs::read_to_string(out.join(format!("labels/{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        let objects = labels["cameras"][0]["objects"].as_array().unwrap();
+        let label_2 =
+            fs::read_to_string(out.join(format!("kitti/training/label_2/{name}.txt"))).unwrap();
+        // label_2 rows come in the canonical record's order (DontCare last)
+        let rows: Vec<&str> = label_2
+            .lines()
+            .filter(|l| !l.starts_with("DontCare"))
+            .collect();
+        let real: Vec<&serde_json::Value> = objects
+            .iter()
+            .filter(|o| !o["bbox_visible_px"].is_null() && !o["too_small"].as_bool().unwrap())
+            .collect();
+        assert_eq!(rows.len(), real.len(), "frame {name}");
+        for (row, obj) in rows.iter().zip(real) {
+            let f: Vec<f64> = row.split(' ').skip(1).map(|v| v.parse().unwrap()).collect();
+            if f[0] > 0.0 || f[1] as u8 != 0 {
+                continue; // truncated or occluded
+            }
+            let projected = openpcdet_image_box(&f, &p2);
+            // bbox_*_px are pixel edges; P2 maps to pixel centres
+            let amodal: Vec<f64> = obj["bbox_amodal_px"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap() - 0.5)
+                .collect();
+            let err = (0..4)
+                .map(|i| (projected[i] - amodal[i]).abs())
+                .fold(0.0, f64::max);
+            worst = worst.max(err);
+            assert!(
+                err <= 1.0,
+                "frame {name}: {row} projects to {projected:?}, its 2D box is {amodal:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} boxes checked");
+    eprintln!("{checked} KITTI boxes project within {worst:.3} px of their 2D boxes");
+}
+
+/// Run tools/check_coco.py (pycocotools) on a dataset; its last line.
+fn check_coco(dataset: &Path) -> Option<String> {
+    let has = std::process::Command::new("python3")
+        .args(["-c", "import pycocotools, PIL, numpy"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "pycocotools, Pillow and numpy are required in CI (.ci/run installs them)"
+        );
+        eprintln!("SKIPPED pycocotools check: `pip install pycocotools pillow numpy` to run it");
+        return None;
+    }
+    let o = std::process::Command::new("python3")
+        .arg(repo_path("tools/check_coco.py"))
+        .arg(dataset)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        o.status.success(),
+        "check_coco.py failed: {stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    eprintln!("{stdout}");
+    Some(stdout.lines().last().unwrap_or_default().to_string())
+}
+
+/// The first `frames` frames of a shipped scenario, one camera at `w`x`h`.
+fn render_shipped(dir: &Path, name: &str, w: u32, h: u32, frames: u32) -> std::path::PathBuf {
+    let p = dir.join(format!("{}.ron", name.replace('/', "_")));
+    fs::write(&p, crate::common::shipped_small(name, w, h)).unwrap();
+    let out = dir.join("ds");
+    let o = render_cli(p.to_str().unwrap(), frames, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+/// jaywalking_group at 320x240 has people too small to label (far down the
+/// street): COCO marks them crowd regions, so a detector that finds every
+/// other object scores AP 1.0 in pycocotools (0.54 when they counted).
+#[test]
+fn coco_ignores_tiny_objects_so_finding_the_rest_scores_ap_1() {
+    let tmp = temp_dir();
+    let out = render_shipped(tmp.path(), "hazards/jaywalking_group", 320, 240, 12);
+    let Some(last) = check_coco(&out) else {
+        return;
+    };
+    let ignored: usize = last
+        .split(", ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(ignored > 0, "no tiny object to ignore: {last}");
+}
+
+/// cyclist_door's cyclist is in COCO (as the documented extra category
+/// `rider`), with no `instance_id` key (FiftyOne's importer reserves it).
+#[test]
+fn coco_has_riders_and_no_reserved_keys() {
+    let tmp = temp_dir();
+    let out = render_shipped(tmp.path(), "hazards/cyclist_door", 256, 192, 6);
+    let text = fs::read_to_string(out.join("coco/annotations.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let rider = doc["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "rider")
+        .expect("a rider category");
+    assert_eq!(rider["id"], 100);
+    let anns = doc["annotations"].as_array().unwrap();
+    assert!(
+        anns.iter().any(|a| a["category_id"] == 100),
+        "no rider annotated"
+    );
+    assert!(anns.iter().all(|a| a.get("instance_id").is_none()));
+    assert!(
+        anns.iter()
+            .all(|a| a["edgecase_instance_id"].as_u64().unwrap() >= 1000)
+    );
+    if let Some(last) = check_coco(&out) {
+        assert!(last.contains("rider"), "{last}");
+    }
+}
