@@ -59,6 +59,9 @@ pub struct Cli {
     pub screenshot_lidar: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// More log lines on stderr: -v info, -vv debug, -vvv trace (RUST_LOG, if set, wins).
+    #[arg(long, short, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
 }
 
 /// Flags every rendering command shares.
@@ -117,7 +120,28 @@ pub struct MergeArgs {
 pub fn main() -> std::process::ExitCode {
     quiet_vulkan_loader();
     let cli = Cli::parse();
+    init_logging(cli.verbose);
     std::process::ExitCode::from(run(cli))
+}
+
+/// Log lines (tracing) to stderr: warnings by default, more with -v, or
+/// whatever RUST_LOG says (`RUST_LOG=edgecase=debug,wgpu=warn`).
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    // our own crate at the asked level; wgpu/naga stay quieter unless RUST_LOG says
+    let default = format!("warn,edgecase={level}");
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 /// Headless machines often lack XDG_RUNTIME_DIR; the Vulkan loader then
@@ -165,6 +189,7 @@ fn run(cli: Cli) -> u8 {
             return 2;
         }
     };
+    tracing::info!("scenario {}", path.display());
     let scenario = match scenario::parse(&text, &path) {
         Ok(s) => s,
         Err(e) => {
@@ -197,6 +222,12 @@ fn run(cli: Cli) -> u8 {
             return 2;
         }
     };
+    tracing::info!(
+        "renderer: {} ({}); {frames} frames into {}",
+        gpu.adapter_name,
+        gpu.backend,
+        out_dir.display()
+    );
     crate::batch::stop::install();
     let opts = BatchOptions {
         scenario,
@@ -325,7 +356,9 @@ fn run_merge(a: MergeArgs) -> u8 {
         }
         Err(e) => {
             eprintln!("error: {e:#}");
-            1
+            // refused input is bad input (exit 2); a failed write is 1
+            let refused = e.chain().any(|c| c.is::<crate::sweep::merge::Refused>());
+            if refused { 2 } else { 1 }
         }
     }
 }

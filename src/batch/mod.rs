@@ -190,9 +190,15 @@ pub fn run_with_progress(
         let b = indicatif::ProgressBar::new(opts.frames);
         b.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} frames  {per_sec}  ETA {eta}",
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} frames  {rate}  ETA {eta}",
             )
-            .expect("static template"),
+            .expect("static template")
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.1} frames/s", state.per_sec());
+                },
+            ),
         );
         b
     } else {
@@ -207,7 +213,8 @@ pub fn run_with_progress(
             on_tick(n);
         },
     );
-    bar.finish();
+    // the summary line goes below, not onto the bar's line
+    bar.finish_and_clear();
     let ran = match result {
         Ok(n) => n,
         Err(e) => {

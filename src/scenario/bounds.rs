@@ -401,8 +401,10 @@ mod tests {
 
     #[test]
     fn units_in_names_set_the_bounds() {
-        let mut s = Scenario::default();
-        s.tick_hz = 1e-300;
+        let s = Scenario {
+            tick_hz: 1e-300,
+            ..Scenario::default()
+        };
         assert_eq!(path_of(check_numbers(&s)).0, "tick_hz");
         let mut s = Scenario::default();
         s.road.segments = vec![crate::scenario::SegmentSpec::Straight { length_m: 1e9 }];

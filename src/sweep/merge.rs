@@ -5,26 +5,34 @@
 use super::SweepFile;
 use super::run::{SWEEP_FILE, sample_dir, sha256_file};
 use super::stats::summarize;
-use crate::writers::{CocoDocument, frame_name, write_atomic, write_checksums};
-use anyhow::{Context, Result, anyhow, bail};
+use crate::writers::{CocoDocument, frame_name, write_atomic, write_checksums, write_manifest};
+use anyhow::{Context, Result, anyhow};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Verify a dataset's files against its checksums.sha256.
-fn verify_dataset(dir: &Path) -> Result<()> {
+/// Merge refuses its input (missing, unfinished or altered samples, an
+/// existing --out): bad input, exit 2, as against a failure while writing.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+/// Verify a dataset's files against its checksums.sha256; the first file
+/// that does not match, or None.
+fn first_mismatch(dir: &Path) -> Result<Option<String>> {
     let text = fs::read_to_string(dir.join("checksums.sha256"))?;
     for line in text.lines() {
-        let (sum, rel) = line
-            .split_once("  ")
-            .ok_or_else(|| anyhow!("bad checksum line {line:?}"))?;
-        let got = sha256_file(&dir.join(rel))?;
-        if got != sum {
-            bail!("{}: {rel} does not match its checksum", dir.display());
+        let Some((sum, rel)) = line.split_once("  ") else {
+            return Ok(Some(format!("bad checksum line {line:?}")));
+        };
+        match sha256_file(&dir.join(rel)) {
+            Ok(got) if got == sum => {}
+            Ok(_) => return Ok(Some(format!("{rel} does not match its checksum"))),
+            Err(_) => return Ok(Some(format!("{rel} is missing"))),
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Link (or copy where links fail) `from` to `to`.
@@ -37,14 +45,20 @@ fn link(from: &Path, to: &Path) -> Result<()> {
 }
 
 pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
-    let record: Value =
-        serde_json::from_slice(&fs::read(sweep_dir.join(SWEEP_FILE)).with_context(|| {
-            format!("{} is not a sweep output directory", sweep_dir.display())
-        })?)?;
+    let record: Value = fs::read(sweep_dir.join(SWEEP_FILE))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| {
+            Refused(format!(
+                "{} is not a sweep output directory (no readable {SWEEP_FILE})",
+                sweep_dir.display()
+            ))
+        })?;
     let sweep: SweepFile = serde_json::from_value(record["sweep"].clone())?;
     let identity = record["identity"].clone();
-    // which samples the shard manifests vouch for, with their checksum files' sums
-    let mut vouched: BTreeMap<u64, String> = BTreeMap::new();
+    // which samples the shard manifests vouch for: the sums of their
+    // checksums.sha256 and manifest.json
+    let mut vouched: BTreeMap<u64, (String, String)> = BTreeMap::new();
     let mut shard_counts = std::collections::BTreeSet::new();
     for e in fs::read_dir(sweep_dir.join("shards"))
         .into_iter()
@@ -57,8 +71,12 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
         }
         shard_counts.insert(m["shard_count"].as_u64().unwrap_or(0));
         for s in m["samples"].as_array().into_iter().flatten() {
-            if let (Some(k), Some(sum)) = (s["sample"].as_u64(), s["checksums_sha256"].as_str()) {
-                vouched.insert(k, sum.to_string());
+            if let (Some(k), Some(sums), Some(manifest)) = (
+                s["sample"].as_u64(),
+                s["checksums_sha256"].as_str(),
+                s["manifest_sha256"].as_str(),
+            ) {
+                vouched.insert(k, (sums.to_string(), manifest.to_string()));
             }
         }
     }
@@ -69,35 +87,37 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
             .iter()
             .map(|n| format!("shard {} of {n}", k % n))
             .collect();
+        let rerun = if owners.is_empty() {
+            "rerun its shard".to_string()
+        } else {
+            format!("rerun {}", owners.join(" / "))
+        };
+        let sum = |f: &str| sha256_file(&dir.join(f)).unwrap_or_default();
         if !dir.join("manifest.json").exists() {
+            problems.push(format!("sample {k} is missing or unfinished: {rerun}"));
+        } else if vouched.get(&k) != Some(&(sum("checksums.sha256"), sum("manifest.json"))) {
             problems.push(format!(
-                "sample {k} is missing or unfinished (rendered by {})",
-                owners.join(" / ")
+                "sample {k} has no finished shard manifest that matches its checksums.sha256 and manifest.json (edited or rendered by another sweep): {rerun}"
             ));
-        } else if vouched.get(&k).map(String::as_str)
-            != Some(sha256_file(&dir.join("checksums.sha256"))?.as_str())
-        {
-            problems.push(format!(
-                "sample {k} has no finished shard manifest that matches it"
-            ));
+        } else if let Some(what) = first_mismatch(&dir)? {
+            problems.push(format!("sample {k}: {what}: {rerun}"));
         }
     }
     if !problems.is_empty() {
-        bail!(
+        return Err(Refused(format!(
             "cannot merge {}:\n  {}",
             sweep_dir.display(),
             problems.join("\n  ")
-        );
-    }
-    for k in 0..sweep.samples {
-        verify_dataset(&sample_dir(sweep_dir, k))?;
+        ))
+        .into());
     }
 
     if out.exists() && !overwrite {
-        bail!(
+        return Err(Refused(format!(
             "{} already exists; choose another --out or pass --overwrite",
             out.display()
-        );
+        ))
+        .into());
     }
     let name = out
         .file_name()
@@ -124,10 +144,11 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
             &dir.join("manifest.json"),
             &partial.join(&rel).join("manifest.json"),
         )?;
-        link(
-            &dir.join("checksums.sha256"),
-            &partial.join(&rel).join("checksums.sha256"),
-        )?;
+        for f in ["checksums.sha256", "manifest.sha256"] {
+            if dir.join(f).exists() {
+                link(&dir.join(f), &partial.join(&rel).join(f))?;
+            }
+        }
         let cameras = manifest["cameras"].as_array().map_or(1, Vec::len);
         // a sample a collision ended early has fewer frames
         let sample_frames = manifest["frames"].as_u64().unwrap_or(frames).min(frames);
@@ -186,11 +207,7 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
         "checksums": {"file": "checksums.sha256", "sha256": sums.sha256, "files": sums.files},
         "complete": true,
     });
-    write_atomic(
-        &partial,
-        "manifest.json",
-        &serde_json::to_vec_pretty(&manifest)?,
-    )?;
+    write_manifest(&partial, &manifest)?;
     if out.exists() {
         fs::remove_dir_all(out)?;
     }

@@ -96,9 +96,13 @@ pub fn run_shard(sweep: &Sweep, opts: &ShardOptions) -> Result<()> {
             i + 1,
             mine.len()
         );
-        listed.push(
-            json!({ "sample": k, "checksums_sha256": sha256_file(&dir.join("checksums.sha256"))? }),
-        );
+        // the manifest is not in checksums.sha256 (it holds that file's sum):
+        // the shard manifest vouches for both
+        listed.push(json!({
+            "sample": k,
+            "checksums_sha256": sha256_file(&dir.join("checksums.sha256"))?,
+            "manifest_sha256": sha256_file(&dir.join("manifest.json"))?,
+        }));
     }
     let manifest = json!({
         "sweep": sweep.identity,

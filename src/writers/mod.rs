@@ -67,6 +67,16 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Write `manifest.json` and, beside it, `manifest.sha256` (sha256sum's
+/// format): checksums.sha256 cannot cover the manifest that holds its own
+/// sum, so this closes the chain (`sha256sum -c manifest.sha256`).
+pub fn write_manifest(root: &Path, manifest: &serde_json::Value) -> Result<()> {
+    let bytes = serde_json::to_vec_pretty(manifest)?;
+    write_atomic(root, "manifest.json", &bytes)?;
+    let line = format!("{}  manifest.json\n", sha256_hex(&bytes));
+    write_atomic(root, "manifest.sha256", line.as_bytes())
+}
+
 /// Write `bytes` to `root/rel` through a temp file in the same folder.
 pub fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
     let path = root.join(rel);
@@ -512,11 +522,7 @@ impl DatasetWriter {
             "verify": "sha256sum -c checksums.sha256",
         });
         manifest["complete"] = serde_json::json!(true);
-        write_atomic(
-            &root,
-            "manifest.json",
-            &serde_json::to_vec_pretty(&manifest)?,
-        )?;
+        write_manifest(&root, &manifest)?;
         fs::remove_file(root.join(RUN_FILE))?;
         if self.final_dir.exists() && self.overwrite {
             fs::remove_dir_all(&self.final_dir)

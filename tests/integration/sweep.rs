@@ -106,7 +106,7 @@ fn any_sharding_and_a_kill_give_the_same_merged_dataset() {
     // merge refuses while shard 2 is missing, and names it
     let o = merge(&t.join("four"), &t.join("four_m"));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
         err.contains("sample 2") && err.contains("shard 2 of 4"),
         "{err}"
@@ -141,7 +141,30 @@ fn any_sharding_and_a_kill_give_the_same_merged_dataset() {
         &t.join("four"),
         &["--shard-count", "4", "--shard-index", "2"],
     ));
+    // an edited sample manifest is noticed (checksums.sha256 cannot cover
+    // it; the shard manifest vouches for it), and the shard to rerun named
+    let m1 = t.join("four/samples/00001/manifest.json");
+    let original = fs::read(&m1).unwrap();
+    let mut edited = original.clone();
+    let at = edited.windows(4).position(|w| w == b"seed").unwrap();
+    edited[at] = b'S';
+    fs::write(&m1, &edited).unwrap();
+    let o = merge(&t.join("four"), &t.join("four_m"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("sample 1") && err.contains("rerun shard 1 of 4"),
+        "{err}"
+    );
+    fs::write(&m1, &original).unwrap();
     ok(merge(&t.join("four"), &t.join("four_m")));
+    // every file of the merged dataset is verifiable: sample manifests are in
+    // checksums.sha256, and manifest.sha256 holds the top manifest's sum
+    let sums = fs::read_to_string(t.join("four_m/checksums.sha256")).unwrap();
+    assert!(sums.contains("  samples/00001/manifest.json\n"));
+    let top = fs::read_to_string(t.join("four_m/manifest.sha256")).unwrap();
+    let want = edgecase::writers::sha256_hex(&fs::read(t.join("four_m/manifest.json")).unwrap());
+    assert_eq!(top, format!("{want}  manifest.json\n"));
 
     let read = |d: &str, f: &str| fs::read(t.join(d).join(f)).unwrap();
     for f in [
