@@ -60,7 +60,7 @@ struct Args {
     ego_speed_scale: f64,
     #[arg(long, default_value = "/tmp/edgecase-bench")]
     out: std::path::PathBuf,
-    /// fog_pedestrian: add a 64-channel LiDAR (HDL-64E, 2048 columns).
+    /// fog_pedestrian: keep its 64-channel roof LiDAR (HDL-64E, 2048 columns); without it the LiDAR is taken off.
     #[arg(long)]
     lidar: bool,
     /// fog_pedestrian: add a second camera of the same size.
@@ -278,10 +278,14 @@ fn run_fog(args: &Args) -> Result<()> {
     s.sensors.cameras[0].width = args.width;
     s.sensors.cameras[0].height = args.height;
     s.ego.speed_mps *= args.ego_speed_scale;
+    // the demo ships a roof LiDAR: measured alone, and with it under --lidar
+    let shipped = std::mem::take(&mut s.sensors.lidars);
     if args.lidar {
-        s.sensors
-            .lidars
-            .push(edgecase::scenario::LidarSpec::default());
+        s.sensors.lidars = if shipped.is_empty() {
+            vec![edgecase::scenario::LidarSpec::default()]
+        } else {
+            shipped
+        };
     }
     if args.extra_camera {
         let mut rear = s.sensors.cameras[0].clone();

@@ -62,15 +62,24 @@ impl BeamTable {
         self.elevations_rad.len() as u32
     }
 
-    /// Azimuth of a column: the sweep starts facing +x and turns clockwise
-    /// seen from above (as spinning LiDARs do), so azimuth decreases.
+    /// Azimuth of a column. The sweep turns clockwise seen from above (as
+    /// spinning LiDARs do), so azimuth decreases; it is phased the way
+    /// camera-synchronised rigs are: it starts facing backward half a turn
+    /// before the frame time and faces forward (+x, where the front camera
+    /// looks) at the frame time, column `columns / 2`.
     pub fn azimuth_rad(&self, column: u32) -> f64 {
-        -(column as f64) / self.columns as f64 * std::f64::consts::TAU
+        std::f64::consts::PI - column as f64 / self.columns as f64 * std::f64::consts::TAU
     }
 
-    /// Firing time of a column after the sweep start, seconds.
+    /// Firing time of a column relative to the frame time (the camera's
+    /// exposure), seconds: -half a turn .. +half a turn.
     pub fn firing_time_s(&self, column: u32) -> f64 {
-        column as f64 / self.columns as f64 / self.rotation_hz
+        (column as f64 / self.columns as f64 - 0.5) / self.rotation_hz
+    }
+
+    /// The column that fires at `time_s` (inverse of `firing_time_s`).
+    pub fn column_at(&self, time_s: f64) -> u32 {
+        ((time_s * self.rotation_hz + 0.5) * self.columns as f64).round() as u32
     }
 
     /// Unit beam direction in the sensor frame.
@@ -92,13 +101,14 @@ pub fn beam_direction(azimuth_rad: f64, elevation_rad: f64) -> DVec3 {
 /// One return.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LidarPoint {
-    /// Sensor frame, metres.
+    /// Sensor frame, metres: at the frame time (motion-compensated) or at
+    /// the point's firing time (see `LidarSpec::motion_compensated`).
     pub position: [f32; 3],
     pub range_m: f32,
     /// 0..1.
     pub intensity: f32,
     pub ring: u16,
-    /// Seconds after the sweep start.
+    /// Firing time relative to the frame time, seconds (negative: before).
     pub time_s: f32,
     pub class_id: u16,
     /// The same 32-bit instance id as the camera masks and boxes (0 = none).
@@ -188,14 +198,24 @@ mod tests {
     }
 
     #[test]
-    fn beams_sweep_clockwise_from_forward() {
+    fn beams_sweep_clockwise_facing_forward_at_the_frame_time() {
         let t = Preset::Vlp16.table();
+        // the sweep starts facing backward half a turn before the frame
         let d0 = beam_direction(t.azimuth_rad(0), 0.0);
-        assert!((d0 - DVec3::X).length() < 1e-12);
-        // a quarter turn later the beam points right (-y)
+        assert!((d0 + DVec3::X).length() < 1e-12);
+        assert!((t.firing_time_s(0) + 0.05).abs() < 1e-12);
+        // a quarter turn later the beam points left (+y), then forward at time 0
         let q = beam_direction(t.azimuth_rad(t.columns / 4), 0.0);
-        assert!((q - DVec3::new(0.0, -1.0, 0.0)).length() < 1e-9);
-        assert!((t.firing_time_s(t.columns / 2) - 0.05).abs() < 1e-12);
+        assert!((q - DVec3::Y).length() < 1e-9);
+        let mid = t.columns / 2;
+        assert!((beam_direction(t.azimuth_rad(mid), 0.0) - DVec3::X).length() < 1e-12);
+        assert!(t.firing_time_s(mid).abs() < 1e-12);
+        // then right (-y)
+        let r = beam_direction(t.azimuth_rad(3 * t.columns / 4), 0.0);
+        assert!((r - DVec3::new(0.0, -1.0, 0.0)).length() < 1e-9);
+        for c in [0, 1, 17, mid, t.columns - 1] {
+            assert_eq!(t.column_at(t.firing_time_s(c)), c);
+        }
         let up = t.direction(15, 0);
         assert!((up.length() - 1.0).abs() < 1e-12 && up.z > 0.25);
     }

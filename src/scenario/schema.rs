@@ -727,6 +727,11 @@ pub struct LidarSpec {
     /// Probability that a return is dropped.
     #[serde(deserialize_with = "range::unit")]
     pub dropout: f64,
+    /// true: every point in the sensor frame at the frame time (de-skewed by
+    /// the ego's motion, so points sit where the camera and the 3D boxes see
+    /// them); false: each point in the sensor frame at its own firing time,
+    /// as a raw sensor reports it. PCD files keep each point's firing time.
+    pub motion_compensated: bool,
     /// Pose on the ego (same convention as camera mounts).
     pub mount: Mount,
 }
@@ -746,6 +751,7 @@ impl Default for LidarSpec {
             max_range_m: None,
             noise_std_m: 0.0,
             dropout: 0.0,
+            motion_compensated: true,
             mount: Mount {
                 x_m: 0.0,
                 y_m: 0.0,

@@ -297,6 +297,7 @@ fn label_job(job: ReadbackFrame, context: &LabelContext) -> LabeledFrame {
                 let geometry = SweepGeometry {
                     world_from_sensor: f.snapshot.world_from_ego.mul(&l.ego_from_sensor),
                     instances: &f.snapshot.instances,
+                    objects: &f.snapshot.objects,
                     ego_speed_mps: f.snapshot.ego.speed_mps,
                     ego_yaw_rate_rad_s: f.snapshot.ego.yaw_rate_rad_s,
                 };

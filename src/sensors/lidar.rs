@@ -107,6 +107,8 @@ pub struct LidarInfo {
     pub cv_from_sensor: Vec<Pose>,
     pub noise_std_m: f64,
     pub dropout: f64,
+    /// Points in the sensor frame at the frame time (else at firing time).
+    pub motion_compensated: bool,
     /// Per beam (index column * channels + ring): fixed for the sensor, so
     /// projected once.
     pub beams: Vec<Beam>,
@@ -198,6 +200,7 @@ pub fn lidar_info(spec: &LidarSpec) -> LidarInfo {
     LidarInfo {
         name: spec.name.clone(),
         beams,
+        motion_compensated: spec.motion_compensated,
         table,
         ego_from_sensor: sensor_pose(position, body),
         views,
@@ -474,9 +477,50 @@ pub struct SweepGeometry<'a> {
     /// The sensor at the sweep start, when the views were rendered.
     pub world_from_sensor: Pose,
     pub instances: &'a [DrawInstance],
+    /// The labeled objects, whose boxes hold every return on them.
+    pub objects: &'a [crate::frame::LabeledObject],
     /// Ego motion during the sweep (constant speed and yaw rate).
     pub ego_speed_mps: f64,
     pub ego_yaw_rate_rad_s: f64,
+}
+
+/// How far outside its object's box a return read from the views may lie
+/// before it is re-cast against the object's exact parts, metres.
+const BOX_SLACK_M: f64 = 0.005;
+
+/// A plane read from the views can run past an object's edge (a truck's cab
+/// and box sides are one plane in the pixels, with a gap between them the
+/// pixels cannot show): a return on a thing that falls outside the thing's
+/// box is cast again against its exact parts, and dropped if that misses.
+/// `origin`/`dir` are the beam in the frame-time sensor frame.
+fn confine_to_box(
+    hit: BeamHit,
+    boxes: &std::collections::HashMap<u32, (Pose, DVec3)>,
+    parts: &PartIndex,
+    world_from_sensor: &Pose,
+    origin: DVec3,
+    dir: DVec3,
+) -> Option<BeamHit> {
+    let Some((box_from_world, half)) = boxes.get(&hit.label) else {
+        return Some(hit);
+    };
+    let at = world_from_sensor.transform_point(origin + dir * hit.range_m);
+    let outside = (box_from_world.transform_point(at).abs() - *half).max_element();
+    if outside <= BOX_SLACK_M || !parts.has_parts(hit.label) {
+        return Some(hit);
+    }
+    let dir_world = world_from_sensor.transform_vector(dir);
+    parts
+        .ray(
+            hit.label,
+            world_from_sensor.transform_point(origin),
+            dir_world,
+        )
+        .map(|(t, n)| BeamHit {
+            range_m: t,
+            label: hit.label,
+            cos_incidence: n.dot(dir_world).abs(),
+        })
 }
 
 /// The hit of the ray `origin + s dir` (sensor frame at the sweep start, unit
@@ -732,6 +776,16 @@ pub fn sweep(
     let threshold = REFERENCE_REFLECTIVITY / (t.max_range_m * t.max_range_m);
     let moving = geometry.ego_speed_mps != 0.0 || geometry.ego_yaw_rate_rad_s != 0.0;
     let sensor_from_ego = info.ego_from_sensor.inverse();
+    // each thing's box, as (box frame <- world, half size), by label
+    let boxes: std::collections::HashMap<u32, (Pose, DVec3)> = geometry
+        .objects
+        .iter()
+        .map(|o| {
+            let b = &o.box3;
+            let half = DVec3::new(b.length_m, b.height_m, b.width_m) / 2.0;
+            (o.instance_id, (b.pose().inverse(), half))
+        })
+        .collect();
     let name_key = Stream::name_key(seed, &format!("lidar:{}", info.name));
     // chunks of columns in parallel; each column's noise and dropout come
     // from its own counter-based stream, and chunks are concatenated in order,
@@ -745,7 +799,7 @@ pub fn sweep(
                        out: &mut Vec<LidarPoint>| {
         let mut rng = Stream::keyed(name_key, frame * t.columns as u64 + column as u64);
         let time_s = t.firing_time_s(column);
-        // the sensor at this column's firing time, in its sweep-start frame:
+        // the sensor at this column's firing time, in its frame-time frame:
         // its position and (as a matrix: it turns every beam of the column)
         // its rotation
         let motion = moving.then(|| {
@@ -758,6 +812,13 @@ pub fn sweep(
                 .mul(&info.ego_from_sensor);
             (m.translation, glam::DMat3::from_quat(m.rotation))
         });
+        // a point measured in the sensor frame at its firing time goes to the
+        // frame-time sensor frame (motion-compensated) or stays as the raw
+        // sensor reports it
+        let place = |p: DVec3| match motion {
+            Some((origin, rotation)) if info.motion_compensated => rotation * p + origin,
+            _ => p,
+        };
         let beams =
             &info.beams[(column * t.channels()) as usize..((column + 1) * t.channels()) as usize];
         if let Some(motion) = motion {
@@ -821,11 +882,22 @@ pub fn sweep(
                     h
                 }
             };
+            let hit = hit.and_then(|h| {
+                let (origin, rotation) = motion.unwrap_or((DVec3::ZERO, glam::DMat3::IDENTITY));
+                confine_to_box(
+                    h,
+                    &boxes,
+                    &parts,
+                    &geometry.world_from_sensor,
+                    origin,
+                    rotation * dir,
+                )
+            });
             if let Some((r, intensity)) = echo
                 && !dropped
                 && hit.is_none_or(|h| r < h.range_m)
             {
-                let p = dir * r;
+                let p = place(dir * r);
                 out.push(LidarPoint {
                     position: [p.x as f32, p.y as f32, p.z as f32],
                     range_m: r as f32,
@@ -850,10 +922,8 @@ pub fn sweep(
             if response / (r * r) < threshold {
                 continue;
             }
-            // the point in the sensor frame at its firing time (not de-skewed,
-            // as a real sensor reports it)
             let range = (r + noise).max(0.0);
-            let p = dir * range;
+            let p = place(dir * range);
             out.push(LidarPoint {
                 position: [p.x as f32, p.y as f32, p.z as f32],
                 range_m: range as f32,

@@ -76,3 +76,52 @@ fn instance_ids_are_stable_and_follow_the_cityscapes_rule() {
     assert_eq!(get("parked[0]"), 26003);
     assert_eq!(get("pedestrians[0]"), 24001);
 }
+
+/// Every labeled object's 3D box holds every part of it as posed at that
+/// tick: a parked car's shut and opened driver door (cyclist_door opens one
+/// at 3.8 s), the deer walking (deer_night_rural), falling cargo, people.
+#[test]
+fn boxes_enclose_every_part_in_every_pose() {
+    use edgecase::sensors::snapshot;
+    for name in [
+        "hazards/cyclist_door",
+        "hazards/deer_night_rural",
+        "hazards/debris_truck_motorway",
+        "fog_pedestrian",
+    ] {
+        let src =
+            std::fs::read_to_string(crate::common::repo_path(&format!("scenarios/{name}.ron")))
+                .unwrap();
+        let mut app = headless_app(scenario(&src));
+        let (mut checked, mut grown) = (0usize, 0usize);
+        for _ in 0..60 {
+            app.update();
+            let snap = snapshot(app.world_mut());
+            for o in snap.objects.iter() {
+                let b = &o.box3;
+                let inv = b.pose().inverse();
+                let half = glam::DVec3::new(b.length_m, b.height_m, b.width_m) / 2.0;
+                for p in o.part_points_world.iter().flatten() {
+                    let l = inv.transform_point(*p);
+                    let out = (l.abs() - half).max_element();
+                    assert!(
+                        out <= 1e-3,
+                        "{name} frame {}: {} part point {out:.4} m outside its box",
+                        snap.frame,
+                        o.role
+                    );
+                    checked += 1;
+                }
+                // cyclist_door's parked[1] is a 1.8 m wide car whose door opens
+                if o.role == "parked[1]" && b.width_m > 2.0 {
+                    grown += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "{name}: {checked}");
+        if name == "hazards/cyclist_door" {
+            // the opened door widened its car's box
+            assert!(grown > 0, "no parked car's box grew with its open door");
+        }
+    }
+}

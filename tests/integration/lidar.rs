@@ -340,12 +340,7 @@ fn fog_drops_returns_by_the_extinction_law() {
     );
     let t = &rig.lidars[0].table;
     let threshold = 0.1 / (t.max_range_m * t.max_range_m);
-    let beam = |p: &LidarPoint| {
-        (
-            p.ring,
-            (p.time_s as f64 * t.rotation_hz * t.columns as f64).round() as u32,
-        )
-    };
+    let beam = |p: &LidarPoint| (p.ring, t.column_at(p.time_s as f64));
     let mut last = far(clear);
     for visibility in [200.0, 50.0, 20.0] {
         let (_, _, foggy) = run(&scene(&format!(
@@ -446,7 +441,7 @@ fn hits_agree_with_rapier_ray_casts() {
     // rendered returns by (ring, column)
     let mut rendered = std::collections::HashMap::new();
     for p in &frames[0].lidar_points[0] {
-        let column = (p.time_s as f64 * t.rotation_hz * t.columns as f64).round() as u32;
+        let column = t.column_at(p.time_s as f64);
         rendered.insert((p.ring as u32, column), p.range_m as f64);
     }
     let world_from_sensor = snap.world_from_ego.mul(&info.ego_from_sensor);
@@ -661,10 +656,14 @@ fn rain_and_snow_false_returns_are_weather_never_objects() {
     }
 }
 
-/// The ego drives on during the sweep: each point is in the sensor frame at
-/// its own firing time, so it lands on its surface when placed with the
-/// sensor pose of that time (constant speed and yaw rate), and visibly off
-/// when placed with the sweep-start pose. On a straight road and a 40 m arc.
+/// The ego drives on during the sweep (which fires from half a turn before
+/// the frame time to half a turn after). Raw points (motion_compensated:
+/// false) are in the sensor frame at their own firing time: they land on
+/// their surface when placed with the sensor pose of that time (constant
+/// speed and yaw rate), and visibly off when placed with the frame-time
+/// pose. Motion-compensated points (the default) land on their surface
+/// placed with the frame-time pose, where the camera and the 3D boxes are.
+/// On a straight road and a 40 m arc.
 #[test]
 fn points_carry_the_ego_motion_during_the_sweep() {
     let arc = scene("").replace(
@@ -673,7 +672,11 @@ fn points_carry_the_ego_motion_during_the_sweep() {
     );
     for (what, ron) in [("straight", scene("")), ("arc", arc)] {
         let ron = ron.replace("ego: (speed_mps: 0)", "ego: (speed_mps: 20)");
-        let (snap, rig, f) = run(&ron);
+        let raw_ron = ron.replace(
+            "columns: 1024,",
+            "columns: 1024, motion_compensated: false,",
+        );
+        let (snap, rig, f) = run(&raw_ron);
         let pts = &f[0].lidar_points[0];
         assert!(pts.len() > 30_000, "{what}: {} points", pts.len());
         let ego = &snap.ego;
@@ -685,6 +688,7 @@ fn points_carry_the_ego_motion_during_the_sweep() {
             );
         }
         let l = &rig.lidars[0];
+        assert!(pts.iter().any(|p| p.time_s < -0.04) && pts.iter().any(|p| p.time_s > 0.04));
         let at_firing = pts.iter().map(|p| {
             let pose = snap
                 .world_from_ego
@@ -704,22 +708,89 @@ fn points_carry_the_ego_motion_during_the_sweep() {
         let (off, checked, worst) = off_surface(&snap, at_firing, 0.02);
         assert!(
             off.len() * 1000 <= checked,
-            "{what}: {} of {checked} moving returns more than 2 cm off, e.g. {:?}",
+            "{what}: {} of {checked} raw returns more than 2 cm off, e.g. {:?}",
             off.len(),
             &off[..off.len().min(8)]
         );
-        // placed at the sweep-start pose instead, the late part of the sweep is
-        // skewed off the vehicles and buildings (the ground slides along itself)
-        let (skewed, _, _) = off_surface(&snap, world_points(&snap, &rig, pts), 0.5);
+        // placed at the frame-time pose instead, the parts of the sweep away
+        // from the front (fired up to 0.05 s, 1 m, from the frame) are skewed
+        // off the vehicles and buildings
+        let (skewed, _, _) = off_surface(&snap, world_points(&snap, &rig, pts), 0.1);
         assert!(
             skewed.len() > 1_000,
             "{what}: only {} of {checked} points skewed by the motion",
             skewed.len()
         );
         eprintln!(
-            "{what}: {checked} returns at 20 m/s, {} off by more than 2 cm (worst {worst:.3} m); {} skewed > 0.5 m without the motion",
+            "{what}: {checked} raw returns at 20 m/s, {} off by more than 2 cm (worst {worst:.3} m); {} skewed > 0.1 m at the frame-time pose",
             off.len(),
             skewed.len()
         );
+        // the default: compensated to the frame time
+        let (snap, rig, f) = run(&ron);
+        let pts = &f[0].lidar_points[0];
+        let (off, checked, worst) = off_surface(&snap, world_points(&snap, &rig, pts), 0.02);
+        assert!(
+            off.len() * 1000 <= checked,
+            "{what}: {} of {checked} compensated returns more than 2 cm off, e.g. {:?}",
+            off.len(),
+            &off[..off.len().min(8)]
+        );
+        eprintln!(
+            "{what}: {checked} compensated returns, {} off by more than 2 cm (worst {worst:.3} m)",
+            off.len()
+        );
     }
+}
+
+/// Every object return lies inside its object's 3D box (LiDAR frame, as
+/// labeled) within 2 cm, while the ego drives: points are motion-compensated
+/// to the frame time and boxes hold every posed part (cyclist_door: the
+/// door opens at 3.8 s; the cyclist swerves).
+#[test]
+fn every_object_return_is_inside_its_box() {
+    let src = std::fs::read_to_string(crate::common::repo_path(
+        "scenarios/hazards/cyclist_door.ron",
+    ))
+    .unwrap();
+    let mut s = scenario(&src);
+    s.sensors.cameras[0].width = 96;
+    s.sensors.cameras[0].height = 72;
+    s.sensors.lidars[0].preset = edgecase::scenario::LidarPreset::Hdl64e;
+    let (_, frames) = crate::common::render(&s, 48);
+    let (mut checked, mut worst) = (0usize, 0.0f64);
+    for f in &frames {
+        let labels = f.labels.as_ref().unwrap();
+        let boxes = &labels.lidars[0].objects;
+        for p in &f.lidar_points[0] {
+            if p.instance_id == 0 {
+                continue;
+            }
+            let b = &boxes
+                .iter()
+                .find(|o| o.instance_id == p.instance_id)
+                .expect("every hit object is listed")
+                .box_lidar;
+            let d = DVec3::new(
+                p.position[0] as f64 - b.center_m[0],
+                p.position[1] as f64 - b.center_m[1],
+                p.position[2] as f64 - b.center_m[2],
+            );
+            let (sy, cy) = b.yaw_rad.sin_cos();
+            // into the box frame: rotate by -yaw about z
+            let local = DVec3::new(cy * d.x + sy * d.y, -sy * d.x + cy * d.y, d.z);
+            let half = DVec3::from(b.size_lwh_m) / 2.0;
+            let out = (local.abs() - half).max_element();
+            worst = worst.max(out);
+            assert!(
+                out <= 0.02,
+                "frame {}: return of {} {out:.3} m outside its box",
+                labels.frame,
+                p.instance_id
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 2_000, "only {checked} object returns");
+    eprintln!("{checked} object returns, worst {worst:.4} m outside their boxes");
 }
