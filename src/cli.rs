@@ -133,8 +133,8 @@ fn init_logging(verbose: u8) {
         2 => "debug",
         _ => "trace",
     };
-    // our own crate at the asked level; wgpu/naga stay quieter unless RUST_LOG says
-    let default = format!("warn,edgecase={level}");
+    // our own crate at the asked level; dependencies (wgpu, winit) only errors unless RUST_LOG says
+    let default = format!("error,edgecase={level}");
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()

@@ -128,6 +128,17 @@ pub fn manifest(opts: &BatchOptions, app: &App) -> serde_json::Value {
         "tick_hz": s.tick_hz,
         "renderer": { "adapter": rig.rig.gpu().adapter_name, "backend": rig.rig.gpu().backend },
         "cameras": cameras,
+        "lidars": s.sensors.lidars.iter().map(|l| serde_json::json!({
+            "name": l.name,
+            "spec": l,
+            "points_frame": if l.motion_compensated {
+                "sensor frame at the frame time (motion-compensated)"
+            } else {
+                "sensor frame at each point's firing time (raw)"
+            },
+            "point_time": "seconds from the frame time; the sweep faces forward at 0 and spans -0.5..0.5 turns",
+            "labels": "lidar/<name>/labels: class id (low 16 bits, Edgecase ids) | instance id << 16; semantic-kitti.yaml maps them",
+        })).collect::<Vec<_>>(),
         "weather": crate::weather::record(&s.light, &s.weather),
         // the world's own lane graph: every junction connection (road 0 is
         // the main road, k + 1 junction k's cross street)
@@ -142,6 +153,8 @@ pub fn manifest(opts: &BatchOptions, app: &App) -> serde_json::Value {
             "depth_png": "uint16, metres = value / 256, 0 = no return or beyond 255.99 m (KITTI); z-depth along the optical axis",
             "semantic_png": "uint8 class id (table in `classes`)",
             "kitti_occluded": "0: visible fraction >= 0.9, 1: >= 0.5, 2: below; DontCare rows for objects with fewer than min_visible_pixels",
+            "kitti_boxes": "label_2 boxes in the rectified camera frame: R0_rect turns the (possibly tilted) camera frame level, P2 = K [R0_rect^T | 0]",
+            "coco": "too_small objects are crowd regions (iscrowd 1); extra categories rider 100, animal 101, debris 102",
         },
         "layout": {
             "labels": "labels/NNNNNN.json (canonical record; every other format derives from it)",
@@ -164,6 +177,12 @@ pub fn run_with_progress(
     mut on_tick: impl FnMut(u64),
 ) -> Result<PathBuf> {
     let mut app = sensor_app(&opts.scenario, gpu, RenderMode::Labeled);
+    // the writers hold frames while they encode: cap the staging buffers so
+    // a long run peaks where a short one does (backpressure, not growth)
+    app.world_mut()
+        .resource_mut::<Rig>()
+        .rig
+        .limit_staging_buffers(crate::sensors::camera::SLOTS + 4);
     let cameras = app.world().resource::<Rig>().cameras.clone();
     let lidars = app.world().resource::<Rig>().lidars.clone();
     let mut writer = DatasetWriter::create(DatasetConfig {
@@ -215,6 +234,10 @@ pub fn run_with_progress(
     );
     // the summary line goes below, not onto the bar's line
     bar.finish_and_clear();
+    tracing::debug!(
+        "staging buffers made: {}",
+        app.world().resource::<Rig>().rig.staging_buffers_made()
+    );
     let ran = match result {
         Ok(n) => n,
         Err(e) => {

@@ -74,10 +74,23 @@ pub enum EditorCommand {
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ViewMove {
-    Orbit { dyaw_rad: f64, dpitch_rad: f64 },
-    Zoom { factor: f64 },
-    Pan { right_m: f64, forward_m: f64 },
+    Orbit {
+        dyaw_rad: f64,
+        dpitch_rad: f64,
+    },
+    Zoom {
+        factor: f64,
+    },
+    Pan {
+        right_m: f64,
+        forward_m: f64,
+    },
     Follow(bool),
+    /// Render the view at this size (it follows the window's free space).
+    Resize {
+        width: u32,
+        height: u32,
+    },
 }
 
 /// A batch export running on its own thread.
@@ -299,8 +312,18 @@ fn apply_commands(
                     }
                     ViewMove::Pan { right_m, forward_m } => v.pan(right_m, forward_m),
                     ViewMove::Follow(on) => v.follow_ego = on,
+                    ViewMove::Resize { width, height } => {
+                        v.width = width;
+                        v.height = height;
+                    }
                 }
-                session.render_view();
+                if let ViewMove::Resize { .. } = m {
+                    // the view's render target has a fixed size: a new session
+                    let tick = session.tick();
+                    session.rebuild(doc.scenario.clone(), tick);
+                } else {
+                    session.render_view();
+                }
                 Ok(())
             }
         };

@@ -263,6 +263,29 @@ fn class_colour(class_id: u16) -> egui::Color32 {
     egui::Color32::from_rgb(c[0], c[1], c[2])
 }
 
+/// A class colour for lines drawn over the image: dark ones (car blue,
+/// truck navy) lifted towards white until they stand out on grey asphalt.
+fn overlay_colour(class_id: u16) -> egui::Color32 {
+    let c = class_colour(class_id);
+    let luma =
+        |c: egui::Color32| 0.299 * c.r() as f32 + 0.587 * c.g() as f32 + 0.114 * c.b() as f32;
+    let mut lifted = c;
+    for step in 1..=10 {
+        if luma(lifted) >= 150.0 {
+            break;
+        }
+        let t = step as f32 / 10.0;
+        let mix = |v: u8| (v as f32 + (255.0 - v as f32) * t) as u8;
+        lifted = egui::Color32::from_rgb(mix(c.r()), mix(c.g()), mix(c.b()));
+    }
+    lifted
+}
+
+/// The dark outline under an overlay line, so it reads on any background.
+fn halo(stroke: egui::Stroke) -> egui::Stroke {
+    egui::Stroke::new(stroke.width + 2.0, egui::Color32::from_black_alpha(190))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn draw_ui(
     mut contexts: EguiContexts,
@@ -321,7 +344,12 @@ fn refresh_textures(ctx: &egui::Context, session: &Session, p: &mut Panels) {
         session.view.as_ref().map(|v| v.1),
         p.layer,
     );
-    if p.shown.as_ref() == Some(&key) {
+    // a resized view (a new session at the same tick and pose) is new too
+    let resized = match (&session.view, &p.view_tex) {
+        (Some((img, _)), Some(t)) => t.size() != [img.width as usize, img.height as usize],
+        _ => false,
+    };
+    if p.shown.as_ref() == Some(&key) && !resized {
         return;
     }
     if let Some((img, _)) = &session.view {
@@ -436,6 +464,38 @@ fn scenario_panel(
     let r = egui::Panel::left("scenario")
         .default_size(330.0)
         .show_inside(root, |ui| {
+            // the render controls stay in view under however many actors
+            let render = egui::Panel::bottom("render_controls").show_inside(ui, |ui| {
+                ui.heading("Render");
+                ui.horizontal(|ui| {
+                    ui.add(egui::DragValue::new(&mut p.export_frames).range(1..=1_000_000));
+                    ui.label("frames to");
+                    ui.text_edit_singleline(&mut p.export_out);
+                });
+                if ui.button("Render N frames").clicked() {
+                    out.write(EditorCommand::RenderFrames {
+                        frames: p.export_frames,
+                        out: PathBuf::from(&p.export_out),
+                    });
+                }
+                for e in &state.exports {
+                    let done = e.done.load(std::sync::atomic::Ordering::Relaxed);
+                    match &e.result {
+                        None => {
+                            ui.add(
+                                egui::ProgressBar::new(done as f32 / e.frames as f32)
+                                    .text(format!("{} {done}/{}", e.out.display(), e.frames)),
+                            );
+                            ctx.request_repaint();
+                        }
+                        Some(Ok(d)) => drop(ui.label(format!("done: {}", d.display()))),
+                        Some(Err(err)) => {
+                            ui.colored_label(egui::Color32::LIGHT_RED, err);
+                        }
+                    }
+                }
+            });
+            record(p, "render_controls", render.response.rect);
             egui::ScrollArea::vertical().show(ui, |ui| {
                 ui.heading("Actors");
                 for (role, name) in crate::scenario::actor_roles(&doc.scenario) {
@@ -508,35 +568,6 @@ fn scenario_panel(
                             Err(e) => {
                                 ui.colored_label(egui::Color32::LIGHT_RED, e.to_string());
                             }
-                        }
-                    }
-                }
-                ui.separator();
-                ui.heading("Render");
-                ui.horizontal(|ui| {
-                    ui.add(egui::DragValue::new(&mut p.export_frames).range(1..=1_000_000));
-                    ui.label("frames to");
-                    ui.text_edit_singleline(&mut p.export_out);
-                });
-                if ui.button("Render N frames").clicked() {
-                    out.write(EditorCommand::RenderFrames {
-                        frames: p.export_frames,
-                        out: PathBuf::from(&p.export_out),
-                    });
-                }
-                for e in &state.exports {
-                    let done = e.done.load(std::sync::atomic::Ordering::Relaxed);
-                    match &e.result {
-                        None => {
-                            ui.add(
-                                egui::ProgressBar::new(done as f32 / e.frames as f32)
-                                    .text(format!("{} {done}/{}", e.out.display(), e.frames)),
-                            );
-                            ctx.request_repaint();
-                        }
-                        Some(Ok(d)) => drop(ui.label(format!("done: {}", d.display()))),
-                        Some(Err(err)) => {
-                            ui.colored_label(egui::Color32::LIGHT_RED, err);
                         }
                     }
                 }
@@ -731,24 +762,25 @@ fn sensor_panel(root: &mut egui::Ui, session: &Session, p: &mut Panels) {
             let labels = frame.labels.as_ref().and_then(|l| l.cameras.first());
             let k = session.cameras()[0].intrinsics;
             for o in labels.map(|c| c.objects.as_slice()).unwrap_or(&[]) {
-                let colour = class_colour(o.class_id as u16);
+                let colour = overlay_colour(o.class_id as u16);
+                let outline = |rect: egui::Rect, stroke: egui::Stroke| {
+                    for s in [halo(stroke), stroke] {
+                        painter.rect_stroke(rect, 0.0, s, egui::StrokeKind::Middle);
+                    }
+                };
                 if p.tight_boxes
                     && let Some(b) = o.bbox_visible_px
                 {
-                    painter.rect_stroke(
+                    outline(
                         egui::Rect::from_min_max(at(b[0], b[1]), at(b[2], b[3])),
-                        0.0,
                         egui::Stroke::new(1.5, colour),
-                        egui::StrokeKind::Middle,
                     );
                 }
                 if p.amodal_boxes {
                     let b = o.bbox_amodal_px;
-                    painter.rect_stroke(
+                    outline(
                         egui::Rect::from_min_max(at(b[0], b[1]), at(b[2], b[3])),
-                        0.0,
                         egui::Stroke::new(1.0, egui::Color32::YELLOW),
-                        egui::StrokeKind::Middle,
                     );
                 }
                 if p.boxes_3d {
@@ -793,11 +825,13 @@ fn sensor_panel(root: &mut egui::Ui, session: &Session, p: &mut Panels) {
 /// y: bit 1, z: bit 2), as `Box3::corners` orders them: corners one bit
 /// apart share an edge.
 fn wire_box(painter: &egui::Painter, corners: &[Option<egui::Pos2>; 8], stroke: egui::Stroke) {
-    for i in 0..8 {
-        for bit in [1, 2, 4] {
-            let j = i ^ bit;
-            if let (true, Some(a), Some(b)) = (j > i, corners[i], corners[j]) {
-                painter.line_segment([a, b], stroke);
+    for s in [halo(stroke), stroke] {
+        for i in 0..8 {
+            for bit in [1, 2, 4] {
+                let j = i ^ bit;
+                if let (true, Some(a), Some(b)) = (j > i, corners[i], corners[j]) {
+                    painter.line_segment([a, b], s);
+                }
             }
         }
     }
@@ -830,7 +864,7 @@ fn draw_box3(
             .map(|q| at(q.x, q.y))
     });
     if corners.iter().all(Option::is_some) {
-        wire_box(painter, &corners, egui::Stroke::new(1.0, colour));
+        wire_box(painter, &corners, egui::Stroke::new(1.5, colour));
     }
 }
 
@@ -847,7 +881,22 @@ fn scene_view(
             ui.label("simulating...");
             return;
         };
-        let avail = ui.available_size();
+        // room under the view for its row of controls
+        let avail = ui.available_size() - egui::vec2(0.0, 2.0 * ui.spacing().interact_size.y);
+        // the view takes the panel's shape: its height follows the free
+        // space (a new render target, so only when it is off by > 8%)
+        if avail.x > 64.0 && avail.y > 64.0 {
+            let want =
+                ((session.view_camera.width as f32 * avail.y / avail.x) / 8.0).round() as u32 * 8;
+            let want = want.clamp(240, 2048);
+            let have = session.view_camera.height;
+            if (want as f32 - have as f32).abs() > 0.08 * have as f32 {
+                out.write(EditorCommand::View(ViewMove::Resize {
+                    width: session.view_camera.width,
+                    height: want,
+                }));
+            }
+        }
         let scale = (avail.x / img.width as f32).min(avail.y / img.height as f32);
         let size = egui::vec2(img.width as f32 * scale, img.height as f32 * scale);
         let resp = ui.add(
@@ -927,6 +976,12 @@ fn scene_view(
                     | GizmoMode::TranslateXZ
                     | GizmoMode::RotateY,
                 pixels_per_point: ctx.pixels_per_point(),
+                // the default 75 px reads as a speck at the default zoom
+                visuals: transform_gizmo_egui::GizmoVisuals {
+                    gizmo_size: 120.0,
+                    stroke_width: 6.0,
+                    ..Default::default()
+                },
                 ..Default::default()
             });
             let t = transform_gizmo_egui::math::Transform::from_scale_rotation_translation(

@@ -77,6 +77,22 @@ pub fn write_manifest(root: &Path, manifest: &serde_json::Value) -> Result<()> {
     write_atomic(root, "manifest.sha256", line.as_bytes())
 }
 
+/// Give `root/from` (already written) a second name `root/to`, atomically:
+/// a hard link through a temp name, else `bytes` written there.
+fn link_or_write(root: &Path, from: &str, to: &str, bytes: &[u8]) -> Result<()> {
+    let path = root.join(to);
+    let dir = path.parent().expect("dataset paths have a parent");
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let name = path.file_name().expect("file name").to_string_lossy();
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let _ = fs::remove_file(&tmp);
+    if fs::hard_link(root.join(from), &tmp).is_err() {
+        return write_atomic(root, to, bytes);
+    }
+    fs::rename(&tmp, &path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+}
+
 /// Write `bytes` to `root/rel` through a temp file in the same folder.
 pub fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
     let path = root.join(rel);
@@ -178,7 +194,10 @@ impl Layout {
         for (li, (lidar, points)) in self.lidars.iter().zip(&job.lidar_points).enumerate() {
             let dir = format!("lidar/{}", lidar.name);
             let bin = lidar::kitti_bin(points);
-            self.write(format!("{dir}/velodyne/{name}.bin"), &bin, sums)?;
+            let bin_rel = format!("{dir}/velodyne/{name}.bin");
+            let bin_sum = sha256_hex(&bin);
+            write_atomic(&self.root, &bin_rel, &bin)?;
+            sums.push(format!("{bin_sum}  {bin_rel}"));
             self.write(
                 format!("{dir}/labels/{name}.label"),
                 &lidar::semantic_kitti_label(points),
@@ -186,7 +205,11 @@ impl Layout {
             )?;
             self.write(format!("{dir}/pcd/{name}.pcd"), &lidar::pcd(points), sums)?;
             if li == 0 && self.kitti_camera.is_some() {
-                self.write(format!("kitti/training/velodyne/{name}.bin"), &bin, sums)?;
+                // the same bytes under KITTI's name: a hard link (one write,
+                // one hash), a copy where links fail
+                let rel = format!("kitti/training/velodyne/{name}.bin");
+                link_or_write(&self.root, &bin_rel, &rel, &bin)?;
+                sums.push(format!("{bin_sum}  {rel}"));
             }
         }
         let json = serde_json::to_vec_pretty(job.labels.as_ref()).expect("labels serialize");

@@ -446,3 +446,34 @@ fn killed_run_resumes_to_the_same_bytes() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("different"));
 }
+
+/// Without XDG_RUNTIME_DIR every run shares one private runtime directory
+/// per user (one per process piled up by the thousand); -v turns on info
+/// log lines through tracing.
+#[test]
+fn runs_leave_no_runtime_directories_and_log_with_v() {
+    let tmp = temp_dir();
+    for _ in 0..3 {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"))
+            .args(["-v", "--check", "--scenario", "fog_pedestrian"])
+            .env_remove("XDG_RUNTIME_DIR")
+            .env("TMPDIR", tmp.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("INFO") && err.contains("fog_pedestrian"),
+            "{err}"
+        );
+    }
+    let dirs: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("edgecase-runtime-"))
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    // quiet by default
+    let o = edgecase(&["--check", "--scenario", "fog_pedestrian"]);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("INFO"));
+}

@@ -308,6 +308,27 @@ fn the_editor_window_opens_and_shows_panels_and_scene() {
         "{sky} sky pixels of {}",
         scene.len()
     );
+    // the view fills the free space under the timeline (it takes the
+    // panel's shape), and the render controls are on screen
+    let rect = |name: &str| -> Vec<f64> {
+        layout[name]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} in layout"))
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    };
+    let view = rect("scene_view");
+    assert!(
+        view[3] > 860.0 - 80.0,
+        "the scene view ends at y = {}, leaving the space under it empty",
+        view[3]
+    );
+    let render = rect("render_controls");
+    assert!(
+        render[1] >= 0.0 && render[3] <= 860.0,
+        "render controls at {render:?}"
+    );
     // the panels: mostly egui's flat panel fill, with text on it
     for panel in ["scenario_panel", "sensor_panel"] {
         let px = region(panel);

@@ -183,7 +183,10 @@ struct InFlight {
 type Recycled = (usize, wgpu::Buffer);
 
 /// Unmapped staging buffers kept per view for later frames; more are freed.
-const SPARE_STAGING: usize = SLOTS + 8;
+pub const SPARE_STAGING: usize = SLOTS + 8;
+
+/// Longest wait for a staging buffer at the cap before making one anyway.
+pub const STAGING_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A view's staging buffer while mapped. The images read from it share it;
 /// the last one to go unmaps it and hands it back to the rig for a later
@@ -500,6 +503,12 @@ pub struct CameraRig {
     spare: Vec<Vec<wgpu::Buffer>>,
     /// Staging buffers made so far, all views together.
     staging_made: usize,
+    /// Staging buffers of each view that exist now (spare, in flight, or
+    /// held by images).
+    staging_alive: Vec<usize>,
+    /// Most staging buffers per view; at the cap the render waits for an
+    /// image to hand one back (see `limit_staging_buffers`).
+    staging_cap: Option<usize>,
     /// Staging buffers handed back by the images that read them.
     recycle_tx: crossbeam_channel::Sender<Recycled>,
     recycle_rx: crossbeam_channel::Receiver<Recycled>,
@@ -815,6 +824,7 @@ impl CameraRig {
             })
             .collect::<Vec<_>>();
         let spare = targets.iter().map(|_| Vec::new()).collect();
+        let targets_len = targets.len();
         let (recycle_tx, recycle_rx) = crossbeam_channel::unbounded();
         // enough for every image in flight, queued for writing and being written
         let (pool_tx, pool_rx) = crossbeam_channel::bounded(cameras.len() * (SLOTS + 8));
@@ -839,8 +849,10 @@ impl CameraRig {
             lighting,
             in_flight: VecDeque::new(),
             done: VecDeque::new(),
+            staging_alive: vec![0; targets_len],
             spare,
             staging_made: 0,
+            staging_cap: None,
             recycle_tx,
             recycle_rx,
             pool_tx,
@@ -919,6 +931,16 @@ impl CameraRig {
     /// each frame in flight, and more only while images still hold theirs.
     pub fn staging_buffers_made(&self) -> usize {
         self.staging_made
+    }
+
+    /// Keep at most `per_view` staging buffers per view: when images hold
+    /// them all (writers behind the render), the next frame waits for one
+    /// to come back instead of making another, so memory stops at the cap
+    /// however long the run (a slow disk slows the render). After
+    /// [`STAGING_WAIT`] without one it makes one anyway: an image held for
+    /// good (a caller keeping frames) must not stop the render.
+    pub fn limit_staging_buffers(&mut self, per_view: usize) {
+        self.staging_cap = Some(per_view.max(SLOTS + 1));
     }
 
     /// Re-mount camera `index` (the editor's free view follows the mouse).
@@ -1193,27 +1215,56 @@ impl CameraRig {
     /// One unmapped staging buffer per view: a spare one handed back by an
     /// image that is gone, or a new one while images still hold them all.
     fn staging_buffers(&mut self) -> Vec<wgpu::Buffer> {
-        for (view, buffer) in self.recycle_rx.try_iter() {
-            if self.spare[view].len() < SPARE_STAGING {
-                self.spare[view].push(buffer);
-            }
+        while let Ok((view, buffer)) = self.recycle_rx.try_recv() {
+            self.keep_recycled(view, buffer);
         }
-        let (device, made) = (&self.gpu.device, &mut self.staging_made);
-        self.cameras
-            .iter()
-            .zip(self.spare.iter_mut())
-            .map(|(cam, spare)| {
-                spare.pop().unwrap_or_else(|| {
-                    *made += 1;
-                    device.create_buffer(&wgpu::BufferDescriptor {
+        (0..self.cameras.len())
+            .map(|view| {
+                self.wait_for_staging(view);
+                self.spare[view].pop().unwrap_or_else(|| {
+                    self.staging_made += 1;
+                    self.staging_alive[view] += 1;
+                    self.gpu.device.create_buffer(&wgpu::BufferDescriptor {
                         label: Some("readback"),
-                        size: cam.layout.size,
+                        size: self.cameras[view].layout.size,
                         usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
                         mapped_at_creation: false,
                     })
                 })
             })
             .collect()
+    }
+
+    /// A buffer an image handed back: kept as a spare, or freed.
+    fn keep_recycled(&mut self, view: usize, buffer: wgpu::Buffer) {
+        if self.spare[view].len() < SPARE_STAGING {
+            self.spare[view].push(buffer);
+        } else {
+            self.staging_alive[view] -= 1;
+        }
+    }
+
+    /// At the cap with no spare: wait for an image outside the rig to hand a
+    /// buffer of `view` back (frames in flight or done hold theirs until
+    /// the render thread moves them on, so waiting for those would stall).
+    fn wait_for_staging(&mut self, view: usize) {
+        let Some(cap) = self.staging_cap else {
+            return;
+        };
+        let held_in_rig = self.in_flight.len() + self.done.len();
+        if !self.spare[view].is_empty()
+            || self.staging_alive[view] < cap
+            || self.staging_alive[view] <= held_in_rig
+        {
+            return;
+        }
+        let deadline = std::time::Instant::now() + STAGING_WAIT;
+        while self.spare[view].is_empty() {
+            match self.recycle_rx.recv_deadline(deadline) {
+                Ok((v, buffer)) => self.keep_recycled(v, buffer),
+                Err(_) => break,
+            }
+        }
     }
 
     /// Move finished frames (in submission order) to the done queue. With
