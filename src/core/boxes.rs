@@ -172,30 +172,6 @@ pub fn kitti_corners(kb: &KittiBox) -> [DVec3; 8] {
 mod tests {
     use super::*;
 
-    #[test]
-    fn enclosing_grows_the_box_only_where_a_point_sticks_out() {
-        let b = Box3 {
-            center: DVec3::new(10.0, 0.75, -3.0),
-            length_m: 4.0,
-            height_m: 1.5,
-            width_m: 2.0,
-            yaw_rad: 0.7,
-        };
-        // points inside leave it unchanged, bit for bit
-        assert_eq!(b.enclosing(b.corners()), b);
-        // a door 1 m out to the box's left (local +z is its right side... any side)
-        let door = b.pose().transform_point(DVec3::new(1.0, 0.2, 2.0));
-        let g = b.enclosing([door]);
-        assert!((g.width_m - 3.0).abs() < 1e-9 && (g.length_m - 4.0).abs() < 1e-9);
-        assert!((g.height_m - 1.5).abs() < 1e-9 && g.yaw_rad == b.yaw_rad);
-        // every corner of the old box and the door are inside the new one
-        let inv = g.pose().inverse();
-        let half = DVec3::new(g.length_m, g.height_m, g.width_m) / 2.0 + 1e-9;
-        for p in b.corners().into_iter().chain([door]) {
-            let l = inv.transform_point(p);
-            assert!(l.abs().cmplt(half).all(), "{l:?} outside {half:?}");
-        }
-    }
     use crate::core::frames::{bevy_cam_to_cv, camera_mount_pose};
     use glam::DQuat;
 
@@ -208,6 +184,31 @@ mod tests {
         let v = DVec3::new(1.0, 2.0, 3.0);
         assert!((flip.transform_vector(v) - bevy_cam_to_cv(v)).length() < 1e-12);
         p
+    }
+
+    #[test]
+    fn enclosing_grows_the_box_only_where_a_point_sticks_out() {
+        let b = Box3 {
+            center: DVec3::new(10.0, 0.75, -3.0),
+            length_m: 4.0,
+            height_m: 1.5,
+            width_m: 2.0,
+            yaw_rad: 0.7,
+        };
+        // points inside leave it unchanged, bit for bit
+        assert_eq!(b.enclosing(b.corners()), b);
+        // an open door reaching 1 m past the box's side (local +z)
+        let door = b.pose().transform_point(DVec3::new(1.0, 0.2, 2.0));
+        let g = b.enclosing([door]);
+        assert!((g.width_m - 3.0).abs() < 1e-9 && (g.length_m - 4.0).abs() < 1e-9);
+        assert!((g.height_m - 1.5).abs() < 1e-9 && g.yaw_rad == b.yaw_rad);
+        // every corner of the old box and the door are inside the new one
+        let inv = g.pose().inverse();
+        let half = DVec3::new(g.length_m, g.height_m, g.width_m) / 2.0 + 1e-9;
+        for p in b.corners().into_iter().chain([door]) {
+            let l = inv.transform_point(p);
+            assert!(l.abs().cmplt(half).all(), "{l:?} outside {half:?}");
+        }
     }
 
     #[test]

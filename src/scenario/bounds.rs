@@ -159,74 +159,49 @@ impl Seq<'_> {
     }
 }
 
-impl ser::SerializeSeq for Seq<'_> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
-        self.element(value)
-    }
-    fn end(self) -> Res {
-        Ok(())
-    }
+/// The serde traits of sequence-like and struct-like values, each walked by
+/// one method (serde splits them only for formats that care).
+macro_rules! walk_as {
+    ($name:ident, $trait:ident, $method:ident) => {
+        impl ser::$trait for $name<'_> {
+            type Ok = ();
+            type Error = Stop;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
+                self.element(value)
+            }
+            fn end(self) -> Res {
+                Ok(())
+            }
+        }
+    };
+    ($name:ident, $trait:ident) => {
+        impl ser::$trait for $name<'_> {
+            type Ok = ();
+            type Error = Stop;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Res {
+                self.0.in_field(key, value)
+            }
+            fn end(self) -> Res {
+                Ok(())
+            }
+        }
+    };
 }
 
-impl ser::SerializeTuple for Seq<'_> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
-        self.element(value)
-    }
-    fn end(self) -> Res {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for Seq<'_> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
-        self.element(value)
-    }
-    fn end(self) -> Res {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for Seq<'_> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
-        self.element(value)
-    }
-    fn end(self) -> Res {
-        Ok(())
-    }
-}
+walk_as!(Seq, SerializeSeq, serialize_element);
+walk_as!(Seq, SerializeTuple, serialize_element);
+walk_as!(Seq, SerializeTupleStruct, serialize_field);
+walk_as!(Seq, SerializeTupleVariant, serialize_field);
 
 /// Structs (named fields), in or out of an enum variant.
 struct Fields<'a>(&'a mut Walker);
 
-impl ser::SerializeStruct for Fields<'_> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Res {
-        self.0.in_field(key, value)
-    }
-    fn end(self) -> Res {
-        Ok(())
-    }
-}
-
-impl ser::SerializeStructVariant for Fields<'_> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Res {
-        self.0.in_field(key, value)
-    }
-    fn end(self) -> Res {
-        Ok(())
-    }
-}
+walk_as!(Fields, SerializeStruct);
+walk_as!(Fields, SerializeStructVariant);
 
 impl<'a> ser::Serializer for &'a mut Walker {
     type Ok = ();

@@ -191,11 +191,7 @@ fn sigterm_stops_cleanly_and_the_same_command_resumes() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        let t0 = std::time::Instant::now();
-        while fs::read_dir(partial.join("labels")).map_or(0, |d| d.count()) < 10 {
-            assert!(t0.elapsed().as_secs() < 60, "no progress");
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        wait_for_frames(&partial, 10);
         // SAFETY: signalling our own child process
         unsafe { libc::kill(child.id() as i32, signal) };
         let o = child.wait_with_output().unwrap();
@@ -374,6 +370,15 @@ fn check_with_pycocotools(dataset: &Path) {
     assert!(n >= 8, "{stdout}");
 }
 
+/// Wait (up to a minute) until a run has `n` label files in `partial`.
+fn wait_for_frames(partial: &Path, n: usize) {
+    let t0 = std::time::Instant::now();
+    while fs::read_dir(partial.join("labels")).map_or(0, |d| d.count()) < n {
+        assert!(t0.elapsed().as_secs() < 60, "no progress");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// Files whose names mark them unfinished: temp files of an atomic write.
 fn temp_files(root: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
@@ -414,11 +419,7 @@ fn killed_run_resumes_to_the_same_bytes() {
         .spawn()
         .unwrap();
     // kill -9 once some frames are on disk
-    let t0 = std::time::Instant::now();
-    while fs::read_dir(partial.join("labels")).map_or(0, |d| d.count()) < 30 {
-        assert!(t0.elapsed().as_secs() < 60, "no progress");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    wait_for_frames(&partial, 30);
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(!out.exists(), "a killed run must not publish a dataset");
