@@ -140,6 +140,15 @@ type Invalid = (Vec<Step<'static>>, String);
 /// instances in every camera's instance buffer and parts the LiDAR tests.
 pub const MAX_PROPS: usize = 20_000;
 
+/// Longest lists of scene elements whose geometry or work grows with their
+/// count (each bound far above any real street).
+pub const MAX_SEGMENTS: usize = 1000;
+pub const MAX_CROSSWALKS: usize = 200;
+pub const MAX_JUNCTIONS: usize = 64;
+pub const MAX_TRIGGERS: usize = 10_000;
+pub const MAX_CAMERAS: usize = 16;
+pub const MAX_LIDARS: usize = 8;
+
 /// Longest sensor name (it names folders and files).
 pub const MAX_SENSOR_NAME: usize = 64;
 
@@ -231,6 +240,52 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     bounds::check_numbers(s)?;
     if s.frames == 0 {
         return fail(vec![field("frames")], "frames must be at least 1".into());
+    }
+    let lists: [(usize, usize, Vec<Step<'static>>, &str); 6] = [
+        (
+            s.road.segments.len(),
+            MAX_SEGMENTS,
+            vec![field("road"), field("segments")],
+            "road segments",
+        ),
+        (
+            s.road.crosswalks.len(),
+            MAX_CROSSWALKS,
+            vec![field("road"), field("crosswalks")],
+            "crosswalks",
+        ),
+        (
+            s.road.junctions.len(),
+            MAX_JUNCTIONS,
+            vec![field("road"), field("junctions")],
+            "junctions",
+        ),
+        (
+            s.triggers.len(),
+            MAX_TRIGGERS,
+            vec![field("triggers")],
+            "triggers",
+        ),
+        (
+            s.sensors.cameras.len(),
+            MAX_CAMERAS,
+            vec![field("sensors"), field("cameras")],
+            "cameras",
+        ),
+        (
+            s.sensors.lidars.len(),
+            MAX_LIDARS,
+            vec![field("sensors"), field("lidars")],
+            "LiDARs",
+        ),
+    ];
+    for (count, most, steps, what) in lists {
+        if count > most {
+            return fail(
+                steps,
+                format!("{count} {what}; at most {most} are supported"),
+            );
+        }
     }
     if s.road.segments.is_empty() {
         return fail(
@@ -539,6 +594,21 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
                 ),
             );
         }
+    }
+    let total_pixels: u64 = s
+        .sensors
+        .cameras
+        .iter()
+        .map(|c| c.width as u64 * c.height as u64)
+        .sum();
+    if total_pixels > 2 * MAX_CAMERA_PIXELS {
+        return fail(
+            vec![field("sensors"), field("cameras")],
+            format!(
+                "the cameras have {total_pixels} pixels together; at most {} (two 8192x3072 cameras)",
+                2 * MAX_CAMERA_PIXELS
+            ),
+        );
     }
     let lidars: Vec<&str> = s.sensors.lidars.iter().map(|l| l.name.as_str()).collect();
     if let Some((i, msg)) = sensor_name_error("lidar", &lidars) {

@@ -701,27 +701,72 @@ pub struct ChecksumsFile {
 /// Write `root/checksums.sha256` (atomically): `sha256sum` text for every
 /// file under `root` except the run's own bookkeeping, sorted by path. Sums
 /// the workers recorded are reused (the last one per path wins); anything
-/// else is hashed here. The text is streamed to the file, not held.
+/// else is hashed here. Memory stays flat in the frame count: folders are
+/// walked in path order one at a time, and each folder's recorded sums are
+/// streamed out of the workers' part files when the walk reaches it.
 pub fn write_checksums(root: &Path, worker_count: usize) -> Result<ChecksumsFile> {
-    let mut known: BTreeMap<String, String> = BTreeMap::new();
-    for i in 0..worker_count.max(64) {
-        let p = root.join(format!(".checksums.{i}.part"));
-        let Ok(text) = fs::read_to_string(&p) else {
-            continue;
-        };
-        for line in text.lines() {
-            if let Some((sum, rel)) = line.split_once("  ") {
-                known.insert(rel.to_string(), sum.to_string());
-            }
-        }
+    let parts: Vec<PathBuf> = (0..worker_count.max(64))
+        .map(|i| root.join(format!(".checksums.{i}.part")))
+        .filter(|p| p.exists())
+        .collect();
+    let tmp = root.join(".checksums.sha256.tmp");
+    let mut out = ChecksumsOut {
+        file: BufWriter::new(
+            fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?,
+        ),
+        hasher: Sha256::new(),
+        files: 0,
+    };
+    checksum_folder(root, "", &parts, &mut out)?;
+    let ChecksumsOut {
+        file,
+        hasher,
+        files,
+    } = out;
+    file.into_inner()
+        .map_err(|e| anyhow!("writing {}: {}", tmp.display(), e.error()))?;
+    fs::rename(&tmp, root.join("checksums.sha256"))
+        .with_context(|| format!("renaming {}", tmp.display()))?;
+    for p in parts {
         fs::remove_file(p)?;
     }
-    let tmp = root.join(".checksums.sha256.tmp");
-    let mut out = BufWriter::new(
-        fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?,
-    );
-    let (mut hasher, mut files) = (Sha256::new(), 0);
-    for rel in all_files(root)? {
+    Ok(ChecksumsFile {
+        sha256: hex(&hasher.finalize()),
+        files,
+    })
+}
+
+struct ChecksumsOut {
+    file: BufWriter<fs::File>,
+    hasher: Sha256,
+    files: usize,
+}
+
+/// The lines of folder `dir` (relative, "" for the root) and of everything
+/// below it, in the order a sort of full paths gives: entries sorted by name,
+/// a folder's name compared as "name/".
+fn checksum_folder(
+    root: &Path,
+    dir: &str,
+    parts: &[PathBuf],
+    out: &mut ChecksumsOut,
+) -> Result<()> {
+    let path = root.join(dir);
+    let mut entries: Vec<(String, bool)> = Vec::new();
+    for e in fs::read_dir(&path).with_context(|| format!("reading {}", path.display()))? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().to_string();
+        let is_dir = e.file_type()?.is_dir();
+        entries.push((if is_dir { format!("{name}/") } else { name }, is_dir));
+    }
+    entries.sort();
+    let mut recorded: Option<BTreeMap<String, String>> = None;
+    for (key, is_dir) in entries {
+        let rel = format!("{dir}{key}");
+        if is_dir {
+            checksum_folder(root, &rel, parts, out)?;
+            continue;
+        }
         if rel == RUN_FILE
             || rel == "manifest.json"
             || rel == "checksums.sha256"
@@ -730,22 +775,41 @@ pub fn write_checksums(root: &Path, worker_count: usize) -> Result<ChecksumsFile
         {
             continue;
         }
+        let known = match &mut recorded {
+            Some(k) => k,
+            None => recorded.insert(recorded_sums(parts, dir)?),
+        };
         let line = match known.get(&rel) {
             Some(sum) => format!("{sum}  {rel}\n"),
             None => format!("{}  {rel}\n", sha256_hex(&fs::read(root.join(&rel))?)),
         };
-        out.write_all(line.as_bytes())?;
-        hasher.update(line.as_bytes());
-        files += 1;
+        out.file.write_all(line.as_bytes())?;
+        out.hasher.update(line.as_bytes());
+        out.files += 1;
     }
-    out.into_inner()
-        .map_err(|e| anyhow!("writing {}: {}", tmp.display(), e.error()))?;
-    fs::rename(&tmp, root.join("checksums.sha256"))
-        .with_context(|| format!("renaming {}", tmp.display()))?;
-    Ok(ChecksumsFile {
-        sha256: hex(&hasher.finalize()),
-        files,
-    })
+    Ok(())
+}
+
+/// The sums the workers recorded for the files directly in folder `dir`
+/// (relative, ending in '/', or "" for the root); the last line per path wins.
+fn recorded_sums(parts: &[PathBuf], dir: &str) -> Result<BTreeMap<String, String>> {
+    use std::io::BufRead;
+    let mut known = BTreeMap::new();
+    for p in parts {
+        let reader = std::io::BufReader::new(
+            fs::File::open(p).with_context(|| format!("reading {}", p.display()))?,
+        );
+        for line in reader.lines() {
+            let line = line?;
+            if let Some((sum, rel)) = line.split_once("  ")
+                && let Some(name) = rel.strip_prefix(dir)
+                && !name.contains('/')
+            {
+                known.insert(rel.to_string(), sum.to_string());
+            }
+        }
+    }
+    Ok(known)
 }
 
 impl Drop for DatasetWriter {
@@ -755,5 +819,74 @@ impl Drop for DatasetWriter {
         for w in self.workers.drain(..) {
             let _ = w.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The folder-by-folder walk gives the order a sort of full paths gives
+    /// (a folder "labels/" after a file "labels.txt", before "labelsx"),
+    /// reuses the sums the workers recorded (last one wins) and hashes the
+    /// rest; the bookkeeping files are left out.
+    #[test]
+    fn checksums_are_sorted_by_path_and_reuse_recorded_sums() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let files = [
+            "labels/000001.json",
+            "labels/000000.json",
+            "labels.txt",
+            "labelsx",
+            "a/b/c.bin",
+            "a/b.bin",
+            "a-b",
+            "z",
+            "manifest.json",
+            RUN_FILE,
+            "labels/.000002.json.tmp",
+        ];
+        for f in files {
+            let p = root.join(f);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(&p, f.as_bytes()).unwrap();
+        }
+        // worker 0 recorded one file twice (the later line wins), worker 1 another
+        fs::write(
+            root.join(".checksums.0.part"),
+            "00  labels/000000.json\nrecorded  labels/000000.json\n",
+        )
+        .unwrap();
+        fs::write(root.join(".checksums.1.part"), "sum-of-b  a/b.bin\n").unwrap();
+        let sums = write_checksums(root, 2).unwrap();
+        let text = fs::read_to_string(root.join("checksums.sha256")).unwrap();
+        let paths: Vec<&str> = text
+            .lines()
+            .map(|l| l.split_once("  ").unwrap().1)
+            .collect();
+        let mut sorted = paths.clone();
+        sorted.sort();
+        assert_eq!(paths, sorted);
+        assert_eq!(
+            paths,
+            [
+                "a-b",
+                "a/b.bin",
+                "a/b/c.bin",
+                "labels.txt",
+                "labels/000000.json",
+                "labels/000001.json",
+                "labelsx",
+                "z"
+            ]
+        );
+        assert!(text.contains("recorded  labels/000000.json\n"));
+        assert!(text.contains("sum-of-b  a/b.bin\n"));
+        let z = format!("{}  z\n", sha256_hex(b"z"));
+        assert!(text.contains(&z), "{text}");
+        assert_eq!(sums.files, 8);
+        assert_eq!(sums.sha256, sha256_hex(text.as_bytes()));
+        assert!(!root.join(".checksums.0.part").exists());
     }
 }
