@@ -93,7 +93,9 @@ pub fn resolve(arg: &str) -> Result<Source, ScenarioError> {
     }
     let looks_like_path = arg.contains('/') || arg.ends_with(".ron");
     let nearest = nearest_names(arg, 3);
-    let mut message = if looks_like_path {
+    let mut message = if path.is_dir() {
+        "is a folder, not a scenario file".to_string()
+    } else if looks_like_path {
         "no such scenario file".to_string()
     } else {
         "no such file, and no shipped scenario of that name".to_string()
