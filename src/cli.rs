@@ -261,13 +261,26 @@ fn run(cli: Cli) -> u8 {
 /// The editor window. A scenario that does not parse still opens, with its
 /// error shown; a file that does not exist is an error.
 fn run_editor(cli: &Cli) -> u8 {
-    let path = cli.scenario.as_deref().map(scenario::resolve_path);
-    if let Some(p) = &path
-        && !p.is_file()
-    {
-        eprintln!("error: {}: no such scenario file", p.display());
-        return 2;
-    }
+    // a file (also scenarios/NAME.ron of the working directory or the
+    // source tree, edited in place); else a shipped scenario, opened as a
+    // new document; else the same error as --headless gives
+    let document = match cli.scenario.as_deref() {
+        None => crate::editor::document::Document::new(scenario::Scenario::default()),
+        Some(arg) => {
+            let path = scenario::resolve_path(arg);
+            if path.is_file() {
+                crate::editor::document::Document::open(&path)
+            } else {
+                match scenario::library::resolve(arg) {
+                    Ok(source) => crate::editor::document::Document::from_builtin(&source),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return 2;
+                    }
+                }
+            }
+        }
+    };
     // winit would panic without a display server: say what to do instead
     let has_display = ["DISPLAY", "WAYLAND_DISPLAY", "WAYLAND_SOCKET"]
         .iter()
@@ -290,7 +303,7 @@ fn run_editor(cli: &Cli) -> u8 {
             layer: cli.screenshot_layer.clone(),
             lidar: cli.screenshot_lidar.clone(),
         });
-    crate::editor::run(path, screenshot)
+    crate::editor::run(document, screenshot)
 }
 
 fn run_sweep(a: SweepArgs) -> u8 {

@@ -41,6 +41,24 @@ impl Document {
         }
     }
 
+    /// A shipped scenario's text (comments kept), not yet saved to a file:
+    /// Save asks where (the editor offers `<name>.ron`).
+    pub fn from_builtin(source: &crate::scenario::library::Source) -> Document {
+        let scenario = scenario::parse(&source.text, &source.path).unwrap_or_default();
+        Document {
+            path: None,
+            text: source.text.clone(),
+            saved: scenario.clone(),
+            scenario,
+            error: None,
+            status: format!(
+                "{} (shipped with edgecase): Save as writes your copy",
+                source.path.display()
+            ),
+            modified_on_disk: None,
+        }
+    }
+
     /// Open a scenario file. A file that does not parse still opens (with the
     /// default scenario and the error shown) so it can be fixed and reloaded.
     pub fn open(path: &Path) -> Document {
@@ -145,5 +163,27 @@ impl Document {
             )
         };
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A shipped scenario opens as an unsaved document with its comments;
+    /// Save without a path asks for one, Save to a path writes the text.
+    #[test]
+    fn shipped_scenarios_open_unsaved_and_save_where_asked() {
+        let source = crate::scenario::library::builtin("fog_pedestrian").unwrap();
+        let mut doc = Document::from_builtin(&source);
+        assert!(doc.path.is_none() && !doc.dirty());
+        assert_eq!(doc.scenario.name, "fog_pedestrian");
+        assert!(doc.save(None).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let to = dir.path().join("mine.ron");
+        doc.save(Some(&to)).unwrap();
+        let written = std::fs::read_to_string(&to).unwrap();
+        assert!(written.starts_with("// A pedestrian steps out of fog"), "{written}");
+        assert_eq!(doc.path.as_deref(), Some(to.as_path()));
     }
 }

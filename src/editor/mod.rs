@@ -446,11 +446,7 @@ fn poll_exports(mut state: ResMut<EditorState>) {
 }
 
 /// `edgecase` without --headless: open the editor window.
-pub fn run(path: Option<PathBuf>, screenshot: Option<ScreenshotRequest>) -> u8 {
-    let document = match &path {
-        Some(p) => Document::open(p),
-        None => Document::new(Scenario::default()),
-    };
+pub fn run(document: Document, screenshot: Option<ScreenshotRequest>) -> u8 {
     let gpu = match GpuContext::new_headless() {
         Ok(g) => g,
         Err(e) => {

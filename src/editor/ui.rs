@@ -317,10 +317,10 @@ fn draw_ui(
             };
         }
         p.export_out = format!("out/{}_editor", doc.scenario.name);
-        p.save_as = doc
-            .path
-            .as_ref()
-            .map_or("scenario.ron".into(), |x| x.display().to_string());
+        p.save_as = doc.path.as_ref().map_or_else(
+            || format!("{}.ron", doc.scenario.name),
+            |x| x.display().to_string(),
+        );
     }
     refresh_textures(&ctx, &session, &mut p);
     let mut root = egui::Ui::new(
