@@ -183,7 +183,10 @@ mod tests {
         let to = dir.path().join("mine.ron");
         doc.save(Some(&to)).unwrap();
         let written = std::fs::read_to_string(&to).unwrap();
-        assert!(written.starts_with("// A pedestrian steps out of fog"), "{written}");
+        assert!(
+            written.starts_with("// A pedestrian steps out of fog"),
+            "{written}"
+        );
         assert_eq!(doc.path.as_deref(), Some(to.as_path()));
     }
 }

@@ -403,5 +403,5 @@ fn the_editor_without_a_display_or_with_a_missing_file_exits_2() {
     let o = run(&["--scenario", "no_such_scenario_here"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("no such scenario file"), "{err}");
+    assert!(err.contains("no shipped scenario of that name"), "{err}");
 }
