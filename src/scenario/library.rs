@@ -55,6 +55,24 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The shipped sweeps: (name, path in the repository, text).
+pub const BUILTIN_SWEEPS: &[(&str, &str, &str)] = &[builtin!(
+    "fog_pedestrian_dr",
+    "sweeps/fog_pedestrian_dr.ron"
+)];
+
+/// The shipped sweep called `name` (a bare name, with or without `.ron`).
+pub fn builtin_sweep(name: &str) -> Option<Source> {
+    let stem = name.strip_suffix(".ron").unwrap_or(name);
+    BUILTIN_SWEEPS
+        .iter()
+        .find(|(n, _, _)| *n == stem)
+        .map(|(_, path, text)| Source {
+            path: PathBuf::from(format!("builtin:{path}")),
+            text: text.to_string(),
+        })
+}
+
 /// A scenario's text and the path its errors name.
 #[derive(Clone, Debug)]
 pub struct Source {
@@ -214,6 +232,27 @@ mod tests {
             super::super::parse(text, &src.path).unwrap_or_else(|e| panic!("{e}"));
         }
         assert!(builtin("hazards/child_ball.ron").is_some());
+    }
+
+    #[test]
+    fn every_shipped_sweep_is_built_in_and_loads_by_name() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sweeps");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+            .map(|p| p.file_stem().unwrap().to_str().unwrap().to_string())
+            .collect();
+        on_disk.sort();
+        let built: Vec<String> = BUILTIN_SWEEPS
+            .iter()
+            .map(|(n, _, _)| n.to_string())
+            .collect();
+        assert_eq!(on_disk, built);
+        for (name, _, _) in BUILTIN_SWEEPS {
+            let s = crate::sweep::Sweep::load(Path::new(name)).unwrap_or_else(|e| panic!("{e}"));
+            assert!(s.path.to_string_lossy().starts_with("builtin:"));
+        }
     }
 
     #[test]

@@ -197,8 +197,21 @@ fn sweep_error(path: &Path, src: &str, needle: &str, message: String) -> Scenari
 }
 
 impl Sweep {
-    pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
-        let src = scenario::library::read(path, "sweep file")?;
+    /// A sweep file, or the name of a shipped sweep (`fog_pedestrian_dr`).
+    pub fn load(arg: &Path) -> Result<Sweep, ScenarioError> {
+        let shipped = if arg.is_file() {
+            None
+        } else {
+            arg.to_str().and_then(scenario::library::builtin_sweep)
+        };
+        let (path_buf, src) = match &shipped {
+            Some(s) => (s.path.clone(), s.text.clone()),
+            None => (
+                arg.to_path_buf(),
+                scenario::library::read(arg, "sweep file")?,
+            ),
+        };
+        let path = path_buf.as_path();
         let file: SweepFile = scenario::ron_options()
             .from_str(&src)
             .map_err(|e| ScenarioError::from_ron(path, e))?;
@@ -220,7 +233,16 @@ impl Sweep {
         }
         // the base: a file beside the sweep file, else a path or shipped name
         let relative = path.parent().unwrap_or(Path::new(".")).join(&file.base);
-        let base = if relative.is_file() {
+        let base = if shipped.is_some() {
+            // a shipped sweep's base is a shipped scenario
+            Path::new(&file.base)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(scenario::library::builtin)
+                .ok_or_else(|| {
+                    ScenarioError::at(path, 0, 0, format!("no shipped scenario {}", file.base))
+                })
+        } else if relative.is_file() {
             scenario::library::read(&relative, "base scenario").map(|text| {
                 scenario::library::Source {
                     path: relative,
