@@ -143,40 +143,22 @@ pub fn calib_file(
     cam_from_velo: &Pose,
     velo_from_imu: &Pose,
 ) -> String {
-    let cv_from_rect = rect_from_cv.transpose();
+    let k = DMat3::from_cols_array_2d(&[
+        [k_opencv[0][0], k_opencv[1][0], k_opencv[2][0]],
+        [k_opencv[0][1], k_opencv[1][1], k_opencv[2][1]],
+        [k_opencv[0][2], k_opencv[1][2], k_opencv[2][2]],
+    ]);
+    // row-major: a matrix's transpose read column by column
+    let kr = (k * rect_from_cv.transpose()).transpose().to_cols_array();
     let p: Vec<f64> = (0..3)
-        .flat_map(|r| {
-            let k = k_opencv[r];
-            let row_k = DVec3::new(k[0], k[1], k[2]);
-            // (K * cv_from_rect)[r][c] = row_k . column c of cv_from_rect
-            let cols = [
-                cv_from_rect.x_axis,
-                cv_from_rect.y_axis,
-                cv_from_rect.z_axis,
-            ];
-            cols.map(|c| row_k.dot(c)).into_iter().chain([k[3]])
-        })
+        .flat_map(|r| [kr[3 * r], kr[3 * r + 1], kr[3 * r + 2], k_opencv[r][3]])
         .collect();
-    let r0 = rect_from_cv;
     let lines = [
         row("P0", &p),
         row("P1", &p),
         row("P2", &p),
         row("P3", &p),
-        row(
-            "R0_rect",
-            &[
-                r0.x_axis.x,
-                r0.y_axis.x,
-                r0.z_axis.x,
-                r0.x_axis.y,
-                r0.y_axis.y,
-                r0.z_axis.y,
-                r0.x_axis.z,
-                r0.y_axis.z,
-                r0.z_axis.z,
-            ],
-        ),
+        row("R0_rect", &rect_from_cv.transpose().to_cols_array()),
         row("Tr_velo_to_cam", &pose_3x4(cam_from_velo)),
         row("Tr_imu_to_velo", &pose_3x4(velo_from_imu)),
     ];

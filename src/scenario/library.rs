@@ -63,8 +63,12 @@ pub const BUILTIN_SWEEPS: &[(&str, &str, &str)] = &[builtin!(
 
 /// The shipped sweep called `name` (a bare name, with or without `.ron`).
 pub fn builtin_sweep(name: &str) -> Option<Source> {
-    let stem = name.strip_suffix(".ron").unwrap_or(name);
-    BUILTIN_SWEEPS
+    find(BUILTIN_SWEEPS, name.strip_suffix(".ron").unwrap_or(name))
+}
+
+/// The entry of `table` named `stem`, as a source named `builtin:<path>`.
+fn find(table: &[(&str, &str, &str)], stem: &str) -> Option<Source> {
+    table
         .iter()
         .find(|(n, _, _)| *n == stem)
         .map(|(_, path, text)| Source {
@@ -85,14 +89,7 @@ pub struct Source {
 /// with or without `.ron`).
 pub fn builtin(name: &str) -> Option<Source> {
     let stem = name.strip_suffix(".ron").unwrap_or(name);
-    let stem = stem.strip_prefix("hazards/").unwrap_or(stem);
-    BUILTIN
-        .iter()
-        .find(|(n, _, _)| *n == stem)
-        .map(|(_, path, text)| Source {
-            path: PathBuf::from(format!("builtin:{path}")),
-            text: text.to_string(),
-        })
+    find(BUILTIN, stem.strip_prefix("hazards/").unwrap_or(stem))
 }
 
 /// `--scenario ARG`: an existing file, else a shipped scenario's name; a
@@ -211,22 +208,35 @@ pub fn read(path: &Path, what: &str) -> Result<String, ScenarioError> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_shipped_file_is_built_in_and_parses() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-        let mut on_disk = Vec::new();
-        for dir in [root.clone(), root.join("hazards")] {
+    /// The names of the .ron files in these repository folders, sorted.
+    fn ron_stems(folders: &[&str]) -> Vec<String> {
+        let mut stems = Vec::new();
+        for folder in folders {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
             for e in std::fs::read_dir(dir).unwrap() {
                 let p = e.unwrap().path();
                 if p.extension().is_some_and(|x| x == "ron") {
-                    on_disk.push(p.file_stem().unwrap().to_str().unwrap().to_string());
+                    stems.push(p.file_stem().unwrap().to_str().unwrap().to_string());
                 }
             }
         }
-        on_disk.sort();
-        let mut built: Vec<String> = BUILTIN.iter().map(|(n, _, _)| n.to_string()).collect();
-        built.sort();
-        assert_eq!(on_disk, built, "scenarios/ and the built-in table differ");
+        stems.sort();
+        stems
+    }
+
+    fn sorted_names(table: &[(&str, &str, &str)]) -> Vec<String> {
+        let mut names: Vec<String> = table.iter().map(|(n, _, _)| n.to_string()).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn every_shipped_file_is_built_in_and_parses() {
+        assert_eq!(
+            ron_stems(&["scenarios", "scenarios/hazards"]),
+            sorted_names(BUILTIN),
+            "scenarios/ and the built-in table differ"
+        );
         for (name, _, text) in BUILTIN {
             let src = builtin(name).unwrap();
             super::super::parse(text, &src.path).unwrap_or_else(|e| panic!("{e}"));
@@ -236,19 +246,7 @@ mod tests {
 
     #[test]
     fn every_shipped_sweep_is_built_in_and_loads_by_name() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sweeps");
-        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-            .map(|p| p.file_stem().unwrap().to_str().unwrap().to_string())
-            .collect();
-        on_disk.sort();
-        let built: Vec<String> = BUILTIN_SWEEPS
-            .iter()
-            .map(|(n, _, _)| n.to_string())
-            .collect();
-        assert_eq!(on_disk, built);
+        assert_eq!(ron_stems(&["sweeps"]), sorted_names(BUILTIN_SWEEPS));
         for (name, _, _) in BUILTIN_SWEEPS {
             let s = crate::sweep::Sweep::load(Path::new(name)).unwrap_or_else(|e| panic!("{e}"));
             assert!(s.path.to_string_lossy().starts_with("builtin:"));

@@ -140,11 +140,7 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
             let (_, f) = line.split_once("  ").expect("verified above");
             link(&dir.join(f), &partial.join(&rel).join(f))?;
         }
-        link(
-            &dir.join("manifest.json"),
-            &partial.join(&rel).join("manifest.json"),
-        )?;
-        for f in ["checksums.sha256", "manifest.sha256"] {
+        for f in ["manifest.json", "checksums.sha256", "manifest.sha256"] {
             if dir.join(f).exists() {
                 link(&dir.join(f), &partial.join(&rel).join(f))?;
             }

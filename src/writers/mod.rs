@@ -80,30 +80,36 @@ pub fn write_manifest(root: &Path, manifest: &serde_json::Value) -> Result<()> {
 /// Give `root/from` (already written) a second name `root/to`, atomically:
 /// a hard link through a temp name, else `bytes` written there.
 fn link_or_write(root: &Path, from: &str, to: &str, bytes: &[u8]) -> Result<()> {
-    let path = root.join(to);
-    let dir = path.parent().expect("dataset paths have a parent");
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let name = path.file_name().expect("file name").to_string_lossy();
-    let tmp = dir.join(format!(".{name}.tmp"));
+    let (path, tmp) = staged(root, to)?;
     let _ = fs::remove_file(&tmp);
     if fs::hard_link(root.join(from), &tmp).is_err() {
         return write_atomic(root, to, bytes);
     }
-    fs::rename(&tmp, &path)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+    publish(&tmp, &path)
 }
 
-/// Write `bytes` to `root/rel` through a temp file in the same folder.
-pub fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+/// `root/rel` and the temp name beside it that it is written under; the
+/// folder is made.
+fn staged(root: &Path, rel: &str) -> Result<(PathBuf, PathBuf)> {
     let path = root.join(rel);
     let dir = path.parent().expect("dataset paths have a parent");
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let name = path.file_name().expect("file name").to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp"));
+    Ok((path, tmp))
+}
+
+/// Move a finished temp file to its name.
+fn publish(tmp: &Path, path: &Path) -> Result<()> {
+    fs::rename(tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+}
+
+/// Write `bytes` to `root/rel` through a temp file in the same folder.
+pub fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+    let (path, tmp) = staged(root, rel)?;
     fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    fs::rename(&tmp, &path)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
-    Ok(())
+    publish(&tmp, &path)
 }
 
 /// Cameras' OpenCV frame from the ego/LiDAR frame (x fwd, y left, z up).
@@ -117,10 +123,12 @@ pub fn cv_from_vehicle(cam: &CameraInfo) -> crate::core::frames::Pose {
 }
 
 impl Layout {
-    fn write(&self, rel: String, bytes: &[u8], sums: &mut Vec<String>) -> Result<()> {
+    /// Write one file and record its checksum line; returns the sum.
+    fn write(&self, rel: String, bytes: &[u8], sums: &mut Vec<String>) -> Result<String> {
         write_atomic(&self.root, &rel, bytes)?;
-        sums.push(format!("{}  {}", sha256_hex(bytes), rel));
-        Ok(())
+        let sum = sha256_hex(bytes);
+        sums.push(format!("{sum}  {rel}"));
+        Ok(sum)
     }
 
     fn write_frame(&self, job: &FrameJob, sums: &mut Vec<String>) -> Result<()> {
@@ -155,18 +163,17 @@ impl Layout {
                 img.to_depth_m()
             };
             for d in &o.depth {
-                match d {
-                    DepthFormat::Png16 => self.write(
+                let (rel, bytes) = match d {
+                    DepthFormat::Png16 => (
                         format!("{dir}/depth/{name}.png"),
-                        &encode::depth_png(w, h, &depth_m),
-                        sums,
-                    )?,
-                    DepthFormat::Npy32 => self.write(
+                        encode::depth_png(w, h, &depth_m),
+                    ),
+                    DepthFormat::Npy32 => (
                         format!("{dir}/depth/{name}.npy"),
-                        &encode::depth_npy(w, h, &depth_m),
-                        sums,
-                    )?,
-                }
+                        encode::depth_npy(w, h, &depth_m),
+                    ),
+                };
+                self.write(rel, &bytes, sums)?;
             }
             if self.kitti_camera == Some(ci) {
                 let rows: Vec<kitti::KittiLabel> = job.labels.cameras[ci]
@@ -195,9 +202,7 @@ impl Layout {
             let dir = format!("lidar/{}", lidar.name);
             let bin = lidar::kitti_bin(points);
             let bin_rel = format!("{dir}/velodyne/{name}.bin");
-            let bin_sum = sha256_hex(&bin);
-            write_atomic(&self.root, &bin_rel, &bin)?;
-            sums.push(format!("{bin_sum}  {bin_rel}"));
+            let bin_sum = self.write(bin_rel.clone(), &bin, sums)?;
             self.write(
                 format!("{dir}/labels/{name}.label"),
                 &lidar::semantic_kitti_label(points),
