@@ -9,7 +9,7 @@ pub mod batch;
 pub mod cli;
 pub mod core;
 pub mod editor;
-pub mod frame;
+pub mod snapshot;
 pub mod labels;
 pub mod physics;
 pub mod scenario;

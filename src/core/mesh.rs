@@ -3,6 +3,34 @@
 
 use glam::Vec3;
 
+/// The convex shapes objects are built from (unit size, centred).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Primitive {
+    Cube,
+    Cylinder,
+    Sphere,
+    Cone,
+}
+
+impl Primitive {
+    pub const ALL: [Primitive; 4] = [
+        Primitive::Cube,
+        Primitive::Cylinder,
+        Primitive::Sphere,
+        Primitive::Cone,
+    ];
+}
+
+/// Primitive tessellations, shared by the GPU meshes and the silhouettes.
+pub fn primitive_mesh(p: Primitive) -> Mesh {
+    match p {
+        Primitive::Cube => unit_cube(),
+        Primitive::Cylinder => unit_cylinder(12),
+        Primitive::Sphere => unit_sphere(6, 12),
+        Primitive::Cone => unit_cone(12),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 #[repr(C)]
 pub struct Vertex {

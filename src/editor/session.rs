@@ -8,9 +8,10 @@ use crate::batch::sensor_app;
 use crate::core::camera::Intrinsics;
 use crate::core::classes::split_label_value;
 use crate::core::frames::{Pose, bevy_cam_to_cv, cv_to_bevy_cam, sim_to_enu};
-use crate::frame::{CameraInfo, FrameSnapshot};
+use crate::snapshot::{CameraInfo, FrameSnapshot};
 use crate::scenario::Scenario;
-use crate::sensors::camera::{CameraImage, CameraRig, GpuContext, RenderMode};
+use crate::sensors::camera::{CameraRig, GpuContext, RenderMode};
+use crate::snapshot::image::CameraImage;
 use crate::sensors::{FinishedFrames, LabeledFrame, SkipFrames};
 use crate::sim::SimClock;
 use bevy::prelude::App;
@@ -267,7 +268,7 @@ impl Session {
     }
 
     /// The ego's parts as drawn (no instance id: it is not a labeled object).
-    fn ego_draws(&mut self) -> Vec<crate::frame::DrawInstance> {
+    fn ego_draws(&mut self) -> Vec<crate::snapshot::DrawInstance> {
         let world = self.sim.world_mut();
         let mut q = world.query_filtered::<(
             &bevy::prelude::Transform,
@@ -276,7 +277,7 @@ impl Session {
         q.iter(world)
             .flat_map(|(t, r)| {
                 let model = t.to_matrix();
-                r.parts.iter().map(move |p| crate::frame::DrawInstance {
+                r.parts.iter().map(move |p| crate::snapshot::DrawInstance {
                     primitive: p.primitive,
                     model: model * p.local,
                     color: p.color,

@@ -215,7 +215,7 @@ fn rgba_image(w: u32, h: u32, rgba: &[u8]) -> egui::ColorImage {
 }
 
 /// The ego camera's pixels as the chosen layer.
-fn sensor_image(img: &crate::sensors::camera::CameraImage, layer: SensorLayer) -> egui::ColorImage {
+fn sensor_image(img: &crate::snapshot::image::CameraImage, layer: SensorLayer) -> egui::ColorImage {
     let (w, h) = (img.width, img.height);
     let labels = img.labels();
     if layer == SensorLayer::Rgb || labels.is_empty() {

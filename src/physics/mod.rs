@@ -15,7 +15,7 @@ use crate::core::frames::sim_to_enu;
 use crate::core::label::{CollisionRecord, TriggerRecord};
 use crate::core::traffic::tyre_force;
 use crate::sim::{SimClock, SimSet};
-use crate::world::objects::Primitive;
+use crate::core::mesh::Primitive;
 use crate::world::{Ego, Renderable, RoadRes, Thing};
 use bevy::prelude::*;
 use rapier3d::prelude::{

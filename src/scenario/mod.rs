@@ -1,12 +1,14 @@
 //! Scenario files: RON schema, loading with file:line:col errors, and
 //! cross-field validation before anything renders.
 
+pub mod actors;
 pub mod bounds;
 pub mod library;
 pub mod locate;
 pub mod patch;
 pub mod range;
 pub mod schema;
+pub mod sensors;
 
 use crate::core::classes::{Class, MAX_INSTANCES_PER_CLASS};
 use locate::{Step, field, item};
@@ -619,7 +621,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     }
     for (i, l) in s.sensors.lidars.iter().enumerate() {
         let at = |f: &'static str| vec![field("sensors"), item("lidars", i), field(f)];
-        let table = crate::sensors::lidar::beam_table(l);
+        let table = self::sensors::beam_table(l);
         if let Some(n) = l.channels
             && (!(1..=256).contains(&n)
                 || l.elevation_min_deg.is_none()
@@ -630,7 +632,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
                 "channels needs 1..=256 and both elevation_min_deg and elevation_max_deg".into(),
             );
         }
-        let max_el = crate::sensors::lidar::MAX_ELEVATION_DEG;
+        let max_el = self::sensors::MAX_ELEVATION_DEG;
         if table
             .elevations_rad
             .iter()

@@ -6,9 +6,10 @@
 
 use super::LabeledFrame;
 use super::camera::ReadbackFrame;
-use super::lidar::{LidarInfo, SweepGeometry, VIEWS, sweep};
+use super::lidar::{SweepGeometry, VIEWS, sweep};
+use crate::snapshot::lidar::LidarInfo;
 use crate::core::lidar::LidarPoint;
-use crate::frame::CameraInfo;
+use crate::snapshot::CameraInfo;
 use crate::labels::{LabelConfig, Sweep, label_frame};
 
 /// What the LiDAR model needs from the scenario.

@@ -7,20 +7,19 @@ use crate::core::camera::{Intrinsics, NEAR_M};
 use crate::core::classes::{Class, split_label_value};
 use crate::core::frames::{Pose, camera_pose_from_body, ctrv_delta, mount_rotation, sensor_pose};
 use crate::core::lidar::{
-    BeamHit, BeamTable, Cast, DepthView, LidarPoint, Preset, Silhouette, SurfaceHit, volume_echo,
+    BeamHit, BeamTable, Cast, DepthView, LidarPoint, Silhouette, SurfaceHit, volume_echo,
 };
 use crate::core::mesh::Mesh;
 use crate::core::rng::Stream;
-use crate::frame::CameraInfo;
-use crate::frame::DrawInstance;
-use crate::scenario::{LidarPreset, LidarSpec};
-use crate::sensors::camera::CameraImage;
+use crate::snapshot::CameraInfo;
+use crate::snapshot::DrawInstance;
+use crate::scenario::{LidarSpec, beam_table};
+use crate::snapshot::lidar::{Beam, LidarInfo};
+use crate::snapshot::image::CameraImage;
 use crate::weather::Atmosphere;
-use crate::world::objects::Primitive;
+use crate::core::mesh::Primitive;
 use glam::{DMat3, DQuat, DVec3};
 
-/// Beams must stay inside the four square-ish views.
-pub const MAX_ELEVATION_DEG: f64 = 35.0;
 /// Views per LiDAR, each 90 degrees of azimuth.
 pub const VIEWS: usize = 4;
 /// A 10% reflective target head-on is detected up to max range in clear air.
@@ -30,30 +29,6 @@ const REFERENCE_REFLECTIVITY: f64 = 0.1;
 const BACKSCATTER_LENGTH_M: f64 = 1.0;
 /// Intensity of a fog echo (weak, diffuse).
 const BACKSCATTER_INTENSITY: f32 = 0.02;
-
-pub fn beam_table(spec: &LidarSpec) -> BeamTable {
-    let preset = match spec.preset {
-        LidarPreset::Vlp16 => Preset::Vlp16,
-        LidarPreset::Hdl32e => Preset::Hdl32e,
-        LidarPreset::Hdl64e => Preset::Hdl64e,
-        LidarPreset::Os1_128 => Preset::Os1_128,
-    };
-    let mut t = preset.table();
-    if let Some(e) = &spec.elevations_deg {
-        t.elevations_rad = e.iter().map(|d| d.to_radians()).collect();
-    } else if let (Some(n), Some(lo), Some(hi)) = (
-        spec.channels,
-        spec.elevation_min_deg,
-        spec.elevation_max_deg,
-    ) {
-        t.elevations_rad = crate::core::lidar::uniform_elevations(n, lo, hi);
-    }
-    t.columns = spec.columns.unwrap_or(t.columns);
-    t.rotation_hz = spec.rotation_hz.unwrap_or(t.rotation_hz);
-    t.min_range_m = spec.min_range_m.unwrap_or(t.min_range_m);
-    t.max_range_m = spec.max_range_m.unwrap_or(t.max_range_m);
-    t
-}
 
 /// Surface reflectivity seen by a 905 nm LiDAR, per class (0..1): paint and
 /// signs are retro-reflective, asphalt is dark. A water film on the ground
@@ -94,33 +69,6 @@ pub fn reflectivity(class_id: u32, road_wetness: f64, snow_cover: f64) -> f64 {
 
 /// Lying snow at 905 nm.
 const SNOW_REFLECTIVITY: f64 = 0.8;
-
-#[derive(Clone, Debug)]
-pub struct LidarInfo {
-    pub name: String,
-    pub table: BeamTable,
-    /// Sim-local pose of the sensor frame (x forward, y left, z up) on the ego.
-    pub ego_from_sensor: Pose,
-    /// The four views (cameras in the rig's labels-only list).
-    pub views: Vec<CameraInfo>,
-    /// Per view: its OpenCV frame <- sensor frame.
-    pub cv_from_sensor: Vec<Pose>,
-    pub noise_std_m: f64,
-    pub dropout: f64,
-    /// Points in the sensor frame at the frame time (else at firing time).
-    pub motion_compensated: bool,
-    /// Per beam (index column * channels + ring): fixed for the sensor, so
-    /// projected once.
-    pub beams: Vec<Beam>,
-}
-
-#[derive(Clone, Debug)]
-pub struct Beam {
-    pub dir_sensor: DVec3,
-    pub view: usize,
-    /// Image point in its view (None: outside it).
-    pub pixel: Option<glam::DVec2>,
-}
 
 /// Intrinsics of one 90-degree view that holds every beam of `table`.
 fn view_intrinsics(table: &BeamTable) -> Intrinsics {
@@ -257,7 +205,7 @@ fn primitive_meshes() -> &'static std::collections::BTreeMap<Primitive, Mesh> {
     MESHES.get_or_init(|| {
         Primitive::ALL
             .iter()
-            .map(|p| (*p, crate::sensors::camera::primitive_mesh(*p)))
+            .map(|p| (*p, crate::core::mesh::primitive_mesh(*p)))
             .collect()
     })
 }
@@ -478,7 +426,7 @@ pub struct SweepGeometry<'a> {
     pub world_from_sensor: Pose,
     pub instances: &'a [DrawInstance],
     /// The labeled objects, whose boxes hold every return on them.
-    pub objects: &'a [crate::frame::LabeledObject],
+    pub objects: &'a [crate::snapshot::LabeledObject],
     /// Ego motion during the sweep (constant speed and yaw rate).
     pub ego_speed_mps: f64,
     pub ego_yaw_rate_rad_s: f64,

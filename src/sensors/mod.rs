@@ -11,14 +11,15 @@ use crate::core::boxes::Box3;
 use crate::core::camera::Intrinsics;
 use crate::core::frames::{Pose, camera_mount_pose, sim_to_enu};
 use crate::core::label::{EgoState, FrameLabels};
-use crate::frame::{CameraInfo, DrawInstance, FrameSnapshot, LabeledObject};
+use crate::snapshot::{CameraInfo, DrawInstance, FrameSnapshot, LabeledObject};
 use crate::labels::LabelConfig;
 use crate::scenario::Scenario;
 use crate::sim::{SimClock, SimSet};
-use crate::world::objects::Primitive;
+use crate::core::mesh::Primitive;
 use crate::world::{Ego, Renderable, Thing};
 use bevy::prelude::*;
-use camera::{CameraImage, CameraRig};
+use crate::snapshot::image::CameraImage;
+use camera::CameraRig;
 use glam::DVec3;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -57,7 +58,7 @@ impl Default for PrimitiveHullPoints {
         let map = Primitive::ALL
             .iter()
             .map(|p| {
-                let mut pts: Vec<Vec3> = camera::primitive_mesh(*p).positions().collect();
+                let mut pts: Vec<Vec3> = crate::core::mesh::primitive_mesh(*p).positions().collect();
                 pts.sort_by(|a, b| a.to_array().partial_cmp(&b.to_array()).unwrap());
                 pts.dedup_by(|a, b| a.distance_squared(*b) < 1e-12);
                 (*p, pts)
@@ -199,7 +200,7 @@ const STREET_LIGHT_INTENSITY: f32 = 40.0;
 
 /// The lamps lit at this tick, in a fixed order (headlights, then poles in
 /// query order).
-fn lamps(world: &mut World, world_from_ego: &Pose) -> Vec<crate::frame::Lamp> {
+fn lamps(world: &mut World, world_from_ego: &Pose) -> Vec<crate::snapshot::Lamp> {
     let light = world
         .resource::<crate::world::ScenarioRes>()
         .0
@@ -211,7 +212,7 @@ fn lamps(world: &mut World, world_from_ego: &Pose) -> Vec<crate::frame::Lamp> {
         let dir = world_from_ego
             .transform_vector(DVec3::new(1.0, -(3f64.to_radians().tan()), 0.0).normalize());
         for o in HEADLIGHT_OFFSETS {
-            out.push(crate::frame::Lamp {
+            out.push(crate::snapshot::Lamp {
                 position: world_from_ego.transform_point(DVec3::from_array(o)),
                 direction: dir,
                 color: [1.0, 0.97, 0.9],
@@ -224,7 +225,7 @@ fn lamps(world: &mut World, world_from_ego: &Pose) -> Vec<crate::frame::Lamp> {
     if light.street_lights_on() {
         let mut q = world.query::<(&Transform, &crate::world::StreetLight)>();
         for (t, s) in q.iter(world) {
-            out.push(crate::frame::Lamp {
+            out.push(crate::snapshot::Lamp {
                 position: t.transform_point(s.lamp_local).as_dvec3(),
                 direction: -DVec3::Y,
                 color: [1.0, 0.85, 0.6],
@@ -241,7 +242,7 @@ fn lamps(world: &mut World, world_from_ego: &Pose) -> Vec<crate::frame::Lamp> {
 pub struct Rig {
     pub rig: CameraRig,
     pub cameras: Vec<CameraInfo>,
-    pub lidars: Vec<lidar::LidarInfo>,
+    pub lidars: Vec<crate::snapshot::lidar::LidarInfo>,
     pub labeler: labeler::Labeler,
 }
 
@@ -250,7 +251,7 @@ impl Rig {
     pub fn new(
         rig: CameraRig,
         cameras: Vec<CameraInfo>,
-        lidars: Vec<lidar::LidarInfo>,
+        lidars: Vec<crate::snapshot::lidar::LidarInfo>,
         env: labeler::LidarEnv,
         label_config: LabelConfig,
     ) -> Rig {
@@ -273,7 +274,7 @@ impl Rig {
     }
 }
 
-pub fn lidar_infos(s: &Scenario) -> Vec<lidar::LidarInfo> {
+pub fn lidar_infos(s: &Scenario) -> Vec<crate::snapshot::lidar::LidarInfo> {
     s.sensors.lidars.iter().map(lidar::lidar_info).collect()
 }
 

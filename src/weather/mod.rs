@@ -3,7 +3,7 @@
 //! LiDAR's two-way attenuation and the visibility labels; rain and snow also
 //! put particles in the camera, false returns in the LiDAR and water on the road.
 
-use crate::frame::{Lighting, ParticleLook};
+use crate::snapshot::{Lighting, ParticleLook};
 use crate::scenario::{Light, Precipitation, Weather};
 use serde::Serialize;
 

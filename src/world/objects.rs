@@ -3,25 +3,9 @@
 //! footprint centre on the ground), plus its label box size.
 
 use crate::core::classes::Class;
+pub use crate::core::mesh::Primitive;
 use crate::scenario::{PropKind, VehicleKind};
 use glam::{Mat4, Quat, Vec3};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Primitive {
-    Cube,
-    Cylinder,
-    Sphere,
-    Cone,
-}
-
-impl Primitive {
-    pub const ALL: [Primitive; 4] = [
-        Primitive::Cube,
-        Primitive::Cylinder,
-        Primitive::Sphere,
-        Primitive::Cone,
-    ];
-}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Part {

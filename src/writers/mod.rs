@@ -9,10 +9,10 @@ use crate::core::coco::{self, CocoImage};
 use crate::core::kitti;
 use crate::core::label::FrameLabels;
 use crate::core::lidar::{self, LidarPoint};
-use crate::frame::CameraInfo;
+use crate::snapshot::CameraInfo;
 use crate::scenario::{DepthFormat, Format, Output};
-use crate::sensors::camera::CameraImage;
-use crate::sensors::lidar::LidarInfo;
+use crate::snapshot::image::CameraImage;
+use crate::snapshot::lidar::LidarInfo;
 use anyhow::{Context, Result, anyhow, bail};
 use crossbeam_channel::{Receiver, Sender, bounded};
 use sha2::{Digest, Sha256};
@@ -119,7 +119,7 @@ pub fn cv_from_vehicle(cam: &CameraInfo) -> crate::core::frames::Pose {
         DQuat::from_mat3(&DMat3::from_cols(DVec3::X, -DVec3::Z, DVec3::Y)),
         DVec3::ZERO,
     );
-    crate::frame::cv_from_world(&cam.ego_from_camera).mul(&sim_from_vehicle)
+    crate::snapshot::cv_from_world(&cam.ego_from_camera).mul(&sim_from_vehicle)
 }
 
 impl Layout {
@@ -412,13 +412,13 @@ impl DatasetWriter {
             // the velodyne frame is the first LiDAR's, else the ego frame
             let cam_from_velo = match cfg.lidars.first() {
                 Some(l) => {
-                    crate::frame::cv_from_world(&cam.ego_from_camera).mul(&l.ego_from_sensor)
+                    crate::snapshot::cv_from_world(&cam.ego_from_camera).mul(&l.ego_from_sensor)
                 }
                 None => cv_from_vehicle(cam),
             };
             // the ego is planar, so the mount alone gives the level frame
             let rect_from_cv =
-                kitti::rect_from_cv_pose(&crate::frame::cv_from_world(&cam.ego_from_camera));
+                kitti::rect_from_cv_pose(&crate::snapshot::cv_from_world(&cam.ego_from_camera));
             kitti::calib_file(
                 cam.intrinsics.p_matrix_opencv(),
                 glam::DMat3::from_quat(rect_from_cv.rotation),

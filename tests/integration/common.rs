@@ -1,5 +1,5 @@
 use edgecase::batch::{run_frames, sensor_app};
-use edgecase::frame::CameraInfo;
+use edgecase::snapshot::CameraInfo;
 use edgecase::scenario::{Scenario, parse};
 use edgecase::sensors::camera::{GpuContext, RenderMode};
 use edgecase::sensors::{LabeledFrame, Rig};

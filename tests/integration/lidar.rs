@@ -6,7 +6,7 @@ use crate::common::scenario;
 use edgecase::batch::{run_frames, sensor_app};
 use edgecase::core::classes::Class;
 use edgecase::core::lidar::LidarPoint;
-use edgecase::frame::FrameSnapshot;
+use edgecase::snapshot::FrameSnapshot;
 use edgecase::sensors::camera::{GpuContext, RenderMode};
 use edgecase::sensors::{LabeledFrame, Rig, snapshot};
 use edgecase::world::objects::Primitive;

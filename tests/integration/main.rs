@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod editor;
 mod hazards;
+mod layers;
 mod lidar;
 mod readers;
 mod render;

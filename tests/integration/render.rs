@@ -357,7 +357,7 @@ fn visibility_labels_follow_fog_and_distance() {
 
 /// Mean of the R, G, B bytes over a pixel rectangle [x0, x1) x [y0, y1).
 fn mean_rgb(
-    img: &edgecase::sensors::camera::CameraImage,
+    img: &edgecase::snapshot::image::CameraImage,
     x0: u32,
     y0: u32,
     x1: u32,
@@ -435,9 +435,9 @@ fn every_shipped_scenario_renders() {
 
 /// A one-box frame: the box (instance 1) slides 0.5 m sideways per frame, so
 /// every frame's pixels differ.
-fn sliding_box_snapshot(frame: u64) -> edgecase::frame::FrameSnapshot {
+fn sliding_box_snapshot(frame: u64) -> edgecase::snapshot::FrameSnapshot {
     use edgecase::core::classes::instance_id;
-    use edgecase::frame::DrawInstance;
+    use edgecase::snapshot::DrawInstance;
     use edgecase::world::objects::Primitive;
     use glam::{Mat4, Vec3};
     use std::sync::Arc;
@@ -446,7 +446,7 @@ fn sliding_box_snapshot(frame: u64) -> edgecase::frame::FrameSnapshot {
         glam::Quat::IDENTITY,
         Vec3::new(8.0, 0.5, -2.0 + 0.5 * frame as f32),
     );
-    edgecase::frame::FrameSnapshot {
+    edgecase::snapshot::FrameSnapshot {
         frame,
         time_s: frame as f64 / 10.0,
         ego: edgecase::core::label::EgoState {
@@ -472,8 +472,8 @@ fn sliding_box_snapshot(frame: u64) -> edgecase::frame::FrameSnapshot {
 
 /// A small front camera (1 m up, level, 4:3) that watches `sliding_box_snapshot`,
 /// and default daylight.
-fn sliding_box_camera(width: u32) -> (edgecase::frame::CameraInfo, edgecase::frame::Lighting) {
-    let camera = edgecase::frame::CameraInfo {
+fn sliding_box_camera(width: u32) -> (edgecase::snapshot::CameraInfo, edgecase::snapshot::Lighting) {
+    let camera = edgecase::snapshot::CameraInfo {
         name: "front".into(),
         intrinsics: edgecase::core::camera::Intrinsics::from_hfov(
             width,

@@ -9,11 +9,10 @@
 pub mod gpu;
 pub mod particles;
 
-use crate::core::camera::depth_m_from_buffer;
-use crate::core::mesh::{self, Mesh, Vertex};
-use crate::frame::{CameraInfo, DrawInstance, FrameSnapshot, Lighting};
+use crate::core::mesh::{Mesh, Primitive, Vertex, primitive_mesh};
+use crate::snapshot::image::{CameraImage, OwnedPixels, PixelPlanes};
+use crate::snapshot::{CameraInfo, DrawInstance, FrameSnapshot, Lighting};
 use crate::world::StaticMesh;
-use crate::world::objects::Primitive;
 use glam::{Mat3, Mat4};
 pub use gpu::{GpuContext, GpuError};
 use std::collections::{BTreeMap, VecDeque};
@@ -214,20 +213,14 @@ impl Drop for MappedStaging {
     }
 }
 
-/// Pixel storage of one camera image copied out of its staging buffer,
-/// recycled between frames: fresh multi-megabyte Vecs every frame cost more
-/// in page faults than the render.
-#[derive(Default)]
-struct PixelBuffers {
-    rgba: Vec<u8>,
-    labels: Vec<u16>,
-    near_over_z: Vec<f32>,
-}
+// Copied-out pixel storage (`OwnedPixels`) is recycled between frames:
+// fresh multi-megabyte Vecs every frame cost more in page faults than the
+// render.
 
 /// Copied-out planes; dropping them hands their storage back to the rig.
 struct OwnedPlanes {
-    pixels: PixelBuffers,
-    recycle: Option<crossbeam_channel::Sender<PixelBuffers>>,
+    pixels: OwnedPixels,
+    recycle: Option<crossbeam_channel::Sender<OwnedPixels>>,
 }
 
 impl Drop for OwnedPlanes {
@@ -256,40 +249,16 @@ enum Planes {
     Owned(Arc<OwnedPlanes>),
 }
 
-/// One camera's (or LiDAR view's) pixels for one frame: rows tightly
-/// packed, top row first. Cheap to clone (the planes are shared). Holding
-/// an image keeps its staging buffer mapped, so hold few; the rig makes
-/// new buffers as needed.
-#[derive(Clone)]
-pub struct CameraImage {
-    pub width: u32,
-    pub height: u32,
-    planes: Planes,
-}
-
-impl std::fmt::Debug for CameraImage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CameraImage")
-            .field("width", &self.width)
-            .field("height", &self.height)
-            .field("reads_in_place", &self.reads_in_place())
-            .finish()
-    }
-}
-
-impl CameraImage {
-    /// sRGB colour, 4 bytes per pixel; empty for LiDAR views.
-    pub fn rgba(&self) -> &[u8] {
-        match &self.planes {
+impl PixelPlanes for Planes {
+    fn rgba(&self) -> &[u8] {
+        match self {
             Planes::Mapped { staging, rgba, .. } => &staging.bytes()[rgba.clone()],
             Planes::Owned(p) => &p.pixels.rgba,
         }
     }
 
-    /// Label value per pixel (`classes::label_value`: instance id for
-    /// things, class id elsewhere); empty in colour-only mode.
-    pub fn labels(&self) -> &[u16] {
-        match &self.planes {
+    fn labels(&self) -> &[u16] {
+        match self {
             // alignment checked when the image was made
             Planes::Mapped {
                 staging, labels, ..
@@ -298,11 +267,8 @@ impl CameraImage {
         }
     }
 
-    /// The reverse-Z depth buffer as rendered, d = near / z per pixel (0
-    /// where nothing was drawn); empty in colour-only mode. See
-    /// `depth_m_at` / `to_depth_m` for metres.
-    pub fn near_over_z(&self) -> &[f32] {
-        match &self.planes {
+    fn near_over_z(&self) -> &[f32] {
+        match self {
             Planes::Mapped { staging, depth, .. } => {
                 bytemuck::cast_slice(&staging.bytes()[depth.clone()])
             }
@@ -310,23 +276,8 @@ impl CameraImage {
         }
     }
 
-    /// z-depth in metres at pixel index `i` (0 where nothing was drawn).
-    pub fn depth_m_at(&self, i: usize) -> f32 {
-        depth_m_from_buffer(self.near_over_z()[i])
-    }
-
-    /// z-depth in metres per pixel (0 where nothing was drawn).
-    pub fn to_depth_m(&self) -> Vec<f32> {
-        self.near_over_z()
-            .iter()
-            .map(|&d| depth_m_from_buffer(d))
-            .collect()
-    }
-
-    /// Whether the planes are read in place from the staging buffer
-    /// (rather than copied out of padded rows).
-    pub fn reads_in_place(&self) -> bool {
-        matches!(self.planes, Planes::Mapped { .. })
+    fn reads_in_place(&self) -> bool {
+        matches!(self, Planes::Mapped { .. })
     }
 }
 
@@ -350,8 +301,8 @@ impl MappedView {
     /// storage, which hands the staging buffer back at once.
     fn into_image(
         self,
-        pool_rx: &crossbeam_channel::Receiver<PixelBuffers>,
-        pool_tx: &crossbeam_channel::Sender<PixelBuffers>,
+        pool_rx: &crossbeam_channel::Receiver<OwnedPixels>,
+        pool_tx: &crossbeam_channel::Sender<OwnedPixels>,
     ) -> CameraImage {
         let (w, h, l) = (self.width, self.height, self.layout);
         let (rgba, labels, depth) = self.plane_ranges();
@@ -374,11 +325,7 @@ impl MappedView {
                 recycle: Some(pool_tx.clone()),
             }))
         };
-        CameraImage {
-            width: w as u32,
-            height: h as u32,
-            planes,
-        }
+        CameraImage::new(w as u32, h as u32, Arc::new(planes))
     }
 
     /// Byte ranges of the colour, label and depth planes in the staging
@@ -406,7 +353,7 @@ impl MappedView {
     }
 
     /// Copy the planes out row by row (rows de-padded).
-    fn copy_out(&self, mut b: PixelBuffers) -> PixelBuffers {
+    fn copy_out(&self, mut b: OwnedPixels) -> OwnedPixels {
         let (w, h, l) = (self.width, self.height, self.layout);
         let data = self.staging.bytes();
         b.rgba.clear();
@@ -457,8 +404,8 @@ fn extend_from_le_bytes<T: bytemuck::Pod>(out: &mut Vec<T>, bytes: &[u8]) {
 pub struct ReadbackFrame {
     snapshot: FrameSnapshot,
     views: Vec<MappedView>,
-    pool_tx: crossbeam_channel::Sender<PixelBuffers>,
-    pool_rx: crossbeam_channel::Receiver<PixelBuffers>,
+    pool_tx: crossbeam_channel::Sender<OwnedPixels>,
+    pool_rx: crossbeam_channel::Receiver<OwnedPixels>,
 }
 
 impl ReadbackFrame {
@@ -512,18 +459,8 @@ pub struct CameraRig {
     /// Staging buffers handed back by the images that read them.
     recycle_tx: crossbeam_channel::Sender<Recycled>,
     recycle_rx: crossbeam_channel::Receiver<Recycled>,
-    pool_tx: crossbeam_channel::Sender<PixelBuffers>,
-    pool_rx: crossbeam_channel::Receiver<PixelBuffers>,
-}
-
-/// Primitive tessellations, shared by the GPU meshes and the silhouettes.
-pub fn primitive_mesh(p: Primitive) -> Mesh {
-    match p {
-        Primitive::Cube => mesh::unit_cube(),
-        Primitive::Cylinder => mesh::unit_cylinder(12),
-        Primitive::Sphere => mesh::unit_sphere(6, 12),
-        Primitive::Cone => mesh::unit_cone(12),
-    }
+    pool_tx: crossbeam_channel::Sender<OwnedPixels>,
+    pool_rx: crossbeam_channel::Receiver<OwnedPixels>,
 }
 
 fn vertex_layouts() -> [wgpu::VertexBufferLayout<'static>; 2] {
@@ -988,7 +925,7 @@ impl CameraRig {
         };
         // the lamps nearest this camera
         let cam = world_from_camera.translation;
-        let mut lamps: Vec<&crate::frame::Lamp> = snapshot.lamps.iter().collect();
+        let mut lamps: Vec<&crate::snapshot::Lamp> = snapshot.lamps.iter().collect();
         lamps.sort_by(|a, b| {
             a.position
                 .distance_squared(cam)

@@ -5,7 +5,7 @@
 use crate::core::camera::Intrinsics;
 use crate::core::frames::{Pose, cv_to_bevy_cam};
 use crate::core::rng::Stream;
-use crate::frame::ParticleLook;
+use crate::snapshot::ParticleLook;
 use glam::DVec3;
 
 /// Exposure time the streaks are smeared over, seconds (a 1/60 s shutter).

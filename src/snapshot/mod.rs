@@ -1,12 +1,15 @@
 //! One frame as data: the snapshot of the world taken at a tick, which both
 //! the renderer and the labeler read, so pixels and labels share a FrameId.
 
+pub mod image;
+pub mod lidar;
+
 use crate::core::boxes::Box3;
 use crate::core::camera::Intrinsics;
 use crate::core::classes::Class;
 use crate::core::frames::Pose;
 use crate::core::label::EgoState;
-use crate::world::objects::Primitive;
+use crate::core::mesh::Primitive;
 use glam::{DVec3, Mat4};
 use std::sync::Arc;
 

@@ -1,0 +1,228 @@
+//! The scenario's actors: vehicles, cyclists, pedestrians, hazards and the
+//! triggers that change what they do.
+
+use super::range;
+use super::schema::{Direction, Side, Turn, VehicleKind, default_offset, yes};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+pub enum EndOnCollision {
+    /// Collisions are recorded and the episode goes on.
+    #[default]
+    Never,
+    /// The episode ends on the frame the ego hits something.
+    Ego,
+    /// The episode ends on the frame of any collision.
+    Any,
+}
+
+/// When a trigger fires: evaluated every tick on that tick's state.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub enum Condition {
+    /// Simulation time reaches `time_s`.
+    AtTime(#[serde(deserialize_with = "range::non_negative")] f64),
+    /// The ego comes within this distance (centre to centre, metres) of the actor.
+    EgoWithin(#[serde(deserialize_with = "range::positive")] f64),
+    /// The ego's time to reach the actor's station falls below this, seconds.
+    EgoTimeToReach(#[serde(deserialize_with = "range::positive")] f64),
+}
+
+/// What a trigger does to its actor.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub enum Action {
+    /// Drive or walk at this speed (from standing, or a new speed), m/s.
+    SetSpeed(#[serde(deserialize_with = "range::speed_mps")] f64),
+    /// Brake to a stop (vehicles with their comfortable deceleration).
+    Stop,
+    /// Brake as hard as the tyres allow, to a stop (vehicles).
+    EmergencyBrake,
+    /// Change to this lane index (vehicles, in their direction of travel).
+    ChangeLane(u32),
+    /// Move sideways by this many metres (positive: left) at 1 m/s (people,
+    /// cyclists).
+    Swerve(f64),
+    /// Swing the driver's door open into the road (parked cars).
+    OpenDoor,
+    /// The cargo falls off now (a `FallingCargo` hazard).
+    DropCargo,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    /// An actor's `name`, or its role: "ego", "vehicles[2]", "pedestrians[0]".
+    pub actor: String,
+    pub when: Condition,
+    /// Seconds between the condition becoming true and the action.
+    #[serde(default, deserialize_with = "range::non_negative")]
+    pub delay_s: f64,
+    pub action: Action,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Vehicle {
+    #[serde(default)]
+    pub kind: VehicleKind,
+    #[serde(default)]
+    pub direction: Direction,
+    #[serde(default)]
+    pub lane: u32,
+    pub start_s_m: f64,
+    #[serde(deserialize_with = "range::speed_mps")]
+    pub speed_mps: f64,
+    #[serde(default, deserialize_with = "range::opt_color")]
+    pub color: Option<[f32; 3]>,
+    /// For triggers.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Slow down for what is ahead in the lane (IDM).
+    #[serde(default = "yes")]
+    pub car_following: bool,
+    /// Drive against the traffic: in a lane of the other direction.
+    #[serde(default)]
+    pub wrong_way: bool,
+    /// 0: the main road; k + 1: junction k's cross street.
+    #[serde(default)]
+    pub road: u32,
+    /// Drive through red lights.
+    #[serde(default)]
+    pub runs_red_lights: bool,
+    /// Turn at the first junction it reaches (absent: straight on).
+    #[serde(default)]
+    pub turn: Option<Turn>,
+}
+
+/// Someone riding a bicycle along the road, near the kerb (or the parked
+/// cars).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Cyclist {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub s_m: f64,
+    #[serde(default)]
+    pub side: Side,
+    /// From the kerb line into the road; absent: just clear of the parking strip.
+    #[serde(default, deserialize_with = "range::opt_positive")]
+    pub offset_m: Option<f64>,
+    #[serde(default = "bike_speed", deserialize_with = "range::speed_mps")]
+    pub speed_mps: f64,
+}
+
+fn bike_speed() -> f64 {
+    5.0
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Pedestrian {
+    /// For triggers.
+    #[serde(default)]
+    pub name: Option<String>,
+    pub s_m: f64,
+    /// Their route crosses the road here (e.g. at a zebra crossing): they
+    /// cross to the other sidewalk, then walk on.
+    #[serde(default)]
+    pub cross_at_s_m: Option<f64>,
+    #[serde(default)]
+    pub side: Side,
+    /// Distance from the kerb line onto the sidewalk, metres.
+    #[serde(default = "default_offset", deserialize_with = "range::non_negative")]
+    pub offset_m: f64,
+    #[serde(default = "walk_speed", deserialize_with = "range::speed_mps")]
+    pub speed_mps: f64,
+    #[serde(default)]
+    pub direction: Direction,
+    #[serde(default = "person_height", deserialize_with = "range::positive")]
+    pub height_m: f64,
+}
+
+fn walk_speed() -> f64 {
+    1.4
+}
+
+fn person_height() -> f64 {
+    1.75
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub enum Hazard {
+    PedestrianCrossing(PedestrianCrossing),
+    /// A deer (class `animal`) crossing, triggered like a pedestrian.
+    AnimalCrossing(AnimalCrossing),
+    /// Cargo (class `debris`) falls off a vehicle at a given time.
+    FallingCargo(FallingCargo),
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AnimalCrossing {
+    pub s_m: f64,
+    #[serde(default)]
+    pub side: Side,
+    #[serde(deserialize_with = "range::positive")]
+    pub trigger_time_to_ego_s: f64,
+    #[serde(default = "deer_speed", deserialize_with = "range::speed_mps")]
+    pub speed_mps: f64,
+}
+
+fn deer_speed() -> f64 {
+    4.0
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+pub enum DebrisKind {
+    #[default]
+    Tyre,
+    Box,
+    Ball,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FallingCargo {
+    /// Index into `vehicles`: the carrier (it rides on its load bed).
+    pub vehicle: usize,
+    #[serde(default)]
+    pub kind: DebrisKind,
+    /// When it falls, seconds of simulation time.
+    #[serde(deserialize_with = "range::non_negative")]
+    pub drop_at_s: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PedestrianCrossing {
+    /// Where the pedestrian crosses (station along the road).
+    pub s_m: f64,
+    /// The side they start from.
+    #[serde(default)]
+    pub side: Side,
+    /// Start crossing when the ego's time to reach `s_m` falls to this, seconds.
+    #[serde(deserialize_with = "range::positive")]
+    pub trigger_time_to_ego_s: f64,
+    #[serde(default = "cross_speed", deserialize_with = "range::speed_mps")]
+    pub speed_mps: f64,
+    /// Index into `props.parked`: stand hidden just beyond that vehicle and
+    /// step out from behind it (`s_m` is then taken from the vehicle).
+    #[serde(default)]
+    pub behind_parked: Option<usize>,
+    /// People crossing together (a group), 1..=8.
+    #[serde(default = "one", deserialize_with = "range::group_size")]
+    pub count: u32,
+    /// A ball (class `debris`) rolls out ahead of them.
+    #[serde(default)]
+    pub ball: bool,
+    #[serde(default = "person_height", deserialize_with = "range::positive")]
+    pub height_m: f64,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn cross_speed() -> f64 {
+    1.6
+}
+
