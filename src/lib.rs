@@ -5,6 +5,7 @@
 //! no Bevy). `sim::SimPlugin` holds what every front end shares.
 
 pub mod actors;
+pub mod app;
 pub mod batch;
 pub mod cli;
 pub mod core;

@@ -3,7 +3,7 @@
 //! collision falls below a threshold (if fitted). They set each vehicle's
 //! Controls for the next physics step.
 
-use super::{Crossing, LaneMotion};
+use crate::sim::components::{Crossing, LaneMotion};
 use crate::core::frames::sim_to_enu;
 use crate::core::traffic::{
     Idm, Leader, Light, must_stop, pure_pursuit_steer, time_to_collision_s,

@@ -3,35 +3,14 @@
 //! on the tick its condition first holds.
 
 pub mod drive;
+pub mod spawn;
 pub mod triggers;
 
 use crate::scenario::Direction;
-use crate::sim::{SimClock, SimSet};
+use crate::sim::components::{Cargo, Crossing, LaneMotion};
+use crate::sim::{MotionSet, SimClock, SimSet, SpawnSet};
 use crate::world::{Ego, RoadRes};
 use bevy::prelude::*;
-
-/// Moves along the road at a constant lateral offset.
-#[derive(Component, Clone, Debug)]
-pub struct LaneMotion {
-    pub s_m: f64,
-    pub lateral_m: f64,
-    pub speed_mps: f64,
-    pub direction: Direction,
-    /// 0: the main road; k + 1: junction k's cross street.
-    pub road: u32,
-}
-
-/// A pedestrian who crosses the road once the ego's time to reach the
-/// crossing falls to `trigger_time_to_ego_s`.
-#[derive(Component, Clone, Debug)]
-pub struct Crossing {
-    pub s_m: f64,
-    pub lateral_m: f64,
-    pub target_lateral_m: f64,
-    pub speed_mps: f64,
-    pub trigger_time_to_ego_s: f64,
-    pub started_at_frame: Option<u64>,
-}
 
 /// Ego's time to reach station `s_m` at its current speed (infinite when
 /// stopped or already past).
@@ -134,17 +113,6 @@ pub fn move_actors(
     }
 }
 
-/// Cargo on a vehicle's load bed until it falls off.
-#[derive(Component, Clone, Debug)]
-pub struct Cargo {
-    pub carrier: Entity,
-    /// Where it rides, carrier-local (+X forward, +Y up), metres.
-    pub local: Vec3,
-    pub drop_at_s: f64,
-    /// Once it has fallen off: its velocity (sim world, m/s).
-    pub falling: Option<Vec3>,
-}
-
 /// A walker whose route crosses the road at a station, then goes on along
 /// the other sidewalk.
 #[derive(Component, Clone, Copy, Debug)]
@@ -239,7 +207,8 @@ pub struct ActorsPlugin;
 
 impl Plugin for ActorsPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(PostStartup, triggers::arm_triggers)
+        app.add_systems(Startup, spawn::spawn_actors.in_set(SpawnSet::Actors))
+            .add_systems(PostStartup, triggers::arm_triggers)
             .add_systems(
                 Update,
                 (
@@ -251,10 +220,8 @@ impl Plugin for ActorsPlugin {
                     )
                         .chain()
                         .in_set(SimSet::Control),
-                    (move_actors, swing_doors).in_set(SimSet::Motion),
-                    move_cargo
-                        .in_set(SimSet::Motion)
-                        .after(crate::physics::step_physics),
+                    (move_actors, swing_doors).in_set(MotionSet::Kinematic),
+                    move_cargo.in_set(MotionSet::Riders),
                 ),
             );
     }

@@ -3,7 +3,8 @@
 //! an optional delay. A trigger fires on the tick its condition first holds.
 
 use super::drive::{Driver, nearest_station};
-use super::{Crossing, LaneMotion, time_to_reach_s};
+use super::time_to_reach_s;
+use crate::sim::components::{Crossing, LaneMotion};
 use crate::core::frames::sim_to_enu;
 use crate::core::label::TriggerRecord;
 use crate::physics::TickRecords;

@@ -8,7 +8,7 @@ use crate::sensors::camera::{CameraRig, GpuContext, RenderMode};
 use crate::sensors::{
     FinishedFrames, LabeledFrame, Rig, SensorPlugin, camera_infos, flush, label_config,
 };
-use crate::sim::headless_app;
+use crate::app::headless_app;
 use crate::writers::{DatasetConfig, DatasetWriter};
 use anyhow::Result;
 use bevy::prelude::*;

@@ -385,7 +385,7 @@ fn run_traffic(args: &Args) -> Result<()> {
     match args.mode {
         Mode::Bare => {
             // simulation only, on this thread: physics + behaviour + triggers
-            let mut app = edgecase::sim::headless_app(s);
+            let mut app = edgecase::app::headless_app(s);
             for _ in 0..args.frames {
                 app.update();
             }

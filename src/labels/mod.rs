@@ -278,7 +278,7 @@ pub fn label_camera(
             fog_transmittance: round6((-cfg.extinction_per_m * distance_m).exp()),
             contrast: contrast.map(round6),
             perceivable: !too_small
-                && contrast.is_some_and(|c| c >= crate::weather::VISIBILITY_CONTRAST),
+                && contrast.is_some_and(|c| c >= crate::core::visibility::VISIBILITY_CONTRAST),
             distance_m: round6(distance_m),
             box_world_enu: OrientedBox {
                 center_m: r3(sim_to_enu(b.center)),

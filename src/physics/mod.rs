@@ -9,12 +9,12 @@
 //! ourselves so that one tick is exactly one step in a fixed order, and the
 //! state never round-trips through f32 Transforms between steps.
 
-use crate::actors::{Crossing, LaneMotion};
+use crate::sim::components::{Cargo, Crossing, LaneMotion};
 use crate::core::classes::Class;
 use crate::core::frames::sim_to_enu;
 use crate::core::label::{CollisionRecord, TriggerRecord};
 use crate::core::traffic::tyre_force;
-use crate::sim::{SimClock, SimSet};
+use crate::sim::{MotionSet, SimClock};
 use crate::core::mesh::Primitive;
 use crate::world::{Ego, Renderable, RoadRes, Thing};
 use bevy::prelude::*;
@@ -157,7 +157,7 @@ fn build_physics(
         Option<&Thing>,
         Option<&LaneMotion>,
         Has<Crossing>,
-        Option<&crate::actors::Cargo>,
+        Option<&Cargo>,
     )>,
 ) {
     let mut world = PhysicsWorld {
@@ -450,9 +450,7 @@ impl Plugin for PhysicsPlugin {
             .add_systems(PostStartup, build_physics)
             .add_systems(
                 Update,
-                step_physics
-                    .in_set(SimSet::Motion)
-                    .after(crate::actors::move_actors),
+                step_physics.in_set(MotionSet::Physics),
             );
     }
 }

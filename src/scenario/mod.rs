@@ -695,7 +695,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
                     }
             }
             _ => vehicles
-                .filter(|k| crate::world::vehicle_class(*k) == class)
+                .filter(|k| k.class() == class)
                 .count(),
         }
     };

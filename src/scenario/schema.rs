@@ -2,6 +2,7 @@
 //! for everything optional; see docs/scenario.md for the user-facing reference.
 
 use super::range;
+use crate::core::classes::Class;
 pub use super::actors::*;
 pub use super::sensors::*;
 use serde::{Deserialize, Serialize};
@@ -254,6 +255,16 @@ pub enum VehicleKind {
     Car,
     Van,
     Truck,
+}
+
+impl VehicleKind {
+    /// The label class of this kind of vehicle.
+    pub fn class(self) -> Class {
+        match self {
+            VehicleKind::Car | VehicleKind::Van => Class::Car,
+            VehicleKind::Truck => Class::Truck,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]

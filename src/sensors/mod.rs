@@ -6,7 +6,7 @@ pub mod camera;
 pub mod labeler;
 pub mod lidar;
 
-use crate::actors::LaneMotion;
+use crate::sim::components::LaneMotion;
 use crate::core::boxes::Box3;
 use crate::core::camera::Intrinsics;
 use crate::core::frames::{Pose, camera_mount_pose, sim_to_enu};

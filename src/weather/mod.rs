@@ -4,6 +4,7 @@
 //! put particles in the camera, false returns in the LiDAR and water on the road.
 
 use crate::snapshot::{Lighting, ParticleLook};
+use crate::core::visibility::{VISIBILITY_CONTRAST, extinction_per_m};
 use crate::scenario::{Light, Precipitation, Weather};
 use serde::Serialize;
 
@@ -186,14 +187,6 @@ pub fn particle_looks(weather: &Weather, seed: u64) -> Vec<ParticleLook> {
         .collect()
 }
 
-/// Contrast threshold behind "visibility" (WMO meteorological optical range).
-pub const VISIBILITY_CONTRAST: f64 = 0.05;
-
-/// Koschmieder: visibility V at contrast threshold C gives extinction
-/// beta = -ln(C) / V.
-pub fn extinction_per_m(visibility_m: f64) -> f64 {
-    -VISIBILITY_CONTRAST.ln() / visibility_m
-}
 
 fn lerp3(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
     std::array::from_fn(|i| a[i] + (b[i] - a[i]) * t)

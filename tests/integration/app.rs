@@ -1,8 +1,9 @@
 //! Tier 2: headless App tests, no GPU.
 
 use crate::common::scenario;
-use edgecase::actors::{Crossing, LaneMotion};
-use edgecase::sim::{SimClock, headless_app};
+use edgecase::sim::components::{Crossing, LaneMotion};
+use edgecase::app::headless_app;
+use edgecase::sim::SimClock;
 use edgecase::world::{Ego, Thing};
 
 #[test]

@@ -5,7 +5,7 @@
 
 use crate::common::{render, repo_path, scenario};
 use edgecase::core::classes::Class;
-use edgecase::sim::headless_app;
+use edgecase::app::headless_app;
 use edgecase::world::Thing;
 
 /// (scenario, hazard actor's role, its class)

@@ -426,7 +426,7 @@ fn fog_drops_returns_by_the_extinction_law() {
         // clear-weather returns carry reflectivity x cos(incidence) as intensity:
         // predict which survive the two-way attenuation and were not pre-empted
         // by an echo on the same beam
-        let beta = edgecase::weather::extinction_per_m(visibility);
+        let beta = edgecase::core::visibility::extinction_per_m(visibility);
         let predicted = clear
             .iter()
             .filter(|p| p.range_m > 20.0 && !echoes.contains(&beam(p)))

@@ -327,7 +327,7 @@ fn visibility_labels_follow_fog_and_distance() {
     };
     let (clear_near, fog_near, fog_far) = (get(&clear, 24001), get(&fog, 24001), get(&fog, 24002));
     assert_eq!(clear_near.fog_transmittance, 1.0);
-    let beta = edgecase::weather::extinction_per_m(30.0);
+    let beta = edgecase::core::visibility::extinction_per_m(30.0);
     for o in [&fog_near, &fog_far] {
         assert!((o.fog_transmittance - (-beta * o.distance_m).exp()).abs() < 1e-5);
     }

@@ -4,10 +4,10 @@
 
 use crate::common::scenario;
 use bevy::prelude::*;
-use edgecase::actors::LaneMotion;
+use edgecase::sim::components::LaneMotion;
 use edgecase::core::label::CollisionRecord;
 use edgecase::physics::TickRecords;
-use edgecase::sim::headless_app;
+use edgecase::app::headless_app;
 use edgecase::world::{Ego, Thing};
 
 /// Per tick: every thing's role, station, lateral offset and speed, plus

@@ -1,9 +1,6 @@
-//! SimPlugin: everything batch and editor share. One fixed tick per
-//! `App::update`; time advances by the tick, never by the wall clock.
+//! The tick: one fixed step per `App::update`; time advances by the tick,
+//! never by the wall clock. The sets order every module's systems within it.
 
-use crate::actors::ActorsPlugin;
-use crate::scenario::Scenario;
-use crate::world::WorldPlugin;
 use bevy::prelude::*;
 
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -15,8 +12,24 @@ pub enum SimSet {
     Motion,
     Control,
     Sensors,
-    Labels,
-    Write,
+}
+
+/// Order within `SimSet::Motion`: people and doors move by themselves, then
+/// the physics step moves the vehicles, then whatever rides on a vehicle
+/// follows it.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MotionSet {
+    Kinematic,
+    Physics,
+    Riders,
+}
+
+/// Order at startup: the actors first (their instance ids and entities in
+/// scenario order), then the scenery around them.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SpawnSet {
+    Actors,
+    Scenery,
 }
 
 /// The current frame (tick) index and the tick rate.
@@ -51,13 +64,16 @@ fn advance_clock(mut clock: ResMut<SimClock>) {
     clock.started = true;
 }
 
-pub struct SimPlugin {
-    pub scenario: Scenario,
+/// The clock and the order of the sets; every simulating module's plugin
+/// puts its systems in these sets.
+pub struct TickPlugin {
+    pub tick_hz: f64,
 }
 
-impl Plugin for SimPlugin {
+impl Plugin for TickPlugin {
     fn build(&self, app: &mut App) {
-        app.insert_resource(SimClock::new(self.scenario.tick_hz))
+        app.insert_resource(SimClock::new(self.tick_hz))
+            .configure_sets(Startup, (SpawnSet::Actors, SpawnSet::Scenery).chain())
             .configure_sets(
                 Update,
                 (
@@ -65,27 +81,15 @@ impl Plugin for SimPlugin {
                     SimSet::Motion,
                     SimSet::Control,
                     SimSet::Sensors,
-                    SimSet::Labels,
-                    SimSet::Write,
                 )
                     .chain(),
             )
-            .add_systems(Update, advance_clock.in_set(SimSet::Clock))
-            .add_plugins((
-                WorldPlugin {
-                    scenario: self.scenario.clone(),
-                },
-                ActorsPlugin,
-                crate::physics::PhysicsPlugin,
-            ));
+            .configure_sets(
+                Update,
+                (MotionSet::Kinematic, MotionSet::Physics, MotionSet::Riders)
+                    .chain()
+                    .in_set(SimSet::Motion),
+            )
+            .add_systems(Update, advance_clock.in_set(SimSet::Clock));
     }
-}
-
-/// A headless App with the simulation only (no sensors): the base of batch
-/// runs and of the App tests.
-pub fn headless_app(scenario: Scenario) -> App {
-    let mut app = App::new();
-    app.add_plugins(bevy::app::TaskPoolPlugin::default())
-        .add_plugins(SimPlugin { scenario });
-    app
 }
