@@ -3,13 +3,13 @@
 //! collision falls below a threshold (if fitted). They set each vehicle's
 //! Controls for the next physics step.
 
-use crate::sim::components::{Crossing, LaneMotion};
 use crate::core::frames::sim_to_enu;
 use crate::core::traffic::{
     Idm, Leader, Light, must_stop, pure_pursuit_steer, time_to_collision_s,
 };
 use crate::physics::{Controls, FRICTION_MU, VehicleBody};
 use crate::scenario::Direction;
+use crate::sim::components::{Crossing, LaneMotion};
 use crate::world::{RoadRes, Thing};
 use bevy::prelude::*;
 use glam::DVec2;

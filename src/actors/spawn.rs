@@ -2,14 +2,14 @@
 //! and the hazard, each with its parts, class, instance id and the
 //! components that move it.
 
+use super::drive::Driver;
 use super::{CrossAt, Door};
 use crate::core::classes::{Class, instance_id};
 use crate::core::rng::Stream;
-use crate::scenario::{Direction, Hazard, Scenario, Side, VehicleKind};
+use crate::scenario::{Direction, Hazard, Role, Scenario, Side, VehicleKind};
 use crate::sim::components::{Cargo, Crossing, LaneMotion};
 use crate::world::objects::{self, Template};
 use crate::world::{Ego, Renderable, RoadGeometry, RoadRes, ScenarioRes, Thing, transform_at};
-use super::drive::Driver;
 use bevy::prelude::*;
 
 const PAINT: [[f32; 3]; 8] = [
@@ -39,7 +39,7 @@ fn spawn_thing(
     commands: &mut Commands,
     ids: &mut IdAllocator,
     t: Template,
-    role: String,
+    role: Role,
     transform: Transform,
 ) -> Entity {
     let id = ids.next(t.class);
@@ -85,7 +85,7 @@ pub fn spawn_actors(mut commands: Commands, scenario: Res<ScenarioRes>, road: Re
         &mut commands,
         &mut ids,
         objects::vehicle(s.ego.kind, paint("ego_color", 0, s.ego.color)),
-        "ego".into(),
+        Role::Ego,
         transform_at(road, s.ego.start_s_m, lat, 0.0),
     );
     commands.entity(e).insert((
@@ -120,7 +120,7 @@ pub fn spawn_actors(mut commands: Commands, scenario: Res<ScenarioRes>, road: Re
             &mut commands,
             &mut ids,
             objects::vehicle(v.kind, paint("vehicle_color", i, v.color)),
-            format!("vehicles[{i}]"),
+            Role::Vehicle(i),
             at,
         );
         commands.entity(e).insert((
@@ -164,7 +164,7 @@ pub fn spawn_actors(mut commands: Commands, scenario: Res<ScenarioRes>, road: Re
             &mut commands,
             &mut ids,
             t,
-            format!("parked[{i}]"),
+            Role::Parked(i),
             transform_at(road, p.s_m, lat, yaw),
         );
         if let Some(d) = door {
@@ -187,7 +187,7 @@ pub fn spawn_actors(mut commands: Commands, scenario: Res<ScenarioRes>, road: Re
             &mut commands,
             &mut ids,
             objects::cyclist(shirt),
-            format!("cyclists[{i}]"),
+            Role::Cyclist(i),
             transform_at(road, c.s_m, lat, heading_offset(direction)),
         );
         commands.entity(e).insert(LaneMotion {
@@ -206,7 +206,7 @@ pub fn spawn_actors(mut commands: Commands, scenario: Res<ScenarioRes>, road: Re
             &mut commands,
             &mut ids,
             objects::person(p.height_m, shirt),
-            format!("pedestrians[{i}]"),
+            Role::Pedestrian(i),
             transform_at(road, p.s_m, lat, heading_offset(p.direction)),
         );
         commands.entity(e).insert(LaneMotion {
@@ -238,7 +238,7 @@ pub fn spawn_actors(mut commands: Commands, scenario: Res<ScenarioRes>, road: Re
                 &mut commands,
                 &mut ids,
                 objects::deer(),
-                "hazard".into(),
+                Role::Hazard,
                 transform_at(road, h.s_m, start, -o * std::f64::consts::FRAC_PI_2),
             );
             commands.entity(e).insert(Crossing {
@@ -262,7 +262,7 @@ pub fn spawn_actors(mut commands: Commands, scenario: Res<ScenarioRes>, road: Re
             );
             let (carrier_entity, carrier_at) = vehicles[h.vehicle];
             let at = carrier_at * Transform::from_translation(local);
-            let e = spawn_thing(&mut commands, &mut ids, t, "hazard".into(), at);
+            let e = spawn_thing(&mut commands, &mut ids, t, Role::Hazard, at);
             commands.entity(e).insert(Cargo {
                 carrier: carrier_entity,
                 local,
@@ -322,9 +322,9 @@ fn spawn_pedestrian_crossing(
         };
         let shirt = PAINT[Stream::new(s.seed, "hazard_shirt", k as u64).index(PAINT.len())];
         let role = if k == 0 {
-            "hazard".to_string()
+            Role::Hazard
         } else {
-            format!("hazard.{k}")
+            Role::HazardMember(k as usize)
         };
         let lat = start_lat + o * dl;
         let e = spawn_thing(
@@ -350,7 +350,7 @@ fn spawn_pedestrian_crossing(
             commands,
             ids,
             objects::debris(crate::scenario::DebrisKind::Ball),
-            "hazard.ball".into(),
+            Role::HazardBall,
             transform_at(road, s_m + 0.5, lat, yaw),
         );
         commands.entity(e).insert(Crossing {
@@ -367,4 +367,3 @@ fn spawn_pedestrian_crossing(
 fn parked_lateral_m(road: &RoadGeometry, side: Side, width_m: f64) -> f64 {
     road.edge_m(side) - RoadGeometry::outward(side) * (width_m / 2.0 + 0.25)
 }
-

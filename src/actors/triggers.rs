@@ -4,12 +4,12 @@
 
 use super::drive::{Driver, nearest_station};
 use super::time_to_reach_s;
-use crate::sim::components::{Crossing, LaneMotion};
 use crate::core::frames::sim_to_enu;
 use crate::core::label::TriggerRecord;
 use crate::physics::TickRecords;
 use crate::scenario::{Action, Condition, Trigger, resolve_actor};
 use crate::sim::SimClock;
+use crate::sim::components::{Crossing, LaneMotion};
 use crate::world::{Ego, RoadRes, ScenarioRes, Thing};
 use bevy::prelude::*;
 use glam::DVec2;

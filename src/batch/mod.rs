@@ -2,13 +2,13 @@
 
 pub mod stop;
 
+use crate::app::headless_app;
 use crate::scenario::Scenario;
 use crate::sensors::SkipFrames;
 use crate::sensors::camera::{CameraRig, GpuContext, RenderMode};
 use crate::sensors::{
     FinishedFrames, LabeledFrame, Rig, SensorPlugin, camera_infos, flush, label_config,
 };
-use crate::app::headless_app;
 use crate::writers::{DatasetConfig, DatasetWriter};
 use anyhow::Result;
 use bevy::prelude::*;

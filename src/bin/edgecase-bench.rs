@@ -9,13 +9,13 @@ use edgecase::core::camera::Intrinsics;
 use edgecase::core::classes::{Class, instance_id};
 use edgecase::core::frames::{Pose, camera_mount_pose};
 use edgecase::core::label::EgoState;
-use edgecase::snapshot::{CameraInfo, DrawInstance, FrameSnapshot, LabeledObject};
+use edgecase::core::mesh::Primitive;
 use edgecase::labels::LabelConfig;
 use edgecase::scenario::{DepthFormat, Format, Output};
 use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode};
 use edgecase::sensors::{LabeledFrame, Rig};
+use edgecase::snapshot::{CameraInfo, DrawInstance, FrameSnapshot, LabeledObject};
 use edgecase::world::StaticMesh;
-use edgecase::core::mesh::Primitive;
 use edgecase::writers::{DatasetConfig, DatasetWriter};
 use glam::{DVec3, Mat4, Quat, Vec3};
 use std::sync::Arc;
@@ -141,7 +141,7 @@ fn reference_snapshot(frame: u64) -> FrameSnapshot {
             instance_id: id,
             class: Class::Car,
             kitti_type: "Car",
-            role: format!("box[{i}]"),
+            role: edgecase::scenario::Role::Vehicle(i as usize),
             box3: Box3 {
                 center: center.as_dvec3(),
                 length_m: 1.8,

@@ -15,5 +15,5 @@ pub mod rle;
 pub mod rng;
 pub mod road;
 pub mod silhouette;
-pub mod visibility;
 pub mod traffic;
+pub mod visibility;

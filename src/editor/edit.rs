@@ -1,10 +1,10 @@
 //! Scenario edits the editor offers, as pure functions on a `Scenario`.
-//! Actors are named by their role ("ego", "vehicles[2]", "parked[0]",
-//! "hazard"), the same string the world gives their entities and labels.
+//! Actors are named by their role (`Role::Vehicle(2)`, shown "vehicles[2]"),
+//! the same role the world gives their entities.
 
 use crate::scenario::{
-    Cyclist, Direction, Fog, Hazard, Parked, Pedestrian, Precipitation, Scenario, Side, Vehicle,
-    ron_options,
+    Cyclist, Direction, Fog, Hazard, Parked, Pedestrian, Precipitation, Role, Scenario, Side,
+    Vehicle, ron_options,
 };
 
 /// The kinds of actor the editor can add.
@@ -16,31 +16,20 @@ pub enum NewActor {
     Parked,
 }
 
-/// `"vehicles[3]"` -> ("vehicles", 3).
-fn split_role(role: &str) -> Option<(&str, usize)> {
-    let (list, rest) = role.split_once('[')?;
-    Some((list, rest.strip_suffix(']')?.parse().ok()?))
-}
-
 /// The station field (metres along the main road) of an actor.
-pub fn station_mut<'a>(s: &'a mut Scenario, role: &str) -> Option<&'a mut f64> {
-    if role == "ego" {
-        return Some(&mut s.ego.start_s_m);
-    }
-    if role == "hazard" {
-        return match s.hazard.as_mut()? {
+pub fn station_mut(s: &mut Scenario, role: Role) -> Option<&mut f64> {
+    match role {
+        Role::Ego => Some(&mut s.ego.start_s_m),
+        Role::Hazard => match s.hazard.as_mut()? {
             Hazard::PedestrianCrossing(h) => Some(&mut h.s_m),
             Hazard::AnimalCrossing(h) => Some(&mut h.s_m),
             Hazard::FallingCargo(_) => None,
-        };
-    }
-    let (list, i) = split_role(role)?;
-    match list {
-        "vehicles" => s.vehicles.get_mut(i).map(|v| &mut v.start_s_m),
-        "pedestrians" => s.pedestrians.get_mut(i).map(|p| &mut p.s_m),
-        "cyclists" => s.cyclists.get_mut(i).map(|c| &mut c.s_m),
-        "parked" => s.props.parked.get_mut(i).map(|p| &mut p.s_m),
-        _ => None,
+        },
+        Role::Vehicle(i) => s.vehicles.get_mut(i).map(|v| &mut v.start_s_m),
+        Role::Pedestrian(i) => s.pedestrians.get_mut(i).map(|p| &mut p.s_m),
+        Role::Cyclist(i) => s.cyclists.get_mut(i).map(|c| &mut c.s_m),
+        Role::Parked(i) => s.props.parked.get_mut(i).map(|p| &mut p.s_m),
+        Role::HazardMember(_) | Role::HazardBall => None,
     }
 }
 
@@ -50,7 +39,7 @@ pub fn station_mut<'a>(s: &'a mut Scenario, role: &str) -> Option<&'a mut f64> {
 /// hazard change side when moved across the centre line.
 pub fn move_actor(
     s: &mut Scenario,
-    role: &str,
+    role: Role,
     ds_m: f64,
     dlateral_m: f64,
     lateral_now_m: f64,
@@ -64,8 +53,8 @@ pub fn move_actor(
     let side_of = |lat: f64| if lat >= 0.0 { Side::Left } else { Side::Right };
     // a side's outward direction: moving outward grows the kerb offset
     let outward = |side: Side| if side == Side::Left { 1.0 } else { -1.0 };
-    match split_role(role) {
-        Some(("vehicles", i)) => {
+    match role {
+        Role::Vehicle(i) => {
             let v = &mut s.vehicles[i];
             // lanes count outward from the centre line, forward lanes on the right
             let toward_centre = if v.direction == Direction::Forward {
@@ -80,23 +69,23 @@ pub fn move_actor(
             };
             v.lane = (v.lane as i64 - toward_centre).clamp(0, max.max(1) as i64 - 1) as u32;
         }
-        Some(("pedestrians", i)) => {
+        Role::Pedestrian(i) => {
             let p = &mut s.pedestrians[i];
             p.offset_m = (p.offset_m + outward(p.side) * dlateral_m).max(0.0);
         }
-        Some(("cyclists", i)) => {
+        Role::Cyclist(i) => {
             let c = &mut s.cyclists[i];
             if let Some(o) = c.offset_m.as_mut() {
                 *o = (*o - outward(c.side) * dlateral_m).max(0.1);
             }
         }
-        Some(("parked", i)) if dlateral_m.abs() > 0.5 => {
+        Role::Parked(i) if dlateral_m.abs() > 0.5 => {
             s.props.parked[i].side = side_of(new_lateral);
         }
-        _ if role == "ego" && lanes_steps != 0 => {
+        Role::Ego if lanes_steps != 0 => {
             s.ego.lane = (s.ego.lane as i64 - lanes_steps).clamp(0, lanes_fwd as i64 - 1) as u32;
         }
-        _ if role == "hazard" && dlateral_m.abs() > 0.5 => match s.hazard.as_mut() {
+        Role::Hazard if dlateral_m.abs() > 0.5 => match s.hazard.as_mut() {
             Some(Hazard::PedestrianCrossing(h)) => h.side = side_of(new_lateral),
             Some(Hazard::AnimalCrossing(h)) => h.side = side_of(new_lateral),
             _ => {}
@@ -108,18 +97,16 @@ pub fn move_actor(
 
 /// Turn an actor around (the gizmo's rotation snaps to the two headings a
 /// road-bound actor can have).
-pub fn turn_around(s: &mut Scenario, role: &str) -> Result<(), String> {
+pub fn turn_around(s: &mut Scenario, role: Role) -> Result<(), String> {
     let flip = |d: &mut Direction| {
         *d = match d {
             Direction::Forward => Direction::Backward,
             Direction::Backward => Direction::Forward,
         }
     };
-    match split_role(role) {
-        Some(("vehicles", i)) if i < s.vehicles.len() => flip(&mut s.vehicles[i].direction),
-        Some(("pedestrians", i)) if i < s.pedestrians.len() => {
-            flip(&mut s.pedestrians[i].direction)
-        }
+    match role {
+        Role::Vehicle(i) if i < s.vehicles.len() => flip(&mut s.vehicles[i].direction),
+        Role::Pedestrian(i) if i < s.pedestrians.len() => flip(&mut s.pedestrians[i].direction),
         _ => return Err(format!("{role} has a fixed heading")),
     }
     Ok(())
@@ -133,54 +120,54 @@ fn from_ron<T: serde::de::DeserializeOwned>(src: &str) -> T {
 }
 
 /// Add an actor at station `s_m`; returns its role.
-pub fn add_actor(s: &mut Scenario, kind: NewActor, s_m: f64) -> String {
+pub fn add_actor(s: &mut Scenario, kind: NewActor, s_m: f64) -> Role {
     let s_m = s_m.max(0.0);
     match kind {
         NewActor::Vehicle => {
             let v: Vehicle = from_ron(&format!("(start_s_m: {s_m}, speed_mps: 8.0)"));
             s.vehicles.push(v);
-            format!("vehicles[{}]", s.vehicles.len() - 1)
+            Role::Vehicle(s.vehicles.len() - 1)
         }
         NewActor::Pedestrian => {
             let p: Pedestrian = from_ron(&format!("(s_m: {s_m})"));
             s.pedestrians.push(p);
-            format!("pedestrians[{}]", s.pedestrians.len() - 1)
+            Role::Pedestrian(s.pedestrians.len() - 1)
         }
         NewActor::Cyclist => {
             let c: Cyclist = from_ron(&format!("(s_m: {s_m})"));
             s.cyclists.push(c);
-            format!("cyclists[{}]", s.cyclists.len() - 1)
+            Role::Cyclist(s.cyclists.len() - 1)
         }
         NewActor::Parked => {
             let p: Parked = from_ron(&format!("(s_m: {s_m})"));
             s.props.parked.push(p);
-            format!("parked[{}]", s.props.parked.len() - 1)
+            Role::Parked(s.props.parked.len() - 1)
         }
     }
 }
 
 /// Delete an actor. Refused when something else refers to it (a trigger,
 /// the hazard's parked car or carrier), so no edit leaves dangling indices.
-pub fn delete_actor(s: &mut Scenario, role: &str) -> Result<(), String> {
-    if role == "ego" {
+pub fn delete_actor(s: &mut Scenario, role: Role) -> Result<(), String> {
+    if role == Role::Ego {
         return Err("the ego cannot be deleted".into());
     }
     let name = crate::scenario::actor_roles(s)
         .into_iter()
-        .find(|(r, _)| r == role)
+        .find(|(r, _)| *r == role)
         .ok_or_else(|| format!("no actor {role}"))?
         .1;
     let referenced = |t: &crate::scenario::Trigger| {
-        t.actor == role || name.as_deref().is_some_and(|n| n == t.actor)
+        Role::parse(&t.actor) == Some(role) || name.as_deref().is_some_and(|n| n == t.actor)
     };
     if s.triggers.iter().any(referenced) {
         return Err(format!(
             "{role} is named by a trigger; delete the trigger first"
         ));
     }
-    let (list, i) = match split_role(role) {
+    let (list, i) = match role.list_index() {
         Some(x) => x,
-        None if role == "hazard" => {
+        None if role == Role::Hazard => {
             s.hazard = None;
             return Ok(());
         }
@@ -194,10 +181,11 @@ pub fn delete_actor(s: &mut Scenario, role: &str) -> Result<(), String> {
         }
         ("vehicles", Some(Hazard::FallingCargo(h))) => indexed_later(h.vehicle),
         _ => false,
-    } || s
-        .triggers
-        .iter()
-        .any(|t| split_role(&t.actor).is_some_and(|(l, k)| l == list && k > i));
+    } || s.triggers.iter().any(|t| {
+        Role::parse(&t.actor)
+            .and_then(Role::list_index)
+            .is_some_and(|(l, k)| l == list && k > i)
+    });
     if blocked {
         return Err(format!(
             "the hazard or a trigger refers to {list} by index at or after {role}"
@@ -298,11 +286,11 @@ mod tests {
     #[test]
     fn moving_changes_the_station_and_clamps_at_the_road_start() {
         let mut s = demo();
-        move_actor(&mut s, "vehicles[0]", 12.5, 0.0, 0.0).unwrap();
+        move_actor(&mut s, Role::Vehicle(0), 12.5, 0.0, 0.0).unwrap();
         assert_eq!(s.vehicles[0].start_s_m, 52.5);
-        move_actor(&mut s, "parked[0]", -100.0, 0.0, 0.0).unwrap();
+        move_actor(&mut s, Role::Parked(0), -100.0, 0.0, 0.0).unwrap();
         assert_eq!(s.props.parked[0].s_m, 0.0);
-        assert!(move_actor(&mut s, "vehicles[7]", 1.0, 0.0, 0.0).is_err());
+        assert!(move_actor(&mut s, Role::Vehicle(7), 1.0, 0.0, 0.0).is_err());
     }
 
     #[test]
@@ -310,7 +298,7 @@ mod tests {
         let mut s = demo();
         assert_eq!(
             add_actor(&mut s, NewActor::Pedestrian, 5.0),
-            "pedestrians[0]"
+            Role::Pedestrian(0)
         );
         assert_eq!(s.pedestrians[0].speed_mps, 1.4);
         place_hazard(&mut s, 33.0, Side::Left);
@@ -321,9 +309,9 @@ mod tests {
         if let Some(Hazard::PedestrianCrossing(h)) = s.hazard.as_mut() {
             h.behind_parked = Some(0);
         }
-        assert!(delete_actor(&mut s, "parked[0]").is_err());
-        assert!(delete_actor(&mut s, "ego").is_err());
-        delete_actor(&mut s, "vehicles[0]").unwrap();
+        assert!(delete_actor(&mut s, Role::Parked(0)).is_err());
+        assert!(delete_actor(&mut s, Role::Ego).is_err());
+        delete_actor(&mut s, Role::Vehicle(0)).unwrap();
         assert!(s.vehicles.is_empty());
     }
 

@@ -12,7 +12,7 @@ mod ui;
 
 pub use ui::ScreenshotRequest;
 
-use crate::scenario::{Scenario, Side};
+use crate::scenario::{Role, Scenario, Side};
 use crate::sensors::camera::GpuContext;
 use bevy::prelude::*;
 use document::Document;
@@ -37,7 +37,7 @@ pub enum EditorCommand {
         x: u32,
         y: u32,
     },
-    Select(Option<String>),
+    Select(Option<Role>),
     /// Move the selected actor along (ds) and across (left positive) the road.
     MoveSelected {
         ds_m: f64,
@@ -104,7 +104,7 @@ pub struct Export {
 
 #[derive(Resource, Default)]
 pub struct EditorState {
-    pub selection: Option<String>,
+    pub selection: Option<Role>,
     pub playing: bool,
     last_tick: Option<Instant>,
     /// The last thing the editor wants the user to read (errors included).
@@ -225,14 +225,14 @@ fn apply_commands(
                 state.selection = role;
                 Ok(())
             }
-            EditorCommand::MoveSelected { ds_m, dlateral_m } => match &selected {
+            EditorCommand::MoveSelected { ds_m, dlateral_m } => match selected {
                 Some(role) => {
                     let lateral_now = current_lateral(&session, role);
                     edit::move_actor(&mut edited, role, ds_m, dlateral_m, lateral_now)
                 }
                 None => Err("select an actor first".into()),
             },
-            EditorCommand::TurnSelected => match &selected {
+            EditorCommand::TurnSelected => match selected {
                 Some(role) => edit::turn_around(&mut edited, role),
                 None => Err("select an actor first".into()),
             },
@@ -243,7 +243,7 @@ fn apply_commands(
                 state.selection = Some(edit::add_actor(&mut edited, kind, s_m));
                 Ok(())
             }
-            EditorCommand::DeleteSelected => match &selected {
+            EditorCommand::DeleteSelected => match selected {
                 Some(role) => edit::delete_actor(&mut edited, role).map(|_| state.selection = None),
                 None => Err("select an actor first".into()),
             },
@@ -256,7 +256,7 @@ fn apply_commands(
                             Side::Right
                         };
                         edit::place_hazard(&mut edited, s_m, side);
-                        state.selection = Some("hazard".into());
+                        state.selection = Some(Role::Hazard);
                         Ok(())
                     }
                     None => Err("click on the road to place the hazard".into()),
@@ -335,7 +335,7 @@ fn apply_commands(
 }
 
 /// The selected actor's current lateral offset on the main road.
-fn current_lateral(session: &Session, role: &str) -> f64 {
+fn current_lateral(session: &Session, role: Role) -> f64 {
     let Some(snap) = &session.snapshot else {
         return 0.0;
     };

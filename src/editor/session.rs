@@ -8,12 +8,12 @@ use crate::batch::sensor_app;
 use crate::core::camera::Intrinsics;
 use crate::core::classes::split_label_value;
 use crate::core::frames::{Pose, bevy_cam_to_cv, cv_to_bevy_cam, sim_to_enu};
-use crate::snapshot::{CameraInfo, FrameSnapshot};
 use crate::scenario::Scenario;
 use crate::sensors::camera::{CameraRig, GpuContext, RenderMode};
-use crate::snapshot::image::CameraImage;
 use crate::sensors::{FinishedFrames, LabeledFrame, SkipFrames};
 use crate::sim::SimClock;
+use crate::snapshot::image::CameraImage;
+use crate::snapshot::{CameraInfo, FrameSnapshot};
 use bevy::prelude::App;
 use glam::{DQuat, DVec2, DVec3};
 use std::time::{Duration, Instant};
@@ -76,7 +76,7 @@ impl ViewCamera {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pick {
     /// The actor's role ("vehicles[0]"), None for road, props, sky.
-    pub role: Option<String>,
+    pub role: Option<crate::scenario::Role>,
     /// The surface point hit, sim world; None for sky.
     pub world: Option<DVec3>,
     /// Its station and lateral offset on the main road (left positive).
@@ -303,7 +303,7 @@ impl Session {
                     .objects
                     .iter()
                     .find(|o| o.instance_id == instance)
-                    .map(|o| o.role.clone())
+                    .map(|o| o.role)
             })
             .flatten();
         let depth = img.depth_m_at(i) as f64;

@@ -121,7 +121,12 @@ pub fn run_window(core: EditorCorePlugin, screenshot: Option<ScreenshotRequest>)
             .seek
             .map(EditorCommand::Seek)
             .into_iter()
-            .chain(s.select.clone().map(|r| EditorCommand::Select(Some(r))))
+            .chain(
+                s.select
+                    .as_deref()
+                    .and_then(crate::scenario::Role::parse)
+                    .map(|r| EditorCommand::Select(Some(r))),
+            )
             .collect();
         app.insert_resource(s).add_systems(
             Startup,
@@ -501,9 +506,9 @@ fn scenario_panel(
                 for (role, name) in crate::scenario::actor_roles(&doc.scenario) {
                     let label = match &name {
                         Some(n) => format!("{role}  ({n})"),
-                        None => role.clone(),
+                        None => role.to_string(),
                     };
-                    let selected = state.selection.as_deref() == Some(role.as_str());
+                    let selected = state.selection == Some(role);
                     if ui.selectable_label(selected, label).clicked() {
                         out.write(EditorCommand::Select(Some(role)));
                     }
@@ -949,7 +954,7 @@ fn scene_view(
                 .as_ref()?
                 .objects
                 .iter()
-                .find(|o| &o.role == role)
+                .find(|o| o.role == *role)
                 .cloned()
         });
         let mut gizmo_active = false;

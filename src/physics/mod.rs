@@ -9,13 +9,13 @@
 //! ourselves so that one tick is exactly one step in a fixed order, and the
 //! state never round-trips through f32 Transforms between steps.
 
-use crate::sim::components::{Cargo, Crossing, LaneMotion};
 use crate::core::classes::Class;
 use crate::core::frames::sim_to_enu;
 use crate::core::label::{CollisionRecord, TriggerRecord};
-use crate::core::traffic::tyre_force;
-use crate::sim::{MotionSet, SimClock};
 use crate::core::mesh::Primitive;
+use crate::core::traffic::tyre_force;
+use crate::sim::components::{Cargo, Crossing, LaneMotion};
+use crate::sim::{MotionSet, SimClock};
 use crate::world::{Ego, Renderable, RoadRes, Thing};
 use bevy::prelude::*;
 use rapier3d::prelude::{
@@ -39,7 +39,7 @@ const GROUND_CLEARANCE_M: f32 = 0.2;
 enum Owner {
     Actor(Entity),
     /// A fixed labeled thing (a parked vehicle): role and instance id.
-    Fixed(String, u32),
+    Fixed(crate::scenario::Role, u32),
     Prop(&'static str),
     RoadEdge,
 }
@@ -259,7 +259,7 @@ fn build_physics(
             (thing, false) => {
                 // parked vehicles and props: one fixed collider per part
                 let owner = match thing {
-                    Some(th) => Owner::Fixed(th.role.clone(), th.instance_id),
+                    Some(th) => Owner::Fixed(th.role, th.instance_id),
                     None => {
                         Owner::Prop(renderable.parts.first().map_or("prop", |p| p.class.name()))
                     }
@@ -400,14 +400,18 @@ pub fn step_physics(
             match physics.owners.get(&c) {
                 Some(Owner::Actor(e)) => match things.get(*e) {
                     Ok((th, ego)) => (
-                        if ego { "ego".into() } else { th.role.clone() },
+                        if ego {
+                            "ego".into()
+                        } else {
+                            th.role.to_string()
+                        },
                         th.instance_id,
                         v,
                         true,
                     ),
                     Err(_) => ("actor".into(), 0, v, true),
                 },
-                Some(Owner::Fixed(role, id)) => (role.clone(), *id, v, false),
+                Some(Owner::Fixed(role, id)) => (role.to_string(), *id, v, false),
                 Some(Owner::Prop(class)) => (format!("prop:{class}"), 0, v, false),
                 Some(Owner::RoadEdge) | None => ("road_edge".into(), 0, v, false),
             }
@@ -448,9 +452,6 @@ impl Plugin for PhysicsPlugin {
         app.init_resource::<TickRecords>()
             .init_resource::<EpisodeEnd>()
             .add_systems(PostStartup, build_physics)
-            .add_systems(
-                Update,
-                step_physics.in_set(MotionSet::Physics),
-            );
+            .add_systems(Update, step_physics.in_set(MotionSet::Physics));
     }
 }

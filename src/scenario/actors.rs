@@ -225,4 +225,3 @@ fn one() -> u32 {
 fn cross_speed() -> f64 {
     1.6
 }
-

@@ -204,31 +204,33 @@ pub fn read(path: &Path, what: &str) -> Result<String, ScenarioError> {
     })
 }
 
+/// Test helper: the names of the `.ron` files in repository folders, sorted.
+#[cfg(test)]
+pub(crate) fn ron_stems(folders: &[&str]) -> Vec<String> {
+    let mut stems = Vec::new();
+    for folder in folders {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "ron") {
+                stems.push(p.file_stem().unwrap().to_str().unwrap().to_string());
+            }
+        }
+    }
+    stems.sort();
+    stems
+}
+
+#[cfg(test)]
+pub(crate) fn sorted_names(table: &[(&str, &str, &str)]) -> Vec<String> {
+    let mut names: Vec<String> = table.iter().map(|(n, _, _)| n.to_string()).collect();
+    names.sort();
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The names of the .ron files in these repository folders, sorted.
-    fn ron_stems(folders: &[&str]) -> Vec<String> {
-        let mut stems = Vec::new();
-        for folder in folders {
-            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
-            for e in std::fs::read_dir(dir).unwrap() {
-                let p = e.unwrap().path();
-                if p.extension().is_some_and(|x| x == "ron") {
-                    stems.push(p.file_stem().unwrap().to_str().unwrap().to_string());
-                }
-            }
-        }
-        stems.sort();
-        stems
-    }
-
-    fn sorted_names(table: &[(&str, &str, &str)]) -> Vec<String> {
-        let mut names: Vec<String> = table.iter().map(|(n, _, _)| n.to_string()).collect();
-        names.sort();
-        names
-    }
 
     #[test]
     fn every_shipped_file_is_built_in_and_parses() {
@@ -242,15 +244,6 @@ mod tests {
             super::super::parse(text, &src.path).unwrap_or_else(|e| panic!("{e}"));
         }
         assert!(builtin("hazards/child_ball.ron").is_some());
-    }
-
-    #[test]
-    fn every_shipped_sweep_is_built_in_and_loads_by_name() {
-        assert_eq!(ron_stems(&["sweeps"]), sorted_names(BUILTIN_SWEEPS));
-        for (name, _, _) in BUILTIN_SWEEPS {
-            let s = crate::sweep::Sweep::load(Path::new(name)).unwrap_or_else(|e| panic!("{e}"));
-            assert!(s.path.to_string_lossy().starts_with("builtin:"));
-        }
     }
 
     #[test]

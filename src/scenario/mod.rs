@@ -7,11 +7,13 @@ pub mod library;
 pub mod locate;
 pub mod patch;
 pub mod range;
+pub mod role;
 pub mod schema;
 pub mod sensors;
 
 use crate::core::classes::{Class, MAX_INSTANCES_PER_CLASS};
 use locate::{Step, field, item};
+pub use role::Role;
 pub use schema::*;
 use std::path::{Path, PathBuf};
 
@@ -191,47 +193,40 @@ fn sensor_name_error(kind: &str, names: &[&str]) -> Option<(usize, String)> {
 }
 
 /// Every actor a trigger can name: (role, name), in spawn order.
-pub fn actor_roles(s: &Scenario) -> Vec<(String, Option<String>)> {
-    let mut out = vec![("ego".to_string(), None)];
-    out.extend(
-        s.vehicles
-            .iter()
+pub fn actor_roles(s: &Scenario) -> Vec<(Role, Option<String>)> {
+    let mut out = vec![(Role::Ego, None)];
+    let named = |role: fn(usize) -> Role, names: Vec<Option<String>>| {
+        names
+            .into_iter()
             .enumerate()
-            .map(|(i, v)| (format!("vehicles[{i}]"), v.name.clone())),
-    );
-    out.extend(
-        s.pedestrians
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (format!("pedestrians[{i}]"), p.name.clone())),
-    );
-    out.extend(
-        s.cyclists
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (format!("cyclists[{i}]"), c.name.clone())),
-    );
-    out.extend((0..s.props.parked.len()).map(|i| (format!("parked[{i}]"), None)));
+            .map(move |(i, n)| (role(i), n))
+    };
+    out.extend(named(
+        Role::Vehicle,
+        s.vehicles.iter().map(|v| v.name.clone()).collect(),
+    ));
+    out.extend(named(
+        Role::Pedestrian,
+        s.pedestrians.iter().map(|p| p.name.clone()).collect(),
+    ));
+    out.extend(named(
+        Role::Cyclist,
+        s.cyclists.iter().map(|c| c.name.clone()).collect(),
+    ));
+    out.extend((0..s.props.parked.len()).map(|i| (Role::Parked(i), None)));
     if s.hazard.is_some() {
-        out.push(("hazard".to_string(), None));
+        out.push((Role::Hazard, None));
     }
     out
 }
 
 /// The role an actor reference (a name or a role) stands for.
-pub fn resolve_actor(actors: &[(String, Option<String>)], reference: &str) -> Option<String> {
+pub fn resolve_actor(actors: &[(Role, Option<String>)], reference: &str) -> Option<Role> {
+    let as_role = Role::parse(reference);
     actors
         .iter()
-        .find(|(role, name)| name.as_deref() == Some(reference) || role == reference)
-        .map(|(role, _)| role.clone())
-}
-
-/// `vehicles[k]` -> k.
-pub fn vehicle_index(role: &str) -> Option<usize> {
-    role.strip_prefix("vehicles[")?
-        .strip_suffix(']')?
-        .parse()
-        .ok()
+        .find(|(role, name)| name.as_deref() == Some(reference) || as_role == Some(*role))
+        .map(|(role, _)| *role)
 }
 
 /// Rules that span several fields. Each failure names the field path it
@@ -516,7 +511,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
         let Some(role) = resolve_actor(&actors, &t.actor) else {
             let known: Vec<String> = actors
                 .iter()
-                .map(|(r, n)| n.clone().unwrap_or_else(|| r.clone()))
+                .map(|(r, n)| n.clone().unwrap_or_else(|| r.to_string()))
                 .collect();
             return fail(
                 vec![item("triggers", i), field("actor")],
@@ -528,7 +523,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
             );
         };
         if let Action::ChangeLane(lane) = t.action {
-            let lanes = if let Some(k) = vehicle_index(&role) {
+            let lanes = if let Role::Vehicle(k) = role {
                 let v = &s.vehicles[k];
                 match (v.direction, v.wrong_way) {
                     (Direction::Forward, false) | (Direction::Backward, true) => {
@@ -536,7 +531,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
                     }
                     _ => s.road.lanes_backward,
                 }
-            } else if role == "ego" {
+            } else if role == Role::Ego {
                 s.road.lanes_forward
             } else {
                 return fail(
@@ -694,9 +689,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
                         _ => 0,
                     }
             }
-            _ => vehicles
-                .filter(|k| k.class() == class)
-                .count(),
+            _ => vehicles.filter(|k| k.class() == class).count(),
         }
     };
     for class in [Class::Person, Class::Rider, Class::Car, Class::Truck] {

@@ -1,10 +1,10 @@
 //! Scenario format v1. Every struct rejects unknown fields and has defaults
 //! for everything optional; see docs/scenario.md for the user-facing reference.
 
-use super::range;
-use crate::core::classes::Class;
 pub use super::actors::*;
+use super::range;
 pub use super::sensors::*;
+use crate::core::classes::Class;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

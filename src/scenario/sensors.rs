@@ -147,7 +147,6 @@ impl Default for Mount {
     }
 }
 
-
 /// The beam table of a LiDAR spec: its preset with the spec's overrides.
 pub fn beam_table(spec: &LidarSpec) -> BeamTable {
     let preset = match spec.preset {
@@ -172,4 +171,3 @@ pub fn beam_table(spec: &LidarSpec) -> BeamTable {
     t.max_range_m = spec.max_range_m.unwrap_or(t.max_range_m);
     t
 }
-

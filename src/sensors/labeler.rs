@@ -7,10 +7,10 @@
 use super::LabeledFrame;
 use super::camera::ReadbackFrame;
 use super::lidar::{SweepGeometry, VIEWS, sweep};
-use crate::snapshot::lidar::LidarInfo;
 use crate::core::lidar::LidarPoint;
-use crate::snapshot::CameraInfo;
 use crate::labels::{LabelConfig, Sweep, label_frame};
+use crate::snapshot::CameraInfo;
+use crate::snapshot::lidar::LidarInfo;
 
 /// What the LiDAR model needs from the scenario.
 #[derive(Clone, Debug)]

@@ -10,14 +10,14 @@ use crate::core::lidar::{
     BeamHit, BeamTable, Cast, DepthView, LidarPoint, Silhouette, SurfaceHit, volume_echo,
 };
 use crate::core::mesh::Mesh;
+use crate::core::mesh::Primitive;
 use crate::core::rng::Stream;
+use crate::scenario::{LidarSpec, beam_table};
 use crate::snapshot::CameraInfo;
 use crate::snapshot::DrawInstance;
-use crate::scenario::{LidarSpec, beam_table};
-use crate::snapshot::lidar::{Beam, LidarInfo};
 use crate::snapshot::image::CameraImage;
+use crate::snapshot::lidar::{Beam, LidarInfo};
 use crate::weather::Atmosphere;
-use crate::core::mesh::Primitive;
 use glam::{DMat3, DQuat, DVec3};
 
 /// Views per LiDAR, each 90 degrees of azimuth.
@@ -904,6 +904,7 @@ const COLUMN_CHUNK: usize = 32;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::LidarPreset;
 
     #[test]
     fn views_cover_every_beam() {

@@ -6,19 +6,19 @@ pub mod camera;
 pub mod labeler;
 pub mod lidar;
 
-use crate::sim::components::LaneMotion;
 use crate::core::boxes::Box3;
 use crate::core::camera::Intrinsics;
 use crate::core::frames::{Pose, camera_mount_pose, sim_to_enu};
 use crate::core::label::{EgoState, FrameLabels};
-use crate::snapshot::{CameraInfo, DrawInstance, FrameSnapshot, LabeledObject};
+use crate::core::mesh::Primitive;
 use crate::labels::LabelConfig;
 use crate::scenario::Scenario;
+use crate::sim::components::LaneMotion;
 use crate::sim::{SimClock, SimSet};
-use crate::core::mesh::Primitive;
+use crate::snapshot::image::CameraImage;
+use crate::snapshot::{CameraInfo, DrawInstance, FrameSnapshot, LabeledObject};
 use crate::world::{Ego, Renderable, Thing};
 use bevy::prelude::*;
-use crate::snapshot::image::CameraImage;
 use camera::CameraRig;
 use glam::DVec3;
 use std::collections::{BTreeMap, VecDeque};
@@ -58,7 +58,8 @@ impl Default for PrimitiveHullPoints {
         let map = Primitive::ALL
             .iter()
             .map(|p| {
-                let mut pts: Vec<Vec3> = crate::core::mesh::primitive_mesh(*p).positions().collect();
+                let mut pts: Vec<Vec3> =
+                    crate::core::mesh::primitive_mesh(*p).positions().collect();
                 pts.sort_by(|a, b| a.to_array().partial_cmp(&b.to_array()).unwrap());
                 pts.dedup_by(|a, b| a.distance_squared(*b) < 1e-12);
                 (*p, pts)

@@ -37,4 +37,3 @@ pub struct Cargo {
     /// Once it has fallen off: its velocity (sim world, m/s).
     pub falling: Option<Vec3>,
 }
-

@@ -32,4 +32,3 @@ pub struct Beam {
     /// Image point in its view (None: outside it).
     pub pixel: Option<glam::DVec2>,
 }
-

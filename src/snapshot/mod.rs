@@ -30,7 +30,7 @@ pub struct LabeledObject {
     pub instance_id: u32,
     pub class: Class,
     pub kitti_type: &'static str,
-    pub role: String,
+    pub role: crate::scenario::Role,
     pub box3: Box3,
     pub part_points_world: Vec<Vec<DVec3>>,
 }

@@ -391,6 +391,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_shipped_sweep_is_built_in_and_loads_by_name() {
+        assert_eq!(
+            crate::scenario::library::ron_stems(&["sweeps"]),
+            crate::scenario::library::sorted_names(crate::scenario::library::BUILTIN_SWEEPS)
+        );
+        for (name, _, _) in crate::scenario::library::BUILTIN_SWEEPS {
+            let s = Sweep::load(Path::new(name)).unwrap_or_else(|e| panic!("{e}"));
+            assert!(s.path.to_string_lossy().starts_with("builtin:"));
+        }
+    }
+
+    #[test]
     fn set_path_handles_fields_indices_enums_and_len() {
         let mut s = Scenario::default();
         s.props.parked = vec![

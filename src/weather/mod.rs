@@ -3,9 +3,9 @@
 //! LiDAR's two-way attenuation and the visibility labels; rain and snow also
 //! put particles in the camera, false returns in the LiDAR and water on the road.
 
-use crate::snapshot::{Lighting, ParticleLook};
 use crate::core::visibility::{VISIBILITY_CONTRAST, extinction_per_m};
 use crate::scenario::{Light, Precipitation, Weather};
+use crate::snapshot::{Lighting, ParticleLook};
 use serde::Serialize;
 
 /// Hydrometeor kinds, for the LiDAR echo model and the camera particles.
@@ -186,7 +186,6 @@ pub fn particle_looks(weather: &Weather, seed: u64) -> Vec<ParticleLook> {
         })
         .collect()
 }
-
 
 fn lerp3(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
     std::array::from_fn(|i| a[i] + (b[i] - a[i]) * t)

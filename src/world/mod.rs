@@ -26,8 +26,8 @@ pub struct Thing {
     pub class: Class,
     pub kitti_type: &'static str,
     pub size: BoxSize,
-    /// Human-readable role, e.g. "hazard", "parked[0]".
-    pub role: String,
+    /// Which scenario entry it comes from, e.g. "hazard", "parked[0]".
+    pub role: crate::scenario::Role,
 }
 
 #[derive(Component)]

@@ -1,9 +1,9 @@
 //! Tier 2: headless App tests, no GPU.
 
 use crate::common::scenario;
-use edgecase::sim::components::{Crossing, LaneMotion};
 use edgecase::app::headless_app;
 use edgecase::sim::SimClock;
+use edgecase::sim::components::{Crossing, LaneMotion};
 use edgecase::world::{Ego, Thing};
 
 #[test]
@@ -63,7 +63,7 @@ fn instance_ids_are_stable_and_follow_the_cityscapes_rule() {
         let mut v: Vec<(String, u32)> = w
             .query::<&Thing>()
             .iter(w)
-            .map(|t| (t.role.clone(), t.instance_id))
+            .map(|t| (t.role.to_string(), t.instance_id))
             .collect();
         v.sort();
         v
@@ -114,7 +114,7 @@ fn boxes_enclose_every_part_in_every_pose() {
                     checked += 1;
                 }
                 // cyclist_door's parked[1] is a 1.8 m wide car whose door opens
-                if o.role == "parked[1]" && b.width_m > 2.0 {
+                if o.role.to_string() == "parked[1]" && b.width_m > 2.0 {
                     grown += 1;
                 }
             }

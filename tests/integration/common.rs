@@ -1,8 +1,8 @@
 use edgecase::batch::{run_frames, sensor_app};
-use edgecase::snapshot::CameraInfo;
 use edgecase::scenario::{Scenario, parse};
 use edgecase::sensors::camera::{GpuContext, RenderMode};
 use edgecase::sensors::{LabeledFrame, Rig};
+use edgecase::snapshot::CameraInfo;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

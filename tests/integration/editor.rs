@@ -78,9 +78,9 @@ fn select_move_fog_and_save_give_the_expected_ron() {
                     .objects
                     .iter()
                     .find(|o| o.instance_id == inst && inst != 0)
-                    && o.role.starts_with("parked[")
+                    && o.role.to_string().starts_with("parked[")
                 {
-                    hit = Some((x, y, o.role.clone()));
+                    hit = Some((x, y, o.role.to_string()));
                     break 'scan;
                 }
             }
@@ -89,8 +89,11 @@ fn select_move_fog_and_save_give_the_expected_ron() {
     };
     send(&mut app, EditorCommand::SelectAt { x, y });
     assert_eq!(
-        app.world().resource::<EditorState>().selection.as_deref(),
-        Some(role.as_str())
+        app.world()
+            .resource::<EditorState>()
+            .selection
+            .map(|r| r.to_string()),
+        Some(role.clone())
     );
     let index: usize = role["parked[".len()..role.len() - 1].parse().unwrap();
     let before = app.world().resource::<Document>().scenario.clone();

@@ -4,8 +4,8 @@
 //! class, a tight and an amodal box and a 3D box.
 
 use crate::common::{render, repo_path, scenario};
-use edgecase::core::classes::Class;
 use edgecase::app::headless_app;
+use edgecase::core::classes::Class;
 use edgecase::world::Thing;
 
 /// (scenario, hazard actor's role, its class)
@@ -57,7 +57,7 @@ fn every_hazard_scenario_runs_and_labels_its_hazard_actor() {
         let id = w
             .query::<&Thing>()
             .iter(w)
-            .find(|t| t.role == role)
+            .find(|t| t.role.to_string() == role)
             .unwrap_or_else(|| panic!("{name}: no actor {role}"))
             .instance_id;
         let (_, frames) = render(&s, s.frames);

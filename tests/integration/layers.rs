@@ -16,7 +16,9 @@ const LAYERS: &[&[&str]] = &[
     &["labels"],
     &["sensors"],
     &["writers"],
-    &["batch", "sweep", "editor", "cli", "lib", "main", "bin"],
+    &[
+        "app", "batch", "sweep", "editor", "cli", "lib", "main", "bin",
+    ],
 ];
 
 /// Edges the order alone would allow but the design forbids: labels and
@@ -41,46 +43,60 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The top-level module a file belongs to: `src/world/road.rs` -> `world`.
 fn module_of(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).unwrap();
-    let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
     first.trim_end_matches(".rs").to_string()
 }
 
-/// Code without `//` comments (doc links may name anything).
-fn code_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+/// The file with `//` comments blanked (doc links may name anything).
+fn code_only(text: &str) -> String {
     text.lines()
-        .enumerate()
-        .map(|(i, line)| (i + 1, line.split("//").next().unwrap_or("")))
+        .map(|line| line.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
-/// `crate::x` paths in a line, grouped imports (`crate::{a::b, c}`) included.
-fn crate_paths(line: &str) -> Vec<String> {
+fn ident(text: &str) -> String {
+    text.trim_start()
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect()
+}
+
+/// `crate::x` paths in code, with the byte offset of each; grouped imports
+/// (`crate::{a::b, c::{d, e}}`, over several lines too) give their first
+/// segments.
+fn crate_paths(code: &str) -> Vec<(usize, String)> {
     let mut found = Vec::new();
-    let mut rest = line;
-    while let Some(at) = rest.find("crate::") {
-        let after = &rest[at + "crate::".len()..];
-        if let Some(group) = after.strip_prefix('{') {
-            let inner = group.split('}').next().unwrap_or("");
-            for item in inner.split(',') {
-                let name: String = item
-                    .trim()
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                if !name.is_empty() {
-                    found.push(name);
+    for (at, _) in code.match_indices("crate::") {
+        let after = &code[at + "crate::".len()..];
+        let Some(group) = after.strip_prefix('{') else {
+            found.push((at, ident(after)));
+            continue;
+        };
+        // items separated by commas at the group's own depth
+        let (mut depth, mut item_start) = (0usize, 0usize);
+        for (i, c) in group.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => {
+                    found.push((at, ident(&group[item_start..i])));
+                    break;
                 }
-            }
-        } else {
-            let name: String = after
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            if !name.is_empty() {
-                found.push(name);
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    found.push((at, ident(&group[item_start..i])));
+                    item_start = i + 1;
+                }
+                _ => {}
             }
         }
-        rest = after;
     }
+    found.retain(|(_, name)| !name.is_empty());
     found
 }
 
@@ -98,17 +114,16 @@ fn edges() -> Vec<Edge> {
     let mut edges = Vec::new();
     for file in &files {
         let from = module_of(&src, file);
-        let text = std::fs::read_to_string(file).unwrap();
-        for (line_no, code) in code_lines(&text) {
-            for to in crate_paths(code) {
-                if to != from {
-                    let at = format!("{}:{line_no}", file.strip_prefix(&src).unwrap().display());
-                    edges.push(Edge {
-                        from: from.clone(),
-                        to,
-                        at,
-                    });
-                }
+        let code = code_only(&std::fs::read_to_string(file).unwrap());
+        for (offset, to) in crate_paths(&code) {
+            if to != from {
+                let line_no = code[..offset].matches('\n').count() + 1;
+                let at = format!("{}:{line_no}", file.strip_prefix(&src).unwrap().display());
+                edges.push(Edge {
+                    from: from.clone(),
+                    to,
+                    at,
+                });
             }
         }
     }
@@ -130,7 +145,11 @@ fn no_module_uses_a_module_above_it() {
             wrong.push(format!("{}: `{}` uses `{}`", edge.at, edge.from, edge.to));
         }
     }
-    assert!(wrong.is_empty(), "imports against the layer order:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "imports against the layer order:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -183,14 +202,15 @@ fn core_has_no_bevy() {
     rust_files(&core, &mut files);
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        for (line_no, code) in code_lines(&text) {
+        for (line_no, code) in code_only(&text).lines().enumerate() {
             let names_bevy = ["bevy::", "bevy_rapier3d", "bevy_egui", "rapier3d::"]
                 .iter()
                 .any(|krate| code.contains(krate));
             assert!(
                 !names_bevy,
-                "{}:{line_no} names bevy; core stays pure",
-                file.display()
+                "{}:{} names bevy; core stays pure",
+                file.display(),
+                line_no + 1
             );
         }
     }
@@ -198,7 +218,20 @@ fn core_has_no_bevy() {
 
 #[test]
 fn the_path_reader_sees_grouped_imports() {
-    assert_eq!(crate_paths("use crate::{core::x, world::{a, b}};"), ["core", "world"]);
-    assert_eq!(crate_paths("let a = crate::sim::SimClock::new(1.0);"), ["sim"]);
-    assert!(crate_paths("use bevy::prelude::*;").is_empty());
+    let names = |code: &str| -> Vec<String> {
+        crate_paths(&code_only(code))
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect()
+    };
+    assert_eq!(
+        names("use crate::{core::x, world::{a, b}};"),
+        ["core", "world"]
+    );
+    assert_eq!(
+        names("use crate::{\n    sim::X,\n    snapshot::{A, B},\n};"),
+        ["sim", "snapshot"]
+    );
+    assert_eq!(names("let a = crate::sim::SimClock::new(1.0);"), ["sim"]);
+    assert!(names("use bevy::prelude::*; // crate::sensors").is_empty());
 }

@@ -6,9 +6,9 @@ use crate::common::scenario;
 use edgecase::batch::{run_frames, sensor_app};
 use edgecase::core::classes::Class;
 use edgecase::core::lidar::LidarPoint;
-use edgecase::snapshot::FrameSnapshot;
 use edgecase::sensors::camera::{GpuContext, RenderMode};
 use edgecase::sensors::{LabeledFrame, Rig, snapshot};
+use edgecase::snapshot::FrameSnapshot;
 use edgecase::world::objects::Primitive;
 use glam::{DVec3, Mat4};
 

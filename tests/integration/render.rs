@@ -472,7 +472,9 @@ fn sliding_box_snapshot(frame: u64) -> edgecase::snapshot::FrameSnapshot {
 
 /// A small front camera (1 m up, level, 4:3) that watches `sliding_box_snapshot`,
 /// and default daylight.
-fn sliding_box_camera(width: u32) -> (edgecase::snapshot::CameraInfo, edgecase::snapshot::Lighting) {
+fn sliding_box_camera(
+    width: u32,
+) -> (edgecase::snapshot::CameraInfo, edgecase::snapshot::Lighting) {
     let camera = edgecase::snapshot::CameraInfo {
         name: "front".into(),
         intrinsics: edgecase::core::camera::Intrinsics::from_hfov(

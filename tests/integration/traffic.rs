@@ -4,10 +4,10 @@
 
 use crate::common::scenario;
 use bevy::prelude::*;
-use edgecase::sim::components::LaneMotion;
+use edgecase::app::headless_app;
 use edgecase::core::label::CollisionRecord;
 use edgecase::physics::TickRecords;
-use edgecase::app::headless_app;
+use edgecase::sim::components::LaneMotion;
 use edgecase::world::{Ego, Thing};
 
 /// Per tick: every thing's role, station, lateral offset and speed, plus
@@ -28,7 +28,11 @@ fn run(src: &str, ticks: usize) -> Vec<Tick> {
                 .iter(w)
                 .map(|(th, l, t, ego)| {
                     (
-                        if ego { "ego".into() } else { th.role.clone() },
+                        if ego {
+                            "ego".into()
+                        } else {
+                            th.role.to_string()
+                        },
                         l.s_m,
                         l.lateral_m,
                         l.speed_mps,
@@ -356,7 +360,7 @@ fn vehicles_turn_through_a_junction_along_the_lane_graph() {
     let lanes: Vec<(String, LaneMotion)> = w
         .query::<(&Thing, &LaneMotion)>()
         .iter(w)
-        .map(|(t, l)| (t.role.clone(), l.clone()))
+        .map(|(t, l)| (t.role.to_string(), l.clone()))
         .collect();
     let lane_of = |role: &str| lanes.iter().find(|(r, _)| r == role).unwrap().1.clone();
     let left = lane_of("vehicles[0]");
