@@ -1,9 +1,12 @@
-//! SimPlugin: everything batch and editor share, composed from the
-//! simulating modules (world, actors, physics) on the tick of `sim`.
+//! The App every front end runs: `SimPlugin` composes the simulating
+//! modules (world, actors, physics) on the tick of `sim`; `sensor_app` adds
+//! the sensors.
 
 use crate::actors::ActorsPlugin;
 use crate::physics::PhysicsPlugin;
 use crate::scenario::Scenario;
+use crate::sensors::attach_sensors;
+use crate::sensors::camera::{GpuContext, RenderMode};
 use crate::sim::TickPlugin;
 use crate::world::WorldPlugin;
 use bevy::prelude::*;
@@ -33,5 +36,13 @@ pub fn headless_app(scenario: Scenario) -> App {
     let mut app = App::new();
     app.add_plugins(bevy::app::TaskPoolPlugin::default())
         .add_plugins(SimPlugin { scenario });
+    app
+}
+
+/// A headless App with the scenario's sensors on a GPU rig: batch runs, the
+/// editor's session and the benchmarks.
+pub fn sensor_app(scenario: &Scenario, gpu: GpuContext, mode: RenderMode) -> App {
+    let mut app = headless_app(scenario.clone());
+    attach_sensors(&mut app, scenario, gpu, mode);
     app
 }

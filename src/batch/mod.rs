@@ -2,12 +2,12 @@
 
 pub mod stop;
 
-use crate::app::headless_app;
+use crate::app::sensor_app;
 use crate::scenario::Scenario;
 use crate::sensors::SkipFrames;
-use crate::sensors::camera::{CameraRig, GpuContext, RenderMode};
+use crate::sensors::camera::{GpuContext, RenderMode};
 use crate::sensors::{
-    FinishedFrames, LabeledFrame, Rig, SensorPlugin, camera_infos, flush, label_config,
+    FinishedFrames, LabeledFrame, Rig, flush,
 };
 use crate::writers::{DatasetConfig, DatasetWriter};
 use anyhow::Result;
@@ -25,33 +25,6 @@ pub struct BatchOptions {
     pub progress: bool,
     /// Merged into the manifest (e.g. a sweep sample's drawn values).
     pub extra_manifest: serde_json::Value,
-}
-
-/// A headless App with the sensors attached to a GPU rig.
-pub fn sensor_app(scenario: &Scenario, gpu: GpuContext, mode: RenderMode) -> App {
-    let mut app = headless_app(scenario.clone());
-    let cameras = camera_infos(scenario);
-    let statics = app
-        .world()
-        .resource::<crate::world::StaticScene>()
-        .0
-        .clone();
-    let lighting = crate::weather::lighting(&scenario.light, &scenario.weather, scenario.seed);
-    let lidars = crate::sensors::lidar_infos(scenario);
-    let views: Vec<_> = lidars
-        .iter()
-        .flat_map(|l| l.views.iter().cloned())
-        .collect();
-    let rig = CameraRig::new(gpu, &cameras, &views, &statics, lighting, mode);
-    let labels = label_config(scenario);
-    // camera fog and LiDAR attenuation share one extinction coefficient
-    let env = crate::sensors::labeler::LidarEnv {
-        atmosphere: crate::weather::Atmosphere::new(&scenario.weather),
-        seed: scenario.seed,
-    };
-    app.insert_resource(Rig::new(rig, cameras, lidars, env, labels))
-        .add_plugins(SensorPlugin);
-    app
 }
 
 /// Run `frames` ticks, handing every finished frame to `sink` in frame

@@ -192,7 +192,12 @@ fn run_reference(args: &Args) -> Result<()> {
         class: Class::Road,
         color: [0.3, 0.3, 0.3],
     };
-    let lighting = edgecase::weather::lighting(&Default::default(), &Default::default(), 0);
+    let lighting = edgecase::weather::lighting(
+        &Default::default(),
+        &Default::default(),
+        &edgecase::weather::Atmosphere::new(&Default::default()),
+        0,
+    );
     let mode = if args.mode == Mode::Bare {
         RenderMode::ColorOnly
     } else {
@@ -321,7 +326,7 @@ fn run_fog(args: &Args) -> Result<()> {
             } else {
                 RenderMode::Labeled
             };
-            let mut app = edgecase::batch::sensor_app(&s, gpu, mode);
+            let mut app = edgecase::app::sensor_app(&s, gpu, mode);
             let mut points = 0usize;
             edgecase::batch::run_frames(
                 &mut app,
@@ -403,7 +408,7 @@ fn run_traffic(args: &Args) -> Result<()> {
         }
         Mode::Memory | Mode::Disk => {
             let gpu = headless_gpu()?;
-            let mut app = edgecase::batch::sensor_app(&s, gpu, RenderMode::Labeled);
+            let mut app = edgecase::app::sensor_app(&s, gpu, RenderMode::Labeled);
             edgecase::batch::run_frames(&mut app, args.frames, |_| Ok(()), |_| {})?;
             report(args, start, "traffic with one labeled camera");
         }

@@ -4,7 +4,7 @@
 //! tick 0 without rendering (determinism makes that exact), in chunks so the
 //! UI can show progress.
 
-use crate::batch::sensor_app;
+use crate::app::sensor_app;
 use crate::core::camera::Intrinsics;
 use crate::core::classes::split_label_value;
 use crate::core::frames::{Pose, bevy_cam_to_cv, cv_to_bevy_cam, sim_to_enu};
@@ -106,23 +106,15 @@ impl Session {
     pub fn new(gpu: GpuContext, scenario: Scenario, view_camera: ViewCamera) -> Session {
         let mut sim = sensor_app(&scenario, gpu.clone(), RenderMode::Labeled);
         sim.init_resource::<SkipFrames>();
-        let statics = sim
-            .world()
-            .resource::<crate::world::StaticScene>()
-            .0
-            .clone();
-        let lighting = crate::weather::lighting(&scenario.light, &scenario.weather, scenario.seed);
         let info = CameraInfo {
             name: "editor_view".into(),
             intrinsics: view_camera.intrinsics(),
             ego_from_camera: Pose::new(DQuat::IDENTITY, DVec3::ZERO),
         };
-        let view_rig = CameraRig::new(
+        let view_rig = crate::sensors::rig::Scene::of(sim.world(), &scenario).camera_rig(
             gpu.clone(),
             &[info],
             &[],
-            &statics,
-            lighting,
             RenderMode::Labeled,
         );
         Session {

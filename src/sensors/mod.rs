@@ -5,49 +5,23 @@
 pub mod camera;
 pub mod labeler;
 pub mod lidar;
+pub mod rig;
+
+pub use rig::{Rig, attach_sensors, camera_infos, label_config, lidar_infos};
 
 use crate::core::boxes::Box3;
-use crate::core::camera::Intrinsics;
-use crate::core::frames::{Pose, camera_mount_pose, sim_to_enu};
+use crate::core::frames::{Pose, sim_to_enu};
 use crate::core::label::{EgoState, FrameLabels};
 use crate::core::mesh::Primitive;
-use crate::labels::LabelConfig;
-use crate::scenario::Scenario;
 use crate::sim::components::LaneMotion;
 use crate::sim::{SimClock, SimSet};
 use crate::snapshot::image::CameraImage;
-use crate::snapshot::{CameraInfo, DrawInstance, FrameSnapshot, LabeledObject};
+use crate::snapshot::{DrawInstance, FrameSnapshot, LabeledObject};
 use crate::world::{Ego, Renderable, Thing};
 use bevy::prelude::*;
-use camera::CameraRig;
 use glam::DVec3;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-
-pub fn camera_infos(s: &Scenario) -> Vec<CameraInfo> {
-    s.sensors
-        .cameras
-        .iter()
-        .map(|c| CameraInfo {
-            name: c.name.clone(),
-            intrinsics: Intrinsics::from_hfov(c.width, c.height, c.hfov_deg.to_radians()),
-            ego_from_camera: camera_mount_pose(
-                DVec3::new(c.mount.x_m, c.mount.y_m, c.mount.z_m),
-                c.mount.roll_deg.to_radians(),
-                c.mount.pitch_deg.to_radians(),
-                c.mount.yaw_deg.to_radians(),
-            ),
-        })
-        .collect()
-}
-
-pub fn label_config(s: &Scenario) -> LabelConfig {
-    LabelConfig {
-        min_visible_pixels: s.output.min_visible_pixels,
-        max_label_distance_m: s.output.max_label_distance_m,
-        extinction_per_m: crate::weather::Atmosphere::new(&s.weather).extinction_per_m(),
-    }
-}
 
 /// Unique vertex positions of each primitive: its convex hull points.
 #[derive(Resource, Clone)]
@@ -237,46 +211,6 @@ fn lamps(world: &mut World, world_from_ego: &Pose) -> Vec<crate::snapshot::Lamp>
         }
     }
     out
-}
-
-#[derive(Resource)]
-pub struct Rig {
-    pub rig: CameraRig,
-    pub cameras: Vec<CameraInfo>,
-    pub lidars: Vec<crate::snapshot::lidar::LidarInfo>,
-    pub labeler: labeler::Labeler,
-}
-
-impl Rig {
-    /// `rig` must render `cameras`, then every LiDAR's views, in that order.
-    pub fn new(
-        rig: CameraRig,
-        cameras: Vec<CameraInfo>,
-        lidars: Vec<crate::snapshot::lidar::LidarInfo>,
-        env: labeler::LidarEnv,
-        label_config: LabelConfig,
-    ) -> Rig {
-        let labeled = rig.mode() == camera::RenderMode::Labeled;
-        let sharing = labeler::CpuSharing::for_renderer(rig.gpu().cpu_rasterizer);
-        let labeler = labeler::Labeler::new(
-            cameras.clone(),
-            lidars.clone(),
-            env,
-            label_config,
-            labeled,
-            sharing,
-        );
-        Rig {
-            rig,
-            cameras,
-            lidars,
-            labeler,
-        }
-    }
-}
-
-pub fn lidar_infos(s: &Scenario) -> Vec<crate::snapshot::lidar::LidarInfo> {
-    s.sensors.lidars.iter().map(lidar::lidar_info).collect()
 }
 
 /// A frame with its pixels and labels (labels empty in colour-only mode).

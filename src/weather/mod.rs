@@ -203,7 +203,7 @@ pub fn sun_direction(elevation_deg: f64, azimuth_deg: f64) -> [f32; 3] {
     crate::core::frames::enu_to_sim(enu).as_vec3().to_array()
 }
 
-pub fn lighting(light: &Light, weather: &Weather, seed: u64) -> Lighting {
+pub fn lighting(light: &Light, weather: &Weather, atmosphere: &Atmosphere, seed: u64) -> Lighting {
     let el = light.sun_elevation_deg as f32;
     // daylight: 0 below -6 deg (civil dusk), 1 from 10 deg up
     let day = ((el + 6.0) / 16.0).clamp(0.0, 1.0);
@@ -219,7 +219,6 @@ pub fn lighting(light: &Light, weather: &Weather, seed: u64) -> Lighting {
         light.ambient as f32,
     );
     let sun_visible = if el > 0.0 { 1.0 } else { 0.0 };
-    let atmosphere = Atmosphere::new(weather);
     let extinction = atmosphere.extinction_per_m() as f32;
     let grey = scale3([0.72, 0.74, 0.77], 0.1 + 0.9 * day);
     let fog_color = match &weather.fog {

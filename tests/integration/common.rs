@@ -1,4 +1,5 @@
-use edgecase::batch::{run_frames, sensor_app};
+use edgecase::app::sensor_app;
+use edgecase::batch::run_frames;
 use edgecase::scenario::{Scenario, parse};
 use edgecase::sensors::camera::{GpuContext, RenderMode};
 use edgecase::sensors::{LabeledFrame, Rig};

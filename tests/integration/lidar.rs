@@ -3,7 +3,8 @@
 //! follow the readers' rules.
 
 use crate::common::scenario;
-use edgecase::batch::{run_frames, sensor_app};
+use edgecase::app::sensor_app;
+use edgecase::batch::run_frames;
 use edgecase::core::classes::Class;
 use edgecase::core::lidar::LidarPoint;
 use edgecase::sensors::camera::{GpuContext, RenderMode};

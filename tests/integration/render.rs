@@ -489,7 +489,12 @@ fn sliding_box_camera(
             0.0,
         ),
     };
-    let lighting = edgecase::weather::lighting(&Default::default(), &Default::default(), 0);
+    let lighting = edgecase::weather::lighting(
+        &Default::default(),
+        &Default::default(),
+        &edgecase::weather::Atmosphere::new(&Default::default()),
+        0,
+    );
     (camera, lighting)
 }
 

@@ -1,0 +1,149 @@
+//! Assembling a scenario's sensors: its cameras and every LiDAR's views on
+//! one GPU rig, the labeler, and the weather they all share. Batch runs, the
+//! editor and the benchmarks all go through `attach_sensors`; the editor's
+//! free view is drawn by a rig from the same `Scene`.
+
+use super::camera::{CameraRig, GpuContext, RenderMode};
+use super::{SensorPlugin, labeler, lidar};
+use crate::core::camera::Intrinsics;
+use crate::core::frames::camera_mount_pose;
+use crate::labels::LabelConfig;
+use crate::scenario::Scenario;
+use crate::snapshot::lidar::LidarInfo;
+use crate::snapshot::{CameraInfo, Lighting};
+use crate::weather::Atmosphere;
+use crate::world::{StaticMesh, StaticScene};
+use bevy::prelude::*;
+use glam::DVec3;
+use std::sync::Arc;
+
+pub fn camera_infos(s: &Scenario) -> Vec<CameraInfo> {
+    s.sensors
+        .cameras
+        .iter()
+        .map(|c| CameraInfo {
+            name: c.name.clone(),
+            intrinsics: Intrinsics::from_hfov(c.width, c.height, c.hfov_deg.to_radians()),
+            ego_from_camera: camera_mount_pose(
+                DVec3::new(c.mount.x_m, c.mount.y_m, c.mount.z_m),
+                c.mount.roll_deg.to_radians(),
+                c.mount.pitch_deg.to_radians(),
+                c.mount.yaw_deg.to_radians(),
+            ),
+        })
+        .collect()
+}
+
+/// The labels' settings; visibility uses the same extinction as the camera
+/// fog and the LiDAR attenuation.
+pub fn label_config(s: &Scenario, atmosphere: &Atmosphere) -> LabelConfig {
+    LabelConfig {
+        min_visible_pixels: s.output.min_visible_pixels,
+        max_label_distance_m: s.output.max_label_distance_m,
+        extinction_per_m: atmosphere.extinction_per_m(),
+    }
+}
+
+#[derive(Resource)]
+pub struct Rig {
+    pub rig: CameraRig,
+    pub cameras: Vec<CameraInfo>,
+    pub lidars: Vec<LidarInfo>,
+    pub labeler: labeler::Labeler,
+}
+
+impl Rig {
+    /// `rig` must render `cameras`, then every LiDAR's views, in that order.
+    pub fn new(
+        rig: CameraRig,
+        cameras: Vec<CameraInfo>,
+        lidars: Vec<LidarInfo>,
+        env: labeler::LidarEnv,
+        label_config: LabelConfig,
+    ) -> Rig {
+        let labeled = rig.mode() == RenderMode::Labeled;
+        let sharing = labeler::CpuSharing::for_renderer(rig.gpu().cpu_rasterizer);
+        let labeler = labeler::Labeler::new(
+            cameras.clone(),
+            lidars.clone(),
+            env,
+            label_config,
+            labeled,
+            sharing,
+        );
+        Rig {
+            rig,
+            cameras,
+            lidars,
+            labeler,
+        }
+    }
+}
+
+pub fn lidar_infos(s: &Scenario) -> Vec<LidarInfo> {
+    s.sensors.lidars.iter().map(lidar::lidar_info).collect()
+}
+
+/// What every camera of a run draws the same way: the static meshes, the
+/// light and the air.
+pub struct Scene {
+    pub statics: Arc<Vec<StaticMesh>>,
+    pub lighting: Lighting,
+    pub atmosphere: Atmosphere,
+}
+
+impl Scene {
+    /// The scene of `scenario` in an App whose world has been built.
+    pub fn of(world: &World, scenario: &Scenario) -> Scene {
+        let atmosphere = Atmosphere::new(&scenario.weather);
+        Scene {
+            statics: world.resource::<StaticScene>().0.clone(),
+            lighting: crate::weather::lighting(
+                &scenario.light,
+                &scenario.weather,
+                &atmosphere,
+                scenario.seed,
+            ),
+            atmosphere,
+        }
+    }
+
+    /// A GPU rig drawing this scene for `cameras`, then `views`.
+    pub fn camera_rig(
+        &self,
+        gpu: GpuContext,
+        cameras: &[CameraInfo],
+        views: &[CameraInfo],
+        mode: RenderMode,
+    ) -> CameraRig {
+        CameraRig::new(
+            gpu,
+            cameras,
+            views,
+            &self.statics,
+            self.lighting.clone(),
+            mode,
+        )
+    }
+}
+
+/// Give a simulation App (`app::headless_app`) the scenario's sensors on a
+/// GPU: every tick is then rendered and labeled.
+pub fn attach_sensors(app: &mut App, scenario: &Scenario, gpu: GpuContext, mode: RenderMode) {
+    let cameras = camera_infos(scenario);
+    let lidars = lidar_infos(scenario);
+    let views: Vec<_> = lidars
+        .iter()
+        .flat_map(|l| l.views.iter().cloned())
+        .collect();
+    let scene = Scene::of(app.world(), scenario);
+    let rig = scene.camera_rig(gpu, &cameras, &views, mode);
+    let labels = label_config(scenario, &scene.atmosphere);
+    // camera fog and LiDAR attenuation share one extinction coefficient
+    let env = labeler::LidarEnv {
+        atmosphere: scene.atmosphere,
+        seed: scenario.seed,
+    };
+    app.insert_resource(Rig::new(rig, cameras, lidars, env, labels))
+        .add_plugins(SensorPlugin);
+}
