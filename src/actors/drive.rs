@@ -321,7 +321,7 @@ pub fn drive(
         let target_pose = on.pose(lane.s_m + dir * look);
         let target = target_pose.position + target_pose.left() * driver.lane_lateral_m;
         let p = sim_to_enu(t.translation.as_dvec3());
-        let heading = t.rotation.to_euler(EulerRot::YXZ).0 as f64;
+        let heading = crate::core::frames::yaw_rad(t.rotation) as f64;
         let d = target - DVec2::new(p.x, p.y);
         let (ahead, left) = (
             d.x * heading.cos() + d.y * heading.sin(),

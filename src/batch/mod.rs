@@ -63,78 +63,17 @@ pub fn run_frames(
     Ok(ran)
 }
 
+/// The run's facts for the manifest.
 pub fn manifest(opts: &BatchOptions, app: &App) -> serde_json::Value {
-    let s = &opts.scenario;
     let rig = app.world().resource::<Rig>();
-    let cameras: Vec<serde_json::Value> = s
-        .sensors
-        .cameras
-        .iter()
-        .zip(&rig.cameras)
-        .map(|(spec, info)| {
-            let k = info.intrinsics;
-            let p = k.p_matrix_opencv();
-            let cv_from_vehicle = crate::writers::cv_from_vehicle(info);
-            let m = glam::DMat4::from_rotation_translation(cv_from_vehicle.rotation, cv_from_vehicle.translation);
-            serde_json::json!({
-                "name": spec.name,
-                "width": spec.width,
-                "height": spec.height,
-                "hfov_deg": spec.hfov_deg,
-                "K_opencv": [[p[0][0], p[0][1], p[0][2]], [p[1][0], p[1][1], p[1][2]], [0.0, 0.0, 1.0]],
-                "mount": spec.mount,
-                "cam_from_ego_4x4_row_major": m.transpose().to_cols_array_2d(),
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "tool": "edgecase",
-        "version": env!("CARGO_PKG_VERSION"),
-        "dataset_format_version": 1,
-        "scenario": {
-            "name": s.name,
-            "file": opts.scenario_path.display().to_string(),
-            "sha256": opts.scenario_sha256,
-            "resolved": s,
-        },
-        "seed": s.seed,
-        "tick_hz": s.tick_hz,
-        "renderer": { "adapter": rig.rig.gpu().adapter_name, "backend": rig.rig.gpu().backend },
-        "cameras": cameras,
-        "lidars": s.sensors.lidars.iter().map(|l| serde_json::json!({
-            "name": l.name,
-            "spec": l,
-            "points_frame": if l.motion_compensated {
-                "sensor frame at the frame time (motion-compensated)"
-            } else {
-                "sensor frame at each point's firing time (raw)"
-            },
-            "point_time": "seconds from the frame time; the sweep faces forward at 0 and spans -0.5..0.5 turns",
-            "labels": "lidar/<name>/labels: class id (low 16 bits, Edgecase ids) | instance id << 16; semantic-kitti.yaml maps them",
-        })).collect::<Vec<_>>(),
-        "weather": crate::weather::record(&s.light, &s.weather),
-        // the world's own lane graph: every junction connection (road 0 is
-        // the main road, k + 1 junction k's cross street)
-        "lane_graph": app.world().resource::<crate::world::LaneGraph>().0,
-        "classes": crate::core::classes::Class::table(),
-        "conventions": {
-            "world_frame": "ENU: x east, y north, z up, metres",
-            "ego_frame": "x forward, y left, z up; origin at the ego footprint centre on the ground (also the KITTI velodyne frame)",
-            "camera_frame": "OpenCV: x right, y down, z forward",
-            "pixel_coordinates": "bbox_*_px use pixel edges (pixel u spans [u, u+1)); K_opencv and KITTI P2 use pixel centres",
-            "instance_id": "class_id * 1000 + k for things (Cityscapes), 0 = no instance; the instance PNG holds the class id where there is no instance",
-            "depth_png": "uint16, metres = value / 256, 0 = no return or beyond 255.99 m (KITTI); z-depth along the optical axis",
-            "semantic_png": "uint8 class id (table in `classes`)",
-            "kitti_occluded": "0: visible fraction >= 0.9, 1: >= 0.5, 2: below; DontCare rows for objects with fewer than min_visible_pixels",
-            "kitti_boxes": "label_2 boxes in the rectified camera frame: R0_rect turns the (possibly tilted) camera frame level, P2 = K [R0_rect^T | 0]",
-            "coco": "too_small objects are crowd regions (iscrowd 1); extra categories rider 100, animal 101, debris 102",
-        },
-        "layout": {
-            "labels": "labels/NNNNNN.json (canonical record; every other format derives from it)",
-            "cameras": "cameras/<name>/{rgb,semantic,instance,depth}/NNNNNN.png",
-            "kitti": "kitti/training/{image_2,label_2,calib}/NNNNNN.*",
-            "coco": "coco/annotations.json",
-        },
+    crate::writers::manifest::manifest(&crate::writers::manifest::RunFacts {
+        scenario: &opts.scenario,
+        scenario_file: &opts.scenario_path,
+        scenario_sha256: &opts.scenario_sha256,
+        cameras: &rig.cameras,
+        adapter: &rig.rig.gpu().adapter_name,
+        backend: &rig.rig.gpu().backend,
+        lane_graph: &app.world().resource::<crate::world::LaneGraph>().0,
     })
 }
 

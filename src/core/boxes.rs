@@ -173,12 +173,11 @@ mod tests {
     use super::*;
 
     use crate::core::frames::{bevy_cam_to_cv, camera_mount_pose};
-    use glam::DQuat;
 
     fn cam_from_world(cam_world: &Pose) -> Pose {
         // world -> bevy camera local -> OpenCV
         let inv = cam_world.inverse();
-        let flip = Pose::new(DQuat::from_rotation_x(std::f64::consts::PI), DVec3::ZERO);
+        let flip = crate::core::frames::cv_from_bevy_camera();
         let p = flip.mul(&inv);
         // sanity: the flip is exactly bevy_cam_to_cv
         let v = DVec3::new(1.0, 2.0, 3.0);

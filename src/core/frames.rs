@@ -32,8 +32,27 @@ pub fn bevy_cam_to_cv(v: DVec3) -> DVec3 {
     DVec3::new(v.x, -v.y, -v.z)
 }
 
+/// OpenCV camera to Bevy camera-local coordinates (the flip is its own
+/// inverse).
 pub fn cv_to_bevy_cam(v: DVec3) -> DVec3 {
-    DVec3::new(v.x, -v.y, -v.z)
+    bevy_cam_to_cv(v)
+}
+
+/// The same flip as a pose: half a turn about the camera's x axis.
+pub fn cv_from_bevy_camera() -> Pose {
+    Pose::new(DQuat::from_rotation_x(std::f64::consts::PI), DVec3::ZERO)
+}
+
+/// Maps the sim world to OpenCV camera coordinates for a camera pose
+/// (Bevy convention: the camera looks along its -z).
+pub fn cv_from_world(world_from_camera: &Pose) -> Pose {
+    cv_from_bevy_camera().mul(&world_from_camera.inverse())
+}
+
+/// Heading of a sim rotation about the up axis (Y), radians; the yaw of
+/// the YXZ Euler angles.
+pub fn yaw_rad(q: glam::Quat) -> f32 {
+    q.to_euler(glam::EulerRot::YXZ).0
 }
 
 pub fn yaw_rotation(yaw_rad: f64) -> DQuat {

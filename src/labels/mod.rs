@@ -15,7 +15,8 @@ use crate::core::rle::Rle;
 use crate::core::silhouette::{ConvexHull2, clip_convex_to_near, union_pixel_count};
 use crate::snapshot::image::CameraImage;
 use crate::snapshot::lidar::LidarInfo;
-use crate::snapshot::{CameraInfo, FrameSnapshot, cv_from_world};
+use crate::core::frames::cv_from_world;
+use crate::snapshot::{CameraInfo, FrameSnapshot};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug)]

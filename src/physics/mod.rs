@@ -121,10 +121,6 @@ fn vehicle_mass_kg(length_m: f64, width_m: f64, class: Class) -> f64 {
     per_m2 * length_m * width_m
 }
 
-fn yaw_of(q: Quat) -> f32 {
-    q.to_euler(EulerRot::YXZ).0
-}
-
 /// A fixed wall on the ground along a road between two stations at a
 /// lateral offset: `height` tall, `half_thickness` either side, overlapping
 /// its neighbours by 5 cm so there are no gaps at the joins.
@@ -177,7 +173,7 @@ fn build_physics(
     let carrier_groups = InteractionGroups::all().with_memberships(Group::GROUP_2);
     let cargo_groups = InteractionGroups::all().with_filter(Group::ALL.difference(Group::GROUP_2));
     for (entity, t, renderable, thing, lane, crossing, cargo) in all {
-        let yaw = yaw_of(t.rotation);
+        let yaw = crate::core::frames::yaw_rad(t.rotation);
         let is_vehicle = thing.is_some_and(|th| matches!(th.class, Class::Car | Class::Truck));
         let groups = if carriers.contains(&entity) {
             carrier_groups
@@ -378,7 +374,7 @@ pub fn step_physics(
         let road = road.get(lane.road);
         let body = &physics.world.bodies[v.body];
         let p = body.translation();
-        let yaw = yaw_of(*body.rotation());
+        let yaw = crate::core::frames::yaw_rad(*body.rotation());
         t.translation = p;
         t.rotation = Quat::from_rotation_y(yaw);
         let enu = sim_to_enu(p.as_dvec3());

@@ -48,7 +48,7 @@ fn pose_of(t: &Transform) -> Pose {
 }
 
 fn yaw_of(q: Quat) -> f64 {
-    q.to_euler(EulerRot::YXZ).0 as f64
+    crate::core::frames::yaw_rad(q) as f64
 }
 
 /// Build the snapshot of the current tick from the world.

@@ -115,12 +115,3 @@ impl FrameSnapshot {
         self.world_from_ego.mul(&cam.ego_from_camera)
     }
 }
-
-/// Maps the sim world to OpenCV camera coordinates for a camera pose.
-pub fn cv_from_world(world_from_camera: &Pose) -> Pose {
-    let flip = Pose::new(
-        glam::DQuat::from_rotation_x(std::f64::consts::PI),
-        DVec3::ZERO,
-    );
-    flip.mul(&world_from_camera.inverse())
-}

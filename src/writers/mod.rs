@@ -4,6 +4,7 @@
 //! manifest is written, so a dataset directory is never half-written.
 
 pub mod encode;
+pub mod manifest;
 
 use crate::core::coco::{self, CocoImage};
 use crate::core::kitti;
@@ -119,7 +120,7 @@ pub fn cv_from_vehicle(cam: &CameraInfo) -> crate::core::frames::Pose {
         DQuat::from_mat3(&DMat3::from_cols(DVec3::X, -DVec3::Z, DVec3::Y)),
         DVec3::ZERO,
     );
-    crate::snapshot::cv_from_world(&cam.ego_from_camera).mul(&sim_from_vehicle)
+    crate::core::frames::cv_from_world(&cam.ego_from_camera).mul(&sim_from_vehicle)
 }
 
 impl Layout {
@@ -412,13 +413,13 @@ impl DatasetWriter {
             // the velodyne frame is the first LiDAR's, else the ego frame
             let cam_from_velo = match cfg.lidars.first() {
                 Some(l) => {
-                    crate::snapshot::cv_from_world(&cam.ego_from_camera).mul(&l.ego_from_sensor)
+                    crate::core::frames::cv_from_world(&cam.ego_from_camera).mul(&l.ego_from_sensor)
                 }
                 None => cv_from_vehicle(cam),
             };
             // the ego is planar, so the mount alone gives the level frame
             let rect_from_cv =
-                kitti::rect_from_cv_pose(&crate::snapshot::cv_from_world(&cam.ego_from_camera));
+                kitti::rect_from_cv_pose(&crate::core::frames::cv_from_world(&cam.ego_from_camera));
             kitti::calib_file(
                 cam.intrinsics.p_matrix_opencv(),
                 glam::DMat3::from_quat(rect_from_cv.rotation),
