@@ -6,9 +6,7 @@ use crate::app::sensor_app;
 use crate::scenario::Scenario;
 use crate::sensors::SkipFrames;
 use crate::sensors::camera::{GpuContext, RenderMode};
-use crate::sensors::{
-    FinishedFrames, LabeledFrame, Rig, flush,
-};
+use crate::sensors::{FinishedFrames, LabeledFrame, Rig, flush};
 use crate::writers::{DatasetConfig, DatasetWriter};
 use anyhow::Result;
 use bevy::prelude::*;

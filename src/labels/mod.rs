@@ -3,6 +3,7 @@
 
 use crate::core::boxes::{amodal_box_and_truncation, project_box_hull, to_kitti_box};
 use crate::core::camera::NEAR_M;
+use crate::core::frames::cv_from_world;
 use crate::core::frames::{sim_local_to_vehicle, sim_to_enu, wrap_angle};
 use crate::core::kitti::{occlusion_level, rect_from_cv_pose};
 use crate::core::label::{
@@ -15,7 +16,6 @@ use crate::core::rle::Rle;
 use crate::core::silhouette::{ConvexHull2, clip_convex_to_near, union_pixel_count};
 use crate::snapshot::image::CameraImage;
 use crate::snapshot::lidar::LidarInfo;
-use crate::core::frames::cv_from_world;
 use crate::snapshot::{CameraInfo, FrameSnapshot};
 use std::collections::BTreeMap;
 

@@ -91,4 +91,3 @@ pub fn manifest(run: &RunFacts) -> serde_json::Value {
         },
     })
 }
-

@@ -1,0 +1,274 @@
+//! The camera's render pipelines: target formats, the per-view uniform,
+//! per-instance vertex data and the pipelines of the scene and particle
+//! passes (shaders/camera.wgsl).
+
+use super::*;
+
+pub const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
+
+/// 16 bits suffice: label values are class ids (< 1000) or Cityscapes
+/// instance ids (class_id*1000 + k <= 65535, enforced by validation).
+pub const LABEL_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R16Uint;
+
+pub const ZBUFFER_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+
+pub const SHADER_SOURCE: &str = include_str!("../../../shaders/camera.wgsl");
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub(super) struct ViewUniform {
+    pub(super) clip_from_world: [[f32; 4]; 4],
+    pub(super) camera_position: [f32; 4],
+    pub(super) camera_forward: [f32; 4],
+    pub(super) sun_direction: [f32; 4],
+    pub(super) sun_color: [f32; 4],
+    pub(super) ambient_color: [f32; 4],
+    pub(super) fog: [f32; 4],
+    pub(super) light_count: [u32; 4],
+    pub(super) light_position: [[f32; 4]; MAX_LIGHTS],
+    pub(super) light_color: [[f32; 4]; MAX_LIGHTS],
+    pub(super) light_direction: [[f32; 4]; MAX_LIGHTS],
+    /// x: road wetness; yz: viewport size in pixels; w: snow cover.
+    pub(super) weather: [f32; 4],
+}
+
+/// Lamps the shader evaluates per fragment (the nearest to the camera).
+pub const MAX_LIGHTS: usize = 16;
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub(super) struct InstanceRaw {
+    pub(super) model: [[f32; 4]; 4],
+    pub(super) normal: [[f32; 4]; 3],
+    pub(super) color: [f32; 4],
+    pub(super) ids: [u32; 2],
+    pub(super) _pad: [u32; 2],
+}
+
+impl InstanceRaw {
+    pub(super) fn new(
+        model: Mat4,
+        color: [f32; 3],
+        class_id: u32,
+        instance_id: u32,
+    ) -> InstanceRaw {
+        let n = Mat3::from_mat4(model).inverse().transpose();
+        InstanceRaw {
+            model: model.to_cols_array_2d(),
+            normal: [
+                n.x_axis.extend(0.0).to_array(),
+                n.y_axis.extend(0.0).to_array(),
+                n.z_axis.extend(0.0).to_array(),
+            ],
+            color: [color[0], color[1], color[2], 1.0],
+            ids: [class_id, instance_id],
+            _pad: [0; 2],
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(super) struct MeshRange {
+    pub(super) first_index: u32,
+    pub(super) index_count: u32,
+    pub(super) base_vertex: i32,
+}
+
+pub(super) fn vertex_layouts() -> [wgpu::VertexBufferLayout<'static>; 2] {
+    const VERTEX: [wgpu::VertexAttribute; 2] =
+        wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3];
+    const INSTANCE: [wgpu::VertexAttribute; 9] = wgpu::vertex_attr_array![
+        2 => Float32x4, 3 => Float32x4, 4 => Float32x4, 5 => Float32x4,
+        6 => Float32x4, 7 => Float32x4, 8 => Float32x4, 9 => Float32x4, 10 => Uint32x2
+    ];
+    [
+        wgpu::VertexBufferLayout {
+            array_stride: std::mem::size_of::<Vertex>() as u64,
+            step_mode: wgpu::VertexStepMode::Vertex,
+            attributes: &VERTEX,
+        },
+        wgpu::VertexBufferLayout {
+            array_stride: std::mem::size_of::<InstanceRaw>() as u64,
+            step_mode: wgpu::VertexStepMode::Instance,
+            attributes: &INSTANCE,
+        },
+    ]
+}
+
+/// Reverse-Z depth test (nearer is larger), writing depth or not.
+pub(super) fn depth_test(write: bool) -> wgpu::DepthStencilState {
+    wgpu::DepthStencilState {
+        format: ZBUFFER_FORMAT,
+        depth_write_enabled: Some(write),
+        depth_compare: Some(wgpu::CompareFunction::Greater),
+        stencil: Default::default(),
+        bias: Default::default(),
+    }
+}
+
+/// shaders/camera.wgsl and a pipeline layout with the view uniform.
+pub(super) fn shader_and_layout(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    label: &str,
+) -> (wgpu::ShaderModule, wgpu::PipelineLayout) {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(SHADER_SOURCE.into()),
+    });
+    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(label),
+        bind_group_layouts: &[Some(layout)],
+        immediate_size: 0,
+    });
+    (module, pipeline_layout)
+}
+
+pub(super) fn create_pipeline(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    kind: ViewKind,
+) -> wgpu::RenderPipeline {
+    let (module, pipeline_layout) = shader_and_layout(device, layout, "camera");
+    let replace = |format| {
+        Some(wgpu::ColorTargetState {
+            format,
+            blend: None,
+            write_mask: wgpu::ColorWrites::ALL,
+        })
+    };
+    let (targets, entry) = match kind {
+        ViewKind::Labeled => (
+            vec![replace(COLOR_FORMAT), replace(LABEL_FORMAT)],
+            "fs_labeled",
+        ),
+        ViewKind::Color => (vec![replace(COLOR_FORMAT)], "fs_color"),
+        ViewKind::LabelsOnly => (vec![replace(LABEL_FORMAT)], "fs_label_only"),
+    };
+    let buffers = vertex_layouts();
+    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some("camera"),
+        layout: Some(&pipeline_layout),
+        vertex: wgpu::VertexState {
+            module: &module,
+            entry_point: Some("vs_main"),
+            compilation_options: Default::default(),
+            buffers: &buffers,
+        },
+        primitive: wgpu::PrimitiveState {
+            topology: wgpu::PrimitiveTopology::TriangleList,
+            front_face: wgpu::FrontFace::Ccw,
+            cull_mode: Some(wgpu::Face::Back),
+            ..Default::default()
+        },
+        depth_stencil: Some(depth_test(true)),
+        multisample: wgpu::MultisampleState::default(),
+        fragment: Some(wgpu::FragmentState {
+            module: &module,
+            entry_point: Some(entry),
+            compilation_options: Default::default(),
+            targets: &targets,
+        }),
+        multiview_mask: None,
+        cache: None,
+    })
+}
+
+/// Rain and snow over the colour target: alpha-blended, depth-tested against
+/// the scene but never written, and masked off the label target.
+pub(super) fn create_particle_pipeline(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    kind: ViewKind,
+) -> wgpu::RenderPipeline {
+    let (module, pipeline_layout) = shader_and_layout(device, layout, "particles");
+    let mut targets = vec![Some(wgpu::ColorTargetState {
+        format: COLOR_FORMAT,
+        blend: Some(wgpu::BlendState::ALPHA_BLENDING),
+        write_mask: wgpu::ColorWrites::ALL,
+    })];
+    if kind == ViewKind::Labeled {
+        targets.push(Some(wgpu::ColorTargetState {
+            format: LABEL_FORMAT,
+            blend: None,
+            write_mask: wgpu::ColorWrites::empty(),
+        }));
+    }
+    const PARTICLE: [wgpu::VertexAttribute; 2] =
+        wgpu::vertex_attr_array![0 => Float32x4, 1 => Float32x4];
+    let buffers = [wgpu::VertexBufferLayout {
+        array_stride: std::mem::size_of::<particles::ParticleRaw>() as u64,
+        step_mode: wgpu::VertexStepMode::Instance,
+        attributes: &PARTICLE,
+    }];
+    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some("particles"),
+        layout: Some(&pipeline_layout),
+        vertex: wgpu::VertexState {
+            module: &module,
+            entry_point: Some("vs_particle"),
+            compilation_options: Default::default(),
+            buffers: &buffers,
+        },
+        primitive: wgpu::PrimitiveState {
+            topology: wgpu::PrimitiveTopology::TriangleList,
+            cull_mode: None,
+            ..Default::default()
+        },
+        depth_stencil: Some(depth_test(false)),
+        multisample: wgpu::MultisampleState::default(),
+        fragment: Some(wgpu::FragmentState {
+            module: &module,
+            entry_point: Some("fs_particle"),
+            compilation_options: Default::default(),
+            targets: &targets,
+        }),
+        multiview_mask: None,
+        cache: None,
+    })
+}
+
+pub(super) fn target_texture(
+    device: &wgpu::Device,
+    label: &str,
+    width: u32,
+    height: u32,
+    format: wgpu::TextureFormat,
+    copy: bool,
+) -> wgpu::Texture {
+    let mut usage = wgpu::TextureUsages::RENDER_ATTACHMENT;
+    if copy {
+        usage |= wgpu::TextureUsages::COPY_SRC;
+    }
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size: wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage,
+        view_formats: &[],
+    })
+}
+
+/// The one bind group of every pass: the view uniform.
+pub(super) fn view_bind_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
+    device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some("view"),
+        entries: &[wgpu::BindGroupLayoutEntry {
+            binding: 0,
+            visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Uniform,
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        }],
+    })
+}

@@ -1,0 +1,513 @@
+//! The camera rig: one GPU rig rendering every camera and LiDAR view of a
+//! run, its meshes and instance buffers, and the submission of a frame.
+
+use super::*;
+
+pub(super) struct CameraTarget {
+    pub(super) info: CameraInfo,
+    pub(super) kind: ViewKind,
+    pub(super) color: wgpu::Texture,
+    pub(super) labels: Option<wgpu::Texture>,
+    pub(super) zbuffer: wgpu::Texture,
+    pub(super) uniform: wgpu::Buffer,
+    pub(super) bind_group: wgpu::BindGroup,
+    pub(super) layout: ReadbackLayout,
+}
+
+impl CameraTarget {
+    /// A view's render targets and uniform.
+    fn new(
+        device: &wgpu::Device,
+        bind_layout: &wgpu::BindGroupLayout,
+        info: &CameraInfo,
+        kind: ViewKind,
+    ) -> CameraTarget {
+        let (w, h) = (info.intrinsics.width, info.intrinsics.height);
+        let uniform = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("view uniform"),
+            size: std::mem::size_of::<ViewUniform>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("view"),
+            layout: bind_layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: uniform.as_entire_binding(),
+            }],
+        });
+        let labeled = kind.has_labels();
+        let labels = labeled.then(|| target_texture(device, "labels", w, h, LABEL_FORMAT, true));
+        CameraTarget {
+            info: info.clone(),
+            kind,
+            color: target_texture(device, "color", w, h, COLOR_FORMAT, kind.has_color()),
+            labels,
+            zbuffer: target_texture(device, "zbuffer", w, h, ZBUFFER_FORMAT, labeled),
+            uniform,
+            bind_group,
+            layout: ReadbackLayout::new(w, h, kind),
+        }
+    }
+}
+
+/// Every mesh in one vertex and one index buffer: the primitives' ranges
+/// and one draw per static mesh.
+type PackedMeshes = (
+    Mesh,
+    BTreeMap<Primitive, MeshRange>,
+    Vec<(MeshRange, InstanceRaw)>,
+);
+
+fn pack_meshes(statics: &[StaticMesh]) -> PackedMeshes {
+    let mut all = Mesh::default();
+    let mut add = |m: &Mesh| {
+        let r = MeshRange {
+            first_index: all.indices.len() as u32,
+            index_count: m.indices.len() as u32,
+            base_vertex: all.vertices.len() as i32,
+        };
+        all.vertices.extend_from_slice(&m.vertices);
+        all.indices.extend_from_slice(&m.indices);
+        r
+    };
+    let primitive_ranges: BTreeMap<Primitive, MeshRange> = Primitive::ALL
+        .iter()
+        .map(|p| (*p, add(&primitive_mesh(*p))))
+        .collect();
+    let static_draws: Vec<(MeshRange, InstanceRaw)> = statics
+        .iter()
+        .map(|s| {
+            (
+                add(&s.mesh),
+                InstanceRaw::new(Mat4::IDENTITY, s.color, s.class.id() as u32, 0),
+            )
+        })
+        .collect();
+    (all, primitive_ranges, static_draws)
+}
+
+pub struct CameraRig {
+    pub(super) gpu: GpuContext,
+    pub(super) mode: RenderMode,
+    /// One pipeline per view kind in use.
+    pub(super) pipelines: BTreeMap<u8, wgpu::RenderPipeline>,
+    /// Rain and snow, per colour view kind (only when the weather has them).
+    pub(super) particle_pipelines: BTreeMap<u8, wgpu::RenderPipeline>,
+    pub(super) particle_buffer: wgpu::Buffer,
+    pub(super) particle_capacity: usize,
+    pub(super) vertex_buffer: wgpu::Buffer,
+    pub(super) index_buffer: wgpu::Buffer,
+    pub(super) primitive_ranges: BTreeMap<Primitive, MeshRange>,
+    pub(super) static_draws: Vec<(MeshRange, InstanceRaw)>,
+    pub(super) instance_buffer: wgpu::Buffer,
+    pub(super) instance_capacity: usize,
+    pub(super) cameras: Vec<CameraTarget>,
+    pub(super) lighting: Lighting,
+    /// Frames submitted and not yet read back, oldest first.
+    pub(super) in_flight: VecDeque<InFlight>,
+    pub(super) done: VecDeque<ReadbackFrame>,
+    /// Unmapped staging buffers per view, ready for a frame.
+    pub(super) spare: Vec<Vec<wgpu::Buffer>>,
+    /// Staging buffers made so far, all views together.
+    pub(super) staging_made: usize,
+    /// Staging buffers of each view that exist now (spare, in flight, or
+    /// held by images).
+    pub(super) staging_alive: Vec<usize>,
+    /// Most staging buffers per view; at the cap the render waits for an
+    /// image to hand one back (see `limit_staging_buffers`).
+    pub(super) staging_cap: Option<usize>,
+    /// Staging buffers handed back by the images that read them.
+    pub(super) recycle_tx: crossbeam_channel::Sender<Recycled>,
+    pub(super) recycle_rx: crossbeam_channel::Receiver<Recycled>,
+    pub(super) pool_tx: crossbeam_channel::Sender<OwnedPixels>,
+    pub(super) pool_rx: crossbeam_channel::Receiver<OwnedPixels>,
+}
+
+impl CameraRig {
+    /// `cameras` render in `mode`; `label_views` (LiDAR views) render labels
+    /// and depth only. Frames carry images for the cameras, then the label views.
+    pub fn new(
+        gpu: GpuContext,
+        cameras: &[CameraInfo],
+        label_views: &[CameraInfo],
+        statics: &[StaticMesh],
+        lighting: Lighting,
+        mode: RenderMode,
+    ) -> CameraRig {
+        let device = &gpu.device;
+        let (all, primitive_ranges, static_draws) = pack_meshes(statics);
+        let vertex_buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("vertices"),
+            contents: bytemuck::cast_slice(&all.vertices),
+            usage: wgpu::BufferUsages::VERTEX,
+        });
+        let index_buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("indices"),
+            contents: bytemuck::cast_slice(&all.indices),
+            usage: wgpu::BufferUsages::INDEX,
+        });
+        let bind_layout = view_bind_layout(device);
+        let camera_kind = if mode == RenderMode::Labeled {
+            ViewKind::Labeled
+        } else {
+            ViewKind::Color
+        };
+        let views: Vec<(&CameraInfo, ViewKind)> = cameras
+            .iter()
+            .map(|c| (c, camera_kind))
+            .chain(label_views.iter().map(|c| (c, ViewKind::LabelsOnly)))
+            .collect();
+        let mut pipelines = BTreeMap::new();
+        let mut particle_pipelines = BTreeMap::new();
+        for (_, kind) in &views {
+            pipelines
+                .entry(*kind as u8)
+                .or_insert_with(|| create_pipeline(device, &bind_layout, *kind));
+            if kind.has_color() && !lighting.particles.is_empty() {
+                particle_pipelines
+                    .entry(*kind as u8)
+                    .or_insert_with(|| create_particle_pipeline(device, &bind_layout, *kind));
+            }
+        }
+        let targets: Vec<CameraTarget> = views
+            .into_iter()
+            .map(|(info, kind)| CameraTarget::new(device, &bind_layout, info, kind))
+            .collect();
+        let spare = targets.iter().map(|_| Vec::new()).collect();
+        let targets_len = targets.len();
+        let (recycle_tx, recycle_rx) = crossbeam_channel::unbounded();
+        // enough for every image in flight, queued for writing and being written
+        let (pool_tx, pool_rx) = crossbeam_channel::bounded(cameras.len() * (SLOTS + 8));
+        let instance_capacity = 1024;
+        let instance_buffer = Self::make_instance_buffer(device, instance_capacity);
+        let particle_capacity = 1024;
+        let particle_buffer = Self::make_particle_buffer(device, particle_capacity);
+        CameraRig {
+            gpu,
+            mode,
+            pipelines,
+            particle_pipelines,
+            particle_buffer,
+            particle_capacity,
+            vertex_buffer,
+            index_buffer,
+            primitive_ranges,
+            static_draws,
+            instance_buffer,
+            instance_capacity,
+            cameras: targets,
+            lighting,
+            in_flight: VecDeque::new(),
+            done: VecDeque::new(),
+            staging_alive: vec![0; targets_len],
+            spare,
+            staging_made: 0,
+            staging_cap: None,
+            recycle_tx,
+            recycle_rx,
+            pool_tx,
+            pool_rx,
+        }
+    }
+
+    pub(super) fn make_instance_buffer(device: &wgpu::Device, capacity: usize) -> wgpu::Buffer {
+        device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("instances"),
+            size: (capacity * std::mem::size_of::<InstanceRaw>()) as u64,
+            usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
+    pub(super) fn make_particle_buffer(device: &wgpu::Device, capacity: usize) -> wgpu::Buffer {
+        device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("particles"),
+            size: (capacity * std::mem::size_of::<particles::ParticleRaw>()) as u64,
+            usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
+    /// Every colour camera's rain and snow for this frame in one buffer, and
+    /// each camera's range of it.
+    pub(super) fn upload_particles(
+        &mut self,
+        snapshot: &FrameSnapshot,
+    ) -> Vec<std::ops::Range<u32>> {
+        let mut all: Vec<particles::ParticleRaw> = Vec::new();
+        let ego_velocity = snapshot
+            .world_from_ego
+            .transform_vector(glam::DVec3::X * snapshot.ego.speed_mps);
+        let ranges = self
+            .cameras
+            .iter()
+            .map(|cam| {
+                let start = all.len() as u32;
+                if self.particle_pipelines.contains_key(&(cam.kind as u8)) {
+                    let pose = snapshot.world_from_camera(&cam.info);
+                    for look in &self.lighting.particles {
+                        all.extend(particles::particles(
+                            look,
+                            &cam.info.name,
+                            &cam.info.intrinsics,
+                            &pose,
+                            ego_velocity,
+                            snapshot.frame,
+                        ));
+                    }
+                }
+                start..all.len() as u32
+            })
+            .collect();
+        if all.len() > self.particle_capacity {
+            self.particle_capacity = all.len().next_power_of_two();
+            self.particle_buffer =
+                Self::make_particle_buffer(&self.gpu.device, self.particle_capacity);
+        }
+        if !all.is_empty() {
+            self.gpu
+                .queue
+                .write_buffer(&self.particle_buffer, 0, bytemuck::cast_slice(&all));
+        }
+        ranges
+    }
+
+    pub fn gpu(&self) -> &GpuContext {
+        &self.gpu
+    }
+
+    pub fn mode(&self) -> RenderMode {
+        self.mode
+    }
+
+    /// Re-mount camera `index` (the editor's free view follows the mouse).
+    pub fn set_ego_from_camera(
+        &mut self,
+        index: usize,
+        ego_from_camera: crate::core::frames::Pose,
+    ) {
+        self.cameras[index].info.ego_from_camera = ego_from_camera;
+    }
+
+    pub(super) fn view_uniform(&self, cam: &CameraInfo, snapshot: &FrameSnapshot) -> ViewUniform {
+        let world_from_camera = snapshot.world_from_camera(cam);
+        let view_from_world = world_from_camera.inverse();
+        let view = glam::DMat4::from_rotation_translation(
+            view_from_world.rotation,
+            view_from_world.translation,
+        );
+        let clip = cam.intrinsics.clip_from_view().as_dmat4() * view;
+        let forward = world_from_camera.transform_vector(-glam::DVec3::Z);
+        let l = &self.lighting;
+        let v4 = |a: [f32; 3], w: f32| [a[0], a[1], a[2], w];
+        let mut u = ViewUniform {
+            clip_from_world: clip.as_mat4().to_cols_array_2d(),
+            camera_position: world_from_camera
+                .translation
+                .as_vec3()
+                .extend(1.0)
+                .to_array(),
+            camera_forward: forward.as_vec3().extend(0.0).to_array(),
+            sun_direction: v4(l.sun_direction, l.sun_intensity),
+            sun_color: v4(l.sun_color, 1.0),
+            ambient_color: v4(l.ambient_color, 1.0),
+            fog: v4(l.fog_color, l.fog_extinction_per_m),
+            light_count: [0; 4],
+            light_position: [[0.0; 4]; MAX_LIGHTS],
+            light_color: [[0.0; 4]; MAX_LIGHTS],
+            light_direction: [[0.0; 4]; MAX_LIGHTS],
+            weather: [
+                l.road_wetness,
+                cam.intrinsics.width as f32,
+                cam.intrinsics.height as f32,
+                l.snow_cover,
+            ],
+        };
+        // the lamps nearest this camera
+        let cam = world_from_camera.translation;
+        let mut lamps: Vec<&crate::snapshot::Lamp> = snapshot.lamps.iter().collect();
+        lamps.sort_by(|a, b| {
+            a.position
+                .distance_squared(cam)
+                .total_cmp(&b.position.distance_squared(cam))
+        });
+        for (i, lamp) in lamps.into_iter().take(MAX_LIGHTS).enumerate() {
+            u.light_position[i] = lamp.position.as_vec3().extend(lamp.intensity).to_array();
+            u.light_color[i] = v4(lamp.color, lamp.spot_cos.unwrap_or(-1.0));
+            u.light_direction[i] = lamp
+                .direction
+                .as_vec3()
+                .extend(lamp.near_field_m)
+                .to_array();
+            u.light_count[0] = i as u32 + 1;
+        }
+        u
+    }
+
+    /// Render a frame. Blocks only while `SLOTS` frames are in flight.
+    pub fn submit(&mut self, snapshot: FrameSnapshot) {
+        // at most SLOTS frames between submission and readback
+        while self.in_flight.len() >= SLOTS {
+            self.collect(true);
+        }
+        let buffers = self.staging_buffers();
+        let groups = self.upload_instances(&snapshot);
+        let particle_ranges = self.upload_particles(&snapshot);
+        let mut encoder = self
+            .gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("frame"),
+            });
+        for (ci, cam) in self.cameras.iter().enumerate() {
+            self.draw_view(&mut encoder, cam, &snapshot, &groups, &particle_ranges[ci]);
+            copy_to_staging(&mut encoder, cam, &buffers[ci]);
+        }
+        self.gpu.queue.submit([encoder.finish()]);
+        let states = map_staging(&buffers);
+        self.in_flight.push_back(InFlight {
+            snapshot,
+            buffers,
+            states,
+        });
+        let _ = self.gpu.device.poll(wgpu::PollType::Poll);
+    }
+
+    /// Upload this frame's instances, grouped by primitive: one instanced
+    /// draw per primitive (static meshes first).
+    fn upload_instances(
+        &mut self,
+        snapshot: &FrameSnapshot,
+    ) -> Vec<(MeshRange, std::ops::Range<u32>)> {
+        // group instances by primitive: one instanced draw per primitive
+        let mut raws: Vec<InstanceRaw> = self.static_draws.iter().map(|(_, r)| *r).collect();
+        let mut groups: Vec<(MeshRange, std::ops::Range<u32>)> = Vec::new();
+        for p in Primitive::ALL {
+            let start = raws.len() as u32;
+            raws.extend(snapshot.instances.iter().filter(|i| i.primitive == p).map(
+                |i: &DrawInstance| InstanceRaw::new(i.model, i.color, i.class_id, i.instance_id),
+            ));
+            if raws.len() as u32 > start {
+                groups.push((self.primitive_ranges[&p], start..raws.len() as u32));
+            }
+        }
+        if raws.len() > self.instance_capacity {
+            self.instance_capacity = raws.len().next_power_of_two();
+            self.instance_buffer =
+                Self::make_instance_buffer(&self.gpu.device, self.instance_capacity);
+        }
+        self.gpu
+            .queue
+            .write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(&raws));
+        groups
+    }
+
+    /// One view's render pass: sky clear, static meshes, instances,
+    /// particles.
+    fn draw_view(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        cam: &CameraTarget,
+        snapshot: &FrameSnapshot,
+        groups: &[(MeshRange, std::ops::Range<u32>)],
+        particles: &std::ops::Range<u32>,
+    ) {
+        let uniform = self.view_uniform(&cam.info, snapshot);
+        self.gpu
+            .queue
+            .write_buffer(&cam.uniform, 0, bytemuck::bytes_of(&uniform));
+        let color_view = cam.color.create_view(&Default::default());
+        let z_view = cam.zbuffer.create_view(&Default::default());
+        let label_view = cam
+            .labels
+            .as_ref()
+            .map(|t| t.create_view(&Default::default()));
+        let clear = |c: wgpu::Color, view| {
+            Some(wgpu::RenderPassColorAttachment {
+                view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(c),
+                    store: wgpu::StoreOp::Store,
+                },
+            })
+        };
+        let mut attachments = Vec::new();
+        if cam.kind.has_color() {
+            // sRGB target: the clear colour is linear
+            let sky = self.lighting.sky_color;
+            let sky = wgpu::Color {
+                r: sky[0] as f64,
+                g: sky[1] as f64,
+                b: sky[2] as f64,
+                a: 1.0,
+            };
+            attachments.push(clear(sky, &color_view));
+        }
+        if let Some(view) = &label_view {
+            let sky_id = crate::core::classes::Class::Sky.id() as f64;
+            attachments.push(clear(
+                wgpu::Color {
+                    r: sky_id,
+                    g: 0.0,
+                    b: 0.0,
+                    a: 0.0,
+                },
+                view,
+            ));
+        }
+        // the depth buffer is read back as the depth image in labeled mode
+        let keep_depth = if cam.labels.is_some() {
+            wgpu::StoreOp::Store
+        } else {
+            wgpu::StoreOp::Discard
+        };
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("camera"),
+                color_attachments: &attachments,
+                depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                    view: &z_view,
+                    depth_ops: Some(wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(0.0),
+                        store: keep_depth,
+                    }),
+                    stencil_ops: None,
+                }),
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_pipeline(&self.pipelines[&(cam.kind as u8)]);
+            pass.set_bind_group(0, &cam.bind_group, &[]);
+            pass.set_vertex_buffer(0, self.vertex_buffer.slice(..));
+            pass.set_vertex_buffer(1, self.instance_buffer.slice(..));
+            pass.set_index_buffer(self.index_buffer.slice(..), wgpu::IndexFormat::Uint32);
+            for (i, (range, _)) in self.static_draws.iter().enumerate() {
+                pass.draw_indexed(
+                    range.first_index..range.first_index + range.index_count,
+                    range.base_vertex,
+                    i as u32..i as u32 + 1,
+                );
+            }
+            for (range, instances) in groups {
+                pass.draw_indexed(
+                    range.first_index..range.first_index + range.index_count,
+                    range.base_vertex,
+                    instances.clone(),
+                );
+            }
+            let drops = particles;
+            if let Some(p) = self.particle_pipelines.get(&(cam.kind as u8))
+                && !drops.is_empty()
+            {
+                pass.set_pipeline(p);
+                pass.set_vertex_buffer(0, self.particle_buffer.slice(..));
+                pass.draw(0..6, drops.clone());
+            }
+        }
+    }
+}
