@@ -2,6 +2,7 @@
 //! one display ("ego", "vehicles[2]", "hazard.1"), used by triggers, the
 //! world's entities, collision records and the editor.
 
+use super::Scenario;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -79,6 +80,43 @@ impl fmt::Display for Role {
             Role::Parked(i) => write!(f, "parked[{i}]"),
         }
     }
+}
+
+/// Every actor a trigger can name: (role, name), in spawn order.
+pub fn actor_roles(s: &Scenario) -> Vec<(Role, Option<String>)> {
+    let mut out = vec![(Role::Ego, None)];
+    let named = |role: fn(usize) -> Role, names: Vec<Option<String>>| {
+        names
+            .into_iter()
+            .enumerate()
+            .map(move |(i, n)| (role(i), n))
+    };
+    out.extend(named(
+        Role::Vehicle,
+        s.vehicles.iter().map(|v| v.name.clone()).collect(),
+    ));
+    out.extend(named(
+        Role::Pedestrian,
+        s.pedestrians.iter().map(|p| p.name.clone()).collect(),
+    ));
+    out.extend(named(
+        Role::Cyclist,
+        s.cyclists.iter().map(|c| c.name.clone()).collect(),
+    ));
+    out.extend((0..s.props.parked.len()).map(|i| (Role::Parked(i), None)));
+    if s.hazard.is_some() {
+        out.push((Role::Hazard, None));
+    }
+    out
+}
+
+/// The role an actor reference (a name or a role) stands for.
+pub fn resolve_actor(actors: &[(Role, Option<String>)], reference: &str) -> Option<Role> {
+    let as_role = Role::parse(reference);
+    actors
+        .iter()
+        .find(|(role, name)| name.as_deref() == Some(reference) || as_role == Some(*role))
+        .map(|(role, _)| *role)
 }
 
 #[cfg(test)]
