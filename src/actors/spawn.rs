@@ -72,206 +72,13 @@ fn heading_offset(direction: Direction) -> f64 {
 /// order (which fixes their instance ids).
 pub fn spawn_actors(mut commands: Commands, scenario: Res<ScenarioRes>, road: Res<RoadRes>) {
     let s = &scenario.0;
-    let roads = &*road;
-    let road = &roads.0;
     let mut ids = IdAllocator::default();
-    let paint = |name: &str, k: usize, given: Option<[f32; 3]>| {
-        given.unwrap_or_else(|| PAINT[Stream::new(s.seed, name, k as u64).index(PAINT.len())])
-    };
-
-    // ego
-    let lat = road.lane_center_m(Direction::Forward, s.ego.lane);
-    let e = spawn_thing(
-        &mut commands,
-        &mut ids,
-        objects::vehicle(s.ego.kind, paint("ego_color", 0, s.ego.color)),
-        Role::Ego,
-        transform_at(road, s.ego.start_s_m, lat, 0.0),
-    );
-    commands.entity(e).insert((
-        Ego,
-        LaneMotion {
-            s_m: s.ego.start_s_m,
-            lateral_m: lat,
-            speed_mps: s.ego.speed_mps,
-            direction: Direction::Forward,
-            road: 0,
-        },
-        Driver {
-            car_following: s.ego.car_following,
-            emergency_ttc_s: s.ego.emergency_braking_ttc_s,
-            turn: s.ego.turn,
-            ..Driver::new(s.ego.speed_mps, lat, Direction::Forward)
-        },
-    ));
-
-    let mut vehicles = Vec::new();
-    for (i, v) in s.vehicles.iter().enumerate() {
-        // a wrong-way driver keeps to a lane of the other direction
-        let lane_side = match (v.direction, v.wrong_way) {
-            (d, false) => d,
-            (Direction::Forward, true) => Direction::Backward,
-            (Direction::Backward, true) => Direction::Forward,
-        };
-        let on = roads.get(v.road);
-        let lat = on.lane_center_m(lane_side, v.lane);
-        let at = transform_at(on, v.start_s_m, lat, heading_offset(v.direction));
-        let e = spawn_thing(
-            &mut commands,
-            &mut ids,
-            objects::vehicle(v.kind, paint("vehicle_color", i, v.color)),
-            Role::Vehicle(i),
-            at,
-        );
-        commands.entity(e).insert((
-            LaneMotion {
-                s_m: v.start_s_m,
-                lateral_m: lat,
-                speed_mps: v.speed_mps,
-                direction: v.direction,
-                road: v.road,
-            },
-            Driver {
-                car_following: v.car_following,
-                runs_red_lights: v.runs_red_lights,
-                turn: v.turn,
-                ..Driver::new(v.speed_mps, lat, lane_side)
-            },
-        ));
-        vehicles.push((e, at));
-    }
-
-    for (i, p) in s.props.parked.iter().enumerate() {
-        let color = paint("parked_color", i, p.color);
-        let mut t = objects::vehicle(p.kind, color);
-        // parked cars have a driver door that a trigger can open
-        let door = (p.kind == VehicleKind::Car).then(|| {
-            let (part, door) = objects::car_door(color, t.size);
-            t.parts.push(part);
-            Door {
-                part: t.parts.len() - 1,
-                door,
-                opened_at_s: None,
-            }
-        });
-        let lat = parked_lateral_m(road, p.side, t.size.width_m);
-        let yaw = if p.side == Side::Left {
-            std::f64::consts::PI
-        } else {
-            0.0
-        };
-        let e = spawn_thing(
-            &mut commands,
-            &mut ids,
-            t,
-            Role::Parked(i),
-            transform_at(road, p.s_m, lat, yaw),
-        );
-        if let Some(d) = door {
-            commands.entity(e).insert(d);
-        }
-    }
-
-    for (i, c) in s.cyclists.iter().enumerate() {
-        let o = RoadGeometry::outward(c.side);
-        let offset = c.offset_m.unwrap_or(road.parking_width_m + 0.7);
-        let lat = road.edge_m(c.side) - o * offset;
-        // they ride with the traffic on their side
-        let direction = if c.side == Side::Left {
-            Direction::Backward
-        } else {
-            Direction::Forward
-        };
-        let shirt = PAINT[Stream::new(s.seed, "cyclist_shirt", i as u64).index(PAINT.len())];
-        let e = spawn_thing(
-            &mut commands,
-            &mut ids,
-            objects::cyclist(shirt),
-            Role::Cyclist(i),
-            transform_at(road, c.s_m, lat, heading_offset(direction)),
-        );
-        commands.entity(e).insert(LaneMotion {
-            s_m: c.s_m,
-            lateral_m: lat,
-            speed_mps: c.speed_mps,
-            direction,
-            road: 0,
-        });
-    }
-
-    for (i, p) in s.pedestrians.iter().enumerate() {
-        let lat = road.edge_m(p.side) + RoadGeometry::outward(p.side) * p.offset_m;
-        let shirt = PAINT[Stream::new(s.seed, "shirt", i as u64).index(PAINT.len())];
-        let e = spawn_thing(
-            &mut commands,
-            &mut ids,
-            objects::person(p.height_m, shirt),
-            Role::Pedestrian(i),
-            transform_at(road, p.s_m, lat, heading_offset(p.direction)),
-        );
-        commands.entity(e).insert(LaneMotion {
-            s_m: p.s_m,
-            lateral_m: lat,
-            speed_mps: p.speed_mps,
-            direction: p.direction,
-            road: 0,
-        });
-        if let Some(at) = p.cross_at_s_m {
-            let other = opposite(p.side);
-            commands.entity(e).insert(CrossAt {
-                s_m: at,
-                target_lateral_m: road.edge_m(other) + RoadGeometry::outward(other) * p.offset_m,
-                crossed: false,
-            });
-        }
-    }
-
-    match &s.hazard {
-        Some(Hazard::PedestrianCrossing(h)) => {
-            spawn_pedestrian_crossing(&mut commands, &mut ids, s, road, h)
-        }
-        Some(Hazard::AnimalCrossing(h)) => {
-            let o = RoadGeometry::outward(h.side);
-            let start = road.edge_m(h.side) + o * 2.0;
-            let target = road.edge_m(opposite(h.side)) - o * 3.0;
-            let e = spawn_thing(
-                &mut commands,
-                &mut ids,
-                objects::deer(),
-                Role::Hazard,
-                transform_at(road, h.s_m, start, -o * std::f64::consts::FRAC_PI_2),
-            );
-            commands.entity(e).insert(Crossing {
-                s_m: h.s_m,
-                lateral_m: start,
-                target_lateral_m: target,
-                speed_mps: h.speed_mps,
-                trigger_time_to_ego_s: h.trigger_time_to_ego_s,
-                started_at_frame: None,
-            });
-        }
-        Some(Hazard::FallingCargo(h)) => {
-            let carrier = &s.vehicles[h.vehicle];
-            let size = objects::vehicle(carrier.kind, [0.0; 3]).size;
-            let t = objects::debris(h.kind);
-            // on the load bed, near the tail
-            let local = Vec3::new(
-                -(size.length_m as f32) / 2.0 + 0.4 + t.size.length_m as f32 / 2.0,
-                1.25,
-                0.0,
-            );
-            let (carrier_entity, carrier_at) = vehicles[h.vehicle];
-            let at = carrier_at * Transform::from_translation(local);
-            let e = spawn_thing(&mut commands, &mut ids, t, Role::Hazard, at);
-            commands.entity(e).insert(Cargo {
-                carrier: carrier_entity,
-                local,
-                drop_at_s: h.drop_at_s,
-                falling: None,
-            });
-        }
-        None => {}
-    }
+    spawn_ego(&mut commands, &mut ids, s, &road);
+    let vehicles = spawn_vehicles(&mut commands, &mut ids, s, &road);
+    spawn_parked(&mut commands, &mut ids, s, &road);
+    spawn_cyclists(&mut commands, &mut ids, s, &road);
+    spawn_pedestrians(&mut commands, &mut ids, s, &road);
+    spawn_hazard(&mut commands, &mut ids, s, &road.0, &vehicles);
 }
 
 fn opposite(side: Side) -> Side {
@@ -366,4 +173,239 @@ fn spawn_pedestrian_crossing(
 
 fn parked_lateral_m(road: &RoadGeometry, side: Side, width_m: f64) -> f64 {
     road.edge_m(side) - RoadGeometry::outward(side) * (width_m / 2.0 + 0.25)
+}
+
+/// The ego, in its lane at its start station.
+fn spawn_ego(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, roads: &RoadRes) {
+    let road = &roads.0;
+    let lat = road.lane_center_m(Direction::Forward, s.ego.lane);
+    let e = spawn_thing(
+        commands,
+        ids,
+        objects::vehicle(s.ego.kind, paint(s, "ego_color", 0, s.ego.color)),
+        Role::Ego,
+        transform_at(road, s.ego.start_s_m, lat, 0.0),
+    );
+    commands.entity(e).insert((
+        Ego,
+        LaneMotion {
+            s_m: s.ego.start_s_m,
+            lateral_m: lat,
+            speed_mps: s.ego.speed_mps,
+            direction: Direction::Forward,
+            road: 0,
+        },
+        Driver {
+            car_following: s.ego.car_following,
+            emergency_ttc_s: s.ego.emergency_braking_ttc_s,
+            turn: s.ego.turn,
+            ..Driver::new(s.ego.speed_mps, lat, Direction::Forward)
+        },
+    ));
+}
+
+/// Traffic; returns each vehicle's entity and start pose (cargo rides them).
+fn spawn_vehicles(
+    commands: &mut Commands,
+    ids: &mut IdAllocator,
+    s: &Scenario,
+    roads: &RoadRes,
+) -> Vec<(Entity, Transform)> {
+    let mut vehicles = Vec::new();
+    for (i, v) in s.vehicles.iter().enumerate() {
+        // a wrong-way driver keeps to a lane of the other direction
+        let lane_side = match (v.direction, v.wrong_way) {
+            (d, false) => d,
+            (Direction::Forward, true) => Direction::Backward,
+            (Direction::Backward, true) => Direction::Forward,
+        };
+        let on = roads.get(v.road);
+        let lat = on.lane_center_m(lane_side, v.lane);
+        let at = transform_at(on, v.start_s_m, lat, heading_offset(v.direction));
+        let e = spawn_thing(
+            commands,
+            ids,
+            objects::vehicle(v.kind, paint(s, "vehicle_color", i, v.color)),
+            Role::Vehicle(i),
+            at,
+        );
+        commands.entity(e).insert((
+            LaneMotion {
+                s_m: v.start_s_m,
+                lateral_m: lat,
+                speed_mps: v.speed_mps,
+                direction: v.direction,
+                road: v.road,
+            },
+            Driver {
+                car_following: v.car_following,
+                runs_red_lights: v.runs_red_lights,
+                turn: v.turn,
+                ..Driver::new(v.speed_mps, lat, lane_side)
+            },
+        ));
+        vehicles.push((e, at));
+    }
+    vehicles
+}
+
+/// Parked vehicles; parked cars get a driver door a trigger can open.
+fn spawn_parked(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, roads: &RoadRes) {
+    let road = &roads.0;
+    for (i, p) in s.props.parked.iter().enumerate() {
+        let color = paint(s, "parked_color", i, p.color);
+        let mut t = objects::vehicle(p.kind, color);
+        // parked cars have a driver door that a trigger can open
+        let door = (p.kind == VehicleKind::Car).then(|| {
+            let (part, door) = objects::car_door(color, t.size);
+            t.parts.push(part);
+            Door {
+                part: t.parts.len() - 1,
+                door,
+                opened_at_s: None,
+            }
+        });
+        let lat = parked_lateral_m(road, p.side, t.size.width_m);
+        let yaw = if p.side == Side::Left {
+            std::f64::consts::PI
+        } else {
+            0.0
+        };
+        let e = spawn_thing(
+            commands,
+            ids,
+            t,
+            Role::Parked(i),
+            transform_at(road, p.s_m, lat, yaw),
+        );
+        if let Some(d) = door {
+            commands.entity(e).insert(d);
+        }
+    }
+}
+
+/// Cyclists, riding with the traffic on their side.
+fn spawn_cyclists(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, roads: &RoadRes) {
+    let road = &roads.0;
+    for (i, c) in s.cyclists.iter().enumerate() {
+        let o = RoadGeometry::outward(c.side);
+        let offset = c.offset_m.unwrap_or(road.parking_width_m + 0.7);
+        let lat = road.edge_m(c.side) - o * offset;
+        // they ride with the traffic on their side
+        let direction = if c.side == Side::Left {
+            Direction::Backward
+        } else {
+            Direction::Forward
+        };
+        let shirt = PAINT[Stream::new(s.seed, "cyclist_shirt", i as u64).index(PAINT.len())];
+        let e = spawn_thing(
+            commands,
+            ids,
+            objects::cyclist(shirt),
+            Role::Cyclist(i),
+            transform_at(road, c.s_m, lat, heading_offset(direction)),
+        );
+        commands.entity(e).insert(LaneMotion {
+            s_m: c.s_m,
+            lateral_m: lat,
+            speed_mps: c.speed_mps,
+            direction,
+            road: 0,
+        });
+    }
+}
+
+/// Walkers along the sidewalks, some crossing at a station.
+fn spawn_pedestrians(
+    commands: &mut Commands,
+    ids: &mut IdAllocator,
+    s: &Scenario,
+    roads: &RoadRes,
+) {
+    let road = &roads.0;
+    for (i, p) in s.pedestrians.iter().enumerate() {
+        let lat = road.edge_m(p.side) + RoadGeometry::outward(p.side) * p.offset_m;
+        let shirt = PAINT[Stream::new(s.seed, "shirt", i as u64).index(PAINT.len())];
+        let e = spawn_thing(
+            commands,
+            ids,
+            objects::person(p.height_m, shirt),
+            Role::Pedestrian(i),
+            transform_at(road, p.s_m, lat, heading_offset(p.direction)),
+        );
+        commands.entity(e).insert(LaneMotion {
+            s_m: p.s_m,
+            lateral_m: lat,
+            speed_mps: p.speed_mps,
+            direction: p.direction,
+            road: 0,
+        });
+        if let Some(at) = p.cross_at_s_m {
+            let other = opposite(p.side);
+            commands.entity(e).insert(CrossAt {
+                s_m: at,
+                target_lateral_m: road.edge_m(other) + RoadGeometry::outward(other) * p.offset_m,
+                crossed: false,
+            });
+        }
+    }
+}
+
+/// The scenario's hazard.
+fn spawn_hazard(
+    commands: &mut Commands,
+    ids: &mut IdAllocator,
+    s: &Scenario,
+    road: &RoadGeometry,
+    vehicles: &[(Entity, Transform)],
+) {
+    match &s.hazard {
+        Some(Hazard::PedestrianCrossing(h)) => spawn_pedestrian_crossing(commands, ids, s, road, h),
+        Some(Hazard::AnimalCrossing(h)) => {
+            let o = RoadGeometry::outward(h.side);
+            let start = road.edge_m(h.side) + o * 2.0;
+            let target = road.edge_m(opposite(h.side)) - o * 3.0;
+            let e = spawn_thing(
+                commands,
+                ids,
+                objects::deer(),
+                Role::Hazard,
+                transform_at(road, h.s_m, start, -o * std::f64::consts::FRAC_PI_2),
+            );
+            commands.entity(e).insert(Crossing {
+                s_m: h.s_m,
+                lateral_m: start,
+                target_lateral_m: target,
+                speed_mps: h.speed_mps,
+                trigger_time_to_ego_s: h.trigger_time_to_ego_s,
+                started_at_frame: None,
+            });
+        }
+        Some(Hazard::FallingCargo(h)) => {
+            let carrier = &s.vehicles[h.vehicle];
+            let size = objects::vehicle(carrier.kind, [0.0; 3]).size;
+            let t = objects::debris(h.kind);
+            // on the load bed, near the tail
+            let local = Vec3::new(
+                -(size.length_m as f32) / 2.0 + 0.4 + t.size.length_m as f32 / 2.0,
+                1.25,
+                0.0,
+            );
+            let (carrier_entity, carrier_at) = vehicles[h.vehicle];
+            let at = carrier_at * Transform::from_translation(local);
+            let e = spawn_thing(commands, ids, t, Role::Hazard, at);
+            commands.entity(e).insert(Cargo {
+                carrier: carrier_entity,
+                local,
+                drop_at_s: h.drop_at_s,
+                falling: None,
+            });
+        }
+        None => {}
+    }
+}
+
+/// A given paint colour, or one drawn from the palette for actor `k`.
+fn paint(s: &Scenario, name: &str, k: usize, given: Option<[f32; 3]>) -> [f32; 3] {
+    given.unwrap_or_else(|| PAINT[Stream::new(s.seed, name, k as u64).index(PAINT.len())])
 }
