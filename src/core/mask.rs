@@ -1,9 +1,8 @@
 //! Per-instance statistics from the id buffer in one pass: visible pixel
 //! count, tight box, the class seen under the instance.
 
-use std::collections::BTreeMap;
-
 use super::classes::split_label_value;
+use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InstanceStats {

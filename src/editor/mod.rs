@@ -10,8 +10,6 @@ pub mod edit;
 pub mod session;
 mod ui;
 
-pub use ui::ScreenshotRequest;
-
 use crate::scenario::{Role, Scenario, Side};
 use crate::sensors::camera::GpuContext;
 use bevy::prelude::*;
@@ -20,6 +18,7 @@ use edit::NewActor;
 use session::{Session, ViewCamera};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+pub use ui::ScreenshotRequest;
 
 /// Everything a user can do, as data: the UI writes these, tests too.
 #[derive(Message, Clone, Debug, PartialEq)]

@@ -7,8 +7,6 @@ pub mod labeler;
 pub mod lidar;
 pub mod rig;
 
-pub use rig::{Rig, attach_sensors, camera_infos, label_config, lidar_infos};
-
 use crate::core::boxes::Box3;
 use crate::core::frames::{Pose, sim_to_enu};
 use crate::core::label::{EgoState, FrameLabels};
@@ -20,6 +18,7 @@ use crate::snapshot::{DrawInstance, FrameSnapshot, LabeledObject};
 use crate::world::{Ego, Renderable, Thing};
 use bevy::prelude::*;
 use glam::DVec3;
+pub use rig::{Rig, attach_sensors, camera_infos, label_config, lidar_infos};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 

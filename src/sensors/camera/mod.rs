@@ -22,31 +22,21 @@ mod pipeline;
 mod readback;
 mod rig;
 
+use crate::core::mesh::{Mesh, Primitive, Vertex, primitive_mesh};
+use crate::snapshot::image::{CameraImage, OwnedPixels, PixelPlanes};
+use crate::snapshot::{CameraInfo, DrawInstance, FrameSnapshot, Lighting};
+use crate::world::StaticMesh;
+use glam::{Mat3, Mat4};
+pub use gpu::{GpuContext, GpuError};
 use image::*;
 use pipeline::*;
 pub use pipeline::{COLOR_FORMAT, LABEL_FORMAT, MAX_LIGHTS, SHADER_SOURCE, ZBUFFER_FORMAT};
 use readback::*;
 pub use readback::{ReadbackFrame, RenderedFrame, SPARE_STAGING, STAGING_WAIT};
 pub use rig::CameraRig;
-
-use crate::core::mesh::{Mesh, Primitive, Vertex, primitive_mesh};
-
-use crate::snapshot::image::{CameraImage, OwnedPixels, PixelPlanes};
-
-use crate::snapshot::{CameraInfo, DrawInstance, FrameSnapshot, Lighting};
-
-use crate::world::StaticMesh;
-
-use glam::{Mat3, Mat4};
-
-pub use gpu::{GpuContext, GpuError};
-
 use std::collections::{BTreeMap, VecDeque};
-
 use std::sync::Arc;
-
 use std::sync::atomic::{AtomicU8, Ordering};
-
 use wgpu::util::DeviceExt;
 
 /// Frames between submission and readback (in flight on the GPU); the

@@ -9,33 +9,21 @@
 //! and the weather decides which returns survive.
 
 use crate::core::camera::{Intrinsics, NEAR_M};
-
 use crate::core::classes::{Class, split_label_value};
-
 use crate::core::frames::{Pose, camera_pose_from_body, ctrv_delta, mount_rotation, sensor_pose};
-
 use crate::core::lidar::{
     BeamHit, BeamTable, Cast, DepthView, LidarPoint, Silhouette, SurfaceHit, volume_echo,
 };
 
 use crate::core::mesh::Mesh;
-
 use crate::core::mesh::Primitive;
-
 use crate::core::rng::Stream;
-
 use crate::scenario::{LidarSpec, beam_table};
-
 use crate::snapshot::CameraInfo;
-
 use crate::snapshot::DrawInstance;
-
 use crate::snapshot::image::CameraImage;
-
 use crate::snapshot::lidar::{Beam, LidarInfo};
-
 use crate::weather::Atmosphere;
-
 use glam::{DMat3, DQuat, DVec3};
 
 mod cast;

@@ -1,0 +1,95 @@
+//! Files as the writers make them: temp name + rename, hard links where a
+//! file appears twice, checksums, and the names of frames.
+
+use super::*;
+
+pub fn frame_name(frame: u64) -> String {
+    format!("{frame:06}")
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+pub(super) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Write `manifest.json` and, beside it, `manifest.sha256` (sha256sum's
+/// format): checksums.sha256 cannot cover the manifest that holds its own
+/// sum, so this closes the chain (`sha256sum -c manifest.sha256`).
+pub fn write_manifest(root: &Path, manifest: &serde_json::Value) -> Result<()> {
+    let bytes = serde_json::to_vec_pretty(manifest)?;
+    write_atomic(root, "manifest.json", &bytes)?;
+    let line = format!("{}  manifest.json\n", sha256_hex(&bytes));
+    write_atomic(root, "manifest.sha256", line.as_bytes())
+}
+
+/// Give `root/from` (already written) a second name `root/to`, atomically:
+/// a hard link through a temp name, else `bytes` written there.
+pub(super) fn link_or_write(
+    root: &Path,
+    from: &str,
+    to: &str,
+    bytes: impl FnOnce() -> Vec<u8>,
+) -> Result<()> {
+    let (path, tmp) = staged(root, to)?;
+    let _ = fs::remove_file(&tmp);
+    if fs::hard_link(root.join(from), &tmp).is_err() {
+        return write_atomic(root, to, &bytes());
+    }
+    publish(&tmp, &path)
+}
+
+/// `root/rel` and the temp name beside it that it is written under; the
+/// folder is made.
+pub(super) fn staged(root: &Path, rel: &str) -> Result<(PathBuf, PathBuf)> {
+    let path = root.join(rel);
+    let dir = path.parent().expect("dataset paths have a parent");
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let name = path.file_name().expect("file name").to_string_lossy();
+    let tmp = dir.join(format!(".{name}.tmp"));
+    Ok((path, tmp))
+}
+
+/// Move a finished temp file to its name.
+pub(super) fn publish(tmp: &Path, path: &Path) -> Result<()> {
+    fs::rename(tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+}
+
+/// Write `bytes` to `root/rel` through a temp file in the same folder.
+pub fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+    let (path, tmp) = staged(root, rel)?;
+    fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    publish(&tmp, &path)
+}
+
+/// Every file under `root` (relative paths, '/'-separated), sorted.
+pub(super) fn all_files(root: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+            let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .expect("under root")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+pub(super) fn is_temp(rel: &str) -> bool {
+    rel.rsplit('/')
+        .next()
+        .is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp"))
+}

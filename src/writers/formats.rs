@@ -1,0 +1,254 @@
+//! The per-frame writers, one plain function per output layer, walked
+//! from one table per sensor kind: a new format is one function and one row.
+
+use super::*;
+
+pub(super) struct FrameJob {
+    pub(super) labels: Arc<FrameLabels>,
+    pub(super) images: Vec<CameraImage>,
+    pub(super) lidar_points: Vec<Vec<LidarPoint>>,
+}
+
+/// What a worker needs to know, shared read-only.
+pub(super) struct Layout {
+    pub(super) root: PathBuf,
+    pub(super) cameras: Vec<CameraInfo>,
+    pub(super) lidars: Vec<LidarInfo>,
+    pub(super) output: Output,
+    pub(super) kitti_camera: Option<usize>,
+    /// calib file text of the KITTI camera (constant: the rig is rigid)
+    pub(super) kitti_calib: String,
+}
+
+/// Cameras' OpenCV frame from the ego/LiDAR frame (x fwd, y left, z up).
+pub fn cv_from_vehicle(cam: &CameraInfo) -> crate::core::frames::Pose {
+    use glam::{DMat3, DQuat, DVec3};
+    let sim_from_vehicle = crate::core::frames::Pose::new(
+        DQuat::from_mat3(&DMat3::from_cols(DVec3::X, -DVec3::Z, DVec3::Y)),
+        DVec3::ZERO,
+    );
+    crate::core::frames::cv_from_world(&cam.ego_from_camera).mul(&sim_from_vehicle)
+}
+
+impl Layout {
+    /// Write one file and record its checksum line; returns the sum.
+    pub(super) fn write(
+        &self,
+        rel: String,
+        bytes: &[u8],
+        sums: &mut Vec<String>,
+    ) -> Result<String> {
+        write_atomic(&self.root, &rel, bytes)?;
+        let sum = sha256_hex(bytes);
+        sums.push(format!("{sum}  {rel}"));
+        Ok(sum)
+    }
+
+    /// Every file of one frame, the canonical labels last (their presence
+    /// marks the frame complete for a resume).
+    pub(super) fn write_frame(&self, job: &FrameJob, sums: &mut Vec<String>) -> Result<()> {
+        let name = frame_name(job.labels.frame);
+        for (index, (info, image)) in self.cameras.iter().zip(&job.images).enumerate() {
+            let frame = CameraFrame {
+                job,
+                name: &name,
+                index,
+                dir: format!("cameras/{}", info.name),
+                image,
+                rgb_png: std::cell::OnceCell::new(),
+                depth_m: std::cell::OnceCell::new(),
+            };
+            for write in CAMERA_LAYERS {
+                write(self, &frame, sums)?;
+            }
+        }
+        for (index, points) in job.lidar_points.iter().enumerate() {
+            let frame = LidarFrame {
+                name: &name,
+                index,
+                dir: format!("lidar/{}", self.lidars[index].name),
+                points,
+            };
+            let mut velodyne_sum = String::new();
+            for write in LIDAR_LAYERS {
+                write(self, &frame, &mut velodyne_sum, sums)?;
+            }
+        }
+        let json = serde_json::to_vec_pretty(job.labels.as_ref()).context("serializing labels")?;
+        self.write(format!("labels/{name}.json"), &json, sums)?;
+        Ok(())
+    }
+}
+
+/// One camera's image of one frame, with the encodings several layers share
+/// (made once, on the writer thread).
+pub(super) struct CameraFrame<'a> {
+    job: &'a FrameJob,
+    name: &'a str,
+    index: usize,
+    /// `cameras/<name>`
+    dir: String,
+    image: &'a CameraImage,
+    rgb_png: std::cell::OnceCell<Vec<u8>>,
+    depth_m: std::cell::OnceCell<Vec<f32>>,
+}
+
+impl CameraFrame<'_> {
+    fn rgb_png(&self) -> &[u8] {
+        let img = self.image;
+        self.rgb_png
+            .get_or_init(|| encode::rgb_png(img.width, img.height, img.rgba()))
+    }
+
+    /// z-depth in metres, converted once for every depth format.
+    fn depth_m(&self) -> &[f32] {
+        self.depth_m.get_or_init(|| self.image.to_depth_m())
+    }
+}
+
+/// One LiDAR's sweep of one frame.
+pub(super) struct LidarFrame<'a> {
+    name: &'a str,
+    index: usize,
+    /// `lidar/<name>`
+    dir: String,
+    points: &'a [LidarPoint],
+}
+
+type Sums = Vec<String>;
+type CameraLayer = fn(&Layout, &CameraFrame, &mut Sums) -> Result<()>;
+/// A LiDAR layer also sees the velodyne file's checksum (set by the first).
+type LidarLayer = fn(&Layout, &LidarFrame, &mut String, &mut Sums) -> Result<()>;
+
+/// Per camera, in this order; each layer writes only when the output asks.
+const CAMERA_LAYERS: &[CameraLayer] = &[
+    write_rgb,
+    write_semantic,
+    write_instance,
+    write_depth,
+    write_kitti_camera,
+];
+
+/// Per LiDAR, in this order.
+const LIDAR_LAYERS: &[LidarLayer] = &[
+    write_velodyne,
+    write_semantic_kitti_labels,
+    write_pcd,
+    write_kitti_velodyne,
+];
+
+fn write_rgb(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
+    if l.output.rgb {
+        l.write(format!("{}/rgb/{}.png", f.dir, f.name), f.rgb_png(), sums)?;
+    }
+    Ok(())
+}
+
+fn write_semantic(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
+    if l.output.semantic {
+        let img = f.image;
+        let png = encode::semantic_png(img.width, img.height, img.labels());
+        l.write(format!("{}/semantic/{}.png", f.dir, f.name), &png, sums)?;
+    }
+    Ok(())
+}
+
+fn write_instance(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
+    if l.output.instance {
+        let img = f.image;
+        let png = encode::instance_png(img.width, img.height, img.labels());
+        l.write(format!("{}/instance/{}.png", f.dir, f.name), &png, sums)?;
+    }
+    Ok(())
+}
+
+fn write_depth(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
+    let (w, h) = (f.image.width, f.image.height);
+    for d in &l.output.depth {
+        let (rel, bytes) = match d {
+            DepthFormat::Png16 => (
+                format!("{}/depth/{}.png", f.dir, f.name),
+                encode::depth_png(w, h, f.depth_m()),
+            ),
+            DepthFormat::Npy32 => (
+                format!("{}/depth/{}.npy", f.dir, f.name),
+                encode::depth_npy(w, h, f.depth_m()),
+            ),
+        };
+        l.write(rel, &bytes, sums)?;
+    }
+    Ok(())
+}
+
+/// KITTI object detection: image_2, label_2 and calib of the KITTI camera.
+fn write_kitti_camera(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
+    if l.kitti_camera != Some(f.index) {
+        return Ok(());
+    }
+    let rows: Vec<kitti::KittiLabel> = f.job.labels.cameras[f.index]
+        .objects
+        .iter()
+        .filter_map(kitti::from_object)
+        .collect();
+    let name = f.name;
+    l.write(
+        format!("kitti/training/image_2/{name}.png"),
+        f.rgb_png(),
+        sums,
+    )?;
+    l.write(
+        format!("kitti/training/label_2/{name}.txt"),
+        kitti::label_file(&rows).as_bytes(),
+        sums,
+    )?;
+    l.write(
+        format!("kitti/training/calib/{name}.txt"),
+        l.kitti_calib.as_bytes(),
+        sums,
+    )?;
+    Ok(())
+}
+
+fn write_velodyne(l: &Layout, f: &LidarFrame, sum: &mut String, sums: &mut Sums) -> Result<()> {
+    let rel = format!("{}/velodyne/{}.bin", f.dir, f.name);
+    *sum = l.write(rel, &lidar::kitti_bin(f.points), sums)?;
+    Ok(())
+}
+
+fn write_semantic_kitti_labels(
+    l: &Layout,
+    f: &LidarFrame,
+    _: &mut String,
+    sums: &mut Sums,
+) -> Result<()> {
+    let rel = format!("{}/labels/{}.label", f.dir, f.name);
+    l.write(rel, &lidar::semantic_kitti_label(f.points), sums)?;
+    Ok(())
+}
+
+fn write_pcd(l: &Layout, f: &LidarFrame, _: &mut String, sums: &mut Sums) -> Result<()> {
+    l.write(
+        format!("{}/pcd/{}.pcd", f.dir, f.name),
+        &lidar::pcd(f.points),
+        sums,
+    )?;
+    Ok(())
+}
+
+/// The first LiDAR's velodyne file again under KITTI's name: a hard link
+/// (one write, one hash), a copy where links fail.
+fn write_kitti_velodyne(
+    l: &Layout,
+    f: &LidarFrame,
+    velodyne_sum: &mut String,
+    sums: &mut Sums,
+) -> Result<()> {
+    if f.index != 0 || l.kitti_camera.is_none() {
+        return Ok(());
+    }
+    let from = format!("{}/velodyne/{}.bin", f.dir, f.name);
+    let rel = format!("kitti/training/velodyne/{}.bin", f.name);
+    link_or_write(&l.root, &from, &rel, || lidar::kitti_bin(f.points))?;
+    sums.push(format!("{velodyne_sum}  {rel}"));
+    Ok(())
+}
