@@ -3,11 +3,6 @@
 //! writes into `<out>.partial` and renames it to `<out>` only when the
 //! manifest is written, so a dataset directory is never half-written.
 
-//! Dataset writer: frames go through a bounded channel to named worker
-//! threads that encode and write every file as temp-name + rename. The run
-//! writes into `<out>.partial` and renames it to `<out>` only when the
-//! manifest is written, so a dataset directory is never half-written.
-
 pub mod encode;
 
 mod checksums;

@@ -6,14 +6,6 @@
 //! rows are padded), on the thread that takes the frame (the labeler in
 //! batch runs); the last image of a buffer unmaps it and hands it back.
 
-//! Sensor cameras on our own wgpu pipeline. One render pass per camera writes
-//! colour, ids and depth; copies land in staging buffers that are mapped
-//! asynchronously, so frame N is read back while N+1 renders. Each frame in
-//! flight carries the FrameSnapshot it was rendered from. Images read their
-//! planes in place from the mapped staging buffer (copied out only where
-//! rows are padded), on the thread that takes the frame (the labeler in
-//! batch runs); the last image of a buffer unmaps it and hands it back.
-
 pub mod gpu;
 
 mod image;

@@ -3,11 +3,6 @@
 //! cameras; each beam is then cast into its view (core::lidar::DepthView),
 //! and the weather decides which returns survive.
 
-//! Spinning LiDAR on the camera pipeline: each LiDAR renders four 90-degree
-//! label+depth views (no shading) in the same frame-tagged submission as the
-//! cameras; each beam is then cast into its view (core::lidar::DepthView),
-//! and the weather decides which returns survive.
-
 use crate::core::camera::{Intrinsics, NEAR_M};
 use crate::core::classes::{Class, split_label_value};
 use crate::core::frames::{Pose, camera_pose_from_body, ctrv_delta, mount_rotation, sensor_pose};
