@@ -558,9 +558,9 @@ impl<'a> DepthView<'a> {
 #[cfg(test)]
 mod cast_tests {
     use super::*;
-    use crate::core::lidar::beam_direction;
     use crate::core::camera::Intrinsics;
     use crate::core::frames::Pose;
+    use crate::core::lidar::beam_direction;
     use glam::{DMat3, DQuat};
 
     /// The projection-free test never vouches for a point that lands a pixel
