@@ -141,73 +141,28 @@ pub(super) fn scene_view(
     p: &mut Panels,
 ) {
     let ctx = root.ctx().clone();
-    let r = egui::CentralPanel::default().show_inside(root, |ui| {
+    egui::CentralPanel::default().show_inside(root, |ui| {
         let (Some(tex), Some((img, world_from_camera))) = (&p.view_tex, &session.view) else {
             ui.label("simulating...");
             return;
         };
         // room under the view for its row of controls
         let avail = ui.available_size() - egui::vec2(0.0, 2.0 * ui.spacing().interact_size.y);
-        // the view takes the panel's shape: its height follows the free
-        // space (a new render target, so only when it is off by > 8%)
-        if avail.x > 64.0 && avail.y > 64.0 {
-            let want =
-                ((session.view_camera.width as f32 * avail.y / avail.x) / 8.0).round() as u32 * 8;
-            let want = want.clamp(240, 2048);
-            let have = session.view_camera.height;
-            if (want as f32 - have as f32).abs() > 0.08 * have as f32 {
-                out.write(EditorCommand::View(ViewMove::Resize {
-                    width: session.view_camera.width,
-                    height: want,
-                }));
-            }
-        }
+        request_view_shape(avail, session, out);
         let scale = (avail.x / img.width as f32).min(avail.y / img.height as f32);
         let size = egui::vec2(img.width as f32 * scale, img.height as f32 * scale);
         let resp = ui.add(
             egui::Image::new(egui::load::SizedTexture::new(tex.id(), size))
                 .sense(egui::Sense::click_and_drag()),
         );
-        let rect = resp.rect;
-        record(p, "scene_view", rect);
-        let to_pixel = |pos: egui::Pos2| {
-            let q = (pos - rect.min) / scale;
-            (q.x.max(0.0) as u32, q.y.max(0.0) as u32)
+        let view = ViewRect {
+            rect: resp.rect,
+            scale,
         };
-        let at = |v: DVec2| rect.min + egui::vec2(v.x as f32 * scale, v.y as f32 * scale);
-        // LiDAR points, every 3rd, over the view
+        record(p, "scene_view", view.rect);
         if p.lidar != LidarColour::Off {
-            // projected once per tick, view pose and colouring
-            let key = (p.shown, p.lidar);
-            if p.lidar_key.as_ref() != Some(&key) {
-                p.lidar_px = session
-                    .lidar_world_points(0)
-                    .iter()
-                    .step_by(3)
-                    .filter_map(|(w, class, intensity)| {
-                        let px = session.project_to_view(*w)?;
-                        let colour = match p.lidar {
-                            LidarColour::Class => class_colour(*class),
-                            _ => {
-                                let g = (intensity.sqrt() * 255.0) as u8;
-                                egui::Color32::from_rgb(g, 255 - g / 2, 255 - g)
-                            }
-                        };
-                        Some((px, colour))
-                    })
-                    .collect();
-                p.lidar_key = Some(key);
-            }
-            let painter = ui.painter_at(rect);
-            for (px, colour) in &p.lidar_px {
-                painter.rect_filled(
-                    egui::Rect::from_center_size(at(*px), egui::vec2(2.0, 2.0)),
-                    0.0,
-                    *colour,
-                );
-            }
+            paint_lidar(ui, &view, session, p);
         }
-        // the selection's box and the gizmo
         let selected = state.selection.as_ref().and_then(|role| {
             session
                 .snapshot
@@ -217,119 +172,14 @@ pub(super) fn scene_view(
                 .find(|o| o.role == *role)
                 .cloned()
         });
-        let mut gizmo_active = false;
-        if let Some(o) = &selected {
-            let painter = ui.painter_at(rect);
-            let corners = o.box3.corners();
-            let pts: [Option<egui::Pos2>; 8] =
-                std::array::from_fn(|i| session.project_to_view(corners[i]).map(at));
-            wire_box(&painter, &pts, egui::Stroke::new(2.0, egui::Color32::GOLD));
-            let view_from_world = world_from_camera.inverse();
-            let view = DMat4::from_rotation_translation(
-                view_from_world.rotation,
-                view_from_world.translation,
-            );
-            let k = session.view_camera.intrinsics();
-            let vfov = 2.0 * ((k.height as f64 / 2.0) / k.fy).atan();
-            let proj = DMat4::perspective_rh(vfov, k.width as f64 / k.height as f64, 0.1, 2000.0);
-            p.gizmo.update_config(GizmoConfig {
-                view_matrix: view.into(),
-                projection_matrix: proj.into(),
-                viewport: rect,
-                modes: GizmoMode::TranslateX
-                    | GizmoMode::TranslateZ
-                    | GizmoMode::TranslateXZ
-                    | GizmoMode::RotateY,
-                pixels_per_point: ctx.pixels_per_point(),
-                // the default 75 px reads as a speck at the default zoom
-                visuals: transform_gizmo_egui::GizmoVisuals {
-                    gizmo_size: 120.0,
-                    stroke_width: 6.0,
-                    ..Default::default()
-                },
-                ..Default::default()
-            });
-            let t = transform_gizmo_egui::math::Transform::from_scale_rotation_translation(
-                DVec3::ONE,
-                glam::DQuat::IDENTITY,
-                o.box3.center,
-            );
-            if let Some((result, _)) = p.gizmo.interact(ui, &[t]) {
-                gizmo_active = true;
-                match result {
-                    GizmoResult::Translation { total, .. } => {
-                        p.gizmo_total = Some(DVec3::new(total.x, total.y, total.z))
-                    }
-                    GizmoResult::Rotation { total, .. } => {
-                        p.gizmo_turned = total.abs() > std::f64::consts::FRAC_PI_2
-                    }
-                    _ => {}
-                }
-            }
-            let dragging = ui.input(|i| i.pointer.primary_down());
-            if !dragging {
-                if let Some(total) = p.gizmo_total.take() {
-                    let (ds, dl) = road_delta(session, o.box3.center, total);
-                    out.write(EditorCommand::MoveSelected {
-                        ds_m: ds,
-                        dlateral_m: dl,
-                    });
-                }
-                if std::mem::take(&mut p.gizmo_turned) {
-                    out.write(EditorCommand::TurnSelected);
-                }
-            }
-        }
+        let gizmo_active = selected.as_ref().is_some_and(|o| {
+            selection_gizmo(ui, &ctx, &view, world_from_camera, o, session, out, p)
+        });
         if !gizmo_active && p.gizmo_total.is_none() {
-            if resp.clicked()
-                && let Some(pos) = resp.interact_pointer_pos()
-            {
-                let (x, y) = to_pixel(pos);
-                if p.place_hazard {
-                    out.write(EditorCommand::PlaceHazardAt { x, y });
-                    p.place_hazard = false;
-                } else {
-                    out.write(EditorCommand::SelectAt { x, y });
-                }
-            }
-            if resp.dragged_by(egui::PointerButton::Secondary) {
-                let d = resp.drag_delta();
-                out.write(EditorCommand::View(ViewMove::Orbit {
-                    dyaw_rad: -d.x as f64 * 0.006,
-                    dpitch_rad: d.y as f64 * 0.006,
-                }));
-            }
-            if resp.dragged_by(egui::PointerButton::Middle) {
-                let d = resp.drag_delta();
-                let m = session.view_camera.distance_m * 0.002;
-                out.write(EditorCommand::View(ViewMove::Pan {
-                    right_m: -d.x as f64 * m,
-                    forward_m: d.y as f64 * m,
-                }));
-            }
+            pointer_commands(&resp, &view, session, out, p);
         }
         if resp.hovered() {
-            // WASD flies the target over the ground (and stops following)
-            let step = session.view_camera.distance_m * 0.05;
-            let (right, forward) = ui.input(|i| {
-                let k = |key| if i.key_down(key) { 1.0 } else { 0.0 };
-                (
-                    k(egui::Key::D) - k(egui::Key::A),
-                    k(egui::Key::W) - k(egui::Key::S),
-                )
-            });
-            if right != 0.0 || forward != 0.0 {
-                out.write(EditorCommand::View(ViewMove::Pan {
-                    right_m: right * step,
-                    forward_m: forward * step,
-                }));
-            }
-            let scroll = ui.input(|i| i.smooth_scroll_delta.y);
-            if scroll.abs() > 0.5 {
-                out.write(EditorCommand::View(ViewMove::Zoom {
-                    factor: (-(scroll as f64) * 0.002).exp(),
-                }));
-            }
+            key_and_wheel_commands(ui, session, out);
         }
         ui.horizontal(|ui| {
             let mut follow = session.view_camera.follow_ego;
@@ -344,7 +194,222 @@ pub(super) fn scene_view(
             }
         });
     });
-    let _ = r;
+}
+
+/// Where the view's image is drawn: its screen rectangle and screen points
+/// per image pixel.
+struct ViewRect {
+    rect: egui::Rect,
+    scale: f32,
+}
+
+impl ViewRect {
+    /// Screen position of an image point.
+    fn at(&self, v: DVec2) -> egui::Pos2 {
+        self.rect.min + egui::vec2(v.x as f32 * self.scale, v.y as f32 * self.scale)
+    }
+
+    /// Image pixel under a screen position.
+    fn pixel(&self, pos: egui::Pos2) -> (u32, u32) {
+        let q = (pos - self.rect.min) / self.scale;
+        (q.x.max(0.0) as u32, q.y.max(0.0) as u32)
+    }
+}
+
+/// The view takes the panel's shape: its height follows the free space (a
+/// new render target, so only when it is off by more than 8%).
+fn request_view_shape(
+    avail: egui::Vec2,
+    session: &Session,
+    out: &mut MessageWriter<EditorCommand>,
+) {
+    if avail.x > 64.0 && avail.y > 64.0 {
+        let want =
+            ((session.view_camera.width as f32 * avail.y / avail.x) / 8.0).round() as u32 * 8;
+        let want = want.clamp(240, 2048);
+        let have = session.view_camera.height;
+        if (want as f32 - have as f32).abs() > 0.08 * have as f32 {
+            out.write(EditorCommand::View(ViewMove::Resize {
+                width: session.view_camera.width,
+                height: want,
+            }));
+        }
+    }
+}
+
+/// LiDAR points, every 3rd, over the view (projected once per tick, view
+/// pose and colouring).
+fn paint_lidar(ui: &egui::Ui, view: &ViewRect, session: &Session, p: &mut Panels) {
+    // projected once per tick, view pose and colouring
+    let key = (p.shown, p.lidar);
+    if p.lidar_key.as_ref() != Some(&key) {
+        p.lidar_px = session
+            .lidar_world_points(0)
+            .iter()
+            .step_by(3)
+            .filter_map(|(w, class, intensity)| {
+                let px = session.project_to_view(*w)?;
+                let colour = match p.lidar {
+                    LidarColour::Class => class_colour(*class),
+                    _ => {
+                        let g = (intensity.sqrt() * 255.0) as u8;
+                        egui::Color32::from_rgb(g, 255 - g / 2, 255 - g)
+                    }
+                };
+                Some((px, colour))
+            })
+            .collect();
+        p.lidar_key = Some(key);
+    }
+    let painter = ui.painter_at(view.rect);
+    for (px, colour) in &p.lidar_px {
+        painter.rect_filled(
+            egui::Rect::from_center_size(view.at(*px), egui::vec2(2.0, 2.0)),
+            0.0,
+            *colour,
+        );
+    }
+}
+
+/// The selected object's box and the gizmo that moves or turns it; true
+/// while the gizmo has the pointer.
+#[allow(clippy::too_many_arguments)]
+fn selection_gizmo(
+    ui: &mut egui::Ui,
+    ctx: &egui::Context,
+    view: &ViewRect,
+    world_from_camera: &crate::core::frames::Pose,
+    o: &crate::snapshot::LabeledObject,
+    session: &Session,
+    out: &mut MessageWriter<EditorCommand>,
+    p: &mut Panels,
+) -> bool {
+    let rect = view.rect;
+    let mut gizmo_active = false;
+    let painter = ui.painter_at(rect);
+    let corners = o.box3.corners();
+    let pts: [Option<egui::Pos2>; 8] =
+        std::array::from_fn(|i| session.project_to_view(corners[i]).map(|v| view.at(v)));
+    wire_box(&painter, &pts, egui::Stroke::new(2.0, egui::Color32::GOLD));
+    let view_from_world = world_from_camera.inverse();
+    let view =
+        DMat4::from_rotation_translation(view_from_world.rotation, view_from_world.translation);
+    let k = session.view_camera.intrinsics();
+    let vfov = 2.0 * ((k.height as f64 / 2.0) / k.fy).atan();
+    let proj = DMat4::perspective_rh(vfov, k.width as f64 / k.height as f64, 0.1, 2000.0);
+    p.gizmo.update_config(GizmoConfig {
+        view_matrix: view.into(),
+        projection_matrix: proj.into(),
+        viewport: rect,
+        modes: GizmoMode::TranslateX
+            | GizmoMode::TranslateZ
+            | GizmoMode::TranslateXZ
+            | GizmoMode::RotateY,
+        pixels_per_point: ctx.pixels_per_point(),
+        // the default 75 px reads as a speck at the default zoom
+        visuals: transform_gizmo_egui::GizmoVisuals {
+            gizmo_size: 120.0,
+            stroke_width: 6.0,
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    let t = transform_gizmo_egui::math::Transform::from_scale_rotation_translation(
+        DVec3::ONE,
+        glam::DQuat::IDENTITY,
+        o.box3.center,
+    );
+    if let Some((result, _)) = p.gizmo.interact(ui, &[t]) {
+        gizmo_active = true;
+        match result {
+            GizmoResult::Translation { total, .. } => {
+                p.gizmo_total = Some(DVec3::new(total.x, total.y, total.z))
+            }
+            GizmoResult::Rotation { total, .. } => {
+                p.gizmo_turned = total.abs() > std::f64::consts::FRAC_PI_2
+            }
+            _ => {}
+        }
+    }
+    let dragging = ui.input(|i| i.pointer.primary_down());
+    if !dragging {
+        if let Some(total) = p.gizmo_total.take() {
+            let (ds, dl) = road_delta(session, o.box3.center, total);
+            out.write(EditorCommand::MoveSelected {
+                ds_m: ds,
+                dlateral_m: dl,
+            });
+        }
+        if std::mem::take(&mut p.gizmo_turned) {
+            out.write(EditorCommand::TurnSelected);
+        }
+    }
+    gizmo_active
+}
+
+/// Clicks select (or place the hazard); right drag orbits, middle drag pans.
+fn pointer_commands(
+    resp: &egui::Response,
+    view: &ViewRect,
+    session: &Session,
+    out: &mut MessageWriter<EditorCommand>,
+    p: &mut Panels,
+) {
+    if resp.clicked()
+        && let Some(pos) = resp.interact_pointer_pos()
+    {
+        let (x, y) = view.pixel(pos);
+        if p.place_hazard {
+            out.write(EditorCommand::PlaceHazardAt { x, y });
+            p.place_hazard = false;
+        } else {
+            out.write(EditorCommand::SelectAt { x, y });
+        }
+    }
+    if resp.dragged_by(egui::PointerButton::Secondary) {
+        let d = resp.drag_delta();
+        out.write(EditorCommand::View(ViewMove::Orbit {
+            dyaw_rad: -d.x as f64 * 0.006,
+            dpitch_rad: d.y as f64 * 0.006,
+        }));
+    }
+    if resp.dragged_by(egui::PointerButton::Middle) {
+        let d = resp.drag_delta();
+        let m = session.view_camera.distance_m * 0.002;
+        out.write(EditorCommand::View(ViewMove::Pan {
+            right_m: -d.x as f64 * m,
+            forward_m: d.y as f64 * m,
+        }));
+    }
+}
+
+/// WASD flies the target over the ground (and stops following); the wheel
+/// zooms.
+fn key_and_wheel_commands(
+    ui: &egui::Ui,
+    session: &Session,
+    out: &mut MessageWriter<EditorCommand>,
+) {
+    let step = session.view_camera.distance_m * 0.05;
+    let (right, forward) = ui.input(|i| {
+        let k = |key| if i.key_down(key) { 1.0 } else { 0.0 };
+        (
+            k(egui::Key::D) - k(egui::Key::A),
+            k(egui::Key::W) - k(egui::Key::S),
+        )
+    });
+    if right != 0.0 || forward != 0.0 {
+        out.write(EditorCommand::View(ViewMove::Pan {
+            right_m: right * step,
+            forward_m: forward * step,
+        }));
+    }
+    let scroll = ui.input(|i| i.smooth_scroll_delta.y);
+    if scroll.abs() > 0.5 {
+        out.write(EditorCommand::View(ViewMove::Zoom {
+            factor: (-(scroll as f64) * 0.002).exp(),
+        }));
+    }
 }
 
 /// A world translation as (along, across) the main road at `at`.
