@@ -173,7 +173,6 @@ fn build_physics(
     let carrier_groups = InteractionGroups::all().with_memberships(Group::GROUP_2);
     let cargo_groups = InteractionGroups::all().with_filter(Group::ALL.difference(Group::GROUP_2));
     for (entity, t, renderable, thing, lane, crossing, cargo) in all {
-        let yaw = crate::core::frames::yaw_rad(t.rotation);
         let is_vehicle = thing.is_some_and(|th| matches!(th.class, Class::Car | Class::Truck));
         let groups = if carriers.contains(&entity) {
             carrier_groups
@@ -184,127 +183,26 @@ fn build_physics(
         };
         match (thing, lane.is_some() || crossing || cargo.is_some()) {
             (Some(th), true) if is_vehicle && lane.is_some() => {
-                let size = th.size;
-                let mass = vehicle_mass_kg(size.length_m, size.width_m, th.class);
-                let speed = lane.map_or(0.0, |l| l.speed_mps) as f32;
-                let forward = t.rotation * Vec3::X;
-                let body = world.bodies.insert(
-                    RigidBodyBuilder::dynamic()
-                        .translation(t.translation)
-                        .rotation(Vec3::Y * yaw)
-                        .linvel(forward * speed)
-                        .locked_axes(
-                            LockedAxes::TRANSLATION_LOCKED_Y
-                                | LockedAxes::ROTATION_LOCKED_X
-                                | LockedAxes::ROTATION_LOCKED_Z,
-                        )
-                        .ccd_enabled(true)
-                        .can_sleep(false),
-                );
-                let half_h = (size.height_m as f32 - GROUND_CLEARANCE_M) / 2.0;
-                let collider = world.colliders.insert_with_parent(
-                    ColliderBuilder::cuboid(
-                        size.length_m as f32 / 2.0,
-                        half_h,
-                        size.width_m as f32 / 2.0,
-                    )
-                    .translation(Vec3::Y * (GROUND_CLEARANCE_M + half_h))
-                    .mass(mass as f32)
-                    .friction(0.3)
-                    .collision_groups(groups)
-                    .active_events(ActiveEvents::COLLISION_EVENTS),
-                    body,
-                    &mut world.bodies,
-                );
+                let (collider, vehicle) = vehicle_body(&mut world, t, th, lane, groups);
                 owners.insert(collider, Owner::Actor(entity));
-                commands.entity(entity).insert((
-                    VehicleBody {
-                        body,
-                        mass_kg: mass,
-                        wheelbase_m: 0.6 * size.length_m,
-                        half_length_m: size.length_m / 2.0,
-                        half_width_m: size.width_m / 2.0,
-                    },
-                    Controls::default(),
-                ));
+                commands
+                    .entity(entity)
+                    .insert((vehicle, Controls::default()));
             }
             (Some(th), true) => {
                 // people, animals, cargo: kinematic, moved by their own motion
-                let body = world.bodies.insert(
-                    RigidBodyBuilder::kinematic_position_based()
-                        .translation(t.translation)
-                        .rotation(Vec3::Y * yaw),
-                );
-                let half_h = th.size.height_m as f32 / 2.0;
-                let collider = world.colliders.insert_with_parent(
-                    ColliderBuilder::cuboid(
-                        th.size.length_m as f32 / 2.0,
-                        half_h,
-                        th.size.width_m as f32 / 2.0,
-                    )
-                    .translation(Vec3::Y * half_h)
-                    .collision_groups(groups)
-                    .active_events(ActiveEvents::COLLISION_EVENTS),
-                    body,
-                    &mut world.bodies,
-                );
+                let (collider, body) = kinematic_body(&mut world, t, th, groups);
                 owners.insert(collider, Owner::Actor(entity));
                 commands.entity(entity).insert(KinematicBody { body });
             }
             (None, true) => {} // moving but not a thing: nothing to hit
             (thing, false) => {
                 // parked vehicles and props: one fixed collider per part
-                let owner = match thing {
-                    Some(th) => Owner::Fixed(th.role, th.instance_id),
-                    None => {
-                        Owner::Prop(renderable.parts.first().map_or("prop", |p| p.class.name()))
-                    }
-                };
-                let model = t.to_matrix();
-                for part in renderable.parts.iter() {
-                    let m = model * part.local;
-                    let (scale, rotation, centre) = m.to_scale_rotation_translation();
-                    let half = scale.abs() / 2.0;
-                    let shape = match part.primitive {
-                        Primitive::Sphere => ColliderBuilder::ball(half.max_element()),
-                        _ => ColliderBuilder::cuboid(half.x, half.y, half.z),
-                    };
-                    let c = world
-                        .colliders
-                        .insert(shape.position(rapier3d::math::Pose::from_parts(centre, rotation)));
-                    owners.insert(c, owner.clone());
-                }
+                fixed_colliders(&mut world, &mut owners, t, renderable, thing);
             }
         }
     }
-    // every road's edges: low walls just outside the kerb lines, open where
-    // a cross street leaves
-    let roads = std::iter::once(&road.0).chain(road.1.iter());
-    for (road, (stations, lateral)) in
-        roads.flat_map(|g| g.edge_runs(EDGE_SEGMENT_M).into_iter().map(move |r| (g, r)))
-    {
-        let lat = lateral + lateral.signum() * 0.15;
-        for w in stations.windows(2) {
-            let c =
-                world
-                    .colliders
-                    .insert(wall_along(road, [w[0], w[1]], lat, EDGE_HEIGHT_M, 0.15));
-            owners.insert(c, Owner::RoadEdge);
-        }
-    }
-    // the median's crash barrier
-    for stations in road.0.median_runs(EDGE_SEGMENT_M) {
-        for w in stations.windows(2) {
-            let c = world.colliders.insert(wall_along(
-                &road.0,
-                [w[0], w[1]],
-                0.0,
-                crate::world::road::MEDIAN_BARRIER_HEIGHT_M as f32,
-                crate::world::road::MEDIAN_BARRIER_HALF_M as f32,
-            ));
-            owners.insert(c, Owner::Prop("guard rail"));
-        }
-    }
+    road_walls(&mut world, &mut owners, &road);
     commands.insert_resource(Physics {
         world,
         events: EventLog::default(),
@@ -449,5 +347,151 @@ impl Plugin for PhysicsPlugin {
             .init_resource::<EpisodeEnd>()
             .add_systems(PostStartup, build_physics)
             .add_systems(Update, step_physics.in_set(MotionSet::Physics));
+    }
+}
+
+/// A vehicle on its lane: a dynamic body held to the ground plane, moving
+/// at its lane speed, with a box collider above its ground clearance.
+fn vehicle_body(
+    world: &mut PhysicsWorld,
+    t: &Transform,
+    th: &Thing,
+    lane: Option<&LaneMotion>,
+    groups: InteractionGroups,
+) -> (ColliderHandle, VehicleBody) {
+    let yaw = crate::core::frames::yaw_rad(t.rotation);
+    let size = th.size;
+    let mass = vehicle_mass_kg(size.length_m, size.width_m, th.class);
+    let speed = lane.map_or(0.0, |l| l.speed_mps) as f32;
+    let forward = t.rotation * Vec3::X;
+    let body = world.bodies.insert(
+        RigidBodyBuilder::dynamic()
+            .translation(t.translation)
+            .rotation(Vec3::Y * yaw)
+            .linvel(forward * speed)
+            .locked_axes(
+                LockedAxes::TRANSLATION_LOCKED_Y
+                    | LockedAxes::ROTATION_LOCKED_X
+                    | LockedAxes::ROTATION_LOCKED_Z,
+            )
+            .ccd_enabled(true)
+            .can_sleep(false),
+    );
+    let half_h = (size.height_m as f32 - GROUND_CLEARANCE_M) / 2.0;
+    let collider = world.colliders.insert_with_parent(
+        ColliderBuilder::cuboid(
+            size.length_m as f32 / 2.0,
+            half_h,
+            size.width_m as f32 / 2.0,
+        )
+        .translation(Vec3::Y * (GROUND_CLEARANCE_M + half_h))
+        .mass(mass as f32)
+        .friction(0.3)
+        .collision_groups(groups)
+        .active_events(ActiveEvents::COLLISION_EVENTS),
+        body,
+        &mut world.bodies,
+    );
+    (
+        collider,
+        VehicleBody {
+            body,
+            mass_kg: mass,
+            wheelbase_m: 0.6 * size.length_m,
+            half_length_m: size.length_m / 2.0,
+            half_width_m: size.width_m / 2.0,
+        },
+    )
+}
+
+/// People, animals and cargo: a kinematic body moved by their own motion.
+fn kinematic_body(
+    world: &mut PhysicsWorld,
+    t: &Transform,
+    th: &Thing,
+    groups: InteractionGroups,
+) -> (ColliderHandle, RigidBodyHandle) {
+    let yaw = crate::core::frames::yaw_rad(t.rotation);
+    let body = world.bodies.insert(
+        RigidBodyBuilder::kinematic_position_based()
+            .translation(t.translation)
+            .rotation(Vec3::Y * yaw),
+    );
+    let half_h = th.size.height_m as f32 / 2.0;
+    let collider = world.colliders.insert_with_parent(
+        ColliderBuilder::cuboid(
+            th.size.length_m as f32 / 2.0,
+            half_h,
+            th.size.width_m as f32 / 2.0,
+        )
+        .translation(Vec3::Y * half_h)
+        .collision_groups(groups)
+        .active_events(ActiveEvents::COLLISION_EVENTS),
+        body,
+        &mut world.bodies,
+    );
+    (collider, body)
+}
+
+/// Parked vehicles and props: one fixed collider per part.
+fn fixed_colliders(
+    world: &mut PhysicsWorld,
+    owners: &mut HashMap<ColliderHandle, Owner>,
+    t: &Transform,
+    renderable: &Renderable,
+    thing: Option<&Thing>,
+) {
+    let owner = match thing {
+        Some(th) => Owner::Fixed(th.role, th.instance_id),
+        None => Owner::Prop(renderable.parts.first().map_or("prop", |p| p.class.name())),
+    };
+    let model = t.to_matrix();
+    for part in renderable.parts.iter() {
+        let m = model * part.local;
+        let (scale, rotation, centre) = m.to_scale_rotation_translation();
+        let half = scale.abs() / 2.0;
+        let shape = match part.primitive {
+            Primitive::Sphere => ColliderBuilder::ball(half.max_element()),
+            _ => ColliderBuilder::cuboid(half.x, half.y, half.z),
+        };
+        let c = world
+            .colliders
+            .insert(shape.position(rapier3d::math::Pose::from_parts(centre, rotation)));
+        owners.insert(c, owner.clone());
+    }
+}
+
+/// Every road's edges (low walls just outside the kerb lines, open where a
+/// cross street leaves) and the median's crash barrier.
+fn road_walls(
+    world: &mut PhysicsWorld,
+    owners: &mut HashMap<ColliderHandle, Owner>,
+    road: &RoadRes,
+) {
+    let roads = std::iter::once(&road.0).chain(road.1.iter());
+    for (road, (stations, lateral)) in
+        roads.flat_map(|g| g.edge_runs(EDGE_SEGMENT_M).into_iter().map(move |r| (g, r)))
+    {
+        let lat = lateral + lateral.signum() * 0.15;
+        for w in stations.windows(2) {
+            let c =
+                world
+                    .colliders
+                    .insert(wall_along(road, [w[0], w[1]], lat, EDGE_HEIGHT_M, 0.15));
+            owners.insert(c, Owner::RoadEdge);
+        }
+    }
+    // the median's crash barrier
+    for stations in road.0.median_runs(EDGE_SEGMENT_M) {
+        for w in stations.windows(2) {
+            let c = world.colliders.insert(wall_along(
+                &road.0,
+                [w[0], w[1]],
+                0.0,
+                crate::world::road::MEDIAN_BARRIER_HEIGHT_M as f32,
+                crate::world::road::MEDIAN_BARRIER_HALF_M as f32,
+            ));
+            owners.insert(c, Owner::Prop("guard rail"));
+        }
     }
 }
