@@ -281,48 +281,8 @@ pub fn step_physics(
         lane.lateral_m = lateral;
         lane.speed_mps = body.linvel().dot(body.rotation() * Vec3::X) as f64;
     }
-    let events: Vec<CollisionEvent> = std::mem::take(&mut *physics.events.0.lock().expect("log"));
-    for e in events {
-        let CollisionEvent::Started(c1, c2, _) = e else {
-            continue;
-        };
-        let describe = |c: ColliderHandle| -> (String, u32, Vec3, bool) {
-            let v = physics.world.colliders[c]
-                .parent()
-                .and_then(|b| before.get(&b).copied())
-                .unwrap_or(Vec3::ZERO);
-            match physics.owners.get(&c) {
-                Some(Owner::Actor(e)) => match things.get(*e) {
-                    Ok((th, ego)) => (
-                        if ego {
-                            "ego".into()
-                        } else {
-                            th.role.to_string()
-                        },
-                        th.instance_id,
-                        v,
-                        true,
-                    ),
-                    Err(_) => ("actor".into(), 0, v, true),
-                },
-                Some(Owner::Fixed(role, id)) => (role.to_string(), *id, v, false),
-                Some(Owner::Prop(class)) => (format!("prop:{class}"), 0, v, false),
-                Some(Owner::RoadEdge) | None => ("road_edge".into(), 0, v, false),
-            }
-        };
-        let (mut a, mut b) = (describe(c1), describe(c2));
-        // the moving actor first
-        if !a.3 && b.3 {
-            std::mem::swap(&mut a, &mut b);
-        }
-        records.collisions.push(CollisionRecord {
-            a: a.0,
-            b: b.0,
-            a_instance_id: a.1,
-            b_instance_id: b.1,
-            impact_speed_mps: (a.2 - b.2).length() as f64,
-        });
-    }
+    let collisions = collision_records(physics, &before, &things);
+    records.collisions.extend(collisions);
     records
         .collisions
         .sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
@@ -494,4 +454,57 @@ fn road_walls(
             owners.insert(c, Owner::Prop("guard rail"));
         }
     }
+}
+
+/// The contacts that began in this step, each as (the moving actor first)
+/// roles, instance ids and impact speed from the velocities before it.
+fn collision_records(
+    physics: &Physics,
+    before: &HashMap<RigidBodyHandle, Vec3>,
+    things: &Query<(&Thing, Has<Ego>)>,
+) -> Vec<CollisionRecord> {
+    let mut out = Vec::new();
+    let events: Vec<CollisionEvent> = std::mem::take(&mut *physics.events.0.lock().expect("log"));
+    for e in events {
+        let CollisionEvent::Started(c1, c2, _) = e else {
+            continue;
+        };
+        let describe = |c: ColliderHandle| -> (String, u32, Vec3, bool) {
+            let v = physics.world.colliders[c]
+                .parent()
+                .and_then(|b| before.get(&b).copied())
+                .unwrap_or(Vec3::ZERO);
+            match physics.owners.get(&c) {
+                Some(Owner::Actor(e)) => match things.get(*e) {
+                    Ok((th, ego)) => (
+                        if ego {
+                            "ego".into()
+                        } else {
+                            th.role.to_string()
+                        },
+                        th.instance_id,
+                        v,
+                        true,
+                    ),
+                    Err(_) => ("actor".into(), 0, v, true),
+                },
+                Some(Owner::Fixed(role, id)) => (role.to_string(), *id, v, false),
+                Some(Owner::Prop(class)) => (format!("prop:{class}"), 0, v, false),
+                Some(Owner::RoadEdge) | None => ("road_edge".into(), 0, v, false),
+            }
+        };
+        let (mut a, mut b) = (describe(c1), describe(c2));
+        // the moving actor first
+        if !a.3 && b.3 {
+            std::mem::swap(&mut a, &mut b);
+        }
+        out.push(CollisionRecord {
+            a: a.0,
+            b: b.0,
+            a_instance_id: a.1,
+            b_instance_id: b.1,
+            impact_speed_mps: (a.2 - b.2).length() as f64,
+        });
+    }
+    out
 }
