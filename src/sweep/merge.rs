@@ -56,6 +56,82 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
         })?;
     let sweep: SweepFile = serde_json::from_value(record["sweep"].clone())?;
     let identity = record["identity"].clone();
+    verify_samples(sweep_dir, &sweep, &identity)?;
+
+    if out.exists() && !overwrite {
+        return Err(Refused(format!(
+            "{} already exists; choose another --out or pass --overwrite",
+            out.display()
+        ))
+        .into());
+    }
+    let name = out
+        .file_name()
+        .ok_or_else(|| anyhow!("--out must name a directory"))?;
+    let partial = out.with_file_name(format!("{}.partial", name.to_string_lossy()));
+    if partial.exists() {
+        fs::remove_dir_all(&partial)?;
+    }
+    fs::create_dir_all(&partial)?;
+    let frames = sweep.frames_per_sample;
+    let mut coco = CocoDocument::create(&partial)?;
+    let mut sample_lines = String::new();
+    let mut drawn = Vec::new();
+    // KITTI frame names of the training and validation splits
+    let (mut train, mut val) = (String::new(), String::new());
+    for k in 0..sweep.samples {
+        let dir = sample_dir(sweep_dir, k);
+        let rel = format!("samples/{k:05}");
+        let manifest: Value = serde_json::from_slice(&fs::read(dir.join("manifest.json"))?)?;
+        let in_val = super::Sweep::is_val_split(&sweep, k);
+        let list = if in_val { &mut val } else { &mut train };
+        link_sample(&dir, &partial, &rel, &manifest, k, frames, &mut coco, list)?;
+        let values = manifest["sweep_sample"]["values"].clone();
+        sample_lines.push_str(&serde_json::to_string(&json!({"sample": k, "seed": manifest["sweep_sample"]["seed"], "split": if in_val {"val"} else {"train"}, "values": values}))?);
+        sample_lines.push('\n');
+        drawn.push(serde_json::from_value::<BTreeMap<String, Value>>(values).unwrap_or_default());
+    }
+    coco.finish()?;
+    if !train.is_empty() || !val.is_empty() {
+        write_atomic(&partial, "kitti/ImageSets/train.txt", train.as_bytes())?;
+        write_atomic(&partial, "kitti/ImageSets/val.txt", val.as_bytes())?;
+    }
+    write_atomic(&partial, "samples.jsonl", sample_lines.as_bytes())?;
+    write_atomic(
+        &partial,
+        "sweep_summary.json",
+        &serde_json::to_vec_pretty(&summarize(&drawn))?,
+    )?;
+    let sums = write_checksums(&partial, 0)?;
+    let manifest = json!({
+        "tool": "edgecase",
+        "version": env!("CARGO_PKG_VERSION"),
+        "sweep": sweep,
+        "sweep_identity": identity,
+        "samples": sweep.samples,
+        "frames_per_sample": frames,
+        "frames": sweep.samples * frames,
+        "layout": {
+            "samples": "samples/NNNNN/ (each a complete single-run dataset)",
+            "coco": "coco/annotations.json (all samples; file names relative to this folder)",
+            "kitti": "kitti/training/{image_2,label_2,calib}/GGGGGG.* with G = sample * frames_per_sample + frame; ImageSets/{train,val}.txt split by sample",
+            "samples_jsonl": "the values drawn for each sample",
+            "summary": "sweep_summary.json: per-parameter quantiles and histograms (numbers) or counts",
+        },
+        "checksums": {"file": "checksums.sha256", "sha256": sums.sha256, "files": sums.files},
+        "complete": true,
+    });
+    write_manifest(&partial, &manifest)?;
+    if out.exists() {
+        fs::remove_dir_all(out)?;
+    }
+    fs::rename(&partial, out)?;
+    Ok(out.to_path_buf())
+}
+
+/// Every sample is finished and vouched for by a finished shard manifest
+/// whose sums match its files; else the refusal names each shard to rerun.
+fn verify_samples(sweep_dir: &Path, sweep: &SweepFile, identity: &Value) -> Result<()> {
     // which samples the shard manifests vouch for: the sums of their
     // checksums.sha256 and manifest.json
     let mut vouched: BTreeMap<u64, (String, String)> = BTreeMap::new();
@@ -66,7 +142,7 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
         .flatten()
     {
         let m: Value = serde_json::from_slice(&fs::read(e.path())?)?;
-        if m["sweep"] != identity || m["complete"] != json!(true) {
+        if m["sweep"] != *identity || m["complete"] != json!(true) {
             continue;
         }
         shard_counts.insert(m["shard_count"].as_u64().unwrap_or(0));
@@ -111,102 +187,52 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
         ))
         .into());
     }
+    Ok(())
+}
 
-    if out.exists() && !overwrite {
-        return Err(Refused(format!(
-            "{} already exists; choose another --out or pass --overwrite",
-            out.display()
-        ))
-        .into());
+/// Link one sample's files into the merged dataset: its folder under `rel`,
+/// its COCO frames renumbered, its KITTI frames under global names (added
+/// to `split_list`).
+#[allow(clippy::too_many_arguments)]
+fn link_sample(
+    dir: &Path,
+    partial: &Path,
+    rel: &str,
+    manifest: &Value,
+    k: u64,
+    frames: u64,
+    coco: &mut CocoDocument,
+    split_list: &mut String,
+) -> Result<()> {
+    for line in fs::read_to_string(dir.join("checksums.sha256"))?.lines() {
+        let (_, f) = line.split_once("  ").expect("verified above");
+        link(&dir.join(f), &partial.join(rel).join(f))?;
     }
-    let name = out
-        .file_name()
-        .ok_or_else(|| anyhow!("--out must name a directory"))?;
-    let partial = out.with_file_name(format!("{}.partial", name.to_string_lossy()));
-    if partial.exists() {
-        fs::remove_dir_all(&partial)?;
-    }
-    fs::create_dir_all(&partial)?;
-    let frames = sweep.frames_per_sample;
-    let mut coco = CocoDocument::create(&partial)?;
-    let mut sample_lines = String::new();
-    let mut drawn = Vec::new();
-    let (mut train, mut val) = (String::new(), String::new());
-    for k in 0..sweep.samples {
-        let dir = sample_dir(sweep_dir, k);
-        let rel = format!("samples/{k:05}");
-        let manifest: Value = serde_json::from_slice(&fs::read(dir.join("manifest.json"))?)?;
-        for line in fs::read_to_string(dir.join("checksums.sha256"))?.lines() {
-            let (_, f) = line.split_once("  ").expect("verified above");
-            link(&dir.join(f), &partial.join(&rel).join(f))?;
+    for f in ["manifest.json", "checksums.sha256", "manifest.sha256"] {
+        if dir.join(f).exists() {
+            link(&dir.join(f), &partial.join(rel).join(f))?;
         }
-        for f in ["manifest.json", "checksums.sha256", "manifest.sha256"] {
-            if dir.join(f).exists() {
-                link(&dir.join(f), &partial.join(&rel).join(f))?;
+    }
+    let cameras = manifest["cameras"].as_array().map_or(1, Vec::len);
+    // a sample a collision ended early has fewer frames
+    let sample_frames = manifest["frames"].as_u64().unwrap_or(frames).min(frames);
+    coco.add_frames(&dir, sample_frames, cameras, k * frames, &format!("{rel}/"))?;
+    let kitti = dir.join("kitti/training");
+    for f in 0..sample_frames {
+        let global = frame_name(k * frames + f);
+        for (sub, ext) in [("image_2", "png"), ("label_2", "txt"), ("calib", "txt")] {
+            let src = kitti.join(sub).join(format!("{}.{ext}", frame_name(f)));
+            if src.exists() {
+                link(
+                    &src,
+                    &partial.join(format!("kitti/training/{sub}/{global}.{ext}")),
+                )?;
             }
         }
-        let cameras = manifest["cameras"].as_array().map_or(1, Vec::len);
-        // a sample a collision ended early has fewer frames
-        let sample_frames = manifest["frames"].as_u64().unwrap_or(frames).min(frames);
-        coco.add_frames(&dir, sample_frames, cameras, k * frames, &format!("{rel}/"))?;
-        let kitti = dir.join("kitti/training");
-        let in_val = super::Sweep::is_val_split(&sweep, k);
-        for f in 0..sample_frames {
-            let global = frame_name(k * frames + f);
-            for (sub, ext) in [("image_2", "png"), ("label_2", "txt"), ("calib", "txt")] {
-                let src = kitti.join(sub).join(format!("{}.{ext}", frame_name(f)));
-                if src.exists() {
-                    link(
-                        &src,
-                        &partial.join(format!("kitti/training/{sub}/{global}.{ext}")),
-                    )?;
-                }
-            }
-            if kitti.exists() {
-                let list = if in_val { &mut val } else { &mut train };
-                list.push_str(&global);
-                list.push('\n');
-            }
+        if kitti.exists() {
+            split_list.push_str(&global);
+            split_list.push('\n');
         }
-        let values = manifest["sweep_sample"]["values"].clone();
-        sample_lines.push_str(&serde_json::to_string(&json!({"sample": k, "seed": manifest["sweep_sample"]["seed"], "split": if in_val {"val"} else {"train"}, "values": values}))?);
-        sample_lines.push('\n');
-        drawn.push(serde_json::from_value::<BTreeMap<String, Value>>(values).unwrap_or_default());
     }
-    coco.finish()?;
-    if !train.is_empty() || !val.is_empty() {
-        write_atomic(&partial, "kitti/ImageSets/train.txt", train.as_bytes())?;
-        write_atomic(&partial, "kitti/ImageSets/val.txt", val.as_bytes())?;
-    }
-    write_atomic(&partial, "samples.jsonl", sample_lines.as_bytes())?;
-    write_atomic(
-        &partial,
-        "sweep_summary.json",
-        &serde_json::to_vec_pretty(&summarize(&drawn))?,
-    )?;
-    let sums = write_checksums(&partial, 0)?;
-    let manifest = json!({
-        "tool": "edgecase",
-        "version": env!("CARGO_PKG_VERSION"),
-        "sweep": sweep,
-        "sweep_identity": identity,
-        "samples": sweep.samples,
-        "frames_per_sample": frames,
-        "frames": sweep.samples * frames,
-        "layout": {
-            "samples": "samples/NNNNN/ (each a complete single-run dataset)",
-            "coco": "coco/annotations.json (all samples; file names relative to this folder)",
-            "kitti": "kitti/training/{image_2,label_2,calib}/GGGGGG.* with G = sample * frames_per_sample + frame; ImageSets/{train,val}.txt split by sample",
-            "samples_jsonl": "the values drawn for each sample",
-            "summary": "sweep_summary.json: per-parameter quantiles and histograms (numbers) or counts",
-        },
-        "checksums": {"file": "checksums.sha256", "sha256": sums.sha256, "files": sums.files},
-        "complete": true,
-    });
-    write_manifest(&partial, &manifest)?;
-    if out.exists() {
-        fs::remove_dir_all(out)?;
-    }
-    fs::rename(&partial, out)?;
-    Ok(out.to_path_buf())
+    Ok(())
 }
