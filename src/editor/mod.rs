@@ -247,19 +247,7 @@ fn apply_commands(
                 None => Err("select an actor first".into()),
             },
             EditorCommand::PlaceHazardAt { x, y } => {
-                match session.pick(x, y).and_then(|p| p.road_s_lateral) {
-                    Some((s_m, lateral)) => {
-                        let side = if lateral >= 0.0 {
-                            Side::Left
-                        } else {
-                            Side::Right
-                        };
-                        edit::place_hazard(&mut edited, s_m, side);
-                        state.selection = Some(Role::Hazard);
-                        Ok(())
-                    }
-                    None => Err("click on the road to place the hazard".into()),
-                }
+                place_hazard_at(&session, &mut state, &mut edited, x, y)
             }
             EditorCommand::SetFog(v) => {
                 edit::set_fog(&mut edited, v);
@@ -297,32 +285,7 @@ fn apply_commands(
                 Ok(())
             }
             EditorCommand::View(m) => {
-                let v = &mut session.view_camera;
-                match m {
-                    ViewMove::Orbit {
-                        dyaw_rad,
-                        dpitch_rad,
-                    } => {
-                        v.yaw_rad += dyaw_rad;
-                        v.pitch_rad = (v.pitch_rad + dpitch_rad).clamp(-0.2, 1.5);
-                    }
-                    ViewMove::Zoom { factor } => {
-                        v.distance_m = (v.distance_m * factor).clamp(2.0, 400.0)
-                    }
-                    ViewMove::Pan { right_m, forward_m } => v.pan(right_m, forward_m),
-                    ViewMove::Follow(on) => v.follow_ego = on,
-                    ViewMove::Resize { width, height } => {
-                        v.width = width;
-                        v.height = height;
-                    }
-                }
-                if let ViewMove::Resize { .. } = m {
-                    // the view's render target has a fixed size: a new session
-                    let tick = session.tick();
-                    session.rebuild(doc.scenario.clone(), tick);
-                } else {
-                    session.render_view();
-                }
+                move_view(&mut session, &doc, m);
                 Ok(())
             }
         };
@@ -330,6 +293,58 @@ fn apply_commands(
             Ok(()) => commit(&mut doc, &mut session, &mut state, edited),
             Err(e) => state.message = e,
         }
+    }
+}
+
+/// Move, turn, zoom or resize the free view; a new size needs a new
+/// session (the view's render target has a fixed size).
+fn move_view(session: &mut Session, doc: &Document, m: ViewMove) {
+    let v = &mut session.view_camera;
+    match m {
+        ViewMove::Orbit {
+            dyaw_rad,
+            dpitch_rad,
+        } => {
+            v.yaw_rad += dyaw_rad;
+            v.pitch_rad = (v.pitch_rad + dpitch_rad).clamp(-0.2, 1.5);
+        }
+        ViewMove::Zoom { factor } => v.distance_m = (v.distance_m * factor).clamp(2.0, 400.0),
+        ViewMove::Pan { right_m, forward_m } => v.pan(right_m, forward_m),
+        ViewMove::Follow(on) => v.follow_ego = on,
+        ViewMove::Resize { width, height } => {
+            v.width = width;
+            v.height = height;
+        }
+    }
+    if let ViewMove::Resize { .. } = m {
+        // the view's render target has a fixed size: a new session
+        let tick = session.tick();
+        session.rebuild(doc.scenario.clone(), tick);
+    } else {
+        session.render_view();
+    }
+}
+
+/// Put the hazard where the click meets the road, on that side.
+fn place_hazard_at(
+    session: &Session,
+    state: &mut EditorState,
+    edited: &mut Scenario,
+    x: u32,
+    y: u32,
+) -> Result<(), String> {
+    match session.pick(x, y).and_then(|p| p.road_s_lateral) {
+        Some((s_m, lateral)) => {
+            let side = if lateral >= 0.0 {
+                Side::Left
+            } else {
+                Side::Right
+            };
+            edit::place_hazard(edited, s_m, side);
+            state.selection = Some(Role::Hazard);
+            Ok(())
+        }
+        None => Err("click on the road to place the hazard".into()),
     }
 }
 
