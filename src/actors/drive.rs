@@ -214,42 +214,7 @@ pub fn drive(
             .map(|p| p.map(|p| p.lights(clock.time_s())))
             .collect()
     });
-    let mut occupants: Vec<Occupant> = things
-        .iter()
-        // cargo still on its carrier is part of the carrier
-        .filter(|(.., cargo)| cargo.is_none_or(|c| c.falling.is_some()))
-        .map(|(entity, th, t, lane, crossing, cargo)| {
-            let on_road = lane.map_or(0, |l| l.road);
-            let (s_m, lateral_m, speed_along_mps) = if let Some(l) = lane {
-                (l.s_m, l.lateral_m, l.speed_mps * sign(l.direction))
-            } else if let Some(c) = crossing {
-                (c.s_m, c.lateral_m, 0.0)
-            } else if let Some(v) = cargo.and_then(|c| c.falling) {
-                // loose cargo: where it is now, sliding along the road
-                let p = sim_to_enu(t.translation.as_dvec3());
-                let (s, lat) = nearest_station(road, DVec2::new(p.x, p.y));
-                let along = road.pose(s).forward();
-                let v = sim_to_enu(v.as_dvec3());
-                (s, lat, v.x * along.x + v.y * along.y)
-            } else {
-                // parked: it never moves, project it once
-                let (s, lat) = *parked.entry(entity).or_insert_with(|| {
-                    let p = sim_to_enu(t.translation.as_dvec3());
-                    nearest_station(road, DVec2::new(p.x, p.y))
-                });
-                (s, lat, 0.0)
-            };
-            Occupant {
-                entity,
-                road: on_road,
-                s_m,
-                lateral_m,
-                half_length_m: th.size.length_m / 2.0,
-                half_width_m: th.size.width_m / 2.0,
-                speed_along_mps,
-            }
-        })
-        .collect();
+    let mut occupants = road_occupants(&things, road, &mut parked);
     occupants.sort_by(|a, b| a.s_m.total_cmp(&b.s_m).then(a.entity.cmp(&b.entity)));
     for (entity, mut driver, mut controls, lane, body, t) in &mut drivers {
         let dir = sign(lane.direction);
@@ -267,27 +232,7 @@ pub fn drive(
         let mut leader = leader_of(&me, dir, driver.lane_lateral_m, &occupants).map(|l| l.0);
         // a stop line ahead whose light says stop is a standing leader
         if !driver.runs_red_lights {
-            let stop = on
-                .stops
-                .iter()
-                .filter(|l| l.direction == lane.direction)
-                .filter_map(|l| {
-                    let gap = (l.s_m - lane.s_m) * dir - me.half_length_m;
-                    if gap <= -0.5 || gap >= LOOK_AHEAD_M {
-                        return None;
-                    }
-                    let stop = match lights.get(l.junction).copied().flatten() {
-                        Some(light) => {
-                            let light = if lane.road == 0 { light.0 } else { light.1 };
-                            must_stop(light, gap, lane.speed_mps, driver.idm.comfort_decel_mps2)
-                        }
-                        // no lights: the main road has priority; the cross
-                        // street gives way while main-road traffic is near
-                        None => lane.road != 0 && main_road_busy(road, l.junction, &occupants),
-                    };
-                    stop.then_some(gap.max(0.1))
-                })
-                .min_by(f64::total_cmp);
+            let stop = stop_line_gap(on, lane, &me, &driver, &lights, road, &occupants);
             if let Some(gap) = stop
                 && leader.is_none_or(|l| gap < l.gap_m)
             {
@@ -377,4 +322,91 @@ pub fn nearest_station(road: &crate::world::RoadGeometry, p: DVec2) -> (f64, f64
         })
         .unwrap_or(0.0);
     road.path.project(p, best)
+}
+
+/// Everything a driver may have to stop for, with its road position: other
+/// vehicles, people and animals on the road, cargo once it falls, parked
+/// cars (projected once).
+#[allow(clippy::type_complexity)]
+fn road_occupants(
+    things: &Query<(
+        Entity,
+        &Thing,
+        &Transform,
+        Option<&LaneMotion>,
+        Option<&Crossing>,
+        Option<&super::Cargo>,
+    )>,
+    road: &crate::world::RoadGeometry,
+    parked: &mut HashMap<Entity, (f64, f64)>,
+) -> Vec<Occupant> {
+    things
+        .iter()
+        // cargo still on its carrier is part of the carrier
+        .filter(|(.., cargo)| cargo.is_none_or(|c| c.falling.is_some()))
+        .map(|(entity, th, t, lane, crossing, cargo)| {
+            let on_road = lane.map_or(0, |l| l.road);
+            let (s_m, lateral_m, speed_along_mps) = if let Some(l) = lane {
+                (l.s_m, l.lateral_m, l.speed_mps * sign(l.direction))
+            } else if let Some(c) = crossing {
+                (c.s_m, c.lateral_m, 0.0)
+            } else if let Some(v) = cargo.and_then(|c| c.falling) {
+                // loose cargo: where it is now, sliding along the road
+                let p = sim_to_enu(t.translation.as_dvec3());
+                let (s, lat) = nearest_station(road, DVec2::new(p.x, p.y));
+                let along = road.pose(s).forward();
+                let v = sim_to_enu(v.as_dvec3());
+                (s, lat, v.x * along.x + v.y * along.y)
+            } else {
+                // parked: it never moves, project it once
+                let (s, lat) = *parked.entry(entity).or_insert_with(|| {
+                    let p = sim_to_enu(t.translation.as_dvec3());
+                    nearest_station(road, DVec2::new(p.x, p.y))
+                });
+                (s, lat, 0.0)
+            };
+            Occupant {
+                entity,
+                road: on_road,
+                s_m,
+                lateral_m,
+                half_length_m: th.size.length_m / 2.0,
+                half_width_m: th.size.width_m / 2.0,
+                speed_along_mps,
+            }
+        })
+        .collect()
+}
+
+/// The gap to the nearest stop line ahead whose light (or, without lights,
+/// the main road's traffic) says stop.
+fn stop_line_gap(
+    on: &crate::world::RoadGeometry,
+    lane: &LaneMotion,
+    me: &Occupant,
+    driver: &Driver,
+    lights: &[Option<(Light, Light)>],
+    road: &crate::world::RoadGeometry,
+    occupants: &[Occupant],
+) -> Option<f64> {
+    on.stops
+        .iter()
+        .filter(|l| l.direction == lane.direction)
+        .filter_map(|l| {
+            let gap = (l.s_m - lane.s_m) * sign(lane.direction) - me.half_length_m;
+            if gap <= -0.5 || gap >= LOOK_AHEAD_M {
+                return None;
+            }
+            let stop = match lights.get(l.junction).copied().flatten() {
+                Some(light) => {
+                    let light = if lane.road == 0 { light.0 } else { light.1 };
+                    must_stop(light, gap, lane.speed_mps, driver.idm.comfort_decel_mps2)
+                }
+                // no lights: the main road has priority; the cross
+                // street gives way while main-road traffic is near
+                None => lane.road != 0 && main_road_busy(road, l.junction, &occupants),
+            };
+            stop.then_some(gap.max(0.1))
+        })
+        .min_by(f64::total_cmp)
 }
