@@ -176,6 +176,64 @@ fn r3(v: glam::DVec3) -> [f64; 3] {
     [round6(v.x), round6(v.y), round6(v.z)]
 }
 
+/// Pixels the object would cover with nothing in front of it: the union of
+/// its parts' projected hulls.
+fn unoccluded_pixels(
+    obj: &crate::snapshot::LabeledObject,
+    cv_from_world: &crate::core::frames::Pose,
+    k: &crate::core::camera::Intrinsics,
+) -> u64 {
+    let part_hulls: Vec<ConvexHull2> = obj
+        .part_points_world
+        .iter()
+        .filter_map(|pts| {
+            let cv: Vec<glam::DVec3> = pts
+                .iter()
+                .map(|p| cv_from_world.transform_point(*p))
+                .collect();
+            let clipped = clip_convex_to_near(&cv, NEAR_M);
+            let uv: Vec<glam::DVec2> = clipped.iter().filter_map(|p| k.project(*p)).collect();
+            ConvexHull2::new(&uv)
+        })
+        .collect();
+    union_pixel_count(&part_hulls, k)
+}
+
+/// One scan of the tight box gives the visible mask (RLE) and its mean
+/// linear luminance.
+fn mask_and_luminance(
+    img: &CameraImage,
+    s: &crate::core::mask::InstanceStats,
+    id: u32,
+) -> (RleString, f64) {
+    let w = img.width as usize;
+    let (labels, rgba, lut) = (img.labels(), img.rgba(), srgb_to_linear());
+    let mut object_luminance = 0.0;
+    let rle = Rle::encode_rows(
+        img.width,
+        img.height,
+        [s.x_min, s.y_min, s.x_max, s.y_max],
+        |y, row| {
+            let start = y as usize * w + s.x_min as usize;
+            let row_labels = &labels[start..start + row.len()];
+            // label values fit 16 bits (the label target's format)
+            let id = id as u16;
+            for (bit, &label) in row.iter_mut().zip(row_labels) {
+                *bit = label == id;
+            }
+            // summed in a local, in pixel order: the same sum, kept
+            // in a register
+            let mut sum = object_luminance;
+            for (i, _) in row.iter().enumerate().filter(|(_, bit)| **bit) {
+                let p = (start + i) * 4;
+                sum += luminance(lut, &rgba[p..p + 3]);
+            }
+            object_luminance = sum;
+        },
+    );
+    (RleString::from(&rle), object_luminance / s.pixels as f64)
+}
+
 pub fn label_camera(
     snapshot: &FrameSnapshot,
     img: &CameraImage,
@@ -202,56 +260,14 @@ pub fn label_camera(
         if visible.is_none() && !in_range {
             continue;
         }
-        let part_hulls: Vec<ConvexHull2> = obj
-            .part_points_world
-            .iter()
-            .filter_map(|pts| {
-                let cv: Vec<glam::DVec3> = pts
-                    .iter()
-                    .map(|p| cv_from_world.transform_point(*p))
-                    .collect();
-                let clipped = clip_convex_to_near(&cv, NEAR_M);
-                let uv: Vec<glam::DVec2> = clipped.iter().filter_map(|p| k.project(*p)).collect();
-                ConvexHull2::new(&uv)
-            })
-            .collect();
-        let unoccluded = union_pixel_count(&part_hulls, k);
+        let unoccluded = unoccluded_pixels(obj, &cv_from_world, k);
         let visible_pixels = visible.map_or(0, |s| s.pixels);
         let visible_fraction = match (visible_pixels, unoccluded) {
             (0, _) => 0.0,
             (_, 0) => 1.0,
             (v, u) => (v as f64 / u as f64).min(1.0),
         };
-        // one scan of the tight box gives the mask and its mean luminance
-        let mask = visible.map(|s| {
-            let id = obj.instance_id;
-            let w = img.width as usize;
-            let (labels, rgba, lut) = (img.labels(), img.rgba(), srgb_to_linear());
-            let mut object_luminance = 0.0;
-            let rle = Rle::encode_rows(
-                img.width,
-                img.height,
-                [s.x_min, s.y_min, s.x_max, s.y_max],
-                |y, row| {
-                    let start = y as usize * w + s.x_min as usize;
-                    let row_labels = &labels[start..start + row.len()];
-                    // label values fit 16 bits (the label target's format)
-                    let id = id as u16;
-                    for (bit, &label) in row.iter_mut().zip(row_labels) {
-                        *bit = label == id;
-                    }
-                    // summed in a local, in pixel order: the same sum, kept
-                    // in a register
-                    let mut sum = object_luminance;
-                    for (i, _) in row.iter().enumerate().filter(|(_, bit)| **bit) {
-                        let p = (start + i) * 4;
-                        sum += luminance(lut, &rgba[p..p + 3]);
-                    }
-                    object_luminance = sum;
-                },
-            );
-            (RleString::from(&rle), object_luminance / s.pixels as f64)
-        });
+        let mask = visible.map(|s| mask_and_luminance(img, s, obj.instance_id));
         let contrast = visible.zip(mask.as_ref()).and_then(|(s, (_, object))| {
             ring_luminance(img, s).map(|background| weber_contrast(*object, background))
         });
