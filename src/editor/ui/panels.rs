@@ -20,115 +20,150 @@ pub(super) fn scenario_panel(
         .default_size(330.0)
         .show_inside(root, |ui| {
             // the render controls stay in view under however many actors
-            let render = egui::Panel::bottom("render_controls").show_inside(ui, |ui| {
-                ui.heading("Render");
-                ui.horizontal(|ui| {
-                    ui.add(egui::DragValue::new(&mut p.export_frames).range(1..=1_000_000));
-                    ui.label("frames to");
-                    ui.text_edit_singleline(&mut p.export_out);
-                });
-                if ui.button("Render N frames").clicked() {
-                    out.write(EditorCommand::RenderFrames {
-                        frames: p.export_frames,
-                        out: PathBuf::from(&p.export_out),
-                    });
-                }
-                for e in &state.exports {
-                    let done = e.done.load(std::sync::atomic::Ordering::Relaxed);
-                    match &e.result {
-                        None => {
-                            ui.add(
-                                egui::ProgressBar::new(done as f32 / e.frames as f32)
-                                    .text(format!("{} {done}/{}", e.out.display(), e.frames)),
-                            );
-                            ctx.request_repaint();
-                        }
-                        Some(Ok(d)) => drop(ui.label(format!("done: {}", d.display()))),
-                        Some(Err(err)) => {
-                            ui.colored_label(egui::Color32::LIGHT_RED, err);
-                        }
-                    }
-                }
-            });
+            let render = egui::Panel::bottom("render_controls")
+                .show_inside(ui, |ui| render_controls(ui, &ctx, state, out, p));
             record(p, "render_controls", render.response.rect);
             egui::ScrollArea::vertical().show(ui, |ui| {
-                ui.heading("Actors");
-                for (role, name) in crate::scenario::actor_roles(&doc.scenario) {
-                    let label = match &name {
-                        Some(n) => format!("{role}  ({n})"),
-                        None => role.to_string(),
-                    };
-                    let selected = state.selection == Some(role);
-                    if ui.selectable_label(selected, label).clicked() {
-                        out.write(EditorCommand::Select(Some(role)));
-                    }
-                }
-                ui.horizontal_wrapped(|ui| {
-                    for (label, kind) in [
-                        ("+ vehicle", NewActor::Vehicle),
-                        ("+ pedestrian", NewActor::Pedestrian),
-                        ("+ cyclist", NewActor::Cyclist),
-                        ("+ parked", NewActor::Parked),
-                    ] {
-                        if ui.button(label).clicked() {
-                            out.write(EditorCommand::Add(kind));
-                        }
-                    }
-                });
-                ui.horizontal(|ui| {
-                    let any = state.selection.is_some();
-                    if ui.add_enabled(any, egui::Button::new("Delete")).clicked() {
-                        out.write(EditorCommand::DeleteSelected);
-                    }
-                    if ui
-                        .add_enabled(any, egui::Button::new("Turn around"))
-                        .clicked()
-                    {
-                        out.write(EditorCommand::TurnSelected);
-                    }
-                    ui.toggle_value(&mut p.place_hazard, "Place hazard on road");
-                });
+                actor_list(ui, doc, state, out, p);
                 ui.separator();
                 weather_sliders(ui, doc, out);
                 ui.separator();
-                ui.heading("Scenario");
-                if let Some(tree) = p.tree.as_mut() {
-                    let mut commit = false;
-                    let mut set = None;
-                    if let Some(obj) = tree.as_object_mut() {
-                        for (k, v) in obj.iter_mut() {
-                            commit |= value_editor(ui, k, v, &format!("/{k}"), &mut set);
-                        }
-                    }
-                    if let Some(pointer) = set {
-                        match crate::editor::edit::fill_none(&doc.scenario, &pointer) {
-                            Some(s) => {
-                                out.write(EditorCommand::Edit(Box::new(s)));
-                            }
-                            None => {
-                                p.tree_error = Some(format!(
-                                    "{pointer}: set it in the file; no plain value fits"
-                                ))
-                            }
-                        }
-                    }
-                    if let Some(e) = &p.tree_error {
-                        ui.colored_label(egui::Color32::LIGHT_RED, e);
-                    }
-                    if commit {
-                        match serde_json::from_value::<crate::scenario::Scenario>(tree.clone()) {
-                            Ok(s) => {
-                                out.write(EditorCommand::Edit(Box::new(s)));
-                            }
-                            Err(e) => {
-                                ui.colored_label(egui::Color32::LIGHT_RED, e.to_string());
-                            }
-                        }
-                    }
-                }
+                scenario_tree(ui, doc, out, p);
             });
         });
     record(p, "scenario_panel", r.response.rect);
+}
+
+/// "Render N frames" and the progress of each export.
+fn render_controls(
+    ui: &mut egui::Ui,
+    ctx: &egui::Context,
+    state: &EditorState,
+    out: &mut MessageWriter<EditorCommand>,
+    p: &mut Panels,
+) {
+    ui.heading("Render");
+    ui.horizontal(|ui| {
+        ui.add(egui::DragValue::new(&mut p.export_frames).range(1..=1_000_000));
+        ui.label("frames to");
+        ui.text_edit_singleline(&mut p.export_out);
+    });
+    if ui.button("Render N frames").clicked() {
+        out.write(EditorCommand::RenderFrames {
+            frames: p.export_frames,
+            out: PathBuf::from(&p.export_out),
+        });
+    }
+    for e in &state.exports {
+        let done = e.done.load(std::sync::atomic::Ordering::Relaxed);
+        match &e.result {
+            None => {
+                ui.add(
+                    egui::ProgressBar::new(done as f32 / e.frames as f32).text(format!(
+                        "{} {done}/{}",
+                        e.out.display(),
+                        e.frames
+                    )),
+                );
+                ctx.request_repaint();
+            }
+            Some(Ok(d)) => drop(ui.label(format!("done: {}", d.display()))),
+            Some(Err(err)) => {
+                ui.colored_label(egui::Color32::LIGHT_RED, err);
+            }
+        }
+    }
+}
+
+/// The actors (click to select), add buttons and the selection's actions.
+fn actor_list(
+    ui: &mut egui::Ui,
+    doc: &Document,
+    state: &EditorState,
+    out: &mut MessageWriter<EditorCommand>,
+    p: &mut Panels,
+) {
+    ui.heading("Actors");
+    for (role, name) in crate::scenario::actor_roles(&doc.scenario) {
+        let label = match &name {
+            Some(n) => format!("{role}  ({n})"),
+            None => role.to_string(),
+        };
+        let selected = state.selection == Some(role);
+        if ui.selectable_label(selected, label).clicked() {
+            out.write(EditorCommand::Select(Some(role)));
+        }
+    }
+    ui.horizontal_wrapped(|ui| {
+        for (label, kind) in [
+            ("+ vehicle", NewActor::Vehicle),
+            ("+ pedestrian", NewActor::Pedestrian),
+            ("+ cyclist", NewActor::Cyclist),
+            ("+ parked", NewActor::Parked),
+        ] {
+            if ui.button(label).clicked() {
+                out.write(EditorCommand::Add(kind));
+            }
+        }
+    });
+    ui.horizontal(|ui| {
+        let any = state.selection.is_some();
+        if ui.add_enabled(any, egui::Button::new("Delete")).clicked() {
+            out.write(EditorCommand::DeleteSelected);
+        }
+        if ui
+            .add_enabled(any, egui::Button::new("Turn around"))
+            .clicked()
+        {
+            out.write(EditorCommand::TurnSelected);
+        }
+        ui.toggle_value(&mut p.place_hazard, "Place hazard on road");
+    });
+}
+
+/// Every scenario field as an editable tree; an edit that parses becomes
+/// the document.
+fn scenario_tree(
+    ui: &mut egui::Ui,
+    doc: &Document,
+    out: &mut MessageWriter<EditorCommand>,
+    p: &mut Panels,
+) {
+    ui.heading("Scenario");
+    if let Some(tree) = p.tree.as_mut() {
+        let mut commit = false;
+        let mut set = None;
+        if let Some(obj) = tree.as_object_mut() {
+            for (k, v) in obj.iter_mut() {
+                commit |= value_editor(ui, k, v, &format!("/{k}"), &mut set);
+            }
+        }
+        if let Some(pointer) = set {
+            match crate::editor::edit::fill_none(&doc.scenario, &pointer) {
+                Some(s) => {
+                    out.write(EditorCommand::Edit(Box::new(s)));
+                }
+                None => {
+                    p.tree_error = Some(format!(
+                        "{pointer}: set it in the file; no plain value fits"
+                    ))
+                }
+            }
+        }
+        if let Some(e) = &p.tree_error {
+            ui.colored_label(egui::Color32::LIGHT_RED, e);
+        }
+        if commit {
+            match serde_json::from_value::<crate::scenario::Scenario>(tree.clone()) {
+                Ok(s) => {
+                    out.write(EditorCommand::Edit(Box::new(s)));
+                }
+                Err(e) => {
+                    ui.colored_label(egui::Color32::LIGHT_RED, e.to_string());
+                }
+            }
+        }
+    }
 }
 
 pub(super) fn weather_sliders(
