@@ -404,7 +404,7 @@ fn stop_line_gap(
                 }
                 // no lights: the main road has priority; the cross
                 // street gives way while main-road traffic is near
-                None => lane.road != 0 && main_road_busy(road, l.junction, &occupants),
+                None => lane.road != 0 && main_road_busy(road, l.junction, occupants),
             };
             stop.then_some(gap.max(0.1))
         })

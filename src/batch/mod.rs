@@ -135,7 +135,7 @@ pub fn run_with_progress(
             indicatif::ProgressStyle::with_template(
                 "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} frames  {rate}  ETA {eta}",
             )
-            .expect("static template")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
             .with_key(
                 "rate",
                 |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
@@ -150,7 +150,12 @@ pub fn run_with_progress(
     let result = run_frames(
         &mut app,
         opts.frames,
-        |f| writer.write(f.labels.expect("labeled mode"), f.images, f.lidar_points),
+        |f| {
+            let labels = f
+                .labels
+                .ok_or_else(|| anyhow::anyhow!("frame {} was rendered without labels", f.frame))?;
+            writer.write(labels, f.images, f.lidar_points)
+        },
         |n| {
             bar.set_position(n);
             on_tick(n);

@@ -2,6 +2,9 @@
 //! peak RSS printed belongs to that configuration. `tools/bench` runs the
 //! whole matrix and prints the table.
 
+// a benchmark with fixed, built-in inputs: a failure is a bug to see at once
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use edgecase::core::boxes::Box3;

@@ -27,11 +27,13 @@ impl RunBuilder {
         if len == 0 {
             return;
         }
-        if bit != self.current {
+        if bit != self.current || self.counts.is_empty() {
             self.counts.push(0);
             self.current = bit;
         }
-        *self.counts.last_mut().unwrap() += len;
+        if let Some(last) = self.counts.last_mut() {
+            *last += len;
+        }
     }
 }
 

@@ -113,6 +113,7 @@ pub fn turn_around(s: &mut Scenario, role: Role) -> Result<(), String> {
 }
 
 /// A value of `T` from RON with every default filled in by the schema.
+#[allow(clippy::expect_used)] // the templates are literals, tested below
 fn from_ron<T: serde::de::DeserializeOwned>(src: &str) -> T {
     ron_options()
         .from_str(src)

@@ -130,12 +130,15 @@ impl EditorCorePlugin {
 
 impl Plugin for EditorCorePlugin {
     fn build(&self, app: &mut App) {
-        let document = self
+        let taken = self
             .document
             .lock()
-            .expect("not poisoned")
-            .take()
-            .expect("the plugin is built once");
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let Some(document) = taken else {
+            tracing::error!("the editor plugin was built twice; the second is ignored");
+            return;
+        };
         let mut session = Session::new(
             self.gpu.clone(),
             document.scenario.clone(),
@@ -192,7 +195,7 @@ fn apply_commands(
 ) {
     for cmd in commands.read() {
         let mut edited = doc.scenario.clone();
-        let selected = state.selection.clone();
+        let selected = state.selection;
         let result: Result<(), String> = match cmd.clone() {
             EditorCommand::Play => {
                 state.playing = true;
@@ -440,11 +443,8 @@ fn start_export(doc: &Document, gpu: &GpuContext, frames: u64, out: PathBuf) -> 
 fn poll_exports(mut state: ResMut<EditorState>) {
     let mut finished = Vec::new();
     for e in &mut state.exports {
-        if e.handle.as_ref().is_some_and(|h| h.is_finished()) {
-            let r = e
-                .handle
-                .take()
-                .expect("checked")
+        if let Some(handle) = e.handle.take_if(|h| h.is_finished()) {
+            let r = handle
                 .join()
                 .unwrap_or_else(|_| Err("the export thread panicked".into()));
             finished.push(match &r {

@@ -56,7 +56,10 @@ impl EventHandler for EventLog {
         event: CollisionEvent,
         _contact_pair: Option<&ContactPair>,
     ) {
-        self.0.lock().expect("event log").push(event);
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(event);
     }
 
     fn handle_contact_force_event(
@@ -464,7 +467,13 @@ fn collision_records(
     things: &Query<(&Thing, Has<Ego>)>,
 ) -> Vec<CollisionRecord> {
     let mut out = Vec::new();
-    let events: Vec<CollisionEvent> = std::mem::take(&mut *physics.events.0.lock().expect("log"));
+    let events: Vec<CollisionEvent> = std::mem::take(
+        &mut *physics
+            .events
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
     for e in events {
         let CollisionEvent::Started(c1, c2, _) = e else {
             continue;

@@ -121,6 +121,7 @@ pub fn ron_options() -> ron::Options {
 }
 
 /// Serialize a scenario in the same RON dialect `parse` reads.
+#[allow(clippy::expect_used)] // plain data: numbers, strings, enums, lists
 pub fn to_ron(s: &Scenario) -> String {
     ron_options()
         .to_string_pretty(s, ron::ser::PrettyConfig::default().struct_names(false))

@@ -157,7 +157,7 @@ impl Labeler {
             labeled,
         });
         let threads = (0..workers)
-            .map(|i| {
+            .filter_map(|i| {
                 let (job_rx, done_tx) = (job_rx.clone(), done_tx.clone());
                 let context = context.clone();
                 std::thread::Builder::new()
@@ -167,7 +167,9 @@ impl Labeler {
                         let _ = sharing.apply_to_this_thread();
                         label_worker(job_rx, done_tx, &context)
                     })
-                    .expect("spawning a labeler thread")
+                    // without it, frames are labeled on the calling thread
+                    .inspect_err(|e| tracing::warn!("no labeler thread {i}: {e}"))
+                    .ok()
             })
             .collect();
         Labeler {
@@ -185,10 +187,22 @@ impl Labeler {
     /// Queue a frame. With the queue full (the threads behind, or kept off
     /// the cores), the oldest queued frame is labeled here first.
     pub fn push(&mut self, frame: ReadbackFrame) {
-        let jobs = self.jobs.clone().expect("labeler open");
-        if let Err(TrySendError::Full(job)) = jobs.try_send((self.next_in, frame)) {
-            self.label_one_queued();
-            jobs.send(job).expect("labeler threads alive");
+        let job = (self.next_in, frame);
+        let refused = match self.jobs.clone() {
+            Some(jobs) => match jobs.try_send(job) {
+                Ok(()) => None,
+                Err(TrySendError::Full(job)) => {
+                    self.label_one_queued();
+                    jobs.send(job).err().map(|e| e.0)
+                }
+                Err(TrySendError::Disconnected(job)) => Some(job),
+            },
+            None => Some(job),
+        };
+        // no queue to take it (never the case while the labeler is open):
+        // label it here
+        if let Some((seq, frame)) = refused {
+            self.early.insert(seq, label_job(frame, &self.context));
         }
         self.next_in += 1;
         self.wait_for_stragglers();
@@ -206,7 +220,10 @@ impl Labeler {
     /// with none queued, the next a thread finishes.
     fn label_or_wait_for_one(&mut self) {
         if !self.label_one_queued() {
-            let (seq, frame) = self.done.recv().expect("labeler threads alive");
+            // the queue is empty, so a thread holds the frame waited for;
+            // if that thread died, it panicked: pass its panic on
+            #[allow(clippy::expect_used)]
+            let (seq, frame) = self.done.recv().expect("a labeler thread panicked");
             self.early.insert(seq, frame);
         }
     }

@@ -33,7 +33,11 @@ impl Default for PrimitiveHullPoints {
             .map(|p| {
                 let mut pts: Vec<Vec3> =
                     crate::core::mesh::primitive_mesh(*p).positions().collect();
-                pts.sort_by(|a, b| a.to_array().partial_cmp(&b.to_array()).unwrap());
+                pts.sort_by(|a, b| {
+                    (a.x.total_cmp(&b.x))
+                        .then(a.y.total_cmp(&b.y))
+                        .then(a.z.total_cmp(&b.z))
+                });
                 pts.dedup_by(|a, b| a.distance_squared(*b) < 1e-12);
                 (*p, pts)
             })
@@ -140,7 +144,7 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
                 instance_id: th.instance_id,
                 class: th.class,
                 kitti_type: th.kitti_type,
-                role: th.role.clone(),
+                role: th.role,
                 box3,
                 part_points_world: part_points,
             });

@@ -6,7 +6,7 @@ use super::SweepFile;
 use super::run::{SWEEP_FILE, sample_dir, sha256_file};
 use super::stats::summarize;
 use crate::writers::{CocoDocument, frame_name, write_atomic, write_checksums, write_manifest};
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fs;
@@ -37,7 +37,9 @@ fn first_mismatch(dir: &Path) -> Result<Option<String>> {
 
 /// Link (or copy where links fail) `from` to `to`.
 fn link(from: &Path, to: &Path) -> Result<()> {
-    fs::create_dir_all(to.parent().expect("has parent"))?;
+    if let Some(dir) = to.parent() {
+        fs::create_dir_all(dir)?;
+    }
     if fs::hard_link(from, to).is_err() {
         fs::copy(from, to).with_context(|| format!("copying {}", from.display()))?;
     }
@@ -205,7 +207,12 @@ fn link_sample(
     split_list: &mut String,
 ) -> Result<()> {
     for line in fs::read_to_string(dir.join("checksums.sha256"))?.lines() {
-        let (_, f) = line.split_once("  ").expect("verified above");
+        let Some((_, f)) = line.split_once("  ") else {
+            bail!(
+                "{}: a line that is not `<sum>  <file>`",
+                dir.join("checksums.sha256").display()
+            );
+        };
         link(&dir.join(f), &partial.join(rel).join(f))?;
     }
     for f in ["manifest.json", "checksums.sha256", "manifest.sha256"] {
@@ -216,7 +223,7 @@ fn link_sample(
     let cameras = manifest["cameras"].as_array().map_or(1, Vec::len);
     // a sample a collision ended early has fewer frames
     let sample_frames = manifest["frames"].as_u64().unwrap_or(frames).min(frames);
-    coco.add_frames(&dir, sample_frames, cameras, k * frames, &format!("{rel}/"))?;
+    coco.add_frames(dir, sample_frames, cameras, k * frames, &format!("{rel}/"))?;
     let kitti = dir.join("kitti/training");
     for f in 0..sample_frames {
         let global = frame_name(k * frames + f);

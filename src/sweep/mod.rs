@@ -255,7 +255,8 @@ impl Sweep {
         .map_err(|e| at("base", format!("base scenario: {e}")))?;
         let (base_path, base_src) = (base.path, base.text);
         let base = scenario::parse(&base_src, &base_path)?;
-        let base_json = serde_json::to_value(&base).expect("scenarios serialize");
+        let base_json =
+            serde_json::to_value(&base).map_err(|e| at("base", format!("base scenario: {e}")))?;
         // every path and distribution is checked against the base before anything runs
         let mut all: Vec<(&String, &Dist)> = file.params.iter().collect();
         for g in &file.groups {
@@ -302,7 +303,7 @@ impl Sweep {
     /// Sample k: a pure function of (sweep seed, k).
     pub fn sample(&self, k: u64) -> Result<Sample, String> {
         let f = &self.file;
-        let mut json = serde_json::to_value(&self.base).expect("scenarios serialize");
+        let mut json = serde_json::to_value(&self.base).map_err(|e| e.to_string())?;
         let mut values = BTreeMap::new();
         let apply = |path: &str,
                      d: &Dist,

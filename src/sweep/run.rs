@@ -112,7 +112,9 @@ pub fn run_shard(sweep: &Sweep, opts: &ShardOptions) -> Result<()> {
         "complete": true,
     });
     let path = shard_manifest_path(&opts.out, opts.index, opts.count);
-    fs::create_dir_all(path.parent().expect("has parent"))?;
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
     let tmp = path.with_extension("json.tmp");
     fs::write(&tmp, serde_json::to_vec_pretty(&manifest)?)?;
     fs::rename(&tmp, &path)?;

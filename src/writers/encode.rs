@@ -5,6 +5,9 @@ use crate::core::classes::split_label_value;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder};
 
+// Writing into a Vec fails only when the sizes disagree, which the images'
+// own width and height rule out.
+#[allow(clippy::expect_used)]
 fn png(width: u32, height: u32, bytes: &[u8], color: ExtendedColorType) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() / 4);
     PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Sub)

@@ -45,9 +45,11 @@ pub(super) fn link_or_write(
 /// folder is made.
 pub(super) fn staged(root: &Path, rel: &str) -> Result<(PathBuf, PathBuf)> {
     let path = root.join(rel);
-    let dir = path.parent().expect("dataset paths have a parent");
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        bail!("{} names no file in a folder", path.display());
+    };
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let name = path.file_name().expect("file name").to_string_lossy();
+    let name = name.to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp"));
     Ok((path, tmp))
 }
@@ -75,9 +77,10 @@ pub(super) fn all_files(root: &Path) -> Result<Vec<String>> {
             if p.is_dir() {
                 stack.push(p);
             } else {
+                // read from under root, so the prefix is there
                 let rel = p
                     .strip_prefix(root)
-                    .expect("under root")
+                    .unwrap_or(&p)
                     .to_string_lossy()
                     .replace('\\', "/");
                 out.push(rel);

@@ -60,7 +60,7 @@ pub struct DatasetWriter {
     tx: Option<Sender<FrameJob>>,
     workers: Vec<JoinHandle<()>>,
     worker_count: usize,
-    error: Arc<Mutex<Option<String>>>,
+    error: Arc<FirstError>,
     /// Frames complete on disk when the writer was created (resume).
     completed: BTreeSet<u64>,
 }
@@ -192,7 +192,7 @@ impl DatasetWriter {
         });
         let worker_count = cfg.workers.max(1);
         let (tx, rx) = bounded::<FrameJob>(worker_count * 2);
-        let error = Arc::new(Mutex::new(None));
+        let error = Arc::new(FirstError::default());
         let workers = (0..worker_count)
             .map(|i| {
                 let (layout, rx, error) = (layout.clone(), rx.clone(), error.clone());
@@ -200,9 +200,9 @@ impl DatasetWriter {
                 std::thread::Builder::new()
                     .name(format!("edgecase-writer-{i}"))
                     .spawn(move || worker(layout, rx, error, sums_path))
-                    .expect("spawning writer thread")
+                    .context("starting a writer thread")
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         Ok(DatasetWriter {
             final_dir,
             partial_dir,
@@ -226,7 +226,7 @@ impl DatasetWriter {
     }
 
     fn check_error(&self) -> Result<()> {
-        match self.error.lock().unwrap().as_ref() {
+        match self.error.get() {
             Some(e) => Err(anyhow!("{e}")),
             None => Ok(()),
         }
@@ -248,7 +248,7 @@ impl DatasetWriter {
         };
         self.tx
             .as_ref()
-            .expect("writer open")
+            .ok_or_else(|| anyhow!("the writer is finished"))?
             .send(job)
             .map_err(|_| anyhow!("writer threads stopped"))?;
         Ok(())

@@ -3,10 +3,32 @@
 
 use super::*;
 
+/// The first error any writer thread met; later ones are dropped (the run
+/// stops at the first). A thread that panicked while holding it leaves the
+/// message readable.
+#[derive(Default)]
+pub(super) struct FirstError(Mutex<Option<String>>);
+
+impl FirstError {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(super) fn set(&self, message: String) {
+        self.slot().get_or_insert(message);
+    }
+
+    pub(super) fn get(&self) -> Option<String> {
+        self.slot().clone()
+    }
+}
+
 pub(super) fn worker(
     layout: Arc<Layout>,
     rx: Receiver<FrameJob>,
-    error: Arc<Mutex<Option<String>>>,
+    error: Arc<FirstError>,
     sums_path: PathBuf,
 ) {
     let mut sums = Vec::new();
@@ -18,12 +40,12 @@ pub(super) fn worker(
     {
         Ok(f) => BufWriter::new(f),
         Err(e) => {
-            *error.lock().unwrap() = Some(format!("creating {}: {e}", sums_path.display()));
+            error.set(format!("creating {}: {e}", sums_path.display()));
             return;
         }
     };
     for job in rx {
-        if error.lock().unwrap().is_some() {
+        if error.get().is_some() {
             break;
         }
         sums.clear();
@@ -34,15 +56,11 @@ pub(super) fn worker(
             Ok(())
         });
         if let Err(e) = r {
-            let mut slot = error.lock().unwrap();
-            slot.get_or_insert(format!("{e:#}"));
+            error.set(format!("{e:#}"));
             break;
         }
     }
     if let Err(e) = sums_file.flush() {
-        error
-            .lock()
-            .unwrap()
-            .get_or_insert(format!("writing {}: {e}", sums_path.display()));
+        error.set(format!("writing {}: {e}", sums_path.display()));
     }
 }

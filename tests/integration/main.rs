@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failed test
 //! Integration tests, in tiers: headless App (no GPU), render tests on the
 //! software renderer, CLI end-to-end with the real readers' rules.
 

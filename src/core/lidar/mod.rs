@@ -104,6 +104,25 @@ pub fn beam_direction(azimuth_rad: f64, elevation_rad: f64) -> DVec3 {
     DVec3::new(ce * ca, ce * sa, se)
 }
 
+/// A return from a uniform scattering medium (rain, snow) that answers
+/// `rate_per_m` of the beams per metre between `start_m` and `end_m`: with
+/// probability 1 - exp(-rate (end - start)) the beam is answered, at a range
+/// drawn from the exponential law truncated to that interval. `u` and `v`
+/// are two uniform draws in [0, 1).
+pub fn volume_echo(u: f64, v: f64, rate_per_m: f64, start_m: f64, end_m: f64) -> Option<f64> {
+    let length = end_m - start_m;
+    if rate_per_m <= 0.0 || length <= 0.0 {
+        return None;
+    }
+    let p = 1.0 - (-rate_per_m * length).exp();
+    if u >= p {
+        return None;
+    }
+    // inverse CDF of the truncated exponential
+    let r = start_m - (1.0 - v * p).ln() / rate_per_m;
+    Some(r.min(end_m))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,23 +211,4 @@ mod tests {
         assert!(header.contains("POINTS 1\n") && header.contains("WIDTH 1\n"));
         assert_eq!(pcd.len() - text_end, 4 * 4 + 2 + 4 + 2 + 4);
     }
-}
-
-/// A return from a uniform scattering medium (rain, snow) that answers
-/// `rate_per_m` of the beams per metre between `start_m` and `end_m`: with
-/// probability 1 - exp(-rate (end - start)) the beam is answered, at a range
-/// drawn from the exponential law truncated to that interval. `u` and `v`
-/// are two uniform draws in [0, 1).
-pub fn volume_echo(u: f64, v: f64, rate_per_m: f64, start_m: f64, end_m: f64) -> Option<f64> {
-    let length = end_m - start_m;
-    if rate_per_m <= 0.0 || length <= 0.0 {
-        return None;
-    }
-    let p = 1.0 - (-rate_per_m * length).exp();
-    if u >= p {
-        return None;
-    }
-    // inverse CDF of the truncated exponential
-    let r = start_m - (1.0 - v * p).ln() / rate_per_m;
-    Some(r.min(end_m))
 }

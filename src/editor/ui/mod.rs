@@ -224,11 +224,9 @@ fn save_screenshot(
         .iter()
         .map(|(k, r)| (k.clone(), serde_json::json!(r)))
         .collect();
-    std::fs::write(
-        path.with_extension("json"),
-        serde_json::to_string_pretty(&layout).expect("plain json"),
-    )
-    .map_err(|e| format!("cannot write the layout: {e}"))
+    let json = serde_json::to_string_pretty(&layout).map_err(|e| e.to_string())?;
+    std::fs::write(path.with_extension("json"), json)
+        .map_err(|e| format!("cannot write the layout: {e}"))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -194,7 +194,9 @@ impl CameraRig {
                     break;
                 }
             }
-            let f = self.in_flight.pop_front().expect("checked above");
+            let Some(f) = self.in_flight.pop_front() else {
+                break;
+            };
             let frame = self.mapped_frame(f);
             self.done.push_back(frame);
         }

@@ -49,7 +49,9 @@ impl RoadGeometry {
             LineStyle::Solid => self.band(stations, lateral - half, lateral + half, MARK_HEIGHT_M),
             LineStyle::Dashed => {
                 let mut m = Mesh::default();
-                let (first, last) = (stations[0], *stations.last().unwrap());
+                let (Some(&first), Some(&last)) = (stations.first(), stations.last()) else {
+                    return Mesh::default();
+                };
                 let mut s = (first / DASH_PERIOD_M).floor() * DASH_PERIOD_M;
                 while s < last {
                     let dash: Vec<f64> = std::iter::once(s.max(first))
