@@ -1,8 +1,11 @@
 //! Edgecase: scenario in, labeled sensor dataset out.
 //!
-//! Layers (each a folder): `cli`/`batch`/`editor` front ends; `scenario`; `world`,
-//! `actors`; `weather`; `sensors`; `labels`; `writers`; `core` (pure math,
-//! no Bevy). `sim::SimPlugin` holds what every front end shares.
+//! Layers, lowest first (docs/ARCHITECTURE.md; `tests/integration/layers.rs`
+//! keeps imports pointing down): `core` (pure math, no Bevy) < `scenario` <
+//! `snapshot` (what a frame carries) < `sim` (the tick) < `world`, `actors`,
+//! `physics`, `weather` < `labels` < `sensors` < `writers` < front ends
+//! (`app`, `batch`, `sweep`, `editor`, `cli`). `app::SimPlugin` holds what
+//! every front end shares.
 
 pub mod actors;
 pub mod app;

@@ -5,7 +5,7 @@
 use super::drive::{Driver, nearest_station};
 use super::time_to_reach_s;
 use crate::core::frames::sim_to_enu;
-use crate::core::label::TriggerRecord;
+use crate::core::record::TriggerRecord;
 use crate::physics::TickRecords;
 use crate::scenario::{Action, Condition, Trigger, resolve_actor};
 use crate::sim::SimClock;

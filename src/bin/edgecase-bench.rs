@@ -11,8 +11,8 @@ use edgecase::core::boxes::Box3;
 use edgecase::core::camera::Intrinsics;
 use edgecase::core::classes::{Class, instance_id};
 use edgecase::core::frames::{Pose, camera_mount_pose};
-use edgecase::core::label::EgoState;
 use edgecase::core::mesh::Primitive;
+use edgecase::core::record::EgoState;
 use edgecase::labels::LabelConfig;
 use edgecase::scenario::{DepthFormat, Format, Output};
 use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode};
@@ -218,7 +218,7 @@ fn run_reference(args: &Args) -> Result<()> {
         CameraRig::new(gpu, &cameras, &[], &[ground], lighting, mode),
         cameras.clone(),
         vec![],
-        edgecase::sensors::labeler::LidarEnv {
+        edgecase::sensors::label_pool::LidarEnv {
             atmosphere: edgecase::weather::Atmosphere::new(&Default::default()),
             seed: 0,
         },

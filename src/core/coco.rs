@@ -1,7 +1,7 @@
 //! COCO detection + instance-mask records, derived from the canonical labels.
 
 use super::classes::Class;
-use super::label::{ObjectLabel, RleString};
+use super::record::{ObjectLabel, RleString};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -167,7 +167,7 @@ pub fn calib_file(
 
 /// The KITTI row of a labeled object: a real row when it is large enough,
 /// a DontCare region when it is flagged too small, nothing when invisible.
-pub fn from_object(obj: &super::label::ObjectLabel) -> Option<KittiLabel> {
+pub fn from_object(obj: &super::record::ObjectLabel) -> Option<KittiLabel> {
     let bbox = obj.bbox_visible_px?;
     if obj.too_small {
         return Some(KittiLabel::dont_care(bbox));

@@ -6,12 +6,12 @@ use crate::core::camera::NEAR_M;
 use crate::core::frames::cv_from_world;
 use crate::core::frames::{sim_local_to_vehicle, sim_to_enu, wrap_angle};
 use crate::core::kitti::{occlusion_level, rect_from_cv_pose};
-use crate::core::label::{
+use crate::core::lidar::LidarPoint;
+use crate::core::mask::instance_stats;
+use crate::core::record::{
     CameraBox, CameraLabels, FrameLabels, KittiBox3, LidarLabels, LidarObject, ObjectLabel,
     OrientedBox, RleString,
 };
-use crate::core::lidar::LidarPoint;
-use crate::core::mask::instance_stats;
 use crate::core::rle::Rle;
 use crate::core::silhouette::{ConvexHull2, clip_convex_to_near, union_pixel_count};
 use crate::snapshot::image::CameraImage;

@@ -11,8 +11,8 @@
 
 use crate::core::classes::Class;
 use crate::core::frames::sim_to_enu;
-use crate::core::label::{CollisionRecord, TriggerRecord};
 use crate::core::mesh::Primitive;
+use crate::core::record::{CollisionRecord, TriggerRecord};
 use crate::core::traffic::tyre_force;
 use crate::sim::components::{Cargo, Crossing, LaneMotion};
 use crate::sim::{MotionSet, SimClock};

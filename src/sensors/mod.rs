@@ -3,14 +3,14 @@
 //! queued for whoever consumes them (the batch writer, the editor).
 
 pub mod camera;
-pub mod labeler;
+pub mod label_pool;
 pub mod lidar;
 pub mod rig;
 
 use crate::core::boxes::Box3;
 use crate::core::frames::{Pose, sim_to_enu};
-use crate::core::label::{EgoState, FrameLabels};
 use crate::core::mesh::Primitive;
+use crate::core::record::{EgoState, FrameLabels};
 use crate::sim::components::LaneMotion;
 use crate::sim::{SimClock, SimSet};
 use crate::snapshot::image::CameraImage;

@@ -4,7 +4,7 @@
 //! free view is drawn by a rig from the same `Scene`.
 
 use super::camera::{CameraRig, GpuContext, RenderMode};
-use super::{SensorPlugin, labeler, lidar};
+use super::{SensorPlugin, label_pool, lidar};
 use crate::core::camera::Intrinsics;
 use crate::core::frames::camera_mount_pose;
 use crate::labels::LabelConfig;
@@ -49,7 +49,7 @@ pub struct Rig {
     pub rig: CameraRig,
     pub cameras: Vec<CameraInfo>,
     pub lidars: Vec<LidarInfo>,
-    pub labeler: labeler::Labeler,
+    pub labeler: label_pool::Labeler,
 }
 
 impl Rig {
@@ -58,12 +58,12 @@ impl Rig {
         rig: CameraRig,
         cameras: Vec<CameraInfo>,
         lidars: Vec<LidarInfo>,
-        env: labeler::LidarEnv,
+        env: label_pool::LidarEnv,
         label_config: LabelConfig,
     ) -> Rig {
         let labeled = rig.mode() == RenderMode::Labeled;
-        let sharing = labeler::CpuSharing::for_renderer(rig.gpu().cpu_rasterizer);
-        let labeler = labeler::Labeler::new(
+        let sharing = label_pool::CpuSharing::for_renderer(rig.gpu().cpu_rasterizer);
+        let labeler = label_pool::Labeler::new(
             cameras.clone(),
             lidars.clone(),
             env,
@@ -140,7 +140,7 @@ pub fn attach_sensors(app: &mut App, scenario: &Scenario, gpu: GpuContext, mode:
     let rig = scene.camera_rig(gpu, &cameras, &views, mode);
     let labels = label_config(scenario, &scene.atmosphere);
     // camera fog and LiDAR attenuation share one extinction coefficient
-    let env = labeler::LidarEnv {
+    let env = label_pool::LidarEnv {
         atmosphere: scene.atmosphere,
         seed: scenario.seed,
     };

@@ -1,5 +1,8 @@
-//! One frame as data: the snapshot of the world taken at a tick, which both
-//! the renderer and the labeler read, so pixels and labels share a FrameId.
+//! The data floor: what one frame carries, below every module that makes or
+//! reads it. The world's snapshot at a tick (drawn instances, labeled
+//! objects, lamps, records), a camera's and a LiDAR's fixed properties, and
+//! the image view labels and writers read. The renderer and the labeler
+//! both read the same snapshot, so pixels and labels share its frame index.
 
 pub mod image;
 pub mod lidar;
@@ -8,8 +11,8 @@ use crate::core::boxes::Box3;
 use crate::core::camera::Intrinsics;
 use crate::core::classes::Class;
 use crate::core::frames::Pose;
-use crate::core::label::EgoState;
 use crate::core::mesh::Primitive;
+use crate::core::record::EgoState;
 use glam::{DVec3, Mat4};
 use std::sync::Arc;
 
@@ -105,8 +108,8 @@ pub struct FrameSnapshot {
     pub objects: Arc<Vec<LabeledObject>>,
     pub lamps: Arc<Vec<Lamp>>,
     /// Contacts and trigger firings that began on this tick.
-    pub collisions: Arc<Vec<crate::core::label::CollisionRecord>>,
-    pub triggers: Arc<Vec<crate::core::label::TriggerRecord>>,
+    pub collisions: Arc<Vec<crate::core::record::CollisionRecord>>,
+    pub triggers: Arc<Vec<crate::core::record::TriggerRecord>>,
 }
 
 impl FrameSnapshot {

@@ -14,8 +14,8 @@ mod pool;
 
 use crate::core::coco::{self, CocoImage};
 use crate::core::kitti;
-use crate::core::label::FrameLabels;
 use crate::core::lidar::{self, LidarPoint};
+use crate::core::record::FrameLabels;
 use crate::scenario::{DepthFormat, Format, Output};
 use crate::snapshot::CameraInfo;
 use crate::snapshot::image::CameraImage;

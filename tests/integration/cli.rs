@@ -285,7 +285,7 @@ fn dataset_files_agree_with_each_other_and_runs_are_byte_identical() {
     let mut objects = 0;
     for frame in [5u64, 20, 31, 39] {
         let name = format!("{frame:06}");
-        let labels: edgecase::core::label::FrameLabels =
+        let labels: edgecase::core::record::FrameLabels =
             serde_json::from_slice(&fs::read(a.join(format!("labels/{name}.json"))).unwrap())
                 .unwrap();
         assert_eq!(labels.frame, frame);

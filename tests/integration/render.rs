@@ -2,7 +2,7 @@
 
 use crate::common::{extent_of, render, scenario, shipped_small};
 use edgecase::core::classes::{Class, split_label_value};
-use edgecase::core::label::ObjectLabel;
+use edgecase::core::record::ObjectLabel;
 use edgecase::core::rle::Rle;
 
 /// A straight road, ego stopped at s=0 in lane 0 with a level camera at
@@ -449,7 +449,7 @@ fn sliding_box_snapshot(frame: u64) -> edgecase::snapshot::FrameSnapshot {
     edgecase::snapshot::FrameSnapshot {
         frame,
         time_s: frame as f64 / 10.0,
-        ego: edgecase::core::label::EgoState {
+        ego: edgecase::core::record::EgoState {
             yaw_rate_rad_s: 0.0,
             position_m: [0.0; 3],
             yaw_rad: 0.0,
@@ -503,7 +503,7 @@ fn sliding_box_camera(
 #[test]
 fn labeler_threads_keep_frame_order_and_labels() {
     use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode, SLOTS};
-    use edgecase::sensors::labeler::{Labeler, LidarEnv};
+    use edgecase::sensors::label_pool::{Labeler, LidarEnv};
     let (camera, lighting) = sliding_box_camera(64);
     let gpu = GpuContext::new_headless().expect("lavapipe");
     let frames = 3 * SLOTS as u64;
@@ -530,7 +530,7 @@ fn labeler_threads_keep_frame_order_and_labels() {
             },
             true,
             workers,
-            edgecase::sensors::labeler::CpuSharing::for_renderer(gpu.cpu_rasterizer),
+            edgecase::sensors::label_pool::CpuSharing::for_renderer(gpu.cpu_rasterizer),
         );
         let mut out = Vec::new();
         for k in 0..frames {

@@ -5,7 +5,7 @@
 use crate::common::scenario;
 use bevy::prelude::*;
 use edgecase::app::headless_app;
-use edgecase::core::label::CollisionRecord;
+use edgecase::core::record::CollisionRecord;
 use edgecase::physics::TickRecords;
 use edgecase::sim::components::LaneMotion;
 use edgecase::world::{Ego, Thing};

@@ -106,7 +106,7 @@ pub(super) fn wire_box(
 pub(super) fn draw_box3(
     painter: &egui::Painter,
     k: &crate::core::camera::Intrinsics,
-    b: &crate::core::label::CameraBox,
+    b: &crate::core::record::CameraBox,
     at: &dyn Fn(f64, f64) -> egui::Pos2,
     colour: egui::Color32,
 ) {
