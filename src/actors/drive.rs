@@ -182,6 +182,16 @@ fn leader_of(
         .min_by(|a, b| a.0.gap_m.total_cmp(&b.0.gap_m))
 }
 
+/// What the drivers read of everything on the road.
+type OccupantData = (
+    Entity,
+    &'static Thing,
+    &'static Transform,
+    Option<&'static LaneMotion>,
+    Option<&'static Crossing>,
+    Option<&'static super::Cargo>,
+);
+
 /// Control: every driver sets its vehicle's controls for the next step.
 #[allow(clippy::type_complexity)]
 pub fn drive(
@@ -189,14 +199,7 @@ pub fn drive(
     signals: Option<Res<crate::world::SignalPlans>>,
     road: Res<RoadRes>,
     mut parked: Local<HashMap<Entity, (f64, f64)>>,
-    things: Query<(
-        Entity,
-        &Thing,
-        &Transform,
-        Option<&LaneMotion>,
-        Option<&Crossing>,
-        Option<&super::Cargo>,
-    )>,
+    things: Query<OccupantData>,
     mut drivers: Query<(
         Entity,
         &mut Driver,
@@ -329,14 +332,7 @@ pub fn nearest_station(road: &crate::world::RoadGeometry, p: DVec2) -> (f64, f64
 /// cars (projected once).
 #[allow(clippy::type_complexity)]
 fn road_occupants(
-    things: &Query<(
-        Entity,
-        &Thing,
-        &Transform,
-        Option<&LaneMotion>,
-        Option<&Crossing>,
-        Option<&super::Cargo>,
-    )>,
+    things: &Query<OccupantData>,
     road: &crate::world::RoadGeometry,
     parked: &mut HashMap<Entity, (f64, f64)>,
 ) -> Vec<Occupant> {
