@@ -43,6 +43,11 @@ fn spawn_thing(
     transform: Transform,
 ) -> Entity {
     let id = ids.next(t.class);
+    // a ridden bicycle is a thing of its own (COCO and Cityscapes label the
+    // rider and the bicycle apart)
+    let carries_bicycle =
+        t.class != Class::Bicycle && t.parts.iter().any(|p| p.class == Class::Bicycle);
+    let bicycle_instance_id = carries_bicycle.then(|| ids.next(Class::Bicycle));
     commands
         .spawn((
             transform,
@@ -55,6 +60,7 @@ fn spawn_thing(
                 kitti_type: t.kitti_type,
                 size: t.size,
                 role,
+                bicycle_instance_id,
             },
         ))
         .id()

@@ -145,6 +145,7 @@ fn reference_snapshot(frame: u64) -> FrameSnapshot {
             class: Class::Car,
             kitti_type: "Car",
             role: edgecase::scenario::Role::Vehicle(i as usize),
+            rider_instance_id: None,
             box3: Box3 {
                 center: center.as_dvec3(),
                 length_m: 1.8,

@@ -18,10 +18,13 @@ pub enum Class {
     Terrain,
     Sky,
     Person,
-    /// A cyclist and their bicycle, one instance (KITTI `Cyclist`).
+    /// A person riding a bicycle (Cityscapes rider; KITTI `Cyclist`, whose
+    /// box holds the bicycle too).
     Rider,
     Car,
     Truck,
+    /// A bicycle: its own instance, ridden or not (Cityscapes bicycle).
+    Bicycle,
     LaneMarking,
     /// LiDAR returns from the air itself (fog backscatter), never an object.
     Weather,
@@ -43,7 +46,7 @@ pub struct ClassInfo {
 }
 
 impl Class {
-    pub const ALL: [Class; 19] = [
+    pub const ALL: [Class; 20] = [
         Class::Unlabeled,
         Class::Road,
         Class::Sidewalk,
@@ -59,6 +62,7 @@ impl Class {
         Class::Rider,
         Class::Car,
         Class::Truck,
+        Class::Bicycle,
         Class::LaneMarking,
         Class::Weather,
         Class::Animal,
@@ -82,6 +86,7 @@ impl Class {
             Class::Rider => ("rider", 25, 12, [255, 0, 0], true, true),
             Class::Car => ("car", 26, 13, [0, 0, 142], true, true),
             Class::Truck => ("truck", 27, 14, [0, 0, 70], true, true),
+            Class::Bicycle => ("bicycle", 33, 18, [119, 11, 32], true, true),
             // Not in Cityscapes: the CARLA RoadLine colour, trainId ignored.
             Class::LaneMarking => ("lane marking", 34, 255, [157, 234, 50], false, false),
             Class::Weather => ("weather", 35, 255, [200, 200, 255], false, false),
@@ -124,15 +129,16 @@ impl Class {
     }
 
     /// COCO category (id, name, supercategory) of a labeled (thing) class:
-    /// COCO's own ids where COCO has the class (person 1, car 3, truck 8),
-    /// documented extra ids from 100 where it does not (rider 100: a cyclist
-    /// and their bicycle as one mask; animal 101; debris 102).
+    /// COCO's own ids where COCO has the class (person 1, bicycle 2, car 3,
+    /// truck 8; a rider is a COCO person and their bicycle a COCO bicycle, as
+    /// COCO annotates them), documented extra ids from 100 where it does not
+    /// (animal 101, debris 102).
     pub fn coco_category(self) -> Option<(u32, &'static str, &'static str)> {
         match self {
-            Class::Person => Some((1, "person", "person")),
+            Class::Person | Class::Rider => Some((1, "person", "person")),
+            Class::Bicycle => Some((2, "bicycle", "vehicle")),
             Class::Car => Some((3, "car", "vehicle")),
             Class::Truck => Some((8, "truck", "vehicle")),
-            Class::Rider => Some((100, "rider", "person")),
             Class::Animal => Some((101, "animal", "animal")),
             Class::Debris => Some((102, "debris", "outdoor")),
             _ => None,
@@ -140,7 +146,7 @@ impl Class {
     }
 
     /// SemanticKITTI's 19 training classes (its `learning_map` targets):
-    /// 0 unlabeled/ignored, 1 car, 4 truck, 6 person, 7 bicyclist, 9 road
+    /// 0 unlabeled/ignored, 1 car, 2 bicycle, 4 truck, 6 person, 7 bicyclist, 9 road
     /// (lane marking included, as SemanticKITTI does), 11 sidewalk,
     /// 13 building, 14 fence (guard rails), 15 vegetation, 17 terrain,
     /// 18 pole (traffic lights too), 19 traffic-sign. Animals, debris, sky
@@ -148,6 +154,7 @@ impl Class {
     pub fn semantic_kitti_train_id(self) -> u8 {
         match self {
             Class::Car => 1,
+            Class::Bicycle => 2,
             Class::Truck => 4,
             Class::Person => 6,
             Class::Rider => 7,

@@ -52,6 +52,8 @@ pub fn categories() -> Vec<CocoCategory> {
         })
         .collect();
     cats.sort_by_key(|c| c.id);
+    // several classes share a COCO category (person: pedestrians and riders)
+    cats.dedup_by_key(|c| c.id);
     cats
 }
 
@@ -108,6 +110,6 @@ mod tests {
     fn categories_use_coco_ids() {
         let c = categories();
         let ids: Vec<u32> = c.iter().map(|c| c.id).collect();
-        assert_eq!(ids, vec![1, 3, 8, 100, 101, 102]);
+        assert_eq!(ids, vec![1, 2, 3, 8, 101, 102]);
     }
 }

@@ -187,6 +187,29 @@ pub fn from_object(obj: &super::record::ObjectLabel) -> Option<KittiLabel> {
     })
 }
 
+/// The KITTI rows of one camera's objects. KITTI has no bicycle class: a
+/// ridden bicycle gets no row, and its rider's Cyclist row spans both (the
+/// 2D box around rider and bicycle, as KITTI's annotators drew them; the
+/// rider's 3D box already holds the bicycle).
+pub fn label_rows(objects: &[super::record::ObjectLabel]) -> Vec<KittiLabel> {
+    objects
+        .iter()
+        .filter(|o| !o.kitti_type.is_empty())
+        .filter_map(|o| {
+            let mut row = from_object(o)?;
+            let ridden = objects
+                .iter()
+                .filter(|b| b.rider_instance_id == Some(o.instance_id))
+                .filter_map(|b| b.bbox_visible_px);
+            for [x0, y0, x1, y1] in ridden {
+                let r = &mut row.bbox;
+                *r = [r[0].min(x0), r[1].min(y0), r[2].max(x1), r[3].max(y1)];
+            }
+            Some(row)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

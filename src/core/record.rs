@@ -156,6 +156,9 @@ pub struct ObjectLabel {
     /// LiDAR returns on this object, all LiDARs (absent without LiDAR).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_lidar_pts: Option<u64>,
+    /// On a ridden bicycle: its rider's instance id (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rider_instance_id: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

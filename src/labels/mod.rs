@@ -320,6 +320,7 @@ pub fn label_camera(
             },
             mask_rle,
             num_lidar_pts: None,
+            rider_instance_id: obj.rider_instance_id,
         });
     }
     objects.sort_by_key(|o| o.instance_id);

@@ -8,6 +8,7 @@ pub mod lidar;
 pub mod rig;
 
 use crate::core::boxes::Box3;
+use crate::core::classes::Class;
 use crate::core::frames::{Pose, sim_to_enu};
 use crate::core::mesh::Primitive;
 use crate::core::record::{EgoState, FrameLabels};
@@ -52,6 +53,40 @@ fn pose_of(t: &Transform) -> Pose {
 
 fn yaw_of(q: Quat) -> f64 {
     crate::core::frames::yaw_rad(q) as f64
+}
+
+/// The bicycle a thing rides, as a labeled object of its own: the tightest
+/// box with the rider's yaw around its parts. KITTI has no bicycle class
+/// (its Cyclist box holds rider and bicycle), so it gets no KITTI type.
+fn bicycle_object(
+    instance_id: u32,
+    rider_instance_id: u32,
+    role: crate::scenario::Role,
+    yaw_rad: f64,
+    part_points_world: Vec<Vec<DVec3>>,
+) -> LabeledObject {
+    let start = part_points_world
+        .iter()
+        .flatten()
+        .next()
+        .copied()
+        .unwrap_or(DVec3::ZERO);
+    let seed = Box3 {
+        center: start,
+        length_m: 0.0,
+        height_m: 0.0,
+        width_m: 0.0,
+        yaw_rad,
+    };
+    LabeledObject {
+        instance_id,
+        class: Class::Bicycle,
+        kitti_type: "",
+        role,
+        rider_instance_id: Some(rider_instance_id),
+        box3: seed.enclosing(part_points_world.iter().flatten().copied()),
+        part_points_world,
+    }
 }
 
 /// Build the snapshot of the current tick from the world.
@@ -110,44 +145,68 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         }
         let model = t.to_matrix();
         let instance_id = thing.map_or(0, |th| th.instance_id);
+        let bicycle_id = thing.and_then(|th| th.bicycle_instance_id);
+        // hull points per part: the thing's own, and its bicycle's
         let mut part_points: Vec<Vec<DVec3>> = Vec::new();
+        let mut bicycle_points: Vec<Vec<DVec3>> = Vec::new();
         for p in r.parts.iter() {
             let m = model * p.local;
+            let on_bicycle = p.class == Class::Bicycle && bicycle_id.is_some();
             instances.push(DrawInstance {
                 primitive: p.primitive,
                 model: m,
                 color: p.color,
                 class_id: p.class.id() as u32,
-                instance_id,
+                instance_id: if on_bicycle {
+                    bicycle_id.unwrap_or(instance_id)
+                } else {
+                    instance_id
+                },
             });
             if thing.is_some() {
-                part_points.push(
-                    hulls.0[&p.primitive]
-                        .iter()
-                        .map(|v| m.transform_point3(*v).as_dvec3())
-                        .collect(),
-                );
+                let points = hulls.0[&p.primitive]
+                    .iter()
+                    .map(|v| m.transform_point3(*v).as_dvec3())
+                    .collect();
+                if on_bicycle {
+                    bicycle_points.push(points);
+                } else {
+                    part_points.push(points);
+                }
             }
         }
         if let Some(th) = thing {
+            let yaw_rad = yaw_of(t.rotation);
             let center = t.translation.as_dvec3() + DVec3::Y * (th.size.height_m / 2.0);
             let template = Box3 {
                 center,
                 length_m: th.size.length_m,
                 height_m: th.size.height_m,
                 width_m: th.size.width_m,
-                yaw_rad: yaw_of(t.rotation),
+                yaw_rad,
             };
-            // the box holds every part as posed this tick (open doors, heads)
-            let box3 = template.enclosing(part_points.iter().flatten().copied());
+            // the box holds every part as posed this tick (open doors,
+            // heads); a rider's holds the bicycle too (KITTI's Cyclist)
+            let box3 =
+                template.enclosing(part_points.iter().chain(&bicycle_points).flatten().copied());
             objects.push(LabeledObject {
                 instance_id: th.instance_id,
                 class: th.class,
                 kitti_type: th.kitti_type,
                 role: th.role,
+                rider_instance_id: None,
                 box3,
                 part_points_world: part_points,
             });
+            if let Some(id) = bicycle_id {
+                objects.push(bicycle_object(
+                    id,
+                    th.instance_id,
+                    th.role,
+                    yaw_rad,
+                    bicycle_points,
+                ));
+            }
         }
     }
     objects.sort_by_key(|o| o.instance_id);

@@ -34,6 +34,8 @@ pub struct LabeledObject {
     pub class: Class,
     pub kitti_type: &'static str,
     pub role: crate::scenario::Role,
+    /// On a ridden bicycle: its rider's instance id.
+    pub rider_instance_id: Option<u32>,
     pub box3: Box3,
     pub part_points_world: Vec<Vec<DVec3>>,
 }

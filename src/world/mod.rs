@@ -28,6 +28,9 @@ pub struct Thing {
     pub size: BoxSize,
     /// Which scenario entry it comes from, e.g. "hazard", "parked[0]".
     pub role: crate::scenario::Role,
+    /// The instance id of the bicycle it rides: its `Class::Bicycle` parts
+    /// are labeled as that instance.
+    pub bicycle_instance_id: Option<u32>,
 }
 
 #[derive(Component)]

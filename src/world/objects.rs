@@ -43,19 +43,21 @@ fn thin_wheel(x: f32, z: f32, radius: f32, width: f32, class: Class) -> Part {
     }
 }
 
-/// A cyclist on a bicycle, facing +X: wheels, frame, legs, torso, head.
+/// A cyclist on a bicycle, facing +X: wheels and frame (the bicycle, its
+/// own class), legs, torso, head (the rider).
 pub fn cyclist(shirt: [f32; 3]) -> Template {
     let c = Class::Rider;
+    let bike = Class::Bicycle;
     let frame = [0.15, 0.35, 0.6];
     let parts = vec![
-        thin_wheel(0.55, 0.0, 0.34, 0.05, c),
-        thin_wheel(-0.55, 0.0, 0.34, 0.05, c),
+        thin_wheel(0.55, 0.0, 0.34, 0.05, bike),
+        thin_wheel(-0.55, 0.0, 0.34, 0.05, bike),
         part(
             Primitive::Cube,
             Vec3::new(0.0, 0.55, 0.0),
             Vec3::new(1.0, 0.08, 0.06),
             frame,
-            c,
+            bike,
         ),
         part(
             Primitive::Cube,

@@ -185,11 +185,7 @@ fn write_kitti_camera(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()
     if l.kitti_camera != Some(f.index) {
         return Ok(());
     }
-    let rows: Vec<kitti::KittiLabel> = f.job.labels.cameras[f.index]
-        .objects
-        .iter()
-        .filter_map(kitti::from_object)
-        .collect();
+    let rows = kitti::label_rows(&f.job.labels.cameras[f.index].objects);
     let name = f.name;
     l.write(
         format!("kitti/training/image_2/{name}.png"),

@@ -81,7 +81,8 @@ pub fn manifest(run: &RunFacts) -> serde_json::Value {
             "semantic_png": "uint8 class id (table in `classes`)",
             "kitti_occluded": "0: visible fraction >= 0.9, 1: >= 0.5, 2: below; DontCare rows for objects with fewer than min_visible_pixels",
             "kitti_boxes": "label_2 boxes in the rectified camera frame: R0_rect turns the (possibly tilted) camera frame level, P2 = K [R0_rect^T | 0]",
-            "coco": "too_small objects are crowd regions (iscrowd 1); extra categories rider 100, animal 101, debris 102",
+            "coco": "too_small objects are crowd regions (iscrowd 1); riders are persons (1) and their bicycles bicycles (2); extra categories animal 101, debris 102",
+            "cyclists": "two instances: the rider (class rider, KITTI Cyclist, 3D box holding the bicycle too) and the bicycle (class bicycle, rider_instance_id = its rider; no KITTI row)",
         },
         "layout": {
             "labels": "labels/NNNNNN.json (canonical record; every other format derives from it)",

@@ -183,29 +183,133 @@ fn coco_ignores_tiny_objects_so_finding_the_rest_scores_ap_1() {
 /// cyclist_door's cyclist is in COCO (as the documented extra category
 /// `rider`), with no `instance_id` key (FiftyOne's importer reserves it).
 #[test]
-fn coco_has_riders_and_no_reserved_keys() {
+fn cyclists_are_a_coco_person_and_bicycle_and_one_kitti_cyclist() {
     let tmp = temp_dir();
-    let out = render_shipped(tmp.path(), "hazards/cyclist_door", 256, 192, 6);
+    // the ego stands; cyclists pass it on both sides, seen side-on by a
+    // camera looking across the road
+    let scenario = tmp.path().join("cyclists_side_view.ron");
+    fs::write(
+        &scenario,
+        r#"(
+    name: "cyclists_side_view",
+    seed: 5,
+    frames: 30,
+    road: (segments: [Straight(length_m: 120.0)], lanes_forward: 1, lanes_backward: 1),
+    ego: (lane: 0, start_s_m: 30.0, speed_mps: 0.0),
+    cyclists: [
+        (s_m: 22.0, side: Right, offset_m: 1.2, speed_mps: 3.0),
+        (s_m: 38.0, side: Left, offset_m: 1.2, speed_mps: 3.0),
+    ],
+    sensors: (cameras: [
+        (name: "right", width: 256, height: 192, hfov_deg: 100.0, mount: (z_m: 1.5, yaw_deg: -90.0)),
+        (name: "left", width: 256, height: 192, hfov_deg: 100.0, mount: (z_m: 1.5, yaw_deg: 90.0)),
+    ]),
+    output: (kitti_camera: "right"),
+)"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("ds");
+    let o = render_cli(scenario.to_str().unwrap(), 30, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = fs::read_to_string(out.join("coco/annotations.json")).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let rider = doc["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "rider")
-        .expect("a rider category");
-    assert_eq!(rider["id"], 100);
+    let cats = doc["categories"].as_array().unwrap();
+    let id_of = |name: &str| {
+        cats.iter()
+            .find(|c| c["name"] == name)
+            .map(|c| c["id"].clone())
+    };
+    assert_eq!(id_of("person"), Some(1.into()));
+    assert_eq!(id_of("bicycle"), Some(2.into()));
+    assert_eq!(id_of("rider"), None, "riders are COCO persons");
     let anns = doc["annotations"].as_array().unwrap();
-    assert!(
-        anns.iter().any(|a| a["category_id"] == 100),
-        "no rider annotated"
-    );
     assert!(anns.iter().all(|a| a.get("instance_id").is_none()));
-    assert!(
+    let category_of = |instance: u64| {
         anns.iter()
-            .all(|a| a["edgecase_instance_id"].as_u64().unwrap() >= 1000)
-    );
+            .filter(|a| a["edgecase_instance_id"] == instance)
+            .map(|a| a["category_id"].as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    // every visible ridden bicycle: its own COCO bicycle, its rider a person,
+    // one KITTI Cyclist row whose box spans both
+    let (mut pairs, mut frames) = (0, 0);
+    for frame in 0..30 {
+        let labels: serde_json::Value = serde_json::from_str(
+            &fs::read_to_string(out.join(format!("labels/{frame:06}.json"))).unwrap(),
+        )
+        .unwrap();
+        let objects = labels["cameras"][0]["objects"].as_array().unwrap();
+        let kitti =
+            fs::read_to_string(out.join(format!("kitti/training/label_2/{frame:06}.txt"))).unwrap();
+        let kitti_rows: Vec<Vec<f64>> = kitti
+            .lines()
+            .filter(|l| l.starts_with("Cyclist "))
+            .map(|l| {
+                l.split(' ')
+                    .skip(4)
+                    .take(4)
+                    .map(|v| v.parse().unwrap())
+                    .collect()
+            })
+            .collect();
+        let cyclists = objects
+            .iter()
+            .filter(|o| o["kitti_type"] == "Cyclist" && !o["bbox_visible_px"].is_null())
+            .filter(|o| o["too_small"] == false)
+            .count();
+        assert_eq!(
+            kitti_rows.len(),
+            cyclists,
+            "frame {frame}: one row per cyclist"
+        );
+        for bike in objects.iter().filter(|o| o["class"] == "bicycle") {
+            assert_eq!(
+                bike["kitti_type"], "",
+                "a bicycle has no KITTI row of its own"
+            );
+            let rider_id = bike["rider_instance_id"].as_u64().expect("ridden");
+            let rider = objects
+                .iter()
+                .find(|o| o["instance_id"] == rider_id)
+                .expect("the rider is labeled in the same camera");
+            assert_eq!(rider["class"], "rider");
+            let (Some(bb), Some(rb)) = (
+                bike["bbox_visible_px"].as_array(),
+                rider["bbox_visible_px"].as_array(),
+            ) else {
+                continue;
+            };
+            if bike["too_small"] == true || rider["too_small"] == true {
+                continue;
+            }
+            let b: Vec<f64> = bb.iter().map(|v| v.as_f64().unwrap()).collect();
+            let r: Vec<f64> = rb.iter().map(|v| v.as_f64().unwrap()).collect();
+            let union = [
+                b[0].min(r[0]),
+                b[1].min(r[1]),
+                b[2].max(r[2]),
+                b[3].max(r[3]),
+            ];
+            assert!(
+                kitti_rows
+                    .iter()
+                    .any(|row| row.iter().zip(union).all(|(k, u)| (k - u).abs() < 0.01)),
+                "frame {frame}: no Cyclist row spans rider {r:?} and bicycle {b:?}"
+            );
+            // in every image: the bicycle a COCO bicycle, the rider a person
+            let bike_cats = category_of(bike["instance_id"].as_u64().unwrap());
+            assert!(!bike_cats.is_empty() && bike_cats.iter().all(|c| *c == 2));
+            let rider_cats = category_of(rider_id);
+            assert!(!rider_cats.is_empty() && rider_cats.iter().all(|c| *c == 1));
+            pairs += 1;
+        }
+        frames += 1;
+    }
+    assert!(pairs > 0, "no visible rider and bicycle in {frames} frames");
     if let Some(last) = check_coco(&out) {
-        assert!(last.contains("rider"), "{last}");
+        assert!(
+            last.contains("bicycle") && last.contains("person"),
+            "{last}"
+        );
     }
 }
