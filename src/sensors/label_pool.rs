@@ -217,11 +217,20 @@ impl Labeler {
     }
 
     /// One more frame labeled: a queued one, here, rather than waited for;
-    /// with none queued, the next a thread finishes.
+    /// with none queued, the next a thread finishes. Nothing when the next
+    /// frame to hand out is labeled already: with the queue empty and the
+    /// threads idle (kept off the cores, as SCHED_IDLE threads are while
+    /// other processes keep both cores busy, so this thread labeled it
+    /// itself), waiting for a thread would wait forever.
     fn label_or_wait_for_one(&mut self) {
+        self.early.extend(self.done.try_iter());
+        if self.early.contains_key(&self.next_out) {
+            return;
+        }
         if !self.label_one_queued() {
-            // the queue is empty, so a thread holds the frame waited for;
-            // if that thread died, it panicked: pass its panic on
+            // the queue is empty and the next frame is not labeled, so a
+            // thread holds it; if that thread died, it panicked: pass its
+            // panic on
             #[allow(clippy::expect_used)]
             let (seq, frame) = self.done.recv().expect("a labeler thread panicked");
             self.early.insert(seq, frame);

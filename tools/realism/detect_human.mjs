@@ -8,8 +8,10 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { Human } = require('@vladmandic/human/dist/human.node-wasm.js');
-const wasmDir = require.resolve('@tensorflow/tfjs-backend-wasm').replace(/[^/]*$/, '');
+// by path: the package's export map does not list its node-wasm build
+const here = new URL('.', import.meta.url).pathname;
+const { Human } = require(`${here}node_modules/@vladmandic/human/dist/human.node-wasm.js`);
+const wasmDir = `${here}node_modules/@tensorflow/tfjs-backend-wasm/dist/`;
 
 const [itemsPath, modelBase] = process.argv.slice(2);
 const human = new Human({
