@@ -10,16 +10,39 @@ pub enum Primitive {
     Cylinder,
     Sphere,
     Cone,
+    /// A car's lower body: bumpers, a hood sloping up to the windscreen,
+    /// a short boot; its flanks lean in slightly.
+    CarBody,
+    /// A car's glasshouse: raked windscreen and rear window, sides leaning
+    /// in towards the roof.
+    CarCabin,
 }
 
 impl Primitive {
-    pub const ALL: [Primitive; 4] = [
+    pub const ALL: [Primitive; 6] = [
         Primitive::Cube,
         Primitive::Cylinder,
         Primitive::Sphere,
         Primitive::Cone,
+        Primitive::CarBody,
+        Primitive::CarCabin,
     ];
 }
+
+/// Side profile (x forward, y up, unit square, counter-clockwise) of
+/// `Primitive::CarBody`.
+const CAR_BODY_PROFILE: [[f32; 2]; 7] = [
+    [-0.5, -0.5],
+    [0.5, -0.5],
+    [0.5, 0.05],
+    [0.40, 0.30],
+    [0.18, 0.5],
+    [-0.40, 0.5],
+    [-0.5, 0.25],
+];
+
+/// Side profile of `Primitive::CarCabin`.
+const CAR_CABIN_PROFILE: [[f32; 2]; 4] = [[-0.5, -0.5], [0.5, -0.5], [0.1, 0.5], [-0.3, 0.5]];
 
 /// Primitive tessellations, shared by the GPU meshes and the silhouettes.
 pub fn primitive_mesh(p: Primitive) -> Mesh {
@@ -28,7 +51,43 @@ pub fn primitive_mesh(p: Primitive) -> Mesh {
         Primitive::Cylinder => unit_cylinder(12),
         Primitive::Sphere => unit_sphere(6, 12),
         Primitive::Cone => unit_cone(12),
+        Primitive::CarBody => tapered_prism(&CAR_BODY_PROFILE, 0.5, 0.47),
+        Primitive::CarCabin => tapered_prism(&CAR_CABIN_PROFILE, 0.5, 0.40),
     }
+}
+
+/// A convex side profile (x, y in the unit square, counter-clockwise seen
+/// from +z) extruded across z, its half-width going linearly from
+/// `half_width_bottom` at y = -0.5 to `half_width_top` at y = 0.5: convex,
+/// so its vertices are its hull. Flat normals; every face counter-clockwise
+/// seen from outside.
+pub fn tapered_prism(profile: &[[f32; 2]], half_width_bottom: f32, half_width_top: f32) -> Mesh {
+    let slope = half_width_top - half_width_bottom;
+    let half_width = |y: f32| half_width_bottom + (y + 0.5) * slope;
+    let at = |p: [f32; 2], side: f32| Vec3::new(p[0], p[1], side * half_width(p[1]));
+    let mut m = Mesh::default();
+    // the two flanks, fanned from the first profile point
+    for side in [1.0f32, -1.0] {
+        // the flank is the plane z = side * half_width(y)
+        let normal = Vec3::new(0.0, -slope, side).normalize();
+        for i in 1..profile.len() - 1 {
+            m.push_triangle(
+                [
+                    at(profile[0], side),
+                    at(profile[i], side),
+                    at(profile[i + 1], side),
+                ],
+                normal,
+            );
+        }
+    }
+    // the rim: one planar quad per profile edge
+    for (i, &a) in profile.iter().enumerate() {
+        let b = profile[(i + 1) % profile.len()];
+        let normal = Vec3::new(b[1] - a[1], a[0] - b[0], 0.0).normalize();
+        m.push_oriented_quad([at(a, 1.0), at(b, 1.0), at(b, -1.0), at(a, -1.0)], normal);
+    }
+    m
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
@@ -56,6 +115,38 @@ impl Mesh {
         // counter-clockwise seen from the normal side
         self.indices
             .extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
+    }
+
+    /// A triangle, wound counter-clockwise seen from the `normal` side.
+    fn push_triangle(&mut self, mut corners: [Vec3; 3], normal: Vec3) {
+        if (corners[1] - corners[0])
+            .cross(corners[2] - corners[0])
+            .dot(normal)
+            < 0.0
+        {
+            corners.swap(1, 2);
+        }
+        let base = self.vertices.len() as u32;
+        for c in corners {
+            self.vertices.push(Vertex {
+                position: c.to_array(),
+                normal: normal.to_array(),
+            });
+        }
+        self.indices.extend_from_slice(&[base, base + 1, base + 2]);
+    }
+
+    /// A planar convex quad in either winding, wound counter-clockwise seen
+    /// from the `normal` side.
+    fn push_oriented_quad(&mut self, mut corners: [Vec3; 4], normal: Vec3) {
+        if (corners[1] - corners[0])
+            .cross(corners[2] - corners[0])
+            .dot(normal)
+            < 0.0
+        {
+            corners.reverse();
+        }
+        self.push_quad(corners, normal);
     }
 
     pub fn positions(&self) -> impl Iterator<Item = Vec3> + '_ {
@@ -228,6 +319,44 @@ pub fn wall(edge: &[Vec3], height: f32, facing: &[Vec3]) -> Mesh {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn car_shapes_are_closed_convex_and_face_outwards() {
+        for p in [Primitive::CarBody, Primitive::CarCabin] {
+            let m = primitive_mesh(p);
+            assert!(!m.indices.is_empty());
+            let points: Vec<Vec3> = m.positions().collect();
+            for tri in m.indices.chunks_exact(3) {
+                let [a, b, c] = [0, 1, 2].map(|k| points[tri[k] as usize]);
+                let n = Vec3::from_array(m.vertices[tri[0] as usize].normal);
+                let winding = (b - a).cross(c - a);
+                assert!(
+                    winding.dot(n) > 0.0,
+                    "{p:?}: a face wound against its normal"
+                );
+                // convex: every vertex on the inner side of every face
+                for q in &points {
+                    assert!((*q - a).dot(n) <= 1e-5, "{p:?}: not convex");
+                }
+                // outwards: the origin is inside
+                assert!((Vec3::ZERO - a).dot(n) < 0.0, "{p:?}: a face points in");
+            }
+            // unit size: the profile spans the unit box
+            let (lo, hi) = points
+                .iter()
+                .fold((Vec3::splat(9.0), Vec3::splat(-9.0)), |(l, h), v| {
+                    (l.min(*v), h.max(*v))
+                });
+            assert!(
+                (lo - Vec3::splat(-0.5)).abs().max_element() < 1e-6,
+                "{p:?} {lo}"
+            );
+            assert!(
+                (hi - Vec3::splat(0.5)).abs().max_element() < 1e-6,
+                "{p:?} {hi}"
+            );
+        }
+    }
 
     fn check_outward_ccw(m: &Mesh) {
         for t in m.indices.chunks(3) {

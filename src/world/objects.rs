@@ -153,31 +153,89 @@ fn with_class(mut parts: Vec<Part>, class: Class) -> Vec<Part> {
     parts
 }
 
+/// A car's ends, `half_length_m` from its centre: tail lamps, head lamps,
+/// number plates and dark bumpers, 2 cm proud of the body.
+fn car_ends(half_length_m: f32) -> Vec<Part> {
+    let tail = [0.65, 0.04, 0.04];
+    let head = [0.92, 0.92, 0.85];
+    let plate = [0.9, 0.9, 0.88];
+    let bumper = [0.08, 0.08, 0.09];
+    let mut parts = Vec::new();
+    for end in [-1.0f32, 1.0] {
+        // centred so the outer face is at the end of the box
+        let at = |depth: f32| end * (half_length_m - depth / 2.0);
+        let lamp = if end < 0.0 {
+            (tail, 0.70, 0.12, 0.30)
+        } else {
+            (head, 0.60, 0.09, 0.34)
+        };
+        for side in [-1.0f32, 1.0] {
+            parts.push(part(
+                Primitive::Cube,
+                Vec3::new(at(0.04), lamp.1, side * 0.64),
+                Vec3::new(0.04, lamp.2, lamp.3),
+                lamp.0,
+                Class::Car,
+            ));
+        }
+        let plate_y = if end < 0.0 { 0.52 } else { 0.47 };
+        parts.push(part(
+            Primitive::Cube,
+            Vec3::new(at(0.03), plate_y, 0.0),
+            Vec3::new(0.03, 0.11, 0.52),
+            plate,
+            Class::Car,
+        ));
+        parts.push(part(
+            Primitive::Cube,
+            Vec3::new(at(0.05), 0.36, 0.0),
+            Vec3::new(0.05, 0.12, 1.7),
+            bumper,
+            Class::Car,
+        ));
+    }
+    parts
+}
+
 pub fn vehicle(kind: VehicleKind, color: [f32; 3]) -> Template {
     let glass = [0.12, 0.14, 0.17];
     match kind {
         VehicleKind::Car => {
             let (l, w, h) = (4.5, 1.8, 1.5);
-            let parts = vec![
+            let parts: Vec<Part> = vec![
+                // lower body with hood and boot, glasshouse, painted roof
+                // (its top 5 mm above the glass: no two faces in one plane)
+                // 2 cm short of the box at each end: lamps, plates and
+                // bumpers stand proud of it
                 part(
-                    Primitive::Cube,
+                    Primitive::CarBody,
                     Vec3::new(0.0, 0.62, 0.0),
-                    Vec3::new(l, 0.64, w),
+                    Vec3::new(l - 0.04, 0.64, w),
                     color,
                     Class::Car,
                 ),
                 part(
-                    Primitive::Cube,
-                    Vec3::new(-0.3, 1.22, 0.0),
-                    Vec3::new(2.4, 0.56, 1.62),
+                    Primitive::CarCabin,
+                    Vec3::new(-0.415, 1.2175, 0.0),
+                    Vec3::new(2.47, 0.555, 1.66),
                     glass,
+                    Class::Car,
+                ),
+                part(
+                    Primitive::Cube,
+                    Vec3::new(-0.66, 1.48, 0.0),
+                    Vec3::new(0.98, 0.04, 1.3),
+                    color,
                     Class::Car,
                 ),
                 wheel(1.4, 0.77, 0.33),
                 wheel(1.4, -0.77, 0.33),
                 wheel(-1.4, 0.77, 0.33),
                 wheel(-1.4, -0.77, 0.33),
-            ];
+            ]
+            .into_iter()
+            .chain(car_ends(l / 2.0))
+            .collect();
             Template {
                 class: Class::Car,
                 kitti_type: "Car",

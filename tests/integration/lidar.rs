@@ -104,6 +104,24 @@ fn surface_distance(primitive: Primitive, model: Mat4, p: DVec3) -> f64 {
             }
         }
         Primitive::Sphere | Primitive::Cone => (d.length() - half[0]).abs(),
+        // convex meshes: the largest signed distance to a face plane (exact
+        // near faces, a lower bound off edges)
+        Primitive::CarBody | Primitive::CarCabin => {
+            let mesh = edgecase::core::mesh::primitive_mesh(primitive);
+            let world: Vec<DVec3> = mesh
+                .positions()
+                .map(|v| m.transform_point3(v.as_dvec3()))
+                .collect();
+            mesh.indices
+                .chunks_exact(3)
+                .map(|t| {
+                    let [a, b, c] = [0, 1, 2].map(|k| world[t[k] as usize]);
+                    let n = (b - a).cross(c - a).normalize();
+                    (p - a).dot(n)
+                })
+                .fold(f64::MIN, f64::max)
+                .abs()
+        }
     }
 }
 

