@@ -89,13 +89,11 @@ fn bicycle_object(
     }
 }
 
-/// Build the snapshot of the current tick from the world.
-pub fn snapshot(world: &mut World) -> FrameSnapshot {
-    let clock = world.resource::<SimClock>().clone();
-    let hulls = world.get_resource_or_init::<PrimitiveHullPoints>().clone();
+/// The ego's pose and motion at this tick (identity when there is none).
+fn ego_state(world: &mut World) -> (Pose, EgoState) {
     let mut ego_q = world.query_filtered::<(&Transform, &LaneMotion), With<Ego>>();
     let road = world.get_resource::<crate::world::RoadRes>();
-    let (world_from_ego, ego) = match ego_q.iter(world).next() {
+    match ego_q.iter(world).next() {
         Some((t, m)) => {
             let pose = pose_of(t);
             let yaw = yaw_of(t.rotation);
@@ -134,7 +132,14 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
                 yaw_rate_rad_s: 0.0,
             },
         ),
-    };
+    }
+}
+
+/// Build the snapshot of the current tick from the world.
+pub fn snapshot(world: &mut World) -> FrameSnapshot {
+    let clock = world.resource::<SimClock>().clone();
+    let hulls = world.get_resource_or_init::<PrimitiveHullPoints>().clone();
+    let (world_from_ego, ego) = ego_state(world);
     let mut instances = Vec::new();
     let mut objects = Vec::new();
     let mut q = world.query::<(&Transform, &Renderable, Option<&Thing>, Has<Ego>)>();

@@ -153,6 +153,9 @@ fn with_class(mut parts: Vec<Part>, class: Class) -> Vec<Part> {
     parts
 }
 
+/// Dark tinted glass.
+const GLASS: [f32; 3] = [0.12, 0.14, 0.17];
+
 /// A car's ends, `half_length_m` from its centre: tail lamps, head lamps,
 /// number plates and dark bumpers, 2 cm proud of the body.
 fn car_ends(half_length_m: f32) -> Vec<Part> {
@@ -197,125 +200,132 @@ fn car_ends(half_length_m: f32) -> Vec<Part> {
     parts
 }
 
+/// The parts and label box of a vehicle of `kind` in `color`.
 pub fn vehicle(kind: VehicleKind, color: [f32; 3]) -> Template {
-    let glass = [0.12, 0.14, 0.17];
     match kind {
-        VehicleKind::Car => {
-            let (l, w, h) = (4.5, 1.8, 1.5);
-            let parts: Vec<Part> = vec![
-                // lower body with hood and boot, glasshouse, painted roof
-                // (its top 5 mm above the glass: no two faces in one plane)
-                // 2 cm short of the box at each end: lamps, plates and
-                // bumpers stand proud of it
-                part(
-                    Primitive::CarBody,
-                    Vec3::new(0.0, 0.62, 0.0),
-                    Vec3::new(l - 0.04, 0.64, w),
-                    color,
-                    Class::Car,
-                ),
-                part(
-                    Primitive::CarCabin,
-                    Vec3::new(-0.415, 1.2175, 0.0),
-                    Vec3::new(2.47, 0.555, 1.66),
-                    glass,
-                    Class::Car,
-                ),
-                part(
-                    Primitive::Cube,
-                    Vec3::new(-0.66, 1.48, 0.0),
-                    Vec3::new(0.98, 0.04, 1.3),
-                    color,
-                    Class::Car,
-                ),
-                wheel(1.4, 0.77, 0.33),
-                wheel(1.4, -0.77, 0.33),
-                wheel(-1.4, 0.77, 0.33),
-                wheel(-1.4, -0.77, 0.33),
-            ]
-            .into_iter()
-            .chain(car_ends(l / 2.0))
-            .collect();
-            Template {
-                class: Class::Car,
-                kitti_type: "Car",
-                size: BoxSize {
-                    length_m: l as f64,
-                    height_m: h,
-                    width_m: w as f64,
-                },
-                parts,
-            }
-        }
-        VehicleKind::Van => {
-            let (l, w, h) = (5.0, 2.0, 2.1);
-            let parts = vec![
-                part(
-                    Primitive::Cube,
-                    Vec3::new(0.0, 1.2, 0.0),
-                    Vec3::new(l, 1.8, w),
-                    color,
-                    Class::Car,
-                ),
-                part(
-                    Primitive::Cube,
-                    Vec3::new(1.88, 1.75, 0.0),
-                    Vec3::new(1.22, 0.6, 1.9),
-                    glass,
-                    Class::Car,
-                ),
-                wheel(1.6, 0.87, 0.35),
-                wheel(1.6, -0.87, 0.35),
-                wheel(-1.6, 0.87, 0.35),
-                wheel(-1.6, -0.87, 0.35),
-            ];
-            Template {
-                class: Class::Car,
-                kitti_type: "Van",
-                size: BoxSize {
-                    length_m: l as f64,
-                    height_m: h,
-                    width_m: w as f64,
-                },
-                parts,
-            }
-        }
-        VehicleKind::Truck => {
-            let (l, w, h) = (8.0, 2.5, 3.4);
-            let parts = with_class(
-                vec![
-                    part(
-                        Primitive::Cube,
-                        Vec3::new(2.9, 1.6, 0.0),
-                        Vec3::new(2.2, 2.4, w),
-                        color,
-                        Class::Truck,
-                    ),
-                    part(
-                        Primitive::Cube,
-                        Vec3::new(-1.1, 2.05, 0.0),
-                        Vec3::new(5.8, 2.7, w),
-                        [0.85, 0.85, 0.82],
-                        Class::Truck,
-                    ),
-                    wheel(2.9, 1.1, 0.5),
-                    wheel(2.9, -1.1, 0.5),
-                    wheel(-2.5, 1.1, 0.5),
-                    wheel(-2.5, -1.1, 0.5),
-                ],
+        VehicleKind::Car => car(color),
+        VehicleKind::Van => van(color),
+        VehicleKind::Truck => truck(color),
+    }
+}
+
+/// A saloon car: shaped body, glasshouse, roof, wheels and its ends.
+fn car(color: [f32; 3]) -> Template {
+    let (l, w, h) = (4.5, 1.8, 1.5);
+    let parts: Vec<Part> = vec![
+        // lower body with hood and boot, glasshouse, painted roof
+        // (its top 5 mm above the glass: no two faces in one plane)
+        // 2 cm short of the box at each end: lamps, plates and
+        // bumpers stand proud of it
+        part(
+            Primitive::CarBody,
+            Vec3::new(0.0, 0.62, 0.0),
+            Vec3::new(l - 0.04, 0.64, w),
+            color,
+            Class::Car,
+        ),
+        part(
+            Primitive::CarCabin,
+            Vec3::new(-0.415, 1.2175, 0.0),
+            Vec3::new(2.47, 0.555, 1.66),
+            GLASS,
+            Class::Car,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(-0.66, 1.48, 0.0),
+            Vec3::new(0.98, 0.04, 1.3),
+            color,
+            Class::Car,
+        ),
+        wheel(1.4, 0.77, 0.33),
+        wheel(1.4, -0.77, 0.33),
+        wheel(-1.4, 0.77, 0.33),
+        wheel(-1.4, -0.77, 0.33),
+    ]
+    .into_iter()
+    .chain(car_ends(l / 2.0))
+    .collect();
+    Template {
+        class: Class::Car,
+        kitti_type: "Car",
+        size: BoxSize {
+            length_m: l as f64,
+            height_m: h,
+            width_m: w as f64,
+        },
+        parts,
+    }
+}
+
+fn van(color: [f32; 3]) -> Template {
+    let (l, w, h) = (5.0, 2.0, 2.1);
+    let parts = vec![
+        part(
+            Primitive::Cube,
+            Vec3::new(0.0, 1.2, 0.0),
+            Vec3::new(l, 1.8, w),
+            color,
+            Class::Car,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(1.88, 1.75, 0.0),
+            Vec3::new(1.22, 0.6, 1.9),
+            GLASS,
+            Class::Car,
+        ),
+        wheel(1.6, 0.87, 0.35),
+        wheel(1.6, -0.87, 0.35),
+        wheel(-1.6, 0.87, 0.35),
+        wheel(-1.6, -0.87, 0.35),
+    ];
+    Template {
+        class: Class::Car,
+        kitti_type: "Van",
+        size: BoxSize {
+            length_m: l as f64,
+            height_m: h,
+            width_m: w as f64,
+        },
+        parts,
+    }
+}
+
+fn truck(color: [f32; 3]) -> Template {
+    let (l, w, h) = (8.0, 2.5, 3.4);
+    let parts = with_class(
+        vec![
+            part(
+                Primitive::Cube,
+                Vec3::new(2.9, 1.6, 0.0),
+                Vec3::new(2.2, 2.4, w),
+                color,
                 Class::Truck,
-            );
-            Template {
-                class: Class::Truck,
-                kitti_type: "Truck",
-                size: BoxSize {
-                    length_m: l,
-                    height_m: h,
-                    width_m: w as f64,
-                },
-                parts,
-            }
-        }
+            ),
+            part(
+                Primitive::Cube,
+                Vec3::new(-1.1, 2.05, 0.0),
+                Vec3::new(5.8, 2.7, w),
+                [0.85, 0.85, 0.82],
+                Class::Truck,
+            ),
+            wheel(2.9, 1.1, 0.5),
+            wheel(2.9, -1.1, 0.5),
+            wheel(-2.5, 1.1, 0.5),
+            wheel(-2.5, -1.1, 0.5),
+        ],
+        Class::Truck,
+    );
+    Template {
+        class: Class::Truck,
+        kitti_type: "Truck",
+        size: BoxSize {
+            length_m: l,
+            height_m: h,
+            width_m: w as f64,
+        },
+        parts,
     }
 }
 

@@ -235,3 +235,124 @@ fn the_path_reader_sees_grouped_imports() {
     assert_eq!(names("let a = crate::sim::SimClock::new(1.0);"), ["sim"]);
     assert!(names("use bevy::prelude::*; // crate::sensors").is_empty());
 }
+
+/// `text` with string and char literals emptied and `//` comments cut, so
+/// braces inside them do not count.
+fn without_literals(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                while let Some(d) = chars.next() {
+                    match d {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+                out.push_str("\"\"");
+            }
+            // a char literal ('x', '\n', '{'), not a lifetime ('a)
+            '\'' => {
+                let rest: String = chars.clone().take(3).collect();
+                let len = if rest.starts_with('\\') {
+                    rest.find('\'').map(|i| i + 1)
+                } else if rest.chars().nth(1) == Some('\'') {
+                    Some(2)
+                } else {
+                    None
+                };
+                match len {
+                    Some(n) => {
+                        for _ in 0..n {
+                            chars.next();
+                        }
+                        out.push_str("' '");
+                    }
+                    None => out.push(c),
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => break,
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// (first line, length in lines, name) of every `fn` with a body.
+fn functions(text: &str) -> Vec<(usize, usize, String)> {
+    let lines: Vec<String> = text.lines().map(without_literals).collect();
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim_start();
+        let Some(at) = t.find("fn ") else { continue };
+        let head = &t[..at];
+        let is_fn = head
+            .split_whitespace()
+            .all(|w| w.starts_with("pub") || ["const", "async", "unsafe", "extern"].contains(&w));
+        if !is_fn {
+            continue;
+        }
+        let name: String = t[at + 3..]
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let (mut depth, mut started) = (0i64, false);
+        for (j, l) in lines.iter().enumerate().skip(i) {
+            for c in l.chars() {
+                match c {
+                    '{' => {
+                        depth += 1;
+                        started = true;
+                    }
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            if started && depth <= 0 {
+                found.push((i + 1, j - i + 1, name.clone()));
+                break;
+            }
+            if !started && l.trim_end().ends_with(';') {
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// Files stay under 700 lines and functions under 120 (CODE_STYLE.md):
+/// past that, split by concern and name the steps.
+#[test]
+fn no_file_or_function_in_src_is_too_long() {
+    const MAX_FILE_LINES: usize = 700;
+    const MAX_FN_LINES: usize = 120;
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut long = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let rel = file.strip_prefix(&src).unwrap().display().to_string();
+        let n = text.lines().count();
+        if n > MAX_FILE_LINES {
+            long.push(format!("{rel}: {n} lines"));
+        }
+        for (line, len, name) in functions(&text) {
+            if len > MAX_FN_LINES {
+                long.push(format!("{rel}:{line}: fn {name} is {len} lines"));
+            }
+        }
+    }
+    assert!(long.is_empty(), "too long:\n{}", long.join("\n"));
+}
+
+#[test]
+fn the_function_reader_measures_bodies() {
+    let text = "fn a() {\n    let s = \"}\";\n    let c = '{';\n}\npub(crate) fn b<'x>(v: &'x str) -> &'x str {\n    v\n}\nfn decl();\n";
+    let f = functions(text);
+    assert_eq!(f, [(1, 4, "a".to_string()), (5, 3, "b".to_string())]);
+}
