@@ -260,18 +260,20 @@ fn car(color: [f32; 3]) -> Template {
 
 fn van(color: [f32; 3]) -> Template {
     let (l, w, h) = (5.0, 2.0, 2.1);
-    let parts = vec![
+    // the body a little short of the box: the windscreen and side windows
+    // (one glass block across the cab) and the ends stand proud of it
+    let parts: Vec<Part> = vec![
         part(
             Primitive::Cube,
             Vec3::new(0.0, 1.2, 0.0),
-            Vec3::new(l, 1.8, w),
+            Vec3::new(l - 0.04, 1.8, w - 0.02),
             color,
             Class::Car,
         ),
         part(
             Primitive::Cube,
-            Vec3::new(1.88, 1.75, 0.0),
-            Vec3::new(1.22, 0.6, 1.9),
+            Vec3::new(1.89, 1.75, 0.0),
+            Vec3::new(1.22, 0.6, w),
             GLASS,
             Class::Car,
         ),
@@ -279,7 +281,10 @@ fn van(color: [f32; 3]) -> Template {
         wheel(1.6, -0.87, 0.35),
         wheel(-1.6, 0.87, 0.35),
         wheel(-1.6, -0.87, 0.35),
-    ];
+    ]
+    .into_iter()
+    .chain(car_ends(l / 2.0))
+    .collect();
     Template {
         class: Class::Car,
         kitti_type: "Van",
