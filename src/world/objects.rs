@@ -299,22 +299,46 @@ fn van(color: [f32; 3]) -> Template {
 
 fn truck(color: [f32; 3]) -> Template {
     let (l, w, h) = (8.0, 2.5, 3.4);
+    let dark = [0.08, 0.08, 0.09];
+    let lamp = |x: f32, y: f32, z: f32, colour: [f32; 3]| {
+        part(
+            Primitive::Cube,
+            Vec3::new(x, y, z),
+            Vec3::new(0.04, 0.13, 0.3),
+            colour,
+            Class::Truck,
+        )
+    };
+    let slab = |x: f32, y: f32, size: Vec3, colour: [f32; 3]| {
+        part(
+            Primitive::Cube,
+            Vec3::new(x, y, 0.0),
+            size,
+            colour,
+            Class::Truck,
+        )
+    };
+    // cab and box a little short of the box's ends and sides: the cab's
+    // glass (windscreen and side windows), lamps, plates and bars stand
+    // proud of them
     let parts = with_class(
         vec![
-            part(
-                Primitive::Cube,
-                Vec3::new(2.9, 1.6, 0.0),
-                Vec3::new(2.2, 2.4, w),
-                color,
-                Class::Truck,
-            ),
-            part(
-                Primitive::Cube,
-                Vec3::new(-1.1, 2.05, 0.0),
-                Vec3::new(5.8, 2.7, w),
+            slab(2.88, 1.6, Vec3::new(2.16, 2.4, w - 0.02), color),
+            slab(
+                -1.08,
+                2.05,
+                Vec3::new(5.76, 2.7, w - 0.02),
                 [0.85, 0.85, 0.82],
-                Class::Truck,
             ),
+            slab(3.4, 2.2, Vec3::new(1.2, 0.8, w), GLASS),
+            lamp(3.98, 0.75, 0.95, [0.92, 0.92, 0.85]),
+            lamp(3.98, 0.75, -0.95, [0.92, 0.92, 0.85]),
+            slab(3.97, 0.5, Vec3::new(0.06, 0.2, 2.4), dark),
+            slab(3.985, 0.78, Vec3::new(0.03, 0.11, 0.52), [0.9, 0.9, 0.88]),
+            lamp(-3.98, 0.85, 1.0, [0.65, 0.04, 0.04]),
+            lamp(-3.98, 0.85, -1.0, [0.65, 0.04, 0.04]),
+            slab(-3.985, 1.0, Vec3::new(0.03, 0.11, 0.52), [0.9, 0.9, 0.88]),
+            slab(-3.97, 0.5, Vec3::new(0.06, 0.1, 2.3), dark),
             wheel(2.9, 1.1, 0.5),
             wheel(2.9, -1.1, 0.5),
             wheel(-2.5, 1.1, 0.5),
