@@ -156,24 +156,21 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         let mut bicycle_points: Vec<Vec<DVec3>> = Vec::new();
         for p in r.parts.iter() {
             let m = model * p.local;
-            let on_bicycle = p.class == Class::Bicycle && bicycle_id.is_some();
+            // the parts of a ridden bicycle carry the bicycle's own id
+            let part_bicycle_id = bicycle_id.filter(|_| p.class == Class::Bicycle);
             instances.push(DrawInstance {
                 primitive: p.primitive,
                 model: m,
                 color: p.color,
                 class_id: p.class.id() as u32,
-                instance_id: if on_bicycle {
-                    bicycle_id.unwrap_or(instance_id)
-                } else {
-                    instance_id
-                },
+                instance_id: part_bicycle_id.unwrap_or(instance_id),
             });
             if thing.is_some() {
                 let points = hulls.0[&p.primitive]
                     .iter()
                     .map(|v| m.transform_point3(*v).as_dvec3())
                     .collect();
-                if on_bicycle {
+                if part_bicycle_id.is_some() {
                     bicycle_points.push(points);
                 } else {
                     part_points.push(points);

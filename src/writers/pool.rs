@@ -23,6 +23,10 @@ impl FirstError {
     pub(super) fn get(&self) -> Option<String> {
         self.slot().clone()
     }
+
+    pub(super) fn is_set(&self) -> bool {
+        self.slot().is_some()
+    }
 }
 
 pub(super) fn worker(
@@ -45,7 +49,7 @@ pub(super) fn worker(
         }
     };
     for job in rx {
-        if error.get().is_some() {
+        if error.is_set() {
             break;
         }
         sums.clear();
