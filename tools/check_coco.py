@@ -4,6 +4,9 @@ decode to exactly the object's pixels in the instance PNG, and its bbox must
 be the mask's tight extent. Then COCOeval (bbox and segm) scores a detector
 that finds every object except those flagged too small: those are crowd
 regions (iscrowd 1), which the evaluator ignores, so AP must be 1.0.
+People's keypoints: every one marked visible (v=2) must fall on the
+person's own mask, and COCOeval's keypoint task, given the ground truth as
+predictions, must score AP 1.0.
 Prints the evaluation, then '<N> masks checked, <K> ignored, categories:
 <names>' as the last line; exits 1 on a mismatch."""
 import contextlib
@@ -21,6 +24,7 @@ from pycocotools.cocoeval import COCOeval
 def main(root: Path) -> int:
     coco = COCO(str(root / "coco" / "annotations.json"))
     checked = 0
+    keypoints_checked = 0
     for ann in coco.loadAnns(coco.getAnnIds()):
         img = coco.loadImgs(ann["image_id"])[0]
         rel = img["file_name"].replace("/rgb/", "/instance/")
@@ -44,6 +48,17 @@ def main(root: Path) -> int:
         if bool(ann["iscrowd"]) != bool(ann["too_small"]):
             print(f"annotation {ann['id']}: iscrowd {ann['iscrowd']} but too_small {ann['too_small']}")
             return 1
+        if "keypoints" in ann:
+            kp = ann["keypoints"]
+            if len(kp) != 51 or ann["num_keypoints"] != sum(1 for v in kp[2::3] if v > 0):
+                print(f"annotation {ann['id']}: keypoints malformed")
+                return 1
+            # a keypoint marked visible lies on the person's own mask
+            for x, y, v in zip(kp[0::3], kp[1::3], kp[2::3]):
+                if v == 2 and not expected[int(y), int(x)]:
+                    print(f"annotation {ann['id']}: visible keypoint ({x}, {y}) off its mask")
+                    return 1
+            keypoints_checked += 1
         checked += 1
     found = [a for a in coco.loadAnns(coco.getAnnIds()) if not a["iscrowd"]]
     ignored = len(coco.getAnnIds()) - len(found)
@@ -64,7 +79,21 @@ def main(root: Path) -> int:
             if abs(ap - 1.0) > 1e-9:
                 print(f"{kind} AP {ap} != 1.0 for a detector that finds every labeled object")
                 return 1
+        posed = [a for a in found if a.get("num_keypoints", 0) > 0]
+        if posed:
+            kps = [dict(d, keypoints=a["keypoints"]) for d, a in zip(dets, found) if a.get("num_keypoints", 0) > 0]
+            with contextlib.redirect_stdout(io.StringIO()):
+                ev = COCOeval(coco, coco.loadRes(kps), "keypoints")
+                ev.evaluate()
+                ev.accumulate()
+                ev.summarize()
+            ap = ev.stats[0]
+            print(f"keypoints AP {ap:.4f} ({len(posed)} people with keypoints)")
+            if abs(ap - 1.0) > 1e-9:
+                print(f"keypoints AP {ap} != 1.0 for the ground truth as predictions")
+                return 1
     used = sorted({c["name"] for c in coco.loadCats(coco.getCatIds()) if coco.getAnnIds(catIds=[c["id"]])})
+    print(f"{keypoints_checked} people's keypoints checked")
     print(f"{checked} masks checked, {ignored} ignored, categories: {','.join(used)}")
     return 0
 

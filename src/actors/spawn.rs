@@ -8,6 +8,7 @@ use crate::core::classes::{Class, instance_id};
 use crate::core::rng::Stream;
 use crate::scenario::{Direction, Hazard, Role, Scenario, Side, VehicleKind};
 use crate::sim::components::{Cargo, Crossing, LaneMotion};
+use crate::world::figure::{Figure, HI_VIS_SRGB};
 use crate::world::objects::{self, Template};
 use crate::world::{Ego, Renderable, RoadGeometry, RoadRes, ScenarioRes, Thing, transform_at};
 use bevy::prelude::*;
@@ -64,6 +65,25 @@ fn spawn_thing(
             },
         ))
         .id()
+}
+
+/// A person: spawned as a thing, then posed every tick by their figure.
+fn spawn_figure(
+    commands: &mut Commands,
+    ids: &mut IdAllocator,
+    figure: Figure,
+    role: Role,
+    transform: Transform,
+) -> Entity {
+    let e = spawn_thing(commands, ids, figure.template(), role, transform);
+    commands.entity(e).insert(figure);
+    e
+}
+
+/// The stream a person's looks are drawn from: keyed by their role, so
+/// adding someone never re-dresses the others.
+fn look(s: &Scenario, role: Role) -> Stream {
+    Stream::new(s.seed, &format!("look:{role}"), 0)
 }
 
 fn heading_offset(direction: Direction) -> f64 {
@@ -133,17 +153,18 @@ fn spawn_pedestrian_crossing(
             let along = 0.9 * k.div_ceil(2) as f64 * if k % 2 == 1 { 1.0 } else { -1.0 };
             (along, 0.35 * k as f64)
         };
-        let shirt = PAINT[Stream::new(s.seed, "hazard_shirt", k as u64).index(PAINT.len())];
         let role = if k == 0 {
             Role::Hazard
         } else {
             Role::HazardMember(k as usize)
         };
         let lat = start_lat + o * dl;
-        let e = spawn_thing(
+        // the one who steps out first wears a high-visibility top
+        let top = (k == 0).then_some(HI_VIS_SRGB);
+        let e = spawn_figure(
             commands,
             ids,
-            objects::person(h.height_m, if k == 0 { [0.9, 0.75, 0.1] } else { shirt }),
+            Figure::pedestrian(&mut look(s, role), h.height_m, top),
             role,
             transform_at(road, s_m + ds, lat, yaw),
         );
@@ -303,12 +324,12 @@ fn spawn_cyclists(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, 
         } else {
             Direction::Forward
         };
-        let shirt = PAINT[Stream::new(s.seed, "cyclist_shirt", i as u64).index(PAINT.len())];
-        let e = spawn_thing(
+        let role = Role::Cyclist(i);
+        let e = spawn_figure(
             commands,
             ids,
-            objects::cyclist(shirt),
-            Role::Cyclist(i),
+            Figure::cyclist(&mut look(s, role)),
+            role,
             transform_at(road, c.s_m, lat, heading_offset(direction)),
         );
         commands.entity(e).insert(LaneMotion {
@@ -331,12 +352,12 @@ fn spawn_pedestrians(
     let road = &roads.0;
     for (i, p) in s.pedestrians.iter().enumerate() {
         let lat = road.edge_m(p.side) + RoadGeometry::outward(p.side) * p.offset_m;
-        let shirt = PAINT[Stream::new(s.seed, "shirt", i as u64).index(PAINT.len())];
-        let e = spawn_thing(
+        let role = Role::Pedestrian(i);
+        let e = spawn_figure(
             commands,
             ids,
-            objects::person(p.height_m, shirt),
-            Role::Pedestrian(i),
+            Figure::pedestrian(&mut look(s, role), p.height_m, None),
+            role,
             transform_at(road, p.s_m, lat, heading_offset(p.direction)),
         );
         commands.entity(e).insert(LaneMotion {

@@ -154,6 +154,7 @@ fn reference_snapshot(frame: u64) -> FrameSnapshot {
                 yaw_rad: yaw as f64,
             },
             part_points_world: vec![corners],
+            person: None,
         });
     }
     FrameSnapshot {

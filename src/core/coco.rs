@@ -32,6 +32,12 @@ pub struct CocoAnnotation {
     pub visible_fraction: f64,
     pub truncation: f64,
     pub too_small: bool,
+    /// Person category: the 17 keypoints flattened [x1, y1, v1, ...] and
+    /// how many are labeled (v > 0), as COCO's keypoint task reads them
+    /// (0 on every other category, which that task then ignores).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keypoints: Option<Vec<f64>>,
+    pub num_keypoints: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,16 +45,34 @@ pub struct CocoCategory {
     pub id: u32,
     pub name: String,
     pub supercategory: String,
+    /// The person category's keypoint names and skeleton (1-based pairs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keypoints: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skeleton: Option<Vec<[u8; 2]>>,
 }
+
+/// COCO's person category id: the one that carries keypoints.
+pub const PERSON_CATEGORY_ID: u32 = 1;
 
 pub fn categories() -> Vec<CocoCategory> {
     let mut cats: Vec<CocoCategory> = Class::ALL
         .iter()
         .filter_map(|c| c.coco_category())
-        .map(|(id, name, supercategory)| CocoCategory {
-            id,
-            name: name.to_string(),
-            supercategory: supercategory.to_string(),
+        .map(|(id, name, supercategory)| {
+            let person = id == PERSON_CATEGORY_ID;
+            CocoCategory {
+                id,
+                name: name.to_string(),
+                supercategory: supercategory.to_string(),
+                keypoints: person.then(|| {
+                    crate::core::body::COCO_KEYPOINT_NAMES
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect()
+                }),
+                skeleton: person.then(|| crate::core::body::COCO_SKELETON.to_vec()),
+            }
         })
         .collect();
     cats.sort_by_key(|c| c.id);
@@ -75,6 +99,17 @@ pub fn annotation(obj: &ObjectLabel, image_id: u64, object_index: usize) -> Opti
     let (category_id, _, _) = class.coco_category()?;
     let segmentation = obj.mask_rle.clone()?;
     let b = obj.bbox_visible_px?;
+    // every person annotation carries keypoints (COCOeval's keypoint task
+    // reads them from all of a category's annotations): none labeled if
+    // the object has none
+    let keypoints = (category_id == PERSON_CATEGORY_ID).then(|| {
+        obj.keypoints_px
+            .as_ref()
+            .map_or_else(|| vec![0.0; 51], |k| k.iter().flatten().copied().collect())
+    });
+    let num_keypoints = keypoints.as_ref().map_or(0, |k: &Vec<f64>| {
+        k.chunks(3).filter(|c| c[2] > 0.0).count() as u32
+    });
     Some(CocoAnnotation {
         id: annotation_id(image_id, object_index),
         image_id,
@@ -87,6 +122,8 @@ pub fn annotation(obj: &ObjectLabel, image_id: u64, object_index: usize) -> Opti
         visible_fraction: obj.visible_fraction,
         truncation: obj.truncation,
         too_small: obj.too_small,
+        keypoints,
+        num_keypoints,
     })
 }
 

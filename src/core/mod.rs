@@ -1,6 +1,7 @@
 //! Pure label and geometry math. NO Bevy here: glam and serde only, so every
 //! function is unit-tested without an App or a GPU.
 
+pub mod body;
 pub mod boxes;
 pub mod camera;
 pub mod classes;

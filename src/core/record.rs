@@ -159,7 +159,42 @@ pub struct ObjectLabel {
     /// On a ridden bicycle: its rider's instance id (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rider_instance_id: Option<u32>,
+    /// People: the 17 COCO keypoints in COCO's order, [x, y, v] in pixels
+    /// (v as COCO: 0 outside, 1 hidden, 2 visible; x = y = 0 when v = 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keypoints_px: Option<Vec<KeypointPx>>,
+    /// People: the same keypoints in the OpenCV camera frame, metres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keypoints_camera_m: Option<Vec<[f64; 3]>>,
+    /// People: age group, height, skin tone, clothing, activity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<PersonAttributes>,
 }
+
+/// A person's (pedestrian's or rider's) look and what they are doing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PersonAttributes {
+    pub age_group: crate::core::body::AgeGroup,
+    pub height_m: f64,
+    /// Width factor: 1 average, 0.88 slim ..= 1.15 broad.
+    pub build: f64,
+    /// Monk Skin Tone scale: 1 (lightest) ..= 10 (darkest).
+    pub skin_tone_monk: u8,
+    /// sRGB `#rrggbb`.
+    pub top_color: String,
+    pub lower_garment: crate::core::body::LowerGarment,
+    pub lower_color: String,
+    pub jacket: bool,
+    pub hair_color: String,
+    pub long_hair: bool,
+    /// standing, walking, running or cycling.
+    pub activity: String,
+}
+
+/// COCO keypoint visibility: 0 outside the image (or behind the camera),
+/// 1 inside but hidden (by another object or the person's own body),
+/// 2 visible.
+pub type KeypointPx = [f64; 3];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RleString {

@@ -234,6 +234,47 @@ fn mask_and_luminance(
     (RleString::from(&rle), object_luminance / s.pixels as f64)
 }
 
+/// How far behind the surface the camera sees a keypoint may lie and still
+/// count as visible, metres: joints sit inside limbs (an elbow ~5 cm, a hip
+/// ~8 cm under the skin); a joint behind the torso is further.
+const KEYPOINT_UNDER_SURFACE_M: f64 = 0.15;
+
+/// A person's keypoints in this camera as COCO [x, y, v]: v 0 outside the
+/// image or behind the camera (x = y = 0), 2 when the pixel it falls on
+/// shows this person no more than `KEYPOINT_UNDER_SURFACE_M` in front of
+/// it, else 1 (hidden by something else or by their own body).
+fn keypoints_in_image(
+    person: &crate::snapshot::PersonPose,
+    instance_id: u32,
+    cv_from_world: &crate::core::frames::Pose,
+    k: &crate::core::camera::Intrinsics,
+    img: &CameraImage,
+) -> Vec<crate::core::record::KeypointPx> {
+    let labels = img.labels();
+    person
+        .keypoints_world
+        .iter()
+        .map(|w| {
+            let cv = cv_from_world.transform_point(*w);
+            // rounded as written, so the pixel checked is the pixel a reader finds
+            let uv = (cv.z > NEAR_M)
+                .then(|| k.project(cv))
+                .flatten()
+                .map(|uv| glam::DVec2::new(round6(uv.x), round6(uv.y)));
+            let Some(uv) = uv.filter(|uv| {
+                uv.x >= 0.0 && uv.y >= 0.0 && uv.x < img.width as f64 && uv.y < img.height as f64
+            }) else {
+                return [0.0, 0.0, 0.0];
+            };
+            let i = uv.y as usize * img.width as usize + uv.x as usize;
+            // label values fit 16 bits (the label target's format)
+            let own = labels[i] == instance_id as u16
+                && img.depth_m_at(i) as f64 >= cv.z - KEYPOINT_UNDER_SURFACE_M;
+            [uv.x, uv.y, if own { 2.0 } else { 1.0 }]
+        })
+        .collect()
+}
+
 pub fn label_camera(
     snapshot: &FrameSnapshot,
     img: &CameraImage,
@@ -321,6 +362,17 @@ pub fn label_camera(
             mask_rle,
             num_lidar_pts: None,
             rider_instance_id: obj.rider_instance_id,
+            keypoints_px: obj
+                .person
+                .as_ref()
+                .map(|p| keypoints_in_image(p, obj.instance_id, &cv_from_world, k, img)),
+            keypoints_camera_m: obj.person.as_ref().map(|p| {
+                p.keypoints_world
+                    .iter()
+                    .map(|w| r3(cv_from_world.transform_point(*w)))
+                    .collect()
+            }),
+            person: obj.person.as_ref().map(|p| p.attributes.clone()),
         });
     }
     objects.sort_by_key(|o| o.instance_id);

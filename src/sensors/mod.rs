@@ -15,7 +15,8 @@ use crate::core::record::{EgoState, FrameLabels};
 use crate::sim::components::LaneMotion;
 use crate::sim::{SimClock, SimSet};
 use crate::snapshot::image::CameraImage;
-use crate::snapshot::{DrawInstance, FrameSnapshot, LabeledObject};
+use crate::snapshot::{DrawInstance, FrameSnapshot, LabeledObject, PersonPose};
+use crate::world::figure::Figure;
 use crate::world::{Ego, Renderable, Thing};
 use bevy::prelude::*;
 use glam::DVec3;
@@ -86,6 +87,7 @@ fn bicycle_object(
         rider_instance_id: Some(rider_instance_id),
         box3: seed.enclosing(part_points_world.iter().flatten().copied()),
         part_points_world,
+        person: None,
     }
 }
 
@@ -142,8 +144,14 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
     let (world_from_ego, ego) = ego_state(world);
     let mut instances = Vec::new();
     let mut objects = Vec::new();
-    let mut q = world.query::<(&Transform, &Renderable, Option<&Thing>, Has<Ego>)>();
-    for (t, r, thing, is_ego) in q.iter(world) {
+    let mut q = world.query::<(
+        &Transform,
+        &Renderable,
+        Option<&Thing>,
+        Option<&Figure>,
+        Has<Ego>,
+    )>();
+    for (t, r, thing, figure, is_ego) in q.iter(world) {
         // sensors ride on the ego: it is neither drawn nor labeled
         if is_ego {
             continue;
@@ -180,12 +188,24 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         if let Some(th) = thing {
             let yaw_rad = yaw_of(t.rotation);
             let center = t.translation.as_dvec3() + DVec3::Y * (th.size.height_m / 2.0);
-            let template = Box3 {
-                center,
-                length_m: th.size.length_m,
-                height_m: th.size.height_m,
-                width_m: th.size.width_m,
-                yaw_rad,
+            // a person's box fits their pose this tick exactly (it grows
+            // from nothing), a vehicle's is its size unless parts stick out
+            let template = if figure.is_some() {
+                Box3 {
+                    center: t.translation.as_dvec3(),
+                    length_m: 0.0,
+                    height_m: 0.0,
+                    width_m: 0.0,
+                    yaw_rad,
+                }
+            } else {
+                Box3 {
+                    center,
+                    length_m: th.size.length_m,
+                    height_m: th.size.height_m,
+                    width_m: th.size.width_m,
+                    yaw_rad,
+                }
             };
             // the box holds every part as posed this tick (open doors,
             // heads); a rider's holds the bicycle too (KITTI's Cyclist)
@@ -199,6 +219,13 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
                 rider_instance_id: None,
                 box3,
                 part_points_world: part_points,
+                person: figure.map(|f| {
+                    let k = f.skeleton().coco_keypoints(&f.body);
+                    Arc::new(PersonPose {
+                        keypoints_world: k.map(|p| model.transform_point3(p).as_dvec3()),
+                        attributes: f.attributes(),
+                    })
+                }),
             });
             if let Some(id) = bicycle_id {
                 objects.push(bicycle_object(

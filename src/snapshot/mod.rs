@@ -38,6 +38,16 @@ pub struct LabeledObject {
     pub rider_instance_id: Option<u32>,
     pub box3: Box3,
     pub part_points_world: Vec<Vec<DVec3>>,
+    /// People: their COCO keypoints and what they look like.
+    pub person: Option<Arc<PersonPose>>,
+}
+
+/// A person as posed at this tick.
+#[derive(Clone, Debug)]
+pub struct PersonPose {
+    /// The 17 COCO keypoints, COCO's order, sim world.
+    pub keypoints_world: [DVec3; 17],
+    pub attributes: crate::core::record::PersonAttributes,
 }
 
 /// A camera's fixed properties.

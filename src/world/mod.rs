@@ -1,6 +1,7 @@
 //! World: turns a scenario into entities (road, props, actors) with their
 //! parts, classes and instance ids.
 
+pub mod figure;
 pub mod lanes;
 pub mod objects;
 pub mod road;
@@ -304,7 +305,10 @@ impl Plugin for WorldPlugin {
             .add_systems(Startup, spawn_scenery.in_set(crate::sim::SpawnSet::Scenery))
             .add_systems(
                 Update,
-                update_signal_heads.in_set(crate::sim::SimSet::Control),
+                (
+                    update_signal_heads.in_set(crate::sim::SimSet::Control),
+                    figure::animate_figures.in_set(crate::sim::MotionSet::Riders),
+                ),
             );
     }
 }

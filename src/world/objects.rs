@@ -43,56 +43,6 @@ fn thin_wheel(x: f32, z: f32, radius: f32, width: f32, class: Class) -> Part {
     }
 }
 
-/// A cyclist on a bicycle, facing +X: wheels and frame (the bicycle, its
-/// own class), legs, torso, head (the rider).
-pub fn cyclist(shirt: [f32; 3]) -> Template {
-    let c = Class::Rider;
-    let bike = Class::Bicycle;
-    let frame = [0.15, 0.35, 0.6];
-    let parts = vec![
-        thin_wheel(0.55, 0.0, 0.34, 0.05, bike),
-        thin_wheel(-0.55, 0.0, 0.34, 0.05, bike),
-        part(
-            Primitive::Cube,
-            Vec3::new(0.0, 0.55, 0.0),
-            Vec3::new(1.0, 0.08, 0.06),
-            frame,
-            bike,
-        ),
-        part(
-            Primitive::Cube,
-            Vec3::new(-0.1, 0.75, 0.0),
-            Vec3::new(0.2, 0.6, 0.3),
-            [0.15, 0.17, 0.25],
-            c,
-        ),
-        part(
-            Primitive::Cube,
-            Vec3::new(0.05, 1.25, 0.0),
-            Vec3::new(0.45, 0.6, 0.42),
-            shirt,
-            c,
-        ),
-        part(
-            Primitive::Sphere,
-            Vec3::new(0.2, 1.66, 0.0),
-            Vec3::splat(0.25),
-            [0.8, 0.62, 0.5],
-            c,
-        ),
-    ];
-    Template {
-        class: c,
-        kitti_type: "Cyclist",
-        size: BoxSize {
-            length_m: 1.8,
-            height_m: 1.8,
-            width_m: 0.6,
-        },
-        parts,
-    }
-}
-
 /// A car door on the left (-Z) side that swings open about its front edge.
 #[derive(Clone, Copy, Debug)]
 pub struct DoorPart {
@@ -358,52 +308,6 @@ fn truck(color: [f32; 3]) -> Template {
     }
 }
 
-pub fn person(height_m: f64, shirt: [f32; 3]) -> Template {
-    let s = height_m as f32 / 1.75;
-    let skin = [0.8, 0.62, 0.5];
-    let trousers = [0.15, 0.17, 0.25];
-    let parts = vec![
-        part(
-            Primitive::Cube,
-            Vec3::new(0.0, 0.44 * s, -0.1 * s),
-            Vec3::new(0.22, 0.88, 0.16) * s,
-            trousers,
-            Class::Person,
-        ),
-        part(
-            Primitive::Cube,
-            Vec3::new(0.0, 0.44 * s, 0.1 * s),
-            Vec3::new(0.22, 0.88, 0.16) * s,
-            trousers,
-            Class::Person,
-        ),
-        part(
-            Primitive::Cube,
-            Vec3::new(0.0, 1.17 * s, 0.0),
-            Vec3::new(0.26, 0.62, 0.48) * s,
-            shirt,
-            Class::Person,
-        ),
-        part(
-            Primitive::Sphere,
-            Vec3::new(0.0, 1.61 * s, 0.0),
-            Vec3::splat(0.26) * s,
-            skin,
-            Class::Person,
-        ),
-    ];
-    Template {
-        class: Class::Person,
-        kitti_type: "Pedestrian",
-        size: BoxSize {
-            length_m: 0.4 * s as f64,
-            height_m,
-            width_m: 0.55 * s as f64,
-        },
-        parts,
-    }
-}
-
 /// Lamp colours of a signal head when lit: red, amber, green.
 pub const LAMP_LIT: [[f32; 3]; 3] = [[1.0, 0.08, 0.05], [1.0, 0.62, 0.0], [0.1, 1.0, 0.35]];
 pub const LAMP_DARK: [f32; 3] = [0.08, 0.08, 0.08];
@@ -627,11 +531,12 @@ pub fn prop(kind: PropKind, height_m: f64, footprint_m: f64, tint: f32) -> Vec<P
 mod tests {
     use super::*;
 
-    /// Every part of a template lies inside its label box, so boxes are tight
-    /// enough to trust and silhouettes never exceed them.
+    /// Every part of a vehicle lies inside its label box, so boxes are tight
+    /// enough to trust and silhouettes never exceed them (people's boxes
+    /// are fitted to their pose each tick).
     #[test]
     fn parts_fit_inside_label_boxes() {
-        let mut templates = vec![person(1.75, [1.0; 3]), person(1.1, [1.0; 3])];
+        let mut templates = Vec::new();
         for k in [VehicleKind::Car, VehicleKind::Van, VehicleKind::Truck] {
             templates.push(vehicle(k, [0.5; 3]));
         }

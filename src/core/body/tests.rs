@@ -1,0 +1,154 @@
+//! Unit tests of bodies, poses and keypoints.
+
+use super::*;
+
+fn adult() -> Body {
+    Body {
+        height_m: 1.75,
+        build: 1.0,
+        age: AgeGroup::Adult,
+    }
+}
+
+fn outfit() -> Outfit {
+    Outfit {
+        skin_tone: 4,
+        top_srgb: [200, 30, 30],
+        lower_srgb: [20, 20, 60],
+        lower: LowerGarment::Trousers,
+        jacket: false,
+        hair_srgb: HAIR_SRGB[0],
+        long_hair: false,
+    }
+}
+
+/// Lowest and highest y over the segments' unit-cube corners (a bound
+/// on each convex primitive).
+fn y_range(segs: &[Segment]) -> (f32, f32) {
+    let mut lo = f32::MAX;
+    let mut hi = f32::MIN;
+    for s in segs {
+        for c in 0..8 {
+            let p = Vec3::new(
+                if c & 1 == 0 { -0.5 } else { 0.5 },
+                if c & 2 == 0 { -0.5 } else { 0.5 },
+                if c & 4 == 0 { -0.5 } else { 0.5 },
+            );
+            let w = s.local.transform_point3(p);
+            lo = lo.min(w.y);
+            hi = hi.max(w.y);
+        }
+    }
+    (lo, hi)
+}
+
+#[test]
+fn a_standing_adult_is_as_tall_as_their_height_and_stands_on_the_ground() {
+    let b = adult();
+    let s = pose(&b, Activity::Stand);
+    let sole = s.ankle[0].y.min(s.ankle[1].y) - b.lengths().ankle;
+    assert!(sole.abs() < 1e-5, "sole at {sole}");
+    // the crown of the head (head centre + half height) near the height
+    let crown = s.head.y + b.head_half();
+    assert!((crown - 1.75).abs() < 0.04, "crown at {crown}");
+    let (_, hi) = y_range(&segments(&b, &outfit(), &s));
+    assert!(hi > 1.7 && hi < 1.85, "top {hi}");
+}
+
+#[test]
+fn walking_keeps_one_foot_down_and_swings_the_legs_in_antiphase() {
+    let b = adult();
+    for k in 0..20 {
+        let phase = k as f32 / 20.0;
+        let s = pose(
+            &b,
+            Activity::Walk {
+                phase,
+                speed_mps: 1.4,
+            },
+        );
+        let sole = s.ankle[0].y.min(s.ankle[1].y) - b.lengths().ankle;
+        assert!(sole.abs() < 1e-5);
+        // limb lengths are kept
+        for i in 0..2 {
+            assert!(((s.knee[i] - s.hip[i]).length() - b.lengths().thigh).abs() < 1e-4);
+            assert!(((s.ankle[i] - s.knee[i]).length() - b.lengths().shank).abs() < 1e-4);
+        }
+    }
+    // at a quarter cycle the left foot is ahead and the right behind
+    let s = pose(
+        &b,
+        Activity::Walk {
+            phase: 0.25,
+            speed_mps: 1.4,
+        },
+    );
+    assert!(s.ankle[0].x > 0.2 && s.ankle[1].x < -0.2, "{:?}", s.ankle);
+    // the left arm swings back with the left leg forward
+    assert!(s.wrist[0].x < s.shoulder[0].x && s.wrist[1].x > s.shoulder[1].x);
+}
+
+#[test]
+fn keypoints_follow_coco_sides_and_order() {
+    let b = adult();
+    let s = pose(&b, Activity::Stand);
+    let k = s.coco_keypoints(&b);
+    // the person's left is -Z: every left keypoint has the smaller z
+    for pair in [
+        (1, 2),
+        (3, 4),
+        (5, 6),
+        (7, 8),
+        (9, 10),
+        (11, 12),
+        (13, 14),
+        (15, 16),
+    ] {
+        assert!(
+            k[pair.0].z < k[pair.1].z,
+            "{} vs {}",
+            COCO_KEYPOINT_NAMES[pair.0],
+            COCO_KEYPOINT_NAMES[pair.1]
+        );
+    }
+    // top to bottom: nose above shoulders above hips above knees above ankles
+    assert!(k[0].y > k[5].y && k[5].y > k[11].y && k[11].y > k[13].y && k[13].y > k[15].y);
+    // the face looks forward
+    assert!(k[0].x > s.head.x);
+}
+
+#[test]
+fn a_pedalling_rider_sits_on_the_saddle_with_feet_on_the_pedals() {
+    let b = adult();
+    for k in 0..8 {
+        let s = pose(
+            &b,
+            Activity::Pedal {
+                phase: k as f32 / 8.0,
+            },
+        );
+        let l = b.lengths();
+        for i in 0..2 {
+            assert!(((s.knee[i] - s.hip[i]).length() - l.thigh).abs() < 1e-3);
+            let shank = (s.ankle[i] - s.knee[i]).length();
+            // the leg reaches the pedal (or is stretched straight towards it)
+            assert!(shank <= l.shank + 1e-3, "{shank}");
+            // hands on the bars
+            assert!((s.wrist[i].x - CITY_BICYCLE.bars.x).abs() < 1e-5);
+        }
+        assert!(s.pelvis.y > CITY_BICYCLE.saddle.y);
+    }
+}
+
+#[test]
+fn outfits_are_drawn_deterministically_and_cover_every_skin_tone() {
+    let mut seen = [false; 10];
+    for i in 0..400 {
+        let mut a = Stream::new(7, "look", i);
+        let mut b = Stream::new(7, "look", i);
+        let oa = Outfit::draw(&mut a, AgeGroup::Adult, None);
+        assert_eq!(oa, Outfit::draw(&mut b, AgeGroup::Adult, None));
+        seen[oa.skin_tone] = true;
+    }
+    assert!(seen.iter().all(|s| *s));
+}

@@ -1,0 +1,249 @@
+//! People as articulated figures: each pedestrian's and rider's body,
+//! outfit and activity, the parts they are drawn with at this tick, and the
+//! motion system that advances their gait by how far they moved.
+
+use super::Renderable;
+use super::objects::{BoxSize, Part, Template};
+use crate::core::body::{self, Activity, Body, Outfit, Skeleton};
+use crate::core::classes::Class;
+use crate::core::mesh::Primitive;
+use crate::core::record::PersonAttributes;
+use crate::core::rng::Stream;
+use crate::sim::tick::SimClock;
+use bevy::prelude::*;
+use glam::Vec3;
+use std::sync::Arc;
+
+/// A person drawn from a body: a pedestrian, or a rider with their bicycle.
+#[derive(Component, Clone, Debug)]
+pub struct Figure {
+    pub body: Body,
+    pub outfit: Outfit,
+    pub activity: Activity,
+    /// Labeled class of the body's parts (person or rider).
+    pub class: Class,
+    /// Parts that do not move with the body (the bicycle), figure frame.
+    pub carried: Arc<[Part]>,
+    /// Where the figure stood last tick (world), to measure its speed.
+    last_position_m: Option<Vec3>,
+}
+
+/// One crank turn moves a city bicycle this far, metres (a 0.68 m wheel in
+/// a middle gear).
+const METRES_PER_CRANK_TURN: f32 = 4.5;
+
+/// A high-visibility vest's colour (sRGB): hazard pedestrians wear one
+/// unless the scenario dresses them.
+pub const HI_VIS_SRGB: [u8; 3] = [0xe8, 0xd0, 0x1c];
+
+impl Figure {
+    /// A pedestrian of `height_m`, looks drawn from `look` (seeded per
+    /// role, so a rerun dresses everyone the same); `top` overrides the
+    /// top's colour.
+    pub fn pedestrian(look: &mut Stream, height_m: f64, top: Option<[u8; 3]>) -> Figure {
+        let body = Body::draw(look, height_m as f32);
+        let outfit = Outfit::draw(look, body.age, top);
+        Figure {
+            body,
+            outfit,
+            // a random point in the stride, so a group does not march in step
+            activity: Activity::Walk {
+                phase: look.next_f64() as f32,
+                speed_mps: 0.0,
+            },
+            class: Class::Person,
+            carried: Arc::from(Vec::new()),
+            last_position_m: None,
+        }
+    }
+
+    /// A rider on a city bicycle.
+    pub fn cyclist(look: &mut Stream) -> Figure {
+        let height_m = look.range(1.62, 1.9) as f32;
+        let mut body = Body::draw(look, height_m);
+        // a rider is an adult: the bicycle fits them
+        body.age = body::AgeGroup::Adult;
+        let mut outfit = Outfit::draw(look, body.age, None);
+        outfit.lower = body::LowerGarment::Trousers;
+        Figure {
+            body,
+            outfit,
+            activity: Activity::Pedal {
+                phase: look.next_f64() as f32,
+            },
+            class: Class::Rider,
+            carried: Arc::from(bicycle_parts()),
+            last_position_m: None,
+        }
+    }
+
+    pub fn skeleton(&self) -> Skeleton {
+        body::pose(&self.body, self.activity)
+    }
+
+    /// Every part as posed now: the carried ones, then the body's.
+    pub fn parts(&self) -> Vec<Part> {
+        let skeleton = self.skeleton();
+        let mut parts = self.carried.to_vec();
+        parts.extend(
+            body::segments(&self.body, &self.outfit, &skeleton)
+                .into_iter()
+                .map(|s| Part {
+                    primitive: s.primitive,
+                    local: s.local,
+                    color: s.color,
+                    class: self.class,
+                }),
+        );
+        parts
+    }
+
+    /// The spawn template: class, KITTI type, the size its physics uses.
+    pub fn template(&self) -> Template {
+        let h = self.body.height_m as f64;
+        let (kitti_type, size) = if self.class == Class::Rider {
+            (
+                "Cyclist",
+                BoxSize {
+                    length_m: 1.8,
+                    height_m: 1.8,
+                    width_m: 0.6,
+                },
+            )
+        } else {
+            (
+                "Pedestrian",
+                BoxSize {
+                    length_m: 0.23 * h,
+                    height_m: h,
+                    width_m: 0.31 * h,
+                },
+            )
+        };
+        Template {
+            class: self.class,
+            kitti_type,
+            size,
+            parts: self.parts(),
+        }
+    }
+
+    /// What the labels say about this person.
+    pub fn attributes(&self) -> PersonAttributes {
+        body::attributes(&self.body, &self.outfit, self.activity)
+    }
+
+    /// Advance the gait or the cranks by a move of `moved_m` in `dt_s`.
+    fn advance(&mut self, moved_m: f32, dt_s: f32) {
+        let speed_mps = moved_m / dt_s.max(1e-6);
+        self.activity = match self.activity {
+            Activity::Pedal { phase } => Activity::Pedal {
+                phase: (phase + moved_m / METRES_PER_CRANK_TURN).fract(),
+            },
+            Activity::Walk { .. } | Activity::Stand => {
+                let phase = match self.activity {
+                    Activity::Walk { phase, .. } => phase,
+                    _ => 0.0,
+                };
+                if speed_mps <= body::STAND_MPS {
+                    Activity::Walk {
+                        phase,
+                        speed_mps: 0.0,
+                    }
+                } else {
+                    Activity::Walk {
+                        phase: (phase + moved_m / self.body.stride_m(speed_mps)).fract(),
+                        speed_mps,
+                    }
+                }
+            }
+        };
+    }
+}
+
+/// The city bicycle under a rider (class bicycle), facing +X: tyres, rims,
+/// frame tubes, fork, bars, saddle and cranks.
+fn bicycle_parts() -> Vec<Part> {
+    let bike = body::CITY_BICYCLE;
+    let frame = [0.05, 0.12, 0.3];
+    let steel = [0.5, 0.5, 0.52];
+    let mut parts = Vec::new();
+    let mut tube = |a: Vec3, b: Vec3, r: f32, color: [f32; 3]| {
+        let s = body::stretched(Primitive::Cylinder, a, b, 2.0 * r, 2.0 * r, color);
+        parts.push(Part {
+            primitive: s.primitive,
+            local: s.local,
+            color: s.color,
+            class: Class::Bicycle,
+        });
+    };
+    let (rear, front) = (Vec3::new(-0.55, 0.34, 0.0), Vec3::new(0.55, 0.34, 0.0));
+    let head = Vec3::new(0.36, 0.85, 0.0);
+    let seat = bike.saddle - Vec3::Y * 0.12;
+    tube(bike.bottom_bracket, seat, 0.018, frame);
+    tube(bike.bottom_bracket, head - Vec3::Y * 0.1, 0.022, frame);
+    tube(seat - Vec3::Y * 0.05, head, 0.018, frame);
+    tube(rear, bike.bottom_bracket, 0.012, frame);
+    tube(rear, seat - Vec3::Y * 0.04, 0.012, frame);
+    tube(front, head, 0.015, steel);
+    tube(head, bike.bars, 0.015, steel);
+    tube(
+        bike.bars - Vec3::Z * 0.3,
+        bike.bars + Vec3::Z * 0.3,
+        0.014,
+        steel,
+    );
+    tube(seat, bike.saddle, 0.012, steel);
+    tube(
+        bike.bottom_bracket - Vec3::Z * 0.1,
+        bike.bottom_bracket + Vec3::Z * 0.1,
+        0.02,
+        steel,
+    );
+    for c in [rear, front] {
+        for (radius, width, color) in [(0.34, 0.045, [0.03; 3]), (0.3, 0.025, steel)] {
+            tube(
+                c - Vec3::Z * width / 2.0,
+                c + Vec3::Z * width / 2.0,
+                radius,
+                color,
+            );
+        }
+    }
+    let saddle = body::blob(
+        Primitive::Sphere,
+        bike.saddle,
+        Vec3::X,
+        Vec3::Y,
+        Vec3::new(0.26, 0.05, 0.14),
+        [0.03; 3],
+    );
+    parts.push(Part {
+        primitive: saddle.primitive,
+        local: saddle.local,
+        color: saddle.color,
+        class: Class::Bicycle,
+    });
+    parts
+}
+
+/// Motion (after everything moved): each figure's gait follows its
+/// horizontal speed this tick, and its parts are posed again.
+pub fn animate_figures(
+    clock: Res<SimClock>,
+    mut figures: Query<(&mut Figure, &Transform, &mut Renderable)>,
+) {
+    let dt_s = clock.dt_s() as f32;
+    for (mut f, t, mut r) in &mut figures {
+        let now = t.translation;
+        let moved_m = f
+            .last_position_m
+            .map_or(0.0, |p| Vec3::new(now.x - p.x, 0.0, now.z - p.z).length());
+        f.last_position_m = Some(now);
+        let before = f.activity;
+        f.advance(moved_m, dt_s);
+        if f.activity != before {
+            r.parts = f.parts().into();
+        }
+    }
+}
