@@ -6,6 +6,7 @@
 
 struct View {
     clip_from_world: mat4x4<f32>,
+    world_from_clip: mat4x4<f32>,
     // xyz: camera position (world); w unused
     camera_position: vec4<f32>,
     // xyz: optical axis (world, unit); w unused
@@ -78,18 +79,209 @@ fn takes_water(class_id: u32) -> bool {
     return class_id == 7u || class_id == 8u || class_id == 34u;
 }
 
+// ---- procedural surface detail: value noise in world space (metres) ----
+
+fn hash2(p: vec2<f32>) -> f32 {
+    var q = fract(p * vec2<f32>(0.1031, 0.1030));
+    q = q + dot(q, q.yx + 33.33);
+    return fract((q.x + q.y) * q.x);
+}
+
+// 2D value noise, 0..1 (four hashes: cheap on a software rasteriser)
+fn value_noise(p: vec2<f32>) -> f32 {
+    let i = floor(p);
+    let f = fract(p);
+    let u = f * f * (3.0 - 2.0 * f);
+    return mix(mix(hash2(i), hash2(i + vec2<f32>(1.0, 0.0)), u.x),
+               mix(hash2(i + vec2<f32>(0.0, 1.0)), hash2(i + vec2<f32>(1.0, 1.0)), u.x), u.y);
+}
+
+// two octaves, 0..1
+fn fbm(p: vec2<f32>) -> f32 {
+    return 0.62 * value_noise(p) + 0.38 * value_noise(p * 2.03 + 17.0);
+}
+
+// Surface coordinates: the ground plane for level faces, (along, up) for
+// walls.
+fn surface_uv(p: vec3<f32>, n: vec3<f32>) -> vec2<f32> {
+    if (abs(n.y) > 0.7) {
+        return p.xz;
+    }
+    let t = normalize(vec3<f32>(-n.z, 0.0, n.x) + vec3<f32>(1e-4, 0.0, 0.0));
+    return vec2<f32>(dot(p, t), p.y);
+}
+
+struct Surface {
+    albedo: vec3<f32>,
+    // GGX roughness (perceptual, 0 mirror .. 1 matte)
+    roughness: f32,
+    // reflectance at normal incidence
+    f0: f32,
+    emission: vec3<f32>,
+};
+
+// How dark the scene is: 0 in daylight, 1 at night (lit windows, lamps).
+fn night() -> f32 {
+    return clamp(1.0 - view.ambient_color.g * 1.6 - view.sun_direction.w, 0.0, 1.0);
+}
+
+// Facades: floors 3.2 m high, bays 2.6 m wide, a window in each bay
+// (a taller shop window on the ground floor), some lit at night.
+fn facade(base: vec3<f32>, world: vec3<f32>, n: vec3<f32>, footprint: f32) -> Surface {
+    var s = Surface(base * (0.85 + 0.3 * value_noise(surface_uv(world, n) * 0.7)), 0.8, 0.04, vec3<f32>(0.0));
+    // beyond a few pixels per window the grid would alias: wall and glass average
+    if (footprint > 0.6) {
+        s.albedo = s.albedo * 0.6;
+        return s;
+    }
+    if (abs(n.y) > 0.5) {
+        return s;
+    }
+    let t = normalize(vec3<f32>(-n.z, 0.0, n.x));
+    let u = dot(world, t) / 2.6;
+    let v = world.y / 3.2;
+    let cell = vec2<f32>(fract(u), fract(v));
+    let ground = v < 1.0;
+    let lo = select(vec2<f32>(0.22, 0.32), vec2<f32>(0.08, 0.08), ground);
+    let hi = select(vec2<f32>(0.78, 0.85), vec2<f32>(0.92, 0.8), ground);
+    if (all(cell > lo) && all(cell < hi)) {
+        let id = hash2(vec2<f32>(floor(u) + 57.0 * dot(world, n), floor(v)));
+        s.albedo = vec3<f32>(0.03, 0.035, 0.045) + 0.03 * id;
+        s.roughness = 0.08;
+        s.f0 = 0.08;
+        if (id < 0.35) {
+            s.emission = vec3<f32>(1.0, 0.75, 0.45) * (0.35 * night());
+        }
+    } else if (all(cell > lo - 0.03) && all(cell < hi + 0.03)) {
+        // window frames and sills
+        s.albedo = base * 0.55;
+    }
+    return s;
+}
+
+// `footprint`: metres of surface under one pixel; detail finer than that
+// fades to its mean (no sparkle or moire in the distance).
+fn surface(in: VertexOut, n: vec3<f32>, footprint: f32) -> Surface {
+    let fine = 1.0 - smoothstep(0.03, 0.12, footprint);
+    let c = in.ids.x;
+    let p = in.world;
+    let uv = surface_uv(p, n);
+    var s = Surface(in.color, 0.7, 0.04, vec3<f32>(0.0));
+    if (c == 7u) {
+        // asphalt: fine aggregate, darker tar patches, lighter worn wheel tracks
+        let grain = value_noise(uv * 9.0);
+        let patches = fbm(uv * 0.35);
+        s.albedo = in.color * 0.7 * (0.875 + 0.35 * fine * (grain - 0.5)) * (0.8 + 0.45 * patches);
+        s.roughness = 0.9;
+    } else if (c == 34u) {
+        // lane paint, worn through in places
+        let wear = fbm(uv * 2.5);
+        s.albedo = in.color * mix(0.45, 1.0, smoothstep(0.3, 0.45, wear));
+        s.roughness = 0.6;
+    } else if (c == 8u) {
+        // paving slabs 0.6 m with darker joints, each slab its own tint
+        let g = uv / 0.6;
+        let joint = min(min(fract(g.x), 1.0 - fract(g.x)), min(fract(g.y), 1.0 - fract(g.y)));
+        let tint = 0.88 + 0.2 * hash2(floor(g));
+        s.albedo = in.color * tint * select(1.0, mix(0.95, 0.6, fine), joint < 0.03) * (0.9 + 0.2 * value_noise(uv * 6.0));
+        s.roughness = 0.85;
+    } else if (c == 11u) {
+        s = facade(in.color, p, n, footprint);
+    } else if (c == 21u) {
+        // foliage: clumps of light and shade
+        s.albedo = in.color * (0.45 + 0.9 * fbm(vec2<f32>(p.x + p.z, p.y) * 3.0));
+        s.roughness = 0.95;
+    } else if (c == 22u) {
+        // grass with drier, browner patches
+        let dry = fbm(uv * 0.4);
+        s.albedo = mix(in.color, in.color * vec3<f32>(1.3, 1.1, 0.6), smoothstep(0.45, 0.75, dry)) * (0.75 + 0.4 * value_noise(uv * 5.0));
+        s.roughness = 0.95;
+    } else if (c == 26u || c == 27u || c == 36u) {
+        let glass = in.color.b - in.color.r > 0.03 && max(in.color.r, max(in.color.g, in.color.b)) < 0.25;
+        let rubber = max(in.color.r, max(in.color.g, in.color.b)) < 0.07;
+        // clear-coated paint, dark glass, matte rubber and plastic
+        s.roughness = select(select(0.22, 0.85, rubber), 0.04, glass);
+        s.f0 = select(0.05, 0.06, glass);
+    } else if (c == 17u || c == 14u || c == 19u || c == 20u || c == 33u) {
+        // poles, rails, signs, bicycles: painted or bare metal
+        s.roughness = 0.4;
+        s.f0 = 0.2;
+    } else if (c == 24u || c == 25u) {
+        // cloth and skin
+        s.roughness = 0.75;
+        s.f0 = 0.03;
+    }
+    return s;
+}
+
+// The sky as seen along a direction: the horizon bright and hazy, the
+// zenith deeper; below the horizon a dim ground (for reflections).
+// The sky's colour is the fog's in clear air (the scenario's sky).
+fn sky_radiance(dir: vec3<f32>) -> vec3<f32> {
+    let base = view.fog.rgb;
+    let up = clamp(dir.y, -1.0, 1.0);
+    let horizon = mix(base, vec3<f32>(max(base.r, max(base.g, base.b))), 0.45) * 1.15;
+    let zenith = base * vec3<f32>(0.7, 0.8, 0.95);
+    let above = mix(horizon, zenith, sqrt(max(up, 0.0)));
+    let ground = view.ambient_color.rgb * 0.08;
+    return select(above, ground, up < 0.0);
+}
+
+// GGX microfacet specular for one light (Smith-Schlick visibility).
+fn ggx(n: vec3<f32>, v: vec3<f32>, l: vec3<f32>, roughness: f32, f0: f32) -> f32 {
+    let h = normalize(v + l);
+    let a = max(roughness * roughness, 0.004);
+    let a2 = a * a;
+    let nh = max(dot(n, h), 0.0);
+    let nl = max(dot(n, l), 0.0);
+    let nv = max(dot(n, v), 1e-3);
+    let d = a2 / (3.14159265 * pow(nh * nh * (a2 - 1.0) + 1.0, 2.0));
+    let k = a * 0.5;
+    let vis = 1.0 / ((nl * (1.0 - k) + k) * (nv * (1.0 - k) + k));
+    let f = f0 + (1.0 - f0) * pow(1.0 - max(dot(v, h), 0.0), 5.0);
+    return min(d * vis * f * 0.25 * nl, 30.0);
+}
+
+// Filmic tone curve (Narkowicz's fit of ACES) after exposure: highlights
+// roll off instead of clipping; the sRGB target encodes the result.
+fn tone_map(x: vec3<f32>) -> vec3<f32> {
+    let e = x * 0.85;
+    return clamp((e * (2.51 * e + 0.03)) / (e * (2.43 * e + 0.59) + 0.14), vec3<f32>(0.0), vec3<f32>(1.0));
+}
+
 fn shade(in: VertexOut) -> vec4<f32> {
-    let n = normalize(in.normal);
-    let sun = max(dot(n, view.sun_direction.xyz), 0.0) * view.sun_direction.w;
-    var light = view.ambient_color.rgb + view.sun_color.rgb * sun;
-    // a water film darkens the surface (light is trapped under it) and mirrors
-    // the sky, the sun and the lamps (Schlick's Fresnel for water)
-    let wet = select(0.0, view.weather.x, takes_water(in.ids.x));
+    // before any branch: derivatives need uniform control flow
+    let footprint = length(fwidth(in.world));
+    var n = normalize(in.normal);
     let to_eye = normalize(view.camera_position.xyz - in.world);
+    // faces seen from behind (open meshes) shade as their front
+    if (dot(n, to_eye) < 0.0) {
+        n = -n;
+    }
+    // fully fogged: none of the surface reaches the camera
+    let distance = length(in.world - view.camera_position.xyz);
+    let transmittance = exp(-view.fog.a * distance);
+    if (transmittance < 0.002) {
+        return vec4<f32>(tone_map(view.fog.rgb), 1.0);
+    }
+    var m = surface(in, n, footprint);
+    let wet = select(0.0, view.weather.x, takes_water(in.ids.x));
+    // a water film darkens the surface (light is trapped under it) and makes it a mirror
+    m.roughness = mix(m.roughness, 0.06, wet);
+    m.f0 = mix(m.f0, 0.02, wet);
+    let sun_dir = view.sun_direction.xyz;
+    let sun = max(dot(n, sun_dir), 0.0) * view.sun_direction.w;
+    // sky light from above, dimmer light bounced off the ground from below
+    let hemi = mix(0.45, 1.0, 0.5 + 0.5 * n.y);
+    var light = view.ambient_color.rgb * hemi + view.sun_color.rgb * sun;
     let mirror = reflect(-to_eye, n);
-    let fresnel = wet * (0.02 + 0.98 * pow(1.0 - max(dot(n, to_eye), 0.0), 5.0));
-    var specular = fresnel * view.ambient_color.rgb * 0.8
-        + wet * view.sun_color.rgb * (view.sun_direction.w * 4.0 * pow(max(dot(mirror, view.sun_direction.xyz), 0.0), 400.0));
+    let nv = max(dot(n, to_eye), 0.0);
+    let fresnel = m.f0 + (1.0 - m.f0) * pow(1.0 - nv, 5.0);
+    // the sky mirrored by smooth surfaces (blurred to its mean by rough ones)
+    let gloss = (1.0 - m.roughness) * (1.0 - m.roughness);
+    let env = mix(view.ambient_color.rgb * 0.5, sky_radiance(mirror), gloss);
+    var specular = fresnel * env * mix(0.35, 1.0, gloss)
+        + view.sun_color.rgb * (view.sun_direction.w * ggx(n, to_eye, sun_dir, m.roughness, m.f0));
     // lamps and headlights: inverse-square falloff, soft-edged spot cones
     for (var i = 0u; i < view.light_count.x; i = i + 1u) {
         let to_light = view.light_position[i].xyz - in.world;
@@ -98,17 +290,16 @@ fn shade(in: VertexOut) -> vec4<f32> {
         let l = normalize(to_light);
         let cos_cut = view.light_color[i].a;
         let spot = select(1.0, smoothstep(cos_cut, cos_cut + 0.05, dot(-l, view.light_direction[i].xyz)), cos_cut > -1.0);
-        light += view.light_color[i].rgb * (view.light_position[i].w * spot * max(dot(n, l), 0.0) / d2);
-        // glare of the lamp on a wet road: a long streak towards the viewer
-        specular += wet * view.light_color[i].rgb * (view.light_position[i].w * spot * 2.0 * pow(max(dot(mirror, l), 0.0), 60.0) / d2);
+        let power = view.light_position[i].w * spot / d2;
+        light += view.light_color[i].rgb * (power * max(dot(n, l), 0.0));
+        // glare of the lamp on glossy and wet surfaces: a streak towards the viewer
+        specular += view.light_color[i].rgb * (power * ggx(n, to_eye, l, m.roughness, m.f0));
     }
     let snow = select(0.0, view.weather.w, takes_snow(in.ids.x));
-    let albedo = mix(in.color, vec3<f32>(0.9, 0.92, 0.95), snow);
-    let lit = albedo * (1.0 - 0.5 * wet) * light + specular;
+    let albedo = mix(m.albedo, vec3<f32>(0.9, 0.92, 0.95), snow);
+    let lit = albedo * (1.0 - 0.5 * wet) * light * (1.0 - fresnel) + specular + m.emission;
     // Beer-Lambert extinction along the view ray; fog never touches labels.
-    let distance = length(in.world - view.camera_position.xyz);
-    let transmittance = exp(-view.fog.a * distance);
-    return vec4<f32>(mix(view.fog.rgb, lit, transmittance), 1.0);
+    return vec4<f32>(tone_map(mix(view.fog.rgb, lit, transmittance)), 1.0);
 }
 
 struct LabeledOut {
@@ -177,11 +368,47 @@ fn vs_particle(p: ParticleIn) -> ParticleOut {
     let light = view.ambient_color.rgb + view.sun_color.rgb * (view.sun_direction.w * 0.5);
     let distance = length(mix(p.a.xyz, p.b.xyz, end) - view.camera_position.xyz);
     let transmittance = exp(-view.fog.a * distance);
-    out.color = vec4<f32>(mix(view.fog.rgb, light * 0.9, transmittance), p.b.w);
+    out.color = vec4<f32>(tone_map(mix(view.fog.rgb, light * 0.9, transmittance)), p.b.w);
     return out;
 }
 
 @fragment
 fn fs_particle(in: ParticleOut) -> @location(0) vec4<f32> {
     return in.color;
+}
+
+// The sky: a full-screen triangle under the scene, the gradient and the sun
+// disc with its glow along each pixel's view ray; in fog, rain or snow the
+// haze hides it (infinitely far, nothing of it comes through).
+struct SkyOut {
+    @builtin(position) clip: vec4<f32>,
+    @location(0) ndc: vec2<f32>,
+};
+
+@vertex
+fn vs_sky(@builtin(vertex_index) i: u32) -> SkyOut {
+    let xy = vec2<f32>(f32((i << 1u) & 2u), f32(i & 2u)) * 2.0 - 1.0;
+    var out: SkyOut;
+    out.clip = vec4<f32>(xy, 0.0, 1.0);
+    out.ndc = xy;
+    return out;
+}
+
+struct SkyColorOut {
+    @location(0) color: vec4<f32>,
+    @location(1) label: u32,
+};
+
+@fragment
+fn fs_sky(in: SkyOut) -> SkyColorOut {
+    let p = view.world_from_clip * vec4<f32>(in.ndc, 1.0, 1.0);
+    let dir = normalize(p.xyz / p.w - view.camera_position.xyz);
+    let toward_sun = max(dot(dir, view.sun_direction.xyz), 0.0);
+    let sun = view.sun_color.rgb * view.sun_direction.w
+        * (select(0.0, 20.0, toward_sun > 0.99996) + 0.6 * pow(toward_sun, 300.0) + 0.12 * pow(toward_sun, 12.0));
+    let haze = select(1.0, 0.0, view.fog.a > 0.0);
+    var out: SkyColorOut;
+    out.color = vec4<f32>(tone_map(mix(view.fog.rgb, sky_radiance(dir) + sun, haze)), 1.0);
+    out.label = 0u;
+    return out;
 }

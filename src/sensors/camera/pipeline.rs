@@ -18,6 +18,7 @@ pub const SHADER_SOURCE: &str = include_str!("../../../shaders/camera.wgsl");
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 pub(super) struct ViewUniform {
     pub(super) clip_from_world: [[f32; 4]; 4],
+    pub(super) world_from_clip: [[f32; 4]; 4],
     pub(super) camera_position: [f32; 4],
     pub(super) camera_forward: [f32; 4],
     pub(super) sun_direction: [f32; 4],
@@ -30,6 +31,15 @@ pub(super) struct ViewUniform {
     pub(super) light_direction: [[f32; 4]; MAX_LIGHTS],
     /// x: road wetness; yz: viewport size in pixels; w: snow cover.
     pub(super) weather: [f32; 4],
+}
+
+/// The shader's exposure and filmic tone curve (`tone_map` in
+/// shaders/camera.wgsl), for colours drawn without it (the sky's clear).
+pub fn tone_map(linear: [f32; 3]) -> [f32; 3] {
+    linear.map(|x| {
+        let e = x * 0.85;
+        ((e * (2.51 * e + 0.03)) / (e * (2.43 * e + 0.59) + 0.14)).clamp(0.0, 1.0)
+    })
 }
 
 /// Lamps the shader evaluates per fragment (the nearest to the camera).
@@ -174,17 +184,29 @@ pub(super) fn create_pipeline(
     })
 }
 
-/// Rain and snow over the colour target: alpha-blended, depth-tested against
-/// the scene but never written, and masked off the label target.
-pub(super) fn create_particle_pipeline(
+/// What a colour-only pass draws over the scene's targets.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Overlay {
+    /// Rain and snow: alpha-blended, depth-tested against the scene but
+    /// never written.
+    Particles,
+    /// The sky's gradient and sun: one full-screen triangle drawn first,
+    /// under everything (no depth test or write).
+    Sky,
+}
+
+/// A pass that writes the colour target only: masked off the label target
+/// (which keeps its clear, or the scene's ids) and never writing depth.
+pub(super) fn create_overlay_pipeline(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
     kind: ViewKind,
+    overlay: Overlay,
 ) -> wgpu::RenderPipeline {
-    let (module, pipeline_layout) = shader_and_layout(device, layout, "particles");
+    let (module, pipeline_layout) = shader_and_layout(device, layout, "overlay");
     let mut targets = vec![Some(wgpu::ColorTargetState {
         format: COLOR_FORMAT,
-        blend: Some(wgpu::BlendState::ALPHA_BLENDING),
+        blend: (overlay == Overlay::Particles).then_some(wgpu::BlendState::ALPHA_BLENDING),
         write_mask: wgpu::ColorWrites::ALL,
     })];
     if kind == ViewKind::Labeled {
@@ -196,30 +218,42 @@ pub(super) fn create_particle_pipeline(
     }
     const PARTICLE: [wgpu::VertexAttribute; 2] =
         wgpu::vertex_attr_array![0 => Float32x4, 1 => Float32x4];
-    let buffers = [wgpu::VertexBufferLayout {
+    let particle_buffers = [wgpu::VertexBufferLayout {
         array_stride: std::mem::size_of::<particles::ParticleRaw>() as u64,
         step_mode: wgpu::VertexStepMode::Instance,
         attributes: &PARTICLE,
     }];
+    let (vs, fs, buffers, depth): (_, _, &[wgpu::VertexBufferLayout], _) = match overlay {
+        Overlay::Particles => ("vs_particle", "fs_particle", &particle_buffers, depth_test(false)),
+        Overlay::Sky => (
+            "vs_sky",
+            "fs_sky",
+            &[],
+            wgpu::DepthStencilState {
+                depth_compare: Some(wgpu::CompareFunction::Always),
+                ..depth_test(false)
+            },
+        ),
+    };
     device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-        label: Some("particles"),
+        label: Some("overlay"),
         layout: Some(&pipeline_layout),
         vertex: wgpu::VertexState {
             module: &module,
-            entry_point: Some("vs_particle"),
+            entry_point: Some(vs),
             compilation_options: Default::default(),
-            buffers: &buffers,
+            buffers,
         },
         primitive: wgpu::PrimitiveState {
             topology: wgpu::PrimitiveTopology::TriangleList,
             cull_mode: None,
             ..Default::default()
         },
-        depth_stencil: Some(depth_test(false)),
+        depth_stencil: Some(depth),
         multisample: wgpu::MultisampleState::default(),
         fragment: Some(wgpu::FragmentState {
             module: &module,
-            entry_point: Some("fs_particle"),
+            entry_point: Some(fs),
             compilation_options: Default::default(),
             targets: &targets,
         }),

@@ -95,6 +95,8 @@ pub struct CameraRig {
     pub(super) pipelines: BTreeMap<u8, wgpu::RenderPipeline>,
     /// Rain and snow, per colour view kind (only when the weather has them).
     pub(super) particle_pipelines: BTreeMap<u8, wgpu::RenderPipeline>,
+    /// The sky under colour views.
+    pub(super) sky_pipelines: BTreeMap<u8, wgpu::RenderPipeline>,
     pub(super) particle_buffer: wgpu::Buffer,
     pub(super) particle_capacity: usize,
     pub(super) vertex_buffer: wgpu::Buffer,
@@ -161,14 +163,20 @@ impl CameraRig {
             .collect();
         let mut pipelines = BTreeMap::new();
         let mut particle_pipelines = BTreeMap::new();
+        let mut sky_pipelines = BTreeMap::new();
         for (_, kind) in &views {
             pipelines
                 .entry(*kind as u8)
                 .or_insert_with(|| create_pipeline(device, &bind_layout, *kind));
+            if kind.has_color() {
+                sky_pipelines.entry(*kind as u8).or_insert_with(|| {
+                    create_overlay_pipeline(device, &bind_layout, *kind, Overlay::Sky)
+                });
+            }
             if kind.has_color() && !lighting.particles.is_empty() {
-                particle_pipelines
-                    .entry(*kind as u8)
-                    .or_insert_with(|| create_particle_pipeline(device, &bind_layout, *kind));
+                particle_pipelines.entry(*kind as u8).or_insert_with(|| {
+                    create_overlay_pipeline(device, &bind_layout, *kind, Overlay::Particles)
+                });
             }
         }
         let targets: Vec<CameraTarget> = views
@@ -189,6 +197,7 @@ impl CameraRig {
             mode,
             pipelines,
             particle_pipelines,
+            sky_pipelines,
             particle_buffer,
             particle_capacity,
             vertex_buffer,
@@ -304,6 +313,7 @@ impl CameraRig {
         let v4 = |a: [f32; 3], w: f32| [a[0], a[1], a[2], w];
         let mut u = ViewUniform {
             clip_from_world: clip.as_mat4().to_cols_array_2d(),
+            world_from_clip: clip.inverse().as_mat4().to_cols_array_2d(),
             camera_position: world_from_camera
                 .translation
                 .as_vec3()
@@ -404,7 +414,7 @@ impl CameraRig {
         groups
     }
 
-    /// One view's render pass: sky clear, static meshes, instances,
+    /// One view's render pass: sky, static meshes, instances,
     /// particles.
     fn draw_view(
         &self,
@@ -438,7 +448,7 @@ impl CameraRig {
         let mut attachments = Vec::new();
         if cam.kind.has_color() {
             // sRGB target: the clear colour is linear
-            let sky = self.lighting.sky_color;
+            let sky = tone_map(self.lighting.sky_color);
             let sky = wgpu::Color {
                 r: sky[0] as f64,
                 g: sky[1] as f64,
@@ -481,8 +491,12 @@ impl CameraRig {
                 occlusion_query_set: None,
                 multiview_mask: None,
             });
-            pass.set_pipeline(&self.pipelines[&(cam.kind as u8)]);
             pass.set_bind_group(0, &cam.bind_group, &[]);
+            if let Some(sky) = self.sky_pipelines.get(&(cam.kind as u8)) {
+                pass.set_pipeline(sky);
+                pass.draw(0..3, 0..1);
+            }
+            pass.set_pipeline(&self.pipelines[&(cam.kind as u8)]);
             pass.set_vertex_buffer(0, self.vertex_buffer.slice(..));
             pass.set_vertex_buffer(1, self.instance_buffer.slice(..));
             pass.set_index_buffer(self.index_buffer.slice(..), wgpu::IndexFormat::Uint32);
