@@ -7,8 +7,8 @@ regions (iscrowd 1), which the evaluator ignores, so AP must be 1.0.
 People's keypoints: every one marked visible (v=2) must fall on the
 person's own mask, and COCOeval's keypoint task, given the ground truth as
 predictions, must score AP 1.0.
-Prints the evaluation, then '<N> masks checked, <K> ignored, categories:
-<names>' as the last line; exits 1 on a mismatch."""
+Prints the evaluation, then '<N> masks checked, <K> ignored, <P> people
+with keypoints, categories: <names>' as the last line; exits 1 on a mismatch."""
 import contextlib
 import io
 import sys
@@ -93,8 +93,7 @@ def main(root: Path) -> int:
                 print(f"keypoints AP {ap} != 1.0 for the ground truth as predictions")
                 return 1
     used = sorted({c["name"] for c in coco.loadCats(coco.getCatIds()) if coco.getAnnIds(catIds=[c["id"]])})
-    print(f"{keypoints_checked} people's keypoints checked")
-    print(f"{checked} masks checked, {ignored} ignored, categories: {','.join(used)}")
+    print(f"{checked} masks checked, {ignored} ignored, {keypoints_checked} people with keypoints, categories: {','.join(used)}")
     return 0
 
 

@@ -65,67 +65,60 @@ fn run_with_statics(
     (snap, rig, frames, statics)
 }
 
-/// Distance from `p` to the surface of a primitive drawn with `model`.
-fn surface_distance(primitive: Primitive, model: Mat4, p: DVec3) -> f64 {
-    let m = model.as_dmat4();
-    let c = m.transform_point3(DVec3::ZERO);
-    let axes = [
-        m.x_axis.truncate(),
-        m.y_axis.truncate(),
-        m.z_axis.truncate(),
-    ];
-    let half: Vec<f64> = axes.iter().map(|a| a.length() / 2.0).collect();
-    let u: Vec<DVec3> = axes.iter().map(|a| a.normalize()).collect();
-    let d = p - c;
-    let local: Vec<f64> = u.iter().map(|a| d.dot(*a)).collect();
-    match primitive {
-        Primitive::Cube => {
-            let out: Vec<f64> = (0..3)
-                .map(|i| (local[i].abs() - half[i]).max(0.0))
-                .collect();
-            let outside = (out[0] * out[0] + out[1] * out[1] + out[2] * out[2]).sqrt();
-            if outside > 0.0 {
-                outside
-            } else {
-                (0..3)
-                    .map(|i| half[i] - local[i].abs())
-                    .fold(f64::MAX, f64::min)
-            }
-        }
-        // the unit cylinder's axis is local y; radius from the x scale
-        Primitive::Cylinder => {
-            let rho = (local[0] * local[0] + local[2] * local[2]).sqrt();
-            let (r, hh, t) = (half[0], half[1], local[1].abs());
-            let (dr, dt) = (rho - r, t - hh);
-            if dr <= 0.0 && dt <= 0.0 {
-                (-dr).min(-dt)
-            } else {
-                (dr.max(0.0).powi(2) + dt.max(0.0).powi(2)).sqrt()
-            }
-        }
-        Primitive::Sphere | Primitive::Cone => (d.length() - half[0]).abs(),
-        // convex meshes: the largest signed distance to a face plane (exact
-        // near faces, a lower bound off edges)
-        Primitive::CarBody | Primitive::CarCabin => {
-            let mesh = edgecase::core::mesh::primitive_mesh(primitive);
-            let world: Vec<DVec3> = mesh
-                .positions()
-                .map(|v| m.transform_point3(v.as_dvec3()))
-                .collect();
-            mesh.indices
-                .chunks_exact(3)
-                .map(|t| {
-                    let [a, b, c] = [0, 1, 2].map(|k| world[t[k] as usize]);
-                    let n = (b - a).cross(c - a).normalize();
-                    (p - a).dot(n)
-                })
-                .fold(f64::MIN, f64::max)
-                .abs()
-        }
+/// Closest point to `p` on the triangle (a, b, c) (Ericson, Real-Time
+/// Collision Detection 5.1.5).
+fn closest_on_triangle(p: DVec3, a: DVec3, b: DVec3, c: DVec3) -> DVec3 {
+    let (ab, ac, ap) = (b - a, c - a, p - a);
+    let (d1, d2) = (ab.dot(ap), ac.dot(ap));
+    if d1 <= 0.0 && d2 <= 0.0 {
+        return a;
     }
+    let bp = p - b;
+    let (d3, d4) = (ab.dot(bp), ac.dot(bp));
+    if d3 >= 0.0 && d4 <= d3 {
+        return b;
+    }
+    let vc = d1 * d4 - d3 * d2;
+    if vc <= 0.0 && d1 >= 0.0 && d3 <= 0.0 {
+        return a + ab * (d1 / (d1 - d3));
+    }
+    let cp = p - c;
+    let (d5, d6) = (ab.dot(cp), ac.dot(cp));
+    if d6 >= 0.0 && d5 <= d6 {
+        return c;
+    }
+    let vb = d5 * d2 - d1 * d6;
+    if vb <= 0.0 && d2 >= 0.0 && d6 <= 0.0 {
+        return a + ac * (d2 / (d2 - d6));
+    }
+    let va = d3 * d6 - d5 * d4;
+    if va <= 0.0 && (d4 - d3) >= 0.0 && (d5 - d6) >= 0.0 {
+        return b + (c - b) * ((d4 - d3) / ((d4 - d3) + (d5 - d6)));
+    }
+    let denom = 1.0 / (va + vb + vc);
+    a + ab * (vb * denom) + ac * (vc * denom)
 }
 
-fn world_points<'a>(
+/// Distance from `p` to the surface of a primitive drawn with `model`: to
+/// the nearest of its drawn triangles (the surface the renderer and the
+/// LiDAR both use, ellipsoids and tapered shapes included).
+fn surface_distance(primitive: Primitive, model: Mat4, p: DVec3) -> f64 {
+    let m = model.as_dmat4();
+    let mesh = edgecase::core::mesh::primitive_mesh(primitive);
+    let world: Vec<DVec3> = mesh
+        .positions()
+        .map(|v| m.transform_point3(v.as_dvec3()))
+        .collect();
+    mesh.indices
+        .chunks_exact(3)
+        .map(|t| {
+            let [a, b, c] = [0, 1, 2].map(|k| world[t[k] as usize]);
+            (p - closest_on_triangle(p, a, b, c)).length()
+        })
+        .fold(f64::MAX, f64::min)
+}
+
+pub(crate) fn world_points<'a>(
     snap: &'a FrameSnapshot,
     rig: &'a Rig,
     points: &'a [LidarPoint],
@@ -149,7 +142,7 @@ type OffSurface = (u16, u32, f32, f64);
 /// Distance from each world point to the surface its label names (weather
 /// echoes are skipped): (class, instance, range, distance) of those more than
 /// `tolerance` off, the number checked and the worst distance.
-fn off_surface<'a>(
+pub(crate) fn off_surface<'a>(
     snap: &FrameSnapshot,
     points: impl Iterator<Item = (DVec3, &'a LidarPoint)>,
     tolerance: f64,

@@ -120,7 +120,7 @@ fn kitti_boxes_project_onto_their_2d_boxes_by_openpcdet_rules() {
 }
 
 /// Run tools/check_coco.py (pycocotools) on a dataset; its last line.
-fn check_coco(dataset: &Path) -> Option<String> {
+pub(crate) fn check_coco(dataset: &Path) -> Option<String> {
     let has = std::process::Command::new("python3")
         .args(["-c", "import pycocotools, PIL, numpy"])
         .status()

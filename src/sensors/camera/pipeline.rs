@@ -224,7 +224,12 @@ pub(super) fn create_overlay_pipeline(
         attributes: &PARTICLE,
     }];
     let (vs, fs, buffers, depth): (_, _, &[wgpu::VertexBufferLayout], _) = match overlay {
-        Overlay::Particles => ("vs_particle", "fs_particle", &particle_buffers, depth_test(false)),
+        Overlay::Particles => (
+            "vs_particle",
+            "fs_particle",
+            &particle_buffers,
+            depth_test(false),
+        ),
         Overlay::Sky => (
             "vs_sky",
             "fs_sky",

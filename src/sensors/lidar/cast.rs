@@ -266,6 +266,18 @@ impl<'a> PartIndex<'a> {
 /// before it is re-cast against the object's exact parts, metres.
 pub(super) const BOX_SLACK_M: f64 = 0.005;
 
+/// People and bicycles: limbs and tubes a few centimetres across, curved,
+/// narrower than the views' pixels at range, so a plane read from the
+/// pixels can miss them by centimetres. Their returns are always cast
+/// against their posed triangles (few beams: they are small).
+fn cast_exactly(label: u32) -> bool {
+    use crate::core::classes::Class;
+    let class_id = label / 1000;
+    [Class::Person, Class::Rider, Class::Bicycle]
+        .iter()
+        .any(|c| c.id() as u32 == class_id)
+}
+
 /// A plane read from the views can run past an object's edge (a truck's cab
 /// and box sides are one plane in the pixels, with a gap between them the
 /// pixels cannot show): a return on a thing that falls outside the thing's
@@ -284,7 +296,7 @@ pub(super) fn confine_to_box(
     };
     let at = world_from_sensor.transform_point(origin + dir * hit.range_m);
     let outside = (box_from_world.transform_point(at).abs() - *half).max_element();
-    if outside <= BOX_SLACK_M || !parts.has_parts(hit.label) {
+    if (outside <= BOX_SLACK_M && !cast_exactly(hit.label)) || !parts.has_parts(hit.label) {
         return Some(hit);
     }
     let dir_world = world_from_sensor.transform_vector(dir);
