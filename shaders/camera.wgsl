@@ -28,6 +28,13 @@ struct View {
     light_direction: array<vec4<f32>, 16>,
     // x: road wetness 0..1; yz: viewport size in pixels; w: snow cover 0..1
     weather: vec4<f32>,
+    // x: number of shadow casters
+    caster_count: vec4<u32>,
+    // the nearest labeled objects' boxes: centre, unit forward axis, half
+    // extents (length, height, width)
+    caster_center: array<vec4<f32>, 24>,
+    caster_forward: array<vec4<f32>, 24>,
+    caster_half: array<vec4<f32>, 24>,
 };
 
 @group(0) @binding(0) var<uniform> view: View;
@@ -227,6 +234,42 @@ fn sky_radiance(dir: vec3<f32>) -> vec3<f32> {
     return select(above, ground, up < 0.0);
 }
 
+// Cityscapes ids of the ground: road, sidewalk, terrain, lane marking.
+fn is_ground(class_id: u32) -> bool {
+    return class_id == 7u || class_id == 8u || class_id == 22u || class_id == 34u;
+}
+
+// Shade on the ground from the nearest objects' boxes: x the sun's shadow
+// (the ray towards the sun passes through a box; its edge softened over
+// a few centimetres), y the occlusion of the sky under and around each
+// object (contact shadow).
+fn ground_shade(p: vec3<f32>) -> vec2<f32> {
+    var sun_shadow = 0.0;
+    var sky = 1.0;
+    let s = view.sun_direction.xyz;
+    for (var i = 0u; i < view.caster_count.x; i = i + 1u) {
+        let f = view.caster_forward[i].xyz;
+        let side = normalize(cross(f, vec3<f32>(0.0, 1.0, 0.0)));
+        let half = view.caster_half[i].xyz;
+        let d = p - view.caster_center[i].xyz;
+        let o = vec3<f32>(dot(d, f), d.y, dot(d, side));
+        // sky occlusion: by the distance outside the footprint
+        let out = max(abs(o.xz) - half.xz, vec2<f32>(0.0));
+        sky = sky * (1.0 - 0.6 * exp(-length(out) / (0.25 + 0.1 * half.y)));
+        if (s.y > 0.02) {
+            let r = vec3<f32>(dot(s, f), s.y, dot(s, side));
+            let inv = 1.0 / select(r, vec3<f32>(1e-6), abs(r) < vec3<f32>(1e-6));
+            let t0 = (-half - o) * inv;
+            let t1 = (half - o) * inv;
+            let near = max(max(min(t0.x, t1.x), min(t0.y, t1.y)), min(t0.z, t1.z));
+            let far = min(min(max(t0.x, t1.x), max(t0.y, t1.y)), max(t0.z, t1.z));
+            // how far the ray runs inside the box: a soft edge of ~5 cm
+            sun_shadow = max(sun_shadow, smoothstep(0.0, 0.05, far - max(near, 0.0)));
+        }
+    }
+    return vec2<f32>(sun_shadow, sky);
+}
+
 // GGX microfacet specular for one light (Smith-Schlick visibility).
 fn ggx(n: vec3<f32>, v: vec3<f32>, l: vec3<f32>, roughness: f32, f0: f32) -> f32 {
     let h = normalize(v + l);
@@ -270,9 +313,13 @@ fn shade(in: VertexOut) -> vec4<f32> {
     m.roughness = mix(m.roughness, 0.06, wet);
     m.f0 = mix(m.f0, 0.02, wet);
     let sun_dir = view.sun_direction.xyz;
-    let sun = max(dot(n, sun_dir), 0.0) * view.sun_direction.w;
+    var shade = vec2<f32>(0.0, 1.0);
+    if (is_ground(in.ids.x)) {
+        shade = ground_shade(in.world);
+    }
+    let sun = max(dot(n, sun_dir), 0.0) * view.sun_direction.w * (1.0 - shade.x);
     // sky light from above, dimmer light bounced off the ground from below
-    let hemi = mix(0.45, 1.0, 0.5 + 0.5 * n.y);
+    let hemi = mix(0.45, 1.0, 0.5 + 0.5 * n.y) * shade.y;
     var light = view.ambient_color.rgb * hemi + view.sun_color.rgb * sun;
     let mirror = reflect(-to_eye, n);
     let nv = max(dot(n, to_eye), 0.0);
@@ -281,7 +328,7 @@ fn shade(in: VertexOut) -> vec4<f32> {
     let gloss = (1.0 - m.roughness) * (1.0 - m.roughness);
     let env = mix(view.ambient_color.rgb * 0.5, sky_radiance(mirror), gloss);
     var specular = fresnel * env * mix(0.35, 1.0, gloss)
-        + view.sun_color.rgb * (view.sun_direction.w * ggx(n, to_eye, sun_dir, m.roughness, m.f0));
+        + view.sun_color.rgb * (view.sun_direction.w * (1.0 - shade.x) * ggx(n, to_eye, sun_dir, m.roughness, m.f0));
     // lamps and headlights: inverse-square falloff, soft-edged spot cones
     for (var i = 0u; i < view.light_count.x; i = i + 1u) {
         let to_light = view.light_position[i].xyz - in.world;

@@ -31,7 +31,19 @@ pub(super) struct ViewUniform {
     pub(super) light_direction: [[f32; 4]; MAX_LIGHTS],
     /// x: road wetness; yz: viewport size in pixels; w: snow cover.
     pub(super) weather: [f32; 4],
+    /// x: number of shadow casters in use.
+    pub(super) caster_count: [u32; 4],
+    /// Labeled objects' boxes that cast sun shadows and contact occlusion
+    /// on the ground: xyz centre (world), w unused.
+    pub(super) caster_center: [[f32; 4]; MAX_CASTERS],
+    /// xyz: the box's unit forward axis (world); w unused.
+    pub(super) caster_forward: [[f32; 4]; MAX_CASTERS],
+    /// xyz: half length, half height, half width, metres.
+    pub(super) caster_half: [[f32; 4]; MAX_CASTERS],
 }
+
+/// Objects whose boxes shade the ground in a view (the nearest).
+pub const MAX_CASTERS: usize = 24;
 
 /// The shader's exposure and filmic tone curve (`tone_map` in
 /// shaders/camera.wgsl), for colours drawn without it (the sky's clear).

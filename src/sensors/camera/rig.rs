@@ -334,7 +334,31 @@ impl CameraRig {
                 cam.intrinsics.height as f32,
                 l.snow_cover,
             ],
+            caster_count: [0; 4],
+            caster_center: [[0.0; 4]; MAX_CASTERS],
+            caster_forward: [[0.0; 4]; MAX_CASTERS],
+            caster_half: [[0.0; 4]; MAX_CASTERS],
         };
+        // the labeled objects nearest this camera shade the ground under them
+        let eye = world_from_camera.translation;
+        let mut boxes: Vec<&crate::core::boxes::Box3> =
+            snapshot.objects.iter().map(|o| &o.box3).collect();
+        boxes.sort_by(|a, b| {
+            a.center
+                .distance_squared(eye)
+                .total_cmp(&b.center.distance_squared(eye))
+        });
+        for (i, b) in boxes.into_iter().take(MAX_CASTERS).enumerate() {
+            u.caster_center[i] = b.center.as_vec3().extend(0.0).to_array();
+            u.caster_forward[i] = b.forward().as_vec3().extend(0.0).to_array();
+            u.caster_half[i] = [
+                b.length_m as f32 / 2.0,
+                b.height_m as f32 / 2.0,
+                b.width_m as f32 / 2.0,
+                0.0,
+            ];
+            u.caster_count[0] = i as u32 + 1;
+        }
         // the lamps nearest this camera
         let cam = world_from_camera.translation;
         let mut lamps: Vec<&crate::snapshot::Lamp> = snapshot.lamps.iter().collect();
