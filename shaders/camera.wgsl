@@ -323,7 +323,9 @@ fn shade(in: VertexOut) -> vec4<f32> {
     var light = view.ambient_color.rgb * hemi + view.sun_color.rgb * sun;
     let mirror = reflect(-to_eye, n);
     let nv = max(dot(n, to_eye), 0.0);
-    let fresnel = m.f0 + (1.0 - m.f0) * pow(1.0 - nv, 5.0);
+    // Schlick's Fresnel, capped by roughness (a rough surface's microfacets
+    // face every way, so it never turns into a grazing mirror)
+    let fresnel = m.f0 + (max(1.0 - m.roughness, m.f0) - m.f0) * pow(1.0 - nv, 5.0);
     // the sky mirrored by smooth surfaces (blurred to its mean by rough ones)
     let gloss = (1.0 - m.roughness) * (1.0 - m.roughness);
     let env = mix(view.ambient_color.rgb * 0.5, sky_radiance(mirror), gloss);

@@ -241,10 +241,20 @@ fn fog_changes_pixels_but_not_labels() {
 
 /// Mean R+G+B of the first camera's pixels labeled `label` (NaN if none).
 fn mean_luma(f: &edgecase::sensors::LabeledFrame, label: u32) -> f64 {
+    mean_luma_in_rows(f, label, 0..f.images[0].height)
+}
+
+/// `mean_luma` over the image rows `rows` only.
+fn mean_luma_in_rows(
+    f: &edgecase::sensors::LabeledFrame,
+    label: u32,
+    rows: std::ops::Range<u32>,
+) -> f64 {
     let img = &f.images[0];
     let (mut sum, mut n) = (0u64, 0u64);
+    let w = img.width as usize;
     for (i, l) in img.labels().iter().enumerate() {
-        if *l as u32 == label {
+        if *l as u32 == label && rows.contains(&((i / w) as u32)) {
             sum += img.rgba()[4 * i..4 * i + 3]
                 .iter()
                 .map(|v| *v as u64)
@@ -295,26 +305,66 @@ fn rain_and_snow_change_pixels_but_not_labels() {
         moved(&dry_rain),
         moved(&clear)
     );
-    // the soaked road is darker than the dry one on road pixels
+    // a water film traps light (the soaked road is darker seen from above)
+    // and mirrors the sky at grazing angles (brighter towards the horizon):
+    // Fresnel, as real wet asphalt looks
     let road = edgecase::core::classes::Class::Road.id() as u32;
+    let h = clear[0].images[0].height;
+    let far_rows = h / 2..h / 2 + h / 12;
+    let (dry_far, wet_far) = (
+        mean_luma_in_rows(&dry_rain[0], road, far_rows.clone()),
+        mean_luma_in_rows(&wet_no_drops[0], road, far_rows),
+    );
+    assert!(
+        wet_far > 1.05 * dry_far,
+        "wet road {wet_far:.1} does not mirror the sky near the horizon (dry {dry_far:.1})"
+    );
+    let looking_down = |weather: &str| {
+        let ron = format!(
+            "(frames: 1, road: (segments: [Straight(length_m: 120)]), ego: (speed_mps: 0),
+              sensors: (cameras: [(name: \"front\", width: 160, height: 120, hfov_deg: 60,
+                                   mount: (x_m: 1.0, z_m: 1.6, pitch_deg: 65))]),
+              weather: ({weather}))"
+        );
+        render(&scenario(&ron), 1).1
+    };
     let (dry, wet) = (
-        mean_luma(&dry_rain[0], road),
-        mean_luma(&wet_no_drops[0], road),
+        mean_luma(
+            &looking_down("rain: (rate_mm_h: 20, particles: false), road_wetness: 0")[0],
+            road,
+        ),
+        mean_luma(
+            &looking_down("rain: (rate_mm_h: 20, particles: false)")[0],
+            road,
+        ),
     );
     assert!(
         wet < 0.95 * dry,
-        "wet road {wet:.1} not darker than dry {dry:.1}"
+        "wet road {wet:.1} not darker than dry {dry:.1} seen from above"
     );
     // lying snow whitens the terrain (same snowfall, same haze, no flakes)
     let terrain = edgecase::core::classes::Class::Terrain.id() as u32;
     let bare = render_with("snow: (rate_mm_h: 3, particles: false), snow_cover: 0");
     let covered = render_with("snow: (rate_mm_h: 3, particles: false), snow_cover: 1");
     assert_eq!(bare[0].images[0].labels(), covered[0].images[0].labels());
+    // the mean code value linearised: the tone curve compresses highlights,
+    // so code values understate how much more light the snow sends back
+    let linear = |code: f64| {
+        let c = code / (3.0 * 255.0);
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
     let (b, c) = (
-        mean_luma(&bare[0], terrain),
-        mean_luma(&covered[0], terrain),
+        linear(mean_luma(&bare[0], terrain)),
+        linear(mean_luma(&covered[0], terrain)),
     );
-    assert!(c > 1.3 * b, "snow-covered terrain {c:.1} vs bare {b:.1}");
+    assert!(
+        c > 1.3 * b,
+        "snow-covered terrain {c:.3} vs bare {b:.3} (linear)"
+    );
 }
 
 #[test]
