@@ -7,6 +7,10 @@
 struct View {
     clip_from_world: mat4x4<f32>,
     world_from_clip: mat4x4<f32>,
+    // world -> the sun's shadow-map clip space (x, y -1..1, depth 0..1)
+    sun_from_world: mat4x4<f32>,
+    // x: shadows on (1); y: one shadow-map texel in uv; zw unused
+    look: vec4<f32>,
     // xyz: camera position (world); w unused
     camera_position: vec4<f32>,
     // xyz: optical axis (world, unit); w unused
@@ -38,6 +42,9 @@ struct View {
 };
 
 @group(0) @binding(0) var<uniform> view: View;
+// Colour views: the sun's shadow map (depth from the sun, nearest 0).
+@group(1) @binding(0) var shadow_map: texture_depth_2d;
+@group(1) @binding(1) var shadow_sampler: sampler_comparison;
 
 struct VertexIn {
     @location(0) position: vec3<f32>,
@@ -239,35 +246,38 @@ fn is_ground(class_id: u32) -> bool {
     return class_id == 7u || class_id == 8u || class_id == 22u || class_id == 34u;
 }
 
-// Shade on the ground from the nearest objects' boxes: x the sun's shadow
-// (the ray towards the sun passes through a box; its edge softened over
-// a few centimetres), y the occlusion of the sky under and around each
-// object (contact shadow).
-fn ground_shade(p: vec3<f32>) -> vec2<f32> {
-    var sun_shadow = 0.0;
+// Contact shadow: the sky's light occluded under and around the nearest
+// objects' boxes (a car darkens the road beneath it), 1 unoccluded.
+fn contact_occlusion(p: vec3<f32>) -> f32 {
     var sky = 1.0;
-    let s = view.sun_direction.xyz;
     for (var i = 0u; i < view.caster_count.x; i = i + 1u) {
         let f = view.caster_forward[i].xyz;
         let side = normalize(cross(f, vec3<f32>(0.0, 1.0, 0.0)));
         let half = view.caster_half[i].xyz;
         let d = p - view.caster_center[i].xyz;
-        let o = vec3<f32>(dot(d, f), d.y, dot(d, side));
-        // sky occlusion: by the distance outside the footprint
-        let out = max(abs(o.xz) - half.xz, vec2<f32>(0.0));
+        let o = vec2<f32>(dot(d, f), dot(d, side));
+        let out = max(abs(o) - half.xz, vec2<f32>(0.0));
         sky = sky * (1.0 - 0.6 * exp(-length(out) / (0.25 + 0.1 * half.y)));
-        if (s.y > 0.02) {
-            let r = vec3<f32>(dot(s, f), s.y, dot(s, side));
-            let inv = 1.0 / select(r, vec3<f32>(1e-6), abs(r) < vec3<f32>(1e-6));
-            let t0 = (-half - o) * inv;
-            let t1 = (half - o) * inv;
-            let near = max(max(min(t0.x, t1.x), min(t0.y, t1.y)), min(t0.z, t1.z));
-            let far = min(min(max(t0.x, t1.x), max(t0.y, t1.y)), max(t0.z, t1.z));
-            // how far the ray runs inside the box: a soft edge of ~5 cm
-            sun_shadow = max(sun_shadow, smoothstep(0.0, 0.05, far - max(near, 0.0)));
-        }
     }
-    return vec2<f32>(sun_shadow, sky);
+    return sky;
+}
+
+// How much sunlight reaches a point: 1 lit, 0 in shadow, the shadow map's
+// comparisons filtered 2x2 by the sampler (edges soft over a texel).
+// The point is pushed off its surface along the normal by a texel or so,
+// so a lit face does not shadow itself.
+fn sunlight(p: vec3<f32>, n: vec3<f32>) -> f32 {
+    if (view.look.x < 0.5) {
+        return 1.0;
+    }
+    let texel_m = 1.5 * view.look.y / max(abs(view.sun_from_world[0][0]), 1e-6);
+    let q = view.sun_from_world * vec4<f32>(p + n * texel_m, 1.0);
+    let uv = vec2<f32>(q.x * 0.5 + 0.5, 0.5 - q.y * 0.5);
+    if (any(uv < vec2<f32>(0.0)) || any(uv > vec2<f32>(1.0)) || q.z > 1.0) {
+        return 1.0;
+    }
+    // one tap, filtered 2x2 by the comparison sampler: soft to a texel
+    return textureSampleCompareLevel(shadow_map, shadow_sampler, uv, q.z);
 }
 
 // GGX microfacet specular for one light (Smith-Schlick visibility).
@@ -292,6 +302,42 @@ fn tone_map(x: vec3<f32>) -> vec3<f32> {
     return clamp((e * (2.51 * e + 0.03)) / (e * (2.43 * e + 0.59) + 0.14), vec3<f32>(0.0), vec3<f32>(1.0));
 }
 
+// The flat look (`render: (look: Flat)`): flat colours, Lambert sun and
+// ambient light, a wet road's mirror term, lamps, fog; no detail, no tone
+// curve. The last frames per second.
+fn shade_flat(in: VertexOut) -> vec4<f32> {
+    let n = normalize(in.normal);
+    let sun = max(dot(n, view.sun_direction.xyz), 0.0) * view.sun_direction.w;
+    var light = view.ambient_color.rgb + view.sun_color.rgb * sun;
+    // a water film darkens the surface (light is trapped under it) and mirrors
+    // the sky, the sun and the lamps (Schlick's Fresnel for water)
+    let wet = select(0.0, view.weather.x, takes_water(in.ids.x));
+    let to_eye = normalize(view.camera_position.xyz - in.world);
+    let mirror = reflect(-to_eye, n);
+    let fresnel = wet * (0.02 + 0.98 * pow(1.0 - max(dot(n, to_eye), 0.0), 5.0));
+    var specular = fresnel * view.ambient_color.rgb * 0.8
+        + wet * view.sun_color.rgb * (view.sun_direction.w * 4.0 * pow(max(dot(mirror, view.sun_direction.xyz), 0.0), 400.0));
+    // lamps and headlights: inverse-square falloff, soft-edged spot cones
+    for (var i = 0u; i < view.light_count.x; i = i + 1u) {
+        let to_light = view.light_position[i].xyz - in.world;
+        let near = view.light_direction[i].w;
+        let d2 = max(dot(to_light, to_light), max(near * near, 0.25));
+        let l = normalize(to_light);
+        let cos_cut = view.light_color[i].a;
+        let spot = select(1.0, smoothstep(cos_cut, cos_cut + 0.05, dot(-l, view.light_direction[i].xyz)), cos_cut > -1.0);
+        light += view.light_color[i].rgb * (view.light_position[i].w * spot * max(dot(n, l), 0.0) / d2);
+        // glare of the lamp on a wet road: a long streak towards the viewer
+        specular += wet * view.light_color[i].rgb * (view.light_position[i].w * spot * 2.0 * pow(max(dot(mirror, l), 0.0), 60.0) / d2);
+    }
+    let snow = select(0.0, view.weather.w, takes_snow(in.ids.x));
+    let albedo = mix(in.color, vec3<f32>(0.9, 0.92, 0.95), snow);
+    let lit = albedo * (1.0 - 0.5 * wet) * light + specular;
+    // Beer-Lambert extinction along the view ray; fog never touches labels.
+    let distance = length(in.world - view.camera_position.xyz);
+    let transmittance = exp(-view.fog.a * distance);
+    return vec4<f32>(mix(view.fog.rgb, lit, transmittance), 1.0);
+}
+
 fn shade(in: VertexOut) -> vec4<f32> {
     // before any branch: derivatives need uniform control flow
     let footprint = length(fwidth(in.world));
@@ -313,13 +359,14 @@ fn shade(in: VertexOut) -> vec4<f32> {
     m.roughness = mix(m.roughness, 0.06, wet);
     m.f0 = mix(m.f0, 0.02, wet);
     let sun_dir = view.sun_direction.xyz;
-    var shade = vec2<f32>(0.0, 1.0);
+    var occlusion = 1.0;
     if (is_ground(in.ids.x)) {
-        shade = ground_shade(in.world);
+        occlusion = contact_occlusion(in.world);
     }
-    let sun = max(dot(n, sun_dir), 0.0) * view.sun_direction.w * (1.0 - shade.x);
+    let sunlit = sunlight(in.world, n) * view.sun_direction.w;
+    let sun = max(dot(n, sun_dir), 0.0) * sunlit;
     // sky light from above, dimmer light bounced off the ground from below
-    let hemi = mix(0.45, 1.0, 0.5 + 0.5 * n.y) * shade.y;
+    let hemi = mix(0.45, 1.0, 0.5 + 0.5 * n.y) * occlusion;
     var light = view.ambient_color.rgb * hemi + view.sun_color.rgb * sun;
     let mirror = reflect(-to_eye, n);
     let nv = max(dot(n, to_eye), 0.0);
@@ -330,7 +377,7 @@ fn shade(in: VertexOut) -> vec4<f32> {
     let gloss = (1.0 - m.roughness) * (1.0 - m.roughness);
     let env = mix(view.ambient_color.rgb * 0.5, sky_radiance(mirror), gloss);
     var specular = fresnel * env * mix(0.35, 1.0, gloss)
-        + view.sun_color.rgb * (view.sun_direction.w * (1.0 - shade.x) * ggx(n, to_eye, sun_dir, m.roughness, m.f0));
+        + view.sun_color.rgb * (sunlit * ggx(n, to_eye, sun_dir, m.roughness, m.f0));
     // lamps and headlights: inverse-square falloff, soft-edged spot cones
     for (var i = 0u; i < view.light_count.x; i = i + 1u) {
         let to_light = view.light_position[i].xyz - in.world;
@@ -367,6 +414,21 @@ fn fs_labeled(in: VertexOut) -> LabeledOut {
 @fragment
 fn fs_color(in: VertexOut) -> @location(0) vec4<f32> {
     return shade(in);
+}
+
+// The flat look's entry points: a pipeline of its own, so a software
+// rasteriser never carries the realistic shading's code.
+@fragment
+fn fs_labeled_flat(in: VertexOut) -> LabeledOut {
+    var out: LabeledOut;
+    out.color = shade_flat(in);
+    out.label = select(in.ids.x, in.ids.y, in.ids.y != 0u);
+    return out;
+}
+
+@fragment
+fn fs_color_flat(in: VertexOut) -> @location(0) vec4<f32> {
+    return shade_flat(in);
 }
 
 // LiDAR views: the label value only, no shading (the depth buffer carries range).

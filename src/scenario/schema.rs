@@ -20,6 +20,9 @@ pub struct Scenario {
     pub props: Props,
     pub weather: Weather,
     pub light: Light,
+    /// How cameras draw the scene (labels, depth and LiDAR are the same in
+    /// every look).
+    pub render: Render,
     pub ego: Ego,
     pub vehicles: Vec<Vehicle>,
     pub pedestrians: Vec<Pedestrian>,
@@ -45,6 +48,7 @@ impl Default for Scenario {
             props: Props::default(),
             weather: Weather::default(),
             light: Light::default(),
+            render: Render::default(),
             ego: Ego::default(),
             vehicles: vec![],
             pedestrians: vec![],
@@ -431,6 +435,34 @@ impl Default for Light {
             ambient: 0.35,
             headlights: None,
             street_lights: None,
+        }
+    }
+}
+
+/// The cameras' look.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum Look {
+    /// Procedural materials and detail, GGX specular, sky, tone curve.
+    #[default]
+    Realistic,
+    /// Flat colours, diffuse light only: the last frames per second.
+    Flat,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Render {
+    pub look: Look,
+    /// Sun shadows (a shadow map fitted to each camera's view) and contact
+    /// occlusion under objects.
+    pub shadows: bool,
+}
+
+impl Default for Render {
+    fn default() -> Self {
+        Render {
+            look: Look::Realistic,
+            shadows: true,
         }
     }
 }

@@ -96,14 +96,17 @@ impl Scene {
     /// The scene of `scenario` in an App whose world has been built.
     pub fn of(world: &World, scenario: &Scenario) -> Scene {
         let atmosphere = Atmosphere::new(&scenario.weather);
+        let mut lighting = crate::weather::lighting(
+            &scenario.light,
+            &scenario.weather,
+            &atmosphere,
+            scenario.seed,
+        );
+        lighting.look = scenario.render.look;
+        lighting.shadows = scenario.render.shadows;
         Scene {
             statics: world.resource::<StaticScene>().0.clone(),
-            lighting: crate::weather::lighting(
-                &scenario.light,
-                &scenario.weather,
-                &atmosphere,
-                scenario.seed,
-            ),
+            lighting,
             atmosphere,
         }
     }

@@ -77,6 +77,10 @@ pub struct Lighting {
     pub snow_cover: f32,
     /// Falling rain and snow drawn in the colour images.
     pub particles: Vec<ParticleLook>,
+    /// How the cameras draw (never changes labels or depth).
+    pub look: crate::scenario::Look,
+    /// Sun shadows and contact occlusion in the colour images.
+    pub shadows: bool,
 }
 
 /// How one kind of falling particle is drawn in the camera.

@@ -238,6 +238,8 @@ pub fn lighting(light: &Light, weather: &Weather, atmosphere: &Atmosphere, seed:
         road_wetness: atmosphere.road_wetness as f32,
         snow_cover: atmosphere.snow_cover as f32,
         particles: particle_looks(weather, seed),
+        look: crate::scenario::Look::Realistic,
+        shadows: true,
     }
 }
 

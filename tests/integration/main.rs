@@ -9,6 +9,7 @@ mod editor;
 mod hazards;
 mod layers;
 mod lidar;
+mod look;
 mod people;
 mod readers;
 mod render;

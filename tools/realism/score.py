@@ -10,6 +10,9 @@ Detectors: CenterNet (COCO, from the npm package @vladmandic/human, run by
 detect_human.mjs), OpenCV's HOG people detector (INRIA, built into
 opencv-python), and MoveNet (the same npm package) for keypoints on people
 taller than 100 px, run on a crop around each person.
+
+REALISM_MISSES=DIR draws every frame with a miss into DIR: labeled boxes
+green (found) or red (missed), detections blue with their labels.
 """
 import argparse
 import json
@@ -47,9 +50,10 @@ def iou(a, b):
     return inter / union if union > 0 else 0.0
 
 
-def recall_counts(gts, dets):
+def recall_counts(gts, dets, found_boxes=None):
     """gts: [(class, box)], dets: [(label, box)]; greedy by IoU per image.
-    Returns {report class: [found, total]}."""
+    Returns {report class: [found, total]}; appends the boxes found to
+    `found_boxes` when given."""
     out = {}
     used = set()
     for cls, box in sorted(gts, key=lambda g: -(g[1][2] - g[1][0]) * (g[1][3] - g[1][1])):
@@ -65,7 +69,25 @@ def recall_counts(gts, dets):
         if best >= IOU:
             used.add(best_i)
             out[key][0] += 1
+            if found_boxes is not None:
+                found_boxes.append(box)
     return out
+
+
+def draw_misses(out_dir, name, rgb, gts, dets, found):
+    """The frame with its labeled boxes (green: found, red: missed) and the
+    detector's boxes (blue, with their labels), for looking at misses."""
+    from PIL import ImageDraw
+
+    img = Image.fromarray(rgb)
+    d = ImageDraw.Draw(img)
+    for label, box in dets:
+        d.rectangle(box, outline=(40, 80, 255))
+        d.text((box[0] + 2, box[1] + 2), label, fill=(40, 80, 255))
+    for cls, box in gts:
+        d.rectangle(box, outline=(0, 220, 0) if box in found else (255, 0, 0), width=2)
+    os.makedirs(out_dir, exist_ok=True)
+    img.save(os.path.join(out_dir, name.replace("/", "_") + ".png"))
 
 
 def add(total, part):
@@ -192,8 +214,13 @@ def evaluate(args, images, label):
                 crop_refs.append((f"{name}#pose{i}", box, offset))
     results = run_node(args, items + crops)
     centernet, hog = {}, {}
+    misses_dir = os.environ.get("REALISM_MISSES")
     for (name, rgb, gts), item in zip(images, items):
-        add(centernet, recall_counts(gts, centernet_boxes(results[item["name"]])))
+        found = []
+        dets = centernet_boxes(results[item["name"]])
+        add(centernet, recall_counts(gts, dets, found))
+        if misses_dir and len(found) < len(gts):
+            draw_misses(misses_dir, name, rgb, gts, dets, found)
         people = [g for g in gts if REPORT_CLASS.get(g[0], g[0]) == "person"]
         add(hog, recall_counts(people, hog_people(rgb)))
     posed = sum(

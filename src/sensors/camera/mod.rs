@@ -13,6 +13,7 @@ pub mod particles;
 mod pipeline;
 mod readback;
 mod rig;
+mod view;
 
 use crate::core::mesh::{Mesh, Primitive, Vertex, primitive_mesh};
 use crate::snapshot::image::{CameraImage, OwnedPixels, PixelPlanes};
@@ -29,6 +30,7 @@ pub use rig::CameraRig;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
+use view::*;
 use wgpu::util::DeviceExt;
 
 /// Frames between submission and readback (in flight on the GPU); the

@@ -19,6 +19,11 @@ pub const SHADER_SOURCE: &str = include_str!("../../../shaders/camera.wgsl");
 pub(super) struct ViewUniform {
     pub(super) clip_from_world: [[f32; 4]; 4],
     pub(super) world_from_clip: [[f32; 4]; 4],
+    /// World -> the sun's shadow-map clip space (see `core::shadow`).
+    pub(super) sun_from_world: [[f32; 4]; 4],
+    /// x: shadows on (1) or off (0); y: one shadow-map texel in uv; zw
+    /// unused.
+    pub(super) look: [f32; 4],
     pub(super) camera_position: [f32; 4],
     pub(super) camera_forward: [f32; 4],
     pub(super) sun_direction: [f32; 4],
@@ -131,7 +136,7 @@ pub(super) fn depth_test(write: bool) -> wgpu::DepthStencilState {
 /// shaders/camera.wgsl and a pipeline layout with the view uniform.
 pub(super) fn shader_and_layout(
     device: &wgpu::Device,
-    layout: &wgpu::BindGroupLayout,
+    layouts: &[&wgpu::BindGroupLayout],
     label: &str,
 ) -> (wgpu::ShaderModule, wgpu::PipelineLayout) {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -140,18 +145,28 @@ pub(super) fn shader_and_layout(
     });
     let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
         label: Some(label),
-        bind_group_layouts: &[Some(layout)],
+        bind_group_layouts: &layouts.iter().map(|l| Some(*l)).collect::<Vec<_>>(),
         immediate_size: 0,
     });
     (module, pipeline_layout)
 }
 
+/// A view's scene pipeline; colour views also read the sun's shadow map
+/// (bind group 1, `shadow_layout`).
 pub(super) fn create_pipeline(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
+    shadow_layout: &wgpu::BindGroupLayout,
     kind: ViewKind,
+    look: crate::scenario::Look,
 ) -> wgpu::RenderPipeline {
-    let (module, pipeline_layout) = shader_and_layout(device, layout, "camera");
+    let flat = look == crate::scenario::Look::Flat;
+    let layouts: Vec<&wgpu::BindGroupLayout> = if kind.has_color() {
+        vec![layout, shadow_layout]
+    } else {
+        vec![layout]
+    };
+    let (module, pipeline_layout) = shader_and_layout(device, &layouts, "camera");
     let replace = |format| {
         Some(wgpu::ColorTargetState {
             format,
@@ -162,9 +177,16 @@ pub(super) fn create_pipeline(
     let (targets, entry) = match kind {
         ViewKind::Labeled => (
             vec![replace(COLOR_FORMAT), replace(LABEL_FORMAT)],
-            "fs_labeled",
+            if flat {
+                "fs_labeled_flat"
+            } else {
+                "fs_labeled"
+            },
         ),
-        ViewKind::Color => (vec![replace(COLOR_FORMAT)], "fs_color"),
+        ViewKind::Color => (
+            vec![replace(COLOR_FORMAT)],
+            if flat { "fs_color_flat" } else { "fs_color" },
+        ),
         ViewKind::LabelsOnly => (vec![replace(LABEL_FORMAT)], "fs_label_only"),
     };
     let buffers = vertex_layouts();
@@ -215,7 +237,7 @@ pub(super) fn create_overlay_pipeline(
     kind: ViewKind,
     overlay: Overlay,
 ) -> wgpu::RenderPipeline {
-    let (module, pipeline_layout) = shader_and_layout(device, layout, "overlay");
+    let (module, pipeline_layout) = shader_and_layout(device, &[layout], "overlay");
     let mut targets = vec![Some(wgpu::ColorTargetState {
         format: COLOR_FORMAT,
         blend: (overlay == Overlay::Particles).then_some(wgpu::BlendState::ALPHA_BLENDING),
@@ -276,6 +298,83 @@ pub(super) fn create_overlay_pipeline(
         }),
         multiview_mask: None,
         cache: None,
+    })
+}
+
+/// Side of the sun's shadow map of a camera, texels: twice the image's
+/// larger side (a shadow edge as sharp as the image resolves it), 512 ..=
+/// 2048 (2048 over the 70 m frustum slice of a 90-degree camera: about
+/// 7 cm a texel).
+pub fn shadow_map_px(width: u32, height: u32) -> u32 {
+    (2 * width.max(height)).clamp(512, 2048)
+}
+
+pub const SHADOW_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+
+/// The shadow pass: the scene's depth seen from the sun (the view uniform
+/// of this pass holds the sun's matrix), nearest the sun smallest. Slope-
+/// scaled bias keeps lit faces off their own shadow; no culling, so thin
+/// parts cast.
+pub(super) fn create_shadow_pipeline(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+) -> wgpu::RenderPipeline {
+    let (module, pipeline_layout) = shader_and_layout(device, &[layout], "shadow");
+    let buffers = vertex_layouts();
+    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some("shadow"),
+        layout: Some(&pipeline_layout),
+        vertex: wgpu::VertexState {
+            module: &module,
+            entry_point: Some("vs_main"),
+            compilation_options: Default::default(),
+            buffers: &buffers,
+        },
+        primitive: wgpu::PrimitiveState {
+            topology: wgpu::PrimitiveTopology::TriangleList,
+            cull_mode: None,
+            ..Default::default()
+        },
+        depth_stencil: Some(wgpu::DepthStencilState {
+            format: SHADOW_FORMAT,
+            depth_write_enabled: Some(true),
+            depth_compare: Some(wgpu::CompareFunction::LessEqual),
+            stencil: Default::default(),
+            bias: wgpu::DepthBiasState {
+                constant: 2,
+                slope_scale: 2.0,
+                clamp: 0.0,
+            },
+        }),
+        multisample: wgpu::MultisampleState::default(),
+        fragment: None,
+        multiview_mask: None,
+        cache: None,
+    })
+}
+
+/// Bind group 1 of colour views: the shadow map and its comparison sampler.
+pub(super) fn shadow_sample_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
+    device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some("shadow map"),
+        entries: &[
+            wgpu::BindGroupLayoutEntry {
+                binding: 0,
+                visibility: wgpu::ShaderStages::FRAGMENT,
+                ty: wgpu::BindingType::Texture {
+                    sample_type: wgpu::TextureSampleType::Depth,
+                    view_dimension: wgpu::TextureViewDimension::D2,
+                    multisampled: false,
+                },
+                count: None,
+            },
+            wgpu::BindGroupLayoutEntry {
+                binding: 1,
+                visibility: wgpu::ShaderStages::FRAGMENT,
+                ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Comparison),
+                count: None,
+            },
+        ],
     })
 }
 

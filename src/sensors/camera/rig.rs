@@ -12,6 +12,8 @@ pub(super) struct CameraTarget {
     pub(super) uniform: wgpu::Buffer,
     pub(super) bind_group: wgpu::BindGroup,
     pub(super) layout: ReadbackLayout,
+    /// Colour views: the sun's shadow map fitted to this view.
+    pub(super) shadow: Option<ShadowTarget>,
 }
 
 impl CameraTarget {
@@ -19,6 +21,7 @@ impl CameraTarget {
     fn new(
         device: &wgpu::Device,
         bind_layout: &wgpu::BindGroupLayout,
+        shadow: Option<(&wgpu::BindGroupLayout, &wgpu::Sampler, bool)>,
         info: &CameraInfo,
         kind: ViewKind,
     ) -> CameraTarget {
@@ -48,6 +51,12 @@ impl CameraTarget {
             uniform,
             bind_group,
             layout: ReadbackLayout::new(w, h, kind),
+            shadow: shadow
+                .filter(|_| kind.has_color())
+                .map(|(layout, sampler, on)| {
+                    let side = if on { shadow_map_px(w, h) } else { 1 };
+                    ShadowTarget::new(device, bind_layout, layout, sampler, side)
+                }),
         }
     }
 }
@@ -95,8 +104,10 @@ pub struct CameraRig {
     pub(super) pipelines: BTreeMap<u8, wgpu::RenderPipeline>,
     /// Rain and snow, per colour view kind (only when the weather has them).
     pub(super) particle_pipelines: BTreeMap<u8, wgpu::RenderPipeline>,
-    /// The sky under colour views.
+    /// The sky under colour views (the realistic look).
     pub(super) sky_pipelines: BTreeMap<u8, wgpu::RenderPipeline>,
+    /// The sun's shadow pass (colour views, shadows on).
+    pub(super) shadow_pipeline: Option<wgpu::RenderPipeline>,
     pub(super) particle_buffer: wgpu::Buffer,
     pub(super) particle_capacity: usize,
     pub(super) vertex_buffer: wgpu::Buffer,
@@ -164,11 +175,13 @@ impl CameraRig {
         let mut pipelines = BTreeMap::new();
         let mut particle_pipelines = BTreeMap::new();
         let mut sky_pipelines = BTreeMap::new();
+        let shadow_layout = shadow_sample_layout(device);
+        let realistic = lighting.look == crate::scenario::Look::Realistic;
         for (_, kind) in &views {
-            pipelines
-                .entry(*kind as u8)
-                .or_insert_with(|| create_pipeline(device, &bind_layout, *kind));
-            if kind.has_color() {
+            pipelines.entry(*kind as u8).or_insert_with(|| {
+                create_pipeline(device, &bind_layout, &shadow_layout, *kind, lighting.look)
+            });
+            if kind.has_color() && realistic {
                 sky_pipelines.entry(*kind as u8).or_insert_with(|| {
                     create_overlay_pipeline(device, &bind_layout, *kind, Overlay::Sky)
                 });
@@ -179,10 +192,28 @@ impl CameraRig {
                 });
             }
         }
+        // comparisons filtered 2x2 by the sampler, 3x3 taps in the shader
+        let shadow_sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("shadow"),
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            compare: Some(wgpu::CompareFunction::LessEqual),
+            ..Default::default()
+        });
         let targets: Vec<CameraTarget> = views
             .into_iter()
-            .map(|(info, kind)| CameraTarget::new(device, &bind_layout, info, kind))
+            .map(|(info, kind)| {
+                CameraTarget::new(
+                    device,
+                    &bind_layout,
+                    Some((&shadow_layout, &shadow_sampler, lighting.shadows)),
+                    info,
+                    kind,
+                )
+            })
             .collect();
+        let shadow_pipeline = (lighting.shadows && camera_kind.has_color())
+            .then(|| create_shadow_pipeline(device, &bind_layout));
         let spare = targets.iter().map(|_| Vec::new()).collect();
         let targets_len = targets.len();
         let (recycle_tx, recycle_rx) = crossbeam_channel::unbounded();
@@ -198,6 +229,7 @@ impl CameraRig {
             pipelines,
             particle_pipelines,
             sky_pipelines,
+            shadow_pipeline,
             particle_buffer,
             particle_capacity,
             vertex_buffer,
@@ -300,86 +332,6 @@ impl CameraRig {
         self.cameras[index].info.ego_from_camera = ego_from_camera;
     }
 
-    pub(super) fn view_uniform(&self, cam: &CameraInfo, snapshot: &FrameSnapshot) -> ViewUniform {
-        let world_from_camera = snapshot.world_from_camera(cam);
-        let view_from_world = world_from_camera.inverse();
-        let view = glam::DMat4::from_rotation_translation(
-            view_from_world.rotation,
-            view_from_world.translation,
-        );
-        let clip = cam.intrinsics.clip_from_view().as_dmat4() * view;
-        let forward = world_from_camera.transform_vector(-glam::DVec3::Z);
-        let l = &self.lighting;
-        let v4 = |a: [f32; 3], w: f32| [a[0], a[1], a[2], w];
-        let mut u = ViewUniform {
-            clip_from_world: clip.as_mat4().to_cols_array_2d(),
-            world_from_clip: clip.inverse().as_mat4().to_cols_array_2d(),
-            camera_position: world_from_camera
-                .translation
-                .as_vec3()
-                .extend(1.0)
-                .to_array(),
-            camera_forward: forward.as_vec3().extend(0.0).to_array(),
-            sun_direction: v4(l.sun_direction, l.sun_intensity),
-            sun_color: v4(l.sun_color, 1.0),
-            ambient_color: v4(l.ambient_color, 1.0),
-            fog: v4(l.fog_color, l.fog_extinction_per_m),
-            light_count: [0; 4],
-            light_position: [[0.0; 4]; MAX_LIGHTS],
-            light_color: [[0.0; 4]; MAX_LIGHTS],
-            light_direction: [[0.0; 4]; MAX_LIGHTS],
-            weather: [
-                l.road_wetness,
-                cam.intrinsics.width as f32,
-                cam.intrinsics.height as f32,
-                l.snow_cover,
-            ],
-            caster_count: [0; 4],
-            caster_center: [[0.0; 4]; MAX_CASTERS],
-            caster_forward: [[0.0; 4]; MAX_CASTERS],
-            caster_half: [[0.0; 4]; MAX_CASTERS],
-        };
-        // the labeled objects nearest this camera shade the ground under them
-        let eye = world_from_camera.translation;
-        let mut boxes: Vec<&crate::core::boxes::Box3> =
-            snapshot.objects.iter().map(|o| &o.box3).collect();
-        boxes.sort_by(|a, b| {
-            a.center
-                .distance_squared(eye)
-                .total_cmp(&b.center.distance_squared(eye))
-        });
-        for (i, b) in boxes.into_iter().take(MAX_CASTERS).enumerate() {
-            u.caster_center[i] = b.center.as_vec3().extend(0.0).to_array();
-            u.caster_forward[i] = b.forward().as_vec3().extend(0.0).to_array();
-            u.caster_half[i] = [
-                b.length_m as f32 / 2.0,
-                b.height_m as f32 / 2.0,
-                b.width_m as f32 / 2.0,
-                0.0,
-            ];
-            u.caster_count[0] = i as u32 + 1;
-        }
-        // the lamps nearest this camera
-        let cam = world_from_camera.translation;
-        let mut lamps: Vec<&crate::snapshot::Lamp> = snapshot.lamps.iter().collect();
-        lamps.sort_by(|a, b| {
-            a.position
-                .distance_squared(cam)
-                .total_cmp(&b.position.distance_squared(cam))
-        });
-        for (i, lamp) in lamps.into_iter().take(MAX_LIGHTS).enumerate() {
-            u.light_position[i] = lamp.position.as_vec3().extend(lamp.intensity).to_array();
-            u.light_color[i] = v4(lamp.color, lamp.spot_cos.unwrap_or(-1.0));
-            u.light_direction[i] = lamp
-                .direction
-                .as_vec3()
-                .extend(lamp.near_field_m)
-                .to_array();
-            u.light_count[0] = i as u32 + 1;
-        }
-        u
-    }
-
     /// Render a frame. Blocks only while `SLOTS` frames are in flight.
     pub fn submit(&mut self, snapshot: FrameSnapshot) {
         // at most SLOTS frames between submission and readback
@@ -387,7 +339,12 @@ impl CameraRig {
             self.collect(true);
         }
         let buffers = self.staging_buffers();
-        let groups = self.upload_instances(&snapshot);
+        let uniforms: Vec<ViewUniform> = self
+            .cameras
+            .iter()
+            .map(|c| self.view_uniform(&c.info, &snapshot))
+            .collect();
+        let passes = self.upload_instances(&snapshot, &uniforms);
         let particle_ranges = self.upload_particles(&snapshot);
         let mut encoder = self
             .gpu
@@ -396,7 +353,13 @@ impl CameraRig {
                 label: Some("frame"),
             });
         for (ci, cam) in self.cameras.iter().enumerate() {
-            self.draw_view(&mut encoder, cam, &snapshot, &groups, &particle_ranges[ci]);
+            self.draw_view(
+                &mut encoder,
+                cam,
+                &uniforms[ci],
+                &passes[ci],
+                &particle_ranges[ci],
+            );
             copy_to_staging(&mut encoder, cam, &buffers[ci]);
         }
         self.gpu.queue.submit([encoder.finish()]);
@@ -409,49 +372,48 @@ impl CameraRig {
         let _ = self.gpu.device.poll(wgpu::PollType::Poll);
     }
 
-    /// Upload this frame's instances, grouped by primitive: one instanced
-    /// draw per primitive (static meshes first).
-    fn upload_instances(
-        &mut self,
-        snapshot: &FrameSnapshot,
-    ) -> Vec<(MeshRange, std::ops::Range<u32>)> {
-        // group instances by primitive: one instanced draw per primitive
-        let mut raws: Vec<InstanceRaw> = self.static_draws.iter().map(|(_, r)| *r).collect();
-        let mut groups: Vec<(MeshRange, std::ops::Range<u32>)> = Vec::new();
-        for p in Primitive::ALL {
-            let start = raws.len() as u32;
-            raws.extend(snapshot.instances.iter().filter(|i| i.primitive == p).map(
-                |i: &DrawInstance| InstanceRaw::new(i.model, i.color, i.class_id, i.instance_id),
-            ));
-            if raws.len() as u32 > start {
-                groups.push((self.primitive_ranges[&p], start..raws.len() as u32));
-            }
+    /// Static meshes, then the instances (vertex and index buffers set).
+    pub(super) fn draw_scene(
+        &self,
+        pass: &mut wgpu::RenderPass,
+        groups: &[(MeshRange, std::ops::Range<u32>)],
+    ) {
+        pass.set_vertex_buffer(0, self.vertex_buffer.slice(..));
+        pass.set_vertex_buffer(1, self.instance_buffer.slice(..));
+        pass.set_index_buffer(self.index_buffer.slice(..), wgpu::IndexFormat::Uint32);
+        for (i, (range, _)) in self.static_draws.iter().enumerate() {
+            pass.draw_indexed(
+                range.first_index..range.first_index + range.index_count,
+                range.base_vertex,
+                i as u32..i as u32 + 1,
+            );
         }
-        if raws.len() > self.instance_capacity {
-            self.instance_capacity = raws.len().next_power_of_two();
-            self.instance_buffer =
-                Self::make_instance_buffer(&self.gpu.device, self.instance_capacity);
+        for (range, instances) in groups {
+            pass.draw_indexed(
+                range.first_index..range.first_index + range.index_count,
+                range.base_vertex,
+                instances.clone(),
+            );
         }
-        self.gpu
-            .queue
-            .write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(&raws));
-        groups
     }
 
-    /// One view's render pass: sky, static meshes, instances,
-    /// particles.
+    /// One view's passes: the sun's shadow map (colour views, shadows on),
+    /// then sky, static meshes, instances, particles.
     fn draw_view(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         cam: &CameraTarget,
-        snapshot: &FrameSnapshot,
-        groups: &[(MeshRange, std::ops::Range<u32>)],
+        uniform: &ViewUniform,
+        passes: &ViewPasses,
         particles: &std::ops::Range<u32>,
     ) {
-        let uniform = self.view_uniform(&cam.info, snapshot);
         self.gpu
             .queue
-            .write_buffer(&cam.uniform, 0, bytemuck::bytes_of(&uniform));
+            .write_buffer(&cam.uniform, 0, bytemuck::bytes_of(uniform));
+        if let (Some(shadow), Some(groups)) = (&cam.shadow, &passes.shadow) {
+            self.draw_shadow_map(encoder, shadow, uniform, groups);
+        }
+        let groups = &passes.scene;
         let color_view = cam.color.create_view(&Default::default());
         let z_view = cam.zbuffer.create_view(&Default::default());
         let label_view = cam
@@ -472,7 +434,10 @@ impl CameraRig {
         let mut attachments = Vec::new();
         if cam.kind.has_color() {
             // sRGB target: the clear colour is linear
-            let sky = tone_map(self.lighting.sky_color);
+            let sky = match self.lighting.look {
+                crate::scenario::Look::Realistic => tone_map(self.lighting.sky_color),
+                crate::scenario::Look::Flat => self.lighting.sky_color,
+            };
             let sky = wgpu::Color {
                 r: sky[0] as f64,
                 g: sky[1] as f64,
@@ -521,23 +486,10 @@ impl CameraRig {
                 pass.draw(0..3, 0..1);
             }
             pass.set_pipeline(&self.pipelines[&(cam.kind as u8)]);
-            pass.set_vertex_buffer(0, self.vertex_buffer.slice(..));
-            pass.set_vertex_buffer(1, self.instance_buffer.slice(..));
-            pass.set_index_buffer(self.index_buffer.slice(..), wgpu::IndexFormat::Uint32);
-            for (i, (range, _)) in self.static_draws.iter().enumerate() {
-                pass.draw_indexed(
-                    range.first_index..range.first_index + range.index_count,
-                    range.base_vertex,
-                    i as u32..i as u32 + 1,
-                );
+            if let Some(shadow) = &cam.shadow {
+                pass.set_bind_group(1, &shadow.sample_bind, &[]);
             }
-            for (range, instances) in groups {
-                pass.draw_indexed(
-                    range.first_index..range.first_index + range.index_count,
-                    range.base_vertex,
-                    instances.clone(),
-                );
-            }
+            self.draw_scene(&mut pass, groups);
             let drops = particles;
             if let Some(p) = self.particle_pipelines.get(&(cam.kind as u8))
                 && !drops.is_empty()

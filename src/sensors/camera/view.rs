@@ -1,0 +1,280 @@
+//! What each view draws in a frame: its uniform (camera, light, the sun's
+//! shadow matrix, shadow casters, lamps), its instances culled to its
+//! frustum and to its shadow map's, and the shadow pass itself.
+
+use super::*;
+
+/// A colour view's shadow map, the view uniform of its shadow pass (the
+/// sun's matrix as `clip_from_world`) and the bind groups of both passes.
+pub(crate) struct ShadowTarget {
+    pub(super) map: wgpu::Texture,
+    pub(super) uniform: wgpu::Buffer,
+    pub(super) pass_bind: wgpu::BindGroup,
+    pub(super) sample_bind: wgpu::BindGroup,
+}
+
+impl ShadowTarget {
+    /// `side`: the map's size in texels (1 when shadows are off: the
+    /// colour pipelines still bind a map, never read).
+    pub(super) fn new(
+        device: &wgpu::Device,
+        bind_layout: &wgpu::BindGroupLayout,
+        shadow_layout: &wgpu::BindGroupLayout,
+        sampler: &wgpu::Sampler,
+        side: u32,
+    ) -> ShadowTarget {
+        let map = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("shadow map"),
+            size: wgpu::Extent3d {
+                width: side,
+                height: side,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: SHADOW_FORMAT,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
+            view_formats: &[],
+        });
+        let uniform = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("shadow uniform"),
+            size: std::mem::size_of::<ViewUniform>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let pass_bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("shadow pass"),
+            layout: bind_layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: uniform.as_entire_binding(),
+            }],
+        });
+        let view = map.create_view(&Default::default());
+        let sample_bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("shadow map"),
+            layout: shadow_layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::TextureView(&view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::Sampler(sampler),
+                },
+            ],
+        });
+        ShadowTarget {
+            map,
+            uniform,
+            pass_bind,
+            sample_bind,
+        }
+    }
+}
+
+/// One instanced draw per primitive: its mesh and its instances.
+type Groups = Vec<(MeshRange, std::ops::Range<u32>)>;
+
+/// A view's draws this frame: its scene pass and its shadow pass (colour
+/// views with the sun's shadows).
+pub(super) struct ViewPasses {
+    pub(super) scene: Groups,
+    pub(super) shadow: Option<Groups>,
+}
+
+impl CameraRig {
+    pub(super) fn view_uniform(&self, cam: &CameraInfo, snapshot: &FrameSnapshot) -> ViewUniform {
+        let world_from_camera = snapshot.world_from_camera(cam);
+        let view_from_world = world_from_camera.inverse();
+        let view = glam::DMat4::from_rotation_translation(
+            view_from_world.rotation,
+            view_from_world.translation,
+        );
+        let clip = cam.intrinsics.clip_from_view().as_dmat4() * view;
+        let forward = world_from_camera.transform_vector(-glam::DVec3::Z);
+        let l = &self.lighting;
+        let v4 = |a: [f32; 3], w: f32| [a[0], a[1], a[2], w];
+        let shadow_px = shadow_map_px(cam.intrinsics.width, cam.intrinsics.height);
+        let mut u = ViewUniform {
+            clip_from_world: clip.as_mat4().to_cols_array_2d(),
+            world_from_clip: clip.inverse().as_mat4().to_cols_array_2d(),
+            camera_position: world_from_camera
+                .translation
+                .as_vec3()
+                .extend(1.0)
+                .to_array(),
+            camera_forward: forward.as_vec3().extend(0.0).to_array(),
+            sun_direction: v4(l.sun_direction, l.sun_intensity),
+            sun_color: v4(l.sun_color, 1.0),
+            ambient_color: v4(l.ambient_color, 1.0),
+            fog: v4(l.fog_color, l.fog_extinction_per_m),
+            light_count: [0; 4],
+            light_position: [[0.0; 4]; MAX_LIGHTS],
+            light_color: [[0.0; 4]; MAX_LIGHTS],
+            light_direction: [[0.0; 4]; MAX_LIGHTS],
+            weather: [
+                l.road_wetness,
+                cam.intrinsics.width as f32,
+                cam.intrinsics.height as f32,
+                l.snow_cover,
+            ],
+            sun_from_world: Mat4::IDENTITY.to_cols_array_2d(),
+            look: [0.0, 1.0 / shadow_px as f32, 0.0, 0.0],
+            caster_count: [0; 4],
+            caster_center: [[0.0; 4]; MAX_CASTERS],
+            caster_forward: [[0.0; 4]; MAX_CASTERS],
+            caster_half: [[0.0; 4]; MAX_CASTERS],
+        };
+        // the sun's shadow map, fitted to this view's first 70 m
+        let sun = glam::DVec3::from_array(l.sun_direction.map(f64::from));
+        if l.shadows && l.sun_intensity > 0.0 && sun.y > 0.01 {
+            let world_from_cv = crate::core::frames::cv_from_world(&world_from_camera).inverse();
+            let corners = crate::core::shadow::frustum_corners(
+                &world_from_cv,
+                &cam.intrinsics,
+                crate::core::camera::NEAR_M,
+                crate::core::shadow::SHADOW_DISTANCE_M,
+            );
+            let m = crate::core::shadow::sun_from_world(&corners, sun, shadow_px);
+            u.sun_from_world = m.as_mat4().to_cols_array_2d();
+            u.look[0] = 1.0;
+        }
+        // the labeled objects nearest this camera shade the ground under them
+        let eye = world_from_camera.translation;
+        let mut boxes: Vec<&crate::core::boxes::Box3> =
+            snapshot.objects.iter().map(|o| &o.box3).collect();
+        boxes.sort_by(|a, b| {
+            a.center
+                .distance_squared(eye)
+                .total_cmp(&b.center.distance_squared(eye))
+        });
+        let casters = if l.shadows { MAX_CASTERS } else { 0 };
+        for (i, b) in boxes.into_iter().take(casters).enumerate() {
+            u.caster_center[i] = b.center.as_vec3().extend(0.0).to_array();
+            u.caster_forward[i] = b.forward().as_vec3().extend(0.0).to_array();
+            u.caster_half[i] = [
+                b.length_m as f32 / 2.0,
+                b.height_m as f32 / 2.0,
+                b.width_m as f32 / 2.0,
+                0.0,
+            ];
+            u.caster_count[0] = i as u32 + 1;
+        }
+        // the lamps nearest this camera
+        let cam = world_from_camera.translation;
+        let mut lamps: Vec<&crate::snapshot::Lamp> = snapshot.lamps.iter().collect();
+        lamps.sort_by(|a, b| {
+            a.position
+                .distance_squared(cam)
+                .total_cmp(&b.position.distance_squared(cam))
+        });
+        for (i, lamp) in lamps.into_iter().take(MAX_LIGHTS).enumerate() {
+            u.light_position[i] = lamp.position.as_vec3().extend(lamp.intensity).to_array();
+            u.light_color[i] = v4(lamp.color, lamp.spot_cos.unwrap_or(-1.0));
+            u.light_direction[i] = lamp
+                .direction
+                .as_vec3()
+                .extend(lamp.near_field_m)
+                .to_array();
+            u.light_count[0] = i as u32 + 1;
+        }
+        u
+    }
+
+    /// Upload this frame's instances for every pass of every view: static
+    /// meshes first (drawn by every pass), then per pass the instances that
+    /// can reach its view (frustum-culled by bounding sphere), grouped by
+    /// primitive: one instanced draw per primitive.
+    pub(super) fn upload_instances(
+        &mut self,
+        snapshot: &FrameSnapshot,
+        uniforms: &[ViewUniform],
+    ) -> Vec<ViewPasses> {
+        let all: Vec<(InstanceRaw, Primitive, glam::Vec3, f32)> = snapshot
+            .instances
+            .iter()
+            .map(|i: &DrawInstance| {
+                let (c, r) = crate::core::frustum::unit_primitive_sphere(&i.model);
+                let raw = InstanceRaw::new(i.model, i.color, i.class_id, i.instance_id);
+                (raw, i.primitive, c, r)
+            })
+            .collect();
+        let mut raws: Vec<InstanceRaw> = self.static_draws.iter().map(|(_, r)| *r).collect();
+        let ranges = &self.primitive_ranges;
+        let groups_in = |clip: [[f32; 4]; 4], raws: &mut Vec<InstanceRaw>| -> Groups {
+            let planes = crate::core::frustum::planes(&Mat4::from_cols_array_2d(&clip));
+            let mut groups = Vec::new();
+            for p in Primitive::ALL {
+                let start = raws.len() as u32;
+                raws.extend(
+                    all.iter()
+                        .filter(|(_, prim, c, r)| {
+                            *prim == p && crate::core::frustum::sphere_visible(&planes, *c, *r)
+                        })
+                        .map(|(raw, ..)| *raw),
+                );
+                if raws.len() as u32 > start {
+                    groups.push((ranges[&p], start..raws.len() as u32));
+                }
+            }
+            groups
+        };
+        let passes = uniforms
+            .iter()
+            .map(|u| ViewPasses {
+                scene: groups_in(u.clip_from_world, &mut raws),
+                shadow: (u.look[0] > 0.5).then(|| groups_in(u.sun_from_world, &mut raws)),
+            })
+            .collect();
+        if raws.len() > self.instance_capacity {
+            self.instance_capacity = raws.len().next_power_of_two();
+            self.instance_buffer =
+                Self::make_instance_buffer(&self.gpu.device, self.instance_capacity);
+        }
+        self.gpu
+            .queue
+            .write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(&raws));
+        passes
+    }
+
+    /// The sun's shadow pass of a colour view: the scene's depth seen from
+    /// the sun, fitted to this view (`uniform.sun_from_world`).
+    pub(super) fn draw_shadow_map(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        shadow: &ShadowTarget,
+        uniform: &ViewUniform,
+        groups: &[(MeshRange, std::ops::Range<u32>)],
+    ) {
+        let Some(pipeline) = &self.shadow_pipeline else {
+            return;
+        };
+        let mut sun_view = *uniform;
+        sun_view.clip_from_world = uniform.sun_from_world;
+        self.gpu
+            .queue
+            .write_buffer(&shadow.uniform, 0, bytemuck::bytes_of(&sun_view));
+        let map_view = shadow.map.create_view(&Default::default());
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("shadow"),
+            color_attachments: &[],
+            depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                view: &map_view,
+                depth_ops: Some(wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(1.0),
+                    store: wgpu::StoreOp::Store,
+                }),
+                stencil_ops: None,
+            }),
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, &shadow.pass_bind, &[]);
+        self.draw_scene(&mut pass, groups);
+    }
+}

@@ -1,0 +1,160 @@
+//! The look: sun shadows fall where geometry says, and neither shadows nor
+//! the flat look change a label or a depth value.
+
+use crate::common::scenario;
+use edgecase::app::sensor_app;
+use edgecase::batch::run_frames;
+use edgecase::core::camera::Intrinsics;
+use edgecase::core::classes::Class;
+use edgecase::core::frames::cv_from_world;
+use edgecase::sensors::camera::{GpuContext, RenderMode};
+use edgecase::sensors::{LabeledFrame, snapshot};
+use edgecase::snapshot::FrameSnapshot;
+use edgecase::world::objects::Primitive;
+use glam::{DVec2, DVec3};
+
+/// A lone 14 m building on the left of an empty road, the sun 30 degrees
+/// up in the north-east, behind it, so its shadow falls back across the
+/// road towards a camera looking along it.
+fn lone_building(render: &str) -> String {
+    format!(
+        "(frames: 1, seed: 3,
+          road: (segments: [Straight(length_m: 150)], sidewalk: None, parking_width_m: 0),
+          ego: (speed_mps: 0),
+          props: (placed: [(kind: Building, s_m: 40, side: Left, offset_m: 1, height_m: 14)]),
+          light: (sun_elevation_deg: 30, sun_azimuth_deg: 45),
+          render: ({render}),
+          sensors: (cameras: [(name: \"front\", width: 320, height: 240, hfov_deg: 90,
+                               mount: (x_m: 0.5, z_m: 2.5, pitch_deg: 10))]))"
+    )
+}
+
+fn run(ron: &str) -> (FrameSnapshot, LabeledFrame, Intrinsics) {
+    let s = scenario(ron);
+    let gpu = GpuContext::new_headless().expect("Vulkan adapter");
+    let mut app = sensor_app(&s, gpu, RenderMode::Labeled);
+    let mut frames = Vec::new();
+    run_frames(
+        &mut app,
+        1,
+        |f| {
+            frames.push(f);
+            Ok(())
+        },
+        |_| {},
+    )
+    .unwrap();
+    let snap = snapshot(app.world_mut());
+    let k = edgecase::sensors::rig::camera_infos(&s)[0].intrinsics;
+    (snap, frames.remove(0), k)
+}
+
+/// Distance along `dir` at which the ray from `origin` enters the unit cube
+/// drawn with `model`, if it does (slab test in the cube's frame).
+fn ray_hits_cube(model: glam::Mat4, origin: DVec3, dir: DVec3) -> bool {
+    let inv = model.as_dmat4().inverse();
+    let o = inv.transform_point3(origin);
+    let d = inv.transform_vector3(dir);
+    let (mut t0, mut t1) = (0.0f64, f64::MAX);
+    for a in 0..3 {
+        if d[a].abs() < 1e-12 {
+            if o[a].abs() > 0.5 {
+                return false;
+            }
+            continue;
+        }
+        let (ta, tb) = ((-0.5 - o[a]) / d[a], (0.5 - o[a]) / d[a]);
+        t0 = t0.max(ta.min(tb));
+        t1 = t1.min(ta.max(tb));
+    }
+    t0 <= t1
+}
+
+fn luma(rgba: &[u8], i: usize) -> f64 {
+    rgba[4 * i..4 * i + 3].iter().map(|v| *v as f64).sum()
+}
+
+#[test]
+fn shadows_fall_where_the_sun_direction_predicts_and_change_no_label() {
+    let (snap, on, k) = run(&lone_building("shadows: true"));
+    let (_, off, _) = run(&lone_building("shadows: false"));
+    let (a, b) = (&on.images[0], &off.images[0]);
+    // labels and depth: the same bytes with shadows on and off
+    assert_eq!(a.labels(), b.labels());
+    assert_eq!(a.to_depth_m(), b.to_depth_m());
+    assert_eq!(
+        on.labels.as_ref().unwrap().cameras[0].objects.len(),
+        off.labels.as_ref().unwrap().cameras[0].objects.len()
+    );
+    let cam = edgecase::sensors::rig::camera_infos(&scenario(&lone_building("")))[0].clone();
+    let world_from_cv = cv_from_world(&snap.world_from_camera(&cam)).inverse();
+    let to_sun = DVec3::from_array(edgecase::weather::sun_direction(30.0, 45.0).map(f64::from));
+    let building: Vec<glam::Mat4> = snap
+        .instances
+        .iter()
+        .filter(|i| i.class_id == Class::Building.id() as u32 && i.primitive == Primitive::Cube)
+        .map(|i| i.model)
+        .collect();
+    assert_eq!(building.len(), 1);
+    let road = Class::Road.id() as u16;
+    let (mut agree, mut disagree, mut predicted_shade) = (0usize, 0usize, 0usize);
+    for (i, label) in a.labels().iter().enumerate() {
+        if *label != road {
+            continue;
+        }
+        let uv = DVec2::new(
+            (i % a.width as usize) as f64 + 0.5,
+            (i / a.width as usize) as f64 + 0.5,
+        );
+        let p = world_from_cv.transform_point(k.unproject(uv, a.depth_m_at(i) as f64));
+        // the sunbeam from this point, and from points 30 cm around it:
+        // near the shadow's edge (soft over a texel or two) no verdict
+        let verdicts: Vec<bool> = [DVec3::ZERO, DVec3::X, -DVec3::X, DVec3::Z, -DVec3::Z]
+            .iter()
+            .map(|d| {
+                building
+                    .iter()
+                    .any(|m| ray_hits_cube(*m, p + *d * 0.3, to_sun))
+            })
+            .collect();
+        if verdicts.iter().any(|v| *v != verdicts[0]) {
+            continue;
+        }
+        let shaded = luma(a.rgba(), i) < 0.8 * luma(b.rgba(), i);
+        predicted_shade += usize::from(verdicts[0]);
+        if shaded == verdicts[0] {
+            agree += 1;
+        } else {
+            disagree += 1;
+        }
+    }
+    assert!(
+        predicted_shade > 300,
+        "only {predicted_shade} road pixels in the building's shadow"
+    );
+    let share = agree as f64 / (agree + disagree) as f64;
+    assert!(
+        share > 0.99,
+        "{disagree} of {} road pixels shaded against the geometry's verdict",
+        agree + disagree
+    );
+    eprintln!(
+        "{agree} road pixels agree with the sun's geometry ({predicted_shade} in shadow), {disagree} do not"
+    );
+}
+
+#[test]
+fn the_flat_look_changes_pixels_only() {
+    let (_, realistic, _) = run(&lone_building("look: Realistic"));
+    let (_, flat, _) = run(&lone_building("look: Flat"));
+    let (a, b) = (&realistic.images[0], &flat.images[0]);
+    assert_eq!(a.labels(), b.labels());
+    assert_eq!(a.to_depth_m(), b.to_depth_m());
+    let differ = a
+        .rgba()
+        .chunks(4)
+        .zip(b.rgba().chunks(4))
+        .filter(|(x, y)| x != y)
+        .count();
+    assert!(differ > a.rgba().len() / 8, "only {differ} pixels differ");
+}
