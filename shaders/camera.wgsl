@@ -67,6 +67,8 @@ struct VertexOut {
     @location(1) normal: vec3<f32>,
     @location(2) color: vec3<f32>,
     @location(3) @interpolate(flat) ids: vec2<u32>,
+    // light the part gives off, in units of its colour (a lit lamp)
+    @location(4) @interpolate(flat) emission: f32,
 };
 
 @vertex
@@ -80,6 +82,7 @@ fn vs_main(v: VertexIn) -> VertexOut {
     out.normal = normal_matrix * v.normal;
     out.color = v.color.rgb;
     out.ids = v.ids;
+    out.emission = v.color.a;
     return out;
 }
 
@@ -331,7 +334,7 @@ fn shade_flat(in: VertexOut) -> vec4<f32> {
     }
     let snow = select(0.0, view.weather.w, takes_snow(in.ids.x));
     let albedo = mix(in.color, vec3<f32>(0.9, 0.92, 0.95), snow);
-    let lit = albedo * (1.0 - 0.5 * wet) * light + specular;
+    let lit = albedo * (1.0 - 0.5 * wet) * light + specular + in.color * in.emission;
     // Beer-Lambert extinction along the view ray; fog never touches labels.
     let distance = length(in.world - view.camera_position.xyz);
     let transmittance = exp(-view.fog.a * distance);
@@ -354,9 +357,10 @@ fn shade(in: VertexOut) -> vec4<f32> {
         return vec4<f32>(tone_map(view.fog.rgb), 1.0);
     }
     var m = surface(in, n, footprint);
+    m.emission = m.emission + in.color * in.emission;
     let wet = select(0.0, view.weather.x, takes_water(in.ids.x));
     // a water film darkens the surface (light is trapped under it) and makes it a mirror
-    m.roughness = mix(m.roughness, 0.06, wet);
+    m.roughness = mix(m.roughness, 0.15, wet);
     m.f0 = mix(m.f0, 0.02, wet);
     let sun_dir = view.sun_direction.xyz;
     var occlusion = 1.0;

@@ -30,6 +30,9 @@ enum Scene {
     Reference,
     /// scenarios/fog_pedestrian.ron through the full batch path.
     FogPedestrian,
+    /// scenarios/clear_day_urban.ron (traffic, pedestrians, buildings,
+    /// trees, sun) through the full batch path.
+    ClearDayUrban,
     /// 100 vehicles and 100 pedestrians on a 4-lane road: physics and
     /// behaviour ticks/s without sensors (mode bare: simulation only), then
     /// with one labeled camera (mode memory).
@@ -69,6 +72,18 @@ struct Args {
     /// fog_pedestrian: add a second camera of the same size.
     #[arg(long)]
     extra_camera: bool,
+    /// Shipped scenes: the cameras' look (the scenario's `render.look`).
+    #[arg(long, value_enum, default_value_t = LookArg::Realistic)]
+    look: LookArg,
+    /// Shipped scenes: no sun shadows (the scenario's `render.shadows`).
+    #[arg(long)]
+    no_shadows: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+enum LookArg {
+    Realistic,
+    Flat,
 }
 
 fn peak_rss_mib() -> f64 {
@@ -128,6 +143,7 @@ fn reference_snapshot(frame: u64) -> FrameSnapshot {
             primitive: Primitive::Cube,
             model,
             color: [0.2 + 0.015 * i as f32, 0.3, 0.6],
+            emission: 0.0,
             class_id: Class::Car.id() as u32,
             instance_id: id,
         });
@@ -280,14 +296,19 @@ fn run_reference(args: &Args) -> Result<()> {
     Ok(())
 }
 
-fn run_fog(args: &Args) -> Result<()> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fog_pedestrian.ron");
+/// A shipped scenario (`file` under scenarios/) through the batch path.
+fn run_shipped(args: &Args, file: &str) -> Result<()> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
     let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
     let mut s = edgecase::scenario::parse(&text, &path)?;
     s.sensors.cameras[0].width = args.width;
     s.sensors.cameras[0].height = args.height;
     s.ego.speed_mps *= args.ego_speed_scale;
+    s.render.look = match args.look {
+        LookArg::Realistic => edgecase::scenario::Look::Realistic,
+        LookArg::Flat => edgecase::scenario::Look::Flat,
+    };
+    s.render.shadows = !args.no_shadows;
     // the demo ships a roof LiDAR: measured alone, and with it under --lidar
     let shipped = std::mem::take(&mut s.sensors.lidars);
     if args.lidar {
@@ -432,8 +453,10 @@ fn headless_gpu() -> Result<GpuContext> {
 fn report(args: &Args, start: Start, extra: &str) {
     let secs = start.wall.elapsed().as_secs_f64();
     println!(
-        "scene={:?} mode={:?} res={}x{} frames={} seconds={:.2} fps={:.1} cpu_ms_per_frame={:.1} peak_rss_mib={:.0} {}",
+        "scene={:?} look={:?}{} mode={:?} res={}x{} frames={} seconds={:.2} fps={:.1} cpu_ms_per_frame={:.1} peak_rss_mib={:.0} {}",
         args.scene,
+        args.look,
+        if args.no_shadows { "(no shadows)" } else { "" },
         args.mode,
         args.width,
         args.height,
@@ -453,7 +476,8 @@ fn main() -> Result<()> {
     }
     match args.scene {
         Scene::Reference => run_reference(&args),
-        Scene::FogPedestrian => run_fog(&args),
+        Scene::FogPedestrian => run_shipped(&args, "scenarios/fog_pedestrian.ron"),
+        Scene::ClearDayUrban => run_shipped(&args, "scenarios/clear_day_urban.ron"),
         Scene::Traffic => run_traffic(&args),
     }?;
     if args.mode == Mode::Disk {

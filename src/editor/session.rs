@@ -273,6 +273,7 @@ impl Session {
                     primitive: p.primitive,
                     model: model * p.local,
                     color: p.color,
+                    emission: 0.0,
                     class_id: p.class.id() as u32,
                     instance_id: 0,
                 })

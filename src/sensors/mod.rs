@@ -17,6 +17,7 @@ use crate::sim::{SimClock, SimSet};
 use crate::snapshot::image::CameraImage;
 use crate::snapshot::{DrawInstance, FrameSnapshot, LabeledObject, PersonPose};
 use crate::world::figure::Figure;
+use crate::world::objects::VehicleLight;
 use crate::world::{Ego, Renderable, Thing};
 use bevy::prelude::*;
 use glam::DVec3;
@@ -137,6 +138,19 @@ fn ego_state(world: &mut World) -> (Pose, EgoState) {
     }
 }
 
+/// Deceleration that lights a vehicle's brake lamps, m/s^2.
+const BRAKE_LAMP_MPS2: f64 = -0.5;
+
+/// How brightly a vehicle's lamp part glows (in units of its colour).
+fn lamp_emission(light: Option<VehicleLight>, dark: bool, braking: bool) -> f32 {
+    match light {
+        Some(VehicleLight::Head) if dark => 3.0,
+        Some(VehicleLight::Tail) if braking => 3.0,
+        Some(VehicleLight::Tail) if dark => 1.2,
+        _ => 0.0,
+    }
+}
+
 /// Build the snapshot of the current tick from the world.
 pub fn snapshot(world: &mut World) -> FrameSnapshot {
     let clock = world.resource::<SimClock>().clone();
@@ -144,14 +158,22 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
     let (world_from_ego, ego) = ego_state(world);
     let mut instances = Vec::new();
     let mut objects = Vec::new();
+    // vehicles' lamps: lit in the dark (the rule of the ego's headlights),
+    // tail lamps brighter while braking
+    let dark = world
+        .resource::<crate::world::ScenarioRes>()
+        .0
+        .light
+        .headlights_on();
     let mut q = world.query::<(
         &Transform,
         &Renderable,
         Option<&Thing>,
         Option<&Figure>,
+        Option<&crate::physics::Controls>,
         Has<Ego>,
     )>();
-    for (t, r, thing, figure, is_ego) in q.iter(world) {
+    for (t, r, thing, figure, controls, is_ego) in q.iter(world) {
         // sensors ride on the ego: it is neither drawn nor labeled
         if is_ego {
             continue;
@@ -166,10 +188,12 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
             let m = model * p.local;
             // the parts of a ridden bicycle carry the bicycle's own id
             let part_bicycle_id = bicycle_id.filter(|_| p.class == Class::Bicycle);
+            let braking = controls.is_some_and(|c| c.accel_mps2 < BRAKE_LAMP_MPS2);
             instances.push(DrawInstance {
                 primitive: p.primitive,
                 model: m,
                 color: p.color,
+                emission: lamp_emission(p.light, dark, braking),
                 class_id: p.class.id() as u32,
                 instance_id: part_bicycle_id.unwrap_or(instance_id),
             });
@@ -298,6 +322,33 @@ fn lamps(world: &mut World, world_from_ego: &Pose) -> Vec<crate::snapshot::Lamp>
                 intensity: STREET_LIGHT_INTENSITY,
                 spot_cos: Some(60f32.to_radians().cos()),
                 near_field_m: 0.0,
+            });
+        }
+    }
+    if light.headlights_on() {
+        // every other vehicle's low beams: one spot from between its head
+        // lamps, aimed 3 degrees down its heading
+        let mut q =
+            world.query_filtered::<(&Transform, &Renderable), (With<Thing>, Without<Ego>)>();
+        for (t, r) in q.iter(world) {
+            let heads: Vec<Vec3> = r
+                .parts
+                .iter()
+                .filter(|p| p.light == Some(VehicleLight::Head))
+                .map(|p| t.transform_point(p.local.w_axis.truncate()))
+                .collect();
+            if heads.is_empty() {
+                continue;
+            }
+            let centre = heads.iter().sum::<Vec3>() / heads.len() as f32;
+            let ahead = t.rotation * Vec3::new(1.0, -(3f32.to_radians().tan()), 0.0);
+            out.push(crate::snapshot::Lamp {
+                position: centre.as_dvec3(),
+                direction: ahead.normalize().as_dvec3(),
+                color: [1.0, 0.97, 0.9],
+                intensity: 2.0 * HEADLIGHT_INTENSITY,
+                spot_cos: Some(25f32.to_radians().cos()),
+                near_field_m: 8.0,
             });
         }
     }

@@ -22,6 +22,9 @@ pub struct DrawInstance {
     pub primitive: Primitive,
     pub model: Mat4,
     pub color: [f32; 3],
+    /// Light the part gives off, in units of its colour (a lit lamp), 0
+    /// for none. The colour image only.
+    pub emission: f32,
     pub class_id: u32,
     pub instance_id: u32,
 }

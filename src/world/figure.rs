@@ -93,6 +93,7 @@ impl Figure {
                     local: s.local,
                     color: s.color,
                     class: self.class,
+                    light: None,
                 }),
         );
         parts
@@ -175,6 +176,7 @@ fn bicycle_parts() -> Vec<Part> {
             local: s.local,
             color: s.color,
             class: Class::Bicycle,
+            light: None,
         });
     };
     let (rear, front) = (Vec3::new(-0.55, 0.34, 0.0), Vec3::new(0.55, 0.34, 0.0));
@@ -223,6 +225,7 @@ fn bicycle_parts() -> Vec<Part> {
         local: saddle.local,
         color: saddle.color,
         class: Class::Bicycle,
+        light: None,
     });
     parts
 }

@@ -14,6 +14,15 @@ pub struct Part {
     pub local: Mat4,
     pub color: [f32; 3],
     pub class: Class,
+    /// A vehicle's lamp: lit at night (and the tail lamps when braking).
+    pub light: Option<VehicleLight>,
+}
+
+/// Which lamp of a vehicle a part is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VehicleLight {
+    Head,
+    Tail,
 }
 
 fn part(primitive: Primitive, center: Vec3, size: Vec3, color: [f32; 3], class: Class) -> Part {
@@ -22,6 +31,7 @@ fn part(primitive: Primitive, center: Vec3, size: Vec3, color: [f32; 3], class: 
         local: Mat4::from_scale_rotation_translation(size, Quat::IDENTITY, center),
         color,
         class,
+        light: None,
     }
 }
 
@@ -40,6 +50,7 @@ fn thin_wheel(x: f32, z: f32, radius: f32, width: f32, class: Class) -> Part {
         ),
         color: [0.05, 0.05, 0.05],
         class,
+        light: None,
     }
 }
 
@@ -76,6 +87,7 @@ pub fn car_door(color: [f32; 3], size: BoxSize) -> (Part, DoorPart) {
             local: closed,
             color,
             class: Class::Car,
+            light: None,
         },
         DoorPart { closed, hinge },
     )
@@ -122,14 +134,22 @@ fn car_ends(half_length_m: f32) -> Vec<Part> {
         } else {
             (head, 0.60, 0.09, 0.34)
         };
+        let light = if end < 0.0 {
+            VehicleLight::Tail
+        } else {
+            VehicleLight::Head
+        };
         for side in [-1.0f32, 1.0] {
-            parts.push(part(
-                Primitive::Cube,
-                Vec3::new(at(0.04), lamp.1, side * 0.64),
-                Vec3::new(0.04, lamp.2, lamp.3),
-                lamp.0,
-                Class::Car,
-            ));
+            parts.push(Part {
+                light: Some(light),
+                ..part(
+                    Primitive::Cube,
+                    Vec3::new(at(0.04), lamp.1, side * 0.64),
+                    Vec3::new(0.04, lamp.2, lamp.3),
+                    lamp.0,
+                    Class::Car,
+                )
+            });
         }
         let plate_y = if end < 0.0 { 0.52 } else { 0.47 };
         parts.push(part(
@@ -250,8 +270,13 @@ fn van(color: [f32; 3]) -> Template {
 fn truck(color: [f32; 3]) -> Template {
     let (l, w, h) = (8.0, 2.5, 3.4);
     let dark = [0.08, 0.08, 0.09];
-    let lamp = |x: f32, y: f32, z: f32, colour: [f32; 3]| {
-        part(
+    let lamp = |x: f32, y: f32, z: f32, colour: [f32; 3]| Part {
+        light: Some(if x > 0.0 {
+            VehicleLight::Head
+        } else {
+            VehicleLight::Tail
+        }),
+        ..part(
             Primitive::Cube,
             Vec3::new(x, y, z),
             Vec3::new(0.04, 0.13, 0.3),

@@ -515,6 +515,7 @@ fn sliding_box_snapshot(frame: u64) -> edgecase::snapshot::FrameSnapshot {
             primitive: Primitive::Cube,
             model,
             color: [0.8, 0.2, 0.2],
+            emission: 0.0,
             class_id: Class::Car.id() as u32,
             instance_id: instance_id(Class::Car, 1),
         }]),

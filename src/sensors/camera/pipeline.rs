@@ -73,9 +73,11 @@ pub(super) struct InstanceRaw {
 }
 
 impl InstanceRaw {
+    /// `emission` rides in the colour's alpha.
     pub(super) fn new(
         model: Mat4,
         color: [f32; 3],
+        emission: f32,
         class_id: u32,
         instance_id: u32,
     ) -> InstanceRaw {
@@ -87,7 +89,7 @@ impl InstanceRaw {
                 n.y_axis.extend(0.0).to_array(),
                 n.z_axis.extend(0.0).to_array(),
             ],
-            color: [color[0], color[1], color[2], 1.0],
+            color: [color[0], color[1], color[2], emission],
             ids: [class_id, instance_id],
             _pad: [0; 2],
         }

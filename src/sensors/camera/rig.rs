@@ -90,7 +90,7 @@ fn pack_meshes(statics: &[StaticMesh]) -> PackedMeshes {
         .map(|s| {
             (
                 add(&s.mesh),
-                InstanceRaw::new(Mat4::IDENTITY, s.color, s.class.id() as u32, 0),
+                InstanceRaw::new(Mat4::IDENTITY, s.color, 0.0, s.class.id() as u32, 0),
             )
         })
         .collect();

@@ -198,7 +198,7 @@ impl CameraRig {
             .iter()
             .map(|i: &DrawInstance| {
                 let (c, r) = crate::core::frustum::unit_primitive_sphere(&i.model);
-                let raw = InstanceRaw::new(i.model, i.color, i.class_id, i.instance_id);
+                let raw = InstanceRaw::new(i.model, i.color, i.emission, i.class_id, i.instance_id);
                 (raw, i.primitive, c, r)
             })
             .collect();

@@ -548,6 +548,7 @@ mod tests {
                 primitive,
                 model,
                 color: [0.5; 3],
+                emission: 0.0,
                 class_id: Class::Car.id() as u32,
                 instance_id: crate::core::classes::instance_id(Class::Car, 3),
             }];
