@@ -151,6 +151,55 @@ fn lamp_emission(light: Option<VehicleLight>, dark: bool, braking: bool) -> f32 
     }
 }
 
+/// A thing as labeled at this tick: its box holds every part as posed now
+/// (open doors, heads; a rider's holds the bicycle too, KITTI's Cyclist); a
+/// person's box fits their pose exactly (it grows from nothing), a
+/// vehicle's is its size unless parts stick out. People carry keypoints.
+fn thing_object(
+    t: &Transform,
+    th: &Thing,
+    figure: Option<&Figure>,
+    part_points: Vec<Vec<DVec3>>,
+    bicycle_points: &[Vec<DVec3>],
+) -> LabeledObject {
+    let yaw_rad = yaw_of(t.rotation);
+    let template = if figure.is_some() {
+        Box3 {
+            center: t.translation.as_dvec3(),
+            length_m: 0.0,
+            height_m: 0.0,
+            width_m: 0.0,
+            yaw_rad,
+        }
+    } else {
+        Box3 {
+            center: t.translation.as_dvec3() + DVec3::Y * (th.size.height_m / 2.0),
+            length_m: th.size.length_m,
+            height_m: th.size.height_m,
+            width_m: th.size.width_m,
+            yaw_rad,
+        }
+    };
+    let box3 = template.enclosing(part_points.iter().chain(bicycle_points).flatten().copied());
+    let model = t.to_matrix();
+    LabeledObject {
+        instance_id: th.instance_id,
+        class: th.class,
+        kitti_type: th.kitti_type,
+        role: th.role,
+        rider_instance_id: None,
+        box3,
+        part_points_world: part_points,
+        person: figure.map(|f| {
+            let k = f.skeleton().coco_keypoints(&f.body);
+            Arc::new(PersonPose {
+                keypoints_world: k.map(|p| model.transform_point3(p).as_dvec3()),
+                attributes: f.attributes(),
+            })
+        }),
+    }
+}
+
 /// Build the snapshot of the current tick from the world.
 pub fn snapshot(world: &mut World) -> FrameSnapshot {
     let clock = world.resource::<SimClock>().clone();
@@ -211,46 +260,7 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         }
         if let Some(th) = thing {
             let yaw_rad = yaw_of(t.rotation);
-            let center = t.translation.as_dvec3() + DVec3::Y * (th.size.height_m / 2.0);
-            // a person's box fits their pose this tick exactly (it grows
-            // from nothing), a vehicle's is its size unless parts stick out
-            let template = if figure.is_some() {
-                Box3 {
-                    center: t.translation.as_dvec3(),
-                    length_m: 0.0,
-                    height_m: 0.0,
-                    width_m: 0.0,
-                    yaw_rad,
-                }
-            } else {
-                Box3 {
-                    center,
-                    length_m: th.size.length_m,
-                    height_m: th.size.height_m,
-                    width_m: th.size.width_m,
-                    yaw_rad,
-                }
-            };
-            // the box holds every part as posed this tick (open doors,
-            // heads); a rider's holds the bicycle too (KITTI's Cyclist)
-            let box3 =
-                template.enclosing(part_points.iter().chain(&bicycle_points).flatten().copied());
-            objects.push(LabeledObject {
-                instance_id: th.instance_id,
-                class: th.class,
-                kitti_type: th.kitti_type,
-                role: th.role,
-                rider_instance_id: None,
-                box3,
-                part_points_world: part_points,
-                person: figure.map(|f| {
-                    let k = f.skeleton().coco_keypoints(&f.body);
-                    Arc::new(PersonPose {
-                        keypoints_world: k.map(|p| model.transform_point3(p).as_dvec3()),
-                        attributes: f.attributes(),
-                    })
-                }),
-            });
+            objects.push(thing_object(t, th, figure, part_points, &bicycle_points));
             if let Some(id) = bicycle_id {
                 objects.push(bicycle_object(
                     id,
