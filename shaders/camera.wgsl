@@ -217,7 +217,7 @@ fn surface(in: VertexOut, n: vec3<f32>, footprint: f32) -> Surface {
         let glass = in.color.b - in.color.r > 0.03 && max(in.color.r, max(in.color.g, in.color.b)) < 0.25;
         let rubber = max(in.color.r, max(in.color.g, in.color.b)) < 0.07;
         // clear-coated paint, dark glass, matte rubber and plastic
-        s.roughness = select(select(0.22, 0.85, rubber), 0.04, glass);
+        s.roughness = select(select(0.12, 0.85, rubber), 0.04, glass);
         s.f0 = select(0.05, 0.06, glass);
     } else if (c == 17u || c == 14u || c == 19u || c == 20u || c == 33u) {
         // poles, rails, signs, bicycles: painted or bare metal

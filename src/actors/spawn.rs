@@ -13,16 +13,34 @@ use crate::world::objects::{self, Template};
 use crate::world::{Ego, Renderable, RoadGeometry, RoadRes, ScenarioRes, Thing, transform_at};
 use bevy::prelude::*;
 
-const PAINT: [[f32; 3]; 8] = [
-    [0.75, 0.08, 0.07],
-    [0.1, 0.2, 0.55],
-    [0.85, 0.85, 0.85],
-    [0.08, 0.08, 0.09],
-    [0.5, 0.52, 0.55],
-    [0.15, 0.35, 0.2],
-    [0.8, 0.6, 0.1],
-    [0.35, 0.15, 0.1],
+/// Car paint (linear albedo) and how common each is on the road, percent:
+/// roughly the world's new-car colour shares (white, black, grey and
+/// silver lead; a few in every bright colour).
+const PAINT: [([f32; 3], u32); 10] = [
+    ([0.78, 0.78, 0.76], 25),
+    ([0.015, 0.015, 0.018], 19),
+    ([0.16, 0.17, 0.18], 17),
+    ([0.42, 0.43, 0.45], 11),
+    ([0.04, 0.08, 0.32], 9),
+    ([0.48, 0.03, 0.03], 8),
+    ([0.22, 0.14, 0.08], 4),
+    ([0.05, 0.16, 0.07], 3),
+    ([0.75, 0.55, 0.04], 2),
+    ([0.6, 0.2, 0.02], 2),
 ];
+
+/// A paint drawn by its share.
+fn drawn_paint(rng: &mut Stream) -> [f32; 3] {
+    let total: u32 = PAINT.iter().map(|(_, w)| w).sum();
+    let mut pick = rng.index(total as usize) as u32;
+    for (colour, weight) in PAINT {
+        if pick < weight {
+            return colour;
+        }
+        pick -= weight;
+    }
+    PAINT[0].0
+}
 
 /// Hands out k = 1, 2, ... per class in spawn order, so ids are stable.
 #[derive(Default)]
@@ -432,7 +450,7 @@ fn spawn_hazard(
     }
 }
 
-/// A given paint colour, or one drawn from the palette for actor `k`.
+/// A given paint colour, or one drawn by share for actor `k`.
 fn paint(s: &Scenario, name: &str, k: usize, given: Option<[f32; 3]>) -> [f32; 3] {
-    given.unwrap_or_else(|| PAINT[Stream::new(s.seed, name, k as u64).index(PAINT.len())])
+    given.unwrap_or_else(|| drawn_paint(&mut Stream::new(s.seed, name, k as u64)))
 }

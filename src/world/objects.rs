@@ -48,10 +48,29 @@ fn thin_wheel(x: f32, z: f32, radius: f32, width: f32, class: Class) -> Part {
             Quat::from_rotation_x(std::f32::consts::FRAC_PI_2),
             Vec3::new(x, radius, z),
         ),
-        color: [0.05, 0.05, 0.05],
+        color: TYRE,
         class,
         light: None,
     }
+}
+
+/// Tyre rubber and the light alloy of a wheel's rim.
+const TYRE: [f32; 3] = [0.05, 0.05, 0.05];
+const RIM: [f32; 3] = [0.5, 0.5, 0.52];
+
+/// A rim inside every tyre of a vehicle: 62% of the tyre's radius, its
+/// faces 0.25 mm proud of the tyre's (no two faces in one plane).
+fn add_rims(parts: &mut Vec<Part>) {
+    let rims: Vec<Part> = parts
+        .iter()
+        .filter(|p| p.primitive == Primitive::Cylinder && p.color == TYRE)
+        .map(|p| Part {
+            local: p.local * Mat4::from_scale(Vec3::new(0.62, 1.002, 0.62)),
+            color: RIM,
+            ..*p
+        })
+        .collect();
+    parts.extend(rims);
 }
 
 /// A car door on the left (-Z) side that swings open about its front edge.
@@ -172,11 +191,13 @@ fn car_ends(half_length_m: f32) -> Vec<Part> {
 
 /// The parts and label box of a vehicle of `kind` in `color`.
 pub fn vehicle(kind: VehicleKind, color: [f32; 3]) -> Template {
-    match kind {
+    let mut t = match kind {
         VehicleKind::Car => car(color),
         VehicleKind::Van => van(color),
         VehicleKind::Truck => truck(color),
-    }
+    };
+    add_rims(&mut t.parts);
+    t
 }
 
 /// A saloon car: shaped body, glasshouse, roof, wheels and its ends.
@@ -205,6 +226,15 @@ fn car(color: [f32; 3]) -> Template {
             Primitive::Cube,
             Vec3::new(-0.66, 1.48, 0.0),
             Vec3::new(0.98, 0.04, 1.3),
+            color,
+            Class::Car,
+        ),
+        // the B-pillar between the side windows: a slice of the
+        // glasshouse's shape, painted, its sides 5 mm proud of the glass
+        part(
+            Primitive::CarCabin,
+            Vec3::new(-0.3, 1.2175, 0.0),
+            Vec3::new(0.12, 0.555, 1.67),
             color,
             Class::Car,
         ),
