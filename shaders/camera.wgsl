@@ -407,12 +407,14 @@ struct LabeledOut {
     @location(1) label: u32,
 };
 
+// The label value: the instance id for things, else the class id.
+fn label_of(in: VertexOut) -> u32 {
+    return select(in.ids.x, in.ids.y, in.ids.y != 0u);
+}
+
 @fragment
 fn fs_labeled(in: VertexOut) -> LabeledOut {
-    var out: LabeledOut;
-    out.color = shade(in);
-    out.label = select(in.ids.x, in.ids.y, in.ids.y != 0u);
-    return out;
+    return LabeledOut(shade(in), label_of(in));
 }
 
 @fragment
@@ -424,10 +426,7 @@ fn fs_color(in: VertexOut) -> @location(0) vec4<f32> {
 // rasteriser never carries the realistic shading's code.
 @fragment
 fn fs_labeled_flat(in: VertexOut) -> LabeledOut {
-    var out: LabeledOut;
-    out.color = shade_flat(in);
-    out.label = select(in.ids.x, in.ids.y, in.ids.y != 0u);
-    return out;
+    return LabeledOut(shade_flat(in), label_of(in));
 }
 
 @fragment
@@ -438,7 +437,7 @@ fn fs_color_flat(in: VertexOut) -> @location(0) vec4<f32> {
 // LiDAR views: the label value only, no shading (the depth buffer carries range).
 @fragment
 fn fs_label_only(in: VertexOut) -> @location(0) u32 {
-    return select(in.ids.x, in.ids.y, in.ids.y != 0u);
+    return label_of(in);
 }
 
 // Rain streaks and snow flakes: screen-aligned quads between two world points,

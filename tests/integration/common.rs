@@ -13,6 +13,14 @@ pub fn scenario(ron: &str) -> Scenario {
 
 /// Render `frames` ticks in memory on the software renderer.
 pub fn render(s: &Scenario, frames: u64) -> (Vec<CameraInfo>, Vec<LabeledFrame>) {
+    let (app, out) = run_app(s, frames);
+    let cams = app.world().resource::<Rig>().cameras.clone();
+    (cams, out)
+}
+
+/// Run `frames` labeled ticks; the App (its world at the last tick) and
+/// the frames.
+pub fn run_app(s: &Scenario, frames: u64) -> (bevy::app::App, Vec<LabeledFrame>) {
     let gpu = GpuContext::new_headless()
         .expect("a Vulkan adapter (Mesa lavapipe: apt-get install mesa-vulkan-drivers)");
     let mut app = sensor_app(s, gpu, RenderMode::Labeled);
@@ -27,8 +35,7 @@ pub fn render(s: &Scenario, frames: u64) -> (Vec<CameraInfo>, Vec<LabeledFrame>)
         |_| {},
     )
     .unwrap();
-    let cams = app.world().resource::<Rig>().cameras.clone();
-    (cams, out)
+    (app, out)
 }
 
 pub fn edgecase(args: &[&str]) -> Output {

@@ -3,11 +3,8 @@
 //! follow the readers' rules.
 
 use crate::common::scenario;
-use edgecase::app::sensor_app;
-use edgecase::batch::run_frames;
 use edgecase::core::classes::Class;
 use edgecase::core::lidar::LidarPoint;
-use edgecase::sensors::camera::{GpuContext, RenderMode};
 use edgecase::sensors::{LabeledFrame, Rig, snapshot};
 use edgecase::snapshot::FrameSnapshot;
 use edgecase::world::objects::Primitive;
@@ -40,20 +37,7 @@ fn run_with_statics(
     Vec<LabeledFrame>,
     Vec<edgecase::world::StaticMesh>,
 ) {
-    let s = scenario(ron);
-    let gpu = GpuContext::new_headless().expect("Vulkan adapter");
-    let mut app = sensor_app(&s, gpu, RenderMode::Labeled);
-    let mut frames = Vec::new();
-    run_frames(
-        &mut app,
-        1,
-        |f| {
-            frames.push(f);
-            Ok(())
-        },
-        |_| {},
-    )
-    .unwrap();
+    let (mut app, frames) = crate::common::run_app(&scenario(ron), 1);
     let snap = snapshot(app.world_mut());
     let statics = app
         .world()

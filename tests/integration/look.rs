@@ -2,12 +2,9 @@
 //! the flat look change a label or a depth value.
 
 use crate::common::scenario;
-use edgecase::app::sensor_app;
-use edgecase::batch::run_frames;
 use edgecase::core::camera::Intrinsics;
 use edgecase::core::classes::Class;
 use edgecase::core::frames::cv_from_world;
-use edgecase::sensors::camera::{GpuContext, RenderMode};
 use edgecase::sensors::{LabeledFrame, snapshot};
 use edgecase::snapshot::FrameSnapshot;
 use edgecase::world::objects::Primitive;
@@ -31,19 +28,7 @@ fn lone_building(render: &str) -> String {
 
 fn run(ron: &str) -> (FrameSnapshot, LabeledFrame, Intrinsics) {
     let s = scenario(ron);
-    let gpu = GpuContext::new_headless().expect("Vulkan adapter");
-    let mut app = sensor_app(&s, gpu, RenderMode::Labeled);
-    let mut frames = Vec::new();
-    run_frames(
-        &mut app,
-        1,
-        |f| {
-            frames.push(f);
-            Ok(())
-        },
-        |_| {},
-    )
-    .unwrap();
+    let (mut app, mut frames) = crate::common::run_app(&s, 1);
     let snap = snapshot(app.world_mut());
     let k = edgecase::sensors::rig::camera_infos(&s)[0].intrinsics;
     (snap, frames.remove(0), k)

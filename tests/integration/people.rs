@@ -5,10 +5,7 @@
 
 use crate::common::{render_cli, scenario, temp_dir};
 use crate::lidar::{off_surface, world_points};
-use edgecase::app::sensor_app;
-use edgecase::batch::run_frames;
 use edgecase::core::classes::Class;
-use edgecase::sensors::camera::{GpuContext, RenderMode};
 use edgecase::sensors::{LabeledFrame, Rig, snapshot};
 use edgecase::snapshot::FrameSnapshot;
 use glam::DVec3;
@@ -29,20 +26,7 @@ const PEOPLE: &str = "(frames: 40, seed: 21,
               lidars: [(name: \"top\", preset: Hdl64e, columns: 1024, mount: (z_m: 1.9))]))";
 
 fn run(frames: u64) -> (FrameSnapshot, Rig, Vec<LabeledFrame>) {
-    let s = scenario(PEOPLE);
-    let gpu = GpuContext::new_headless().expect("Vulkan adapter");
-    let mut app = sensor_app(&s, gpu, RenderMode::Labeled);
-    let mut out = Vec::new();
-    run_frames(
-        &mut app,
-        frames,
-        |f| {
-            out.push(f);
-            Ok(())
-        },
-        |_| {},
-    )
-    .unwrap();
+    let (mut app, out) = crate::common::run_app(&scenario(PEOPLE), frames);
     let snap = snapshot(app.world_mut());
     let rig = app.world_mut().remove_resource::<Rig>().unwrap();
     (snap, rig, out)
