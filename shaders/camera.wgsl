@@ -367,7 +367,12 @@ fn shade(in: VertexOut) -> vec4<f32> {
     if (is_ground(in.ids.x)) {
         occlusion = contact_occlusion(in.world);
     }
-    let sunlit = sunlight(in.world, n) * view.sun_direction.w;
+    // faces turned from the sun need no shadow lookup (a texture sample is
+    // dear on a software rasteriser)
+    var sunlit = 0.0;
+    if (dot(n, sun_dir) > 0.0 && view.sun_direction.w > 0.0) {
+        sunlit = sunlight(in.world, n) * view.sun_direction.w;
+    }
     let sun = max(dot(n, sun_dir), 0.0) * sunlit;
     // sky light from above, dimmer light bounced off the ground from below
     let hemi = mix(0.45, 1.0, 0.5 + 0.5 * n.y) * occlusion;

@@ -78,6 +78,9 @@ struct Args {
     /// Shipped scenes: no sun shadows (the scenario's `render.shadows`).
     #[arg(long)]
     no_shadows: bool,
+    /// Shipped scenes: no anti-aliasing (the scenario's `render.antialias`).
+    #[arg(long)]
+    no_antialias: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
@@ -309,6 +312,7 @@ fn run_shipped(args: &Args, file: &str) -> Result<()> {
         LookArg::Flat => edgecase::scenario::Look::Flat,
     };
     s.render.shadows = !args.no_shadows;
+    s.render.antialias = !args.no_antialias;
     // the demo ships a roof LiDAR: measured alone, and with it under --lidar
     let shipped = std::mem::take(&mut s.sensors.lidars);
     if args.lidar {
@@ -453,10 +457,11 @@ fn headless_gpu() -> Result<GpuContext> {
 fn report(args: &Args, start: Start, extra: &str) {
     let secs = start.wall.elapsed().as_secs_f64();
     println!(
-        "scene={:?} look={:?}{} mode={:?} res={}x{} frames={} seconds={:.2} fps={:.1} cpu_ms_per_frame={:.1} peak_rss_mib={:.0} {}",
+        "scene={:?} look={:?}{}{} mode={:?} res={}x{} frames={} seconds={:.2} fps={:.1} cpu_ms_per_frame={:.1} peak_rss_mib={:.0} {}",
         args.scene,
         args.look,
         if args.no_shadows { "(no shadows)" } else { "" },
+        if args.no_antialias { "(no AA)" } else { "" },
         args.mode,
         args.width,
         args.height,

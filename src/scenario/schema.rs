@@ -456,6 +456,9 @@ pub struct Render {
     /// Sun shadows (a shadow map fitted to each camera's view) and contact
     /// occlusion under objects.
     pub shadows: bool,
+    /// Anti-aliased colour (an edge-directed post-process on the colour
+    /// image only; labels and depth are never blended).
+    pub antialias: bool,
 }
 
 impl Default for Render {
@@ -463,6 +466,7 @@ impl Default for Render {
         Render {
             look: Look::Realistic,
             shadows: true,
+            antialias: true,
         }
     }
 }

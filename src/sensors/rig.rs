@@ -104,6 +104,7 @@ impl Scene {
         );
         lighting.look = scenario.render.look;
         lighting.shadows = scenario.render.shadows;
+        lighting.antialias = scenario.render.antialias;
         Scene {
             statics: world.resource::<StaticScene>().0.clone(),
             lighting,

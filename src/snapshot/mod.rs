@@ -84,6 +84,8 @@ pub struct Lighting {
     pub look: crate::scenario::Look,
     /// Sun shadows and contact occlusion in the colour images.
     pub shadows: bool,
+    /// The colour images' anti-aliasing pass.
+    pub antialias: bool,
 }
 
 /// How one kind of falling particle is drawn in the camera.

@@ -240,6 +240,7 @@ pub fn lighting(light: &Light, weather: &Weather, atmosphere: &Atmosphere, seed:
         particles: particle_looks(weather, seed),
         look: crate::scenario::Look::Realistic,
         shadows: true,
+        antialias: true,
     }
 }
 

@@ -143,3 +143,61 @@ fn the_flat_look_changes_pixels_only() {
         .count();
     assert!(differ > a.rgba().len() / 8, "only {differ} pixels differ");
 }
+
+/// Perceptual luma of an sRGB pixel as the anti-aliasing pass measures it.
+fn perceptual_luma(rgba: &[u8], i: usize) -> f64 {
+    let lin = |c: u8| {
+        let c = c as f64 / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let p = &rgba[4 * i..4 * i + 3];
+    (0.299 * lin(p[0]) + 0.587 * lin(p[1]) + 0.114 * lin(p[2])).sqrt()
+}
+
+#[test]
+fn antialiasing_blends_colour_only_at_edges() {
+    let (_, aa, _) = run(&lone_building("antialias: true"));
+    let (_, raw, _) = run(&lone_building("antialias: false"));
+    let (a, b) = (&aa.images[0], &raw.images[0]);
+    assert_eq!(a.labels(), b.labels());
+    assert_eq!(a.to_depth_m(), b.to_depth_m());
+    let (w, h) = (b.width as i64, b.height as i64);
+    let (mut changed, mut on_silhouettes) = (0usize, 0usize);
+    for y in 0..h {
+        for x in 0..w {
+            let i = (y * w + x) as usize;
+            if a.rgba()[4 * i..4 * i + 3] == b.rgba()[4 * i..4 * i + 3] {
+                continue;
+            }
+            changed += 1;
+            // only where the unfiltered image has an edge: its 4-neighbour
+            // luma range clears the pass's threshold
+            let (mut lo, mut hi) = (f64::MAX, f64::MIN);
+            let mut other_label = false;
+            for (dx, dy) in [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)] {
+                let (nx, ny) = ((x + dx).clamp(0, w - 1), (y + dy).clamp(0, h - 1));
+                let j = (ny * w + nx) as usize;
+                let l = perceptual_luma(b.rgba(), j);
+                lo = lo.min(l);
+                hi = hi.max(l);
+                other_label |= b.labels()[j] != b.labels()[i];
+            }
+            assert!(
+                hi - lo >= 0.06,
+                "pixel ({x}, {y}) changed with a luma range of {}",
+                hi - lo
+            );
+            on_silhouettes += usize::from(other_label);
+        }
+    }
+    // the building's and the road's outlines are smoothed
+    assert!(
+        changed > 300 && on_silhouettes > 100,
+        "{changed} changed, {on_silhouettes} on label edges"
+    );
+    eprintln!("{changed} pixels blended, {on_silhouettes} on label edges");
+}

@@ -14,6 +14,9 @@ pub(super) struct CameraTarget {
     pub(super) layout: ReadbackLayout,
     /// Colour views: the sun's shadow map fitted to this view.
     pub(super) shadow: Option<ShadowTarget>,
+    /// Colour views with anti-aliasing: the scene's colour as drawn (the
+    /// pass's input) and its bind group; `color` then holds the result.
+    pub(super) scene_color: Option<(wgpu::Texture, wgpu::BindGroup)>,
 }
 
 impl CameraTarget {
@@ -22,6 +25,7 @@ impl CameraTarget {
         device: &wgpu::Device,
         bind_layout: &wgpu::BindGroupLayout,
         shadow: Option<(&wgpu::BindGroupLayout, &wgpu::Sampler, bool)>,
+        antialias: Option<&wgpu::BindGroupLayout>,
         info: &CameraInfo,
         kind: ViewKind,
     ) -> CameraTarget {
@@ -57,6 +61,33 @@ impl CameraTarget {
                     let side = if on { shadow_map_px(w, h) } else { 1 };
                     ShadowTarget::new(device, bind_layout, layout, sampler, side)
                 }),
+            scene_color: antialias.filter(|_| kind.has_color()).map(|layout| {
+                let tex = device.create_texture(&wgpu::TextureDescriptor {
+                    label: Some("scene colour"),
+                    size: wgpu::Extent3d {
+                        width: w,
+                        height: h,
+                        depth_or_array_layers: 1,
+                    },
+                    mip_level_count: 1,
+                    sample_count: 1,
+                    dimension: wgpu::TextureDimension::D2,
+                    format: COLOR_FORMAT,
+                    usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+                        | wgpu::TextureUsages::TEXTURE_BINDING,
+                    view_formats: &[],
+                });
+                let view = tex.create_view(&Default::default());
+                let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("antialias"),
+                    layout,
+                    entries: &[wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: wgpu::BindingResource::TextureView(&view),
+                    }],
+                });
+                (tex, bind)
+            }),
         }
     }
 }
@@ -108,6 +139,8 @@ pub struct CameraRig {
     pub(super) sky_pipelines: BTreeMap<u8, wgpu::RenderPipeline>,
     /// The sun's shadow pass (colour views, shadows on).
     pub(super) shadow_pipeline: Option<wgpu::RenderPipeline>,
+    /// Anti-aliasing of colour views (render.antialias).
+    pub(super) antialias_pipeline: Option<wgpu::RenderPipeline>,
     pub(super) particle_buffer: wgpu::Buffer,
     pub(super) particle_capacity: usize,
     pub(super) vertex_buffer: wgpu::Buffer,
@@ -192,7 +225,8 @@ impl CameraRig {
                 });
             }
         }
-        // comparisons filtered 2x2 by the sampler, 3x3 taps in the shader
+        let aa_layout = antialias_layout(device);
+        // comparisons filtered 2x2 by the sampler
         let shadow_sampler = device.create_sampler(&wgpu::SamplerDescriptor {
             label: Some("shadow"),
             mag_filter: wgpu::FilterMode::Linear,
@@ -207,11 +241,14 @@ impl CameraRig {
                     device,
                     &bind_layout,
                     Some((&shadow_layout, &shadow_sampler, lighting.shadows)),
+                    lighting.antialias.then_some(&aa_layout),
                     info,
                     kind,
                 )
             })
             .collect();
+        let antialias_pipeline = (lighting.antialias && camera_kind.has_color())
+            .then(|| create_antialias_pipeline(device, &aa_layout));
         let shadow_pipeline = (lighting.shadows && camera_kind.has_color())
             .then(|| create_shadow_pipeline(device, &bind_layout));
         let spare = targets.iter().map(|_| Vec::new()).collect();
@@ -230,6 +267,7 @@ impl CameraRig {
             particle_pipelines,
             sky_pipelines,
             shadow_pipeline,
+            antialias_pipeline,
             particle_buffer,
             particle_capacity,
             vertex_buffer,
@@ -414,7 +452,11 @@ impl CameraRig {
             self.draw_shadow_map(encoder, shadow, uniform, groups);
         }
         let groups = &passes.scene;
-        let color_view = cam.color.create_view(&Default::default());
+        // with anti-aliasing the scene is drawn into its own texture first
+        let color_view = match &cam.scene_color {
+            Some((scene, _)) => scene.create_view(&Default::default()),
+            None => cam.color.create_view(&Default::default()),
+        };
         let z_view = cam.zbuffer.create_view(&Default::default());
         let label_view = cam
             .labels
@@ -499,5 +541,39 @@ impl CameraRig {
                 pass.draw(0..6, drops.clone());
             }
         }
+        if let (Some((_, input)), Some(pipeline)) = (&cam.scene_color, &self.antialias_pipeline) {
+            self.antialias(encoder, cam, input, pipeline);
+        }
+    }
+
+    /// The colour view's anti-aliasing pass: the scene's colour in, the
+    /// read-back colour target out.
+    fn antialias(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        cam: &CameraTarget,
+        input: &wgpu::BindGroup,
+        pipeline: &wgpu::RenderPipeline,
+    ) {
+        let out = cam.color.create_view(&Default::default());
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("antialias"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: &out,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            depth_stencil_attachment: None,
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, input, &[]);
+        pass.draw(0..3, 0..1);
     }
 }
