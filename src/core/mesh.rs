@@ -16,16 +16,20 @@ pub enum Primitive {
     /// A car's glasshouse: raked windscreen and rear window, sides leaning
     /// in towards the roof.
     CarCabin,
+    /// A van's body: a short sloping hood, a steep windscreen, a long flat
+    /// roof and an upright back; its flanks lean in slightly.
+    VanBody,
 }
 
 impl Primitive {
-    pub const ALL: [Primitive; 6] = [
+    pub const ALL: [Primitive; 7] = [
         Primitive::Cube,
         Primitive::Cylinder,
         Primitive::Sphere,
         Primitive::Cone,
         Primitive::CarBody,
         Primitive::CarCabin,
+        Primitive::VanBody,
     ];
 }
 
@@ -41,6 +45,16 @@ const CAR_BODY_PROFILE: [[f32; 2]; 7] = [
     [-0.5, 0.25],
 ];
 
+/// Side profile of `Primitive::VanBody`: bumper, one raked face for the
+/// short hood and the windscreen (convex, as every primitive), roof, back.
+pub const VAN_BODY_PROFILE: [[f32; 2]; 5] = [
+    [-0.5, -0.5],
+    [0.5, -0.5],
+    [0.5, -0.05],
+    [0.22, 0.5],
+    [-0.5, 0.5],
+];
+
 /// Side profile of `Primitive::CarCabin`.
 const CAR_CABIN_PROFILE: [[f32; 2]; 4] = [[-0.5, -0.5], [0.5, -0.5], [0.1, 0.5], [-0.3, 0.5]];
 
@@ -53,6 +67,7 @@ pub fn primitive_mesh(p: Primitive) -> Mesh {
         Primitive::Cone => unit_cone(12),
         Primitive::CarBody => tapered_prism(&CAR_BODY_PROFILE, 0.5, 0.47),
         Primitive::CarCabin => tapered_prism(&CAR_CABIN_PROFILE, 0.5, 0.40),
+        Primitive::VanBody => tapered_prism(&VAN_BODY_PROFILE, 0.5, 0.48),
     }
 }
 
@@ -322,7 +337,7 @@ mod tests {
 
     #[test]
     fn car_shapes_are_closed_convex_and_face_outwards() {
-        for p in [Primitive::CarBody, Primitive::CarCabin] {
+        for p in [Primitive::CarBody, Primitive::CarCabin, Primitive::VanBody] {
             let m = primitive_mesh(p);
             assert!(!m.indices.is_empty());
             let points: Vec<Vec3> = m.positions().collect();

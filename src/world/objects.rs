@@ -4,6 +4,7 @@
 
 use crate::core::classes::Class;
 pub use crate::core::mesh::Primitive;
+use crate::core::mesh::VAN_BODY_PROFILE;
 use crate::scenario::{PropKind, VehicleKind};
 use glam::{Mat4, Quat, Vec3};
 
@@ -260,21 +261,49 @@ fn car(color: [f32; 3]) -> Template {
 
 fn van(color: [f32; 3]) -> Template {
     let (l, w, h) = (5.0, 2.0, 2.1);
-    // the body a little short of the box: the windscreen and side windows
-    // (one glass block across the cab) and the ends stand proud of it
-    let parts: Vec<Part> = vec![
+    // the shaped body a little short of the box: the glass and the ends
+    // stand proud of it
+    let (body_l, body_h, body_y) = (l - 0.04, 1.8, 1.2);
+    let at = |p: [f32; 2]| Vec3::new(p[0] * body_l, body_y + p[1] * body_h, 0.0);
+    // the windscreen on the upper half of the profile's raked face, 1 cm
+    // proud of it
+    let hi = at(VAN_BODY_PROFILE[3]);
+    let lo = at(VAN_BODY_PROFILE[2]).lerp(hi, 0.45);
+    let slope = (hi - lo).normalize();
+    let outward = Vec3::new(slope.y, -slope.x, 0.0);
+    let windscreen = Part {
+        local: Mat4::from_translation((lo + hi) / 2.0 + outward * 0.01)
+            * Mat4::from_rotation_z(slope.y.atan2(slope.x))
+            * Mat4::from_scale(Vec3::new((hi - lo).length() * 0.9, 0.02, w * 0.88)),
+        ..part(Primitive::Cube, Vec3::ZERO, Vec3::ONE, GLASS, Class::Car)
+    };
+    let glass = |x: f32, y: f32, size: Vec3| {
         part(
             Primitive::Cube,
-            Vec3::new(0.0, 1.2, 0.0),
-            Vec3::new(l - 0.04, 1.8, w - 0.02),
+            Vec3::new(x, y, 0.0),
+            size,
+            GLASS,
+            Class::Car,
+        )
+    };
+    let parts: Vec<Part> = vec![
+        part(
+            Primitive::VanBody,
+            Vec3::new(0.0, body_y, 0.0),
+            Vec3::new(body_l, body_h, w - 0.02),
             color,
             Class::Car,
         ),
+        windscreen,
+        // cab side windows (one block across the cab, its sides proud of
+        // the flanks), and the rear doors' windows either side of the seam
+        glass(1.35, 1.72, Vec3::new(0.85, 0.5, w - 0.005)),
+        glass(-(l / 2.0) + 0.005, 1.72, Vec3::new(0.01, 0.45, 0.8)),
         part(
             Primitive::Cube,
-            Vec3::new(1.89, 1.75, 0.0),
-            Vec3::new(1.22, 0.6, w),
-            GLASS,
+            Vec3::new(-(l / 2.0) + 0.006, 1.2, 0.0),
+            Vec3::new(0.012, 1.6, 0.025),
+            [0.03; 3],
             Class::Car,
         ),
         wheel(1.6, 0.87, 0.35),
