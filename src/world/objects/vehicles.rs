@@ -1,40 +1,10 @@
-//! What objects are made of: each kind is a few convex parts (box, cylinder,
-//! sphere, cone) in its local frame (+X forward, +Y up, origin at the
-//! footprint centre on the ground), plus its label box size.
+//! Vehicles: car, van and truck templates, their wheels and rims, ends
+//! (lamps, plates, bumpers) and the car's opening door.
 
-use crate::core::classes::Class;
-pub use crate::core::mesh::Primitive;
+use super::*;
 use crate::core::mesh::VAN_BODY_PROFILE;
-use crate::scenario::{PropKind, VehicleKind};
+use crate::scenario::VehicleKind;
 use glam::{Mat4, Quat, Vec3};
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Part {
-    pub primitive: Primitive,
-    /// Object-local transform of the unit primitive.
-    pub local: Mat4,
-    pub color: [f32; 3],
-    pub class: Class,
-    /// A vehicle's lamp: lit at night (and the tail lamps when braking).
-    pub light: Option<VehicleLight>,
-}
-
-/// Which lamp of a vehicle a part is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VehicleLight {
-    Head,
-    Tail,
-}
-
-fn part(primitive: Primitive, center: Vec3, size: Vec3, color: [f32; 3], class: Class) -> Part {
-    Part {
-        primitive,
-        local: Mat4::from_scale_rotation_translation(size, Quat::IDENTITY, center),
-        color,
-        class,
-        light: None,
-    }
-}
 
 /// A wheel: a cylinder with its axis along local Z.
 fn wheel(x: f32, z: f32, radius: f32) -> Part {
@@ -111,21 +81,6 @@ pub fn car_door(color: [f32; 3], size: BoxSize) -> (Part, DoorPart) {
         },
         DoorPart { closed, hinge },
     )
-}
-
-/// Label box size (length, height, width), metres.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BoxSize {
-    pub length_m: f64,
-    pub height_m: f64,
-    pub width_m: f64,
-}
-
-pub struct Template {
-    pub class: Class,
-    pub kitti_type: &'static str,
-    pub size: BoxSize,
-    pub parts: Vec<Part>,
 }
 
 fn with_class(mut parts: Vec<Part>, class: Class) -> Vec<Part> {
@@ -373,6 +328,37 @@ fn truck(color: [f32; 3]) -> Template {
             lamp(-3.98, 0.85, -1.0, [0.65, 0.04, 0.04]),
             slab(-3.985, 1.0, Vec3::new(0.03, 0.11, 0.52), [0.9, 0.9, 0.88]),
             slab(-3.97, 0.5, Vec3::new(0.06, 0.1, 2.3), dark),
+            // the box's rear doors: the seam between them, the hinge
+            // strips at the edges, two locking rods
+            slab(-3.966, 2.05, Vec3::new(0.012, 2.6, 0.025), dark),
+            part(
+                Primitive::Cube,
+                Vec3::new(-3.966, 2.05, 1.15),
+                Vec3::new(0.012, 2.6, 0.04),
+                dark,
+                Class::Truck,
+            ),
+            part(
+                Primitive::Cube,
+                Vec3::new(-3.966, 2.05, -1.15),
+                Vec3::new(0.012, 2.6, 0.04),
+                dark,
+                Class::Truck,
+            ),
+            part(
+                Primitive::Cube,
+                Vec3::new(-3.967, 2.05, 0.35),
+                Vec3::new(0.014, 2.5, 0.03),
+                [0.45, 0.45, 0.47],
+                Class::Truck,
+            ),
+            part(
+                Primitive::Cube,
+                Vec3::new(-3.967, 2.05, -0.35),
+                Vec3::new(0.014, 2.5, 0.03),
+                [0.45, 0.45, 0.47],
+                Class::Truck,
+            ),
             wheel(2.9, 1.1, 0.5),
             wheel(2.9, -1.1, 0.5),
             wheel(-2.5, 1.1, 0.5),
@@ -389,259 +375,5 @@ fn truck(color: [f32; 3]) -> Template {
             width_m: w as f64,
         },
         parts,
-    }
-}
-
-/// Lamp colours of a signal head when lit: red, amber, green.
-pub const LAMP_LIT: [[f32; 3]; 3] = [[1.0, 0.08, 0.05], [1.0, 0.62, 0.0], [0.1, 1.0, 0.35]];
-pub const LAMP_DARK: [f32; 3] = [0.08, 0.08, 0.08];
-/// Index of the red lamp in `signal_head`'s parts (then amber, green).
-pub const FIRST_LAMP_PART: usize = 2;
-
-/// A traffic light on a pole, lamps facing +X: pole, housing, then the red,
-/// amber and green lamps (dark until lit).
-pub fn signal_head() -> Vec<Part> {
-    let lamp = |y: f32| {
-        part(
-            Primitive::Sphere,
-            Vec3::new(0.21, y, 0.0),
-            Vec3::splat(0.2),
-            LAMP_DARK,
-            Class::TrafficLight,
-        )
-    };
-    vec![
-        part(
-            Primitive::Cylinder,
-            Vec3::new(0.0, 1.6, 0.0),
-            Vec3::new(0.12, 3.2, 0.12),
-            [0.35, 0.36, 0.38],
-            Class::Pole,
-        ),
-        part(
-            Primitive::Cube,
-            Vec3::new(0.1, 3.0, 0.0),
-            Vec3::new(0.2, 0.9, 0.32),
-            [0.12, 0.12, 0.1],
-            Class::TrafficLight,
-        ),
-        lamp(3.28),
-        lamp(3.0),
-        lamp(2.72),
-    ]
-}
-
-/// A deer: body on four legs, neck and head, facing +X.
-pub fn deer() -> Template {
-    let coat = [0.45, 0.3, 0.18];
-    let leg = |x: f32, z: f32| {
-        part(
-            Primitive::Cube,
-            Vec3::new(x, 0.4, z),
-            Vec3::new(0.1, 0.8, 0.1),
-            coat,
-            Class::Animal,
-        )
-    };
-    let parts = vec![
-        part(
-            Primitive::Cube,
-            Vec3::new(0.0, 1.0, 0.0),
-            Vec3::new(1.3, 0.45, 0.4),
-            coat,
-            Class::Animal,
-        ),
-        leg(0.5, 0.13),
-        leg(0.5, -0.13),
-        leg(-0.5, 0.13),
-        leg(-0.5, -0.13),
-        part(
-            Primitive::Cube,
-            Vec3::new(0.7, 1.35, 0.0),
-            Vec3::new(0.18, 0.5, 0.16),
-            coat,
-            Class::Animal,
-        ),
-        part(
-            Primitive::Cube,
-            Vec3::new(0.85, 1.6, 0.0),
-            Vec3::new(0.35, 0.18, 0.16),
-            coat,
-            Class::Animal,
-        ),
-    ];
-    Template {
-        class: Class::Animal,
-        kitti_type: "Misc",
-        size: BoxSize {
-            length_m: 1.55,
-            height_m: 1.7,
-            width_m: 0.4,
-        },
-        parts,
-    }
-}
-
-/// Lost cargo and other loose objects.
-pub fn debris(kind: crate::scenario::DebrisKind) -> Template {
-    use crate::scenario::DebrisKind;
-    let (shape, size) = match kind {
-        // a tyre lying flat on the road
-        DebrisKind::Tyre => (
-            part(
-                Primitive::Cylinder,
-                Vec3::new(0.0, 0.12, 0.0),
-                Vec3::new(0.7, 0.24, 0.7),
-                [0.06, 0.06, 0.07],
-                Class::Debris,
-            ),
-            (0.7, 0.24, 0.7),
-        ),
-        DebrisKind::Box => (
-            part(
-                Primitive::Cube,
-                Vec3::new(0.0, 0.3, 0.0),
-                Vec3::new(0.8, 0.6, 0.6),
-                [0.62, 0.45, 0.25],
-                Class::Debris,
-            ),
-            (0.8, 0.6, 0.6),
-        ),
-        DebrisKind::Ball => (
-            part(
-                Primitive::Sphere,
-                Vec3::new(0.0, 0.11, 0.0),
-                Vec3::splat(0.22),
-                [0.9, 0.15, 0.1],
-                Class::Debris,
-            ),
-            (0.22, 0.22, 0.22),
-        ),
-    };
-    Template {
-        class: Class::Debris,
-        kitti_type: "Misc",
-        size: BoxSize {
-            length_m: size.0,
-            height_m: size.1,
-            width_m: size.2,
-        },
-        parts: vec![shape],
-    }
-}
-
-/// Default height of a prop kind, metres.
-pub fn default_prop_height(kind: PropKind) -> f64 {
-    match kind {
-        PropKind::Building => 12.0,
-        PropKind::Tree => 6.0,
-        PropKind::Pole => 7.0,
-        PropKind::Sign => 2.6,
-    }
-}
-
-/// Static props: stuff classes, no instance id. `footprint` is along x
-/// (road direction) for buildings.
-pub fn prop(kind: PropKind, height_m: f64, footprint_m: f64, tint: f32) -> Vec<Part> {
-    let h = height_m as f32;
-    match kind {
-        PropKind::Building => {
-            let c = [0.55 * tint, 0.52 * tint, 0.5 * tint];
-            let depth = 10.0;
-            vec![part(
-                Primitive::Cube,
-                Vec3::new(0.0, h / 2.0, 0.0),
-                Vec3::new(footprint_m as f32, h, depth),
-                c,
-                Class::Building,
-            )]
-        }
-        PropKind::Tree => {
-            let trunk = h * 0.4;
-            let crown = h * 0.6;
-            vec![
-                part(
-                    Primitive::Cylinder,
-                    Vec3::new(0.0, trunk / 2.0, 0.0),
-                    Vec3::new(0.3, trunk, 0.3),
-                    [0.35, 0.25, 0.15],
-                    Class::Vegetation,
-                ),
-                part(
-                    Primitive::Sphere,
-                    Vec3::new(0.0, trunk + crown * 0.45, 0.0),
-                    Vec3::new(crown * 0.8, crown, crown * 0.8),
-                    [0.2 * tint, 0.45 * tint, 0.15],
-                    Class::Vegetation,
-                ),
-            ]
-        }
-        PropKind::Pole => vec![
-            part(
-                Primitive::Cylinder,
-                Vec3::new(0.0, h / 2.0, 0.0),
-                Vec3::new(0.2, h, 0.2),
-                [0.45, 0.45, 0.47],
-                Class::Pole,
-            ),
-            part(
-                Primitive::Cube,
-                Vec3::new(0.0, h - 0.1, -0.9),
-                Vec3::new(0.3, 0.15, 1.8),
-                [0.45, 0.45, 0.47],
-                Class::Pole,
-            ),
-        ],
-        PropKind::Sign => vec![
-            part(
-                Primitive::Cylinder,
-                Vec3::new(0.0, (h - 0.35) / 2.0, 0.0),
-                Vec3::new(0.08, h - 0.35, 0.08),
-                [0.5, 0.5, 0.5],
-                Class::Pole,
-            ),
-            part(
-                Primitive::Cube,
-                Vec3::new(0.0, h - 0.35, 0.0),
-                Vec3::new(0.05, 0.7, 0.7),
-                [0.85, 0.1, 0.1],
-                Class::TrafficSign,
-            ),
-        ],
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every part of a vehicle lies inside its label box, so boxes are tight
-    /// enough to trust and silhouettes never exceed them (people's boxes
-    /// are fitted to their pose each tick).
-    #[test]
-    fn parts_fit_inside_label_boxes() {
-        let mut templates = Vec::new();
-        for k in [VehicleKind::Car, VehicleKind::Van, VehicleKind::Truck] {
-            templates.push(vehicle(k, [0.5; 3]));
-        }
-        for t in templates {
-            let half = Vec3::new(t.size.length_m as f32, 0.0, t.size.width_m as f32) / 2.0;
-            for p in &t.parts {
-                for c in crate::core::mesh::unit_cube().positions() {
-                    let w = p.local.transform_point3(c);
-                    assert!(
-                        w.x.abs() <= half.x + 1e-4 && w.z.abs() <= half.z + 1e-4,
-                        "{} part outside: {w:?}",
-                        t.kitti_type
-                    );
-                    assert!(
-                        w.y >= -1e-4 && w.y <= t.size.height_m as f32 + 1e-4,
-                        "{} part outside: {w:?}",
-                        t.kitti_type
-                    );
-                }
-                assert_eq!(p.class, t.class);
-            }
-        }
     }
 }
