@@ -8,7 +8,7 @@ use crate::core::classes::{Class, instance_id};
 use crate::core::rng::Stream;
 use crate::scenario::{Direction, Hazard, Role, Scenario, Side, VehicleKind};
 use crate::sim::components::{Cargo, Crossing, LaneMotion};
-use crate::world::figure::{Figure, HI_VIS_SRGB};
+use crate::world::figure::{Figure, HI_VIS_SRGB, Quadruped};
 use crate::world::objects::{self, Template};
 use crate::world::{Ego, Renderable, RoadGeometry, RoadRes, ScenarioRes, Thing, transform_at};
 use bevy::prelude::*;
@@ -410,14 +410,17 @@ fn spawn_hazard(
             let o = RoadGeometry::outward(h.side);
             let start = road.edge_m(h.side) + o * 2.0;
             let target = road.edge_m(opposite(h.side)) - o * 3.0;
+            let deer = objects::deer();
+            // a deer's walking stride, metres a full cycle
+            let gait = Quadruped::new(&deer.parts, 1.6);
             let e = spawn_thing(
                 commands,
                 ids,
-                objects::deer(),
+                deer,
                 Role::Hazard,
                 transform_at(road, h.s_m, start, -o * std::f64::consts::FRAC_PI_2),
             );
-            commands.entity(e).insert(Crossing {
+            commands.entity(e).insert(gait).insert(Crossing {
                 s_m: h.s_m,
                 lateral_m: start,
                 target_lateral_m: target,

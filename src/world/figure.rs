@@ -11,7 +11,7 @@ use crate::core::record::PersonAttributes;
 use crate::core::rng::Stream;
 use crate::sim::tick::SimClock;
 use bevy::prelude::*;
-use glam::Vec3;
+use glam::{Mat4, Vec3};
 use std::sync::Arc;
 
 /// A person drawn from a body: a pedestrian, or a rider with their bicycle.
@@ -228,6 +228,82 @@ fn bicycle_parts() -> Vec<Part> {
         light: None,
     });
     parts
+}
+
+/// A four-legged animal's walk: the legs (parts 1..=4 of `objects::deer`)
+/// swing about their tops in a diagonal gait (each leg with the one
+/// diagonally opposite),
+/// by how far it moved; standing, they hang straight.
+#[derive(Component, Clone, Debug)]
+pub struct Quadruped {
+    /// Index in the parts of each leg, its rest transform and its hip.
+    legs: [(usize, Mat4, Vec3); 4],
+    phase: f32,
+    /// One full cycle of the gait covers this far, metres.
+    stride_m: f32,
+    last_position_m: Option<Vec3>,
+}
+
+/// Largest swing of a leg from straight down, radians.
+const LEG_SWING_RAD: f32 = 0.42;
+
+impl Quadruped {
+    /// The gait of a template whose parts 1..=4 are its legs (unit cubes
+    /// standing on the ground, their tops at the hips).
+    pub fn new(parts: &[Part], stride_m: f32) -> Quadruped {
+        let legs = std::array::from_fn(|i| {
+            let local = parts[i + 1].local;
+            let hip = local.transform_point3(Vec3::new(0.0, 0.5, 0.0));
+            (i + 1, local, hip)
+        });
+        Quadruped {
+            legs,
+            phase: 0.0,
+            stride_m,
+            last_position_m: None,
+        }
+    }
+
+    /// Each leg's transform at the current phase, walking at `speed_mps`.
+    fn posed(&self, speed_mps: f32) -> [(usize, Mat4); 4] {
+        let amplitude = LEG_SWING_RAD * (speed_mps / 1.5).min(1.0);
+        std::array::from_fn(|i| {
+            let (part, rest, hip) = self.legs[i];
+            // diagonal pairs in step: legs 0 and 3 (front-right, back-left),
+            // then 1 and 2
+            let offset = if i == 0 || i == 3 { 0.0 } else { 0.5 };
+            let angle = amplitude * (std::f32::consts::TAU * (self.phase + offset)).sin();
+            let swing = Mat4::from_translation(hip)
+                * Mat4::from_rotation_z(angle)
+                * Mat4::from_translation(-hip);
+            (part, swing * rest)
+        })
+    }
+}
+
+/// Motion (after everything moved): animals' legs swing with how far they
+/// moved this tick.
+pub fn animate_quadrupeds(
+    clock: Res<SimClock>,
+    mut animals: Query<(&mut Quadruped, &Transform, &mut Renderable)>,
+) {
+    let dt_s = clock.dt_s() as f32;
+    for (mut q, t, mut r) in &mut animals {
+        let now = t.translation;
+        let moved_m = q
+            .last_position_m
+            .map_or(0.0, |p| Vec3::new(now.x - p.x, 0.0, now.z - p.z).length());
+        q.last_position_m = Some(now);
+        q.phase = (q.phase + moved_m / q.stride_m).fract();
+        let posed = q.posed(moved_m / dt_s.max(1e-6));
+        if posed.iter().any(|(i, m)| r.parts[*i].local != *m) {
+            let mut parts = r.parts.to_vec();
+            for (i, m) in posed {
+                parts[i].local = m;
+            }
+            r.parts = parts.into();
+        }
+    }
 }
 
 /// Motion (after everything moved): each figure's gait follows its

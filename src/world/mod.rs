@@ -307,7 +307,8 @@ impl Plugin for WorldPlugin {
                 Update,
                 (
                     update_signal_heads.in_set(crate::sim::SimSet::Control),
-                    figure::animate_figures.in_set(crate::sim::MotionSet::Riders),
+                    (figure::animate_figures, figure::animate_quadrupeds)
+                        .in_set(crate::sim::MotionSet::Riders),
                 ),
             );
     }
