@@ -148,6 +148,16 @@ pub(crate) fn check_coco(dataset: &Path) -> Option<String> {
     Some(stdout.lines().last().unwrap_or_default().to_string())
 }
 
+/// The `k`-th count of check_coco.py's last line ("<N> masks checked, <K>
+/// ignored, <P> people with keypoints, categories: ...").
+pub(crate) fn coco_summary_count(last: &str, k: usize) -> usize {
+    last.split(", ")
+        .nth(k)
+        .and_then(|part| part.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count {k} in {last:?}"))
+}
+
 /// The first `frames` frames of a shipped scenario, one camera at `w`x`h`.
 fn render_shipped(dir: &Path, name: &str, w: u32, h: u32, frames: u32) -> std::path::PathBuf {
     let p = dir.join(format!("{}.ron", name.replace('/', "_")));
@@ -168,15 +178,7 @@ fn coco_ignores_tiny_objects_so_finding_the_rest_scores_ap_1() {
     let Some(last) = check_coco(&out) else {
         return;
     };
-    let ignored: usize = last
-        .split(", ")
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let ignored = coco_summary_count(&last, 1);
     assert!(ignored > 0, "no tiny object to ignore: {last}");
 }
 

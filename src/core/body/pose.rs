@@ -173,13 +173,14 @@ fn pose_on_foot(body: &Body, phase: f32, speed_mps: f32) -> Skeleton {
     }
     let (chest, neck, head, shoulder, elbow, wrist) =
         upper_body(body, pelvis0, lean + stoop, shoulder_flex, elbow_flex);
+    let (head_forward, head_up) = head_axes(head, neck);
     let mut s = Skeleton {
         pelvis: pelvis0,
         chest,
         neck,
         head,
-        head_forward: Vec3::X,
-        head_up: Vec3::Y,
+        head_forward,
+        head_up,
         shoulder,
         elbow,
         wrist,
@@ -188,12 +189,20 @@ fn pose_on_foot(body: &Body, phase: f32, speed_mps: f32) -> Skeleton {
         ankle,
         toe,
     };
-    s.head_forward = (head - neck).cross(Vec3::Z).normalize_or(Vec3::X);
-    s.head_up = (head - neck).normalize_or(Vec3::Y);
     // the lowest sole touches the ground
     let sole = ankle[0].y.min(ankle[1].y) - l.ankle;
     s.translate(Vec3::new(0.0, -sole, 0.0));
     s
+}
+
+/// The head's forward and up axes: up along the neck, forward square to it
+/// in the sagittal plane.
+fn head_axes(head: Vec3, neck: Vec3) -> (Vec3, Vec3) {
+    let up = head - neck;
+    (
+        up.cross(Vec3::Z).normalize_or(Vec3::X),
+        up.normalize_or(Vec3::Y),
+    )
 }
 
 /// Seated on a bicycle: pelvis on the saddle, feet on the pedals (crank at
@@ -228,13 +237,13 @@ fn pose_pedalling(body: &Body, phase: f32, bike: &BicycleFit) -> Skeleton {
         elbow[i] = two_bone(shoulder[i], grip, l.upper_arm, l.forearm, Vec3::NEG_Y);
         wrist[i] = grip;
     }
-    let head_up = (head - neck).normalize_or(Vec3::Y);
+    let (head_forward, head_up) = head_axes(head, neck);
     Skeleton {
         pelvis,
         chest,
         neck,
         head,
-        head_forward: head_up.cross(Vec3::Z).normalize_or(Vec3::X),
+        head_forward,
         head_up,
         shoulder,
         elbow,
