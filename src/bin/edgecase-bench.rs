@@ -174,6 +174,7 @@ fn reference_snapshot(frame: u64) -> FrameSnapshot {
             },
             part_points_world: vec![corners],
             person: None,
+            motion: Default::default(),
         });
     }
     FrameSnapshot {
@@ -181,11 +182,14 @@ fn reference_snapshot(frame: u64) -> FrameSnapshot {
         time_s: frame as f64 / 10.0,
         ego: EgoState {
             yaw_rate_rad_s: 0.0,
+            velocity_enu_mps: None,
+            acceleration_enu_mps2: None,
             position_m: [0.0; 3],
             yaw_rad: 0.0,
             speed_mps: 0.0,
         },
         world_from_ego: Pose::IDENTITY,
+        ego_motion: Default::default(),
         instances: Arc::new(instances),
         objects: Arc::new(objects),
         lamps: Arc::new(Vec::new()),

@@ -56,7 +56,11 @@ pub const VAN_BODY_PROFILE: [[f32; 2]; 5] = [
 ];
 
 /// Side profile of `Primitive::CarCabin`.
-const CAR_CABIN_PROFILE: [[f32; 2]; 4] = [[-0.5, -0.5], [0.5, -0.5], [0.1, 0.5], [-0.3, 0.5]];
+pub const CAR_CABIN_PROFILE: [[f32; 2]; 4] = [[-0.5, -0.5], [0.5, -0.5], [0.1, 0.5], [-0.3, 0.5]];
+
+/// Half-widths of `Primitive::CarCabin` at its bottom and its top: the
+/// sides lean in towards the roof.
+pub const CAR_CABIN_HALF_WIDTHS: [f32; 2] = [0.5, 0.40];
 
 /// Primitive tessellations, shared by the GPU meshes and the silhouettes.
 pub fn primitive_mesh(p: Primitive) -> Mesh {
@@ -66,7 +70,11 @@ pub fn primitive_mesh(p: Primitive) -> Mesh {
         Primitive::Sphere => unit_sphere(6, 12),
         Primitive::Cone => unit_cone(12),
         Primitive::CarBody => tapered_prism(&CAR_BODY_PROFILE, 0.5, 0.47),
-        Primitive::CarCabin => tapered_prism(&CAR_CABIN_PROFILE, 0.5, 0.40),
+        Primitive::CarCabin => tapered_prism(
+            &CAR_CABIN_PROFILE,
+            CAR_CABIN_HALF_WIDTHS[0],
+            CAR_CABIN_HALF_WIDTHS[1],
+        ),
         Primitive::VanBody => tapered_prism(&VAN_BODY_PROFILE, 0.5, 0.48),
     }
 }

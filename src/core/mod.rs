@@ -12,6 +12,7 @@ pub mod kitti;
 pub mod lidar;
 pub mod mask;
 pub mod mesh;
+pub mod motion;
 pub mod record;
 pub mod rle;
 pub mod rng;

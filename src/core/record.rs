@@ -76,6 +76,12 @@ pub struct EgoState {
     /// the speed, what LiDAR points need to be de-skewed.
     #[serde(default)]
     pub yaw_rate_rad_s: f64,
+    /// ENU velocity over the last tick, m/s (absent on the first frame).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub velocity_enu_mps: Option<[f64; 3]>,
+    /// ENU acceleration over the last tick, m/s^2 (absent on the first two).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceleration_enu_mps2: Option<[f64; 3]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -169,6 +175,25 @@ pub struct ObjectLabel {
     /// People: age group, height, skin tone, clothing, activity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<PersonAttributes>,
+    /// The object's motion (see `Motion`); absent on the first frame it is
+    /// seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motion: Option<Motion>,
+}
+
+/// An object's velocity and acceleration over the last tick, from the
+/// simulation's own steps (`core::motion`). `*_ego` are the same vectors in
+/// the ego frame's axes (x forward, y left, z up), not relative to the ego:
+/// subtract the ego's velocity for the relative one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Motion {
+    pub velocity_enu_mps: [f64; 3],
+    pub velocity_ego_mps: [f64; 3],
+    /// Absent on the first two frames an object is seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceleration_enu_mps2: Option<[f64; 3]>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceleration_ego_mps2: Option<[f64; 3]>,
 }
 
 /// A person's (pedestrian's or rider's) look and what they are doing.

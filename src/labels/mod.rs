@@ -3,13 +3,14 @@
 
 use crate::core::boxes::{amodal_box_and_truncation, project_box_hull, to_kitti_box};
 use crate::core::camera::NEAR_M;
-use crate::core::frames::cv_from_world;
+use crate::core::frames::{Pose, cv_from_world};
 use crate::core::frames::{sim_local_to_vehicle, sim_to_enu, wrap_angle};
 use crate::core::kitti::{occlusion_level, rect_from_cv_pose};
 use crate::core::lidar::LidarPoint;
 use crate::core::mask::instance_stats;
+use crate::core::motion::MotionState;
 use crate::core::record::{
-    CameraBox, CameraLabels, FrameLabels, KittiBox3, LidarLabels, LidarObject, ObjectLabel,
+    CameraBox, CameraLabels, FrameLabels, KittiBox3, LidarLabels, LidarObject, Motion, ObjectLabel,
     OrientedBox, RleString,
 };
 use crate::core::rle::Rle;
@@ -114,10 +115,14 @@ pub fn label_frame(
             o.num_lidar_pts = Some(per_instance.get(&o.instance_id).copied().unwrap_or(0));
         }
     }
+    let mut ego = snapshot.ego.clone();
+    let ego_motion = &snapshot.ego_motion;
+    ego.velocity_enu_mps = ego_motion.velocity_mps.map(|v| r3(sim_to_enu(v)));
+    ego.acceleration_enu_mps2 = ego_motion.acceleration_mps2.map(|a| r3(sim_to_enu(a)));
     FrameLabels {
         frame: snapshot.frame,
         time_s: snapshot.time_s,
-        ego: snapshot.ego.clone(),
+        ego,
         cameras: cams,
         lidars,
         collisions: snapshot.collisions.as_ref().clone(),
@@ -275,6 +280,18 @@ fn keypoints_in_image(
         .collect()
 }
 
+/// An object's sim-world motion in ENU and in the ego frame's axes.
+fn object_motion(m: &MotionState, ego_from_world: &Pose) -> Option<Motion> {
+    let ego_axes = |v: glam::DVec3| r3(sim_local_to_vehicle(ego_from_world.transform_vector(v)));
+    let v = m.velocity_mps?;
+    Some(Motion {
+        velocity_enu_mps: r3(sim_to_enu(v)),
+        velocity_ego_mps: ego_axes(v),
+        acceleration_enu_mps2: m.acceleration_mps2.map(|a| r3(sim_to_enu(a))),
+        acceleration_ego_mps2: m.acceleration_mps2.map(ego_axes),
+    })
+}
+
 pub fn label_camera(
     snapshot: &FrameSnapshot,
     img: &CameraImage,
@@ -373,6 +390,7 @@ pub fn label_camera(
                     .collect()
             }),
             person: obj.person.as_ref().map(|p| p.attributes.clone()),
+            motion: object_motion(&obj.motion, &ego_from_world),
         });
     }
     objects.sort_by_key(|o| o.instance_id);

@@ -11,12 +11,14 @@ use crate::core::boxes::Box3;
 use crate::core::classes::Class;
 use crate::core::frames::{Pose, sim_to_enu};
 use crate::core::mesh::Primitive;
+use crate::core::motion::MotionState;
 use crate::core::record::{EgoState, FrameLabels};
 use crate::sim::components::LaneMotion;
 use crate::sim::{SimClock, SimSet};
 use crate::snapshot::image::CameraImage;
 use crate::snapshot::{DrawInstance, FrameSnapshot, LabeledObject, PersonPose};
 use crate::world::figure::Figure;
+use crate::world::kinematics::Kinematics;
 use crate::world::objects::VehicleLight;
 use crate::world::{Ego, Renderable, Thing};
 use bevy::prelude::*;
@@ -66,6 +68,7 @@ fn bicycle_object(
     role: crate::scenario::Role,
     yaw_rad: f64,
     part_points_world: Vec<Vec<DVec3>>,
+    motion: MotionState,
 ) -> LabeledObject {
     let start = part_points_world
         .iter()
@@ -89,6 +92,7 @@ fn bicycle_object(
         box3: seed.enclosing(part_points_world.iter().flatten().copied()),
         part_points_world,
         person: None,
+        motion,
     }
 }
 
@@ -123,6 +127,8 @@ fn ego_state(world: &mut World) -> (Pose, EgoState) {
                     yaw_rad: yaw,
                     speed_mps: m.speed_mps,
                     yaw_rate_rad_s,
+                    velocity_enu_mps: None,
+                    acceleration_enu_mps2: None,
                 },
             )
         }
@@ -133,6 +139,8 @@ fn ego_state(world: &mut World) -> (Pose, EgoState) {
                 yaw_rad: 0.0,
                 speed_mps: 0.0,
                 yaw_rate_rad_s: 0.0,
+                velocity_enu_mps: None,
+                acceleration_enu_mps2: None,
             },
         ),
     }
@@ -161,6 +169,7 @@ fn thing_object(
     figure: Option<&Figure>,
     part_points: Vec<Vec<DVec3>>,
     bicycle_points: &[Vec<DVec3>],
+    motion: MotionState,
 ) -> LabeledObject {
     let yaw_rad = yaw_of(t.rotation);
     let template = if figure.is_some() {
@@ -197,6 +206,7 @@ fn thing_object(
                 attributes: f.attributes(),
             })
         }),
+        motion,
     }
 }
 
@@ -220,11 +230,15 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         Option<&Thing>,
         Option<&Figure>,
         Option<&crate::physics::Controls>,
+        Option<&Kinematics>,
         Has<Ego>,
     )>();
-    for (t, r, thing, figure, controls, is_ego) in q.iter(world) {
+    let mut ego_motion = MotionState::default();
+    for (t, r, thing, figure, controls, kinematics, is_ego) in q.iter(world) {
+        let motion = kinematics.map_or_else(MotionState::default, |k| k.0);
         // sensors ride on the ego: it is neither drawn nor labeled
         if is_ego {
+            ego_motion = motion;
             continue;
         }
         let model = t.to_matrix();
@@ -260,7 +274,14 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         }
         if let Some(th) = thing {
             let yaw_rad = yaw_of(t.rotation);
-            objects.push(thing_object(t, th, figure, part_points, &bicycle_points));
+            objects.push(thing_object(
+                t,
+                th,
+                figure,
+                part_points,
+                &bicycle_points,
+                motion,
+            ));
             if let Some(id) = bicycle_id {
                 objects.push(bicycle_object(
                     id,
@@ -268,6 +289,7 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
                     th.role,
                     yaw_rad,
                     bicycle_points,
+                    motion,
                 ));
             }
         }
@@ -285,6 +307,7 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         time_s: clock.time_s(),
         ego,
         world_from_ego,
+        ego_motion,
         instances: Arc::new(instances),
         objects: Arc::new(objects),
         lamps: Arc::new(lamps),

@@ -43,6 +43,9 @@ pub struct LabeledObject {
     pub part_points_world: Vec<Vec<DVec3>>,
     /// People: their COCO keypoints and what they look like.
     pub person: Option<Arc<PersonPose>>,
+    /// Sim-world velocity and acceleration over the last tick (a ridden
+    /// bicycle moves with its rider).
+    pub motion: crate::core::motion::MotionState,
 }
 
 /// A person as posed at this tick.
@@ -125,6 +128,8 @@ pub struct FrameSnapshot {
     pub time_s: f64,
     pub ego: EgoState,
     pub world_from_ego: Pose,
+    /// The ego's sim-world velocity and acceleration over the last tick.
+    pub ego_motion: crate::core::motion::MotionState,
     pub instances: Arc<Vec<DrawInstance>>,
     pub objects: Arc<Vec<LabeledObject>>,
     pub lamps: Arc<Vec<Lamp>>,

@@ -2,6 +2,7 @@
 //! parts, classes and instance ids.
 
 pub mod figure;
+pub mod kinematics;
 pub mod lanes;
 pub mod objects;
 pub mod road;
@@ -306,7 +307,8 @@ impl Plugin for WorldPlugin {
             .add_systems(
                 Update,
                 (
-                    update_signal_heads.in_set(crate::sim::SimSet::Control),
+                    (update_signal_heads, kinematics::track_kinematics)
+                        .in_set(crate::sim::SimSet::Control),
                     (figure::animate_figures, figure::animate_quadrupeds)
                         .in_set(crate::sim::MotionSet::Riders),
                 ),

@@ -506,11 +506,14 @@ fn sliding_box_snapshot(frame: u64) -> edgecase::snapshot::FrameSnapshot {
         time_s: frame as f64 / 10.0,
         ego: edgecase::core::record::EgoState {
             yaw_rate_rad_s: 0.0,
+            velocity_enu_mps: None,
+            acceleration_enu_mps2: None,
             position_m: [0.0; 3],
             yaw_rad: 0.0,
             speed_mps: 0.0,
         },
         world_from_ego: edgecase::core::frames::Pose::IDENTITY,
+        ego_motion: Default::default(),
         instances: Arc::new(vec![DrawInstance {
             primitive: Primitive::Cube,
             model,

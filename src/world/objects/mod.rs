@@ -25,6 +25,14 @@ pub enum VehicleLight {
     Tail,
 }
 
+impl Part {
+    /// The same part moved sideways to `z_m` (object-local, + right).
+    pub(crate) fn with_z(mut self, z_m: f32) -> Part {
+        self.local.w_axis.z = z_m;
+        self
+    }
+}
+
 pub(crate) fn part(
     primitive: Primitive,
     center: Vec3,

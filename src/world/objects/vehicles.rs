@@ -2,7 +2,7 @@
 //! (lamps, plates, bumpers) and the car's opening door.
 
 use super::*;
-use crate::core::mesh::VAN_BODY_PROFILE;
+use crate::core::mesh::{CAR_CABIN_HALF_WIDTHS, CAR_CABIN_PROFILE, VAN_BODY_PROFILE};
 use crate::scenario::VehicleKind;
 use glam::{Mat4, Quat, Vec3};
 
@@ -28,6 +28,8 @@ fn thin_wheel(x: f32, z: f32, radius: f32, width: f32, class: Class) -> Part {
 /// Tyre rubber and the light alloy of a wheel's rim.
 const TYRE: [f32; 3] = [0.05, 0.05, 0.05];
 const RIM: [f32; 3] = [0.5, 0.5, 0.52];
+/// Brushed aluminium of a box body's frame.
+const FRAME: [f32; 3] = [0.62, 0.63, 0.65];
 
 /// A rim inside every tyre of a vehicle: 62% of the tyre's radius, its
 /// faces 0.25 mm proud of the tyre's (no two faces in one plane).
@@ -93,9 +95,34 @@ fn with_class(mut parts: Vec<Part>, class: Class) -> Vec<Part> {
 /// Dark tinted glass.
 const GLASS: [f32; 3] = [0.12, 0.14, 0.17];
 
+/// Where a pair of tail lamps sits on a vehicle's back, metres: centre
+/// height, height, width, and the lateral offset of each lamp's centre.
+struct TailLamps {
+    y: f32,
+    height: f32,
+    width: f32,
+    z: f32,
+}
+
+/// A saloon's: low, wide clusters either side of the boot lid.
+const SALOON_TAILS: TailLamps = TailLamps {
+    y: 0.70,
+    height: 0.12,
+    width: 0.30,
+    z: 0.64,
+};
+
+/// A van's: tall clusters in the rear corners, beside the doors.
+const VAN_TAILS: TailLamps = TailLamps {
+    y: 1.0,
+    height: 0.42,
+    width: 0.16,
+    z: 0.88,
+};
+
 /// A car's ends, `half_length_m` from its centre: tail lamps, head lamps,
 /// number plates and dark bumpers, 2 cm proud of the body.
-fn car_ends(half_length_m: f32) -> Vec<Part> {
+fn car_ends(half_length_m: f32, tails: &TailLamps) -> Vec<Part> {
     let tail = [0.65, 0.04, 0.04];
     let head = [0.92, 0.92, 0.85];
     let plate = [0.9, 0.9, 0.88];
@@ -105,9 +132,9 @@ fn car_ends(half_length_m: f32) -> Vec<Part> {
         // centred so the outer face is at the end of the box
         let at = |depth: f32| end * (half_length_m - depth / 2.0);
         let lamp = if end < 0.0 {
-            (tail, 0.70, 0.12, 0.30)
+            (tail, tails.y, tails.height, tails.width, tails.z)
         } else {
-            (head, 0.60, 0.09, 0.34)
+            (head, 0.60, 0.09, 0.34, 0.64)
         };
         let light = if end < 0.0 {
             VehicleLight::Tail
@@ -119,7 +146,7 @@ fn car_ends(half_length_m: f32) -> Vec<Part> {
                 light: Some(light),
                 ..part(
                     Primitive::Cube,
-                    Vec3::new(at(0.04), lamp.1, side * 0.64),
+                    Vec3::new(at(0.04), lamp.1, side * lamp.4),
                     Vec3::new(0.04, lamp.2, lamp.3),
                     lamp.0,
                     Class::Car,
@@ -156,6 +183,60 @@ pub fn vehicle(kind: VehicleKind, color: [f32; 3]) -> Template {
     t
 }
 
+/// The saloon's glasshouse: centre and size of its `CarCabin` part.
+const CABIN_CENTRE: Vec3 = Vec3::new(-0.415, 1.2175, 0.0);
+const CABIN_SIZE: Vec3 = Vec3::new(2.47, 0.555, 1.66);
+
+/// The painted frame around a glasshouse's windscreen and rear window: a
+/// pillar up each side edge of both raked faces (A and C pillars) and a
+/// band under the roof line, 1 mm to 11 mm proud of the glass. A real
+/// car's glass sits in painted pillars; without them the glasshouse reads
+/// as one dark block from behind or ahead.
+fn glasshouse_frame(centre: Vec3, size: Vec3, color: [f32; 3]) -> Vec<Part> {
+    const PILLAR_M: f32 = 0.14;
+    const BAND_M: f32 = 0.06;
+    const THICK_M: f32 = 0.01;
+    // a raked face's edges stop short of the roof: the strips' outer
+    // faces stay under the label box's top
+    const REACH: f32 = 0.95;
+    let corner = |p: [f32; 2], half_width: f32, side: f32| {
+        centre + Vec3::new(p[0] * size.x, p[1] * size.y, side * half_width * size.z)
+    };
+    let [bottom_hw, top_hw] = CAR_CABIN_HALF_WIDTHS;
+    let strip = |axis_a: Vec3, axis_b: Vec3, normal: Vec3, mid: Vec3| Part {
+        local: Mat4::from_cols(
+            axis_a.extend(0.0),
+            (normal * THICK_M).extend(0.0),
+            axis_b.extend(0.0),
+            (mid + normal * (0.001 + THICK_M / 2.0)).extend(1.0),
+        ),
+        ..part(Primitive::Cube, Vec3::ZERO, Vec3::ONE, color, Class::Car)
+    };
+    let mut parts = Vec::new();
+    // rear window (profile points 0 -> 3) and windscreen (1 -> 2)
+    for (from, to) in [(0, 3), (1, 2)] {
+        let (b, t) = (CAR_CABIN_PROFILE[from], CAR_CABIN_PROFILE[to]);
+        let rise = Vec3::new((t[0] - b[0]) * size.x, (t[1] - b[1]) * size.y, 0.0);
+        let mut normal = Vec3::new(rise.y, -rise.x, 0.0).normalize();
+        if normal.x * b[0] < 0.0 {
+            normal = -normal;
+        }
+        for side in [-1.0f32, 1.0] {
+            let bottom = corner(b, bottom_hw, side);
+            let up = (corner(t, top_hw, side) - bottom) * REACH;
+            let across = Vec3::new(0.0, 0.0, -side * PILLAR_M);
+            parts.push(strip(up, across, normal, bottom + up / 2.0 + across / 2.0));
+        }
+        // the band under the roof line, as wide as the face there
+        let along = rise.normalize() * BAND_M;
+        let top_mid = corner(b, 0.0, 0.0) + rise * REACH - along / 2.0;
+        let half_width = bottom_hw + (top_hw - bottom_hw) * REACH;
+        let across = Vec3::new(0.0, 0.0, 2.0 * half_width * size.z);
+        parts.push(strip(along, across, normal, top_mid));
+    }
+    parts
+}
+
 /// A saloon car: shaped body, glasshouse, roof, wheels and its ends.
 fn car(color: [f32; 3]) -> Template {
     let (l, w, h) = (4.5, 1.8, 1.5);
@@ -173,8 +254,8 @@ fn car(color: [f32; 3]) -> Template {
         ),
         part(
             Primitive::CarCabin,
-            Vec3::new(-0.415, 1.2175, 0.0),
-            Vec3::new(2.47, 0.555, 1.66),
+            CABIN_CENTRE,
+            CABIN_SIZE,
             GLASS,
             Class::Car,
         ),
@@ -200,7 +281,8 @@ fn car(color: [f32; 3]) -> Template {
         wheel(-1.4, -0.77, 0.33),
     ]
     .into_iter()
-    .chain(car_ends(l / 2.0))
+    .chain(car_ends(l / 2.0, &SALOON_TAILS))
+    .chain(glasshouse_frame(CABIN_CENTRE, CABIN_SIZE, color))
     .collect();
     Template {
         class: Class::Car,
@@ -251,9 +333,10 @@ fn van(color: [f32; 3]) -> Template {
         ),
         windscreen,
         // cab side windows (one block across the cab, its sides proud of
-        // the flanks), and the rear doors' windows either side of the seam
+        // the flanks), and a window in each rear door, either side of the seam
         glass(1.35, 1.72, Vec3::new(0.85, 0.5, w - 0.005)),
-        glass(-(l / 2.0) + 0.005, 1.72, Vec3::new(0.01, 0.45, 0.8)),
+        glass(-(l / 2.0) + 0.005, 1.68, Vec3::new(0.01, 0.55, 0.72)).with_z(0.44),
+        glass(-(l / 2.0) + 0.005, 1.68, Vec3::new(0.01, 0.55, 0.72)).with_z(-0.44),
         part(
             Primitive::Cube,
             Vec3::new(-(l / 2.0) + 0.006, 1.2, 0.0),
@@ -267,7 +350,7 @@ fn van(color: [f32; 3]) -> Template {
         wheel(-1.6, -0.87, 0.35),
     ]
     .into_iter()
-    .chain(car_ends(l / 2.0))
+    .chain(car_ends(l / 2.0, &VAN_TAILS))
     .collect();
     Template {
         class: Class::Car,
@@ -333,14 +416,14 @@ fn truck(color: [f32; 3]) -> Template {
             slab(-3.966, 2.05, Vec3::new(0.012, 2.6, 0.025), dark),
             part(
                 Primitive::Cube,
-                Vec3::new(-3.966, 2.05, 1.15),
+                Vec3::new(-3.966, 2.05, 1.1),
                 Vec3::new(0.012, 2.6, 0.04),
                 dark,
                 Class::Truck,
             ),
             part(
                 Primitive::Cube,
-                Vec3::new(-3.966, 2.05, -1.15),
+                Vec3::new(-3.966, 2.05, -1.1),
                 Vec3::new(0.012, 2.6, 0.04),
                 dark,
                 Class::Truck,
@@ -357,6 +440,38 @@ fn truck(color: [f32; 3]) -> Template {
                 Vec3::new(-3.967, 2.05, -0.35),
                 Vec3::new(0.014, 2.5, 0.03),
                 [0.45, 0.45, 0.47],
+                Class::Truck,
+            ),
+            // the box's rear frame: aluminium corner posts, a roof rail
+            // and a dark sill; mud flaps behind the rear wheels
+            part(
+                Primitive::Cube,
+                Vec3::new(-3.968, 2.05, 1.19),
+                Vec3::new(0.016, 2.7, 0.1),
+                FRAME,
+                Class::Truck,
+            ),
+            part(
+                Primitive::Cube,
+                Vec3::new(-3.968, 2.05, -1.19),
+                Vec3::new(0.016, 2.7, 0.1),
+                FRAME,
+                Class::Truck,
+            ),
+            slab(-3.969, 3.33, Vec3::new(0.018, 0.1, 2.46), FRAME),
+            slab(-3.969, 0.77, Vec3::new(0.018, 0.12, 2.46), dark),
+            part(
+                Primitive::Cube,
+                Vec3::new(-3.2, 0.45, 1.0),
+                Vec3::new(0.02, 0.55, 0.45),
+                dark,
+                Class::Truck,
+            ),
+            part(
+                Primitive::Cube,
+                Vec3::new(-3.2, 0.45, -1.0),
+                Vec3::new(0.02, 0.55, 0.45),
+                dark,
                 Class::Truck,
             ),
             wheel(2.9, 1.1, 0.5),
