@@ -32,6 +32,10 @@ pub struct Cli {
     /// Dataset directory (default: out/<scenario name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Dataset formats, replacing the scenario's `output.formats`: `all`, or
+    /// a comma list of kitti, coco, yolo, tracking.
+    #[arg(long, value_parser = parse_formats)]
+    pub formats: Option<FormatList>,
     /// Replace an existing dataset directory.
     #[arg(long)]
     pub overwrite: bool,
@@ -190,13 +194,20 @@ fn run(cli: Cli) -> u8 {
         }
     };
     tracing::info!("scenario {}", path.display());
-    let scenario = match scenario::parse(&text, &path) {
+    let mut scenario = match scenario::parse(&text, &path) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
         }
     };
+    if let Some(formats) = &cli.formats {
+        scenario.output.formats = formats.0.clone();
+        if let Err((_, msg)) = scenario::validate(&scenario) {
+            eprintln!("error: --formats: {msg}");
+            return 2;
+        }
+    }
     if cli.check {
         println!(
             "{}: ok ({} camera(s), {} frames)",
@@ -373,5 +384,57 @@ fn run_merge(a: MergeArgs) -> u8 {
             let refused = e.chain().any(|c| c.is::<crate::sweep::merge::Refused>());
             if refused { 2 } else { 1 }
         }
+    }
+}
+
+/// The formats `--formats` names (one flag value, not a clap list).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormatList(pub Vec<scenario::Format>);
+
+/// `--formats`: `all` or a comma list of format names, each once.
+fn parse_formats(arg: &str) -> Result<FormatList, String> {
+    use scenario::Format;
+    if arg.trim() == "all" {
+        return Ok(FormatList(Format::ALL.to_vec()));
+    }
+    let names = || {
+        Format::ALL
+            .iter()
+            .map(|f| f.cli_name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = Vec::new();
+    for name in arg.split(',').map(str::trim) {
+        let Some(f) = Format::ALL.iter().find(|f| f.cli_name() == name) else {
+            return Err(format!(
+                "unknown format {name:?} (all, or a comma list of {})",
+                names()
+            ));
+        };
+        if out.contains(f) {
+            return Err(format!("format {name:?} is listed twice"));
+        }
+        out.push(*f);
+    }
+    Ok(FormatList(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_formats;
+    use crate::scenario::Format;
+
+    #[test]
+    fn formats_flag_takes_all_or_a_list_and_names_the_choices_on_a_typo() {
+        assert_eq!(parse_formats("all").unwrap().0, Format::ALL.to_vec());
+        assert_eq!(
+            parse_formats("yolo, kitti").unwrap().0,
+            vec![Format::Yolo, Format::Kitti]
+        );
+        let e = parse_formats("kitti,yolov8").unwrap_err();
+        assert!(e.contains("\"yolov8\"") && e.contains("tracking"), "{e}");
+        assert!(parse_formats("coco,coco").is_err());
+        assert!(parse_formats("").is_err());
     }
 }

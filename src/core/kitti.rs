@@ -192,6 +192,15 @@ pub fn from_object(obj: &super::record::ObjectLabel) -> Option<KittiLabel> {
 /// 2D box around rider and bicycle, as KITTI's annotators drew them; the
 /// rider's 3D box already holds the bicycle).
 pub fn label_rows(objects: &[super::record::ObjectLabel]) -> Vec<KittiLabel> {
+    tracked_rows(objects)
+        .into_iter()
+        .map(|(_, row)| row)
+        .collect()
+}
+
+/// `label_rows` with the instance id each row describes (KITTI-tracking's
+/// track id).
+pub fn tracked_rows(objects: &[super::record::ObjectLabel]) -> Vec<(u32, KittiLabel)> {
     objects
         .iter()
         .filter(|o| !o.kitti_type.is_empty())
@@ -205,7 +214,7 @@ pub fn label_rows(objects: &[super::record::ObjectLabel]) -> Vec<KittiLabel> {
                 let r = &mut row.bbox;
                 *r = [r[0].min(x0), r[1].min(y0), r[2].max(x1), r[3].max(y1)];
             }
-            Some(row)
+            Some((o.instance_id, row))
         })
         .collect()
 }

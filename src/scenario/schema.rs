@@ -509,8 +509,30 @@ impl Default for Ego {
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub enum Format {
+    /// KITTI object detection (`kitti/training`) of `kitti_camera`.
     Kitti,
+    /// One COCO annotations.json: boxes, RLE masks, person keypoints.
     Coco,
+    /// Ultralytics YOLO layout, boxes (`yolo/detect`) and segment polygons
+    /// (`yolo/segment`), every camera.
+    Yolo,
+    /// Multi-object tracking: KITTI-tracking labels and MOTChallenge
+    /// ground truth per camera (`tracking/`).
+    Tracking,
+}
+
+impl Format {
+    pub const ALL: [Format; 4] = [Format::Kitti, Format::Coco, Format::Yolo, Format::Tracking];
+
+    /// The name `--formats` takes.
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Format::Kitti => "kitti",
+            Format::Coco => "coco",
+            Format::Yolo => "yolo",
+            Format::Tracking => "tracking",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]

@@ -11,13 +11,17 @@ use bevy::prelude::*;
 #[derive(Component, Clone, Copy, Debug, Default)]
 pub struct Kinematics(pub MotionState);
 
+type TrackedItem = (Entity, &'static Transform, Option<&'static mut Kinematics>);
+/// Labeled objects and the ego.
+type Tracked = Or<(With<Thing>, With<Ego>)>;
+
 /// Control set: advance each labeled entity's and the ego's motion state
 /// to where this tick left it. An entity seen for the first time gets its
 /// state (no velocity yet), so objects spawned mid-run are tracked too.
 pub fn track_kinematics(
     mut commands: Commands,
     clock: Res<SimClock>,
-    mut q: Query<(Entity, &Transform, Option<&mut Kinematics>), Or<(With<Thing>, With<Ego>)>>,
+    mut q: Query<TrackedItem, Tracked>,
 ) {
     for (entity, t, state) in q.iter_mut() {
         let position = t.translation.as_dvec3();

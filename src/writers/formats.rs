@@ -18,6 +18,9 @@ pub(super) struct Layout {
     pub(super) kitti_camera: Option<usize>,
     /// calib file text of the KITTI camera (constant: the rig is rigid)
     pub(super) kitti_calib: String,
+    /// The split this run's frames go to in split layouts (YOLO): a run is
+    /// one sample, so neighbouring frames never straddle the split.
+    pub(super) split: &'static str,
 }
 
 /// Cameras' OpenCV frame from the ego/LiDAR frame (x fwd, y left, z up).
@@ -31,6 +34,14 @@ pub fn cv_from_vehicle(cam: &CameraInfo) -> crate::core::frames::Pose {
 }
 
 impl Layout {
+    /// `to` as a hard link to the file `from` already written with these
+    /// bytes (a copy where links fail), its checksum line recorded.
+    pub(super) fn link(&self, from: &str, to: String, bytes: &[u8], sums: &mut Sums) -> Result<()> {
+        link_or_write(&self.root, from, &to, || bytes.to_vec())?;
+        sums.push(format!("{}  {to}", sha256_hex(bytes)));
+        Ok(())
+    }
+
     /// Write one file and record its checksum line; returns the sum.
     pub(super) fn write(
         &self,
@@ -83,18 +94,18 @@ impl Layout {
 /// One camera's image of one frame, with the encodings several layers share
 /// (made once, on the writer thread).
 pub(super) struct CameraFrame<'a> {
-    job: &'a FrameJob,
-    name: &'a str,
-    index: usize,
+    pub(super) job: &'a FrameJob,
+    pub(super) name: &'a str,
+    pub(super) index: usize,
     /// `cameras/<name>`
-    dir: String,
+    pub(super) dir: String,
     image: &'a CameraImage,
     rgb_png: std::cell::OnceCell<Vec<u8>>,
     depth_m: std::cell::OnceCell<Vec<f32>>,
 }
 
 impl CameraFrame<'_> {
-    fn rgb_png(&self) -> &[u8] {
+    pub(super) fn rgb_png(&self) -> &[u8] {
         let img = self.image;
         self.rgb_png
             .get_or_init(|| encode::rgb_png(img.width, img.height, img.rgba()))
@@ -127,6 +138,8 @@ const CAMERA_LAYERS: &[CameraLayer] = &[
     write_instance,
     write_depth,
     write_kitti_camera,
+    write_yolo,
+    super::tracking::write_images,
 ];
 
 /// Per LiDAR, in this order.
@@ -202,6 +215,39 @@ fn write_kitti_camera(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()
         l.kitti_calib.as_bytes(),
         sums,
     )?;
+    Ok(())
+}
+
+/// YOLO: the image (linked to the rgb file) and its box and segment files,
+/// under both `yolo/detect` and `yolo/segment`.
+fn write_yolo(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
+    if !l.output.formats.contains(&Format::Yolo) {
+        return Ok(());
+    }
+    let img = f.image;
+    let objects = &f.job.labels.cameras[f.index].objects;
+    let stem = format!("{}_{}", l.cameras[f.index].name, f.name);
+    let rgb = format!("{}/rgb/{}.png", f.dir, f.name);
+    let split = l.split;
+    for (kind, text) in [
+        ("detect", yolo::box_file(objects, img.width, img.height)),
+        (
+            "segment",
+            yolo::segment_file(objects, img.labels(), img.width, img.height),
+        ),
+    ] {
+        let image = format!("yolo/{kind}/images/{split}/{stem}.png");
+        if l.output.rgb {
+            l.link(&rgb, image, f.rgb_png(), sums)?;
+        } else {
+            l.write(image, f.rgb_png(), sums)?;
+        }
+        l.write(
+            format!("yolo/{kind}/labels/{split}/{stem}.txt"),
+            text.as_bytes(),
+            sums,
+        )?;
+    }
     Ok(())
 }
 

@@ -11,11 +11,13 @@ mod files;
 mod formats;
 pub mod manifest;
 mod pool;
+mod tracking;
 
 use crate::core::coco::{self, CocoImage};
 use crate::core::kitti;
 use crate::core::lidar::{self, LidarPoint};
 use crate::core::record::FrameLabels;
+use crate::core::yolo;
 use crate::scenario::{DepthFormat, Format, Output};
 use crate::snapshot::CameraInfo;
 use crate::snapshot::image::CameraImage;
@@ -51,6 +53,18 @@ pub struct DatasetConfig {
 }
 
 const RUN_FILE: &str = "run.json";
+
+/// The split of a run (one sample) in split layouts: one run in five goes
+/// to `val`, chosen by a hash of what makes the run this run (scenario,
+/// seed, frames), so a sweep's samples split 80/20 and a rerun keeps its
+/// split.
+fn split_of(identity: &str) -> &'static str {
+    if Sha256::digest(identity.as_bytes())[0] % 5 == 0 {
+        "val"
+    } else {
+        "train"
+    }
+}
 
 pub struct DatasetWriter {
     final_dir: PathBuf,
@@ -189,6 +203,7 @@ impl DatasetWriter {
             output: cfg.output,
             kitti_camera,
             kitti_calib,
+            split: split_of(&identity),
         });
         let worker_count = cfg.workers.max(1);
         let (tx, rx) = bounded::<FrameJob>(worker_count * 2);
@@ -283,6 +298,26 @@ impl DatasetWriter {
             let mut coco = CocoDocument::create(&root)?;
             coco.add_frames(&root, frames, self.layout.cameras.len(), 0, "")?;
             coco.finish()?;
+        }
+        if self.layout.output.formats.contains(&Format::Yolo) {
+            for kind in ["detect", "segment"] {
+                write_atomic(
+                    &root,
+                    &format!("yolo/{kind}/data.yaml"),
+                    crate::core::yolo::data_yaml().as_bytes(),
+                )?;
+                // both splits exist, one of them empty in a single run
+                for split in ["train", "val"] {
+                    for dir in ["images", "labels"] {
+                        let d = root.join(format!("yolo/{kind}/{dir}/{split}"));
+                        fs::create_dir_all(&d)
+                            .with_context(|| format!("creating {}", d.display()))?;
+                    }
+                }
+            }
+        }
+        if self.layout.output.formats.contains(&Format::Tracking) {
+            tracking::write_files(&root, frames, &self.layout.cameras)?;
         }
         if self.layout.kitti_camera.is_some() {
             let list: String = (0..frames).map(|f| frame_name(f) + "\n").collect();

@@ -1,0 +1,128 @@
+//! Ultralytics YOLO label files: one text file per image, one line per
+//! object, coordinates normalised by the image size. Boxes are
+//! `class cx cy w h` (the tight box of the visible pixels); segments are
+//! `class x1 y1 x2 y2 ...`, the outline of the visible pixels on pixel
+//! corners (`core::polygon`), parts joined the way Ultralytics joins COCO's.
+
+use super::classes::Class;
+use super::polygon::{Polygon, join_outlines, outer_outlines};
+use super::record::ObjectLabel;
+
+/// YOLO class index -> Edgecase class: every class with instances.
+pub const CLASSES: [Class; 7] = [
+    Class::Person,
+    Class::Rider,
+    Class::Car,
+    Class::Truck,
+    Class::Bicycle,
+    Class::Animal,
+    Class::Debris,
+];
+
+pub fn class_index(class_id: u8) -> Option<usize> {
+    CLASSES.iter().position(|c| c.id() == class_id)
+}
+
+/// `data.yaml` of a dataset whose images are under `images/{train,val}`
+/// beside it (Ultralytics finds each label by replacing `images` with
+/// `labels` in the image's path; no `path:` key, so the folder of the yaml
+/// is the root).
+pub fn data_yaml() -> String {
+    let mut s = String::from(
+        "# Edgecase synthetic dataset (Ultralytics YOLO layout)\ntrain: images/train\nval: images/val\n",
+    );
+    s.push_str(&format!("nc: {}\nnames:\n", CLASSES.len()));
+    for (i, c) in CLASSES.iter().enumerate() {
+        s.push_str(&format!("  {i}: {}\n", c.name()));
+    }
+    s
+}
+
+/// Objects a YOLO file lists: visible, not flagged too small (YOLO has no
+/// "ignore" flag, so what a detector cannot see is left out), with a class.
+fn listed(objects: &[ObjectLabel]) -> impl Iterator<Item = (usize, &ObjectLabel, [f64; 4])> {
+    objects.iter().filter(|o| !o.too_small).filter_map(|o| {
+        let class = class_index(o.class_id)?;
+        Some((class, o, o.bbox_visible_px?))
+    })
+}
+
+fn norm(v: f64, size: u32) -> String {
+    format!("{:.6}", v / size as f64)
+}
+
+/// The box file of one image.
+pub fn box_file(objects: &[ObjectLabel], width: u32, height: u32) -> String {
+    let mut s = String::new();
+    for (class, _, b) in listed(objects) {
+        let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+        s.push_str(&format!(
+            "{class} {} {} {} {}\n",
+            norm(cx, width),
+            norm(cy, height),
+            norm(b[2] - b[0], width),
+            norm(b[3] - b[1], height)
+        ));
+    }
+    s
+}
+
+/// The outline of instance `instance_id`'s pixels in a label image
+/// (`labels[y * width + x]` is the instance id), searched inside `bbox`.
+pub fn instance_outline(labels: &[u16], width: u32, bbox: [f64; 4], instance_id: u32) -> Polygon {
+    let (x0, y0) = (bbox[0] as u32, bbox[1] as u32);
+    let (w, h) = (bbox[2] as u32 - x0, bbox[3] as u32 - y0);
+    let rings = outer_outlines(w, h, |x, y| {
+        labels[((y0 + y) * width + x0 + x) as usize] as u32 == instance_id
+    });
+    join_outlines(rings)
+        .into_iter()
+        .map(|[x, y]| [x + x0, y + y0])
+        .collect()
+}
+
+/// The segment file of one image, from its label image.
+pub fn segment_file(objects: &[ObjectLabel], labels: &[u16], width: u32, height: u32) -> String {
+    let mut s = String::new();
+    for (class, o, b) in listed(objects) {
+        let ring = instance_outline(labels, width, b, o.instance_id);
+        s.push_str(&class.to_string());
+        for [x, y] in ring {
+            s.push_str(&format!(
+                " {} {}",
+                norm(x as f64, width),
+                norm(y as f64, height)
+            ));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_instance_class_has_a_yolo_index_and_a_name() {
+        for c in Class::ALL.iter().filter(|c| c.is_thing()) {
+            assert!(class_index(c.id()).is_some(), "{c:?}");
+        }
+        let yaml = data_yaml();
+        assert!(yaml.contains("  0: person\n") && yaml.contains("nc: 7\n"));
+    }
+
+    #[test]
+    fn an_outline_is_found_inside_its_box_and_offset_back() {
+        // a 2x3 block of instance 7 at x 3..5, y 1..4 in an 8x6 image
+        let (w, h) = (8u32, 6u32);
+        let mut labels = vec![0u16; (w * h) as usize];
+        for y in 1..4 {
+            for x in 3..5 {
+                labels[(y * w + x) as usize] = 7;
+            }
+        }
+        let ring = instance_outline(&labels, w, [3.0, 1.0, 5.0, 4.0], 7);
+        assert_eq!(ring, vec![[3, 1], [5, 1], [5, 4], [3, 4]]);
+    }
+}

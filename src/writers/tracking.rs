@@ -1,0 +1,111 @@
+//! Tracking ground truth (`Format::Tracking`), one sequence per camera:
+//! MOTChallenge (`tracking/mot/<camera>/{gt/gt.txt,seqinfo.ini,img1/}`) and
+//! KITTI-tracking (`tracking/kitti/training/{label_02,image_02}`, sequence
+//! number = camera index). The label files are joined at the end of the run
+//! from the canonical labels, streamed, one frame at a time.
+
+use super::*;
+use crate::core::tracking;
+
+/// Per frame: each camera's image, linked to its rgb file under both
+/// layouts' names (MOT numbers frames from 1).
+pub(super) fn write_images(l: &Layout, f: &CameraFrame, sums: &mut Vec<String>) -> Result<()> {
+    if !l.output.formats.contains(&Format::Tracking) {
+        return Ok(());
+    }
+    let cam = &l.cameras[f.index].name;
+    let frame = f.job.labels.frame;
+    let rgb = format!("{}/rgb/{}.png", f.dir, f.name);
+    for to in [
+        format!("tracking/mot/{cam}/img1/{:06}.png", frame + 1),
+        format!(
+            "tracking/kitti/training/image_02/{:04}/{}.png",
+            f.index, f.name
+        ),
+    ] {
+        if l.output.rgb {
+            l.link(&rgb, to, f.rgb_png(), sums)?;
+        } else {
+            l.write(to, f.rgb_png(), sums)?;
+        }
+    }
+    Ok(())
+}
+
+/// The sequences' label files and seqinfo.ini, from frames 0..frames.
+pub(super) fn write_files(root: &Path, frames: u64, cameras: &[CameraInfo]) -> Result<()> {
+    let mut mot = Vec::new();
+    let mut kitti_tracking = Vec::new();
+    for (i, cam) in cameras.iter().enumerate() {
+        mot.push(Staged::create(
+            root,
+            &format!("tracking/mot/{}/gt/gt.txt", cam.name),
+        )?);
+        kitti_tracking.push(Staged::create(
+            root,
+            &format!("tracking/kitti/training/label_02/{i:04}.txt"),
+        )?);
+    }
+    let mut times = Vec::new();
+    for f in 0..frames {
+        let path = root.join(format!("labels/{}.json", frame_name(f)));
+        let labels: FrameLabels = serde_json::from_slice(&fs::read(&path)?)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if times.len() < 2 {
+            times.push(labels.time_s);
+        }
+        for (i, cam) in labels.cameras.iter().enumerate() {
+            mot[i]
+                .out
+                .write_all(tracking::mot_lines(labels.frame, &cam.objects).as_bytes())?;
+            kitti_tracking[i]
+                .out
+                .write_all(tracking::kitti_tracking_lines(labels.frame, &cam.objects).as_bytes())?;
+        }
+    }
+    for s in mot.into_iter().chain(kitti_tracking) {
+        s.publish()?;
+    }
+    let fps = match times[..] {
+        [t0, t1] if t1 > t0 => 1.0 / (t1 - t0),
+        _ => 10.0,
+    };
+    for cam in cameras {
+        let (w, h) = (cam.intrinsics.width, cam.intrinsics.height);
+        let ini = tracking::seqinfo(&cam.name, frames, fps, w, h);
+        write_atomic(
+            root,
+            &format!("tracking/mot/{}/seqinfo.ini", cam.name),
+            ini.as_bytes(),
+        )?;
+    }
+    Ok(())
+}
+
+/// A file written through a buffered temp file and renamed into place.
+struct Staged {
+    out: BufWriter<fs::File>,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl Staged {
+    fn create(root: &Path, rel: &str) -> Result<Staged> {
+        let (path, tmp) = staged(root, rel)?;
+        let file = fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        Ok(Staged {
+            out: BufWriter::new(file),
+            tmp,
+            path,
+        })
+    }
+
+    fn publish(self) -> Result<()> {
+        self.out
+            .into_inner()
+            .map_err(|e| anyhow!("writing {}: {}", self.tmp.display(), e.error()))?
+            .sync_all()?;
+        fs::rename(&self.tmp, &self.path)
+            .with_context(|| format!("renaming {}", self.path.display()))
+    }
+}

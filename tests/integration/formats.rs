@@ -1,0 +1,174 @@
+//! The formats built from the canonical labels after the run (YOLO,
+//! tracking) re-read by their readers, and the motion in the labels checked
+//! against the boxes it moves.
+
+use crate::common::{render_cli, repo_path, scenario, temp_dir};
+use std::fs;
+use std::path::Path;
+
+/// clear_day_urban with its two cameras made small: moving traffic, people.
+fn small_urban(dir: &Path) -> String {
+    let src = fs::read_to_string(repo_path("scenarios/clear_day_urban.ron")).unwrap();
+    let mut s = scenario(&src);
+    for cam in &mut s.sensors.cameras {
+        cam.width /= 2;
+        cam.height /= 2;
+    }
+    let p = dir.join("urban.ron");
+    fs::write(&p, edgecase::scenario::to_ron(&s)).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+/// Run a tools/ checker; its last line, or None (outside CI) without its
+/// Python modules.
+fn checker(script: &str, modules: &str, dataset: &Path) -> Option<String> {
+    let has = std::process::Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{modules} are required in CI (tools/setup-debian.sh installs them)"
+        );
+        eprintln!("SKIPPED {script}: pip install {modules}");
+        return None;
+    }
+    let o = std::process::Command::new("python3")
+        .arg(repo_path(&format!("tools/{script}")))
+        .arg(dataset)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        o.status.success(),
+        "{script} failed: {stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    eprintln!("{stdout}");
+    Some(stdout.lines().last().unwrap_or_default().to_string())
+}
+
+fn count(last: &str, k: usize) -> usize {
+    last.split(", ")
+        .nth(k)
+        .and_then(|p| p.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count {k} in {last:?}"))
+}
+
+/// `--formats all` on two cameras: supervision reads every YOLO box and
+/// segment back as the labels say (polygons give exactly the instance's
+/// pixels), py-motmetrics reads the MOT files (GT-vs-GT MOTA 1, a row per
+/// object seen, one track per instance id), KITTI-tracking rows carry the
+/// instance ids; and the run is byte-identical when repeated.
+#[test]
+fn yolo_and_tracking_files_read_back_as_the_labels_say() {
+    let tmp = temp_dir();
+    let s = small_urban(tmp.path());
+    let out = tmp.path().join("ds");
+    let o = render_cli(&s, 12, &out, &["--formats", "all"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    if let Some(last) = checker("check_yolo.py", "supervision, yaml, numpy, PIL", &out) {
+        assert_eq!(count(&last, 0), 2 * 2 * 12, "{last}");
+        assert!(count(&last, 1) >= 50 && count(&last, 2) >= 25, "{last}");
+    }
+    if let Some(last) = checker("check_tracking.py", "motmetrics", &out) {
+        assert_eq!(count(&last, 0), 2, "{last}");
+        assert!(count(&last, 1) >= 50 && count(&last, 2) >= 5, "{last}");
+    }
+    // the YOLO and tracking label files are the same bytes on a rerun
+    let again = tmp.path().join("again");
+    let o = render_cli(&s, 12, &again, &["--formats", "yolo,tracking"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for rel in [
+        "tracking/mot/front/gt/gt.txt",
+        "tracking/kitti/training/label_02/0001.txt",
+    ] {
+        assert_eq!(
+            fs::read(out.join(rel)).unwrap(),
+            fs::read(again.join(rel)).unwrap(),
+            "{rel}"
+        );
+    }
+    assert!(!again.join("kitti").exists() && !again.join("coco").exists());
+}
+
+/// A bad `--formats` is bad input: exit 2 and the choices named.
+#[test]
+fn an_unknown_format_is_refused_with_the_choices() {
+    let tmp = temp_dir();
+    let o = render_cli(
+        "clear_day_urban",
+        1,
+        &tmp.path().join("x"),
+        &["--formats", "kitti,voc"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("\"voc\"") && err.contains("yolo"), "{err}");
+}
+
+/// Each object's and the ego's velocity is how far its box moved over the
+/// last tick (vehicles' boxes move with them), and its acceleration the
+/// change of that velocity; absent on the first frame (velocity) and the
+/// first two (acceleration).
+#[test]
+fn velocities_are_how_far_boxes_moved_per_tick() {
+    let tmp = temp_dir();
+    let s = small_urban(tmp.path());
+    let out = tmp.path().join("ds");
+    let o = render_cli(&s, 6, &out, &["--formats", "coco"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let frames: Vec<serde_json::Value> = (0..6)
+        .map(|f| {
+            serde_json::from_slice(&fs::read(out.join(format!("labels/{f:06}.json"))).unwrap())
+                .unwrap()
+        })
+        .collect();
+    let objects = |f: usize| {
+        frames[f]["cameras"][0]["objects"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    assert!(objects(0).iter().all(|o| o.get("motion").is_none()));
+    assert!(frames[0]["ego"].get("velocity_enu_mps").is_none());
+    let dt = frames[1]["time_s"].as_f64().unwrap() - frames[0]["time_s"].as_f64().unwrap();
+    let vec3 = |v: &serde_json::Value| -> [f64; 3] { [0, 1, 2].map(|i| v[i].as_f64().unwrap()) };
+    let (mut moving, mut checked) = (0, 0);
+    for f in 2..6 {
+        for o in objects(f).iter().filter(|o| o["class"] == "car") {
+            let id = &o["instance_id"];
+            let Some(before) = objects(f - 1).into_iter().find(|p| &p["instance_id"] == id) else {
+                continue;
+            };
+            let (c1, c0) = (
+                vec3(&o["box_world_enu"]["center_m"]),
+                vec3(&before["box_world_enu"]["center_m"]),
+            );
+            let v = vec3(&o["motion"]["velocity_enu_mps"]);
+            for i in 0..3 {
+                assert!(((c1[i] - c0[i]) / dt - v[i]).abs() < 0.01, "{o}");
+            }
+            let a = vec3(&o["motion"]["acceleration_enu_mps2"]);
+            let v0 = vec3(&before["motion"]["velocity_enu_mps"]);
+            for i in 0..3 {
+                assert!(((v[i] - v0[i]) / dt - a[i]).abs() < 0.05, "{o}");
+            }
+            // the ego-axes velocity is the same vector (same length)
+            let ve = vec3(&o["motion"]["velocity_ego_mps"]);
+            let len = |u: [f64; 3]| u.iter().map(|x| x * x).sum::<f64>().sqrt();
+            assert!((len(v) - len(ve)).abs() < 1e-4);
+            moving += usize::from(len(v) > 1.0);
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 8 && moving >= 4,
+        "{checked} cars checked, {moving} moving"
+    );
+    let ego_v = vec3(&frames[3]["ego"]["velocity_enu_mps"]);
+    let speed = frames[3]["ego"]["speed_mps"].as_f64().unwrap();
+    assert!(((ego_v[0].hypot(ego_v[1])) - speed).abs() < 0.01);
+}

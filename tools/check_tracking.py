@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Re-read an Edgecase dataset's tracking files: each camera's MOTChallenge
+gt.txt with py-motmetrics' own reader (`motmetrics.io.loadtxt`, MOT 2D
+format), scored against itself (MOTA, IDF1 must be 1.0 with no switches),
+and its tracks against the canonical labels (one track per instance id, a
+row for every object seen); the KITTI-tracking label files against the
+same labels (frame, track id = instance id, 17 fields).
+
+usage: check_tracking.py DATASET   (last line: "<C> cameras, <R> MOT rows,
+<T> tracks, <K> KITTI-tracking rows, MOTA <m>")
+"""
+import configparser
+import json
+import sys
+from pathlib import Path
+
+import motmetrics as mm
+import numpy as np
+
+# py-motmetrics 1.4.0 (the last release) calls np.asfarray, which NumPy 2
+# removed: put it back for it
+if not hasattr(np, "asfarray"):
+    np.asfarray = lambda a, dtype=float: np.asarray(a, dtype=dtype)
+
+
+def main():
+    dataset = Path(sys.argv[1])
+    labels = sorted((dataset / "labels").glob("*.json"))
+    frames = [json.loads(p.read_text()) for p in labels]
+    cameras = [c["camera"] for c in frames[0]["cameras"]]
+    rows = tracks = kitti_rows = 0
+    motas = []
+    for ci, camera in enumerate(cameras):
+        seq = dataset / "tracking" / "mot" / camera
+        info = configparser.ConfigParser()
+        info.read(seq / "seqinfo.ini")
+        assert int(info["Sequence"]["seqLength"]) == len(frames)
+        gt = mm.io.loadtxt(str(seq / "gt" / "gt.txt"), fmt="mot15-2D", min_confidence=-1)
+        # every object seen in this camera is a row of its frame, id = instance id
+        want = {
+            (f["frame"] + 1, o["instance_id"])
+            for f in frames
+            for o in f["cameras"][ci]["objects"]
+            if o["visible_pixels"] > 0
+        }
+        got = set(gt.index.tolist())
+        assert got == want, f"{camera}: {len(got ^ want)} rows differ from the labels"
+        acc = mm.MOTAccumulator(auto_id=False)
+        for frame, group in gt.groupby(level=0):
+            ids = group.index.get_level_values(1).tolist()
+            boxes = group[["X", "Y", "Width", "Height"]].values
+            dist = mm.distances.iou_matrix(boxes, boxes, max_iou=0.5)
+            acc.update(ids, ids, dist, frameid=frame)
+        summary = mm.metrics.create().compute(acc, metrics=["mota", "idf1", "num_switches"], name=camera)
+        mota, idf1, switches = summary.loc[camera, ["mota", "idf1", "num_switches"]]
+        assert mota == 1.0 and idf1 == 1.0 and switches == 0, summary
+        motas.append(mota)
+        rows += len(gt)
+        tracks += gt.index.get_level_values(1).nunique()
+        # KITTI-tracking: frame, track id, then a KITTI row
+        ids_by_frame = {}
+        for line in (dataset / "tracking" / "kitti" / "training" / "label_02" / f"{ci:04d}.txt").read_text().splitlines():
+            fields = line.split(" ")
+            assert len(fields) == 17, line
+            frame, track, kind = int(fields[0]), int(fields[1]), fields[2]
+            assert (track == -1) == (kind == "DontCare"), line
+            if track >= 0:
+                ids_by_frame.setdefault(frame, set()).add(track)
+            kitti_rows += 1
+        for f in frames:
+            listed = {o["instance_id"] for o in f["cameras"][ci]["objects"] if o["kitti_type"]}
+            assert ids_by_frame.get(f["frame"], set()) <= listed, f"frame {f['frame']}: unknown track ids"
+    print(f"{len(cameras)} cameras, {rows} MOT rows, {tracks} tracks, {kitti_rows} KITTI-tracking rows, MOTA {min(motas):.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Re-read an Edgecase dataset's YOLO folders (yolo/detect, yolo/segment)
+with Roboflow supervision's YOLO loader (`DetectionDataset.from_yolo`) and
+check them against the canonical labels: every object a YOLO file should
+list (visible, not too small, a YOLO class) is there with its class and its
+tight box, and every segment polygon, filled at pixel centres (even-odd),
+gives exactly the object's pixels in the instance image.
+
+usage: check_yolo.py DATASET   (last line: "<I> images, <B> boxes, <P>
+polygons exact, supervision mask IoU <mean>")
+"""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import supervision as sv
+import yaml
+from PIL import Image
+
+
+def expected(dataset, stem, names):
+    camera, frame = stem.rsplit("_", 1)
+    labels = json.loads((dataset / "labels" / f"{frame}.json").read_text())
+    cam = next(c for c in labels["cameras"] if c["camera"] == camera)
+    out = []
+    for o in cam["objects"]:
+        if o["too_small"] or o["bbox_visible_px"] is None or o["class"] not in names:
+            continue
+        out.append((names.index(o["class"]), o["bbox_visible_px"], o["instance_id"]))
+    return camera, frame, out
+
+
+def fill(poly, width, height):
+    """Pixels whose centre is inside the polygon (even-odd)."""
+    ys, xs = np.mgrid[0:height, 0:width]
+    px, py = xs + 0.5, ys + 0.5
+    inside = np.zeros((height, width), bool)
+    n = len(poly)
+    for i in range(n):
+        (ax, ay), (bx, by) = poly[i], poly[(i + 1) % n]
+        if ay == by:
+            continue
+        crosses = (ay > py) != (by > py)
+        x_at = ax + (py - ay) * (bx - ax) / (by - ay)
+        inside ^= crosses & (px < x_at)
+    return inside
+
+
+def main():
+    dataset = Path(sys.argv[1])
+    images = boxes = polygons = 0
+    ious = []
+    for kind in ["detect", "segment"]:
+        root = dataset / "yolo" / kind
+        data = yaml.safe_load((root / "data.yaml").read_text())
+        names = [data["names"][i] for i in range(data["nc"])]
+        for split in ["train", "val"]:
+            img_dir = root / "images" / split
+            if not any(img_dir.iterdir()):
+                continue
+            ds = sv.DetectionDataset.from_yolo(
+                images_directory_path=str(img_dir),
+                annotations_directory_path=str(root / "labels" / split),
+                data_yaml_path=str(root / "data.yaml"),
+                force_masks=kind == "segment",
+            )
+            assert ds.classes == names, (ds.classes, names)
+            for path, image, det in ds:
+                stem = Path(path).stem
+                camera, frame, want = expected(dataset, stem, names)
+                h, w = image.shape[:2]
+                assert len(det) == len(want), f"{kind} {stem}: {len(det)} objects read, {len(want)} expected"
+                for (cls, box, _), got_cls, got_box in zip(want, det.class_id, det.xyxy):
+                    assert cls == got_cls, f"{stem}: class {got_cls}, expected {cls}"
+                    err = np.abs(np.array(box) - got_box).max()
+                    assert err < 0.01, f"{stem}: box {got_box} vs {box}"
+                    boxes += 1
+                images += 1
+                if kind != "segment" or not want:
+                    continue
+                inst = np.array(Image.open(dataset / "cameras" / camera / "instance" / f"{frame}.png"))
+                lines = (root / "labels" / split / f"{stem}.txt").read_text().splitlines()
+                for (cls, box, iid), line, mask in zip(want, lines, det.mask):
+                    v = [float(t) for t in line.split()[1:]]
+                    poly = [(round(x * w), round(y * h)) for x, y in zip(v[0::2], v[1::2])]
+                    truth = inst == iid
+                    assert (fill(poly, w, h) == truth).all(), f"{stem}: polygon of {iid} is not its pixels"
+                    polygons += 1
+                    ious.append((mask & truth).sum() / (mask | truth).sum())
+    assert boxes > 0 and polygons > 0, "no objects checked"
+    print(f"{images} images, {boxes} boxes, {polygons} polygons exact, supervision mask IoU {np.mean(ious):.3f}")
+
+
+if __name__ == "__main__":
+    main()
