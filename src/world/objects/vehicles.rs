@@ -411,74 +411,14 @@ fn truck(color: [f32; 3]) -> Template {
             lamp(-3.98, 0.85, -1.0, [0.65, 0.04, 0.04]),
             slab(-3.985, 1.0, Vec3::new(0.03, 0.11, 0.52), [0.9, 0.9, 0.88]),
             slab(-3.97, 0.5, Vec3::new(0.06, 0.1, 2.3), dark),
-            // the box's rear doors: the seam between them, the hinge
-            // strips at the edges, two locking rods
-            slab(-3.966, 2.05, Vec3::new(0.012, 2.6, 0.025), dark),
-            part(
-                Primitive::Cube,
-                Vec3::new(-3.966, 2.05, 1.1),
-                Vec3::new(0.012, 2.6, 0.04),
-                dark,
-                Class::Truck,
-            ),
-            part(
-                Primitive::Cube,
-                Vec3::new(-3.966, 2.05, -1.1),
-                Vec3::new(0.012, 2.6, 0.04),
-                dark,
-                Class::Truck,
-            ),
-            part(
-                Primitive::Cube,
-                Vec3::new(-3.967, 2.05, 0.35),
-                Vec3::new(0.014, 2.5, 0.03),
-                [0.45, 0.45, 0.47],
-                Class::Truck,
-            ),
-            part(
-                Primitive::Cube,
-                Vec3::new(-3.967, 2.05, -0.35),
-                Vec3::new(0.014, 2.5, 0.03),
-                [0.45, 0.45, 0.47],
-                Class::Truck,
-            ),
-            // the box's rear frame: aluminium corner posts, a roof rail
-            // and a dark sill; mud flaps behind the rear wheels
-            part(
-                Primitive::Cube,
-                Vec3::new(-3.968, 2.05, 1.19),
-                Vec3::new(0.016, 2.7, 0.1),
-                FRAME,
-                Class::Truck,
-            ),
-            part(
-                Primitive::Cube,
-                Vec3::new(-3.968, 2.05, -1.19),
-                Vec3::new(0.016, 2.7, 0.1),
-                FRAME,
-                Class::Truck,
-            ),
-            slab(-3.969, 3.33, Vec3::new(0.018, 0.1, 2.46), FRAME),
-            slab(-3.969, 0.77, Vec3::new(0.018, 0.12, 2.46), dark),
-            part(
-                Primitive::Cube,
-                Vec3::new(-3.2, 0.45, 1.0),
-                Vec3::new(0.02, 0.55, 0.45),
-                dark,
-                Class::Truck,
-            ),
-            part(
-                Primitive::Cube,
-                Vec3::new(-3.2, 0.45, -1.0),
-                Vec3::new(0.02, 0.55, 0.45),
-                dark,
-                Class::Truck,
-            ),
             wheel(2.9, 1.1, 0.5),
             wheel(2.9, -1.1, 0.5),
             wheel(-2.5, 1.1, 0.5),
             wheel(-2.5, -1.1, 0.5),
-        ],
+        ]
+        .into_iter()
+        .chain(box_body_rear(dark))
+        .collect(),
         Class::Truck,
     );
     Template {
@@ -491,4 +431,93 @@ fn truck(color: [f32; 3]) -> Template {
         },
         parts,
     }
+}
+
+/// The back of a box truck's body (its rear face at x = -3.96): the rear
+/// doors' seam, hinge strips and locking rods, an aluminium frame (corner
+/// posts, roof rail) and a dark sill, and mud flaps behind the rear wheels.
+fn box_body_rear(dark: [f32; 3]) -> Vec<Part> {
+    vec![
+        // the box's rear doors: the seam between them, the hinge
+        // strips at the edges, two locking rods
+        part(
+            Primitive::Cube,
+            Vec3::new(-3.966, 2.05, 0.0),
+            Vec3::new(0.012, 2.6, 0.025),
+            dark,
+            Class::Truck,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(-3.966, 2.05, 1.1),
+            Vec3::new(0.012, 2.6, 0.04),
+            dark,
+            Class::Truck,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(-3.966, 2.05, -1.1),
+            Vec3::new(0.012, 2.6, 0.04),
+            dark,
+            Class::Truck,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(-3.967, 2.05, 0.35),
+            Vec3::new(0.014, 2.5, 0.03),
+            [0.45, 0.45, 0.47],
+            Class::Truck,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(-3.967, 2.05, -0.35),
+            Vec3::new(0.014, 2.5, 0.03),
+            [0.45, 0.45, 0.47],
+            Class::Truck,
+        ),
+        // the box's rear frame: aluminium corner posts, a roof rail
+        // and a dark sill; mud flaps behind the rear wheels
+        part(
+            Primitive::Cube,
+            Vec3::new(-3.968, 2.05, 1.19),
+            Vec3::new(0.016, 2.7, 0.1),
+            FRAME,
+            Class::Truck,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(-3.968, 2.05, -1.19),
+            Vec3::new(0.016, 2.7, 0.1),
+            FRAME,
+            Class::Truck,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(-3.969, 3.33, 0.0),
+            Vec3::new(0.018, 0.1, 2.46),
+            FRAME,
+            Class::Truck,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(-3.969, 0.77, 0.0),
+            Vec3::new(0.018, 0.12, 2.46),
+            dark,
+            Class::Truck,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(-3.2, 0.45, 1.0),
+            Vec3::new(0.02, 0.55, 0.45),
+            dark,
+            Class::Truck,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(-3.2, 0.45, -1.0),
+            Vec3::new(0.02, 0.55, 0.45),
+            dark,
+            Class::Truck,
+        ),
+    ]
 }
