@@ -4,6 +4,7 @@
 pub mod body;
 pub mod boxes;
 pub mod camera;
+pub mod cityscapes;
 pub mod classes;
 pub mod coco;
 pub mod frames;
@@ -13,6 +14,7 @@ pub mod lidar;
 pub mod mask;
 pub mod mesh;
 pub mod motion;
+pub mod panoptic;
 pub mod polygon;
 pub mod record;
 pub mod rle;

@@ -519,10 +519,21 @@ pub enum Format {
     /// Multi-object tracking: KITTI-tracking labels and MOTChallenge
     /// ground truth per camera (`tracking/`).
     Tracking,
+    /// COCO panoptic: `coco/panoptic/*.png` and `coco/panoptic.json`.
+    Panoptic,
+    /// Cityscapes layout (`cityscapes/leftImg8bit`, `cityscapes/gtFine`).
+    Cityscapes,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Kitti, Format::Coco, Format::Yolo, Format::Tracking];
+    pub const ALL: [Format; 6] = [
+        Format::Kitti,
+        Format::Coco,
+        Format::Yolo,
+        Format::Tracking,
+        Format::Panoptic,
+        Format::Cityscapes,
+    ];
 
     /// The name `--formats` takes.
     pub fn cli_name(self) -> &'static str {
@@ -531,6 +542,8 @@ impl Format {
             Format::Coco => "coco",
             Format::Yolo => "yolo",
             Format::Tracking => "tracking",
+            Format::Panoptic => "panoptic",
+            Format::Cityscapes => "cityscapes",
         }
     }
 }

@@ -24,6 +24,16 @@ pub fn rgb_png(width: u32, height: u32, rgba: &[u8]) -> Vec<u8> {
     png(width, height, &rgb, ExtendedColorType::Rgb8)
 }
 
+/// 8-bit grey PNG.
+pub fn gray8_png(width: u32, height: u32, values: &[u8]) -> Vec<u8> {
+    png(width, height, values, ExtendedColorType::L8)
+}
+
+/// 8-bit RGB PNG from packed RGB bytes.
+pub fn rgb8_png(width: u32, height: u32, rgb: &[u8]) -> Vec<u8> {
+    png(width, height, rgb, ExtendedColorType::Rgb8)
+}
+
 /// 8-bit semantic PNG holding Cityscapes class ids.
 pub fn semantic_png(width: u32, height: u32, labels: &[u16]) -> Vec<u8> {
     let v: Vec<u8> = labels

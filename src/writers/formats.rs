@@ -99,7 +99,7 @@ pub(super) struct CameraFrame<'a> {
     pub(super) index: usize,
     /// `cameras/<name>`
     pub(super) dir: String,
-    image: &'a CameraImage,
+    pub(super) image: &'a CameraImage,
     rgb_png: std::cell::OnceCell<Vec<u8>>,
     depth_m: std::cell::OnceCell<Vec<f32>>,
 }
@@ -140,6 +140,8 @@ const CAMERA_LAYERS: &[CameraLayer] = &[
     write_kitti_camera,
     write_yolo,
     super::tracking::write_images,
+    super::segmentation::write_panoptic,
+    super::segmentation::write_cityscapes,
 ];
 
 /// Per LiDAR, in this order.

@@ -11,6 +11,7 @@ mod files;
 mod formats;
 pub mod manifest;
 mod pool;
+mod segmentation;
 mod tracking;
 
 use crate::core::coco::{self, CocoImage};
@@ -315,6 +316,9 @@ impl DatasetWriter {
                     }
                 }
             }
+        }
+        if self.layout.output.formats.contains(&Format::Panoptic) {
+            segmentation::finish_panoptic(&root, frames, &self.layout.cameras)?;
         }
         if self.layout.output.formats.contains(&Format::Tracking) {
             tracking::write_files(&root, frames, &self.layout.cameras)?;

@@ -1,5 +1,5 @@
-//! The formats built from the canonical labels after the run (YOLO,
-//! tracking) re-read by their readers, and the motion in the labels checked
+//! The formats built from the canonical labels and label images (YOLO,
+//! tracking, Cityscapes, COCO panoptic) re-read by their readers, and the motion in the labels checked
 //! against the boxes it moves.
 
 use crate::common::{render_cli, repo_path, scenario, temp_dir};
@@ -61,7 +61,9 @@ fn count(last: &str, k: usize) -> usize {
 /// segment back as the labels say (polygons give exactly the instance's
 /// pixels), py-motmetrics reads the MOT files (GT-vs-GT MOTA 1, a row per
 /// object seen, one track per instance id), KITTI-tracking rows carry the
-/// instance ids; and the run is byte-identical when repeated.
+/// instance ids, cityscapesscripts scores the Cityscapes layout (pixel IoU
+/// 1, instance AP 1) and COCO panoptic (PQ 1) GT-vs-GT and redraws its
+/// polygons; and the run is byte-identical when repeated.
 #[test]
 fn yolo_and_tracking_files_read_back_as_the_labels_say() {
     let tmp = temp_dir();
@@ -76,6 +78,17 @@ fn yolo_and_tracking_files_read_back_as_the_labels_say() {
     if let Some(last) = checker("check_tracking.py", "motmetrics", &out) {
         assert_eq!(count(&last, 0), 2, "{last}");
         assert!(count(&last, 1) >= 50 && count(&last, 2) >= 5, "{last}");
+    }
+    if let Some(last) = checker("check_cityscapes.py", "cityscapesscripts, numpy, PIL", &out) {
+        assert_eq!(count(&last, 0), 2 * 12, "{last}");
+        assert!(count(&last, 4) >= 20, "{last}");
+        let agree: f64 = last
+            .rsplit("agree on ")
+            .next()
+            .and_then(|p| p.split('%').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap();
+        assert!(agree >= 95.0, "{last}");
     }
     // the YOLO and tracking label files are the same bytes on a rerun
     let again = tmp.path().join("again");
