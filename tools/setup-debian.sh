@@ -10,6 +10,7 @@ command -v mold >/dev/null || need_apt+=(mold)
 [ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ] || [ -e /usr/share/vulkan/icd.d/lvp_icd.aarch64.json ] || need_apt+=(mesa-vulkan-drivers)
 ldconfig -p | grep -q libvulkan.so.1 || need_apt+=(libvulkan1)
 python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
+python3 -c 'import ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 command -v slurmctld >/dev/null || need_apt+=(slurm-wlm)
 command -v munged >/dev/null || need_apt+=(munge)
 command -v xvfb-run >/dev/null || need_apt+=(xvfb)
@@ -28,5 +29,12 @@ readers=(pycocotools pillow numpy pyyaml opencv-python-headless supervision motm
 if ! python3 -c 'import pycocotools, PIL, numpy, yaml, cv2, supervision, motmetrics, cityscapesscripts' 2>/dev/null; then
     python3 -m pip install -q --disable-pip-version-check "${readers[@]}" 2>/dev/null \
         || python3 -m pip install -q --disable-pip-version-check --break-system-packages "${readers[@]}"
+fi
+# nuscenes-devkit pins NumPy < 2 (its renderer fails on NumPy 2): its own
+# virtual environment, which the nuScenes test runs check_nuscenes.py in
+nuscenes_venv=/opt/edgecase-readers/nuscenes
+if ! "$nuscenes_venv/bin/python" -c 'import nuscenes, matplotlib' 2>/dev/null; then
+    python3 -m venv "$nuscenes_venv"
+    "$nuscenes_venv/bin/pip" install -q --disable-pip-version-check nuscenes-devkit
 fi
 echo "edgecase prerequisites: ok"

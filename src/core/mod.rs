@@ -14,6 +14,7 @@ pub mod lidar;
 pub mod mask;
 pub mod mesh;
 pub mod motion;
+pub mod nuscenes;
 pub mod panoptic;
 pub mod polygon;
 pub mod record;

@@ -523,16 +523,19 @@ pub enum Format {
     Panoptic,
     /// Cityscapes layout (`cityscapes/leftImg8bit`, `cityscapes/gtFine`).
     Cityscapes,
+    /// nuScenes v1.0 tables, samples and lidarseg (`nuscenes/`).
+    Nuscenes,
 }
 
 impl Format {
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Kitti,
         Format::Coco,
         Format::Yolo,
         Format::Tracking,
         Format::Panoptic,
         Format::Cityscapes,
+        Format::Nuscenes,
     ];
 
     /// The name `--formats` takes.
@@ -544,6 +547,7 @@ impl Format {
             Format::Tracking => "tracking",
             Format::Panoptic => "panoptic",
             Format::Cityscapes => "cityscapes",
+            Format::Nuscenes => "nuscenes",
         }
     }
 }

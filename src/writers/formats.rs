@@ -21,6 +21,9 @@ pub(super) struct Layout {
     /// The split this run's frames go to in split layouts (YOLO): a run is
     /// one sample, so neighbouring frames never straddle the split.
     pub(super) split: &'static str,
+    /// What makes this run's record tokens its own (nuScenes): a hash of
+    /// the run's identity.
+    pub(super) run_key: String,
 }
 
 /// Cameras' OpenCV frame from the ego/LiDAR frame (x fwd, y left, z up).
@@ -119,11 +122,11 @@ impl CameraFrame<'_> {
 
 /// One LiDAR's sweep of one frame.
 pub(super) struct LidarFrame<'a> {
-    name: &'a str,
-    index: usize,
+    pub(super) name: &'a str,
+    pub(super) index: usize,
     /// `lidar/<name>`
     dir: String,
-    points: &'a [LidarPoint],
+    pub(super) points: &'a [LidarPoint],
 }
 
 type Sums = Vec<String>;
@@ -142,6 +145,7 @@ const CAMERA_LAYERS: &[CameraLayer] = &[
     super::tracking::write_images,
     super::segmentation::write_panoptic,
     super::segmentation::write_cityscapes,
+    super::nuscenes::write_camera,
 ];
 
 /// Per LiDAR, in this order.
@@ -150,6 +154,7 @@ const LIDAR_LAYERS: &[LidarLayer] = &[
     write_semantic_kitti_labels,
     write_pcd,
     write_kitti_velodyne,
+    super::nuscenes::write_lidar,
 ];
 
 fn write_rgb(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {

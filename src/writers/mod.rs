@@ -10,6 +10,7 @@ mod coco_file;
 mod files;
 mod formats;
 pub mod manifest;
+mod nuscenes;
 mod pool;
 mod segmentation;
 mod tracking;
@@ -205,6 +206,7 @@ impl DatasetWriter {
             kitti_camera,
             kitti_calib,
             split: split_of(&identity),
+            run_key: sha256_hex(identity.as_bytes())[..12].to_string(),
         });
         let worker_count = cfg.workers.max(1);
         let (tx, rx) = bounded::<FrameJob>(worker_count * 2);
@@ -319,6 +321,20 @@ impl DatasetWriter {
         }
         if self.layout.output.formats.contains(&Format::Panoptic) {
             segmentation::finish_panoptic(&root, frames, &self.layout.cameras)?;
+        }
+        if self.layout.output.formats.contains(&Format::Nuscenes) {
+            let location = self.final_dir.file_name().map_or_else(
+                || "edgecase".to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            nuscenes::write_tables(
+                &root,
+                frames,
+                &self.layout.cameras,
+                &self.layout.lidars,
+                &self.layout.run_key,
+                &location,
+            )?;
         }
         if self.layout.output.formats.contains(&Format::Tracking) {
             tracking::write_files(&root, frames, &self.layout.cameras)?;

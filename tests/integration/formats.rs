@@ -2,7 +2,7 @@
 //! tracking, Cityscapes, COCO panoptic) re-read by their readers, and the motion in the labels checked
 //! against the boxes it moves.
 
-use crate::common::{render_cli, repo_path, scenario, temp_dir};
+use crate::common::{render_cli, repo_path, scenario, shipped_small, temp_dir};
 use std::fs;
 use std::path::Path;
 
@@ -22,7 +22,12 @@ fn small_urban(dir: &Path) -> String {
 /// Run a tools/ checker; its last line, or None (outside CI) without its
 /// Python modules.
 fn checker(script: &str, modules: &str, dataset: &Path) -> Option<String> {
-    let has = std::process::Command::new("python3")
+    checker_with("python3", script, modules, dataset)
+}
+
+/// `checker` under a given Python interpreter.
+fn checker_with(python: &str, script: &str, modules: &str, dataset: &Path) -> Option<String> {
+    let has = std::process::Command::new(python)
         .args(["-c", &format!("import {modules}")])
         .status()
         .is_ok_and(|s| s.success());
@@ -34,7 +39,7 @@ fn checker(script: &str, modules: &str, dataset: &Path) -> Option<String> {
         eprintln!("SKIPPED {script}: pip install {modules}");
         return None;
     }
-    let o = std::process::Command::new("python3")
+    let o = std::process::Command::new(python)
         .arg(repo_path(&format!("tools/{script}")))
         .arg(dataset)
         .output()
@@ -184,4 +189,40 @@ fn velocities_are_how_far_boxes_moved_per_tick() {
     let ego_v = vec3(&frames[3]["ego"]["velocity_enu_mps"]);
     let speed = frames[3]["ego"]["speed_mps"].as_f64().unwrap();
     assert!(((ego_v[0].hypot(ego_v[1])) - speed).abs() < 0.01);
+}
+
+/// Where tools/setup-debian.sh installs nuscenes-devkit with its own pins
+/// (NumPy < 2), unless EDGECASE_NUSCENES_PYTHON names another interpreter.
+fn nuscenes_python() -> String {
+    std::env::var("EDGECASE_NUSCENES_PYTHON")
+        .unwrap_or_else(|_| "/opt/edgecase-readers/nuscenes/bin/python".into())
+}
+
+/// nuScenes: nuscenes-devkit loads the tables, renders a sample (cameras,
+/// LiDAR with boxes over the map stub), reads one lidarseg label per point,
+/// and its detection evaluation scores the ground truth as predictions
+/// mAP 1.0 and NDS 1.0 (velocities from the devkit's box_velocity over the
+/// annotations' prev/next, attributes from the annotations).
+#[test]
+fn nuscenes_devkit_loads_renders_and_scores_ground_truth_1() {
+    let tmp = temp_dir();
+    let p = tmp.path().join("cyclist.ron");
+    fs::write(&p, shipped_small("hazards/cyclist_door", 320, 240)).unwrap();
+    let out = tmp.path().join("ds");
+    let o = render_cli(p.to_str().unwrap(), 16, &out, &["--formats", "nuscenes"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let python = nuscenes_python();
+    let python = if std::path::Path::new(&python).exists() {
+        python
+    } else {
+        "python3".into()
+    };
+    if let Some(last) = checker_with(&python, "check_nuscenes.py", "nuscenes, matplotlib", &out) {
+        assert_eq!(count(&last, 0), 16, "{last}");
+        assert!(count(&last, 1) >= 16 && count(&last, 2) >= 10_000, "{last}");
+        assert!(
+            last.contains("car") && last.ends_with("mAP 1.000, NDS 1.000"),
+            "{last}"
+        );
+    }
 }

@@ -1,0 +1,434 @@
+//! nuScenes v1.0 (`Format::Nuscenes`): one scene per run, one sample per
+//! frame, every camera and LiDAR a channel (the first LiDAR is LIDAR_TOP,
+//! the channel nuScenes' detection evaluation measures distances from).
+//! Sensor files are written per frame (camera images as links, LiDAR
+//! sweeps as `.pcd.bin` float32 x y z intensity ring, lidarseg labels as
+//! uint8 category indices); the tables are built at the end of the run from
+//! the canonical labels, streamed.
+
+use super::*;
+use crate::core::frames::Pose;
+use crate::core::nuscenes::{self as ns, token};
+use serde_json::{Value, json};
+
+const ROOT: &str = "nuscenes";
+
+fn camera_channel(name: &str) -> String {
+    format!("CAM_{}", channel_suffix(name))
+}
+
+fn lidar_channel(index: usize, name: &str) -> String {
+    if index == 0 {
+        "LIDAR_TOP".into()
+    } else {
+        format!("LIDAR_{}", channel_suffix(name))
+    }
+}
+
+fn channel_suffix(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+pub(super) fn write_camera(l: &Layout, f: &CameraFrame, sums: &mut Vec<String>) -> Result<()> {
+    if !l.output.formats.contains(&Format::Nuscenes) {
+        return Ok(());
+    }
+    let channel = camera_channel(&l.cameras[f.index].name);
+    let to = format!("{ROOT}/samples/{channel}/{}.png", f.name);
+    if l.output.rgb {
+        l.link(
+            &format!("{}/rgb/{}.png", f.dir, f.name),
+            to,
+            f.rgb_png(),
+            sums,
+        )
+    } else {
+        l.write(to, f.rgb_png(), sums).map(|_| ())
+    }
+}
+
+pub(super) fn write_lidar(
+    l: &Layout,
+    f: &LidarFrame,
+    _: &mut String,
+    sums: &mut Vec<String>,
+) -> Result<()> {
+    if !l.output.formats.contains(&Format::Nuscenes) {
+        return Ok(());
+    }
+    let channel = lidar_channel(f.index, &l.lidars[f.index].name);
+    let mut bin = Vec::with_capacity(f.points.len() * 20);
+    let mut seg = Vec::with_capacity(f.points.len());
+    for p in f.points {
+        let [x, y, z] = p.position;
+        for v in [x, y, z, p.intensity, p.ring as f32] {
+            bin.extend_from_slice(&v.to_le_bytes());
+        }
+        seg.push(ns::point_category(p.class_id));
+    }
+    l.write(
+        format!("{ROOT}/samples/{channel}/{}.pcd.bin", f.name),
+        &bin,
+        sums,
+    )?;
+    l.write(
+        format!(
+            "{ROOT}/lidarseg/{}/{channel}_{}_lidarseg.bin",
+            ns::VERSION,
+            f.name
+        ),
+        &seg,
+        sums,
+    )?;
+    Ok(())
+}
+
+/// One sensor as the tables see it.
+struct Channel {
+    name: String,
+    modality: &'static str,
+    vehicle_from_sensor: Pose,
+    intrinsic: Value,
+    size: (u32, u32),
+    ext: &'static str,
+}
+
+fn channels(cameras: &[CameraInfo], lidars: &[crate::snapshot::lidar::LidarInfo]) -> Vec<Channel> {
+    use glam::{DMat3, DQuat, DVec3};
+    // our ego frame (x forward, y left, z up) from the sim's ego-local one
+    let vehicle_from_sim = Pose::new(
+        DQuat::from_mat3(&DMat3::from_cols(DVec3::X, DVec3::Z, -DVec3::Y)),
+        DVec3::ZERO,
+    );
+    let mut out: Vec<Channel> = cameras
+        .iter()
+        .map(|c| {
+            let k = &c.intrinsics;
+            Channel {
+                name: camera_channel(&c.name),
+                modality: "camera",
+                vehicle_from_sensor: cv_from_vehicle(c).inverse(),
+                intrinsic: json!([[k.fx, 0.0, k.cx], [0.0, k.fy, k.cy], [0.0, 0.0, 1.0]]),
+                size: (k.width, k.height),
+                ext: "png",
+            }
+        })
+        .collect();
+    out.extend(lidars.iter().enumerate().map(|(i, l)| Channel {
+        name: lidar_channel(i, &l.name),
+        modality: "lidar",
+        vehicle_from_sensor: vehicle_from_sim.mul(&l.ego_from_sensor),
+        intrinsic: json!([]),
+        size: (0, 0),
+        ext: "pcd.bin",
+    }));
+    out
+}
+
+fn read_labels(root: &Path, f: u64) -> Result<FrameLabels> {
+    let path = root.join(format!("labels/{}.json", frame_name(f)));
+    serde_json::from_slice(&fs::read(&path)?).with_context(|| format!("reading {}", path.display()))
+}
+
+fn micros(time_s: f64) -> i64 {
+    (time_s * 1e6).round() as i64
+}
+
+/// The objects of one frame, once each across cameras: the first camera's
+/// record, with the best visibility any camera has of it.
+fn frame_objects(labels: &FrameLabels) -> BTreeMap<u32, (ObjectRef, f64)> {
+    let mut out: BTreeMap<u32, (ObjectRef, f64)> = BTreeMap::new();
+    for (ci, cam) in labels.cameras.iter().enumerate() {
+        for (oi, o) in cam.objects.iter().enumerate() {
+            let seen = o.visible_fraction * (1.0 - o.truncation);
+            let e = out.entry(o.instance_id).or_insert(((ci, oi), seen));
+            e.1 = e.1.max(seen);
+        }
+    }
+    out
+}
+
+/// (camera index, object index) into a frame's labels.
+type ObjectRef = (usize, usize);
+
+/// A JSON table written one record at a time.
+struct Table {
+    out: BufWriter<fs::File>,
+    path: PathBuf,
+    tmp: PathBuf,
+    count: usize,
+}
+
+impl Table {
+    fn create(root: &Path, name: &str) -> Result<Table> {
+        let (path, tmp) = staged(root, &format!("{ROOT}/{}/{name}.json", ns::VERSION))?;
+        let mut out = BufWriter::new(
+            fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?,
+        );
+        out.write_all(b"[\n")?;
+        Ok(Table {
+            out,
+            path,
+            tmp,
+            count: 0,
+        })
+    }
+
+    fn push(&mut self, record: &Value) -> Result<()> {
+        if self.count > 0 {
+            self.out.write_all(b",\n")?;
+        }
+        serde_json::to_writer(&mut self.out, record)?;
+        self.count += 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.out.write_all(b"\n]\n")?;
+        self.out
+            .into_inner()
+            .map_err(|e| anyhow!("writing {}: {}", self.tmp.display(), e.error()))?
+            .sync_all()?;
+        fs::rename(&self.tmp, &self.path)
+            .with_context(|| format!("renaming {}", self.path.display()))
+    }
+
+    fn all(root: &Path, name: &str, records: impl IntoIterator<Item = Value>) -> Result<()> {
+        let mut t = Table::create(root, name)?;
+        for r in records {
+            t.push(&r)?;
+        }
+        t.finish()
+    }
+}
+
+/// The tables of frames 0..frames. `run_key` makes the tokens this run's;
+/// `location` names the log's place (the scenario).
+pub(super) fn write_tables(
+    root: &Path,
+    frames: u64,
+    cameras: &[CameraInfo],
+    lidars: &[crate::snapshot::lidar::LidarInfo],
+    run_key: &str,
+    location: &str,
+) -> Result<()> {
+    let tok = |kind: &str, name: &str| token(run_key, kind, name);
+    let chans = channels(cameras, lidars);
+    Table::all(
+        root,
+        "sensor",
+        chans.iter().map(
+            |c| json!({"token": tok("sensor", &c.name), "channel": c.name, "modality": c.modality}),
+        ),
+    )?;
+    Table::all(
+        root,
+        "calibrated_sensor",
+        chans.iter().map(|c| {
+            let p = &c.vehicle_from_sensor;
+            json!({
+                "token": tok("calibrated_sensor", &c.name),
+                "sensor_token": tok("sensor", &c.name),
+                "translation": p.translation.to_array(),
+                "rotation": ns::quaternion(p.rotation),
+                "camera_intrinsic": c.intrinsic,
+            })
+        }),
+    )?;
+    let log = tok("log", "0");
+    Table::all(
+        root,
+        "log",
+        [
+            json!({"token": log, "logfile": "", "vehicle": "edgecase", "date_captured": "", "location": location}),
+        ],
+    )?;
+    let map = MapStub::around_ego_track(root, frames)?;
+    let map_file = "maps/edgecase_map_stub.png";
+    write_atomic(&root.join(ROOT), map_file, &map.png())?;
+    Table::all(
+        root,
+        "map",
+        [json!({
+            "token": tok("map", "0"), "log_tokens": [log], "category": "semantic_prior",
+            "filename": map_file, "edgecase_global_from_enu_offset_m": map.offset_m,
+        })],
+    )?;
+    let global = |enu: [f64; 3]| [enu[0] + map.offset_m[0], enu[1] + map.offset_m[1], enu[2]];
+    let scene = tok("scene", "0");
+    let sample = |f: u64| tok("sample", &f.to_string());
+    let around = |f: u64, t: &dyn Fn(u64) -> String| {
+        let prev = if f > 0 { t(f - 1) } else { String::new() };
+        let next = if f + 1 < frames {
+            t(f + 1)
+        } else {
+            String::new()
+        };
+        (prev, next)
+    };
+    Table::all(
+        root,
+        "scene",
+        [json!({
+            "token": scene, "log_token": log, "nbr_samples": frames,
+            "first_sample_token": sample(0), "last_sample_token": sample(frames.saturating_sub(1)),
+            "name": format!("edgecase-{run_key}"), "description": location,
+        })],
+    )?;
+    Table::all(root, "category", ns::CATEGORIES.iter().enumerate().map(|(i, name)| {
+        json!({"token": tok("category", name), "name": name, "description": "", "index": i})
+    }))?;
+    Table::all(
+        root,
+        "attribute",
+        ns::ATTRIBUTES
+            .iter()
+            .map(|name| json!({"token": tok("attribute", name), "name": name, "description": ""})),
+    )?;
+    Table::all(root, "visibility", ns::VISIBILITY.iter().enumerate().map(|(i, (level, d))| {
+        json!({"token": (i + 1).to_string(), "level": level, "description": d})
+    }))?;
+
+    // per frame: samples, ego poses, sample_data, lidarseg; and where each
+    // instance is annotated (for the annotations' prev/next)
+    let mut samples = Table::create(root, "sample")?;
+    let mut poses = Table::create(root, "ego_pose")?;
+    let mut data = Table::create(root, "sample_data")?;
+    let mut lidarseg = Table::create(root, "lidarseg")?;
+    let mut seen_at: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
+    let mut category_of: BTreeMap<u32, &'static str> = BTreeMap::new();
+    for f in 0..frames {
+        let labels = read_labels(root, f)?;
+        let time = micros(labels.time_s);
+        let (prev, next) = around(f, &sample);
+        samples.push(&json!({"token": sample(f), "timestamp": time, "prev": prev, "next": next, "scene_token": scene}))?;
+        let pose = tok("ego_pose", &f.to_string());
+        let e = &labels.ego;
+        poses.push(&json!({"token": pose, "timestamp": time, "rotation": ns::yaw_quaternion(e.yaw_rad), "translation": global(e.position_m)}))?;
+        for c in &chans {
+            let sd = |g: u64| tok("sample_data", &format!("{}/{g}", c.name));
+            let (prev, next) = around(f, &sd);
+            let filename = format!("samples/{}/{}.{}", c.name, frame_name(f), c.ext);
+            data.push(&json!({
+                "token": sd(f), "sample_token": sample(f), "ego_pose_token": pose,
+                "calibrated_sensor_token": tok("calibrated_sensor", &c.name), "timestamp": time,
+                "fileformat": c.ext.split('.').next(), "is_key_frame": true,
+                "height": c.size.1, "width": c.size.0, "filename": filename, "prev": prev, "next": next,
+            }))?;
+            if c.modality == "lidar" {
+                lidarseg.push(&json!({
+                    "token": tok("lidarseg", &format!("{}/{f}", c.name)),
+                    "sample_data_token": sd(f),
+                    "filename": format!("lidarseg/{}/{}_{}_lidarseg.bin", ns::VERSION, c.name, frame_name(f)),
+                }))?;
+            }
+        }
+        for (id, ((ci, oi), _)) in frame_objects(&labels) {
+            let o = &labels.cameras[ci].objects[oi];
+            if let Some((category, _)) = ns::category_and_attribute(o) {
+                seen_at.entry(id).or_default().push(f);
+                category_of.entry(id).or_insert(category);
+            }
+        }
+    }
+    for t in [samples, poses, data, lidarseg] {
+        t.finish()?;
+    }
+
+    let ann = |id: u32, f: u64| tok("sample_annotation", &format!("{id}/{f}"));
+    let mut annotations = Table::create(root, "sample_annotation")?;
+    let mut position: BTreeMap<u32, usize> = BTreeMap::new();
+    for f in 0..frames {
+        let labels = read_labels(root, f)?;
+        for (id, ((ci, oi), seen)) in frame_objects(&labels) {
+            let o = &labels.cameras[ci].objects[oi];
+            let Some((_, attribute)) = ns::category_and_attribute(o) else {
+                continue;
+            };
+            let at = seen_at.get(&id).map_or(&[][..], |v| v.as_slice());
+            let k = position.entry(id).or_default();
+            let prev = if *k > 0 {
+                ann(id, at[*k - 1])
+            } else {
+                String::new()
+            };
+            let next = at.get(*k + 1).map_or(String::new(), |&g| ann(id, g));
+            *k += 1;
+            let b = &o.box_world_enu;
+            annotations.push(&json!({
+                "token": ann(id, f), "sample_token": sample(f),
+                "instance_token": tok("instance", &id.to_string()),
+                "visibility_token": ns::visibility_token(seen),
+                "attribute_tokens": attribute.map(|a| vec![tok("attribute", a)]).unwrap_or_default(),
+                "translation": global(b.center_m),
+                "size": [b.size_lwh_m[1], b.size_lwh_m[0], b.size_lwh_m[2]],
+                "rotation": ns::yaw_quaternion(b.yaw_rad),
+                "prev": prev, "next": next,
+                "num_lidar_pts": o.num_lidar_pts.unwrap_or(0), "num_radar_pts": 0,
+            }))?;
+        }
+    }
+    annotations.finish()?;
+    Table::all(
+        root,
+        "instance",
+        seen_at.iter().map(|(id, at)| {
+            json!({
+                "token": tok("instance", &id.to_string()),
+                "category_token": tok("category", category_of[id]),
+                "nbr_annotations": at.len(),
+                "first_annotation_token": ann(*id, at[0]),
+                "last_annotation_token": ann(*id, at[at.len() - 1]),
+            })
+        }),
+    )?;
+    Ok(())
+}
+
+/// nuScenes' devkit draws a map under LiDAR renders, from a mask image
+/// whose pixel (0, bottom) is the global origin at 0.1 m per pixel: the
+/// global frame is our ENU moved so the ego's track, with a margin, lies in
+/// positive coordinates, and the mask (all zero: no map layers yet) covers
+/// it.
+struct MapStub {
+    offset_m: [f64; 2],
+    size_px: (u32, u32),
+}
+
+const MAP_M_PER_PX: f64 = 0.1;
+const MAP_MARGIN_M: f64 = 100.0;
+
+impl MapStub {
+    fn around_ego_track(root: &Path, frames: u64) -> Result<MapStub> {
+        let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
+        for f in 0..frames {
+            let p = read_labels(root, f)?.ego.position_m;
+            for i in 0..2 {
+                lo[i] = lo[i].min(p[i]);
+                hi[i] = hi[i].max(p[i]);
+            }
+        }
+        if frames == 0 {
+            (lo, hi) = ([0.0; 2], [0.0; 2]);
+        }
+        let offset_m = [0, 1].map(|i| (MAP_MARGIN_M - lo[i]).ceil());
+        let size = |i: usize| ((hi[i] - lo[i] + 2.0 * MAP_MARGIN_M) / MAP_M_PER_PX).ceil() as u32;
+        Ok(MapStub {
+            offset_m,
+            size_px: (size(0), size(1)),
+        })
+    }
+
+    fn png(&self) -> Vec<u8> {
+        let (w, h) = self.size_px;
+        encode::gray8_png(w, h, &vec![0u8; (w as usize) * (h as usize)])
+    }
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Re-read an Edgecase dataset's nuScenes folder with nuscenes-devkit: the
+tables load (NuScenes), a sample renders (every channel, with boxes), the
+lidarseg labels load with one label per point, and nuScenes' detection
+evaluation, the ground truth submitted as predictions (velocities from the
+devkit's own box_velocity, attributes from the annotations), gives mAP 1.0
+and NDS 1.0 over the detection classes the dataset contains (the
+predictions are the annotations the evaluator keeps: with a LiDAR return).
+
+Run it with nuscenes-devkit's own pins (NumPy < 2: its renderer fails on
+NumPy 2): tools/setup-debian.sh puts it in a virtual environment,
+/opt/edgecase-readers/nuscenes.
+
+The devkit's split lists name nuScenes' own scenes: Edgecase's scenes are
+given to it as the "val" split here.
+
+usage: check_nuscenes.py DATASET   (last line: "<S> samples, <A>
+annotations, <P> lidarseg points, classes <...>, mAP <m>, NDS <n>")
+"""
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+from nuscenes.eval.common import loaders  # noqa: E402
+from nuscenes.eval.common.config import config_factory  # noqa: E402
+from nuscenes.eval.detection.evaluate import DetectionEval  # noqa: E402
+from nuscenes.eval.detection.utils import category_to_detection_name  # noqa: E402
+from nuscenes.nuscenes import NuScenes  # noqa: E402
+
+
+def main():
+    dataroot = Path(sys.argv[1]).resolve() / "nuscenes"
+    work = Path(tempfile.mkdtemp())
+    nusc = NuScenes(version="v1.0-trainval", dataroot=str(dataroot), verbose=False)
+    assert len(nusc.scene) == 1 and len(nusc.sample) > 0
+
+    # a sample renders: every channel, with its boxes
+    sample = nusc.sample[len(nusc.sample) // 2]
+    out = work / "sample.png"
+    nusc.render_sample(sample["token"], out_path=str(out), verbose=False)
+    assert out.stat().st_size > 10_000
+
+    # lidarseg: one label per point of every LiDAR sweep
+    points = 0
+    for seg in nusc.lidarseg:
+        sd = nusc.get("sample_data", seg["sample_data_token"])
+        labels = np.fromfile(dataroot / seg["filename"], dtype=np.uint8)
+        cloud = np.fromfile(dataroot / sd["filename"], dtype=np.float32).reshape(-1, 5)
+        assert len(labels) == len(cloud), seg["filename"]
+        assert labels.max() < len(nusc.category)
+        points += len(labels)
+    assert points > 0
+
+    # detection: the ground truth as predictions
+    results = {}
+    present = set()
+    for s in nusc.sample:
+        boxes = []
+        for ann_token in s["anns"]:
+            ann = nusc.get("sample_annotation", ann_token)
+            name = category_to_detection_name(ann["category_name"])
+            # the evaluator drops ground truth no LiDAR return hits: so do
+            # the predictions made of it
+            if name is None or ann["num_lidar_pts"] == 0:
+                continue
+            attrs = [nusc.get("attribute", t)["name"] for t in ann["attribute_tokens"]]
+            boxes.append({
+                "sample_token": s["token"],
+                "translation": ann["translation"],
+                "size": ann["size"],
+                "rotation": ann["rotation"],
+                "velocity": list(nusc.box_velocity(ann_token)[:2]),
+                "detection_name": name,
+                "detection_score": 1.0,
+                "attribute_name": attrs[0] if attrs else "",
+            })
+            present.add(name)
+        results[s["token"]] = boxes
+    meta = {"use_camera": False, "use_lidar": True, "use_radar": False, "use_map": False, "use_external": False}
+    result_path = work / "results.json"
+    result_path.write_text(json.dumps({"meta": meta, "results": results}))
+    config = config_factory("detection_cvpr_2019")
+    config.class_range = {k: v for k, v in config.class_range.items() if k in present}
+    config.class_names = list(config.class_range.keys())
+    scenes = [sc["name"] for sc in nusc.scene]
+    loaders.create_splits_scenes = lambda verbose=False: {"val": scenes}
+    ev = DetectionEval(nusc, config, str(result_path), eval_set="val", output_dir=str(work), verbose=False)
+    metrics, _ = ev.evaluate()
+    summary = metrics.serialize()
+    mean_ap, nds = summary["mean_ap"], summary["nd_score"]
+    assert abs(mean_ap - 1.0) < 1e-9 and abs(nds - 1.0) < 1e-9, json.dumps(summary["tp_errors"]) + f" mAP {mean_ap} NDS {nds}"
+    print(
+        f"{len(nusc.sample)} samples, {len(nusc.sample_annotation)} annotations, {points} lidarseg points, "
+        f"classes {' '.join(sorted(present))}, mAP {mean_ap:.3f}, NDS {nds:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
