@@ -24,9 +24,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 # the readers the format tests re-read with: pycocotools (COCO), Roboflow
 # supervision (YOLO; headless OpenCV, no libGL), py-motmetrics (MOT),
-# cityscapesscripts (Cityscapes, COCO panoptic)
-readers=(pycocotools pillow numpy pyyaml opencv-python-headless supervision motmetrics cityscapesscripts)
-if ! python3 -c 'import pycocotools, PIL, numpy, yaml, cv2, supervision, motmetrics, cityscapesscripts' 2>/dev/null; then
+# cityscapesscripts (Cityscapes, COCO panoptic), mcap and jsonschema (MCAP)
+readers=(pycocotools pillow numpy pyyaml opencv-python-headless supervision motmetrics cityscapesscripts
+         mcap jsonschema)
+if ! python3 -c 'import pycocotools, PIL, numpy, yaml, cv2, supervision, motmetrics, cityscapesscripts, mcap, jsonschema' 2>/dev/null; then
     python3 -m pip install -q --disable-pip-version-check "${readers[@]}" 2>/dev/null \
         || python3 -m pip install -q --disable-pip-version-check --break-system-packages "${readers[@]}"
 fi

@@ -12,6 +12,7 @@ pub mod frustum;
 pub mod kitti;
 pub mod lidar;
 pub mod mask;
+pub mod mcap;
 pub mod mesh;
 pub mod motion;
 pub mod nuscenes;

@@ -525,10 +525,12 @@ pub enum Format {
     Cityscapes,
     /// nuScenes v1.0 tables, samples and lidarseg (`nuscenes/`).
     Nuscenes,
+    /// One MCAP recording (`recording.mcap`) with Foxglove's schemas.
+    Mcap,
 }
 
 impl Format {
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Kitti,
         Format::Coco,
         Format::Yolo,
@@ -536,6 +538,7 @@ impl Format {
         Format::Panoptic,
         Format::Cityscapes,
         Format::Nuscenes,
+        Format::Mcap,
     ];
 
     /// The name `--formats` takes.
@@ -548,6 +551,7 @@ impl Format {
             Format::Panoptic => "panoptic",
             Format::Cityscapes => "cityscapes",
             Format::Nuscenes => "nuscenes",
+            Format::Mcap => "mcap",
         }
     }
 }

@@ -36,6 +36,17 @@ pub fn cv_from_vehicle(cam: &CameraInfo) -> crate::core::frames::Pose {
     crate::core::frames::cv_from_world(&cam.ego_from_camera).mul(&sim_from_vehicle)
 }
 
+/// Our ego frame (x forward, y left, z up) from a LiDAR's sensor frame.
+pub fn vehicle_from_lidar(l: &LidarInfo) -> crate::core::frames::Pose {
+    use glam::{DMat3, DQuat, DVec3};
+    // the ego frame from the sim's ego-local one (x forward, y up, z right)
+    let vehicle_from_sim = crate::core::frames::Pose::new(
+        DQuat::from_mat3(&DMat3::from_cols(DVec3::X, DVec3::Z, -DVec3::Y)),
+        DVec3::ZERO,
+    );
+    vehicle_from_sim.mul(&l.ego_from_sensor)
+}
+
 impl Layout {
     /// `to` as a hard link to the file `from` already written with these
     /// bytes (a copy where links fail), its checksum line recorded.

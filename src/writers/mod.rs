@@ -12,6 +12,7 @@ mod formats;
 pub mod manifest;
 mod nuscenes;
 mod pool;
+mod recording;
 mod segmentation;
 mod tracking;
 
@@ -30,8 +31,8 @@ pub use coco_file::CocoDocument;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use files::*;
 pub use files::{frame_name, sha256_hex, write_atomic, write_manifest};
-pub use formats::cv_from_vehicle;
 use formats::*;
+pub use formats::{cv_from_vehicle, vehicle_from_lidar};
 use pool::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -335,6 +336,10 @@ impl DatasetWriter {
                 &self.layout.run_key,
                 &location,
             )?;
+        }
+        if self.layout.output.formats.contains(&Format::Mcap) {
+            let l = &self.layout;
+            recording::write(&root, frames, &l.cameras, &l.lidars, l.output.rgb)?;
         }
         if self.layout.output.formats.contains(&Format::Tracking) {
             tracking::write_files(&root, frames, &self.layout.cameras)?;

@@ -102,12 +102,6 @@ struct Channel {
 }
 
 fn channels(cameras: &[CameraInfo], lidars: &[crate::snapshot::lidar::LidarInfo]) -> Vec<Channel> {
-    use glam::{DMat3, DQuat, DVec3};
-    // our ego frame (x forward, y left, z up) from the sim's ego-local one
-    let vehicle_from_sim = Pose::new(
-        DQuat::from_mat3(&DMat3::from_cols(DVec3::X, DVec3::Z, -DVec3::Y)),
-        DVec3::ZERO,
-    );
     let mut out: Vec<Channel> = cameras
         .iter()
         .map(|c| {
@@ -125,7 +119,7 @@ fn channels(cameras: &[CameraInfo], lidars: &[crate::snapshot::lidar::LidarInfo]
     out.extend(lidars.iter().enumerate().map(|(i, l)| Channel {
         name: lidar_channel(i, &l.name),
         modality: "lidar",
-        vehicle_from_sensor: vehicle_from_sim.mul(&l.ego_from_sensor),
+        vehicle_from_sensor: vehicle_from_lidar(l),
         intrinsic: json!([]),
         size: (0, 0),
         ext: "pcd.bin",

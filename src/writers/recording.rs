@@ -1,0 +1,233 @@
+//! `recording.mcap` (`Format::Mcap`): the run as one MCAP recording with
+//! Foxglove's well-known schemas in JSON encoding, for Foxglove and other
+//! MCAP viewers. Frames: `world` (ENU), `ego` (x forward, y left, z up),
+//! one per camera (OpenCV optical axes) and per LiDAR (its sensor frame).
+//! Per frame: `/tf` (world -> ego, ego -> each sensor), per camera
+//! `/camera/<name>/image` (its PNG), `/camera/<name>/calibration`,
+//! `/camera/<name>/annotations` (tight 2D boxes and class names), per LiDAR
+//! `/lidar/<name>/points`, and `/boxes` (3D boxes in `world`). Built at
+//! the end of the run from the files on disk, one frame at a time.
+
+use super::*;
+use crate::core::frames::Pose;
+use crate::core::mcap::{McapWriter, base64};
+use serde_json::{Value, json};
+
+fn time(ns: u64) -> Value {
+    json!({"sec": ns / 1_000_000_000, "nsec": ns % 1_000_000_000})
+}
+
+fn vector(v: [f64; 3]) -> Value {
+    json!({"x": v[0], "y": v[1], "z": v[2]})
+}
+
+fn rotation(q: glam::DQuat) -> Value {
+    json!({"x": q.x, "y": q.y, "z": q.z, "w": q.w})
+}
+
+fn transform(ns: u64, parent: &str, child: &str, p: &Pose) -> Value {
+    json!({
+        "timestamp": time(ns), "parent_frame_id": parent, "child_frame_id": child,
+        "translation": vector(p.translation.to_array()), "rotation": rotation(p.rotation),
+    })
+}
+
+fn class_color(class_id: u8) -> Value {
+    let c =
+        crate::core::classes::Class::from_id(class_id).map_or([255, 255, 255], |c| c.info().color);
+    json!({"r": c[0] as f64 / 255.0, "g": c[1] as f64 / 255.0, "b": c[2] as f64 / 255.0, "a": 1.0})
+}
+
+/// The schemas, by name (files beside this module).
+const SCHEMAS: [(&str, &str); 6] = [
+    (
+        "foxglove.FrameTransform",
+        include_str!("foxglove_schemas/FrameTransform.json"),
+    ),
+    (
+        "foxglove.CompressedImage",
+        include_str!("foxglove_schemas/CompressedImage.json"),
+    ),
+    (
+        "foxglove.CameraCalibration",
+        include_str!("foxglove_schemas/CameraCalibration.json"),
+    ),
+    (
+        "foxglove.ImageAnnotations",
+        include_str!("foxglove_schemas/ImageAnnotations.json"),
+    ),
+    (
+        "foxglove.PointCloud",
+        include_str!("foxglove_schemas/PointCloud.json"),
+    ),
+    (
+        "foxglove.SceneUpdate",
+        include_str!("foxglove_schemas/SceneUpdate.json"),
+    ),
+];
+
+pub(super) fn write(
+    root: &Path,
+    frames: u64,
+    cameras: &[CameraInfo],
+    lidars: &[crate::snapshot::lidar::LidarInfo],
+    rgb: bool,
+) -> Result<()> {
+    let (path, tmp) = staged(root, "recording.mcap")?;
+    let file = fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let mut w = McapWriter::new(
+        BufWriter::new(file),
+        concat!("edgecase ", env!("CARGO_PKG_VERSION")),
+    )?;
+    let mut schema = BTreeMap::new();
+    for (name, text) in SCHEMAS {
+        schema.insert(name, w.add_schema(name, "jsonschema", text.as_bytes())?);
+    }
+    let channel =
+        |w: &mut McapWriter<_>, s: &str, topic: &str| w.add_channel(schema[s], topic, "json");
+    let tf = channel(&mut w, "foxglove.FrameTransform", "/tf")?;
+    let mut cams = Vec::new();
+    for c in cameras {
+        let image = if rgb {
+            Some(channel(
+                &mut w,
+                "foxglove.CompressedImage",
+                &format!("/camera/{}/image", c.name),
+            )?)
+        } else {
+            None
+        };
+        let calibration = channel(
+            &mut w,
+            "foxglove.CameraCalibration",
+            &format!("/camera/{}/calibration", c.name),
+        )?;
+        let annotations = channel(
+            &mut w,
+            "foxglove.ImageAnnotations",
+            &format!("/camera/{}/annotations", c.name),
+        )?;
+        cams.push((image, calibration, annotations));
+    }
+    let mut clouds = Vec::new();
+    for l in lidars {
+        clouds.push(channel(
+            &mut w,
+            "foxglove.PointCloud",
+            &format!("/lidar/{}/points", l.name),
+        )?);
+    }
+    let boxes = channel(&mut w, "foxglove.SceneUpdate", "/boxes")?;
+    let sensors: Vec<(String, Pose)> = cameras
+        .iter()
+        .map(|c| (c.name.clone(), cv_from_vehicle(c).inverse()))
+        .chain(
+            lidars
+                .iter()
+                .map(|l| (l.name.clone(), vehicle_from_lidar(l))),
+        )
+        .collect();
+    for f in 0..frames {
+        let name = frame_name(f);
+        let path = root.join(format!("labels/{name}.json"));
+        let labels: FrameLabels = serde_json::from_slice(&fs::read(&path)?)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let ns = (labels.time_s * 1e9).round() as u64;
+        let send = |w: &mut McapWriter<_>, ch: u16, v: Value| {
+            w.message(ch, ns, &serde_json::to_vec(&v).unwrap_or_default())
+        };
+        let e = &labels.ego;
+        let world_from_ego = Pose::new(
+            glam::DQuat::from_rotation_z(e.yaw_rad),
+            glam::DVec3::from_array(e.position_m),
+        );
+        send(&mut w, tf, transform(ns, "world", "ego", &world_from_ego))?;
+        for (sensor, pose) in &sensors {
+            send(&mut w, tf, transform(ns, "ego", sensor, pose))?;
+        }
+        for ((c, (image, calibration, annotations)), labeled) in
+            cameras.iter().zip(&cams).zip(&labels.cameras)
+        {
+            if let Some(image) = image {
+                let png = fs::read(root.join(format!("cameras/{}/rgb/{name}.png", c.name)))?;
+                send(
+                    &mut w,
+                    *image,
+                    json!({"timestamp": time(ns), "frame_id": c.name, "data": base64(&png), "format": "png"}),
+                )?;
+            }
+            let k = &c.intrinsics;
+            send(
+                &mut w,
+                *calibration,
+                json!({
+                    "timestamp": time(ns), "frame_id": c.name, "width": k.width, "height": k.height,
+                    "distortion_model": "plumb_bob", "D": [0.0, 0.0, 0.0, 0.0, 0.0],
+                    "K": [k.fx, 0.0, k.cx, 0.0, k.fy, k.cy, 0.0, 0.0, 1.0],
+                    "R": [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+                    "P": [k.fx, 0.0, k.cx, 0.0, 0.0, k.fy, k.cy, 0.0, 0.0, 0.0, 1.0, 0.0],
+                }),
+            )?;
+            let visible: Vec<_> = labeled
+                .objects
+                .iter()
+                .filter_map(|o| Some((o, o.bbox_visible_px?)))
+                .collect();
+            let points: Vec<Value> = visible.iter().map(|(o, b)| json!({
+                "timestamp": time(ns), "type": 2,
+                "points": [{"x": b[0], "y": b[1]}, {"x": b[2], "y": b[1]}, {"x": b[2], "y": b[3]}, {"x": b[0], "y": b[3]}],
+                "outline_color": class_color(o.class_id), "outline_colors": [],
+                "fill_color": {"r": 0.0, "g": 0.0, "b": 0.0, "a": 0.0}, "thickness": 2.0,
+            })).collect();
+            let texts: Vec<Value> = visible.iter().map(|(o, b)| json!({
+                "timestamp": time(ns), "position": {"x": b[0], "y": b[1]},
+                "text": format!("{} {}", o.class, o.instance_id), "font_size": 12.0,
+                "text_color": class_color(o.class_id), "background_color": {"r": 0.0, "g": 0.0, "b": 0.0, "a": 0.6},
+            })).collect();
+            send(
+                &mut w,
+                *annotations,
+                json!({"circles": [], "points": points, "texts": texts}),
+            )?;
+        }
+        for (l, cloud) in lidars.iter().zip(&clouds) {
+            let bin = fs::read(root.join(format!("lidar/{}/velodyne/{name}.bin", l.name)))?;
+            let field = |n: &str, offset: u32| json!({"name": n, "offset": offset, "type": 7});
+            send(
+                &mut w,
+                *cloud,
+                json!({
+                    "timestamp": time(ns), "frame_id": l.name,
+                    "pose": {"position": vector([0.0; 3]), "orientation": rotation(glam::DQuat::IDENTITY)},
+                    "point_stride": 16,
+                    "fields": [field("x", 0), field("y", 4), field("z", 8), field("intensity", 12)],
+                    "data": base64(&bin),
+                }),
+            )?;
+        }
+        // each object once (the first camera that lists it)
+        let mut seen = std::collections::BTreeSet::new();
+        let cubes: Vec<Value> = labels.cameras.iter().flat_map(|c| &c.objects).filter(|o| seen.insert(o.instance_id)).map(|o| {
+            let b = &o.box_world_enu;
+            json!({
+                "pose": {"position": vector(b.center_m), "orientation": rotation(glam::DQuat::from_rotation_z(b.yaw_rad))},
+                "size": vector(b.size_lwh_m), "color": class_color(o.class_id),
+            })
+        }).collect();
+        send(
+            &mut w,
+            boxes,
+            json!({"deletions": [], "entities": [{
+                "timestamp": time(ns), "frame_id": "world", "id": "labels",
+                "lifetime": {"sec": 0, "nsec": 0}, "frame_locked": false, "metadata": [],
+                "arrows": [], "cubes": cubes, "spheres": [], "cylinders": [], "lines": [],
+                "triangles": [], "texts": [], "models": [],
+            }]}),
+        )?;
+    }
+    let out = w.finish()?;
+    out.into_inner()
+        .map_err(|e| anyhow!("writing {}: {}", tmp.display(), e.error()))?
+        .sync_all()?;
+    fs::rename(&tmp, &path).with_context(|| format!("renaming {}", path.display()))
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Re-read an Edgecase dataset's recording.mcap with the mcap Python
+reader: every message decodes (JSON) and validates against its channel's
+schema (jsonschema), schema names are Foxglove's well-known ones, each
+per-frame topic has one message per frame (/tf one per frame and sensor),
+the summary's statistics agree with what was read, images are the rgb PNGs
+byte for byte, point clouds the velodyne files, and 2D and 3D boxes the
+labels'.
+
+usage: check_mcap.py DATASET   (last line: "<M> messages, <C> channels,
+<F> frames, <B> boxes")
+"""
+import base64
+import collections
+import json
+import sys
+from pathlib import Path
+
+import jsonschema
+from mcap.reader import make_reader
+
+
+def main():
+    dataset = Path(sys.argv[1])
+    labels = [json.loads(p.read_text()) for p in sorted((dataset / "labels").glob("*.json"))]
+    frames = len(labels)
+    counts = collections.Counter()
+    boxes = 0
+    with open(dataset / "recording.mcap", "rb") as f:
+        reader = make_reader(f)
+        summary = reader.get_summary()
+        validators = {}
+        for schema, channel, message in reader.iter_messages():
+            assert schema.name.startswith("foxglove."), schema.name
+            if schema.id not in validators:
+                validators[schema.id] = jsonschema.Draft7Validator(json.loads(schema.data))
+            msg = json.loads(message.data)
+            validators[schema.id].validate(msg)
+            k = counts[channel.topic]
+            counts[channel.topic] += 1
+            topic = channel.topic
+            if topic == "/tf":
+                continue
+            frame = labels[k]
+            assert message.log_time == round(frame["time_s"] * 1e9), topic
+            name = f"{frame['frame']:06d}"
+            if topic.endswith("/image"):
+                cam = topic.split("/")[2]
+                png = (dataset / "cameras" / cam / "rgb" / f"{name}.png").read_bytes()
+                assert base64.b64decode(msg["data"]) == png, topic
+            elif topic.endswith("/points"):
+                lidar = topic.split("/")[2]
+                bin_ = (dataset / "lidar" / lidar / "velodyne" / f"{name}.bin").read_bytes()
+                assert base64.b64decode(msg["data"]) == bin_, topic
+            elif topic.endswith("/annotations"):
+                cam = next(c for c in frame["cameras"] if c["camera"] == topic.split("/")[2])
+                want = [o["bbox_visible_px"] for o in cam["objects"] if o["bbox_visible_px"]]
+                got = [[p["points"][0]["x"], p["points"][0]["y"], p["points"][2]["x"], p["points"][2]["y"]] for p in msg["points"]]
+                assert got == want, topic
+            elif topic == "/boxes":
+                ids = {o["instance_id"] for c in frame["cameras"] for o in c["objects"]}
+                cubes = msg["entities"][0]["cubes"]
+                assert len(cubes) == len(ids)
+                boxes += len(cubes)
+    sensors = len(labels[0]["cameras"]) + len(labels[0].get("lidars", []))
+    for topic, n in counts.items():
+        assert n == (frames * (1 + sensors) if topic == "/tf" else frames), (topic, n)
+    total = sum(counts.values())
+    assert summary.statistics.message_count == total
+    assert len(summary.channels) == len(counts)
+    print(f"{total} messages, {len(counts)} channels, {frames} frames, {boxes} boxes")
+
+
+if __name__ == "__main__":
+    main()
