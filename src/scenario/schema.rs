@@ -527,10 +527,13 @@ pub enum Format {
     Nuscenes,
     /// One MCAP recording (`recording.mcap`) with Foxglove's schemas.
     Mcap,
+    /// Forward optical flow per camera (KITTI flow PNG) and scene flow per
+    /// LiDAR, frame t to t + 1; needs `instance` and a `depth` format.
+    Flow,
 }
 
 impl Format {
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 9] = [
         Format::Kitti,
         Format::Coco,
         Format::Yolo,
@@ -539,6 +542,7 @@ impl Format {
         Format::Cityscapes,
         Format::Nuscenes,
         Format::Mcap,
+        Format::Flow,
     ];
 
     /// The name `--formats` takes.
@@ -552,6 +556,7 @@ impl Format {
             Format::Cityscapes => "cityscapes",
             Format::Nuscenes => "nuscenes",
             Format::Mcap => "mcap",
+            Format::Flow => "flow",
         }
     }
 }

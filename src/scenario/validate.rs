@@ -561,6 +561,14 @@ fn check_lidars(s: &Scenario) -> Result<(), Invalid> {
 /// The output: formats and the sensors they need.
 fn check_output(s: &Scenario) -> Result<(), Invalid> {
     let fail = |steps: Vec<Step<'static>>, msg: String| Err((steps, msg));
+    // flow is computed from each frame's depth and instance images
+    if s.output.formats.contains(&Format::Flow) && (!s.output.instance || s.output.depth.is_empty())
+    {
+        return fail(
+            vec![field("output"), field("formats")],
+            "the Flow format needs the instance images and a depth format (set output.instance: true and output.depth: [Png16] or [Npy32])".into(),
+        );
+    }
     if s.output.formats.contains(&Format::Kitti)
         && !s
             .sensors

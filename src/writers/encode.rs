@@ -34,6 +34,12 @@ pub fn rgb8_png(width: u32, height: u32, rgb: &[u8]) -> Vec<u8> {
     png(width, height, rgb, ExtendedColorType::Rgb8)
 }
 
+/// 16-bit RGB PNG from packed R G B values.
+pub fn rgb16_png(width: u32, height: u32, rgb: &[u16]) -> Vec<u8> {
+    let v: Vec<u8> = rgb.iter().flat_map(|c| c.to_ne_bytes()).collect();
+    png(width, height, &v, ExtendedColorType::Rgb16)
+}
+
 /// 8-bit semantic PNG holding Cityscapes class ids.
 pub fn semantic_png(width: u32, height: u32, labels: &[u16]) -> Vec<u8> {
     let v: Vec<u8> = labels

@@ -8,6 +8,7 @@ pub mod encode;
 mod checksums;
 mod coco_file;
 mod files;
+mod flow;
 mod formats;
 pub mod manifest;
 mod nuscenes;
@@ -336,6 +337,10 @@ impl DatasetWriter {
                 &self.layout.run_key,
                 &location,
             )?;
+        }
+        if self.layout.output.formats.contains(&Format::Flow) {
+            let l = &self.layout;
+            flow::write_flow(&root, frames, &l.cameras, &l.lidars, &l.output)?;
         }
         if self.layout.output.formats.contains(&Format::Mcap) {
             let l = &self.layout;

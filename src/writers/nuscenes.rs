@@ -204,8 +204,213 @@ impl Table {
     }
 }
 
+/// What every table needs: where, how many frames, the run's token key,
+/// and the ENU -> nuScenes global offset.
+struct Tables<'a> {
+    root: &'a Path,
+    frames: u64,
+    run_key: &'a str,
+    offset_m: [f64; 2],
+}
+
+/// Where each annotated instance is seen (frames) and its category.
+type Appearances = (BTreeMap<u32, Vec<u64>>, BTreeMap<u32, &'static str>);
+
+impl Tables<'_> {
+    fn tok(&self, kind: &str, name: &str) -> String {
+        token(self.run_key, kind, name)
+    }
+
+    fn sample(&self, f: u64) -> String {
+        self.tok("sample", &f.to_string())
+    }
+
+    /// The tokens before and after frame `f` in a chain named by `t`.
+    fn around(&self, f: u64, t: &dyn Fn(u64) -> String) -> (String, String) {
+        let prev = if f > 0 { t(f - 1) } else { String::new() };
+        let next = if f + 1 < self.frames {
+            t(f + 1)
+        } else {
+            String::new()
+        };
+        (prev, next)
+    }
+
+    fn global(&self, enu: [f64; 3]) -> [f64; 3] {
+        [enu[0] + self.offset_m[0], enu[1] + self.offset_m[1], enu[2]]
+    }
+
+    fn ann(&self, id: u32, f: u64) -> String {
+        self.tok("sample_annotation", &format!("{id}/{f}"))
+    }
+
+    /// sensor, calibrated_sensor, category, attribute, visibility.
+    fn fixed_tables(&self, chans: &[Channel]) -> Result<()> {
+        let root = self.root;
+        Table::all(root, "sensor", chans.iter().map(|c| {
+            json!({"token": self.tok("sensor", &c.name), "channel": c.name, "modality": c.modality})
+        }))?;
+        Table::all(
+            root,
+            "calibrated_sensor",
+            chans.iter().map(|c| {
+                let p = &c.vehicle_from_sensor;
+                json!({
+                    "token": self.tok("calibrated_sensor", &c.name),
+                    "sensor_token": self.tok("sensor", &c.name),
+                    "translation": p.translation.to_array(),
+                    "rotation": ns::quaternion(p.rotation),
+                    "camera_intrinsic": c.intrinsic,
+                })
+            }),
+        )?;
+        Table::all(root, "category", ns::CATEGORIES.iter().enumerate().map(|(i, name)| {
+            json!({"token": self.tok("category", name), "name": name, "description": "", "index": i})
+        }))?;
+        Table::all(root, "attribute", ns::ATTRIBUTES.iter().map(|name| {
+            json!({"token": self.tok("attribute", name), "name": name, "description": ""})
+        }))?;
+        Table::all(root, "visibility", ns::VISIBILITY.iter().enumerate().map(|(i, (level, d))| {
+            json!({"token": (i + 1).to_string(), "level": level, "description": d})
+        }))
+    }
+
+    /// log, map (and its stub mask), scene.
+    fn log_map_scene(&self, map: &MapStub, location: &str) -> Result<()> {
+        let root = self.root;
+        let log = self.tok("log", "0");
+        Table::all(
+            root,
+            "log",
+            [
+                json!({"token": log, "logfile": "", "vehicle": "edgecase", "date_captured": "", "location": location}),
+            ],
+        )?;
+        let map_file = "maps/edgecase_map_stub.png";
+        write_atomic(&root.join(ROOT), map_file, &map.png())?;
+        Table::all(
+            root,
+            "map",
+            [json!({
+                "token": self.tok("map", "0"), "log_tokens": [log], "category": "semantic_prior",
+                "filename": map_file, "edgecase_global_from_enu_offset_m": map.offset_m,
+            })],
+        )?;
+        Table::all(
+            root,
+            "scene",
+            [json!({
+                "token": self.tok("scene", "0"), "log_token": log, "nbr_samples": self.frames,
+                "first_sample_token": self.sample(0), "last_sample_token": self.sample(self.frames.saturating_sub(1)),
+                "name": format!("edgecase-{}", self.run_key), "description": location,
+            })],
+        )
+    }
+
+    /// Per frame: sample, ego_pose, sample_data, lidarseg; and where each
+    /// annotated instance is seen (for the annotations' prev/next).
+    fn frame_tables(&self, chans: &[Channel]) -> Result<Appearances> {
+        let root = self.root;
+        let mut samples = Table::create(root, "sample")?;
+        let mut poses = Table::create(root, "ego_pose")?;
+        let mut data = Table::create(root, "sample_data")?;
+        let mut lidarseg = Table::create(root, "lidarseg")?;
+        let (mut seen_at, mut category_of): Appearances = Default::default();
+        let scene = self.tok("scene", "0");
+        for f in 0..self.frames {
+            let labels = read_labels(root, f)?;
+            let time = micros(labels.time_s);
+            let (prev, next) = self.around(f, &|g| self.sample(g));
+            samples.push(&json!({"token": self.sample(f), "timestamp": time, "prev": prev, "next": next, "scene_token": scene}))?;
+            let pose = self.tok("ego_pose", &f.to_string());
+            let e = &labels.ego;
+            poses.push(&json!({"token": pose, "timestamp": time, "rotation": ns::yaw_quaternion(e.yaw_rad), "translation": self.global(e.position_m)}))?;
+            for c in chans {
+                let sd = |g: u64| self.tok("sample_data", &format!("{}/{g}", c.name));
+                let (prev, next) = self.around(f, &sd);
+                let filename = format!("samples/{}/{}.{}", c.name, frame_name(f), c.ext);
+                data.push(&json!({
+                    "token": sd(f), "sample_token": self.sample(f), "ego_pose_token": pose,
+                    "calibrated_sensor_token": self.tok("calibrated_sensor", &c.name), "timestamp": time,
+                    "fileformat": c.ext.split('.').next(), "is_key_frame": true,
+                    "height": c.size.1, "width": c.size.0, "filename": filename, "prev": prev, "next": next,
+                }))?;
+                if c.modality == "lidar" {
+                    lidarseg.push(&json!({
+                        "token": self.tok("lidarseg", &format!("{}/{f}", c.name)),
+                        "sample_data_token": sd(f),
+                        "filename": format!("lidarseg/{}/{}_{}_lidarseg.bin", ns::VERSION, c.name, frame_name(f)),
+                    }))?;
+                }
+            }
+            for (id, ((ci, oi), _)) in frame_objects(&labels) {
+                if let Some((category, _)) =
+                    ns::category_and_attribute(&labels.cameras[ci].objects[oi])
+                {
+                    seen_at.entry(id).or_default().push(f);
+                    category_of.entry(id).or_insert(category);
+                }
+            }
+        }
+        for t in [samples, poses, data, lidarseg] {
+            t.finish()?;
+        }
+        Ok((seen_at, category_of))
+    }
+
+    /// sample_annotation (chained per instance) and instance.
+    fn annotation_tables(&self, (seen_at, category_of): &Appearances) -> Result<()> {
+        let mut annotations = Table::create(self.root, "sample_annotation")?;
+        let mut position: BTreeMap<u32, usize> = BTreeMap::new();
+        for f in 0..self.frames {
+            let labels = read_labels(self.root, f)?;
+            for (id, ((ci, oi), seen)) in frame_objects(&labels) {
+                let o = &labels.cameras[ci].objects[oi];
+                let Some((_, attribute)) = ns::category_and_attribute(o) else {
+                    continue;
+                };
+                let at = seen_at.get(&id).map_or(&[][..], |v| v.as_slice());
+                let k = position.entry(id).or_default();
+                let prev = if *k > 0 {
+                    self.ann(id, at[*k - 1])
+                } else {
+                    String::new()
+                };
+                let next = at.get(*k + 1).map_or(String::new(), |&g| self.ann(id, g));
+                *k += 1;
+                let b = &o.box_world_enu;
+                annotations.push(&json!({
+                    "token": self.ann(id, f), "sample_token": self.sample(f),
+                    "instance_token": self.tok("instance", &id.to_string()),
+                    "visibility_token": ns::visibility_token(seen),
+                    "attribute_tokens": attribute.map(|a| vec![self.tok("attribute", a)]).unwrap_or_default(),
+                    "translation": self.global(b.center_m),
+                    "size": [b.size_lwh_m[1], b.size_lwh_m[0], b.size_lwh_m[2]],
+                    "rotation": ns::yaw_quaternion(b.yaw_rad),
+                    "prev": prev, "next": next,
+                    "num_lidar_pts": o.num_lidar_pts.unwrap_or(0), "num_radar_pts": 0,
+                }))?;
+            }
+        }
+        annotations.finish()?;
+        Table::all(
+            self.root,
+            "instance",
+            seen_at.iter().map(|(id, at)| {
+                json!({
+                    "token": self.tok("instance", &id.to_string()),
+                    "category_token": self.tok("category", category_of[id]),
+                    "nbr_annotations": at.len(),
+                    "first_annotation_token": self.ann(*id, at[0]),
+                    "last_annotation_token": self.ann(*id, at[at.len() - 1]),
+                })
+            }),
+        )
+    }
+}
+
 /// The tables of frames 0..frames. `run_key` makes the tokens this run's;
-/// `location` names the log's place (the scenario).
+/// `location` names the log's place.
 pub(super) fn write_tables(
     root: &Path,
     frames: u64,
@@ -214,177 +419,18 @@ pub(super) fn write_tables(
     run_key: &str,
     location: &str,
 ) -> Result<()> {
-    let tok = |kind: &str, name: &str| token(run_key, kind, name);
     let chans = channels(cameras, lidars);
-    Table::all(
-        root,
-        "sensor",
-        chans.iter().map(
-            |c| json!({"token": tok("sensor", &c.name), "channel": c.name, "modality": c.modality}),
-        ),
-    )?;
-    Table::all(
-        root,
-        "calibrated_sensor",
-        chans.iter().map(|c| {
-            let p = &c.vehicle_from_sensor;
-            json!({
-                "token": tok("calibrated_sensor", &c.name),
-                "sensor_token": tok("sensor", &c.name),
-                "translation": p.translation.to_array(),
-                "rotation": ns::quaternion(p.rotation),
-                "camera_intrinsic": c.intrinsic,
-            })
-        }),
-    )?;
-    let log = tok("log", "0");
-    Table::all(
-        root,
-        "log",
-        [
-            json!({"token": log, "logfile": "", "vehicle": "edgecase", "date_captured": "", "location": location}),
-        ],
-    )?;
     let map = MapStub::around_ego_track(root, frames)?;
-    let map_file = "maps/edgecase_map_stub.png";
-    write_atomic(&root.join(ROOT), map_file, &map.png())?;
-    Table::all(
+    let t = Tables {
         root,
-        "map",
-        [json!({
-            "token": tok("map", "0"), "log_tokens": [log], "category": "semantic_prior",
-            "filename": map_file, "edgecase_global_from_enu_offset_m": map.offset_m,
-        })],
-    )?;
-    let global = |enu: [f64; 3]| [enu[0] + map.offset_m[0], enu[1] + map.offset_m[1], enu[2]];
-    let scene = tok("scene", "0");
-    let sample = |f: u64| tok("sample", &f.to_string());
-    let around = |f: u64, t: &dyn Fn(u64) -> String| {
-        let prev = if f > 0 { t(f - 1) } else { String::new() };
-        let next = if f + 1 < frames {
-            t(f + 1)
-        } else {
-            String::new()
-        };
-        (prev, next)
+        frames,
+        run_key,
+        offset_m: map.offset_m,
     };
-    Table::all(
-        root,
-        "scene",
-        [json!({
-            "token": scene, "log_token": log, "nbr_samples": frames,
-            "first_sample_token": sample(0), "last_sample_token": sample(frames.saturating_sub(1)),
-            "name": format!("edgecase-{run_key}"), "description": location,
-        })],
-    )?;
-    Table::all(root, "category", ns::CATEGORIES.iter().enumerate().map(|(i, name)| {
-        json!({"token": tok("category", name), "name": name, "description": "", "index": i})
-    }))?;
-    Table::all(
-        root,
-        "attribute",
-        ns::ATTRIBUTES
-            .iter()
-            .map(|name| json!({"token": tok("attribute", name), "name": name, "description": ""})),
-    )?;
-    Table::all(root, "visibility", ns::VISIBILITY.iter().enumerate().map(|(i, (level, d))| {
-        json!({"token": (i + 1).to_string(), "level": level, "description": d})
-    }))?;
-
-    // per frame: samples, ego poses, sample_data, lidarseg; and where each
-    // instance is annotated (for the annotations' prev/next)
-    let mut samples = Table::create(root, "sample")?;
-    let mut poses = Table::create(root, "ego_pose")?;
-    let mut data = Table::create(root, "sample_data")?;
-    let mut lidarseg = Table::create(root, "lidarseg")?;
-    let mut seen_at: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
-    let mut category_of: BTreeMap<u32, &'static str> = BTreeMap::new();
-    for f in 0..frames {
-        let labels = read_labels(root, f)?;
-        let time = micros(labels.time_s);
-        let (prev, next) = around(f, &sample);
-        samples.push(&json!({"token": sample(f), "timestamp": time, "prev": prev, "next": next, "scene_token": scene}))?;
-        let pose = tok("ego_pose", &f.to_string());
-        let e = &labels.ego;
-        poses.push(&json!({"token": pose, "timestamp": time, "rotation": ns::yaw_quaternion(e.yaw_rad), "translation": global(e.position_m)}))?;
-        for c in &chans {
-            let sd = |g: u64| tok("sample_data", &format!("{}/{g}", c.name));
-            let (prev, next) = around(f, &sd);
-            let filename = format!("samples/{}/{}.{}", c.name, frame_name(f), c.ext);
-            data.push(&json!({
-                "token": sd(f), "sample_token": sample(f), "ego_pose_token": pose,
-                "calibrated_sensor_token": tok("calibrated_sensor", &c.name), "timestamp": time,
-                "fileformat": c.ext.split('.').next(), "is_key_frame": true,
-                "height": c.size.1, "width": c.size.0, "filename": filename, "prev": prev, "next": next,
-            }))?;
-            if c.modality == "lidar" {
-                lidarseg.push(&json!({
-                    "token": tok("lidarseg", &format!("{}/{f}", c.name)),
-                    "sample_data_token": sd(f),
-                    "filename": format!("lidarseg/{}/{}_{}_lidarseg.bin", ns::VERSION, c.name, frame_name(f)),
-                }))?;
-            }
-        }
-        for (id, ((ci, oi), _)) in frame_objects(&labels) {
-            let o = &labels.cameras[ci].objects[oi];
-            if let Some((category, _)) = ns::category_and_attribute(o) {
-                seen_at.entry(id).or_default().push(f);
-                category_of.entry(id).or_insert(category);
-            }
-        }
-    }
-    for t in [samples, poses, data, lidarseg] {
-        t.finish()?;
-    }
-
-    let ann = |id: u32, f: u64| tok("sample_annotation", &format!("{id}/{f}"));
-    let mut annotations = Table::create(root, "sample_annotation")?;
-    let mut position: BTreeMap<u32, usize> = BTreeMap::new();
-    for f in 0..frames {
-        let labels = read_labels(root, f)?;
-        for (id, ((ci, oi), seen)) in frame_objects(&labels) {
-            let o = &labels.cameras[ci].objects[oi];
-            let Some((_, attribute)) = ns::category_and_attribute(o) else {
-                continue;
-            };
-            let at = seen_at.get(&id).map_or(&[][..], |v| v.as_slice());
-            let k = position.entry(id).or_default();
-            let prev = if *k > 0 {
-                ann(id, at[*k - 1])
-            } else {
-                String::new()
-            };
-            let next = at.get(*k + 1).map_or(String::new(), |&g| ann(id, g));
-            *k += 1;
-            let b = &o.box_world_enu;
-            annotations.push(&json!({
-                "token": ann(id, f), "sample_token": sample(f),
-                "instance_token": tok("instance", &id.to_string()),
-                "visibility_token": ns::visibility_token(seen),
-                "attribute_tokens": attribute.map(|a| vec![tok("attribute", a)]).unwrap_or_default(),
-                "translation": global(b.center_m),
-                "size": [b.size_lwh_m[1], b.size_lwh_m[0], b.size_lwh_m[2]],
-                "rotation": ns::yaw_quaternion(b.yaw_rad),
-                "prev": prev, "next": next,
-                "num_lidar_pts": o.num_lidar_pts.unwrap_or(0), "num_radar_pts": 0,
-            }))?;
-        }
-    }
-    annotations.finish()?;
-    Table::all(
-        root,
-        "instance",
-        seen_at.iter().map(|(id, at)| {
-            json!({
-                "token": tok("instance", &id.to_string()),
-                "category_token": tok("category", category_of[id]),
-                "nbr_annotations": at.len(),
-                "first_annotation_token": ann(*id, at[0]),
-                "last_annotation_token": ann(*id, at[at.len() - 1]),
-            })
-        }),
-    )?;
-    Ok(())
+    t.fixed_tables(&chans)?;
+    t.log_map_scene(&map, location)?;
+    let appearances = t.frame_tables(&chans)?;
+    t.annotation_tables(&appearances)
 }
 
 /// nuScenes' devkit draws a map under LiDAR renders, from a mask image

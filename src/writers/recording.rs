@@ -66,6 +66,149 @@ const SCHEMAS: [(&str, &str); 6] = [
     ),
 ];
 
+/// The recording's channel ids.
+struct Topics {
+    tf: u16,
+    /// Per camera: image (with rgb output), calibration, annotations.
+    cameras: Vec<(Option<u16>, u16, u16)>,
+    clouds: Vec<u16>,
+    boxes: u16,
+}
+
+type Recording = McapWriter<BufWriter<fs::File>>;
+
+fn open_topics(
+    w: &mut Recording,
+    cameras: &[CameraInfo],
+    lidars: &[crate::snapshot::lidar::LidarInfo],
+    rgb: bool,
+) -> Result<Topics> {
+    let mut schema = BTreeMap::new();
+    for (name, text) in SCHEMAS {
+        schema.insert(name, w.add_schema(name, "jsonschema", text.as_bytes())?);
+    }
+    let channel = |w: &mut Recording, s: &str, topic: &str| w.add_channel(schema[s], topic, "json");
+    let tf = channel(w, "foxglove.FrameTransform", "/tf")?;
+    let mut cams = Vec::new();
+    for c in cameras {
+        let image = if rgb {
+            Some(channel(
+                w,
+                "foxglove.CompressedImage",
+                &format!("/camera/{}/image", c.name),
+            )?)
+        } else {
+            None
+        };
+        let calibration = channel(
+            w,
+            "foxglove.CameraCalibration",
+            &format!("/camera/{}/calibration", c.name),
+        )?;
+        let annotations = channel(
+            w,
+            "foxglove.ImageAnnotations",
+            &format!("/camera/{}/annotations", c.name),
+        )?;
+        cams.push((image, calibration, annotations));
+    }
+    let mut clouds = Vec::new();
+    for l in lidars {
+        clouds.push(channel(
+            w,
+            "foxglove.PointCloud",
+            &format!("/lidar/{}/points", l.name),
+        )?);
+    }
+    let boxes = channel(w, "foxglove.SceneUpdate", "/boxes")?;
+    Ok(Topics {
+        tf,
+        cameras: cams,
+        clouds,
+        boxes,
+    })
+}
+
+fn send(w: &mut Recording, channel: u16, ns: u64, v: Value) -> Result<()> {
+    w.message(channel, ns, &serde_json::to_vec(&v)?)?;
+    Ok(())
+}
+
+/// A camera's image, calibration and 2D boxes of one frame.
+fn camera_messages(
+    w: &mut Recording,
+    root: &Path,
+    c: &CameraInfo,
+    (image, calibration, annotations): (Option<u16>, u16, u16),
+    labeled: &crate::core::record::CameraLabels,
+    name: &str,
+    ns: u64,
+) -> Result<()> {
+    if let Some(image) = image {
+        let png = fs::read(root.join(format!("cameras/{}/rgb/{name}.png", c.name)))?;
+        send(
+            w,
+            image,
+            ns,
+            json!({"timestamp": time(ns), "frame_id": c.name, "data": base64(&png), "format": "png"}),
+        )?;
+    }
+    let k = &c.intrinsics;
+    send(
+        w,
+        calibration,
+        ns,
+        json!({
+            "timestamp": time(ns), "frame_id": c.name, "width": k.width, "height": k.height,
+            "distortion_model": "plumb_bob", "D": [0.0, 0.0, 0.0, 0.0, 0.0],
+            "K": [k.fx, 0.0, k.cx, 0.0, k.fy, k.cy, 0.0, 0.0, 1.0],
+            "R": [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+            "P": [k.fx, 0.0, k.cx, 0.0, 0.0, k.fy, k.cy, 0.0, 0.0, 0.0, 1.0, 0.0],
+        }),
+    )?;
+    let visible: Vec<_> = labeled
+        .objects
+        .iter()
+        .filter_map(|o| Some((o, o.bbox_visible_px?)))
+        .collect();
+    let points: Vec<Value> = visible.iter().map(|(o, b)| json!({
+        "timestamp": time(ns), "type": 2,
+        "points": [{"x": b[0], "y": b[1]}, {"x": b[2], "y": b[1]}, {"x": b[2], "y": b[3]}, {"x": b[0], "y": b[3]}],
+        "outline_color": class_color(o.class_id), "outline_colors": [],
+        "fill_color": {"r": 0.0, "g": 0.0, "b": 0.0, "a": 0.0}, "thickness": 2.0,
+    })).collect();
+    let texts: Vec<Value> = visible.iter().map(|(o, b)| json!({
+        "timestamp": time(ns), "position": {"x": b[0], "y": b[1]},
+        "text": format!("{} {}", o.class, o.instance_id), "font_size": 12.0,
+        "text_color": class_color(o.class_id), "background_color": {"r": 0.0, "g": 0.0, "b": 0.0, "a": 0.6},
+    })).collect();
+    send(
+        w,
+        annotations,
+        ns,
+        json!({"circles": [], "points": points, "texts": texts}),
+    )
+}
+
+/// Every object of a frame as a cube in `world` (each once: the first
+/// camera that lists it).
+fn boxes_message(labels: &FrameLabels, ns: u64) -> Value {
+    let mut seen = std::collections::BTreeSet::new();
+    let cubes: Vec<Value> = labels.cameras.iter().flat_map(|c| &c.objects).filter(|o| seen.insert(o.instance_id)).map(|o| {
+        let b = &o.box_world_enu;
+        json!({
+            "pose": {"position": vector(b.center_m), "orientation": rotation(glam::DQuat::from_rotation_z(b.yaw_rad))},
+            "size": vector(b.size_lwh_m), "color": class_color(o.class_id),
+        })
+    }).collect();
+    json!({"deletions": [], "entities": [{
+        "timestamp": time(ns), "frame_id": "world", "id": "labels",
+        "lifetime": {"sec": 0, "nsec": 0}, "frame_locked": false, "metadata": [],
+        "arrows": [], "cubes": cubes, "spheres": [], "cylinders": [], "lines": [],
+        "triangles": [], "texts": [], "models": [],
+    }]})
+}
+
 pub(super) fn write(
     root: &Path,
     frames: u64,
@@ -79,45 +222,7 @@ pub(super) fn write(
         BufWriter::new(file),
         concat!("edgecase ", env!("CARGO_PKG_VERSION")),
     )?;
-    let mut schema = BTreeMap::new();
-    for (name, text) in SCHEMAS {
-        schema.insert(name, w.add_schema(name, "jsonschema", text.as_bytes())?);
-    }
-    let channel =
-        |w: &mut McapWriter<_>, s: &str, topic: &str| w.add_channel(schema[s], topic, "json");
-    let tf = channel(&mut w, "foxglove.FrameTransform", "/tf")?;
-    let mut cams = Vec::new();
-    for c in cameras {
-        let image = if rgb {
-            Some(channel(
-                &mut w,
-                "foxglove.CompressedImage",
-                &format!("/camera/{}/image", c.name),
-            )?)
-        } else {
-            None
-        };
-        let calibration = channel(
-            &mut w,
-            "foxglove.CameraCalibration",
-            &format!("/camera/{}/calibration", c.name),
-        )?;
-        let annotations = channel(
-            &mut w,
-            "foxglove.ImageAnnotations",
-            &format!("/camera/{}/annotations", c.name),
-        )?;
-        cams.push((image, calibration, annotations));
-    }
-    let mut clouds = Vec::new();
-    for l in lidars {
-        clouds.push(channel(
-            &mut w,
-            "foxglove.PointCloud",
-            &format!("/lidar/{}/points", l.name),
-        )?);
-    }
-    let boxes = channel(&mut w, "foxglove.SceneUpdate", "/boxes")?;
+    let topics = open_topics(&mut w, cameras, lidars, rgb)?;
     let sensors: Vec<(String, Pose)> = cameras
         .iter()
         .map(|c| (c.name.clone(), cv_from_vehicle(c).inverse()))
@@ -133,69 +238,30 @@ pub(super) fn write(
         let labels: FrameLabels = serde_json::from_slice(&fs::read(&path)?)
             .with_context(|| format!("reading {}", path.display()))?;
         let ns = (labels.time_s * 1e9).round() as u64;
-        let send = |w: &mut McapWriter<_>, ch: u16, v: Value| {
-            w.message(ch, ns, &serde_json::to_vec(&v).unwrap_or_default())
-        };
         let e = &labels.ego;
         let world_from_ego = Pose::new(
             glam::DQuat::from_rotation_z(e.yaw_rad),
             glam::DVec3::from_array(e.position_m),
         );
-        send(&mut w, tf, transform(ns, "world", "ego", &world_from_ego))?;
+        send(
+            &mut w,
+            topics.tf,
+            ns,
+            transform(ns, "world", "ego", &world_from_ego),
+        )?;
         for (sensor, pose) in &sensors {
-            send(&mut w, tf, transform(ns, "ego", sensor, pose))?;
+            send(&mut w, topics.tf, ns, transform(ns, "ego", sensor, pose))?;
         }
-        for ((c, (image, calibration, annotations)), labeled) in
-            cameras.iter().zip(&cams).zip(&labels.cameras)
-        {
-            if let Some(image) = image {
-                let png = fs::read(root.join(format!("cameras/{}/rgb/{name}.png", c.name)))?;
-                send(
-                    &mut w,
-                    *image,
-                    json!({"timestamp": time(ns), "frame_id": c.name, "data": base64(&png), "format": "png"}),
-                )?;
-            }
-            let k = &c.intrinsics;
-            send(
-                &mut w,
-                *calibration,
-                json!({
-                    "timestamp": time(ns), "frame_id": c.name, "width": k.width, "height": k.height,
-                    "distortion_model": "plumb_bob", "D": [0.0, 0.0, 0.0, 0.0, 0.0],
-                    "K": [k.fx, 0.0, k.cx, 0.0, k.fy, k.cy, 0.0, 0.0, 1.0],
-                    "R": [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
-                    "P": [k.fx, 0.0, k.cx, 0.0, 0.0, k.fy, k.cy, 0.0, 0.0, 0.0, 1.0, 0.0],
-                }),
-            )?;
-            let visible: Vec<_> = labeled
-                .objects
-                .iter()
-                .filter_map(|o| Some((o, o.bbox_visible_px?)))
-                .collect();
-            let points: Vec<Value> = visible.iter().map(|(o, b)| json!({
-                "timestamp": time(ns), "type": 2,
-                "points": [{"x": b[0], "y": b[1]}, {"x": b[2], "y": b[1]}, {"x": b[2], "y": b[3]}, {"x": b[0], "y": b[3]}],
-                "outline_color": class_color(o.class_id), "outline_colors": [],
-                "fill_color": {"r": 0.0, "g": 0.0, "b": 0.0, "a": 0.0}, "thickness": 2.0,
-            })).collect();
-            let texts: Vec<Value> = visible.iter().map(|(o, b)| json!({
-                "timestamp": time(ns), "position": {"x": b[0], "y": b[1]},
-                "text": format!("{} {}", o.class, o.instance_id), "font_size": 12.0,
-                "text_color": class_color(o.class_id), "background_color": {"r": 0.0, "g": 0.0, "b": 0.0, "a": 0.6},
-            })).collect();
-            send(
-                &mut w,
-                *annotations,
-                json!({"circles": [], "points": points, "texts": texts}),
-            )?;
+        for ((c, ids), labeled) in cameras.iter().zip(&topics.cameras).zip(&labels.cameras) {
+            camera_messages(&mut w, root, c, *ids, labeled, &name, ns)?;
         }
-        for (l, cloud) in lidars.iter().zip(&clouds) {
+        for (l, cloud) in lidars.iter().zip(&topics.clouds) {
             let bin = fs::read(root.join(format!("lidar/{}/velodyne/{name}.bin", l.name)))?;
             let field = |n: &str, offset: u32| json!({"name": n, "offset": offset, "type": 7});
             send(
                 &mut w,
                 *cloud,
+                ns,
                 json!({
                     "timestamp": time(ns), "frame_id": l.name,
                     "pose": {"position": vector([0.0; 3]), "orientation": rotation(glam::DQuat::IDENTITY)},
@@ -205,25 +271,7 @@ pub(super) fn write(
                 }),
             )?;
         }
-        // each object once (the first camera that lists it)
-        let mut seen = std::collections::BTreeSet::new();
-        let cubes: Vec<Value> = labels.cameras.iter().flat_map(|c| &c.objects).filter(|o| seen.insert(o.instance_id)).map(|o| {
-            let b = &o.box_world_enu;
-            json!({
-                "pose": {"position": vector(b.center_m), "orientation": rotation(glam::DQuat::from_rotation_z(b.yaw_rad))},
-                "size": vector(b.size_lwh_m), "color": class_color(o.class_id),
-            })
-        }).collect();
-        send(
-            &mut w,
-            boxes,
-            json!({"deletions": [], "entities": [{
-                "timestamp": time(ns), "frame_id": "world", "id": "labels",
-                "lifetime": {"sec": 0, "nsec": 0}, "frame_locked": false, "metadata": [],
-                "arrows": [], "cubes": cubes, "spheres": [], "cylinders": [], "lines": [],
-                "triangles": [], "texts": [], "models": [],
-            }]}),
-        )?;
+        send(&mut w, topics.boxes, ns, boxes_message(&labels, ns))?;
     }
     let out = w.finish()?;
     out.into_inner()
