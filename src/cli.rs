@@ -87,6 +87,22 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Combine the shard outputs of a sweep directory into one dataset.
     Merge(MergeArgs),
+    /// Write DIR/report.html: what a dataset covers (and, with --compare,
+    /// how far its distributions are from other labels).
+    Report(ReportArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// An Edgecase dataset directory.
+    pub dir: PathBuf,
+    /// Labels to compare with: a KITTI label_2 folder, a COCO json, or
+    /// another Edgecase dataset.
+    #[arg(long)]
+    pub compare: Option<PathBuf>,
+    /// The page to write (default: DIR/report.html).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -171,6 +187,7 @@ fn run(cli: Cli) -> u8 {
     match cli.command {
         Some(Command::Sweep(a)) => return run_sweep(a),
         Some(Command::Merge(a)) => return run_merge(a),
+        Some(Command::Report(a)) => return run_report(&a),
         Some(Command::List) => {
             for (name, path, _) in scenario::library::BUILTIN {
                 println!("{name:<24} {path}");
@@ -383,6 +400,25 @@ fn run_merge(a: MergeArgs) -> u8 {
             // refused input is bad input (exit 2); a failed write is 1
             let refused = e.chain().any(|c| c.is::<crate::sweep::merge::Refused>());
             if refused { 2 } else { 1 }
+        }
+    }
+}
+
+/// `edgecase report`: 0 written, 2 bad input (no dataset, unreadable
+/// labels to compare).
+fn run_report(a: &ReportArgs) -> u8 {
+    let out = a.out.clone().unwrap_or_else(|| a.dir.join("report.html"));
+    match crate::report::write_report(&a.dir, a.compare.as_deref(), &out) {
+        Ok(distances) => {
+            for d in &distances {
+                println!("{:<28} {:>10.4}  {}", d.attribute, d.value, d.metric);
+            }
+            println!("wrote {}", out.display());
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            2
         }
     }
 }

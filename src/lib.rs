@@ -4,7 +4,7 @@
 //! keeps imports pointing down): `core` (pure math, no Bevy) < `scenario` <
 //! `snapshot` (what a frame carries) < `sim` (the tick) < `world`, `actors`,
 //! `physics`, `weather` < `labels` < `sensors` < `writers` < front ends
-//! (`app`, `batch`, `sweep`, `editor`, `cli`). `app::SimPlugin` holds what
+//! (`app`, `batch`, `sweep`, `editor`, `report`, `cli`). `app::SimPlugin` holds what
 //! every front end shares.
 
 pub mod actors;
@@ -15,6 +15,7 @@ pub mod core;
 pub mod editor;
 pub mod labels;
 pub mod physics;
+pub mod report;
 pub mod scenario;
 pub mod sensors;
 pub mod sim;

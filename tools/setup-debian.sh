@@ -2,8 +2,9 @@
 # Installs what Edgecase needs on Debian 12 / Ubuntu (run as root):
 # Mesa's software Vulkan (lavapipe) so it renders without a GPU, the mold
 # linker (.cargo/config.toml), the Python readers the tests re-read with, and
-# Slurm + munge for the single-node render-farm test, and Xvfb plus the X11
-# libraries winit loads, for the editor-window test.
+# Slurm + munge for the single-node render-farm test, Xvfb plus the X11
+# libraries winit loads, for the editor-window test, and Chromium for the
+# report test.
 set -euo pipefail
 need_apt=()
 command -v mold >/dev/null || need_apt+=(mold)
@@ -15,6 +16,8 @@ command -v slurmctld >/dev/null || need_apt+=(slurm-wlm)
 command -v munged >/dev/null || need_apt+=(munge)
 command -v xvfb-run >/dev/null || need_apt+=(xvfb)
 command -v xauth >/dev/null || need_apt+=(xauth)
+# headless Chromium opens the dataset report in its test
+command -v chromium >/dev/null || need_apt+=(chromium)
 for lib in libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0; do
     dpkg -s "$lib" >/dev/null 2>&1 || need_apt+=("$lib")
 done

@@ -25,6 +25,7 @@ pub mod rng;
 pub mod road;
 pub mod shadow;
 pub mod silhouette;
+pub mod stats;
 pub mod tracking;
 pub mod traffic;
 pub mod visibility;

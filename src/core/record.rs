@@ -125,6 +125,9 @@ pub struct ObjectLabel {
     pub class_id: u8,
     /// KITTI type (Car, Van, Truck, Pedestrian, ...).
     pub kitti_type: String,
+    /// Which scenario entry it is: "hazard", "vehicles[1]", "parked[0]", ...
+    #[serde(default)]
+    pub role: String,
     /// Pixels of this instance in the id buffer (after occlusion).
     pub visible_pixels: u64,
     /// Pixels its unoccluded silhouette would cover inside the image.

@@ -342,6 +342,7 @@ pub fn label_camera(
             class: obj.class.name().to_string(),
             class_id: obj.class.id(),
             kitti_type: obj.kitti_type.to_string(),
+            role: obj.role.to_string(),
             visible_pixels,
             unoccluded_pixels: unoccluded,
             visible_fraction: round6(visible_fraction),

@@ -14,6 +14,7 @@ mod look;
 mod people;
 mod readers;
 mod render;
+mod report;
 mod slurm;
 mod sweep;
 mod traffic;
