@@ -1,8 +1,8 @@
 //! Outlines of masks as polygons on pixel corners, for the formats that
 //! store segments as polygons (YOLO segmentation, Cityscapes): the outline
 //! of a set of pixels runs along their outer edges, so filling it (pixel
-//! centres inside, as OpenCV's `fillPoly` and PIL's `polygon` do) gives the
-//! pixels back. Holes are not cut out (YOLO has no holes).
+//! centres inside, even-odd) gives the pixels back. Formats without holes
+//! (YOLO) get them joined into one ring through zero-width bridges.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +14,16 @@ pub type Polygon = Vec<[u32; 2]>;
 /// 4-connected part (and one per pinch of a part's boundary), clockwise on
 /// the screen (y down), collinear vertices dropped, in a fixed order.
 pub fn outer_outlines(width: u32, height: u32, inside: impl Fn(u32, u32) -> bool) -> Vec<Polygon> {
+    outlines(width, height, inside)
+        .into_iter()
+        .filter(|r| signed_area2(r) > 0)
+        .collect()
+}
+
+/// Every outline of the pixels: outer ones clockwise, holes counter-
+/// clockwise (the pixels around a hole stay on the right of its outline).
+/// Filled at pixel centres with the even-odd rule, they give the pixels.
+pub fn outlines(width: u32, height: u32, inside: impl Fn(u32, u32) -> bool) -> Vec<Polygon> {
     let is_in = |x: i64, y: i64| {
         x >= 0 && y >= 0 && x < width as i64 && y < height as i64 && inside(x as u32, y as u32)
     };
@@ -71,7 +81,7 @@ pub fn outer_outlines(width: u32, height: u32, inside: impl Fn(u32, u32) -> bool
             at = next;
         }
         let ring = drop_collinear(ring);
-        if signed_area2(&ring) > 0 {
+        if ring.len() >= 4 {
             loops.push(ring);
         }
     }
@@ -194,6 +204,15 @@ mod tests {
         let joined = join_outlines(rings.clone());
         let areas: i64 = rings.iter().map(|r| signed_area2(r)).sum();
         assert_eq!(signed_area2(&joined), areas);
+    }
+
+    #[test]
+    fn holes_joined_into_one_ring_stay_holes_under_even_odd() {
+        let (w, h, m) = mask(&[
+            "######.", "#..#.##", "#..####", "######.", "...#...", "..###..",
+        ]);
+        let joined = join_outlines(outlines(w, h, |x, y| m[(y * w + x) as usize]));
+        assert_eq!(fill(&joined, w, h), m);
     }
 
     #[test]

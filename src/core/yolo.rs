@@ -2,10 +2,11 @@
 //! object, coordinates normalised by the image size. Boxes are
 //! `class cx cy w h` (the tight box of the visible pixels); segments are
 //! `class x1 y1 x2 y2 ...`, the outline of the visible pixels on pixel
-//! corners (`core::polygon`), parts joined the way Ultralytics joins COCO's.
+//! corners (`core::polygon`), parts and holes joined into one ring through
+//! zero-width bridges, the way Ultralytics joins COCO's parts.
 
 use super::classes::Class;
-use super::polygon::{Polygon, join_outlines, outer_outlines};
+use super::polygon::{Polygon, join_outlines, outlines};
 use super::record::ObjectLabel;
 
 /// YOLO class index -> Edgecase class: every class with instances.
@@ -72,7 +73,7 @@ pub fn box_file(objects: &[ObjectLabel], width: u32, height: u32) -> String {
 pub fn instance_outline(labels: &[u16], width: u32, bbox: [f64; 4], instance_id: u32) -> Polygon {
     let (x0, y0) = (bbox[0] as u32, bbox[1] as u32);
     let (w, h) = (bbox[2] as u32 - x0, bbox[3] as u32 - y0);
-    let rings = outer_outlines(w, h, |x, y| {
+    let rings = outlines(w, h, |x, y| {
         labels[((y0 + y) * width + x0 + x) as usize] as u32 == instance_id
     });
     join_outlines(rings)

@@ -314,7 +314,12 @@ impl Tables<'_> {
         let mut samples = Table::create(root, "sample")?;
         let mut poses = Table::create(root, "ego_pose")?;
         let mut data = Table::create(root, "sample_data")?;
-        let mut lidarseg = Table::create(root, "lidarseg")?;
+        // the devkit reads lidarseg files whenever the table exists: none
+        // without a LiDAR
+        let has_lidar = chans.iter().any(|c| c.modality == "lidar");
+        let mut lidarseg = has_lidar
+            .then(|| Table::create(root, "lidarseg"))
+            .transpose()?;
         let (mut seen_at, mut category_of): Appearances = Default::default();
         let scene = self.tok("scene", "0");
         for f in 0..self.frames {
@@ -335,7 +340,7 @@ impl Tables<'_> {
                     "fileformat": c.ext.split('.').next(), "is_key_frame": true,
                     "height": c.size.1, "width": c.size.0, "filename": filename, "prev": prev, "next": next,
                 }))?;
-                if c.modality == "lidar" {
+                if let (Some(lidarseg), "lidar") = (lidarseg.as_mut(), c.modality) {
                     lidarseg.push(&json!({
                         "token": self.tok("lidarseg", &format!("{}/{f}", c.name)),
                         "sample_data_token": sd(f),
@@ -352,7 +357,7 @@ impl Tables<'_> {
                 }
             }
         }
-        for t in [samples, poses, data, lidarseg] {
+        for t in [samples, poses, data].into_iter().chain(lidarseg) {
             t.finish()?;
         }
         Ok((seen_at, category_of))
