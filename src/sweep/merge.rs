@@ -81,6 +81,7 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
     let mut drawn = Vec::new();
     // KITTI frame names of the training and validation splits
     let (mut train, mut val) = (String::new(), String::new());
+    let mut yolo_here = false;
     for k in 0..sweep.samples {
         let dir = sample_dir(sweep_dir, k);
         let rel = format!("samples/{k:05}");
@@ -88,6 +89,7 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
         let in_val = super::Sweep::is_val_split(&sweep, k);
         let list = if in_val { &mut val } else { &mut train };
         link_sample(&dir, &partial, &rel, &manifest, k, frames, &mut coco, list)?;
+        yolo_here |= link_yolo(&dir, &partial, k, in_val)?;
         let values = manifest["sweep_sample"]["values"].clone();
         sample_lines.push_str(&serde_json::to_string(&json!({"sample": k, "seed": manifest["sweep_sample"]["seed"], "split": if in_val {"val"} else {"train"}, "values": values}))?);
         sample_lines.push('\n');
@@ -97,6 +99,20 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
     if !train.is_empty() || !val.is_empty() {
         write_atomic(&partial, "kitti/ImageSets/train.txt", train.as_bytes())?;
         write_atomic(&partial, "kitti/ImageSets/val.txt", val.as_bytes())?;
+    }
+    if yolo_here {
+        for kind in ["detect", "segment"] {
+            write_atomic(
+                &partial,
+                &format!("yolo/{kind}/data.yaml"),
+                crate::core::yolo::data_yaml().as_bytes(),
+            )?;
+            for split in ["train", "val"] {
+                for d in ["images", "labels"] {
+                    fs::create_dir_all(partial.join(format!("yolo/{kind}/{d}/{split}")))?;
+                }
+            }
+        }
     }
     write_atomic(&partial, "samples.jsonl", sample_lines.as_bytes())?;
     write_atomic(
@@ -117,6 +133,7 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
             "samples": "samples/NNNNN/ (each a complete single-run dataset)",
             "coco": "coco/annotations.json (all samples; file names relative to this folder)",
             "kitti": "kitti/training/{image_2,label_2,calib}/GGGGGG.* with G = sample * frames_per_sample + frame; ImageSets/{train,val}.txt split by sample",
+            "yolo": "yolo/{detect,segment}/{data.yaml,images,labels}/{train,val}/sNNNNN_<camera>_FFFFFF.* (when the samples wrote YOLO), split by sample as KITTI's ImageSets",
             "samples_jsonl": "the values drawn for each sample",
             "summary": "sweep_summary.json: per-parameter quantiles and histograms (numbers) or counts",
         },
@@ -129,6 +146,34 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
     }
     fs::rename(&partial, out)?;
     Ok(out.to_path_buf())
+}
+
+/// A sample's YOLO images and labels, linked into the merged YOLO folders
+/// under the sweep's split for the sample, names prefixed `sNNNNN_`;
+/// whether the sample has YOLO files.
+fn link_yolo(dir: &Path, partial: &Path, k: u64, in_val: bool) -> Result<bool> {
+    let split = if in_val { "val" } else { "train" };
+    let mut any = false;
+    for kind in ["detect", "segment"] {
+        for d in ["images", "labels"] {
+            for own in ["train", "val"] {
+                let from = dir.join(format!("yolo/{kind}/{d}/{own}"));
+                let Ok(entries) = fs::read_dir(&from) else {
+                    continue;
+                };
+                let mut names: Vec<_> = entries
+                    .filter_map(|e| e.ok().map(|e| e.file_name()))
+                    .collect();
+                names.sort();
+                for name in names {
+                    let to = format!("yolo/{kind}/{d}/{split}/s{k:05}_{}", name.to_string_lossy());
+                    link(&from.join(&name), &partial.join(to))?;
+                    any = true;
+                }
+            }
+        }
+    }
+    Ok(any)
 }
 
 /// Every sample is finished and vouched for by a finished shard manifest

@@ -224,6 +224,24 @@ fn any_sharding_and_a_kill_give_the_same_merged_dataset() {
     let train = fs::read_to_string(t.join("one_m/kitti/ImageSets/train.txt")).unwrap();
     let val = fs::read_to_string(t.join("one_m/kitti/ImageSets/val.txt")).unwrap();
     assert_eq!(train.lines().count() + val.lines().count(), 48);
+    // YOLO: every sample's frames in the sweep's split of that sample, as
+    // KITTI's ImageSets (global frame g = sample * 12 + frame)
+    for (split, list) in [("train", &train), ("val", &val)] {
+        let mut got: Vec<String> =
+            fs::read_dir(t.join(format!("one_m/yolo/detect/images/{split}")))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .map(|n| {
+                    let (sample, rest) = n.trim_start_matches('s').split_once("_front_").unwrap();
+                    let frame: u64 = rest.trim_end_matches(".png").parse().unwrap();
+                    format!("{:06}", sample.parse::<u64>().unwrap() * 12 + frame)
+                })
+                .collect();
+        got.sort();
+        let want: Vec<String> = list.lines().map(String::from).collect();
+        assert_eq!(got, want, "{split}");
+    }
+    assert!(t.join("one_m/yolo/segment/data.yaml").exists());
 }
 
 #[test]
