@@ -411,7 +411,10 @@ fn run_report(a: &ReportArgs) -> u8 {
     match crate::report::write_report(&a.dir, a.compare.as_deref(), &out) {
         Ok(distances) => {
             for d in &distances {
-                println!("{:<28} {:>10.4}  {}", d.attribute, d.value, d.metric);
+                let moved = d.moved_by.as_ref().map_or(String::new(), |(f, r)| {
+                    format!("  moved most by {f} (r {r:+.2})")
+                });
+                println!("{:<28} {:>10.4}  {}{moved}", d.attribute, d.value, d.metric);
             }
             println!("wrote {}", out.display());
             0

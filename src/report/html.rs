@@ -162,11 +162,54 @@ fn counts_table(title: &str, table: &std::collections::BTreeMap<String, u64>) ->
     s + "</table>"
 }
 
+/// The values drawn for each sweep field, and the field that moves each
+/// attribute most.
+fn sweep_section(view: &super::SweepView) -> String {
+    let mut s = format!("<h2>Sweep coverage ({} samples)</h2>", view.values.len());
+    let fields: std::collections::BTreeSet<&String> =
+        view.values.iter().flat_map(|v| v.keys()).collect();
+    for field in fields {
+        let drawn: Vec<&serde_json::Value> =
+            view.values.iter().filter_map(|v| v.get(field)).collect();
+        let numbers: Option<Vec<f64>> = drawn.iter().map(|v| v.as_f64()).collect();
+        match numbers {
+            Some(xs) if !xs.is_empty() => {
+                let (lo, hi) = xs
+                    .iter()
+                    .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+                s.push_str(&histogram_svg(field, "", lo, hi.max(lo + 1e-9), &xs, None));
+            }
+            _ => {
+                let mut counts = std::collections::BTreeMap::new();
+                for v in drawn {
+                    *counts
+                        .entry(v.to_string().trim_matches('"').to_string())
+                        .or_insert(0u64) += 1;
+                }
+                s.push_str(&counts_table(field, &counts));
+            }
+        }
+    }
+    s.push_str(
+        "<table><tr><th>attribute</th><th>moved most by</th><th>r (field vs sample mean)</th></tr>",
+    );
+    for (attr, (field, r)) in &view.movers {
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{r:+.3}</td></tr>",
+            escape(attr),
+            escape(field)
+        );
+    }
+    s + "</table>"
+}
+
 pub(super) fn page(
     dir: &Path,
     ours: &Stats,
     theirs: Option<(&Stats, &Path)>,
     distances: &[Distance],
+    sweep: Option<&super::SweepView>,
 ) -> Result<String> {
     let manifest: serde_json::Value = std::fs::read(dir.join("manifest.json"))
         .ok()
@@ -241,13 +284,17 @@ pub(super) fn page(
     if let Some((_, path)) = theirs {
         let _ = write!(
             s,
-            "<h2>Compared with {}</h2><table><tr><th>attribute</th><th>distance</th><th>metric</th></tr>",
+            "<h2>Compared with {}</h2><table><tr><th>attribute</th><th>distance</th><th>metric</th><th>sweep field that moves it most</th></tr>",
             escape(&path.display().to_string())
         );
         for d in distances {
+            let moved = d
+                .moved_by
+                .as_ref()
+                .map_or(String::new(), |(f, r)| format!("{} (r {r:+.2})", escape(f)));
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td>{:.4}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{:.4}</td><td>{}</td><td>{moved}</td></tr>",
                 escape(&d.attribute),
                 d.value,
                 d.metric
@@ -255,8 +302,14 @@ pub(super) fn page(
         }
         s.push_str("</table>");
     }
-    s.push_str("<h2>Frames</h2>");
-    s.push_str(&frame_strip(dir, ours.frames)?);
+    if let Some(view) = sweep {
+        s.push_str(&sweep_section(view));
+    }
+    // a single run's frames (a merged sweep's are in its samples)
+    if dir.join("labels").is_dir() {
+        s.push_str("<h2>Frames</h2>");
+        s.push_str(&frame_strip(dir, ours.frames)?);
+    }
     s.push_str("</body></html>\n");
     Ok(s)
 }

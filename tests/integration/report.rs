@@ -126,3 +126,49 @@ fn the_report_renders_in_headless_chromium() {
     let bars = img.pixels().filter(|p| p.0 == [0x1f, 0x77, 0xb4]).count();
     assert!(bars > 2000, "{bars} pixels of histogram bars");
 }
+
+/// On a merged sweep the report reads every sample, plots the values drawn
+/// for each sweep field, and names the field that moves each attribute:
+/// fog transmittance is moved by the fog's visibility.
+#[test]
+fn a_merged_sweep_names_the_field_that_moves_each_attribute() {
+    let tmp = temp_dir();
+    let (sweep, merged) = (tmp.path().join("sweep"), tmp.path().join("merged"));
+    let small = crate::common::repo_path("tests/sweeps/small.ron");
+    let o = edgecase(&[
+        "sweep",
+        "-q",
+        small.to_str().unwrap(),
+        "--out",
+        sweep.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = edgecase(&[
+        "merge",
+        sweep.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sample = merged.join("samples/00000");
+    let o = edgecase(&[
+        "report",
+        merged.to_str().unwrap(),
+        "--compare",
+        sample.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let fog = stdout
+        .lines()
+        .find(|l| l.starts_with("fog_transmittance"))
+        .unwrap();
+    assert!(
+        fog.contains("moved most by weather.fog.visibility_m (r +"),
+        "{stdout}"
+    );
+    let page = fs::read_to_string(merged.join("report.html")).unwrap();
+    assert!(
+        page.contains("Sweep coverage (4 samples)") && page.contains("weather.fog.visibility_m")
+    );
+}
