@@ -23,6 +23,20 @@ if not hasattr(np, "asfarray"):
     np.asfarray = lambda a, dtype=float: np.asarray(a, dtype=dtype)
 
 
+def mot_score(gt, camera):
+    """The ground truth scored against itself: MOTA (IDF1 1, no switches)."""
+    acc = mm.MOTAccumulator(auto_id=False)
+    for frame, group in gt.groupby(level=0):
+        ids = group.index.get_level_values(1).tolist()
+        boxes = group[["X", "Y", "Width", "Height"]].values
+        dist = mm.distances.iou_matrix(boxes, boxes, max_iou=0.5)
+        acc.update(ids, ids, dist, frameid=frame)
+    summary = mm.metrics.create().compute(acc, metrics=["mota", "idf1", "num_switches"], name=camera)
+    mota, idf1, switches = summary.loc[camera, ["mota", "idf1", "num_switches"]]
+    assert mota == 1.0 and idf1 == 1.0 and switches == 0, summary
+    return mota
+
+
 def main():
     dataset = Path(sys.argv[1])
     labels = sorted((dataset / "labels").glob("*.json"))
@@ -45,18 +59,10 @@ def main():
         }
         got = set(gt.index.tolist())
         assert got == want, f"{camera}: {len(got ^ want)} rows differ from the labels"
-        acc = mm.MOTAccumulator(auto_id=False)
-        for frame, group in gt.groupby(level=0):
-            ids = group.index.get_level_values(1).tolist()
-            boxes = group[["X", "Y", "Width", "Height"]].values
-            dist = mm.distances.iou_matrix(boxes, boxes, max_iou=0.5)
-            acc.update(ids, ids, dist, frameid=frame)
-        summary = mm.metrics.create().compute(acc, metrics=["mota", "idf1", "num_switches"], name=camera)
-        mota, idf1, switches = summary.loc[camera, ["mota", "idf1", "num_switches"]]
-        assert mota == 1.0 and idf1 == 1.0 and switches == 0, summary
-        motas.append(mota)
         rows += len(gt)
         tracks += gt.index.get_level_values(1).nunique()
+        if len(gt) > 0:
+            motas.append(mot_score(gt, camera))
         # KITTI-tracking: frame, track id, then a KITTI row
         ids_by_frame = {}
         for line in (dataset / "tracking" / "kitti" / "training" / "label_02" / f"{ci:04d}.txt").read_text().splitlines():
@@ -70,7 +76,8 @@ def main():
         for f in frames:
             listed = {o["instance_id"] for o in f["cameras"][ci]["objects"] if o["kitti_type"]}
             assert ids_by_frame.get(f["frame"], set()) <= listed, f"frame {f['frame']}: unknown track ids"
-    print(f"{len(cameras)} cameras, {rows} MOT rows, {tracks} tracks, {kitti_rows} KITTI-tracking rows, MOTA {min(motas):.3f}")
+    mota = f"{min(motas):.3f}" if motas else "n/a"
+    print(f"{len(cameras)} cameras, {rows} MOT rows, {tracks} tracks, {kitti_rows} KITTI-tracking rows, MOTA {mota}")
 
 
 if __name__ == "__main__":
