@@ -7,6 +7,7 @@ pub mod camera;
 pub mod cityscapes;
 pub mod classes;
 pub mod coco;
+pub mod effects;
 pub mod flow;
 pub mod frames;
 pub mod frustum;

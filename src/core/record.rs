@@ -90,6 +90,10 @@ pub struct CameraLabels {
     pub width: u32,
     pub height: u32,
     pub objects: Vec<ObjectLabel>,
+    /// The camera's imperfections in this frame's image (absent: none);
+    /// the labels describe the ideal geometry either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effects: Option<super::effects::CameraEffects>,
 }
 
 /// Box in an upright frame: centre, size as [length, width, height], yaw.

@@ -110,6 +110,7 @@ impl Session {
             name: "editor_view".into(),
             intrinsics: view_camera.intrinsics(),
             ego_from_camera: Pose::new(DQuat::IDENTITY, DVec3::ZERO),
+            effects: Default::default(),
         };
         let view_rig = crate::sensors::rig::Scene::of(sim.world(), &scenario).camera_rig(
             gpu.clone(),

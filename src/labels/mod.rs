@@ -400,5 +400,6 @@ pub fn label_camera(
         width: img.width,
         height: img.height,
         objects,
+        effects: (!cam.effects.is_default()).then(|| cam.effects.clone()),
     }
 }

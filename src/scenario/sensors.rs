@@ -2,6 +2,7 @@
 //! table a LiDAR spec stands for (a preset overridden field by field).
 
 use super::range;
+pub use crate::core::effects::CameraEffects;
 use crate::core::lidar::{BeamTable, Preset};
 use serde::{Deserialize, Serialize};
 
@@ -104,6 +105,9 @@ pub struct CameraSpec {
     #[serde(deserialize_with = "range::fov_deg")]
     pub hfov_deg: f64,
     pub mount: Mount,
+    /// Noise, vignetting, chromatic aberration, clean twin (colour only).
+    #[serde(skip_serializing_if = "CameraEffects::is_default")]
+    pub effects: CameraEffects,
 }
 
 impl Default for CameraSpec {
@@ -114,6 +118,7 @@ impl Default for CameraSpec {
             height: 480,
             hfov_deg: 90.0,
             mount: Mount::default(),
+            effects: CameraEffects::default(),
         }
     }
 }

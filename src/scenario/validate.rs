@@ -474,6 +474,25 @@ fn check_cameras(s: &Scenario) -> Result<(), Invalid> {
         );
     }
     for (i, c) in s.sensors.cameras.iter().enumerate() {
+        let fx = &c.effects;
+        for (name, value, max) in [
+            ("shot_noise", fx.shot_noise, 1.0),
+            ("read_noise", fx.read_noise, 1.0),
+            ("vignetting", fx.vignetting, 1.0),
+            ("chromatic_aberration_px", fx.chromatic_aberration_px, 50.0),
+        ] {
+            if !(0.0..=max).contains(&value) {
+                return fail(
+                    vec![
+                        field("sensors"),
+                        item("cameras", i),
+                        field("effects"),
+                        field(name),
+                    ],
+                    format!("{name} is {value}; it must be in 0 ..= {max}"),
+                );
+            }
+        }
         if c.width as u64 * c.height as u64 > MAX_CAMERA_PIXELS {
             return fail(
                 vec![field("sensors"), item("cameras", i), field("height")],

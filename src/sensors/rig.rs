@@ -30,6 +30,7 @@ pub fn camera_infos(s: &Scenario) -> Vec<CameraInfo> {
                 c.mount.pitch_deg.to_radians(),
                 c.mount.yaw_deg.to_radians(),
             ),
+            effects: c.effects.clone(),
         })
         .collect()
 }

@@ -63,6 +63,8 @@ pub struct CameraInfo {
     pub intrinsics: Intrinsics,
     /// Sim-local pose on the ego (Bevy camera convention: looks along -z).
     pub ego_from_camera: Pose,
+    /// What the camera adds to the ideal image (applied when written).
+    pub effects: crate::core::effects::CameraEffects,
 }
 
 /// Scene light and participating media, shared by every camera.

@@ -56,6 +56,13 @@ impl Layout {
         Ok(())
     }
 
+    /// A camera frame's noise key: the run, the camera and the frame.
+    fn noise_key(&self, camera: usize, frame: u64) -> u64 {
+        let run = u64::from_str_radix(&self.run_key[..12.min(self.run_key.len())], 16).unwrap_or(0);
+        run ^ (camera as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ frame.wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+    }
+
     /// Write one file and record its checksum line; returns the sum.
     pub(super) fn write(
         &self,
@@ -82,6 +89,8 @@ impl Layout {
                 image,
                 rgb_png: std::cell::OnceCell::new(),
                 depth_m: std::cell::OnceCell::new(),
+                effects: info.effects.clone(),
+                noise_key: self.noise_key(index, job.labels.frame),
             };
             for write in CAMERA_LAYERS {
                 write(self, &frame, sums)?;
@@ -116,13 +125,24 @@ pub(super) struct CameraFrame<'a> {
     pub(super) image: &'a CameraImage,
     rgb_png: std::cell::OnceCell<Vec<u8>>,
     depth_m: std::cell::OnceCell<Vec<f32>>,
+    effects: crate::core::effects::CameraEffects,
+    /// The noise's key: this run, camera and frame.
+    noise_key: u64,
 }
 
 impl CameraFrame<'_> {
+    /// The image as written: the camera's effects applied (`core::effects`).
     pub(super) fn rgb_png(&self) -> &[u8] {
         let img = self.image;
-        self.rgb_png
-            .get_or_init(|| encode::rgb_png(img.width, img.height, img.rgba()))
+        self.rgb_png.get_or_init(|| {
+            let fx = &self.effects;
+            if fx.is_identity() {
+                return encode::rgb_png(img.width, img.height, img.rgba());
+            }
+            let key = self.noise_key;
+            let rgba = crate::core::effects::apply(img.rgba(), img.width, img.height, fx, key);
+            encode::rgb_png(img.width, img.height, &rgba)
+        })
     }
 
     /// z-depth in metres, converted once for every depth format.
@@ -171,6 +191,12 @@ const LIDAR_LAYERS: &[LidarLayer] = &[
 fn write_rgb(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
     if l.output.rgb {
         l.write(format!("{}/rgb/{}.png", f.dir, f.name), f.rgb_png(), sums)?;
+        // the clean twin: the ideal image of the same frame
+        if f.effects.clean_twin {
+            let img = f.image;
+            let png = encode::rgb_png(img.width, img.height, img.rgba());
+            l.write(format!("{}/rgb_clean/{}.png", f.dir, f.name), &png, sums)?;
+        }
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ mod app;
 mod cli;
 mod common;
 mod editor;
+mod effects;
 mod formats;
 mod hazards;
 mod layers;

@@ -547,6 +547,7 @@ fn sliding_box_camera(
             0.0,
             0.0,
         ),
+        effects: Default::default(),
     };
     let lighting = edgecase::weather::lighting(
         &Default::default(),

@@ -1,0 +1,130 @@
+//! Camera imperfections: colour only, recorded in the labels, a clean twin
+//! that is the ideal image, repeatable noise.
+
+use crate::common::{edgecase, render_cli, scenario, shipped_small, temp_dir};
+use edgecase::core::effects::CameraEffects;
+use std::fs;
+use std::path::Path;
+
+fn run(dir: &Path, name: &str, fx: CameraEffects) -> std::path::PathBuf {
+    let mut s = scenario(&shipped_small("clear_day_urban", 160, 120));
+    s.sensors.cameras[0].effects = fx;
+    let p = dir.join(format!("{name}.ron"));
+    fs::write(&p, edgecase::scenario::to_ron(&s)).unwrap();
+    let out = dir.join(name);
+    let o = render_cli(p.to_str().unwrap(), 4, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+fn linear(v: u8) -> f64 {
+    let v = v as f64 / 255.0;
+    if v <= 0.04045 {
+        v / 12.92
+    } else {
+        ((v + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+/// Mean linear green of a rectangle of an RGB PNG.
+fn mean_green(png: &Path, x: std::ops::Range<u32>, y: std::ops::Range<u32>) -> f64 {
+    let img = image::open(png).unwrap().into_rgb8();
+    let (mut sum, mut n) = (0.0, 0.0);
+    for yy in y {
+        for xx in x.clone() {
+            sum += linear(img.get_pixel(xx, yy).0[1]);
+            n += 1.0;
+        }
+    }
+    sum / n
+}
+
+/// Noise, vignetting and chromatic aberration change the pixels only: the
+/// labels equal a run without them except for the camera's `effects`
+/// record, the clean twin is byte for byte the image of that run, the
+/// noisy image repeats on a rerun, and vignetting takes its share of the
+/// light in the corners.
+#[test]
+fn effects_change_pixels_only_and_the_clean_twin_is_the_ideal_image() {
+    let tmp = temp_dir();
+    let fx = CameraEffects {
+        shot_noise: 0.002,
+        read_noise: 0.01,
+        vignetting: 0.4,
+        chromatic_aberration_px: 2.0,
+        clean_twin: true,
+    };
+    let degraded = run(tmp.path(), "degraded", fx.clone());
+    let again = run(tmp.path(), "again", fx.clone());
+    let ideal = run(tmp.path(), "ideal", CameraEffects::default());
+    for f in 0..4 {
+        let name = format!("{f:06}");
+        let labels = |d: &Path| -> serde_json::Value {
+            serde_json::from_slice(&fs::read(d.join(format!("labels/{name}.json"))).unwrap())
+                .unwrap()
+        };
+        let mut a = labels(&degraded);
+        let recorded = a["cameras"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("effects")
+            .expect("the labels record the effects");
+        assert_eq!(recorded["vignetting"], 0.4);
+        assert_eq!(
+            a,
+            labels(&ideal),
+            "frame {f}: labels differ beyond `effects`"
+        );
+        let rgb = |d: &Path, kind: &str| {
+            fs::read(d.join(format!("cameras/front/{kind}/{name}.png"))).unwrap()
+        };
+        assert_eq!(
+            rgb(&degraded, "rgb_clean"),
+            rgb(&ideal, "rgb"),
+            "the clean twin is the ideal image"
+        );
+        assert_ne!(rgb(&degraded, "rgb"), rgb(&ideal, "rgb"));
+        assert_eq!(rgb(&degraded, "rgb"), rgb(&again, "rgb"), "noise repeats");
+        for layer in ["semantic", "instance", "depth"] {
+            assert_eq!(rgb(&degraded, layer), rgb(&ideal, layer), "{layer}");
+        }
+    }
+    // vignetting alone: the corners keep ~ 1 - 0.4 (quadratic fall-off;
+    // 8x8 px corner patches sit at ~ 90% of the corner radius)
+    let vig = run(
+        tmp.path(),
+        "vignetted",
+        CameraEffects {
+            vignetting: 0.4,
+            ..Default::default()
+        },
+    );
+    let png = |d: &Path| d.join("cameras/front/rgb/000002.png");
+    let (corner, centre) = ((152..160, 112..120), (76..84, 56..64));
+    let ratio = |r: (std::ops::Range<u32>, std::ops::Range<u32>)| {
+        mean_green(&png(&vig), r.0.clone(), r.1.clone()) / mean_green(&png(&ideal), r.0, r.1)
+    };
+    let (c, m) = (ratio(corner), ratio(centre));
+    assert!((m - 1.0).abs() < 0.01, "centre {m}");
+    assert!((c - (1.0 - 0.4 * 0.88)).abs() < 0.05, "corner {c}");
+}
+
+/// An effect out of range is refused by --check with its line and column.
+#[test]
+fn out_of_range_effects_are_refused_with_line_col() {
+    let tmp = temp_dir();
+    let text = shipped_small("clear_day_urban", 160, 120).replacen(
+        "hfov_deg:",
+        "effects: (vignetting: 1.5), hfov_deg:",
+        1,
+    );
+    let p = tmp.path().join("bad.ron");
+    fs::write(&p, text).unwrap();
+    let o = edgecase(&["--check", "--scenario", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("vignetting is 1.5") && err.contains("bad.ron:"),
+        "{err}"
+    );
+}
