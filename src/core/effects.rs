@@ -48,14 +48,25 @@ fn srgb_to_linear(v: f64) -> f64 {
     }
 }
 
-fn linear_to_srgb_u8(l: f64) -> u8 {
-    let l = l.clamp(0.0, 1.0);
-    let v = if l <= 0.003_130_8 {
+#[cfg(test)]
+fn linear_to_srgb(l: f64) -> f64 {
+    if l <= 0.003_130_8 {
         l * 12.92
     } else {
         1.055 * l.powf(1.0 / 2.4) - 0.055
-    };
-    (v * 255.0).round() as u8
+    }
+}
+
+/// The linear values at which the 8-bit sRGB code steps up: code k covers
+/// [t[k-1], t[k]), t[k] = decode((k + 0.5) / 255). A binary search gives
+/// round(encode(l) * 255) without a power per channel.
+fn code_thresholds() -> &'static [f64; 255] {
+    static T: std::sync::OnceLock<[f64; 255]> = std::sync::OnceLock::new();
+    T.get_or_init(|| std::array::from_fn(|k| srgb_to_linear((k as f64 + 0.5) / 255.0)))
+}
+
+fn linear_to_srgb_u8(l: f64) -> u8 {
+    code_thresholds().partition_point(|&t| t <= l) as u8
 }
 
 /// A standard normal draw from a 64-bit key (splitmix64, Box-Muller).
@@ -139,6 +150,16 @@ mod tests {
 
     fn grey(w: u32, h: u32, v: u8) -> Vec<u8> {
         (0..w * h).flat_map(|_| [v, v, v, 255]).collect()
+    }
+
+    #[test]
+    fn the_code_search_rounds_as_the_encoding_does() {
+        for i in 0..=10_000 {
+            let l = i as f64 / 10_000.0;
+            assert_eq!(linear_to_srgb_u8(l), (linear_to_srgb(l) * 255.0).round() as u8, "{l}");
+        }
+        assert_eq!(linear_to_srgb_u8(-1.0), 0);
+        assert_eq!(linear_to_srgb_u8(2.0), 255);
     }
 
     #[test]
