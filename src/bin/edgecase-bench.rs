@@ -238,6 +238,7 @@ fn run_reference(args: &Args) -> Result<()> {
         min_visible_pixels: 25,
         max_label_distance_m: 150.0,
         extinction_per_m: 0.0,
+        failures: Vec::new(),
     };
     // the same rig + ordered labeler thread the batch path uses
     let mut rig = Rig::new(

@@ -156,7 +156,11 @@ mod tests {
     fn the_code_search_rounds_as_the_encoding_does() {
         for i in 0..=10_000 {
             let l = i as f64 / 10_000.0;
-            assert_eq!(linear_to_srgb_u8(l), (linear_to_srgb(l) * 255.0).round() as u8, "{l}");
+            assert_eq!(
+                linear_to_srgb_u8(l),
+                (linear_to_srgb(l) * 255.0).round() as u8,
+                "{l}"
+            );
         }
         assert_eq!(linear_to_srgb_u8(-1.0), 0);
         assert_eq!(linear_to_srgb_u8(2.0), 255);

@@ -8,6 +8,7 @@ pub mod cityscapes;
 pub mod classes;
 pub mod coco;
 pub mod effects;
+pub mod failures;
 pub mod flow;
 pub mod frames;
 pub mod frustum;

@@ -19,6 +19,9 @@ pub struct FrameLabels {
     /// Scenario triggers whose condition became true on this tick.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub triggers: Vec<TriggerRecord>,
+    /// Sensor failures in effect in this frame.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<super::failures::SensorFailure>,
 }
 
 /// Two bodies started touching: who hit whom and how hard.

@@ -20,12 +20,14 @@ use crate::snapshot::lidar::LidarInfo;
 use crate::snapshot::{CameraInfo, FrameSnapshot};
 use std::collections::BTreeMap;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct LabelConfig {
     pub min_visible_pixels: u64,
     pub max_label_distance_m: f64,
     /// Fog extinction coefficient per metre (0 in clear air).
     pub extinction_per_m: f64,
+    /// The scenario's sensor failures (each frame lists those in effect).
+    pub failures: Vec<crate::core::failures::SensorFailure>,
 }
 
 /// Background ring around an object's tight box, pixels.
@@ -127,6 +129,12 @@ pub fn label_frame(
         lidars,
         collisions: snapshot.collisions.as_ref().clone(),
         triggers: snapshot.triggers.as_ref().clone(),
+        failures: cfg
+            .failures
+            .iter()
+            .filter(|f| f.active(snapshot.time_s))
+            .cloned()
+            .collect(),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::range;
 pub use crate::core::effects::CameraEffects;
+pub use crate::core::failures::{FailureKind, SensorFailure};
 use crate::core::lidar::{BeamTable, Preset};
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +15,9 @@ pub const MAX_ELEVATION_DEG: f64 = 35.0;
 pub struct Sensors {
     pub cameras: Vec<CameraSpec>,
     pub lidars: Vec<LidarSpec>,
+    /// Failures of a camera or LiDAR for a time window.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<SensorFailure>,
 }
 
 impl Default for Sensors {
@@ -21,6 +25,7 @@ impl Default for Sensors {
         Sensors {
             cameras: vec![CameraSpec::default()],
             lidars: vec![],
+            failures: vec![],
         }
     }
 }

@@ -328,7 +328,17 @@ fn label_job(job: ReadbackFrame, context: &LabelContext) -> LabeledFrame {
                     ego_speed_mps: f.snapshot.ego.speed_mps,
                     ego_yaw_rate_rad_s: f.snapshot.ego.yaw_rate_rad_s,
                 };
-                sweep(l, v, &geometry, &env.atmosphere, env.seed, f.snapshot.frame)
+                let mut points =
+                    sweep(l, v, &geometry, &env.atmosphere, env.seed, f.snapshot.frame);
+                // this LiDAR's failures in effect: their returns are gone
+                for failure in cfg
+                    .failures
+                    .iter()
+                    .filter(|x| x.sensor == l.name && x.active(f.snapshot.time_s))
+                {
+                    points.retain(|p| failure.keeps_point(p.ring, p.position));
+                }
+                points
             })
             .collect()
     } else {

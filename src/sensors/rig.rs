@@ -42,6 +42,7 @@ pub fn label_config(s: &Scenario, atmosphere: &Atmosphere) -> LabelConfig {
         min_visible_pixels: s.output.min_visible_pixels,
         max_label_distance_m: s.output.max_label_distance_m,
         extinction_per_m: atmosphere.extinction_per_m(),
+        failures: s.sensors.failures.clone(),
     }
 }
 

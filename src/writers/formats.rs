@@ -2,6 +2,7 @@
 //! from one table per sensor kind: a new format is one function and one row.
 
 use super::*;
+use crate::core::failures::FailureKind;
 
 pub(super) struct FrameJob {
     pub(super) labels: Arc<FrameLabels>,
@@ -135,6 +136,18 @@ impl CameraFrame<'_> {
     pub(super) fn rgb_png(&self) -> &[u8] {
         let img = self.image;
         self.rgb_png.get_or_init(|| {
+            // a camera failure in effect decides the whole image
+            let name = &self.job.labels.cameras[self.index].camera;
+            let failed = self.job.labels.failures.iter().find(|f| &f.sensor == name);
+            if let Some(f) = failed.filter(|f| f.kind.is_camera()) {
+                let level = if f.kind == FailureKind::Saturation {
+                    255
+                } else {
+                    0
+                };
+                let rgba = vec![level; img.rgba().len()];
+                return encode::rgb_png(img.width, img.height, &rgba);
+            }
             let fx = &self.effects;
             if fx.is_identity() {
                 return encode::rgb_png(img.width, img.height, img.rgba());

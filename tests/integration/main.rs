@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod editor;
 mod effects;
+mod failures;
 mod formats;
 mod hazards;
 mod layers;

@@ -587,6 +587,7 @@ fn labeler_threads_keep_frame_order_and_labels() {
                 min_visible_pixels: 5,
                 max_label_distance_m: 150.0,
                 extinction_per_m: 0.0,
+                failures: Vec::new(),
             },
             true,
             workers,

@@ -1,0 +1,131 @@
+//! Sensor failures as scenario events: for a time window a camera goes
+//! black or is blinded (colour only: the labels still describe the scene),
+//! or a LiDAR loses rings, a sector or range (its returns are gone, so
+//! `num_lidar_pts` and the LiDAR labels drop too). Each frame's labels list
+//! the failures active in it.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SensorFailure {
+    /// A camera's or LiDAR's name.
+    pub sensor: String,
+    pub kind: FailureKind,
+    /// When it starts, seconds from the first frame.
+    #[serde(default)]
+    pub start_s: f64,
+    /// How long it lasts, seconds.
+    pub duration_s: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub enum FailureKind {
+    /// Camera: the image is black.
+    Blackout,
+    /// Camera: the image is blown out white (the sun in the lens).
+    Saturation,
+    /// LiDAR: these rings (0 = lowest beam) return nothing.
+    DeadRings { rings: Vec<u16> },
+    /// LiDAR: no returns from this sector of azimuth (sensor frame,
+    /// degrees from forward, counter-clockwise: mud on part of the window).
+    BlockedSector { from_deg: f64, to_deg: f64 },
+    /// LiDAR: no returns beyond this range (a dirty window, heavy spray).
+    ReducedRange { max_range_m: f64 },
+}
+
+impl FailureKind {
+    pub fn is_camera(&self) -> bool {
+        matches!(self, FailureKind::Blackout | FailureKind::Saturation)
+    }
+}
+
+impl SensorFailure {
+    /// In effect at `time_s`: start_s <= t < start_s + duration_s.
+    pub fn active(&self, time_s: f64) -> bool {
+        // a tick's time is a multiple of 1/tick_hz: compare with a margin
+        // so a window given in whole ticks starts and ends on them
+        const EPS: f64 = 1e-9;
+        time_s + EPS >= self.start_s && time_s + EPS < self.start_s + self.duration_s
+    }
+
+    /// Whether a LiDAR return survives this failure (camera kinds keep all).
+    pub fn keeps_point(&self, ring: u16, position: [f32; 3]) -> bool {
+        match &self.kind {
+            FailureKind::DeadRings { rings } => !rings.contains(&ring),
+            FailureKind::BlockedSector { from_deg, to_deg } => {
+                let azimuth = (position[1] as f64).atan2(position[0] as f64).to_degrees();
+                !in_sector(azimuth, *from_deg, *to_deg)
+            }
+            FailureKind::ReducedRange { max_range_m } => {
+                // the written point's distance (motion-compensated points
+                // sit where they are at the frame time, not at firing)
+                let d = position
+                    .iter()
+                    .map(|v| (*v as f64).powi(2))
+                    .sum::<f64>()
+                    .sqrt();
+                d <= *max_range_m
+            }
+            FailureKind::Blackout | FailureKind::Saturation => true,
+        }
+    }
+}
+
+/// Whether `azimuth_deg` lies in the counter-clockwise sector from
+/// `from_deg` to `to_deg` (any angles; the sector may wrap through 180).
+pub fn in_sector(azimuth_deg: f64, from_deg: f64, to_deg: f64) -> bool {
+    let norm = |a: f64| a.rem_euclid(360.0);
+    let span = norm(to_deg - from_deg);
+    norm(azimuth_deg - from_deg) <= span
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_include_their_start_and_exclude_their_end() {
+        let f = SensorFailure {
+            sensor: "front".into(),
+            kind: FailureKind::Blackout,
+            start_s: 0.2,
+            duration_s: 0.3,
+        };
+        // ticks at 10 Hz: 0.2, 0.3, 0.4 in; 0.1 and 0.5 out
+        let t = |k: u32| k as f64 / 10.0;
+        assert_eq!(
+            (0..7).map(|k| f.active(t(k))).collect::<Vec<_>>(),
+            [false, false, true, true, true, false, false]
+        );
+    }
+
+    #[test]
+    fn lidar_failures_drop_their_points_only() {
+        let rings = SensorFailure {
+            sensor: "top".into(),
+            kind: FailureKind::DeadRings { rings: vec![3] },
+            start_s: 0.0,
+            duration_s: 1.0,
+        };
+        assert!(!rings.keeps_point(3, [1.0, 0.0, 0.0]));
+        assert!(rings.keeps_point(4, [1.0, 0.0, 0.0]));
+        let sector = SensorFailure {
+            kind: FailureKind::BlockedSector {
+                from_deg: 150.0,
+                to_deg: -150.0,
+            },
+            ..rings.clone()
+        };
+        // behind the sensor (180 degrees) is blocked, ahead is not
+        assert!(!sector.keeps_point(0, [-5.0, 0.1, 0.0]));
+        assert!(sector.keeps_point(0, [5.0, 0.0, 0.0]));
+        let range = SensorFailure {
+            kind: FailureKind::ReducedRange { max_range_m: 10.0 },
+            ..rings
+        };
+        assert!(range.keeps_point(0, [9.0, 0.0, 0.0]));
+        assert!(!range.keeps_point(0, [11.0, 0.0, 0.0]));
+        assert!(in_sector(0.0, -10.0, 10.0) && !in_sector(20.0, -10.0, 10.0));
+    }
+}
