@@ -46,6 +46,18 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     ),
     builtin!("red_light_runner", "scenarios/hazards/red_light_runner.ron"),
     builtin!(
+        "low_sun_glare_brake",
+        "scenarios/hazards/low_sun_glare_brake.ron"
+    ),
+    builtin!(
+        "dead_rings_rain_debris",
+        "scenarios/hazards/dead_rings_rain_debris.ron"
+    ),
+    builtin!(
+        "mud_lidar_cyclist_dusk",
+        "scenarios/hazards/mud_lidar_cyclist_dusk.ron"
+    ),
+    builtin!(
         "stalled_blind_curve",
         "scenarios/hazards/stalled_blind_curve.ron"
     ),
