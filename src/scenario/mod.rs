@@ -3,6 +3,7 @@
 
 pub mod actors;
 pub mod bounds;
+mod failure_checks;
 pub mod library;
 pub mod locate;
 pub mod patch;

@@ -9,7 +9,7 @@ use edgecase::core::classes::Class;
 use edgecase::world::Thing;
 
 /// (scenario, hazard actor's role, its class)
-const HAZARDS: [(&str, &str, Class); 11] = [
+const HAZARDS: [(&str, &str, Class); 14] = [
     ("fog_pedestrian", "hazard", Class::Person),
     ("hazards/pedestrian_behind_van", "hazard", Class::Person),
     ("hazards/child_ball", "hazard.ball", Class::Debris),
@@ -21,6 +21,13 @@ const HAZARDS: [(&str, &str, Class); 11] = [
     ("hazards/jaywalking_group", "hazard.4", Class::Person),
     ("hazards/red_light_runner", "vehicles[0]", Class::Car),
     ("hazards/cyclist_door", "cyclists[0]", Class::Rider),
+    ("hazards/low_sun_glare_brake", "vehicles[0]", Class::Car),
+    ("hazards/dead_rings_rain_debris", "hazard", Class::Debris),
+    (
+        "hazards/mud_lidar_cyclist_dusk",
+        "cyclists[0]",
+        Class::Rider,
+    ),
 ];
 
 #[test]

@@ -1,0 +1,69 @@
+//! Validation of `sensors.failures` (see `validate`).
+
+use super::Scenario;
+use super::locate::{field, item};
+use super::validate::Invalid;
+
+/// Sensor failures: a sensor that exists, a kind that suits it, a window
+/// and parameters in range.
+pub(super) fn check_failures(s: &Scenario) -> Result<(), Invalid> {
+    use crate::core::failures::FailureKind;
+    for (i, f) in s.sensors.failures.iter().enumerate() {
+        let at = |name: &'static str| vec![field("sensors"), item("failures", i), field(name)];
+        let camera = s.sensors.cameras.iter().any(|c| c.name == f.sensor);
+        let lidar = s.sensors.lidars.iter().any(|l| l.name == f.sensor);
+        if !camera && !lidar {
+            return Err((
+                at("sensor"),
+                format!("sensor {:?} names no camera or LiDAR", f.sensor),
+            ));
+        }
+        if f.kind.is_camera() != camera {
+            let what = if camera { "a camera" } else { "a LiDAR" };
+            return Err((
+                at("kind"),
+                format!(
+                    "{:?} is {what}: this failure is for the other kind of sensor",
+                    f.sensor
+                ),
+            ));
+        }
+        if !(f.start_s.is_finite() && f.start_s >= 0.0) {
+            return Err((
+                at("start_s"),
+                format!("start_s is {}; it must be >= 0", f.start_s),
+            ));
+        }
+        if !(f.duration_s.is_finite() && f.duration_s > 0.0) {
+            return Err((
+                at("duration_s"),
+                format!("duration_s is {}; it must be > 0", f.duration_s),
+            ));
+        }
+        let bad = match &f.kind {
+            FailureKind::DeadRings { rings } if rings.is_empty() => {
+                Some("rings is empty".to_string())
+            }
+            FailureKind::BlockedSector { from_deg, to_deg }
+                if !(from_deg.is_finite()
+                    && to_deg.is_finite()
+                    && from_deg.abs() <= 360.0
+                    && to_deg.abs() <= 360.0) =>
+            {
+                Some(format!(
+                    "the sector {from_deg}..{to_deg} degrees must lie in -360 ..= 360"
+                ))
+            }
+            FailureKind::ReducedRange { max_range_m }
+                if !(max_range_m.is_finite() && *max_range_m > 0.0) =>
+            {
+                Some(format!("max_range_m is {max_range_m}; it must be > 0"))
+            }
+            _ => None,
+        };
+        if let Some(msg) = bad {
+            return Err((at("kind"), msg));
+        }
+    }
+    Ok(())
+}
