@@ -101,18 +101,7 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
         write_atomic(&partial, "kitti/ImageSets/val.txt", val.as_bytes())?;
     }
     if yolo_here {
-        for kind in ["detect", "segment"] {
-            write_atomic(
-                &partial,
-                &format!("yolo/{kind}/data.yaml"),
-                crate::core::yolo::data_yaml().as_bytes(),
-            )?;
-            for split in ["train", "val"] {
-                for d in ["images", "labels"] {
-                    fs::create_dir_all(partial.join(format!("yolo/{kind}/{d}/{split}")))?;
-                }
-            }
-        }
+        crate::writers::write_yolo_layout(&partial)?;
     }
     write_atomic(&partial, "samples.jsonl", sample_lines.as_bytes())?;
     write_atomic(

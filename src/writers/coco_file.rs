@@ -60,9 +60,7 @@ impl CocoDocument {
             Ok(())
         }
         for f in 0..frames {
-            let path = dataset.join(format!("labels/{}.json", frame_name(f)));
-            let labels: FrameLabels = serde_json::from_slice(&fs::read(&path)?)
-                .with_context(|| format!("reading {}", path.display()))?;
+            let labels = read_frame_labels(dataset, f)?;
             for (ci, cam) in labels.cameras.iter().enumerate() {
                 let image_id = coco::image_id(frame_offset + labels.frame, ci, camera_count);
                 let img = CocoImage {

@@ -96,3 +96,58 @@ pub(super) fn is_temp(rel: &str) -> bool {
         .next()
         .is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp"))
 }
+
+/// A file written through a buffered temp file beside it and renamed into
+/// place by `publish` (a kill leaves only the temp name, which a resume
+/// removes).
+pub(super) struct StagedFile {
+    pub(super) out: BufWriter<fs::File>,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl StagedFile {
+    pub(super) fn create(root: &Path, rel: &str) -> Result<StagedFile> {
+        let (path, tmp) = staged(root, rel)?;
+        let file = fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        Ok(StagedFile {
+            out: BufWriter::new(file),
+            tmp,
+            path,
+        })
+    }
+
+    pub(super) fn publish(self) -> Result<()> {
+        self.out
+            .into_inner()
+            .map_err(|e| anyhow!("writing {}: {}", self.tmp.display(), e.error()))?
+            .sync_all()?;
+        fs::rename(&self.tmp, &self.path)
+            .with_context(|| format!("renaming {}", self.path.display()))
+    }
+}
+
+/// The YOLO folders' fixed parts under `root`: both kinds' data.yaml and
+/// both splits' folders (one may stay empty).
+pub fn write_yolo_layout(root: &Path) -> Result<()> {
+    for kind in ["detect", "segment"] {
+        write_atomic(
+            root,
+            &format!("yolo/{kind}/data.yaml"),
+            crate::core::yolo::data_yaml().as_bytes(),
+        )?;
+        for split in ["train", "val"] {
+            for dir in ["images", "labels"] {
+                let d = root.join(format!("yolo/{kind}/{dir}/{split}"));
+                fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The canonical labels of frame `f` of the dataset at `root`.
+pub(super) fn read_frame_labels(root: &Path, f: u64) -> Result<crate::core::record::FrameLabels> {
+    let path = root.join(format!("labels/{}.json", frame_name(f)));
+    serde_json::from_slice(&fs::read(&path)?).with_context(|| format!("reading {}", path.display()))
+}

@@ -9,11 +9,6 @@ use crate::core::flow::{Mover, kitti_flow_values, object_motion, pixel_flow};
 use crate::core::frames::Pose;
 use glam::{DQuat, DVec3};
 
-fn read_labels(root: &Path, f: u64) -> Result<FrameLabels> {
-    let path = root.join(format!("labels/{}.json", frame_name(f)));
-    serde_json::from_slice(&fs::read(&path)?).with_context(|| format!("reading {}", path.display()))
-}
-
 /// ENU from our ego frame at a frame.
 fn world_from_vehicle(labels: &FrameLabels) -> Pose {
     let e = &labels.ego;
@@ -85,9 +80,9 @@ pub(super) fn write_flow(
     if frames < 2 {
         return Ok(());
     }
-    let mut now = read_labels(root, 0)?;
+    let mut now = read_frame_labels(root, 0)?;
     for t in 0..frames - 1 {
-        let next = read_labels(root, t + 1)?;
+        let next = read_frame_labels(root, t + 1)?;
         let movers = movers(&now, &next);
         let name = frame_name(t);
         let (world_t, world_next) = (world_from_vehicle(&now), world_from_vehicle(&next));

@@ -31,7 +31,7 @@ pub use checksums::{ChecksumsFile, write_checksums};
 pub use coco_file::CocoDocument;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use files::*;
-pub use files::{frame_name, sha256_hex, write_atomic, write_manifest};
+pub use files::{frame_name, sha256_hex, write_atomic, write_manifest, write_yolo_layout};
 use formats::*;
 pub use formats::{cv_from_vehicle, vehicle_from_lidar};
 use pool::*;
@@ -305,21 +305,7 @@ impl DatasetWriter {
             coco.finish()?;
         }
         if self.layout.output.formats.contains(&Format::Yolo) {
-            for kind in ["detect", "segment"] {
-                write_atomic(
-                    &root,
-                    &format!("yolo/{kind}/data.yaml"),
-                    crate::core::yolo::data_yaml().as_bytes(),
-                )?;
-                // both splits exist, one of them empty in a single run
-                for split in ["train", "val"] {
-                    for dir in ["images", "labels"] {
-                        let d = root.join(format!("yolo/{kind}/{dir}/{split}"));
-                        fs::create_dir_all(&d)
-                            .with_context(|| format!("creating {}", d.display()))?;
-                    }
-                }
-            }
+            write_yolo_layout(&root)?;
         }
         if self.layout.output.formats.contains(&Format::Panoptic) {
             segmentation::finish_panoptic(&root, frames, &self.layout.cameras)?;

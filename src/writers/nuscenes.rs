@@ -127,11 +127,6 @@ fn channels(cameras: &[CameraInfo], lidars: &[crate::snapshot::lidar::LidarInfo]
     out
 }
 
-fn read_labels(root: &Path, f: u64) -> Result<FrameLabels> {
-    let path = root.join(format!("labels/{}.json", frame_name(f)));
-    serde_json::from_slice(&fs::read(&path)?).with_context(|| format!("reading {}", path.display()))
-}
-
 fn micros(time_s: f64) -> i64 {
     (time_s * 1e6).round() as i64
 }
@@ -155,44 +150,29 @@ type ObjectRef = (usize, usize);
 
 /// A JSON table written one record at a time.
 struct Table {
-    out: BufWriter<fs::File>,
-    path: PathBuf,
-    tmp: PathBuf,
+    file: StagedFile,
     count: usize,
 }
 
 impl Table {
     fn create(root: &Path, name: &str) -> Result<Table> {
-        let (path, tmp) = staged(root, &format!("{ROOT}/{}/{name}.json", ns::VERSION))?;
-        let mut out = BufWriter::new(
-            fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?,
-        );
-        out.write_all(b"[\n")?;
-        Ok(Table {
-            out,
-            path,
-            tmp,
-            count: 0,
-        })
+        let mut file = StagedFile::create(root, &format!("{ROOT}/{}/{name}.json", ns::VERSION))?;
+        file.out.write_all(b"[\n")?;
+        Ok(Table { file, count: 0 })
     }
 
     fn push(&mut self, record: &Value) -> Result<()> {
         if self.count > 0 {
-            self.out.write_all(b",\n")?;
+            self.file.out.write_all(b",\n")?;
         }
-        serde_json::to_writer(&mut self.out, record)?;
+        serde_json::to_writer(&mut self.file.out, record)?;
         self.count += 1;
         Ok(())
     }
 
     fn finish(mut self) -> Result<()> {
-        self.out.write_all(b"\n]\n")?;
-        self.out
-            .into_inner()
-            .map_err(|e| anyhow!("writing {}: {}", self.tmp.display(), e.error()))?
-            .sync_all()?;
-        fs::rename(&self.tmp, &self.path)
-            .with_context(|| format!("renaming {}", self.path.display()))
+        self.file.out.write_all(b"\n]\n")?;
+        self.file.publish()
     }
 
     fn all(root: &Path, name: &str, records: impl IntoIterator<Item = Value>) -> Result<()> {
@@ -323,7 +303,7 @@ impl Tables<'_> {
         let (mut seen_at, mut category_of): Appearances = Default::default();
         let scene = self.tok("scene", "0");
         for f in 0..self.frames {
-            let labels = read_labels(root, f)?;
+            let labels = read_frame_labels(root, f)?;
             let time = micros(labels.time_s);
             let (prev, next) = self.around(f, &|g| self.sample(g));
             samples.push(&json!({"token": self.sample(f), "timestamp": time, "prev": prev, "next": next, "scene_token": scene}))?;
@@ -368,7 +348,7 @@ impl Tables<'_> {
         let mut annotations = Table::create(self.root, "sample_annotation")?;
         let mut position: BTreeMap<u32, usize> = BTreeMap::new();
         for f in 0..self.frames {
-            let labels = read_labels(self.root, f)?;
+            let labels = read_frame_labels(self.root, f)?;
             for (id, ((ci, oi), seen)) in frame_objects(&labels) {
                 let o = &labels.cameras[ci].objects[oi];
                 let Some((_, attribute)) = ns::category_and_attribute(o) else {
@@ -455,7 +435,7 @@ impl MapStub {
     fn around_ego_track(root: &Path, frames: u64) -> Result<MapStub> {
         let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
         for f in 0..frames {
-            let p = read_labels(root, f)?.ego.position_m;
+            let p = read_frame_labels(root, f)?.ego.position_m;
             for i in 0..2 {
                 lo[i] = lo[i].min(p[i]);
                 hi[i] = hi[i].max(p[i]);

@@ -234,9 +234,7 @@ pub(super) fn write(
         .collect();
     for f in 0..frames {
         let name = frame_name(f);
-        let path = root.join(format!("labels/{name}.json"));
-        let labels: FrameLabels = serde_json::from_slice(&fs::read(&path)?)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let labels = read_frame_labels(root, f)?;
         let ns = (labels.time_s * 1e9).round() as u64;
         let e = &labels.ego;
         let world_from_ego = Pose::new(

@@ -37,20 +37,18 @@ pub(super) fn write_files(root: &Path, frames: u64, cameras: &[CameraInfo]) -> R
     let mut mot = Vec::new();
     let mut kitti_tracking = Vec::new();
     for (i, cam) in cameras.iter().enumerate() {
-        mot.push(Staged::create(
+        mot.push(StagedFile::create(
             root,
             &format!("tracking/mot/{}/gt/gt.txt", cam.name),
         )?);
-        kitti_tracking.push(Staged::create(
+        kitti_tracking.push(StagedFile::create(
             root,
             &format!("tracking/kitti/training/label_02/{i:04}.txt"),
         )?);
     }
     let mut times = Vec::new();
     for f in 0..frames {
-        let path = root.join(format!("labels/{}.json", frame_name(f)));
-        let labels: FrameLabels = serde_json::from_slice(&fs::read(&path)?)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let labels = read_frame_labels(root, f)?;
         if times.len() < 2 {
             times.push(labels.time_s);
         }
@@ -80,32 +78,4 @@ pub(super) fn write_files(root: &Path, frames: u64, cameras: &[CameraInfo]) -> R
         )?;
     }
     Ok(())
-}
-
-/// A file written through a buffered temp file and renamed into place.
-struct Staged {
-    out: BufWriter<fs::File>,
-    tmp: PathBuf,
-    path: PathBuf,
-}
-
-impl Staged {
-    fn create(root: &Path, rel: &str) -> Result<Staged> {
-        let (path, tmp) = staged(root, rel)?;
-        let file = fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        Ok(Staged {
-            out: BufWriter::new(file),
-            tmp,
-            path,
-        })
-    }
-
-    fn publish(self) -> Result<()> {
-        self.out
-            .into_inner()
-            .map_err(|e| anyhow!("writing {}: {}", self.tmp.display(), e.error()))?
-            .sync_all()?;
-        fs::rename(&self.tmp, &self.path)
-            .with_context(|| format!("renaming {}", self.path.display()))
-    }
 }

@@ -101,3 +101,34 @@ pub fn render_cli(scenario: &str, frames: u32, out: &Path, extra: &[&str]) -> Ou
     args.extend_from_slice(extra);
     edgecase(&args)
 }
+
+/// Run tools/<script> under `python` on a dataset; its last stdout line.
+/// Without the Python `modules` it is skipped (None), except under CI,
+/// where tools/setup-debian.sh installs them.
+pub fn python_checker(python: &str, script: &str, modules: &str, dataset: &Path) -> Option<String> {
+    let has = std::process::Command::new(python)
+        .args(["-c", &format!("import {modules}")])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{modules} are required in CI (tools/setup-debian.sh installs them)"
+        );
+        eprintln!("SKIPPED {script}: pip install {modules}");
+        return None;
+    }
+    let o = std::process::Command::new(python)
+        .arg(repo_path(&format!("tools/{script}")))
+        .arg(dataset)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        o.status.success(),
+        "{script} failed: {stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    eprintln!("{stdout}");
+    Some(stdout.lines().last().unwrap_or_default().to_string())
+}

@@ -2,7 +2,7 @@
 //! tracking, Cityscapes, COCO panoptic) re-read by their readers, and the motion in the labels checked
 //! against the boxes it moves.
 
-use crate::common::{render_cli, repo_path, scenario, shipped_small, temp_dir};
+use crate::common::{python_checker, render_cli, repo_path, scenario, shipped_small, temp_dir};
 use std::fs;
 use std::path::Path;
 
@@ -19,39 +19,8 @@ fn small_urban(dir: &Path) -> String {
     p.to_str().unwrap().to_string()
 }
 
-/// Run a tools/ checker; its last line, or None (outside CI) without its
-/// Python modules.
 fn checker(script: &str, modules: &str, dataset: &Path) -> Option<String> {
-    checker_with("python3", script, modules, dataset)
-}
-
-/// `checker` under a given Python interpreter.
-fn checker_with(python: &str, script: &str, modules: &str, dataset: &Path) -> Option<String> {
-    let has = std::process::Command::new(python)
-        .args(["-c", &format!("import {modules}")])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{modules} are required in CI (tools/setup-debian.sh installs them)"
-        );
-        eprintln!("SKIPPED {script}: pip install {modules}");
-        return None;
-    }
-    let o = std::process::Command::new(python)
-        .arg(repo_path(&format!("tools/{script}")))
-        .arg(dataset)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(
-        o.status.success(),
-        "{script} failed: {stdout}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    eprintln!("{stdout}");
-    Some(stdout.lines().last().unwrap_or_default().to_string())
+    python_checker("python3", script, modules, dataset)
 }
 
 fn count(last: &str, k: usize) -> usize {
@@ -217,7 +186,7 @@ fn nuscenes_devkit_loads_renders_and_scores_ground_truth_1() {
     } else {
         "python3".into()
     };
-    if let Some(last) = checker_with(&python, "check_nuscenes.py", "nuscenes, matplotlib", &out) {
+    if let Some(last) = python_checker(&python, "check_nuscenes.py", "nuscenes, matplotlib", &out) {
         assert_eq!(count(&last, 0), 16, "{last}");
         assert!(count(&last, 1) >= 16 && count(&last, 2) >= 10_000, "{last}");
         assert!(

@@ -121,31 +121,12 @@ fn kitti_boxes_project_onto_their_2d_boxes_by_openpcdet_rules() {
 
 /// Run tools/check_coco.py (pycocotools) on a dataset; its last line.
 pub(crate) fn check_coco(dataset: &Path) -> Option<String> {
-    let has = std::process::Command::new("python3")
-        .args(["-c", "import pycocotools, PIL, numpy"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "pycocotools, Pillow and numpy are required in CI (.ci/run installs them)"
-        );
-        eprintln!("SKIPPED pycocotools check: `pip install pycocotools pillow numpy` to run it");
-        return None;
-    }
-    let o = std::process::Command::new("python3")
-        .arg(repo_path("tools/check_coco.py"))
-        .arg(dataset)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(
-        o.status.success(),
-        "check_coco.py failed: {stdout}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    eprintln!("{stdout}");
-    Some(stdout.lines().last().unwrap_or_default().to_string())
+    crate::common::python_checker(
+        "python3",
+        "check_coco.py",
+        "pycocotools, PIL, numpy",
+        dataset,
+    )
 }
 
 /// The `k`-th count of check_coco.py's last line ("<N> masks checked, <K>
