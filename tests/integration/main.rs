@@ -17,6 +17,7 @@ mod people;
 mod readers;
 mod render;
 mod report;
+mod rig;
 mod slurm;
 mod sweep;
 mod traffic;
