@@ -113,6 +113,50 @@ pub struct CameraSpec {
     /// Noise, vignetting, chromatic aberration, clean twin (colour only).
     #[serde(skip_serializing_if = "CameraEffects::is_default")]
     pub effects: CameraEffects,
+    /// How far the calibration the vehicle believes (the NOMINAL mount) is
+    /// off the true mount: the camera renders from the true mount, labels
+    /// are in the true frame, and the manifest carries both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub miscalibration: Option<MountOffset>,
+}
+
+/// A mount error: added to each of a mount's fields.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MountOffset {
+    pub x_m: f64,
+    pub y_m: f64,
+    pub z_m: f64,
+    #[serde(deserialize_with = "range::angle_deg")]
+    pub roll_deg: f64,
+    #[serde(deserialize_with = "range::angle_deg")]
+    pub pitch_deg: f64,
+    #[serde(deserialize_with = "range::angle_deg")]
+    pub yaw_deg: f64,
+}
+
+impl Mount {
+    /// The camera's sim-local pose on the ego for this mount.
+    pub fn ego_from_camera(&self) -> crate::core::frames::Pose {
+        crate::core::frames::camera_mount_pose(
+            glam::DVec3::new(self.x_m, self.y_m, self.z_m),
+            self.roll_deg.to_radians(),
+            self.pitch_deg.to_radians(),
+            self.yaw_deg.to_radians(),
+        )
+    }
+
+    /// This mount moved by `e` (the nominal mount of a miscalibrated one).
+    pub fn offset_by(&self, e: &MountOffset) -> Mount {
+        Mount {
+            x_m: self.x_m + e.x_m,
+            y_m: self.y_m + e.y_m,
+            z_m: self.z_m + e.z_m,
+            roll_deg: self.roll_deg + e.roll_deg,
+            pitch_deg: self.pitch_deg + e.pitch_deg,
+            yaw_deg: self.yaw_deg + e.yaw_deg,
+        }
+    }
 }
 
 impl Default for CameraSpec {
@@ -124,6 +168,7 @@ impl Default for CameraSpec {
             hfov_deg: 90.0,
             mount: Mount::default(),
             effects: CameraEffects::default(),
+            miscalibration: None,
         }
     }
 }

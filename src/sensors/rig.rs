@@ -6,7 +6,6 @@
 use super::camera::{CameraRig, GpuContext, RenderMode};
 use super::{SensorPlugin, label_pool, lidar};
 use crate::core::camera::Intrinsics;
-use crate::core::frames::camera_mount_pose;
 use crate::labels::LabelConfig;
 use crate::scenario::Scenario;
 use crate::snapshot::lidar::LidarInfo;
@@ -14,7 +13,6 @@ use crate::snapshot::{CameraInfo, Lighting};
 use crate::weather::Atmosphere;
 use crate::world::{StaticMesh, StaticScene};
 use bevy::prelude::*;
-use glam::DVec3;
 use std::sync::Arc;
 
 pub fn camera_infos(s: &Scenario) -> Vec<CameraInfo> {
@@ -24,12 +22,7 @@ pub fn camera_infos(s: &Scenario) -> Vec<CameraInfo> {
         .map(|c| CameraInfo {
             name: c.name.clone(),
             intrinsics: Intrinsics::from_hfov(c.width, c.height, c.hfov_deg.to_radians()),
-            ego_from_camera: camera_mount_pose(
-                DVec3::new(c.mount.x_m, c.mount.y_m, c.mount.z_m),
-                c.mount.roll_deg.to_radians(),
-                c.mount.pitch_deg.to_radians(),
-                c.mount.yaw_deg.to_radians(),
-            ),
+            ego_from_camera: c.mount.ego_from_camera(),
             effects: c.effects.clone(),
         })
         .collect()

@@ -18,6 +18,14 @@ pub struct RunFacts<'a> {
     pub lane_graph: &'a [Connection],
 }
 
+/// A camera's OpenCV frame from our ego frame, as a row-major 4x4.
+fn cam_from_ego_rows(info: &crate::snapshot::CameraInfo) -> [[f64; 4]; 4] {
+    let cv_from_vehicle = super::cv_from_vehicle(info);
+    glam::DMat4::from_rotation_translation(cv_from_vehicle.rotation, cv_from_vehicle.translation)
+        .transpose()
+        .to_cols_array_2d()
+}
+
 pub fn manifest(run: &RunFacts) -> serde_json::Value {
     let s = run.scenario;
     let cameras: Vec<serde_json::Value> = s
@@ -28,17 +36,30 @@ pub fn manifest(run: &RunFacts) -> serde_json::Value {
         .map(|(spec, info)| {
             let k = info.intrinsics;
             let p = k.p_matrix_opencv();
-            let cv_from_vehicle = super::cv_from_vehicle(info);
-            let m = glam::DMat4::from_rotation_translation(cv_from_vehicle.rotation, cv_from_vehicle.translation);
-            serde_json::json!({
+            let mut entry = serde_json::json!({
                 "name": spec.name,
                 "width": spec.width,
                 "height": spec.height,
                 "hfov_deg": spec.hfov_deg,
                 "K_opencv": [[p[0][0], p[0][1], p[0][2]], [p[1][0], p[1][1], p[1][2]], [0.0, 0.0, 1.0]],
                 "mount": spec.mount,
-                "cam_from_ego_4x4_row_major": m.transpose().to_cols_array_2d(),
-            })
+                "cam_from_ego_4x4_row_major": cam_from_ego_rows(info),
+                // labels, KITTI calib and nuScenes use the true calibration
+                "calibration": "true",
+            });
+            if let Some(e) = &spec.miscalibration {
+                let nominal = spec.mount.offset_by(e);
+                let believed = crate::snapshot::CameraInfo {
+                    ego_from_camera: nominal.ego_from_camera(),
+                    ..info.clone()
+                };
+                entry["miscalibration"] = serde_json::json!(e);
+                entry["nominal"] = serde_json::json!({
+                    "mount": nominal,
+                    "cam_from_ego_4x4_row_major": cam_from_ego_rows(&believed),
+                });
+            }
+            entry
         })
         .collect();
     serde_json::json!({

@@ -82,3 +82,87 @@ fn every_surround_camera_is_labeled_and_ids_agree_across_sensors() {
     assert_eq!(seen_by.len(), 6, "{seen_by:?}");
     assert!(seen_by["back"] >= 6, "{seen_by:?}");
 }
+
+/// A miscalibrated camera: the manifest keeps the true calibration (the
+/// labels' frame: a box centre in the ego frame projects through it where
+/// the labels' camera-frame centre does) and the nominal one the vehicle
+/// believes, which misses by the configured error (2 degrees of yaw: about
+/// fx tan 2 degrees sideways).
+#[test]
+fn a_miscalibrated_camera_keeps_true_labels_and_its_nominal_calibration_misses() {
+    let tmp = temp_dir();
+    let mut s = scenario(&crate::common::shipped_small("clear_day_urban", 320, 240));
+    s.sensors.cameras[0].miscalibration = Some(edgecase::scenario::MountOffset {
+        yaw_deg: 2.0,
+        ..Default::default()
+    });
+    let p = tmp.path().join("miscal.ron");
+    fs::write(&p, edgecase::scenario::to_ron(&s)).unwrap();
+    let out = tmp.path().join("ds");
+    let o = render_cli(p.to_str().unwrap(), 3, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let cam = &manifest["cameras"][0];
+    assert_eq!(cam["calibration"], "true");
+    let matrix = |v: &serde_json::Value| -> Vec<Vec<f64>> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap())
+                    .collect()
+            })
+            .collect()
+    };
+    let (truth, nominal, k) = (
+        matrix(&cam["cam_from_ego_4x4_row_major"]),
+        matrix(&cam["nominal"]["cam_from_ego_4x4_row_major"]),
+        matrix(&cam["K_opencv"]),
+    );
+    let project = |m: &Vec<Vec<f64>>, p: [f64; 3]| {
+        let c: Vec<f64> = (0..3)
+            .map(|r| m[r][0] * p[0] + m[r][1] * p[1] + m[r][2] * p[2] + m[r][3])
+            .collect();
+        (
+            k[0][0] * c[0] / c[2] + k[0][2],
+            k[1][1] * c[1] / c[2] + k[1][2],
+        )
+    };
+    let mut shifts = Vec::new();
+    for f in 0..3 {
+        let labels: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join(format!("labels/{f:06}.json"))).unwrap())
+                .unwrap();
+        for o in labels["cameras"][0]["objects"].as_array().unwrap() {
+            let v = |key: &str| -> [f64; 3] {
+                std::array::from_fn(|i| o[key]["center_m"][i].as_f64().unwrap())
+            };
+            let (ego, cv) = (v("box_ego"), v("box_camera"));
+            if cv[2] < 2.0 {
+                continue;
+            }
+            let labeled = (
+                k[0][0] * cv[0] / cv[2] + k[0][2],
+                k[1][1] * cv[1] / cv[2] + k[1][2],
+            );
+            let t = project(&truth, ego);
+            assert!(
+                (t.0 - labeled.0).abs() < 1e-3 && (t.1 - labeled.1).abs() < 1e-3,
+                "{t:?} vs {labeled:?}"
+            );
+            shifts.push((project(&nominal, ego).0 - t.0).abs());
+        }
+    }
+    assert!(shifts.len() >= 5, "{} objects", shifts.len());
+    shifts.sort_by(f64::total_cmp);
+    let median = shifts[shifts.len() / 2];
+    let expected = k[0][0] * 2f64.to_radians().tan();
+    assert!(
+        (median / expected - 1.0).abs() < 0.25,
+        "median miss {median:.2} px, expected ~{expected:.2}"
+    );
+}
