@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Re-read an Edgecase dataset's nuScenes folder with nuscenes-devkit: the
-tables load (NuScenes), a sample renders (every channel, with boxes), the
+tables load (NuScenes), every object a camera or LiDAR labels is annotated
+once per sample, a sample renders (every channel, with boxes), the
 lidarseg labels load with one label per point, and nuScenes' detection
 evaluation, the ground truth submitted as predictions (velocities from the
 devkit's own box_velocity, attributes from the annotations), gives mAP 1.0
@@ -38,6 +39,16 @@ def main():
     work = Path(tempfile.mkdtemp())
     nusc = NuScenes(version="v1.0-trainval", dataroot=str(dataroot), verbose=False)
     assert len(nusc.scene) == 1 and len(nusc.sample) > 0
+
+    # every object a camera or a LiDAR labels is annotated once per sample
+    # (a ridden bicycle is inside its rider's box)
+    want = 0
+    for path in sorted((dataroot.parent / "labels").glob("*.json")):
+        frame = json.loads(path.read_text())
+        objects = [o for c in frame["cameras"] for o in c["objects"]]
+        objects += [o for l in frame.get("lidars", []) for o in l["objects"]]
+        want += len({o["instance_id"] for o in objects if not (o["class"] == "bicycle" and o.get("rider_instance_id"))})
+    assert len(nusc.sample_annotation) == want, (len(nusc.sample_annotation), want)
 
     # a sample renders: every channel, with its boxes
     sample = nusc.sample[len(nusc.sample) // 2]

@@ -119,9 +119,37 @@ pub fn point_category(class_id: u16) -> u8 {
 /// does not box on its own (a ridden bicycle: its rider's box, "vehicle.
 /// bicycle" with "cycle.with_rider", holds both).
 pub fn category_and_attribute(o: &ObjectLabel) -> Option<(&'static str, Option<&'static str>)> {
+    category_of(&Facts {
+        class_id: o.class_id,
+        motion: o.motion.as_ref(),
+        person: o.person.as_ref(),
+        rider_instance_id: o.rider_instance_id,
+    })
+}
+
+/// What decides an annotation's category and attribute, from a camera's
+/// or a LiDAR's record of the object.
+pub struct Facts<'a> {
+    pub class_id: u8,
+    pub motion: Option<&'a super::record::Motion>,
+    pub person: Option<&'a super::record::PersonAttributes>,
+    pub rider_instance_id: Option<u32>,
+}
+
+impl<'a> From<&'a super::record::LidarObject> for Facts<'a> {
+    fn from(o: &'a super::record::LidarObject) -> Facts<'a> {
+        Facts {
+            class_id: o.class_id,
+            motion: o.motion.as_ref(),
+            person: o.person.as_ref(),
+            rider_instance_id: o.rider_instance_id,
+        }
+    }
+}
+
+pub fn category_of(o: &Facts) -> Option<(&'static str, Option<&'static str>)> {
     let speed = o
         .motion
-        .as_ref()
         .map_or(0.0, |m| m.velocity_enu_mps[0].hypot(m.velocity_enu_mps[1]));
     let vehicle = if speed > 0.2 {
         "vehicle.moving"
@@ -132,7 +160,6 @@ pub fn category_and_attribute(o: &ObjectLabel) -> Option<(&'static str, Option<&
         Class::Person => {
             let child = o
                 .person
-                .as_ref()
                 .is_some_and(|p| p.age_group == super::body::AgeGroup::Child);
             let category = if child {
                 "human.pedestrian.child"

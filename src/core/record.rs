@@ -67,6 +67,16 @@ pub struct LidarObject {
     /// LiDAR frame (x forward, y left, z up), geometric centre (OpenPCDet
     /// convention; mmdet3d's bottom centre is z - h/2).
     pub box_lidar: OrientedBox,
+    /// The same box in the world (ENU), as the cameras' records give it.
+    pub box_world_enu: OrientedBox,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motion: Option<Motion>,
+    /// On a ridden bicycle: its rider's instance id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rider_instance_id: Option<u32>,
+    /// People: what they look like and do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<PersonAttributes>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

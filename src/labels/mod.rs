@@ -170,6 +170,10 @@ fn label_lidar(
                     size_lwh_m: [b.length_m, b.width_m, b.height_m],
                     yaw_rad: round6(fwd.y.atan2(fwd.x)),
                 },
+                box_world_enu: world_box(b),
+                motion: object_motion(&o.motion, &snapshot.world_from_ego.inverse()),
+                rider_instance_id: o.rider_instance_id,
+                person: o.person.as_ref().map(|p| p.attributes.clone()),
             })
         })
         .collect();
@@ -288,6 +292,15 @@ fn keypoints_in_image(
         .collect()
 }
 
+/// A box in the world, ENU (the cameras' and the LiDARs' records share it).
+fn world_box(b: &crate::core::boxes::Box3) -> OrientedBox {
+    OrientedBox {
+        center_m: r3(sim_to_enu(b.center)),
+        size_lwh_m: [b.length_m, b.width_m, b.height_m],
+        yaw_rad: round6(wrap_angle(b.yaw_rad)),
+    }
+}
+
 /// An object's sim-world motion in ENU and in the ego frame's axes.
 fn object_motion(m: &MotionState, ego_from_world: &Pose) -> Option<Motion> {
     let ego_axes = |v: glam::DVec3| r3(sim_local_to_vehicle(ego_from_world.transform_vector(v)));
@@ -364,11 +377,7 @@ pub fn label_camera(
             perceivable: !too_small
                 && contrast.is_some_and(|c| c >= crate::core::visibility::VISIBILITY_CONTRAST),
             distance_m: round6(distance_m),
-            box_world_enu: OrientedBox {
-                center_m: r3(sim_to_enu(b.center)),
-                size_lwh_m: size_lwh,
-                yaw_rad: round6(wrap_angle(b.yaw_rad)),
-            },
+            box_world_enu: world_box(b),
             box_ego: OrientedBox {
                 center_m: r3(center_ego),
                 size_lwh_m: size_lwh,

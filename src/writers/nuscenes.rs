@@ -131,22 +131,50 @@ fn micros(time_s: f64) -> i64 {
     (time_s * 1e6).round() as i64
 }
 
-/// The objects of one frame, once each across cameras: the first camera's
-/// record, with the best visibility any camera has of it.
-fn frame_objects(labels: &FrameLabels) -> BTreeMap<u32, (ObjectRef, f64)> {
-    let mut out: BTreeMap<u32, (ObjectRef, f64)> = BTreeMap::new();
-    for (ci, cam) in labels.cameras.iter().enumerate() {
-        for (oi, o) in cam.objects.iter().enumerate() {
-            let seen = o.visible_fraction * (1.0 - o.truncation);
-            let e = out.entry(o.instance_id).or_insert(((ci, oi), seen));
-            e.1 = e.1.max(seen);
-        }
-    }
-    out
+/// One object of a frame, once across every camera and LiDAR: the first
+/// camera's record (else the first LiDAR's, for what no camera labels), the
+/// best visibility a camera has of it (0 for LiDAR-only objects), and its
+/// LiDAR returns (all LiDARs).
+struct Seen<'a> {
+    facts: ns::Facts<'a>,
+    box_world: &'a crate::core::record::OrientedBox,
+    visible: f64,
+    lidar_pts: u64,
 }
 
-/// (camera index, object index) into a frame's labels.
-type ObjectRef = (usize, usize);
+fn frame_objects(labels: &FrameLabels) -> BTreeMap<u32, Seen<'_>> {
+    let mut out: BTreeMap<u32, Seen> = BTreeMap::new();
+    for o in labels.cameras.iter().flat_map(|c| &c.objects) {
+        let visible = o.visible_fraction * (1.0 - o.truncation);
+        let e = out.entry(o.instance_id).or_insert(Seen {
+            facts: ns::Facts {
+                class_id: o.class_id,
+                motion: o.motion.as_ref(),
+                person: o.person.as_ref(),
+                rider_instance_id: o.rider_instance_id,
+            },
+            box_world: &o.box_world_enu,
+            visible,
+            lidar_pts: o.num_lidar_pts.unwrap_or(0),
+        });
+        e.visible = e.visible.max(visible);
+    }
+    let mut lidar_only: BTreeMap<u32, Seen> = BTreeMap::new();
+    for o in labels.lidars.iter().flat_map(|l| &l.objects) {
+        if out.contains_key(&o.instance_id) {
+            continue;
+        }
+        let e = lidar_only.entry(o.instance_id).or_insert(Seen {
+            facts: ns::Facts::from(o),
+            box_world: &o.box_world_enu,
+            visible: 0.0,
+            lidar_pts: 0,
+        });
+        e.lidar_pts += o.num_lidar_pts;
+    }
+    out.extend(lidar_only);
+    out
+}
 
 /// A JSON table written one record at a time.
 struct Table {
@@ -328,10 +356,8 @@ impl Tables<'_> {
                     }))?;
                 }
             }
-            for (id, ((ci, oi), _)) in frame_objects(&labels) {
-                if let Some((category, _)) =
-                    ns::category_and_attribute(&labels.cameras[ci].objects[oi])
-                {
+            for (id, seen) in frame_objects(&labels) {
+                if let Some((category, _)) = ns::category_of(&seen.facts) {
                     seen_at.entry(id).or_default().push(f);
                     category_of.entry(id).or_insert(category);
                 }
@@ -349,9 +375,8 @@ impl Tables<'_> {
         let mut position: BTreeMap<u32, usize> = BTreeMap::new();
         for f in 0..self.frames {
             let labels = read_frame_labels(self.root, f)?;
-            for (id, ((ci, oi), seen)) in frame_objects(&labels) {
-                let o = &labels.cameras[ci].objects[oi];
-                let Some((_, attribute)) = ns::category_and_attribute(o) else {
+            for (id, seen) in frame_objects(&labels) {
+                let Some((_, attribute)) = ns::category_of(&seen.facts) else {
                     continue;
                 };
                 let at = seen_at.get(&id).map_or(&[][..], |v| v.as_slice());
@@ -363,17 +388,17 @@ impl Tables<'_> {
                 };
                 let next = at.get(*k + 1).map_or(String::new(), |&g| self.ann(id, g));
                 *k += 1;
-                let b = &o.box_world_enu;
+                let b = seen.box_world;
                 annotations.push(&json!({
                     "token": self.ann(id, f), "sample_token": self.sample(f),
                     "instance_token": self.tok("instance", &id.to_string()),
-                    "visibility_token": ns::visibility_token(seen),
+                    "visibility_token": ns::visibility_token(seen.visible),
                     "attribute_tokens": attribute.map(|a| vec![self.tok("attribute", a)]).unwrap_or_default(),
                     "translation": self.global(b.center_m),
                     "size": [b.size_lwh_m[1], b.size_lwh_m[0], b.size_lwh_m[2]],
                     "rotation": ns::yaw_quaternion(b.yaw_rad),
                     "prev": prev, "next": next,
-                    "num_lidar_pts": o.num_lidar_pts.unwrap_or(0), "num_radar_pts": 0,
+                    "num_lidar_pts": seen.lidar_pts, "num_radar_pts": 0,
                 }))?;
             }
         }
