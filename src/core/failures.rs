@@ -32,6 +32,41 @@ pub enum FailureKind {
     BlockedSector { from_deg: f64, to_deg: f64 },
     /// LiDAR: no returns beyond this range (a dirty window, heavy spray).
     ReducedRange { max_range_m: f64 },
+    /// LiDAR: another sensor's pulses add this many spurious returns a
+    /// sweep, on random beams at random ranges (1-60 m), labeled unlabeled
+    /// (class 0, no instance).
+    Interference { points_per_sweep: u32 },
+}
+
+/// Farthest spurious return of `Interference`, metres.
+pub const INTERFERENCE_MAX_RANGE_M: f64 = 60.0;
+
+/// `count` spurious returns on `beams` (direction in the sensor frame,
+/// ring), drawn from `rng`.
+pub fn interference_returns(
+    count: u32,
+    beams: &[(glam::DVec3, u16)],
+    rng: &mut super::rng::Stream,
+) -> Vec<super::lidar::LidarPoint> {
+    if beams.is_empty() {
+        return Vec::new();
+    }
+    (0..count)
+        .map(|_| {
+            let (dir, ring) = beams[rng.index(beams.len())];
+            let range = rng.range(1.0, INTERFERENCE_MAX_RANGE_M);
+            let p = dir.normalize() * range;
+            super::lidar::LidarPoint {
+                position: [p.x as f32, p.y as f32, p.z as f32],
+                range_m: range as f32,
+                intensity: rng.range(0.0, 1.0) as f32,
+                ring,
+                time_s: 0.0,
+                class_id: 0,
+                instance_id: 0,
+            }
+        })
+        .collect()
 }
 
 impl FailureKind {
@@ -67,7 +102,9 @@ impl SensorFailure {
                     .sqrt();
                 d <= *max_range_m
             }
-            FailureKind::Blackout | FailureKind::Saturation => true,
+            FailureKind::Blackout | FailureKind::Saturation | FailureKind::Interference { .. } => {
+                true
+            }
         }
     }
 }
@@ -127,5 +164,19 @@ mod tests {
         assert!(range.keeps_point(0, [9.0, 0.0, 0.0]));
         assert!(!range.keeps_point(0, [11.0, 0.0, 0.0]));
         assert!(in_sector(0.0, -10.0, 10.0) && !in_sector(20.0, -10.0, 10.0));
+    }
+
+    #[test]
+    fn interference_adds_unlabeled_returns_on_the_beams() {
+        let beams = [(glam::DVec3::X, 3u16), (glam::DVec3::Y, 7)];
+        let mut rng = crate::core::rng::Stream::new(1, "interference", 0);
+        let pts = interference_returns(200, &beams, &mut rng);
+        assert_eq!(pts.len(), 200);
+        for p in &pts {
+            let r = (p.position.iter().map(|v| v * v).sum::<f32>()).sqrt();
+            assert!((r - p.range_m).abs() < 1e-3 && (1.0..=60.0).contains(&r));
+            assert_eq!((p.class_id, p.instance_id), (0, 0));
+            assert!(p.ring == 3 || p.ring == 7);
+        }
     }
 }

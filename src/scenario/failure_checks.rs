@@ -59,6 +59,13 @@ pub(super) fn check_failures(s: &Scenario) -> Result<(), Invalid> {
             {
                 Some(format!("max_range_m is {max_range_m}; it must be > 0"))
             }
+            FailureKind::Interference { points_per_sweep }
+                if !(1..=100_000).contains(points_per_sweep) =>
+            {
+                Some(format!(
+                    "points_per_sweep is {points_per_sweep}; it must be in 1 ..= 100000"
+                ))
+            }
             _ => None,
         };
         if let Some(msg) = bad {

@@ -23,6 +23,20 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+/// A LiDAR's spurious returns of an `Interference` failure this frame
+/// (seeded by the scenario, the LiDAR and the frame).
+fn interference(l: &LidarInfo, count: u32, seed: u64, frame: u64) -> Vec<LidarPoint> {
+    let channels = l.table.channels().max(1);
+    let beams: Vec<(glam::DVec3, u16)> = l
+        .beams
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.dir_sensor, (i % channels as usize) as u16))
+        .collect();
+    let mut rng = crate::core::rng::Stream::new(seed, &format!("interference:{}", l.name), frame);
+    crate::core::failures::interference_returns(count, &beams, &mut rng)
+}
+
 /// Frames queued for labeling before `push` labels one itself.
 const QUEUE: usize = 4;
 
@@ -337,6 +351,16 @@ fn label_job(job: ReadbackFrame, context: &LabelContext) -> LabeledFrame {
                     .filter(|x| x.sensor == l.name && x.active(f.snapshot.time_s))
                 {
                     points.retain(|p| failure.keeps_point(p.ring, p.position));
+                    if let crate::core::failures::FailureKind::Interference { points_per_sweep } =
+                        failure.kind
+                    {
+                        points.extend(interference(
+                            l,
+                            points_per_sweep,
+                            env.seed,
+                            f.snapshot.frame,
+                        ));
+                    }
                 }
                 points
             })

@@ -198,3 +198,47 @@ fn impossible_failures_are_refused_with_line_col() {
         assert!(err.contains(says) && err.contains("bad.ron:"), "{err}");
     }
 }
+
+/// LiDAR interference: exactly the configured number of extra returns in
+/// the window, all unlabeled (class 0, no instance), listed in the labels;
+/// the objects' return counts unchanged.
+#[test]
+fn interference_adds_unlabeled_returns_in_its_window() {
+    let tmp = temp_dir();
+    let clean = run(tmp.path(), "clean", vec![]);
+    let spiky = run(
+        tmp.path(),
+        "spiky",
+        vec![failure(
+            "top",
+            FailureKind::Interference {
+                points_per_sweep: 500,
+            },
+            0.1,
+            0.2,
+        )],
+    );
+    let unlabeled = |d: &Path, f: u64| {
+        fs::read(d.join(format!("lidar/top/labels/{f:06}.label")))
+            .unwrap()
+            .chunks_exact(4)
+            .filter(|c| u32::from_le_bytes((*c).try_into().unwrap()) == 0)
+            .count()
+    };
+    for f in 0..8u64 {
+        let on = (1..3).contains(&f);
+        let extra = points(&spiky, f).len() - points(&clean, f).len();
+        assert_eq!(extra, if on { 500 } else { 0 }, "frame {f}");
+        assert_eq!(
+            unlabeled(&spiky, f) - unlabeled(&clean, f),
+            extra,
+            "frame {f}"
+        );
+        let (a, b) = (labels(&spiky, f), labels(&clean, f));
+        assert_eq!(a["failures"].is_array(), on, "frame {f}");
+        assert_eq!(
+            a["lidars"][0]["objects"], b["lidars"][0]["objects"],
+            "frame {f}"
+        );
+    }
+}
