@@ -55,10 +55,12 @@ def main():
         root = dataset / "yolo" / kind
         data = yaml.safe_load((root / "data.yaml").read_text())
         names = [data["names"][i] for i in range(data["nc"])]
-        for split in ["train", "val"]:
-            img_dir = root / "images" / split
-            if not any(img_dir.iterdir()):
-                continue
+        # each images folder the yaml names, once (a single run names its
+        # one split for both keys)
+        for rel in dict.fromkeys([data["train"], data["val"]]):
+            img_dir = root / rel
+            split = img_dir.name
+            assert any(img_dir.iterdir()), f"{kind}: {rel} has no images"
             ds = sv.DetectionDataset.from_yolo(
                 images_directory_path=str(img_dir),
                 annotations_directory_path=str(root / "labels" / split),

@@ -27,10 +27,25 @@ pub fn class_index(class_id: u8) -> Option<usize> {
 /// `data.yaml` of a dataset whose images are under `images/{train,val}`
 /// beside it (Ultralytics finds each label by replacing `images` with
 /// `labels` in the image's path; no `path:` key, so the folder of the yaml
-/// is the root).
-pub fn data_yaml() -> String {
-    let mut s = String::from(
-        "# Edgecase synthetic dataset (Ultralytics YOLO layout)\ntrain: images/train\nval: images/val\n",
+/// is the root). Ultralytics needs both splits to hold images: when one is
+/// empty (a single run is one sample, all in one split) both keys name the
+/// other, and the file says so.
+pub fn data_yaml(train_empty: bool, val_empty: bool) -> String {
+    let (train, val, note) = match (train_empty, val_empty) {
+        (false, true) => (
+            "images/train",
+            "images/train",
+            "# one sample (a single run): val is the train images; merge a sweep for a split by sample\n",
+        ),
+        (true, false) => (
+            "images/val",
+            "images/val",
+            "# one sample (a single run): train is the val images; merge a sweep for a split by sample\n",
+        ),
+        _ => ("images/train", "images/val", ""),
+    };
+    let mut s = format!(
+        "# Edgecase synthetic dataset (Ultralytics YOLO layout)\n{note}train: {train}\nval: {val}\n"
     );
     s.push_str(&format!("nc: {}\nnames:\n", CLASSES.len()));
     for (i, c) in CLASSES.iter().enumerate() {
@@ -109,8 +124,11 @@ mod tests {
         for c in Class::ALL.iter().filter(|c| c.is_thing()) {
             assert!(class_index(c.id()).is_some(), "{c:?}");
         }
-        let yaml = data_yaml();
+        let yaml = data_yaml(false, false);
         assert!(yaml.contains("  0: person\n") && yaml.contains("nc: 7\n"));
+        assert!(yaml.contains("train: images/train\nval: images/val\n"));
+        assert!(data_yaml(false, true).contains("train: images/train\nval: images/train\n"));
+        assert!(data_yaml(true, false).contains("train: images/val\nval: images/val\n"));
     }
 
     #[test]

@@ -127,21 +127,26 @@ impl StagedFile {
     }
 }
 
-/// The YOLO folders' fixed parts under `root`: both kinds' data.yaml and
-/// both splits' folders (one may stay empty).
+/// The YOLO folders' fixed parts under `root`: both splits' folders and
+/// both kinds' data.yaml (naming the split that has images for both keys
+/// when the other is empty: see `core::yolo::data_yaml`).
 pub fn write_yolo_layout(root: &Path) -> Result<()> {
     for kind in ["detect", "segment"] {
-        write_atomic(
-            root,
-            &format!("yolo/{kind}/data.yaml"),
-            crate::core::yolo::data_yaml().as_bytes(),
-        )?;
         for split in ["train", "val"] {
             for dir in ["images", "labels"] {
                 let d = root.join(format!("yolo/{kind}/{dir}/{split}"));
                 fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
             }
         }
+        let empty = |split: &str| -> Result<bool> {
+            let d = root.join(format!("yolo/{kind}/images/{split}"));
+            Ok(fs::read_dir(&d)
+                .with_context(|| format!("reading {}", d.display()))?
+                .next()
+                .is_none())
+        };
+        let yaml = crate::core::yolo::data_yaml(empty("train")?, empty("val")?);
+        write_atomic(root, &format!("yolo/{kind}/data.yaml"), yaml.as_bytes())?;
     }
     Ok(())
 }
