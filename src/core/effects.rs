@@ -6,6 +6,7 @@
 //! scene radiance). Deterministic: the noise of pixel p, channel c, frame f
 //! of a camera is a hash of (run key, camera, f, p, c).
 
+use super::color::{srgb_byte_to_linear, srgb_to_linear};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -37,14 +38,6 @@ impl CameraEffects {
 
     pub fn is_default(&self) -> bool {
         *self == CameraEffects::default()
-    }
-}
-
-fn srgb_to_linear(v: f64) -> f64 {
-    if v <= 0.04045 {
-        v / 12.92
-    } else {
-        ((v + 0.055) / 1.055).powf(2.4)
     }
 }
 
@@ -89,7 +82,7 @@ pub fn apply(rgba: &[u8], width: u32, height: u32, fx: &CameraEffects, noise_key
     if fx.is_identity() {
         return rgba.to_vec();
     }
-    let lut: Vec<f64> = (0..256).map(|v| srgb_to_linear(v as f64 / 255.0)).collect();
+    let lut = srgb_byte_to_linear();
     let (w, h) = (width as usize, height as usize);
     let (cx, cy) = (width as f64 / 2.0, height as f64 / 2.0);
     let r_corner = (cx * cx + cy * cy).sqrt();

@@ -7,6 +7,7 @@ pub mod camera;
 pub mod cityscapes;
 pub mod classes;
 pub mod coco;
+pub mod color;
 pub mod effects;
 pub mod failures;
 pub mod flow;

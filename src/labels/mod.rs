@@ -3,6 +3,7 @@
 
 use crate::core::boxes::{amodal_box_and_truncation, project_box_hull, to_kitti_box};
 use crate::core::camera::NEAR_M;
+use crate::core::color::srgb_byte_to_linear;
 use crate::core::frames::{Pose, cv_from_world};
 use crate::core::frames::{sim_local_to_vehicle, sim_to_enu, wrap_angle};
 use crate::core::kitti::{occlusion_level, rect_from_cv_pose};
@@ -33,23 +34,8 @@ pub struct LabelConfig {
 /// Background ring around an object's tight box, pixels.
 const CONTRAST_RING_PX: u32 = 3;
 
-/// sRGB byte -> linear intensity.
-fn srgb_to_linear() -> &'static [f64; 256] {
-    static LINEAR: std::sync::OnceLock<[f64; 256]> = std::sync::OnceLock::new();
-    LINEAR.get_or_init(|| {
-        std::array::from_fn(|i| {
-            let c = i as f64 / 255.0;
-            if c <= 0.04045 {
-                c / 12.92
-            } else {
-                ((c + 0.055) / 1.055).powf(2.4)
-            }
-        })
-    })
-}
-
 /// Relative luminance (linear) of an sRGB pixel, with the table of
-/// `srgb_to_linear` (fetched once per object, not per pixel).
+/// `core::color::srgb_byte_to_linear` (fetched once per object, not per pixel).
 #[inline]
 fn luminance(lut: &[f64; 256], rgba: &[u8]) -> f64 {
     0.2126 * lut[rgba[0] as usize] + 0.7152 * lut[rgba[1] as usize] + 0.0722 * lut[rgba[2] as usize]
@@ -63,7 +49,7 @@ fn ring_luminance(img: &CameraImage, b: &crate::core::mask::InstanceStats) -> Op
     let y0 = b.y_min.saturating_sub(CONTRAST_RING_PX);
     let x1 = (b.x_max + CONTRAST_RING_PX).min(img.width);
     let y1 = (b.y_max + CONTRAST_RING_PX).min(img.height);
-    let (lut, rgba) = (srgb_to_linear(), img.rgba());
+    let (lut, rgba) = (srgb_byte_to_linear(), img.rgba());
     let (mut sum, mut n) = (0.0, 0u64);
     let mut add = |y: u32, xs: std::ops::Range<u32>| {
         for x in xs {
@@ -224,7 +210,7 @@ fn mask_and_luminance(
     id: u32,
 ) -> (RleString, f64) {
     let w = img.width as usize;
-    let (labels, rgba, lut) = (img.labels(), img.rgba(), srgb_to_linear());
+    let (labels, rgba, lut) = (img.labels(), img.rgba(), srgb_byte_to_linear());
     let mut object_luminance = 0.0;
     let rle = Rle::encode_rows(
         img.width,

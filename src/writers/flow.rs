@@ -20,13 +20,13 @@ fn world_from_vehicle(labels: &FrameLabels) -> Pose {
 
 /// Each instance's mover from t to t + 1 (by the first camera listing it).
 fn movers(now: &FrameLabels, next: &FrameLabels) -> BTreeMap<u32, Mover> {
-    let index = |l: &FrameLabels| -> BTreeMap<u32, crate::core::record::ObjectLabel> {
+    fn index(l: &FrameLabels) -> BTreeMap<u32, &crate::core::record::ObjectLabel> {
         let mut m = BTreeMap::new();
         for o in l.cameras.iter().flat_map(|c| &c.objects) {
-            m.entry(o.instance_id).or_insert_with(|| o.clone());
+            m.entry(o.instance_id).or_insert(o);
         }
         m
-    };
+    }
     let (a, b) = (index(now), index(next));
     a.iter()
         .map(|(id, o)| {
