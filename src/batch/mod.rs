@@ -69,6 +69,7 @@ pub fn manifest(opts: &BatchOptions, app: &App) -> serde_json::Value {
         scenario_file: &opts.scenario_path,
         scenario_sha256: &opts.scenario_sha256,
         cameras: &rig.cameras,
+        lidars: &rig.lidars,
         adapter: &rig.rig.gpu().adapter_name,
         backend: &rig.rig.gpu().backend,
         lane_graph: &app.world().resource::<crate::world::LaneGraph>().0,

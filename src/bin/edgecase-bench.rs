@@ -244,6 +244,7 @@ fn run_reference(args: &Args) -> Result<()> {
     let mut rig = Rig::new(
         CameraRig::new(gpu, &cameras, &[], &[ground], lighting, mode),
         cameras.clone(),
+        edgecase::sensors::lens::LensPlan::of(&cameras),
         vec![],
         edgecase::sensors::label_pool::LidarEnv {
             atmosphere: edgecase::weather::Atmosphere::new(&Default::default()),

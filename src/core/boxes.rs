@@ -1,10 +1,10 @@
 //! Oriented 3D boxes, their projection (amodal 2D box, truncation) and the
 //! KITTI 3D box conventions.
 
-use super::camera::{Intrinsics, NEAR_M};
+use super::camera::Intrinsics;
 use super::frames::{Pose, wrap_angle};
-use super::silhouette::{ConvexHull2, clip_convex_to_near};
-use glam::{DVec2, DVec3};
+use super::silhouette::{ConvexHull2, project_convex_hull};
+use glam::DVec3;
 
 /// An upright box in the sim world: centre, size (length along local X,
 /// height along Y, width along Z) and yaw about +Y.
@@ -93,9 +93,7 @@ pub type Rect = [f64; 4];
 /// world to OpenCV camera coordinates). None when nothing is in front of the near plane.
 pub fn project_box_hull(b: &Box3, cam_from_world: &Pose, k: &Intrinsics) -> Option<ConvexHull2> {
     let corners_cv = b.corners().map(|c| cam_from_world.transform_point(c));
-    let clipped = clip_convex_to_near(&corners_cv, NEAR_M);
-    let pts: Vec<DVec2> = clipped.iter().filter_map(|p| k.project(*p)).collect();
-    ConvexHull2::new(&pts)
+    project_convex_hull(&corners_cv, k)
 }
 
 /// Amodal 2D box (unclipped) and truncation: the fraction of the amodal box's

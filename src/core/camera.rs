@@ -1,7 +1,9 @@
-//! Pinhole intrinsics. Internally pixel-edge coordinates: pixel (u, v) covers
+//! Intrinsics: the pinhole K and the lens (`lens::LensModel`; pinhole by
+//! default). Internally pixel-edge coordinates: pixel (u, v) covers
 //! [u, u+1) x [v, v+1), so cx = width/2. KITTI/OpenCV calibration files use
 //! pixel-centre coordinates (cx - 0.5); `p_matrix_opencv` converts.
 
+use super::lens::LensModel;
 use glam::{DMat4, DVec2, DVec3, DVec4, Mat4};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -12,6 +14,8 @@ pub struct Intrinsics {
     pub fy: f64,
     pub cx: f64,
     pub cy: f64,
+    /// Distortion after K's normalized coordinates (pinhole: none).
+    pub lens: LensModel,
 }
 
 /// Near clip plane of every sensor camera, metres.
@@ -33,27 +37,62 @@ impl Intrinsics {
             fy: fx,
             cx: width as f64 / 2.0,
             cy: height as f64 / 2.0,
+            lens: LensModel::default(),
         }
     }
 
-    /// OpenCV camera point -> pixel-edge image point; None behind the near plane.
-    pub fn project(&self, p: DVec3) -> Option<DVec2> {
-        if p.z < NEAR_M * 0.999 {
-            return None;
+    /// A camera with a lens: K from `hfov_rad` across the width as the lens
+    /// maps it (the ray `hfov_rad / 2` off the axis lands on the image's
+    /// side edges), centred.
+    pub fn with_lens(width: u32, height: u32, hfov_rad: f64, lens: LensModel) -> Intrinsics {
+        let radius = lens.radius_at(hfov_rad / 2.0).max(1e-6);
+        let fx = width as f64 / 2.0 / radius;
+        Intrinsics {
+            width,
+            height,
+            fx,
+            fy: fx,
+            cx: width as f64 / 2.0,
+            cy: height as f64 / 2.0,
+            lens,
         }
+    }
+
+    /// OpenCV camera point -> pixel-edge image point; None nearer than the
+    /// near plane (by the lens's depth) or outside the lens.
+    pub fn project(&self, p: DVec3) -> Option<DVec2> {
+        let xd = self.lens.distort(p, NEAR_M)?;
         Some(DVec2::new(
-            self.fx * p.x / p.z + self.cx,
-            self.fy * p.y / p.z + self.cy,
+            self.fx * xd.x + self.cx,
+            self.fy * xd.y + self.cy,
         ))
     }
 
-    /// Pixel-edge image point at a z-depth -> OpenCV camera point.
-    pub fn unproject(&self, uv: DVec2, depth: f64) -> DVec3 {
+    /// Unit ray (OpenCV camera frame) through a pixel-edge image point;
+    /// None outside the lens.
+    pub fn ray(&self, uv: DVec2) -> Option<DVec3> {
+        self.lens.ray(DVec2::new(
+            (uv.x - self.cx) / self.fx,
+            (uv.y - self.cy) / self.fy,
+        ))
+    }
+
+    /// Pixel-edge image point at a z-depth through K alone (a rasterized
+    /// pinhole view; the lens ignored) -> OpenCV camera point.
+    pub fn unproject_pinhole(&self, uv: DVec2, z_m: f64) -> DVec3 {
         DVec3::new(
-            (uv.x - self.cx) / self.fx * depth,
-            (uv.y - self.cy) / self.fy * depth,
-            depth,
+            (uv.x - self.cx) / self.fx * z_m,
+            (uv.y - self.cy) / self.fy * z_m,
+            z_m,
         )
+    }
+
+    /// Pixel-edge image point at a depth (as the depth image holds it:
+    /// `LensModel::depth_kind`) -> OpenCV camera point; None outside the lens.
+    pub fn unproject(&self, uv: DVec2, depth: f64) -> Option<DVec3> {
+        let ray = self.ray(uv)?;
+        let per_metre = self.lens.depth_of(ray);
+        (per_metre > 0.0).then(|| ray * (depth / per_metre))
     }
 
     /// 3x4 `K [I|0]` in pixel-centre (OpenCV / KITTI) convention.
@@ -69,6 +108,7 @@ impl Intrinsics {
     /// reverse-Z with an infinite far plane (depth 1 at the near plane, 0 at infinity).
     /// Built from fx/fy/cx/cy so the GPU raster and `project` agree exactly.
     pub fn clip_from_view(&self) -> Mat4 {
+        debug_assert!(self.lens.lens.is_pinhole(), "a rasterizer draws pinhole views");
         let w = self.width as f64;
         let h = self.height as f64;
         // ndc_x = (u/w)*2-1 with u = fx*x/(-z) + cx
@@ -96,7 +136,7 @@ mod tests {
         assert!((k.fx - 320.0).abs() < 1e-9);
         let p = DVec3::new(1.2, -0.7, 9.0);
         let uv = k.project(p).unwrap();
-        let q = k.unproject(uv, p.z);
+        let q = k.unproject(uv, p.z).unwrap();
         assert!((p - q).length() < 1e-9);
         assert!(k.project(DVec3::new(0.0, 0.0, -1.0)).is_none());
         // optical axis hits the image centre (pixel-edge coordinates)

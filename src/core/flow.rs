@@ -90,7 +90,7 @@ pub fn pixel_flow(
     let here = DVec2::new(x as f64 + 0.5, y as f64 + 0.5);
     let world = cv_from_world_t
         .inverse()
-        .transform_point(k.unproject(here, depth_m));
+        .transform_point(k.unproject(here, depth_m)?);
     let there = k.project(cv_from_world_next.transform_point(mover.moved(world)?))?;
     Some(there - here)
 }

@@ -142,6 +142,7 @@ pub fn calib_file(
     rect_from_cv: DMat3,
     cam_from_velo: &Pose,
     velo_from_imu: &Pose,
+    lens: &super::lens::Lens,
 ) -> String {
     let k = DMat3::from_cols_array_2d(&[
         [k_opencv[0][0], k_opencv[1][0], k_opencv[2][0]],
@@ -162,7 +163,15 @@ pub fn calib_file(
         row("Tr_velo_to_cam", &pose_3x4(cam_from_velo)),
         row("Tr_imu_to_velo", &pose_3x4(velo_from_imu)),
     ];
-    lines.join("\n") + "\n"
+    let mut text = lines.join("\n") + "\n";
+    // a lens camera's image is distorted: P2 is its K, and its OpenCV
+    // distortion follows as KITTI raw's calib_cam_to_cam writes D_02
+    // (readers that take the seven rows above by name are unaffected)
+    if !lens.is_pinhole() {
+        text += &row("D2", &lens.opencv().1);
+        text += "\n";
+    }
+    text
 }
 
 /// The KITTI row of a labeled object: a real row when it is large enough,
@@ -276,7 +285,7 @@ mod tests {
             DVec3::new(0.0, -1.0, 0.0),
         ));
         let cam_from_velo = Pose::new(rot, DVec3::new(0.0, 1.0, 0.0));
-        let text = calib_file(p2, DMat3::IDENTITY, &cam_from_velo, &Pose::IDENTITY);
+        let text = calib_file(p2, DMat3::IDENTITY, &cam_from_velo, &Pose::IDENTITY, &Default::default());
         let lines: Vec<&str> = text.lines().collect();
         let keys: Vec<&str> = lines.iter().map(|l| l.split(':').next().unwrap()).collect();
         assert_eq!(
@@ -338,7 +347,7 @@ mod tests {
             [0.0, 500.0, 239.5, 0.0],
             [0.0, 0.0, 1.0, 0.0],
         ];
-        let text = calib_file(k, r0, &Pose::IDENTITY, &Pose::IDENTITY);
+        let text = calib_file(k, r0, &Pose::IDENTITY, &Pose::IDENTITY, &Default::default());
         let (p2, r) = (parse_row(&text, "P2"), parse_row(&text, "R0_rect"));
         for cam in [DVec3::new(2.0, 1.0, 12.0), DVec3::new(-4.0, -0.5, 30.0)] {
             let rect: Vec<f64> = (0..3)

@@ -14,6 +14,7 @@ pub mod flow;
 pub mod frames;
 pub mod frustum;
 pub mod kitti;
+pub mod lens;
 pub mod lidar;
 pub mod mask;
 pub mod mcap;

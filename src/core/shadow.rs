@@ -29,7 +29,7 @@ pub fn frustum_corners(
     ];
     std::array::from_fn(|i| {
         let depth = if i < 4 { near_m } else { far_m };
-        world_from_cv.transform_point(k.unproject(uv[i % 4], depth))
+        world_from_cv.transform_point(k.unproject_pinhole(uv[i % 4], depth))
     })
 }
 

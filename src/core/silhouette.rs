@@ -2,8 +2,8 @@
 //! take the 2D convex hull, count covered pixel centres. This is how the
 //! visible fraction gets its denominator without rendering each object alone.
 
-use super::camera::Intrinsics;
-use glam::{DVec2, DVec3};
+use super::camera::{Intrinsics, NEAR_M};
+use glam::{DQuat, DVec2, DVec3};
 
 /// Clip a convex point set (OpenCV camera coords) to z >= near. Segments
 /// between any two points of a convex body lie inside it, so intersecting
@@ -19,6 +19,42 @@ pub fn clip_convex_to_near(points: &[DVec3], near: f64) -> Vec<DVec3> {
         }
     }
     out
+}
+
+/// Segments each outline edge is cut into before a lens bends it.
+const LENS_OUTLINE_STEPS: usize = 12;
+
+/// The image of a convex point set (OpenCV camera frame) as a convex
+/// hull: through a pinhole the hull of the projected points (clipped to
+/// the near plane). Through a lens, whose image of a straight edge is
+/// curved, the outline is taken in a virtual pinhole view looking at the
+/// set (so sets beside or behind the image plane of a fisheye project
+/// too), cut into short segments, and each point goes through the lens;
+/// the hull of those (exact bounds; area over by the curvature, when the
+/// lens bends the outline inwards).
+pub fn project_convex_hull(points_cv: &[DVec3], k: &Intrinsics) -> Option<ConvexHull2> {
+    if k.lens.lens.is_pinhole() {
+        let clipped = clip_convex_to_near(points_cv, NEAR_M);
+        let uv: Vec<DVec2> = clipped.iter().filter_map(|p| k.project(*p)).collect();
+        return ConvexHull2::new(&uv);
+    }
+    let centre = points_cv.iter().copied().sum::<DVec3>() / points_cv.len().max(1) as f64;
+    let axis = centre.try_normalize().unwrap_or(DVec3::Z);
+    let view_from_cam = DQuat::from_rotation_arc(axis, DVec3::Z);
+    let in_view: Vec<DVec3> = points_cv.iter().map(|p| view_from_cam * *p).collect();
+    let clipped = clip_convex_to_near(&in_view, NEAR_M);
+    let plane: Vec<DVec2> = clipped.iter().map(|p| DVec2::new(p.x / p.z, p.y / p.z)).collect();
+    let outline = ConvexHull2::new(&plane)?;
+    let cam_from_view = view_from_cam.inverse();
+    let n = outline.points.len();
+    let uv: Vec<DVec2> = (0..n)
+        .flat_map(|i| {
+            let (a, b) = (outline.points[i], outline.points[(i + 1) % n]);
+            (0..LENS_OUTLINE_STEPS).map(move |s| a.lerp(b, s as f64 / LENS_OUTLINE_STEPS as f64))
+        })
+        .filter_map(|t| k.project(cam_from_view * DVec3::new(t.x, t.y, 1.0)))
+        .collect();
+    ConvexHull2::new(&uv)
 }
 
 /// Counter-clockwise (in image coordinates) convex polygon.

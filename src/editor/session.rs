@@ -301,11 +301,11 @@ impl Session {
             })
             .flatten();
         let depth = img.depth_m_at(i) as f64;
-        let world = (depth > 0.0).then(|| {
-            let k = self.view_camera.intrinsics();
-            let cv = k.unproject(DVec2::new(x as f64 + 0.5, y as f64 + 0.5), depth);
-            world_from_camera.transform_point(cv_to_bevy_cam(cv))
-        });
+        let k = self.view_camera.intrinsics();
+        let world = (depth > 0.0)
+            .then(|| k.unproject(DVec2::new(x as f64 + 0.5, y as f64 + 0.5), depth))
+            .flatten()
+            .map(|cv| world_from_camera.transform_point(cv_to_bevy_cam(cv)));
         let road_s_lateral = world.map(|w| self.road_coords(w));
         Some(Pick {
             role,

@@ -2,7 +2,6 @@
 //! snapshot of the same tick -> the canonical FrameLabels record.
 
 use crate::core::boxes::{amodal_box_and_truncation, project_box_hull, to_kitti_box};
-use crate::core::camera::NEAR_M;
 use crate::core::color::srgb_byte_to_linear;
 use crate::core::frames::{Pose, cv_from_world};
 use crate::core::frames::{sim_local_to_vehicle, sim_to_enu, wrap_angle};
@@ -15,7 +14,7 @@ use crate::core::record::{
     OrientedBox, RleString,
 };
 use crate::core::rle::Rle;
-use crate::core::silhouette::{ConvexHull2, clip_convex_to_near, union_pixel_count};
+use crate::core::silhouette::{ConvexHull2, project_convex_hull, union_pixel_count};
 use crate::snapshot::image::CameraImage;
 use crate::snapshot::lidar::LidarInfo;
 use crate::snapshot::{CameraInfo, FrameSnapshot};
@@ -194,9 +193,7 @@ fn unoccluded_pixels(
                 .iter()
                 .map(|p| cv_from_world.transform_point(*p))
                 .collect();
-            let clipped = clip_convex_to_near(&cv, NEAR_M);
-            let uv: Vec<glam::DVec2> = clipped.iter().filter_map(|p| k.project(*p)).collect();
-            ConvexHull2::new(&uv)
+            project_convex_hull(&cv, k)
         })
         .collect();
     union_pixel_count(&part_hulls, k)
@@ -260,9 +257,8 @@ fn keypoints_in_image(
         .map(|w| {
             let cv = cv_from_world.transform_point(*w);
             // rounded as written, so the pixel checked is the pixel a reader finds
-            let uv = (cv.z > NEAR_M)
-                .then(|| k.project(cv))
-                .flatten()
+            let uv = k
+                .project(cv)
                 .map(|uv| glam::DVec2::new(round6(uv.x), round6(uv.y)));
             let Some(uv) = uv.filter(|uv| {
                 uv.x >= 0.0 && uv.y >= 0.0 && uv.x < img.width as f64 && uv.y < img.height as f64
@@ -272,7 +268,7 @@ fn keypoints_in_image(
             let i = uv.y as usize * img.width as usize + uv.x as usize;
             // label values fit 16 bits (the label target's format)
             let own = labels[i] == instance_id as u16
-                && img.depth_m_at(i) as f64 >= cv.z - KEYPOINT_UNDER_SURFACE_M;
+                && img.depth_m_at(i) as f64 >= k.lens.depth_of(cv) - KEYPOINT_UNDER_SURFACE_M;
             [uv.x, uv.y, if own { 2.0 } else { 1.0 }]
         })
         .collect()

@@ -29,6 +29,7 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     builtin!("rain_night_street", "scenarios/rain_night_street.ron"),
     builtin!("snow_day_rural", "scenarios/snow_day_rural.ron"),
     builtin!("surround_city", "scenarios/surround_city.ron"),
+    builtin!("fisheye_parking", "scenarios/fisheye_parking.ron"),
     builtin!("child_ball", "scenarios/hazards/child_ball.ron"),
     builtin!("cyclist_door", "scenarios/hazards/cyclist_door.ron"),
     builtin!(

@@ -4,6 +4,7 @@
 pub mod actors;
 pub mod bounds;
 mod failure_checks;
+mod lens_checks;
 pub mod library;
 pub mod locate;
 pub mod patch;
@@ -164,8 +165,8 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_rejected() {
-        let e = err("(sensors: (cameras: [(hfov_deg: 180)]))");
-        assert!(e.message.contains("0 < fov < 180"), "{e}");
+        let e = err("(sensors: (cameras: [(hfov_deg: 210)]))");
+        assert!(e.message.contains("0 < fov <= 200"), "{e}");
         assert_eq!(e.line, 1);
         let e = err("(road: (lane_width_m: -3.5))");
         assert!(e.message.contains("lane width"), "{e}");

@@ -61,8 +61,8 @@ pub fn non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 pub fn fov_deg<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     check(
         d,
-        |v| v > 0.0 && v < 180.0,
-        "a field of view in degrees, 0 < fov < 180",
+        |v| v > 0.0 && v <= 200.0,
+        "a field of view in degrees, 0 < fov <= 200 (under 180 but for a fisheye lens)",
     )
 }
 

@@ -4,6 +4,7 @@
 use super::range;
 pub use crate::core::effects::CameraEffects;
 pub use crate::core::failures::{FailureKind, SensorFailure};
+pub use crate::core::lens::Lens;
 use crate::core::lidar::{BeamTable, Preset};
 use serde::{Deserialize, Serialize};
 
@@ -107,9 +108,15 @@ pub struct CameraSpec {
     pub width: u32,
     #[serde(deserialize_with = "range::image_side")]
     pub height: u32,
+    /// The angle across the image width, degrees: up to 180 for a pinhole
+    /// or radial-tangential lens, up to 200 for a fisheye.
     #[serde(deserialize_with = "range::fov_deg")]
     pub hfov_deg: f64,
     pub mount: Mount,
+    /// Pinhole, RadialTangential(k1, k2, p1, p2, k3) or
+    /// KannalaBrandt(k1, k2, k3, k4, fov_deg), as OpenCV defines them.
+    #[serde(skip_serializing_if = "Lens::is_pinhole")]
+    pub lens: Lens,
     /// Noise, vignetting, chromatic aberration, clean twin (colour only).
     #[serde(skip_serializing_if = "CameraEffects::is_default")]
     pub effects: CameraEffects,
@@ -167,6 +174,7 @@ impl Default for CameraSpec {
             height: 480,
             hfov_deg: 90.0,
             mount: Mount::default(),
+            lens: Lens::Pinhole,
             effects: CameraEffects::default(),
             miscalibration: None,
         }

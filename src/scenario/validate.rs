@@ -74,6 +74,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     check_lidars(s)?;
     check_output(s)?;
     super::failure_checks::check_failures(s)?;
+    super::lens_checks::check_lenses(s)?;
     check_instance_counts(s)?;
     Ok(())
 }

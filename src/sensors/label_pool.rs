@@ -6,6 +6,7 @@
 
 use super::LabeledFrame;
 use super::camera::ReadbackFrame;
+use super::lens::LensPlan;
 use super::lidar::{SweepGeometry, VIEWS, sweep};
 use crate::core::lidar::LidarPoint;
 use crate::labels::{LabelConfig, Sweep, label_frame};
@@ -106,6 +107,8 @@ fn run_only_on_idle_cores() -> bool {
 /// Everything labeling a frame needs besides the frame.
 struct LabelContext {
     cameras: Vec<CameraInfo>,
+    /// How the rendered views become the cameras' images (lenses).
+    lens: LensPlan,
     lidars: Vec<LidarInfo>,
     env: LidarEnv,
     cfg: LabelConfig,
@@ -129,9 +132,11 @@ pub struct Labeler {
 
 impl Labeler {
     /// `labeled`: false in colour-only mode, where frames pass through
-    /// unlabeled. As many threads as `labeler_threads` gives for this machine.
+    /// unlabeled. The frames hold `lens.views` (`LensPlan::of(&cameras)`),
+    /// then the LiDARs' views. As many threads as `labeler_threads` gives for this machine.
     pub fn new(
         cameras: Vec<CameraInfo>,
+        lens: LensPlan,
         lidars: Vec<LidarInfo>,
         env: LidarEnv,
         cfg: LabelConfig,
@@ -140,13 +145,15 @@ impl Labeler {
     ) -> Labeler {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let workers = labeler_threads(cores);
-        Labeler::with_threads(cameras, lidars, env, cfg, labeled, workers, sharing)
+        Labeler::with_threads(cameras, lens, lidars, env, cfg, labeled, workers, sharing)
     }
 
     /// As `new`, with `workers` labeler threads; with none, frames are
     /// labeled on the calling thread once the queue is full, and at `finish`.
+    #[allow(clippy::too_many_arguments)]
     pub fn with_threads(
         cameras: Vec<CameraInfo>,
+        lens: LensPlan,
         lidars: Vec<LidarInfo>,
         env: LidarEnv,
         cfg: LabelConfig,
@@ -164,6 +171,7 @@ impl Labeler {
         // the caller drains it every tick, and `jobs` bounds what is in flight
         let (done_tx, done) = unbounded::<(u64, LabeledFrame)>();
         let context = Arc::new(LabelContext {
+            lens,
             cameras,
             lidars,
             env,
@@ -320,6 +328,7 @@ fn label_worker(
 fn label_job(job: ReadbackFrame, context: &LabelContext) -> LabeledFrame {
     let LabelContext {
         cameras,
+        lens,
         lidars,
         env,
         cfg,
@@ -328,8 +337,10 @@ fn label_job(job: ReadbackFrame, context: &LabelContext) -> LabeledFrame {
     let labeled = *labeled;
     let f = job.decode();
     let mut images = f.images;
-    // the rig renders the cameras first, then each LiDAR's views
-    let views = images.split_off(cameras.len());
+    // the rig renders the cameras' views first, then each LiDAR's views
+    let views = images.split_off(lens.views.len());
+    // a lens camera's image is remapped from its views
+    let images = lens.camera_images(images);
     let lidar_points: Vec<Vec<LidarPoint>> = if labeled {
         lidars
             .iter()

@@ -4,6 +4,7 @@
 
 pub mod camera;
 pub mod label_pool;
+pub mod lens;
 pub mod lidar;
 pub mod rig;
 

@@ -4,8 +4,10 @@
 //! free view is drawn by a rig from the same `Scene`.
 
 use super::camera::{CameraRig, GpuContext, RenderMode};
+use super::lens::LensPlan;
 use super::{SensorPlugin, label_pool, lidar};
 use crate::core::camera::Intrinsics;
+use crate::core::lens::LensModel;
 use crate::labels::LabelConfig;
 use crate::scenario::Scenario;
 use crate::snapshot::lidar::LidarInfo;
@@ -21,7 +23,11 @@ pub fn camera_infos(s: &Scenario) -> Vec<CameraInfo> {
         .iter()
         .map(|c| CameraInfo {
             name: c.name.clone(),
-            intrinsics: Intrinsics::from_hfov(c.width, c.height, c.hfov_deg.to_radians()),
+            intrinsics: if c.lens.is_pinhole() {
+                Intrinsics::from_hfov(c.width, c.height, c.hfov_deg.to_radians())
+            } else {
+                Intrinsics::with_lens(c.width, c.height, c.hfov_deg.to_radians(), LensModel::new(c.lens))
+            },
             ego_from_camera: c.mount.ego_from_camera(),
             effects: c.effects.clone(),
         })
@@ -48,10 +54,13 @@ pub struct Rig {
 }
 
 impl Rig {
-    /// `rig` must render `cameras`, then every LiDAR's views, in that order.
+    /// `rig` must render `lens.views` (`LensPlan::of(&cameras)`: the
+    /// cameras themselves where none has a lens), then every LiDAR's
+    /// views, in that order.
     pub fn new(
         rig: CameraRig,
         cameras: Vec<CameraInfo>,
+        lens: LensPlan,
         lidars: Vec<LidarInfo>,
         env: label_pool::LidarEnv,
         label_config: LabelConfig,
@@ -60,6 +69,7 @@ impl Rig {
         let sharing = label_pool::CpuSharing::for_renderer(rig.gpu().cpu_rasterizer);
         let labeler = label_pool::Labeler::new(
             cameras.clone(),
+            lens,
             lidars.clone(),
             env,
             label_config,
@@ -136,13 +146,15 @@ pub fn attach_sensors(app: &mut App, scenario: &Scenario, gpu: GpuContext, mode:
         .flat_map(|l| l.views.iter().cloned())
         .collect();
     let scene = Scene::of(app.world(), scenario);
-    let rig = scene.camera_rig(gpu, &cameras, &views, mode);
+    // lens cameras render pinhole views that the labeler remaps
+    let lens = LensPlan::of(&cameras);
+    let rig = scene.camera_rig(gpu, &lens.views, &views, mode);
     let labels = label_config(scenario, &scene.atmosphere);
     // camera fog and LiDAR attenuation share one extinction coefficient
     let env = label_pool::LidarEnv {
         atmosphere: scene.atmosphere,
         seed: scenario.seed,
     };
-    app.insert_resource(Rig::new(rig, cameras, lidars, env, labels))
+    app.insert_resource(Rig::new(rig, cameras, lens, lidars, env, labels))
         .add_plugins(SensorPlugin);
 }

@@ -13,6 +13,7 @@ pub struct RunFacts<'a> {
     pub scenario_file: &'a Path,
     pub scenario_sha256: &'a str,
     pub cameras: &'a [CameraInfo],
+    pub lidars: &'a [crate::snapshot::lidar::LidarInfo],
     pub adapter: &'a str,
     pub backend: &'a str,
     pub lane_graph: &'a [Connection],
@@ -20,8 +21,12 @@ pub struct RunFacts<'a> {
 
 /// A camera's OpenCV frame from our ego frame, as a row-major 4x4.
 fn cam_from_ego_rows(info: &crate::snapshot::CameraInfo) -> [[f64; 4]; 4] {
-    let cv_from_vehicle = super::cv_from_vehicle(info);
-    glam::DMat4::from_rotation_translation(cv_from_vehicle.rotation, cv_from_vehicle.translation)
+    pose_rows(&super::cv_from_vehicle(info))
+}
+
+/// A pose as a row-major 4x4.
+fn pose_rows(p: &crate::core::frames::Pose) -> [[f64; 4]; 4] {
+    glam::DMat4::from_rotation_translation(p.rotation, p.translation)
         .transpose()
         .to_cols_array_2d()
 }
@@ -47,6 +52,23 @@ pub fn manifest(run: &RunFacts) -> serde_json::Value {
                 // labels, KITTI calib and nuScenes use the true calibration
                 "calibration": "true",
             });
+            if !k.lens.lens.is_pinhole() {
+                let (model, d) = k.lens.lens.opencv();
+                // OpenCV's order: (k1, k2, p1, p2, k3) or fisheye (k1..k4)
+                entry["lens"] = serde_json::json!({
+                    "model": model,
+                    "distortion_opencv": d,
+                    "opencv_functions": if model == "kannala_brandt" {
+                        "cv2.fisheye.projectPoints / cv2.fisheye.undistortImage"
+                    } else {
+                        "cv2.projectPoints / cv2.undistort"
+                    },
+                    "scenario": spec.lens,
+                });
+            }
+            // what a depth image pixel holds: "z" along the optical axis,
+            // or "range" along the ray (fisheye)
+            entry["depth"] = serde_json::json!(k.lens.depth_kind());
             if let Some(e) = &spec.miscalibration {
                 let nominal = spec.mount.offset_by(e);
                 let believed = crate::snapshot::CameraInfo {
@@ -76,9 +98,11 @@ pub fn manifest(run: &RunFacts) -> serde_json::Value {
         "tick_hz": s.tick_hz,
         "renderer": { "adapter": run.adapter, "backend": run.backend },
         "cameras": cameras,
-        "lidars": s.sensors.lidars.iter().map(|l| serde_json::json!({
+        "lidars": s.sensors.lidars.iter().zip(run.lidars).map(|(l, info)| serde_json::json!({
             "name": l.name,
             "spec": l,
+            // points (x forward, y left, z up) -> our ego frame
+            "ego_from_sensor_4x4_row_major": pose_rows(&super::vehicle_from_lidar(info)),
             "points_frame": if l.motion_compensated {
                 "sensor frame at the frame time (motion-compensated)"
             } else {

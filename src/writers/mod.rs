@@ -198,6 +198,7 @@ impl DatasetWriter {
                 glam::DMat3::from_quat(rect_from_cv.rotation),
                 &cam_from_velo,
                 &crate::core::frames::Pose::IDENTITY,
+                &cam.intrinsics.lens.lens,
             )
         });
         let layout = Arc::new(Layout {

@@ -154,16 +154,22 @@ fn camera_messages(
         )?;
     }
     let k = &c.intrinsics;
+    // ROS / OpenCV conventions: pixel-centre principal point, the model's
+    // name as ROS camera_info spells it
+    let p = k.p_matrix_opencv();
+    let (fx, fy, cx, cy) = (p[0][0], p[1][1], p[0][2], p[1][2]);
+    let (model, d) = k.lens.lens.opencv();
+    let model = if model == "kannala_brandt" { model } else { "plumb_bob" };
     send(
         w,
         calibration,
         ns,
         json!({
             "timestamp": time(ns), "frame_id": c.name, "width": k.width, "height": k.height,
-            "distortion_model": "plumb_bob", "D": [0.0, 0.0, 0.0, 0.0, 0.0],
-            "K": [k.fx, 0.0, k.cx, 0.0, k.fy, k.cy, 0.0, 0.0, 1.0],
+            "distortion_model": model, "D": d,
+            "K": [fx, 0.0, cx, 0.0, fy, cy, 0.0, 0.0, 1.0],
             "R": [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
-            "P": [k.fx, 0.0, k.cx, 0.0, 0.0, k.fy, k.cy, 0.0, 0.0, 0.0, 1.0, 0.0],
+            "P": [fx, 0.0, cx, 0.0, 0.0, fy, cy, 0.0, 0.0, 0.0, 1.0, 0.0],
         }),
     )?;
     let visible: Vec<_> = labeled

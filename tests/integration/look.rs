@@ -91,7 +91,7 @@ fn shadows_fall_where_the_sun_direction_predicts_and_change_no_label() {
             (i % a.width as usize) as f64 + 0.5,
             (i / a.width as usize) as f64 + 0.5,
         );
-        let p = world_from_cv.transform_point(k.unproject(uv, a.depth_m_at(i) as f64));
+        let p = world_from_cv.transform_point(k.unproject_pinhole(uv, a.depth_m_at(i) as f64));
         // the sunbeam from this point, and from points 30 cm around it:
         // near the shadow's edge (soft over a texel or two) no verdict
         let verdicts: Vec<bool> = [DVec3::ZERO, DVec3::X, -DVec3::X, DVec3::Z, -DVec3::Z]

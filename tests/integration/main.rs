@@ -11,6 +11,7 @@ mod failures;
 mod formats;
 mod hazards;
 mod layers;
+mod lens;
 mod lidar;
 mod look;
 mod people;

@@ -578,6 +578,7 @@ fn labeler_threads_keep_frame_order_and_labels() {
         );
         let mut labeler = Labeler::with_threads(
             vec![camera.clone()],
+            edgecase::sensors::lens::LensPlan::of(std::slice::from_ref(&camera)),
             vec![],
             LidarEnv {
                 atmosphere: edgecase::weather::Atmosphere::new(&Default::default()),

@@ -575,6 +575,7 @@ mod cast_tests {
             fy: 256.0,
             cx: 256.0,
             cy: 15.0,
+            lens: Default::default(),
         };
         let rot = DQuat::from_mat3(&DMat3::from_cols(
             DVec3::new(0.0, 0.0, 1.0),

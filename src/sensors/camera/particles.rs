@@ -124,6 +124,7 @@ mod tests {
             fy: 32.0,
             cx: 32.0,
             cy: 24.0,
+            lens: Default::default(),
         }
     }
 

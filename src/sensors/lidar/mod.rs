@@ -106,6 +106,7 @@ fn view_intrinsics(table: &BeamTable) -> Intrinsics {
         fy: f,
         cx: f,
         cy: top as f64,
+        lens: Default::default(),
     }
 }
 
