@@ -108,7 +108,10 @@ impl Intrinsics {
     /// reverse-Z with an infinite far plane (depth 1 at the near plane, 0 at infinity).
     /// Built from fx/fy/cx/cy so the GPU raster and `project` agree exactly.
     pub fn clip_from_view(&self) -> Mat4 {
-        debug_assert!(self.lens.lens.is_pinhole(), "a rasterizer draws pinhole views");
+        debug_assert!(
+            self.lens.lens.is_pinhole(),
+            "a rasterizer draws pinhole views"
+        );
         let w = self.width as f64;
         let h = self.height as f64;
         // ndc_x = (u/w)*2-1 with u = fx*x/(-z) + cx

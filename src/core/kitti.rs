@@ -285,7 +285,13 @@ mod tests {
             DVec3::new(0.0, -1.0, 0.0),
         ));
         let cam_from_velo = Pose::new(rot, DVec3::new(0.0, 1.0, 0.0));
-        let text = calib_file(p2, DMat3::IDENTITY, &cam_from_velo, &Pose::IDENTITY, &Default::default());
+        let text = calib_file(
+            p2,
+            DMat3::IDENTITY,
+            &cam_from_velo,
+            &Pose::IDENTITY,
+            &Default::default(),
+        );
         let lines: Vec<&str> = text.lines().collect();
         let keys: Vec<&str> = lines.iter().map(|l| l.split(':').next().unwrap()).collect();
         assert_eq!(

@@ -191,7 +191,11 @@ impl LensModel {
                 if r > self.max_x {
                     return None;
                 }
-                let scale = if r > 0.0 { self.lens.radial(r) / r } else { 1.0 };
+                let scale = if r > 0.0 {
+                    self.lens.radial(r) / r
+                } else {
+                    1.0
+                };
                 let r2 = r * r;
                 Some(DVec2::new(
                     a * scale + 2.0 * p1 * a * b + p2 * (r2 + 2.0 * a * a),
@@ -457,13 +461,22 @@ impl LensRemap {
     /// The pinhole views a `width` x `height` lens camera renders
     /// (`source_views` of the rays through its border and a grid inside:
     /// a lens that grows monotonically reaches furthest at the border).
-    pub fn source_views_of(width: u32, height: u32, k: [f64; 4], lens: &LensModel) -> Vec<SourceView> {
+    pub fn source_views_of(
+        width: u32,
+        height: u32,
+        k: [f64; 4],
+        lens: &LensModel,
+    ) -> Vec<SourceView> {
         let [fx, fy, cx, cy] = k;
         let step = 8;
         let sample: Vec<Option<DVec3>> = (0..height)
             .flat_map(|y| (0..width).map(move |x| (x, y)))
             .filter(|(x, y)| {
-                *x == 0 || *y == 0 || *x == width - 1 || *y == height - 1 || (x % step == 0 && y % step == 0)
+                *x == 0
+                    || *y == 0
+                    || *x == width - 1
+                    || *y == height - 1
+                    || (x % step == 0 && y % step == 0)
             })
             .map(|(x, y)| {
                 let xd = DVec2::new((x as f64 + 0.5 - cx) / fx, (y as f64 + 0.5 - cy) / fy);
@@ -495,7 +508,12 @@ impl LensRemap {
                 &src[i..i + 4]
             };
             let (x0, y0) = (x0 as i64, y0 as i64);
-            let (a, b, c, d) = (at(x0, y0), at(x0 + 1, y0), at(x0, y0 + 1), at(x0 + 1, y0 + 1));
+            let (a, b, c, d) = (
+                at(x0, y0),
+                at(x0 + 1, y0),
+                at(x0, y0 + 1),
+                at(x0 + 1, y0 + 1),
+            );
             for ch in 0..4 {
                 let top = a[ch] as f64 * (1.0 - tx) + b[ch] as f64 * tx;
                 let bottom = c[ch] as f64 * (1.0 - tx) + d[ch] as f64 * tx;
@@ -551,8 +569,12 @@ pub fn source_views(rays: &[Option<DVec3>], focal_px: f64) -> Vec<SourceView> {
         .iter()
         .fold(0.0f64, |m, t| m.max(t.x.abs()).max(t.y.abs()));
     if all_in_front && bound <= SINGLE_VIEW_MAX_TAN {
-        let lo = forward.iter().fold(DVec2::splat(f64::MAX), |m, t| m.min(*t));
-        let hi = forward.iter().fold(DVec2::splat(f64::MIN), |m, t| m.max(*t));
+        let lo = forward
+            .iter()
+            .fold(DVec2::splat(f64::MAX), |m, t| m.min(*t));
+        let hi = forward
+            .iter()
+            .fold(DVec2::splat(f64::MIN), |m, t| m.max(*t));
         let (lo, hi) = if forward.is_empty() {
             (DVec2::splat(-1.0), DVec2::splat(1.0))
         } else {
@@ -584,7 +606,11 @@ pub fn source_views(rays: &[Option<DVec3>], focal_px: f64) -> Vec<SourceView> {
     ];
     let face_of = |d: &DVec3| {
         (0..faces.len())
-            .max_by(|&a, &b| (faces[a].inverse() * *d).z.total_cmp(&(faces[b].inverse() * *d).z))
+            .max_by(|&a, &b| {
+                (faces[a].inverse() * *d)
+                    .z
+                    .total_cmp(&(faces[b].inverse() * *d).z)
+            })
             .unwrap_or(0)
     };
     let mut used = [false; 6];
@@ -639,7 +665,9 @@ mod tests {
         let radial = 1.0 + k1 * r2 + k2 * r2 * r2 + k3 * r2 * r2 * r2;
         let xd = a * radial + 2.0 * p1 * a * b + p2 * (r2 + 2.0 * a * a);
         let yd = b * radial + p1 * (r2 + 2.0 * b * b) + 2.0 * p2 * a * b;
-        let got = radtan().distort(DVec3::new(a * 7.0, b * 7.0, 7.0), 0.1).unwrap();
+        let got = radtan()
+            .distort(DVec3::new(a * 7.0, b * 7.0, 7.0), 0.1)
+            .unwrap();
         assert!((got - DVec2::new(xd, yd)).length() < 1e-12);
     }
 
@@ -649,11 +677,16 @@ mod tests {
         let r = (p.x * p.x + p.y * p.y).sqrt();
         let theta = r.atan2(p.z);
         let t2 = theta * theta;
-        let theta_d = theta * (1.0 + 0.05 * t2 - 0.01 * t2 * t2 + 0.002 * t2.powi(3) - 0.0003 * t2.powi(4));
+        let theta_d =
+            theta * (1.0 + 0.05 * t2 - 0.01 * t2 * t2 + 0.002 * t2.powi(3) - 0.0003 * t2.powi(4));
         let got = fisheye().distort(p, 0.1).unwrap();
         assert!((got - DVec2::new(theta_d * p.x / r, theta_d * p.y / r)).length() < 1e-12);
         // beside and behind the image plane, inside the 190-degree field
-        assert!(fisheye().distort(DVec3::new(1.0, 0.0, -0.05), 0.1).is_some());
+        assert!(
+            fisheye()
+                .distort(DVec3::new(1.0, 0.0, -0.05), 0.1)
+                .is_some()
+        );
         assert!(fisheye().distort(DVec3::new(1.0, 0.0, -0.5), 0.1).is_none());
     }
 
@@ -706,14 +739,21 @@ mod tests {
                     continue;
                 };
                 let v = &remap.views[e.view as usize];
-                let d = v.dir_of(DVec2::new(e.src[0] as f64, e.src[1] as f64)).normalize();
+                let d = v
+                    .dir_of(DVec2::new(e.src[0] as f64, e.src[1] as f64))
+                    .normalize();
                 assert!((d - ray).length() < 1e-5, "{lens:?} pixel {i}");
                 assert!(e.src[0] >= 0.0 && (e.src[0] as u32) < v.width);
             }
         }
         // a narrow lens renders one view, a 190-degree fisheye cube faces
         assert_eq!(LensRemap::new(160, 120, k, &radtan()).views.len(), 1);
-        assert!(LensRemap::new(160, 120, [40.0, 40.0, 80.0, 60.0], &fisheye()).views.len() >= 4);
+        assert!(
+            LensRemap::new(160, 120, [40.0, 40.0, 80.0, 60.0], &fisheye())
+                .views
+                .len()
+                >= 4
+        );
     }
 
     #[test]

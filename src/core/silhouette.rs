@@ -43,7 +43,10 @@ pub fn project_convex_hull(points_cv: &[DVec3], k: &Intrinsics) -> Option<Convex
     let view_from_cam = DQuat::from_rotation_arc(axis, DVec3::Z);
     let in_view: Vec<DVec3> = points_cv.iter().map(|p| view_from_cam * *p).collect();
     let clipped = clip_convex_to_near(&in_view, NEAR_M);
-    let plane: Vec<DVec2> = clipped.iter().map(|p| DVec2::new(p.x / p.z, p.y / p.z)).collect();
+    let plane: Vec<DVec2> = clipped
+        .iter()
+        .map(|p| DVec2::new(p.x / p.z, p.y / p.z))
+        .collect();
     let outline = ConvexHull2::new(&plane)?;
     let cam_from_view = view_from_cam.inverse();
     let n = outline.points.len();

@@ -113,8 +113,12 @@ fn check_rendered_pixels(s: &Scenario) -> Result<(), Invalid> {
                 c.hfov_deg.to_radians(),
                 LensModel::new(c.lens),
             );
-            let views = LensRemap::source_views_of(k.width, k.height, [k.fx, k.fy, k.cx, k.cy], &k.lens);
-            total += views.iter().map(|v| v.width as u64 * v.height as u64).sum::<u64>();
+            let views =
+                LensRemap::source_views_of(k.width, k.height, [k.fx, k.fy, k.cx, k.cy], &k.lens);
+            total += views
+                .iter()
+                .map(|v| v.width as u64 * v.height as u64)
+                .sum::<u64>();
         }
     }
     if total > 2 * MAX_CAMERA_PIXELS {
@@ -127,4 +131,47 @@ fn check_rendered_pixels(s: &Scenario) -> Result<(), Invalid> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::{ScenarioError, parse};
+    use std::path::Path;
+
+    fn err(src: &str) -> ScenarioError {
+        parse(src, Path::new("t.ron")).unwrap_err()
+    }
+
+    #[test]
+    fn lens_errors_point_at_the_camera() {
+        // a pinhole cannot see 180 degrees; a fisheye may
+        let e = err("(sensors: (cameras: [(\n  hfov_deg: 185)]))");
+        assert!(e.message.contains("KannalaBrandt"), "{e}");
+        assert_eq!((e.line, e.col), (2, 3), "{e}");
+        assert!(
+            parse(
+                "(sensors: (cameras: [(hfov_deg: 185, lens: KannalaBrandt(fov_deg: 200))]))",
+                Path::new("t.ron")
+            )
+            .is_ok()
+        );
+        // a barrel polynomial that folds back inside the image
+        let e = err("(sensors: (cameras: [(hfov_deg: 120,\n  lens: RadialTangential(k1: -0.5))]))");
+        assert!(e.message.contains("folds back"), "{e}");
+        assert_eq!(e.line, 2, "{e}");
+        // the same lens over a narrow field is fine
+        assert!(
+            parse(
+                "(sensors: (cameras: [(hfov_deg: 60, lens: RadialTangential(k1: -0.5))]))",
+                Path::new("t.ron")
+            )
+            .is_ok()
+        );
+        let e = err("(sensors: (cameras: [(lens: RadialTangential(p1: 0.9))]))");
+        assert!(e.message.contains("p1"), "{e}");
+        let e = err("(sensors: (cameras: [(lens: KannalaBrandt(fov_deg: 230))]))");
+        assert!(e.message.contains("fov_deg"), "{e}");
+        let e = err("(sensors: (cameras: [(hfov_deg: 190, lens: KannalaBrandt(k1: -0.4))]))");
+        assert!(e.message.contains("folds back"), "{e}");
+    }
 }

@@ -26,7 +26,12 @@ pub fn camera_infos(s: &Scenario) -> Vec<CameraInfo> {
             intrinsics: if c.lens.is_pinhole() {
                 Intrinsics::from_hfov(c.width, c.height, c.hfov_deg.to_radians())
             } else {
-                Intrinsics::with_lens(c.width, c.height, c.hfov_deg.to_radians(), LensModel::new(c.lens))
+                Intrinsics::with_lens(
+                    c.width,
+                    c.height,
+                    c.hfov_deg.to_radians(),
+                    LensModel::new(c.lens),
+                )
             },
             ego_from_camera: c.mount.ego_from_camera(),
             effects: c.effects.clone(),

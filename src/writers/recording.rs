@@ -159,7 +159,11 @@ fn camera_messages(
     let p = k.p_matrix_opencv();
     let (fx, fy, cx, cy) = (p[0][0], p[1][1], p[0][2], p[1][2]);
     let (model, d) = k.lens.lens.opencv();
-    let model = if model == "kannala_brandt" { model } else { "plumb_bob" };
+    let model = if model == "kannala_brandt" {
+        model
+    } else {
+        "plumb_bob"
+    };
     send(
         w,
         calibration,
