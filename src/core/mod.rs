@@ -8,6 +8,7 @@ pub mod cityscapes;
 pub mod classes;
 pub mod coco;
 pub mod color;
+pub mod contamination;
 pub mod effects;
 pub mod failures;
 pub mod flow;
