@@ -42,6 +42,20 @@ impl LensContamination {
     }
 }
 
+/// A camera's contamination in a run: what and the run's seed (the
+/// labeler and the writer each make a frame's layer from it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LensDirt {
+    pub spec: LensContamination,
+    pub seed: u64,
+}
+
+impl LensDirt {
+    pub fn layer(&self, width: u32, height: u32, camera: &str, t_s: f64) -> LensLayer {
+        LensLayer::new(&self.spec, width, height, self.seed, camera, t_s)
+    }
+}
+
 /// What a contaminated pixel shows instead of the scene.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Cover {
@@ -185,7 +199,8 @@ impl LensLayer {
                     )
                 };
                 let r = radius * (0.5 + rng.next_f64());
-                covered += self.disc(bx, by, r, r, opacity, |_, _| Cover::Solid(color));
+                // out of focus on the glass: a soft rim a third of the radius wide
+                covered += self.disc(bx, by, r, r, opacity, r / 3.0, |_, _| Cover::Solid(color));
             }
         }
     }
@@ -233,7 +248,7 @@ impl LensLayer {
                 let sy = (cy - dy * 3.0).clamp(0.0, h as f64 - 1.0) as u32;
                 sy * w + sx
             };
-            self.disc(cx, cy, r, ry, 255.0, |dx, dy| {
+            self.disc(cx, cy, r, ry, 255.0, 1.0, |dx, dy| {
                 let edge = ((dx / r).powi(2) + (dy / ry).powi(2)).sqrt();
                 let gain = if edge > 0.75 {
                     0.55 + 0.45 * (1.0 - edge) / 0.25
@@ -248,7 +263,9 @@ impl LensLayer {
         }
     }
 
-    /// Fill an ellipse (soft one-pixel edge); pixels newly covered.
+    /// Fill an ellipse whose alpha ramps up over `rim_px` from its edge;
+    /// pixels newly hidden.
+    #[allow(clippy::too_many_arguments)]
     fn disc(
         &mut self,
         cx: f64,
@@ -256,6 +273,7 @@ impl LensLayer {
         rx: f64,
         ry: f64,
         opacity: f64,
+        rim_px: f64,
         cover: impl Fn(f64, f64) -> Cover,
     ) -> usize {
         let (w, h) = (self.width as i64, self.height as i64);
@@ -268,8 +286,7 @@ impl LensLayer {
             for x in x0..=x1 {
                 let (dx, dy) = (x as f64 + 0.5 - cx, y as f64 + 0.5 - cy);
                 let d = ((dx / rx).powi(2) + (dy / ry).powi(2)).sqrt();
-                // about one pixel of soft edge
-                let soft = ((1.0 - d) * rx.min(ry)).clamp(0.0, 1.0);
+                let soft = ((1.0 - d) * rx.min(ry) / rim_px.max(1.0)).clamp(0.0, 1.0);
                 if soft <= 0.0 {
                     continue;
                 }

@@ -107,6 +107,10 @@ pub struct CameraLabels {
     /// the labels describe the ideal geometry either way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effects: Option<super::effects::CameraEffects>,
+    /// Dirt on the lens in this frame's image (absent: clean); its mask is
+    /// `cameras/<name>/artefact/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contamination: Option<super::contamination::LensContamination>,
 }
 
 /// Box in an upright frame: centre, size as [length, width, height], yaw.
@@ -167,9 +171,14 @@ pub struct ObjectLabel {
     /// Weber contrast of the object against a 3-pixel ring of background
     /// around its tight box, as rendered (None when either is not visible).
     pub contrast: Option<f64>,
-    /// Large enough and contrast at least 0.05 (the threshold that defines
-    /// meteorological visibility): a pedestrian a detector could see.
+    /// Large enough, contrast at least 0.05 (the threshold that defines
+    /// meteorological visibility) and no more than half hidden by dirt on
+    /// the lens: an object a detector could see.
     pub perceivable: bool,
+    /// Share of the visible pixels that dirt on the lens hides (artefact
+    /// mask >= 128; absent: a clean lens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lens_hidden_fraction: Option<f64>,
     /// Distance from the camera centre to the box centre, metres.
     pub distance_m: f64,
     pub box_world_enu: OrientedBox,

@@ -391,14 +391,45 @@ pub fn label_camera(
             }),
             person: obj.person.as_ref().map(|p| p.attributes.clone()),
             motion: object_motion(&obj.motion, &ego_from_world),
+            lens_hidden_fraction: None,
         });
     }
     objects.sort_by_key(|o| o.instance_id);
+    if let Some(dirt) = &cam.contamination {
+        hide_behind_dirt(&mut objects, dirt, img, &cam.name, snapshot.time_s);
+    }
     CameraLabels {
         camera: cam.name.clone(),
         width: img.width,
         height: img.height,
         objects,
         effects: (!cam.effects.is_default()).then(|| cam.effects.clone()),
+        contamination: cam.contamination.as_ref().map(|d| d.spec.clone()),
     }
 }
+
+/// Each object's share of visible pixels hidden by the lens's dirt this
+/// frame; more than half hidden is not perceivable.
+fn hide_behind_dirt(
+    objects: &mut [ObjectLabel],
+    dirt: &crate::core::contamination::LensDirt,
+    img: &CameraImage,
+    camera: &str,
+    time_s: f64,
+) {
+    let layer = dirt.layer(img.width, img.height, camera, time_s);
+    let hidden = crate::core::contamination::hidden_pixels(&layer, img.labels());
+    for o in objects {
+        // label values fit 16 bits (the label target's format)
+        let covered = hidden.get(&(o.instance_id as u16)).copied().unwrap_or(0);
+        let fraction = match o.visible_pixels {
+            0 => 0.0,
+            v => covered as f64 / v as f64,
+        };
+        o.lens_hidden_fraction = Some(round6(fraction));
+        o.perceivable &= fraction <= MAX_HIDDEN_BY_DIRT;
+    }
+}
+
+/// Most of an object's visible pixels dirt may hide for it to stay perceivable.
+const MAX_HIDDEN_BY_DIRT: f64 = 0.5;

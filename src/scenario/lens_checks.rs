@@ -18,6 +18,19 @@ pub(super) fn check_lenses(s: &Scenario) -> Result<(), Invalid> {
     for (i, c) in s.sensors.cameras.iter().enumerate() {
         let at = |name: &'static str| vec![field("sensors"), item("cameras", i), field(name)];
         let half_rad = (c.hfov_deg / 2.0).to_radians();
+        for (name, v, max) in c.contamination.fields() {
+            if !(v.is_finite() && (0.0..=max).contains(&v)) {
+                return Err((
+                    vec![
+                        field("sensors"),
+                        item("cameras", i),
+                        field("contamination"),
+                        field(name),
+                    ],
+                    format!("contamination {name} is {v}; it must be in 0 ..= {max}"),
+                ));
+            }
+        }
         match c.lens {
             Lens::Pinhole | Lens::RadialTangential { .. } if c.hfov_deg >= 180.0 => {
                 return Err((

@@ -2,6 +2,7 @@
 //! table a LiDAR spec stands for (a preset overridden field by field).
 
 use super::range;
+pub use crate::core::contamination::LensContamination;
 pub use crate::core::effects::CameraEffects;
 pub use crate::core::failures::{FailureKind, SensorFailure};
 pub use crate::core::lens::Lens;
@@ -117,6 +118,9 @@ pub struct CameraSpec {
     /// KannalaBrandt(k1, k2, k3, k4, fov_deg), as OpenCV defines them.
     #[serde(skip_serializing_if = "Lens::is_pinhole")]
     pub lens: Lens,
+    /// Raindrops, mud, snow and condensation on the lens.
+    #[serde(skip_serializing_if = "LensContamination::is_clean")]
+    pub contamination: LensContamination,
     /// Noise, vignetting, chromatic aberration, clean twin (colour only).
     #[serde(skip_serializing_if = "CameraEffects::is_default")]
     pub effects: CameraEffects,
@@ -175,6 +179,7 @@ impl Default for CameraSpec {
             hfov_deg: 90.0,
             mount: Mount::default(),
             lens: Lens::Pinhole,
+            contamination: LensContamination::default(),
             effects: CameraEffects::default(),
             miscalibration: None,
         }

@@ -70,6 +70,7 @@ impl LensPlan {
                         .mul(&turn)
                         .mul(&cv_from_bevy),
                     effects: Default::default(),
+                    contamination: None,
                 });
             }
             plan.sources.push(CameraSource {

@@ -7,6 +7,7 @@ use super::camera::{CameraRig, GpuContext, RenderMode};
 use super::lens::LensPlan;
 use super::{SensorPlugin, label_pool, lidar};
 use crate::core::camera::Intrinsics;
+use crate::core::contamination::LensDirt;
 use crate::core::lens::LensModel;
 use crate::labels::LabelConfig;
 use crate::scenario::Scenario;
@@ -35,6 +36,10 @@ pub fn camera_infos(s: &Scenario) -> Vec<CameraInfo> {
             },
             ego_from_camera: c.mount.ego_from_camera(),
             effects: c.effects.clone(),
+            contamination: (!c.contamination.is_clean()).then(|| LensDirt {
+                spec: c.contamination.clone(),
+                seed: s.seed,
+            }),
         })
         .collect()
 }

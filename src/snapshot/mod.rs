@@ -65,6 +65,8 @@ pub struct CameraInfo {
     pub ego_from_camera: Pose,
     /// What the camera adds to the ideal image (applied when written).
     pub effects: crate::core::effects::CameraEffects,
+    /// Dirt on the lens (absent: clean).
+    pub contamination: Option<crate::core::contamination::LensDirt>,
 }
 
 /// Scene light and participating media, shared by every camera.

@@ -49,6 +49,11 @@ pub fn semantic_png(width: u32, height: u32, labels: &[u16]) -> Vec<u8> {
     png(width, height, &v, ExtendedColorType::L8)
 }
 
+/// An 8-bit grey mask.
+pub fn mask_png(width: u32, height: u32, values: &[u8]) -> Vec<u8> {
+    png(width, height, values, ExtendedColorType::L8)
+}
+
 /// Cityscapes instanceIds convention in 16 bits: the instance id
 /// (class_id*1000 + k) for things, the class id elsewhere — exactly the
 /// label value, which validation keeps below 65536.

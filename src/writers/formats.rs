@@ -90,6 +90,10 @@ impl Layout {
                 image,
                 rgb_png: std::cell::OnceCell::new(),
                 depth_m: std::cell::OnceCell::new(),
+                dirt: info
+                    .contamination
+                    .as_ref()
+                    .map(|d| d.layer(image.width, image.height, &info.name, job.labels.time_s)),
                 effects: info.effects.clone(),
                 noise_key: self.noise_key(index, job.labels.frame),
             };
@@ -126,6 +130,8 @@ pub(super) struct CameraFrame<'a> {
     pub(super) image: &'a CameraImage,
     rgb_png: std::cell::OnceCell<Vec<u8>>,
     depth_m: std::cell::OnceCell<Vec<f32>>,
+    /// This frame's dirt on the lens (the same layer the labels counted).
+    dirt: Option<crate::core::contamination::LensLayer>,
     effects: crate::core::effects::CameraEffects,
     /// The noise's key: this run, camera and frame.
     noise_key: u64,
@@ -148,12 +154,15 @@ impl CameraFrame<'_> {
                 let rgba = vec![level; img.rgba().len()];
                 return encode::rgb_png(img.width, img.height, &rgba);
             }
+            // dirt on the lens first, then the optics' and sensor's effects
+            let dirty = self.dirt.as_ref().map(|d| d.apply(img.rgba()));
+            let rgba = dirty.as_deref().unwrap_or(img.rgba());
             let fx = &self.effects;
             if fx.is_identity() {
-                return encode::rgb_png(img.width, img.height, img.rgba());
+                return encode::rgb_png(img.width, img.height, rgba);
             }
             let key = self.noise_key;
-            let rgba = crate::core::effects::apply(img.rgba(), img.width, img.height, fx, key);
+            let rgba = crate::core::effects::apply(rgba, img.width, img.height, fx, key);
             encode::rgb_png(img.width, img.height, &rgba)
         })
     }
@@ -184,6 +193,7 @@ const CAMERA_LAYERS: &[CameraLayer] = &[
     write_semantic,
     write_instance,
     write_depth,
+    write_artefact,
     write_kitti_camera,
     write_yolo,
     super::tracking::write_images,
@@ -246,6 +256,16 @@ fn write_depth(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
             ),
         };
         l.write(rel, &bytes, sums)?;
+    }
+    Ok(())
+}
+
+/// The lens dirt's artefact mask: 8-bit, 0 = the scene as is ..= 255 =
+/// replaced (an object's pixels at >= 128 count as hidden).
+fn write_artefact(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
+    if let Some(layer) = &f.dirt {
+        let png = encode::mask_png(layer.width, layer.height, &layer.alpha);
+        l.write(format!("{}/artefact/{}.png", f.dir, f.name), &png, sums)?;
     }
     Ok(())
 }

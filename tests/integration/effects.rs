@@ -128,3 +128,113 @@ fn out_of_range_effects_are_refused_with_line_col() {
         "{err}"
     );
 }
+
+/// Dirt on the lens (raindrops that run, mud) changes only the pixels its
+/// artefact mask covers (the clean twin is the ideal image), and the labels
+/// equal a clean run's except that each object records the share of its
+/// visible pixels the mask hides (re-counted here from the written
+/// instance and artefact PNGs), `perceivable` is false beyond half, and
+/// the camera records its contamination.
+#[test]
+fn lens_dirt_changes_masked_pixels_only_and_labels_count_what_it_hides() {
+    use edgecase::core::contamination::LensContamination;
+    let tmp = temp_dir();
+    let render = |name: &str, dirt: LensContamination| {
+        let mut s = scenario(&shipped_small("clear_day_urban", 200, 150));
+        s.sensors.cameras[0].effects.clean_twin = true;
+        s.sensors.cameras[0].contamination = dirt;
+        let p = tmp.path().join(format!("{name}.ron"));
+        fs::write(&p, edgecase::scenario::to_ron(&s)).unwrap();
+        let out = tmp.path().join(name);
+        let o = render_cli(p.to_str().unwrap(), 6, &out, &[]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let dirty = render(
+        "dirty",
+        LensContamination {
+            raindrops: 0.25,
+            mud: 0.2,
+            ..Default::default()
+        },
+    );
+    let clean = render("clean", LensContamination::default());
+    let (mut hidden_seen, mut masks) = (0, Vec::new());
+    for f in 0..6 {
+        let name = format!("{f:06}");
+        let png = |d: &Path, kind: &str| d.join(format!("cameras/front/{kind}/{name}.png"));
+        let mask = image::open(png(&dirty, "artefact")).unwrap().into_luma8();
+        let rgb = image::open(png(&dirty, "rgb")).unwrap().into_rgb8();
+        let ideal = image::open(png(&dirty, "rgb_clean")).unwrap().into_rgb8();
+        assert_eq!(
+            fs::read(png(&dirty, "rgb_clean")).unwrap(),
+            fs::read(png(&clean, "rgb")).unwrap()
+        );
+        let (mut changed_hidden, mut hidden) = (0, 0);
+        for (x, y, m) in mask.enumerate_pixels() {
+            let changed = rgb.get_pixel(x, y) != ideal.get_pixel(x, y);
+            assert!(
+                !changed || m.0[0] > 0,
+                "frame {f}: ({x}, {y}) changed outside the mask"
+            );
+            if m.0[0] >= 128 {
+                hidden += 1;
+                changed_hidden += changed as u32;
+            }
+        }
+        assert!(hidden > 200 * 150 / 10, "frame {f}: {hidden} hidden pixels");
+        assert!(
+            changed_hidden * 10 >= hidden * 7,
+            "{changed_hidden} of {hidden}"
+        );
+        masks.push(mask.into_raw());
+        // labels: the clean run's, plus what the dirt hides
+        let labels = |d: &Path| -> serde_json::Value {
+            serde_json::from_slice(&fs::read(d.join(format!("labels/{name}.json"))).unwrap())
+                .unwrap()
+        };
+        let (mut a, b) = (labels(&dirty), labels(&clean));
+        let cam = a["cameras"][0].as_object_mut().unwrap();
+        assert_eq!(cam.remove("contamination").unwrap()["mud"], 0.2);
+        let instance = image::open(png(&dirty, "instance")).unwrap().into_luma16();
+        for (o, c) in cam["objects"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .zip(b["cameras"][0]["objects"].as_array().unwrap())
+        {
+            let id = o["instance_id"].as_u64().unwrap() as u16;
+            let hidden_px = instance
+                .pixels()
+                .zip(masks.last().unwrap())
+                .filter(|(p, m)| p.0[0] == id && **m >= 128)
+                .count();
+            let visible = o["visible_pixels"].as_u64().unwrap();
+            let fraction = o
+                .as_object_mut()
+                .unwrap()
+                .remove("lens_hidden_fraction")
+                .unwrap()
+                .as_f64()
+                .unwrap();
+            let expected = if visible == 0 {
+                0.0
+            } else {
+                hidden_px as f64 / visible as f64
+            };
+            assert!(
+                (fraction - expected).abs() < 1e-6,
+                "{fraction} vs {expected}"
+            );
+            if fraction > 0.5 {
+                assert_eq!(o["perceivable"], false);
+                hidden_seen += 1;
+            }
+            o["perceivable"] = c["perceivable"].clone();
+        }
+        assert_eq!(a, b, "frame {f}: labels differ beyond the dirt's fields");
+    }
+    // the drops run: the masks change from frame to frame
+    assert!(masks.windows(2).any(|w| w[0] != w[1]));
+    eprintln!("{hidden_seen} objects more than half hidden");
+}
