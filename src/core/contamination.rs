@@ -306,8 +306,7 @@ impl LensLayer {
     pub fn apply(&self, rgba: &[u8]) -> Vec<u8> {
         let veil = self
             .cover
-            .iter()
-            .any(|c| *c == Cover::Veil)
+            .contains(&Cover::Veil)
             .then(|| box_blur(rgba, self.width as usize, self.height as usize, 6));
         let mut out = rgba.to_vec();
         for (i, (&a, cover)) in self.alpha.iter().zip(&self.cover).enumerate() {

@@ -1,12 +1,16 @@
 //! What a real camera adds to the ideal image, colour only (labels, depth
-//! and ids never change): lateral chromatic aberration and vignetting of
-//! the optics, then shot and read noise of the sensor. Applied to the
+//! and ids never change): stray light (bloom, flare; `exposure`), lateral
+//! chromatic aberration and vignetting of the optics, then shot and read
+//! noise of the sensor (motion blur comes first, in the writer, from the
+//! scene's motion: `exposure::motion_blur`). Applied to the
 //! finished 8-bit sRGB image in display-linear light (after the tone curve:
 //! the shot-noise variance scales with the displayed signal, not with
 //! scene radiance). Deterministic: the noise of pixel p, channel c, frame f
 //! of a camera is a hash of (run key, camera, f, p, c).
 
-use super::color::{srgb_byte_to_linear, srgb_to_linear};
+#[cfg(test)]
+use super::color::srgb_to_linear;
+use super::color::{linear_to_srgb_u8, srgb_byte_to_linear};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -23,17 +27,28 @@ pub struct CameraEffects {
     /// Lateral chromatic aberration: red magnified and blue shrunk about
     /// the centre by this many pixels at the corners (green unchanged).
     pub chromatic_aberration_px: f64,
+    /// Shutter time, milliseconds (0 = instantaneous): motion blur from
+    /// the ego's and the objects' motion, centred on the frame time.
+    pub exposure_ms: f64,
+    /// Bloom: light that saturates spills around itself, 0 ..= 1.
+    pub bloom: f64,
+    /// Lens flare: ghosts of a saturated source (the sun, lamps) mirrored
+    /// through the image centre, 0 ..= 1.
+    pub flare: f64,
     /// Also write the ideal image, `rgb_clean/` (the clean twin).
     pub clean_twin: bool,
 }
 
 impl CameraEffects {
-    /// No effect on the pixels.
+    /// `apply` leaves the pixels as they are (motion blur aside: it needs
+    /// the scene's motion, see `core::exposure`).
     pub fn is_identity(&self) -> bool {
         self.shot_noise == 0.0
             && self.read_noise == 0.0
             && self.vignetting == 0.0
             && self.chromatic_aberration_px == 0.0
+            && self.bloom == 0.0
+            && self.flare == 0.0
     }
 
     pub fn is_default(&self) -> bool {
@@ -48,18 +63,6 @@ fn linear_to_srgb(l: f64) -> f64 {
     } else {
         1.055 * l.powf(1.0 / 2.4) - 0.055
     }
-}
-
-/// The linear values at which the 8-bit sRGB code steps up: code k covers
-/// [t[k-1], t[k]), t[k] = decode((k + 0.5) / 255). A binary search gives
-/// round(encode(l) * 255) without a power per channel.
-fn code_thresholds() -> &'static [f64; 255] {
-    static T: std::sync::OnceLock<[f64; 255]> = std::sync::OnceLock::new();
-    T.get_or_init(|| std::array::from_fn(|k| srgb_to_linear((k as f64 + 0.5) / 255.0)))
-}
-
-fn linear_to_srgb_u8(l: f64) -> u8 {
-    code_thresholds().partition_point(|&t| t <= l) as u8
 }
 
 /// A standard normal draw from a 64-bit key (splitmix64, Box-Muller).
@@ -82,6 +85,14 @@ pub fn apply(rgba: &[u8], width: u32, height: u32, fx: &CameraEffects, noise_key
     if fx.is_identity() {
         return rgba.to_vec();
     }
+    // stray light in the optics comes before the sensor's aberrations and noise
+    let lit;
+    let rgba = if fx.bloom > 0.0 || fx.flare > 0.0 {
+        lit = super::exposure::stray_light(rgba, width, height, fx.bloom, fx.flare);
+        &lit[..]
+    } else {
+        rgba
+    };
     let lut = srgb_byte_to_linear();
     let (w, h) = (width as usize, height as usize);
     let (cx, cy) = (width as f64 / 2.0, height as f64 / 2.0);

@@ -10,6 +10,7 @@ pub mod coco;
 pub mod color;
 pub mod contamination;
 pub mod effects;
+pub mod exposure;
 pub mod failures;
 pub mod flow;
 pub mod frames;

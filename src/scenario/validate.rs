@@ -482,6 +482,9 @@ fn check_cameras(s: &Scenario) -> Result<(), Invalid> {
             ("read_noise", fx.read_noise, 1.0),
             ("vignetting", fx.vignetting, 1.0),
             ("chromatic_aberration_px", fx.chromatic_aberration_px, 50.0),
+            ("exposure_ms", fx.exposure_ms, 100.0),
+            ("bloom", fx.bloom, 1.0),
+            ("flare", fx.flare, 1.0),
         ] {
             if !(0.0..=max).contains(&value) {
                 return fail(

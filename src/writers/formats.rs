@@ -87,6 +87,7 @@ impl Layout {
                 name: &name,
                 index,
                 dir: format!("cameras/{}", info.name),
+                info,
                 image,
                 rgb_png: std::cell::OnceCell::new(),
                 depth_m: std::cell::OnceCell::new(),
@@ -127,6 +128,7 @@ pub(super) struct CameraFrame<'a> {
     pub(super) index: usize,
     /// `cameras/<name>`
     pub(super) dir: String,
+    pub(super) info: &'a CameraInfo,
     pub(super) image: &'a CameraImage,
     rgb_png: std::cell::OnceCell<Vec<u8>>,
     depth_m: std::cell::OnceCell<Vec<f32>>,
@@ -154,10 +156,24 @@ impl CameraFrame<'_> {
                 let rgba = vec![level; img.rgba().len()];
                 return encode::rgb_png(img.width, img.height, &rgba);
             }
-            // dirt on the lens first, then the optics' and sensor's effects
-            let dirty = self.dirt.as_ref().map(|d| d.apply(img.rgba()));
-            let rgba = dirty.as_deref().unwrap_or(img.rgba());
             let fx = &self.effects;
+            // the scene's motion while the shutter is open, then dirt on
+            // the lens, then the optics' and sensor's effects
+            let blurred = (fx.exposure_ms > 0.0).then(|| {
+                let cam = &self.job.labels.cameras[self.index];
+                let info = self.info;
+                let streaks = super::exposure::streaks(
+                    &self.job.labels,
+                    cam,
+                    info,
+                    img,
+                    fx.exposure_ms / 1000.0,
+                );
+                crate::core::exposure::motion_blur(img.rgba(), img.width, img.height, &streaks)
+            });
+            let scene = blurred.as_deref().unwrap_or(img.rgba());
+            let dirty = self.dirt.as_ref().map(|d| d.apply(scene));
+            let rgba = dirty.as_deref().unwrap_or(scene);
             if fx.is_identity() {
                 return encode::rgb_png(img.width, img.height, rgba);
             }

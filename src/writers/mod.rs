@@ -7,6 +7,7 @@ pub mod encode;
 
 mod checksums;
 mod coco_file;
+mod exposure;
 mod files;
 mod flow;
 mod formats;

@@ -53,6 +53,7 @@ fn effects_change_pixels_only_and_the_clean_twin_is_the_ideal_image() {
         vignetting: 0.4,
         chromatic_aberration_px: 2.0,
         clean_twin: true,
+        ..Default::default()
     };
     let degraded = run(tmp.path(), "degraded", fx.clone());
     let again = run(tmp.path(), "again", fx.clone());
@@ -237,4 +238,59 @@ fn lens_dirt_changes_masked_pixels_only_and_labels_count_what_it_hides() {
     // the drops run: the masks change from frame to frame
     assert!(masks.windows(2).any(|w| w[0] != w[1]));
     eprintln!("{hidden_seen} objects more than half hidden");
+}
+
+/// Motion blur over the shutter time: the labels stay those of the frame
+/// time (the middle of the exposure), the sky (infinitely far, the ego not
+/// turning) stays sharp to the byte, and the bottom rows (the near road,
+/// which sweeps past fastest) change more than the top rows (sky, far
+/// facades).
+#[test]
+fn motion_blur_smears_what_moves_in_the_image_and_keeps_the_labels() {
+    let tmp = temp_dir();
+    let ideal = run(tmp.path(), "still", CameraEffects::default());
+    let blurred = run(
+        tmp.path(),
+        "blurred",
+        CameraEffects {
+            exposure_ms: 40.0,
+            ..Default::default()
+        },
+    );
+    let name = "000003";
+    let labels = |d: &Path| -> serde_json::Value {
+        serde_json::from_slice(&fs::read(d.join(format!("labels/{name}.json"))).unwrap()).unwrap()
+    };
+    let mut a = labels(&blurred);
+    a["cameras"][0].as_object_mut().unwrap().remove("effects");
+    assert_eq!(a, labels(&ideal));
+    let img = |d: &Path| {
+        image::open(d.join(format!("cameras/front/rgb/{name}.png")))
+            .unwrap()
+            .into_rgb8()
+    };
+    let (sharp, smeared) = (img(&ideal), img(&blurred));
+    let semantic = image::open(ideal.join(format!("cameras/front/semantic/{name}.png")))
+        .unwrap()
+        .into_luma8();
+    let sky = edgecase::core::classes::Class::Sky.id();
+    let (mut sky_px, mut bottom_diff, mut top_diff) = (0, 0.0, 0.0);
+    for (x, y, p) in sharp.enumerate_pixels() {
+        let q = smeared.get_pixel(x, y);
+        if semantic.get_pixel(x, y).0[0] == sky {
+            assert_eq!(p, q, "sky pixel ({x}, {y}) moved");
+            sky_px += 1;
+        }
+        let d: f64 = (0..3).map(|c| (p.0[c] as f64 - q.0[c] as f64).abs()).sum();
+        if y >= 100 {
+            bottom_diff += d;
+        } else if y < 20 {
+            top_diff += d;
+        }
+    }
+    assert!(sky_px > 100, "{sky_px} sky pixels");
+    assert!(
+        bottom_diff > 1.5 * top_diff.max(1.0),
+        "bottom {bottom_diff} top {top_diff}"
+    );
 }

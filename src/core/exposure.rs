@@ -1,0 +1,284 @@
+//! What the shutter and stray light add to a camera image: motion blur
+//! over the exposure time (each pixel the mean of the scene along the
+//! streak its point draws while the shutter is open, centred on the frame
+//! time, so the labels describe the middle of the exposure), bloom around
+//! light bright enough to saturate, and lens-flare ghosts of a saturated
+//! source mirrored through the image centre. Colour only; all in
+//! display-linear light on the finished 8-bit image.
+
+use super::camera::Intrinsics;
+use super::color::srgb_byte_to_linear;
+use glam::{DVec2, DVec3};
+
+/// Most samples along one pixel's streak (a longer streak is sampled
+/// more sparsely).
+const MAX_STREAK_SAMPLES: usize = 48;
+
+/// Where a point seen at `p_cam` (OpenCV camera frame) is in the image when
+/// the shutter opens and when it closes, moving at `v_cam` (m/s, relative
+/// to the camera) for `exposure_s` centred on now; None where either end
+/// leaves the lens's field.
+pub fn streak(k: &Intrinsics, p_cam: DVec3, v_cam: DVec3, exposure_s: f64) -> Option<[DVec2; 2]> {
+    let half = v_cam * (exposure_s / 2.0);
+    Some([k.project(p_cam - half)?, k.project(p_cam + half)?])
+}
+
+/// Gather motion blur of an RGBA8 sRGB image: pixel i becomes the mean
+/// (linear light, bilinear samples) along `streaks[i]` (pixel-edge image
+/// positions at the shutter's opening and closing; None: unchanged).
+pub fn motion_blur(
+    rgba: &[u8],
+    width: u32,
+    height: u32,
+    streaks: &[Option<[DVec2; 2]>],
+) -> Vec<u8> {
+    let lut = srgb_byte_to_linear();
+    let (w, h) = (width as usize, height as usize);
+    let at = |x: f64, y: f64, c: usize| -> f64 {
+        let (fx, fy) = (x - 0.5, y - 0.5);
+        let (x0, y0) = (fx.floor(), fy.floor());
+        let (tx, ty) = (fx - x0, fy - y0);
+        let px = |xi: f64, yi: f64| {
+            let xi = xi.clamp(0.0, (w - 1) as f64) as usize;
+            let yi = yi.clamp(0.0, (h - 1) as f64) as usize;
+            lut[rgba[(yi * w + xi) * 4 + c] as usize]
+        };
+        let top = px(x0, y0) * (1.0 - tx) + px(x0 + 1.0, y0) * tx;
+        let bottom = px(x0, y0 + 1.0) * (1.0 - tx) + px(x0 + 1.0, y0 + 1.0) * tx;
+        top * (1.0 - ty) + bottom * ty
+    };
+    let mut out = rgba.to_vec();
+    for (i, s) in streaks.iter().enumerate() {
+        let Some([a, b]) = s else { continue };
+        let length = (*b - *a).length();
+        if length < 0.5 {
+            continue;
+        }
+        let n = (length.ceil() as usize).clamp(2, MAX_STREAK_SAMPLES);
+        for c in 0..3 {
+            let sum: f64 = (0..n)
+                .map(|j| {
+                    let p = a.lerp(*b, (j as f64 + 0.5) / n as f64);
+                    at(p.x, p.y, c)
+                })
+                .sum();
+            out[i * 4 + c] = super::color::linear_to_srgb_u8(sum / n as f64);
+        }
+    }
+    out
+}
+
+/// Display-linear level above which light spills into bloom.
+const BLOOM_THRESHOLD: f64 = 0.75;
+
+/// Bloom (`bloom` 0..=1: light above `BLOOM_THRESHOLD` spread over ~2% of
+/// the image width and added back) and flare (`flare` 0..=1: ghosts of
+/// the brightest saturated blob along the line through the image centre).
+pub fn stray_light(rgba: &[u8], width: u32, height: u32, bloom: f64, flare: f64) -> Vec<u8> {
+    let lut = srgb_byte_to_linear();
+    let (w, h) = (width as usize, height as usize);
+    let n = w * h;
+    let linear: Vec<[f64; 3]> = (0..n)
+        .map(|i| std::array::from_fn(|c| lut[rgba[i * 4 + c] as usize]))
+        .collect();
+    let mut add = vec![[0.0f64; 3]; n];
+    if bloom > 0.0 {
+        let bright: Vec<[f64; 3]> = linear
+            .iter()
+            .map(|p| p.map(|v| (v - BLOOM_THRESHOLD).max(0.0)))
+            .collect();
+        let radius = ((w.max(h) as f64) * 0.02).ceil().max(1.0) as usize;
+        // three box passes: close to a Gaussian
+        let mut glow = bright;
+        for _ in 0..3 {
+            glow = box_blur3(&glow, w, h, radius);
+        }
+        for (a, g) in add.iter_mut().zip(&glow) {
+            for c in 0..3 {
+                a[c] += bloom * 6.0 * g[c];
+            }
+        }
+    }
+    if flare > 0.0
+        && let Some((centroid, size)) = brightest_blob(rgba, w, h)
+    {
+        let centre = DVec2::new(w as f64 / 2.0, h as f64 / 2.0);
+        // a sun disc of a few dozen saturated pixels flares fully
+        let strength = flare * (size as f64 / 40.0).min(1.0);
+        // (position along the line source -> mirror, radius share of width, tint)
+        let ghosts = [
+            (0.6, 0.030, [0.5, 1.0, 0.6]),
+            (1.25, 0.055, [0.8, 0.5, 1.0]),
+            (1.6, 0.020, [1.0, 0.8, 0.4]),
+            (2.0, 0.080, [0.4, 0.7, 1.0]),
+        ];
+        for (t, r_share, tint) in ghosts {
+            let g = centroid + (centre - centroid) * t;
+            let r = r_share * w as f64;
+            let (x0, x1) = (
+                (g.x - r).max(0.0) as usize,
+                ((g.x + r).ceil() as usize).min(w),
+            );
+            let (y0, y1) = (
+                (g.y - r).max(0.0) as usize,
+                ((g.y + r).ceil() as usize).min(h),
+            );
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    let d = (DVec2::new(x as f64 + 0.5, y as f64 + 0.5) - g).length() / r;
+                    if d < 1.0 {
+                        // a soft disc, brighter at its rim like an aperture ghost
+                        let v = strength * 0.2 * (1.0 - d * d) * (0.6 + 0.4 * d);
+                        for c in 0..3 {
+                            add[y * w + x][c] += v * tint[c];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut out = rgba.to_vec();
+    for i in 0..n {
+        if add[i] == [0.0; 3] {
+            continue;
+        }
+        for c in 0..3 {
+            out[i * 4 + c] = super::color::linear_to_srgb_u8(linear[i][c] + add[i][c]);
+        }
+    }
+    out
+}
+
+/// Centroid and pixel count of the saturated pixels (every channel >= 250)
+/// of the largest bright region, found on a coarse grid: None when fewer
+/// than a few pixels saturate.
+fn brightest_blob(rgba: &[u8], w: usize, h: usize) -> Option<(DVec2, usize)> {
+    let cell = 16;
+    let (gw, gh) = (w.div_ceil(cell), h.div_ceil(cell));
+    let mut counts = vec![(0usize, DVec2::ZERO); gw * gh];
+    for y in 0..h {
+        for x in 0..w {
+            let p = &rgba[(y * w + x) * 4..(y * w + x) * 4 + 3];
+            if p.iter().all(|v| *v >= 250) {
+                let c = &mut counts[(y / cell) * gw + x / cell];
+                c.0 += 1;
+                c.1 += DVec2::new(x as f64 + 0.5, y as f64 + 0.5);
+            }
+        }
+    }
+    let (best, _) = counts.iter().enumerate().max_by_key(|(_, c)| c.0)?;
+    let (bx, by) = ((best % gw) as i64, (best / gw) as i64);
+    // the best cell and its neighbours
+    let (mut total, mut sum) = (0, DVec2::ZERO);
+    for dy in -1..=1 {
+        for dx in -1..=1 {
+            let (x, y) = (bx + dx, by + dy);
+            if x >= 0 && y >= 0 && (x as usize) < gw && (y as usize) < gh {
+                let c = counts[y as usize * gw + x as usize];
+                total += c.0;
+                sum += c.1;
+            }
+        }
+    }
+    (total >= 12).then(|| (sum / total as f64, total))
+}
+
+/// One box pass in x then y of radius `r` over RGB linear values.
+fn box_blur3(src: &[[f64; 3]], w: usize, h: usize, r: usize) -> Vec<[f64; 3]> {
+    let pass = |src: &[[f64; 3]], horizontal: bool| -> Vec<[f64; 3]> {
+        let mut dst = vec![[0.0; 3]; src.len()];
+        let (outer, inner) = if horizontal { (h, w) } else { (w, h) };
+        let idx = |o: usize, i: usize| if horizontal { o * w + i } else { i * w + o };
+        let norm = 1.0 / (2 * r + 1) as f64;
+        for o in 0..outer {
+            let mut sum = [0.0; 3];
+            let clamp = |i: i64| i.clamp(0, inner as i64 - 1) as usize;
+            for k in -(r as i64)..=(r as i64) {
+                let v = src[idx(o, clamp(k))];
+                (0..3).for_each(|c| sum[c] += v[c]);
+            }
+            for i in 0..inner {
+                dst[idx(o, i)] = sum.map(|s| s * norm);
+                let (add, sub) = (
+                    src[idx(o, clamp(i as i64 + r as i64 + 1))],
+                    src[idx(o, clamp(i as i64 - r as i64))],
+                );
+                (0..3).for_each(|c| sum[c] += add[c] - sub[c]);
+            }
+        }
+        dst
+    };
+    pass(&pass(src, true), false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_moving_point_draws_a_streak_centred_on_now() {
+        let k = Intrinsics::from_hfov(100, 100, 90f64.to_radians());
+        let p = DVec3::new(0.0, 0.0, 10.0);
+        // 10 m/s sideways for 20 ms at 10 m: 0.2 m = 1 px at fx = 50
+        let [a, b] = streak(&k, p, DVec3::new(10.0, 0.0, 0.0), 0.02).unwrap();
+        assert!(
+            (a.x - 49.5).abs() < 1e-9 && (b.x - 50.5).abs() < 1e-9,
+            "{a} {b}"
+        );
+        assert_eq!(a.y, b.y);
+    }
+
+    #[test]
+    fn blur_averages_along_the_streak_and_leaves_still_pixels() {
+        // a vertical white line on black, smeared sideways over 4 px
+        let (w, h) = (16u32, 4u32);
+        let mut rgba = vec![0u8; (w * h * 4) as usize];
+        for y in 0..h {
+            let i = ((y * w + 8) * 4) as usize;
+            rgba[i..i + 4].copy_from_slice(&[255, 255, 255, 255]);
+        }
+        let streaks: Vec<Option<[DVec2; 2]>> = (0..w * h)
+            .map(|i| {
+                let (x, y) = ((i % w) as f64 + 0.5, (i / w) as f64 + 0.5);
+                (i / w != 0).then(|| [DVec2::new(x - 2.0, y), DVec2::new(x + 2.0, y)])
+            })
+            .collect();
+        let out = motion_blur(&rgba, w, h, &streaks);
+        // row 0 is still: unchanged
+        assert_eq!(out[..(w * 4) as usize], rgba[..(w * 4) as usize]);
+        // row 1: the line's light spreads over its neighbours, in total kept
+        let lut = srgb_byte_to_linear();
+        let row: Vec<f64> = (0..w as usize)
+            .map(|x| lut[out[(w as usize + x) * 4] as usize])
+            .collect();
+        let total: f64 = row.iter().sum();
+        assert!((total - 1.0).abs() < 0.05, "{total}");
+        assert!(row[6] > 0.1 && row[10] > 0.1 && row[8] < 0.5, "{row:?}");
+    }
+
+    #[test]
+    fn bloom_spreads_only_bright_light_and_flare_mirrors_it() {
+        let (w, h) = (64u32, 48u32);
+        let mut rgba = vec![40u8; (w * h * 4) as usize];
+        for y in 8..14 {
+            for x in 8..14 {
+                let i = ((y * w + x) * 4) as usize;
+                rgba[i..i + 3].copy_from_slice(&[255, 255, 255]);
+            }
+        }
+        let bloomed = stray_light(&rgba, w, h, 1.0, 0.0);
+        let px = |img: &[u8], x: u32, y: u32| img[((y * w + x) * 4) as usize];
+        assert!(
+            px(&bloomed, 15, 11) > px(&rgba, 15, 11),
+            "next to the light"
+        );
+        assert_eq!(px(&bloomed, 60, 44), px(&rgba, 60, 44), "far away");
+        // nothing bright: nothing changes
+        let dim = vec![100u8; (w * h * 4) as usize];
+        assert_eq!(stray_light(&dim, w, h, 1.0, 1.0), dim);
+        // flare: ghosts on the far side of the centre from the light
+        let flared = stray_light(&rgba, w, h, 0.0, 1.0);
+        let mirror = (64 - 11, 48 - 11);
+        assert!(px(&flared, mirror.0, mirror.1) > px(&rgba, mirror.0, mirror.1));
+    }
+}
