@@ -34,18 +34,24 @@ pub fn motion_blur(
 ) -> Vec<u8> {
     let lut = srgb_byte_to_linear();
     let (w, h) = (width as usize, height as usize);
-    let at = |x: f64, y: f64, c: usize| -> f64 {
+    // bilinear, all three channels at once
+    let at = |x: f64, y: f64| -> [f64; 3] {
         let (fx, fy) = (x - 0.5, y - 0.5);
         let (x0, y0) = (fx.floor(), fy.floor());
         let (tx, ty) = (fx - x0, fy - y0);
         let px = |xi: f64, yi: f64| {
             let xi = xi.clamp(0.0, (w - 1) as f64) as usize;
             let yi = yi.clamp(0.0, (h - 1) as f64) as usize;
-            lut[rgba[(yi * w + xi) * 4 + c] as usize]
+            let p = (yi * w + xi) * 4;
+            [lut[rgba[p] as usize], lut[rgba[p + 1] as usize], lut[rgba[p + 2] as usize]]
         };
-        let top = px(x0, y0) * (1.0 - tx) + px(x0 + 1.0, y0) * tx;
-        let bottom = px(x0, y0 + 1.0) * (1.0 - tx) + px(x0 + 1.0, y0 + 1.0) * tx;
-        top * (1.0 - ty) + bottom * ty
+        let (a, b) = (px(x0, y0), px(x0 + 1.0, y0));
+        let (c, d) = (px(x0, y0 + 1.0), px(x0 + 1.0, y0 + 1.0));
+        std::array::from_fn(|k| {
+            let top = a[k] * (1.0 - tx) + b[k] * tx;
+            let bottom = c[k] * (1.0 - tx) + d[k] * tx;
+            top * (1.0 - ty) + bottom * ty
+        })
     };
     let mut out = rgba.to_vec();
     for (i, s) in streaks.iter().enumerate() {
@@ -55,14 +61,14 @@ pub fn motion_blur(
             continue;
         }
         let n = (length.ceil() as usize).clamp(2, MAX_STREAK_SAMPLES);
+        let mut sum = [0.0; 3];
+        for j in 0..n {
+            let p = a.lerp(*b, (j as f64 + 0.5) / n as f64);
+            let v = at(p.x, p.y);
+            (0..3).for_each(|c| sum[c] += v[c]);
+        }
         for c in 0..3 {
-            let sum: f64 = (0..n)
-                .map(|j| {
-                    let p = a.lerp(*b, (j as f64 + 0.5) / n as f64);
-                    at(p.x, p.y, c)
-                })
-                .sum();
-            out[i * 4 + c] = super::color::linear_to_srgb_u8(sum / n as f64);
+            out[i * 4 + c] = super::color::linear_to_srgb_u8(sum[c] / n as f64);
         }
     }
     out

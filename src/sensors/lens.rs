@@ -48,6 +48,13 @@ impl LensPlan {
                 continue;
             }
             let remap = LensRemap::new(k.width, k.height, [k.fx, k.fy, k.cx, k.cy], &k.lens);
+            tracing::debug!(
+                "camera {} ({:?}) renders {} pinhole views: {:?}",
+                cam.name,
+                k.lens.lens,
+                remap.views.len(),
+                remap.views.iter().map(|v| (v.width, v.height, v.f.round())).collect::<Vec<_>>()
+            );
             // ego_from_view = ego_from_camera (Bevy axes) . bevy_from_cv . turn . cv_from_bevy
             let cv_from_bevy = cv_from_bevy_camera();
             let bevy_from_cv = cv_from_bevy.inverse();

@@ -304,13 +304,23 @@ impl LensModel {
 
     /// Largest slope of the image radius over the lens: how much finer
     /// than the pinhole K a source view must sample to feed the densest
-    /// part of the distorted image.
-    pub fn max_magnification(&self) -> f64 {
+    /// part of the distorted image, over the rays `rays` (unit, camera
+    /// frame) the image holds.
+    pub fn max_magnification(&self, rays: &[DVec3]) -> f64 {
         if self.lens.is_pinhole() {
             return 1.0;
         }
+        // how far off the axis the image reaches, in the model's variable
+        let reach = rays
+            .iter()
+            .map(|d| match self.lens {
+                Lens::KannalaBrandt { .. } => d.z.clamp(-1.0, 1.0).acos(),
+                _ => (d.x * d.x + d.y * d.y).sqrt() / d.z.max(1e-9),
+            })
+            .fold(0.0, f64::max)
+            .min(self.max_x);
         (0..=200)
-            .map(|i| self.lens.radial_slope(self.max_x * i as f64 / 200.0))
+            .map(|i| self.lens.radial_slope(reach * i as f64 / 200.0))
             .fold(1.0, f64::max)
     }
 }

@@ -143,7 +143,8 @@ impl LensRemap {
                 lens.ray(xd)
             })
             .collect();
-        source_views(&sample, fx.max(fy) * lens.max_magnification())
+        let rays: Vec<DVec3> = sample.iter().flatten().copied().collect();
+        source_views(&sample, fx.max(fy) * lens.max_magnification(&rays))
     }
 
     /// sRGB colour (4 bytes a pixel) of the distorted image from the
