@@ -212,6 +212,7 @@ fn run_reference(args: &Args) -> Result<()> {
         intrinsics: Intrinsics::from_hfov(args.width, args.height, 90f64.to_radians()),
         ego_from_camera: camera_mount_pose(DVec3::new(0.0, 0.0, 2.0), 0.0, 8f64.to_radians(), 0.0),
         effects: Default::default(),
+        nominal: None,
         contamination: None,
     };
     let ground = StaticMesh {

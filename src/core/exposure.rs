@@ -43,7 +43,11 @@ pub fn motion_blur(
             let xi = xi.clamp(0.0, (w - 1) as f64) as usize;
             let yi = yi.clamp(0.0, (h - 1) as f64) as usize;
             let p = (yi * w + xi) * 4;
-            [lut[rgba[p] as usize], lut[rgba[p + 1] as usize], lut[rgba[p + 2] as usize]]
+            [
+                lut[rgba[p] as usize],
+                lut[rgba[p + 1] as usize],
+                lut[rgba[p + 2] as usize],
+            ]
         };
         let (a, b) = (px(x0, y0), px(x0 + 1.0, y0));
         let (c, d) = (px(x0, y0 + 1.0), px(x0 + 1.0, y0 + 1.0));

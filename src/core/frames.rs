@@ -123,6 +123,44 @@ pub fn camera_mount_pose(position_vehicle: DVec3, roll: f64, pitch: f64, yaw: f6
     camera_pose_from_body(position_vehicle, mount_rotation(roll, pitch, yaw))
 }
 
+/// A camera's OpenCV frame from the ego frame (x fwd, y left, z up), for
+/// a camera at sim-local `ego_from_camera` (Bevy convention).
+pub fn cv_from_vehicle(ego_from_camera: &Pose) -> Pose {
+    let sim_from_vehicle = Pose::new(
+        DQuat::from_mat3(&DMat3::from_cols(DVec3::X, -DVec3::Z, DVec3::Y)),
+        DVec3::ZERO,
+    );
+    cv_from_world(ego_from_camera).mul(&sim_from_vehicle)
+}
+
+/// A pose as a row-major 4x4.
+pub fn pose_rows(p: &Pose) -> [[f64; 4]; 4] {
+    glam::DMat4::from_rotation_translation(p.rotation, p.translation)
+        .transpose()
+        .to_cols_array_2d()
+}
+
+/// The mount a vehicle believes a camera has: x, y, z (m), roll, pitch,
+/// yaw (degrees) at the first frame, and how each drifts per second.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DriftingMount {
+    pub at_start: [f64; 6],
+    pub per_s: [f64; 6],
+}
+
+impl DriftingMount {
+    /// The believed sim-local camera pose (Bevy convention) at `t_s`.
+    pub fn ego_from_camera(&self, t_s: f64) -> Pose {
+        let v: [f64; 6] = std::array::from_fn(|i| self.at_start[i] + self.per_s[i] * t_s);
+        camera_mount_pose(
+            DVec3::new(v[0], v[1], v[2]),
+            v[3].to_radians(),
+            v[4].to_radians(),
+            v[5].to_radians(),
+        )
+    }
+}
+
 /// Rz(yaw)·Ry(pitch)·Rx(roll) in the vehicle frame.
 pub fn mount_rotation(roll: f64, pitch: f64, yaw: f64) -> DMat3 {
     DMat3::from_rotation_z(yaw) * DMat3::from_rotation_y(pitch) * DMat3::from_rotation_x(roll)

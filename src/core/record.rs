@@ -107,6 +107,12 @@ pub struct CameraLabels {
     /// the labels describe the ideal geometry either way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effects: Option<super::effects::CameraEffects>,
+    /// The calibration the vehicle believes at this frame, where it is not
+    /// the true one (miscalibration, drift): OpenCV camera from ego
+    /// (x fwd, y left, z up), row-major. Everything else here is in the
+    /// true calibration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nominal_cam_from_ego_4x4_row_major: Option<[[f64; 4]; 4]>,
     /// Dirt on the lens in this frame's image (absent: clean); its mask is
     /// `cameras/<name>/artefact/`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

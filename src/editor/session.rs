@@ -111,6 +111,7 @@ impl Session {
             intrinsics: view_camera.intrinsics(),
             ego_from_camera: Pose::new(DQuat::IDENTITY, DVec3::ZERO),
             effects: Default::default(),
+            nominal: None,
             contamination: None,
         };
         let view_rig = crate::sensors::rig::Scene::of(sim.world(), &scenario).camera_rig(

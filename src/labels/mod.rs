@@ -3,7 +3,7 @@
 
 use crate::core::boxes::{amodal_box_and_truncation, project_box_hull, to_kitti_box};
 use crate::core::color::srgb_byte_to_linear;
-use crate::core::frames::{Pose, cv_from_world};
+use crate::core::frames::{Pose, cv_from_vehicle, cv_from_world, pose_rows};
 use crate::core::frames::{sim_local_to_vehicle, sim_to_enu, wrap_angle};
 use crate::core::kitti::{occlusion_level, rect_from_cv_pose};
 use crate::core::lidar::LidarPoint;
@@ -404,6 +404,10 @@ pub fn label_camera(
         height: img.height,
         objects,
         effects: (!cam.effects.is_default()).then(|| cam.effects.clone()),
+        nominal_cam_from_ego_4x4_row_major: cam.nominal.as_ref().map(|n| {
+            let rows = pose_rows(&cv_from_vehicle(&n.ego_from_camera(snapshot.time_s)));
+            rows.map(|r| r.map(round6))
+        }),
         contamination: cam.contamination.as_ref().map(|d| d.spec.clone()),
     }
 }

@@ -129,6 +129,11 @@ pub struct CameraSpec {
     /// are in the true frame, and the manifest carries both.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub miscalibration: Option<MountOffset>,
+    /// How the believed calibration drifts away per second (metres and
+    /// degrees per second), from `mount` + `miscalibration` at the first
+    /// frame; each frame's labels carry the nominal calibration of that time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<MountOffset>,
 }
 
 /// A mount error: added to each of a mount's fields.
@@ -146,6 +151,20 @@ pub struct MountOffset {
     pub yaw_deg: f64,
 }
 
+impl MountOffset {
+    /// The six values in order: x, y, z, roll, pitch, yaw.
+    pub fn values(&self) -> [f64; 6] {
+        [
+            self.x_m,
+            self.y_m,
+            self.z_m,
+            self.roll_deg,
+            self.pitch_deg,
+            self.yaw_deg,
+        ]
+    }
+}
+
 impl Mount {
     /// The camera's sim-local pose on the ego for this mount.
     pub fn ego_from_camera(&self) -> crate::core::frames::Pose {
@@ -158,6 +177,18 @@ impl Mount {
     }
 
     /// This mount moved by `e` (the nominal mount of a miscalibrated one).
+    /// The six values in order: x, y, z (m), roll, pitch, yaw (degrees).
+    pub fn values(&self) -> [f64; 6] {
+        [
+            self.x_m,
+            self.y_m,
+            self.z_m,
+            self.roll_deg,
+            self.pitch_deg,
+            self.yaw_deg,
+        ]
+    }
+
     pub fn offset_by(&self, e: &MountOffset) -> Mount {
         Mount {
             x_m: self.x_m + e.x_m,
@@ -182,6 +213,7 @@ impl Default for CameraSpec {
             contamination: LensContamination::default(),
             effects: CameraEffects::default(),
             miscalibration: None,
+            drift: None,
         }
     }
 }

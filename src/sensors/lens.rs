@@ -53,7 +53,11 @@ impl LensPlan {
                 cam.name,
                 k.lens.lens,
                 remap.views.len(),
-                remap.views.iter().map(|v| (v.width, v.height, v.f.round())).collect::<Vec<_>>()
+                remap
+                    .views
+                    .iter()
+                    .map(|v| (v.width, v.height, v.f.round()))
+                    .collect::<Vec<_>>()
             );
             // ego_from_view = ego_from_camera (Bevy axes) . bevy_from_cv . turn . cv_from_bevy
             let cv_from_bevy = cv_from_bevy_camera();
@@ -77,6 +81,7 @@ impl LensPlan {
                         .mul(&turn)
                         .mul(&cv_from_bevy),
                     effects: Default::default(),
+                    nominal: None,
                     contamination: None,
                 });
             }

@@ -8,6 +8,7 @@ use super::lens::LensPlan;
 use super::{SensorPlugin, label_pool, lidar};
 use crate::core::camera::Intrinsics;
 use crate::core::contamination::LensDirt;
+use crate::core::frames::DriftingMount;
 use crate::core::lens::LensModel;
 use crate::labels::LabelConfig;
 use crate::scenario::Scenario;
@@ -36,6 +37,13 @@ pub fn camera_infos(s: &Scenario) -> Vec<CameraInfo> {
             },
             ego_from_camera: c.mount.ego_from_camera(),
             effects: c.effects.clone(),
+            nominal: (c.miscalibration.is_some() || c.drift.is_some()).then(|| DriftingMount {
+                at_start: c
+                    .mount
+                    .offset_by(&c.miscalibration.clone().unwrap_or_default())
+                    .values(),
+                per_s: c.drift.as_ref().map_or([0.0; 6], |d| d.values()),
+            }),
             contamination: (!c.contamination.is_clean()).then(|| LensDirt {
                 spec: c.contamination.clone(),
                 seed: s.seed,

@@ -65,6 +65,9 @@ pub struct CameraInfo {
     pub ego_from_camera: Pose,
     /// What the camera adds to the ideal image (applied when written).
     pub effects: crate::core::effects::CameraEffects,
+    /// The calibration the vehicle believes, where it is not the true one
+    /// (miscalibration, drift).
+    pub nominal: Option<crate::core::frames::DriftingMount>,
     /// Dirt on the lens (absent: clean).
     pub contamination: Option<crate::core::contamination::LensDirt>,
 }

@@ -29,12 +29,7 @@ pub(super) struct Layout {
 
 /// Cameras' OpenCV frame from the ego/LiDAR frame (x fwd, y left, z up).
 pub fn cv_from_vehicle(cam: &CameraInfo) -> crate::core::frames::Pose {
-    use glam::{DMat3, DQuat, DVec3};
-    let sim_from_vehicle = crate::core::frames::Pose::new(
-        DQuat::from_mat3(&DMat3::from_cols(DVec3::X, -DVec3::Z, DVec3::Y)),
-        DVec3::ZERO,
-    );
-    crate::core::frames::cv_from_world(&cam.ego_from_camera).mul(&sim_from_vehicle)
+    crate::core::frames::cv_from_vehicle(&cam.ego_from_camera)
 }
 
 /// Our ego frame (x forward, y left, z up) from a LiDAR's sensor frame.

@@ -24,12 +24,7 @@ fn cam_from_ego_rows(info: &crate::snapshot::CameraInfo) -> [[f64; 4]; 4] {
     pose_rows(&super::cv_from_vehicle(info))
 }
 
-/// A pose as a row-major 4x4.
-fn pose_rows(p: &crate::core::frames::Pose) -> [[f64; 4]; 4] {
-    glam::DMat4::from_rotation_translation(p.rotation, p.translation)
-        .transpose()
-        .to_cols_array_2d()
-}
+use crate::core::frames::pose_rows;
 
 pub fn manifest(run: &RunFacts) -> serde_json::Value {
     let s = run.scenario;
@@ -69,13 +64,21 @@ pub fn manifest(run: &RunFacts) -> serde_json::Value {
             // what a depth image pixel holds: "z" along the optical axis,
             // or "range" along the ray (fisheye)
             entry["depth"] = serde_json::json!(k.lens.depth_kind());
+            if let Some(d) = &spec.drift {
+                // the nominal calibration drifts: each frame's labels carry
+                // it (`nominal_cam_from_ego_4x4_row_major`)
+                entry["drift_per_s"] = serde_json::json!(d);
+            }
             if let Some(e) = &spec.miscalibration {
-                let nominal = spec.mount.offset_by(e);
+                entry["miscalibration"] = serde_json::json!(e);
+            }
+            if spec.miscalibration.is_some() || spec.drift.is_some() {
+                // the believed calibration at the first frame
+                let nominal = spec.mount.offset_by(&spec.miscalibration.clone().unwrap_or_default());
                 let believed = crate::snapshot::CameraInfo {
                     ego_from_camera: nominal.ego_from_camera(),
                     ..info.clone()
                 };
-                entry["miscalibration"] = serde_json::json!(e);
                 entry["nominal"] = serde_json::json!({
                     "mount": nominal,
                     "cam_from_ego_4x4_row_major": cam_from_ego_rows(&believed),

@@ -548,6 +548,7 @@ fn sliding_box_camera(
             0.0,
         ),
         effects: Default::default(),
+        nominal: None,
         contamination: None,
     };
     let lighting = edgecase::weather::lighting(

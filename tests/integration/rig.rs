@@ -166,3 +166,56 @@ fn a_miscalibrated_camera_keeps_true_labels_and_its_nominal_calibration_misses()
         "median miss {median:.2} px, expected ~{expected:.2}"
     );
 }
+
+/// A drifting calibration: each frame's labels carry the nominal
+/// calibration of that moment, whose rotation is off the true one by the
+/// miscalibration plus the drift rate times the time (about the ego's
+/// vertical axis here), equal to the manifest's nominal at the first frame.
+#[test]
+fn a_drifting_calibration_is_in_every_frame_and_grows_with_time() {
+    let tmp = temp_dir();
+    let mut s = scenario(&crate::common::shipped_small("clear_day_urban", 160, 120));
+    s.sensors.cameras[0].miscalibration = Some(edgecase::scenario::MountOffset {
+        yaw_deg: 1.0,
+        ..Default::default()
+    });
+    s.sensors.cameras[0].drift = Some(edgecase::scenario::MountOffset {
+        yaw_deg: 2.0,
+        ..Default::default()
+    });
+    let p = tmp.path().join("drift.ron");
+    fs::write(&p, edgecase::scenario::to_ron(&s)).unwrap();
+    let out = tmp.path().join("ds");
+    let o = render_cli(p.to_str().unwrap(), 6, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let rot = |v: &serde_json::Value| -> [[f64; 3]; 3] {
+        std::array::from_fn(|r| std::array::from_fn(|c| v[r][c].as_f64().unwrap()))
+    };
+    let angle_between = |a: [[f64; 3]; 3], b: [[f64; 3]; 3]| {
+        // trace(A B^T) = 1 + 2 cos(angle)
+        let trace: f64 = (0..3)
+            .map(|i| (0..3).map(|k| a[i][k] * b[i][k]).sum::<f64>())
+            .sum();
+        ((trace - 1.0) / 2.0).clamp(-1.0, 1.0).acos().to_degrees()
+    };
+    let cam = &manifest["cameras"][0];
+    let truth = rot(&cam["cam_from_ego_4x4_row_major"]);
+    for f in 0..6 {
+        let labels: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join(format!("labels/{f:06}.json"))).unwrap())
+                .unwrap();
+        let t = labels["time_s"].as_f64().unwrap();
+        let nominal = &labels["cameras"][0]["nominal_cam_from_ego_4x4_row_major"];
+        let angle = angle_between(rot(nominal), truth);
+        assert!(
+            (angle - (1.0 + 2.0 * t)).abs() < 0.01,
+            "frame {f} at {t} s: {angle} degrees"
+        );
+        if f == 0 {
+            let start = rot(&cam["nominal"]["cam_from_ego_4x4_row_major"]);
+            assert!(angle_between(rot(nominal), start).abs() < 0.01);
+        }
+    }
+}

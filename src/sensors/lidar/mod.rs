@@ -135,6 +135,7 @@ pub fn lidar_info(spec: &LidarSpec) -> LidarInfo {
             intrinsics: k,
             ego_from_camera: camera_pose_from_body(position, body * DMat3::from_rotation_z(alpha)),
             effects: Default::default(),
+            nominal: None,
             contamination: None,
         });
         cv_from_sensor.push(Pose::new(
