@@ -9,6 +9,7 @@ pub mod library;
 pub mod locate;
 pub mod patch;
 pub mod range;
+pub mod rigs;
 pub mod role;
 pub mod schema;
 pub mod sensors;
@@ -131,14 +132,43 @@ pub fn to_ron(s: &Scenario) -> String {
 }
 
 pub fn parse(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
-    let scenario: Scenario = ron_options()
+    let mut scenario: Scenario = ron_options()
         .from_str(src)
         .map_err(|e| ScenarioError::from_ron(path, e))?;
-    validate(&scenario).map_err(|(steps, message)| {
+    let at = |(steps, message): validate::Invalid| {
         let (line, col) = locate::locate(src, &steps).map_or((1, 1), |o| locate::line_col(src, o));
         ScenarioError::at(path, line, col, message)
-    })?;
+    };
+    expand_rig(&mut scenario).map_err(at)?;
+    validate(&scenario).map_err(at)?;
     Ok(scenario)
+}
+
+/// A preset rig becomes its cameras and LiDARs (which must not be given
+/// beside it).
+fn expand_rig(s: &mut Scenario) -> Result<(), validate::Invalid> {
+    let Some(rig) = s.sensors.rig.take() else {
+        return Ok(());
+    };
+    if s.sensors.cameras != Sensors::default().cameras || !s.sensors.lidars.is_empty() {
+        return Err((
+            vec![locate::field("sensors"), locate::field("rig")],
+            "a rig stands for the cameras and LiDARs: give `rig` or `cameras`/`lidars`, not both"
+                .into(),
+        ));
+    }
+    (s.sensors.cameras, s.sensors.lidars) = rig.sensors();
+    if s.output.kitti_camera == Output::default().kitti_camera
+        && !s
+            .sensors
+            .cameras
+            .iter()
+            .any(|c| c.name == s.output.kitti_camera)
+    {
+        // the rig's first camera is the KITTI camera unless one is named
+        s.output.kitti_camera = s.sensors.cameras[0].name.clone();
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -15,6 +15,11 @@ pub const MAX_ELEVATION_DEG: f64 = 35.0;
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Sensors {
+    /// A preset rig (`Surround6()`, `SurroundFisheye4()`): stands for
+    /// `cameras` and `lidars`, which are then not given. Expanded when the
+    /// scenario is read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rig: Option<super::rigs::RigPreset>,
     pub cameras: Vec<CameraSpec>,
     pub lidars: Vec<LidarSpec>,
     /// Failures of a camera or LiDAR for a time window.
@@ -25,6 +30,7 @@ pub struct Sensors {
 impl Default for Sensors {
     fn default() -> Self {
         Sensors {
+            rig: None,
             cameras: vec![CameraSpec::default()],
             lidars: vec![],
             failures: vec![],
