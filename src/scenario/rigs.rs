@@ -12,17 +12,17 @@ pub enum RigPreset {
     /// front-right (70 degrees), back (110), back-left and back-right
     /// (70), and a 32-beam roof LiDAR (HDL-32E).
     Surround6 {
-        #[serde(default = "surround_width")]
+        #[serde(default = "surround_width", deserialize_with = "super::range::image_side")]
         width: u32,
-        #[serde(default = "surround_height")]
+        #[serde(default = "surround_height", deserialize_with = "super::range::image_side")]
         height: u32,
     },
     /// A parking rig: four 190-degree Kannala-Brandt fisheyes in the nose,
     /// both mirrors and the tail, and a 32-beam roof LiDAR.
     SurroundFisheye4 {
-        #[serde(default = "fisheye_side")]
+        #[serde(default = "fisheye_side", deserialize_with = "super::range::image_side")]
         width: u32,
-        #[serde(default = "fisheye_height")]
+        #[serde(default = "fisheye_height", deserialize_with = "super::range::image_side")]
         height: u32,
     },
 }
@@ -144,6 +144,8 @@ mod tests {
         // the expanded scenario reads back as itself
         let again = parse(&crate::scenario::to_ron(&s), Path::new("t.ron")).unwrap();
         assert_eq!(again, s);
+        let e = parse("(sensors: (rig: Surround6(width: 0)))", Path::new("t.ron")).unwrap_err();
+        assert!(e.message.contains("out of range"), "{e}");
         // a rig and cameras together: which one is meant?
         let e = parse(
             "(sensors: (\n  rig: Surround6(),\n  cameras: [(name: \"x\")]))",
