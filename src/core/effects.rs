@@ -35,6 +35,10 @@ pub struct CameraEffects {
     /// Lens flare: ghosts of a saturated source (the sun, lamps) mirrored
     /// through the image centre, 0 ..= 1.
     pub flare: f64,
+    /// JPEG compression as a camera's encoder does it, quality 1 ..= 100
+    /// (0 = none): the image goes through a baseline JPEG (4:2:0 chroma)
+    /// and back, so its blocks and ringing are in every format's image.
+    pub jpeg_quality: u8,
     /// Also write the ideal image, `rgb_clean/` (the clean twin).
     pub clean_twin: bool,
 }
@@ -49,6 +53,7 @@ impl CameraEffects {
             && self.chromatic_aberration_px == 0.0
             && self.bloom == 0.0
             && self.flare == 0.0
+            && self.jpeg_quality == 0
     }
 
     pub fn is_default(&self) -> bool {
@@ -85,6 +90,49 @@ pub fn apply(rgba: &[u8], width: u32, height: u32, fx: &CameraEffects, noise_key
     if fx.is_identity() {
         return rgba.to_vec();
     }
+    let out = optics_and_sensor(rgba, width, height, fx, noise_key);
+    if fx.jpeg_quality == 0 {
+        return out;
+    }
+    // the camera's encoder comes last; an image it cannot take stays as is
+    jpeg_round_trip(&out, width, height, fx.jpeg_quality).unwrap_or(out)
+}
+
+/// An RGBA8 image through a baseline JPEG at `quality` and back (alpha
+/// kept); None when the codec refuses it.
+pub fn jpeg_round_trip(rgba: &[u8], width: u32, height: u32, quality: u8) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut bytes, quality.clamp(1, 100));
+    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+    encoder
+        .encode(
+            rgba,
+            u16::try_from(width).ok()?,
+            u16::try_from(height).ok()?,
+            jpeg_encoder::ColorType::Rgba,
+        )
+        .ok()?;
+    let mut decoder =
+        zune_jpeg::JpegDecoder::new(zune_jpeg::zune_core::bytestream::ZCursor::new(&bytes));
+    let rgb = decoder.decode().ok()?;
+    if rgb.len() != (width * height * 3) as usize {
+        return None;
+    }
+    let mut out = rgba.to_vec();
+    for (o, p) in out.chunks_exact_mut(4).zip(rgb.chunks_exact(3)) {
+        o[..3].copy_from_slice(p);
+    }
+    Some(out)
+}
+
+/// Stray light, chromatic aberration, vignetting and noise.
+fn optics_and_sensor(
+    rgba: &[u8],
+    width: u32,
+    height: u32,
+    fx: &CameraEffects,
+    noise_key: u64,
+) -> Vec<u8> {
     // stray light in the optics comes before the sensor's aberrations and noise
     let lit;
     let rgba = if fx.bloom > 0.0 || fx.flare > 0.0 {
@@ -244,5 +292,35 @@ mod tests {
             right_edge(0),
             right_edge(2)
         );
+    }
+
+    #[test]
+    fn jpeg_leaves_block_artefacts_that_shrink_with_quality() {
+        let (w, h) = (64u32, 48u32);
+        // a smooth gradient with a sharp edge: JPEG rings at the edge
+        let rgba: Vec<u8> = (0..w * h)
+            .flat_map(|i| {
+                let (x, y) = (i % w, i / w);
+                let v = if x < 32 { (x * 4) as u8 } else { 230 };
+                [v, (y * 5) as u8, 128, 255]
+            })
+            .collect();
+        let err = |q: u8| {
+            let fx = CameraEffects {
+                jpeg_quality: q,
+                ..Default::default()
+            };
+            let out = apply(&rgba, w, h, &fx, 0);
+            assert!(out.chunks_exact(4).all(|p| p[3] == 255), "alpha kept");
+            out.iter()
+                .zip(&rgba)
+                .map(|(a, b)| (*a as f64 - *b as f64).abs())
+                .sum::<f64>()
+                / rgba.len() as f64
+        };
+        let (low, high) = (err(20), err(95));
+        assert!(low > 0.5, "quality 20 changes the image: {low}");
+        assert!(high < low, "{high} vs {low}");
+        assert!(high < 3.0, "{high}");
     }
 }

@@ -12,17 +12,29 @@ pub enum RigPreset {
     /// front-right (70 degrees), back (110), back-left and back-right
     /// (70), and a 32-beam roof LiDAR (HDL-32E).
     Surround6 {
-        #[serde(default = "surround_width", deserialize_with = "super::range::image_side")]
+        #[serde(
+            default = "surround_width",
+            deserialize_with = "super::range::image_side"
+        )]
         width: u32,
-        #[serde(default = "surround_height", deserialize_with = "super::range::image_side")]
+        #[serde(
+            default = "surround_height",
+            deserialize_with = "super::range::image_side"
+        )]
         height: u32,
     },
     /// A parking rig: four 190-degree Kannala-Brandt fisheyes in the nose,
     /// both mirrors and the tail, and a 32-beam roof LiDAR.
     SurroundFisheye4 {
-        #[serde(default = "fisheye_side", deserialize_with = "super::range::image_side")]
+        #[serde(
+            default = "fisheye_side",
+            deserialize_with = "super::range::image_side"
+        )]
         width: u32,
-        #[serde(default = "fisheye_height", deserialize_with = "super::range::image_side")]
+        #[serde(
+            default = "fisheye_height",
+            deserialize_with = "super::range::image_side"
+        )]
         height: u32,
     },
 }

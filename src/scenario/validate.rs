@@ -485,6 +485,7 @@ fn check_cameras(s: &Scenario) -> Result<(), Invalid> {
             ("exposure_ms", fx.exposure_ms, 100.0),
             ("bloom", fx.bloom, 1.0),
             ("flare", fx.flare, 1.0),
+            ("jpeg_quality", fx.jpeg_quality as f64, 100.0),
         ] {
             if !(0.0..=max).contains(&value) {
                 return fail(
