@@ -1,5 +1,6 @@
 //! Headless batch rendering: scenario -> dataset directory.
 
+mod auto_exposure;
 pub mod stop;
 
 use crate::app::sensor_app;
@@ -130,6 +131,8 @@ pub fn run_with_progress(
         );
     }
     app.insert_resource(SkipFrames(done));
+    let mut auto_exposure =
+        auto_exposure::AutoExposure::new(&opts.scenario, writer.partial_dir().to_path_buf());
     let bar = if opts.progress {
         let b = indicatif::ProgressBar::new(opts.frames);
         b.set_style(
@@ -152,9 +155,10 @@ pub fn run_with_progress(
         &mut app,
         opts.frames,
         |f| {
-            let labels = f
+            let mut labels = f
                 .labels
                 .ok_or_else(|| anyhow::anyhow!("frame {} was rendered without labels", f.frame))?;
+            auto_exposure.set(&mut labels, &f.images);
             writer.write(labels, f.images, f.lidar_points)
         },
         |n| {

@@ -35,6 +35,13 @@ pub struct CameraEffects {
     /// Lens flare: ghosts of a saturated source (the sun, lamps) mirrored
     /// through the image centre, 0 ..= 1.
     pub flare: f64,
+    /// Auto-exposure: the time constant, seconds, with which the exposure
+    /// follows the scene's brightness (0 = a fixed exposure). The gain of
+    /// each frame is in its labels (`exposure_gain`).
+    pub auto_exposure_s: f64,
+    /// The mean (geometric, display-linear) brightness auto-exposure aims
+    /// for (0 = 0.18, mid grey).
+    pub auto_exposure_target: f64,
     /// JPEG compression as a camera's encoder does it, quality 1 ..= 100
     /// (0 = none): the image goes through a baseline JPEG (4:2:0 chroma)
     /// and back, so its blocks and ringing are in every format's image.

@@ -78,6 +78,63 @@ pub fn motion_blur(
     out
 }
 
+/// Mid grey: what auto-exposure aims the scene's mean brightness at unless told.
+pub const MID_GREY: f64 = 0.18;
+
+/// Auto-exposure keeps its gain within this factor either way.
+pub const MAX_GAIN: f64 = 16.0;
+
+/// The scene's brightness as an exposure meter reads it: the geometric
+/// mean display-linear luminance (Rec. 709 weights) of every 4th pixel.
+pub fn scene_key(rgba: &[u8]) -> f64 {
+    let lut = srgb_byte_to_linear();
+    let (sum, n) = rgba
+        .chunks_exact(4)
+        .step_by(4)
+        .fold((0.0, 0usize), |(s, n), p| {
+            let l = 0.2126 * lut[p[0] as usize]
+                + 0.7152 * lut[p[1] as usize]
+                + 0.0722 * lut[p[2] as usize];
+            (s + (l + 1e-4).ln(), n + 1)
+        });
+    if n == 0 {
+        MID_GREY
+    } else {
+        (sum / n as f64).exp()
+    }
+}
+
+/// The exposure gain of this frame: the gain that would bring the scene's
+/// key to `target` (within `MAX_GAIN` either way), approached from the
+/// previous frame's gain in log space with time constant `tau_s` over
+/// `dt_s`; the first frame starts converged.
+pub fn adapt_gain(previous: Option<f64>, key: f64, target: f64, dt_s: f64, tau_s: f64) -> f64 {
+    let wanted = (target / key.max(1e-6)).clamp(1.0 / MAX_GAIN, MAX_GAIN);
+    match previous {
+        None => wanted,
+        Some(g) => {
+            let step = 1.0 - (-dt_s / tau_s.max(1e-6)).exp();
+            (g.ln() + (wanted.ln() - g.ln()) * step).exp()
+        }
+    }
+}
+
+/// An RGBA8 sRGB image with its light multiplied by `gain` (display-linear,
+/// clipped at white).
+pub fn apply_gain(rgba: &[u8], gain: f64) -> Vec<u8> {
+    let lut = srgb_byte_to_linear();
+    let table: Vec<u8> = (0..256)
+        .map(|v| super::color::linear_to_srgb_u8(lut[v] * gain))
+        .collect();
+    let mut out = rgba.to_vec();
+    for p in out.chunks_exact_mut(4) {
+        for c in &mut p[..3] {
+            *c = table[*c as usize];
+        }
+    }
+    out
+}
+
 /// Display-linear level above which light spills into bloom.
 const BLOOM_THRESHOLD: f64 = 0.75;
 
@@ -290,5 +347,30 @@ mod tests {
         let flared = stray_light(&rgba, w, h, 0.0, 1.0);
         let mirror = (64 - 11, 48 - 11);
         assert!(px(&flared, mirror.0, mirror.1) > px(&rgba, mirror.0, mirror.1));
+    }
+
+    #[test]
+    fn auto_exposure_starts_converged_and_follows_with_its_time_constant() {
+        // a dark scene wants gain 0.18 / 0.045 = 4
+        let g0 = adapt_gain(None, 0.045, MID_GREY, 0.1, 0.5);
+        assert!((g0 - 4.0).abs() < 1e-9);
+        // the scene brightens 4x (a tunnel exit): after one time constant
+        // the log gain has gone 1 - 1/e of the way to 1
+        let mut g = g0;
+        for _ in 0..5 {
+            g = adapt_gain(Some(g), 0.18, MID_GREY, 0.1, 0.5);
+        }
+        let expected = (4f64.ln() * (-1.0f64).exp()).exp();
+        assert!((g - expected).abs() < 1e-9, "{g} vs {expected}");
+        // gains are bounded
+        assert_eq!(adapt_gain(None, 1e-9, MID_GREY, 0.1, 0.5), MAX_GAIN);
+        // gain 1 changes nothing; gain 2 doubles light and clips at white
+        let rgba = vec![10, 128, 250, 255];
+        assert_eq!(apply_gain(&rgba, 1.0), rgba);
+        let lut = srgb_byte_to_linear();
+        let twice = apply_gain(&rgba, 2.0);
+        assert!((lut[twice[0] as usize] / lut[10] - 2.0).abs() < 0.1);
+        assert_eq!(twice[2], 255);
+        assert_eq!(twice[3], 255);
     }
 }

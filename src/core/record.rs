@@ -107,6 +107,10 @@ pub struct CameraLabels {
     /// the labels describe the ideal geometry either way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effects: Option<super::effects::CameraEffects>,
+    /// Auto-exposure's gain for this frame (display-linear light times this;
+    /// absent: a fixed exposure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure_gain: Option<f64>,
     /// The calibration the vehicle believes at this frame, where it is not
     /// the true one (miscalibration, drift): OpenCV camera from ego
     /// (x fwd, y left, z up), row-major. Everything else here is in the

@@ -404,6 +404,8 @@ pub fn label_camera(
         height: img.height,
         objects,
         effects: (!cam.effects.is_default()).then(|| cam.effects.clone()),
+        // auto-exposure follows the frames in order: set by the run loop
+        exposure_gain: None,
         nominal_cam_from_ego_4x4_row_major: cam.nominal.as_ref().map(|n| {
             let rows = pose_rows(&cv_from_vehicle(&n.ego_from_camera(snapshot.time_s)));
             rows.map(|r| r.map(round6))

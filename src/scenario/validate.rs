@@ -486,6 +486,8 @@ fn check_cameras(s: &Scenario) -> Result<(), Invalid> {
             ("bloom", fx.bloom, 1.0),
             ("flare", fx.flare, 1.0),
             ("jpeg_quality", fx.jpeg_quality as f64, 100.0),
+            ("auto_exposure_s", fx.auto_exposure_s, 10.0),
+            ("auto_exposure_target", fx.auto_exposure_target, 1.0),
         ] {
             if !(0.0..=max).contains(&value) {
                 return fail(

@@ -168,7 +168,12 @@ impl CameraFrame<'_> {
             });
             let scene = blurred.as_deref().unwrap_or(img.rgba());
             let dirty = self.dirt.as_ref().map(|d| d.apply(scene));
-            let rgba = dirty.as_deref().unwrap_or(scene);
+            let scene = dirty.as_deref().unwrap_or(scene);
+            // auto-exposure's gain of this frame (the run loop set it)
+            let gained = self.job.labels.cameras[self.index]
+                .exposure_gain
+                .map(|g| crate::core::exposure::apply_gain(scene, g));
+            let rgba = gained.as_deref().unwrap_or(scene);
             if fx.is_identity() {
                 return encode::rgb_png(img.width, img.height, rgba);
             }

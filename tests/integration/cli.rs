@@ -179,6 +179,12 @@ fn shipped_scenarios_work_by_name_from_any_directory() {
 fn sigterm_stops_cleanly_and_the_same_command_resumes() {
     let tmp = temp_dir();
     let sc = write_small(tmp.path(), "fog_pedestrian", 64, 48);
+    // auto-exposure carries state from frame to frame: a resume must
+    // continue it as an uninterrupted run does
+    let text = fs::read_to_string(&sc).unwrap();
+    let with_ae = text.replacen("hfov_deg:", "effects: (auto_exposure_s: 0.5), hfov_deg:", 1);
+    assert_ne!(text, with_ae);
+    fs::write(&sc, with_ae).unwrap();
     let whole = tmp.path().join("whole");
     render_ok(&sc, 300, &whole, &[]);
     for (signal, code) in [(libc::SIGTERM, 143), (libc::SIGINT, 130)] {

@@ -294,3 +294,45 @@ fn motion_blur_smears_what_moves_in_the_image_and_keeps_the_labels() {
         "bottom {bottom_diff} top {top_diff}"
     );
 }
+
+/// Auto-exposure: every frame's labels carry its gain, which is the
+/// metered brightness of the ideal image (the clean twin) carried forward
+/// with the time constant, and the image is the clean twin times it.
+#[test]
+fn auto_exposure_gains_follow_the_scene_and_are_applied() {
+    use edgecase::core::exposure::{adapt_gain, apply_gain, scene_key};
+    let tmp = temp_dir();
+    let out = run(
+        tmp.path(),
+        "auto",
+        CameraEffects {
+            auto_exposure_s: 0.3,
+            auto_exposure_target: 0.3,
+            clean_twin: true,
+            ..Default::default()
+        },
+    );
+    let mut previous = None;
+    for f in 0..4 {
+        let name = format!("{f:06}");
+        let labels: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join(format!("labels/{name}.json"))).unwrap())
+                .unwrap();
+        let gain = labels["cameras"][0]["exposure_gain"].as_f64().unwrap();
+        let rgba = |kind: &str| {
+            image::open(out.join(format!("cameras/front/{kind}/{name}.png")))
+                .unwrap()
+                .into_rgba8()
+                .into_raw()
+        };
+        let clean = rgba("rgb_clean");
+        let expected = adapt_gain(previous, scene_key(&clean), 0.3, 0.1, 0.3);
+        assert!(
+            (gain - expected).abs() < 2e-6,
+            "frame {f}: {gain} vs {expected}"
+        );
+        assert_ne!(gain, 1.0);
+        assert_eq!(rgba("rgb"), apply_gain(&clean, gain), "frame {f}");
+        previous = Some(gain);
+    }
+}
