@@ -25,6 +25,9 @@ pub enum FailureKind {
     Blackout,
     /// Camera: the image is blown out white (the sun in the lens).
     Saturation,
+    /// Camera: the image stops updating: every frame of the window repeats
+    /// the window's first image byte for byte (a hung driver).
+    Frozen,
     /// LiDAR: these rings (0 = lowest beam) return nothing.
     DeadRings { rings: Vec<u16> },
     /// LiDAR: no returns from this sector of azimuth (sensor frame,
@@ -71,11 +74,24 @@ pub fn interference_returns(
 
 impl FailureKind {
     pub fn is_camera(&self) -> bool {
-        matches!(self, FailureKind::Blackout | FailureKind::Saturation)
+        matches!(
+            self,
+            FailureKind::Blackout | FailureKind::Saturation | FailureKind::Frozen
+        )
     }
 }
 
 impl SensorFailure {
+    /// The first frame of the window that holds `frame` (ticks of `dt_s`):
+    /// the frame a `Frozen` camera keeps showing.
+    pub fn window_start(&self, frame: u64, dt_s: f64) -> u64 {
+        let mut start = frame;
+        while start > 0 && self.active((start - 1) as f64 * dt_s) {
+            start -= 1;
+        }
+        start
+    }
+
     /// In effect at `time_s`: start_s <= t < start_s + duration_s.
     pub fn active(&self, time_s: f64) -> bool {
         // a tick's time is a multiple of 1/tick_hz: compare with a margin
@@ -102,9 +118,10 @@ impl SensorFailure {
                     .sqrt();
                 d <= *max_range_m
             }
-            FailureKind::Blackout | FailureKind::Saturation | FailureKind::Interference { .. } => {
-                true
-            }
+            FailureKind::Blackout
+            | FailureKind::Saturation
+            | FailureKind::Frozen
+            | FailureKind::Interference { .. } => true,
         }
     }
 }

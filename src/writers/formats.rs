@@ -82,6 +82,7 @@ impl Layout {
                 name: &name,
                 index,
                 dir: format!("cameras/{}", info.name),
+                root: &self.root,
                 info,
                 image,
                 rgb_png: std::cell::OnceCell::new(),
@@ -123,6 +124,8 @@ pub(super) struct CameraFrame<'a> {
     pub(super) index: usize,
     /// `cameras/<name>`
     pub(super) dir: String,
+    /// The dataset being written (`.partial`).
+    root: &'a std::path::Path,
     pub(super) info: &'a CameraInfo,
     pub(super) image: &'a CameraImage,
     rgb_png: std::cell::OnceCell<Vec<u8>>,
@@ -142,7 +145,14 @@ impl CameraFrame<'_> {
             // a camera failure in effect decides the whole image
             let name = &self.job.labels.cameras[self.index].camera;
             let failed = self.job.labels.failures.iter().find(|f| &f.sensor == name);
-            if let Some(f) = failed.filter(|f| f.kind.is_camera()) {
+            if let Some(f) = failed.filter(|f| f.kind == FailureKind::Frozen) {
+                let frame = self.job.labels.frame;
+                let dt_s = self.job.labels.time_s / frame.max(1) as f64;
+                let start = f.window_start(frame, dt_s);
+                if start != frame {
+                    return self.frozen_image(start);
+                }
+            } else if let Some(f) = failed.filter(|f| f.kind.is_camera()) {
                 let level = if f.kind == FailureKind::Saturation {
                     255
                 } else {
@@ -183,11 +193,37 @@ impl CameraFrame<'_> {
         })
     }
 
+    /// The rgb file of an earlier frame of this camera, byte for byte (a
+    /// frozen camera): written by this run (another writer thread may
+    /// still be on it: wait for it to appear) or by the run this one
+    /// resumes. Empty if it never appears (the run then fails on that
+    /// frame's own error).
+    fn frozen_image(&self, frame: u64) -> Vec<u8> {
+        let path = self
+            .root
+            .join(format!("{}/rgb/{}.png", self.dir, super::frame_name(frame)));
+        let deadline = std::time::Instant::now() + FROZEN_WAIT;
+        loop {
+            // files appear by rename, so a file that exists is whole
+            if let Ok(bytes) = std::fs::read(&path) {
+                return bytes;
+            }
+            if std::time::Instant::now() > deadline {
+                tracing::error!("{} never appeared", path.display());
+                return Vec::new();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+
     /// z-depth in metres, converted once for every depth format.
     fn depth_m(&self) -> &[f32] {
         self.depth_m.get_or_init(|| self.image.to_depth_m())
     }
 }
+
+/// Longest a frozen frame waits for the image it repeats.
+const FROZEN_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// One LiDAR's sweep of one frame.
 pub(super) struct LidarFrame<'a> {

@@ -242,3 +242,44 @@ fn interference_adds_unlabeled_returns_in_its_window() {
         );
     }
 }
+
+/// A frozen camera repeats the first image of its window byte for byte
+/// (its clean twin and labels keep describing the scene), and updates
+/// again after it.
+#[test]
+fn a_frozen_camera_repeats_its_first_image_of_the_window() {
+    let tmp = temp_dir();
+    let mut s = scenario(&shipped_small("hazards/cyclist_door", 160, 120));
+    s.sensors.cameras[0].effects.clean_twin = true;
+    s.sensors.cameras[0].effects.read_noise = 0.01;
+    s.sensors.failures = vec![failure("front", FailureKind::Frozen, 0.2, 0.3)];
+    let p = tmp.path().join("frozen.ron");
+    fs::write(&p, edgecase::scenario::to_ron(&s)).unwrap();
+    let out = tmp.path().join("frozen");
+    let o = render_cli(p.to_str().unwrap(), 8, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let file = |kind: &str, f: u64| {
+        fs::read(out.join(format!("cameras/front/{kind}/{f:06}.png"))).unwrap()
+    };
+    for f in 0..8u64 {
+        let listed = labels(&out, f)["failures"]
+            .as_array()
+            .is_some_and(|v| v.iter().any(|x| x["kind"] == "Frozen"));
+        assert_eq!(listed, (2..5).contains(&f), "frame {f}");
+        if (3..5).contains(&f) {
+            assert_eq!(file("rgb", f), file("rgb", 2), "frame {f} repeats frame 2");
+            assert_ne!(
+                file("rgb_clean", f),
+                file("rgb_clean", 2),
+                "the scene moves on"
+            );
+        } else if f > 0 {
+            assert_ne!(file("rgb", f), file("rgb", f - 1), "frame {f} updates");
+        }
+    }
+    // KITTI's image_2 is the frozen image too
+    assert_eq!(
+        fs::read(out.join("kitti/training/image_2/000004.png")).unwrap(),
+        file("rgb", 2)
+    );
+}
