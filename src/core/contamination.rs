@@ -61,10 +61,11 @@ impl LensDirt {
 pub enum Cover {
     Clear,
     /// A drop: the scene at another pixel (the drop is a small inverted
-    /// fisheye), times a gain (its rim is darker).
+    /// fisheye), times a gain in percent (its rim is darker; a byte keeps
+    /// the layer at 8 bytes a pixel).
     Refract {
         source: u32,
-        gain: f32,
+        gain_percent: u8,
     },
     /// Mud or snow: an opaque colour (sRGB).
     Solid([u8; 3]),
@@ -257,7 +258,7 @@ impl LensLayer {
                 };
                 Cover::Refract {
                     source: src_of(dx, dy),
-                    gain: gain as f32,
+                    gain_percent: (gain * 100.0).round().clamp(0.0, 255.0) as u8,
                 }
             });
         }
@@ -317,9 +318,13 @@ impl LensLayer {
             let target: [f64; 3] = match *cover {
                 Cover::Clear => continue,
                 Cover::Solid(c) => c.map(f64::from),
-                Cover::Refract { source, gain } => {
+                Cover::Refract {
+                    source,
+                    gain_percent,
+                } => {
+                    let gain = gain_percent as f64 / 100.0;
                     let s = source as usize * 4;
-                    std::array::from_fn(|c| rgba[s + c] as f64 * gain as f64)
+                    std::array::from_fn(|c| rgba[s + c] as f64 * gain)
                 }
                 Cover::Veil => {
                     let b = veil.as_deref().unwrap_or(rgba);
@@ -376,6 +381,15 @@ pub fn hidden_pixels(layer: &LensLayer, labels: &[u16]) -> std::collections::BTr
         }
     }
     out
+}
+
+#[cfg(test)]
+mod size {
+    #[test]
+    fn a_cover_is_8_bytes() {
+        // a 8192x3072 camera's layer stays ~225 MB with its alpha
+        assert_eq!(std::mem::size_of::<super::Cover>(), 8);
+    }
 }
 
 #[cfg(test)]
