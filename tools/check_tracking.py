@@ -11,6 +11,7 @@ usage: check_tracking.py DATASET   (last line: "<C> cameras, <R> MOT rows,
 """
 import configparser
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -35,6 +36,38 @@ def mot_score(gt, camera):
     mota, idf1, switches = summary.loc[camera, ["mota", "idf1", "num_switches"]]
     assert mota == 1.0 and idf1 == 1.0 and switches == 0, summary
     return mota
+
+
+def check_oxts_and_calib(dataset, frames, ci):
+    """KITTI-tracking's GPS/IMU file read as KITTI's devkit (pykitti's
+    pose_from_oxts_packet) reads it: the Mercator poses, relative to the
+    first frame, retrace the ego's ENU path within 1 cm and its heading;
+    the sequence's calib has KITTI's seven rows."""
+    root = dataset / "tracking" / "kitti" / "training"
+    lines = (root / "oxts" / f"{ci:04d}.txt").read_text().splitlines()
+    assert len(lines) == len(frames), f"{len(lines)} oxts lines for {len(frames)} frames"
+    er = 6378137.0
+    packets = [[float(v) for v in line.split()] for line in lines]
+    assert all(len(p) == 30 for p in packets)
+    scale = math.cos(packets[0][0] * math.pi / 180.0)
+
+    def mercator(p):
+        tx = scale * p[1] * math.pi * er / 180.0
+        ty = scale * er * math.log(math.tan((90.0 + p[0]) * math.pi / 360.0))
+        return tx, ty
+
+    x0, y0 = mercator(packets[0])
+    e0, n0 = frames[0]["ego"]["position_m"][:2]
+    worst = 0.0
+    for p, f in zip(packets, frames):
+        x, y = mercator(p)
+        e, n = f["ego"]["position_m"][:2]
+        worst = max(worst, abs((x - x0) - (e - e0)), abs((y - y0) - (n - n0)))
+        assert abs(p[5] - f["ego"]["yaw_rad"]) < 1e-9, "yaw"
+    assert worst < 0.01, f"oxts poses off the ego's path by {worst:.4f} m"
+    keys = [line.split(":")[0] for line in (root / "calib" / f"{ci:04d}.txt").read_text().splitlines()]
+    assert keys[:7] == ["P0", "P1", "P2", "P3", "R0_rect", "Tr_velo_to_cam", "Tr_imu_to_velo"], keys
+    return worst
 
 
 def main():
@@ -76,7 +109,9 @@ def main():
         for f in frames:
             listed = {o["instance_id"] for o in f["cameras"][ci]["objects"] if o["kitti_type"]}
             assert ids_by_frame.get(f["frame"], set()) <= listed, f"frame {f['frame']}: unknown track ids"
+        oxts_error = check_oxts_and_calib(dataset, frames, ci)
     mota = f"{min(motas):.3f}" if motas else "n/a"
+    print(f"KITTI-tracking oxts: devkit Mercator poses within {oxts_error * 1000:.3f} mm of the ego path; calib per sequence")
     print(f"{len(cameras)} cameras, {rows} MOT rows, {tracks} tracks, {kitti_rows} KITTI-tracking rows, MOTA {mota}")
 
 

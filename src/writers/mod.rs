@@ -59,6 +59,25 @@ pub struct DatasetConfig {
 
 const RUN_FILE: &str = "run.json";
 
+/// A camera's KITTI calib file (KITTI object and KITTI-tracking).
+pub(super) fn kitti_calib_text(cam: &CameraInfo, lidars: &[LidarInfo]) -> String {
+    // the velodyne frame is the first LiDAR's, else the ego frame
+    let cam_from_velo = match lidars.first() {
+        Some(l) => crate::core::frames::cv_from_world(&cam.ego_from_camera).mul(&l.ego_from_sensor),
+        None => cv_from_vehicle(cam),
+    };
+    // the ego is planar, so the mount alone gives the level frame
+    let rect_from_cv =
+        kitti::rect_from_cv_pose(&crate::core::frames::cv_from_world(&cam.ego_from_camera));
+    kitti::calib_file(
+        cam.intrinsics.p_matrix_opencv(),
+        glam::DMat3::from_quat(rect_from_cv.rotation),
+        &cam_from_velo,
+        &crate::core::frames::Pose::IDENTITY,
+        &cam.intrinsics.lens.lens,
+    )
+}
+
 /// The split of a run (one sample) in split layouts: one run in five goes
 /// to `val`, chosen by a hash of what makes the run this run (scenario,
 /// seed, frames), so a sweep's samples split 80/20 and a rerun keeps its
@@ -183,24 +202,7 @@ impl DatasetWriter {
             })
             .flatten();
         let kitti_calib = kitti_camera.map_or(String::new(), |i| {
-            let cam = &cfg.cameras[i];
-            // the velodyne frame is the first LiDAR's, else the ego frame
-            let cam_from_velo = match cfg.lidars.first() {
-                Some(l) => {
-                    crate::core::frames::cv_from_world(&cam.ego_from_camera).mul(&l.ego_from_sensor)
-                }
-                None => cv_from_vehicle(cam),
-            };
-            // the ego is planar, so the mount alone gives the level frame
-            let rect_from_cv =
-                kitti::rect_from_cv_pose(&crate::core::frames::cv_from_world(&cam.ego_from_camera));
-            kitti::calib_file(
-                cam.intrinsics.p_matrix_opencv(),
-                glam::DMat3::from_quat(rect_from_cv.rotation),
-                &cam_from_velo,
-                &crate::core::frames::Pose::IDENTITY,
-                &cam.intrinsics.lens.lens,
-            )
+            kitti_calib_text(&cfg.cameras[i], &cfg.lidars)
         });
         let layout = Arc::new(Layout {
             root: partial_dir.clone(),
@@ -335,7 +337,7 @@ impl DatasetWriter {
             recording::write(&root, frames, &l.cameras, &l.lidars, l.output.rgb)?;
         }
         if self.layout.output.formats.contains(&Format::Tracking) {
-            tracking::write_files(&root, frames, &self.layout.cameras)?;
+            tracking::write_files(&root, frames, &self.layout.cameras, &self.layout.lidars)?;
         }
         if self.layout.kitti_camera.is_some() {
             let list: String = (0..frames).map(|f| frame_name(f) + "\n").collect();

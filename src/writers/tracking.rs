@@ -1,7 +1,7 @@
 //! Tracking ground truth (`Format::Tracking`), one sequence per camera:
 //! MOTChallenge (`tracking/mot/<camera>/{gt/gt.txt,seqinfo.ini,img1/}`) and
-//! KITTI-tracking (`tracking/kitti/training/{label_02,image_02}`, sequence
-//! number = camera index). The label files are joined at the end of the run
+//! KITTI-tracking (`tracking/kitti/training/{label_02,image_02,calib,oxts}`,
+//! sequence number = camera index). The label files are joined at the end of the run
 //! from the canonical labels, streamed, one frame at a time.
 
 use super::*;
@@ -33,10 +33,23 @@ pub(super) fn write_images(l: &Layout, f: &CameraFrame, sums: &mut Vec<String>) 
 }
 
 /// The sequences' label files and seqinfo.ini, from frames 0..frames.
-pub(super) fn write_files(root: &Path, frames: u64, cameras: &[CameraInfo]) -> Result<()> {
+pub(super) fn write_files(
+    root: &Path,
+    frames: u64,
+    cameras: &[CameraInfo],
+    lidars: &[LidarInfo],
+) -> Result<()> {
     let mut mot = Vec::new();
     let mut kitti_tracking = Vec::new();
+    // one ego: every sequence's oxts is the same, the first written once
+    // and linked for the others
+    let mut oxts = StagedFile::create(root, "tracking/kitti/training/oxts/0000.txt")?;
     for (i, cam) in cameras.iter().enumerate() {
+        write_atomic(
+            root,
+            &format!("tracking/kitti/training/calib/{i:04}.txt"),
+            super::kitti_calib_text(cam, lidars).as_bytes(),
+        )?;
         mot.push(StagedFile::create(
             root,
             &format!("tracking/mot/{}/gt/gt.txt", cam.name),
@@ -52,6 +65,8 @@ pub(super) fn write_files(root: &Path, frames: u64, cameras: &[CameraInfo]) -> R
         if times.len() < 2 {
             times.push(labels.time_s);
         }
+        oxts.out
+            .write_all(tracking::oxts_line(&labels.ego).as_bytes())?;
         for (i, cam) in labels.cameras.iter().enumerate() {
             mot[i]
                 .out
@@ -63,6 +78,16 @@ pub(super) fn write_files(root: &Path, frames: u64, cameras: &[CameraInfo]) -> R
     }
     for s in mot.into_iter().chain(kitti_tracking) {
         s.publish()?;
+    }
+    oxts.publish()?;
+    let first = root.join("tracking/kitti/training/oxts/0000.txt");
+    for i in 1..cameras.len() {
+        let text = std::fs::read(&first)?;
+        write_atomic(
+            root,
+            &format!("tracking/kitti/training/oxts/{i:04}.txt"),
+            &text,
+        )?;
     }
     let fps = match times[..] {
         [t0, t1] if t1 > t0 => 1.0 / (t1 - t0),
