@@ -26,6 +26,45 @@ def pose(ego):
     return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]]), np.array(ego["position_m"])
 
 
+def unproject(cam, K, xs, ys, depth):
+    """Camera points (3, N) of pixel centres at their depth image values,
+    through the manifest's lens with OpenCV's own undistortion (z or range
+    depth as the manifest says); and which pixels that covers (a fisheye's
+    rays more than 80 degrees off the axis are left out: OpenCV's
+    undistortion gives x/z, y/z)."""
+    lens = cam.get("lens")
+    pts = np.stack([xs, ys], axis=-1).astype(np.float64).reshape(-1, 1, 2)
+    if lens is None:
+        norm = (np.linalg.inv(K) @ np.stack([xs, ys, np.ones(len(xs))]))[:2].T
+    elif lens["model"] == "kannala_brandt":
+        norm = cv2.fisheye.undistortPoints(pts, K, np.array(lens["distortion_opencv"])).reshape(-1, 2)
+    else:
+        norm = cv2.undistortPoints(pts, K, np.array(lens["distortion_opencv"])).reshape(-1, 2)
+    rays = np.concatenate([norm.T, np.ones((1, len(xs)))])
+    ok = np.isfinite(rays).all(axis=0)
+    if cam.get("depth") == "range":
+        theta = np.arctan(np.hypot(norm[:, 0], norm[:, 1]))
+        ok &= theta < np.radians(80.0)
+        rays = rays / np.linalg.norm(rays, axis=0)
+    return rays * depth, ok
+
+
+def project(cam, K, pts):
+    """Pixel centres (2, N) of camera points (3, N) through the lens."""
+    lens = cam.get("lens")
+    if lens is None:
+        proj = K @ pts
+        return proj[:2] / proj[2]
+    obj = pts.T.reshape(-1, 1, 3).astype(np.float64)
+    zero = np.zeros(3)
+    d = np.array(lens["distortion_opencv"])
+    if lens["model"] == "kannala_brandt":
+        uv, _ = cv2.fisheye.projectPoints(obj, zero, zero, K, d)
+    else:
+        uv, _ = cv2.projectPoints(obj, zero, zero, K, d)
+    return uv.reshape(-1, 2).T
+
+
 def main():
     root = Path(sys.argv[1])
     manifest = json.loads((root / "manifest.json").read_text())
@@ -48,15 +87,18 @@ def main():
             # static pixels: warp by depth and the two ego poses
             static = (ids < 1000) & (depth > 0)
             px = np.stack([xs[static], ys[static], np.ones(static.sum())])
-            cam_pts = np.linalg.inv(K) @ px * depth[static]
+            cam_pts, covered = unproject(cam, K, xs[static], ys[static], depth[static])
             ego_pts = ego_from_cam[:3, :3] @ cam_pts + ego_from_cam[:3, 3:4]
             (r0, p0), (r1, p1) = pose(labels[t]["ego"]), pose(labels[t + 1]["ego"])
             world = r0 @ ego_pts + p0[:, None]
             ego_next = r1.T @ (world - p1[:, None])
             cam_next = cam_from_ego[:3, :3] @ ego_next + cam_from_ego[:3, 3:4]
-            ahead = cam_next[2] > 0.1
-            proj = K @ cam_next
-            uu, vv = proj[0] / proj[2] - px[0], proj[1] / proj[2] - px[1]
+            # in front (a fisheye: within 80 degrees of the axis, where
+            # OpenCV's radial-tangential model is also well behaved)
+            ahead = (cam_next[2] > 0.1) & covered
+            ahead &= np.hypot(cam_next[0], cam_next[1]) < cam_next[2] * np.tan(np.radians(80.0))
+            proj = project(cam, K, np.where(ahead, cam_next, np.array([[0.0], [0.0], [1.0]])))
+            uu, vv = proj[0] - px[0], proj[1] - px[1]
             both = ahead & valid[static]
             err = np.hypot(uu[both] - u[static][both], vv[both] - v[static][both])
             errors.append(err)

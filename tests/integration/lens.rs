@@ -3,8 +3,9 @@
 //! that OpenCV's own functions agree with (tools/check_lens.py: LiDAR
 //! returns projected with cv2.projectPoints / cv2.fisheye.projectPoints land
 //! on their instance's pixels, lane lines straighten under undistortion,
-//! tight box = mask extent), and the labels' amodal boxes follow the
-//! distorted outline of the 3D box.
+//! tight box = mask extent; tools/check_flow.py: optical flow agrees with a
+//! depth + pose warp through OpenCV's lens functions), and the labels'
+//! amodal boxes follow the distorted outline of the 3D box.
 
 use crate::common::{python_checker, render_cli, repo_path, scenario, temp_dir};
 use std::fs;
@@ -25,7 +26,12 @@ fn small_lens_rig(tmp: &std::path::Path, frames: u32) -> std::path::PathBuf {
     let p = tmp.join("lens.ron");
     fs::write(&p, edgecase::scenario::to_ron(&s)).unwrap();
     let out = tmp.join("ds");
-    let o = render_cli(p.to_str().unwrap(), frames, &out, &[]);
+    let o = render_cli(
+        p.to_str().unwrap(),
+        frames,
+        &out,
+        &["--formats", "kitti,coco,flow"],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     out
 }
@@ -97,5 +103,20 @@ fn lens_cameras_agree_with_opencv_and_amodal_boxes_follow_the_distortion() {
     assert!(checked >= 3, "{checked} unoccluded objects");
     if let Some(last) = python_checker("python3", "check_lens.py", "cv2, PIL, numpy", &out) {
         assert!(last.starts_with("lens: ok"), "{last}");
+        // both lenses bent the lane lines (turned away from the centre)
+        // and OpenCV's undistortion straightened them
+        let curved = last
+            .split_whitespace()
+            .filter_map(|w| w.strip_prefix("lines=")?.strip_suffix("px"))
+            .filter_map(|w| w.split_once("->"))
+            .map(|(a, b)| (a.parse::<f64>().unwrap(), b.parse::<f64>().unwrap()))
+            .filter(|(before, after)| *before >= 2.0 * after && *before >= 1.5)
+            .count();
+        assert_eq!(curved, 2, "{last}");
+    }
+    // flow through the lenses agrees with a warp through OpenCV's own
+    // undistortion and projection
+    if let Some(last) = python_checker("python3", "check_flow.py", "cv2, numpy", &out) {
+        assert!(last.contains("static median error"), "{last}");
     }
 }
