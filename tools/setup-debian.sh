@@ -41,4 +41,12 @@ if ! "$nuscenes_venv/bin/python" -c 'import nuscenes, matplotlib' 2>/dev/null; t
     python3 -m venv "$nuscenes_venv"
     "$nuscenes_venv/bin/pip" install -q --disable-pip-version-check nuscenes-devkit
 fi
+# Ultralytics' own dataset checker imports torch (PyPI's wheel brings the
+# CUDA libraries: ~6 GB, ~2.5 min): its own virtual environment, which the
+# YOLO test runs check_ultralytics.py in
+ultralytics_venv=/opt/edgecase-readers/ultralytics
+if ! "$ultralytics_venv/bin/python" -c 'import ultralytics' 2>/dev/null; then
+    python3 -m venv "$ultralytics_venv"
+    "$ultralytics_venv/bin/pip" install -q --disable-pip-version-check ultralytics
+fi
 echo "edgecase prerequisites: ok"

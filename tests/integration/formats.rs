@@ -33,7 +33,8 @@ fn count(last: &str, k: usize) -> usize {
 
 /// `--formats all` on two cameras: supervision reads every YOLO box and
 /// segment back as the labels say (polygons give exactly the instance's
-/// pixels), py-motmetrics reads the MOT files (GT-vs-GT MOTA 1, a row per
+/// pixels), Ultralytics' own dataset checker verifies every image and
+/// label (0 corrupt, boxes and classes ours), py-motmetrics reads the MOT files (GT-vs-GT MOTA 1, a row per
 /// object seen, one track per instance id), KITTI-tracking rows carry the
 /// instance ids, cityscapesscripts scores the Cityscapes layout (pixel IoU
 /// 1, instance AP 1) and COCO panoptic (PQ 1) GT-vs-GT and redraws its
@@ -48,6 +49,17 @@ fn yolo_and_tracking_files_read_back_as_the_labels_say() {
     if let Some(last) = checker("check_yolo.py", "supervision, yaml, numpy, PIL", &out) {
         assert_eq!(count(&last, 0), 2 * 2 * 12, "{last}");
         assert!(count(&last, 1) >= 50 && count(&last, 2) >= 25, "{last}");
+    }
+    // Ultralytics' own checker (check_det_dataset, YOLODataset's label
+    // verification) in its virtual environment (it imports torch)
+    if let Some(last) = crate::common::python_checker(
+        "/opt/edgecase-readers/ultralytics/bin/python",
+        "check_ultralytics.py",
+        "ultralytics",
+        &out,
+    ) {
+        assert_eq!(count(&last, 0), 2 * 2 * 12, "{last}");
+        assert!(count(&last, 1) >= 50, "{last}");
     }
     if let Some(last) = checker("check_tracking.py", "motmetrics", &out) {
         assert_eq!(count(&last, 0), 2, "{last}");
