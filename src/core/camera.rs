@@ -30,23 +30,11 @@ pub fn depth_m_from_buffer(d: f32) -> f32 {
 impl Intrinsics {
     pub fn from_hfov(width: u32, height: u32, hfov_rad: f64) -> Intrinsics {
         let fx = width as f64 / 2.0 / (hfov_rad / 2.0).tan();
-        Intrinsics {
-            width,
-            height,
-            fx,
-            fy: fx,
-            cx: width as f64 / 2.0,
-            cy: height as f64 / 2.0,
-            lens: LensModel::default(),
-        }
+        Intrinsics::centred(width, height, fx, LensModel::default())
     }
 
-    /// A camera with a lens: K from `hfov_rad` across the width as the lens
-    /// maps it (the ray `hfov_rad / 2` off the axis lands on the image's
-    /// side edges), centred.
-    pub fn with_lens(width: u32, height: u32, hfov_rad: f64, lens: LensModel) -> Intrinsics {
-        let radius = lens.radius_at(hfov_rad / 2.0).max(1e-6);
-        let fx = width as f64 / 2.0 / radius;
+    /// Square pixels, the principal point at the image centre.
+    fn centred(width: u32, height: u32, fx: f64, lens: LensModel) -> Intrinsics {
         Intrinsics {
             width,
             height,
@@ -56,6 +44,14 @@ impl Intrinsics {
             cy: height as f64 / 2.0,
             lens,
         }
+    }
+
+    /// A camera with a lens: K from `hfov_rad` across the width as the lens
+    /// maps it (the ray `hfov_rad / 2` off the axis lands on the image's
+    /// side edges), centred.
+    pub fn with_lens(width: u32, height: u32, hfov_rad: f64, lens: LensModel) -> Intrinsics {
+        let radius = lens.radius_at(hfov_rad / 2.0).max(1e-6);
+        Intrinsics::centred(width, height, width as f64 / 2.0 / radius, lens)
     }
 
     /// OpenCV camera point -> pixel-edge image point; None nearer than the

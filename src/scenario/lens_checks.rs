@@ -148,12 +148,9 @@ fn check_rendered_pixels(s: &Scenario) -> Result<(), Invalid> {
 
 #[cfg(test)]
 mod tests {
-    use crate::scenario::{ScenarioError, parse};
+    use crate::scenario::parse;
+    use crate::scenario::tests::err;
     use std::path::Path;
-
-    fn err(src: &str) -> ScenarioError {
-        parse(src, Path::new("t.ron")).unwrap_err()
-    }
 
     #[test]
     fn lens_errors_point_at_the_camera() {

@@ -175,7 +175,8 @@ fn expand_rig(s: &mut Scenario) -> Result<(), validate::Invalid> {
 mod tests {
     use super::*;
 
-    fn err(src: &str) -> ScenarioError {
+    /// The error a scenario text gets (the section checks' tests share it).
+    pub(super) fn err(src: &str) -> ScenarioError {
         parse(src, Path::new("t.ron")).unwrap_err()
     }
 

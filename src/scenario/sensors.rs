@@ -160,18 +160,21 @@ pub struct MountOffset {
 impl MountOffset {
     /// The six values in order: x, y, z, roll, pitch, yaw.
     pub fn values(&self) -> [f64; 6] {
-        [
-            self.x_m,
-            self.y_m,
-            self.z_m,
-            self.roll_deg,
-            self.pitch_deg,
-            self.yaw_deg,
-        ]
+        Mount::ZERO.offset_by(self).values()
     }
 }
 
 impl Mount {
+    /// At the footprint centre on the ground, looking forward.
+    pub const ZERO: Mount = Mount {
+        x_m: 0.0,
+        y_m: 0.0,
+        z_m: 0.0,
+        roll_deg: 0.0,
+        pitch_deg: 0.0,
+        yaw_deg: 0.0,
+    };
+
     /// The camera's sim-local pose on the ego for this mount.
     pub fn ego_from_camera(&self) -> crate::core::frames::Pose {
         crate::core::frames::camera_mount_pose(
