@@ -45,8 +45,8 @@ fi
 # CUDA libraries: ~6 GB, ~2.5 min): its own virtual environment, which the
 # YOLO test runs check_ultralytics.py in
 ultralytics_venv=/opt/edgecase-readers/ultralytics
-if ! "$ultralytics_venv/bin/python" -c 'import ultralytics' 2>/dev/null; then
+if ! "$ultralytics_venv/bin/python" -c 'import ultralytics; assert ultralytics.__version__ == "8.4.190"' 2>/dev/null; then
     python3 -m venv "$ultralytics_venv"
-    "$ultralytics_venv/bin/pip" install -q --disable-pip-version-check ultralytics
+    "$ultralytics_venv/bin/pip" install -q --disable-pip-version-check "ultralytics==8.4.190"
 fi
 echo "edgecase prerequisites: ok"
