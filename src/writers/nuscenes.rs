@@ -97,6 +97,9 @@ struct Channel {
     modality: &'static str,
     vehicle_from_sensor: Pose,
     intrinsic: Value,
+    /// A lens camera's OpenCV model and distortion (nuScenes has no field
+    /// for it: an extra key, which the devkit passes over).
+    distortion: Option<Value>,
     size: (u32, u32),
     ext: &'static str,
 }
@@ -111,6 +114,10 @@ fn channels(cameras: &[CameraInfo], lidars: &[crate::snapshot::lidar::LidarInfo]
                 modality: "camera",
                 vehicle_from_sensor: cv_from_vehicle(c).inverse(),
                 intrinsic: json!([[k.fx, 0.0, k.cx], [0.0, k.fy, k.cy], [0.0, 0.0, 1.0]]),
+                distortion: (!k.lens.lens.is_pinhole()).then(|| {
+                    let (model, d) = k.lens.lens.opencv();
+                    json!({"model": model, "coefficients": d})
+                }),
                 size: (k.width, k.height),
                 ext: "png",
             }
@@ -121,6 +128,7 @@ fn channels(cameras: &[CameraInfo], lidars: &[crate::snapshot::lidar::LidarInfo]
         modality: "lidar",
         vehicle_from_sensor: vehicle_from_lidar(l),
         intrinsic: json!([]),
+        distortion: None,
         size: (0, 0),
         ext: "pcd.bin",
     }));
@@ -263,13 +271,17 @@ impl Tables<'_> {
             "calibrated_sensor",
             chans.iter().map(|c| {
                 let p = &c.vehicle_from_sensor;
-                json!({
+                let mut row = json!({
                     "token": self.tok("calibrated_sensor", &c.name),
                     "sensor_token": self.tok("sensor", &c.name),
                     "translation": p.translation.to_array(),
                     "rotation": ns::quaternion(p.rotation),
                     "camera_intrinsic": c.intrinsic,
-                })
+                });
+                if let Some(d) = &c.distortion {
+                    row["camera_distortion"] = d.clone();
+                }
+                row
             }),
         )?;
         Table::all(root, "category", ns::CATEGORIES.iter().enumerate().map(|(i, name)| {
