@@ -110,7 +110,7 @@ fn lens_cameras_agree_with_opencv_and_amodal_boxes_follow_the_distortion() {
             .filter_map(|w| w.strip_prefix("lines=")?.strip_suffix("px"))
             .filter_map(|w| w.split_once("->"))
             .map(|(a, b)| (a.parse::<f64>().unwrap(), b.parse::<f64>().unwrap()))
-            .filter(|(before, after)| *before >= 2.0 * after && *before >= 1.5)
+            .filter(|(before, after)| *before >= 3.0 * after && *before >= 1.0)
             .count();
         assert_eq!(curved, 2, "{last}");
     }
