@@ -5,7 +5,6 @@
 use super::Scenario;
 use super::locate::{field, item};
 use super::validate::{Invalid, MAX_CAMERA_PIXELS};
-use crate::core::camera::Intrinsics;
 use crate::core::lens::{Lens, LensModel, LensRemap, MAX_FISHEYE_FOV_DEG};
 
 /// Largest |k| of a radial term a lens may have.
@@ -112,20 +111,15 @@ pub(super) fn check_lenses(s: &Scenario) -> Result<(), Invalid> {
     check_rendered_pixels(s)
 }
 
-/// A lens camera renders its source views (one wide view or cube faces)
-/// besides holding its image: all together must fit what two of the
-/// largest cameras render.
+/// The pixel budget of all cameras together: their images, and a lens
+/// camera's source views (one wide view or cube faces) besides, must fit
+/// what two of the largest cameras render.
 fn check_rendered_pixels(s: &Scenario) -> Result<(), Invalid> {
     let mut total: u64 = 0;
     for c in &s.sensors.cameras {
         total += c.width as u64 * c.height as u64;
         if !c.lens.is_pinhole() {
-            let k = Intrinsics::with_lens(
-                c.width,
-                c.height,
-                c.hfov_deg.to_radians(),
-                LensModel::new(c.lens),
-            );
+            let k = c.intrinsics();
             let views =
                 LensRemap::source_views_of(k.width, k.height, [k.fx, k.fy, k.cx, k.cy], &k.lens);
             total += views
@@ -138,7 +132,7 @@ fn check_rendered_pixels(s: &Scenario) -> Result<(), Invalid> {
         return Err((
             vec![field("sensors"), field("cameras")],
             format!(
-                "the cameras and the pinhole views their lenses are rendered from have {total} pixels together; at most {} (two 8192x3072 cameras): fewer or smaller cameras",
+                "the cameras (with the pinhole views any lens camera is rendered from) have {total} pixels together; at most {} (two 8192x3072 cameras): fewer or smaller cameras",
                 2 * MAX_CAMERA_PIXELS
             ),
         ));

@@ -210,6 +210,21 @@ impl Mount {
     }
 }
 
+impl CameraSpec {
+    /// The camera's K and lens: K from `hfov_deg` across the width (through
+    /// the lens, where it has one).
+    pub fn intrinsics(&self) -> crate::core::camera::Intrinsics {
+        use crate::core::camera::Intrinsics;
+        let hfov_rad = self.hfov_deg.to_radians();
+        if self.lens.is_pinhole() {
+            Intrinsics::from_hfov(self.width, self.height, hfov_rad)
+        } else {
+            let lens = crate::core::lens::LensModel::new(self.lens);
+            Intrinsics::with_lens(self.width, self.height, hfov_rad, lens)
+        }
+    }
+}
+
 impl Default for CameraSpec {
     fn default() -> Self {
         CameraSpec {

@@ -459,7 +459,7 @@ fn check_hazard(s: &Scenario) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// The cameras: names, sizes and the total pixel budget.
+/// The cameras: names, effects and sizes.
 fn check_cameras(s: &Scenario) -> Result<(), Invalid> {
     let fail = |steps: Vec<Step<'static>>, msg: String| Err((steps, msg));
     if s.sensors.cameras.is_empty() {
@@ -513,21 +513,8 @@ fn check_cameras(s: &Scenario) -> Result<(), Invalid> {
             );
         }
     }
-    let total_pixels: u64 = s
-        .sensors
-        .cameras
-        .iter()
-        .map(|c| c.width as u64 * c.height as u64)
-        .sum();
-    if total_pixels > 2 * MAX_CAMERA_PIXELS {
-        return fail(
-            vec![field("sensors"), field("cameras")],
-            format!(
-                "the cameras have {total_pixels} pixels together; at most {} (two 8192x3072 cameras)",
-                2 * MAX_CAMERA_PIXELS
-            ),
-        );
-    }
+    // the pixel budget of all cameras together is checked with their
+    // lenses' source views (`lens_checks`)
     Ok(())
 }
 

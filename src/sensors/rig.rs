@@ -6,10 +6,8 @@
 use super::camera::{CameraRig, GpuContext, RenderMode};
 use super::lens::LensPlan;
 use super::{SensorPlugin, label_pool, lidar};
-use crate::core::camera::Intrinsics;
 use crate::core::contamination::LensDirt;
 use crate::core::frames::DriftingMount;
-use crate::core::lens::LensModel;
 use crate::labels::LabelConfig;
 use crate::scenario::Scenario;
 use crate::snapshot::lidar::LidarInfo;
@@ -25,16 +23,7 @@ pub fn camera_infos(s: &Scenario) -> Vec<CameraInfo> {
         .iter()
         .map(|c| CameraInfo {
             name: c.name.clone(),
-            intrinsics: if c.lens.is_pinhole() {
-                Intrinsics::from_hfov(c.width, c.height, c.hfov_deg.to_radians())
-            } else {
-                Intrinsics::with_lens(
-                    c.width,
-                    c.height,
-                    c.hfov_deg.to_radians(),
-                    LensModel::new(c.lens),
-                )
-            },
+            intrinsics: c.intrinsics(),
             ego_from_camera: c.mount.ego_from_camera(),
             effects: c.effects.clone(),
             nominal: (c.miscalibration.is_some() || c.drift.is_some()).then(|| DriftingMount {
