@@ -215,7 +215,9 @@ fn surface(in: VertexOut, n: vec3<f32>, footprint: f32) -> Surface {
         s.roughness = 0.95;
     } else if (c == 26u || c == 27u || c == 36u) {
         let glass = in.color.b - in.color.r > 0.03 && max(in.color.r, max(in.color.g, in.color.b)) < 0.25;
-        let rubber = max(in.color.r, max(in.color.g, in.color.b)) < 0.07;
+        // rubber and plastic are neutral near-black; black paint has a
+        // blue cast (b - r >= 0.01) and keeps its clear coat
+        let rubber = max(in.color.r, max(in.color.g, in.color.b)) < 0.07 && in.color.b - in.color.r < 0.005;
         // clear-coated paint, dark glass, matte rubber and plastic
         s.roughness = select(select(0.12, 0.85, rubber), 0.04, glass);
         s.f0 = select(0.05, 0.06, glass);
@@ -232,7 +234,9 @@ fn surface(in: VertexOut, n: vec3<f32>, footprint: f32) -> Surface {
 }
 
 // The sky as seen along a direction: the horizon bright and hazy, the
-// zenith deeper; below the horizon a dim ground (for reflections).
+// zenith deeper; below the horizon the road and pavement, a grey of albedo
+// ~0.1 lit by the sky and the sun (a car's flank mirrors the street, not a
+// black void).
 // The sky's colour is the fog's in clear air (the scenario's sky).
 fn sky_radiance(dir: vec3<f32>) -> vec3<f32> {
     let base = view.fog.rgb;
@@ -240,7 +244,8 @@ fn sky_radiance(dir: vec3<f32>) -> vec3<f32> {
     let horizon = mix(base, vec3<f32>(max(base.r, max(base.g, base.b))), 0.45) * 1.15;
     let zenith = base * vec3<f32>(0.7, 0.8, 0.95);
     let above = mix(horizon, zenith, sqrt(max(up, 0.0)));
-    let ground = view.ambient_color.rgb * 0.08;
+    let sun_on_ground = view.sun_color.rgb * (view.sun_direction.w * max(view.sun_direction.y, 0.0));
+    let ground = (view.ambient_color.rgb + sun_on_ground) * 0.1;
     return select(above, ground, up < 0.0);
 }
 

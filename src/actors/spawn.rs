@@ -18,7 +18,7 @@ use bevy::prelude::*;
 /// silver lead; a few in every bright colour).
 const PAINT: [([f32; 3], u32); 10] = [
     ([0.78, 0.78, 0.76], 25),
-    ([0.015, 0.015, 0.018], 19),
+    ([0.03, 0.03, 0.042], 19),
     ([0.16, 0.17, 0.18], 17),
     ([0.42, 0.43, 0.45], 11),
     ([0.04, 0.08, 0.32], 9),
@@ -29,17 +29,32 @@ const PAINT: [([f32; 3], u32); 10] = [
     ([0.6, 0.2, 0.02], 2),
 ];
 
-/// A paint drawn by its share.
-fn drawn_paint(rng: &mut Stream) -> [f32; 3] {
-    let total: u32 = PAINT.iter().map(|(_, w)| w).sum();
+/// Van paint and shares, percent: fleet vans are mostly white, then
+/// silver and grey; few in colours.
+const VAN_PAINT: [([f32; 3], u32); 6] = [
+    ([0.8, 0.8, 0.78], 62),
+    ([0.5, 0.51, 0.53], 12),
+    ([0.16, 0.17, 0.18], 9),
+    ([0.03, 0.03, 0.042], 7),
+    ([0.04, 0.08, 0.32], 6),
+    ([0.48, 0.03, 0.03], 4),
+];
+
+/// A paint for a vehicle of `kind`, drawn by its share.
+fn drawn_paint(rng: &mut Stream, kind: VehicleKind) -> [f32; 3] {
+    let table: &[([f32; 3], u32)] = match kind {
+        VehicleKind::Van => &VAN_PAINT,
+        _ => &PAINT,
+    };
+    let total: u32 = table.iter().map(|(_, w)| w).sum();
     let mut pick = rng.index(total as usize) as u32;
-    for (colour, weight) in PAINT {
+    for &(colour, weight) in table {
         if pick < weight {
             return colour;
         }
         pick -= weight;
     }
-    PAINT[0].0
+    table[0].0
 }
 
 /// Hands out k = 1, 2, ... per class in spawn order, so ids are stable.
@@ -227,7 +242,10 @@ fn spawn_ego(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, roads
     let e = spawn_thing(
         commands,
         ids,
-        objects::vehicle(s.ego.kind, paint(s, "ego_color", 0, s.ego.color)),
+        objects::vehicle(
+            s.ego.kind,
+            paint(s, "ego_color", 0, s.ego.kind, s.ego.color),
+        ),
         Role::Ego,
         transform_at(road, s.ego.start_s_m, lat, 0.0),
     );
@@ -270,7 +288,7 @@ fn spawn_vehicles(
         let e = spawn_thing(
             commands,
             ids,
-            objects::vehicle(v.kind, paint(s, "vehicle_color", i, v.color)),
+            objects::vehicle(v.kind, paint(s, "vehicle_color", i, v.kind, v.color)),
             Role::Vehicle(i),
             at,
         );
@@ -298,7 +316,7 @@ fn spawn_vehicles(
 fn spawn_parked(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, roads: &RoadRes) {
     let road = &roads.0;
     for (i, p) in s.props.parked.iter().enumerate() {
-        let color = paint(s, "parked_color", i, p.color);
+        let color = paint(s, "parked_color", i, p.kind, p.color);
         let mut t = objects::vehicle(p.kind, color);
         // parked cars have a driver door that a trigger can open
         let door = (p.kind == VehicleKind::Car).then(|| {
@@ -454,6 +472,12 @@ fn spawn_hazard(
 }
 
 /// A given paint colour, or one drawn by share for actor `k`.
-fn paint(s: &Scenario, name: &str, k: usize, given: Option<[f32; 3]>) -> [f32; 3] {
-    given.unwrap_or_else(|| drawn_paint(&mut Stream::new(s.seed, name, k as u64)))
+fn paint(
+    s: &Scenario,
+    name: &str,
+    k: usize,
+    kind: VehicleKind,
+    given: Option<[f32; 3]>,
+) -> [f32; 3] {
+    given.unwrap_or_else(|| drawn_paint(&mut Stream::new(s.seed, name, k as u64), kind))
 }

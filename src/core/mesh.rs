@@ -45,6 +45,33 @@ const CAR_BODY_PROFILE: [[f32; 2]; 7] = [
     [-0.5, 0.25],
 ];
 
+/// Cross-section (z across, y up) of `Primitive::CarBody`: flanks leaning
+/// in a little, rounded shoulders under the glasshouse (its top still as
+/// wide as the glasshouse's foot).
+const CAR_BODY_SECTION: [[f32; 2]; 8] = [
+    [-0.5, -0.5],
+    [0.5, -0.5],
+    [0.5, 0.05],
+    [0.485, 0.38],
+    [0.465, 0.5],
+    [-0.465, 0.5],
+    [-0.485, 0.38],
+    [-0.5, 0.05],
+];
+
+/// Plan (x forward, z across) of `Primitive::CarBody`: corners rounded at
+/// the nose and the tail.
+const CAR_BODY_PLAN: [[f32; 2]; 8] = [
+    [-0.5, -0.45],
+    [-0.47, -0.5],
+    [0.46, -0.5],
+    [0.5, -0.45],
+    [0.5, 0.45],
+    [0.46, 0.5],
+    [-0.47, 0.5],
+    [-0.5, 0.45],
+];
+
 /// Side profile of `Primitive::VanBody`: bumper, one raked face for the
 /// short hood and the windscreen (convex, as every primitive), roof, back.
 pub const VAN_BODY_PROFILE: [[f32; 2]; 5] = [
@@ -53,6 +80,32 @@ pub const VAN_BODY_PROFILE: [[f32; 2]; 5] = [
     [0.5, -0.05],
     [0.22, 0.5],
     [-0.5, 0.5],
+];
+
+/// Cross-section of `Primitive::VanBody`: upright flanks leaning in a
+/// little, the roof's edges rounded.
+const VAN_BODY_SECTION: [[f32; 2]; 8] = [
+    [-0.5, -0.5],
+    [0.5, -0.5],
+    [0.49, 0.3],
+    [0.47, 0.43],
+    [0.43, 0.5],
+    [-0.43, 0.5],
+    [-0.47, 0.43],
+    [-0.49, 0.3],
+];
+
+/// Plan of `Primitive::VanBody`: the nose's corners rounded more than the
+/// square back's.
+const VAN_BODY_PLAN: [[f32; 2]; 8] = [
+    [-0.5, -0.47],
+    [-0.49, -0.5],
+    [0.44, -0.5],
+    [0.5, -0.4],
+    [0.5, 0.4],
+    [0.44, 0.5],
+    [-0.49, 0.5],
+    [-0.5, 0.47],
 ];
 
 /// Side profile of `Primitive::CarCabin`.
@@ -69,14 +122,168 @@ pub fn primitive_mesh(p: Primitive) -> Mesh {
         Primitive::Cylinder => unit_cylinder(12),
         Primitive::Sphere => unit_sphere(6, 12),
         Primitive::Cone => unit_cone(12),
-        Primitive::CarBody => tapered_prism(&CAR_BODY_PROFILE, 0.5, 0.47),
+        Primitive::CarBody => profiled_solid(&CAR_BODY_PROFILE, &CAR_BODY_SECTION, &CAR_BODY_PLAN),
         Primitive::CarCabin => tapered_prism(
             &CAR_CABIN_PROFILE,
             CAR_CABIN_HALF_WIDTHS[0],
             CAR_CABIN_HALF_WIDTHS[1],
         ),
-        Primitive::VanBody => tapered_prism(&VAN_BODY_PROFILE, 0.5, 0.48),
+        Primitive::VanBody => profiled_solid(&VAN_BODY_PROFILE, &VAN_BODY_SECTION, &VAN_BODY_PLAN),
     }
+}
+
+/// Outward half-spaces `n . p <= d` of a convex polygon's edges; the
+/// polygon's coordinates are the 3D axes `axes` (e.g. (0, 1) for x, y).
+fn polygon_half_spaces(polygon: &[[f32; 2]], axes: (usize, usize)) -> Vec<(Vec3, f32)> {
+    let area: f32 = (0..polygon.len())
+        .map(|i| {
+            let (a, b) = (polygon[i], polygon[(i + 1) % polygon.len()]);
+            a[0] * b[1] - b[0] * a[1]
+        })
+        .sum();
+    let turn = area.signum();
+    (0..polygon.len())
+        .map(|i| {
+            let (a, b) = (polygon[i], polygon[(i + 1) % polygon.len()]);
+            let mut n = Vec3::ZERO;
+            n[axes.0] = (b[1] - a[1]) * turn;
+            n[axes.1] = (a[0] - b[0]) * turn;
+            let n = n.normalize();
+            let mut on = Vec3::ZERO;
+            on[axes.0] = a[0];
+            on[axes.1] = a[1];
+            (n, n.dot(on))
+        })
+        .collect()
+}
+
+/// A vehicle shell: the solid whose side view (x, y) is `side`, whose
+/// cross-section (z, y) is `section` and whose plan (x, z) is `plan`, each
+/// a convex polygon in the unit square; the intersection of the three
+/// extrusions, so it is convex and inside the unit box.
+pub fn profiled_solid(side: &[[f32; 2]], section: &[[f32; 2]], plan: &[[f32; 2]]) -> Mesh {
+    let mut planes = polygon_half_spaces(side, (0, 1));
+    planes.extend(polygon_half_spaces(section, (2, 1)));
+    planes.extend(polygon_half_spaces(plan, (0, 2)));
+    clipped_cube(&planes)
+}
+
+/// The unit cube clipped by half-spaces `n . p <= d`: a convex polyhedron,
+/// one planar polygon per face, fanned into triangles wound outwards.
+pub fn clipped_cube(planes: &[(Vec3, f32)]) -> Mesh {
+    const EPS: f32 = 1e-6;
+    let h = 0.5;
+    let c = |x: f32, y: f32, z: f32| Vec3::new(x * h, y * h, z * h);
+    // the cube's faces, each counter-clockwise seen from outside
+    let mut faces: Vec<(Vec3, Vec<Vec3>)> = vec![
+        (
+            Vec3::X,
+            vec![
+                c(1., -1., -1.),
+                c(1., 1., -1.),
+                c(1., 1., 1.),
+                c(1., -1., 1.),
+            ],
+        ),
+        (
+            Vec3::NEG_X,
+            vec![
+                c(-1., -1., -1.),
+                c(-1., -1., 1.),
+                c(-1., 1., 1.),
+                c(-1., 1., -1.),
+            ],
+        ),
+        (
+            Vec3::Y,
+            vec![
+                c(-1., 1., -1.),
+                c(-1., 1., 1.),
+                c(1., 1., 1.),
+                c(1., 1., -1.),
+            ],
+        ),
+        (
+            Vec3::NEG_Y,
+            vec![
+                c(-1., -1., -1.),
+                c(1., -1., -1.),
+                c(1., -1., 1.),
+                c(-1., -1., 1.),
+            ],
+        ),
+        (
+            Vec3::Z,
+            vec![
+                c(-1., -1., 1.),
+                c(1., -1., 1.),
+                c(1., 1., 1.),
+                c(-1., 1., 1.),
+            ],
+        ),
+        (
+            Vec3::NEG_Z,
+            vec![
+                c(-1., -1., -1.),
+                c(-1., 1., -1.),
+                c(1., 1., -1.),
+                c(1., -1., -1.),
+            ],
+        ),
+    ];
+    for &(n, d) in planes {
+        let mut cap: Vec<Vec3> = Vec::new();
+        for (_, poly) in faces.iter_mut() {
+            let mut kept = Vec::with_capacity(poly.len() + 1);
+            for i in 0..poly.len() {
+                let (a, b) = (poly[i], poly[(i + 1) % poly.len()]);
+                let (da, db) = (n.dot(a) - d, n.dot(b) - d);
+                if da <= EPS {
+                    kept.push(a);
+                    if da.abs() <= EPS {
+                        cap.push(a);
+                    }
+                }
+                if (da < -EPS && db > EPS) || (da > EPS && db < -EPS) {
+                    let x = a + (b - a) * (da / (da - db));
+                    kept.push(x);
+                    cap.push(x);
+                }
+            }
+            *poly = kept;
+        }
+        faces.retain(|(_, p)| p.len() >= 3);
+        // the new face: the points on the plane, in order around it
+        cap.dedup_by(|a, b| a.distance(*b) < 1e-5);
+        let mut unique: Vec<Vec3> = Vec::new();
+        for p in cap {
+            if unique.iter().all(|q| q.distance(p) >= 1e-5) {
+                unique.push(p);
+            }
+        }
+        if unique.len() >= 3 {
+            let centre = unique.iter().copied().sum::<Vec3>() / unique.len() as f32;
+            let u = n.any_orthonormal_vector();
+            let v = n.cross(u);
+            unique.sort_by(|a, b| {
+                let (pa, pb) = (*a - centre, *b - centre);
+                pa.dot(v)
+                    .atan2(pa.dot(u))
+                    .total_cmp(&pb.dot(v).atan2(pb.dot(u)))
+            });
+            faces.push((n, unique));
+        }
+    }
+    let mut m = Mesh::default();
+    for (n, poly) in &faces {
+        for i in 1..poly.len() - 1 {
+            let tri = [poly[0], poly[i], poly[i + 1]];
+            if (tri[1] - tri[0]).cross(tri[2] - tri[0]).length() > 1e-9 {
+                m.push_triangle(tri, *n);
+            }
+        }
+    }
+    m
 }
 
 /// A convex side profile (x, y in the unit square, counter-clockwise seen
@@ -378,6 +585,71 @@ mod tests {
                 (hi - Vec3::splat(0.5)).abs().max_element() < 1e-6,
                 "{p:?} {hi}"
             );
+        }
+    }
+
+    /// Inside a convex polygon (either winding), boundary included.
+    fn in_polygon(poly: &[[f32; 2]], q: [f32; 2]) -> bool {
+        let sides: Vec<f32> = (0..poly.len())
+            .map(|i| {
+                let (a, b) = (poly[i], poly[(i + 1) % poly.len()]);
+                (b[0] - a[0]) * (q[1] - a[1]) - (b[1] - a[1]) * (q[0] - a[0])
+            })
+            .collect();
+        sides.iter().all(|&s| s >= -1e-6) || sides.iter().all(|&s| s <= 1e-6)
+    }
+
+    #[test]
+    fn profiled_solid_is_what_its_three_views_cut() {
+        // a point is inside the mesh (behind every face) exactly when its
+        // side view, section and plan fall inside the three polygons
+        for (side, section, plan) in [
+            (
+                &CAR_BODY_PROFILE[..],
+                &CAR_BODY_SECTION[..],
+                &CAR_BODY_PLAN[..],
+            ),
+            (
+                &VAN_BODY_PROFILE[..],
+                &VAN_BODY_SECTION[..],
+                &VAN_BODY_PLAN[..],
+            ),
+        ] {
+            let m = profiled_solid(side, section, plan);
+            let faces: Vec<(Vec3, Vec3)> = m
+                .indices
+                .chunks_exact(3)
+                .map(|t| {
+                    let v = &m.vertices[t[0] as usize];
+                    (Vec3::from_array(v.position), Vec3::from_array(v.normal))
+                })
+                .collect();
+            let mut rng = crate::core::rng::Stream::new(3, "profiled_solid", 0);
+            let (mut inside, mut outside) = (0, 0);
+            for _ in 0..4000 {
+                let q = Vec3::new(
+                    rng.range(-0.5, 0.5) as f32,
+                    rng.range(-0.5, 0.5) as f32,
+                    rng.range(-0.5, 0.5) as f32,
+                );
+                let by_views = in_polygon(side, [q.x, q.y])
+                    && in_polygon(section, [q.z, q.y])
+                    && in_polygon(plan, [q.x, q.z]);
+                let depth = faces
+                    .iter()
+                    .map(|(a, n)| (q - *a).dot(*n))
+                    .fold(f32::MIN, f32::max);
+                // points within 1e-4 of a face could go either way
+                if depth.abs() > 1e-4 {
+                    assert_eq!(by_views, depth < 0.0, "{q}");
+                    if by_views {
+                        inside += 1;
+                    } else {
+                        outside += 1;
+                    }
+                }
+            }
+            assert!(inside > 1000 && outside > 200, "{inside} {outside}");
         }
     }
 

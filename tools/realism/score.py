@@ -40,6 +40,28 @@ ACCEPT = {
     "bus": {"bus", "truck"},
 }
 REPORT_CLASS = {"rider": "person"}
+# (image name, box, sub-class key) of every scored Edgecase vehicle, for the
+# per-kind, distance and view breakdown printed after the table
+BREAKDOWN = []
+FOUND = {}
+
+
+def breakdown_key(o):
+    """A vehicle's KITTI type, distance band and which end or side faces
+    the camera (from its box in the camera frame)."""
+    import math
+    box = o.get("box_camera") or {}
+    yaw = box.get("rotation_y_rad") if isinstance(box, dict) else None
+    d = o.get("distance_m") or 0.0
+    band = "<15m" if d < 15 else "15-30m" if d < 30 else "30-50m" if d < 50 else ">50m"
+    view = "?"
+    if yaw is not None and isinstance(box, dict) and "center_m" in box:
+        x, _, z = box["center_m"]
+        # KITTI's observation angle: -90 degrees sees the rear, +90 the front
+        alpha = yaw - math.atan2(x, z)
+        a = math.degrees(math.atan2(math.sin(alpha), math.cos(alpha)))
+        view = "rear" if abs(a + 90) < 35 else "front" if abs(a - 90) < 35 else "side"
+    return (o.get("kitti_type", o["class"]), band, view)
 
 
 def iou(a, b):
@@ -182,6 +204,7 @@ def edgecase_frames(args):
                         continue
                     if (b[2] - b[0]) * (b[3] - b[1]) >= MIN_AREA_PX:
                         gts.append((o["class"], b))
+                        BREAKDOWN.append((f"{scene}/{cam['camera']}/{stem}", b, breakdown_key(o)))
                 yield f"{scene}/{cam['camera']}/{stem}", rgb, gts
 
 
@@ -219,6 +242,7 @@ def evaluate(args, images, label):
         found = []
         dets = centernet_boxes(results[item["name"]])
         add(centernet, recall_counts(gts, dets, found))
+        FOUND[name] = found
         if misses_dir and len(found) < len(gts):
             draw_misses(misses_dir, name, rgb, gts, dets, found)
         people = [g for g in gts if REPORT_CLASS.get(g[0], g[0]) == "person"]
@@ -227,6 +251,19 @@ def evaluate(args, images, label):
         keypoints_found(results[name], box, offset) >= POSE_MIN_KEYPOINTS
         for name, box, offset in crop_refs
     )
+    if label == "edgecase" and BREAKDOWN:
+        found_keys = {}
+        for name, box, key in BREAKDOWN:
+            if key[0] in ("Pedestrian", "Cyclist", "Person_sitting"):
+                continue
+            hit = any(box == f for f in FOUND.get(name, []))
+            for k in (key[0], key[0] + " " + key[1], key[0] + " " + key[2]):
+                c = found_keys.setdefault(k, [0, 0])
+                c[0] += hit
+                c[1] += 1
+        print("CenterNet vehicle breakdown (kind, distance, view): found/labeled")
+        for k, (f, n) in sorted(found_keys.items()):
+            print(f"  {k:<24} {f:>4}/{n:<4} {100 * f / n:.0f}%")
     rows = []
     for cls, (found, total) in sorted(centernet.items()):
         rows.append(("CenterNet (COCO)", label, cls, total, found))

@@ -92,6 +92,9 @@ fn with_class(mut parts: Vec<Part>, class: Class) -> Vec<Part> {
     parts
 }
 
+/// The dark, dirty underside of a vehicle: chassis, axles, exhaust.
+const UNDERSIDE: [f32; 3] = [0.03, 0.03, 0.03];
+
 /// Dark tinted glass.
 const GLASS: [f32; 3] = [0.12, 0.14, 0.17];
 
@@ -120,9 +123,35 @@ const VAN_TAILS: TailLamps = TailLamps {
     z: 0.88,
 };
 
+/// A vehicle's bumpers and rear plate: bumper centre height, height and
+/// width (both ends), the rear plate's centre height.
+struct Bumpers {
+    y: f32,
+    height: f32,
+    width: f32,
+    rear_plate_y: f32,
+}
+
+/// A saloon's: slim, under the lamps.
+const SALOON_BUMPERS: Bumpers = Bumpers {
+    y: 0.36,
+    height: 0.12,
+    width: 1.7,
+    rear_plate_y: 0.52,
+};
+
+/// A van's: tall black plastic the whole width of the body, the plate
+/// above it on the doors.
+const VAN_BUMPERS: Bumpers = Bumpers {
+    y: 0.5,
+    height: 0.24,
+    width: 1.98,
+    rear_plate_y: 0.76,
+};
+
 /// A car's ends, `half_length_m` from its centre: tail lamps, head lamps,
 /// number plates and dark bumpers, 2 cm proud of the body.
-fn car_ends(half_length_m: f32, tails: &TailLamps) -> Vec<Part> {
+fn car_ends(half_length_m: f32, tails: &TailLamps, bumpers: &Bumpers) -> Vec<Part> {
     let tail = [0.65, 0.04, 0.04];
     let head = [0.92, 0.92, 0.85];
     let plate = [0.9, 0.9, 0.88];
@@ -153,7 +182,11 @@ fn car_ends(half_length_m: f32, tails: &TailLamps) -> Vec<Part> {
                 )
             });
         }
-        let plate_y = if end < 0.0 { 0.52 } else { 0.47 };
+        let plate_y = if end < 0.0 {
+            bumpers.rear_plate_y
+        } else {
+            0.47
+        };
         parts.push(part(
             Primitive::Cube,
             Vec3::new(at(0.03), plate_y, 0.0),
@@ -163,8 +196,8 @@ fn car_ends(half_length_m: f32, tails: &TailLamps) -> Vec<Part> {
         ));
         parts.push(part(
             Primitive::Cube,
-            Vec3::new(at(0.05), 0.36, 0.0),
-            Vec3::new(0.05, 0.12, 1.7),
+            Vec3::new(at(0.05), bumpers.y, 0.0),
+            Vec3::new(0.05, bumpers.height, bumpers.width),
             bumper,
             Class::Car,
         ));
@@ -281,7 +314,7 @@ fn car(color: [f32; 3]) -> Template {
         wheel(-1.4, -0.77, 0.33),
     ]
     .into_iter()
-    .chain(car_ends(l / 2.0, &SALOON_TAILS))
+    .chain(car_ends(l / 2.0, &SALOON_TAILS, &SALOON_BUMPERS))
     .chain(glasshouse_frame(CABIN_CENTRE, CABIN_SIZE, color))
     .collect();
     Template {
@@ -299,8 +332,10 @@ fn car(color: [f32; 3]) -> Template {
 fn van(color: [f32; 3]) -> Template {
     let (l, w, h) = (5.0, 2.0, 2.1);
     // the shaped body a little short of the box: the glass and the ends
-    // stand proud of it
-    let (body_l, body_h, body_y) = (l - 0.04, 1.8, 1.2);
+    // stand proud of it; its sill 0.4 m up, so the tyres and the dark
+    // underside show below it (seen from behind a van is otherwise one
+    // flat slab down to the road)
+    let (body_l, body_h, body_y) = (l - 0.04, 1.7, 1.25);
     let at = |p: [f32; 2]| Vec3::new(p[0] * body_l, body_y + p[1] * body_h, 0.0);
     // the windscreen on the upper half of the profile's raked face, 1 cm
     // proud of it
@@ -335,8 +370,24 @@ fn van(color: [f32; 3]) -> Template {
         // cab side windows (one block across the cab, its sides proud of
         // the flanks), and a window in each rear door, either side of the seam
         glass(1.35, 1.72, Vec3::new(0.85, 0.5, w - 0.005)),
-        glass(-(l / 2.0) + 0.005, 1.68, Vec3::new(0.01, 0.55, 0.72)).with_z(0.44),
-        glass(-(l / 2.0) + 0.005, 1.68, Vec3::new(0.01, 0.55, 0.72)).with_z(-0.44),
+        glass(-(l / 2.0) + 0.005, 1.66, Vec3::new(0.01, 0.6, 0.76)).with_z(0.45),
+        glass(-(l / 2.0) + 0.005, 1.66, Vec3::new(0.01, 0.6, 0.76)).with_z(-0.45),
+        // the dark underside between the wheels: chassis rails and the
+        // axles' housings
+        part(
+            Primitive::Cube,
+            Vec3::new(0.0, 0.32, 0.0),
+            Vec3::new(3.6, 0.16, 1.2),
+            UNDERSIDE,
+            Class::Car,
+        ),
+        part(
+            Primitive::Cube,
+            Vec3::new(-1.6, 0.35, 0.0),
+            Vec3::new(0.22, 0.16, 1.5),
+            UNDERSIDE,
+            Class::Car,
+        ),
         part(
             Primitive::Cube,
             Vec3::new(-(l / 2.0) + 0.006, 1.2, 0.0),
@@ -350,7 +401,7 @@ fn van(color: [f32; 3]) -> Template {
         wheel(-1.6, -0.87, 0.35),
     ]
     .into_iter()
-    .chain(car_ends(l / 2.0, &VAN_TAILS))
+    .chain(car_ends(l / 2.0, &VAN_TAILS, &VAN_BUMPERS))
     .collect();
     Template {
         class: Class::Car,
