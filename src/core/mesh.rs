@@ -47,16 +47,17 @@ const CAR_BODY_PROFILE: [[f32; 2]; 7] = [
 
 /// Cross-section (z across, y up) of `Primitive::CarBody`: flanks leaning
 /// in a little, rounded shoulders under the glasshouse (its top still as
-/// wide as the glasshouse's foot).
+/// wide as the glasshouse's foot); 1% narrower than the box at the sills,
+/// so the tyres and the wheel-arch trims stand proud of them.
 const CAR_BODY_SECTION: [[f32; 2]; 8] = [
-    [-0.5, -0.5],
-    [0.5, -0.5],
-    [0.5, 0.05],
-    [0.485, 0.38],
+    [-0.49, -0.5],
+    [0.49, -0.5],
+    [0.49, 0.05],
+    [0.48, 0.38],
     [0.465, 0.5],
     [-0.465, 0.5],
-    [-0.485, 0.38],
-    [-0.5, 0.05],
+    [-0.48, 0.38],
+    [-0.49, 0.05],
 ];
 
 /// Plan (x forward, z across) of `Primitive::CarBody`: corners rounded at
@@ -85,8 +86,8 @@ pub const VAN_BODY_PROFILE: [[f32; 2]; 5] = [
 /// Cross-section of `Primitive::VanBody`: upright flanks leaning in a
 /// little, the roof's edges rounded.
 const VAN_BODY_SECTION: [[f32; 2]; 8] = [
-    [-0.5, -0.5],
-    [0.5, -0.5],
+    [-0.49, -0.5],
+    [0.49, -0.5],
     [0.49, 0.3],
     [0.47, 0.43],
     [0.43, 0.5],
@@ -94,6 +95,8 @@ const VAN_BODY_SECTION: [[f32; 2]; 8] = [
     [-0.47, 0.43],
     [-0.49, 0.3],
 ];
+// (the van's flanks, 1% narrower than the box, leave the tyres and the
+// wheel-arch trims standing proud of them)
 
 /// Plan of `Primitive::VanBody`: the nose's corners rounded more than the
 /// square back's.

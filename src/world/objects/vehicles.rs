@@ -46,6 +46,50 @@ fn add_rims(parts: &mut Vec<Part>) {
     parts.extend(rims);
 }
 
+/// Dark trims over every tyre of a car or van, on both flanks: an arc of
+/// six short strips around the upper half of the wheel, between the flank
+/// (`flank_half_width_m` from the centre line) and the box's side, so a
+/// wheel reads as sitting in its arch (a convex body cannot be cut out).
+fn add_wheel_arches(parts: &mut Vec<Part>, flank_half_width_m: f32) {
+    const SEGMENTS: usize = 6;
+    const GAP_M: f32 = 0.06;
+    let wheels: Vec<(Vec3, f32)> = parts
+        .iter()
+        .filter(|p| p.primitive == Primitive::Cylinder && p.color == TYRE)
+        .map(|p| {
+            let (scale, _, centre) = p.local.to_scale_rotation_translation();
+            (centre, scale.x / 2.0)
+        })
+        .collect();
+    for (centre, radius) in wheels {
+        let arc = radius + GAP_M;
+        let side = centre.z.signum();
+        let step = (150.0f32 / SEGMENTS as f32).to_radians();
+        for k in 0..SEGMENTS {
+            let angle = 15f32.to_radians() + (k as f32 + 0.5) * step;
+            let at = Vec3::new(
+                centre.x + arc * angle.cos(),
+                centre.y + arc * angle.sin(),
+                side * (flank_half_width_m + 0.007),
+            );
+            parts.push(Part {
+                local: Mat4::from_scale_rotation_translation(
+                    Vec3::new(2.0 * arc * (step / 2.0).sin() + 0.02, 0.07, 0.012),
+                    Quat::from_rotation_z(angle + std::f32::consts::FRAC_PI_2),
+                    at,
+                ),
+                ..part(
+                    Primitive::Cube,
+                    Vec3::ZERO,
+                    Vec3::ONE,
+                    UNDERSIDE,
+                    Class::Car,
+                )
+            });
+        }
+    }
+}
+
 /// A car door on the left (-Z) side that swings open about its front edge.
 #[derive(Clone, Copy, Debug)]
 pub struct DoorPart {
@@ -273,7 +317,7 @@ fn glasshouse_frame(centre: Vec3, size: Vec3, color: [f32; 3]) -> Vec<Part> {
 /// A saloon car: shaped body, glasshouse, roof, wheels and its ends.
 fn car(color: [f32; 3]) -> Template {
     let (l, w, h) = (4.5, 1.8, 1.5);
-    let parts: Vec<Part> = vec![
+    let mut parts: Vec<Part> = vec![
         // lower body with hood and boot, glasshouse, painted roof
         // (its top 5 mm above the glass: no two faces in one plane)
         // 2 cm short of the box at each end: lamps, plates and
@@ -317,6 +361,7 @@ fn car(color: [f32; 3]) -> Template {
     .chain(car_ends(l / 2.0, &SALOON_TAILS, &SALOON_BUMPERS))
     .chain(glasshouse_frame(CABIN_CENTRE, CABIN_SIZE, color))
     .collect();
+    add_wheel_arches(&mut parts, 0.49 * w);
     Template {
         class: Class::Car,
         kitti_type: "Car",
@@ -358,7 +403,7 @@ fn van(color: [f32; 3]) -> Template {
             Class::Car,
         )
     };
-    let parts: Vec<Part> = vec![
+    let mut parts: Vec<Part> = vec![
         part(
             Primitive::VanBody,
             Vec3::new(0.0, body_y, 0.0),
@@ -403,6 +448,7 @@ fn van(color: [f32; 3]) -> Template {
     .into_iter()
     .chain(car_ends(l / 2.0, &VAN_TAILS, &VAN_BUMPERS))
     .collect();
+    add_wheel_arches(&mut parts, 0.49 * (w - 0.02));
     Template {
         class: Class::Car,
         kitti_type: "Van",
