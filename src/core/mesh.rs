@@ -84,7 +84,8 @@ pub const VAN_BODY_PROFILE: [[f32; 2]; 5] = [
 ];
 
 /// Cross-section of `Primitive::VanBody`: upright flanks leaning in a
-/// little, the roof's edges rounded.
+/// little, the roof's edges rounded; 1% narrower than the box at the
+/// sills, so the tyres and the wheel-arch trims stand proud of them.
 const VAN_BODY_SECTION: [[f32; 2]; 8] = [
     [-0.49, -0.5],
     [0.49, -0.5],
@@ -95,8 +96,6 @@ const VAN_BODY_SECTION: [[f32; 2]; 8] = [
     [-0.47, 0.43],
     [-0.49, 0.3],
 ];
-// (the van's flanks, 1% narrower than the box, leave the tyres and the
-// wheel-arch trims standing proud of them)
 
 /// Plan of `Primitive::VanBody`: the nose's corners rounded more than the
 /// square back's.
@@ -257,7 +256,6 @@ pub fn clipped_cube(planes: &[(Vec3, f32)]) -> Mesh {
         }
         faces.retain(|(_, p)| p.len() >= 3);
         // the new face: the points on the plane, in order around it
-        cap.dedup_by(|a, b| a.distance(*b) < 1e-5);
         let mut unique: Vec<Vec3> = Vec::new();
         for p in cap {
             if unique.iter().all(|q| q.distance(p) >= 1e-5) {

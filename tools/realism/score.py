@@ -16,6 +16,7 @@ green (found) or red (missed), detections blue with their labels.
 """
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -49,7 +50,6 @@ FOUND = {}
 def breakdown_key(o):
     """A vehicle's KITTI type, distance band and which end or side faces
     the camera (from its box in the camera frame)."""
-    import math
     box = o.get("box_camera") or {}
     yaw = box.get("rotation_y_rad") if isinstance(box, dict) else None
     d = o.get("distance_m") or 0.0

@@ -31,12 +31,17 @@ const RIM: [f32; 3] = [0.5, 0.5, 0.52];
 /// Brushed aluminium of a box body's frame.
 const FRAME: [f32; 3] = [0.62, 0.63, 0.65];
 
+/// A vehicle's tyre: a cylinder in tyre rubber.
+fn is_tyre(p: &Part) -> bool {
+    p.primitive == Primitive::Cylinder && p.color == TYRE
+}
+
 /// A rim inside every tyre of a vehicle: 62% of the tyre's radius, its
 /// faces 0.25 mm proud of the tyre's (no two faces in one plane).
 fn add_rims(parts: &mut Vec<Part>) {
     let rims: Vec<Part> = parts
         .iter()
-        .filter(|p| p.primitive == Primitive::Cylinder && p.color == TYRE)
+        .filter(|p| is_tyre(p))
         .map(|p| Part {
             local: p.local * Mat4::from_scale(Vec3::new(0.62, 1.002, 0.62)),
             color: RIM,
@@ -55,7 +60,7 @@ fn add_wheel_arches(parts: &mut Vec<Part>, flank_half_width_m: f32) {
     const GAP_M: f32 = 0.06;
     let wheels: Vec<(Vec3, f32)> = parts
         .iter()
-        .filter(|p| p.primitive == Primitive::Cylinder && p.color == TYRE)
+        .filter(|p| is_tyre(p))
         .map(|p| {
             let (scale, _, centre) = p.local.to_scale_rotation_translation();
             (centre, scale.x / 2.0)
