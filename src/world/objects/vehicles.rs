@@ -2,7 +2,9 @@
 //! (lamps, plates, bumpers) and the car's opening door.
 
 use super::*;
-use crate::core::mesh::{CAR_CABIN_HALF_WIDTHS, CAR_CABIN_PROFILE, VAN_BODY_PROFILE};
+use crate::core::mesh::{
+    CAR_CABIN_HALF_WIDTHS, CAR_CABIN_PROFILE, TRUCK_CAB_PROFILE, VAN_BODY_PROFILE,
+};
 use crate::scenario::VehicleKind;
 use glam::{Mat4, Quat, Vec3};
 
@@ -466,68 +468,168 @@ fn van(color: [f32; 3]) -> Template {
     }
 }
 
+/// A rigid box truck's cab: centre and size of its `TruckCab` part (its
+/// front 4 cm behind the box's, its sides 10 cm inside the box's: the
+/// lamps, bumper and glass stand proud of it, the mirrors reach out to
+/// the box's sides).
+const TRUCK_CAB_CENTRE: Vec3 = Vec3::new(2.93, 1.875, 0.0);
+const TRUCK_CAB_SIZE: Vec3 = Vec3::new(2.06, 2.25, 2.3);
+
+/// The truck's box body, behind a 12 cm gap to the cab: its floor 1.05 m
+/// up on the chassis, its roof the top of the label box.
+const TRUCK_BOX_CENTRE: Vec3 = Vec3::new(-1.09, 2.225, 0.0);
+const TRUCK_BOX_SIZE: Vec3 = Vec3::new(5.74, 2.35, 2.48);
+
 fn truck(color: [f32; 3]) -> Template {
     let (l, w, h) = (8.0, 2.5, 3.4);
     let dark = [0.08, 0.08, 0.09];
-    let lamp = |x: f32, y: f32, z: f32, colour: [f32; 3]| Part {
+    let silver = [0.6, 0.6, 0.62];
+    let cube = |centre: Vec3, size: Vec3, colour: [f32; 3]| {
+        part(Primitive::Cube, centre, size, colour, Class::Truck)
+    };
+    let (cab, cab_size) = (TRUCK_CAB_CENTRE, TRUCK_CAB_SIZE);
+    let cab_front = cab.x + cab_size.x / 2.0;
+    let cab_half_w = cab_size.z / 2.0;
+    let at_cab = |p: [f32; 2]| Vec3::new(cab.x + p[0] * cab_size.x, cab.y + p[1] * cab_size.y, 0.0);
+    // the windscreen over the raked upper face of the cab's profile, 1 cm
+    // proud of it, as wide as the flat part of the front
+    let lo = at_cab(TRUCK_CAB_PROFILE[2]);
+    let hi = at_cab(TRUCK_CAB_PROFILE[3]);
+    let slope = (hi - lo).normalize();
+    let outward = Vec3::new(slope.y, -slope.x, 0.0);
+    let windscreen = Part {
+        local: Mat4::from_translation((lo + hi) / 2.0 + outward * 0.01)
+            * Mat4::from_rotation_z(slope.y.atan2(slope.x))
+            * Mat4::from_scale(Vec3::new((hi - lo).length() * 0.9, 0.02, 1.9)),
+        ..cube(Vec3::ZERO, Vec3::ONE, GLASS)
+    };
+    let lamp = |x: f32, y: f32, z: f32, size: Vec3, colour: [f32; 3]| Part {
         light: Some(if x > 0.0 {
             VehicleLight::Head
         } else {
             VehicleLight::Tail
         }),
-        ..part(
-            Primitive::Cube,
-            Vec3::new(x, y, z),
-            Vec3::new(0.04, 0.13, 0.3),
-            colour,
-            Class::Truck,
-        )
+        ..cube(Vec3::new(x, y, z), size, colour)
     };
-    let slab = |x: f32, y: f32, size: Vec3, colour: [f32; 3]| {
-        part(
-            Primitive::Cube,
-            Vec3::new(x, y, 0.0),
-            size,
-            colour,
-            Class::Truck,
-        )
-    };
-    // cab and box a little short of the box's ends and sides: the cab's
-    // glass (windscreen and side windows), lamps, plates and bars stand
-    // proud of them
-    let parts = with_class(
-        vec![
-            slab(2.88, 1.6, Vec3::new(2.16, 2.4, w - 0.02), color),
-            slab(
-                -1.08,
-                2.05,
-                Vec3::new(5.76, 2.7, w - 0.02),
-                [0.85, 0.85, 0.82],
+    let mut parts = vec![
+        part(Primitive::TruckCab, cab, cab_size, color, Class::Truck),
+        windscreen,
+        // door windows, their sides 5 mm proud of the cab's flanks
+        cube(
+            Vec3::new(3.45, 2.27, 0.0),
+            Vec3::new(0.6, 0.65, 2.0 * cab_half_w + 0.01),
+            GLASS,
+        ),
+        // the grille under the windscreen and its three bright bars
+        cube(
+            Vec3::new(cab_front + 0.005, 1.5, 0.0),
+            Vec3::new(0.01, 0.6, 1.5),
+            dark,
+        ),
+        // the box body and its dark subframe on the chassis
+        cube(TRUCK_BOX_CENTRE, TRUCK_BOX_SIZE, [0.85, 0.85, 0.82]),
+        cube(
+            Vec3::new(TRUCK_BOX_CENTRE.x, 1.0, 0.0),
+            Vec3::new(TRUCK_BOX_SIZE.x, 0.1, 2.3),
+            UNDERSIDE,
+        ),
+        // chassis rails from the front axle to the tail
+        cube(
+            Vec3::new(-0.6, 0.85, 0.0),
+            Vec3::new(6.6, 0.3, 1.0),
+            UNDERSIDE,
+        ),
+        // bumper, plate and head lamps
+        cube(
+            Vec3::new(cab_front + 0.005, 0.62, 0.0),
+            Vec3::new(0.05, 0.3, 2.3),
+            dark,
+        ),
+        cube(
+            Vec3::new(l / 2.0 - 0.015, 0.62, 0.0),
+            Vec3::new(0.03, 0.11, 0.52),
+            [0.9, 0.9, 0.88],
+        ),
+        lamp(
+            l / 2.0 - 0.02,
+            0.95,
+            0.8,
+            Vec3::new(0.04, 0.18, 0.32),
+            [0.92, 0.92, 0.85],
+        ),
+        lamp(
+            l / 2.0 - 0.02,
+            0.95,
+            -0.8,
+            Vec3::new(0.04, 0.18, 0.32),
+            [0.92, 0.92, 0.85],
+        ),
+        // a tank on the right between the axles
+        Part {
+            local: Mat4::from_scale_rotation_translation(
+                Vec3::new(0.56, 0.9, 0.56),
+                Quat::from_rotation_z(std::f32::consts::FRAC_PI_2),
+                Vec3::new(1.3, 0.75, 0.85),
             ),
-            slab(3.4, 2.2, Vec3::new(1.2, 0.8, w), GLASS),
-            lamp(3.98, 0.75, 0.95, [0.92, 0.92, 0.85]),
-            lamp(3.98, 0.75, -0.95, [0.92, 0.92, 0.85]),
-            slab(3.97, 0.5, Vec3::new(0.06, 0.2, 2.4), dark),
-            slab(3.985, 0.78, Vec3::new(0.03, 0.11, 0.52), [0.9, 0.9, 0.88]),
-            lamp(-3.98, 0.85, 1.0, [0.65, 0.04, 0.04]),
-            lamp(-3.98, 0.85, -1.0, [0.65, 0.04, 0.04]),
-            slab(-3.985, 1.0, Vec3::new(0.03, 0.11, 0.52), [0.9, 0.9, 0.88]),
-            slab(-3.97, 0.5, Vec3::new(0.06, 0.1, 2.3), dark),
-            wheel(2.9, 1.1, 0.5),
-            wheel(2.9, -1.1, 0.5),
-            wheel(-2.5, 1.1, 0.5),
-            wheel(-2.5, -1.1, 0.5),
-        ]
-        .into_iter()
-        .chain(box_body_rear(dark))
-        .collect(),
-        Class::Truck,
-    );
+            ..part(
+                Primitive::Cylinder,
+                Vec3::ZERO,
+                Vec3::ONE,
+                silver,
+                Class::Truck,
+            )
+        },
+        // rear wheels: twin tyres, drawn as one wide tyre each side
+        thin_wheel(-2.5, 0.98, 0.5, 0.5, Class::Truck),
+        thin_wheel(-2.5, -0.98, 0.5, 0.5, Class::Truck),
+    ];
+    for y in [1.3, 1.5, 1.7] {
+        parts.push(cube(
+            Vec3::new(cab_front + 0.012, y, 0.0),
+            Vec3::new(0.004, 0.05, 1.4),
+            silver,
+        ));
+    }
+    for side in [-1.0f32, 1.0] {
+        // mirrors on arms, reaching out to the box's sides
+        parts.push(cube(
+            Vec3::new(3.7, 2.3, side * 1.2025),
+            Vec3::new(0.08, 0.5, 0.085),
+            dark,
+        ));
+        parts.push(cube(
+            Vec3::new(3.7, 2.5, side * 1.17),
+            Vec3::new(0.04, 0.04, 0.1),
+            dark,
+        ));
+        // the step under the door, side guards between the axles
+        parts.push(cube(
+            Vec3::new(3.3, 0.6, side * 1.05),
+            Vec3::new(0.5, 0.08, 0.2),
+            dark,
+        ));
+        for y in [0.55, 0.85] {
+            parts.push(cube(
+                Vec3::new(0.2, y, side * 1.2),
+                Vec3::new(4.1, 0.08, 0.03),
+                silver,
+            ));
+        }
+    }
+    // front wheels under the cab, in dark arches on its flanks
+    let mut front_wheels = vec![
+        thin_wheel(2.9, 1.1, 0.5, 0.25, Class::Truck),
+        thin_wheel(2.9, -1.1, 0.5, 0.25, Class::Truck),
+    ];
+    add_wheel_arches(&mut front_wheels, cab_half_w);
+    parts.extend(front_wheels);
+    parts.extend(box_body_rear(dark, &lamp));
+    let parts = with_class(parts, Class::Truck);
     Template {
         class: Class::Truck,
         kitti_type: "Truck",
         size: BoxSize {
-            length_m: l,
+            length_m: l as f64,
             height_m: h,
             width_m: w as f64,
         },
@@ -535,91 +637,104 @@ fn truck(color: [f32; 3]) -> Template {
     }
 }
 
-/// The back of a box truck's body (its rear face at x = -3.96): the rear
+/// The back of a box truck (the body's rear face at x = -3.96): the rear
 /// doors' seam, hinge strips and locking rods, an aluminium frame (corner
-/// posts, roof rail) and a dark sill, and mud flaps behind the rear wheels.
-fn box_body_rear(dark: [f32; 3]) -> Vec<Part> {
-    vec![
-        // the box's rear doors: the seam between them, the hinge
-        // strips at the edges, two locking rods
+/// posts, roof rail) and a dark sill; under the body a crossmember
+/// carrying the tail lamps and the plate, the underrun bar, and mud flaps
+/// behind the rear wheels.
+fn box_body_rear(
+    dark: [f32; 3],
+    lamp: &dyn Fn(f32, f32, f32, Vec3, [f32; 3]) -> Part,
+) -> Vec<Part> {
+    let rear = TRUCK_BOX_CENTRE.x - TRUCK_BOX_SIZE.x / 2.0;
+    let (mid_y, door_h) = (TRUCK_BOX_CENTRE.y, TRUCK_BOX_SIZE.y);
+    let cube = |x: f32, y: f32, z: f32, size: Vec3, colour: [f32; 3]| {
         part(
             Primitive::Cube,
-            Vec3::new(-3.966, 2.05, 0.0),
-            Vec3::new(0.012, 2.6, 0.025),
+            Vec3::new(x, y, z),
+            size,
+            colour,
+            Class::Truck,
+        )
+    };
+    let rods = [0.45, 0.45, 0.47];
+    let mut parts = vec![
+        // the doors: the seam between them, hinge strips at the edges
+        cube(
+            rear - 0.006,
+            mid_y,
+            0.0,
+            Vec3::new(0.012, door_h - 0.1, 0.025),
             dark,
-            Class::Truck,
         ),
-        part(
-            Primitive::Cube,
-            Vec3::new(-3.966, 2.05, 1.1),
-            Vec3::new(0.012, 2.6, 0.04),
+        cube(
+            rear - 0.006,
+            mid_y,
+            1.1,
+            Vec3::new(0.012, door_h - 0.1, 0.04),
             dark,
-            Class::Truck,
         ),
-        part(
-            Primitive::Cube,
-            Vec3::new(-3.966, 2.05, -1.1),
-            Vec3::new(0.012, 2.6, 0.04),
+        cube(
+            rear - 0.006,
+            mid_y,
+            -1.1,
+            Vec3::new(0.012, door_h - 0.1, 0.04),
             dark,
-            Class::Truck,
         ),
-        part(
-            Primitive::Cube,
-            Vec3::new(-3.967, 2.05, 0.35),
-            Vec3::new(0.014, 2.5, 0.03),
-            [0.45, 0.45, 0.47],
-            Class::Truck,
+        // two locking rods
+        cube(
+            rear - 0.007,
+            mid_y,
+            0.35,
+            Vec3::new(0.014, door_h - 0.2, 0.03),
+            rods,
         ),
-        part(
-            Primitive::Cube,
-            Vec3::new(-3.967, 2.05, -0.35),
-            Vec3::new(0.014, 2.5, 0.03),
-            [0.45, 0.45, 0.47],
-            Class::Truck,
+        cube(
+            rear - 0.007,
+            mid_y,
+            -0.35,
+            Vec3::new(0.014, door_h - 0.2, 0.03),
+            rods,
         ),
-        // the box's rear frame: aluminium corner posts, a roof rail
-        // and a dark sill; mud flaps behind the rear wheels
-        part(
-            Primitive::Cube,
-            Vec3::new(-3.968, 2.05, 1.19),
-            Vec3::new(0.016, 2.7, 0.1),
+        // the frame: corner posts, roof rail, sill
+        cube(
+            rear - 0.008,
+            mid_y,
+            1.19,
+            Vec3::new(0.016, door_h, 0.1),
             FRAME,
-            Class::Truck,
         ),
-        part(
-            Primitive::Cube,
-            Vec3::new(-3.968, 2.05, -1.19),
-            Vec3::new(0.016, 2.7, 0.1),
+        cube(
+            rear - 0.008,
+            mid_y,
+            -1.19,
+            Vec3::new(0.016, door_h, 0.1),
             FRAME,
-            Class::Truck,
         ),
-        part(
-            Primitive::Cube,
-            Vec3::new(-3.969, 3.33, 0.0),
-            Vec3::new(0.018, 0.1, 2.46),
-            FRAME,
-            Class::Truck,
+        cube(rear - 0.009, 3.33, 0.0, Vec3::new(0.018, 0.1, 2.46), FRAME),
+        cube(rear - 0.009, 1.11, 0.0, Vec3::new(0.018, 0.12, 2.46), dark),
+        // the crossmember with the tail lamps and the plate, the underrun bar
+        cube(rear + 0.03, 0.85, 0.0, Vec3::new(0.06, 0.22, 2.3), dark),
+        cube(
+            rear - 0.025,
+            0.85,
+            0.0,
+            Vec3::new(0.03, 0.11, 0.52),
+            [0.9, 0.9, 0.88],
         ),
-        part(
-            Primitive::Cube,
-            Vec3::new(-3.969, 0.77, 0.0),
-            Vec3::new(0.018, 0.12, 2.46),
-            dark,
-            Class::Truck,
-        ),
-        part(
-            Primitive::Cube,
-            Vec3::new(-3.2, 0.45, 1.0),
-            Vec3::new(0.02, 0.55, 0.45),
-            dark,
-            Class::Truck,
-        ),
-        part(
-            Primitive::Cube,
-            Vec3::new(-3.2, 0.45, -1.0),
-            Vec3::new(0.02, 0.55, 0.45),
-            dark,
-            Class::Truck,
-        ),
-    ]
+        cube(rear - 0.01, 0.5, 0.0, Vec3::new(0.06, 0.1, 2.3), dark),
+        // mud flaps behind the rear wheels
+        cube(-3.2, 0.45, 1.0, Vec3::new(0.02, 0.55, 0.45), dark),
+        cube(-3.2, 0.45, -1.0, Vec3::new(0.02, 0.55, 0.45), dark),
+    ];
+    for side in [-1.0f32, 1.0] {
+        parts.push(lamp(
+            rear - 0.02,
+            0.85,
+            side * 0.95,
+            Vec3::new(0.04, 0.15, 0.34),
+            [0.65, 0.04, 0.04],
+        ));
+    }
+    parts
 }
