@@ -20,6 +20,18 @@ import jsonschema
 from mcap.reader import make_reader
 
 
+def stamp_s(frame, sensor):
+    """The time `sensor` stamped this frame with (its labels' stamp_s when
+    its clock is off, else the frame's time)."""
+    for c in frame["cameras"]:
+        if c["camera"] == sensor:
+            return c.get("stamp_s", frame["time_s"])
+    for l in frame.get("lidars", []):
+        if l["lidar"] == sensor:
+            return l.get("stamp_s", frame["time_s"])
+    raise AssertionError(f"no sensor {sensor}")
+
+
 def main():
     dataset = Path(sys.argv[1])
     labels = [json.loads(p.read_text()) for p in sorted((dataset / "labels").glob("*.json"))]
@@ -30,7 +42,9 @@ def main():
         reader = make_reader(f)
         summary = reader.get_summary()
         validators = {}
-        for schema, channel, message in reader.iter_messages():
+        # in file order: a sensor whose clock jumps may stamp a frame after
+        # the next frame's time, so log-time order is not frame order
+        for schema, channel, message in reader.iter_messages(log_time_order=False):
             assert schema.name.startswith("foxglove."), schema.name
             if schema.id not in validators:
                 validators[schema.id] = jsonschema.Draft7Validator(json.loads(schema.data))
@@ -42,7 +56,12 @@ def main():
             if topic == "/tf":
                 continue
             frame = labels[k]
-            assert message.log_time == round(frame["time_s"] * 1e9), topic
+            sensor = topic.split("/")[2] if topic.count("/") >= 3 else None
+            want_s = stamp_s(frame, sensor) if sensor else frame["time_s"]
+            assert message.log_time == round(want_s * 1e9), (topic, message.log_time, want_s)
+            if "timestamp" in msg:
+                t = msg["timestamp"]
+                assert t["sec"] * 10**9 + t["nsec"] == message.log_time, topic
             name = f"{frame['frame']:06d}"
             if topic.endswith("/image"):
                 cam = topic.split("/")[2]

@@ -1,8 +1,9 @@
 //! Sensor failures as scenario events: for a time window a camera goes
 //! black or is blinded (colour only: the labels still describe the scene),
 //! or a LiDAR loses rings, a sector or range (its returns are gone, so
-//! `num_lidar_pts` and the LiDAR labels drop too). Each frame's labels list
-//! the failures active in it.
+//! `num_lidar_pts` and the LiDAR labels drop too), or a sensor's clock runs
+//! off the others' (its data is stamped with the wrong time). Each frame's
+//! labels list the failures active in it.
 
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +40,34 @@ pub enum FailureKind {
     /// sweep, on random beams at random ranges (1-60 m), labeled unlabeled
     /// (class 0, no instance).
     Interference { points_per_sweep: u32 },
+    /// Camera or LiDAR: its clock is off by this much (positive: ahead).
+    /// The data is still captured at the frame's time, with the others'; it
+    /// is stamped `offset_ms` later (`stamp_s` in its labels, its nuScenes
+    /// sample_data timestamp, its MCAP messages' times).
+    ClockOffset { offset_ms: f64 },
+}
+
+/// Largest clock offset a scenario may give, milliseconds.
+pub const MAX_CLOCK_OFFSET_MS: f64 = 10_000.0;
+
+/// How far `sensor`'s clock is off, seconds, under the failures in effect
+/// (`active`): the sum of its `ClockOffset`s.
+pub fn clock_offset_s(active: &[SensorFailure], sensor: &str) -> f64 {
+    active
+        .iter()
+        .filter(|f| f.sensor == sensor)
+        .map(|f| match f.kind {
+            FailureKind::ClockOffset { offset_ms } => offset_ms / 1000.0,
+            _ => 0.0,
+        })
+        .sum()
+}
+
+/// The time a sensor stamps a frame taken at `time_s` with, when its clock
+/// is `offset_s` off; whole microseconds (nuScenes' unit), so the stamp
+/// reads back exactly.
+pub fn stamp_s(time_s: f64, offset_s: f64) -> f64 {
+    ((time_s + offset_s) * 1e6).round() / 1e6
 }
 
 /// Farthest spurious return of `Interference`, metres.
@@ -73,11 +102,20 @@ pub fn interference_returns(
 }
 
 impl FailureKind {
+    /// A camera failure: it decides the camera's image.
     pub fn is_camera(&self) -> bool {
         matches!(
             self,
             FailureKind::Blackout | FailureKind::Saturation | FailureKind::Frozen
         )
+    }
+
+    /// Whether it can happen to a camera (`camera`) or to a LiDAR.
+    pub fn suits(&self, camera: bool) -> bool {
+        match self {
+            FailureKind::ClockOffset { .. } => true,
+            kind => kind.is_camera() == camera,
+        }
     }
 }
 
@@ -121,7 +159,8 @@ impl SensorFailure {
             FailureKind::Blackout
             | FailureKind::Saturation
             | FailureKind::Frozen
-            | FailureKind::Interference { .. } => true,
+            | FailureKind::Interference { .. }
+            | FailureKind::ClockOffset { .. } => true,
         }
     }
 }
@@ -181,6 +220,34 @@ mod tests {
         assert!(range.keeps_point(0, [9.0, 0.0, 0.0]));
         assert!(!range.keeps_point(0, [11.0, 0.0, 0.0]));
         assert!(in_sector(0.0, -10.0, 10.0) && !in_sector(20.0, -10.0, 10.0));
+    }
+
+    #[test]
+    fn clock_offsets_add_up_per_sensor_and_stamp_whole_microseconds() {
+        let off = |sensor: &str, offset_ms| SensorFailure {
+            sensor: sensor.into(),
+            kind: FailureKind::ClockOffset { offset_ms },
+            start_s: 0.0,
+            duration_s: 1.0,
+        };
+        let blackout = SensorFailure {
+            kind: FailureKind::Blackout,
+            ..off("front", 0.0)
+        };
+        let active = [
+            off("front", 40.0),
+            off("front", -15.0),
+            blackout,
+            off("top", 7.0),
+        ];
+        assert!((clock_offset_s(&active, "front") - 0.025).abs() < 1e-12);
+        assert!((clock_offset_s(&active, "top") - 0.007).abs() < 1e-12);
+        assert_eq!(clock_offset_s(&active, "left"), 0.0);
+        // 0.3 s + 25 ms: exactly 325000 us, not 0.32499999...
+        assert_eq!(stamp_s(0.3, 0.025) * 1e6, 325_000.0);
+        assert!(FailureKind::ClockOffset { offset_ms: 1.0 }.suits(true));
+        assert!(FailureKind::ClockOffset { offset_ms: 1.0 }.suits(false));
+        assert!(!FailureKind::Blackout.suits(false) && FailureKind::Blackout.suits(true));
     }
 
     #[test]

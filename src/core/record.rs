@@ -24,6 +24,19 @@ pub struct FrameLabels {
     pub failures: Vec<super::failures::SensorFailure>,
 }
 
+impl FrameLabels {
+    /// The time `sensor` (a camera's or LiDAR's name) stamped its data of
+    /// this frame with: `time_s` unless its clock is off.
+    pub fn sensor_stamp_s(&self, sensor: &str) -> f64 {
+        let camera = self.cameras.iter().find(|c| c.camera == sensor);
+        let lidar = self.lidars.iter().find(|l| l.lidar == sensor);
+        camera
+            .and_then(|c| c.stamp_s)
+            .or_else(|| lidar.and_then(|l| l.stamp_s))
+            .unwrap_or(self.time_s)
+    }
+}
+
 /// Two bodies started touching: who hit whom and how hard.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CollisionRecord {
@@ -56,6 +69,10 @@ pub struct LidarLabels {
     pub points: u64,
     /// Labeled objects with at least one return, by instance id.
     pub objects: Vec<LidarObject>,
+    /// The time this LiDAR stamped the sweep with, where its clock is off
+    /// (a `ClockOffset` failure): the sweep is still taken at `time_s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stamp_s: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -121,6 +138,10 @@ pub struct CameraLabels {
     /// `cameras/<name>/artefact/`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contamination: Option<super::contamination::LensContamination>,
+    /// The time this camera stamped the frame with, where its clock is off
+    /// (a `ClockOffset` failure): the image is still taken at `time_s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stamp_s: Option<f64>,
 }
 
 /// Box in an upright frame: centre, size as [length, width, height], yaw.

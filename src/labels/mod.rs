@@ -88,7 +88,7 @@ pub fn label_frame(
     cfg: &LabelConfig,
 ) -> FrameLabels {
     let mut per_instance: BTreeMap<u32, u64> = BTreeMap::new();
-    let lidars: Vec<LidarLabels> = sweeps
+    let mut lidars: Vec<LidarLabels> = sweeps
         .iter()
         .map(|s| label_lidar(snapshot, s, &mut per_instance))
         .collect();
@@ -106,6 +106,24 @@ pub fn label_frame(
     let ego_motion = &snapshot.ego_motion;
     ego.velocity_enu_mps = ego_motion.velocity_mps.map(|v| r3(sim_to_enu(v)));
     ego.acceleration_enu_mps2 = ego_motion.acceleration_mps2.map(|a| r3(sim_to_enu(a)));
+    let failures: Vec<_> = cfg
+        .failures
+        .iter()
+        .filter(|f| f.active(snapshot.time_s))
+        .cloned()
+        .collect();
+    // sensors whose clock is off stamp their data with the wrong time
+    let stamp = |sensor: &str| {
+        use crate::core::failures::{clock_offset_s, stamp_s};
+        let offset_s = clock_offset_s(&failures, sensor);
+        (offset_s != 0.0).then(|| stamp_s(snapshot.time_s, offset_s))
+    };
+    for c in &mut cams {
+        c.stamp_s = stamp(&c.camera);
+    }
+    for l in &mut lidars {
+        l.stamp_s = stamp(&l.lidar);
+    }
     FrameLabels {
         frame: snapshot.frame,
         time_s: snapshot.time_s,
@@ -114,12 +132,7 @@ pub fn label_frame(
         lidars,
         collisions: snapshot.collisions.as_ref().clone(),
         triggers: snapshot.triggers.as_ref().clone(),
-        failures: cfg
-            .failures
-            .iter()
-            .filter(|f| f.active(snapshot.time_s))
-            .cloned()
-            .collect(),
+        failures,
     }
 }
 
@@ -166,6 +179,7 @@ fn label_lidar(
         lidar: sweep.info.name.clone(),
         points: sweep.points.len() as u64,
         objects,
+        stamp_s: None,
     }
 }
 
@@ -411,6 +425,7 @@ pub fn label_camera(
             rows.map(|r| r.map(round6))
         }),
         contamination: cam.contamination.as_ref().map(|d| d.spec.clone()),
+        stamp_s: None,
     }
 }
 

@@ -18,7 +18,7 @@ pub(super) fn check_failures(s: &Scenario) -> Result<(), Invalid> {
                 format!("sensor {:?} names no camera or LiDAR", f.sensor),
             ));
         }
-        if f.kind.is_camera() != camera {
+        if !f.kind.suits(camera) {
             let what = if camera { "a camera" } else { "a LiDAR" };
             return Err((
                 at("kind"),
@@ -64,6 +64,24 @@ pub(super) fn check_failures(s: &Scenario) -> Result<(), Invalid> {
             {
                 Some(format!(
                     "points_per_sweep is {points_per_sweep}; it must be in 1 ..= 100000"
+                ))
+            }
+            FailureKind::ClockOffset { offset_ms }
+                if !(offset_ms.is_finite()
+                    && offset_ms.abs() <= crate::core::failures::MAX_CLOCK_OFFSET_MS) =>
+            {
+                Some(format!(
+                    "offset_ms is {offset_ms}; it must lie in -{max} ..= {max}",
+                    max = crate::core::failures::MAX_CLOCK_OFFSET_MS
+                ))
+            }
+            // stamps before the run's first frame have no meaning in the
+            // formats' unsigned times
+            FailureKind::ClockOffset { offset_ms } if f.start_s + offset_ms / 1000.0 < 0.0 => {
+                Some(format!(
+                    "offset_ms {offset_ms} from start_s {} stamps frames before the first frame (t < 0): start the window at >= {} s",
+                    f.start_s,
+                    -offset_ms / 1000.0
                 ))
             }
             _ => None,

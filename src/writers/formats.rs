@@ -144,7 +144,12 @@ impl CameraFrame<'_> {
         self.rgb_png.get_or_init(|| {
             // a camera failure in effect decides the whole image
             let name = &self.job.labels.cameras[self.index].camera;
-            let failed = self.job.labels.failures.iter().find(|f| &f.sensor == name);
+            let failed = self
+                .job
+                .labels
+                .failures
+                .iter()
+                .find(|f| &f.sensor == name && f.kind.is_camera());
             if let Some(f) = failed.filter(|f| f.kind == FailureKind::Frozen) {
                 let frame = self.job.labels.frame;
                 let dt_s = self.job.labels.time_s / frame.max(1) as f64;
@@ -152,7 +157,7 @@ impl CameraFrame<'_> {
                 if start != frame {
                     return self.frozen_image(start);
                 }
-            } else if let Some(f) = failed.filter(|f| f.kind.is_camera()) {
+            } else if let Some(f) = failed {
                 let level = if f.kind == FailureKind::Saturation {
                     255
                 } else {

@@ -94,6 +94,8 @@ pub(super) fn write_lidar(
 /// One sensor as the tables see it.
 struct Channel {
     name: String,
+    /// The scenario's name of the sensor.
+    sensor: String,
     modality: &'static str,
     vehicle_from_sensor: Pose,
     intrinsic: Value,
@@ -111,6 +113,7 @@ fn channels(cameras: &[CameraInfo], lidars: &[crate::snapshot::lidar::LidarInfo]
             let k = &c.intrinsics;
             Channel {
                 name: camera_channel(&c.name),
+                sensor: c.name.clone(),
                 modality: "camera",
                 vehicle_from_sensor: cv_from_vehicle(c).inverse(),
                 intrinsic: json!([[k.fx, 0.0, k.cx], [0.0, k.fy, k.cy], [0.0, 0.0, 1.0]]),
@@ -125,6 +128,7 @@ fn channels(cameras: &[CameraInfo], lidars: &[crate::snapshot::lidar::LidarInfo]
         .collect();
     out.extend(lidars.iter().enumerate().map(|(i, l)| Channel {
         name: lidar_channel(i, &l.name),
+        sensor: l.name.clone(),
         modality: "lidar",
         vehicle_from_sensor: vehicle_from_lidar(l),
         intrinsic: json!([]),
@@ -354,9 +358,12 @@ impl Tables<'_> {
                 let sd = |g: u64| self.tok("sample_data", &format!("{}/{g}", c.name));
                 let (prev, next) = self.around(f, &sd);
                 let filename = format!("samples/{}/{}.{}", c.name, frame_name(f), c.ext);
+                // a sensor whose clock is off stamps its data wrongly; the
+                // ego pose stays the one at capture
+                let stamped = micros(labels.sensor_stamp_s(&c.sensor));
                 data.push(&json!({
                     "token": sd(f), "sample_token": self.sample(f), "ego_pose_token": pose,
-                    "calibrated_sensor_token": self.tok("calibrated_sensor", &c.name), "timestamp": time,
+                    "calibrated_sensor_token": self.tok("calibrated_sensor", &c.name), "timestamp": stamped,
                     "fileformat": c.ext.split('.').next(), "is_key_frame": true,
                     "height": c.size.1, "width": c.size.0, "filename": filename, "prev": prev, "next": next,
                 }))?;

@@ -18,17 +18,21 @@ fn failure(sensor: &str, kind: FailureKind, start_s: f64, duration_s: f64) -> Se
 
 /// cyclist_door (front camera, VLP-16 "top"), 8 frames at 10 Hz.
 fn run(dir: &Path, name: &str, failures: Vec<SensorFailure>) -> std::path::PathBuf {
+    run_formats(dir, name, failures, "kitti,coco,nuscenes")
+}
+
+fn run_formats(
+    dir: &Path,
+    name: &str,
+    failures: Vec<SensorFailure>,
+    formats: &str,
+) -> std::path::PathBuf {
     let mut s = scenario(&shipped_small("hazards/cyclist_door", 160, 120));
     s.sensors.failures = failures;
     let p = dir.join(format!("{name}.ron"));
     fs::write(&p, edgecase::scenario::to_ron(&s)).unwrap();
     let out = dir.join(name);
-    let o = render_cli(
-        p.to_str().unwrap(),
-        8,
-        &out,
-        &["--formats", "kitti,coco,nuscenes"],
-    );
+    let o = render_cli(p.to_str().unwrap(), 8, &out, &["--formats", formats]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     out
 }
@@ -166,6 +170,96 @@ fn failures_are_listed_and_do_what_they_say() {
     }
 }
 
+/// A clock offset moves its sensor's stamps and nothing else: in the window
+/// the camera's and the LiDAR's labels carry `stamp_s` (frame time +
+/// offset), nuScenes' sample_data and the MCAP messages use it (check_mcap
+/// checks every message's time against the labels), while images, points
+/// and every other label are the run's without it.
+#[test]
+fn a_clock_offset_moves_its_sensors_stamps_only() {
+    let tmp = temp_dir();
+    let formats = "nuscenes,mcap";
+    let clean = run_formats(tmp.path(), "clean", vec![], formats);
+    let off = |sensor: &str, offset_ms, start_s, duration_s| {
+        failure(
+            sensor,
+            FailureKind::ClockOffset { offset_ms },
+            start_s,
+            duration_s,
+        )
+    };
+    let skewed = run_formats(
+        tmp.path(),
+        "skewed",
+        vec![off("front", 40.0, 0.2, 0.3), off("top", -25.0, 0.4, 0.2)],
+        formats,
+    );
+    let table = |d: &Path| -> Vec<serde_json::Value> {
+        serde_json::from_slice(
+            &fs::read(d.join("nuscenes/v1.0-trainval/sample_data.json")).unwrap(),
+        )
+        .unwrap()
+    };
+    let (skewed_data, clean_data) = (table(&skewed), table(&clean));
+    let timestamp = |rows: &[serde_json::Value], channel: &str, f: u64| {
+        let file = format!("samples/{channel}/{f:06}.");
+        rows.iter()
+            .find(|r| r["filename"].as_str().unwrap().starts_with(&file))
+            .unwrap()["timestamp"]
+            .as_i64()
+            .unwrap()
+    };
+    for f in 0..8u64 {
+        let (mut a, b) = (labels(&skewed, f), labels(&clean, f));
+        let time_us = (f as i64) * 100_000;
+        let (cam_us, lidar_us) = (
+            time_us + if (2..5).contains(&f) { 40_000 } else { 0 },
+            time_us - if (4..6).contains(&f) { 25_000 } else { 0 },
+        );
+        let stamp = |v: &serde_json::Value| v["stamp_s"].as_f64().map(|s| (s * 1e6).round() as i64);
+        assert_eq!(
+            stamp(&a["cameras"][0]),
+            (cam_us != time_us).then_some(cam_us),
+            "frame {f}"
+        );
+        assert_eq!(
+            stamp(&a["lidars"][0]),
+            (lidar_us != time_us).then_some(lidar_us),
+            "frame {f}"
+        );
+        assert_eq!(timestamp(&skewed_data, "CAM_FRONT", f), cam_us, "frame {f}");
+        assert_eq!(
+            timestamp(&skewed_data, "LIDAR_TOP", f),
+            lidar_us,
+            "frame {f}"
+        );
+        assert_eq!(timestamp(&clean_data, "CAM_FRONT", f), time_us, "frame {f}");
+        // everything else is the clean run's
+        let obj = a.as_object_mut().unwrap();
+        assert_eq!(
+            obj.remove("failures").is_some(),
+            (2..6).contains(&f),
+            "frame {f}"
+        );
+        obj["cameras"][0].as_object_mut().unwrap().remove("stamp_s");
+        obj["lidars"][0].as_object_mut().unwrap().remove("stamp_s");
+        assert_eq!(a, b, "frame {f}");
+        for file in [
+            format!("cameras/front/rgb/{f:06}.png"),
+            format!("lidar/top/velodyne/{f:06}.bin"),
+        ] {
+            assert_eq!(
+                fs::read(skewed.join(&file)).unwrap(),
+                fs::read(clean.join(&file)).unwrap(),
+                "{file}"
+            );
+        }
+    }
+    // every MCAP message at its sensor's stamp (the checker compares each
+    // with the labels)
+    crate::common::python_checker("python3", "check_mcap.py", "mcap, jsonschema", &skewed);
+}
+
 /// A failure for the wrong kind of sensor, or for none, is refused with
 /// line and column.
 #[test]
@@ -183,6 +277,14 @@ fn impossible_failures_are_refused_with_line_col() {
         (
             "(sensor: \"top\", kind: ReducedRange(max_range_m: -1.0), duration_s: 1.0)",
             "max_range_m -1",
+        ),
+        (
+            "(sensor: \"top\", kind: ClockOffset(offset_ms: 20000.0), duration_s: 1.0)",
+            "offset_ms is 20000",
+        ),
+        (
+            "(sensor: \"front\", kind: ClockOffset(offset_ms: -300.0), start_s: 0.1, duration_s: 1.0)",
+            "start the window at >= 0.3 s",
         ),
     ] {
         let text = shipped_small("hazards/cyclist_door", 160, 120).replacen(
