@@ -65,6 +65,15 @@ def project(cam, K, pts):
     return uv.reshape(-1, 2).T
 
 
+def delivered(frame, sensor):
+    """Whether `sensor` delivered this frame (not dropped): a pair with a
+    dropped frame has no flow."""
+    for s in frame["cameras"] + frame.get("lidars", []):
+        if s.get("camera", s.get("lidar")) == sensor:
+            return not s.get("dropped", False)
+    raise AssertionError(f"no sensor {sensor}")
+
+
 def main():
     root = Path(sys.argv[1])
     manifest = json.loads((root / "manifest.json").read_text())
@@ -77,7 +86,11 @@ def main():
         ego_from_cam = np.linalg.inv(cam_from_ego)
         for t in range(len(labels) - 1):
             f = f"{t:06d}"
-            png = cv2.imread(str(root / "cameras" / name / "flow" / f"{f}.png"), cv2.IMREAD_UNCHANGED).astype(np.float64)
+            flow_png = root / "cameras" / name / "flow" / f"{f}.png"
+            if not (delivered(labels[t], name) and delivered(labels[t + 1], name)):
+                assert not flow_png.exists(), flow_png
+                continue
+            png = cv2.imread(str(flow_png), cv2.IMREAD_UNCHANGED).astype(np.float64)
             u, v, valid = (png[..., 2] - 2**15) / 64, (png[..., 1] - 2**15) / 64, png[..., 0] > 0
             depth = cv2.imread(str(root / "cameras" / name / "depth" / f"{f}.png"), cv2.IMREAD_UNCHANGED) / 256.0
             ids = cv2.imread(str(root / "cameras" / name / "instance" / f"{f}.png"), cv2.IMREAD_UNCHANGED)
@@ -121,6 +134,9 @@ def main():
         name = lidar["name"]
         for t in range(len(labels) - 1):
             f = f"{t:06d}"
+            if not (delivered(labels[t], name) and delivered(labels[t + 1], name)):
+                assert not (root / "lidar" / name / "flow" / f"{f}.bin").exists()
+                continue
             flow = np.fromfile(root / "lidar" / name / "flow" / f"{f}.bin", np.float32).reshape(-1, 4)
             lab = np.fromfile(root / "lidar" / name / "labels" / f"{f}.label", np.uint32)
             assert len(flow) == len(lab)

@@ -2,7 +2,8 @@
 """Re-read an Edgecase dataset's recording.mcap with the mcap Python
 reader: every message decodes (JSON) and validates against its channel's
 schema (jsonschema), schema names are Foxglove's well-known ones, each
-per-frame topic has one message per frame (/tf one per frame and sensor),
+per-frame topic has one message per frame (a sensor's topics per frame it
+delivered; /tf one per frame and sensor),
 the summary's statistics agree with what was read, images are the rgb PNGs
 byte for byte, point clouds the velodyne files, and 2D and 3D boxes the
 labels'.
@@ -32,6 +33,14 @@ def stamp_s(frame, sensor):
     raise AssertionError(f"no sensor {sensor}")
 
 
+def delivered(frame, sensor):
+    """Whether `sensor` delivered this frame (not dropped)."""
+    for s in frame["cameras"] + frame.get("lidars", []):
+        if s.get("camera", s.get("lidar")) == sensor:
+            return not s.get("dropped", False)
+    raise AssertionError(f"no sensor {sensor}")
+
+
 def main():
     dataset = Path(sys.argv[1])
     labels = [json.loads(p.read_text()) for p in sorted((dataset / "labels").glob("*.json"))]
@@ -42,6 +51,13 @@ def main():
         reader = make_reader(f)
         summary = reader.get_summary()
         validators = {}
+        # each topic's frames: a sensor's topics skip the frames it dropped
+        def frames_of(topic):
+            if topic.count("/") < 3:
+                return labels
+            return [l for l in labels if delivered(l, topic.split("/")[2])]
+
+        per_topic = {}
         # in file order: a sensor whose clock jumps may stamp a frame after
         # the next frame's time, so log-time order is not frame order
         for schema, channel, message in reader.iter_messages(log_time_order=False):
@@ -55,7 +71,9 @@ def main():
             topic = channel.topic
             if topic == "/tf":
                 continue
-            frame = labels[k]
+            if topic not in per_topic:
+                per_topic[topic] = frames_of(topic)
+            frame = per_topic[topic][k]
             sensor = topic.split("/")[2] if topic.count("/") >= 3 else None
             want_s = stamp_s(frame, sensor) if sensor else frame["time_s"]
             assert message.log_time == round(want_s * 1e9), (topic, message.log_time, want_s)
@@ -83,7 +101,7 @@ def main():
                 boxes += len(cubes)
     sensors = len(labels[0]["cameras"]) + len(labels[0].get("lidars", []))
     for topic, n in counts.items():
-        assert n == (frames * (1 + sensors) if topic == "/tf" else frames), (topic, n)
+        assert n == (frames * (1 + sensors) if topic == "/tf" else len(per_topic[topic])), (topic, n)
     total = sum(counts.values())
     assert summary.statistics.message_count == total
     assert len(summary.channels) == len(counts)

@@ -41,14 +41,30 @@ def main():
     assert len(nusc.scene) == 1 and len(nusc.sample) > 0
 
     # every object a camera or a LiDAR labels is annotated once per sample
-    # (a ridden bicycle is inside its rider's box)
+    # (a ridden bicycle is inside its rider's box); a sample is a frame
+    # LIDAR_TOP (the first LiDAR) delivered, and each channel has a
+    # sample_data in the samples its sensor delivered
     want = 0
+    samples = 0
+    delivered = {}
     for path in sorted((dataroot.parent / "labels").glob("*.json")):
         frame = json.loads(path.read_text())
+        lidars = frame.get("lidars", [])
+        if lidars and lidars[0].get("dropped"):
+            continue
+        samples += 1
+        for s in frame["cameras"] + lidars:
+            name = s.get("camera", s.get("lidar"))
+            delivered[name] = delivered.get(name, 0) + (not s.get("dropped", False))
         objects = [o for c in frame["cameras"] for o in c["objects"]]
         objects += [o for l in frame.get("lidars", []) for o in l["objects"]]
         want += len({o["instance_id"] for o in objects if not (o["class"] == "bicycle" and o.get("rider_instance_id"))})
     assert len(nusc.sample_annotation) == want, (len(nusc.sample_annotation), want)
+    assert len(nusc.sample) == samples, (len(nusc.sample), samples)
+    per_channel = {}
+    for sd in nusc.sample_data:
+        per_channel[sd["channel"]] = per_channel.get(sd["channel"], 0) + 1
+    assert sorted(per_channel.values()) == sorted(n for n in delivered.values() if n), (per_channel, delivered)
 
     # a sample renders: every channel, with its boxes
     sample = nusc.sample[len(nusc.sample) // 2]

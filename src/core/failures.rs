@@ -45,6 +45,18 @@ pub enum FailureKind {
     /// is stamped `offset_ms` later (`stamp_s` in its labels, its nuScenes
     /// sample_data timestamp, its MCAP messages' times).
     ClockOffset { offset_ms: f64 },
+    /// Camera or LiDAR: its frames are lost (a full bus, a driver that
+    /// skips): no image or sweep is written for the frames of the window,
+    /// in any format; the labels keep the frame and say `dropped`.
+    Dropped,
+}
+
+/// Whether `sensor` delivers its data of a frame under the failures in
+/// effect (`active`): not while it is `Dropped`.
+pub fn delivers(active: &[SensorFailure], sensor: &str) -> bool {
+    !active
+        .iter()
+        .any(|f| f.sensor == sensor && f.kind == FailureKind::Dropped)
 }
 
 /// Largest clock offset a scenario may give, milliseconds.
@@ -113,7 +125,7 @@ impl FailureKind {
     /// Whether it can happen to a camera (`camera`) or to a LiDAR.
     pub fn suits(&self, camera: bool) -> bool {
         match self {
-            FailureKind::ClockOffset { .. } => true,
+            FailureKind::ClockOffset { .. } | FailureKind::Dropped => true,
             kind => kind.is_camera() == camera,
         }
     }
@@ -161,6 +173,8 @@ impl SensorFailure {
             | FailureKind::Frozen
             | FailureKind::Interference { .. }
             | FailureKind::ClockOffset { .. } => true,
+            // the whole sweep is gone
+            FailureKind::Dropped => false,
         }
     }
 }

@@ -35,6 +35,11 @@ impl FrameLabels {
             .or_else(|| lidar.and_then(|l| l.stamp_s))
             .unwrap_or(self.time_s)
     }
+
+    /// Whether `sensor` delivered its data of this frame (not `Dropped`).
+    pub fn delivered(&self, sensor: &str) -> bool {
+        super::failures::delivers(&self.failures, sensor)
+    }
 }
 
 /// Two bodies started touching: who hit whom and how hard.
@@ -73,6 +78,10 @@ pub struct LidarLabels {
     /// (a `ClockOffset` failure): the sweep is still taken at `time_s`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamp_s: Option<f64>,
+    /// The LiDAR dropped this sweep (a `Dropped` failure): no points, no
+    /// files in any format.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dropped: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -142,6 +151,10 @@ pub struct CameraLabels {
     /// (a `ClockOffset` failure): the image is still taken at `time_s`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamp_s: Option<f64>,
+    /// The camera dropped this frame (a `Dropped` failure): no image of it
+    /// exists in any format; the objects are what it would have seen.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dropped: bool,
 }
 
 /// Box in an upright frame: centre, size as [length, width, height], yaw.

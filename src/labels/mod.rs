@@ -118,11 +118,14 @@ pub fn label_frame(
         let offset_s = clock_offset_s(&failures, sensor);
         (offset_s != 0.0).then(|| stamp_s(snapshot.time_s, offset_s))
     };
+    let delivers = |sensor: &str| crate::core::failures::delivers(&failures, sensor);
     for c in &mut cams {
         c.stamp_s = stamp(&c.camera);
+        c.dropped = !delivers(&c.camera);
     }
     for l in &mut lidars {
         l.stamp_s = stamp(&l.lidar);
+        l.dropped = !delivers(&l.lidar);
     }
     FrameLabels {
         frame: snapshot.frame,
@@ -180,6 +183,7 @@ fn label_lidar(
         points: sweep.points.len() as u64,
         objects,
         stamp_s: None,
+        dropped: false,
     }
 }
 
@@ -426,6 +430,7 @@ pub fn label_camera(
         }),
         contamination: cam.contamination.as_ref().map(|d| d.spec.clone()),
         stamp_s: None,
+        dropped: false,
     }
 }
 

@@ -89,6 +89,28 @@ pub(super) fn check_failures(s: &Scenario) -> Result<(), Invalid> {
         if let Some(msg) = bad {
             return Err((at("kind"), msg));
         }
+        // a frozen camera repeats its window's first image: that frame
+        // must exist
+        let window =
+            |f: &crate::core::failures::SensorFailure| (f.start_s, f.start_s + f.duration_s);
+        let clash = s.sensors.failures[..i].iter().find(|g| {
+            let kinds = [&f.kind, &g.kind];
+            let (a, b) = (window(f), window(g));
+            g.sensor == f.sensor
+                && kinds.contains(&&FailureKind::Dropped)
+                && kinds.contains(&&FailureKind::Frozen)
+                && a.0 < b.1
+                && b.0 < a.1
+        });
+        if clash.is_some() {
+            return Err((
+                at("kind"),
+                format!(
+                    "{:?} would drop frames and freeze in overlapping windows: a frozen camera repeats a frame it delivered",
+                    f.sensor
+                ),
+            ));
+        }
     }
     Ok(())
 }

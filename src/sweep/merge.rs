@@ -259,6 +259,13 @@ fn link_sample(
     let sample_frames = manifest["frames"].as_u64().unwrap_or(frames).min(frames);
     coco.add_frames(dir, sample_frames, cameras, k * frames, &format!("{rel}/"))?;
     let kitti = dir.join("kitti/training");
+    // the sample's own KITTI frames (a frame a sensor dropped is none)
+    let listed: std::collections::BTreeSet<String> =
+        fs::read_to_string(dir.join("kitti/ImageSets/train.txt"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect();
     for f in 0..sample_frames {
         let global = frame_name(k * frames + f);
         for (sub, ext) in [("image_2", "png"), ("label_2", "txt"), ("calib", "txt")] {
@@ -270,7 +277,7 @@ fn link_sample(
                 )?;
             }
         }
-        if kitti.exists() {
+        if kitti.exists() && listed.contains(&frame_name(f)) {
             split_list.push_str(&global);
             split_list.push('\n');
         }

@@ -62,6 +62,10 @@ impl CocoDocument {
         for f in 0..frames {
             let labels = read_frame_labels(dataset, f)?;
             for (ci, cam) in labels.cameras.iter().enumerate() {
+                // a dropped frame has no image to annotate
+                if cam.dropped {
+                    continue;
+                }
                 let image_id = coco::image_id(frame_offset + labels.frame, ci, camera_count);
                 let img = CocoImage {
                     id: image_id,

@@ -1,6 +1,7 @@
 //! Forward optical flow per camera (`cameras/<name>/flow/NNNNNN.png`, KITTI
 //! flow encoding) and scene flow per LiDAR (`lidar/<name>/flow/NNNNNN.bin`)
-//! from frame t to t + 1 (`core::flow`), for t in 0..frames - 1: built at
+//! from frame t to t + 1 (`core::flow`), for t in 0..frames - 1 where the
+//! sensor delivered both frames (none across a dropped one): built at
 //! the end of the run from each frame's depth, instance ids, LiDAR points
 //! and labels, and the next frame's labels.
 
@@ -86,7 +87,9 @@ pub(super) fn write_flow(
         let movers = movers(&now, &next);
         let name = frame_name(t);
         let (world_t, world_next) = (world_from_vehicle(&now), world_from_vehicle(&next));
-        for cam in cameras {
+        // a pair with a dropped frame has no flow (no image or sweep)
+        let pair = |sensor: &str| now.delivered(sensor) && next.delivered(sensor);
+        for cam in cameras.iter().filter(|c| pair(&c.name)) {
             let cv_from_vehicle = cv_from_vehicle(cam);
             let cv_t = cv_from_vehicle.mul(&world_t.inverse());
             let cv_next = cv_from_vehicle.mul(&world_next.inverse());
@@ -103,7 +106,7 @@ pub(super) fn write_flow(
             let png = encode::rgb16_png(k.width, k.height, &kitti_flow_values(&flow));
             write_atomic(root, &format!("cameras/{}/flow/{name}.png", cam.name), &png)?;
         }
-        for l in lidars {
+        for l in lidars.iter().filter(|l| pair(&l.name)) {
             let sensor_from_world = world_t.mul(&vehicle_from_lidar(l)).inverse();
             let world_from_sensor = sensor_from_world.inverse();
             let bin = fs::read(root.join(format!("lidar/{}/velodyne/{name}.bin", l.name)))?;

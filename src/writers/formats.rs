@@ -44,6 +44,20 @@ pub fn vehicle_from_lidar(l: &LidarInfo) -> crate::core::frames::Pose {
 }
 
 impl Layout {
+    /// Whether a frame is a KITTI object sample: the KITTI camera and the
+    /// first LiDAR (if any) both delivered it. A sample is all four files
+    /// (image, label, calib, velodyne) and a line of ImageSets/train.txt;
+    /// a frame either of them dropped has none of them.
+    pub(super) fn kitti_sample(&self, labels: &FrameLabels) -> bool {
+        self.kitti_camera.is_some_and(|i| {
+            labels.delivered(&self.cameras[i].name)
+                && self
+                    .lidars
+                    .first()
+                    .is_none_or(|l| labels.delivered(&l.name))
+        })
+    }
+
     /// `to` as a hard link to the file `from` already written with these
     /// bytes (a copy where links fail), its checksum line recorded.
     pub(super) fn link(&self, from: &str, to: String, bytes: &[u8], sums: &mut Sums) -> Result<()> {
@@ -76,7 +90,12 @@ impl Layout {
     /// marks the frame complete for a resume).
     pub(super) fn write_frame(&self, job: &FrameJob, sums: &mut Vec<String>) -> Result<()> {
         let name = frame_name(job.labels.frame);
+        let kitti_sample = self.kitti_sample(&job.labels);
         for (index, (info, image)) in self.cameras.iter().zip(&job.images).enumerate() {
+            // a dropped frame has no files of this camera in any format
+            if !job.labels.delivered(&info.name) {
+                continue;
+            }
             let frame = CameraFrame {
                 job,
                 name: &name,
@@ -93,17 +112,26 @@ impl Layout {
                     .map(|d| d.layer(image.width, image.height, &info.name, job.labels.time_s)),
                 effects: info.effects.clone(),
                 noise_key: self.noise_key(index, job.labels.frame),
+                kitti_sample,
             };
             for write in CAMERA_LAYERS {
                 write(self, &frame, sums)?;
             }
         }
         for (index, points) in job.lidar_points.iter().enumerate() {
+            if !job.labels.delivered(&self.lidars[index].name) {
+                continue;
+            }
             let frame = LidarFrame {
                 name: &name,
                 index,
                 dir: format!("lidar/{}", self.lidars[index].name),
                 points,
+                kitti_sample,
+                nuscenes_sample: self
+                    .lidars
+                    .first()
+                    .is_none_or(|l| job.labels.delivered(&l.name)),
             };
             let mut velodyne_sum = String::new();
             for write in LIDAR_LAYERS {
@@ -135,6 +163,8 @@ pub(super) struct CameraFrame<'a> {
     effects: crate::core::effects::CameraEffects,
     /// The noise's key: this run, camera and frame.
     noise_key: u64,
+    /// This frame is a KITTI object sample (`Layout::kitti_sample`).
+    kitti_sample: bool,
 }
 
 impl CameraFrame<'_> {
@@ -237,6 +267,10 @@ pub(super) struct LidarFrame<'a> {
     /// `lidar/<name>`
     dir: String,
     pub(super) points: &'a [LidarPoint],
+    /// This frame is a KITTI object sample (`Layout::kitti_sample`).
+    kitti_sample: bool,
+    /// This frame is a nuScenes sample (its first LiDAR delivered it).
+    pub(super) nuscenes_sample: bool,
 }
 
 type Sums = Vec<String>;
@@ -329,7 +363,7 @@ fn write_artefact(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
 
 /// KITTI object detection: image_2, label_2 and calib of the KITTI camera.
 fn write_kitti_camera(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
-    if l.kitti_camera != Some(f.index) {
+    if l.kitti_camera != Some(f.index) || !f.kitti_sample {
         return Ok(());
     }
     let rows = kitti::label_rows(&f.job.labels.cameras[f.index].objects);
@@ -419,7 +453,7 @@ fn write_kitti_velodyne(
     velodyne_sum: &mut String,
     sums: &mut Sums,
 ) -> Result<()> {
-    if f.index != 0 || l.kitti_camera.is_none() {
+    if f.index != 0 || !f.kitti_sample {
         return Ok(());
     }
     let from = format!("{}/velodyne/{}.bin", f.dir, f.name);

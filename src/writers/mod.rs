@@ -340,7 +340,12 @@ impl DatasetWriter {
             tracking::write_files(&root, frames, &self.layout.cameras, &self.layout.lidars)?;
         }
         if self.layout.kitti_camera.is_some() {
-            let list: String = (0..frames).map(|f| frame_name(f) + "\n").collect();
+            let mut list = String::new();
+            for f in 0..frames {
+                if self.layout.kitti_sample(&read_frame_labels(&root, f)?) {
+                    list += &(frame_name(f) + "\n");
+                }
+            }
             write_atomic(&root, "kitti/ImageSets/train.txt", list.as_bytes())?;
         }
         // SemanticKITTI readers map our class ids through this learning_map

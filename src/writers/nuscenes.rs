@@ -1,6 +1,9 @@
 //! nuScenes v1.0 (`Format::Nuscenes`): one scene per run, one sample per
 //! frame, every camera and LiDAR a channel (the first LiDAR is LIDAR_TOP,
-//! the channel nuScenes' detection evaluation measures distances from).
+//! the channel nuScenes' detection evaluation measures distances from). A
+//! sample is a LIDAR_TOP sweep, as in nuScenes: a frame that LiDAR dropped
+//! is no sample (none of its files or records are written), and a frame a
+//! camera dropped has no sample_data of that camera (its chain skips it).
 //! Sensor files are written per frame (camera images as links, LiDAR
 //! sweeps as `.pcd.bin` float32 x y z intensity ring, lidarseg labels as
 //! uint8 category indices); the tables are built at the end of the run from
@@ -37,8 +40,14 @@ fn channel_suffix(name: &str) -> String {
         .collect()
 }
 
+/// Whether a frame is a nuScenes sample: the first LiDAR (LIDAR_TOP)
+/// delivered it, or there is no LiDAR.
+fn is_sample(lidars: &[crate::snapshot::lidar::LidarInfo], labels: &FrameLabels) -> bool {
+    lidars.first().is_none_or(|l| labels.delivered(&l.name))
+}
+
 pub(super) fn write_camera(l: &Layout, f: &CameraFrame, sums: &mut Vec<String>) -> Result<()> {
-    if !l.output.formats.contains(&Format::Nuscenes) {
+    if !l.output.formats.contains(&Format::Nuscenes) || !is_sample(&l.lidars, &f.job.labels) {
         return Ok(());
     }
     let channel = camera_channel(&l.cameras[f.index].name);
@@ -61,7 +70,7 @@ pub(super) fn write_lidar(
     _: &mut String,
     sums: &mut Vec<String>,
 ) -> Result<()> {
-    if !l.output.formats.contains(&Format::Nuscenes) {
+    if !l.output.formats.contains(&Format::Nuscenes) || !f.nuscenes_sample {
         return Ok(());
     }
     let channel = lidar_channel(f.index, &l.lidars[f.index].name);
@@ -224,11 +233,12 @@ impl Table {
     }
 }
 
-/// What every table needs: where, how many frames, the run's token key,
-/// and the ENU -> nuScenes global offset.
+/// What every table needs: where, which frames are samples, the run's
+/// token key, and the ENU -> nuScenes global offset.
 struct Tables<'a> {
     root: &'a Path,
-    frames: u64,
+    /// The frames that are samples (`is_sample`), ascending.
+    samples: Vec<u64>,
     run_key: &'a str,
     offset_m: [f64; 2],
 }
@@ -245,14 +255,15 @@ impl Tables<'_> {
         self.tok("sample", &f.to_string())
     }
 
-    /// The tokens before and after frame `f` in a chain named by `t`.
-    fn around(&self, f: u64, t: &dyn Fn(u64) -> String) -> (String, String) {
-        let prev = if f > 0 { t(f - 1) } else { String::new() };
-        let next = if f + 1 < self.frames {
-            t(f + 1)
+    /// The tokens before and after the `k`-th of the frames `chain` (a
+    /// chain's records, named by `t`).
+    fn around(chain: &[u64], k: usize, t: &dyn Fn(u64) -> String) -> (String, String) {
+        let prev = if k > 0 {
+            t(chain[k - 1])
         } else {
             String::new()
         };
+        let next = chain.get(k + 1).map_or(String::new(), |&g| t(g));
         (prev, next)
     }
 
@@ -324,8 +335,9 @@ impl Tables<'_> {
             root,
             "scene",
             [json!({
-                "token": self.tok("scene", "0"), "log_token": log, "nbr_samples": self.frames,
-                "first_sample_token": self.sample(0), "last_sample_token": self.sample(self.frames.saturating_sub(1)),
+                "token": self.tok("scene", "0"), "log_token": log, "nbr_samples": self.samples.len(),
+                "first_sample_token": self.samples.first().map_or(String::new(), |&f| self.sample(f)),
+                "last_sample_token": self.samples.last().map_or(String::new(), |&f| self.sample(f)),
                 "name": format!("edgecase-{}", self.run_key), "description": location,
             })],
         )
@@ -346,17 +358,32 @@ impl Tables<'_> {
             .transpose()?;
         let (mut seen_at, mut category_of): Appearances = Default::default();
         let scene = self.tok("scene", "0");
-        for f in 0..self.frames {
+        // each channel's chain: the samples its sensor delivered
+        let mut chains: Vec<Vec<u64>> = vec![Vec::new(); chans.len()];
+        for &f in &self.samples {
+            let labels = read_frame_labels(root, f)?;
+            for (chain, c) in chains.iter_mut().zip(chans) {
+                if labels.delivered(&c.sensor) {
+                    chain.push(f);
+                }
+            }
+        }
+        let mut at = vec![0usize; chans.len()];
+        for (k, &f) in self.samples.iter().enumerate() {
             let labels = read_frame_labels(root, f)?;
             let time = micros(labels.time_s);
-            let (prev, next) = self.around(f, &|g| self.sample(g));
+            let (prev, next) = Self::around(&self.samples, k, &|g| self.sample(g));
             samples.push(&json!({"token": self.sample(f), "timestamp": time, "prev": prev, "next": next, "scene_token": scene}))?;
             let pose = self.tok("ego_pose", &f.to_string());
             let e = &labels.ego;
             poses.push(&json!({"token": pose, "timestamp": time, "rotation": ns::yaw_quaternion(e.yaw_rad), "translation": self.global(e.position_m)}))?;
-            for c in chans {
+            for ((c, chain), i) in chans.iter().zip(&chains).zip(at.iter_mut()) {
+                if chain.get(*i) != Some(&f) {
+                    continue;
+                }
                 let sd = |g: u64| self.tok("sample_data", &format!("{}/{g}", c.name));
-                let (prev, next) = self.around(f, &sd);
+                let (prev, next) = Self::around(chain, *i, &sd);
+                *i += 1;
                 let filename = format!("samples/{}/{}.{}", c.name, frame_name(f), c.ext);
                 // a sensor whose clock is off stamps its data wrongly; the
                 // ego pose stays the one at capture
@@ -392,7 +419,7 @@ impl Tables<'_> {
     fn annotation_tables(&self, (seen_at, category_of): &Appearances) -> Result<()> {
         let mut annotations = Table::create(self.root, "sample_annotation")?;
         let mut position: BTreeMap<u32, usize> = BTreeMap::new();
-        for f in 0..self.frames {
+        for &f in &self.samples {
             let labels = read_frame_labels(self.root, f)?;
             for (id, seen) in frame_objects(&labels) {
                 let Some((_, attribute)) = ns::category_of(&seen.facts) else {
@@ -450,9 +477,15 @@ pub(super) fn write_tables(
 ) -> Result<()> {
     let chans = channels(cameras, lidars);
     let map = MapStub::around_ego_track(root, frames)?;
+    let mut samples = Vec::new();
+    for f in 0..frames {
+        if is_sample(lidars, &read_frame_labels(root, f)?) {
+            samples.push(f);
+        }
+    }
     let t = Tables {
         root,
-        frames,
+        samples,
         run_key,
         offset_m: map.offset_m,
     };

@@ -262,10 +262,16 @@ pub(super) fn write(
         }
         // a sensor whose clock is off stamps its messages wrongly
         let stamped = |sensor: &str| (labels.sensor_stamp_s(sensor) * 1e9).round() as u64;
+        // a dropped frame has no message of its sensor
         for ((c, ids), labeled) in cameras.iter().zip(&topics.cameras).zip(&labels.cameras) {
-            camera_messages(&mut w, root, c, *ids, labeled, &name, stamped(&c.name))?;
+            if labels.delivered(&c.name) {
+                camera_messages(&mut w, root, c, *ids, labeled, &name, stamped(&c.name))?;
+            }
         }
         for (l, cloud) in lidars.iter().zip(&topics.clouds) {
+            if !labels.delivered(&l.name) {
+                continue;
+            }
             let ns = stamped(&l.name);
             let bin = fs::read(root.join(format!("lidar/{}/velodyne/{name}.bin", l.name)))?;
             let field = |n: &str, offset: u32| json!({"name": n, "offset": offset, "type": 7});

@@ -40,7 +40,9 @@ pub(super) fn finish_panoptic(root: &Path, frames: u64, cameras: &[CameraInfo]) 
         serde_json::to_string(&panoptic::categories())?
     )?;
     let n = cameras.len();
-    let each = || (0..frames).flat_map(|f| cameras.iter().enumerate().map(move |(i, c)| (f, i, c)));
+    // the images the cameras delivered (none of a dropped frame)
+    let delivered = delivered_images(root, frames)?;
+    let each = || delivered.iter().map(|&(f, i)| (f, i, &cameras[i]));
     for (k, (f, i, cam)) in each().enumerate() {
         let image = CocoImage {
             id: coco::image_id(f, i, n),

@@ -260,6 +260,124 @@ fn a_clock_offset_moves_its_sensors_stamps_only() {
     crate::common::python_checker("python3", "check_mcap.py", "mcap, jsonschema", &skewed);
 }
 
+/// Dropped frames: the sensor's files of those frames are absent in every
+/// format (KITTI's ImageSets, COCO's images, nuScenes' samples and
+/// sample_data chains, the MCAP topics skip them), the labels keep the frame
+/// and say `dropped`, and every other frame is the clean run's byte for byte.
+#[test]
+fn dropped_frames_are_absent_everywhere_and_flagged() {
+    let tmp = temp_dir();
+    let formats = "kitti,coco,nuscenes,mcap";
+    let clean = run_formats(tmp.path(), "clean", vec![], formats);
+    let dropped = run_formats(
+        tmp.path(),
+        "dropped",
+        vec![
+            failure("front", FailureKind::Dropped, 0.2, 0.2),
+            failure("top", FailureKind::Dropped, 0.5, 0.1),
+        ],
+        formats,
+    );
+    let (camera_gone, lidar_gone) = (|f: u64| (2..4).contains(&f), |f: u64| f == 5);
+    for f in 0..8u64 {
+        let (a, b) = (labels(&dropped, f), labels(&clean, f));
+        assert_eq!(
+            a["cameras"][0]["dropped"].as_bool() == Some(true),
+            camera_gone(f),
+            "frame {f}"
+        );
+        assert_eq!(
+            a["lidars"][0]["dropped"].as_bool() == Some(true),
+            lidar_gone(f),
+            "frame {f}"
+        );
+        // what the camera would have seen stays labeled
+        assert_eq!(
+            a["cameras"][0]["objects"].as_array().unwrap().len(),
+            b["cameras"][0]["objects"].as_array().unwrap().len()
+        );
+        if lidar_gone(f) {
+            assert_eq!(a["lidars"][0]["points"], 0);
+        }
+        let files = |d: &Path, rels: &[String]| {
+            rels.iter()
+                .map(|r| fs::read(d.join(r)).ok())
+                .collect::<Vec<_>>()
+        };
+        let camera_files = [
+            format!("cameras/front/rgb/{f:06}.png"),
+            format!("cameras/front/instance/{f:06}.png"),
+            format!("nuscenes/samples/CAM_FRONT/{f:06}.png"),
+        ];
+        let lidar_files = [
+            format!("lidar/top/velodyne/{f:06}.bin"),
+            format!("lidar/top/labels/{f:06}.label"),
+        ];
+        let kitti_files = [
+            format!("kitti/training/image_2/{f:06}.png"),
+            format!("kitti/training/label_2/{f:06}.txt"),
+            format!("kitti/training/velodyne/{f:06}.bin"),
+        ];
+        for (rels, gone) in [
+            (&camera_files[..2], camera_gone(f)),
+            (&camera_files[2..], camera_gone(f) || lidar_gone(f)),
+            (&lidar_files[..], lidar_gone(f)),
+            (&kitti_files[..], camera_gone(f) || lidar_gone(f)),
+        ] {
+            let got = files(&dropped, rels);
+            if gone {
+                assert!(
+                    got.iter().all(Option::is_none),
+                    "frame {f}: {rels:?} written"
+                );
+            } else {
+                assert_eq!(got, files(&clean, rels), "frame {f}: {rels:?}");
+            }
+        }
+    }
+    let listed = fs::read_to_string(dropped.join("kitti/ImageSets/train.txt")).unwrap();
+    assert_eq!(listed, "000000\n000001\n000004\n000006\n000007\n");
+    let json = |rel: &str| -> serde_json::Value {
+        serde_json::from_slice(&fs::read(dropped.join(rel)).unwrap()).unwrap()
+    };
+    let coco = json("coco/annotations.json");
+    let frames: Vec<u64> = coco["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["frame"].as_u64().unwrap())
+        .collect();
+    assert_eq!(frames, [0, 1, 4, 5, 6, 7]);
+    // nuScenes: a sample per LIDAR_TOP sweep, CAM_FRONT's chain skips the
+    // frames it dropped
+    let ns = |table: &str| json(&format!("nuscenes/v1.0-trainval/{table}.json"));
+    assert_eq!(ns("sample").as_array().unwrap().len(), 7);
+    let data = ns("sample_data");
+    let cam: Vec<&serde_json::Value> = data
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["filename"]
+                .as_str()
+                .unwrap()
+                .starts_with("samples/CAM_FRONT/")
+        })
+        .collect();
+    let names: Vec<&str> = cam
+        .iter()
+        .map(|r| &r["filename"].as_str().unwrap()[18..24])
+        .collect();
+    assert_eq!(names, ["000000", "000001", "000004", "000006", "000007"]);
+    for pair in cam.windows(2) {
+        assert_eq!(pair[0]["next"], pair[1]["token"]);
+        assert_eq!(pair[1]["prev"], pair[0]["token"]);
+    }
+    // the MCAP topics skip them (the checker matches each message to its
+    // sensor's delivered frames)
+    crate::common::python_checker("python3", "check_mcap.py", "mcap, jsonschema", &dropped);
+}
+
 /// A failure for the wrong kind of sensor, or for none, is refused with
 /// line and column.
 #[test]
@@ -277,6 +395,10 @@ fn impossible_failures_are_refused_with_line_col() {
         (
             "(sensor: \"top\", kind: ReducedRange(max_range_m: -1.0), duration_s: 1.0)",
             "max_range_m -1",
+        ),
+        (
+            "(sensor: \"front\", kind: Frozen, start_s: 1.0, duration_s: 1.0), (sensor: \"front\", kind: Dropped, start_s: 1.5, duration_s: 1.0)",
+            "drop frames and freeze in overlapping windows",
         ),
         (
             "(sensor: \"top\", kind: ClockOffset(offset_ms: 20000.0), duration_s: 1.0)",
