@@ -6,7 +6,7 @@ use super::drive::Driver;
 use super::{CrossAt, Door};
 use crate::core::classes::{Class, instance_id};
 use crate::core::rng::Stream;
-use crate::scenario::{Direction, Hazard, Role, Scenario, Side, VehicleKind};
+use crate::scenario::{CAR_BODY_SHARES, Direction, Hazard, Role, Scenario, Side, VehicleKind};
 use crate::sim::components::{Cargo, Crossing, LaneMotion};
 use crate::world::figure::{Figure, HI_VIS_SRGB, Quadruped};
 use crate::world::objects::{self, Template};
@@ -160,7 +160,7 @@ fn spawn_pedestrian_crossing(
     let (s_m, side, start_lat) = match h.behind_parked {
         Some(k) => {
             let p = &s.props.parked[k];
-            let size = objects::vehicle(p.kind, [0.0; 3]).size;
+            let size = objects::vehicle(body(s, "parked_body", k, p.kind), [0.0; 3]).size;
             let lat = parked_lateral_m(road, p.side, size.width_m);
             // just past the vehicle's front (seen from the ego), tucked towards the kerb
             (
@@ -243,7 +243,7 @@ fn spawn_ego(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, roads
         commands,
         ids,
         objects::vehicle(
-            s.ego.kind,
+            body(s, "ego_body", 0, s.ego.kind),
             paint(s, "ego_color", 0, s.ego.kind, s.ego.color),
         ),
         Role::Ego,
@@ -288,7 +288,10 @@ fn spawn_vehicles(
         let e = spawn_thing(
             commands,
             ids,
-            objects::vehicle(v.kind, paint(s, "vehicle_color", i, v.kind, v.color)),
+            objects::vehicle(
+                body(s, "vehicle_body", i, v.kind),
+                paint(s, "vehicle_color", i, v.kind, v.color),
+            ),
             Role::Vehicle(i),
             at,
         );
@@ -317,10 +320,11 @@ fn spawn_parked(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, ro
     let road = &roads.0;
     for (i, p) in s.props.parked.iter().enumerate() {
         let color = paint(s, "parked_color", i, p.kind, p.color);
-        let mut t = objects::vehicle(p.kind, color);
+        let kind = body(s, "parked_body", i, p.kind);
+        let mut t = objects::vehicle(kind, color);
         // parked cars have a driver door that a trigger can open
-        let door = (p.kind == VehicleKind::Car).then(|| {
-            let (part, door) = objects::car_door(color, t.size);
+        let door = kind.is_car().then(|| {
+            let (part, door) = objects::car_door(kind, color);
             t.parts.push(part);
             Door {
                 part: t.parts.len() - 1,
@@ -449,7 +453,8 @@ fn spawn_hazard(
         }
         Some(Hazard::FallingCargo(h)) => {
             let carrier = &s.vehicles[h.vehicle];
-            let size = objects::vehicle(carrier.kind, [0.0; 3]).size;
+            let size =
+                objects::vehicle(body(s, "vehicle_body", h.vehicle, carrier.kind), [0.0; 3]).size;
             let t = objects::debris(h.kind);
             // on the load bed, near the tail
             let local = Vec3::new(
@@ -472,6 +477,25 @@ fn spawn_hazard(
 }
 
 /// A given paint colour, or one drawn by share for actor `k`.
+/// The body of a vehicle of `kind`: a `Car` gets a body style drawn from
+/// the road's shares (`CAR_BODY_SHARES`), seeded by scenario, role and
+/// index; any other kind is itself.
+pub fn body(s: &Scenario, name: &str, k: usize, kind: VehicleKind) -> VehicleKind {
+    if kind != VehicleKind::Car {
+        return kind;
+    }
+    let mut rng = Stream::new(s.seed, name, k as u64);
+    let total: u32 = CAR_BODY_SHARES.iter().map(|(_, w)| w).sum();
+    let mut pick = rng.index(total as usize) as u32;
+    for &(style, weight) in &CAR_BODY_SHARES {
+        if pick < weight {
+            return style;
+        }
+        pick -= weight;
+    }
+    CAR_BODY_SHARES[0].0
+}
+
 fn paint(
     s: &Scenario,
     name: &str,

@@ -3,6 +3,9 @@
 
 use glam::Vec3;
 
+mod shells;
+pub use shells::*;
+
 /// The convex shapes objects are built from (unit size, centred).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Primitive {
@@ -19,13 +22,19 @@ pub enum Primitive {
     /// A van's body: a short sloping hood, a steep windscreen, a long flat
     /// roof and an upright back; its flanks lean in slightly.
     VanBody,
+    /// The lower body of a car with a tailgate (hatchback, estate, SUV):
+    /// as `CarBody`, with only the top edge of its upright back rounded.
+    TailgateBody,
+    /// The glasshouse of a car with a tailgate: the raked windscreen, the
+    /// roof carried back to a steep rear window.
+    TailgateCabin,
     /// A truck's cab: an upright front with the windscreen raked back a
     /// little at the top, a rounded roof edge and rounded front corners.
     TruckCab,
 }
 
 impl Primitive {
-    pub const ALL: [Primitive; 8] = [
+    pub const ALL: [Primitive; 10] = [
         Primitive::Cube,
         Primitive::Cylinder,
         Primitive::Sphere,
@@ -33,130 +42,11 @@ impl Primitive {
         Primitive::CarBody,
         Primitive::CarCabin,
         Primitive::VanBody,
+        Primitive::TailgateBody,
+        Primitive::TailgateCabin,
         Primitive::TruckCab,
     ];
 }
-
-/// Side profile (x forward, y up, unit square, counter-clockwise) of
-/// `Primitive::CarBody`.
-const CAR_BODY_PROFILE: [[f32; 2]; 7] = [
-    [-0.5, -0.5],
-    [0.5, -0.5],
-    [0.5, 0.05],
-    [0.40, 0.30],
-    [0.18, 0.5],
-    [-0.40, 0.5],
-    [-0.5, 0.25],
-];
-
-/// Cross-section (z across, y up) of `Primitive::CarBody`: flanks leaning
-/// in a little, rounded shoulders under the glasshouse (its top still as
-/// wide as the glasshouse's foot); 1% narrower than the box at the sills,
-/// so the tyres and the wheel-arch trims stand proud of them.
-const CAR_BODY_SECTION: [[f32; 2]; 8] = [
-    [-0.49, -0.5],
-    [0.49, -0.5],
-    [0.49, 0.05],
-    [0.48, 0.38],
-    [0.465, 0.5],
-    [-0.465, 0.5],
-    [-0.48, 0.38],
-    [-0.49, 0.05],
-];
-
-/// Plan (x forward, z across) of `Primitive::CarBody`: corners rounded at
-/// the nose and the tail.
-const CAR_BODY_PLAN: [[f32; 2]; 8] = [
-    [-0.5, -0.45],
-    [-0.47, -0.5],
-    [0.46, -0.5],
-    [0.5, -0.45],
-    [0.5, 0.45],
-    [0.46, 0.5],
-    [-0.47, 0.5],
-    [-0.5, 0.45],
-];
-
-/// Side profile of `Primitive::VanBody`: bumper, one raked face for the
-/// short hood and the windscreen (convex, as every primitive), roof, back.
-pub const VAN_BODY_PROFILE: [[f32; 2]; 5] = [
-    [-0.5, -0.5],
-    [0.5, -0.5],
-    [0.5, -0.05],
-    [0.22, 0.5],
-    [-0.5, 0.5],
-];
-
-/// Cross-section of `Primitive::VanBody`: upright flanks leaning in a
-/// little, the roof's edges rounded; 1% narrower than the box at the
-/// sills, so the tyres and the wheel-arch trims stand proud of them.
-const VAN_BODY_SECTION: [[f32; 2]; 8] = [
-    [-0.49, -0.5],
-    [0.49, -0.5],
-    [0.49, 0.3],
-    [0.47, 0.43],
-    [0.43, 0.5],
-    [-0.43, 0.5],
-    [-0.47, 0.43],
-    [-0.49, 0.3],
-];
-
-/// Plan of `Primitive::VanBody`: the nose's corners rounded more than the
-/// square back's.
-const VAN_BODY_PLAN: [[f32; 2]; 8] = [
-    [-0.5, -0.47],
-    [-0.49, -0.5],
-    [0.44, -0.5],
-    [0.5, -0.4],
-    [0.5, 0.4],
-    [0.44, 0.5],
-    [-0.49, 0.5],
-    [-0.5, 0.47],
-];
-
-/// Side profile of `Primitive::TruckCab`: upright front, the windscreen's
-/// face raked back over the upper part, the roof's front edge rounded.
-pub const TRUCK_CAB_PROFILE: [[f32; 2]; 6] = [
-    [-0.5, -0.5],
-    [0.5, -0.5],
-    [0.5, 0.05],
-    [0.46, 0.40],
-    [0.40, 0.5],
-    [-0.5, 0.5],
-];
-
-/// Cross-section of `Primitive::TruckCab`: upright flanks, the roof's
-/// edges rounded.
-const TRUCK_CAB_SECTION: [[f32; 2]; 8] = [
-    [-0.5, -0.5],
-    [0.5, -0.5],
-    [0.5, 0.36],
-    [0.47, 0.46],
-    [0.42, 0.5],
-    [-0.42, 0.5],
-    [-0.47, 0.46],
-    [-0.5, 0.36],
-];
-
-/// Plan of `Primitive::TruckCab`: the front corners rounded; the front
-/// face stays flat over 84% of the width (grille, windscreen, lamps).
-const TRUCK_CAB_PLAN: [[f32; 2]; 8] = [
-    [-0.5, -0.5],
-    [0.44, -0.5],
-    [0.49, -0.47],
-    [0.5, -0.42],
-    [0.5, 0.42],
-    [0.49, 0.47],
-    [0.44, 0.5],
-    [-0.5, 0.5],
-];
-
-/// Side profile of `Primitive::CarCabin`.
-pub const CAR_CABIN_PROFILE: [[f32; 2]; 4] = [[-0.5, -0.5], [0.5, -0.5], [0.1, 0.5], [-0.3, 0.5]];
-
-/// Half-widths of `Primitive::CarCabin` at its bottom and its top: the
-/// sides lean in towards the roof.
-pub const CAR_CABIN_HALF_WIDTHS: [f32; 2] = [0.5, 0.40];
 
 /// Primitive tessellations, shared by the GPU meshes and the silhouettes.
 pub fn primitive_mesh(p: Primitive) -> Mesh {
@@ -172,6 +62,14 @@ pub fn primitive_mesh(p: Primitive) -> Mesh {
             CAR_CABIN_HALF_WIDTHS[1],
         ),
         Primitive::VanBody => profiled_solid(&VAN_BODY_PROFILE, &VAN_BODY_SECTION, &VAN_BODY_PLAN),
+        Primitive::TailgateBody => {
+            profiled_solid(&TAILGATE_BODY_PROFILE, &CAR_BODY_SECTION, &CAR_BODY_PLAN)
+        }
+        Primitive::TailgateCabin => tapered_prism(
+            &TAILGATE_CABIN_PROFILE,
+            CAR_CABIN_HALF_WIDTHS[0],
+            CAR_CABIN_HALF_WIDTHS[1],
+        ),
         Primitive::TruckCab => {
             profiled_solid(&TRUCK_CAB_PROFILE, &TRUCK_CAB_SECTION, &TRUCK_CAB_PLAN)
         }
@@ -601,6 +499,8 @@ mod tests {
             Primitive::CarBody,
             Primitive::CarCabin,
             Primitive::VanBody,
+            Primitive::TailgateBody,
+            Primitive::TailgateCabin,
             Primitive::TruckCab,
         ] {
             let m = primitive_mesh(p);
@@ -630,7 +530,7 @@ mod tests {
                     (l.min(*v), h.max(*v))
                 });
             let across = match p {
-                Primitive::CarCabin | Primitive::TruckCab => 0.5,
+                Primitive::CarCabin | Primitive::TailgateCabin | Primitive::TruckCab => 0.5,
                 _ => 0.49,
             };
             let full = Vec3::new(0.5, 0.5, across);
@@ -664,6 +564,11 @@ mod tests {
                 &VAN_BODY_PROFILE[..],
                 &VAN_BODY_SECTION[..],
                 &VAN_BODY_PLAN[..],
+            ),
+            (
+                &TAILGATE_BODY_PROFILE[..],
+                &CAR_BODY_SECTION[..],
+                &CAR_BODY_PLAN[..],
             ),
             (
                 &TRUCK_CAB_PROFILE[..],

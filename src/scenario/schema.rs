@@ -253,21 +253,45 @@ pub enum Side {
     Both,
 }
 
+/// What a vehicle is. `Car` is a car whose body is drawn from the seed by
+/// the road's shares (`CAR_BODY_SHARES`); the body styles name one.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
 pub enum VehicleKind {
     #[default]
     Car,
     Van,
     Truck,
+    /// A three-box saloon (sedan): a boot behind the rear window.
+    Saloon,
+    /// A short car with its roof carried to a steep tailgate.
+    Hatchback,
+    /// A long car with its roof carried to an upright tailgate.
+    Estate,
+    /// A tall car with a tailgate, high ground clearance, roof rails.
+    Suv,
 }
+
+/// The body styles a `Car` is drawn from and their shares of the road's
+/// cars, percent (roughly Europe's car parc: SUVs and hatchbacks lead).
+pub const CAR_BODY_SHARES: [(VehicleKind, u32); 4] = [
+    (VehicleKind::Suv, 35),
+    (VehicleKind::Hatchback, 30),
+    (VehicleKind::Saloon, 20),
+    (VehicleKind::Estate, 15),
+];
 
 impl VehicleKind {
     /// The label class of this kind of vehicle.
     pub fn class(self) -> Class {
         match self {
-            VehicleKind::Car | VehicleKind::Van => Class::Car,
             VehicleKind::Truck => Class::Truck,
+            _ => Class::Car,
         }
+    }
+
+    /// A car of any body (drawn or named).
+    pub fn is_car(self) -> bool {
+        self.class() == Class::Car && self != VehicleKind::Van
     }
 }
 

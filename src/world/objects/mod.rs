@@ -317,14 +317,27 @@ mod tests {
     use super::*;
     use crate::scenario::VehicleKind;
 
-    /// Every part of a vehicle lies inside its label box, so boxes are tight
-    /// enough to trust and silhouettes never exceed them (people's boxes
-    /// are fitted to their pose each tick).
+    /// Every part of a vehicle (a car's shut door included) lies inside its
+    /// label box, so boxes are tight enough to trust and silhouettes never
+    /// exceed them (people's boxes are fitted to their pose each tick).
     #[test]
     fn parts_fit_inside_label_boxes() {
         let mut templates = Vec::new();
-        for k in [VehicleKind::Car, VehicleKind::Van, VehicleKind::Truck] {
-            templates.push(vehicle(k, [0.5; 3]));
+        for k in [
+            VehicleKind::Car,
+            VehicleKind::Van,
+            VehicleKind::Truck,
+            VehicleKind::Saloon,
+            VehicleKind::Hatchback,
+            VehicleKind::Estate,
+            VehicleKind::Suv,
+        ] {
+            let mut t = vehicle(k, [0.5; 3]);
+            // a parked car's shut driver door too
+            if k.is_car() {
+                t.parts.push(car_door(k, [0.5; 3]).0);
+            }
+            templates.push(t);
         }
         for t in templates {
             let half = Vec3::new(t.size.length_m as f32, 0.0, t.size.width_m as f32) / 2.0;
