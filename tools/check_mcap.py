@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Re-read an Edgecase dataset's recording.mcap with the mcap Python
-reader: every message decodes (JSON) and validates against its channel's
-schema (jsonschema), schema names are Foxglove's well-known ones, each
+reader: every message decodes with Google's protobuf runtime as its
+channel's schema (the FileDescriptorSet the schema record carries), with no
+field the schema lacks, schema names are Foxglove's well-known ones, the
+file is chunked with a chunk index per chunk, each
 per-frame topic has one message per frame (a sensor's topics per frame it
 delivered; /tf one per frame and sensor),
 the summary's statistics agree with what was read, images are the rgb PNGs
@@ -11,14 +13,24 @@ labels'.
 usage: check_mcap.py DATASET   (last line: "<M> messages, <C> channels,
 <F> frames, <B> boxes")
 """
-import base64
 import collections
 import json
 import sys
 from pathlib import Path
 
-import jsonschema
+from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
+from google.protobuf.unknown_fields import UnknownFieldSet
 from mcap.reader import make_reader
+
+
+def message_class(schema):
+    """The protobuf class of a schema record: its FileDescriptorSet loaded
+    into a fresh pool, the message type named as the schema."""
+    assert schema.encoding == "protobuf", schema.encoding
+    pool = descriptor_pool.DescriptorPool()
+    for f in descriptor_pb2.FileDescriptorSet.FromString(schema.data).file:
+        pool.Add(f)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName(schema.name))
 
 
 def stamp_s(frame, sensor):
@@ -50,7 +62,8 @@ def main():
     with open(dataset / "recording.mcap", "rb") as f:
         reader = make_reader(f)
         summary = reader.get_summary()
-        validators = {}
+        assert summary.statistics.chunk_count == len(summary.chunk_indexes) > 0
+        classes = {}
         # each topic's frames: a sensor's topics skip the frames it dropped
         def frames_of(topic):
             if topic.count("/") < 3:
@@ -62,10 +75,12 @@ def main():
         # the next frame's time, so log-time order is not frame order
         for schema, channel, message in reader.iter_messages(log_time_order=False):
             assert schema.name.startswith("foxglove."), schema.name
-            if schema.id not in validators:
-                validators[schema.id] = jsonschema.Draft7Validator(json.loads(schema.data))
-            msg = json.loads(message.data)
-            validators[schema.id].validate(msg)
+            assert channel.message_encoding == "protobuf", channel.message_encoding
+            if schema.id not in classes:
+                classes[schema.id] = message_class(schema)
+            proto = classes[schema.id].FromString(message.data)
+            assert len(UnknownFieldSet(proto)) == 0, channel.topic
+            msg = json_format.MessageToDict(proto, preserving_proto_field_name=True)
             k = counts[channel.topic]
             counts[channel.topic] += 1
             topic = channel.topic
@@ -78,25 +93,24 @@ def main():
             want_s = stamp_s(frame, sensor) if sensor else frame["time_s"]
             assert message.log_time == round(want_s * 1e9), (topic, message.log_time, want_s)
             if "timestamp" in msg:
-                t = msg["timestamp"]
-                assert t["sec"] * 10**9 + t["nsec"] == message.log_time, topic
+                assert proto.timestamp.ToNanoseconds() == message.log_time, topic
             name = f"{frame['frame']:06d}"
             if topic.endswith("/image"):
                 cam = topic.split("/")[2]
                 png = (dataset / "cameras" / cam / "rgb" / f"{name}.png").read_bytes()
-                assert base64.b64decode(msg["data"]) == png, topic
+                assert proto.data == png, topic
             elif topic.endswith("/points"):
                 lidar = topic.split("/")[2]
                 bin_ = (dataset / "lidar" / lidar / "velodyne" / f"{name}.bin").read_bytes()
-                assert base64.b64decode(msg["data"]) == bin_, topic
+                assert proto.data == bin_, topic
             elif topic.endswith("/annotations"):
                 cam = next(c for c in frame["cameras"] if c["camera"] == topic.split("/")[2])
                 want = [o["bbox_visible_px"] for o in cam["objects"] if o["bbox_visible_px"]]
-                got = [[p["points"][0]["x"], p["points"][0]["y"], p["points"][2]["x"], p["points"][2]["y"]] for p in msg["points"]]
+                got = [[p.points[0].x, p.points[0].y, p.points[2].x, p.points[2].y] for p in proto.points]
                 assert got == want, topic
             elif topic == "/boxes":
                 ids = {o["instance_id"] for c in frame["cameras"] for o in c["objects"]}
-                cubes = msg["entities"][0]["cubes"]
+                cubes = proto.entities[0].cubes
                 assert len(cubes) == len(ids)
                 boxes += len(cubes)
     sensors = len(labels[0]["cameras"]) + len(labels[0].get("lidars", []))

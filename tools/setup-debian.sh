@@ -27,10 +27,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 # the readers the format tests re-read with: pycocotools (COCO), Roboflow
 # supervision (YOLO; headless OpenCV, no libGL), py-motmetrics (MOT),
-# cityscapesscripts (Cityscapes, COCO panoptic), mcap and jsonschema (MCAP)
+# cityscapesscripts (Cityscapes, COCO panoptic), mcap and protobuf (MCAP)
 readers=(pycocotools pillow numpy pyyaml opencv-python-headless supervision motmetrics cityscapesscripts
-         mcap jsonschema)
-if ! python3 -c 'import pycocotools, PIL, numpy, yaml, cv2, supervision, motmetrics, cityscapesscripts, mcap, jsonschema' 2>/dev/null; then
+         mcap protobuf)
+if ! python3 -c 'import pycocotools, PIL, numpy, yaml, cv2, supervision, motmetrics, cityscapesscripts, mcap, google.protobuf' 2>/dev/null; then
     python3 -m pip install -q --disable-pip-version-check "${readers[@]}" 2>/dev/null \
         || python3 -m pip install -q --disable-pip-version-check --break-system-packages "${readers[@]}"
 fi
@@ -48,5 +48,12 @@ ultralytics_venv=/opt/edgecase-readers/ultralytics
 if ! "$ultralytics_venv/bin/python" -c 'import ultralytics; assert ultralytics.__version__ == "8.4.190"' 2>/dev/null; then
     python3 -m venv "$ultralytics_venv"
     "$ultralytics_venv/bin/pip" install -q --disable-pip-version-check "ultralytics==8.4.190"
+fi
+# Rerun's MCAP importer (the rerun CLI in the rerun-sdk wheel, ~170 MB):
+# its own virtual environment, which the MCAP test runs check_rerun.py in
+rerun_venv=/opt/edgecase-readers/rerun
+if ! "$rerun_venv/bin/python" -c 'import rerun; assert rerun.__version__ == "0.41.0"' 2>/dev/null; then
+    python3 -m venv "$rerun_venv"
+    "$rerun_venv/bin/pip" install -q --disable-pip-version-check "rerun-sdk==0.41.0"
 fi
 echo "edgecase prerequisites: ok"

@@ -1,7 +1,8 @@
 //! A minimal MCAP writer (https://mcap.dev/spec): header, schemas and
-//! channels, then messages in log-time order, then a summary (schemas,
-//! channels, statistics) with its offsets, so readers can list topics and
-//! counts without a scan. Unchunked: readers stream the data section.
+//! channels, then the messages in uncompressed chunks, each followed by its
+//! message indexes, then a summary (schemas, channels, chunk indexes,
+//! statistics) with its offsets, so readers can list topics and counts and
+//! seek by time without a scan (Rerun reads only indexed chunks).
 //! Deterministic: no wall clock, no compression, no CRCs (0 = not computed,
 //! as the spec allows).
 
@@ -16,6 +17,9 @@ mod op {
     pub const SCHEMA: u8 = 0x03;
     pub const CHANNEL: u8 = 0x04;
     pub const MESSAGE: u8 = 0x05;
+    pub const CHUNK: u8 = 0x06;
+    pub const MESSAGE_INDEX: u8 = 0x07;
+    pub const CHUNK_INDEX: u8 = 0x08;
     pub const STATISTICS: u8 = 0x0B;
     pub const SUMMARY_OFFSET: u8 = 0x0E;
     pub const DATA_END: u8 = 0x0F;
@@ -40,6 +44,18 @@ struct ChannelRecord {
     message_encoding: String,
 }
 
+/// A chunk closes once its records reach this many bytes.
+const CHUNK_TARGET_BYTES: usize = 4 << 20;
+
+/// The chunk being filled: its records, time range, and per channel the
+/// (log time, offset in `records`) of each message.
+#[derive(Default)]
+struct OpenChunk {
+    records: Vec<u8>,
+    time_range: Option<(u64, u64)>,
+    index: BTreeMap<u16, Vec<(u64, u64)>>,
+}
+
 /// Writes one MCAP stream; `finish` writes the summary and footer.
 pub struct McapWriter<W: Write> {
     out: W,
@@ -49,6 +65,14 @@ pub struct McapWriter<W: Write> {
     message_counts: BTreeMap<u16, u64>,
     sequence: BTreeMap<u16, u32>,
     time_range: Option<(u64, u64)>,
+    chunk: OpenChunk,
+    /// The chunk index records of the chunks written.
+    chunk_indexes: Vec<Vec<u8>>,
+}
+
+fn widen(range: Option<(u64, u64)>, t: u64) -> Option<(u64, u64)> {
+    let (lo, hi) = range.unwrap_or((t, t));
+    Some((lo.min(t), hi.max(t)))
 }
 
 impl<W: Write> McapWriter<W> {
@@ -62,6 +86,8 @@ impl<W: Write> McapWriter<W> {
             message_counts: BTreeMap::new(),
             sequence: BTreeMap::new(),
             time_range: None,
+            chunk: OpenChunk::default(),
+            chunk_indexes: Vec::new(),
         };
         let mut header = Vec::new();
         string(&mut header, ""); // profile: none (not ROS)
@@ -142,19 +168,95 @@ impl<W: Write> McapWriter<W> {
         c.extend_from_slice(data);
         *seq += 1;
         *self.message_counts.entry(channel).or_default() += 1;
-        let (lo, hi) = self.time_range.unwrap_or((log_time_ns, log_time_ns));
-        self.time_range = Some((lo.min(log_time_ns), hi.max(log_time_ns)));
-        self.record(op::MESSAGE, &c)
+        self.time_range = widen(self.time_range, log_time_ns);
+        let chunk = &mut self.chunk;
+        let offset = chunk.records.len() as u64;
+        chunk.records.push(op::MESSAGE);
+        chunk
+            .records
+            .extend_from_slice(&(c.len() as u64).to_le_bytes());
+        chunk.records.extend_from_slice(&c);
+        chunk.time_range = widen(chunk.time_range, log_time_ns);
+        chunk
+            .index
+            .entry(channel)
+            .or_default()
+            .push((log_time_ns, offset));
+        if chunk.records.len() >= CHUNK_TARGET_BYTES {
+            self.close_chunk()?;
+        }
+        Ok(())
+    }
+
+    /// Write the open chunk (uncompressed), its message indexes (entries
+    /// in log-time order, as the spec asks), and keep its chunk index.
+    fn close_chunk(&mut self) -> io::Result<()> {
+        let chunk = std::mem::take(&mut self.chunk);
+        let Some((start, end)) = chunk.time_range else {
+            return Ok(());
+        };
+        let size = chunk.records.len() as u64;
+        let mut c = Vec::with_capacity(chunk.records.len() + 40);
+        c.extend_from_slice(&start.to_le_bytes());
+        c.extend_from_slice(&end.to_le_bytes());
+        c.extend_from_slice(&size.to_le_bytes());
+        c.extend_from_slice(&0u32.to_le_bytes()); // no CRC
+        string(&mut c, ""); // no compression
+        c.extend_from_slice(&size.to_le_bytes());
+        c.extend_from_slice(&chunk.records);
+        let chunk_start = self.position;
+        self.record(op::CHUNK, &c)?;
+        let chunk_length = self.position - chunk_start;
+        let mut index_offsets = Vec::new();
+        for (channel, mut entries) in chunk.index {
+            entries.sort();
+            let mut m = Vec::with_capacity(6 + 16 * entries.len());
+            m.extend_from_slice(&channel.to_le_bytes());
+            m.extend_from_slice(&((entries.len() * 16) as u32).to_le_bytes());
+            for (t, offset) in entries {
+                m.extend_from_slice(&t.to_le_bytes());
+                m.extend_from_slice(&offset.to_le_bytes());
+            }
+            index_offsets.push((channel, self.position));
+            self.record(op::MESSAGE_INDEX, &m)?;
+        }
+        let index_length = self.position - chunk_start - chunk_length;
+        let mut ci = Vec::new();
+        ci.extend_from_slice(&start.to_le_bytes());
+        ci.extend_from_slice(&end.to_le_bytes());
+        ci.extend_from_slice(&chunk_start.to_le_bytes());
+        ci.extend_from_slice(&chunk_length.to_le_bytes());
+        ci.extend_from_slice(&((index_offsets.len() * 10) as u32).to_le_bytes());
+        for (channel, offset) in index_offsets {
+            ci.extend_from_slice(&channel.to_le_bytes());
+            ci.extend_from_slice(&offset.to_le_bytes());
+        }
+        ci.extend_from_slice(&index_length.to_le_bytes());
+        string(&mut ci, "");
+        ci.extend_from_slice(&size.to_le_bytes()); // compressed size
+        ci.extend_from_slice(&size.to_le_bytes()); // uncompressed size
+        self.chunk_indexes.push(ci);
+        Ok(())
     }
 
     /// Data end, the summary section, the summary offsets, the footer.
     pub fn finish(mut self) -> io::Result<W> {
+        self.close_chunk()?;
         self.record(op::DATA_END, &0u32.to_le_bytes())?;
         let summary_start = self.position;
         let mut groups = Vec::new();
         let schemas: Vec<Vec<u8>> = self.schemas.iter().map(Self::schema_bytes).collect();
         let channels: Vec<Vec<u8>> = self.channels.iter().map(Self::channel_bytes).collect();
-        for (opcode, records) in [(op::SCHEMA, schemas), (op::CHANNEL, channels)] {
+        let chunk_indexes = std::mem::take(&mut self.chunk_indexes);
+        let chunk_count = chunk_indexes.len() as u32;
+        for (opcode, records) in [
+            (op::SCHEMA, schemas),
+            (op::CHANNEL, channels),
+            (op::CHUNK_INDEX, chunk_indexes),
+        ] {
+            if records.is_empty() {
+                continue;
+            }
             let start = self.position;
             for r in &records {
                 self.record(opcode, r)?;
@@ -166,9 +268,9 @@ impl<W: Write> McapWriter<W> {
         stats.extend_from_slice(&self.message_counts.values().sum::<u64>().to_le_bytes());
         stats.extend_from_slice(&(self.schemas.len() as u16).to_le_bytes());
         stats.extend_from_slice(&(self.channels.len() as u32).to_le_bytes());
-        for _ in 0..3 {
-            stats.extend_from_slice(&0u32.to_le_bytes()); // attachments, metadata, chunks
-        }
+        stats.extend_from_slice(&0u32.to_le_bytes()); // attachments
+        stats.extend_from_slice(&0u32.to_le_bytes()); // metadata
+        stats.extend_from_slice(&chunk_count.to_le_bytes());
         stats.extend_from_slice(&start.to_le_bytes());
         stats.extend_from_slice(&end.to_le_bytes());
         stats.extend_from_slice(&((self.message_counts.len() * 10) as u32).to_le_bytes());
@@ -220,9 +322,47 @@ pub fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// The bytes of standard base64 text with padding (`base64`'s inverse).
+pub fn unbase64(text: &str) -> anyhow::Result<Vec<u8>> {
+    let value = |c: u8| -> anyhow::Result<u32> {
+        Ok(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => anyhow::bail!("not base64: {:?}", c as char),
+        } as u32)
+    };
+    let bytes = text.as_bytes();
+    if bytes.len() % 4 != 0 {
+        anyhow::bail!("base64 of {} characters, not a multiple of 4", bytes.len());
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    for quad in bytes.chunks(4) {
+        let pad = quad.iter().rev().take_while(|&&c| c == b'=').count();
+        let mut n = 0u32;
+        for &c in &quad[..4 - pad] {
+            n = (n << 6) | value(c)?;
+        }
+        n <<= 6 * pad as u32;
+        out.extend_from_slice(&n.to_be_bytes()[1..4 - pad]);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unbase64_inverts_base64() {
+        for n in 0..40u8 {
+            let bytes: Vec<u8> = (0..n).map(|i| i.wrapping_mul(97).wrapping_add(n)).collect();
+            assert_eq!(unbase64(&base64(&bytes)).unwrap(), bytes);
+        }
+        assert!(unbase64("Zm9").is_err() && unbase64("Zm9$").is_err());
+    }
 
     #[test]
     fn base64_matches_rfc_4648_vectors() {
@@ -255,5 +395,25 @@ mod tests {
         let summary_start = u64::from_le_bytes(bytes[footer + 9..footer + 17].try_into().unwrap());
         // the summary starts with the schema again
         assert_eq!(bytes[summary_start as usize], op::SCHEMA);
+        // its chunk index points at the chunk, whose message index points
+        // at the messages inside it, in log-time order
+        let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+        let mut at = summary_start as usize;
+        while bytes[at] != op::CHUNK_INDEX {
+            at += 9 + u64_at(at + 1) as usize;
+        }
+        let content = at + 9;
+        let (chunk_start, chunk_len) = (u64_at(content + 16) as usize, u64_at(content + 24));
+        assert_eq!((u64_at(content), u64_at(content + 8)), (5, 7));
+        assert_eq!(bytes[chunk_start], op::CHUNK);
+        assert_eq!(chunk_len, 9 + u64_at(chunk_start + 1));
+        let index_at = u64_at(content + 36 + 2) as usize;
+        assert_eq!(bytes[index_at], op::MESSAGE_INDEX);
+        let records = chunk_start + 9 + 40;
+        for k in 0..2 {
+            let entry = index_at + 9 + 6 + 16 * k;
+            assert_eq!(u64_at(entry), [5, 7][k]);
+            assert_eq!(bytes[records + u64_at(entry + 8) as usize], op::MESSAGE);
+        }
     }
 }

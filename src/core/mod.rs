@@ -25,6 +25,7 @@ pub mod motion;
 pub mod nuscenes;
 pub mod panoptic;
 pub mod polygon;
+pub mod protobuf;
 pub mod record;
 pub mod rle;
 pub mod rng;

@@ -1,6 +1,8 @@
 //! `recording.mcap` (`Format::Mcap`): the run as one MCAP recording with
-//! Foxglove's well-known schemas in JSON encoding, for Foxglove and other
-//! MCAP viewers. Frames: `world` (ENU), `ego` (x forward, y left, z up),
+//! Foxglove's well-known schemas in protobuf encoding (each schema record
+//! holds the message's FileDescriptorSet), which Foxglove and Rerun both
+//! decode and draw. Messages are built as JSON values in the schemas' field
+//! names and encoded by `core::protobuf` from those descriptors. Frames: `world` (ENU), `ego` (x forward, y left, z up),
 //! one per camera (OpenCV optical axes) and per LiDAR (its sensor frame).
 //! Per frame: `/tf` (world -> ego, ego -> each sensor), per camera
 //! `/camera/<name>/image` (its PNG), `/camera/<name>/calibration`,
@@ -11,10 +13,12 @@
 use super::*;
 use crate::core::frames::Pose;
 use crate::core::mcap::{McapWriter, base64};
+use crate::core::protobuf::Descriptors;
 use serde_json::{Value, json};
 
+/// A `google.protobuf.Timestamp`.
 fn time(ns: u64) -> Value {
-    json!({"sec": ns / 1_000_000_000, "nsec": ns % 1_000_000_000})
+    json!({"seconds": ns / 1_000_000_000, "nanos": ns % 1_000_000_000})
 }
 
 fn vector(v: [f64; 3]) -> Value {
@@ -38,33 +42,72 @@ fn class_color(class_id: u8) -> Value {
     json!({"r": c[0] as f64 / 255.0, "g": c[1] as f64 / 255.0, "b": c[2] as f64 / 255.0, "a": 1.0})
 }
 
-/// The schemas, by name (files beside this module).
-const SCHEMAS: [(&str, &str); 6] = [
+/// The schemas, by name: Foxglove's FileDescriptorSets (files beside this
+/// module, from tools/mcap/gen_foxglove_descriptors.py).
+const SCHEMAS: [(&str, &[u8]); 6] = [
     (
         "foxglove.FrameTransform",
-        include_str!("foxglove_schemas/FrameTransform.json"),
+        include_bytes!("foxglove_schemas/FrameTransform.fdset"),
     ),
     (
         "foxglove.CompressedImage",
-        include_str!("foxglove_schemas/CompressedImage.json"),
+        include_bytes!("foxglove_schemas/CompressedImage.fdset"),
     ),
     (
         "foxglove.CameraCalibration",
-        include_str!("foxglove_schemas/CameraCalibration.json"),
+        include_bytes!("foxglove_schemas/CameraCalibration.fdset"),
     ),
     (
         "foxglove.ImageAnnotations",
-        include_str!("foxglove_schemas/ImageAnnotations.json"),
+        include_bytes!("foxglove_schemas/ImageAnnotations.fdset"),
     ),
     (
         "foxglove.PointCloud",
-        include_str!("foxglove_schemas/PointCloud.json"),
+        include_bytes!("foxglove_schemas/PointCloud.fdset"),
     ),
     (
         "foxglove.SceneUpdate",
-        include_str!("foxglove_schemas/SceneUpdate.json"),
+        include_bytes!("foxglove_schemas/SceneUpdate.fdset"),
     ),
 ];
+
+/// The MCAP writer with the schemas' message types: each channel's
+/// messages are encoded as its schema's type.
+struct Recording {
+    w: McapWriter<BufWriter<fs::File>>,
+    descriptors: Descriptors,
+    /// Per channel id: its message type (".foxglove.CompressedImage").
+    message_type: BTreeMap<u16, String>,
+    /// Per schema name: its id.
+    schema: BTreeMap<&'static str, u16>,
+}
+
+impl Recording {
+    fn new(file: fs::File) -> Result<Recording> {
+        let mut w = McapWriter::new(
+            BufWriter::new(file),
+            concat!("edgecase ", env!("CARGO_PKG_VERSION")),
+        )?;
+        let mut descriptors = Descriptors::default();
+        let mut schema = BTreeMap::new();
+        for (name, set) in SCHEMAS {
+            descriptors.add_set(set)?;
+            schema.insert(name, w.add_schema(name, "protobuf", set)?);
+        }
+        Ok(Recording {
+            w,
+            descriptors,
+            message_type: BTreeMap::new(),
+            schema,
+        })
+    }
+
+    fn add_channel(&mut self, schema: &'static str, topic: &str) -> Result<u16> {
+        let id = self.w.add_channel(self.schema[schema], topic, "protobuf")?;
+        self.message_type.insert(id, format!(".{schema}"));
+        Ok(id)
+    }
+}
 
 /// The recording's channel ids.
 struct Topics {
@@ -75,19 +118,13 @@ struct Topics {
     boxes: u16,
 }
 
-type Recording = McapWriter<BufWriter<fs::File>>;
-
 fn open_topics(
     w: &mut Recording,
     cameras: &[CameraInfo],
     lidars: &[crate::snapshot::lidar::LidarInfo],
     rgb: bool,
 ) -> Result<Topics> {
-    let mut schema = BTreeMap::new();
-    for (name, text) in SCHEMAS {
-        schema.insert(name, w.add_schema(name, "jsonschema", text.as_bytes())?);
-    }
-    let channel = |w: &mut Recording, s: &str, topic: &str| w.add_channel(schema[s], topic, "json");
+    let channel = |w: &mut Recording, s: &'static str, topic: &str| w.add_channel(s, topic);
     let tf = channel(w, "foxglove.FrameTransform", "/tf")?;
     let mut cams = Vec::new();
     for c in cameras {
@@ -130,7 +167,8 @@ fn open_topics(
 }
 
 fn send(w: &mut Recording, channel: u16, ns: u64, v: Value) -> Result<()> {
-    w.message(channel, ns, &serde_json::to_vec(&v)?)?;
+    let bytes = w.descriptors.encode(&w.message_type[&channel], &v)?;
+    w.w.message(channel, ns, &bytes)?;
     Ok(())
 }
 
@@ -213,7 +251,7 @@ fn boxes_message(labels: &FrameLabels, ns: u64) -> Value {
     }).collect();
     json!({"deletions": [], "entities": [{
         "timestamp": time(ns), "frame_id": "world", "id": "labels",
-        "lifetime": {"sec": 0, "nsec": 0}, "frame_locked": false, "metadata": [],
+        "lifetime": {"seconds": 0, "nanos": 0}, "frame_locked": false, "metadata": [],
         "arrows": [], "cubes": cubes, "spheres": [], "cylinders": [], "lines": [],
         "triangles": [], "texts": [], "models": [],
     }]})
@@ -228,10 +266,7 @@ pub(super) fn write(
 ) -> Result<()> {
     let (path, tmp) = staged(root, "recording.mcap")?;
     let file = fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    let mut w = McapWriter::new(
-        BufWriter::new(file),
-        concat!("edgecase ", env!("CARGO_PKG_VERSION")),
-    )?;
+    let mut w = Recording::new(file)?;
     let topics = open_topics(&mut w, cameras, lidars, rgb)?;
     let sensors: Vec<(String, Pose)> = cameras
         .iter()
@@ -290,7 +325,7 @@ pub(super) fn write(
         }
         send(&mut w, topics.boxes, ns, boxes_message(&labels, ns))?;
     }
-    let out = w.finish()?;
+    let out = w.w.finish()?;
     out.into_inner()
         .map_err(|e| anyhow!("writing {}: {}", tmp.display(), e.error()))?
         .sync_all()?;

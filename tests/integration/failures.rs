@@ -257,7 +257,7 @@ fn a_clock_offset_moves_its_sensors_stamps_only() {
     }
     // every MCAP message at its sensor's stamp (the checker compares each
     // with the labels)
-    crate::common::python_checker("python3", "check_mcap.py", "mcap, jsonschema", &skewed);
+    crate::common::python_checker("python3", "check_mcap.py", "mcap, google.protobuf", &skewed);
 }
 
 /// Dropped frames: the sensor's files of those frames are absent in every
@@ -375,7 +375,12 @@ fn dropped_frames_are_absent_everywhere_and_flagged() {
     }
     // the MCAP topics skip them (the checker matches each message to its
     // sensor's delivered frames)
-    crate::common::python_checker("python3", "check_mcap.py", "mcap, jsonschema", &dropped);
+    crate::common::python_checker(
+        "python3",
+        "check_mcap.py",
+        "mcap, google.protobuf",
+        &dropped,
+    );
 }
 
 /// A failure for the wrong kind of sensor, or for none, is refused with
