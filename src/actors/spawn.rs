@@ -10,7 +10,9 @@ use crate::scenario::{CAR_BODY_SHARES, Direction, Hazard, Role, Scenario, Side, 
 use crate::sim::components::{Cargo, Crossing, LaneMotion};
 use crate::world::figure::{Figure, HI_VIS_SRGB, Quadruped};
 use crate::world::objects::{self, Template};
-use crate::world::{Ego, Renderable, RoadGeometry, RoadRes, ScenarioRes, Thing, transform_at};
+use crate::world::{
+    Ego, Renderable, RoadGeometry, RoadRes, ScenarioRes, Thing, VehicleLook, transform_at,
+};
 use bevy::prelude::*;
 
 /// Car paint (linear albedo) and how common each is on the road, percent:
@@ -239,18 +241,20 @@ fn parked_lateral_m(road: &RoadGeometry, side: Side, width_m: f64) -> f64 {
 fn spawn_ego(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, roads: &RoadRes) {
     let road = &roads.0;
     let lat = road.lane_center_m(Direction::Forward, s.ego.lane);
+    let (kind, color) = (
+        body(s, "ego_body", 0, s.ego.kind),
+        paint(s, "ego_color", 0, s.ego.kind, s.ego.color),
+    );
     let e = spawn_thing(
         commands,
         ids,
-        objects::vehicle(
-            body(s, "ego_body", 0, s.ego.kind),
-            paint(s, "ego_color", 0, s.ego.kind, s.ego.color),
-        ),
+        objects::vehicle(kind, color),
         Role::Ego,
         transform_at(road, s.ego.start_s_m, lat, 0.0),
     );
     commands.entity(e).insert((
         Ego,
+        VehicleLook::new(kind, color),
         LaneMotion {
             s_m: s.ego.start_s_m,
             lateral_m: lat,
@@ -285,17 +289,19 @@ fn spawn_vehicles(
         let on = roads.get(v.road);
         let lat = on.lane_center_m(lane_side, v.lane);
         let at = transform_at(on, v.start_s_m, lat, heading_offset(v.direction));
+        let (kind, color) = (
+            body(s, "vehicle_body", i, v.kind),
+            paint(s, "vehicle_color", i, v.kind, v.color),
+        );
         let e = spawn_thing(
             commands,
             ids,
-            objects::vehicle(
-                body(s, "vehicle_body", i, v.kind),
-                paint(s, "vehicle_color", i, v.kind, v.color),
-            ),
+            objects::vehicle(kind, color),
             Role::Vehicle(i),
             at,
         );
         commands.entity(e).insert((
+            VehicleLook::new(kind, color),
             LaneMotion {
                 s_m: v.start_s_m,
                 lateral_m: lat,
@@ -345,6 +351,7 @@ fn spawn_parked(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, ro
             Role::Parked(i),
             transform_at(road, p.s_m, lat, yaw),
         );
+        commands.entity(e).insert(VehicleLook::new(kind, color));
         if let Some(d) = door {
             commands.entity(e).insert(d);
         }
@@ -504,4 +511,33 @@ fn paint(
     given: Option<[f32; 3]>,
 ) -> [f32; 3] {
     given.unwrap_or_else(|| drawn_paint(&mut Stream::new(s.seed, name, k as u64), kind))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `Car` draws its body by the road's shares (each within 6 points
+    /// over 1000 draws), the same for the same role and index; a named
+    /// body is itself.
+    #[test]
+    fn car_bodies_follow_the_shares_and_named_kinds_stay() {
+        let text = crate::scenario::library::builtin("clear_day_urban")
+            .unwrap()
+            .text;
+        let s = crate::scenario::parse(&text, std::path::Path::new("clear_day_urban.ron")).unwrap();
+        let mut counts = std::collections::BTreeMap::new();
+        for k in 0..1000 {
+            let kind = body(&s, "vehicle_body", k, VehicleKind::Car);
+            assert_eq!(kind, body(&s, "vehicle_body", k, VehicleKind::Car));
+            *counts.entry(kind.body_name()).or_insert(0u32) += 1;
+        }
+        for (style, share) in CAR_BODY_SHARES {
+            let got = counts.get(style.body_name()).copied().unwrap_or(0);
+            assert!(got.abs_diff(share * 10) <= 60, "{style:?}: {got} of 1000");
+        }
+        for kind in [VehicleKind::Van, VehicleKind::Truck, VehicleKind::Estate] {
+            assert_eq!(body(&s, "vehicle_body", 3, kind), kind);
+        }
+    }
 }

@@ -174,6 +174,7 @@ fn reference_snapshot(frame: u64) -> FrameSnapshot {
             },
             part_points_world: vec![corners],
             person: None,
+            vehicle: None,
             motion: Default::default(),
         });
     }

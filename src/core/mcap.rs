@@ -335,7 +335,7 @@ pub fn unbase64(text: &str) -> anyhow::Result<Vec<u8>> {
         } as u32)
     };
     let bytes = text.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         anyhow::bail!("base64 of {} characters, not a multiple of 4", bytes.len());
     }
     let mut out = Vec::with_capacity(bytes.len() / 4 * 3);

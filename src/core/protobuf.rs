@@ -245,7 +245,7 @@ fn parse_field(bytes: &[u8]) -> Result<Field> {
 
 /// Numbers, bools and enums (not strings, bytes or messages).
 fn is_packable(kind: u32) -> bool {
-    !matches!(kind, 9 | 10 | 11 | 12)
+    !matches!(kind, 9..=12)
 }
 
 fn wire_type(kind: u32) -> u8 {

@@ -103,6 +103,9 @@ pub struct LidarObject {
     /// People: what they look like and do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<PersonAttributes>,
+    /// Vehicles: body style and paint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vehicle: Option<VehicleAttributes>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -248,6 +251,9 @@ pub struct ObjectLabel {
     /// People: age group, height, skin tone, clothing, activity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<PersonAttributes>,
+    /// Vehicles: body style and paint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vehicle: Option<VehicleAttributes>,
     /// The object's motion (see `Motion`); absent on the first frame it is
     /// seen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -287,6 +293,15 @@ pub struct PersonAttributes {
     pub long_hair: bool,
     /// standing, walking, running or cycling.
     pub activity: String,
+}
+
+/// A vehicle's look, for auditing a dataset's balance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VehicleAttributes {
+    /// saloon, hatchback, estate, suv, van or truck.
+    pub body: String,
+    /// The paint (a truck: its cab's), sRGB `#rrggbb`.
+    pub paint_color: String,
 }
 
 /// COCO keypoint visibility: 0 outside the image (or behind the camera),

@@ -175,6 +175,7 @@ fn label_lidar(
                 motion: object_motion(&o.motion, &snapshot.world_from_ego.inverse()),
                 rider_instance_id: o.rider_instance_id,
                 person: o.person.as_ref().map(|p| p.attributes.clone()),
+                vehicle: o.vehicle.clone(),
             })
         })
         .collect();
@@ -313,6 +314,40 @@ fn object_motion(m: &MotionState, ego_from_world: &Pose) -> Option<Motion> {
     })
 }
 
+/// A 3D box in the ego frame, the OpenCV camera frame and KITTI's
+/// rectified camera frame.
+fn camera_boxes(
+    b: &crate::core::boxes::Box3,
+    cv_from_world: &Pose,
+    rect_from_world: &Pose,
+    ego_from_world: &Pose,
+    ego_yaw: f64,
+) -> (OrientedBox, CameraBox, KittiBox3) {
+    let kb = to_kitti_box(b, rect_from_world);
+    // the OpenCV-frame box keeps the unrectified camera's yaw about its y axis
+    let camera_rotation_y = to_kitti_box(b, cv_from_world).rotation_y;
+    let size_lwh = [b.length_m, b.width_m, b.height_m];
+    let center_ego = sim_local_to_vehicle(ego_from_world.transform_point(b.center));
+    (
+        OrientedBox {
+            center_m: r3(center_ego),
+            size_lwh_m: size_lwh,
+            yaw_rad: round6(wrap_angle(b.yaw_rad - ego_yaw)),
+        },
+        CameraBox {
+            center_m: r3(cv_from_world.transform_point(b.center)),
+            size_lwh_m: size_lwh,
+            rotation_y_rad: round6(camera_rotation_y),
+        },
+        KittiBox3 {
+            location_m: r3(kb.location),
+            dimensions_hwl_m: [kb.h, kb.w, kb.l],
+            rotation_y_rad: round6(kb.rotation_y),
+            alpha_rad: round6(kb.alpha),
+        },
+    )
+}
+
 pub fn label_camera(
     snapshot: &FrameSnapshot,
     img: &CameraImage,
@@ -352,12 +387,13 @@ pub fn label_camera(
         });
         let mask_rle = mask.map(|(rle, _)| rle);
         let too_small = visible_pixels < cfg.min_visible_pixels;
-        let kb = to_kitti_box(&obj.box3, &rect_from_world);
-        // the OpenCV-frame box keeps the unrectified camera's yaw about its y axis
-        let camera_rotation_y = to_kitti_box(&obj.box3, &cv_from_world).rotation_y;
-        let b = &obj.box3;
-        let size_lwh = [b.length_m, b.width_m, b.height_m];
-        let center_ego = sim_local_to_vehicle(ego_from_world.transform_point(b.center));
+        let (box_ego, box_camera, kitti) = camera_boxes(
+            &obj.box3,
+            &cv_from_world,
+            &rect_from_world,
+            &ego_from_world,
+            ego_yaw,
+        );
         objects.push(ObjectLabel {
             instance_id: obj.instance_id,
             class: obj.class.name().to_string(),
@@ -377,23 +413,10 @@ pub fn label_camera(
             perceivable: !too_small
                 && contrast.is_some_and(|c| c >= crate::core::visibility::VISIBILITY_CONTRAST),
             distance_m: round6(distance_m),
-            box_world_enu: world_box(b),
-            box_ego: OrientedBox {
-                center_m: r3(center_ego),
-                size_lwh_m: size_lwh,
-                yaw_rad: round6(wrap_angle(b.yaw_rad - ego_yaw)),
-            },
-            box_camera: CameraBox {
-                center_m: r3(center_cv),
-                size_lwh_m: size_lwh,
-                rotation_y_rad: round6(camera_rotation_y),
-            },
-            kitti: KittiBox3 {
-                location_m: r3(kb.location),
-                dimensions_hwl_m: [kb.h, kb.w, kb.l],
-                rotation_y_rad: round6(kb.rotation_y),
-                alpha_rad: round6(kb.alpha),
-            },
+            box_world_enu: world_box(&obj.box3),
+            box_ego,
+            box_camera,
+            kitti,
             mask_rle,
             num_lidar_pts: None,
             rider_instance_id: obj.rider_instance_id,
@@ -408,6 +431,7 @@ pub fn label_camera(
                     .collect()
             }),
             person: obj.person.as_ref().map(|p| p.attributes.clone()),
+            vehicle: obj.vehicle.clone(),
             motion: object_motion(&obj.motion, &ego_from_world),
             lens_hidden_fraction: None,
         });

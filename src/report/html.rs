@@ -236,10 +236,12 @@ pub(super) fn page(
         );
     }
     s.push_str("</table>");
-    if !ours.people.is_empty() {
-        s.push_str("<h2>People</h2>");
-        for (attr, table) in &ours.people {
-            s.push_str(&counts_table(attr, table));
+    for (title, attributes) in [("People", &ours.people), ("Vehicles", &ours.vehicles)] {
+        if !attributes.is_empty() {
+            let _ = write!(s, "<h2>{title}</h2>");
+            for (attr, table) in attributes {
+                s.push_str(&counts_table(attr, table));
+            }
         }
     }
     s.push_str("<h2>Distributions</h2>");

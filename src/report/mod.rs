@@ -1,6 +1,6 @@
 //! `edgecase report DIR`: what a dataset covers, as one self-contained
 //! report.html (inline SVG plots and images, no scripts or network): class
-//! and person-attribute counts, distance / occlusion / truncation /
+//! and person- and vehicle-attribute counts, distance / occlusion / truncation /
 //! visibility histograms, the hazard's visibility and time-to-collision over
 //! time, a strip of frames with their boxes; with `--compare LABELS` (a
 //! KITTI label_2 folder, a COCO json or another Edgecase dataset), the
@@ -39,6 +39,9 @@ pub struct Stats {
     /// Person attributes: attribute -> value -> count (per labeled person
     /// per frame and camera).
     pub people: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Vehicle attributes (body, paint): attribute -> value -> count (per
+    /// labeled vehicle per frame and camera).
+    pub vehicles: BTreeMap<String, BTreeMap<String, u64>>,
     pub samples: BTreeMap<&'static str, Vec<f64>>,
     /// The hazard per frame: time, best visible fraction, time to collision.
     pub hazard: Vec<(f64, f64, Option<f64>)>,
@@ -114,10 +117,15 @@ impl Stats {
         for (class, ids) in other.instances {
             self.instances.entry(class).or_default().extend(ids);
         }
-        for (attr, table) in other.people {
-            let mine = self.people.entry(attr).or_default();
-            for (k, v) in table {
-                *mine.entry(k).or_default() += v;
+        for (mine, theirs) in [
+            (&mut self.people, other.people),
+            (&mut self.vehicles, other.vehicles),
+        ] {
+            for (attr, table) in theirs {
+                let mine = mine.entry(attr).or_default();
+                for (k, v) in table {
+                    *mine.entry(k).or_default() += v;
+                }
             }
         }
         for (key, values) in other.samples {

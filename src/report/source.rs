@@ -58,6 +58,15 @@ pub(super) fn add_frame(s: &mut Stats, labels: &FrameLabels) {
                         .or_default() += 1;
                 }
             }
+            if let Some(v) = &o.vehicle {
+                for (key, value) in [("body", &v.body), ("paint_color", &v.paint_color)] {
+                    *s.vehicles
+                        .entry(key.to_string())
+                        .or_default()
+                        .entry(value.clone())
+                        .or_default() += 1;
+                }
+            }
             if o.role == "hazard" {
                 let seen = o.visible_fraction * (1.0 - o.truncation);
                 // time to collision: the gap ahead closing at the relative speed

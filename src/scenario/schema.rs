@@ -289,6 +289,19 @@ impl VehicleKind {
         }
     }
 
+    /// The body's name in the labels (`car` for an undrawn `Car`).
+    pub fn body_name(self) -> &'static str {
+        match self {
+            VehicleKind::Car => "car",
+            VehicleKind::Van => "van",
+            VehicleKind::Truck => "truck",
+            VehicleKind::Saloon => "saloon",
+            VehicleKind::Hatchback => "hatchback",
+            VehicleKind::Estate => "estate",
+            VehicleKind::Suv => "suv",
+        }
+    }
+
     /// A car of any body (drawn or named).
     pub fn is_car(self) -> bool {
         self.class() == Class::Car && self != VehicleKind::Van

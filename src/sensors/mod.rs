@@ -93,6 +93,7 @@ fn bicycle_object(
         box3: seed.enclosing(part_points_world.iter().flatten().copied()),
         part_points_world,
         person: None,
+        vehicle: None,
         motion,
     }
 }
@@ -168,6 +169,7 @@ fn thing_object(
     t: &Transform,
     th: &Thing,
     figure: Option<&Figure>,
+    look: Option<&crate::world::VehicleLook>,
     part_points: Vec<Vec<DVec3>>,
     bicycle_points: &[Vec<DVec3>],
     motion: MotionState,
@@ -207,6 +209,7 @@ fn thing_object(
                 attributes: f.attributes(),
             })
         }),
+        vehicle: look.map(|l| l.0.clone()),
         motion,
     }
 }
@@ -230,12 +233,13 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         &Renderable,
         Option<&Thing>,
         Option<&Figure>,
+        Option<&crate::world::VehicleLook>,
         Option<&crate::physics::Controls>,
         Option<&Kinematics>,
         Has<Ego>,
     )>();
     let mut ego_motion = MotionState::default();
-    for (t, r, thing, figure, controls, kinematics, is_ego) in q.iter(world) {
+    for (t, r, thing, figure, look, controls, kinematics, is_ego) in q.iter(world) {
         let motion = kinematics.map_or_else(MotionState::default, |k| k.0);
         // sensors ride on the ego: it is neither drawn nor labeled
         if is_ego {
@@ -279,6 +283,7 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
                 t,
                 th,
                 figure,
+                look,
                 part_points,
                 &bicycle_points,
                 motion,

@@ -43,6 +43,8 @@ pub struct LabeledObject {
     pub part_points_world: Vec<Vec<DVec3>>,
     /// People: their COCO keypoints and what they look like.
     pub person: Option<Arc<PersonPose>>,
+    /// Vehicles: body style and paint.
+    pub vehicle: Option<crate::core::record::VehicleAttributes>,
     /// Sim-world velocity and acceleration over the last tick (a ridden
     /// bicycle moves with its rider).
     pub motion: crate::core::motion::MotionState,

@@ -38,6 +38,21 @@ pub struct Thing {
 #[derive(Component)]
 pub struct Ego;
 
+/// A vehicle's look (body style, paint), as its labels record it.
+#[derive(Component, Clone, Debug)]
+pub struct VehicleLook(pub crate::core::record::VehicleAttributes);
+
+impl VehicleLook {
+    /// A vehicle of `kind` (its body drawn) in linear `paint`.
+    pub fn new(kind: crate::scenario::VehicleKind, paint: [f32; 3]) -> VehicleLook {
+        let c = paint.map(|v| crate::core::color::linear_to_srgb_u8(v as f64));
+        VehicleLook(crate::core::record::VehicleAttributes {
+            body: kind.body_name().to_string(),
+            paint_color: format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2]),
+        })
+    }
+}
+
 /// A pole with a lamp at the end of its arm (object-local position).
 #[derive(Component, Clone, Copy, Debug)]
 pub struct StreetLight {

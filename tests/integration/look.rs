@@ -5,6 +5,7 @@ use crate::common::scenario;
 use edgecase::core::camera::Intrinsics;
 use edgecase::core::classes::Class;
 use edgecase::core::frames::cv_from_world;
+use edgecase::scenario::VehicleKind;
 use edgecase::sensors::{LabeledFrame, snapshot};
 use edgecase::snapshot::FrameSnapshot;
 use edgecase::world::objects::Primitive;
@@ -200,4 +201,67 @@ fn antialiasing_blends_colour_only_at_edges() {
         "{changed} changed, {on_silhouettes} on label edges"
     );
     eprintln!("{changed} pixels blended, {on_silhouettes} on label edges");
+}
+
+/// Every vehicle's labels carry its body style and paint, the same in every
+/// frame and in the camera's and the LiDAR's records: a named body is
+/// itself, the dataset report counts them.
+#[test]
+fn vehicles_record_their_body_and_paint() {
+    let tmp = crate::common::temp_dir();
+    let mut s = scenario(&crate::common::shipped_small("clear_day_urban", 320, 240));
+    let kinds = [
+        VehicleKind::Saloon,
+        VehicleKind::Hatchback,
+        VehicleKind::Estate,
+        VehicleKind::Suv,
+    ];
+    for (p, kind) in s.props.parked.iter_mut().zip(kinds) {
+        p.kind = kind;
+    }
+    s.props.parked.truncate(3);
+    s.sensors.lidars = vec![Default::default()];
+    let p = tmp.path().join("bodies.ron");
+    std::fs::write(&p, edgecase::scenario::to_ron(&s)).unwrap();
+    let out = tmp.path().join("ds");
+    let o = crate::common::render_cli(p.to_str().unwrap(), 3, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut seen = std::collections::BTreeMap::new();
+    for f in 0..3 {
+        let labels: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(out.join(format!("labels/{f:06}.json"))).unwrap(),
+        )
+        .unwrap();
+        let records = labels["cameras"][0]["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(labels["lidars"][0]["objects"].as_array().unwrap());
+        for o in records {
+            let class = o["class"].as_str().unwrap();
+            let look = &o["vehicle"];
+            assert_eq!(look.is_object(), class == "car" || class == "truck", "{o}");
+            if !look.is_object() {
+                continue;
+            }
+            let color = look["paint_color"].as_str().unwrap();
+            assert!(color.len() == 7 && color.starts_with('#'), "{color}");
+            let body = look["body"].as_str().unwrap().to_string();
+            let id = o["instance_id"].as_u64().unwrap();
+            assert_eq!(
+                seen.entry(id).or_insert_with(|| body.clone()),
+                &body,
+                "instance {id} changed body"
+            );
+            if let Some(k) = o["role"].as_str().and_then(|r| r.strip_prefix("parked[")) {
+                let k: usize = k.trim_end_matches(']').parse().unwrap();
+                assert_eq!(body, kinds[k].body_name(), "{o}");
+            }
+        }
+    }
+    assert!(seen.len() >= 3, "{seen:?}");
+    let o = crate::common::edgecase(&["report", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Vehicles</h2>") && html.contains("hatchback"));
 }
