@@ -269,15 +269,19 @@ pub enum VehicleKind {
     Estate,
     /// A tall car with a tailgate, high ground clearance, roof rails.
     Suv,
+    /// A double-cab pickup with an open load bed.
+    Pickup,
 }
 
 /// The body styles a `Car` is drawn from and their shares of the road's
-/// cars, percent (roughly Europe's car parc: SUVs and hatchbacks lead).
-pub const CAR_BODY_SHARES: [(VehicleKind, u32); 4] = [
-    (VehicleKind::Suv, 35),
+/// cars, percent (roughly Europe's car parc: SUVs and hatchbacks lead,
+/// pickups are few).
+pub const CAR_BODY_SHARES: [(VehicleKind, u32); 5] = [
+    (VehicleKind::Suv, 33),
     (VehicleKind::Hatchback, 30),
     (VehicleKind::Saloon, 20),
-    (VehicleKind::Estate, 15),
+    (VehicleKind::Estate, 12),
+    (VehicleKind::Pickup, 5),
 ];
 
 impl VehicleKind {
@@ -299,6 +303,7 @@ impl VehicleKind {
             VehicleKind::Hatchback => "hatchback",
             VehicleKind::Estate => "estate",
             VehicleKind::Suv => "suv",
+            VehicleKind::Pickup => "pickup",
         }
     }
 

@@ -331,6 +331,7 @@ mod tests {
             VehicleKind::Hatchback,
             VehicleKind::Estate,
             VehicleKind::Suv,
+            VehicleKind::Pickup,
         ] {
             let mut t = vehicle(k, [0.5; 3]);
             // a parked car's shut driver door too

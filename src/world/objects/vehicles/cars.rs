@@ -89,12 +89,43 @@ pub fn car_door(kind: VehicleKind, color: [f32; 3]) -> (Part, DoorPart) {
     )
 }
 
+/// The door mirrors: a painted housing either side at the foot of the
+/// A-pillar, reaching from the glasshouse out to 5 mm inside the label
+/// box's side, with a dark glass on its back.
+fn door_mirrors(style: &CarStyle, color: [f32; 3]) -> Vec<Part> {
+    let belt = style.cabin_centre.y - style.cabin_size.y / 2.0;
+    let x = style.cabin_centre.x + style.cabin_size.x * 0.38;
+    let inner = style.cabin_size.z / 2.0 * CAR_CABIN_HALF_WIDTHS[0] * 2.0 - 0.02;
+    let outer = style.width_m / 2.0 - 0.005;
+    let (reach, mid) = (outer - inner, (outer + inner) / 2.0);
+    let mut parts = Vec::new();
+    for side in [-1.0f32, 1.0] {
+        parts.push(part(
+            Primitive::Cube,
+            Vec3::new(x, belt + 0.1, side * mid),
+            Vec3::new(0.1, 0.11, reach),
+            color,
+            Class::Car,
+        ));
+        // the mirror glass, facing back, 3 mm behind the housing
+        parts.push(part(
+            Primitive::Cube,
+            Vec3::new(x - 0.0515, belt + 0.1, side * (mid + 0.005)),
+            Vec3::new(0.003, 0.085, reach - 0.02),
+            GLASS,
+            Class::Car,
+        ));
+    }
+    parts
+}
+
 /// The body style of a car kind (an undrawn `Car` is a saloon).
 pub(super) fn car_style(kind: VehicleKind) -> &'static CarStyle {
     match kind {
         VehicleKind::Hatchback => &HATCHBACK,
         VehicleKind::Estate => &ESTATE,
         VehicleKind::Suv => &SUV,
+        VehicleKind::Pickup => &PICKUP,
         _ => &SALOON,
     }
 }
@@ -130,6 +161,9 @@ pub(super) struct CarStyle {
     /// Roof rails (SUVs) and the dark underside showing under a high sill.
     roof_rails: bool,
     underside: bool,
+    /// An open load bed behind the cab (pickups): walls on the body's top
+    /// from its tail to the cab.
+    bed: bool,
 }
 
 /// A three-box saloon, 4.5 m.
@@ -154,6 +188,7 @@ const SALOON: CarStyle = CarStyle {
     bumpers: SALOON_BUMPERS,
     roof_rails: false,
     underside: false,
+    bed: false,
 };
 
 /// A hatchback, 4.1 m: the glasshouse runs to the tail.
@@ -178,6 +213,7 @@ const HATCHBACK: CarStyle = CarStyle {
     bumpers: HATCH_BUMPERS,
     roof_rails: false,
     underside: false,
+    bed: false,
 };
 
 /// An estate (station wagon), 4.75 m: a long roof to an upright tailgate.
@@ -202,6 +238,7 @@ const ESTATE: CarStyle = CarStyle {
     bumpers: HATCH_BUMPERS,
     roof_rails: false,
     underside: false,
+    bed: false,
 };
 
 /// A mid-size SUV, 4.6 m: tall body on big wheels, high sill.
@@ -226,7 +263,85 @@ const SUV: CarStyle = CarStyle {
     bumpers: SUV_BUMPERS,
     roof_rails: true,
     underside: true,
+    bed: false,
 };
+
+/// A double-cab pickup, 5.3 m: a short glasshouse over the cab, an open
+/// bed behind it, high on big wheels.
+const PICKUP: CarStyle = CarStyle {
+    length_m: 5.3,
+    width_m: 1.86,
+    height_m: 1.8,
+    body: Primitive::TailgateBody,
+    body_y: 0.75,
+    body_h: 0.6,
+    cabin: Primitive::TailgateCabin,
+    cabin_profile: &TAILGATE_CABIN_PROFILE,
+    cabin_centre: Vec3::new(0.28, 1.41, 0.0),
+    cabin_size: Vec3::new(1.7, 0.72, 1.72),
+    roof_x: 0.085,
+    roof_len: 1.12,
+    b_pillar_x: 0.25,
+    wheel_x: 1.65,
+    wheel_z: 0.8,
+    wheel_r: 0.4,
+    tails: PICKUP_TAILS,
+    bumpers: PICKUP_BUMPERS,
+    roof_rails: false,
+    underside: true,
+    bed: true,
+};
+
+/// A pickup's: upright lamps at the bed's rear corners.
+const PICKUP_TAILS: TailLamps = TailLamps {
+    y: 1.1,
+    height: 0.3,
+    width: 0.1,
+    z: 0.85,
+};
+
+/// A pickup's: a deep step bumper, head lamps high.
+const PICKUP_BUMPERS: Bumpers = Bumpers {
+    y: 0.55,
+    height: 0.18,
+    width: 1.8,
+    rear_plate_y: 0.76,
+    front_plate_y: 0.6,
+    head_lamp_y: 0.95,
+};
+
+/// A pickup's load bed: side walls and a tailgate, 0.28 m tall, on the
+/// body's top from its tail to the cab's back.
+fn load_bed(style: &CarStyle, color: [f32; 3]) -> Vec<Part> {
+    const WALL_H: f32 = 0.28;
+    const THICK: f32 = 0.05;
+    let top = style.body_y + style.body_h / 2.0;
+    let tail = -(style.length_m / 2.0 - 0.02);
+    let cab_back = style.cabin_centre.x - style.cabin_size.x / 2.0;
+    // on the body's rounded shoulders, flush with them
+    let z = 0.465 * style.width_m - THICK / 2.0;
+    let y = top + WALL_H / 2.0;
+    let mut parts: Vec<Part> = [-1.0f32, 1.0]
+        .into_iter()
+        .map(|side| {
+            part(
+                Primitive::Cube,
+                Vec3::new((tail + cab_back) / 2.0, y, side * z),
+                Vec3::new(cab_back - tail, WALL_H, THICK),
+                color,
+                Class::Car,
+            )
+        })
+        .collect();
+    parts.push(part(
+        Primitive::Cube,
+        Vec3::new(tail + THICK / 2.0, y, 0.0),
+        Vec3::new(THICK, WALL_H, 2.0 * z + THICK),
+        color,
+        Class::Car,
+    ));
+    parts
+}
 
 /// The painted frame around a glasshouse's windscreen and rear window: a
 /// pillar up each side edge of both raked faces (A and C pillars) and a
@@ -337,6 +452,10 @@ pub(super) fn car(style: &CarStyle, color: [f32; 3]) -> Template {
         color,
     ))
     .collect();
+    parts.extend(door_mirrors(style, color));
+    if style.bed {
+        parts.extend(load_bed(style, color));
+    }
     if style.roof_rails {
         // two dark rails along the roof's edges, their tops the box's top
         for side in [-1.0f32, 1.0] {
