@@ -18,6 +18,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from dataset_labels import delivered
 
 
 def pose(ego):
@@ -63,15 +64,6 @@ def project(cam, K, pts):
     else:
         uv, _ = cv2.projectPoints(obj, zero, zero, K, d)
     return uv.reshape(-1, 2).T
-
-
-def delivered(frame, sensor):
-    """Whether `sensor` delivered this frame (not dropped): a pair with a
-    dropped frame has no flow."""
-    for s in frame["cameras"] + frame.get("lidars", []):
-        if s.get("camera", s.get("lidar")) == sensor:
-            return not s.get("dropped", False)
-    raise AssertionError(f"no sensor {sensor}")
 
 
 def main():

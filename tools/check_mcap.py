@@ -21,6 +21,7 @@ from pathlib import Path
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
 from google.protobuf.unknown_fields import UnknownFieldSet
 from mcap.reader import make_reader
+from dataset_labels import delivered, stamp_s
 
 
 def message_class(schema):
@@ -31,26 +32,6 @@ def message_class(schema):
     for f in descriptor_pb2.FileDescriptorSet.FromString(schema.data).file:
         pool.Add(f)
     return message_factory.GetMessageClass(pool.FindMessageTypeByName(schema.name))
-
-
-def stamp_s(frame, sensor):
-    """The time `sensor` stamped this frame with (its labels' stamp_s when
-    its clock is off, else the frame's time)."""
-    for c in frame["cameras"]:
-        if c["camera"] == sensor:
-            return c.get("stamp_s", frame["time_s"])
-    for l in frame.get("lidars", []):
-        if l["lidar"] == sensor:
-            return l.get("stamp_s", frame["time_s"])
-    raise AssertionError(f"no sensor {sensor}")
-
-
-def delivered(frame, sensor):
-    """Whether `sensor` delivered this frame (not dropped)."""
-    for s in frame["cameras"] + frame.get("lidars", []):
-        if s.get("camera", s.get("lidar")) == sensor:
-            return not s.get("dropped", False)
-    raise AssertionError(f"no sensor {sensor}")
 
 
 def main():

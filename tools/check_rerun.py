@@ -20,17 +20,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from dataset_labels import delivered
 
 
 def rerun_cli():
     return str(Path(sys.executable).parent / "rerun")
-
-
-def delivered(frame, sensor):
-    for s in frame["cameras"] + frame.get("lidars", []):
-        if s.get("camera", s.get("lidar")) == sensor:
-            return not s.get("dropped", False)
-    raise AssertionError(f"no sensor {sensor}")
 
 
 def main():

@@ -495,14 +495,8 @@ mod tests {
 
     #[test]
     fn car_shapes_are_closed_convex_and_face_outwards() {
-        for p in [
-            Primitive::CarBody,
-            Primitive::CarCabin,
-            Primitive::VanBody,
-            Primitive::TailgateBody,
-            Primitive::TailgateCabin,
-            Primitive::TruckCab,
-        ] {
+        // every shell: the primitives after the four basic solids
+        for p in Primitive::ALL.into_iter().skip(4) {
             let m = primitive_mesh(p);
             assert!(!m.indices.is_empty());
             let points: Vec<Vec3> = m.positions().collect();
