@@ -40,6 +40,13 @@ impl FrameLabels {
     pub fn delivered(&self, sensor: &str) -> bool {
         super::failures::delivers(&self.failures, sensor)
     }
+
+    /// Whether the first LiDAR (KITTI's velodyne, nuScenes' LIDAR_TOP)
+    /// delivered this frame, or there is none: what makes a frame a KITTI
+    /// object sample (with its camera) and a nuScenes sample.
+    pub fn first_lidar_delivered(&self) -> bool {
+        self.lidars.first().is_none_or(|l| !l.dropped)
+    }
 }
 
 /// Two bodies started touching: who hit whom and how hard.

@@ -50,11 +50,7 @@ impl Layout {
     /// a frame either of them dropped has none of them.
     pub(super) fn kitti_sample(&self, labels: &FrameLabels) -> bool {
         self.kitti_camera.is_some_and(|i| {
-            labels.delivered(&self.cameras[i].name)
-                && self
-                    .lidars
-                    .first()
-                    .is_none_or(|l| labels.delivered(&l.name))
+            labels.delivered(&self.cameras[i].name) && labels.first_lidar_delivered()
         })
     }
 
@@ -128,10 +124,7 @@ impl Layout {
                 dir: format!("lidar/{}", self.lidars[index].name),
                 points,
                 kitti_sample,
-                nuscenes_sample: self
-                    .lidars
-                    .first()
-                    .is_none_or(|l| job.labels.delivered(&l.name)),
+                nuscenes_sample: job.labels.first_lidar_delivered(),
             };
             let mut velodyne_sum = String::new();
             for write in LIDAR_LAYERS {

@@ -40,14 +40,9 @@ fn channel_suffix(name: &str) -> String {
         .collect()
 }
 
-/// Whether a frame is a nuScenes sample: the first LiDAR (LIDAR_TOP)
-/// delivered it, or there is no LiDAR.
-fn is_sample(lidars: &[crate::snapshot::lidar::LidarInfo], labels: &FrameLabels) -> bool {
-    lidars.first().is_none_or(|l| labels.delivered(&l.name))
-}
-
 pub(super) fn write_camera(l: &Layout, f: &CameraFrame, sums: &mut Vec<String>) -> Result<()> {
-    if !l.output.formats.contains(&Format::Nuscenes) || !is_sample(&l.lidars, &f.job.labels) {
+    // a nuScenes sample is a LIDAR_TOP sweep
+    if !l.output.formats.contains(&Format::Nuscenes) || !f.job.labels.first_lidar_delivered() {
         return Ok(());
     }
     let channel = camera_channel(&l.cameras[f.index].name);
@@ -237,7 +232,7 @@ impl Table {
 /// token key, and the ENU -> nuScenes global offset.
 struct Tables<'a> {
     root: &'a Path,
-    /// The frames that are samples (`is_sample`), ascending.
+    /// The frames that are samples (`first_lidar_delivered`), ascending.
     samples: Vec<u64>,
     run_key: &'a str,
     offset_m: [f64; 2],
@@ -479,7 +474,7 @@ pub(super) fn write_tables(
     let map = MapStub::around_ego_track(root, frames)?;
     let mut samples = Vec::new();
     for f in 0..frames {
-        if is_sample(lidars, &read_frame_labels(root, f)?) {
+        if read_frame_labels(root, f)?.first_lidar_delivered() {
             samples.push(f);
         }
     }

@@ -2,8 +2,9 @@
 //! Foxglove's well-known schemas in protobuf encoding (each schema record
 //! holds the message's FileDescriptorSet), which Foxglove and Rerun both
 //! decode and draw. Messages are built as JSON values in the schemas' field
-//! names and encoded by `core::protobuf` from those descriptors. Frames: `world` (ENU), `ego` (x forward, y left, z up),
-//! one per camera (OpenCV optical axes) and per LiDAR (its sensor frame).
+//! names and encoded by `core::protobuf` from those descriptors. Frames:
+//! `world` (ENU), `ego` (x forward, y left, z up), one per camera (OpenCV
+//! optical axes) and per LiDAR (its sensor frame).
 //! Per frame: `/tf` (world -> ego, ego -> each sensor), per camera
 //! `/camera/<name>/image` (its PNG), `/camera/<name>/calibration`,
 //! `/camera/<name>/annotations` (tight 2D boxes and class names), per LiDAR
