@@ -42,10 +42,21 @@ const VAN_PAINT: [([f32; 3], u32); 6] = [
     ([0.48, 0.03, 0.03], 4),
 ];
 
+/// Bus liveries and shares, percent: mostly white, red, yellow and blue.
+const BUS_PAINT: [([f32; 3], u32); 6] = [
+    ([0.8, 0.8, 0.78], 35),
+    ([0.5, 0.03, 0.03], 20),
+    ([0.8, 0.55, 0.03], 15),
+    ([0.04, 0.12, 0.4], 15),
+    ([0.05, 0.25, 0.08], 10),
+    ([0.5, 0.51, 0.53], 5),
+];
+
 /// A paint for a vehicle of `kind`, drawn by its share.
 fn drawn_paint(rng: &mut Stream, kind: VehicleKind) -> [f32; 3] {
     let table: &[([f32; 3], u32)] = match kind {
         VehicleKind::Van => &VAN_PAINT,
+        VehicleKind::Bus => &BUS_PAINT,
         _ => &PAINT,
     };
     let total: u32 = table.iter().map(|(_, w)| w).sum();

@@ -23,6 +23,8 @@ pub enum Class {
     Rider,
     Car,
     Truck,
+    /// A bus (Cityscapes bus).
+    Bus,
     /// A bicycle: its own instance, ridden or not (Cityscapes bicycle).
     Bicycle,
     LaneMarking,
@@ -46,7 +48,7 @@ pub struct ClassInfo {
 }
 
 impl Class {
-    pub const ALL: [Class; 20] = [
+    pub const ALL: [Class; 21] = [
         Class::Unlabeled,
         Class::Road,
         Class::Sidewalk,
@@ -62,6 +64,7 @@ impl Class {
         Class::Rider,
         Class::Car,
         Class::Truck,
+        Class::Bus,
         Class::Bicycle,
         Class::LaneMarking,
         Class::Weather,
@@ -86,6 +89,7 @@ impl Class {
             Class::Rider => ("rider", 25, 12, [255, 0, 0], true, true),
             Class::Car => ("car", 26, 13, [0, 0, 142], true, true),
             Class::Truck => ("truck", 27, 14, [0, 0, 70], true, true),
+            Class::Bus => ("bus", 28, 15, [0, 60, 100], true, true),
             Class::Bicycle => ("bicycle", 33, 18, [119, 11, 32], true, true),
             // Not in Cityscapes: the CARLA RoadLine colour, trainId ignored.
             Class::LaneMarking => ("lane marking", 34, 255, [157, 234, 50], false, false),
@@ -130,7 +134,7 @@ impl Class {
 
     /// COCO category (id, name, supercategory) of a labeled (thing) class:
     /// COCO's own ids where COCO has the class (person 1, bicycle 2, car 3,
-    /// truck 8; a rider is a COCO person and their bicycle a COCO bicycle, as
+    /// bus 6, truck 8; a rider is a COCO person and their bicycle a COCO bicycle, as
     /// COCO annotates them), documented extra ids from 100 where it does not
     /// (animal 101, debris 102).
     pub fn coco_category(self) -> Option<(u32, &'static str, &'static str)> {
@@ -138,6 +142,7 @@ impl Class {
             Class::Person | Class::Rider => Some((1, "person", "person")),
             Class::Bicycle => Some((2, "bicycle", "vehicle")),
             Class::Car => Some((3, "car", "vehicle")),
+            Class::Bus => Some((6, "bus", "vehicle")),
             Class::Truck => Some((8, "truck", "vehicle")),
             Class::Animal => Some((101, "animal", "animal")),
             Class::Debris => Some((102, "debris", "outdoor")),
@@ -146,7 +151,8 @@ impl Class {
     }
 
     /// SemanticKITTI's 19 training classes (its `learning_map` targets):
-    /// 0 unlabeled/ignored, 1 car, 2 bicycle, 4 truck, 6 person, 7 bicyclist, 9 road
+    /// 0 unlabeled/ignored, 1 car, 2 bicycle, 4 truck, 5 other-vehicle
+    /// (buses, as SemanticKITTI files them), 6 person, 7 bicyclist, 9 road
     /// (lane marking included, as SemanticKITTI does), 11 sidewalk,
     /// 13 building, 14 fence (guard rails), 15 vegetation, 17 terrain,
     /// 18 pole (traffic lights too), 19 traffic-sign. Animals, debris, sky
@@ -156,6 +162,7 @@ impl Class {
             Class::Car => 1,
             Class::Bicycle => 2,
             Class::Truck => 4,
+            Class::Bus => 5,
             Class::Person => 6,
             Class::Rider => 7,
             Class::Road | Class::LaneMarking => 9,

@@ -147,6 +147,6 @@ mod tests {
     fn categories_use_coco_ids() {
         let c = categories();
         let ids: Vec<u32> = c.iter().map(|c| c.id).collect();
-        assert_eq!(ids, vec![1, 2, 3, 8, 101, 102]);
+        assert_eq!(ids, vec![1, 2, 3, 6, 8, 101, 102]);
     }
 }

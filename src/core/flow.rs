@@ -34,7 +34,7 @@ impl RigidMotion {
 pub fn is_rigid(class_id: u8) -> bool {
     matches!(
         Class::from_id(class_id),
-        Some(Class::Car | Class::Truck | Class::Debris)
+        Some(Class::Car | Class::Truck | Class::Bus | Class::Debris)
     )
 }
 

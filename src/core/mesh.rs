@@ -28,13 +28,16 @@ pub enum Primitive {
     /// The glasshouse of a car with a tailgate: the raked windscreen, the
     /// roof carried back to a steep rear window.
     TailgateCabin,
+    /// A bus's body: upright front and back, rounded roof edges and
+    /// corners.
+    BusBody,
     /// A truck's cab: an upright front with the windscreen raked back a
     /// little at the top, a rounded roof edge and rounded front corners.
     TruckCab,
 }
 
 impl Primitive {
-    pub const ALL: [Primitive; 10] = [
+    pub const ALL: [Primitive; 11] = [
         Primitive::Cube,
         Primitive::Cylinder,
         Primitive::Sphere,
@@ -44,6 +47,7 @@ impl Primitive {
         Primitive::VanBody,
         Primitive::TailgateBody,
         Primitive::TailgateCabin,
+        Primitive::BusBody,
         Primitive::TruckCab,
     ];
 }
@@ -73,6 +77,7 @@ pub fn primitive_mesh(p: Primitive) -> Mesh {
         Primitive::TruckCab => {
             profiled_solid(&TRUCK_CAB_PROFILE, &TRUCK_CAB_SECTION, &TRUCK_CAB_PLAN)
         }
+        Primitive::BusBody => profiled_solid(&BUS_BODY_PROFILE, &BUS_BODY_SECTION, &BUS_BODY_PLAN),
     }
 }
 
@@ -568,6 +573,11 @@ mod tests {
                 &TRUCK_CAB_PROFILE[..],
                 &TRUCK_CAB_SECTION[..],
                 &TRUCK_CAB_PLAN[..],
+            ),
+            (
+                &BUS_BODY_PROFILE[..],
+                &BUS_BODY_SECTION[..],
+                &BUS_BODY_PLAN[..],
             ),
         ] {
             let m = profiled_solid(side, section, plan);

@@ -305,7 +305,7 @@ pub struct PersonAttributes {
 /// A vehicle's look, for auditing a dataset's balance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VehicleAttributes {
-    /// saloon, hatchback, estate, suv, pickup, van or truck.
+    /// saloon, hatchback, estate, suv, pickup, van, truck or bus.
     pub body: String,
     /// The paint (a truck: its cab's), sRGB `#rrggbb`.
     pub paint_color: String,

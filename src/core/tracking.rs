@@ -7,13 +7,13 @@ use super::kitti::tracked_rows;
 use super::record::ObjectLabel;
 
 /// MOT17's class column: 1 pedestrian, 2 person on vehicle, 3 car (trucks
-/// too: MOT has no truck), 4 bicycle, 8 distractor (animals), 10 occluder on
+/// and buses too: MOT has neither), 4 bicycle, 8 distractor (animals), 10 occluder on
 /// the ground (debris). Only class 1 is scored by MOT17's evaluation.
 pub fn mot_class(class: Class) -> Option<u8> {
     match class {
         Class::Person => Some(1),
         Class::Rider => Some(2),
-        Class::Car | Class::Truck => Some(3),
+        Class::Car | Class::Truck | Class::Bus => Some(3),
         Class::Bicycle => Some(4),
         Class::Animal => Some(8),
         Class::Debris => Some(10),

@@ -10,7 +10,7 @@ use super::polygon::{Polygon, join_outlines, outlines};
 use super::record::ObjectLabel;
 
 /// YOLO class index -> Edgecase class: every class with instances.
-pub const CLASSES: [Class; 7] = [
+pub const CLASSES: [Class; 8] = [
     Class::Person,
     Class::Rider,
     Class::Car,
@@ -18,6 +18,7 @@ pub const CLASSES: [Class; 7] = [
     Class::Bicycle,
     Class::Animal,
     Class::Debris,
+    Class::Bus,
 ];
 
 pub fn class_index(class_id: u8) -> Option<usize> {
@@ -125,7 +126,11 @@ mod tests {
             assert!(class_index(c.id()).is_some(), "{c:?}");
         }
         let yaml = data_yaml(false, false);
-        assert!(yaml.contains("  0: person\n") && yaml.contains("nc: 7\n"));
+        assert!(
+            yaml.contains("  0: person\n")
+                && yaml.contains("nc: 8\n")
+                && yaml.contains("  7: bus\n")
+        );
         assert!(yaml.contains("train: images/train\nval: images/val\n"));
         assert!(data_yaml(false, true).contains("train: images/train\nval: images/train\n"));
         assert!(data_yaml(true, false).contains("train: images/val\nval: images/val\n"));

@@ -120,7 +120,11 @@ pub struct TickRecords {
 
 /// Mass from the vehicle's footprint: a car of 4.5 x 1.8 m weighs 1.5 t.
 fn vehicle_mass_kg(length_m: f64, width_m: f64, class: Class) -> f64 {
-    let per_m2 = if class == Class::Truck { 330.0 } else { 185.0 };
+    let per_m2 = if matches!(class, Class::Truck | Class::Bus) {
+        330.0
+    } else {
+        185.0
+    };
     per_m2 * length_m * width_m
 }
 
@@ -176,7 +180,8 @@ fn build_physics(
     let carrier_groups = InteractionGroups::all().with_memberships(Group::GROUP_2);
     let cargo_groups = InteractionGroups::all().with_filter(Group::ALL.difference(Group::GROUP_2));
     for (entity, t, renderable, thing, lane, crossing, cargo) in all {
-        let is_vehicle = thing.is_some_and(|th| matches!(th.class, Class::Car | Class::Truck));
+        let is_vehicle =
+            thing.is_some_and(|th| matches!(th.class, Class::Car | Class::Truck | Class::Bus));
         let groups = if carriers.contains(&entity) {
             carrier_groups
         } else if cargo.is_some() {

@@ -271,6 +271,8 @@ pub enum VehicleKind {
     Suv,
     /// A double-cab pickup with an open load bed.
     Pickup,
+    /// A 12 m rigid city bus (class `bus`).
+    Bus,
 }
 
 /// The body styles a `Car` is drawn from and their shares of the road's
@@ -289,6 +291,7 @@ impl VehicleKind {
     pub fn class(self) -> Class {
         match self {
             VehicleKind::Truck => Class::Truck,
+            VehicleKind::Bus => Class::Bus,
             _ => Class::Car,
         }
     }
@@ -304,6 +307,7 @@ impl VehicleKind {
             VehicleKind::Estate => "estate",
             VehicleKind::Suv => "suv",
             VehicleKind::Pickup => "pickup",
+            VehicleKind::Bus => "bus",
         }
     }
 

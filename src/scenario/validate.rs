@@ -626,7 +626,13 @@ fn check_instance_counts(s: &Scenario) -> Result<(), Invalid> {
             _ => vehicles.filter(|k| k.class() == class).count(),
         }
     };
-    for class in [Class::Person, Class::Rider, Class::Car, Class::Truck] {
+    for class in [
+        Class::Person,
+        Class::Rider,
+        Class::Car,
+        Class::Truck,
+        Class::Bus,
+    ] {
         if count(class) > MAX_INSTANCES_PER_CLASS as usize {
             // blame the longest list that holds the class
             let lists: [(usize, Vec<Step<'static>>); 4] = [

@@ -205,7 +205,8 @@ fn antialiasing_blends_colour_only_at_edges() {
 
 /// Every vehicle's labels carry its body style and paint, the same in every
 /// frame and in the camera's and the LiDAR's records: a named body is
-/// itself, the dataset report counts them.
+/// itself (a bus is class `bus`, KITTI `Misc`), the dataset report counts
+/// them.
 #[test]
 fn vehicles_record_their_body_and_paint() {
     let tmp = crate::common::temp_dir();
@@ -220,6 +221,7 @@ fn vehicles_record_their_body_and_paint() {
         p.kind = kind;
     }
     s.props.parked.truncate(3);
+    s.vehicles[0].kind = VehicleKind::Bus;
     s.sensors.lidars = vec![Default::default()];
     let p = tmp.path().join("bodies.ron");
     std::fs::write(&p, edgecase::scenario::to_ron(&s)).unwrap();
@@ -240,7 +242,11 @@ fn vehicles_record_their_body_and_paint() {
         for o in records {
             let class = o["class"].as_str().unwrap();
             let look = &o["vehicle"];
-            assert_eq!(look.is_object(), class == "car" || class == "truck", "{o}");
+            assert_eq!(
+                look.is_object(),
+                ["car", "truck", "bus"].contains(&class),
+                "{o}"
+            );
             if !look.is_object() {
                 continue;
             }
@@ -253,6 +259,12 @@ fn vehicles_record_their_body_and_paint() {
                 &body,
                 "instance {id} changed body"
             );
+            if o["role"] == "vehicles[0]" {
+                assert_eq!((class, body.as_str()), ("bus", "bus"), "{o}");
+                if let Some(kitti) = o.get("kitti_type") {
+                    assert_eq!(kitti, "Misc");
+                }
+            }
             if let Some(k) = o["role"].as_str().and_then(|r| r.strip_prefix("parked[")) {
                 let k: usize = k.trim_end_matches(']').parse().unwrap();
                 assert_eq!(body, kinds[k].body_name(), "{o}");
@@ -260,6 +272,10 @@ fn vehicles_record_their_body_and_paint() {
         }
     }
     assert!(seen.len() >= 3, "{seen:?}");
+    assert!(
+        seen.values().any(|b| b == "bus"),
+        "the bus was labeled: {seen:?}"
+    );
     let o = crate::common::edgecase(&["report", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();

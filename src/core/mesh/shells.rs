@@ -133,6 +133,42 @@ pub const TRUCK_CAB_PLAN: [[f32; 2]; 8] = [
     [-0.5, 0.5],
 ];
 
+/// Side profile of `Primitive::BusBody`: upright front and back, the
+/// roof's front and back edges rounded a little.
+pub const BUS_BODY_PROFILE: [[f32; 2]; 6] = [
+    [-0.5, -0.5],
+    [0.5, -0.5],
+    [0.5, 0.44],
+    [0.497, 0.5],
+    [-0.497, 0.5],
+    [-0.5, 0.44],
+];
+
+/// Cross-section of `Primitive::BusBody`: upright flanks 1% narrower than
+/// the box (the tyres and arches stand proud), the roof's edges rounded.
+pub const BUS_BODY_SECTION: [[f32; 2]; 8] = [
+    [-0.49, -0.5],
+    [0.49, -0.5],
+    [0.49, 0.42],
+    [0.475, 0.475],
+    [0.45, 0.5],
+    [-0.45, 0.5],
+    [-0.475, 0.475],
+    [-0.49, 0.42],
+];
+
+/// Plan of `Primitive::BusBody`: the four corners rounded.
+pub const BUS_BODY_PLAN: [[f32; 2]; 8] = [
+    [-0.5, -0.46],
+    [-0.495, -0.5],
+    [0.495, -0.5],
+    [0.5, -0.46],
+    [0.5, 0.46],
+    [0.495, 0.5],
+    [-0.495, 0.5],
+    [-0.5, 0.46],
+];
+
 /// Side profile of `Primitive::CarCabin`.
 pub const CAR_CABIN_PROFILE: [[f32; 2]; 4] = [[-0.5, -0.5], [0.5, -0.5], [0.1, 0.5], [-0.3, 0.5]];
 

@@ -55,7 +55,7 @@ pub fn reflectivity(class_id: u32, road_wetness: f64, snow_cover: f64) -> f64 {
         Some(Class::Vegetation) => 0.45,
         Some(Class::Terrain) => 0.3,
         Some(Class::Person) => 0.25,
-        Some(Class::Car) | Some(Class::Truck) => 0.3,
+        Some(Class::Car) | Some(Class::Truck) | Some(Class::Bus) => 0.3,
         _ => 0.3,
     };
     let snowy = matches!(

@@ -332,6 +332,7 @@ mod tests {
             VehicleKind::Estate,
             VehicleKind::Suv,
             VehicleKind::Pickup,
+            VehicleKind::Bus,
         ] {
             let mut t = vehicle(k, [0.5; 3]);
             // a parked car's shut driver door too

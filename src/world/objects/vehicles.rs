@@ -6,8 +6,10 @@ use crate::core::mesh::VAN_BODY_PROFILE;
 use crate::scenario::VehicleKind;
 use glam::{Mat4, Quat, Vec3};
 
+mod bus;
 mod cars;
 mod truck;
+use bus::bus;
 pub use cars::car_door;
 use cars::{car, car_style};
 use truck::truck;
@@ -234,6 +236,7 @@ pub fn vehicle(kind: VehicleKind, color: [f32; 3]) -> Template {
     let mut t = match kind {
         VehicleKind::Van => van(color),
         VehicleKind::Truck => truck(color),
+        VehicleKind::Bus => bus(color),
         // an undrawn `Car` is a saloon (spawning draws its body first)
         car_kind => car(car_style(car_kind), color),
     };
