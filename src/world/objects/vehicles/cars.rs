@@ -57,9 +57,9 @@ const SUV_BUMPERS: Bumpers = Bumpers {
 };
 
 /// A car's driver door (left side), shut, and how it opens: from the
-/// B-pillar 1.1 m forward, from just above the sill to just under the
-/// belt line, its outer face 2 mm inside the label box's side (the flank
-/// leans in below it).
+/// B-pillar forward to the windscreen's foot (at most 1.1 m), from just
+/// above the sill to just under the belt line, its outer face 2 mm inside
+/// the label box's side (the flank leans in below it).
 pub fn car_door(kind: VehicleKind, color: [f32; 3]) -> (Part, DoorPart) {
     let style = car_style(kind);
     let half_w = style.width_m / 2.0;
@@ -68,13 +68,13 @@ pub fn car_door(kind: VehicleKind, color: [f32; 3]) -> (Part, DoorPart) {
         style.body_y + style.body_h / 2.0,
     );
     let (bottom, top) = (sill + 0.05, belt - 0.02);
-    let dims = Vec3::new(1.1, top - bottom, 0.02);
-    let z = -(half_w - 0.012);
-    let centre = Vec3::new(
-        style.b_pillar_x + 0.06 + dims.x / 2.0,
-        (bottom + top) / 2.0,
-        z,
+    let (from, windscreen_foot) = (
+        style.b_pillar_x + 0.06,
+        style.cabin_centre.x + style.cabin_size.x / 2.0,
     );
+    let dims = Vec3::new((windscreen_foot - from).min(1.1), top - bottom, 0.02);
+    let z = -(half_w - 0.012);
+    let centre = Vec3::new(from + dims.x / 2.0, (bottom + top) / 2.0, z);
     let closed = Mat4::from_scale_rotation_translation(dims, Quat::IDENTITY, centre);
     let hinge = Vec3::new(centre.x + dims.x / 2.0, 0.0, z);
     (
