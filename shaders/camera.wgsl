@@ -34,8 +34,9 @@ struct View {
     weather: vec4<f32>,
     // x: number of shadow casters
     caster_count: vec4<u32>,
-    // the nearest labeled objects' boxes: centre, unit forward axis, half
-    // extents (length, height, width)
+    // the nearest labeled objects' boxes whose contact shadow can be in
+    // view: centre (w: contact falloff, m), unit forward axis, half extents
+    // (length, height, width; w: contact reach from the centre, m)
     caster_center: array<vec4<f32>, 24>,
     caster_forward: array<vec4<f32>, 24>,
     caster_half: array<vec4<f32>, 24>,
@@ -62,7 +63,9 @@ struct VertexIn {
 };
 
 struct VertexOut {
-    @builtin(position) clip: vec4<f32>,
+    // invariant: the depth prepass and the scene pass must compute the
+    // same depth for a vertex (the scene pass tests Equal)
+    @invariant @builtin(position) clip: vec4<f32>,
     @location(0) world: vec3<f32>,
     @location(1) normal: vec3<f32>,
     @location(2) color: vec3<f32>,
@@ -255,17 +258,26 @@ fn is_ground(class_id: u32) -> bool {
 }
 
 // Contact shadow: the sky's light occluded under and around the nearest
-// objects' boxes (a car darkens the road beneath it), 1 unoccluded.
+// objects' boxes (a car darkens the road beneath it), 1 unoccluded. The
+// darkening falls off over the caster's falloff length (center.w, metres)
+// outside its footprint and ends at its reach (half.w: 5 falloffs past the
+// corners, src/core/shadow.rs), so ground farther than that from every
+// box skips the work (most of the road, on a software rasteriser).
 fn contact_occlusion(p: vec3<f32>) -> f32 {
     var sky = 1.0;
     for (var i = 0u; i < view.caster_count.x; i = i + 1u) {
-        let f = view.caster_forward[i].xyz;
-        let side = normalize(cross(f, vec3<f32>(0.0, 1.0, 0.0)));
-        let half = view.caster_half[i].xyz;
-        let d = p - view.caster_center[i].xyz;
-        let o = vec2<f32>(dot(d, f), dot(d, side));
-        let out = max(abs(o) - half.xz, vec2<f32>(0.0));
-        sky = sky * (1.0 - 0.6 * exp(-length(out) / (0.25 + 0.1 * half.y)));
+        let half = view.caster_half[i];
+        let d = (p - view.caster_center[i].xyz).xz;
+        if (dot(d, d) < half.w * half.w) {
+            let falloff = view.caster_center[i].w;
+            // a box turns about the vertical only: forward (fx, fz), side (-fz, fx)
+            let f = view.caster_forward[i].xz;
+            let o = vec2<f32>(dot(d, f), d.y * f.x - d.x * f.y);
+            let out = max(abs(o) - half.xz, vec2<f32>(0.0));
+            // exp(-x / falloff) less its value 5 falloffs out, so it meets 0 there
+            let dark = max(exp(-length(out) / falloff) - 0.0067, 0.0) * (0.6 / 0.9933);
+            sky = sky * (1.0 - dark);
+        }
     }
     return sky;
 }

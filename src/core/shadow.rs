@@ -12,6 +12,23 @@ pub const SHADOW_DISTANCE_M: f64 = 70.0;
 /// (tall buildings and trees outside the view still shade it), metres.
 pub const CASTER_REACH_M: f64 = 150.0;
 
+/// Contact shadow (the sky's light an object's body keeps off the ground
+/// around its footprint, shaders/camera.wgsl `contact_occlusion`): the
+/// length over which it falls off outside the footprint, metres (taller
+/// bodies shade farther).
+pub fn contact_falloff_m(b: &super::boxes::Box3) -> f64 {
+    0.25 + 0.05 * b.height_m
+}
+
+/// Contact shadows end `CONTACT_FALLOFFS` falloff lengths outside the
+/// footprint (where exp(-5) leaves 0.4% of the 60% darkening): ground
+/// farther than this from a box's centre is not darkened by it, metres.
+pub fn contact_reach_m(b: &super::boxes::Box3) -> f64 {
+    (b.length_m / 2.0).hypot(b.width_m / 2.0) + CONTACT_FALLOFFS * contact_falloff_m(b)
+}
+
+pub const CONTACT_FALLOFFS: f64 = 5.0;
+
 /// The eight corners (world) of a camera's frustum between z-depths
 /// `near_m` and `far_m`: near then far, each in image order.
 pub fn frustum_corners(
@@ -77,6 +94,41 @@ mod tests {
             rotation: glam::DQuat::from_rotation_y(-std::f64::consts::FRAC_PI_2),
         };
         (cv_from_world(&world_from_camera).inverse(), k)
+    }
+
+    /// Ground beyond a box's contact reach is darkened by less than 0.5%
+    /// (the untruncated falloff: 60% at the footprint, exp(-x / falloff)
+    /// outside it), whatever the box's heading, so the shader may skip it.
+    #[test]
+    fn contact_shadows_are_negligible_beyond_their_reach() {
+        for (l, h, w, yaw) in [
+            (4.5, 1.5, 1.8, 0.3),
+            (12.0, 3.1, 2.55, 2.0),
+            (0.6, 1.8, 0.5, -1.0),
+        ] {
+            let b = crate::core::boxes::Box3 {
+                center: DVec3::new(5.0, h / 2.0, -3.0),
+                length_m: l,
+                height_m: h,
+                width_m: w,
+                yaw_rad: yaw,
+            };
+            let (reach, falloff) = (contact_reach_m(&b), contact_falloff_m(&b));
+            let (f, up) = (b.forward(), DVec3::Y);
+            let side = f.cross(up).normalize();
+            let mut outside = 0;
+            for k in 0..720 {
+                let a = k as f64 * std::f64::consts::TAU / 720.0;
+                // just beyond the reach, on the ground around the centre
+                let d = DVec3::new(a.cos(), 0.0, a.sin()) * (reach + 1e-6);
+                let o = DVec2::new(d.dot(f), d.dot(side));
+                let out = (o.abs() - DVec2::new(l / 2.0, w / 2.0)).max(DVec2::ZERO);
+                let dark = 0.6 * (-out.length() / falloff).exp();
+                assert!(dark < 0.005, "{l}x{w} at {a:.2} rad: {dark}");
+                outside += (out.length() > 0.0) as usize;
+            }
+            assert_eq!(outside, 720);
+        }
     }
 
     #[test]

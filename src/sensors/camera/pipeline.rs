@@ -40,12 +40,13 @@ pub(super) struct ViewUniform {
     pub(super) weather: [f32; 4],
     /// x: number of shadow casters in use.
     pub(super) caster_count: [u32; 4],
-    /// Labeled objects' boxes that cast sun shadows and contact occlusion
-    /// on the ground: xyz centre (world), w unused.
+    /// Labeled objects' boxes that cast contact occlusion on the ground:
+    /// xyz centre (world); w: the contact shadow's falloff length, metres.
     pub(super) caster_center: [[f32; 4]; MAX_CASTERS],
     /// xyz: the box's unit forward axis (world); w unused.
     pub(super) caster_forward: [[f32; 4]; MAX_CASTERS],
-    /// xyz: half length, half height, half width, metres.
+    /// xyz: half length, half height, half width, metres; w: the contact
+    /// shadow's reach from the centre, metres (`core::shadow::contact_reach_m`).
     pub(super) caster_half: [[f32; 4]; MAX_CASTERS],
 }
 
@@ -137,6 +138,16 @@ pub(super) fn depth_test(write: bool) -> wgpu::DepthStencilState {
     }
 }
 
+/// The scene's triangles: counter-clockwise fronts, backs culled.
+fn scene_primitive() -> wgpu::PrimitiveState {
+    wgpu::PrimitiveState {
+        topology: wgpu::PrimitiveTopology::TriangleList,
+        front_face: wgpu::FrontFace::Ccw,
+        cull_mode: Some(wgpu::Face::Back),
+        ..Default::default()
+    }
+}
+
 /// shaders/camera.wgsl and a pipeline layout with the view uniform.
 pub(super) fn shader_and_layout(
     device: &wgpu::Device,
@@ -155,6 +166,12 @@ pub(super) fn shader_and_layout(
     (module, pipeline_layout)
 }
 
+/// Whether a view draws its depth first (`DepthOnly::CameraPrepass`):
+/// colour views of the realistic look, whose shading is dear.
+pub(super) fn uses_depth_prepass(kind: ViewKind, look: crate::scenario::Look) -> bool {
+    kind.has_color() && look == crate::scenario::Look::Realistic
+}
+
 /// A view's scene pipeline; colour views also read the sun's shadow map
 /// (bind group 1, `shadow_layout`).
 pub(super) fn create_pipeline(
@@ -165,6 +182,7 @@ pub(super) fn create_pipeline(
     look: crate::scenario::Look,
 ) -> wgpu::RenderPipeline {
     let flat = look == crate::scenario::Look::Flat;
+    let depth_prepass = uses_depth_prepass(kind, look);
     let layouts: Vec<&wgpu::BindGroupLayout> = if kind.has_color() {
         vec![layout, shadow_layout]
     } else {
@@ -203,13 +221,16 @@ pub(super) fn create_pipeline(
             compilation_options: Default::default(),
             buffers: &buffers,
         },
-        primitive: wgpu::PrimitiveState {
-            topology: wgpu::PrimitiveTopology::TriangleList,
-            front_face: wgpu::FrontFace::Ccw,
-            cull_mode: Some(wgpu::Face::Back),
-            ..Default::default()
-        },
-        depth_stencil: Some(depth_test(true)),
+        primitive: scene_primitive(),
+        depth_stencil: Some(if depth_prepass {
+            // the prepass wrote each pixel's nearest depth: shade only that
+            wgpu::DepthStencilState {
+                depth_compare: Some(wgpu::CompareFunction::Equal),
+                ..depth_test(false)
+            }
+        } else {
+            depth_test(true)
+        }),
         multisample: wgpu::MultisampleState::default(),
         fragment: Some(wgpu::FragmentState {
             module: &module,
@@ -228,8 +249,10 @@ pub(super) enum Overlay {
     /// Rain and snow: alpha-blended, depth-tested against the scene but
     /// never written.
     Particles,
-    /// The sky's gradient and sun: one full-screen triangle drawn first,
-    /// under everything (no depth test or write).
+    /// The sky's gradient and sun: one full-screen triangle drawn after
+    /// the scene, only where the depth buffer kept its clear (equal to the
+    /// triangle's depth 0, never written), so a software rasteriser shades
+    /// no sky pixel the scene then covers.
     Sky,
 }
 
@@ -273,7 +296,7 @@ pub(super) fn create_overlay_pipeline(
             "fs_sky",
             &[],
             wgpu::DepthStencilState {
-                depth_compare: Some(wgpu::CompareFunction::Always),
+                depth_compare: Some(wgpu::CompareFunction::Equal),
                 ..depth_test(false)
             },
         ),
@@ -315,18 +338,51 @@ pub fn shadow_map_px(width: u32, height: u32) -> u32 {
 
 pub const SHADOW_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
 
-/// The shadow pass: the scene's depth seen from the sun (the view uniform
-/// of this pass holds the sun's matrix), nearest the sun smallest. Slope-
-/// scaled bias keeps lit faces off their own shadow; no culling, so thin
-/// parts cast.
-pub(super) fn create_shadow_pipeline(
+/// The passes that draw the scene's depth only (no fragment stage).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum DepthOnly {
+    /// The sun's shadow map (the view uniform of this pass holds the sun's
+    /// matrix), nearest the sun smallest. Slope-scaled bias keeps lit faces
+    /// off their own shadow; no culling, so thin parts cast.
+    SunShadow,
+    /// The camera's depth before its realistic shading: the scene pass then
+    /// shades only the fragment that ends up in each pixel (depth Equal,
+    /// see `create_pipeline`), where it would otherwise shade every layer
+    /// a software rasteriser draws over. Same vertex shader, culling and
+    /// test as the scene pass, so the depths it keeps are the scene pass's.
+    CameraPrepass,
+}
+
+pub(super) fn create_depth_only_pipeline(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
+    pass: DepthOnly,
 ) -> wgpu::RenderPipeline {
-    let (module, pipeline_layout) = shader_and_layout(device, &[layout], "shadow");
+    let (module, pipeline_layout) = shader_and_layout(device, &[layout], "depth only");
     let buffers = vertex_layouts();
+    let (primitive, depth_stencil) = match pass {
+        DepthOnly::SunShadow => (
+            wgpu::PrimitiveState {
+                topology: wgpu::PrimitiveTopology::TriangleList,
+                cull_mode: None,
+                ..Default::default()
+            },
+            wgpu::DepthStencilState {
+                format: SHADOW_FORMAT,
+                depth_write_enabled: Some(true),
+                depth_compare: Some(wgpu::CompareFunction::LessEqual),
+                stencil: Default::default(),
+                bias: wgpu::DepthBiasState {
+                    constant: 2,
+                    slope_scale: 2.0,
+                    clamp: 0.0,
+                },
+            },
+        ),
+        DepthOnly::CameraPrepass => (scene_primitive(), depth_test(true)),
+    };
     device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-        label: Some("shadow"),
+        label: Some("depth only"),
         layout: Some(&pipeline_layout),
         vertex: wgpu::VertexState {
             module: &module,
@@ -334,22 +390,8 @@ pub(super) fn create_shadow_pipeline(
             compilation_options: Default::default(),
             buffers: &buffers,
         },
-        primitive: wgpu::PrimitiveState {
-            topology: wgpu::PrimitiveTopology::TriangleList,
-            cull_mode: None,
-            ..Default::default()
-        },
-        depth_stencil: Some(wgpu::DepthStencilState {
-            format: SHADOW_FORMAT,
-            depth_write_enabled: Some(true),
-            depth_compare: Some(wgpu::CompareFunction::LessEqual),
-            stencil: Default::default(),
-            bias: wgpu::DepthBiasState {
-                constant: 2,
-                slope_scale: 2.0,
-                clamp: 0.0,
-            },
-        }),
+        primitive,
+        depth_stencil: Some(depth_stencil),
         multisample: wgpu::MultisampleState::default(),
         fragment: None,
         multiview_mask: None,

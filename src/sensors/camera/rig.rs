@@ -139,6 +139,8 @@ pub struct CameraRig {
     pub(super) sky_pipelines: BTreeMap<u8, wgpu::RenderPipeline>,
     /// The sun's shadow pass (colour views, shadows on).
     pub(super) shadow_pipeline: Option<wgpu::RenderPipeline>,
+    /// The realistic look's depth prepass (colour views).
+    pub(super) depth_prepass_pipeline: Option<wgpu::RenderPipeline>,
     /// Anti-aliasing of colour views (render.antialias).
     pub(super) antialias_pipeline: Option<wgpu::RenderPipeline>,
     pub(super) particle_buffer: wgpu::Buffer,
@@ -184,16 +186,23 @@ impl CameraRig {
     ) -> CameraRig {
         let device = &gpu.device;
         let (all, primitive_ranges, static_draws) = pack_meshes(statics);
-        let vertex_buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("vertices"),
-            contents: bytemuck::cast_slice(&all.vertices),
-            usage: wgpu::BufferUsages::VERTEX,
-        });
-        let index_buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("indices"),
-            contents: bytemuck::cast_slice(&all.indices),
-            usage: wgpu::BufferUsages::INDEX,
-        });
+        let buffer = |label, contents, usage| {
+            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents,
+                usage,
+            })
+        };
+        let vertex_buffer = buffer(
+            "vertices",
+            bytemuck::cast_slice(&all.vertices),
+            wgpu::BufferUsages::VERTEX,
+        );
+        let index_buffer = buffer(
+            "indices",
+            bytemuck::cast_slice(&all.indices),
+            wgpu::BufferUsages::INDEX,
+        );
         let bind_layout = view_bind_layout(device);
         let camera_kind = if mode == RenderMode::Labeled {
             ViewKind::Labeled
@@ -250,7 +259,9 @@ impl CameraRig {
         let antialias_pipeline = (lighting.antialias && camera_kind.has_color())
             .then(|| create_antialias_pipeline(device, &aa_layout));
         let shadow_pipeline = (lighting.shadows && camera_kind.has_color())
-            .then(|| create_shadow_pipeline(device, &bind_layout));
+            .then(|| create_depth_only_pipeline(device, &bind_layout, DepthOnly::SunShadow));
+        let depth_prepass_pipeline = uses_depth_prepass(camera_kind, lighting.look)
+            .then(|| create_depth_only_pipeline(device, &bind_layout, DepthOnly::CameraPrepass));
         let spare = targets.iter().map(|_| Vec::new()).collect();
         let targets_len = targets.len();
         let (recycle_tx, recycle_rx) = crossbeam_channel::unbounded();
@@ -267,6 +278,7 @@ impl CameraRig {
             particle_pipelines,
             sky_pipelines,
             shadow_pipeline,
+            depth_prepass_pipeline,
             antialias_pipeline,
             particle_buffer,
             particle_capacity,
@@ -436,7 +448,8 @@ impl CameraRig {
     }
 
     /// One view's passes: the sun's shadow map (colour views, shadows on),
-    /// then sky, static meshes, instances, particles.
+    /// then static meshes, instances, the sky where they left the clear,
+    /// particles.
     fn draw_view(
         &self,
         encoder: &mut wgpu::CommandEncoder,
@@ -506,6 +519,14 @@ impl CameraRig {
         } else {
             wgpu::StoreOp::Discard
         };
+        // colour views of the realistic look draw their depth first
+        let prepass = self
+            .depth_prepass_pipeline
+            .as_ref()
+            .filter(|_| cam.kind.has_color());
+        if let Some(pipeline) = prepass {
+            self.draw_depth_prepass(encoder, cam, &z_view, pipeline, groups);
+        }
         {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("camera"),
@@ -513,7 +534,11 @@ impl CameraRig {
                 depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
                     view: &z_view,
                     depth_ops: Some(wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(0.0),
+                        load: if prepass.is_some() {
+                            wgpu::LoadOp::Load
+                        } else {
+                            wgpu::LoadOp::Clear(0.0)
+                        },
                         store: keep_depth,
                     }),
                     stencil_ops: None,
@@ -523,15 +548,16 @@ impl CameraRig {
                 multiview_mask: None,
             });
             pass.set_bind_group(0, &cam.bind_group, &[]);
-            if let Some(sky) = self.sky_pipelines.get(&(cam.kind as u8)) {
-                pass.set_pipeline(sky);
-                pass.draw(0..3, 0..1);
-            }
             pass.set_pipeline(&self.pipelines[&(cam.kind as u8)]);
             if let Some(shadow) = &cam.shadow {
                 pass.set_bind_group(1, &shadow.sample_bind, &[]);
             }
             self.draw_scene(&mut pass, groups);
+            // the sky after the scene: only the pixels it left uncovered
+            if let Some(sky) = self.sky_pipelines.get(&(cam.kind as u8)) {
+                pass.set_pipeline(sky);
+                pass.draw(0..3, 0..1);
+            }
             let drops = particles;
             if let Some(p) = self.particle_pipelines.get(&(cam.kind as u8))
                 && !drops.is_empty()
@@ -544,6 +570,36 @@ impl CameraRig {
         if let (Some((_, input)), Some(pipeline)) = (&cam.scene_color, &self.antialias_pipeline) {
             self.antialias(encoder, cam, input, pipeline);
         }
+    }
+
+    /// A colour view's depth alone (`DepthOnly::CameraPrepass`), into its
+    /// depth buffer, which its scene pass then loads.
+    fn draw_depth_prepass(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        cam: &CameraTarget,
+        z_view: &wgpu::TextureView,
+        pipeline: &wgpu::RenderPipeline,
+        groups: &[(MeshRange, std::ops::Range<u32>)],
+    ) {
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("depth prepass"),
+            color_attachments: &[],
+            depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                view: z_view,
+                depth_ops: Some(wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(0.0),
+                    store: wgpu::StoreOp::Store,
+                }),
+                stencil_ops: None,
+            }),
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, &cam.bind_group, &[]);
+        self.draw_scene(&mut pass, groups);
     }
 
     /// The colour view's anti-aliasing pass: the scene's colour in, the

@@ -142,24 +142,34 @@ impl CameraRig {
             u.sun_from_world = m.as_mat4().to_cols_array_2d();
             u.look[0] = 1.0;
         }
-        // the labeled objects nearest this camera shade the ground under them
+        // the labeled objects nearest this camera whose contact shadow can
+        // be in its view shade the ground under them
         let eye = world_from_camera.translation;
-        let mut boxes: Vec<&crate::core::boxes::Box3> =
-            snapshot.objects.iter().map(|o| &o.box3).collect();
-        boxes.sort_by(|a, b| {
+        let planes = crate::core::frustum::planes(&clip.as_mat4());
+        let mut boxes: Vec<(&crate::core::boxes::Box3, f64)> = snapshot
+            .objects
+            .iter()
+            .map(|o| (&o.box3, crate::core::shadow::contact_reach_m(&o.box3)))
+            .filter(|(b, reach)| {
+                let radius = reach.hypot(b.height_m / 2.0) as f32;
+                crate::core::frustum::sphere_visible(&planes, b.center.as_vec3(), radius)
+            })
+            .collect();
+        boxes.sort_by(|(a, _), (b, _)| {
             a.center
                 .distance_squared(eye)
                 .total_cmp(&b.center.distance_squared(eye))
         });
         let casters = if l.shadows { MAX_CASTERS } else { 0 };
-        for (i, b) in boxes.into_iter().take(casters).enumerate() {
-            u.caster_center[i] = b.center.as_vec3().extend(0.0).to_array();
+        for (i, (b, reach)) in boxes.into_iter().take(casters).enumerate() {
+            let falloff = crate::core::shadow::contact_falloff_m(b) as f32;
+            u.caster_center[i] = b.center.as_vec3().extend(falloff).to_array();
             u.caster_forward[i] = b.forward().as_vec3().extend(0.0).to_array();
             u.caster_half[i] = [
                 b.length_m as f32 / 2.0,
                 b.height_m as f32 / 2.0,
                 b.width_m as f32 / 2.0,
-                0.0,
+                reach as f32,
             ];
             u.caster_count[0] = i as u32 + 1;
         }
