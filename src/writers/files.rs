@@ -156,21 +156,3 @@ pub(super) fn read_frame_labels(root: &Path, f: u64) -> Result<crate::core::reco
     let path = root.join(format!("labels/{}.json", frame_name(f)));
     serde_json::from_slice(&fs::read(&path)?).with_context(|| format!("reading {}", path.display()))
 }
-
-/// The (frame, camera index) pairs of the dataset at `root` whose camera
-/// delivered its image (not `Dropped`), frame by frame.
-pub(super) fn delivered_images(root: &Path, frames: u64) -> Result<Vec<(u64, usize)>> {
-    let mut out = Vec::new();
-    for f in 0..frames {
-        let labels = read_frame_labels(root, f)?;
-        out.extend(
-            labels
-                .cameras
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| !c.dropped)
-                .map(|(i, _)| (f, i)),
-        );
-    }
-    Ok(out)
-}

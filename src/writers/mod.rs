@@ -15,6 +15,7 @@ pub mod manifest;
 mod nuscenes;
 mod pool;
 mod recording;
+mod run_index;
 mod segmentation;
 mod tracking;
 
@@ -311,17 +312,24 @@ impl DatasetWriter {
         if self.layout.output.formats.contains(&Format::Yolo) {
             write_yolo_layout(&root)?;
         }
-        if self.layout.output.formats.contains(&Format::Panoptic) {
-            segmentation::finish_panoptic(&root, frames, &self.layout.cameras)?;
+        let formats = &self.layout.output.formats;
+        // deliveries and ego positions, for the files that need them
+        let index = (formats.contains(&Format::Panoptic)
+            || formats.contains(&Format::Nuscenes)
+            || self.layout.kitti_camera.is_some())
+        .then(|| run_index::RunIndex::read(&self.layout, frames))
+        .transpose()?;
+        if let (true, Some(index)) = (formats.contains(&Format::Panoptic), &index) {
+            segmentation::finish_panoptic(&root, &self.layout.cameras, index)?;
         }
-        if self.layout.output.formats.contains(&Format::Nuscenes) {
+        if let (true, Some(index)) = (formats.contains(&Format::Nuscenes), &index) {
             let location = self.final_dir.file_name().map_or_else(
                 || "edgecase".to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
             nuscenes::write_tables(
                 &root,
-                frames,
+                index,
                 &self.layout.cameras,
                 &self.layout.lidars,
                 &self.layout.run_key,
@@ -339,13 +347,12 @@ impl DatasetWriter {
         if self.layout.output.formats.contains(&Format::Tracking) {
             tracking::write_files(&root, frames, &self.layout.cameras, &self.layout.lidars)?;
         }
-        if self.layout.kitti_camera.is_some() {
-            let mut list = String::new();
-            for f in 0..frames {
-                if self.layout.kitti_sample(&read_frame_labels(&root, f)?) {
-                    list += &(frame_name(f) + "\n");
-                }
-            }
+        if let (Some(_), Some(index)) = (self.layout.kitti_camera, &index) {
+            let list: String = index
+                .kitti_samples()
+                .into_iter()
+                .map(|f| frame_name(f) + "\n")
+                .collect();
             write_atomic(&root, "kitti/ImageSets/train.txt", list.as_bytes())?;
         }
         // SemanticKITTI readers map our class ids through this learning_map

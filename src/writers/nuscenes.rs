@@ -9,6 +9,7 @@
 //! uint8 category indices); the tables are built at the end of the run from
 //! the canonical labels, streamed.
 
+use super::run_index::RunIndex;
 use super::*;
 use crate::core::frames::Pose;
 use crate::core::nuscenes::{self as ns, token};
@@ -340,7 +341,7 @@ impl Tables<'_> {
 
     /// Per frame: sample, ego_pose, sample_data, lidarseg; and where each
     /// annotated instance is seen (for the annotations' prev/next).
-    fn frame_tables(&self, chans: &[Channel]) -> Result<Appearances> {
+    fn frame_tables(&self, chans: &[Channel], index: &RunIndex) -> Result<Appearances> {
         let root = self.root;
         let mut samples = Table::create(root, "sample")?;
         let mut poses = Table::create(root, "ego_pose")?;
@@ -354,15 +355,13 @@ impl Tables<'_> {
         let (mut seen_at, mut category_of): Appearances = Default::default();
         let scene = self.tok("scene", "0");
         // each channel's chain: the samples its sensor delivered
-        let mut chains: Vec<Vec<u64>> = vec![Vec::new(); chans.len()];
-        for &f in &self.samples {
-            let labels = read_frame_labels(root, f)?;
-            for (chain, c) in chains.iter_mut().zip(chans) {
-                if labels.delivered(&c.sensor) {
-                    chain.push(f);
-                }
-            }
-        }
+        // (channels are the cameras, then the LiDARs, as the index's sensors)
+        let chains: Vec<Vec<u64>> = (0..chans.len())
+            .map(|k| {
+                let delivered = |f: &&u64| index.sensor_delivered(**f, k);
+                self.samples.iter().filter(delivered).copied().collect()
+            })
+            .collect();
         let mut at = vec![0usize; chans.len()];
         for (k, &f) in self.samples.iter().enumerate() {
             let labels = read_frame_labels(root, f)?;
@@ -460,33 +459,27 @@ impl Tables<'_> {
     }
 }
 
-/// The tables of frames 0..frames. `run_key` makes the tokens this run's;
-/// `location` names the log's place.
+/// The tables of the run `index` describes. `run_key` makes the tokens
+/// this run's; `location` names the log's place.
 pub(super) fn write_tables(
     root: &Path,
-    frames: u64,
+    index: &RunIndex,
     cameras: &[CameraInfo],
     lidars: &[crate::snapshot::lidar::LidarInfo],
     run_key: &str,
     location: &str,
 ) -> Result<()> {
     let chans = channels(cameras, lidars);
-    let map = MapStub::around_ego_track(root, frames)?;
-    let mut samples = Vec::new();
-    for f in 0..frames {
-        if read_frame_labels(root, f)?.first_lidar_delivered() {
-            samples.push(f);
-        }
-    }
+    let map = MapStub::around_ego_track(index.ego_positions_m());
     let t = Tables {
         root,
-        samples,
+        samples: index.lidar_samples(),
         run_key,
         offset_m: map.offset_m,
     };
     t.fixed_tables(&chans)?;
     t.log_map_scene(&map, location)?;
-    let appearances = t.frame_tables(&chans)?;
+    let appearances = t.frame_tables(&chans, index)?;
     t.annotation_tables(&appearances)
 }
 
@@ -504,24 +497,23 @@ const MAP_M_PER_PX: f64 = 0.1;
 const MAP_MARGIN_M: f64 = 100.0;
 
 impl MapStub {
-    fn around_ego_track(root: &Path, frames: u64) -> Result<MapStub> {
+    fn around_ego_track(positions_m: impl Iterator<Item = [f64; 3]>) -> MapStub {
         let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
-        for f in 0..frames {
-            let p = read_frame_labels(root, f)?.ego.position_m;
+        for p in positions_m {
             for i in 0..2 {
                 lo[i] = lo[i].min(p[i]);
                 hi[i] = hi[i].max(p[i]);
             }
         }
-        if frames == 0 {
+        if lo[0] > hi[0] {
             (lo, hi) = ([0.0; 2], [0.0; 2]);
         }
         let offset_m = [0, 1].map(|i| (MAP_MARGIN_M - lo[i]).ceil());
         let size = |i: usize| ((hi[i] - lo[i] + 2.0 * MAP_MARGIN_M) / MAP_M_PER_PX).ceil() as u32;
-        Ok(MapStub {
+        MapStub {
             offset_m,
             size_px: (size(0), size(1)),
-        })
+        }
     }
 
     fn png(&self) -> Vec<u8> {

@@ -26,9 +26,13 @@ pub(super) fn write_panoptic(l: &Layout, f: &CameraFrame, sums: &mut Vec<String>
     Ok(())
 }
 
-/// coco/panoptic.json from the sidecars of frames 0..frames; the sidecars
+/// coco/panoptic.json from the sidecars of the images delivered; the sidecars
 /// are removed.
-pub(super) fn finish_panoptic(root: &Path, frames: u64, cameras: &[CameraInfo]) -> Result<()> {
+pub(super) fn finish_panoptic(
+    root: &Path,
+    cameras: &[CameraInfo],
+    index: &super::run_index::RunIndex,
+) -> Result<()> {
     let tmp = root.join("coco/.panoptic.json.tmp");
     let mut out = BufWriter::new(
         fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?,
@@ -41,7 +45,7 @@ pub(super) fn finish_panoptic(root: &Path, frames: u64, cameras: &[CameraInfo]) 
     )?;
     let n = cameras.len();
     // the images the cameras delivered (none of a dropped frame)
-    let delivered = delivered_images(root, frames)?;
+    let delivered = index.delivered_images();
     let each = || delivered.iter().map(|&(f, i)| (f, i, &cameras[i]));
     for (k, (f, i, cam)) in each().enumerate() {
         let image = CocoImage {
