@@ -145,6 +145,65 @@ fn the_flat_look_changes_pixels_only() {
     assert!(differ > a.rgba().len() / 8, "only {differ} pixels differ");
 }
 
+/// A street of many overlapping parts (parked vehicles of every body,
+/// people, trees, poles, buildings): the realistic look draws its depth
+/// first and then shades only the fragments that match it (depth Equal),
+/// the flat look draws in one pass. Both must keep the same nearest
+/// fragment in every pixel: a vertex whose depth came out differently in
+/// the two passes would leave its pixel to the sky, in the labels too.
+#[test]
+fn the_realistic_depth_prepass_keeps_every_label_of_a_busy_street() {
+    let street = |look: &str| {
+        format!(
+            "(frames: 1, seed: 5,
+              road: (segments: [Straight(length_m: 120)], lanes_forward: 2, lanes_backward: 1),
+              props: (
+                parked: [(s_m: 14, side: Right, kind: Car), (s_m: 22, side: Right, kind: Hatchback),
+                         (s_m: 30, side: Right, kind: Pickup), (s_m: 18, side: Left, kind: Bus),
+                         (s_m: 38, side: Left, kind: Van), (s_m: 45, side: Right, kind: Truck)],
+                scatter: [(kind: Building, side: Both, spacing_m: 15, offset_m: 2, height_m: (8, 20)),
+                          (kind: Tree, side: Both, spacing_m: 9, offset_m: 0.5),
+                          (kind: Pole, side: Both, spacing_m: 20, offset_m: 0.4)]),
+              ego: (lane: 1, speed_mps: 0),
+              vehicles: [(lane: 0, start_s_m: 16, speed_mps: 0, kind: Suv)],
+              pedestrians: [(s_m: 12, side: Right, offset_m: 1.0, speed_mps: 1.4),
+                            (s_m: 13, side: Right, offset_m: 1.6, speed_mps: 1.2, direction: Backward),
+                            (s_m: 20, side: Left, offset_m: 1.2, speed_mps: 1.5)],
+              render: (look: {look}),
+              sensors: (cameras: [(name: \"front\", width: 320, height: 240, hfov_deg: 90,
+                                   mount: (x_m: 1.0, z_m: 1.6))]))"
+        )
+    };
+    let (_, realistic, _) = run(&street("Realistic"));
+    let (_, flat, _) = run(&street("Flat"));
+    let (a, b) = (&realistic.images[0], &flat.images[0]);
+    assert_eq!(a.labels(), b.labels());
+    assert_eq!(a.to_depth_m(), b.to_depth_m());
+    // the street is busy: most pixels are things, several classes of them
+    // things are labeled class * 1000 + instance, as Cityscapes' ids
+    let class_of = |l: u16| if l >= 1000 { l / 1000 } else { l };
+    let classes: std::collections::BTreeSet<u16> =
+        a.labels().iter().map(|&l| class_of(l)).collect();
+    for class in [
+        Class::Car,
+        Class::Bus,
+        Class::Person,
+        Class::Vegetation,
+        Class::Building,
+    ] {
+        assert!(
+            classes.contains(&(class.id() as u16)),
+            "no {class:?} in {classes:?}"
+        );
+    }
+    let sky = a
+        .labels()
+        .iter()
+        .filter(|&&l| l == Class::Sky.id() as u16)
+        .count();
+    assert!(sky < a.labels().len() / 2, "{sky} sky pixels");
+}
+
 /// Perceptual luma of an sRGB pixel as the anti-aliasing pass measures it.
 fn perceptual_luma(rgba: &[u8], i: usize) -> f64 {
     let lin = |c: u8| {
