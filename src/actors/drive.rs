@@ -40,7 +40,15 @@ pub struct Driver {
     pub turn: Option<crate::scenario::Turn>,
     /// Slowing for that turn (speed capped at TURN_SPEED_MPS).
     pub slowing_for_turn: bool,
+    /// Moving to another lane on a ChangeLane action (a swerve is not
+    /// signalled), until settled in it.
+    pub changing_lane: bool,
+    /// The turn signal shown (`turn_signals`).
+    pub signal: Option<crate::scenario::Turn>,
 }
+
+/// Settled in a lane: within this of its centre, metres.
+const SETTLED_M: f64 = 0.3;
 
 /// Speed through a turn, m/s.
 const TURN_SPEED_MPS: f64 = 6.0;
@@ -61,7 +69,8 @@ pub fn take_turns(
     for (mut driver, mut lane, t) in &mut drivers {
         let Some(turn) = driver.turn else {
             // still slow through the turn until settled in the new lane
-            if driver.slowing_for_turn && (lane.lateral_m - driver.lane_lateral_m).abs() < 0.3 {
+            if driver.slowing_for_turn && (lane.lateral_m - driver.lane_lateral_m).abs() < SETTLED_M
+            {
                 driver.slowing_for_turn = false;
             }
             continue;
@@ -109,6 +118,37 @@ pub fn take_turns(
     }
 }
 
+/// Control (after `take_turns`): the turn signal each driver shows. On
+/// the approach to a turn (where it slows for it) that turn's side, held
+/// through the junction until settled in the new lane; while changing lane
+/// on a ChangeLane action, the side of the lane it moves to.
+pub fn turn_signals(mut drivers: Query<(&mut Driver, &LaneMotion)>) {
+    for (mut d, lane) in &mut drivers {
+        let off_m = d.lane_lateral_m - lane.lateral_m;
+        let settled = off_m.abs() < SETTLED_M;
+        let signal = match (d.turn, d.slowing_for_turn) {
+            (Some(turn), true) => Some(turn),
+            (None, true) => d.signal,
+            _ if d.changing_lane && !settled => {
+                // lateral offsets grow to the left of the road's direction
+                let left = off_m * sign(lane.direction) > 0.0;
+                Some(if left {
+                    crate::scenario::Turn::Left
+                } else {
+                    crate::scenario::Turn::Right
+                })
+            }
+            _ => None,
+        };
+        if settled {
+            d.changing_lane = false;
+        }
+        if d.signal != signal {
+            d.signal = signal;
+        }
+    }
+}
+
 impl Driver {
     pub fn new(target_speed_mps: f64, lane_lateral_m: f64, lane_side: Direction) -> Driver {
         Driver {
@@ -123,6 +163,8 @@ impl Driver {
             runs_red_lights: false,
             turn: None,
             slowing_for_turn: false,
+            changing_lane: false,
+            signal: None,
         }
     }
 }

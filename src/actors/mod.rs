@@ -216,6 +216,7 @@ impl Plugin for ActorsPlugin {
                         trigger_crossings,
                         triggers::run_triggers,
                         drive::take_turns,
+                        drive::turn_signals,
                         drive::drive,
                     )
                         .chain()

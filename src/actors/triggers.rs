@@ -200,7 +200,10 @@ fn apply_to_driver(d: &mut Driver, action: &Action, road: &crate::world::RoadGeo
             d.target_speed_mps = 0.0;
             d.brake_hard = true;
         }
-        Action::ChangeLane(l) => d.lane_lateral_m = road.lane_center_m(d.lane_side, *l),
+        Action::ChangeLane(l) => {
+            d.lane_lateral_m = road.lane_center_m(d.lane_side, *l);
+            d.changing_lane = true;
+        }
         Action::Swerve(m) => d.lane_lateral_m += m,
         Action::OpenDoor | Action::DropCargo => {}
     }

@@ -309,6 +309,21 @@ pub struct VehicleAttributes {
     pub body: String,
     /// The paint (a truck: its cab's), sRGB `#rrggbb`.
     pub paint_color: String,
+    /// The turn signal the driver shows this frame (a turn ahead or a lane
+    /// change under way), `left` or `right`; null when none.
+    #[serde(default)]
+    pub turn_signal: Option<TurnSignal>,
+    /// Whether the signalling indicator lamps are lit in this frame (they
+    /// flash at `core::traffic::TURN_SIGNAL_HZ`, half of each period).
+    #[serde(default)]
+    pub turn_signal_lit: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TurnSignal {
+    Left,
+    Right,
 }
 
 /// COCO keypoint visibility: 0 outside the image (or behind the camera),

@@ -157,9 +157,47 @@ pub fn must_stop(light: Light, gap_m: f64, speed_mps: f64, comfort_decel_mps2: f
     }
 }
 
+/// Turn signals flash at this rate (UN R48: 90 +/- 30 a minute), Hz, lit
+/// half of each period.
+pub const TURN_SIGNAL_HZ: f64 = 1.5;
+
+/// Whether a signalling vehicle's indicator lamps are lit at `time_s`.
+/// Each vehicle's flashing has its own phase (from its instance id), so
+/// a queue of signalling cars does not flash in step.
+pub fn turn_signal_lit(time_s: f64, instance_id: u32) -> bool {
+    // golden-ratio steps spread the phases evenly over the period
+    let phase = (instance_id as f64 * 0.618_033_988_75).fract();
+    (time_s * TURN_SIGNAL_HZ + phase).fract() < 0.5
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lit half the time at 1.5 Hz, and vehicles out of step.
+    #[test]
+    fn turn_signals_flash_half_the_time_each_in_its_own_phase() {
+        let samples = |id: u32| (0..6000).map(move |k| turn_signal_lit(k as f64 * 0.001, id));
+        for id in [1, 2, 7, 40] {
+            let lit = samples(id).filter(|&l| l).count();
+            assert!(
+                (2950..=3050).contains(&lit),
+                "id {id}: lit {lit} of 6000 ms"
+            );
+            // 4 s at 1.5 Hz: 6 flashes (each an off -> on step, or the start)
+            let v: Vec<bool> = samples(id).collect();
+            let onsets = v.windows(2).filter(|w| !w[0] && w[1]).count() + v[0] as usize;
+            assert!(
+                (6..=7).contains(&onsets),
+                "id {id}: {onsets} flashes in 4 s"
+            );
+        }
+        let differ = samples(1).zip(samples(2)).filter(|(a, b)| a != b).count();
+        assert!(
+            differ > 1000,
+            "ids 1 and 2 flash in step ({differ} ms differ)"
+        );
+    }
 
     #[test]
     fn signal_plan_cycles_through_both_approaches() {

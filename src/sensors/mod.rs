@@ -151,14 +151,41 @@ fn ego_state(world: &mut World) -> (Pose, EgoState) {
 /// Deceleration that lights a vehicle's brake lamps, m/s^2.
 const BRAKE_LAMP_MPS2: f64 = -0.5;
 
+/// What a vehicle's lamps show at this tick.
+#[derive(Clone, Copy, Debug, Default)]
+struct LampState {
+    dark: bool,
+    braking: bool,
+    /// The side whose indicators are lit (flashing: lit half the time).
+    indicating: Option<crate::scenario::Turn>,
+}
+
 /// How brightly a vehicle's lamp part glows (in units of its colour).
-fn lamp_emission(light: Option<VehicleLight>, dark: bool, braking: bool) -> f32 {
+fn lamp_emission(light: Option<VehicleLight>, s: LampState) -> f32 {
+    use crate::scenario::Turn;
     match light {
-        Some(VehicleLight::Head) if dark => 3.0,
-        Some(VehicleLight::Tail) if braking => 3.0,
-        Some(VehicleLight::Tail) if dark => 1.2,
+        Some(VehicleLight::Head) if s.dark => 3.0,
+        Some(VehicleLight::Tail) if s.braking => 3.0,
+        Some(VehicleLight::Tail) if s.dark => 1.2,
+        Some(VehicleLight::IndicatorLeft) if s.indicating == Some(Turn::Left) => 4.0,
+        Some(VehicleLight::IndicatorRight) if s.indicating == Some(Turn::Right) => 4.0,
         _ => 0.0,
     }
+}
+
+/// A driver's turn signal as labeled, and whether its lamps are lit now.
+fn turn_signal(
+    driver: Option<&crate::actors::drive::Driver>,
+    time_s: f64,
+    instance_id: u32,
+) -> (Option<crate::core::record::TurnSignal>, bool) {
+    use crate::core::record::TurnSignal;
+    let signal = driver.and_then(|d| d.signal).map(|t| match t {
+        crate::scenario::Turn::Left => TurnSignal::Left,
+        crate::scenario::Turn::Right => TurnSignal::Right,
+    });
+    let lit = signal.is_some() && crate::core::traffic::turn_signal_lit(time_s, instance_id);
+    (signal, lit)
 }
 
 /// A thing as labeled at this tick: its box holds every part as posed now
@@ -236,10 +263,11 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         Option<&crate::world::VehicleLook>,
         Option<&crate::physics::Controls>,
         Option<&Kinematics>,
+        Option<&crate::actors::drive::Driver>,
         Has<Ego>,
     )>();
     let mut ego_motion = MotionState::default();
-    for (t, r, thing, figure, look, controls, kinematics, is_ego) in q.iter(world) {
+    for (t, r, thing, figure, look, controls, kinematics, driver, is_ego) in q.iter(world) {
         let motion = kinematics.map_or_else(MotionState::default, |k| k.0);
         // sensors ride on the ego: it is neither drawn nor labeled
         if is_ego {
@@ -249,6 +277,12 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         let model = t.to_matrix();
         let instance_id = thing.map_or(0, |th| th.instance_id);
         let bicycle_id = thing.and_then(|th| th.bicycle_instance_id);
+        let (signal, signal_lit) = turn_signal(driver, clock.time_s(), instance_id);
+        let lamps_now = LampState {
+            dark,
+            braking: controls.is_some_and(|c| c.accel_mps2 < BRAKE_LAMP_MPS2),
+            indicating: driver.and_then(|d| d.signal).filter(|_| signal_lit),
+        };
         // hull points per part: the thing's own, and its bicycle's
         let mut part_points: Vec<Vec<DVec3>> = Vec::new();
         let mut bicycle_points: Vec<Vec<DVec3>> = Vec::new();
@@ -256,12 +290,11 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
             let m = model * p.local;
             // the parts of a ridden bicycle carry the bicycle's own id
             let part_bicycle_id = bicycle_id.filter(|_| p.class == Class::Bicycle);
-            let braking = controls.is_some_and(|c| c.accel_mps2 < BRAKE_LAMP_MPS2);
             instances.push(DrawInstance {
                 primitive: p.primitive,
                 model: m,
                 color: p.color,
-                emission: lamp_emission(p.light, dark, braking),
+                emission: lamp_emission(p.light, lamps_now),
                 class_id: p.class.id() as u32,
                 instance_id: part_bicycle_id.unwrap_or(instance_id),
             });
@@ -279,15 +312,13 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         }
         if let Some(th) = thing {
             let yaw_rad = yaw_of(t.rotation);
-            objects.push(thing_object(
-                t,
-                th,
-                figure,
-                look,
-                part_points,
-                &bicycle_points,
-                motion,
-            ));
+            let mut object =
+                thing_object(t, th, figure, look, part_points, &bicycle_points, motion);
+            if let Some(v) = object.vehicle.as_mut() {
+                v.turn_signal = signal;
+                v.turn_signal_lit = signal_lit;
+            }
+            objects.push(object);
             if let Some(id) = bicycle_id {
                 objects.push(bicycle_object(
                     id,

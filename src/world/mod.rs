@@ -49,6 +49,8 @@ impl VehicleLook {
         VehicleLook(crate::core::record::VehicleAttributes {
             body: kind.body_name().to_string(),
             paint_color: format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2]),
+            turn_signal: None,
+            turn_signal_lit: false,
         })
     }
 }

@@ -19,6 +19,7 @@ mod readers;
 mod render;
 mod report;
 mod rig;
+mod signals;
 mod slurm;
 mod sweep;
 mod traffic;

@@ -14,7 +14,8 @@ pub struct Part {
     pub local: Mat4,
     pub color: [f32; 3],
     pub class: Class,
-    /// A vehicle's lamp: lit at night (and the tail lamps when braking).
+    /// A vehicle's lamp: lit at night (and the tail lamps when braking,
+    /// the indicators when signalling).
     pub light: Option<VehicleLight>,
 }
 
@@ -23,6 +24,9 @@ pub struct Part {
 pub enum VehicleLight {
     Head,
     Tail,
+    /// Amber turn indicators, front and rear, on the vehicle's left.
+    IndicatorLeft,
+    IndicatorRight,
 }
 
 impl Part {

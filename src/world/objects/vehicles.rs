@@ -175,8 +175,53 @@ const VAN_BUMPERS: Bumpers = Bumpers {
     head_lamp_y: 0.60,
 };
 
-/// A car's ends, `half_length_m` from its centre: tail lamps, head lamps,
-/// number plates and dark bumpers, 2 cm proud of the body.
+/// Amber of the turn indicators (lit: emission, `sensors::lamp_emission`).
+const INDICATOR_AMBER: [f32; 3] = [0.85, 0.38, 0.02];
+/// The outer share of a head or tail lamp's width that is its indicator.
+const INDICATOR_SHARE: f32 = 0.3;
+
+/// A lamp cluster of `class` centred at `centre` (object-local) of `size`:
+/// the lamp `light`, and in the outer `INDICATOR_SHARE` of its width (away
+/// from the centre line) the amber indicator of that side; together they
+/// fill the cluster's box exactly.
+pub(super) fn lamp_cluster(
+    light: VehicleLight,
+    centre: Vec3,
+    size: Vec3,
+    colour: [f32; 3],
+    class: Class,
+) -> [Part; 2] {
+    // local +Z is the vehicle's right
+    let outward = if centre.z < 0.0 { -1.0 } else { 1.0 };
+    let indicator_w = size.z * INDICATOR_SHARE;
+    let lamp_w = size.z - indicator_w;
+    let inner_edge = centre.z - outward * size.z / 2.0;
+    let lamp_z = inner_edge + outward * lamp_w / 2.0;
+    let indicator_z = inner_edge + outward * (lamp_w + indicator_w / 2.0);
+    let indicator = if outward < 0.0 {
+        VehicleLight::IndicatorLeft
+    } else {
+        VehicleLight::IndicatorRight
+    };
+    let piece = |light, z: f32, w: f32, colour| Part {
+        light: Some(light),
+        ..part(
+            Primitive::Cube,
+            Vec3::new(centre.x, centre.y, z),
+            Vec3::new(size.x, size.y, w),
+            colour,
+            class,
+        )
+    };
+    [
+        piece(light, lamp_z, lamp_w, colour),
+        piece(indicator, indicator_z, indicator_w, INDICATOR_AMBER),
+    ]
+}
+
+/// A car's ends, `half_length_m` from its centre: tail lamps, head lamps
+/// (each with its indicator), number plates and dark bumpers, 2 cm proud
+/// of the body.
 fn car_ends(half_length_m: f32, tails: &TailLamps, bumpers: &Bumpers) -> Vec<Part> {
     let tail = [0.65, 0.04, 0.04];
     let head = [0.92, 0.92, 0.85];
@@ -197,16 +242,13 @@ fn car_ends(half_length_m: f32, tails: &TailLamps, bumpers: &Bumpers) -> Vec<Par
             VehicleLight::Head
         };
         for side in [-1.0f32, 1.0] {
-            parts.push(Part {
-                light: Some(light),
-                ..part(
-                    Primitive::Cube,
-                    Vec3::new(at(0.04), lamp.1, side * lamp.4),
-                    Vec3::new(0.04, lamp.2, lamp.3),
-                    lamp.0,
-                    Class::Car,
-                )
-            });
+            parts.extend(lamp_cluster(
+                light,
+                Vec3::new(at(0.04), lamp.1, side * lamp.4),
+                Vec3::new(0.04, lamp.2, lamp.3),
+                lamp.0,
+                Class::Car,
+            ));
         }
         let plate_y = if end < 0.0 {
             bumpers.rear_plate_y

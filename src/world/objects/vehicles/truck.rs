@@ -26,16 +26,15 @@ fn cube(centre: Vec3, size: Vec3, colour: [f32; 3]) -> Part {
     part(Primitive::Cube, centre, size, colour, Class::Truck)
 }
 
-/// A lamp: head lamps ahead of the centre, tail lamps behind it.
-fn lamp(x: f32, y: f32, z: f32, size: Vec3, colour: [f32; 3]) -> Part {
-    Part {
-        light: Some(if x > 0.0 {
-            VehicleLight::Head
-        } else {
-            VehicleLight::Tail
-        }),
-        ..cube(Vec3::new(x, y, z), size, colour)
-    }
+/// A lamp with its indicator (`lamp_cluster`): head lamps ahead of the
+/// centre, tail lamps behind it.
+fn lamp(x: f32, y: f32, z: f32, size: Vec3, colour: [f32; 3]) -> [Part; 2] {
+    let light = if x > 0.0 {
+        VehicleLight::Head
+    } else {
+        VehicleLight::Tail
+    };
+    super::lamp_cluster(light, Vec3::new(x, y, z), size, colour, Class::Truck)
 }
 
 pub(super) fn truck(color: [f32; 3]) -> Template {
@@ -104,15 +103,16 @@ fn truck_cab(color: [f32; 3], front_m: f32) -> Vec<Part> {
             Vec3::new(0.03, 0.11, 0.52),
             [0.9, 0.9, 0.88],
         ),
-        lamp(front_m - 0.02, 0.95, 0.8, Vec3::new(0.04, 0.18, 0.32), head),
-        lamp(
+    ];
+    for side in [-1.0f32, 1.0] {
+        parts.extend(lamp(
             front_m - 0.02,
             0.95,
-            -0.8,
+            side * 0.8,
             Vec3::new(0.04, 0.18, 0.32),
             head,
-        ),
-    ];
+        ));
+    }
     // the grille's three bright bars
     for y in [1.3, 1.5, 1.7] {
         parts.push(cube(
@@ -288,7 +288,7 @@ fn box_body_rear() -> Vec<Part> {
         slab(-3.2, 0.45, -1.0, Vec3::new(0.02, 0.55, 0.45), dark),
     ];
     for side in [-1.0f32, 1.0] {
-        parts.push(lamp(
+        parts.extend(lamp(
             rear - 0.02,
             0.85,
             side * 0.95,
