@@ -184,12 +184,12 @@ mod tests {
                 (2950..=3050).contains(&lit),
                 "id {id}: lit {lit} of 6000 ms"
             );
-            // 4 s at 1.5 Hz: 6 flashes (each an off -> on step, or the start)
+            // 6 s at 1.5 Hz: 9 flashes (each an off -> on step, or the start)
             let v: Vec<bool> = samples(id).collect();
             let onsets = v.windows(2).filter(|w| !w[0] && w[1]).count() + v[0] as usize;
             assert!(
-                (6..=7).contains(&onsets),
-                "id {id}: {onsets} flashes in 4 s"
+                (9..=10).contains(&onsets),
+                "id {id}: {onsets} flashes in 6 s"
             );
         }
         let differ = samples(1).zip(samples(2)).filter(|(a, b)| a != b).count();
