@@ -173,6 +173,40 @@ pub struct CameraRig {
     pub(super) pool_rx: crossbeam_channel::Receiver<OwnedPixels>,
 }
 
+/// Per view kind (as u8): its scene pipeline, its sky's (colour views of
+/// the realistic look) and its particles' (colour views, rain or snow).
+type PipelinesByKind = BTreeMap<u8, wgpu::RenderPipeline>;
+
+fn scene_pipelines(
+    device: &wgpu::Device,
+    bind_layout: &wgpu::BindGroupLayout,
+    shadow_layout: &wgpu::BindGroupLayout,
+    kinds: &[ViewKind],
+    lighting: &Lighting,
+) -> (PipelinesByKind, PipelinesByKind, PipelinesByKind) {
+    let (mut scene, mut sky, mut particles) = Default::default();
+    let realistic = lighting.look == crate::scenario::Look::Realistic;
+    for &kind in kinds {
+        let scene: &mut PipelinesByKind = &mut scene;
+        scene.entry(kind as u8).or_insert_with(|| {
+            create_pipeline(device, bind_layout, shadow_layout, kind, lighting.look)
+        });
+        if kind.has_color() && realistic {
+            let sky: &mut PipelinesByKind = &mut sky;
+            sky.entry(kind as u8).or_insert_with(|| {
+                create_overlay_pipeline(device, bind_layout, kind, Overlay::Sky)
+            });
+        }
+        if kind.has_color() && !lighting.particles.is_empty() {
+            let particles: &mut PipelinesByKind = &mut particles;
+            particles.entry(kind as u8).or_insert_with(|| {
+                create_overlay_pipeline(device, bind_layout, kind, Overlay::Particles)
+            });
+        }
+    }
+    (scene, sky, particles)
+}
+
 impl CameraRig {
     /// `cameras` render in `mode`; `label_views` (LiDAR views) render labels
     /// and depth only. Frames carry images for the cameras, then the label views.
@@ -214,26 +248,10 @@ impl CameraRig {
             .map(|c| (c, camera_kind))
             .chain(label_views.iter().map(|c| (c, ViewKind::LabelsOnly)))
             .collect();
-        let mut pipelines = BTreeMap::new();
-        let mut particle_pipelines = BTreeMap::new();
-        let mut sky_pipelines = BTreeMap::new();
         let shadow_layout = shadow_sample_layout(device);
-        let realistic = lighting.look == crate::scenario::Look::Realistic;
-        for (_, kind) in &views {
-            pipelines.entry(*kind as u8).or_insert_with(|| {
-                create_pipeline(device, &bind_layout, &shadow_layout, *kind, lighting.look)
-            });
-            if kind.has_color() && realistic {
-                sky_pipelines.entry(*kind as u8).or_insert_with(|| {
-                    create_overlay_pipeline(device, &bind_layout, *kind, Overlay::Sky)
-                });
-            }
-            if kind.has_color() && !lighting.particles.is_empty() {
-                particle_pipelines.entry(*kind as u8).or_insert_with(|| {
-                    create_overlay_pipeline(device, &bind_layout, *kind, Overlay::Particles)
-                });
-            }
-        }
+        let kinds: Vec<ViewKind> = views.iter().map(|(_, k)| *k).collect();
+        let (pipelines, sky_pipelines, particle_pipelines) =
+            scene_pipelines(device, &bind_layout, &shadow_layout, &kinds, &lighting);
         let aa_layout = antialias_layout(device);
         // comparisons filtered 2x2 by the sampler
         let shadow_sampler = device.create_sampler(&wgpu::SamplerDescriptor {
@@ -488,18 +506,7 @@ impl CameraRig {
         };
         let mut attachments = Vec::new();
         if cam.kind.has_color() {
-            // sRGB target: the clear colour is linear
-            let sky = match self.lighting.look {
-                crate::scenario::Look::Realistic => tone_map(self.lighting.sky_color),
-                crate::scenario::Look::Flat => self.lighting.sky_color,
-            };
-            let sky = wgpu::Color {
-                r: sky[0] as f64,
-                g: sky[1] as f64,
-                b: sky[2] as f64,
-                a: 1.0,
-            };
-            attachments.push(clear(sky, &color_view));
+            attachments.push(clear(self.sky_clear(), &color_view));
         }
         if let Some(view) = &label_view {
             let sky_id = crate::core::classes::Class::Sky.id() as f64;
@@ -569,6 +576,21 @@ impl CameraRig {
         }
         if let (Some((_, input)), Some(pipeline)) = (&cam.scene_color, &self.antialias_pipeline) {
             self.antialias(encoder, cam, input, pipeline);
+        }
+    }
+
+    /// The colour target's clear: the sky's colour (linear: the target is
+    /// sRGB), tone-mapped in the realistic look.
+    fn sky_clear(&self) -> wgpu::Color {
+        let sky = match self.lighting.look {
+            crate::scenario::Look::Realistic => tone_map(self.lighting.sky_color),
+            crate::scenario::Look::Flat => self.lighting.sky_color,
+        };
+        wgpu::Color {
+            r: sky[0] as f64,
+            g: sky[1] as f64,
+            b: sky[2] as f64,
+            a: 1.0,
         }
     }
 
