@@ -528,6 +528,19 @@ fn check_lidars(s: &Scenario) -> Result<(), Invalid> {
             msg,
         );
     }
+    // failures, labels and every format name a sensor by it: one name, one sensor
+    if let Some(i) = lidars
+        .iter()
+        .position(|n| s.sensors.cameras.iter().any(|c| c.name == *n))
+    {
+        return fail(
+            vec![field("sensors"), item("lidars", i), field("name")],
+            format!(
+                "lidar name {:?} is also a camera's: sensor names must differ across cameras and lidars (failures, labels and files name sensors by it)",
+                lidars[i]
+            ),
+        );
+    }
     for (i, l) in s.sensors.lidars.iter().enumerate() {
         let at = |f: &'static str| vec![field("sensors"), item("lidars", i), field(f)];
         let table = self::sensors::beam_table(l);
