@@ -244,6 +244,17 @@ fn check_road(s: &Scenario) -> Result<(), Invalid> {
 /// The vehicles: lanes, roads and speeds that exist.
 fn check_vehicles(s: &Scenario) -> Result<(), Invalid> {
     let fail = |steps: Vec<Step<'static>>, msg: String| Err((steps, msg));
+    // the sensors ride on the ego: off its road they see an empty world
+    let length = road_length_m(s);
+    if !(0.0..=length).contains(&s.ego.start_s_m) {
+        return fail(
+            vec![field("ego"), field("start_s_m")],
+            format!(
+                "ego start_s_m = {} m is off the road: the main road runs 0..={length} m",
+                s.ego.start_s_m
+            ),
+        );
+    }
     for (i, v) in s.vehicles.iter().enumerate() {
         if v.road as usize > s.road.junctions.len() {
             return fail(
