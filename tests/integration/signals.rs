@@ -80,14 +80,7 @@ fn signalled(seen: &[Seen], signal: TurnSignal) -> usize {
 
 #[test]
 fn drivers_signal_their_turns_and_lane_changes() {
-    let junction = "(tick_hz: 20, road: (segments: [Straight(length_m: 200)], lanes_forward: 1, lanes_backward: 1,
-            junctions: [(s_m: 80, arm_length_m: 60, lanes: 2)]),
-          ego: (speed_mps: 0, start_s_m: 190),
-          vehicles: [
-            (start_s_m: 20, speed_mps: 10, turn: Left),
-            (start_s_m: 40, speed_mps: 10, turn: Right),
-            (start_s_m: 0, speed_mps: 10),
-          ])";
+    let junction = crate::traffic::TURNS_AT_A_JUNCTION;
     // 12 s: all three through the junction and settled
     let left = run(junction, 240, "vehicles[0]");
     let n = signalled(&left, TurnSignal::Left);

@@ -330,9 +330,10 @@ fn cross_traffic_obeys_the_lights_and_a_runner_does_not() {
 /// cross street's inner lane heading to the main road's left, one turning
 /// right in its outer lane heading right, one going straight stays; no one
 /// touches a kerb.
-#[test]
-fn vehicles_turn_through_a_junction_along_the_lane_graph() {
-    let src = "(tick_hz: 20, road: (segments: [Straight(length_m: 200)], lanes_forward: 1, lanes_backward: 1,
+/// A four-way junction at s 80 m with a left turner, a right turner and a
+/// car going straight on (vehicles[0..3]); the ego parked far beyond.
+pub const TURNS_AT_A_JUNCTION: &str =
+    "(tick_hz: 20, road: (segments: [Straight(length_m: 200)], lanes_forward: 1, lanes_backward: 1,
             junctions: [(s_m: 80, arm_length_m: 60, lanes: 2)]),
           ego: (speed_mps: 0, start_s_m: 190),
           vehicles: [
@@ -340,6 +341,10 @@ fn vehicles_turn_through_a_junction_along_the_lane_graph() {
             (start_s_m: 40, speed_mps: 10, turn: Right),
             (start_s_m: 0, speed_mps: 10),
           ])";
+
+#[test]
+fn vehicles_turn_through_a_junction_along_the_lane_graph() {
+    let src = TURNS_AT_A_JUNCTION;
     let graph = {
         let mut app = headless_app(scenario(src));
         app.update();

@@ -532,7 +532,8 @@ impl CameraRig {
             .as_ref()
             .filter(|_| cam.kind.has_color());
         if let Some(pipeline) = prepass {
-            self.draw_depth_prepass(encoder, cam, &z_view, pipeline, groups);
+            // reverse Z: cleared to the farthest, 0
+            self.draw_depth_only(encoder, &z_view, 0.0, pipeline, &cam.bind_group, groups);
         }
         {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
@@ -592,36 +593,6 @@ impl CameraRig {
             b: sky[2] as f64,
             a: 1.0,
         }
-    }
-
-    /// A colour view's depth alone (`DepthOnly::CameraPrepass`), into its
-    /// depth buffer, which its scene pass then loads.
-    fn draw_depth_prepass(
-        &self,
-        encoder: &mut wgpu::CommandEncoder,
-        cam: &CameraTarget,
-        z_view: &wgpu::TextureView,
-        pipeline: &wgpu::RenderPipeline,
-        groups: &[(MeshRange, std::ops::Range<u32>)],
-    ) {
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("depth prepass"),
-            color_attachments: &[],
-            depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-                view: z_view,
-                depth_ops: Some(wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(0.0),
-                    store: wgpu::StoreOp::Store,
-                }),
-                stencil_ops: None,
-            }),
-            timestamp_writes: None,
-            occlusion_query_set: None,
-            multiview_mask: None,
-        });
-        pass.set_pipeline(pipeline);
-        pass.set_bind_group(0, &cam.bind_group, &[]);
-        self.draw_scene(&mut pass, groups);
     }
 
     /// The colour view's anti-aliasing pass: the scene's colour in, the

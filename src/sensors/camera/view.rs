@@ -268,13 +268,28 @@ impl CameraRig {
             .queue
             .write_buffer(&shadow.uniform, 0, bytemuck::bytes_of(&sun_view));
         let map_view = shadow.map.create_view(&Default::default());
+        // the sun's map: nearest the sun smallest, cleared to the farthest
+        self.draw_depth_only(encoder, &map_view, 1.0, pipeline, &shadow.pass_bind, groups);
+    }
+
+    /// A depth-only pass (`DepthOnly`): `groups` drawn with `pipeline` and
+    /// the view uniform in `bind` into `depth`, cleared to `clear` first.
+    pub(super) fn draw_depth_only(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        depth: &wgpu::TextureView,
+        clear: f32,
+        pipeline: &wgpu::RenderPipeline,
+        bind: &wgpu::BindGroup,
+        groups: &[(MeshRange, std::ops::Range<u32>)],
+    ) {
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("shadow"),
+            label: Some("depth only"),
             color_attachments: &[],
             depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-                view: &map_view,
+                view: depth,
                 depth_ops: Some(wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(1.0),
+                    load: wgpu::LoadOp::Clear(clear),
                     store: wgpu::StoreOp::Store,
                 }),
                 stencil_ops: None,
@@ -284,7 +299,7 @@ impl CameraRig {
             multiview_mask: None,
         });
         pass.set_pipeline(pipeline);
-        pass.set_bind_group(0, &shadow.pass_bind, &[]);
+        pass.set_bind_group(0, bind, &[]);
         self.draw_scene(&mut pass, groups);
     }
 }
