@@ -197,7 +197,7 @@ mod tests {
     #[test]
     fn out_of_range_values_are_rejected() {
         let e = err("(sensors: (cameras: [(hfov_deg: 210)]))");
-        assert!(e.message.contains("0 < fov <= 200"), "{e}");
+        assert!(e.message.contains("1 <= fov <= 200"), "{e}");
         assert_eq!(e.line, 1);
         let e = err("(road: (lane_width_m: -3.5))");
         assert!(e.message.contains("lane width"), "{e}");

@@ -61,8 +61,10 @@ pub fn non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 pub fn fov_deg<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     check(
         d,
-        |v| v > 0.0 && v <= 200.0,
-        "a field of view in degrees, 0 < fov <= 200 (under 180 but for a fisheye lens)",
+        // under a degree the focal length runs to millions of pixels, past
+        // what float32 projection and 16-bit depth can keep exact
+        |v| (1.0..=200.0).contains(&v),
+        "a field of view in degrees, 1 <= fov <= 200 (under 180 but for a fisheye lens)",
     )
 }
 
