@@ -59,11 +59,20 @@ pub(super) fn add_frame(s: &mut Stats, labels: &FrameLabels) {
                 }
             }
             if let Some(v) = &o.vehicle {
-                for (key, value) in [("body", &v.body), ("paint_color", &v.paint_color)] {
+                let signal = match v.turn_signal {
+                    Some(crate::core::record::TurnSignal::Left) => "left",
+                    Some(crate::core::record::TurnSignal::Right) => "right",
+                    None => "none",
+                };
+                for (key, value) in [
+                    ("body", v.body.as_str()),
+                    ("paint_color", v.paint_color.as_str()),
+                    ("turn_signal", signal),
+                ] {
                     *s.vehicles
                         .entry(key.to_string())
                         .or_default()
-                        .entry(value.clone())
+                        .entry(value.to_string())
                         .or_default() += 1;
                 }
             }

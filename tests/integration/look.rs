@@ -339,4 +339,6 @@ fn vehicles_record_their_body_and_paint() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<h2>Vehicles</h2>") && html.contains("hatchback"));
+    // every vehicle record counts under turn_signal (none here: no turns)
+    assert!(html.contains("turn_signal") && html.contains("none"));
 }
