@@ -18,9 +18,10 @@ fn vs_fullscreen(@builtin(vertex_index) i: u32) -> FullscreenOut {
     return out;
 }
 
-// Perceptual luma of a linear colour (the target encodes sRGB).
+// Luma of an sRGB-encoded colour: the pass reads and writes the encoded
+// bytes as they are (views of Rgba8Unorm), already about perceptual.
 fn luma(c: vec3<f32>) -> f32 {
-    return sqrt(dot(c, vec3<f32>(0.299, 0.587, 0.114)));
+    return dot(c, vec3<f32>(0.299, 0.587, 0.114));
 }
 
 fn at(p: vec2<i32>, d: vec2<i32>, last: vec2<i32>) -> vec3<f32> {

@@ -204,18 +204,11 @@ fn the_realistic_depth_prepass_keeps_every_label_of_a_busy_street() {
     assert!(sky < a.labels().len() / 2, "{sky} sky pixels");
 }
 
-/// Perceptual luma of an sRGB pixel as the anti-aliasing pass measures it.
-fn perceptual_luma(rgba: &[u8], i: usize) -> f64 {
-    let lin = |c: u8| {
-        let c = c as f64 / 255.0;
-        if c <= 0.04045 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
+/// Luma of an sRGB pixel as the anti-aliasing pass measures it: on the
+/// encoded values (shaders/antialias.wgsl).
+fn encoded_luma(rgba: &[u8], i: usize) -> f64 {
     let p = &rgba[4 * i..4 * i + 3];
-    (0.299 * lin(p[0]) + 0.587 * lin(p[1]) + 0.114 * lin(p[2])).sqrt()
+    (0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64) / 255.0
 }
 
 #[test]
@@ -241,7 +234,7 @@ fn antialiasing_blends_colour_only_at_edges() {
             for (dx, dy) in [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)] {
                 let (nx, ny) = ((x + dx).clamp(0, w - 1), (y + dy).clamp(0, h - 1));
                 let j = (ny * w + nx) as usize;
-                let l = perceptual_luma(b.rgba(), j);
+                let l = encoded_luma(b.rgba(), j);
                 lo = lo.min(l);
                 hi = hi.max(l);
                 other_label |= b.labels()[j] != b.labels()[i];

@@ -5,6 +5,10 @@
 use super::*;
 
 pub const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
+/// The anti-aliasing pass reads and writes the colour targets through
+/// views of this format: the sRGB-encoded bytes as they are, so no texel
+/// is decoded to linear and encoded again (FXAA works on encoded values).
+pub(super) const ANTIALIAS_VIEW_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 
 /// 16 bits suffice: label values are class ids (< 1000) or Cityscapes
 /// instance ids (class_id*1000 + k <= 65535, enforced by validation).
@@ -448,7 +452,7 @@ pub(super) fn create_antialias_pipeline(
             entry_point: Some("fs_antialias"),
             compilation_options: Default::default(),
             targets: &[Some(wgpu::ColorTargetState {
-                format: COLOR_FORMAT,
+                format: ANTIALIAS_VIEW_FORMAT,
                 blend: None,
                 write_mask: wgpu::ColorWrites::ALL,
             })],
@@ -507,7 +511,12 @@ pub(super) fn target_texture(
         dimension: wgpu::TextureDimension::D2,
         format,
         usage,
-        view_formats: &[],
+        // colour targets are also written by the anti-aliasing pass
+        view_formats: if format == COLOR_FORMAT {
+            &[ANTIALIAS_VIEW_FORMAT]
+        } else {
+            &[]
+        },
     })
 }
 

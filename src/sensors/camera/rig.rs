@@ -75,9 +75,12 @@ impl CameraTarget {
                     format: COLOR_FORMAT,
                     usage: wgpu::TextureUsages::RENDER_ATTACHMENT
                         | wgpu::TextureUsages::TEXTURE_BINDING,
-                    view_formats: &[],
+                    view_formats: &[ANTIALIAS_VIEW_FORMAT],
                 });
-                let view = tex.create_view(&Default::default());
+                let view = tex.create_view(&wgpu::TextureViewDescriptor {
+                    format: Some(ANTIALIAS_VIEW_FORMAT),
+                    ..Default::default()
+                });
                 let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
                     label: Some("antialias"),
                     layout,
@@ -604,7 +607,10 @@ impl CameraRig {
         input: &wgpu::BindGroup,
         pipeline: &wgpu::RenderPipeline,
     ) {
-        let out = cam.color.create_view(&Default::default());
+        let out = cam.color.create_view(&wgpu::TextureViewDescriptor {
+            format: Some(ANTIALIAS_VIEW_FORMAT),
+            ..Default::default()
+        });
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("antialias"),
             color_attachments: &[Some(wgpu::RenderPassColorAttachment {
