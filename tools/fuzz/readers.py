@@ -4,8 +4,8 @@
 fuzz.py checks that every mutant --check accepts renders; this goes one step
 further: each accepted mutant (cameras shrunk as fuzz.py does) is rendered
 with `--formats all` and every dataset checker must pass on it (COCO, YOLO,
-tracking, Cityscapes, MCAP, flow, and nuScenes in its own environment when
-/opt/edgecase-readers/nuscenes exists). Failing mutants are copied to --keep.
+tracking, Cityscapes, MCAP, flow, and nuScenes and Rerun in their own
+environments when /opt/edgecase-readers/{nuscenes,rerun} exist). Failing mutants are copied to --keep.
 
     tools/fuzz/readers.py --mutants 25 --seed 21 [--bin target/release/edgecase]
 
@@ -28,6 +28,7 @@ import fuzz  # noqa: E402
 
 CHECKERS = ["check_coco", "check_yolo", "check_tracking", "check_cityscapes", "check_mcap", "check_flow"]
 NUSCENES_PYTHON = "/opt/edgecase-readers/nuscenes/bin/python"
+RERUN_PYTHON = "/opt/edgecase-readers/rerun/bin/python"
 
 
 def main():
@@ -44,6 +45,8 @@ def main():
     checkers = [["python3", os.path.join(ROOT, "tools", c + ".py")] for c in CHECKERS]
     if os.path.exists(NUSCENES_PYTHON):
         checkers.append([NUSCENES_PYTHON, os.path.join(ROOT, "tools", "check_nuscenes.py")])
+    if os.path.exists(RERUN_PYTHON):
+        checkers.append([RERUN_PYTHON, os.path.join(ROOT, "tools", "check_rerun.py")])
     checked = failed = 0
     k = 0
     # at most 20 tries per wanted mutant: most mutants are refused by --check
