@@ -133,6 +133,19 @@ fn with_class(mut parts: Vec<Part>, class: Class) -> Vec<Part> {
 /// The dark, dirty underside of a vehicle: chassis, axles, exhaust.
 const UNDERSIDE: [f32; 3] = [0.03, 0.03, 0.03];
 
+/// The dark underside between the axles of a body whose sill stands
+/// `sill_m` up (an SUV's, a bus's): a slab 14 cm deep just under the sill,
+/// `length_m` long around `centre_x_m`, 70% of the vehicle's `width_m`.
+fn underside_slab(centre_x_m: f32, length_m: f32, sill_m: f32, width_m: f32, class: Class) -> Part {
+    part(
+        Primitive::Cube,
+        Vec3::new(centre_x_m, sill_m - 0.07, 0.0),
+        Vec3::new(length_m, 0.14, width_m * 0.7),
+        UNDERSIDE,
+        class,
+    )
+}
+
 /// Dark tinted glass.
 const GLASS: [f32; 3] = [0.12, 0.14, 0.17];
 

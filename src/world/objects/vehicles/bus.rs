@@ -71,11 +71,7 @@ pub(super) fn bus(color: [f32; 3]) -> Template {
             GLASS,
         ),
         // the dark underside between the axles
-        cube(
-            Vec3::new(0.6, SILL_M - 0.07, 0.0),
-            Vec3::new(5.0, 0.14, w * 0.7),
-            UNDERSIDE,
-        ),
+        underside_slab(0.6, 5.0, SILL_M, w, Class::Bus),
         thin_wheel(3.9, 1.05, 0.5, 0.3, Class::Bus),
         thin_wheel(3.9, -1.05, 0.5, 0.3, Class::Bus),
         // rear wheels: twin tyres, drawn as one wide tyre each side

@@ -471,13 +471,7 @@ pub(super) fn car(style: &CarStyle, color: [f32; 3]) -> Template {
     if style.underside {
         // the dark underside between the wheels, under a high sill
         let sill = style.body_y - style.body_h / 2.0;
-        parts.push(part(
-            Primitive::Cube,
-            Vec3::new(0.0, sill - 0.07, 0.0),
-            Vec3::new(2.0 * x - 2.0 * r, 0.14, w * 0.7),
-            UNDERSIDE,
-            Class::Car,
-        ));
+        parts.push(underside_slab(0.0, 2.0 * x - 2.0 * r, sill, w, Class::Car));
     }
     add_wheel_arches(&mut parts, 0.49 * w);
     Template {
