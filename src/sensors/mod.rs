@@ -157,18 +157,18 @@ struct LampState {
     dark: bool,
     braking: bool,
     /// The side whose indicators are lit (flashing: lit half the time).
-    indicating: Option<crate::scenario::Turn>,
+    indicating: Option<crate::core::record::TurnSignal>,
 }
 
 /// How brightly a vehicle's lamp part glows (in units of its colour).
 fn lamp_emission(light: Option<VehicleLight>, s: LampState) -> f32 {
-    use crate::scenario::Turn;
+    use crate::core::record::TurnSignal;
     match light {
         Some(VehicleLight::Head) if s.dark => 3.0,
         Some(VehicleLight::Tail) if s.braking => 3.0,
         Some(VehicleLight::Tail) if s.dark => 1.2,
-        Some(VehicleLight::IndicatorLeft) if s.indicating == Some(Turn::Left) => 4.0,
-        Some(VehicleLight::IndicatorRight) if s.indicating == Some(Turn::Right) => 4.0,
+        Some(VehicleLight::IndicatorLeft) if s.indicating == Some(TurnSignal::Left) => 4.0,
+        Some(VehicleLight::IndicatorRight) if s.indicating == Some(TurnSignal::Right) => 4.0,
         _ => 0.0,
     }
 }
@@ -281,7 +281,7 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         let lamps_now = LampState {
             dark,
             braking: controls.is_some_and(|c| c.accel_mps2 < BRAKE_LAMP_MPS2),
-            indicating: driver.and_then(|d| d.signal).filter(|_| signal_lit),
+            indicating: signal.filter(|_| signal_lit),
         };
         // hull points per part: the thing's own, and its bicycle's
         let mut part_points: Vec<Vec<DVec3>> = Vec::new();

@@ -50,12 +50,8 @@ impl RunIndex {
         })
     }
 
-    /// Whether camera `i` delivered frame `f`.
-    pub(super) fn camera_delivered(&self, f: u64, i: usize) -> bool {
-        self.frames[f as usize].delivered[i]
-    }
-
-    /// Whether sensor `k` (cameras, then LiDARs) delivered frame `f`.
+    /// Whether sensor `k` (cameras, then LiDARs: camera `i` is sensor `i`)
+    /// delivered frame `f`.
     pub(super) fn sensor_delivered(&self, f: u64, k: usize) -> bool {
         self.frames[f as usize].delivered[k]
     }
@@ -81,7 +77,7 @@ impl RunIndex {
     pub(super) fn delivered_images(&self) -> Vec<(u64, usize)> {
         self.frame_numbers()
             .flat_map(|f| (0..self.cameras).map(move |i| (f, i)))
-            .filter(|&(f, i)| self.camera_delivered(f, i))
+            .filter(|&(f, i)| self.sensor_delivered(f, i))
             .collect()
     }
 
