@@ -9,7 +9,8 @@ struct View {
     world_from_clip: mat4x4<f32>,
     // world -> the sun's shadow-map clip space (x, y -1..1, depth 0..1)
     sun_from_world: mat4x4<f32>,
-    // x: shadows on (1); y: one shadow-map texel in uv; zw unused
+    // x: shadows on (1); y: one shadow-map texel in uv; z: the distance
+    // shadows are drawn to (z-depth, m; the casters are culled to it); w unused
     look: vec4<f32>,
     // xyz: camera position (world); w unused
     camera_position: vec4<f32>,
@@ -32,14 +33,15 @@ struct View {
     light_direction: array<vec4<f32>, 16>,
     // x: road wetness 0..1; yz: viewport size in pixels; w: snow cover 0..1
     weather: vec4<f32>,
-    // x: number of shadow casters
-    caster_count: vec4<u32>,
     // the nearest labeled objects' boxes whose contact shadow can be in
     // view: centre (w: contact falloff, m), unit forward axis, half extents
     // (length, height, width; w: contact reach from the centre, m)
     caster_center: array<vec4<f32>, 24>,
     caster_forward: array<vec4<f32>, 24>,
     caster_half: array<vec4<f32>, 24>,
+    // per screen tile (16 across, 12 down, row-major, four a row): bit i
+    // set when caster i's contact shadow can fall in the tile
+    caster_tiles: array<vec4<u32>, 48>,
 };
 
 @group(0) @binding(0) var<uniform> view: View;
@@ -147,8 +149,9 @@ fn night() -> f32 {
 
 // Facades: floors 3.2 m high, bays 2.6 m wide, a window in each bay
 // (a taller shop window on the ground floor), some lit at night.
-fn facade(base: vec3<f32>, world: vec3<f32>, n: vec3<f32>, footprint: f32) -> Surface {
-    var s = Surface(base * (0.85 + 0.3 * value_noise(surface_uv(world, n) * 0.7)), 0.8, 0.04, vec3<f32>(0.0));
+// `weathering`: value noise 0..1 at 0.7 cycles per metre.
+fn facade(base: vec3<f32>, world: vec3<f32>, n: vec3<f32>, footprint: f32, weathering: f32) -> Surface {
+    var s = Surface(base * (0.85 + 0.3 * weathering), 0.8, 0.04, vec3<f32>(0.0));
     // beyond a few pixels per window the grid would alias: wall and glass average
     if (footprint > 0.6) {
         s.albedo = s.albedo * 0.6;
@@ -179,42 +182,60 @@ fn facade(base: vec3<f32>, world: vec3<f32>, n: vec3<f32>, footprint: f32) -> Su
     return s;
 }
 
+// Each material's detail frequencies (cycles per metre), indexed by class:
+// x the fine value noise, y the coarse two-octave noise; 0 where unused.
+fn detail_frequencies(c: u32) -> vec2<f32> {
+    switch c {
+        case 7u: { return vec2<f32>(9.0, 0.35); }   // asphalt: aggregate, tar patches
+        case 34u: { return vec2<f32>(0.0, 2.5); }   // lane paint: wear
+        case 8u: { return vec2<f32>(6.0, 0.0); }    // paving: slab mottling
+        case 11u: { return vec2<f32>(0.7, 0.0); }   // facade: weathering
+        case 21u: { return vec2<f32>(0.0, 3.0); }   // foliage: clumps
+        case 22u: { return vec2<f32>(5.0, 0.4); }   // grass: blades, dry patches
+        default: { return vec2<f32>(0.0); }
+    }
+}
+
 // `footprint`: metres of surface under one pixel; detail finer than that
 // fades to its mean (no sparkle or moire in the distance).
+// A software rasteriser runs every branch of a shader for every pixel
+// (masked, not skipped), so the noises are evaluated once, at the
+// frequencies of the pixel's material, and each material reads them.
 fn surface(in: VertexOut, n: vec3<f32>, footprint: f32) -> Surface {
     let fine = 1.0 - smoothstep(0.03, 0.12, footprint);
     let c = in.ids.x;
     let p = in.world;
     let uv = surface_uv(p, n);
+    let freq = detail_frequencies(c);
+    // foliage is textured across the crown (its normal turns everywhere)
+    let coarse_uv = select(uv, vec2<f32>(p.x + p.z, p.y), c == 21u);
+    let fine_noise = value_noise(uv * freq.x);
+    let coarse_noise = fbm(coarse_uv * freq.y);
     var s = Surface(in.color, 0.7, 0.04, vec3<f32>(0.0));
     if (c == 7u) {
         // asphalt: fine aggregate, darker tar patches, lighter worn wheel tracks
-        let grain = value_noise(uv * 9.0);
-        let patches = fbm(uv * 0.35);
-        s.albedo = in.color * 0.7 * (0.875 + 0.35 * fine * (grain - 0.5)) * (0.8 + 0.45 * patches);
+        s.albedo = in.color * 0.7 * (0.875 + 0.35 * fine * (fine_noise - 0.5)) * (0.8 + 0.45 * coarse_noise);
         s.roughness = 0.9;
     } else if (c == 34u) {
         // lane paint, worn through in places
-        let wear = fbm(uv * 2.5);
-        s.albedo = in.color * mix(0.45, 1.0, smoothstep(0.3, 0.45, wear));
+        s.albedo = in.color * mix(0.45, 1.0, smoothstep(0.3, 0.45, coarse_noise));
         s.roughness = 0.6;
     } else if (c == 8u) {
         // paving slabs 0.6 m with darker joints, each slab its own tint
         let g = uv / 0.6;
         let joint = min(min(fract(g.x), 1.0 - fract(g.x)), min(fract(g.y), 1.0 - fract(g.y)));
         let tint = 0.88 + 0.2 * hash2(floor(g));
-        s.albedo = in.color * tint * select(1.0, mix(0.95, 0.6, fine), joint < 0.03) * (0.9 + 0.2 * value_noise(uv * 6.0));
+        s.albedo = in.color * tint * select(1.0, mix(0.95, 0.6, fine), joint < 0.03) * (0.9 + 0.2 * fine_noise);
         s.roughness = 0.85;
     } else if (c == 11u) {
-        s = facade(in.color, p, n, footprint);
+        s = facade(in.color, p, n, footprint, fine_noise);
     } else if (c == 21u) {
         // foliage: clumps of light and shade
-        s.albedo = in.color * (0.45 + 0.9 * fbm(vec2<f32>(p.x + p.z, p.y) * 3.0));
+        s.albedo = in.color * (0.45 + 0.9 * coarse_noise);
         s.roughness = 0.95;
     } else if (c == 22u) {
         // grass with drier, browner patches
-        let dry = fbm(uv * 0.4);
-        s.albedo = mix(in.color, in.color * vec3<f32>(1.3, 1.1, 0.6), smoothstep(0.45, 0.75, dry)) * (0.75 + 0.4 * value_noise(uv * 5.0));
+        s.albedo = mix(in.color, in.color * vec3<f32>(1.3, 1.1, 0.6), smoothstep(0.45, 0.75, coarse_noise)) * (0.75 + 0.4 * fine_noise);
         s.roughness = 0.95;
     } else if (c == 26u || c == 27u || c == 36u) {
         let glass = in.color.b - in.color.r > 0.03 && max(in.color.r, max(in.color.g, in.color.b)) < 0.25;
@@ -263,9 +284,20 @@ fn is_ground(class_id: u32) -> bool {
 // outside its footprint and ends at its reach (half.w: 5 falloffs past the
 // corners, src/core/shadow.rs), so ground farther than that from every
 // box skips the work (most of the road, on a software rasteriser).
-fn contact_occlusion(p: vec3<f32>) -> f32 {
+// `pixel`: the fragment's position in the view, pixels. Only the casters
+// listed for its screen tile are visited (a software rasteriser runs a
+// loop for every pixel of a block as long as one of them needs it).
+fn contact_occlusion(p: vec3<f32>, pixel: vec2<f32>) -> f32 {
+    let tile = vec2<u32>(clamp(pixel / view.weather.yz * vec2<f32>(16.0, 12.0), vec2<f32>(0.0), vec2<f32>(15.0, 11.0)));
+    let t = tile.y * 16u + tile.x;
+    var listed = view.caster_tiles[t / 4u][t % 4u];
     var sky = 1.0;
-    for (var i = 0u; i < view.caster_count.x; i = i + 1u) {
+    loop {
+        if (listed == 0u) {
+            break;
+        }
+        let i = firstTrailingBit(listed);
+        listed = listed & (listed - 1u);
         let half = view.caster_half[i];
         let d = (p - view.caster_center[i].xyz).xz;
         if (dot(d, d) < half.w * half.w) {
@@ -296,8 +328,11 @@ fn sunlight(p: vec3<f32>, n: vec3<f32>) -> f32 {
     if (any(uv < vec2<f32>(0.0)) || any(uv > vec2<f32>(1.0)) || q.z > 1.0) {
         return 1.0;
     }
-    // one tap, filtered 2x2 by the comparison sampler: soft to a texel
-    return textureSampleCompareLevel(shadow_map, shadow_sampler, uv, q.z);
+    // one tap, filtered 2x2 by the comparison sampler: soft to a texel;
+    // faded out over the last 15% of the shadows' distance (no hard line)
+    let lit = textureSampleCompareLevel(shadow_map, shadow_sampler, uv, q.z);
+    let depth = dot(p - view.camera_position.xyz, view.camera_forward.xyz);
+    return mix(lit, 1.0, smoothstep(0.85 * view.look.z, view.look.z, depth));
 }
 
 // GGX microfacet specular for one light (Smith-Schlick visibility).
@@ -382,7 +417,7 @@ fn shade(in: VertexOut) -> vec4<f32> {
     let sun_dir = view.sun_direction.xyz;
     var occlusion = 1.0;
     if (is_ground(in.ids.x)) {
-        occlusion = contact_occlusion(in.world);
+        occlusion = contact_occlusion(in.world, in.clip.xy);
     }
     // faces turned from the sun need no shadow lookup (a texture sample is
     // dear on a software rasteriser)

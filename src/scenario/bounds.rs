@@ -44,6 +44,9 @@ fn bounds_for(name: &str) -> (f64, f64, &'static str) {
         "spacing_m" => (0.5, 10_000.0, "a spacing in metres, 0.5..=10000"),
         "min_range_m" | "max_range_m" => (0.0, 2000.0, "a range in metres, 0..=2000"),
         "noise_std_m" => (0.0, 10.0, "a noise sigma in metres, 0..=10"),
+        // a street's kerb; the renderer takes the ground as within a metre
+        // of road level (contact shadows, core::shadow)
+        "kerb_height_m" => (0.0, 0.5, "a kerb height in metres, 0..=0.5"),
         n if n.ends_with("_m") => (
             -MAX_DISTANCE_M,
             MAX_DISTANCE_M,

@@ -104,6 +104,31 @@ mod tests {
         }
     }
 
+    /// The camera shader's `View` has the Rust uniform's size, byte for
+    /// byte (a field added on one side only shifts every later one), and
+    /// it tiles the view as `core::shadow::contact_tiles` does.
+    #[test]
+    fn the_view_uniform_matches_the_shader() {
+        let module = naga::front::wgsl::parse_str(SHADER_SOURCE).unwrap();
+        let span = module
+            .types
+            .iter()
+            .find_map(|(_, t)| match (&t.name, &t.inner) {
+                (Some(name), naga::TypeInner::Struct { span, .. }) if name == "View" => Some(*span),
+                _ => None,
+            })
+            .expect("struct View");
+        assert_eq!(span as usize, std::mem::size_of::<pipeline::ViewUniform>());
+        use crate::core::shadow::{CONTACT_TILES, CONTACT_TILES_X, CONTACT_TILES_Y};
+        for needle in [
+            format!("vec2<f32>({CONTACT_TILES_X}.0, {CONTACT_TILES_Y}.0)"),
+            format!("tile.y * {CONTACT_TILES_X}u + tile.x"),
+            format!("caster_tiles: array<vec4<u32>, {}>", CONTACT_TILES / 4),
+        ] {
+            assert!(SHADER_SOURCE.contains(&needle), "{needle}");
+        }
+    }
+
     #[test]
     fn readback_rows_are_copy_aligned() {
         for (w, h) in [(640, 480), (1280, 720), (333, 77)] {

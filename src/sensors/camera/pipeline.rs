@@ -27,8 +27,8 @@ pub(super) struct ViewUniform {
     pub(super) world_from_clip: [[f32; 4]; 4],
     /// World -> the sun's shadow-map clip space (see `core::shadow`).
     pub(super) sun_from_world: [[f32; 4]; 4],
-    /// x: shadows on (1) or off (0); y: one shadow-map texel in uv; zw
-    /// unused.
+    /// x: shadows on (1) or off (0); y: one shadow-map texel in uv; z: the
+    /// distance shadows are drawn to (z-depth), metres; w unused.
     pub(super) look: [f32; 4],
     pub(super) camera_position: [f32; 4],
     pub(super) camera_forward: [f32; 4],
@@ -42,8 +42,6 @@ pub(super) struct ViewUniform {
     pub(super) light_direction: [[f32; 4]; MAX_LIGHTS],
     /// x: road wetness; yz: viewport size in pixels; w: snow cover.
     pub(super) weather: [f32; 4],
-    /// x: number of shadow casters in use.
-    pub(super) caster_count: [u32; 4],
     /// Labeled objects' boxes that cast contact occlusion on the ground:
     /// xyz centre (world); w: the contact shadow's falloff length, metres.
     pub(super) caster_center: [[f32; 4]; MAX_CASTERS],
@@ -52,6 +50,9 @@ pub(super) struct ViewUniform {
     /// xyz: half length, half height, half width, metres; w: the contact
     /// shadow's reach from the centre, metres (`core::shadow::contact_reach_m`).
     pub(super) caster_half: [[f32; 4]; MAX_CASTERS],
+    /// Per screen tile, the casters whose contact shadow can fall in it (bit
+    /// i: caster i; `core::shadow::contact_tiles`), four tiles a row.
+    pub(super) caster_tiles: [[u32; 4]; crate::core::shadow::CONTACT_TILES / 4],
 }
 
 /// Objects whose boxes shade the ground in a view (the nearest).

@@ -97,11 +97,26 @@ impl CameraTarget {
 
 /// Every mesh in one vertex and one index buffer: the primitives' ranges
 /// and one draw per static mesh.
-type PackedMeshes = (
-    Mesh,
-    BTreeMap<Primitive, MeshRange>,
-    Vec<(MeshRange, InstanceRaw)>,
-);
+type PackedMeshes = (Mesh, BTreeMap<Primitive, MeshRange>, Vec<StaticDraw>);
+
+/// One static mesh's draw.
+pub(super) struct StaticDraw {
+    pub(super) range: MeshRange,
+    pub(super) raw: InstanceRaw,
+    /// Whether it goes into the sun's shadow map. The flat ground (road,
+    /// lane paint, terrain) is the lowest surface there is: it shades
+    /// nothing, and drawn into the map it would cover all of it, the most
+    /// texels of the shadow pass. Sidewalks stay (their kerbs cast).
+    pub(super) casts_sun_shadow: bool,
+}
+
+/// Which static meshes a pass draws.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Statics {
+    All,
+    /// Only those that cast the sun's shadow (the shadow pass).
+    Casters,
+}
 
 fn pack_meshes(statics: &[StaticMesh]) -> PackedMeshes {
     let mut all = Mesh::default();
@@ -119,13 +134,17 @@ fn pack_meshes(statics: &[StaticMesh]) -> PackedMeshes {
         .iter()
         .map(|p| (*p, add(&primitive_mesh(*p))))
         .collect();
-    let static_draws: Vec<(MeshRange, InstanceRaw)> = statics
+    let static_draws: Vec<StaticDraw> = statics
         .iter()
-        .map(|s| {
-            (
-                add(&s.mesh),
-                InstanceRaw::new(Mat4::IDENTITY, s.color, 0.0, s.class.id() as u32, 0),
-            )
+        .map(|s| StaticDraw {
+            range: add(&s.mesh),
+            raw: InstanceRaw::new(Mat4::IDENTITY, s.color, 0.0, s.class.id() as u32, 0),
+            casts_sun_shadow: !matches!(
+                s.class,
+                crate::core::classes::Class::Road
+                    | crate::core::classes::Class::LaneMarking
+                    | crate::core::classes::Class::Terrain
+            ),
         })
         .collect();
     (all, primitive_ranges, static_draws)
@@ -151,7 +170,7 @@ pub struct CameraRig {
     pub(super) vertex_buffer: wgpu::Buffer,
     pub(super) index_buffer: wgpu::Buffer,
     pub(super) primitive_ranges: BTreeMap<Primitive, MeshRange>,
-    pub(super) static_draws: Vec<(MeshRange, InstanceRaw)>,
+    pub(super) static_draws: Vec<StaticDraw>,
     pub(super) instance_buffer: wgpu::Buffer,
     pub(super) instance_capacity: usize,
     pub(super) cameras: Vec<CameraTarget>,
@@ -410,12 +429,12 @@ impl CameraRig {
             self.collect(true);
         }
         let buffers = self.staging_buffers();
-        let uniforms: Vec<ViewUniform> = self
+        let views: Vec<super::view::ViewSetup> = self
             .cameras
             .iter()
-            .map(|c| self.view_uniform(&c.info, &snapshot))
+            .map(|c| self.view_setup(&c.info, &snapshot))
             .collect();
-        let passes = self.upload_instances(&snapshot, &uniforms);
+        let passes = self.upload_instances(&snapshot, &views);
         let particle_ranges = self.upload_particles(&snapshot);
         let mut encoder = self
             .gpu
@@ -427,7 +446,7 @@ impl CameraRig {
             self.draw_view(
                 &mut encoder,
                 cam,
-                &uniforms[ci],
+                &views[ci].uniform,
                 &passes[ci],
                 &particle_ranges[ci],
             );
@@ -444,15 +463,22 @@ impl CameraRig {
     }
 
     /// Static meshes, then the instances (vertex and index buffers set).
+    /// `statics`: which static meshes (every one, or only those that can
+    /// cast a shadow).
     pub(super) fn draw_scene(
         &self,
         pass: &mut wgpu::RenderPass,
+        statics: Statics,
         groups: &[(MeshRange, std::ops::Range<u32>)],
     ) {
         pass.set_vertex_buffer(0, self.vertex_buffer.slice(..));
         pass.set_vertex_buffer(1, self.instance_buffer.slice(..));
         pass.set_index_buffer(self.index_buffer.slice(..), wgpu::IndexFormat::Uint32);
-        for (i, (range, _)) in self.static_draws.iter().enumerate() {
+        for (i, draw) in self.static_draws.iter().enumerate() {
+            if statics == Statics::Casters && !draw.casts_sun_shadow {
+                continue;
+            }
+            let range = &draw.range;
             pass.draw_indexed(
                 range.first_index..range.first_index + range.index_count,
                 range.base_vertex,
@@ -536,7 +562,15 @@ impl CameraRig {
             .filter(|_| cam.kind.has_color());
         if let Some(pipeline) = prepass {
             // reverse Z: cleared to the farthest, 0
-            self.draw_depth_only(encoder, &z_view, 0.0, pipeline, &cam.bind_group, groups);
+            self.draw_depth_only(
+                encoder,
+                &z_view,
+                0.0,
+                pipeline,
+                &cam.bind_group,
+                Statics::All,
+                groups,
+            );
         }
         {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
@@ -563,7 +597,7 @@ impl CameraRig {
             if let Some(shadow) = &cam.shadow {
                 pass.set_bind_group(1, &shadow.sample_bind, &[]);
             }
-            self.draw_scene(&mut pass, groups);
+            self.draw_scene(&mut pass, Statics::All, groups);
             // the sky after the scene: only the pixels it left uncovered
             if let Some(sky) = self.sky_pipelines.get(&(cam.kind as u8)) {
                 pass.set_pipeline(sky);

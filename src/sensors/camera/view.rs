@@ -2,6 +2,7 @@
 //! shadow matrix, shadow casters, lamps), its instances culled to its
 //! frustum and to its shadow map's, and the shadow pass itself.
 
+use super::rig::Statics;
 use super::*;
 
 /// A colour view's shadow map, the view uniform of its shadow pass (the
@@ -85,8 +86,15 @@ pub(super) struct ViewPasses {
     pub(super) shadow: Option<Groups>,
 }
 
+/// A view's set-up for a frame: its uniform, and where its shadows are
+/// drawn (colour views with the sun's shadows), which culls the casters.
+pub(super) struct ViewSetup {
+    pub(super) uniform: ViewUniform,
+    pub(super) shadowed: Option<crate::core::shadow::ShadowedSlice>,
+}
+
 impl CameraRig {
-    pub(super) fn view_uniform(&self, cam: &CameraInfo, snapshot: &FrameSnapshot) -> ViewUniform {
+    pub(super) fn view_setup(&self, cam: &CameraInfo, snapshot: &FrameSnapshot) -> ViewSetup {
         let world_from_camera = snapshot.world_from_camera(cam);
         let view_from_world = world_from_camera.inverse();
         let view = glam::DMat4::from_rotation_translation(
@@ -122,14 +130,20 @@ impl CameraRig {
                 l.snow_cover,
             ],
             sun_from_world: Mat4::IDENTITY.to_cols_array_2d(),
-            look: [0.0, 1.0 / shadow_px as f32, 0.0, 0.0],
-            caster_count: [0; 4],
+            look: [
+                0.0,
+                1.0 / shadow_px as f32,
+                crate::core::shadow::SHADOW_DISTANCE_M as f32,
+                0.0,
+            ],
             caster_center: [[0.0; 4]; MAX_CASTERS],
             caster_forward: [[0.0; 4]; MAX_CASTERS],
             caster_half: [[0.0; 4]; MAX_CASTERS],
+            caster_tiles: [[0; 4]; crate::core::shadow::CONTACT_TILES / 4],
         };
         // the sun's shadow map, fitted to this view's first 70 m
         let sun = glam::DVec3::from_array(l.sun_direction.map(f64::from));
+        let mut shadowed = None;
         if l.shadows && l.sun_intensity > 0.0 && sun.y > 0.01 {
             let world_from_cv = crate::core::frames::cv_from_world(&world_from_camera).inverse();
             let corners = crate::core::shadow::frustum_corners(
@@ -141,6 +155,7 @@ impl CameraRig {
             let m = crate::core::shadow::sun_from_world(&corners, sun, shadow_px);
             u.sun_from_world = m.as_mat4().to_cols_array_2d();
             u.look[0] = 1.0;
+            shadowed = Some(crate::core::shadow::ShadowedSlice::new(&corners, sun));
         }
         // the labeled objects nearest this camera whose contact shadow can
         // be in its view shade the ground under them
@@ -161,7 +176,18 @@ impl CameraRig {
                 .total_cmp(&b.center.distance_squared(eye))
         });
         let casters = if l.shadows { MAX_CASTERS } else { 0 };
-        for (i, (b, reach)) in boxes.into_iter().take(casters).enumerate() {
+        boxes.truncate(casters);
+        let reaches: Vec<(glam::DVec3, f64)> = boxes.iter().map(|(b, r)| (b.center, *r)).collect();
+        let tiles = crate::core::shadow::contact_tiles(
+            &clip,
+            cam.intrinsics.width,
+            cam.intrinsics.height,
+            &reaches,
+        );
+        for (row, four) in u.caster_tiles.iter_mut().zip(tiles.chunks(4)) {
+            row.copy_from_slice(four);
+        }
+        for (i, (b, reach)) in boxes.into_iter().enumerate() {
             let falloff = crate::core::shadow::contact_falloff_m(b) as f32;
             u.caster_center[i] = b.center.as_vec3().extend(falloff).to_array();
             u.caster_forward[i] = b.forward().as_vec3().extend(0.0).to_array();
@@ -171,7 +197,6 @@ impl CameraRig {
                 b.width_m as f32 / 2.0,
                 reach as f32,
             ];
-            u.caster_count[0] = i as u32 + 1;
         }
         // the lamps nearest this camera
         let cam = world_from_camera.translation;
@@ -191,7 +216,10 @@ impl CameraRig {
                 .to_array();
             u.light_count[0] = i as u32 + 1;
         }
-        u
+        ViewSetup {
+            uniform: u,
+            shadowed,
+        }
     }
 
     /// Upload this frame's instances for every pass of every view: static
@@ -201,7 +229,7 @@ impl CameraRig {
     pub(super) fn upload_instances(
         &mut self,
         snapshot: &FrameSnapshot,
-        uniforms: &[ViewUniform],
+        views: &[ViewSetup],
     ) -> Vec<ViewPasses> {
         let all: Vec<(InstanceRaw, Primitive, glam::Vec3, f32)> = snapshot
             .instances
@@ -212,18 +240,16 @@ impl CameraRig {
                 (raw, i.primitive, c, r)
             })
             .collect();
-        let mut raws: Vec<InstanceRaw> = self.static_draws.iter().map(|(_, r)| *r).collect();
+        let mut raws: Vec<InstanceRaw> = self.static_draws.iter().map(|d| d.raw).collect();
         let ranges = &self.primitive_ranges;
-        let groups_in = |clip: [[f32; 4]; 4], raws: &mut Vec<InstanceRaw>| -> Groups {
-            let planes = crate::core::frustum::planes(&Mat4::from_cols_array_2d(&clip));
-            let mut groups = Vec::new();
+        // `keep`: whether a pass draws an instance, by its bounding sphere
+        let groups_in = |keep: &dyn Fn(glam::Vec3, f32) -> bool, raws: &mut Vec<InstanceRaw>| {
+            let mut groups: Groups = Vec::new();
             for p in Primitive::ALL {
                 let start = raws.len() as u32;
                 raws.extend(
                     all.iter()
-                        .filter(|(_, prim, c, r)| {
-                            *prim == p && crate::core::frustum::sphere_visible(&planes, *c, *r)
-                        })
+                        .filter(|(_, prim, c, r)| *prim == p && keep(*c, *r))
                         .map(|(raw, ..)| *raw),
                 );
                 if raws.len() as u32 > start {
@@ -232,11 +258,21 @@ impl CameraRig {
             }
             groups
         };
-        let passes = uniforms
+        let in_frustum = |clip: [[f32; 4]; 4]| {
+            let planes = crate::core::frustum::planes(&Mat4::from_cols_array_2d(&clip));
+            move |c: glam::Vec3, r: f32| crate::core::frustum::sphere_visible(&planes, c, r)
+        };
+        let passes = views
             .iter()
-            .map(|u| ViewPasses {
-                scene: groups_in(u.clip_from_world, &mut raws),
-                shadow: (u.look[0] > 0.5).then(|| groups_in(u.sun_from_world, &mut raws)),
+            .map(|v| {
+                let scene = groups_in(&in_frustum(v.uniform.clip_from_world), &mut raws);
+                // the sun's map: what is in it and can shade this view
+                let shadow = v.shadowed.as_ref().map(|slice| {
+                    let in_map = in_frustum(v.uniform.sun_from_world);
+                    let casts = |c, r| in_map(c, r) && slice.may_be_shaded_by(c, r);
+                    groups_in(&casts, &mut raws)
+                });
+                ViewPasses { scene, shadow }
             })
             .collect();
         if raws.len() > self.instance_capacity {
@@ -269,7 +305,15 @@ impl CameraRig {
             .write_buffer(&shadow.uniform, 0, bytemuck::bytes_of(&sun_view));
         let map_view = shadow.map.create_view(&Default::default());
         // the sun's map: nearest the sun smallest, cleared to the farthest
-        self.draw_depth_only(encoder, &map_view, 1.0, pipeline, &shadow.pass_bind, groups);
+        self.draw_depth_only(
+            encoder,
+            &map_view,
+            1.0,
+            pipeline,
+            &shadow.pass_bind,
+            Statics::Casters,
+            groups,
+        );
     }
 
     /// A depth-only pass (`DepthOnly`): `groups` drawn with `pipeline` and
@@ -281,6 +325,7 @@ impl CameraRig {
         clear: f32,
         pipeline: &wgpu::RenderPipeline,
         bind: &wgpu::BindGroup,
+        statics: Statics,
         groups: &[(MeshRange, std::ops::Range<u32>)],
     ) {
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
@@ -300,6 +345,6 @@ impl CameraRig {
         });
         pass.set_pipeline(pipeline);
         pass.set_bind_group(0, bind, &[]);
-        self.draw_scene(&mut pass, groups);
+        self.draw_scene(&mut pass, statics, groups);
     }
 }
