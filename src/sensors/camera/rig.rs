@@ -564,8 +564,7 @@ impl CameraRig {
             // reverse Z: cleared to the farthest, 0
             self.draw_depth_only(
                 encoder,
-                &z_view,
-                0.0,
+                (&z_view, 0.0),
                 pipeline,
                 &cam.bind_group,
                 Statics::All,

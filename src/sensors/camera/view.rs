@@ -307,8 +307,7 @@ impl CameraRig {
         // the sun's map: nearest the sun smallest, cleared to the farthest
         self.draw_depth_only(
             encoder,
-            &map_view,
-            1.0,
+            (&map_view, 1.0),
             pipeline,
             &shadow.pass_bind,
             Statics::Casters,
@@ -316,13 +315,13 @@ impl CameraRig {
         );
     }
 
-    /// A depth-only pass (`DepthOnly`): `groups` drawn with `pipeline` and
-    /// the view uniform in `bind` into `depth`, cleared to `clear` first.
+    /// A depth-only pass (`DepthOnly`): `groups` and `statics` drawn with
+    /// `pipeline` and the view uniform in `bind` into `depth`'s target,
+    /// cleared to its value first.
     pub(super) fn draw_depth_only(
         &self,
         encoder: &mut wgpu::CommandEncoder,
-        depth: &wgpu::TextureView,
-        clear: f32,
+        (depth, clear): (&wgpu::TextureView, f32),
         pipeline: &wgpu::RenderPipeline,
         bind: &wgpu::BindGroup,
         statics: Statics,
