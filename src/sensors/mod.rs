@@ -165,7 +165,7 @@ fn lamp_emission(light: Option<VehicleLight>, s: LampState) -> f32 {
     use crate::core::record::TurnSignal;
     match light {
         Some(VehicleLight::Head) if s.dark => 3.0,
-        Some(VehicleLight::Tail) if s.braking => 3.0,
+        Some(VehicleLight::Tail | VehicleLight::Brake) if s.braking => 3.0,
         Some(VehicleLight::Tail) if s.dark => 1.2,
         Some(VehicleLight::IndicatorLeft) if s.indicating == Some(TurnSignal::Left) => 4.0,
         Some(VehicleLight::IndicatorRight) if s.indicating == Some(TurnSignal::Right) => 4.0,

@@ -24,6 +24,8 @@ pub struct Part {
 pub enum VehicleLight {
     Head,
     Tail,
+    /// A high-mounted stop lamp: dark until the brakes are on.
+    Brake,
     /// Amber turn indicators, front and rear, on the vehicle's left.
     IndicatorLeft,
     IndicatorRight,

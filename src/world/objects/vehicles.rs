@@ -299,6 +299,42 @@ pub fn vehicle(kind: VehicleKind, color: [f32; 3]) -> Template {
     t
 }
 
+/// The furniture of a van's rear doors, whose label box ends
+/// `half_length_m` behind its centre (2 cm behind the doors): black rubber seals around the windows, a high stop
+/// lamp over them, the handle beside the seam and the outer hinges. From
+/// close behind, a van is otherwise a plain light slab.
+fn van_rear_doors(half_length_m: f32) -> Vec<Part> {
+    let seal = [0.02, 0.02, 0.025];
+    // centred `depth` deep with its outer face `proud_m` past the box's end
+    let at = |depth: f32, proud_m: f32| -(half_length_m - depth / 2.0 + proud_m);
+    let piece = |depth: f32, proud_m: f32, y: f32, z: f32, h: f32, w: f32, colour| {
+        part(
+            Primitive::Cube,
+            Vec3::new(at(depth, proud_m), y, z),
+            Vec3::new(depth, h, w),
+            colour,
+            Class::Car,
+        )
+    };
+    let mut parts = Vec::new();
+    for side in [-1.0f32, 1.0] {
+        // the seal: a frame 4 cm wide around the window, 3 mm behind the
+        // glass's face (no fighting over depth)
+        parts.push(piece(0.008, -0.003, 1.66, side * 0.45, 0.68, 0.84, seal));
+        // two hinges on the door's outer edge
+        for y in [0.75, 1.65] {
+            parts.push(piece(0.02, 0.0, y, side * 0.9, 0.1, 0.05, seal));
+        }
+    }
+    // the handle, on the right-hand door beside the seam
+    parts.push(piece(0.02, 0.0, 1.12, 0.12, 0.05, 0.2, [0.05; 3]));
+    parts.push(Part {
+        light: Some(VehicleLight::Brake),
+        ..piece(0.02, 0.0, 2.03, 0.0, 0.05, 0.32, [0.3, 0.02, 0.02])
+    });
+    parts
+}
+
 fn van(color: [f32; 3]) -> Template {
     let (l, w, h) = (5.0, 2.0, 2.1);
     // the shaped body a little short of the box: the glass and the ends
@@ -372,6 +408,7 @@ fn van(color: [f32; 3]) -> Template {
     ]
     .into_iter()
     .chain(car_ends(l / 2.0, &VAN_TAILS, &VAN_BUMPERS))
+    .chain(van_rear_doors(l / 2.0))
     .collect();
     add_wheel_arches(&mut parts, 0.49 * (w - 0.02));
     Template {
