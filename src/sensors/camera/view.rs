@@ -157,46 +157,8 @@ impl CameraRig {
             u.look[0] = 1.0;
             shadowed = Some(crate::core::shadow::ShadowedSlice::new(&corners, sun));
         }
-        // the labeled objects nearest this camera whose contact shadow can
-        // be in its view shade the ground under them
-        let eye = world_from_camera.translation;
-        let planes = crate::core::frustum::planes(&clip.as_mat4());
-        let mut boxes: Vec<(&crate::core::boxes::Box3, f64)> = snapshot
-            .objects
-            .iter()
-            .map(|o| (&o.box3, crate::core::shadow::contact_reach_m(&o.box3)))
-            .filter(|(b, reach)| {
-                let radius = reach.hypot(b.height_m / 2.0) as f32;
-                crate::core::frustum::sphere_visible(&planes, b.center.as_vec3(), radius)
-            })
-            .collect();
-        boxes.sort_by(|(a, _), (b, _)| {
-            a.center
-                .distance_squared(eye)
-                .total_cmp(&b.center.distance_squared(eye))
-        });
-        let casters = if l.shadows { MAX_CASTERS } else { 0 };
-        boxes.truncate(casters);
-        let reaches: Vec<(glam::DVec3, f64)> = boxes.iter().map(|(b, r)| (b.center, *r)).collect();
-        let tiles = crate::core::shadow::contact_tiles(
-            &clip,
-            cam.intrinsics.width,
-            cam.intrinsics.height,
-            &reaches,
-        );
-        for (row, four) in u.caster_tiles.iter_mut().zip(tiles.chunks(4)) {
-            row.copy_from_slice(four);
-        }
-        for (i, (b, reach)) in boxes.into_iter().enumerate() {
-            let falloff = crate::core::shadow::contact_falloff_m(b) as f32;
-            u.caster_center[i] = b.center.as_vec3().extend(falloff).to_array();
-            u.caster_forward[i] = b.forward().as_vec3().extend(0.0).to_array();
-            u.caster_half[i] = [
-                b.length_m as f32 / 2.0,
-                b.height_m as f32 / 2.0,
-                b.width_m as f32 / 2.0,
-                reach as f32,
-            ];
+        if l.shadows {
+            set_contact_casters(&mut u, &clip, cam, snapshot, world_from_camera.translation);
         }
         // the lamps nearest this camera
         let cam = world_from_camera.translation;
@@ -345,5 +307,54 @@ impl CameraRig {
         pass.set_pipeline(pipeline);
         pass.set_bind_group(0, bind, &[]);
         self.draw_scene(&mut pass, statics, groups);
+    }
+}
+
+/// The labeled objects nearest the camera at `eye` whose contact shadow
+/// can be in its view (`clip`: its clip_from_world) shade the ground under
+/// them: their boxes into `u`, and the screen tiles each can reach.
+fn set_contact_casters(
+    u: &mut ViewUniform,
+    clip: &glam::DMat4,
+    cam: &CameraInfo,
+    snapshot: &FrameSnapshot,
+    eye: glam::DVec3,
+) {
+    let planes = crate::core::frustum::planes(&clip.as_mat4());
+    let mut boxes: Vec<(&crate::core::boxes::Box3, f64)> = snapshot
+        .objects
+        .iter()
+        .map(|o| (&o.box3, crate::core::shadow::contact_reach_m(&o.box3)))
+        .filter(|(b, reach)| {
+            let radius = reach.hypot(b.height_m / 2.0) as f32;
+            crate::core::frustum::sphere_visible(&planes, b.center.as_vec3(), radius)
+        })
+        .collect();
+    boxes.sort_by(|(a, _), (b, _)| {
+        a.center
+            .distance_squared(eye)
+            .total_cmp(&b.center.distance_squared(eye))
+    });
+    boxes.truncate(MAX_CASTERS);
+    let reaches: Vec<(glam::DVec3, f64)> = boxes.iter().map(|(b, r)| (b.center, *r)).collect();
+    let tiles = crate::core::shadow::contact_tiles(
+        clip,
+        cam.intrinsics.width,
+        cam.intrinsics.height,
+        &reaches,
+    );
+    for (row, four) in u.caster_tiles.iter_mut().zip(tiles.chunks(4)) {
+        row.copy_from_slice(four);
+    }
+    for (i, (b, reach)) in boxes.into_iter().enumerate() {
+        let falloff = crate::core::shadow::contact_falloff_m(b) as f32;
+        u.caster_center[i] = b.center.as_vec3().extend(falloff).to_array();
+        u.caster_forward[i] = b.forward().as_vec3().extend(0.0).to_array();
+        u.caster_half[i] = [
+            b.length_m as f32 / 2.0,
+            b.height_m as f32 / 2.0,
+            b.width_m as f32 / 2.0,
+            reach as f32,
+        ];
     }
 }
