@@ -282,8 +282,7 @@ fn is_ground(class_id: u32) -> bool {
 // objects' boxes (a car darkens the road beneath it), 1 unoccluded. The
 // darkening falls off over the caster's falloff length (center.w, metres)
 // outside its footprint and ends at its reach (half.w: 5 falloffs past the
-// corners, src/core/shadow.rs), so ground farther than that from every
-// box skips the work (most of the road, on a software rasteriser).
+// corners, src/core/shadow.rs).
 // `pixel`: the fragment's position in the view, pixels. Only the casters
 // listed for its screen tile are visited (a software rasteriser runs a
 // loop for every pixel of a block as long as one of them needs it).
