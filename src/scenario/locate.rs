@@ -2,7 +2,7 @@
 //! deserialization (cross-field rules), so those errors point at the field too.
 
 /// One step of a path: a struct field, optionally followed by a list index.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Step<'a> {
     pub field: &'a str,
     pub index: Option<usize>,

@@ -13,6 +13,7 @@ pub mod rigs;
 pub mod role;
 pub mod schema;
 pub mod sensors;
+mod spawn_checks;
 pub mod validate;
 
 pub use role::{Role, actor_roles, resolve_actor};

@@ -311,6 +311,26 @@ impl VehicleKind {
         }
     }
 
+    /// The longest body of this kind, metres (an undrawn `Car`: the
+    /// longest of the bodies it may be drawn as). The world's templates
+    /// are checked against it (world::objects tests).
+    pub fn longest_body_m(self) -> f64 {
+        match self {
+            VehicleKind::Car => CAR_BODY_SHARES
+                .iter()
+                .map(|(k, _)| k.longest_body_m())
+                .fold(0.0, f64::max),
+            VehicleKind::Van => 5.0,
+            VehicleKind::Truck => 8.0,
+            VehicleKind::Saloon => 4.5,
+            VehicleKind::Hatchback => 4.1,
+            VehicleKind::Estate => 4.75,
+            VehicleKind::Suv => 4.6,
+            VehicleKind::Pickup => 5.3,
+            VehicleKind::Bus => 12.0,
+        }
+    }
+
     /// A car of any body (drawn or named).
     pub fn is_car(self) -> bool {
         self.class() == Class::Car && self != VehicleKind::Van

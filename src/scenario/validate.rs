@@ -75,6 +75,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     check_output(s)?;
     super::failure_checks::check_failures(s)?;
     super::lens_checks::check_lenses(s)?;
+    super::spawn_checks::check_starts(s)?;
     check_instance_counts(s)?;
     Ok(())
 }

@@ -323,6 +323,33 @@ mod tests {
     use super::*;
     use crate::scenario::VehicleKind;
 
+    /// The scenario's start-gap check knows each kind's longest body: the
+    /// templates' label boxes are that long (an undrawn `Car` at most).
+    #[test]
+    fn each_kind_is_as_long_as_the_scenario_checks_assume() {
+        for k in [
+            VehicleKind::Van,
+            VehicleKind::Truck,
+            VehicleKind::Saloon,
+            VehicleKind::Hatchback,
+            VehicleKind::Estate,
+            VehicleKind::Suv,
+            VehicleKind::Pickup,
+            VehicleKind::Bus,
+        ] {
+            let length_m = vehicle(k, [0.5; 3]).size.length_m;
+            assert!(
+                (length_m - k.longest_body_m()).abs() < 1e-6,
+                "{k:?}: {length_m}"
+            );
+            let car = VehicleKind::Car.longest_body_m();
+            assert!(
+                length_m <= car + 1e-6 || !k.is_car(),
+                "{k:?}: {length_m} > {car}"
+            );
+        }
+    }
+
     /// Every part of a vehicle (a car's shut door included) lies inside its
     /// label box, so boxes are tight enough to trust and silhouettes never
     /// exceed them (people's boxes are fitted to their pose each tick).

@@ -1,0 +1,198 @@
+//! Validation of where the traffic starts (see `validate`): no two
+//! vehicles, the ego and parked cars included, may start inside each
+//! other, nor two pedestrians on one spot.
+
+use super::locate::{Step, field, item};
+use super::validate::Invalid;
+use super::{Direction, Scenario, Side};
+
+/// Two vehicles in one lane must start at least their half lengths plus
+/// this gap apart, metres. Bodies started inside each other drive through
+/// each other (or are flung apart by the physics), and their coincident
+/// boxes cannot be told apart by an evaluation that matches by centre
+/// distance (nuScenes' detection metrics).
+pub const MIN_START_GAP_M: f64 = 0.5;
+
+/// Two pedestrians may not start closer than this along the road and
+/// across the sidewalk both, metres (one body inside the other).
+pub const MIN_PEDESTRIAN_GAP_M: f64 = 0.5;
+
+/// A vehicle's place at the start: its lane (parked or driving, road,
+/// whether it is one of the road's forward lanes or the left kerb, index),
+/// where along the road, how long.
+struct Start {
+    lane: (bool, u32, bool, u32),
+    s_m: f64,
+    length_m: f64,
+    who: String,
+    blame: Vec<Step<'static>>,
+}
+
+/// The ego, every traffic vehicle and every parked car start clear of
+/// each other in their lanes; pedestrians clear of each other. The one
+/// listed later is blamed.
+pub(super) fn check_starts(s: &Scenario) -> Result<(), Invalid> {
+    check_vehicle_starts(s)?;
+    check_pedestrian_starts(s)
+}
+
+fn check_vehicle_starts(s: &Scenario) -> Result<(), Invalid> {
+    let mut starts = vec![Start {
+        lane: (false, 0, true, s.ego.lane),
+        s_m: s.ego.start_s_m,
+        length_m: s.ego.kind.longest_body_m(),
+        who: "the ego".to_string(),
+        blame: vec![field("ego"), field("start_s_m")],
+    }];
+    for (i, v) in s.vehicles.iter().enumerate() {
+        // a wrong-way driver uses the other direction's lanes
+        let forward_lanes = (v.direction == Direction::Forward) != v.wrong_way;
+        starts.push(Start {
+            lane: (false, v.road, forward_lanes, v.lane),
+            s_m: v.start_s_m,
+            length_m: v.kind.longest_body_m(),
+            who: format!("vehicles[{i}]"),
+            blame: vec![item("vehicles", i), field("start_s_m")],
+        });
+    }
+    for (i, p) in s.props.parked.iter().enumerate() {
+        starts.push(Start {
+            lane: (true, 0, p.side == Side::Left, 0),
+            s_m: p.s_m,
+            length_m: p.kind.longest_body_m(),
+            who: format!("props.parked[{i}]"),
+            blame: vec![field("props"), item("parked", i), field("s_m")],
+        });
+    }
+    // by lane, then along it: a vehicle overlapping any other in its lane
+    // overlaps its neighbour in this order
+    let mut order: Vec<usize> = (0..starts.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&starts[a], &starts[b]);
+        a.lane.cmp(&b.lane).then(a.s_m.total_cmp(&b.s_m))
+    });
+    for pair in order.windows(2) {
+        let (first, second) = (pair[0].min(pair[1]), pair[0].max(pair[1]));
+        let (a, b) = (&starts[first], &starts[second]);
+        let needed_m = (a.length_m + b.length_m) / 2.0 + MIN_START_GAP_M;
+        let apart_m = (a.s_m - b.s_m).abs();
+        if a.lane == b.lane && apart_m < needed_m {
+            return Err((
+                b.blame.clone(),
+                format!(
+                    "{} starts {apart_m} m from {} in the same lane: vehicles need \
+                     {needed_m} m between their starts (half of each one's longest \
+                     body plus {MIN_START_GAP_M} m)",
+                    b.who, a.who
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_pedestrian_starts(s: &Scenario) -> Result<(), Invalid> {
+    let people = &s.pedestrians;
+    // by side, then along the road: only near neighbours can coincide
+    let mut order: Vec<usize> = (0..people.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&people[a], &people[b]);
+        (a.side == Side::Left)
+            .cmp(&(b.side == Side::Left))
+            .then(a.s_m.total_cmp(&b.s_m))
+    });
+    for (k, &i) in order.iter().enumerate() {
+        for &j in &order[k + 1..] {
+            let (a, b) = (&people[i], &people[j]);
+            if a.side != b.side || b.s_m - a.s_m >= MIN_PEDESTRIAN_GAP_M {
+                break;
+            }
+            if (a.offset_m - b.offset_m).abs() < MIN_PEDESTRIAN_GAP_M {
+                let (first, second) = (i.min(j), i.max(j));
+                return Err((
+                    vec![item("pedestrians", second), field("s_m")],
+                    format!(
+                        "pedestrians[{second}] starts on the spot of pedestrians[{first}]: \
+                         people on one side need {MIN_PEDESTRIAN_GAP_M} m between them \
+                         along the road or across the sidewalk"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::VehicleKind;
+    use crate::scenario::actors::Vehicle;
+
+    fn vehicle(start_s_m: f64, kind: VehicleKind) -> Vehicle {
+        ron::from_str::<Vehicle>(&format!(
+            "(start_s_m: {start_s_m}, speed_mps: 10.0, kind: {kind:?})"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn vehicles_may_not_start_inside_each_other() {
+        let mut s = Scenario::default();
+        s.ego.start_s_m = 0.0;
+        // a truck 7 m ahead of a car-sized ego: 8/2 + 5.3/2 + 0.5 needed
+        s.vehicles = vec![vehicle(7.0, VehicleKind::Truck)];
+        let (blame, why) = check_starts(&s).unwrap_err();
+        assert_eq!(blame, vec![item("vehicles", 0), field("start_s_m")]);
+        assert!(why.contains("the ego"), "{why}");
+        s.vehicles = vec![vehicle(7.2, VehicleKind::Truck)];
+        assert!(check_starts(&s).is_ok());
+        // the same place in other lanes or directions is fine
+        let mut beside = vehicle(0.0, VehicleKind::Car);
+        beside.lane = 1;
+        let mut oncoming = vehicle(0.0, VehicleKind::Car);
+        oncoming.direction = Direction::Backward;
+        s.vehicles = vec![beside, oncoming.clone()];
+        s.road.lanes_forward = 2;
+        assert!(check_starts(&s).is_ok());
+        // but a wrong-way driver is in the oncoming lanes
+        let mut wrong_way = vehicle(2.0, VehicleKind::Car);
+        wrong_way.direction = Direction::Forward;
+        wrong_way.wrong_way = true;
+        s.vehicles.push(wrong_way);
+        let (blame, _) = check_starts(&s).unwrap_err();
+        assert_eq!(blame, vec![item("vehicles", 2), field("start_s_m")]);
+        // two stacked far from the ego: the later one is blamed
+        s.vehicles = vec![
+            vehicle(50.0, VehicleKind::Bus),
+            vehicle(80.0, VehicleKind::Van),
+            vehicle(55.0, VehicleKind::Car),
+        ];
+        let (blame, why) = check_starts(&s).unwrap_err();
+        assert_eq!(blame, vec![item("vehicles", 2), field("start_s_m")]);
+        assert!(why.contains("vehicles[0]"), "{why}");
+    }
+
+    #[test]
+    fn parked_cars_and_pedestrians_may_not_start_on_one_spot() {
+        let mut s: Scenario = ron::from_str(
+            "(props: (parked: [(s_m: 20.0, side: Right), (s_m: 20.0, side: Left), \
+             (s_m: 25.0, side: Right)]))",
+        )
+        .unwrap();
+        let (blame, why) = check_starts(&s).unwrap_err();
+        assert_eq!(blame, vec![field("props"), item("parked", 2), field("s_m")]);
+        assert!(why.contains("props.parked[0]"), "{why}");
+        s.props.parked[2].s_m = 26.0;
+        assert!(check_starts(&s).is_ok());
+        s = ron::from_str(
+            "(pedestrians: [(s_m: 10.0), (s_m: 10.2, side: Left), (s_m: 10.3, offset_m: 2.0), \
+             (s_m: 10.4)])",
+        )
+        .unwrap();
+        let (blame, _) = check_starts(&s).unwrap_err();
+        assert_eq!(blame, vec![item("pedestrians", 3), field("s_m")]);
+        s.pedestrians[3].s_m = 10.5;
+        assert!(check_starts(&s).is_ok());
+    }
+}
