@@ -287,6 +287,18 @@ pub const CAR_BODY_SHARES: [(VehicleKind, u32); 5] = [
 ];
 
 impl VehicleKind {
+    pub const ALL: [VehicleKind; 9] = [
+        VehicleKind::Car,
+        VehicleKind::Van,
+        VehicleKind::Truck,
+        VehicleKind::Saloon,
+        VehicleKind::Hatchback,
+        VehicleKind::Estate,
+        VehicleKind::Suv,
+        VehicleKind::Pickup,
+        VehicleKind::Bus,
+    ];
+
     /// The label class of this kind of vehicle.
     pub fn class(self) -> Class {
         match self {

@@ -327,16 +327,11 @@ mod tests {
     /// templates' label boxes are that long (an undrawn `Car` at most).
     #[test]
     fn each_kind_is_as_long_as_the_scenario_checks_assume() {
-        for k in [
-            VehicleKind::Van,
-            VehicleKind::Truck,
-            VehicleKind::Saloon,
-            VehicleKind::Hatchback,
-            VehicleKind::Estate,
-            VehicleKind::Suv,
-            VehicleKind::Pickup,
-            VehicleKind::Bus,
-        ] {
+        // every kind with one body (an undrawn `Car` is one of them)
+        for k in VehicleKind::ALL
+            .into_iter()
+            .filter(|k| *k != VehicleKind::Car)
+        {
             let length_m = vehicle(k, [0.5; 3]).size.length_m;
             assert!(
                 (length_m - k.longest_body_m()).abs() < 1e-6,
@@ -356,17 +351,7 @@ mod tests {
     #[test]
     fn parts_fit_inside_label_boxes() {
         let mut templates = Vec::new();
-        for k in [
-            VehicleKind::Car,
-            VehicleKind::Van,
-            VehicleKind::Truck,
-            VehicleKind::Saloon,
-            VehicleKind::Hatchback,
-            VehicleKind::Estate,
-            VehicleKind::Suv,
-            VehicleKind::Pickup,
-            VehicleKind::Bus,
-        ] {
+        for k in VehicleKind::ALL {
             let mut t = vehicle(k, [0.5; 3]);
             // a parked car's shut driver door too
             if k.is_car() {
