@@ -300,9 +300,10 @@ pub fn vehicle(kind: VehicleKind, color: [f32; 3]) -> Template {
 }
 
 /// The furniture of a van's rear doors, whose label box ends
-/// `half_length_m` behind its centre (2 cm behind the doors): black rubber seals around the windows, a high stop
-/// lamp over them, the handle beside the seam and the outer hinges. From
-/// close behind, a van is otherwise a plain light slab.
+/// `half_length_m` behind its centre (2 cm behind the doors): black rubber
+/// seals around the windows, a high stop lamp over them, the handle beside
+/// the seam and the outer hinges. From close behind, a van is otherwise a
+/// plain light slab.
 fn van_rear_doors(half_length_m: f32) -> Vec<Part> {
     let seal = [0.02, 0.02, 0.025];
     // centred `depth` deep with its outer face `proud_m` past the box's end
