@@ -23,6 +23,31 @@ pub fn streak(k: &Intrinsics, p_cam: DVec3, v_cam: DVec3, exposure_s: f64) -> Op
     Some([k.project(p_cam - half)?, k.project(p_cam + half)?])
 }
 
+/// The velocity of a point `p` on a person whose COCO keypoints are at
+/// `keypoints` moving at `velocities` (any one frame and units): that of
+/// the nearest point on the COCO skeleton's bones, interpolated between
+/// the bone's two keypoints (past a bone's end, the end's: a hand moves
+/// with the wrist). A limb's surface then moves as the bone inside it.
+pub fn velocity_on_skeleton(p: DVec3, keypoints: &[DVec3], velocities: &[DVec3]) -> DVec3 {
+    let mut best = (f64::INFINITY, DVec3::ZERO);
+    for [a, b] in super::body::COCO_SKELETON {
+        let (a, b) = (a as usize - 1, b as usize - 1);
+        let (Some(ka), Some(kb)) = (keypoints.get(a), keypoints.get(b)) else {
+            continue;
+        };
+        let (Some(va), Some(vb)) = (velocities.get(a), velocities.get(b)) else {
+            continue;
+        };
+        let bone = *kb - *ka;
+        let t = ((p - *ka).dot(bone) / bone.length_squared().max(1e-12)).clamp(0.0, 1.0);
+        let d2 = (p - (*ka + bone * t)).length_squared();
+        if d2 < best.0 {
+            best = (d2, va.lerp(*vb, t));
+        }
+    }
+    best.1
+}
+
 /// Gather motion blur of an RGBA8 sRGB image: pixel i becomes the mean
 /// (linear light, bilinear samples) along `streaks[i]` (pixel-edge image
 /// positions at the shutter's opening and closing; None: unchanged).
@@ -281,6 +306,39 @@ fn box_blur3(src: &[[f64; 3]], w: usize, h: usize, r: usize) -> Vec<[f64; 3]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A point on a shin moves as the shin's bone at its height; a foot
+    /// below the ankle moves as the ankle; a point at the chest's middle
+    /// between the torso's bones takes theirs.
+    #[test]
+    fn a_limbs_surface_moves_as_the_nearest_bone() {
+        use crate::core::body::{Activity, Body, pose};
+        let body = Body {
+            height_m: 1.75,
+            build: 1.0,
+            age: crate::core::body::AgeGroup::Adult,
+        };
+        let walk = Activity::Walk {
+            phase: 0.2,
+            speed_mps: 1.4,
+        };
+        let k: Vec<DVec3> = pose(&body, walk)
+            .coco_keypoints(&body)
+            .iter()
+            .map(|p| p.as_dvec3())
+            .collect();
+        // every keypoint its own velocity: i m/s along x
+        let v: Vec<DVec3> = (0..17).map(|i| DVec3::X * i as f64).collect();
+        let (knee, ankle) = (k[13], k[15]);
+        // 3 cm in front of the shin, a quarter of the way down
+        let shin = knee.lerp(ankle, 0.25) + DVec3::X * 0.03;
+        let got = velocity_on_skeleton(shin, &k, &v);
+        assert!((got.x - (13.0 + 0.25 * 2.0)).abs() < 0.05, "{got}");
+        let foot = ankle + DVec3::new(0.1, -0.05, 0.0);
+        assert_eq!(velocity_on_skeleton(foot, &k, &v), v[15]);
+        let hand = k[10] + (k[10] - k[8]).normalize() * 0.08;
+        assert_eq!(velocity_on_skeleton(hand, &k, &v), v[10]);
+    }
 
     #[test]
     fn a_moving_point_draws_a_streak_centred_on_now() {

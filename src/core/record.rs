@@ -280,6 +280,10 @@ pub struct Motion {
     pub acceleration_enu_mps2: Option<[f64; 3]>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acceleration_ego_mps2: Option<[f64; 3]>,
+    /// People: how fast each of the 17 COCO keypoints moves (the body's
+    /// velocity plus the limbs' swing), ego axes as `velocity_ego_mps`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keypoints_velocity_ego_mps: Option<Vec<[f64; 3]>>,
 }
 
 /// A person's (pedestrian's or rider's) look and what they are doing.

@@ -17,7 +17,7 @@ use crate::core::rle::Rle;
 use crate::core::silhouette::{ConvexHull2, project_convex_hull, union_pixel_count};
 use crate::snapshot::image::CameraImage;
 use crate::snapshot::lidar::LidarInfo;
-use crate::snapshot::{CameraInfo, FrameSnapshot};
+use crate::snapshot::{CameraInfo, FrameSnapshot, PersonPose};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]
@@ -172,7 +172,8 @@ fn label_lidar(
                     yaw_rad: round6(fwd.y.atan2(fwd.x)),
                 },
                 box_world_enu: world_box(b),
-                motion: object_motion(&o.motion, &snapshot.world_from_ego.inverse()),
+                // keypoints (and their velocities) are the cameras'
+                motion: object_motion(&o.motion, None, &snapshot.world_from_ego.inverse()),
                 rider_instance_id: o.rider_instance_id,
                 person: o.person.as_ref().map(|p| p.attributes.clone()),
                 vehicle: o.vehicle.clone(),
@@ -303,7 +304,11 @@ fn world_box(b: &crate::core::boxes::Box3) -> OrientedBox {
 }
 
 /// An object's sim-world motion in ENU and in the ego frame's axes.
-fn object_motion(m: &MotionState, ego_from_world: &Pose) -> Option<Motion> {
+fn object_motion(
+    m: &MotionState,
+    person: Option<&PersonPose>,
+    ego_from_world: &Pose,
+) -> Option<Motion> {
     let ego_axes = |v: glam::DVec3| r3(sim_local_to_vehicle(ego_from_world.transform_vector(v)));
     let v = m.velocity_mps?;
     Some(Motion {
@@ -311,6 +316,9 @@ fn object_motion(m: &MotionState, ego_from_world: &Pose) -> Option<Motion> {
         velocity_ego_mps: ego_axes(v),
         acceleration_enu_mps2: m.acceleration_mps2.map(|a| r3(sim_to_enu(a))),
         acceleration_ego_mps2: m.acceleration_mps2.map(ego_axes),
+        keypoints_velocity_ego_mps: person
+            .and_then(|p| p.keypoint_velocities_world_mps)
+            .map(|k| k.iter().map(|v| ego_axes(*v)).collect()),
     })
 }
 
@@ -432,7 +440,7 @@ pub fn label_camera(
             }),
             person: obj.person.as_ref().map(|p| p.attributes.clone()),
             vehicle: obj.vehicle.clone(),
-            motion: object_motion(&obj.motion, &ego_from_world),
+            motion: object_motion(&obj.motion, obj.person.as_deref(), &ego_from_world),
             lens_hidden_fraction: None,
         });
     }

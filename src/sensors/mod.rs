@@ -231,8 +231,13 @@ fn thing_object(
         part_points_world: part_points,
         person: figure.map(|f| {
             let k = f.skeleton().coco_keypoints(&f.body);
+            let keypoint_velocities_world_mps = motion.velocity_mps.map(|v| {
+                let swing = f.keypoint_velocities(v.length() as f32);
+                swing.map(|s| v + t.rotation.mul_vec3(s).as_dvec3())
+            });
             Arc::new(PersonPose {
                 keypoints_world: k.map(|p| model.transform_point3(p).as_dvec3()),
+                keypoint_velocities_world_mps,
                 attributes: f.attributes(),
             })
         }),

@@ -55,6 +55,9 @@ pub struct LabeledObject {
 pub struct PersonPose {
     /// The 17 COCO keypoints, COCO's order, sim world.
     pub keypoints_world: [DVec3; 17],
+    /// How fast each keypoint moves, sim world, m/s: the body's velocity
+    /// plus the limbs' swing (absent when the body's velocity is).
+    pub keypoint_velocities_world_mps: Option<[DVec3; 17]>,
     pub attributes: crate::core::record::PersonAttributes,
 }
 

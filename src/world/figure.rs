@@ -134,6 +134,21 @@ impl Figure {
         body::attributes(&self.body, &self.outfit, self.activity)
     }
 
+    /// How fast each COCO keypoint moves against the figure's frame (m/s,
+    /// figure frame), the figure moving at `speed_mps`: the gait's phase
+    /// runs at the rate `advance` gives it (the walking speed it last
+    /// measured over its stride), the cranks' at the speed over a turn.
+    pub fn keypoint_velocities(&self, speed_mps: f32) -> [Vec3; 17] {
+        let phase_per_s = match self.activity {
+            Activity::Pedal { .. } => speed_mps / METRES_PER_CRANK_TURN,
+            Activity::Walk { speed_mps, .. } if speed_mps > body::STAND_MPS => {
+                speed_mps / self.body.stride_m(speed_mps)
+            }
+            Activity::Walk { .. } | Activity::Stand => 0.0,
+        };
+        body::keypoint_velocities(&self.body, self.activity, phase_per_s)
+    }
+
     /// Advance the gait or the cranks by a move of `moved_m` in `dt_s`.
     fn advance(&mut self, moved_m: f32, dt_s: f32) {
         let speed_mps = moved_m / dt_s.max(1e-6);

@@ -1,7 +1,7 @@
 //! Motion blur of a camera frame: each pixel's streak over the shutter
 //! time (`core::exposure::streak`) from the frame's depth and ids, the
-//! objects' and the ego's motion as the labels record them, and the
-//! camera's mount.
+//! objects' and the ego's motion as the labels record them (people's limbs
+//! as their keypoints move), and the camera's mount.
 
 use crate::core::record::{CameraLabels, FrameLabels};
 use crate::snapshot::CameraInfo;
@@ -11,6 +11,15 @@ use std::collections::BTreeMap;
 
 /// Where the sky is: far enough that only the camera's turning moves it.
 const SKY_DISTANCE_M: f64 = 1e4;
+
+/// How an object's points move, ego axes, m/s.
+enum Velocity {
+    /// All alike (its body's velocity).
+    Rigid(DVec3),
+    /// As the nearest bone between its keypoints (camera frame) moving at
+    /// their velocities.
+    Skeleton(Vec<DVec3>, Vec<DVec3>),
+}
 
 /// Per pixel, its streak while the shutter is open (None: still, or no
 /// depth and ids in this mode).
@@ -32,12 +41,27 @@ pub(super) fn streaks(
     let ego_velocity = DVec3::new(frame.ego.speed_mps, 0.0, 0.0);
     let ego_turn = DVec3::new(0.0, 0.0, frame.ego.yaw_rate_rad_s);
     // label values fit 16 bits (the label target's format)
-    let object_velocity: BTreeMap<u16, DVec3> = camera
+    let object_velocity: BTreeMap<u16, Velocity> = camera
         .objects
         .iter()
         .filter_map(|o| {
             let m = o.motion.as_ref()?;
-            Some((o.instance_id as u16, DVec3::from_array(m.velocity_ego_mps)))
+            let body = DVec3::from_array(m.velocity_ego_mps);
+            // people: each limb moves as its bone (keypoints in the camera
+            // frame, like the pixels' points)
+            let limbs = o
+                .keypoints_camera_m
+                .as_ref()
+                .zip(m.keypoints_velocity_ego_mps.as_ref())
+                .map(|(k, v)| {
+                    let points = k.iter().map(|p| DVec3::from_array(*p)).collect();
+                    (points, v.iter().map(|v| DVec3::from_array(*v)).collect())
+                });
+            let velocity = match limbs {
+                Some((points, velocities)) => Velocity::Skeleton(points, velocities),
+                None => Velocity::Rigid(body),
+            };
+            Some((o.instance_id as u16, velocity))
         })
         .collect();
     (0..n)
@@ -53,10 +77,13 @@ pub(super) fn streaks(
                 k.ray(uv)? * SKY_DISTANCE_M
             };
             let r = vehicle_from_cv.transform_point(p_cam);
-            let v_world = object_velocity
-                .get(&labels[i])
-                .copied()
-                .unwrap_or(DVec3::ZERO);
+            let v_world = match object_velocity.get(&labels[i]) {
+                None => DVec3::ZERO,
+                Some(Velocity::Rigid(v)) => *v,
+                Some(Velocity::Skeleton(points, velocities)) => {
+                    crate::core::exposure::velocity_on_skeleton(p_cam, points, velocities)
+                }
+            };
             // the point's motion relative to the moving, turning ego
             let v_rel = v_world - ego_velocity - ego_turn.cross(r);
             let v_cam = cv_from_vehicle.transform_vector(v_rel);

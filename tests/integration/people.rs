@@ -141,6 +141,58 @@ fn visible_keypoints_fall_on_their_own_pixels_and_hidden_ones_are_marked() {
     );
 }
 
+/// Each keypoint's recorded velocity (the body's plus the limb's swing,
+/// which motion blur smears people's limbs with) is how fast it moves:
+/// central differences of its camera-frame position over the frames
+/// either side (the ego stands, so the camera frame stays put; ticks of
+/// 20 ms keep the difference's own error under ~1%). Limbs swing faster
+/// than the body walks, and nobody's keypoints stand still.
+#[test]
+fn keypoint_velocities_are_how_fast_the_keypoints_move() {
+    let fine = PEOPLE.replacen("seed: 21,", "seed: 21, tick_hz: 200,", 1);
+    let (_, frames) = crate::common::run_app(&scenario(&fine), 16);
+    let dt = 0.005;
+    let objects = |f: usize| &frames[f].labels.as_ref().unwrap().cameras[0].objects;
+    let (mut checked, mut errors, mut faster_than_body) = (0, Vec::new(), 0);
+    for f in 2..15 {
+        for o in objects(f) {
+            let Some(v) = o
+                .motion
+                .as_ref()
+                .and_then(|m| m.keypoints_velocity_ego_mps.as_ref())
+            else {
+                continue;
+            };
+            let find = |g: usize| objects(g).iter().find(|p| p.instance_id == o.instance_id);
+            let (Some(before), Some(after)) = (find(f - 1), find(f + 1)) else {
+                continue;
+            };
+            let k = |p: &edgecase::core::record::ObjectLabel, i: usize| {
+                DVec3::from_array(p.keypoints_camera_m.as_ref().unwrap()[i])
+            };
+            let body = DVec3::from_array(o.motion.as_ref().unwrap().velocity_ego_mps).length();
+            for (i, v) in v.iter().enumerate() {
+                let moved = ((k(after, i) - k(before, i)) / (2.0 * dt)).length();
+                let recorded = DVec3::from_array(*v).length();
+                let e = (moved - recorded).abs() / recorded.max(0.3);
+                errors.push(e);
+                faster_than_body += usize::from(recorded > 1.3 * body && body > 0.5);
+                checked += 1;
+            }
+        }
+    }
+    errors.sort_by(f64::total_cmp);
+    let median = errors[errors.len() / 2];
+    let p90 = errors[errors.len() * 9 / 10];
+    eprintln!("{checked} keypoint speeds: median error {median:.4}, 90th percentile {p90:.4}");
+    assert!(checked > 300, "{checked} keypoints checked");
+    assert!(median < 0.01 && p90 < 0.05, "median {median}, p90 {p90}");
+    assert!(
+        faster_than_body > 30,
+        "{faster_than_body} keypoints outrun their body"
+    );
+}
+
 #[test]
 fn coco_keypoints_score_1_gt_vs_gt_in_pycocotools() {
     let tmp = temp_dir();

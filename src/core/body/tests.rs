@@ -152,3 +152,63 @@ fn outfits_are_drawn_deterministically_and_cover_every_skin_tone() {
     }
     assert!(seen.iter().all(|s| *s));
 }
+
+/// The keypoints' velocities are how far the pose moves them as the cycle
+/// advances: a small step of the phase either way at that rate moves each
+/// keypoint by velocity x time; standing still, or at rate 0, nothing moves.
+#[test]
+fn keypoint_velocities_are_the_poses_motion_over_the_cycle() {
+    let body = adult();
+    let rate = 1.0 / 1.1; // cycles a second
+    for activity in [
+        Activity::Walk {
+            phase: 0.3,
+            speed_mps: 1.4,
+        },
+        Activity::Walk {
+            phase: 0.8,
+            speed_mps: 4.0,
+        },
+        Activity::Pedal { phase: 0.1 },
+    ] {
+        let v = keypoint_velocities(&body, activity, rate);
+        let dt = 1e-3;
+        let shifted = |d: f32| match activity {
+            Activity::Walk { phase, speed_mps } => Activity::Walk {
+                phase: phase + d,
+                speed_mps,
+            },
+            Activity::Pedal { phase } => Activity::Pedal { phase: phase + d },
+            Activity::Stand => unreachable!(),
+        };
+        let (before, after) = (
+            pose(&body, shifted(-rate * dt)).coco_keypoints(&body),
+            pose(&body, shifted(rate * dt)).coco_keypoints(&body),
+        );
+        let mut fastest = 0.0f32;
+        for i in 0..17 {
+            let moved = (after[i] - before[i]) / (2.0 * dt);
+            let error = (moved - v[i]).length();
+            assert!(
+                error < 0.005 + 0.01 * v[i].length(),
+                "{activity:?} {i}: {moved} vs {}",
+                v[i]
+            );
+            fastest = fastest.max(v[i].length());
+        }
+        // the ankles swing or turn with the cranks at a walking pace or more
+        assert!(
+            fastest > 0.5,
+            "{activity:?}: fastest keypoint {fastest} m/s"
+        );
+    }
+    assert_eq!(
+        keypoint_velocities(&body, Activity::Stand, rate),
+        [Vec3::ZERO; 17]
+    );
+    let walk = Activity::Walk {
+        phase: 0.3,
+        speed_mps: 1.4,
+    };
+    assert_eq!(keypoint_velocities(&body, walk, 0.0), [Vec3::ZERO; 17]);
+}
