@@ -1,6 +1,5 @@
 //! Headless batch rendering: scenario -> dataset directory.
 
-mod auto_exposure;
 pub mod stop;
 
 use crate::app::sensor_app;
@@ -131,8 +130,10 @@ pub fn run_with_progress(
         );
     }
     app.insert_resource(SkipFrames(done));
-    let mut auto_exposure =
-        auto_exposure::AutoExposure::new(&opts.scenario, writer.partial_dir().to_path_buf());
+    let mut auto_exposure = crate::writers::auto_exposure::AutoExposure::new(
+        &opts.scenario,
+        Some(writer.partial_dir().to_path_buf()),
+    );
     let bar = if opts.progress {
         let b = indicatif::ProgressBar::new(opts.frames);
         b.set_style(

@@ -14,6 +14,8 @@ use crate::sensors::{FinishedFrames, LabeledFrame, SkipFrames};
 use crate::sim::SimClock;
 use crate::snapshot::image::CameraImage;
 use crate::snapshot::{CameraInfo, FrameSnapshot};
+use crate::writers::auto_exposure::AutoExposure;
+use crate::writers::delivered;
 use bevy::prelude::App;
 use glam::{DQuat, DVec2, DVec3};
 use std::time::{Duration, Instant};
@@ -89,8 +91,15 @@ pub struct Session {
     sim: App,
     /// Whether tick 0 has run.
     started: bool,
-    /// The ego sensors' labeled frame at the current tick.
+    /// The ego sensors' labeled frame at the current tick (auto-exposure's
+    /// gains set, as the batch loop sets them).
     pub frame: Option<LabeledFrame>,
+    /// The first camera's image of that frame as delivered: failures,
+    /// motion blur, dirt, exposure and effects, as the dataset writes it.
+    pub delivered_rgba: Option<Vec<u8>>,
+    /// Auto-exposure follows the ticks rendered one after another (a seek
+    /// starts it converged, as a fresh run would at that frame).
+    exposure: AutoExposure,
     pub snapshot: Option<FrameSnapshot>,
     view_rig: CameraRig,
     pub view_camera: ViewCamera,
@@ -105,6 +114,7 @@ pub struct Session {
 impl Session {
     pub fn new(gpu: GpuContext, scenario: Scenario, view_camera: ViewCamera) -> Session {
         let mut sim = sensor_app(&scenario, gpu.clone(), RenderMode::Labeled);
+        let exposure = AutoExposure::new(&scenario, None);
         sim.init_resource::<SkipFrames>();
         let info = CameraInfo {
             name: "editor_view".into(),
@@ -126,6 +136,8 @@ impl Session {
             sim,
             started: false,
             frame: None,
+            delivered_rgba: None,
+            exposure,
             snapshot: None,
             view_rig,
             view_camera,
@@ -167,9 +179,36 @@ impl Session {
                 .drain(..)
                 .collect();
             self.frame = frames.into_iter().max_by_key(|f| f.frame);
+            self.deliver();
             self.snapshot = Some(crate::sensors::snapshot(self.sim.world_mut()));
             self.render_view();
         }
+    }
+
+    /// Set the new frame's auto-exposure gains and the first camera's
+    /// delivered image (a frozen camera keeps the image shown before).
+    fn deliver(&mut self) {
+        let Some(f) = &mut self.frame else {
+            self.delivered_rgba = None;
+            return;
+        };
+        let Some(labels) = &mut f.labels else {
+            self.delivered_rgba = None;
+            return;
+        };
+        self.exposure.set(labels, &f.images);
+        let rig = self.sim.world().resource::<crate::sensors::Rig>();
+        let (Some(info), Some(img)) = (rig.cameras.first(), f.images.first()) else {
+            self.delivered_rgba = None;
+            return;
+        };
+        if delivered::frozen_since(labels, 0).is_some() && self.delivered_rgba.is_some() {
+            return;
+        }
+        let dirt = delivered::lens_dirt(info, img, labels.time_s);
+        let key = delivered::noise_key(self.scenario.seed, 0, labels.frame);
+        let rgba = delivered::delivered_rgba(labels, 0, info, img, dirt.as_ref(), key);
+        self.delivered_rgba = Some(rgba.into_owned());
     }
 
     /// One rendered tick forward.

@@ -2,7 +2,6 @@
 //! from one table per sensor kind: a new format is one function and one row.
 
 use super::*;
-use crate::core::failures::FailureKind;
 
 pub(super) struct FrameJob {
     pub(super) labels: Arc<FrameLabels>,
@@ -65,8 +64,7 @@ impl Layout {
     /// A camera frame's noise key: the run, the camera and the frame.
     fn noise_key(&self, camera: usize, frame: u64) -> u64 {
         let run = u64::from_str_radix(&self.run_key[..12.min(self.run_key.len())], 16).unwrap_or(0);
-        run ^ (camera as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            ^ frame.wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+        super::delivered::noise_key(run, camera, frame)
     }
 
     /// Write one file and record its checksum line; returns the sum.
@@ -102,11 +100,7 @@ impl Layout {
                 image,
                 rgb_png: std::cell::OnceCell::new(),
                 depth_m: std::cell::OnceCell::new(),
-                dirt: info
-                    .contamination
-                    .as_ref()
-                    .map(|d| d.layer(image.width, image.height, &info.name, job.labels.time_s)),
-                effects: info.effects.clone(),
+                dirt: super::delivered::lens_dirt(info, image, job.labels.time_s),
                 noise_key: self.noise_key(index, job.labels.frame),
                 kitti_sample,
             };
@@ -153,7 +147,6 @@ pub(super) struct CameraFrame<'a> {
     depth_m: std::cell::OnceCell<Vec<f32>>,
     /// This frame's dirt on the lens (the same layer the labels counted).
     dirt: Option<crate::core::contamination::LensLayer>,
-    effects: crate::core::effects::CameraEffects,
     /// The noise's key: this run, camera and frame.
     noise_key: u64,
     /// This frame is a KITTI object sample (`Layout::kitti_sample`).
@@ -165,58 +158,18 @@ impl CameraFrame<'_> {
     pub(super) fn rgb_png(&self) -> &[u8] {
         let img = self.image;
         self.rgb_png.get_or_init(|| {
-            // a camera failure in effect decides the whole image
-            let name = &self.job.labels.cameras[self.index].camera;
-            let failed = self
-                .job
-                .labels
-                .failures
-                .iter()
-                .find(|f| &f.sensor == name && f.kind.is_camera());
-            if let Some(f) = failed.filter(|f| f.kind == FailureKind::Frozen) {
-                let frame = self.job.labels.frame;
-                let dt_s = self.job.labels.time_s / frame.max(1) as f64;
-                let start = f.window_start(frame, dt_s);
-                if start != frame {
-                    return self.frozen_image(start);
-                }
-            } else if let Some(f) = failed {
-                let level = if f.kind == FailureKind::Saturation {
-                    255
-                } else {
-                    0
-                };
-                let rgba = vec![level; img.rgba().len()];
-                return encode::rgb_png(img.width, img.height, &rgba);
+            let labels = &self.job.labels;
+            if let Some(start) = super::delivered::frozen_since(labels, self.index) {
+                return self.frozen_image(start);
             }
-            let fx = &self.effects;
-            // the scene's motion while the shutter is open, then dirt on
-            // the lens, then the optics' and sensor's effects
-            let blurred = (fx.exposure_ms > 0.0).then(|| {
-                let cam = &self.job.labels.cameras[self.index];
-                let info = self.info;
-                let streaks = super::exposure::streaks(
-                    &self.job.labels,
-                    cam,
-                    info,
-                    img,
-                    fx.exposure_ms / 1000.0,
-                );
-                crate::core::exposure::motion_blur(img.rgba(), img.width, img.height, &streaks)
-            });
-            let scene = blurred.as_deref().unwrap_or(img.rgba());
-            let dirty = self.dirt.as_ref().map(|d| d.apply(scene));
-            let scene = dirty.as_deref().unwrap_or(scene);
-            // auto-exposure's gain of this frame (the run loop set it)
-            let gained = self.job.labels.cameras[self.index]
-                .exposure_gain
-                .map(|g| crate::core::exposure::apply_gain(scene, g));
-            let rgba = gained.as_deref().unwrap_or(scene);
-            if fx.is_identity() {
-                return encode::rgb_png(img.width, img.height, rgba);
-            }
-            let key = self.noise_key;
-            let rgba = crate::core::effects::apply(rgba, img.width, img.height, fx, key);
+            let rgba = super::delivered::delivered_rgba(
+                labels,
+                self.index,
+                self.info,
+                img,
+                self.dirt.as_ref(),
+                self.noise_key,
+            );
             encode::rgb_png(img.width, img.height, &rgba)
         })
     }
@@ -299,7 +252,7 @@ fn write_rgb(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
     if l.output.rgb {
         l.write(format!("{}/rgb/{}.png", f.dir, f.name), f.rgb_png(), sums)?;
         // the clean twin: the ideal image of the same frame
-        if f.effects.clean_twin {
+        if f.info.effects.clean_twin {
             let img = f.image;
             let png = encode::rgb_png(img.width, img.height, img.rgba());
             l.write(format!("{}/rgb_clean/{}.png", f.dir, f.name), &png, sums)?;

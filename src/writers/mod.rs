@@ -5,8 +5,10 @@
 
 pub mod encode;
 
+pub mod auto_exposure;
 mod checksums;
 mod coco_file;
+pub mod delivered;
 mod exposure;
 mod files;
 mod flow;

@@ -303,7 +303,7 @@ fn refresh_textures(ctx: &egui::Context, session: &Session, p: &mut Panels) {
         }
     }
     if let Some(img) = session.frame.as_ref().and_then(|f| f.images.first()) {
-        let ci = sensor_image(img, p.layer);
+        let ci = sensor_image(img, session.delivered_rgba.as_deref(), p.layer);
         match &mut p.sensor_tex {
             Some(t) => t.set(ci, egui::TextureOptions::NEAREST),
             None => {

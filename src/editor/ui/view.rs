@@ -7,15 +7,17 @@ pub(super) fn rgba_image(w: u32, h: u32, rgba: &[u8]) -> egui::ColorImage {
     egui::ColorImage::from_rgba_unmultiplied([w as usize, h as usize], rgba)
 }
 
-/// The ego camera's pixels as the chosen layer.
+/// The ego camera's pixels as the chosen layer: RGB as delivered (the
+/// camera's effects and failures applied, as written) when given.
 pub(super) fn sensor_image(
     img: &crate::snapshot::image::CameraImage,
+    delivered_rgba: Option<&[u8]>,
     layer: SensorLayer,
 ) -> egui::ColorImage {
     let (w, h) = (img.width, img.height);
     let labels = img.labels();
     if layer == SensorLayer::Rgb || labels.is_empty() {
-        return rgba_image(w, h, img.rgba());
+        return rgba_image(w, h, delivered_rgba.unwrap_or(img.rgba()));
     }
     let near_over_z = img.near_over_z();
     let mut out = Vec::with_capacity(labels.len() * 4);

@@ -1,9 +1,9 @@
 //! Auto-exposure over a run: each camera's gain follows the scene's
 //! brightness frame by frame (`core::exposure::adapt_gain`), so it is set
-//! here, where frames arrive in order, and recorded in the frame's labels
-//! for the writer to apply. A resumed run takes the gain of the frame
-//! before from its labels on disk, so it writes what an uninterrupted run
-//! would.
+//! where frames arrive in order (the batch loop, the editor), and recorded
+//! in the frame's labels for the writer (and the editor's view) to apply.
+//! A resumed run takes the gain of the frame before from its labels on
+//! disk, so it writes what an uninterrupted run would.
 
 use crate::core::exposure::{MID_GREY, adapt_gain, scene_key};
 use crate::core::record::FrameLabels;
@@ -11,18 +11,20 @@ use crate::scenario::Scenario;
 use crate::snapshot::image::CameraImage;
 use std::path::PathBuf;
 
-pub(super) struct AutoExposure {
+pub struct AutoExposure {
     /// Per camera: its time constant and target (None: fixed exposure).
     cameras: Vec<Option<(f64, f64)>>,
     /// Per camera: the last frame set in this run and its gain.
     last: Vec<Option<(u64, f64)>>,
     dt_s: f64,
-    /// Where earlier runs' labels are (`labels/NNNNNN.json`).
-    labels_dir: PathBuf,
+    /// Where earlier runs' labels are (`labels/NNNNNN.json`), if any.
+    labels_dir: Option<PathBuf>,
 }
 
 impl AutoExposure {
-    pub(super) fn new(s: &Scenario, dataset_dir: PathBuf) -> AutoExposure {
+    /// Gains for `s`'s cameras; `dataset_dir`: a dataset whose earlier
+    /// frames a gap continues from (a resume), else a gap starts converged.
+    pub fn new(s: &Scenario, dataset_dir: Option<PathBuf>) -> AutoExposure {
         let cameras: Vec<Option<(f64, f64)>> = s
             .sensors
             .cameras
@@ -41,12 +43,12 @@ impl AutoExposure {
             last: vec![None; cameras.len()],
             cameras,
             dt_s: 1.0 / s.tick_hz,
-            labels_dir: dataset_dir.join("labels"),
+            labels_dir: dataset_dir.map(|d| d.join("labels")),
         }
     }
 
     /// Meter this frame's images and set each auto-exposed camera's gain.
-    pub(super) fn set(&mut self, labels: &mut FrameLabels, images: &[CameraImage]) {
+    pub fn set(&mut self, labels: &mut FrameLabels, images: &[CameraImage]) {
         let frame = labels.frame;
         for (c, spec) in self.cameras.iter().enumerate() {
             let (Some((tau_s, target)), Some(img)) = (spec, images.get(c)) else {
@@ -71,7 +73,8 @@ impl AutoExposure {
     fn gain_on_disk(&self, frame: u64, camera: usize) -> Option<f64> {
         let path = self
             .labels_dir
-            .join(format!("{}.json", crate::writers::frame_name(frame)));
+            .as_ref()?
+            .join(format!("{}.json", super::frame_name(frame)));
         let text = std::fs::read(path).ok()?;
         let v: serde_json::Value = serde_json::from_slice(&text).ok()?;
         v["cameras"][camera]["exposure_gain"].as_f64()
