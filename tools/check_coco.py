@@ -27,7 +27,8 @@ def main(root: Path) -> int:
     keypoints_checked = 0
     for ann in coco.loadAnns(coco.getAnnIds()):
         img = coco.loadImgs(ann["image_id"])[0]
-        rel = img["file_name"].replace("/rgb/", "/instance/")
+        # the instance image beside the rgb file (PNG or JPEG)
+        rel = str(Path(img["file_name"].replace("/rgb/", "/instance/")).with_suffix(".png"))
         instance = np.array(Image.open(root / rel)).astype(np.uint32)
         expected = instance == ann["edgecase_instance_id"]
         decoded = coco.annToMask(ann).astype(bool)

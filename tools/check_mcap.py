@@ -6,7 +6,7 @@ field the schema lacks, schema names are Foxglove's well-known ones, the
 file is chunked with a chunk index per chunk, each
 per-frame topic has one message per frame (a sensor's topics per frame it
 delivered; /tf one per frame and sensor),
-the summary's statistics agree with what was read, images are the rgb PNGs
+the summary's statistics agree with what was read, images are the rgb files (PNG or JPEG)
 byte for byte, point clouds the velodyne files, and 2D and 3D boxes the
 labels'.
 
@@ -78,8 +78,11 @@ def main():
             name = f"{frame['frame']:06d}"
             if topic.endswith("/image"):
                 cam = topic.split("/")[2]
-                png = (dataset / "cameras" / cam / "rgb" / f"{name}.png").read_bytes()
-                assert proto.data == png, topic
+                rgb = dataset / "cameras" / cam / "rgb"
+                jpg = rgb / f"{name}.jpg"
+                image = jpg if jpg.exists() else rgb / f"{name}.png"
+                assert proto.data == image.read_bytes(), topic
+                assert proto.format == ("jpeg" if image.suffix == ".jpg" else "png"), proto.format
             elif topic.endswith("/points"):
                 lidar = topic.split("/")[2]
                 bin_ = (dataset / "lidar" / lidar / "velodyne" / f"{name}.bin").read_bytes()

@@ -47,7 +47,7 @@ def main():
             data = check_det_dataset(str(work / "yolo" / task / "data.yaml"))
             nc = data["nc"]
             for split in sorted({data["train"], data["val"]}):
-                files = sorted(Path(split).glob("*.png"))
+                files = sorted([*Path(split).glob("*.png"), *Path(split).glob("*.jpg")])
                 ds = YOLODataset(img_path=split, data=data, task=task, augment=False)
                 assert len(ds.labels) == len(files), f"{task} {split}: {len(ds.labels)} of {len(files)} images verified"
                 for lab in ds.labels:

@@ -108,6 +108,19 @@ pub fn apply(rgba: &[u8], width: u32, height: u32, fx: &CameraEffects, noise_key
 /// An RGBA8 image through a baseline JPEG at `quality` and back (alpha
 /// kept); None when the codec refuses it.
 pub fn jpeg_round_trip(rgba: &[u8], width: u32, height: u32, quality: u8) -> Option<Vec<u8>> {
+    let bytes = jpeg_encode(rgba, width, height, quality)?;
+    let rgb = jpeg_decode_rgb(&bytes, width, height)?;
+    let mut out = rgba.to_vec();
+    for (o, p) in out.chunks_exact_mut(4).zip(rgb.chunks_exact(3)) {
+        o[..3].copy_from_slice(p);
+    }
+    Some(out)
+}
+
+/// An RGBA8 image as a baseline JPEG file (4:2:0 chroma, alpha dropped)
+/// at `quality` 1..=100; None when the codec refuses it (a side over
+/// 65535 pixels).
+pub fn jpeg_encode(rgba: &[u8], width: u32, height: u32, quality: u8) -> Option<Vec<u8>> {
     let mut bytes = Vec::new();
     let mut encoder = jpeg_encoder::Encoder::new(&mut bytes, quality.clamp(1, 100));
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
@@ -119,17 +132,15 @@ pub fn jpeg_round_trip(rgba: &[u8], width: u32, height: u32, quality: u8) -> Opt
             jpeg_encoder::ColorType::Rgba,
         )
         .ok()?;
+    Some(bytes)
+}
+
+/// A JPEG file's RGB8 pixels, None unless it decodes to `width` x `height`.
+pub fn jpeg_decode_rgb(jpeg: &[u8], width: u32, height: u32) -> Option<Vec<u8>> {
     let mut decoder =
-        zune_jpeg::JpegDecoder::new(zune_jpeg::zune_core::bytestream::ZCursor::new(&bytes));
+        zune_jpeg::JpegDecoder::new(zune_jpeg::zune_core::bytestream::ZCursor::new(jpeg));
     let rgb = decoder.decode().ok()?;
-    if rgb.len() != (width * height * 3) as usize {
-        return None;
-    }
-    let mut out = rgba.to_vec();
-    for (o, p) in out.chunks_exact_mut(4).zip(rgb.chunks_exact(3)) {
-        o[..3].copy_from_slice(p);
-    }
-    Some(out)
+    (rgb.len() == (width * height * 3) as usize).then_some(rgb)
 }
 
 /// Stray light, chromatic aberration, vignetting and noise.

@@ -67,10 +67,16 @@ pub fn kitti_tracking_lines(frame: u64, objects: &[ObjectLabel]) -> String {
     s
 }
 
-/// MOTChallenge `seqinfo.ini`.
-pub fn seqinfo(name: &str, frames: u64, fps: f64, width: u32, height: u32) -> String {
+/// MOTChallenge `seqinfo.ini`; `image_ext` with its dot (`.png`, `.jpg`).
+pub fn seqinfo(
+    name: &str,
+    frames: u64,
+    fps: f64,
+    (width, height): (u32, u32),
+    image_ext: &str,
+) -> String {
     format!(
-        "[Sequence]\nname={name}\nimDir=img1\nframeRate={}\nseqLength={frames}\nimWidth={width}\nimHeight={height}\nimExt=.png\n",
+        "[Sequence]\nname={name}\nimDir=img1\nframeRate={}\nseqLength={frames}\nimWidth={width}\nimHeight={height}\nimExt={image_ext}\n",
         fps.round() as u64
     )
 }
@@ -202,7 +208,7 @@ mod tests {
 
     #[test]
     fn seqinfo_names_the_png_frames() {
-        let s = seqinfo("front", 30, 10.0, 640, 480);
+        let s = seqinfo("front", 30, 10.0, (640, 480), ".png");
         assert!(s.contains("seqLength=30\n") && s.contains("imExt=.png\n"));
     }
 }

@@ -118,13 +118,18 @@ fn frame_strip(dir: &Path, frames: u64) -> Result<String> {
         let Some(cam) = labels.cameras.first() else {
             continue;
         };
-        let png = dir.join(format!("cameras/{}/rgb/{f:06}.png", cam.camera));
-        let Ok(bytes) = std::fs::read(&png) else {
+        let file = crate::writers::rgb_file_name(dir, &cam.camera, f);
+        let mime = if file.ends_with(".jpg") {
+            "jpeg"
+        } else {
+            "png"
+        };
+        let Ok(bytes) = std::fs::read(dir.join(&file)) else {
             continue;
         };
         let _ = write!(
             s,
-            r#"<svg class="frame" width="320" viewBox="0 0 {w} {h}"><image width="{w}" height="{h}" href="data:image/png;base64,{}"/>"#,
+            r#"<svg class="frame" width="320" viewBox="0 0 {w} {h}"><image width="{w}" height="{h}" href="data:image/{mime};base64,{}"/>"#,
             crate::core::mcap::base64(&bytes),
             w = cam.width,
             h = cam.height

@@ -7,6 +7,7 @@ mod failure_checks;
 mod lens_checks;
 pub mod library;
 pub mod locate;
+pub mod output;
 pub mod patch;
 pub mod range;
 pub mod rigs;
@@ -16,6 +17,7 @@ pub mod sensors;
 mod spawn_checks;
 pub mod validate;
 
+pub use output::*;
 pub use role::{Role, actor_roles, resolve_actor};
 pub use schema::*;
 use std::path::{Path, PathBuf};

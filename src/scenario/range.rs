@@ -124,6 +124,16 @@ pub fn speed_mps<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     check(d, |v| (0.0..=100.0).contains(&v), "a speed in m/s, 0..=100")
 }
 
+/// A JPEG quality, 1..=100.
+pub fn jpeg_quality<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    let v = check(
+        d,
+        |v| (1.0..=100.0).contains(&v) && v.fract() == 0.0,
+        "a JPEG quality, an integer 1..=100",
+    )?;
+    Ok(v as u8)
+}
+
 pub fn tick_hz<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     check(
         d,

@@ -2,6 +2,7 @@
 //! for everything optional; see docs/scenario.md for the user-facing reference.
 
 pub use super::actors::*;
+use super::output::Output;
 use super::range;
 pub use super::sensors::*;
 use crate::core::classes::Class;
@@ -581,100 +582,6 @@ impl Default for Ego {
             car_following: true,
             emergency_braking_ttc_s: None,
             turn: None,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub enum Format {
-    /// KITTI object detection (`kitti/training`) of `kitti_camera`.
-    Kitti,
-    /// One COCO annotations.json: boxes, RLE masks, person keypoints.
-    Coco,
-    /// Ultralytics YOLO layout, boxes (`yolo/detect`) and segment polygons
-    /// (`yolo/segment`), every camera.
-    Yolo,
-    /// Multi-object tracking: KITTI-tracking labels and MOTChallenge
-    /// ground truth per camera (`tracking/`).
-    Tracking,
-    /// COCO panoptic: `coco/panoptic/*.png` and `coco/panoptic.json`.
-    Panoptic,
-    /// Cityscapes layout (`cityscapes/leftImg8bit`, `cityscapes/gtFine`).
-    Cityscapes,
-    /// nuScenes v1.0 tables, samples and lidarseg (`nuscenes/`).
-    Nuscenes,
-    /// One MCAP recording (`recording.mcap`) with Foxglove's schemas.
-    Mcap,
-    /// Forward optical flow per camera (KITTI flow PNG) and scene flow per
-    /// LiDAR, frame t to t + 1; needs `instance` and a `depth` format.
-    Flow,
-}
-
-impl Format {
-    pub const ALL: [Format; 9] = [
-        Format::Kitti,
-        Format::Coco,
-        Format::Yolo,
-        Format::Tracking,
-        Format::Panoptic,
-        Format::Cityscapes,
-        Format::Nuscenes,
-        Format::Mcap,
-        Format::Flow,
-    ];
-
-    /// The name `--formats` takes.
-    pub fn cli_name(self) -> &'static str {
-        match self {
-            Format::Kitti => "kitti",
-            Format::Coco => "coco",
-            Format::Yolo => "yolo",
-            Format::Tracking => "tracking",
-            Format::Panoptic => "panoptic",
-            Format::Cityscapes => "cityscapes",
-            Format::Nuscenes => "nuscenes",
-            Format::Mcap => "mcap",
-            Format::Flow => "flow",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub enum DepthFormat {
-    /// uint16 PNG, metres = value / 256 (KITTI), 0 = no return.
-    Png16,
-    /// float32 .npy, metres, 0 = no return.
-    Npy32,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct Output {
-    pub formats: Vec<Format>,
-    /// Camera whose frames feed KITTI `training/`.
-    pub kitti_camera: String,
-    pub depth: Vec<DepthFormat>,
-    pub rgb: bool,
-    pub semantic: bool,
-    pub instance: bool,
-    /// Objects with fewer visible pixels are listed but flagged `too_small`.
-    pub min_visible_pixels: u64,
-    /// Objects farther than this from the camera are not labeled, metres.
-    #[serde(deserialize_with = "range::positive")]
-    pub max_label_distance_m: f64,
-}
-
-impl Default for Output {
-    fn default() -> Self {
-        Output {
-            formats: vec![Format::Kitti, Format::Coco],
-            kitti_camera: "front".into(),
-            depth: vec![DepthFormat::Png16],
-            rgb: true,
-            semantic: true,
-            instance: true,
-            min_visible_pixels: 25,
-            max_label_distance_m: 150.0,
         }
     }
 }

@@ -72,9 +72,8 @@ impl CocoDocument {
                     width: cam.width,
                     height: cam.height,
                     file_name: format!(
-                        "{prefix}cameras/{}/rgb/{}.png",
-                        cam.camera,
-                        frame_name(labels.frame)
+                        "{prefix}{}",
+                        rgb_file_name(dataset, &cam.camera, labels.frame)
                     ),
                     frame: labels.frame,
                     camera: cam.camera.clone(),

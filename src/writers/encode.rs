@@ -24,6 +24,24 @@ pub fn rgb_png(width: u32, height: u32, rgba: &[u8]) -> Vec<u8> {
     png(width, height, &rgb, ExtendedColorType::Rgb8)
 }
 
+/// An RGBA8 image as a colour image file of `format` (alpha dropped). A
+/// JPEG the codec refuses (a side over 65535 px, which validation keeps
+/// out) falls back to PNG bytes.
+pub fn rgb_file(
+    format: crate::scenario::ImageFormat,
+    width: u32,
+    height: u32,
+    rgba: &[u8],
+) -> Vec<u8> {
+    match format {
+        crate::scenario::ImageFormat::Jpeg { quality } => {
+            crate::core::effects::jpeg_encode(rgba, width, height, quality)
+                .unwrap_or_else(|| rgb_png(width, height, rgba))
+        }
+        crate::scenario::ImageFormat::Png => rgb_png(width, height, rgba),
+    }
+}
+
 /// 8-bit grey PNG.
 pub fn gray8_png(width: u32, height: u32, values: &[u8]) -> Vec<u8> {
     png(width, height, values, ExtendedColorType::L8)

@@ -7,6 +7,18 @@ pub fn frame_name(frame: u64) -> String {
     format!("{frame:06}")
 }
 
+/// A camera's rgb file of `frame` in `dataset`, relative to it: `.jpg`
+/// where the run wrote JPEG (`output.image_format`), else `.png`.
+pub fn rgb_file_name(dataset: &Path, camera: &str, frame: u64) -> String {
+    let stem = format!("cameras/{camera}/rgb/{}", frame_name(frame));
+    let jpg = format!("{stem}.jpg");
+    if dataset.join(&jpg).is_file() {
+        jpg
+    } else {
+        format!("{stem}.png")
+    }
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }

@@ -98,7 +98,9 @@ impl Layout {
                 root: &self.root,
                 info,
                 image,
+                rgb_file: std::cell::OnceCell::new(),
                 rgb_png: std::cell::OnceCell::new(),
+                image_format: self.output.image_format,
                 depth_m: std::cell::OnceCell::new(),
                 dirt: super::delivered::lens_dirt(info, image, job.labels.time_s),
                 noise_key: self.noise_key(index, job.labels.frame),
@@ -143,7 +145,9 @@ pub(super) struct CameraFrame<'a> {
     root: &'a std::path::Path,
     pub(super) info: &'a CameraInfo,
     pub(super) image: &'a CameraImage,
+    rgb_file: std::cell::OnceCell<Vec<u8>>,
     rgb_png: std::cell::OnceCell<Vec<u8>>,
+    pub(super) image_format: ImageFormat,
     depth_m: std::cell::OnceCell<Vec<f32>>,
     /// This frame's dirt on the lens (the same layer the labels counted).
     dirt: Option<crate::core::contamination::LensLayer>,
@@ -154,10 +158,11 @@ pub(super) struct CameraFrame<'a> {
 }
 
 impl CameraFrame<'_> {
-    /// The image as written: the camera's effects applied (`core::effects`).
-    pub(super) fn rgb_png(&self) -> &[u8] {
+    /// The rgb file's bytes, in the run's image format: the image as the
+    /// camera delivers it (`writers::delivered`).
+    pub(super) fn rgb_file(&self) -> &[u8] {
         let img = self.image;
-        self.rgb_png.get_or_init(|| {
+        self.rgb_file.get_or_init(|| {
             let labels = &self.job.labels;
             if let Some(start) = super::delivered::frozen_since(labels, self.index) {
                 return self.frozen_image(start);
@@ -170,8 +175,53 @@ impl CameraFrame<'_> {
                 self.dirt.as_ref(),
                 self.noise_key,
             );
-            encode::rgb_png(img.width, img.height, &rgba)
+            encode::rgb_file(self.image_format, img.width, img.height, &rgba)
         })
+    }
+
+    /// The same pixels as a PNG, for the formats whose readers expect PNG
+    /// (the rgb file itself when that is a PNG).
+    pub(super) fn rgb_png(&self) -> &[u8] {
+        if self.image_format == ImageFormat::Png {
+            return self.rgb_file();
+        }
+        let img = self.image;
+        self.rgb_png.get_or_init(|| {
+            crate::core::effects::jpeg_decode_rgb(self.rgb_file(), img.width, img.height)
+                .map(|rgb| encode::rgb8_png(img.width, img.height, &rgb))
+                // an unreadable frozen frame: the run fails on its own error
+                .unwrap_or_default()
+        })
+    }
+
+    /// `to` as the rgb file (a link to it; written when `rgb/` is off).
+    pub(super) fn place_rgb(&self, l: &Layout, to: String, sums: &mut Sums) -> Result<()> {
+        if l.output.rgb {
+            l.link(
+                &self.rgb_path(self.job.labels.frame),
+                to,
+                self.rgb_file(),
+                sums,
+            )
+        } else {
+            l.write(to, self.rgb_file(), sums).map(|_| ())
+        }
+    }
+
+    /// `to` as a PNG of the rgb file's pixels: the rgb file itself when it
+    /// is a PNG (see `place_rgb`), else written.
+    pub(super) fn place_png(&self, l: &Layout, to: String, sums: &mut Sums) -> Result<()> {
+        if self.image_format == ImageFormat::Png {
+            self.place_rgb(l, to, sums)
+        } else {
+            l.write(to, self.rgb_png(), sums).map(|_| ())
+        }
+    }
+
+    /// `<dir>/rgb/<frame>.<ext>`: where this camera's rgb file of `frame` is.
+    pub(super) fn rgb_path(&self, frame: u64) -> String {
+        let ext = self.image_format.extension();
+        format!("{}/rgb/{}.{ext}", self.dir, super::frame_name(frame))
     }
 
     /// The rgb file of an earlier frame of this camera, byte for byte (a
@@ -180,9 +230,7 @@ impl CameraFrame<'_> {
     /// resumes. Empty if it never appears (the run then fails on that
     /// frame's own error).
     fn frozen_image(&self, frame: u64) -> Vec<u8> {
-        let path = self
-            .root
-            .join(format!("{}/rgb/{}.png", self.dir, super::frame_name(frame)));
+        let path = self.root.join(self.rgb_path(frame));
         let deadline = std::time::Instant::now() + FROZEN_WAIT;
         loop {
             // files appear by rename, so a file that exists is whole
@@ -250,12 +298,13 @@ const LIDAR_LAYERS: &[LidarLayer] = &[
 
 fn write_rgb(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
     if l.output.rgb {
-        l.write(format!("{}/rgb/{}.png", f.dir, f.name), f.rgb_png(), sums)?;
-        // the clean twin: the ideal image of the same frame
+        l.write(f.rgb_path(f.job.labels.frame), f.rgb_file(), sums)?;
+        // the clean twin: the ideal image of the same frame, same format
         if f.info.effects.clean_twin {
             let img = f.image;
-            let png = encode::rgb_png(img.width, img.height, img.rgba());
-            l.write(format!("{}/rgb_clean/{}.png", f.dir, f.name), &png, sums)?;
+            let file = encode::rgb_file(f.image_format, img.width, img.height, img.rgba());
+            let ext = f.image_format.extension();
+            l.write(format!("{}/rgb_clean/{}.{ext}", f.dir, f.name), &file, sums)?;
         }
     }
     Ok(())
@@ -314,11 +363,7 @@ fn write_kitti_camera(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()
     }
     let rows = kitti::label_rows(&f.job.labels.cameras[f.index].objects);
     let name = f.name;
-    l.write(
-        format!("kitti/training/image_2/{name}.png"),
-        f.rgb_png(),
-        sums,
-    )?;
+    f.place_png(l, format!("kitti/training/image_2/{name}.png"), sums)?;
     l.write(
         format!("kitti/training/label_2/{name}.txt"),
         kitti::label_file(&rows).as_bytes(),
@@ -341,7 +386,7 @@ fn write_yolo(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
     let img = f.image;
     let objects = &f.job.labels.cameras[f.index].objects;
     let stem = format!("{}_{}", l.cameras[f.index].name, f.name);
-    let rgb = format!("{}/rgb/{}.png", f.dir, f.name);
+    let ext = f.image_format.extension();
     let split = l.split;
     for (kind, text) in [
         ("detect", yolo::box_file(objects, img.width, img.height)),
@@ -350,12 +395,7 @@ fn write_yolo(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
             yolo::segment_file(objects, img.labels(), img.width, img.height),
         ),
     ] {
-        let image = format!("yolo/{kind}/images/{split}/{stem}.png");
-        if l.output.rgb {
-            l.link(&rgb, image, f.rgb_png(), sums)?;
-        } else {
-            l.write(image, f.rgb_png(), sums)?;
-        }
+        f.place_rgb(l, format!("yolo/{kind}/images/{split}/{stem}.{ext}"), sums)?;
         l.write(
             format!("yolo/{kind}/labels/{split}/{stem}.txt"),
             text.as_bytes(),

@@ -26,7 +26,7 @@ use crate::core::kitti;
 use crate::core::lidar::{self, LidarPoint};
 use crate::core::record::FrameLabels;
 use crate::core::yolo;
-use crate::scenario::{DepthFormat, Format, Output};
+use crate::scenario::{DepthFormat, Format, ImageFormat, Output};
 use crate::snapshot::CameraInfo;
 use crate::snapshot::image::CameraImage;
 use crate::snapshot::lidar::LidarInfo;
@@ -35,7 +35,9 @@ pub use checksums::{ChecksumsFile, write_checksums};
 pub use coco_file::CocoDocument;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use files::*;
-pub use files::{frame_name, sha256_hex, write_atomic, write_manifest, write_yolo_layout};
+pub use files::{
+    frame_name, rgb_file_name, sha256_hex, write_atomic, write_manifest, write_yolo_layout,
+};
 use formats::*;
 pub use formats::{cv_from_vehicle, vehicle_from_lidar};
 use pool::*;
@@ -332,7 +334,7 @@ impl DatasetWriter {
             nuscenes::write_tables(
                 &root,
                 index,
-                &self.layout.cameras,
+                (&self.layout.cameras, self.layout.output.image_format),
                 &self.layout.lidars,
                 &self.layout.run_key,
                 &location,

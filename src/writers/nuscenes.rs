@@ -47,17 +47,12 @@ pub(super) fn write_camera(l: &Layout, f: &CameraFrame, sums: &mut Vec<String>) 
         return Ok(());
     }
     let channel = camera_channel(&l.cameras[f.index].name);
-    let to = format!("{ROOT}/samples/{channel}/{}.png", f.name);
-    if l.output.rgb {
-        l.link(
-            &format!("{}/rgb/{}.png", f.dir, f.name),
-            to,
-            f.rgb_png(),
-            sums,
-        )
-    } else {
-        l.write(to, f.rgb_png(), sums).map(|_| ())
-    }
+    let ext = f.image_format.extension();
+    f.place_rgb(
+        l,
+        format!("{ROOT}/samples/{channel}/{}.{ext}", f.name),
+        sums,
+    )
 }
 
 pub(super) fn write_lidar(
@@ -111,7 +106,12 @@ struct Channel {
     ext: &'static str,
 }
 
-fn channels(cameras: &[CameraInfo], lidars: &[crate::snapshot::lidar::LidarInfo]) -> Vec<Channel> {
+/// The tables' sensors; cameras' sample files are `camera_ext`.
+fn channels(
+    cameras: &[CameraInfo],
+    camera_ext: &'static str,
+    lidars: &[crate::snapshot::lidar::LidarInfo],
+) -> Vec<Channel> {
     let mut out: Vec<Channel> = cameras
         .iter()
         .map(|c| {
@@ -127,7 +127,7 @@ fn channels(cameras: &[CameraInfo], lidars: &[crate::snapshot::lidar::LidarInfo]
                     json!({"model": model, "coefficients": d})
                 }),
                 size: (k.width, k.height),
-                ext: "png",
+                ext: camera_ext,
             }
         })
         .collect();
@@ -464,12 +464,12 @@ impl Tables<'_> {
 pub(super) fn write_tables(
     root: &Path,
     index: &RunIndex,
-    cameras: &[CameraInfo],
+    (cameras, image_format): (&[CameraInfo], ImageFormat),
     lidars: &[crate::snapshot::lidar::LidarInfo],
     run_key: &str,
     location: &str,
 ) -> Result<()> {
-    let chans = channels(cameras, lidars);
+    let chans = channels(cameras, image_format.extension(), lidars);
     let map = MapStub::around_ego_track(index.ego_positions_m());
     let t = Tables {
         root,

@@ -6,7 +6,7 @@
 //! `world` (ENU), `ego` (x forward, y left, z up), one per camera (OpenCV
 //! optical axes) and per LiDAR (its sensor frame).
 //! Per frame: `/tf` (world -> ego, ego -> each sensor), per camera
-//! `/camera/<name>/image` (its PNG), `/camera/<name>/calibration`,
+//! `/camera/<name>/image` (its rgb file, PNG or JPEG), `/camera/<name>/calibration`,
 //! `/camera/<name>/annotations` (tight 2D boxes and class names), per LiDAR
 //! `/lidar/<name>/points`, and `/boxes` (3D boxes in `world`). Built at
 //! the end of the run from the files on disk, one frame at a time.
@@ -180,16 +180,22 @@ fn camera_messages(
     c: &CameraInfo,
     (image, calibration, annotations): (Option<u16>, u16, u16),
     labeled: &crate::core::record::CameraLabels,
-    name: &str,
+    frame: u64,
     ns: u64,
 ) -> Result<()> {
     if let Some(image) = image {
-        let png = fs::read(root.join(format!("cameras/{}/rgb/{name}.png", c.name)))?;
+        let file = rgb_file_name(root, &c.name, frame);
+        let bytes = fs::read(root.join(&file))?;
+        let format = if file.ends_with(".jpg") {
+            "jpeg"
+        } else {
+            "png"
+        };
         send(
             w,
             image,
             ns,
-            json!({"timestamp": time(ns), "frame_id": c.name, "data": base64(&png), "format": "png"}),
+            json!({"timestamp": time(ns), "frame_id": c.name, "data": base64(&bytes), "format": format}),
         )?;
     }
     let k = &c.intrinsics;
@@ -301,7 +307,7 @@ pub(super) fn write(
         // a dropped frame has no message of its sensor
         for ((c, ids), labeled) in cameras.iter().zip(&topics.cameras).zip(&labels.cameras) {
             if labels.delivered(&c.name) {
-                camera_messages(&mut w, root, c, *ids, labeled, &name, stamped(&c.name))?;
+                camera_messages(&mut w, root, c, *ids, labeled, f, stamped(&c.name))?;
             }
         }
         for (l, cloud) in lidars.iter().zip(&topics.clouds) {

@@ -52,7 +52,7 @@ pub(super) fn finish_panoptic(
             id: coco::image_id(f, i, n),
             width: cam.intrinsics.width,
             height: cam.intrinsics.height,
-            file_name: format!("cameras/{}/rgb/{}.png", cam.name, frame_name(f)),
+            file_name: rgb_file_name(root, &cam.name, f),
             frame: f,
             camera: cam.name.clone(),
         };
@@ -95,12 +95,7 @@ pub(super) fn write_cityscapes(l: &Layout, f: &CameraFrame, sums: &mut Vec<Strin
     let (city, stem) = cityscapes::file_stem(&l.cameras[f.index].name, f.job.labels.frame);
     let split = l.split;
     let image = format!("cityscapes/leftImg8bit/{split}/{city}/{stem}_leftImg8bit.png");
-    if l.output.rgb {
-        let rgb = format!("{}/rgb/{}.png", f.dir, f.name);
-        l.link(&rgb, image, f.rgb_png(), sums)?;
-    } else {
-        l.write(image, f.rgb_png(), sums)?;
-    }
+    f.place_png(l, image, sums)?;
     let gt = format!("cityscapes/gtFine/{split}/{city}/{stem}_gtFine");
     let label_ids: Vec<u8> = labels
         .iter()

@@ -15,21 +15,22 @@ pub(super) fn write_images(l: &Layout, f: &CameraFrame, sums: &mut Vec<String>) 
     }
     let cam = &l.cameras[f.index].name;
     let frame = f.job.labels.frame;
-    let rgb = format!("{}/rgb/{}.png", f.dir, f.name);
-    for to in [
-        format!("tracking/mot/{cam}/img1/{:06}.png", frame + 1),
+    // MOT takes the rgb file's format (its seqinfo names it); KITTI
+    // tracking's readers expect PNG
+    let ext = f.image_format.extension();
+    f.place_rgb(
+        l,
+        format!("tracking/mot/{cam}/img1/{:06}.{ext}", frame + 1),
+        sums,
+    )?;
+    f.place_png(
+        l,
         format!(
             "tracking/kitti/training/image_02/{:04}/{}.png",
             f.index, f.name
         ),
-    ] {
-        if l.output.rgb {
-            l.link(&rgb, to, f.rgb_png(), sums)?;
-        } else {
-            l.write(to, f.rgb_png(), sums)?;
-        }
-    }
-    Ok(())
+        sums,
+    )
 }
 
 /// The sequences' label files and seqinfo.ini, from frames 0..frames.
@@ -95,7 +96,13 @@ pub(super) fn write_files(
     };
     for cam in cameras {
         let (w, h) = (cam.intrinsics.width, cam.intrinsics.height);
-        let ini = tracking::seqinfo(&cam.name, frames, fps, w, h);
+        // the images are the rgb files' format (`output.image_format`)
+        let img1 = root.join(format!("tracking/mot/{}/img1", cam.name));
+        let jpeg = fs::read_dir(&img1).is_ok_and(|mut d| {
+            d.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "jpg")))
+        });
+        let ext = if jpeg { ".jpg" } else { ".png" };
+        let ini = tracking::seqinfo(&cam.name, frames, fps, (w, h), ext);
         write_atomic(
             root,
             &format!("tracking/mot/{}/seqinfo.ini", cam.name),

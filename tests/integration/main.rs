@@ -10,6 +10,7 @@ mod effects;
 mod failures;
 mod formats;
 mod hazards;
+mod jpeg;
 mod layers;
 mod lens;
 mod lidar;
