@@ -40,6 +40,7 @@ VARIANTS = [
     "Building", "Tree", "Pole", "Sign", "Kitti", "Coco", "Png16", "Npy32", "Vlp16", "Hdl64e",
     "Os1_128", "Hdl32e", "Never", "Ego", "Any", "Stop", "OpenDoor", "DropCargo", "EmergencyBrake",
     "FourWay", "TLeft", "TRight", "Tyre", "Box", "Ball", "Solid", "Dashed", "None", "Some",
+    "Png", "Jpeg",
 ]
 STRINGS = ['""', '"' + "x" * 256 + '"', '"a/b"', '"../up"', '"front"', '"top"', '"ego"',
            '"' + "é" * 40 + '"', '"\\u{0}"', '"hazard"', '"vehicles[0]"', '"parked[9]"']
@@ -51,6 +52,7 @@ SNIPPETS = [
     "triggers: [(actor: \"ego\", when: AtTime(0.1), action: EmergencyBrake)],",
     "junctions: [(s_m: 50.0)],", "crosswalks: [20.0],",
     "cyclists: [(s_m: 10.0)],", "pedestrians: [(s_m: 12.0, side: Right)],",
+    "output: (image_format: Jpeg(quality: 90)),",
 ]
 
 
