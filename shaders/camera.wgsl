@@ -10,7 +10,8 @@ struct View {
     // world -> the sun's shadow-map clip space (x, y -1..1, depth 0..1)
     sun_from_world: mat4x4<f32>,
     // x: shadows on (1); y: one shadow-map texel in uv; z: the distance
-    // shadows are drawn to (z-depth, m; the casters are culled to it); w unused
+    // shadows are drawn to (z-depth, m; the casters are culled to it); w:
+    // share of the sky under clouds
     look: vec4<f32>,
     // xyz: camera position (world); w unused
     camera_position: vec4<f32>,
@@ -109,6 +110,16 @@ fn hash2(p: vec2<f32>) -> f32 {
     return fract((q.x + q.y) * q.x);
 }
 
+// 0..1 from an integer cell and a salt: well mixed even for neighbouring
+// cells (hash2 of nearby integers is correlated)
+fn hash_cell(cell: vec2<f32>, salt: u32) -> f32 {
+    var h = (bitcast<u32>(i32(cell.x)) * 0x8da6b343u) ^ (bitcast<u32>(i32(cell.y)) * 0xd8163841u) ^ (salt * 0xcb1ab31fu);
+    h = (h ^ (h >> 16u)) * 0x7feb352du;
+    h = (h ^ (h >> 15u)) * 0x846ca68bu;
+    h = h ^ (h >> 16u);
+    return f32(h >> 8u) / 16777216.0;
+}
+
 // 2D value noise, 0..1 (four hashes: cheap on a software rasteriser)
 fn value_noise(p: vec2<f32>) -> f32 {
     let i = floor(p);
@@ -182,6 +193,52 @@ fn facade(base: vec3<f32>, world: vec3<f32>, n: vec3<f32>, footprint: f32, weath
     return s;
 }
 
+// Asphalt: fine aggregate, darker tar patches and lighter worn tracks
+// (the two noises), small repairs of newer, darker asphalt edged with a
+// glossy tar seal, and tar-sealed cracks. `uv`: ground coordinates,
+// metres; `footprint`: metres under a pixel; `fine`: 1 where a pixel
+// resolves centimetres, 0 far away. Seals and cracks have a width in
+// metres: thinner than a pixel they cover part of it (no sparkle).
+fn asphalt(base: vec3<f32>, uv: vec2<f32>, footprint: f32, fine: f32, fine_noise: f32, coarse_noise: f32) -> Surface {
+    var s = Surface(base * 0.7 * (0.875 + 0.35 * fine * (fine_noise - 0.5)) * (0.8 + 0.45 * coarse_noise), 0.9, 0.04, vec3<f32>(0.0));
+    // a repair in one 7 m cell in eight: 0.6-2.2 m by 0.5-1.5 m
+    let cell = floor(uv / 7.0);
+    let repaired = hash_cell(cell, 71u) < 0.125;
+    let size = vec2<f32>(0.6 + 1.6 * hash_cell(cell, 13u), 0.5 + 1.0 * hash_cell(cell, 29u));
+    let centre = (cell + 0.5) * 7.0 + (vec2<f32>(hash_cell(cell, 5u), hash_cell(cell, 41u)) - 0.5) * (7.0 - size);
+    let d = abs(uv - centre) - 0.5 * size;
+    let inside = max(d.x, d.y);
+    if (repaired && inside < 0.0) {
+        s.albedo = s.albedo * 0.86;
+    }
+    // a seal 4 cm wide round the repair
+    let seal = select(0.0, line_cover(inside, 0.02, footprint), repaired);
+    // a crack 1.5-4.5 m long in 60% of 5 m cells, at any angle,
+    // meandering with the coarse noise and jagged with the fine one
+    let crack_cell = floor(uv / 5.0);
+    let cracked = hash_cell(crack_cell, 3u) < 0.6;
+    let angle = 6.2832 * hash_cell(crack_cell, 17u);
+    let along = vec2<f32>(cos(angle), sin(angle));
+    let start = (crack_cell + vec2<f32>(hash_cell(crack_cell, 23u), hash_cell(crack_cell, 37u))) * 5.0;
+    let rel = uv - start;
+    let half_length = 0.75 + 1.5 * hash_cell(crack_cell, 53u);
+    let across = dot(rel, vec2<f32>(-along.y, along.x)) + 0.6 * (coarse_noise - 0.5) + 0.03 * (fine_noise - 0.5);
+    let ends = 1.0 - smoothstep(half_length - 0.5, half_length, abs(dot(rel, along)));
+    let crack = select(0.0, line_cover(across, 0.01, footprint) * ends, cracked);
+    let tar = max(seal, crack);
+    s.albedo = s.albedo * (1.0 - 0.7 * tar);
+    s.roughness = mix(s.roughness, 0.45, tar);
+    return s;
+}
+
+// How much of a pixel a line of half-width `half_m` covers at signed
+// distance `d_m` from its middle (metres), `footprint` metres under the
+// pixel: a line thinner than the pixel is widened to it and made fainter.
+fn line_cover(d_m: f32, half_m: f32, footprint: f32) -> f32 {
+    let w = max(half_m, 0.5 * footprint);
+    return (1.0 - smoothstep(0.7 * w, 1.3 * w, abs(d_m))) * (half_m / w);
+}
+
 // Each material's detail frequencies (cycles per metre), indexed by class:
 // x the fine value noise, y the coarse two-octave noise; 0 where unused.
 fn detail_frequencies(c: u32) -> vec2<f32> {
@@ -213,9 +270,7 @@ fn surface(in: VertexOut, n: vec3<f32>, footprint: f32) -> Surface {
     let coarse_noise = fbm(coarse_uv * freq.y);
     var s = Surface(in.color, 0.7, 0.04, vec3<f32>(0.0));
     if (c == 7u) {
-        // asphalt: fine aggregate, darker tar patches, lighter worn wheel tracks
-        s.albedo = in.color * 0.7 * (0.875 + 0.35 * fine * (fine_noise - 0.5)) * (0.8 + 0.45 * coarse_noise);
-        s.roughness = 0.9;
+        s = asphalt(in.color, uv, footprint, fine, fine_noise, coarse_noise);
     } else if (c == 34u) {
         // lane paint, worn through in places
         s.albedo = in.color * mix(0.45, 1.0, smoothstep(0.3, 0.45, coarse_noise));
@@ -569,6 +624,27 @@ struct SkyColorOut {
     @location(1) label: u32,
 };
 
+// Cumulus on a layer 1.5 km up, seen along `dir`: rgb their radiance,
+// a their opacity (0 with no cover, towards the horizon they thin into the
+// haze). Tops lit by the sun, bases shaded grey, the side towards the sun
+// brighter; the cover (look.w) sets how much of the noise is cloud.
+fn clouds(dir: vec3<f32>) -> vec4<f32> {
+    let cover = view.look.w;
+    if (cover <= 0.0 || dir.y <= 0.0) {
+        return vec4<f32>(0.0);
+    }
+    let on_layer = dir.xz / max(dir.y, 0.03) * 1500.0 + view.camera_position.xz;
+    let uv = on_layer / 900.0;
+    let n = fbm(uv) * 0.75 + 0.25 * value_noise(uv * 4.1 + 3.0);
+    let density = smoothstep(1.0 - cover - 0.05, 1.0 - cover + 0.3, n);
+    let thick = smoothstep(1.0 - cover, 1.0 - cover + 0.5, n);
+    let toward_sun = max(dot(dir, view.sun_direction.xyz), 0.0);
+    let lit = view.sun_color.rgb * view.sun_direction.w * (0.55 + 0.35 * toward_sun) + view.ambient_color.rgb;
+    let colour = lit * mix(0.95, 0.55, thick);
+    let horizon = smoothstep(0.02, 0.2, dir.y);
+    return vec4<f32>(colour, density * horizon * min(1.0, 2.0 * cover + 0.3));
+}
+
 @fragment
 fn fs_sky(in: SkyOut) -> SkyColorOut {
     let p = view.world_from_clip * vec4<f32>(in.ndc, 1.0, 1.0);
@@ -577,8 +653,10 @@ fn fs_sky(in: SkyOut) -> SkyColorOut {
     let sun = view.sun_color.rgb * view.sun_direction.w
         * (select(0.0, 20.0, toward_sun > 0.99996) + 0.6 * pow(toward_sun, 300.0) + 0.12 * pow(toward_sun, 12.0));
     let haze = select(1.0, 0.0, view.fog.a > 0.0);
+    let cloud = clouds(dir);
+    let sky = mix(sky_radiance(dir) + sun * (1.0 - cloud.a), cloud.rgb, cloud.a);
     var out: SkyColorOut;
-    out.color = vec4<f32>(tone_map(mix(view.fog.rgb, sky_radiance(dir) + sun, haze)), 1.0);
+    out.color = vec4<f32>(tone_map(mix(view.fog.rgb, sky, haze)), 1.0);
     out.label = 0u;
     return out;
 }

@@ -448,6 +448,11 @@ pub struct Weather {
     /// 0.7 while it snows, else none. Roads stay clear (and wet).
     #[serde(deserialize_with = "range::opt_unit")]
     pub snow_cover: Option<f64>,
+    /// Share of the sky covered by cumulus clouds, 0 ..= 1; absent: none.
+    /// Drawn in the sky only (the sun's light is `light`'s); hidden, like
+    /// the whole sky, in fog, rain and snow.
+    #[serde(deserialize_with = "range::opt_unit")]
+    pub clouds: Option<f64>,
 }
 
 /// Rain or snow; snow rates are liquid-water equivalent.

@@ -155,6 +155,8 @@ const BRAKE_LAMP_MPS2: f64 = -0.5;
 #[derive(Clone, Copy, Debug, Default)]
 struct LampState {
     dark: bool,
+    /// The street lights are on (`Light::street_lights_on`).
+    street_lights: bool,
     braking: bool,
     /// The side whose indicators are lit (flashing: lit half the time).
     indicating: Option<crate::core::record::TurnSignal>,
@@ -169,6 +171,7 @@ fn lamp_emission(light: Option<VehicleLight>, s: LampState) -> f32 {
         Some(VehicleLight::Tail) if s.dark => 1.2,
         Some(VehicleLight::IndicatorLeft) if s.indicating == Some(TurnSignal::Left) => 4.0,
         Some(VehicleLight::IndicatorRight) if s.indicating == Some(TurnSignal::Right) => 4.0,
+        Some(VehicleLight::Street) if s.street_lights => 4.0,
         _ => 0.0,
     }
 }
@@ -255,11 +258,8 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
     let mut objects = Vec::new();
     // vehicles' lamps: lit in the dark (the rule of the ego's headlights),
     // tail lamps brighter while braking
-    let dark = world
-        .resource::<crate::world::ScenarioRes>()
-        .0
-        .light
-        .headlights_on();
+    let light = &world.resource::<crate::world::ScenarioRes>().0.light;
+    let (dark, street_lights) = (light.headlights_on(), light.street_lights_on());
     let mut q = world.query::<(
         &Transform,
         &Renderable,
@@ -285,6 +285,7 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
         let (signal, signal_lit) = turn_signal(driver, clock.time_s(), instance_id);
         let lamps_now = LampState {
             dark,
+            street_lights,
             braking: controls.is_some_and(|c| c.accel_mps2 < BRAKE_LAMP_MPS2),
             indicating: signal.filter(|_| signal_lit),
         };

@@ -93,6 +93,8 @@ pub struct Lighting {
     pub road_wetness: f32,
     /// Snow on terrain, vegetation and sidewalks: 0 ..= 1.
     pub snow_cover: f32,
+    /// Share of the sky under clouds: 0 ..= 1.
+    pub cloud_cover: f32,
     /// Falling rain and snow drawn in the colour images.
     pub particles: Vec<ParticleLook>,
     /// How the cameras draw (never changes labels or depth).

@@ -335,3 +335,57 @@ fn vehicles_record_their_body_and_paint() {
     // every vehicle record counts under turn_signal (none here: no turns)
     assert!(html.contains("turn_signal") && html.contains("none"));
 }
+
+/// Clouds are drawn in the sky only: with a cover, pixels change on the sky
+/// and its anti-aliased edge alone, the sky gains texture across (white
+/// tops, grey bases, where the clear sky only grades upwards), and labels
+/// and depth stay the same bytes; a cover of 0 is the clear sky to the byte.
+#[test]
+fn clouds_change_the_sky_pixels_only() {
+    let with = |clouds: &str| {
+        run(&lone_building("look: Realistic").replacen(
+            "light:",
+            &format!("weather: ({clouds}), light:"),
+            1,
+        ))
+        .1
+    };
+    let (clear, zero, cloudy) = (with(""), with("clouds: 0.0"), with("clouds: 0.6"));
+    let (a, b) = (&clear.images[0], &cloudy.images[0]);
+    assert_eq!(a.rgba(), zero.images[0].rgba());
+    assert_eq!(a.labels(), b.labels());
+    assert_eq!(a.to_depth_m(), b.to_depth_m());
+    let (w, h) = (a.width as usize, a.height as usize);
+    let sky = Class::Sky.id() as u32;
+    let is_sky = |x: usize, y: usize| {
+        edgecase::core::classes::split_label_value(a.labels()[y * w + x] as u32).0 == sky
+    };
+    let (mut changed_sky, mut sky_px) = (0, 0);
+    let (mut texture_clear, mut texture_cloudy) = (0.0, 0.0);
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            let changed = a.rgba()[4 * i..4 * i + 4] != b.rgba()[4 * i..4 * i + 4];
+            let near_sky = (y.saturating_sub(1)..=(y + 1).min(h - 1))
+                .any(|yy| (x.saturating_sub(1)..=(x + 1).min(w - 1)).any(|xx| is_sky(xx, yy)));
+            assert!(!changed || near_sky, "pixel ({x}, {y}) off the sky changed");
+            if is_sky(x, y) {
+                sky_px += 1;
+                changed_sky += usize::from(changed);
+                if x + 1 < w && is_sky(x + 1, y) {
+                    texture_clear += (luma(a.rgba(), i) - luma(a.rgba(), i + 1)).abs();
+                    texture_cloudy += (luma(b.rgba(), i) - luma(b.rgba(), i + 1)).abs();
+                }
+            }
+        }
+    }
+    assert!(sky_px > 5000, "{sky_px} sky pixels");
+    assert!(
+        changed_sky * 2 > sky_px,
+        "{changed_sky} of {sky_px} sky pixels changed"
+    );
+    assert!(
+        texture_cloudy > 3.0 * texture_clear + sky_px as f64 * 0.1,
+        "texture across the sky: clear {texture_clear}, cloudy {texture_cloudy}"
+    );
+}

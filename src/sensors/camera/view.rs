@@ -134,7 +134,7 @@ impl CameraRig {
                 0.0,
                 1.0 / shadow_px as f32,
                 crate::core::shadow::SHADOW_DISTANCE_M as f32,
-                0.0,
+                l.cloud_cover,
             ],
             caster_center: [[0.0; 4]; MAX_CASTERS],
             caster_forward: [[0.0; 4]; MAX_CASTERS],

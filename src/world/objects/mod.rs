@@ -29,6 +29,8 @@ pub enum VehicleLight {
     /// Amber turn indicators, front and rear, on the vehicle's left.
     IndicatorLeft,
     IndicatorRight,
+    /// A street light's lamp head: lit while the street lights are on.
+    Street,
 }
 
 impl Part {
@@ -298,6 +300,17 @@ pub fn prop(kind: PropKind, height_m: f64, footprint_m: f64, tint: f32) -> Vec<P
                 [0.45, 0.45, 0.47],
                 Class::Pole,
             ),
+            // the lamp head under the arm's end: a warm diffuser, lit at night
+            Part {
+                light: Some(VehicleLight::Street),
+                ..part(
+                    Primitive::Cube,
+                    Vec3::new(0.0, h - 0.2, -1.5),
+                    Vec3::new(0.34, 0.07, 0.55),
+                    [0.9, 0.82, 0.66],
+                    Class::Pole,
+                )
+            },
         ],
         PropKind::Sign => vec![
             part(
