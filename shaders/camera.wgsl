@@ -110,14 +110,18 @@ fn hash2(p: vec2<f32>) -> f32 {
     return fract((q.x + q.y) * q.x);
 }
 
-// 0..1 from an integer cell and a salt: well mixed even for neighbouring
-// cells (hash2 of nearby integers is correlated)
-fn hash_cell(cell: vec2<f32>, salt: u32) -> f32 {
+// 32 well-mixed bits from an integer cell and a salt (hash2 of
+// neighbouring integers is correlated); `bits_unit` reads six of them as a
+// number in 0..1, so one hash serves up to five draws.
+fn hash_cell(cell: vec2<f32>, salt: u32) -> u32 {
     var h = (bitcast<u32>(i32(cell.x)) * 0x8da6b343u) ^ (bitcast<u32>(i32(cell.y)) * 0xd8163841u) ^ (salt * 0xcb1ab31fu);
     h = (h ^ (h >> 16u)) * 0x7feb352du;
     h = (h ^ (h >> 15u)) * 0x846ca68bu;
-    h = h ^ (h >> 16u);
-    return f32(h >> 8u) / 16777216.0;
+    return h ^ (h >> 16u);
+}
+
+fn bits_unit(h: u32, field: u32) -> f32 {
+    return (f32((h >> (6u * field)) & 63u) + 0.5) / 64.0;
 }
 
 // 2D value noise, 0..1 (four hashes: cheap on a software rasteriser)
@@ -203,27 +207,28 @@ fn asphalt(base: vec3<f32>, uv: vec2<f32>, footprint: f32, fine: f32, fine_noise
     var s = Surface(base * 0.7 * (0.875 + 0.35 * fine * (fine_noise - 0.5)) * (0.8 + 0.45 * coarse_noise), 0.9, 0.04, vec3<f32>(0.0));
     // a repair in one 7 m cell in eight: 0.6-2.2 m by 0.5-1.5 m
     let cell = floor(uv / 7.0);
-    let repaired = hash_cell(cell, 71u) < 0.125;
-    let size = vec2<f32>(0.6 + 1.6 * hash_cell(cell, 13u), 0.5 + 1.0 * hash_cell(cell, 29u));
-    let centre = (cell + 0.5) * 7.0 + (vec2<f32>(hash_cell(cell, 5u), hash_cell(cell, 41u)) - 0.5) * (7.0 - size);
+    let r = hash_cell(cell, 71u);
+    let repaired = bits_unit(r, 0u) < 0.125;
+    let size = vec2<f32>(0.6 + 1.6 * bits_unit(r, 1u), 0.5 + 1.0 * bits_unit(r, 2u));
+    let centre = (cell + 0.5) * 7.0 + (vec2<f32>(bits_unit(r, 3u), bits_unit(r, 4u)) - 0.5) * (7.0 - size);
     let d = abs(uv - centre) - 0.5 * size;
     let inside = max(d.x, d.y);
-    if (repaired && inside < 0.0) {
-        s.albedo = s.albedo * 0.86;
-    }
+    s.albedo = s.albedo * select(1.0, 0.86, repaired && inside < 0.0);
     // a seal 4 cm wide round the repair
     let seal = select(0.0, line_cover(inside, 0.02, footprint), repaired);
     // a crack 1.5-4.5 m long in 60% of 5 m cells, at any angle,
     // meandering with the coarse noise and jagged with the fine one
     let crack_cell = floor(uv / 5.0);
-    let cracked = hash_cell(crack_cell, 3u) < 0.6;
-    let angle = 6.2832 * hash_cell(crack_cell, 17u);
-    let along = vec2<f32>(cos(angle), sin(angle));
-    let start = (crack_cell + vec2<f32>(hash_cell(crack_cell, 23u), hash_cell(crack_cell, 37u))) * 5.0;
+    let k = hash_cell(crack_cell, 3u);
+    let cracked = bits_unit(k, 0u) < 0.6;
+    // any direction (no trigonometry: a normalised pair of draws)
+    let k2 = (k ^ (k >> 13u)) * 0x5bd1e995u;
+    let along = normalize(vec2<f32>(bits_unit(k, 1u), bits_unit(k2, 2u)) - 0.49);
+    let start = (crack_cell + vec2<f32>(bits_unit(k, 2u), bits_unit(k, 3u))) * 5.0;
     let rel = uv - start;
-    let half_length = 0.75 + 1.5 * hash_cell(crack_cell, 53u);
+    let half_length = 0.75 + 1.5 * bits_unit(k, 4u);
     let across = dot(rel, vec2<f32>(-along.y, along.x)) + 0.6 * (coarse_noise - 0.5) + 0.03 * (fine_noise - 0.5);
-    let ends = 1.0 - smoothstep(half_length - 0.5, half_length, abs(dot(rel, along)));
+    let ends = clamp(2.0 * (half_length - abs(dot(rel, along))), 0.0, 1.0);
     let crack = select(0.0, line_cover(across, 0.01, footprint) * ends, cracked);
     let tar = max(seal, crack);
     s.albedo = s.albedo * (1.0 - 0.7 * tar);
