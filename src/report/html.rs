@@ -113,49 +113,84 @@ fn frame_strip(dir: &Path, frames: u64) -> Result<String> {
         .map(|i| i * frames / 6u64.min(frames).max(1))
         .collect();
     for f in picks {
-        let labels: FrameLabels =
-            serde_json::from_slice(&std::fs::read(dir.join(format!("labels/{f:06}.json")))?)?;
-        let Some(cam) = labels.cameras.first() else {
+        s.push_str(&frame_svg(dir, f, &format!("frame {f}"))?);
+    }
+    Ok(s)
+}
+
+/// A merged sweep's strip: up to six samples, evenly spaced, each by its
+/// middle frame.
+fn sample_strip(dir: &Path) -> Result<String> {
+    let mut samples: Vec<std::path::PathBuf> = std::fs::read_dir(dir.join("samples"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("labels").is_dir())
+        .collect();
+    samples.sort();
+    let n = samples.len();
+    let mut s = String::new();
+    for i in 0..6.min(n) {
+        let sample = &samples[i * n / 6.min(n)];
+        let frames = std::fs::read_dir(sample.join("labels"))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .count() as u64;
+        let name = sample
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+        let f = frames / 2;
+        s.push_str(&frame_svg(sample, f, &format!("sample {name}, frame {f}"))?);
+    }
+    Ok(s)
+}
+
+/// Frame `f` of a run's first camera with its tight boxes, captioned;
+/// empty when the frame has no camera or no image (a dropped frame, rgb
+/// off).
+fn frame_svg(dir: &Path, f: u64, caption: &str) -> Result<String> {
+    let mut s = String::new();
+    let labels: FrameLabels =
+        serde_json::from_slice(&std::fs::read(dir.join(format!("labels/{f:06}.json")))?)?;
+    let Some(cam) = labels.cameras.first() else {
+        return Ok(s);
+    };
+    let file = crate::writers::rgb_file_name(dir, &cam.camera, f);
+    let mime = if file.ends_with(".jpg") {
+        "jpeg"
+    } else {
+        "png"
+    };
+    let Ok(bytes) = std::fs::read(dir.join(&file)) else {
+        return Ok(s);
+    };
+    let _ = write!(
+        s,
+        r#"<svg class="frame" width="320" viewBox="0 0 {w} {h}"><image width="{w}" height="{h}" href="data:image/{mime};base64,{}"/>"#,
+        crate::core::mcap::base64(&bytes),
+        w = cam.width,
+        h = cam.height
+    );
+    for o in &cam.objects {
+        let (Some(b), false) = (o.bbox_visible_px, o.too_small) else {
             continue;
         };
-        let file = crate::writers::rgb_file_name(dir, &cam.camera, f);
-        let mime = if file.ends_with(".jpg") {
-            "jpeg"
-        } else {
-            "png"
-        };
-        let Ok(bytes) = std::fs::read(dir.join(&file)) else {
-            continue;
-        };
+        let c = Class::from_id(o.class_id).map_or([255; 3], |c| c.info().color);
         let _ = write!(
             s,
-            r#"<svg class="frame" width="320" viewBox="0 0 {w} {h}"><image width="{w}" height="{h}" href="data:image/{mime};base64,{}"/>"#,
-            crate::core::mcap::base64(&bytes),
-            w = cam.width,
-            h = cam.height
-        );
-        for o in &cam.objects {
-            let (Some(b), false) = (o.bbox_visible_px, o.too_small) else {
-                continue;
-            };
-            let c = Class::from_id(o.class_id).map_or([255; 3], |c| c.info().color);
-            let _ = write!(
-                s,
-                r#"<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="rgb({},{},{})" stroke-width="2"/>"#,
-                b[0],
-                b[1],
-                b[2] - b[0],
-                b[3] - b[1],
-                c[0],
-                c[1],
-                c[2]
-            );
-        }
-        let _ = write!(
-            s,
-            "<text x=\"6\" y=\"18\" fill=\"white\" font-size=\"16\">frame {f}</text></svg>"
+            r#"<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="rgb({},{},{})" stroke-width="2"/>"#,
+            b[0],
+            b[1],
+            b[2] - b[0],
+            b[3] - b[1],
+            c[0],
+            c[1],
+            c[2]
         );
     }
+    let _ = write!(
+        s,
+        "<text x=\"6\" y=\"18\" fill=\"white\" font-size=\"16\">{}</text></svg>",
+        escape(caption)
+    );
     Ok(s)
 }
 
@@ -312,10 +347,13 @@ pub(super) fn page(
     if let Some(view) = sweep {
         s.push_str(&sweep_section(view));
     }
-    // a single run's frames (a merged sweep's are in its samples)
+    // a single run's frames, or a merged sweep's samples'
     if dir.join("labels").is_dir() {
         s.push_str("<h2>Frames</h2>");
         s.push_str(&frame_strip(dir, ours.frames)?);
+    } else if dir.join("samples").is_dir() {
+        s.push_str("<h2>Samples</h2>");
+        s.push_str(&sample_strip(dir)?);
     }
     s.push_str("</body></html>\n");
     Ok(s)

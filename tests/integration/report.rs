@@ -128,8 +128,9 @@ fn the_report_renders_in_headless_chromium() {
 }
 
 /// On a merged sweep the report reads every sample, plots the values drawn
-/// for each sweep field, and names the field that moves each attribute:
-/// fog transmittance is moved by the fog's visibility.
+/// for each sweep field, names the field that moves each attribute (fog
+/// transmittance is moved by the fog's visibility) and shows a frame of
+/// each sample.
 #[test]
 fn a_merged_sweep_names_the_field_that_moves_each_attribute() {
     let tmp = temp_dir();
@@ -171,4 +172,11 @@ fn a_merged_sweep_names_the_field_that_moves_each_attribute() {
     assert!(
         page.contains("Sweep coverage (4 samples)") && page.contains("weather.fog.visibility_m")
     );
+    // a strip of the samples' middle frames, one image each
+    assert_eq!(
+        page.matches("<svg class=\"frame\"").count(),
+        4,
+        "samples' strip"
+    );
+    assert!(page.contains("sample 00000, frame ") && page.contains("sample 00003, frame "));
 }
