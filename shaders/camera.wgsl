@@ -482,7 +482,7 @@ fn shade(in: VertexOut) -> vec4<f32> {
     // dear on a software rasteriser)
     var sunlit = 0.0;
     if (dot(n, sun_dir) > 0.0 && view.sun_direction.w > 0.0) {
-        sunlit = sunlight(in.world, n) * view.sun_direction.w;
+        sunlit = sunlight(in.world, n) * view.sun_direction.w * cloud_transmittance(in.world);
     }
     let sun = max(dot(n, sun_dir), 0.0) * sunlit;
     // sky light from above, dimmer light bounced off the ground from below
@@ -629,25 +629,46 @@ struct SkyColorOut {
     @location(1) label: u32,
 };
 
-// Cumulus on a layer 1.5 km up, seen along `dir`: rgb their radiance,
-// a their opacity (0 with no cover, towards the horizon they thin into the
-// haze). Tops lit by the sun, bases shaded grey, the side towards the sun
-// brighter; the cover (look.w) sets how much of the noise is cloud.
-fn clouds(dir: vec3<f32>) -> vec4<f32> {
+// Cumulus on a layer 1.5 km up: at a point of the layer (world x, z),
+// x their opacity and y their thickness, 0..1 (0 with no cover). The cover
+// (look.w) sets how much of the noise is cloud.
+const CLOUD_LAYER_M: f32 = 1500.0;
+
+fn cloud_density(on_layer: vec2<f32>) -> vec2<f32> {
     let cover = view.look.w;
-    if (cover <= 0.0 || dir.y <= 0.0) {
-        return vec4<f32>(0.0);
-    }
-    let on_layer = dir.xz / max(dir.y, 0.03) * 1500.0 + view.camera_position.xz;
     let uv = on_layer / 900.0;
     let n = fbm(uv) * 0.75 + 0.25 * value_noise(uv * 4.1 + 3.0);
-    let density = smoothstep(1.0 - cover - 0.05, 1.0 - cover + 0.3, n);
-    let thick = smoothstep(1.0 - cover, 1.0 - cover + 0.5, n);
+    return vec2<f32>(
+        smoothstep(1.0 - cover - 0.05, 1.0 - cover + 0.3, n) * min(1.0, 2.0 * cover + 0.3),
+        smoothstep(1.0 - cover, 1.0 - cover + 0.5, n),
+    );
+}
+
+// The clouds seen along `dir`: rgb their radiance, a their opacity
+// (towards the horizon they thin into the haze). Tops lit by the sun,
+// bases shaded grey, the side towards the sun brighter.
+fn clouds(dir: vec3<f32>) -> vec4<f32> {
+    if (view.look.w <= 0.0 || dir.y <= 0.0) {
+        return vec4<f32>(0.0);
+    }
+    let on_layer = dir.xz / max(dir.y, 0.03) * CLOUD_LAYER_M + view.camera_position.xz;
+    let d = cloud_density(on_layer);
     let toward_sun = max(dot(dir, view.sun_direction.xyz), 0.0);
     let lit = view.sun_color.rgb * view.sun_direction.w * (0.55 + 0.35 * toward_sun) + view.ambient_color.rgb;
-    let colour = lit * mix(0.95, 0.55, thick);
-    let horizon = smoothstep(0.02, 0.2, dir.y);
-    return vec4<f32>(colour, density * horizon * min(1.0, 2.0 * cover + 0.3));
+    let colour = lit * mix(0.95, 0.55, d.y);
+    return vec4<f32>(colour, d.x * smoothstep(0.02, 0.2, dir.y));
+}
+
+// The share of the sun's light that comes through the clouds to a world
+// point: its shadow is the cloud the sun ray crosses on the layer, the
+// same clouds the sky shows.
+fn cloud_transmittance(p: vec3<f32>) -> f32 {
+    let sun = view.sun_direction.xyz;
+    if (view.look.w <= 0.0 || sun.y <= 0.02) {
+        return 1.0;
+    }
+    let on_layer = p.xz + sun.xz / sun.y * (CLOUD_LAYER_M - p.y);
+    return 1.0 - 0.8 * cloud_density(on_layer).x;
 }
 
 @fragment

@@ -449,8 +449,8 @@ pub struct Weather {
     #[serde(deserialize_with = "range::opt_unit")]
     pub snow_cover: Option<f64>,
     /// Share of the sky covered by cumulus clouds, 0 ..= 1; absent: none.
-    /// Drawn in the sky only (the sun's light is `light`'s); hidden, like
-    /// the whole sky, in fog, rain and snow.
+    /// They shade what lies in their shadow (up to 80% of the sunlight);
+    /// hidden, like the whole sky, in fog, rain and snow.
     #[serde(deserialize_with = "range::opt_unit")]
     pub clouds: Option<f64>,
 }
