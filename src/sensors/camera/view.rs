@@ -114,7 +114,8 @@ impl CameraRig {
                 .as_vec3()
                 .extend(1.0)
                 .to_array(),
-            camera_forward: forward.as_vec3().extend(0.0).to_array(),
+            // w: the frame's time, for the clouds' drift
+            camera_forward: forward.as_vec3().extend(snapshot.time_s as f32).to_array(),
             sun_direction: v4(l.sun_direction, l.sun_intensity),
             sun_color: v4(l.sun_color, 1.0),
             ambient_color: v4(l.ambient_color, 1.0),
