@@ -25,6 +25,7 @@ SHOTS = [
     ("night_rain", "scenarios/rain_night_street.ron", 60, "night, heavy rain"),
     ("fog", "scenarios/fog_pedestrian.ron", 110, "fog, 45 m visibility"),
     ("snow", "scenarios/snow_day_rural.ron", 40, "snow"),
+    ("clouds", "scenarios/hazards/wrong_way_motorway.ron", 40, "partly cloudy motorway, a wrong-way driver"),
 ]
 CLASS_COLOURS = {
     "person": (220, 20, 60), "rider": (255, 0, 0), "bicycle": (119, 11, 32),
