@@ -84,6 +84,10 @@ pub(super) fn check_failures(s: &Scenario) -> Result<(), Invalid> {
                     -offset_ms / 1000.0
                 ))
             }
+            // the repeated image is read back from its rgb file
+            FailureKind::Frozen if !s.output.rgb => Some(
+                "a frozen camera repeats the rgb file of its window's first frame: it needs output.rgb (on by default)".to_string(),
+            ),
             _ => None,
         };
         if let Some(msg) = bad {

@@ -52,7 +52,9 @@ SNIPPETS = [
     "triggers: [(actor: \"ego\", when: AtTime(0.1), action: EmergencyBrake)],",
     "junctions: [(s_m: 50.0)],", "crosswalks: [20.0],",
     "cyclists: [(s_m: 10.0)],", "pedestrians: [(s_m: 12.0, side: Right)],",
-    "output: (image_format: Jpeg(quality: 90)),",
+    "output: (image_format: Jpeg(quality: 90)),", "output: (rgb: false),",
+    "failures: [(sensor: \"front\", kind: Frozen, start_s: 0.1, duration_s: 0.3)],",
+    "weather: (clouds: 0.5),",
 ]
 
 
