@@ -19,7 +19,9 @@ struct View {
     camera_forward: vec4<f32>,
     // xyz: direction towards the sun (unit); w: sun intensity
     sun_direction: vec4<f32>,
+    // w: the clouds' drift along world x, m/s
     sun_color: vec4<f32>,
+    // w: the clouds' drift along world z, m/s
     ambient_color: vec4<f32>,
     // rgb: fog colour; a: extinction coefficient per metre (0 = no fog)
     fog: vec4<f32>,
@@ -633,13 +635,12 @@ struct SkyColorOut {
 // x their opacity and y their thickness, 0..1 (0 with no cover). The cover
 // (look.w) sets how much of the noise is cloud.
 const CLOUD_LAYER_M: f32 = 1500.0;
-// The wind at the clouds' height, m/s (world x, z): their shadows sweep
-// across the ground during a run.
-const CLOUD_WIND_MPS: vec2<f32> = vec2<f32>(6.0, 3.5);
-
 fn cloud_density(on_layer: vec2<f32>) -> vec2<f32> {
     let cover = view.look.w;
-    let uv = (on_layer - CLOUD_WIND_MPS * view.camera_forward.w) / 900.0;
+    // they drift with the wind aloft (sun_color.w, ambient_color.w): their
+    // shadows sweep across the ground during a run
+    let drift = vec2<f32>(view.sun_color.w, view.ambient_color.w);
+    let uv = (on_layer - drift * view.camera_forward.w) / 900.0;
     let n = fbm(uv) * 0.75 + 0.25 * value_noise(uv * 4.1 + 3.0);
     return vec2<f32>(
         smoothstep(1.0 - cover - 0.05, 1.0 - cover + 0.3, n) * min(1.0, 2.0 * cover + 0.3),

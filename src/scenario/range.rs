@@ -84,6 +84,14 @@ pub fn elevation_deg<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     )
 }
 
+pub fn wind_speed<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(
+        d,
+        |v| (0.0..=40.0).contains(&v),
+        "a wind speed in m/s, 0..=40",
+    )
+}
+
 pub fn angle_deg<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     check(
         d,

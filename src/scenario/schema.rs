@@ -453,6 +453,22 @@ pub struct Weather {
     /// hidden, like the whole sky, in fog, rain and snow.
     #[serde(deserialize_with = "range::opt_unit")]
     pub clouds: Option<f64>,
+    /// The wind near the ground; absent: calm (the clouds still drift, at
+    /// 7 m/s from the west-south-west, as winds aloft do).
+    pub wind: Option<Wind>,
+}
+
+/// A wind: falling rain and snow drift with it, and the clouds with
+/// twice its speed (winds aloft are stronger).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Wind {
+    /// 0 ..= 40 m/s (a gale is 17-24).
+    #[serde(deserialize_with = "range::wind_speed")]
+    pub speed_mps: f64,
+    /// Compass direction it blows from: 0 north, 90 east.
+    #[serde(deserialize_with = "range::angle_deg")]
+    pub from_deg: f64,
 }
 
 /// Rain or snow; snow rates are liquid-water equivalent.

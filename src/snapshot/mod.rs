@@ -95,6 +95,8 @@ pub struct Lighting {
     pub snow_cover: f32,
     /// Share of the sky under clouds: 0 ..= 1.
     pub cloud_cover: f32,
+    /// The clouds' drift, sim world, m/s (horizontal).
+    pub cloud_wind_mps: [f32; 3],
     /// Falling rain and snow drawn in the colour images.
     pub particles: Vec<ParticleLook>,
     /// How the cameras draw (never changes labels or depth).
@@ -117,6 +119,8 @@ pub struct ParticleLook {
     /// Particles are drawn out to this distance from the camera.
     pub max_distance_m: f32,
     pub alpha: f32,
+    /// The wind they drift with, sim world, m/s (horizontal).
+    pub wind_mps: [f32; 3],
     /// Placement seed (the scenario's): particles are the same on a rerun.
     pub seed: u64,
 }

@@ -181,6 +181,7 @@ pub fn particle_looks(weather: &Weather, seed: u64) -> Vec<ParticleLook> {
                 size_m: l.particle_size_m as f32,
                 max_distance_m: l.particle_max_distance_m as f32,
                 alpha: l.particle_alpha,
+                wind_mps: winds(weather).0,
                 seed,
             }
         })
@@ -193,6 +194,31 @@ fn lerp3(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
 
 fn scale3(a: [f32; 3], k: f32) -> [f32; 3] {
     a.map(|v| v * k)
+}
+
+/// Without a wind the clouds still drift, as winds aloft do: 7 m/s from
+/// the west-south-west.
+const CALM_CLOUD_WIND: (f64, f64) = (7.0, 240.0);
+
+/// A wind of `speed_mps` from compass `from_deg` as a velocity in the sim
+/// world (horizontal, m/s).
+fn wind_velocity(speed_mps: f64, from_deg: f64) -> [f32; 3] {
+    sun_direction(0.0, from_deg + 180.0).map(|c| c * speed_mps as f32)
+}
+
+/// The wind near the ground (rain and snow drift with it) and at the
+/// clouds' height (twice as strong), sim world, m/s.
+pub fn winds(weather: &Weather) -> ([f32; 3], [f32; 3]) {
+    match &weather.wind {
+        Some(w) => (
+            wind_velocity(w.speed_mps, w.from_deg),
+            wind_velocity(2.0 * w.speed_mps, w.from_deg),
+        ),
+        None => (
+            [0.0; 3],
+            wind_velocity(CALM_CLOUD_WIND.0, CALM_CLOUD_WIND.1),
+        ),
+    }
 }
 
 /// Sun direction in the sim world from compass azimuth (0 north, 90 east)
@@ -238,6 +264,7 @@ pub fn lighting(light: &Light, weather: &Weather, atmosphere: &Atmosphere, seed:
         road_wetness: atmosphere.road_wetness as f32,
         snow_cover: atmosphere.snow_cover as f32,
         cloud_cover: weather.clouds.unwrap_or(0.0) as f32,
+        cloud_wind_mps: winds(weather).1,
         particles: particle_looks(weather, seed),
         look: crate::scenario::Look::Realistic,
         shadows: true,
@@ -258,6 +285,9 @@ pub struct WeatherRecord {
     pub road_wetness: f64,
     pub snow_cover: f64,
     pub cloud_cover: f64,
+    pub wind_speed_mps: f64,
+    /// Compass direction the wind blows from (absent in calm air).
+    pub wind_from_deg: Option<f64>,
     pub lidar_false_returns: Vec<HydrometeorEcho>,
     pub visibility_contrast_threshold: f64,
     pub sun_elevation_deg: f64,
@@ -278,6 +308,8 @@ pub fn record(light: &Light, weather: &Weather) -> WeatherRecord {
         road_wetness: a.road_wetness,
         snow_cover: a.snow_cover,
         cloud_cover: weather.clouds.unwrap_or(0.0),
+        wind_speed_mps: weather.wind.as_ref().map_or(0.0, |w| w.speed_mps),
+        wind_from_deg: weather.wind.as_ref().map(|w| w.from_deg),
         lidar_false_returns: a.echoes.clone(),
         visibility_contrast_threshold: VISIBILITY_CONTRAST,
         sun_elevation_deg: light.sun_elevation_deg,
@@ -290,6 +322,28 @@ pub fn record(light: &Light, weather: &Weather) -> WeatherRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A north wind blows towards the south (ENU -y), the clouds at twice
+    /// its speed; calm air leaves rain and snow falling straight and the
+    /// clouds drifting at 7 m/s.
+    #[test]
+    fn winds_blow_from_their_compass_direction() {
+        let enu =
+            |v: [f32; 3]| crate::core::frames::sim_to_enu(glam::Vec3::from_array(v).as_dvec3());
+        let north = Weather {
+            wind: Some(crate::scenario::Wind {
+                speed_mps: 10.0,
+                from_deg: 0.0,
+            }),
+            ..Default::default()
+        };
+        let (ground, aloft) = winds(&north);
+        assert!((enu(ground) - glam::DVec3::new(0.0, -10.0, 0.0)).length() < 1e-5);
+        assert!((enu(aloft) - glam::DVec3::new(0.0, -20.0, 0.0)).length() < 1e-5);
+        let (ground, aloft) = winds(&Weather::default());
+        assert_eq!(ground, [0.0; 3]);
+        assert!((enu(aloft).length() - 7.0).abs() < 1e-5 && enu(aloft).z == 0.0);
+    }
 
     #[test]
     fn extinction_reaches_the_contrast_threshold_at_the_visibility() {

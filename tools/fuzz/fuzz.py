@@ -54,7 +54,7 @@ SNIPPETS = [
     "cyclists: [(s_m: 10.0)],", "pedestrians: [(s_m: 12.0, side: Right)],",
     "output: (image_format: Jpeg(quality: 90)),", "output: (rgb: false),",
     "failures: [(sensor: \"front\", kind: Frozen, start_s: 0.1, duration_s: 0.3)],",
-    "weather: (clouds: 0.5),",
+    "weather: (clouds: 0.5),", "weather: (wind: (speed_mps: 12.0, from_deg: 270.0)),",
 ]
 
 

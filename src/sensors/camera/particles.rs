@@ -71,7 +71,9 @@ pub fn particles(
         let z = (z0.powi(3) + rng.next_f64() * (z1.powi(3) - z0.powi(3))).cbrt();
         let x = (2.0 * rng.next_f64() - 1.0) * tx * z;
         let y = (2.0 * rng.next_f64() - 1.0) * ty * z;
-        let mut fall = DVec3::new(0.0, -look.fall_speed_mps as f64, 0.0);
+        // falling, and drifting with the wind
+        let mut fall = DVec3::new(0.0, -look.fall_speed_mps as f64, 0.0)
+            + glam::Vec3::from_array(look.wind_mps).as_dvec3();
         if look.snow {
             fall.x += (2.0 * rng.next_f64() - 1.0) * FLUTTER_MPS;
             fall.z += (2.0 * rng.next_f64() - 1.0) * FLUTTER_MPS;
@@ -112,6 +114,7 @@ mod tests {
             size_m: 0.002,
             max_distance_m: 15.0,
             alpha: 0.5,
+            wind_mps: [0.0; 3],
             seed: 3,
         }
     }
@@ -165,6 +168,25 @@ mod tests {
         for q in &p {
             assert!(q.b[2] > q.a[2] - 1e-6, "streak moves towards the camera");
             assert!(-(q.b[2] as f64) >= CLIP_M - 1e-5);
+        }
+    }
+
+    /// A wind drifts the drops: each streak moves along the wind by its
+    /// speed times the exposure as it falls (a standing camera).
+    #[test]
+    fn wind_slants_streaks_along_it() {
+        let windy = ParticleLook {
+            wind_mps: [5.0, 0.0, 0.0],
+            ..rain()
+        };
+        let p = particles(&windy, "front", &k(), &Pose::IDENTITY, DVec3::ZERO, 2);
+        assert!(p.len() > 1000);
+        for q in &p {
+            // unclipped streaks: x moves by 5 m/s times the exposure
+            if q.b[2] < -(CLIP_M as f32) - 1e-3 {
+                assert!(((q.b[0] - q.a[0]) as f64 - 5.0 * EXPOSURE_S).abs() < 1e-5);
+                assert!(((q.a[1] - q.b[1]) as f64 - 7.0 * EXPOSURE_S).abs() < 1e-5);
+            }
         }
     }
 }

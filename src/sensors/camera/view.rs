@@ -117,8 +117,9 @@ impl CameraRig {
             // w: the frame's time, for the clouds' drift
             camera_forward: forward.as_vec3().extend(snapshot.time_s as f32).to_array(),
             sun_direction: v4(l.sun_direction, l.sun_intensity),
-            sun_color: v4(l.sun_color, 1.0),
-            ambient_color: v4(l.ambient_color, 1.0),
+            // w of each: the clouds' drift, world x and z, m/s
+            sun_color: v4(l.sun_color, l.cloud_wind_mps[0]),
+            ambient_color: v4(l.ambient_color, l.cloud_wind_mps[2]),
             fog: v4(l.fog_color, l.fog_extinction_per_m),
             light_count: [0; 4],
             light_position: [[0.0; 4]; MAX_LIGHTS],
