@@ -48,9 +48,11 @@ def main():
     lidars = [l["name"] for l in manifest.get("lidars", [])]
     frames = len(labels)
     want = {("/tf", "Transform3D"): frames * (1 + len(cameras) + len(lidars))}
+    # with `output.rgb` off the recording has no image channels
+    rgb = manifest["scenario"]["resolved"]["output"].get("rgb", True)
     for c in cameras:
         n = sum(delivered(f, c) for f in labels)
-        want[(f"/camera/{c}/image", "EncodedImage")] = n
+        want[(f"/camera/{c}/image", "EncodedImage")] = n if rgb else 0
         want[(f"/camera/{c}/calibration", "Pinhole")] = n
         want[(f"/camera/{c}/annotations", "foxglove.ImageAnnotations")] = n
     for l in lidars:
