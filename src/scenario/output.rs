@@ -124,4 +124,13 @@ impl ImageFormat {
             ImageFormat::Jpeg { .. } => "jpg",
         }
     }
+
+    /// Its media subtype (`image/<this>`; Foxglove's CompressedImage
+    /// `format`).
+    pub fn media_subtype(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "png",
+            ImageFormat::Jpeg { .. } => "jpeg",
+        }
+    }
 }

@@ -7,15 +7,21 @@ pub fn frame_name(frame: u64) -> String {
     format!("{frame:06}")
 }
 
-/// A camera's rgb file of `frame` in `dataset`, relative to it: `.jpg`
-/// where the run wrote JPEG (`output.image_format`), else `.png`.
+/// A camera's rgb file of `frame` with extension `ext` (`png`, `jpg`:
+/// `ImageFormat::extension`), relative to the dataset.
+pub fn rgb_path(camera: &str, frame: u64, ext: &str) -> String {
+    format!("cameras/{camera}/rgb/{}.{ext}", frame_name(frame))
+}
+
+/// A camera's rgb file of `frame` in a dataset whose image format is not
+/// at hand (a sweep's samples, a dataset being reported on): the JPEG
+/// where one is on disk, else the PNG.
 pub fn rgb_file_name(dataset: &Path, camera: &str, frame: u64) -> String {
-    let stem = format!("cameras/{camera}/rgb/{}", frame_name(frame));
-    let jpg = format!("{stem}.jpg");
+    let jpg = rgb_path(camera, frame, "jpg");
     if dataset.join(&jpg).is_file() {
         jpg
     } else {
-        format!("{stem}.png")
+        rgb_path(camera, frame, "png")
     }
 }
 

@@ -218,10 +218,9 @@ impl CameraFrame<'_> {
         }
     }
 
-    /// `<dir>/rgb/<frame>.<ext>`: where this camera's rgb file of `frame` is.
+    /// Where this camera's rgb file of `frame` is.
     pub(super) fn rgb_path(&self, frame: u64) -> String {
-        let ext = self.image_format.extension();
-        format!("{}/rgb/{}.{ext}", self.dir, super::frame_name(frame))
+        super::rgb_path(&self.info.name, frame, self.image_format.extension())
     }
 
     /// The rgb file of an earlier frame of this camera, byte for byte (a

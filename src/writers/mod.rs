@@ -36,7 +36,8 @@ pub use coco_file::CocoDocument;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use files::*;
 pub use files::{
-    frame_name, rgb_file_name, sha256_hex, write_atomic, write_manifest, write_yolo_layout,
+    frame_name, rgb_file_name, rgb_path, sha256_hex, write_atomic, write_manifest,
+    write_yolo_layout,
 };
 use formats::*;
 pub use formats::{cv_from_vehicle, vehicle_from_lidar};
@@ -324,7 +325,8 @@ impl DatasetWriter {
         .then(|| run_index::RunIndex::read(&self.layout, frames))
         .transpose()?;
         if let (true, Some(index)) = (formats.contains(&Format::Panoptic), &index) {
-            segmentation::finish_panoptic(&root, &self.layout.cameras, index)?;
+            let l = &self.layout;
+            segmentation::finish_panoptic(&root, (&l.cameras, l.output.image_format), index)?;
         }
         if let (true, Some(index)) = (formats.contains(&Format::Nuscenes), &index) {
             let location = self.final_dir.file_name().map_or_else(
@@ -346,10 +348,13 @@ impl DatasetWriter {
         }
         if self.layout.output.formats.contains(&Format::Mcap) {
             let l = &self.layout;
-            recording::write(&root, frames, &l.cameras, &l.lidars, l.output.rgb)?;
+            let images = l.output.rgb.then_some(l.output.image_format);
+            recording::write(&root, frames, &l.cameras, &l.lidars, images)?;
         }
         if self.layout.output.formats.contains(&Format::Tracking) {
-            tracking::write_files(&root, frames, &self.layout.cameras, &self.layout.lidars)?;
+            let l = &self.layout;
+            let cameras = (&l.cameras[..], l.output.image_format);
+            tracking::write_files(&root, frames, cameras, &l.lidars)?;
         }
         if let (Some(_), Some(index)) = (self.layout.kitti_camera, &index) {
             let list: String = index

@@ -178,19 +178,14 @@ fn camera_messages(
     w: &mut Recording,
     root: &Path,
     c: &CameraInfo,
-    (image, calibration, annotations): (Option<u16>, u16, u16),
+    (image, calibration, annotations): (Option<(u16, ImageFormat)>, u16, u16),
     labeled: &crate::core::record::CameraLabels,
     frame: u64,
     ns: u64,
 ) -> Result<()> {
-    if let Some(image) = image {
-        let file = rgb_file_name(root, &c.name, frame);
-        let bytes = fs::read(root.join(&file))?;
-        let format = if file.ends_with(".jpg") {
-            "jpeg"
-        } else {
-            "png"
-        };
+    if let Some((image, image_format)) = image {
+        let bytes = fs::read(root.join(rgb_path(&c.name, frame, image_format.extension())))?;
+        let format = image_format.media_subtype();
         send(
             w,
             image,
@@ -269,12 +264,12 @@ pub(super) fn write(
     frames: u64,
     cameras: &[CameraInfo],
     lidars: &[crate::snapshot::lidar::LidarInfo],
-    rgb: bool,
+    images: Option<ImageFormat>,
 ) -> Result<()> {
     let (path, tmp) = staged(root, "recording.mcap")?;
     let file = fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     let mut w = Recording::new(file)?;
-    let topics = open_topics(&mut w, cameras, lidars, rgb)?;
+    let topics = open_topics(&mut w, cameras, lidars, images.is_some())?;
     let sensors: Vec<(String, Pose)> = cameras
         .iter()
         .map(|c| (c.name.clone(), cv_from_vehicle(c).inverse()))
@@ -307,7 +302,9 @@ pub(super) fn write(
         // a dropped frame has no message of its sensor
         for ((c, ids), labeled) in cameras.iter().zip(&topics.cameras).zip(&labels.cameras) {
             if labels.delivered(&c.name) {
-                camera_messages(&mut w, root, c, *ids, labeled, f, stamped(&c.name))?;
+                let (image, calibration, annotations) = *ids;
+                let ids = (image.zip(images), calibration, annotations);
+                camera_messages(&mut w, root, c, ids, labeled, f, stamped(&c.name))?;
             }
         }
         for (l, cloud) in lidars.iter().zip(&topics.clouds) {

@@ -30,7 +30,7 @@ pub(super) fn write_panoptic(l: &Layout, f: &CameraFrame, sums: &mut Vec<String>
 /// are removed.
 pub(super) fn finish_panoptic(
     root: &Path,
-    cameras: &[CameraInfo],
+    (cameras, image_format): (&[CameraInfo], ImageFormat),
     index: &super::run_index::RunIndex,
 ) -> Result<()> {
     let tmp = root.join("coco/.panoptic.json.tmp");
@@ -52,7 +52,7 @@ pub(super) fn finish_panoptic(
             id: coco::image_id(f, i, n),
             width: cam.intrinsics.width,
             height: cam.intrinsics.height,
-            file_name: rgb_file_name(root, &cam.name, f),
+            file_name: rgb_path(&cam.name, f, image_format.extension()),
             frame: f,
             camera: cam.name.clone(),
         };

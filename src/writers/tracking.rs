@@ -37,7 +37,7 @@ pub(super) fn write_images(l: &Layout, f: &CameraFrame, sums: &mut Vec<String>) 
 pub(super) fn write_files(
     root: &Path,
     frames: u64,
-    cameras: &[CameraInfo],
+    (cameras, image_format): (&[CameraInfo], ImageFormat),
     lidars: &[LidarInfo],
 ) -> Result<()> {
     let mut mot = Vec::new();
@@ -96,13 +96,9 @@ pub(super) fn write_files(
     };
     for cam in cameras {
         let (w, h) = (cam.intrinsics.width, cam.intrinsics.height);
-        // the images are the rgb files' format (`output.image_format`)
-        let img1 = root.join(format!("tracking/mot/{}/img1", cam.name));
-        let jpeg = fs::read_dir(&img1).is_ok_and(|mut d| {
-            d.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "jpg")))
-        });
-        let ext = if jpeg { ".jpg" } else { ".png" };
-        let ini = tracking::seqinfo(&cam.name, frames, fps, (w, h), ext);
+        // img1 holds the rgb files, in their format
+        let ext = format!(".{}", image_format.extension());
+        let ini = tracking::seqinfo(&cam.name, frames, fps, (w, h), &ext);
         write_atomic(
             root,
             &format!("tracking/mot/{}/seqinfo.ini", cam.name),
