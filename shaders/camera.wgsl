@@ -94,6 +94,35 @@ fn vs_main(v: VertexIn) -> VertexOut {
     return out;
 }
 
+// ---- shader variants: pipeline-overridable constants ----
+// A software rasteriser runs every branch of a shader for every pixel of a
+// block (masked, not skipped), so the realistic look builds its scene
+// pipeline per material family and per what the frame has: the branches
+// below test these constants, the driver folds the untaken ones away, and
+// each variant holds only its own code. The defaults (family 0: every
+// material; lamps and clouds on) are the whole shader, and every variant
+// shades its pixels exactly as the whole one does
+// (tests/integration/look.rs). The families and which classes each holds:
+// `MaterialFamily` in src/sensors/camera/pipeline.rs, which sorts every
+// draw into its family's pipeline.
+override MATERIAL_FAMILY: u32 = 0u;
+// the frame has lamps (the lamps' loop)
+override LAMPS: bool = true;
+// the sky has clouds (their shadows)
+override CLOUDS: bool = true;
+const FAMILY_GROUND: u32 = 1u;   // road, sidewalk, terrain, lane paint
+const FAMILY_FACADE: u32 = 2u;   // buildings
+const FAMILY_FOLIAGE: u32 = 3u;  // vegetation
+const FAMILY_VEHICLE: u32 = 4u;  // cars, trucks, the unlisted vehicles' class
+const FAMILY_METAL: u32 = 5u;    // poles, rails, signs, bicycles
+const FAMILY_PERSON: u32 = 6u;   // people and riders
+// (7: every other class, plain paint: none of the branches)
+
+// Whether this pipeline holds family `f`'s code.
+fn family_has(f: u32) -> bool {
+    return MATERIAL_FAMILY == 0u || MATERIAL_FAMILY == f;
+}
+
 // Cityscapes ids of the surfaces snow settles on: sidewalk, vegetation, terrain.
 fn takes_snow(class_id: u32) -> bool {
     return class_id == 8u || class_id == 21u || class_id == 22u;
@@ -273,33 +302,38 @@ fn surface(in: VertexOut, n: vec3<f32>, footprint: f32) -> Surface {
     let freq = detail_frequencies(c);
     // foliage is textured across the crown (its normal turns everywhere)
     let coarse_uv = select(uv, vec2<f32>(p.x + p.z, p.y), c == 21u);
-    let fine_noise = value_noise(uv * freq.x);
-    let coarse_noise = fbm(coarse_uv * freq.y);
+    // only the families whose materials read them (the rest use neither)
+    var fine_noise = 0.5;
+    var coarse_noise = 0.5;
+    if (family_has(FAMILY_GROUND) || family_has(FAMILY_FACADE) || family_has(FAMILY_FOLIAGE)) {
+        fine_noise = value_noise(uv * freq.x);
+        coarse_noise = fbm(coarse_uv * freq.y);
+    }
     var s = Surface(in.color, 0.7, 0.04, vec3<f32>(0.0));
-    if (c == 7u) {
+    if (family_has(FAMILY_GROUND) && c == 7u) {
         s = asphalt(in.color, uv, footprint, fine, fine_noise, coarse_noise);
-    } else if (c == 34u) {
+    } else if (family_has(FAMILY_GROUND) && c == 34u) {
         // lane paint, worn through in places
         s.albedo = in.color * mix(0.45, 1.0, smoothstep(0.3, 0.45, coarse_noise));
         s.roughness = 0.6;
-    } else if (c == 8u) {
+    } else if (family_has(FAMILY_GROUND) && c == 8u) {
         // paving slabs 0.6 m with darker joints, each slab its own tint
         let g = uv / 0.6;
         let joint = min(min(fract(g.x), 1.0 - fract(g.x)), min(fract(g.y), 1.0 - fract(g.y)));
         let tint = 0.88 + 0.2 * hash2(floor(g));
         s.albedo = in.color * tint * select(1.0, mix(0.95, 0.6, fine), joint < 0.03) * (0.9 + 0.2 * fine_noise);
         s.roughness = 0.85;
-    } else if (c == 11u) {
+    } else if (family_has(FAMILY_FACADE) && c == 11u) {
         s = facade(in.color, p, n, footprint, fine_noise);
-    } else if (c == 21u) {
+    } else if (family_has(FAMILY_FOLIAGE) && c == 21u) {
         // foliage: clumps of light and shade
         s.albedo = in.color * (0.45 + 0.9 * coarse_noise);
         s.roughness = 0.95;
-    } else if (c == 22u) {
+    } else if (family_has(FAMILY_GROUND) && c == 22u) {
         // grass with drier, browner patches
         s.albedo = mix(in.color, in.color * vec3<f32>(1.3, 1.1, 0.6), smoothstep(0.45, 0.75, coarse_noise)) * (0.75 + 0.4 * fine_noise);
         s.roughness = 0.95;
-    } else if (c == 26u || c == 27u || c == 36u) {
+    } else if (family_has(FAMILY_VEHICLE) && (c == 26u || c == 27u || c == 36u)) {
         let glass = in.color.b - in.color.r > 0.03 && max(in.color.r, max(in.color.g, in.color.b)) < 0.25;
         // rubber and plastic are neutral near-black; black paint has a
         // blue cast (b - r >= 0.01) and keeps its clear coat
@@ -307,11 +341,11 @@ fn surface(in: VertexOut, n: vec3<f32>, footprint: f32) -> Surface {
         // clear-coated paint, dark glass, matte rubber and plastic
         s.roughness = select(select(0.12, 0.85, rubber), 0.04, glass);
         s.f0 = select(0.05, 0.06, glass);
-    } else if (c == 17u || c == 14u || c == 19u || c == 20u || c == 33u) {
+    } else if (family_has(FAMILY_METAL) && (c == 17u || c == 14u || c == 19u || c == 20u || c == 33u)) {
         // poles, rails, signs, bicycles: painted or bare metal
         s.roughness = 0.4;
         s.f0 = 0.2;
-    } else if (c == 24u || c == 25u) {
+    } else if (family_has(FAMILY_PERSON) && (c == 24u || c == 25u)) {
         // cloth and skin
         s.roughness = 0.75;
         s.f0 = 0.03;
@@ -477,14 +511,17 @@ fn shade(in: VertexOut) -> vec4<f32> {
     m.f0 = mix(m.f0, 0.02, wet);
     let sun_dir = view.sun_direction.xyz;
     var occlusion = 1.0;
-    if (is_ground(in.ids.x)) {
+    if (family_has(FAMILY_GROUND) && is_ground(in.ids.x)) {
         occlusion = contact_occlusion(in.world, in.clip.xy);
     }
     // faces turned from the sun need no shadow lookup (a texture sample is
     // dear on a software rasteriser)
     var sunlit = 0.0;
     if (dot(n, sun_dir) > 0.0 && view.sun_direction.w > 0.0) {
-        sunlit = sunlight(in.world, n) * view.sun_direction.w * cloud_transmittance(in.world);
+        sunlit = sunlight(in.world, n) * view.sun_direction.w;
+        if (CLOUDS) {
+            sunlit = sunlit * cloud_transmittance(in.world);
+        }
     }
     let sun = max(dot(n, sun_dir), 0.0) * sunlit;
     // sky light from above, dimmer light bounced off the ground from below
@@ -501,17 +538,19 @@ fn shade(in: VertexOut) -> vec4<f32> {
     var specular = fresnel * env * mix(0.35, 1.0, gloss)
         + view.sun_color.rgb * (sunlit * ggx(n, to_eye, sun_dir, m.roughness, m.f0));
     // lamps and headlights: inverse-square falloff, soft-edged spot cones
-    for (var i = 0u; i < view.light_count.x; i = i + 1u) {
-        let to_light = view.light_position[i].xyz - in.world;
-        let near = view.light_direction[i].w;
-        let d2 = max(dot(to_light, to_light), max(near * near, 0.25));
-        let l = normalize(to_light);
-        let cos_cut = view.light_color[i].a;
-        let spot = select(1.0, smoothstep(cos_cut, cos_cut + 0.05, dot(-l, view.light_direction[i].xyz)), cos_cut > -1.0);
-        let power = view.light_position[i].w * spot / d2;
-        light += view.light_color[i].rgb * (power * max(dot(n, l), 0.0));
-        // glare of the lamp on glossy and wet surfaces: a streak towards the viewer
-        specular += view.light_color[i].rgb * (power * ggx(n, to_eye, l, m.roughness, m.f0));
+    if (LAMPS) {
+        for (var i = 0u; i < view.light_count.x; i = i + 1u) {
+            let to_light = view.light_position[i].xyz - in.world;
+            let near = view.light_direction[i].w;
+            let d2 = max(dot(to_light, to_light), max(near * near, 0.25));
+            let l = normalize(to_light);
+            let cos_cut = view.light_color[i].a;
+            let spot = select(1.0, smoothstep(cos_cut, cos_cut + 0.05, dot(-l, view.light_direction[i].xyz)), cos_cut > -1.0);
+            let power = view.light_position[i].w * spot / d2;
+            light += view.light_color[i].rgb * (power * max(dot(n, l), 0.0));
+            // glare of the lamp on glossy and wet surfaces: a streak towards the viewer
+            specular += view.light_color[i].rgb * (power * ggx(n, to_eye, l, m.roughness, m.f0));
+        }
     }
     let snow = select(0.0, view.weather.w, takes_snow(in.ids.x));
     let albedo = mix(m.albedo, vec3<f32>(0.9, 0.92, 0.95), snow);

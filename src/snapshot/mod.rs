@@ -105,6 +105,9 @@ pub struct Lighting {
     pub shadows: bool,
     /// The colour images' anti-aliasing pass.
     pub antialias: bool,
+    /// The realistic look's scene shader specialised per material family
+    /// and per frame (the same pixels for less; off only to compare).
+    pub shader_variants: bool,
 }
 
 /// How one kind of falling particle is drawn in the camera.

@@ -269,6 +269,7 @@ pub fn lighting(light: &Light, weather: &Weather, atmosphere: &Atmosphere, seed:
         look: crate::scenario::Look::Realistic,
         shadows: true,
         antialias: true,
+        shader_variants: true,
     }
 }
 

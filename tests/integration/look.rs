@@ -151,29 +151,37 @@ fn the_flat_look_changes_pixels_only() {
 /// the flat look draws in one pass. Both must keep the same nearest
 /// fragment in every pixel: a vertex whose depth came out differently in
 /// the two passes would leave its pixel to the sky, in the labels too.
+/// A busy street: parked vehicles of every body, people, a cyclist, trees,
+/// poles, signs and buildings, in `light` and `weather` (RON).
+fn busy_street(look: &str, light: &str, weather: &str) -> String {
+    format!(
+        "(frames: 1, seed: 5,
+          road: (segments: [Straight(length_m: 120)], lanes_forward: 2, lanes_backward: 1),
+          props: (
+            parked: [(s_m: 14, side: Right, kind: Car), (s_m: 22, side: Right, kind: Hatchback),
+                     (s_m: 30, side: Right, kind: Pickup), (s_m: 18, side: Left, kind: Bus),
+                     (s_m: 38, side: Left, kind: Van), (s_m: 45, side: Right, kind: Truck)],
+            placed: [(kind: Sign, s_m: 10, side: Right, offset_m: 0.5)],
+            scatter: [(kind: Building, side: Both, spacing_m: 15, offset_m: 2, height_m: (8, 20)),
+                      (kind: Tree, side: Both, spacing_m: 9, offset_m: 0.5),
+                      (kind: Pole, side: Both, spacing_m: 20, offset_m: 0.4)]),
+          ego: (lane: 1, speed_mps: 0),
+          vehicles: [(lane: 0, start_s_m: 16, speed_mps: 0, kind: Suv)],
+          pedestrians: [(s_m: 12, side: Right, offset_m: 1.0, speed_mps: 1.4),
+                        (s_m: 13, side: Right, offset_m: 1.6, speed_mps: 1.2, direction: Backward),
+                        (s_m: 20, side: Left, offset_m: 1.2, speed_mps: 1.5)],
+          cyclists: [(s_m: 9, side: Right, speed_mps: 4)],
+          light: {light},
+          weather: {weather},
+          render: (look: {look}),
+          sensors: (cameras: [(name: \"front\", width: 320, height: 240, hfov_deg: 90,
+                               mount: (x_m: 1.0, z_m: 1.6))]))"
+    )
+}
+
 #[test]
 fn the_realistic_depth_prepass_keeps_every_label_of_a_busy_street() {
-    let street = |look: &str| {
-        format!(
-            "(frames: 1, seed: 5,
-              road: (segments: [Straight(length_m: 120)], lanes_forward: 2, lanes_backward: 1),
-              props: (
-                parked: [(s_m: 14, side: Right, kind: Car), (s_m: 22, side: Right, kind: Hatchback),
-                         (s_m: 30, side: Right, kind: Pickup), (s_m: 18, side: Left, kind: Bus),
-                         (s_m: 38, side: Left, kind: Van), (s_m: 45, side: Right, kind: Truck)],
-                scatter: [(kind: Building, side: Both, spacing_m: 15, offset_m: 2, height_m: (8, 20)),
-                          (kind: Tree, side: Both, spacing_m: 9, offset_m: 0.5),
-                          (kind: Pole, side: Both, spacing_m: 20, offset_m: 0.4)]),
-              ego: (lane: 1, speed_mps: 0),
-              vehicles: [(lane: 0, start_s_m: 16, speed_mps: 0, kind: Suv)],
-              pedestrians: [(s_m: 12, side: Right, offset_m: 1.0, speed_mps: 1.4),
-                            (s_m: 13, side: Right, offset_m: 1.6, speed_mps: 1.2, direction: Backward),
-                            (s_m: 20, side: Left, offset_m: 1.2, speed_mps: 1.5)],
-              render: (look: {look}),
-              sensors: (cameras: [(name: \"front\", width: 320, height: 240, hfov_deg: 90,
-                                   mount: (x_m: 1.0, z_m: 1.6))]))"
-        )
-    };
+    let street = |look: &str| busy_street(look, "()", "()");
     let (_, realistic, _) = run(&street("Realistic"));
     let (_, flat, _) = run(&street("Flat"));
     let (a, b) = (&realistic.images[0], &flat.images[0]);
@@ -402,5 +410,75 @@ fn clouds_texture_the_sky_and_only_take_sunlight_away() {
                 "{road_darker} of {road_px} road pixels darker"
             );
         }
+    }
+}
+
+/// The realistic look draws each material family with a shader variant of
+/// its own (the driver folds the other families' code away) and skips the
+/// lamps' loop in frames without lamps. Every variant must give the pixels
+/// the whole shader gives: a busy street with every family (road, paving,
+/// grass, lane paint, facades, trees, vehicles, poles, a sign, people, a
+/// cyclist and their bicycle), by day under clouds and at night under lamps.
+#[test]
+fn shader_variants_shade_every_pixel_as_the_whole_shader() {
+    use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode};
+    let gpu = GpuContext::new_headless().expect("lavapipe");
+    for (light, weather, lamps) in [
+        ("(sun_elevation_deg: 35)", "(clouds: 0.5)", false),
+        ("(sun_elevation_deg: -20, ambient: 0.3)", "()", true),
+    ] {
+        let s = scenario(&busy_street("Realistic", light, weather));
+        let mut app = edgecase::app::headless_app(s.clone());
+        app.update();
+        let snap = snapshot(app.world_mut());
+        assert_eq!(!snap.lamps.is_empty(), lamps, "{light}");
+        let scene = edgecase::sensors::rig::Scene::of(app.world(), &s);
+        let cameras = edgecase::sensors::rig::camera_infos(&s);
+        let render = |variants: bool| {
+            let mut lighting = scene.lighting.clone();
+            lighting.shader_variants = variants;
+            let mut rig = CameraRig::new(
+                gpu.clone(),
+                &cameras,
+                &[],
+                &scene.statics,
+                lighting,
+                RenderMode::Labeled,
+            );
+            rig.submit(snap.clone());
+            rig.finish().remove(0).images.remove(0)
+        };
+        let (variants, whole) = (render(true), render(false));
+        assert_eq!(variants.labels(), whole.labels(), "{light}");
+        let class_of = |l: u16| if l >= 1000 { l / 1000 } else { l };
+        let classes: std::collections::BTreeSet<u16> =
+            variants.labels().iter().map(|&l| class_of(l)).collect();
+        for class in [
+            Class::Road,
+            Class::Sidewalk,
+            Class::LaneMarking,
+            Class::Building,
+            Class::Vegetation,
+            Class::Car,
+            Class::Truck,
+            Class::Bus,
+            Class::Pole,
+            Class::TrafficSign,
+            Class::Person,
+            Class::Rider,
+            Class::Bicycle,
+        ] {
+            assert!(
+                classes.contains(&(class.id() as u16)),
+                "no {class:?} in {classes:?}"
+            );
+        }
+        let differ = variants
+            .rgba()
+            .chunks(4)
+            .zip(whole.rgba().chunks(4))
+            .filter(|(x, y)| x != y)
+            .count();
+        assert_eq!(differ, 0, "{light}: {differ} pixels differ");
     }
 }

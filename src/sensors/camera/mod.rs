@@ -13,6 +13,7 @@ pub mod particles;
 mod pipeline;
 mod readback;
 mod rig;
+mod variants;
 mod view;
 
 use crate::core::mesh::{Mesh, Primitive, Vertex, primitive_mesh};
@@ -30,6 +31,7 @@ pub use rig::CameraRig;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
+use variants::*;
 use view::*;
 use wgpu::util::DeviceExt;
 

@@ -177,14 +177,15 @@ pub(super) fn uses_depth_prepass(kind: ViewKind, look: crate::scenario::Look) ->
     kind.has_color() && look == crate::scenario::Look::Realistic
 }
 
-/// A view's scene pipeline; colour views also read the sun's shadow map
-/// (bind group 1, `shadow_layout`).
+/// A view's scene pipeline with `variant`'s code (`clouds`: the sky has
+/// clouds); colour views also read the sun's shadow map (bind group 1,
+/// `shadow_layout`).
 pub(super) fn create_pipeline(
     device: &wgpu::Device,
-    layout: &wgpu::BindGroupLayout,
-    shadow_layout: &wgpu::BindGroupLayout,
+    (layout, shadow_layout): (&wgpu::BindGroupLayout, &wgpu::BindGroupLayout),
     kind: ViewKind,
     look: crate::scenario::Look,
+    (variant, clouds): (ShaderVariant, bool),
 ) -> wgpu::RenderPipeline {
     let flat = look == crate::scenario::Look::Flat;
     let depth_prepass = uses_depth_prepass(kind, look);
@@ -217,6 +218,7 @@ pub(super) fn create_pipeline(
         ViewKind::LabelsOnly => (vec![replace(LABEL_FORMAT)], "fs_label_only"),
     };
     let buffers = vertex_layouts();
+    let constants = variant.constants(clouds);
     device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
         label: Some("camera"),
         layout: Some(&pipeline_layout),
@@ -240,7 +242,10 @@ pub(super) fn create_pipeline(
         fragment: Some(wgpu::FragmentState {
             module: &module,
             entry_point: Some(entry),
-            compilation_options: Default::default(),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &constants,
+                ..Default::default()
+            },
             targets: &targets,
         }),
         multiview_mask: None,
@@ -536,4 +541,34 @@ pub(super) fn view_bind_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
             count: None,
         }],
     })
+}
+
+/// Per view kind (as u8): its sky's pipeline (colour views of the
+/// realistic look) and its particles' (colour views, rain or snow).
+pub(super) type PipelinesByKind = BTreeMap<u8, wgpu::RenderPipeline>;
+
+/// The sky's and the particles' pipelines of each view kind in `kinds`.
+pub(super) fn overlay_pipelines(
+    device: &wgpu::Device,
+    bind_layout: &wgpu::BindGroupLayout,
+    kinds: &[ViewKind],
+    lighting: &Lighting,
+) -> (PipelinesByKind, PipelinesByKind) {
+    let (mut sky, mut particles) = Default::default();
+    let realistic = lighting.look == crate::scenario::Look::Realistic;
+    for &kind in kinds {
+        if kind.has_color() && realistic {
+            let sky: &mut PipelinesByKind = &mut sky;
+            sky.entry(kind as u8).or_insert_with(|| {
+                create_overlay_pipeline(device, bind_layout, kind, Overlay::Sky)
+            });
+        }
+        if kind.has_color() && !lighting.particles.is_empty() {
+            let particles: &mut PipelinesByKind = &mut particles;
+            particles.entry(kind as u8).or_insert_with(|| {
+                create_overlay_pipeline(device, bind_layout, kind, Overlay::Particles)
+            });
+        }
+    }
+    (sky, particles)
 }

@@ -103,6 +103,9 @@ type PackedMeshes = (Mesh, BTreeMap<Primitive, MeshRange>, Vec<StaticDraw>);
 pub(super) struct StaticDraw {
     pub(super) range: MeshRange,
     pub(super) raw: InstanceRaw,
+    /// Its scene pipeline's material code (`MaterialFamily::Every` when
+    /// the rig's views are not specialised).
+    pub(super) family: MaterialFamily,
     /// Whether it goes into the sun's shadow map. The flat ground (road,
     /// lane paint, terrain) is the lowest surface there is: it shades
     /// nothing, and drawn into the map it would cover all of it, the most
@@ -118,7 +121,8 @@ pub(super) enum Statics {
     Casters,
 }
 
-fn pack_meshes(statics: &[StaticMesh]) -> PackedMeshes {
+/// `specialised`: the rig's colour views draw with shader variants.
+fn pack_meshes(statics: &[StaticMesh], specialised: bool) -> PackedMeshes {
     let mut all = Mesh::default();
     let mut add = |m: &Mesh| {
         let r = MeshRange {
@@ -139,6 +143,7 @@ fn pack_meshes(statics: &[StaticMesh]) -> PackedMeshes {
         .map(|s| StaticDraw {
             range: add(&s.mesh),
             raw: InstanceRaw::new(Mat4::IDENTITY, s.color, 0.0, s.class.id() as u32, 0),
+            family: family_of(s.class.id() as u32, specialised),
             casts_sun_shadow: !matches!(
                 s.class,
                 crate::core::classes::Class::Road
@@ -153,8 +158,12 @@ fn pack_meshes(statics: &[StaticMesh]) -> PackedMeshes {
 pub struct CameraRig {
     pub(super) gpu: GpuContext,
     pub(super) mode: RenderMode,
-    /// One pipeline per view kind in use.
-    pub(super) pipelines: BTreeMap<u8, wgpu::RenderPipeline>,
+    /// Per view kind in use, its scene pipelines: the whole shader, or
+    /// (colour views of the realistic look) one per shader variant.
+    pub(super) pipelines: ScenePipelines,
+    /// Whether colour views draw with shader variants: each draw is then
+    /// sorted by its material family.
+    pub(super) specialised: bool,
     /// Rain and snow, per colour view kind (only when the weather has them).
     pub(super) particle_pipelines: BTreeMap<u8, wgpu::RenderPipeline>,
     /// The sky under colour views (the realistic look).
@@ -195,40 +204,6 @@ pub struct CameraRig {
     pub(super) pool_rx: crossbeam_channel::Receiver<OwnedPixels>,
 }
 
-/// Per view kind (as u8): its scene pipeline, its sky's (colour views of
-/// the realistic look) and its particles' (colour views, rain or snow).
-type PipelinesByKind = BTreeMap<u8, wgpu::RenderPipeline>;
-
-fn scene_pipelines(
-    device: &wgpu::Device,
-    bind_layout: &wgpu::BindGroupLayout,
-    shadow_layout: &wgpu::BindGroupLayout,
-    kinds: &[ViewKind],
-    lighting: &Lighting,
-) -> (PipelinesByKind, PipelinesByKind, PipelinesByKind) {
-    let (mut scene, mut sky, mut particles) = Default::default();
-    let realistic = lighting.look == crate::scenario::Look::Realistic;
-    for &kind in kinds {
-        let scene: &mut PipelinesByKind = &mut scene;
-        scene.entry(kind as u8).or_insert_with(|| {
-            create_pipeline(device, bind_layout, shadow_layout, kind, lighting.look)
-        });
-        if kind.has_color() && realistic {
-            let sky: &mut PipelinesByKind = &mut sky;
-            sky.entry(kind as u8).or_insert_with(|| {
-                create_overlay_pipeline(device, bind_layout, kind, Overlay::Sky)
-            });
-        }
-        if kind.has_color() && !lighting.particles.is_empty() {
-            let particles: &mut PipelinesByKind = &mut particles;
-            particles.entry(kind as u8).or_insert_with(|| {
-                create_overlay_pipeline(device, bind_layout, kind, Overlay::Particles)
-            });
-        }
-    }
-    (scene, sky, particles)
-}
-
 impl CameraRig {
     /// `cameras` render in `mode`; `label_views` (LiDAR views) render labels
     /// and depth only. Frames carry images for the cameras, then the label views.
@@ -241,7 +216,13 @@ impl CameraRig {
         mode: RenderMode,
     ) -> CameraRig {
         let device = &gpu.device;
-        let (all, primitive_ranges, static_draws) = pack_meshes(statics);
+        let camera_kind = if mode == RenderMode::Labeled {
+            ViewKind::Labeled
+        } else {
+            ViewKind::Color
+        };
+        let specialised = specialises(camera_kind, &lighting);
+        let (all, primitive_ranges, static_draws) = pack_meshes(statics, specialised);
         let buffer = |label, contents, usage| {
             device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some(label),
@@ -260,11 +241,6 @@ impl CameraRig {
             wgpu::BufferUsages::INDEX,
         );
         let bind_layout = view_bind_layout(device);
-        let camera_kind = if mode == RenderMode::Labeled {
-            ViewKind::Labeled
-        } else {
-            ViewKind::Color
-        };
         let views: Vec<(&CameraInfo, ViewKind)> = cameras
             .iter()
             .map(|c| (c, camera_kind))
@@ -272,8 +248,10 @@ impl CameraRig {
             .collect();
         let shadow_layout = shadow_sample_layout(device);
         let kinds: Vec<ViewKind> = views.iter().map(|(_, k)| *k).collect();
-        let (pipelines, sky_pipelines, particle_pipelines) =
-            scene_pipelines(device, &bind_layout, &shadow_layout, &kinds, &lighting);
+        let pipelines =
+            ScenePipelines::new(device, (&bind_layout, &shadow_layout), &kinds, &lighting);
+        let (sky_pipelines, particle_pipelines) =
+            overlay_pipelines(device, &bind_layout, &kinds, &lighting);
         let aa_layout = antialias_layout(device);
         // comparisons filtered 2x2 by the sampler
         let shadow_sampler = device.create_sampler(&wgpu::SamplerDescriptor {
@@ -315,6 +293,7 @@ impl CameraRig {
             gpu,
             mode,
             pipelines,
+            specialised,
             particle_pipelines,
             sky_pipelines,
             shadow_pipeline,
@@ -464,20 +443,33 @@ impl CameraRig {
 
     /// Static meshes, then the instances (vertex and index buffers set).
     /// `statics`: which static meshes (every one, or only those that can
-    /// cast a shadow).
-    pub(super) fn draw_scene(
+    /// cast a shadow). `pipeline`: the scene pass's pipeline for each
+    /// material family (set as the family changes); depth-only passes set
+    /// theirs before.
+    pub(super) fn draw_scene<'p>(
         &self,
         pass: &mut wgpu::RenderPass,
         statics: Statics,
-        groups: &[(MeshRange, std::ops::Range<u32>)],
+        groups: &Groups,
+        pipeline: Option<&dyn Fn(MaterialFamily) -> &'p wgpu::RenderPipeline>,
     ) {
         pass.set_vertex_buffer(0, self.vertex_buffer.slice(..));
         pass.set_vertex_buffer(1, self.instance_buffer.slice(..));
         pass.set_index_buffer(self.index_buffer.slice(..), wgpu::IndexFormat::Uint32);
+        let mut current = None;
+        let mut use_family = |pass: &mut wgpu::RenderPass, family: MaterialFamily| {
+            if let Some(pipeline) = pipeline
+                && current != Some(family)
+            {
+                pass.set_pipeline(pipeline(family));
+                current = Some(family);
+            }
+        };
         for (i, draw) in self.static_draws.iter().enumerate() {
             if statics == Statics::Casters && !draw.casts_sun_shadow {
                 continue;
             }
+            use_family(pass, draw.family);
             let range = &draw.range;
             pass.draw_indexed(
                 range.first_index..range.first_index + range.index_count,
@@ -485,7 +477,8 @@ impl CameraRig {
                 i as u32..i as u32 + 1,
             );
         }
-        for (range, instances) in groups {
+        for (family, range, instances) in groups {
+            use_family(pass, *family);
             pass.draw_indexed(
                 range.first_index..range.first_index + range.index_count,
                 range.base_vertex,
@@ -592,27 +585,41 @@ impl CameraRig {
                 multiview_mask: None,
             });
             pass.set_bind_group(0, &cam.bind_group, &[]);
-            pass.set_pipeline(&self.pipelines[&(cam.kind as u8)]);
             if let Some(shadow) = &cam.shadow {
                 pass.set_bind_group(1, &shadow.sample_bind, &[]);
             }
-            self.draw_scene(&mut pass, Statics::All, groups);
-            // the sky after the scene: only the pixels it left uncovered
-            if let Some(sky) = self.sky_pipelines.get(&(cam.kind as u8)) {
-                pass.set_pipeline(sky);
-                pass.draw(0..3, 0..1);
-            }
-            let drops = particles;
-            if let Some(p) = self.particle_pipelines.get(&(cam.kind as u8))
-                && !drops.is_empty()
-            {
-                pass.set_pipeline(p);
-                pass.set_vertex_buffer(0, self.particle_buffer.slice(..));
-                pass.draw(0..6, drops.clone());
-            }
+            // a frame without lamps skips their loop
+            let lamps = uniform.light_count[0] > 0;
+            let pipeline = |family| {
+                self.pipelines
+                    .get(cam.kind, ShaderVariant { family, lamps })
+            };
+            self.draw_scene(&mut pass, Statics::All, groups, Some(&pipeline));
+            self.draw_overlays(&mut pass, cam.kind, particles);
         }
         if let (Some((_, input)), Some(pipeline)) = (&cam.scene_color, &self.antialias_pipeline) {
             self.antialias(encoder, cam, input, pipeline);
+        }
+    }
+
+    /// Over a view's scene, in its pass: the sky, only where the scene
+    /// left the clear, then the rain or snow `particles`.
+    fn draw_overlays(
+        &self,
+        pass: &mut wgpu::RenderPass,
+        kind: ViewKind,
+        particles: &std::ops::Range<u32>,
+    ) {
+        if let Some(sky) = self.sky_pipelines.get(&(kind as u8)) {
+            pass.set_pipeline(sky);
+            pass.draw(0..3, 0..1);
+        }
+        if let Some(p) = self.particle_pipelines.get(&(kind as u8))
+            && !particles.is_empty()
+        {
+            pass.set_pipeline(p);
+            pass.set_vertex_buffer(0, self.particle_buffer.slice(..));
+            pass.draw(0..6, particles.clone());
         }
     }
 

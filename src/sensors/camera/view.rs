@@ -76,8 +76,9 @@ impl ShadowTarget {
     }
 }
 
-/// One instanced draw per primitive: its mesh and its instances.
-type Groups = Vec<(MeshRange, std::ops::Range<u32>)>;
+/// One instanced draw per primitive and material family: the family, the
+/// mesh and its instances.
+pub(super) type Groups = Vec<(MaterialFamily, MeshRange, std::ops::Range<u32>)>;
 
 /// A view's draws this frame: its scene pass and its shadow pass (colour
 /// views with the sun's shadows).
@@ -195,29 +196,37 @@ impl CameraRig {
         snapshot: &FrameSnapshot,
         views: &[ViewSetup],
     ) -> Vec<ViewPasses> {
-        let all: Vec<(InstanceRaw, Primitive, glam::Vec3, f32)> = snapshot
+        let all: Vec<(InstanceRaw, (Primitive, MaterialFamily), glam::Vec3, f32)> = snapshot
             .instances
             .iter()
             .map(|i: &DrawInstance| {
                 let (c, r) = crate::core::frustum::unit_primitive_sphere(&i.model);
                 let raw = InstanceRaw::new(i.model, i.color, i.emission, i.class_id, i.instance_id);
-                (raw, i.primitive, c, r)
+                let family = family_of(i.class_id, self.specialised);
+                (raw, (i.primitive, family), c, r)
             })
             .collect();
+        let families: &[MaterialFamily] = if self.specialised {
+            &MaterialFamily::SPECIALISED
+        } else {
+            &[MaterialFamily::Every]
+        };
         let mut raws: Vec<InstanceRaw> = self.static_draws.iter().map(|d| d.raw).collect();
         let ranges = &self.primitive_ranges;
         // `keep`: whether a pass draws an instance, by its bounding sphere
         let groups_in = |keep: &dyn Fn(glam::Vec3, f32) -> bool, raws: &mut Vec<InstanceRaw>| {
             let mut groups: Groups = Vec::new();
             for p in Primitive::ALL {
-                let start = raws.len() as u32;
-                raws.extend(
-                    all.iter()
-                        .filter(|(_, prim, c, r)| *prim == p && keep(*c, *r))
-                        .map(|(raw, ..)| *raw),
-                );
-                if raws.len() as u32 > start {
-                    groups.push((ranges[&p], start..raws.len() as u32));
+                for &f in families {
+                    let start = raws.len() as u32;
+                    raws.extend(
+                        all.iter()
+                            .filter(|(_, key, c, r)| *key == (p, f) && keep(*c, *r))
+                            .map(|(raw, ..)| *raw),
+                    );
+                    if raws.len() as u32 > start {
+                        groups.push((f, ranges[&p], start..raws.len() as u32));
+                    }
                 }
             }
             groups
@@ -257,7 +266,7 @@ impl CameraRig {
         encoder: &mut wgpu::CommandEncoder,
         shadow: &ShadowTarget,
         uniform: &ViewUniform,
-        groups: &[(MeshRange, std::ops::Range<u32>)],
+        groups: &Groups,
     ) {
         let Some(pipeline) = &self.shadow_pipeline else {
             return;
@@ -289,7 +298,7 @@ impl CameraRig {
         pipeline: &wgpu::RenderPipeline,
         bind: &wgpu::BindGroup,
         statics: Statics,
-        groups: &[(MeshRange, std::ops::Range<u32>)],
+        groups: &Groups,
     ) {
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("depth only"),
@@ -308,7 +317,7 @@ impl CameraRig {
         });
         pass.set_pipeline(pipeline);
         pass.set_bind_group(0, bind, &[]);
-        self.draw_scene(&mut pass, statics, groups);
+        self.draw_scene(&mut pass, statics, groups, None);
     }
 }
 

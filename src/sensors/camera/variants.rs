@@ -1,0 +1,233 @@
+//! The realistic look's scene shader, specialised: one pipeline per
+//! material family and per whether the frame has lamps
+//! (shaders/camera.wgsl's pipeline-overridable constants). A software
+//! rasteriser runs every branch of a shader for every pixel of a block,
+//! masked; a pipeline that holds only its family's code shades its pixels
+//! for less, and every variant gives the pixels the whole shader gives.
+
+use super::pipeline::create_pipeline;
+use super::{Lighting, ViewKind};
+use crate::core::classes::Class;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// Which material code of the scene shader a draw needs
+/// (`MATERIAL_FAMILY` in shaders/camera.wgsl, same numbers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum MaterialFamily {
+    /// The whole shader: views and looks that are not specialised.
+    Every = 0,
+    Ground = 1,
+    Facade = 2,
+    Foliage = 3,
+    Vehicle = 4,
+    Metal = 5,
+    Person = 6,
+    /// Classes none of the shader's material branches tests.
+    Plain = 7,
+}
+
+impl MaterialFamily {
+    pub(super) const SPECIALISED: [MaterialFamily; 7] = [
+        MaterialFamily::Ground,
+        MaterialFamily::Facade,
+        MaterialFamily::Foliage,
+        MaterialFamily::Vehicle,
+        MaterialFamily::Metal,
+        MaterialFamily::Person,
+        MaterialFamily::Plain,
+    ];
+
+    /// The family whose code shades class `class_id`: the classes each of
+    /// the shader's branches tests (`surface`, `is_ground`, `takes_water`,
+    /// `takes_snow`). A class sorted into the wrong family would lose its
+    /// material; tests/integration/look.rs renders every family both ways.
+    pub(super) fn of_class(class_id: u32) -> MaterialFamily {
+        let is = |c: Class| class_id == c.id() as u32;
+        if [
+            Class::Road,
+            Class::Sidewalk,
+            Class::Terrain,
+            Class::LaneMarking,
+        ]
+        .into_iter()
+        .any(is)
+        {
+            MaterialFamily::Ground
+        } else if is(Class::Building) {
+            MaterialFamily::Facade
+        } else if is(Class::Vegetation) {
+            MaterialFamily::Foliage
+        } else if [Class::Car, Class::Truck, Class::Animal]
+            .into_iter()
+            .any(is)
+        {
+            MaterialFamily::Vehicle
+        } else if [
+            Class::Pole,
+            Class::GuardRail,
+            Class::TrafficLight,
+            Class::TrafficSign,
+            Class::Bicycle,
+        ]
+        .into_iter()
+        .any(is)
+        {
+            MaterialFamily::Metal
+        } else if [Class::Person, Class::Rider].into_iter().any(is) {
+            MaterialFamily::Person
+        } else {
+            MaterialFamily::Plain
+        }
+    }
+}
+
+/// The family a draw of class `class_id` sorts into: its own in a rig
+/// whose colour views are `specialised`, else `Every`.
+pub(super) fn family_of(class_id: u32, specialised: bool) -> MaterialFamily {
+    if specialised {
+        MaterialFamily::of_class(class_id)
+    } else {
+        MaterialFamily::Every
+    }
+}
+
+/// One scene pipeline's code: its family, and whether it runs the lamps'
+/// loop (a frame without lamps skips it; the loop would otherwise run
+/// once for every pixel).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct ShaderVariant {
+    pub(super) family: MaterialFamily,
+    pub(super) lamps: bool,
+}
+
+impl ShaderVariant {
+    /// The whole shader.
+    pub(super) const WHOLE: ShaderVariant = ShaderVariant {
+        family: MaterialFamily::Every,
+        lamps: true,
+    };
+
+    /// Every variant a specialised view may draw with.
+    pub(super) fn specialised() -> impl Iterator<Item = ShaderVariant> {
+        MaterialFamily::SPECIALISED.into_iter().flat_map(|family| {
+            [false, true]
+                .into_iter()
+                .map(move |lamps| ShaderVariant { family, lamps })
+        })
+    }
+
+    /// The overridable constants' values (`clouds`: the sky has clouds,
+    /// whose shadows the shader then looks up).
+    pub(super) fn constants(self, clouds: bool) -> [(&'static str, f64); 3] {
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        [
+            ("MATERIAL_FAMILY", self.family as u32 as f64),
+            ("LAMPS", flag(self.lamps)),
+            ("CLOUDS", flag(clouds)),
+        ]
+    }
+}
+
+/// Whether views of `kind` draw with shader variants (colour views of the
+/// realistic look).
+pub(super) fn specialises(kind: ViewKind, lighting: &Lighting) -> bool {
+    lighting.shader_variants
+        && kind.has_color()
+        && lighting.look == crate::scenario::Look::Realistic
+}
+
+/// Every view kind's scene pipelines, each made the first time a draw
+/// needs it: a run compiles only the variants it draws (a day never
+/// compiles the lamps' ones, a street without people no person's).
+pub(super) struct ScenePipelines {
+    device: wgpu::Device,
+    /// The view uniform's and the shadow map's bind group layouts.
+    layouts: (wgpu::BindGroupLayout, wgpu::BindGroupLayout),
+    look: crate::scenario::Look,
+    /// The sky has clouds (the shader looks up their shadows).
+    clouds: bool,
+    made: BTreeMap<(u8, ShaderVariant), OnceLock<wgpu::RenderPipeline>>,
+}
+
+impl ScenePipelines {
+    pub(super) fn new(
+        device: &wgpu::Device,
+        (layout, shadow_layout): (&wgpu::BindGroupLayout, &wgpu::BindGroupLayout),
+        kinds: &[ViewKind],
+        lighting: &Lighting,
+    ) -> ScenePipelines {
+        let mut made = BTreeMap::new();
+        for &kind in kinds {
+            let variants: Vec<ShaderVariant> = if specialises(kind, lighting) {
+                ShaderVariant::specialised().collect()
+            } else {
+                vec![ShaderVariant::WHOLE]
+            };
+            for variant in variants {
+                made.insert((kind as u8, variant), OnceLock::new());
+            }
+        }
+        ScenePipelines {
+            device: device.clone(),
+            layouts: (layout.clone(), shadow_layout.clone()),
+            look: lighting.look,
+            clouds: lighting.cloud_cover > 0.0,
+            made,
+        }
+    }
+
+    /// The pipeline of `kind`'s views for `variant` (views that are not
+    /// specialised: the whole shader's).
+    pub(super) fn get(&self, kind: ViewKind, variant: ShaderVariant) -> &wgpu::RenderPipeline {
+        let variant = if self.made.contains_key(&(kind as u8, variant)) {
+            variant
+        } else {
+            ShaderVariant::WHOLE
+        };
+        self.made[&(kind as u8, variant)].get_or_init(|| {
+            let layouts = (&self.layouts.0, &self.layouts.1);
+            create_pipeline(
+                &self.device,
+                layouts,
+                kind,
+                self.look,
+                (variant, self.clouds),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_class_has_one_family_and_the_shader_numbers_them_alike() {
+        let shader = super::super::pipeline::SHADER_SOURCE;
+        for (family, name) in [
+            (MaterialFamily::Ground, "FAMILY_GROUND"),
+            (MaterialFamily::Facade, "FAMILY_FACADE"),
+            (MaterialFamily::Foliage, "FAMILY_FOLIAGE"),
+            (MaterialFamily::Vehicle, "FAMILY_VEHICLE"),
+            (MaterialFamily::Metal, "FAMILY_METAL"),
+            (MaterialFamily::Person, "FAMILY_PERSON"),
+        ] {
+            let decl = format!("const {name}: u32 = {}u;", family as u32);
+            assert!(shader.contains(&decl), "{decl} not in the shader");
+        }
+        assert_eq!(
+            MaterialFamily::of_class(Class::Road.id() as u32),
+            MaterialFamily::Ground
+        );
+        assert_eq!(
+            MaterialFamily::of_class(Class::Bus.id() as u32),
+            MaterialFamily::Plain
+        );
+        assert_eq!(ShaderVariant::specialised().count(), 14);
+        assert!(
+            ShaderVariant::specialised().all(|v| v.family != MaterialFamily::Every),
+            "the whole shader is not a specialisation"
+        );
+    }
+}
