@@ -283,7 +283,7 @@ fn detail_frequencies(c: u32) -> vec2<f32> {
         case 34u: { return vec2<f32>(0.0, 2.5); }   // lane paint: wear
         case 8u: { return vec2<f32>(6.0, 0.0); }    // paving: slab mottling
         case 11u: { return vec2<f32>(0.7, 0.0); }   // facade: weathering
-        case 21u: { return vec2<f32>(0.0, 3.0); }   // foliage: clumps
+        case 21u: { return vec2<f32>(7.0, 3.0); }   // foliage: leaf clusters, clumps
         case 22u: { return vec2<f32>(5.0, 0.4); }   // grass: blades, dry patches
         default: { return vec2<f32>(0.0); }
     }
@@ -326,8 +326,8 @@ fn surface(in: VertexOut, n: vec3<f32>, footprint: f32) -> Surface {
     } else if (family_has(FAMILY_FACADE) && c == 11u) {
         s = facade(in.color, p, n, footprint, fine_noise);
     } else if (family_has(FAMILY_FOLIAGE) && c == 21u) {
-        // foliage: clumps of light and shade
-        s.albedo = in.color * (0.45 + 0.9 * coarse_noise);
+        // foliage: clumps of light and shade, leaf clusters within them
+        s.albedo = in.color * (0.45 + 0.9 * coarse_noise) * (1.0 + 0.6 * fine * (fine_noise - 0.5));
         s.roughness = 0.95;
     } else if (family_has(FAMILY_GROUND) && c == 22u) {
         // grass with drier, browner patches

@@ -198,6 +198,8 @@ struct PropPlacement {
     footprint_m: f64,
     /// Colour multiplier, so neighbours differ.
     tint: f32,
+    /// 0..1: a tree's form and proportions (`objects::prop`).
+    form: f32,
 }
 
 fn spawn_prop(commands: &mut Commands, road: &RoadGeometry, p: PropPlacement) {
@@ -211,7 +213,7 @@ fn spawn_prop(commands: &mut Commands, road: &RoadGeometry, p: PropPlacement) {
     let mut e = commands.spawn((
         transform_at(road, p.s_m, lat, yaw),
         Renderable {
-            parts: objects::prop(p.kind, p.height_m, p.footprint_m, p.tint).into(),
+            parts: objects::prop(p.kind, p.height_m, p.footprint_m, p.tint, p.form).into(),
         },
     ));
     if p.kind == PropKind::Pole {
@@ -223,7 +225,7 @@ fn spawn_prop(commands: &mut Commands, road: &RoadGeometry, p: PropPlacement) {
 }
 
 fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
-    for p in &s.props.placed {
+    for (i, p) in s.props.placed.iter().enumerate() {
         let h = p
             .height_m
             .unwrap_or_else(|| objects::default_prop_height(p.kind));
@@ -235,11 +237,14 @@ fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
             height_m: h,
             footprint_m: 14.0,
             tint: 1.0,
+            form: Stream::new(s.seed, "placed prop form", i as u64).next_f64() as f32,
         };
         spawn_prop(commands, road, placement);
     }
     for (i, sc) in s.props.scatter.iter().enumerate() {
         let mut rng = Stream::new(s.seed, "scatter", i as u64);
+        // a stream of its own, so the forms leave the other draws alone
+        let mut forms = Stream::new(s.seed, "scatter form", i as u64);
         let end = sc.to_s_m.unwrap_or(road.path.length_m());
         let sides: &[Side] = match sc.side {
             Side::Both => &[Side::Left, Side::Right],
@@ -256,6 +261,7 @@ fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
                 };
                 let footprint = sc.spacing_m * rng.range(0.6, 0.92);
                 let tint = rng.range(0.75, 1.15) as f32;
+                let form = forms.next_f64() as f32;
                 // nothing stands on a cross street (the draws above are made
                 // anyway, so the other props stay where they were)
                 let half = footprint.max(1.0) / 2.0;
@@ -278,6 +284,7 @@ fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
                     height_m: h,
                     footprint_m: footprint,
                     tint,
+                    form,
                 };
                 spawn_prop(commands, road, placement);
             }

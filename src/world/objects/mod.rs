@@ -57,6 +57,7 @@ pub(crate) fn part(
     }
 }
 
+mod trees;
 mod vehicles;
 pub use vehicles::*;
 
@@ -223,32 +224,10 @@ pub fn default_prop_height(kind: PropKind) -> f64 {
     }
 }
 
-/// A tree's crown is not one ball: three smaller clumps of foliage stand
-/// out of it (placed by the tint, so trees differ), a shade lighter or
-/// darker.
-fn crown_clumps(trunk: f32, crown: f32, tint: f32) -> Vec<Part> {
-    (0..3)
-        .map(|k| {
-            let a = tint * 7.0 + k as f32 * std::f32::consts::TAU / 3.0;
-            let (up, shade) = (0.3 + 0.25 * k as f32, 0.85 + 0.15 * k as f32);
-            part(
-                Primitive::Sphere,
-                Vec3::new(
-                    a.cos() * crown * 0.28,
-                    trunk + crown * up,
-                    a.sin() * crown * 0.28,
-                ),
-                Vec3::splat(crown * 0.5),
-                [0.2 * tint * shade, 0.45 * tint * shade, 0.15 * shade],
-                Class::Vegetation,
-            )
-        })
-        .collect()
-}
-
 /// Static props: stuff classes, no instance id. `footprint` is along x
-/// (road direction) for buildings.
-pub fn prop(kind: PropKind, height_m: f64, footprint_m: f64, tint: f32) -> Vec<Part> {
+/// (road direction) for buildings; `form` in 0..1 shapes a tree
+/// (`trees::tree`).
+pub fn prop(kind: PropKind, height_m: f64, footprint_m: f64, tint: f32, form: f32) -> Vec<Part> {
     let h = height_m as f32;
     match kind {
         PropKind::Building => {
@@ -262,29 +241,7 @@ pub fn prop(kind: PropKind, height_m: f64, footprint_m: f64, tint: f32) -> Vec<P
                 Class::Building,
             )]
         }
-        PropKind::Tree => {
-            let trunk = h * 0.4;
-            let crown = h * 0.6;
-            vec![
-                part(
-                    Primitive::Cylinder,
-                    Vec3::new(0.0, trunk / 2.0, 0.0),
-                    Vec3::new(0.3, trunk, 0.3),
-                    [0.35, 0.25, 0.15],
-                    Class::Vegetation,
-                ),
-                part(
-                    Primitive::Sphere,
-                    Vec3::new(0.0, trunk + crown * 0.45, 0.0),
-                    Vec3::new(crown * 0.8, crown, crown * 0.8),
-                    [0.2 * tint, 0.45 * tint, 0.15],
-                    Class::Vegetation,
-                ),
-            ]
-            .into_iter()
-            .chain(crown_clumps(trunk, crown, tint))
-            .collect()
-        }
+        PropKind::Tree => trees::tree(h, tint, form),
         PropKind::Pole => vec![
             part(
                 Primitive::Cylinder,
