@@ -108,7 +108,7 @@ fn vs_main(v: VertexIn) -> VertexOut {
 override MATERIAL_FAMILY: u32 = 0u;
 // the frame has lamps (the lamps' loop)
 override LAMPS: bool = true;
-// the sky has clouds (their shadows)
+// the sky has clouds (drawn in the sky, their shadows on the scene)
 override CLOUDS: bool = true;
 const FAMILY_GROUND: u32 = 1u;   // road, sidewalk, terrain, lane paint
 const FAMILY_FACADE: u32 = 2u;   // buildings
@@ -691,7 +691,7 @@ fn cloud_density(on_layer: vec2<f32>) -> vec2<f32> {
 // (towards the horizon they thin into the haze). Tops lit by the sun,
 // bases shaded grey, the side towards the sun brighter.
 fn clouds(dir: vec3<f32>) -> vec4<f32> {
-    if (view.look.w <= 0.0 || dir.y <= 0.0) {
+    if (!CLOUDS || view.look.w <= 0.0 || dir.y <= 0.0) {
         return vec4<f32>(0.0);
     }
     let on_layer = dir.xz / max(dir.y, 0.03) * CLOUD_LAYER_M + view.camera_position.xz;

@@ -273,6 +273,7 @@ pub(super) fn create_overlay_pipeline(
     layout: &wgpu::BindGroupLayout,
     kind: ViewKind,
     overlay: Overlay,
+    clouds: bool,
 ) -> wgpu::RenderPipeline {
     let (module, pipeline_layout) = shader_and_layout(device, &[layout], "overlay");
     let mut targets = vec![Some(wgpu::ColorTargetState {
@@ -330,7 +331,12 @@ pub(super) fn create_overlay_pipeline(
         fragment: Some(wgpu::FragmentState {
             module: &module,
             entry_point: Some(fs),
-            compilation_options: Default::default(),
+            // the sky draws its clouds only where it has them (a software
+            // rasteriser would run their noises for every sky pixel)
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &[("CLOUDS", if clouds { 1.0 } else { 0.0 })],
+                ..Default::default()
+            },
             targets: &targets,
         }),
         multiview_mask: None,
@@ -556,17 +562,18 @@ pub(super) fn overlay_pipelines(
 ) -> (PipelinesByKind, PipelinesByKind) {
     let (mut sky, mut particles) = Default::default();
     let realistic = lighting.look == crate::scenario::Look::Realistic;
+    let clouds = lighting.cloud_cover > 0.0;
     for &kind in kinds {
         if kind.has_color() && realistic {
             let sky: &mut PipelinesByKind = &mut sky;
             sky.entry(kind as u8).or_insert_with(|| {
-                create_overlay_pipeline(device, bind_layout, kind, Overlay::Sky)
+                create_overlay_pipeline(device, bind_layout, kind, Overlay::Sky, clouds)
             });
         }
         if kind.has_color() && !lighting.particles.is_empty() {
             let particles: &mut PipelinesByKind = &mut particles;
             particles.entry(kind as u8).or_insert_with(|| {
-                create_overlay_pipeline(device, bind_layout, kind, Overlay::Particles)
+                create_overlay_pipeline(device, bind_layout, kind, Overlay::Particles, clouds)
             });
         }
     }
