@@ -452,6 +452,20 @@ fn tone_map(x: vec3<f32>) -> vec3<f32> {
     return clamp((e * (2.51 * e + 0.03)) / (e * (2.43 * e + 0.59) + 0.14), vec3<f32>(0.0), vec3<f32>(1.0));
 }
 
+// Lamp `i` (a street light, a headlight) as seen from `p`: xyz the unit
+// direction towards it, w its power there: intensity through its
+// soft-edged spot cone, inverse-square falloff that stops growing within
+// its near field.
+fn lamp_toward(i: u32, p: vec3<f32>) -> vec4<f32> {
+    let to_light = view.light_position[i].xyz - p;
+    let near = view.light_direction[i].w;
+    let d2 = max(dot(to_light, to_light), max(near * near, 0.25));
+    let l = normalize(to_light);
+    let cos_cut = view.light_color[i].a;
+    let spot = select(1.0, smoothstep(cos_cut, cos_cut + 0.05, dot(-l, view.light_direction[i].xyz)), cos_cut > -1.0);
+    return vec4<f32>(l, view.light_position[i].w * spot / d2);
+}
+
 // The flat look (`render: (look: Flat)`): flat colours, Lambert sun and
 // ambient light, a wet road's mirror term, lamps, fog; no detail, no tone
 // curve. The last frames per second.
@@ -469,15 +483,10 @@ fn shade_flat(in: VertexOut) -> vec4<f32> {
         + wet * view.sun_color.rgb * (view.sun_direction.w * 4.0 * pow(max(dot(mirror, view.sun_direction.xyz), 0.0), 400.0));
     // lamps and headlights: inverse-square falloff, soft-edged spot cones
     for (var i = 0u; i < view.light_count.x; i = i + 1u) {
-        let to_light = view.light_position[i].xyz - in.world;
-        let near = view.light_direction[i].w;
-        let d2 = max(dot(to_light, to_light), max(near * near, 0.25));
-        let l = normalize(to_light);
-        let cos_cut = view.light_color[i].a;
-        let spot = select(1.0, smoothstep(cos_cut, cos_cut + 0.05, dot(-l, view.light_direction[i].xyz)), cos_cut > -1.0);
-        light += view.light_color[i].rgb * (view.light_position[i].w * spot * max(dot(n, l), 0.0) / d2);
+        let lamp = lamp_toward(i, in.world);
+        light += view.light_color[i].rgb * (lamp.w * max(dot(n, lamp.xyz), 0.0));
         // glare of the lamp on a wet road: a long streak towards the viewer
-        specular += wet * view.light_color[i].rgb * (view.light_position[i].w * spot * 2.0 * pow(max(dot(mirror, l), 0.0), 60.0) / d2);
+        specular += wet * view.light_color[i].rgb * (lamp.w * 2.0 * pow(max(dot(mirror, lamp.xyz), 0.0), 60.0));
     }
     let snow = select(0.0, view.weather.w, takes_snow(in.ids.x));
     let albedo = mix(in.color, vec3<f32>(0.9, 0.92, 0.95), snow);
@@ -540,16 +549,10 @@ fn shade(in: VertexOut) -> vec4<f32> {
     // lamps and headlights: inverse-square falloff, soft-edged spot cones
     if (LAMPS) {
         for (var i = 0u; i < view.light_count.x; i = i + 1u) {
-            let to_light = view.light_position[i].xyz - in.world;
-            let near = view.light_direction[i].w;
-            let d2 = max(dot(to_light, to_light), max(near * near, 0.25));
-            let l = normalize(to_light);
-            let cos_cut = view.light_color[i].a;
-            let spot = select(1.0, smoothstep(cos_cut, cos_cut + 0.05, dot(-l, view.light_direction[i].xyz)), cos_cut > -1.0);
-            let power = view.light_position[i].w * spot / d2;
-            light += view.light_color[i].rgb * (power * max(dot(n, l), 0.0));
+            let lamp = lamp_toward(i, in.world);
+            light += view.light_color[i].rgb * (lamp.w * max(dot(n, lamp.xyz), 0.0));
             // glare of the lamp on glossy and wet surfaces: a streak towards the viewer
-            specular += view.light_color[i].rgb * (power * ggx(n, to_eye, l, m.roughness, m.f0));
+            specular += view.light_color[i].rgb * (lamp.w * ggx(n, to_eye, lamp.xyz, m.roughness, m.f0));
         }
     }
     let snow = select(0.0, view.weather.w, takes_snow(in.ids.x));

@@ -179,6 +179,19 @@ fn busy_street(look: &str, light: &str, weather: &str) -> String {
     )
 }
 
+/// Every class of `expected` has pixels in a label image (things are
+/// labeled class * 1000 + instance, as Cityscapes' ids).
+fn assert_classes_in_view(labels: &[u16], expected: &[Class]) {
+    let class_of = |l: u16| if l >= 1000 { l / 1000 } else { l };
+    let classes: std::collections::BTreeSet<u16> = labels.iter().map(|&l| class_of(l)).collect();
+    for class in expected {
+        assert!(
+            classes.contains(&(class.id() as u16)),
+            "no {class:?} in {classes:?}"
+        );
+    }
+}
+
 #[test]
 fn the_realistic_depth_prepass_keeps_every_label_of_a_busy_street() {
     let street = |look: &str| busy_street(look, "()", "()");
@@ -188,22 +201,16 @@ fn the_realistic_depth_prepass_keeps_every_label_of_a_busy_street() {
     assert_eq!(a.labels(), b.labels());
     assert_eq!(a.to_depth_m(), b.to_depth_m());
     // the street is busy: most pixels are things, several classes of them
-    // things are labeled class * 1000 + instance, as Cityscapes' ids
-    let class_of = |l: u16| if l >= 1000 { l / 1000 } else { l };
-    let classes: std::collections::BTreeSet<u16> =
-        a.labels().iter().map(|&l| class_of(l)).collect();
-    for class in [
-        Class::Car,
-        Class::Bus,
-        Class::Person,
-        Class::Vegetation,
-        Class::Building,
-    ] {
-        assert!(
-            classes.contains(&(class.id() as u16)),
-            "no {class:?} in {classes:?}"
-        );
-    }
+    assert_classes_in_view(
+        a.labels(),
+        &[
+            Class::Car,
+            Class::Bus,
+            Class::Person,
+            Class::Vegetation,
+            Class::Building,
+        ],
+    );
     let sky = a
         .labels()
         .iter()
@@ -450,29 +457,24 @@ fn shader_variants_shade_every_pixel_as_the_whole_shader() {
         };
         let (variants, whole) = (render(true), render(false));
         assert_eq!(variants.labels(), whole.labels(), "{light}");
-        let class_of = |l: u16| if l >= 1000 { l / 1000 } else { l };
-        let classes: std::collections::BTreeSet<u16> =
-            variants.labels().iter().map(|&l| class_of(l)).collect();
-        for class in [
-            Class::Road,
-            Class::Sidewalk,
-            Class::LaneMarking,
-            Class::Building,
-            Class::Vegetation,
-            Class::Car,
-            Class::Truck,
-            Class::Bus,
-            Class::Pole,
-            Class::TrafficSign,
-            Class::Person,
-            Class::Rider,
-            Class::Bicycle,
-        ] {
-            assert!(
-                classes.contains(&(class.id() as u16)),
-                "no {class:?} in {classes:?}"
-            );
-        }
+        assert_classes_in_view(
+            variants.labels(),
+            &[
+                Class::Road,
+                Class::Sidewalk,
+                Class::LaneMarking,
+                Class::Building,
+                Class::Vegetation,
+                Class::Car,
+                Class::Truck,
+                Class::Bus,
+                Class::Pole,
+                Class::TrafficSign,
+                Class::Person,
+                Class::Rider,
+                Class::Bicycle,
+            ],
+        );
         let differ = variants
             .rgba()
             .chunks(4)
