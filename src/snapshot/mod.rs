@@ -110,6 +110,14 @@ pub struct Lighting {
     pub shader_variants: bool,
 }
 
+impl Lighting {
+    /// Whether the sky has clouds: the shaders draw them and look up their
+    /// shadows only then (the `CLOUDS` pipeline constant).
+    pub fn has_clouds(&self) -> bool {
+        self.cloud_cover > 0.0
+    }
+}
+
 /// How one kind of falling particle is drawn in the camera.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ParticleLook {

@@ -139,38 +139,52 @@ impl Figure {
     /// runs at the rate `advance` gives it (the walking speed it last
     /// measured over its stride), the cranks' at the speed over a turn.
     pub fn keypoint_velocities(&self, speed_mps: f32) -> [Vec3; 17] {
-        let phase_per_s = match self.activity {
-            Activity::Pedal { .. } => speed_mps / METRES_PER_CRANK_TURN,
-            Activity::Walk { speed_mps, .. } if speed_mps > body::STAND_MPS => {
-                speed_mps / self.body.stride_m(speed_mps)
-            }
-            Activity::Walk { .. } | Activity::Stand => 0.0,
+        let speed_mps = match self.activity {
+            Activity::Pedal { .. } => speed_mps,
+            Activity::Walk { speed_mps, .. } => speed_mps,
+            Activity::Stand => 0.0,
         };
+        let phase_per_s = self
+            .metres_per_cycle(speed_mps)
+            .map_or(0.0, |m| speed_mps / m);
         body::keypoint_velocities(&self.body, self.activity, phase_per_s)
+    }
+
+    /// How far the figure moves in one gait cycle (a crank turn when it
+    /// pedals) at `speed_mps`; `None` when it walks no faster than
+    /// standing (its phase then stays). The one rate both the animation
+    /// (`advance`) and the labelled keypoint motion use.
+    fn metres_per_cycle(&self, speed_mps: f32) -> Option<f32> {
+        match self.activity {
+            Activity::Pedal { .. } => Some(METRES_PER_CRANK_TURN),
+            Activity::Walk { .. } | Activity::Stand => {
+                (speed_mps > body::STAND_MPS).then(|| self.body.stride_m(speed_mps))
+            }
+        }
     }
 
     /// Advance the gait or the cranks by a move of `moved_m` in `dt_s`.
     fn advance(&mut self, moved_m: f32, dt_s: f32) {
         let speed_mps = moved_m / dt_s.max(1e-6);
+        let cycle_m = self.metres_per_cycle(speed_mps);
         self.activity = match self.activity {
             Activity::Pedal { phase } => Activity::Pedal {
-                phase: (phase + moved_m / METRES_PER_CRANK_TURN).fract(),
+                phase: cycle_m.map_or(phase, |m| (phase + moved_m / m).fract()),
             },
             Activity::Walk { .. } | Activity::Stand => {
                 let phase = match self.activity {
                     Activity::Walk { phase, .. } => phase,
                     _ => 0.0,
                 };
-                if speed_mps <= body::STAND_MPS {
-                    Activity::Walk {
+                match cycle_m {
+                    Some(m) => Activity::Walk {
+                        phase: (phase + moved_m / m).fract(),
+                        speed_mps,
+                    },
+                    None => Activity::Walk {
                         phase,
                         speed_mps: 0.0,
-                    }
-                } else {
-                    Activity::Walk {
-                        phase: (phase + moved_m / self.body.stride_m(speed_mps)).fract(),
-                        speed_mps,
-                    }
+                    },
                 }
             }
         };

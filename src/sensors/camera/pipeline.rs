@@ -562,7 +562,7 @@ pub(super) fn overlay_pipelines(
 ) -> (PipelinesByKind, PipelinesByKind) {
     let (mut sky, mut particles) = Default::default();
     let realistic = lighting.look == crate::scenario::Look::Realistic;
-    let clouds = lighting.cloud_cover > 0.0;
+    let clouds = lighting.has_clouds();
     for &kind in kinds {
         if kind.has_color() && realistic {
             let sky: &mut PipelinesByKind = &mut sky;

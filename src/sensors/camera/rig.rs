@@ -411,7 +411,7 @@ impl CameraRig {
         let views: Vec<super::view::ViewSetup> = self
             .cameras
             .iter()
-            .map(|c| self.view_setup(&c.info, &snapshot))
+            .map(|c| self.view_setup(&c.info, c.kind, &snapshot))
             .collect();
         let passes = self.upload_instances(&snapshot, &views);
         let particle_ranges = self.upload_particles(&snapshot);

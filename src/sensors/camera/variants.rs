@@ -172,7 +172,7 @@ impl ScenePipelines {
             device: device.clone(),
             layouts: (layout.clone(), shadow_layout.clone()),
             look: lighting.look,
-            clouds: lighting.cloud_cover > 0.0,
+            clouds: lighting.has_clouds(),
             made,
         }
     }

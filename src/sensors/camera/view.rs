@@ -92,10 +92,18 @@ pub(super) struct ViewPasses {
 pub(super) struct ViewSetup {
     pub(super) uniform: ViewUniform,
     pub(super) shadowed: Option<crate::core::shadow::ShadowedSlice>,
+    /// Its scene pass draws with shader variants, so its instances are
+    /// grouped by material family (other passes draw with one pipeline).
+    pub(super) by_family: bool,
 }
 
 impl CameraRig {
-    pub(super) fn view_setup(&self, cam: &CameraInfo, snapshot: &FrameSnapshot) -> ViewSetup {
+    pub(super) fn view_setup(
+        &self,
+        cam: &CameraInfo,
+        kind: ViewKind,
+        snapshot: &FrameSnapshot,
+    ) -> ViewSetup {
         let world_from_camera = snapshot.world_from_camera(cam);
         let view_from_world = world_from_camera.inverse();
         let view = glam::DMat4::from_rotation_translation(
@@ -184,13 +192,15 @@ impl CameraRig {
         ViewSetup {
             uniform: u,
             shadowed,
+            by_family: self.specialised && specialises(kind, l),
         }
     }
 
     /// Upload this frame's instances for every pass of every view: static
     /// meshes first (drawn by every pass), then per pass the instances that
     /// can reach its view (frustum-culled by bounding sphere), grouped by
-    /// primitive: one instanced draw per primitive.
+    /// primitive, and in a view with shader variants by material family:
+    /// one instanced draw per group.
     pub(super) fn upload_instances(
         &mut self,
         snapshot: &FrameSnapshot,
@@ -206,22 +216,27 @@ impl CameraRig {
                 (raw, (i.primitive, family), c, r)
             })
             .collect();
-        let families: &[MaterialFamily] = if self.specialised {
-            &MaterialFamily::SPECIALISED
-        } else {
-            &[MaterialFamily::Every]
-        };
         let mut raws: Vec<InstanceRaw> = self.static_draws.iter().map(|d| d.raw).collect();
         let ranges = &self.primitive_ranges;
-        // `keep`: whether a pass draws an instance, by its bounding sphere
-        let groups_in = |keep: &dyn Fn(glam::Vec3, f32) -> bool, raws: &mut Vec<InstanceRaw>| {
+        // `keep`: whether a pass draws an instance, by its bounding sphere;
+        // `by_family`: one group per primitive and family, else per primitive
+        let groups_in = |keep: &dyn Fn(glam::Vec3, f32) -> bool,
+                         by_family: bool,
+                         raws: &mut Vec<InstanceRaw>| {
+            let families: &[MaterialFamily] = if by_family {
+                &MaterialFamily::SPECIALISED
+            } else {
+                &[MaterialFamily::Every]
+            };
             let mut groups: Groups = Vec::new();
             for p in Primitive::ALL {
                 for &f in families {
                     let start = raws.len() as u32;
                     raws.extend(
                         all.iter()
-                            .filter(|(_, key, c, r)| *key == (p, f) && keep(*c, *r))
+                            .filter(|(_, (kp, kf), c, r)| {
+                                *kp == p && (!by_family || *kf == f) && keep(*c, *r)
+                            })
                             .map(|(raw, ..)| *raw),
                     );
                     if raws.len() as u32 > start {
@@ -238,12 +253,16 @@ impl CameraRig {
         let passes = views
             .iter()
             .map(|v| {
-                let scene = groups_in(&in_frustum(v.uniform.clip_from_world), &mut raws);
+                let scene = groups_in(
+                    &in_frustum(v.uniform.clip_from_world),
+                    v.by_family,
+                    &mut raws,
+                );
                 // the sun's map: what is in it and can shade this view
                 let shadow = v.shadowed.as_ref().map(|slice| {
                     let in_map = in_frustum(v.uniform.sun_from_world);
                     let casts = |c, r| in_map(c, r) && slice.may_be_shaded_by(c, r);
-                    groups_in(&casts, &mut raws)
+                    groups_in(&casts, false, &mut raws)
                 });
                 ViewPasses { scene, shadow }
             })
