@@ -295,6 +295,20 @@ impl Mesh {
             .extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
     }
 
+    /// A quad of (position, normal) corners, counter-clockwise seen from
+    /// outside: a curved surface's facet, shaded with its normals blended.
+    fn push_smooth_quad(&mut self, corners: [(Vec3, Vec3); 4]) {
+        let base = self.vertices.len() as u32;
+        for (p, n) in corners {
+            self.vertices.push(Vertex {
+                position: p.to_array(),
+                normal: n.to_array(),
+            });
+        }
+        self.indices
+            .extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
+    }
+
     /// A triangle, wound counter-clockwise seen from the `normal` side.
     fn push_triangle(&mut self, mut corners: [Vec3; 3], normal: Vec3) {
         if (corners[1] - corners[0])
@@ -372,16 +386,15 @@ pub fn unit_cylinder(segments: u32) -> Mesh {
     };
     for i in 0..segments {
         let (a, b) = (ring(i), ring(i + 1));
-        let n = ((a + b) * 0.5).normalize();
-        m.push_quad(
-            [
-                a - Vec3::Y * 0.5,
-                b - Vec3::Y * 0.5,
-                b + Vec3::Y * 0.5,
-                a + Vec3::Y * 0.5,
-            ],
-            n,
-        );
+        // smooth sides: each edge's normal points straight out from the
+        // axis, so a pole or a trunk shades round, not as 12 flat faces
+        let (na, nb) = (a.normalize(), b.normalize());
+        m.push_smooth_quad([
+            (a - Vec3::Y * 0.5, na),
+            (b - Vec3::Y * 0.5, nb),
+            (b + Vec3::Y * 0.5, nb),
+            (a + Vec3::Y * 0.5, na),
+        ]);
         for (y, n) in [(0.5f32, Vec3::Y), (-0.5, -Vec3::Y)] {
             let base = m.vertices.len() as u32;
             for p in [Vec3::Y * y, a + Vec3::Y * y, b + Vec3::Y * y] {
@@ -434,9 +447,13 @@ pub fn unit_cone(segments: u32) -> Mesh {
         let a = Vec3::new(a0.cos() * 0.5, -0.5, -a0.sin() * 0.5);
         let b = Vec3::new(a1.cos() * 0.5, -0.5, -a1.sin() * 0.5);
         let apex = Vec3::Y * 0.5;
-        let n = (b - a).cross(apex - a).normalize();
+        // smooth sides: the slant's normal at each base corner (radius 0.5
+        // over height 1: outward 1, up 0.5), the face's own at the apex,
+        // where the round surface has no single normal
+        let slant = |c: Vec3| Vec3::new(2.0 * c.x, 0.5, 2.0 * c.z).normalize();
         let base = m.vertices.len() as u32;
-        for p in [a, b, apex] {
+        let face = (b - a).cross(apex - a).normalize();
+        for (p, n) in [(a, slant(a)), (b, slant(b)), (apex, face)] {
             m.vertices.push(Vertex {
                 position: p.to_array(),
                 normal: n.to_array(),
@@ -647,6 +664,32 @@ mod tests {
             assert!(m.indices.iter().all(|&i| (i as usize) < m.vertices.len()));
         }
         assert_eq!(unit_cube().indices.len(), 36);
+    }
+
+    #[test]
+    fn cylinder_and_cone_sides_shade_smooth() {
+        // where two side facets meet, they share one normal (no crease),
+        // and it is the round surface's: straight out from the axis for the
+        // cylinder, out and up 1:0.5 for the cone (apexes excepted)
+        for (m, rise) in [(unit_cylinder(12), 0.0f32), (unit_cone(12), 0.5)] {
+            let mut seen: Vec<(Vec3, Vec3)> = Vec::new();
+            for v in &m.vertices {
+                let (p, n) = (Vec3::from_array(v.position), Vec3::from_array(v.normal));
+                let radial = Vec3::new(p.x, 0.0, p.z);
+                if n.y.abs() > 0.99 || radial.length() < 0.25 {
+                    continue; // caps, the cone's apex
+                }
+                let expected = (radial.normalize() + Vec3::Y * rise).normalize();
+                assert!(n.distance(expected) < 1e-5, "{p}: {n} not {expected}");
+                for (q, other) in &seen {
+                    if q.distance(p) < 1e-6 {
+                        assert!(other.distance(n) < 1e-6, "a crease at {p}");
+                    }
+                }
+                seen.push((p, n));
+            }
+            assert!(seen.len() >= 24);
+        }
     }
 
     #[test]
