@@ -57,7 +57,7 @@ pub fn primitive_mesh(p: Primitive) -> Mesh {
     match p {
         Primitive::Cube => unit_cube(),
         Primitive::Cylinder => unit_cylinder(12),
-        Primitive::Sphere => unit_sphere(6, 12),
+        Primitive::Sphere => unit_sphere(1),
         Primitive::Cone => unit_cone(12),
         Primitive::CarBody => profiled_solid(&CAR_BODY_PROFILE, &CAR_BODY_SECTION, &CAR_BODY_PLAN),
         Primitive::CarCabin => tapered_prism(
@@ -413,26 +413,85 @@ pub fn unit_cylinder(segments: u32) -> Mesh {
     m
 }
 
-/// Unit sphere (radius 0.5), latitude/longitude tessellation.
-pub fn unit_sphere(rings: u32, segments: u32) -> Mesh {
-    let mut m = Mesh::default();
-    for r in 0..=rings {
-        let phi = r as f32 / rings as f32 * std::f32::consts::PI;
-        for s in 0..=segments {
-            let theta = s as f32 / segments as f32 * std::f32::consts::TAU;
-            let n = Vec3::new(phi.sin() * theta.cos(), phi.cos(), -phi.sin() * theta.sin());
-            m.vertices.push(Vertex {
-                position: (n * 0.5).to_array(),
-                normal: n.to_array(),
-            });
+/// Unit sphere (radius 0.5): an icosahedron whose edges are split
+/// `subdivisions` times, every vertex pushed out onto the sphere. Once split
+/// (80 triangles) it strays from the sphere by 6.6% of the radius at most,
+/// as much as a 6-ring, 12-segment latitude/longitude sphere of 144
+/// triangles, whose triangles crowd at the poles; and it still reaches
+/// +-0.5 on each axis, so a box around it is the sphere's.
+pub fn unit_sphere(subdivisions: u32) -> Mesh {
+    let t = (1.0 + 5f32.sqrt()) / 2.0;
+    let mut points: Vec<Vec3> = [
+        (-1.0, t, 0.0),
+        (1.0, t, 0.0),
+        (-1.0, -t, 0.0),
+        (1.0, -t, 0.0),
+        (0.0, -1.0, t),
+        (0.0, 1.0, t),
+        (0.0, -1.0, -t),
+        (0.0, 1.0, -t),
+        (t, 0.0, -1.0),
+        (t, 0.0, 1.0),
+        (-t, 0.0, -1.0),
+        (-t, 0.0, 1.0),
+    ]
+    .iter()
+    .map(|&(x, y, z)| Vec3::new(x, y, z).normalize())
+    .collect();
+    let mut faces: Vec<[u32; 3]> = vec![
+        [0, 11, 5],
+        [0, 5, 1],
+        [0, 1, 7],
+        [0, 7, 10],
+        [0, 10, 11],
+        [1, 5, 9],
+        [5, 11, 4],
+        [11, 10, 2],
+        [10, 7, 6],
+        [7, 1, 8],
+        [3, 9, 4],
+        [3, 4, 2],
+        [3, 2, 6],
+        [3, 6, 8],
+        [3, 8, 9],
+        [4, 9, 5],
+        [2, 4, 11],
+        [6, 2, 10],
+        [8, 6, 7],
+        [9, 8, 1],
+    ];
+    for _ in 0..subdivisions {
+        // each edge's midpoint once, shared by the two faces on it
+        let mut midpoints = std::collections::BTreeMap::new();
+        let mut midpoint = |a: u32, b: u32, points: &mut Vec<Vec3>| {
+            *midpoints.entry((a.min(b), a.max(b))).or_insert_with(|| {
+                points.push((points[a as usize] + points[b as usize]).normalize());
+                points.len() as u32 - 1
+            })
+        };
+        let mut split = Vec::with_capacity(faces.len() * 4);
+        for [a, b, c] in faces {
+            let ab = midpoint(a, b, &mut points);
+            let bc = midpoint(b, c, &mut points);
+            let ca = midpoint(c, a, &mut points);
+            split.extend([[a, ab, ca], [b, bc, ab], [c, ca, bc], [ab, bc, ca]]);
         }
+        faces = split;
     }
-    let row = segments + 1;
-    for r in 0..rings {
-        for s in 0..segments {
-            let a = r * row + s;
-            let b = a + row;
-            m.indices.extend_from_slice(&[a, b, b + 1, a, b + 1, a + 1]);
+    let mut m = Mesh::default();
+    for n in &points {
+        m.vertices.push(Vertex {
+            position: (*n * 0.5).to_array(),
+            normal: n.to_array(),
+        });
+    }
+    for [a, b, c] in faces {
+        // counter-clockwise seen from outside
+        let (pa, pb, pc) = (points[a as usize], points[b as usize], points[c as usize]);
+        if (pb - pa).cross(pc - pa).dot(pa + pb + pc) >= 0.0 {
+            m.indices.extend_from_slice(&[a, b, c]);
+        } else {
+            m.indices.extend_from_slice(&[a, c, b]);
         }
     }
     m
@@ -656,7 +715,7 @@ mod tests {
         for m in [
             unit_cube(),
             unit_cylinder(12),
-            unit_sphere(6, 12),
+            unit_sphere(1),
             unit_cone(12),
         ] {
             check_outward_ccw(&m);
@@ -664,6 +723,34 @@ mod tests {
             assert!(m.indices.iter().all(|&i| (i as usize) < m.vertices.len()));
         }
         assert_eq!(unit_cube().indices.len(), 36);
+    }
+
+    #[test]
+    fn sphere_stays_close_to_the_round_and_spans_the_unit_box() {
+        let m = unit_sphere(1);
+        assert_eq!(m.indices.len() / 3, 80);
+        for v in &m.vertices {
+            let p = Vec3::from_array(v.position);
+            assert!((p.length() - 0.5).abs() < 1e-6);
+            assert!(Vec3::from_array(v.normal).distance(p * 2.0) < 1e-6);
+        }
+        // every face within 6.6% of the radius of the sphere
+        for t in m.indices.chunks(3) {
+            let p: Vec<Vec3> = t
+                .iter()
+                .map(|&i| Vec3::from_array(m.vertices[i as usize].position))
+                .collect();
+            let n = (p[1] - p[0]).cross(p[2] - p[0]).normalize();
+            let inset = 0.5 - n.dot(p[0]).abs();
+            assert!(inset <= 0.066 * 0.5, "{inset}");
+        }
+        // its box is the sphere's: it reaches +-0.5 on every axis
+        for axis in 0..3 {
+            let (lo, hi) = m.positions().fold((0.0f32, 0.0f32), |(lo, hi), p| {
+                (lo.min(p[axis]), hi.max(p[axis]))
+            });
+            assert!((lo + 0.5).abs() < 1e-6 && (hi - 0.5).abs() < 1e-6);
+        }
     }
 
     #[test]

@@ -95,8 +95,10 @@ fn head(v: &mut Vec<Segment>, body: &Body, outfit: &Outfit, s: &Skeleton, c: &Pa
         c.skin,
     ));
     let cap = if outfit.long_hair { 1.45 } else { 1.0 };
-    let cap_centre = s.head + u * 0.22 * r - f * 0.2 * r - u * (cap - 1.0) * 0.5 * r;
-    let cap_size = Vec3::new(1.7, 1.75 * cap, 1.6) * r;
+    // the cap stands out of the head by 4-10% of its size: more than the
+    // sphere mesh's facets stray from the round (6.6%), so it shows all over
+    let cap_centre = s.head + u * 0.24 * r - f * 0.2 * r - u * (cap - 1.0) * 0.5 * r;
+    let cap_size = Vec3::new(1.76, 1.8 * cap, 1.66) * r;
     v.push(blob(sph, cap_centre, f, u, cap_size, c.hair));
     let nose = s.head + f * 0.82 * r - u * 0.15 * r;
     v.push(blob(
