@@ -235,7 +235,16 @@ fn facade(base: vec3<f32>, world: vec3<f32>, n: vec3<f32>, footprint: f32, weath
 // resolves centimetres, 0 far away. Seals and cracks have a width in
 // metres: thinner than a pixel they cover part of it (no sparkle).
 fn asphalt(base: vec3<f32>, uv: vec2<f32>, footprint: f32, fine: f32, fine_noise: f32, coarse_noise: f32) -> Surface {
-    var s = Surface(base * 0.7 * (0.875 + 0.35 * fine * (fine_noise - 0.5)) * (0.8 + 0.45 * coarse_noise), 0.9, 0.04, vec3<f32>(0.0));
+    // the aggregate: stones of 2-3 cm, each its own shade (a value per
+    // cell, not interpolated: grain, not blobs), on two grids turned
+    // against each other so no square shows; faded out where a pixel
+    // covers several stones. Near the camera the grain replaces part of
+    // the 11 cm mottling, which alone looks like felt.
+    let grain = 1.0 - smoothstep(0.01, 0.06, footprint);
+    let turned = vec2<f32>(0.8 * uv.x - 0.6 * uv.y, 0.6 * uv.x + 0.8 * uv.y);
+    let stones = bits_unit(hash_cell(floor(uv * 40.0), 5u), 0u) + bits_unit(hash_cell(floor(turned * 33.0), 6u), 0u) - 1.0;
+    let mottle = mix(0.35, 0.18, grain) * fine * (fine_noise - 0.5);
+    var s = Surface(base * 0.7 * (0.875 + mottle + 0.3 * grain * stones) * (0.8 + 0.45 * coarse_noise), 0.9, 0.04, vec3<f32>(0.0));
     // a repair in one 7 m cell in eight: 0.6-2.2 m by 0.5-1.5 m
     let cell = floor(uv / 7.0);
     let r = hash_cell(cell, 71u);
