@@ -196,9 +196,48 @@ pub fn yaw_quaternion(yaw_rad: f64) -> [f64; 4] {
     quaternion(DQuat::from_rotation_z(yaw_rad))
 }
 
+/// The devkit's limit on the time between the two annotations it takes a
+/// box's velocity from (`NuScenes.box_velocity`, one side), microseconds.
+pub const VELOCITY_MAX_GAP_US: i64 = 1_500_000;
+
+/// For an instance the sensors label in one sample only (`seen`), the
+/// sample its companion annotation goes in: the next sample, else the
+/// previous one, whichever first is within `VELOCITY_MAX_GAP_US` (`samples` ascending,
+/// `stamp_us` their timestamps). The devkit takes every box's velocity
+/// from its neighbouring annotations, so without a second one the velocity
+/// is undefined, and the detection evaluation scores a class whose boxes
+/// all lack one with the worst velocity error even against itself.
+pub fn companion_sample(seen: u64, samples: &[u64], stamp_us: &dyn Fn(u64) -> i64) -> Option<u64> {
+    let k = samples.iter().position(|&f| f == seen)?;
+    let next = samples.get(k + 1);
+    let prev = k.checked_sub(1).map(|i| &samples[i]);
+    [next, prev]
+        .into_iter()
+        .flatten()
+        .copied()
+        .find(|&g| (stamp_us(g) - stamp_us(seen)).abs() <= VELOCITY_MAX_GAP_US)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lone_annotation_gets_the_next_sample_else_the_previous_within_the_gap() {
+        let samples = [0, 1, 2, 40];
+        // 10 Hz frames: frame f at f * 100 ms
+        let at = |f: u64| f as i64 * 100_000;
+        assert_eq!(companion_sample(0, &samples, &at), Some(1));
+        assert_eq!(companion_sample(1, &samples, &at), Some(2));
+        // frame 40 is the last sample: its neighbour before is 3.8 s away
+        assert_eq!(companion_sample(40, &samples, &at), None);
+        // the next is too far: the previous
+        assert_eq!(companion_sample(2, &samples, &at), Some(1));
+        assert_eq!(companion_sample(2, &[1, 2], &at), Some(1));
+        // one sample only, or a frame that is not a sample: none
+        assert_eq!(companion_sample(2, &[2], &at), None);
+        assert_eq!(companion_sample(3, &samples, &at), None);
+    }
 
     #[test]
     fn tokens_are_32_hex_digits_and_differ_by_run_and_name() {

@@ -239,8 +239,19 @@ struct Tables<'a> {
     offset_m: [f64; 2],
 }
 
-/// Where each annotated instance is seen (frames) and its category.
-type Appearances = (BTreeMap<u32, Vec<u64>>, BTreeMap<u32, &'static str>);
+/// Where each annotated instance is annotated and its category.
+#[derive(Default)]
+struct Appearances {
+    /// The samples (frames) each instance is annotated in, ascending: where
+    /// a sensor labels it, and its companion sample.
+    seen_at: BTreeMap<u32, Vec<u64>>,
+    category_of: BTreeMap<u32, &'static str>,
+    /// Instances a sensor labels in one sample only: the sample of their
+    /// second annotation (`ns::companion_sample`).
+    companion: BTreeMap<u32, u64>,
+    /// Each sample's timestamp, microseconds.
+    stamp_us: BTreeMap<u64, i64>,
+}
 
 impl Tables<'_> {
     fn tok(&self, kind: &str, name: &str) -> String {
@@ -352,7 +363,7 @@ impl Tables<'_> {
         let mut lidarseg = has_lidar
             .then(|| Table::create(root, "lidarseg"))
             .transpose()?;
-        let (mut seen_at, mut category_of): Appearances = Default::default();
+        let mut seen = Appearances::default();
         let scene = self.tok("scene", "0");
         // each channel's chain: the samples its sensor delivered
         // (channels are the cameras, then the LiDARs, as the index's sensors)
@@ -366,6 +377,7 @@ impl Tables<'_> {
         for (k, &f) in self.samples.iter().enumerate() {
             let labels = read_frame_labels(root, f)?;
             let time = micros(labels.time_s);
+            seen.stamp_us.insert(f, time);
             let (prev, next) = Self::around(&self.samples, k, &|g| self.sample(g));
             samples.push(&json!({"token": self.sample(f), "timestamp": time, "prev": prev, "next": next, "scene_token": scene}))?;
             let pose = self.tok("ego_pose", &f.to_string());
@@ -396,60 +408,79 @@ impl Tables<'_> {
                     }))?;
                 }
             }
-            for (id, seen) in frame_objects(&labels) {
-                if let Some((category, _)) = ns::category_of(&seen.facts) {
-                    seen_at.entry(id).or_default().push(f);
-                    category_of.entry(id).or_insert(category);
+            for (id, object) in frame_objects(&labels) {
+                if let Some((category, _)) = ns::category_of(&object.facts) {
+                    seen.seen_at.entry(id).or_default().push(f);
+                    seen.category_of.entry(id).or_insert(category);
                 }
             }
         }
         for t in [samples, poses, data].into_iter().chain(lidarseg) {
             t.finish()?;
         }
-        Ok((seen_at, category_of))
+        // a lone annotation gets a companion, so its velocity is defined
+        let stamp = |g: u64| seen.stamp_us[&g];
+        let companions: Vec<(u32, u64)> = (seen.seen_at.iter())
+            .filter(|(_, at)| at.len() == 1)
+            .filter_map(|(&id, at)| Some((id, ns::companion_sample(at[0], &self.samples, &stamp)?)))
+            .collect();
+        for (id, g) in companions {
+            let at = seen.seen_at.entry(id).or_default();
+            at.push(g);
+            at.sort_unstable();
+            seen.companion.insert(id, g);
+        }
+        Ok(seen)
     }
 
-    /// sample_annotation (chained per instance) and instance.
-    fn annotation_tables(&self, (seen_at, category_of): &Appearances) -> Result<()> {
+    /// sample_annotation (chained per instance) and instance. An instance
+    /// a sensor labels in one sample only is also annotated in its
+    /// companion sample, where no sensor saw it (0 LiDAR points, the
+    /// lowest visibility, as nuScenes annotates an occluded object), moved
+    /// by its labelled velocity over the time between the two: the devkit's
+    /// `box_velocity` then gives that velocity.
+    fn annotation_tables(&self, seen: &Appearances) -> Result<()> {
         let mut annotations = Table::create(self.root, "sample_annotation")?;
-        let mut position: BTreeMap<u32, usize> = BTreeMap::new();
         for &f in &self.samples {
             let labels = read_frame_labels(self.root, f)?;
-            for (id, seen) in frame_objects(&labels) {
-                let Some((_, attribute)) = ns::category_of(&seen.facts) else {
+            for (id, object) in frame_objects(&labels) {
+                let Some((_, attribute)) = ns::category_of(&object.facts) else {
                     continue;
                 };
-                let at = seen_at.get(&id).map_or(&[][..], |v| v.as_slice());
-                let k = position.entry(id).or_default();
-                let prev = if *k > 0 {
-                    self.ann(id, at[*k - 1])
-                } else {
-                    String::new()
+                let at = seen.seen_at.get(&id).map_or(&[][..], |v| v.as_slice());
+                let b = object.box_world;
+                let mut push = |g: u64, center_m: [f64; 3], visible: f64, lidar_pts: u64| {
+                    let k = at.iter().position(|&x| x == g).unwrap_or(0);
+                    let (prev, next) = Self::around(at, k, &|h| self.ann(id, h));
+                    annotations.push(&json!({
+                        "token": self.ann(id, g), "sample_token": self.sample(g),
+                        "instance_token": self.tok("instance", &id.to_string()),
+                        "visibility_token": ns::visibility_token(visible),
+                        "attribute_tokens": attribute.map(|a| vec![self.tok("attribute", a)]).unwrap_or_default(),
+                        "translation": self.global(center_m),
+                        "size": [b.size_lwh_m[1], b.size_lwh_m[0], b.size_lwh_m[2]],
+                        "rotation": ns::yaw_quaternion(b.yaw_rad),
+                        "prev": prev, "next": next,
+                        "num_lidar_pts": lidar_pts, "num_radar_pts": 0,
+                    }))
                 };
-                let next = at.get(*k + 1).map_or(String::new(), |&g| self.ann(id, g));
-                *k += 1;
-                let b = seen.box_world;
-                annotations.push(&json!({
-                    "token": self.ann(id, f), "sample_token": self.sample(f),
-                    "instance_token": self.tok("instance", &id.to_string()),
-                    "visibility_token": ns::visibility_token(seen.visible),
-                    "attribute_tokens": attribute.map(|a| vec![self.tok("attribute", a)]).unwrap_or_default(),
-                    "translation": self.global(b.center_m),
-                    "size": [b.size_lwh_m[1], b.size_lwh_m[0], b.size_lwh_m[2]],
-                    "rotation": ns::yaw_quaternion(b.yaw_rad),
-                    "prev": prev, "next": next,
-                    "num_lidar_pts": seen.lidar_pts, "num_radar_pts": 0,
-                }))?;
+                push(f, b.center_m, object.visible, object.lidar_pts)?;
+                if let Some(&g) = seen.companion.get(&id) {
+                    let dt_s = (seen.stamp_us[&g] - seen.stamp_us[&f]) as f64 * 1e-6;
+                    let v = object.facts.motion.map_or([0.0; 3], |m| m.velocity_enu_mps);
+                    let moved = std::array::from_fn(|i| b.center_m[i] + v[i] * dt_s);
+                    push(g, moved, 0.0, 0)?;
+                }
             }
         }
         annotations.finish()?;
         Table::all(
             self.root,
             "instance",
-            seen_at.iter().map(|(id, at)| {
+            seen.seen_at.iter().map(|(id, at)| {
                 json!({
                     "token": self.tok("instance", &id.to_string()),
-                    "category_token": self.tok("category", category_of[id]),
+                    "category_token": self.tok("category", seen.category_of[id]),
                     "nbr_annotations": at.len(),
                     "first_annotation_token": self.ann(*id, at[0]),
                     "last_annotation_token": self.ann(*id, at[at.len() - 1]),
