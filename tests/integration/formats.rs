@@ -172,11 +172,20 @@ fn velocities_are_how_far_boxes_moved_per_tick() {
     assert!(((ego_v[0].hypot(ego_v[1])) - speed).abs() < 0.01);
 }
 
-/// Where tools/setup-debian.sh installs nuscenes-devkit with its own pins
-/// (NumPy < 2), unless EDGECASE_NUSCENES_PYTHON names another interpreter.
-fn nuscenes_python() -> String {
-    std::env::var("EDGECASE_NUSCENES_PYTHON")
-        .unwrap_or_else(|_| "/opt/edgecase-readers/nuscenes/bin/python".into())
+/// tools/check_nuscenes.py on the dataset at `out`: its last line, or
+/// None where the devkit is missing (outside CI). It runs in the virtual
+/// environment tools/setup-debian.sh installs nuscenes-devkit in with its
+/// own pins (NumPy < 2), unless EDGECASE_NUSCENES_PYTHON names another
+/// interpreter; else in python3.
+fn check_nuscenes(out: &Path) -> Option<String> {
+    let python = std::env::var("EDGECASE_NUSCENES_PYTHON")
+        .unwrap_or_else(|_| "/opt/edgecase-readers/nuscenes/bin/python".into());
+    let python = if Path::new(&python).exists() {
+        python
+    } else {
+        "python3".into()
+    };
+    python_checker(&python, "check_nuscenes.py", "nuscenes, matplotlib", out)
 }
 
 /// nuScenes: nuscenes-devkit loads the tables, renders a sample (cameras,
@@ -192,13 +201,7 @@ fn nuscenes_devkit_loads_renders_and_scores_ground_truth_1() {
     let out = tmp.path().join("ds");
     let o = render_cli(p.to_str().unwrap(), 16, &out, &["--formats", "nuscenes"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let python = nuscenes_python();
-    let python = if std::path::Path::new(&python).exists() {
-        python
-    } else {
-        "python3".into()
-    };
-    if let Some(last) = python_checker(&python, "check_nuscenes.py", "nuscenes, matplotlib", &out) {
+    if let Some(last) = check_nuscenes(&out) {
         assert_eq!(count(&last, 0), 16, "{last}");
         assert!(count(&last, 1) >= 16 && count(&last, 2) >= 10_000, "{last}");
         assert!(
@@ -258,13 +261,7 @@ fn a_person_seen_in_one_sample_only_keeps_nuscenes_ground_truth_at_1() {
         "{} annotations, {labeled} labeled",
         annotations.len()
     );
-    let python = nuscenes_python();
-    let python = if std::path::Path::new(&python).exists() {
-        python
-    } else {
-        "python3".into()
-    };
-    if let Some(last) = python_checker(&python, "check_nuscenes.py", "nuscenes, matplotlib", &out) {
+    if let Some(last) = check_nuscenes(&out) {
         assert!(
             last.contains("pedestrian") && last.ends_with("mAP 1.000, NDS 1.000"),
             "{last}"
