@@ -219,30 +219,27 @@ impl CameraRig {
         let mut raws: Vec<InstanceRaw> = self.static_draws.iter().map(|d| d.raw).collect();
         let ranges = &self.primitive_ranges;
         // `keep`: whether a pass draws an instance, by its bounding sphere;
-        // `by_family`: one group per primitive and family, else per primitive
+        // `by_family`: one group per primitive and family, else per
+        // primitive. One stable sort by that key: groups in the order of
+        // `Primitive::ALL` and of the families, instances in snapshot order
+        // within each.
         let groups_in = |keep: &dyn Fn(glam::Vec3, f32) -> bool,
                          by_family: bool,
                          raws: &mut Vec<InstanceRaw>| {
-            let families: &[MaterialFamily] = if by_family {
-                &MaterialFamily::SPECIALISED
-            } else {
-                &[MaterialFamily::Every]
-            };
+            let mut kept: Vec<((Primitive, MaterialFamily), InstanceRaw)> = (all.iter())
+                .filter(|(.., c, r)| keep(*c, *r))
+                .map(|(raw, (p, f), ..)| {
+                    let family = if by_family { *f } else { MaterialFamily::Every };
+                    ((*p, family), *raw)
+                })
+                .collect();
+            kept.sort_by_key(|(key, _)| *key);
             let mut groups: Groups = Vec::new();
-            for p in Primitive::ALL {
-                for &f in families {
-                    let start = raws.len() as u32;
-                    raws.extend(
-                        all.iter()
-                            .filter(|(_, (kp, kf), c, r)| {
-                                *kp == p && (!by_family || *kf == f) && keep(*c, *r)
-                            })
-                            .map(|(raw, ..)| *raw),
-                    );
-                    if raws.len() as u32 > start {
-                        groups.push((f, ranges[&p], start..raws.len() as u32));
-                    }
-                }
+            for run in kept.chunk_by(|a, b| a.0 == b.0) {
+                let ((p, f), _) = run[0];
+                let start = raws.len() as u32;
+                raws.extend(run.iter().map(|(_, raw)| *raw));
+                groups.push((f, ranges[&p], start..raws.len() as u32));
             }
             groups
         };
