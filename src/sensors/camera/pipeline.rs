@@ -334,7 +334,7 @@ pub(super) fn create_overlay_pipeline(
             // the sky draws its clouds only where it has them (a software
             // rasteriser would run their noises for every sky pixel)
             compilation_options: wgpu::PipelineCompilationOptions {
-                constants: &[("CLOUDS", if clouds { 1.0 } else { 0.0 })],
+                constants: &[clouds_constant(clouds)],
                 ..Default::default()
             },
             targets: &targets,

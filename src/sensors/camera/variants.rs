@@ -120,13 +120,23 @@ impl ShaderVariant {
     /// The overridable constants' values (`clouds`: the sky has clouds,
     /// whose shadows the shader then looks up).
     pub(super) fn constants(self, clouds: bool) -> [(&'static str, f64); 3] {
-        let flag = |b: bool| if b { 1.0 } else { 0.0 };
         [
             ("MATERIAL_FAMILY", self.family as u32 as f64),
             ("LAMPS", flag(self.lamps)),
-            ("CLOUDS", flag(clouds)),
+            clouds_constant(clouds),
         ]
     }
+}
+
+/// A boolean pipeline constant's value.
+fn flag(b: bool) -> f64 {
+    if b { 1.0 } else { 0.0 }
+}
+
+/// The `CLOUDS` constant of the scene and sky pipelines: whether the sky
+/// has clouds (their noises are compiled in only then).
+pub(super) fn clouds_constant(clouds: bool) -> (&'static str, f64) {
+    ("CLOUDS", flag(clouds))
 }
 
 /// Whether views of `kind` draw with shader variants (colour views of the
