@@ -59,13 +59,7 @@ fn broadleaf(h: f32, tint: f32, shape: f32, detail: f32) -> Vec<Part> {
     let width = crown * (0.75 + 0.25 * detail);
     let hue = shape;
     let mut parts = vec![
-        part(
-            Primitive::Cylinder,
-            Vec3::new(0.0, trunk * 0.6, 0.0),
-            Vec3::new(0.28, trunk * 1.2, 0.28),
-            BARK,
-            Class::Vegetation,
-        ),
+        bare_trunk(trunk * 1.2, 0.28),
         part(
             Primitive::Sphere,
             Vec3::new(0.0, trunk + crown * 0.5, 0.0),
@@ -99,6 +93,18 @@ fn broadleaf(h: f32, tint: f32, shape: f32, detail: f32) -> Vec<Part> {
     parts
 }
 
+/// A tree's trunk: a bark cylinder `width_m` thick from the ground up to
+/// `top_m` (into its crown).
+fn bare_trunk(top_m: f32, width_m: f32) -> Part {
+    part(
+        Primitive::Cylinder,
+        Vec3::new(0.0, top_m * 0.5, 0.0),
+        Vec3::new(width_m, top_m, width_m),
+        BARK,
+        Class::Vegetation,
+    )
+}
+
 /// A short bare trunk and three cones stacked into a spire, dark
 /// blue-green.
 fn conifer(h: f32, tint: f32, detail: f32) -> Vec<Part> {
@@ -107,13 +113,7 @@ fn conifer(h: f32, tint: f32, detail: f32) -> Vec<Part> {
         let s = tint * shade;
         [0.07 * s, 0.17 * s, 0.08 * s]
     };
-    let mut parts = vec![part(
-        Primitive::Cylinder,
-        Vec3::new(0.0, h * 0.3, 0.0),
-        Vec3::new(0.26, h * 0.6, 0.26),
-        BARK,
-        Class::Vegetation,
-    )];
+    let mut parts = vec![bare_trunk(h * 0.6, 0.26)];
     // (base height, cone height, width) as shares of the tree
     for (k, (base, tall, wide)) in [(0.12, 0.48, 1.0), (0.36, 0.4, 0.74), (0.58, 0.42, 0.46)]
         .into_iter()
@@ -137,13 +137,7 @@ fn columnar(h: f32, tint: f32, detail: f32) -> Vec<Part> {
     let trunk = h * 0.2;
     let crown = h - trunk;
     let mut parts = vec![
-        part(
-            Primitive::Cylinder,
-            Vec3::new(0.0, trunk * 0.75, 0.0),
-            Vec3::new(0.24, trunk * 1.5, 0.24),
-            BARK,
-            Class::Vegetation,
-        ),
+        bare_trunk(trunk * 1.5, 0.24),
         part(
             Primitive::Sphere,
             Vec3::new(0.0, trunk + crown * 0.5, 0.0),
@@ -178,12 +172,7 @@ mod tests {
         let mut lo = Vec3::splat(f32::MAX);
         let mut hi = Vec3::splat(f32::MIN);
         for p in parts {
-            for corner in 0..8 {
-                let c = Vec3::new(
-                    if corner & 1 == 0 { -0.5 } else { 0.5 },
-                    if corner & 2 == 0 { -0.5 } else { 0.5 },
-                    if corner & 4 == 0 { -0.5 } else { 0.5 },
-                );
+            for c in crate::core::mesh::unit_cube_corners() {
                 let w = p.local.transform_point3(c);
                 lo = lo.min(w);
                 hi = hi.max(w);
