@@ -352,6 +352,15 @@ impl Mesh {
     }
 }
 
+/// The unit cube's eight corners (+-0.5 on each axis): every primitive lies
+/// within them, so their images under a part's matrix bound the part.
+pub fn unit_cube_corners() -> [Vec3; 8] {
+    std::array::from_fn(|c| {
+        let side = |bit: usize| if c & bit == 0 { -0.5 } else { 0.5 };
+        Vec3::new(side(1), side(2), side(4))
+    })
+}
+
 /// Unit cube [-0.5, 0.5]^3 with flat normals.
 pub fn unit_cube() -> Mesh {
     let mut m = Mesh::default();

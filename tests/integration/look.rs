@@ -56,6 +56,17 @@ fn ray_hits_cube(model: glam::Mat4, origin: DVec3, dir: DVec3) -> bool {
     t0 <= t1
 }
 
+/// How many pixels of two colour images differ.
+fn differing_pixels(
+    a: &edgecase::snapshot::image::CameraImage,
+    b: &edgecase::snapshot::image::CameraImage,
+) -> usize {
+    (a.rgba().chunks(4))
+        .zip(b.rgba().chunks(4))
+        .filter(|(x, y)| x != y)
+        .count()
+}
+
 fn luma(rgba: &[u8], i: usize) -> f64 {
     rgba[4 * i..4 * i + 3].iter().map(|v| *v as f64).sum()
 }
@@ -136,12 +147,7 @@ fn the_flat_look_changes_pixels_only() {
     let (a, b) = (&realistic.images[0], &flat.images[0]);
     assert_eq!(a.labels(), b.labels());
     assert_eq!(a.to_depth_m(), b.to_depth_m());
-    let differ = a
-        .rgba()
-        .chunks(4)
-        .zip(b.rgba().chunks(4))
-        .filter(|(x, y)| x != y)
-        .count();
+    let differ = differing_pixels(a, b);
     assert!(differ > a.rgba().len() / 8, "only {differ} pixels differ");
 }
 
@@ -475,12 +481,7 @@ fn shader_variants_shade_every_pixel_as_the_whole_shader() {
                 Class::Bicycle,
             ],
         );
-        let differ = variants
-            .rgba()
-            .chunks(4)
-            .zip(whole.rgba().chunks(4))
-            .filter(|(x, y)| x != y)
-            .count();
+        let differ = differing_pixels(&variants, &whole);
         assert_eq!(differ, 0, "{light}: {differ} pixels differ");
     }
 }

@@ -28,12 +28,7 @@ fn y_range(segs: &[Segment]) -> (f32, f32) {
     let mut lo = f32::MAX;
     let mut hi = f32::MIN;
     for s in segs {
-        for c in 0..8 {
-            let p = Vec3::new(
-                if c & 1 == 0 { -0.5 } else { 0.5 },
-                if c & 2 == 0 { -0.5 } else { 0.5 },
-                if c & 4 == 0 { -0.5 } else { 0.5 },
-            );
+        for p in crate::core::mesh::unit_cube_corners() {
             let w = s.local.transform_point3(p);
             lo = lo.min(w.y);
             hi = hi.max(w.y);
