@@ -103,7 +103,7 @@ fn vs_main(v: VertexIn) -> VertexOut {
 // material; lamps and clouds on) are the whole shader, and every variant
 // shades its pixels exactly as the whole one does
 // (tests/integration/look.rs). The families and which classes each holds:
-// `MaterialFamily` in src/sensors/camera/pipeline.rs, which sorts every
+// `MaterialFamily` in src/sensors/camera/variants.rs, which sorts every
 // draw into its family's pipeline.
 override MATERIAL_FAMILY: u32 = 0u;
 // the frame has lamps (the lamps' loop)
