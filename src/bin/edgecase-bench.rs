@@ -15,7 +15,7 @@ use edgecase::core::mesh::Primitive;
 use edgecase::core::record::EgoState;
 use edgecase::labels::LabelConfig;
 use edgecase::scenario::{DepthFormat, Format, Output};
-use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode};
+use edgecase::sensors::camera::{CameraRig, GpuContext, RenderMode, RenderPool};
 use edgecase::sensors::{LabeledFrame, Rig};
 use edgecase::snapshot::{CameraInfo, DrawInstance, FrameSnapshot, LabeledObject};
 use edgecase::world::StaticMesh;
@@ -85,6 +85,10 @@ struct Args {
     /// Shipped scenes: no anti-aliasing (the scenario's `render.antialias`).
     #[arg(long)]
     no_antialias: bool,
+    /// Devices that render frames at once (default: two on a CPU
+    /// rasterizer with two cores or more, else one; as EDGECASE_RENDER_DEVICES).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=4))]
+    devices: Option<u8>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
@@ -239,7 +243,7 @@ fn run_reference(args: &Args) -> Result<()> {
     } else {
         RenderMode::Labeled
     };
-    let gpu = headless_gpu()?;
+    let gpu = headless_gpu(args)?;
     let cameras = vec![camera];
     let cfg = LabelConfig {
         min_visible_pixels: 25,
@@ -248,8 +252,15 @@ fn run_reference(args: &Args) -> Result<()> {
         failures: Vec::new(),
     };
     // the same rig + ordered labeler thread the batch path uses
+    let extra: Vec<GpuContext> = (1..gpu.frame_devices)
+        .map(|_| GpuContext::new_headless())
+        .collect::<Result<_, _>>()?;
+    let rigs = std::iter::once(gpu)
+        .chain(extra)
+        .map(|g| CameraRig::new(g, &cameras, &[], &[ground.clone()], lighting.clone(), mode))
+        .collect();
     let mut rig = Rig::new(
-        CameraRig::new(gpu, &cameras, &[], &[ground], lighting, mode),
+        RenderPool::new(rigs),
         cameras.clone(),
         edgecase::sensors::lens::LensPlan::of(&cameras),
         vec![],
@@ -353,7 +364,7 @@ fn run_shipped(args: &Args, file: &str) -> Result<()> {
         .map(|c| format!("{}x{}", c.width, c.height))
         .collect();
     let cameras = format!("cameras={}", sizes.join("+"));
-    let gpu = headless_gpu()?;
+    let gpu = headless_gpu(args)?;
     let start = Start::now();
     match args.mode {
         Mode::Disk => {
@@ -458,7 +469,7 @@ fn run_traffic(args: &Args) -> Result<()> {
             );
         }
         Mode::Memory | Mode::Disk => {
-            let gpu = headless_gpu()?;
+            let gpu = headless_gpu(args)?;
             let mut app = edgecase::app::sensor_app(&s, gpu, RenderMode::Labeled);
             edgecase::batch::run_frames(&mut app, args.frames, |_| Ok(()), |_| {})?;
             report(args, start, "traffic with one labeled camera");
@@ -468,17 +479,23 @@ fn run_traffic(args: &Args) -> Result<()> {
 }
 
 /// The headless GPU context, named on stderr (figures mean little without
-/// the renderer they came from).
-fn headless_gpu() -> Result<GpuContext> {
-    let gpu = GpuContext::new_headless()?;
-    eprintln!("renderer: {} ({})", gpu.adapter_name, gpu.backend);
+/// the renderer they came from), rendering frames on `--devices` devices.
+fn headless_gpu(args: &Args) -> Result<GpuContext> {
+    let mut gpu = GpuContext::new_headless()?;
+    if let Some(n) = args.devices {
+        gpu.frame_devices = n as usize;
+    }
+    eprintln!(
+        "renderer: {} ({}), frames on {} device(s)",
+        gpu.adapter_name, gpu.backend, gpu.frame_devices
+    );
     Ok(gpu)
 }
 
 fn report(args: &Args, start: Start, extra: &str) {
     let secs = start.wall.elapsed().as_secs_f64();
     println!(
-        "scene={:?} look={:?}{}{} mode={:?} res={}x{} frames={} seconds={:.2} fps={:.1} cpu_ms_per_frame={:.1} peak_rss_mib={:.0} {}",
+        "scene={:?} look={:?}{}{} mode={:?} res={}x{} frames={} seconds={:.2} fps={:.1} cpu_ms_per_frame={:.1} peak_rss_mib={:.0} devices={} {}",
         args.scene,
         args.look,
         if args.no_shadows { "(no shadows)" } else { "" },
@@ -491,6 +508,8 @@ fn report(args: &Args, start: Start, extra: &str) {
         args.frames as f64 / secs,
         (process_cpu_s() - start.cpu_s) * 1e3 / args.frames as f64,
         peak_rss_mib(),
+        args.devices
+            .map_or("default".to_string(), |n| n.to_string()),
         extra
     );
 }

@@ -3,7 +3,7 @@
 //! editor and the benchmarks all go through `attach_sensors`; the editor's
 //! free view is drawn by a rig from the same `Scene`.
 
-use super::camera::{CameraRig, GpuContext, RenderMode};
+use super::camera::{CameraRig, GpuContext, RenderMode, RenderPool};
 use super::lens::LensPlan;
 use super::{SensorPlugin, label_pool, lidar};
 use crate::core::contamination::LensDirt;
@@ -54,7 +54,7 @@ pub fn label_config(s: &Scenario, atmosphere: &Atmosphere) -> LabelConfig {
 
 #[derive(Resource)]
 pub struct Rig {
-    pub rig: CameraRig,
+    pub rig: RenderPool,
     pub cameras: Vec<CameraInfo>,
     pub lidars: Vec<LidarInfo>,
     pub labeler: label_pool::Labeler,
@@ -65,7 +65,7 @@ impl Rig {
     /// cameras themselves where none has a lens), then every LiDAR's
     /// views, in that order.
     pub fn new(
-        rig: CameraRig,
+        rig: RenderPool,
         cameras: Vec<CameraInfo>,
         lens: LensPlan,
         lidars: Vec<LidarInfo>,
@@ -141,6 +141,32 @@ impl Scene {
             mode,
         )
     }
+
+    /// Rigs drawing this scene on `gpu` and on `gpu.frame_devices - 1`
+    /// more devices of its adapter, frames handed out in turn. A device
+    /// that cannot be made leaves the pool smaller (the run still works).
+    pub fn render_pool(
+        &self,
+        gpu: GpuContext,
+        cameras: &[CameraInfo],
+        views: &[CameraInfo],
+        mode: RenderMode,
+    ) -> RenderPool {
+        let extra: Vec<GpuContext> = (1..gpu.frame_devices)
+            .map_while(|_| match GpuContext::new_headless() {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    tracing::warn!("rendering on fewer devices: {e}");
+                    None
+                }
+            })
+            .collect();
+        let rigs = std::iter::once(gpu)
+            .chain(extra)
+            .map(|g| self.camera_rig(g, cameras, views, mode))
+            .collect();
+        RenderPool::new(rigs)
+    }
 }
 
 /// Give a simulation App (`app::headless_app`) the scenario's sensors on a
@@ -155,7 +181,7 @@ pub fn attach_sensors(app: &mut App, scenario: &Scenario, gpu: GpuContext, mode:
     let scene = Scene::of(app.world(), scenario);
     // lens cameras render pinhole views that the labeler remaps
     let lens = LensPlan::of(&cameras);
-    let rig = scene.camera_rig(gpu, &lens.views, &views, mode);
+    let rig = scene.render_pool(gpu, &lens.views, &views, mode);
     let labels = label_config(scenario, &scene.atmosphere);
     // camera fog and LiDAR attenuation share one extinction coefficient
     let env = label_pool::LidarEnv {

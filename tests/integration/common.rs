@@ -21,8 +21,21 @@ pub fn render(s: &Scenario, frames: u64) -> (Vec<CameraInfo>, Vec<LabeledFrame>)
 /// Run `frames` labeled ticks; the App (its world at the last tick) and
 /// the frames.
 pub fn run_app(s: &Scenario, frames: u64) -> (bevy::app::App, Vec<LabeledFrame>) {
-    let gpu = GpuContext::new_headless()
+    run_app_on(s, frames, None)
+}
+
+/// As `run_app`, its frames rendered on `devices` devices at once (the
+/// default for this machine when None).
+pub fn run_app_on(
+    s: &Scenario,
+    frames: u64,
+    devices: Option<usize>,
+) -> (bevy::app::App, Vec<LabeledFrame>) {
+    let mut gpu = GpuContext::new_headless()
         .expect("a Vulkan adapter (Mesa lavapipe: apt-get install mesa-vulkan-drivers)");
+    if let Some(n) = devices {
+        gpu.frame_devices = n;
+    }
     let mut app = sensor_app(s, gpu, RenderMode::Labeled);
     let mut out = Vec::new();
     run_frames(

@@ -5,6 +5,7 @@
 mod app;
 mod cli;
 mod common;
+mod devices;
 mod editor;
 mod effects;
 mod failures;

@@ -12,6 +12,35 @@ pub enum GpuError {
     NoAdapter(String),
     #[error("the GPU adapter refused to create a device: {0}")]
     Device(String),
+    #[error(
+        "{RENDER_DEVICES_VAR}={0:?}: expected a whole number of devices from 1 to {MAX_FRAME_DEVICES}"
+    )]
+    DeviceCount(String),
+}
+
+/// The environment variable that sets how many devices render frames at
+/// once (`GpuContext::frame_devices`).
+pub const RENDER_DEVICES_VAR: &str = "EDGECASE_RENDER_DEVICES";
+pub const MAX_FRAME_DEVICES: usize = 4;
+
+/// How many devices render a run's frames at once (`RenderPool`): two on a
+/// CPU rasterizer with two cores or more (it runs a frame's passes one
+/// after another and bins each on one thread, so one device leaves part of
+/// a core idle), one on a GPU or a single core. `requested`: the value of
+/// `RENDER_DEVICES_VAR`, which overrides.
+pub fn frame_devices(
+    requested: Option<&str>,
+    cpu_rasterizer: bool,
+    cores: usize,
+) -> Result<usize, GpuError> {
+    match requested {
+        Some(text) => match text.trim().parse::<usize>() {
+            Ok(n) if (1..=MAX_FRAME_DEVICES).contains(&n) => Ok(n),
+            _ => Err(GpuError::DeviceCount(text.to_string())),
+        },
+        None if cpu_rasterizer && cores >= 2 => Ok(2),
+        None => Ok(1),
+    }
 }
 
 /// Cloning shares the device (the editor's views and its sensors use one).
@@ -24,10 +53,16 @@ pub struct GpuContext {
     /// The adapter is a CPU rasterizer (lavapipe): rendering takes the same
     /// cores as everything else.
     pub cpu_rasterizer: bool,
+    /// How many devices a run's sensors render frames on at once (this one
+    /// and more of the same adapter): `frame_devices`.
+    pub frame_devices: usize,
 }
 
 impl GpuContext {
     pub fn new_headless() -> Result<GpuContext, GpuError> {
+        // a bad setting is refused before any device is made
+        let requested = std::env::var(RENDER_DEVICES_VAR).ok();
+        frame_devices(requested.as_deref(), false, 1)?;
         let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
         desc.backends = wgpu::Backends::VULKAN;
         let instance = wgpu::Instance::new(desc);
@@ -45,12 +80,37 @@ impl GpuContext {
             ..Default::default()
         }))
         .map_err(|e| GpuError::Device(e.to_string()))?;
+        let cpu_rasterizer = info.device_type == wgpu::DeviceType::Cpu;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(GpuContext {
             device,
             queue,
-            cpu_rasterizer: info.device_type == wgpu::DeviceType::Cpu,
+            cpu_rasterizer,
+            frame_devices: frame_devices(requested.as_deref(), cpu_rasterizer, cores)?,
             adapter_name: info.name,
             backend: format!("{:?}", info.backend),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_devices_on_a_cpu_rasterizer_with_cores_to_spare_else_one() {
+        assert_eq!(frame_devices(None, true, 2).unwrap(), 2);
+        assert_eq!(frame_devices(None, true, 16).unwrap(), 2);
+        assert_eq!(frame_devices(None, true, 1).unwrap(), 1);
+        assert_eq!(frame_devices(None, false, 16).unwrap(), 1);
+        assert_eq!(frame_devices(Some("3"), false, 1).unwrap(), 3);
+        assert_eq!(frame_devices(Some(" 1 "), true, 2).unwrap(), 1);
+        for bad in ["0", "5", "-1", "two", ""] {
+            let e = frame_devices(Some(bad), true, 2).unwrap_err().to_string();
+            assert!(
+                e.contains(RENDER_DEVICES_VAR) && e.contains("1 to 4"),
+                "{e}"
+            );
+        }
     }
 }
