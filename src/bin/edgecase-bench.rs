@@ -257,7 +257,16 @@ fn run_reference(args: &Args) -> Result<()> {
         .collect::<Result<_, _>>()?;
     let rigs = std::iter::once(gpu)
         .chain(extra)
-        .map(|g| CameraRig::new(g, &cameras, &[], &[ground.clone()], lighting.clone(), mode))
+        .map(|g| {
+            CameraRig::new(
+                g,
+                &cameras,
+                &[],
+                std::slice::from_ref(&ground),
+                lighting.clone(),
+                mode,
+            )
+        })
         .collect();
     let mut rig = Rig::new(
         RenderPool::new(rigs),
