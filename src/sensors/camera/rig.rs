@@ -515,20 +515,28 @@ impl CameraRig {
             .labels
             .as_ref()
             .map(|t| t.create_view(&Default::default()));
-        let clear = |c: wgpu::Color, view| {
+        let attach = |load, view| {
             Some(wgpu::RenderPassColorAttachment {
                 view,
                 depth_slice: None,
                 resolve_target: None,
                 ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(c),
+                    load,
                     store: wgpu::StoreOp::Store,
                 },
             })
         };
+        let clear = |c: wgpu::Color, view| attach(wgpu::LoadOp::Clear(c), view);
         let mut attachments = Vec::new();
         if cam.kind.has_color() {
-            attachments.push(clear(self.sky_clear(), &color_view));
+            // where the sky is drawn it covers every pixel the scene leaves:
+            // no clear (a software rasteriser writes each one)
+            let load = if self.sky_pipelines.contains_key(&(cam.kind as u8)) {
+                wgpu::LoadOp::Load
+            } else {
+                wgpu::LoadOp::Clear(self.sky_clear())
+            };
+            attachments.push(attach(load, &color_view));
         }
         if let Some(view) = &label_view {
             let sky_id = crate::core::classes::Class::Sky.id() as f64;
@@ -657,8 +665,9 @@ impl CameraRig {
                 view: &out,
                 depth_slice: None,
                 resolve_target: None,
+                // its one triangle writes every pixel: nothing to clear
                 ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                    load: wgpu::LoadOp::Load,
                     store: wgpu::StoreOp::Store,
                 },
             })],
