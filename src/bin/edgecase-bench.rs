@@ -487,6 +487,9 @@ fn run_traffic(args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// How many devices the run renders frames on (set with its GPU context).
+static FRAME_DEVICES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
 /// The headless GPU context, named on stderr (figures mean little without
 /// the renderer they came from), rendering frames on `--devices` devices.
 fn headless_gpu(args: &Args) -> Result<GpuContext> {
@@ -494,6 +497,7 @@ fn headless_gpu(args: &Args) -> Result<GpuContext> {
     if let Some(n) = args.devices {
         gpu.frame_devices = n as usize;
     }
+    let _ = FRAME_DEVICES.set(gpu.frame_devices);
     eprintln!(
         "renderer: {} ({}), frames on {} device(s)",
         gpu.adapter_name, gpu.backend, gpu.frame_devices
@@ -517,8 +521,9 @@ fn report(args: &Args, start: Start, extra: &str) {
         args.frames as f64 / secs,
         (process_cpu_s() - start.cpu_s) * 1e3 / args.frames as f64,
         peak_rss_mib(),
-        args.devices
-            .map_or("default".to_string(), |n| n.to_string()),
+        FRAME_DEVICES
+            .get()
+            .map_or("-".to_string(), |n| n.to_string()),
         extra
     );
 }
