@@ -252,24 +252,18 @@ fn run_reference(args: &Args) -> Result<()> {
         failures: Vec::new(),
     };
     // the same rig + ordered labeler thread the batch path uses
-    let extra: Vec<GpuContext> = (1..gpu.frame_devices)
-        .map(|_| GpuContext::new_headless())
-        .collect::<Result<_, _>>()?;
-    let rigs = std::iter::once(gpu)
-        .chain(extra)
-        .map(|g| {
-            CameraRig::new(
-                g,
-                &cameras,
-                &[],
-                std::slice::from_ref(&ground),
-                lighting.clone(),
-                mode,
-            )
-        })
-        .collect();
+    let pool = RenderPool::on_devices(gpu, |g| {
+        CameraRig::new(
+            g,
+            &cameras,
+            &[],
+            std::slice::from_ref(&ground),
+            lighting.clone(),
+            mode,
+        )
+    });
     let mut rig = Rig::new(
-        RenderPool::new(rigs),
+        pool,
         cameras.clone(),
         edgecase::sensors::lens::LensPlan::of(&cameras),
         vec![],

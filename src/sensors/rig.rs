@@ -142,9 +142,8 @@ impl Scene {
         )
     }
 
-    /// Rigs drawing this scene on `gpu` and on `gpu.frame_devices - 1`
-    /// more devices of its adapter, frames handed out in turn. A device
-    /// that cannot be made leaves the pool smaller (the run still works).
+    /// Rigs drawing this scene for `cameras`, then `views`, on `gpu` and
+    /// the more devices it asks for (`RenderPool::on_devices`).
     pub fn render_pool(
         &self,
         gpu: GpuContext,
@@ -152,20 +151,7 @@ impl Scene {
         views: &[CameraInfo],
         mode: RenderMode,
     ) -> RenderPool {
-        let extra: Vec<GpuContext> = (1..gpu.frame_devices)
-            .map_while(|_| match GpuContext::new_headless() {
-                Ok(g) => Some(g),
-                Err(e) => {
-                    tracing::warn!("rendering on fewer devices: {e}");
-                    None
-                }
-            })
-            .collect();
-        let rigs = std::iter::once(gpu)
-            .chain(extra)
-            .map(|g| self.camera_rig(g, cameras, views, mode))
-            .collect();
-        RenderPool::new(rigs)
+        RenderPool::on_devices(gpu, |g| self.camera_rig(g, cameras, views, mode))
     }
 }
 

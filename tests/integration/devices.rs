@@ -3,6 +3,7 @@
 //! LiDAR returns, handed on in frame order.
 
 use crate::common::{run_app_on, scenario, shipped_small};
+use edgecase::scenario::Scenario;
 use edgecase::sensors::{LabeledFrame, Rig};
 
 /// Every byte a frame carries that a writer reads.
@@ -25,10 +26,14 @@ fn fingerprint(f: &LabeledFrame) -> (u64, String, Vec<Vec<u8>>) {
     (f.frame, labels, planes)
 }
 
-fn same_frames_on_one_and_three_devices(name: &str, frames: u64) {
-    let s = scenario(&shipped_small(name, 160, 120));
-    let (_, one) = run_app_on(&s, frames, Some(1));
-    let (app, three) = run_app_on(&s, frames, Some(3));
+/// The shipped scenario `name`, one 160x120 camera.
+fn small(name: &str) -> Scenario {
+    scenario(&shipped_small(name, 160, 120))
+}
+
+fn same_frames_on_one_and_three_devices(name: &str, s: &Scenario, frames: u64) {
+    let (_, one) = run_app_on(s, frames, Some(1));
+    let (app, three) = run_app_on(s, frames, Some(3));
     assert_eq!(app.world().resource::<Rig>().rig.devices(), 3, "{name}");
     let order: Vec<u64> = three.iter().map(|f| f.frame).collect();
     assert_eq!(
@@ -52,14 +57,13 @@ fn same_frames_on_one_and_three_devices(name: &str, frames: u64) {
 /// crossing. Seven frames: the devices end on an uneven turn.
 #[test]
 fn fog_and_lidar_frames_are_the_same_on_three_devices_as_on_one() {
-    let frames = 7;
-    let s = scenario(&shipped_small("fog_pedestrian", 160, 120));
+    let s = small("fog_pedestrian");
     assert!(!s.sensors.lidars.is_empty(), "the scene keeps its LiDAR");
-    same_frames_on_one_and_three_devices("fog_pedestrian", frames);
+    same_frames_on_one_and_three_devices("fog_pedestrian", &s, 7);
 }
 
 /// Rain streaks (particles drawn from each frame's snapshot), lamps at night.
 #[test]
 fn rain_at_night_is_the_same_on_three_devices_as_on_one() {
-    same_frames_on_one_and_three_devices("rain_night_street", 5);
+    same_frames_on_one_and_three_devices("rain_night_street", &small("rain_night_street"), 5);
 }

@@ -23,23 +23,24 @@ pub enum GpuError {
 pub const RENDER_DEVICES_VAR: &str = "EDGECASE_RENDER_DEVICES";
 pub const MAX_FRAME_DEVICES: usize = 4;
 
+/// `RENDER_DEVICES_VAR`'s value as a device count, 1 to `MAX_FRAME_DEVICES`.
+pub fn parse_frame_devices(text: &str) -> Result<usize, GpuError> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_FRAME_DEVICES).contains(&n) => Ok(n),
+        _ => Err(GpuError::DeviceCount(text.to_string())),
+    }
+}
+
 /// How many devices render a run's frames at once (`RenderPool`): two on a
 /// CPU rasterizer with two cores or more (it runs a frame's passes one
 /// after another and bins each on one thread, so one device leaves part of
-/// a core idle), one on a GPU or a single core. `requested`: the value of
-/// `RENDER_DEVICES_VAR`, which overrides.
-pub fn frame_devices(
-    requested: Option<&str>,
-    cpu_rasterizer: bool,
-    cores: usize,
-) -> Result<usize, GpuError> {
+/// a core idle), one on a GPU or a single core. `requested`: the count
+/// `RENDER_DEVICES_VAR` sets, which overrides.
+pub fn frame_devices(requested: Option<usize>, cpu_rasterizer: bool, cores: usize) -> usize {
     match requested {
-        Some(text) => match text.trim().parse::<usize>() {
-            Ok(n) if (1..=MAX_FRAME_DEVICES).contains(&n) => Ok(n),
-            _ => Err(GpuError::DeviceCount(text.to_string())),
-        },
-        None if cpu_rasterizer && cores >= 2 => Ok(2),
-        None => Ok(1),
+        Some(n) => n,
+        None if cpu_rasterizer && cores >= 2 => 2,
+        None => 1,
     }
 }
 
@@ -61,8 +62,9 @@ pub struct GpuContext {
 impl GpuContext {
     pub fn new_headless() -> Result<GpuContext, GpuError> {
         // a bad setting is refused before any device is made
-        let requested = std::env::var(RENDER_DEVICES_VAR).ok();
-        frame_devices(requested.as_deref(), false, 1)?;
+        let requested = (std::env::var(RENDER_DEVICES_VAR).ok())
+            .map(|text| parse_frame_devices(&text))
+            .transpose()?;
         let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
         desc.backends = wgpu::Backends::VULKAN;
         let instance = wgpu::Instance::new(desc);
@@ -86,7 +88,7 @@ impl GpuContext {
             device,
             queue,
             cpu_rasterizer,
-            frame_devices: frame_devices(requested.as_deref(), cpu_rasterizer, cores)?,
+            frame_devices: frame_devices(requested, cpu_rasterizer, cores),
             adapter_name: info.name,
             backend: format!("{:?}", info.backend),
         })
@@ -99,14 +101,16 @@ mod tests {
 
     #[test]
     fn two_devices_on_a_cpu_rasterizer_with_cores_to_spare_else_one() {
-        assert_eq!(frame_devices(None, true, 2).unwrap(), 2);
-        assert_eq!(frame_devices(None, true, 16).unwrap(), 2);
-        assert_eq!(frame_devices(None, true, 1).unwrap(), 1);
-        assert_eq!(frame_devices(None, false, 16).unwrap(), 1);
-        assert_eq!(frame_devices(Some("3"), false, 1).unwrap(), 3);
-        assert_eq!(frame_devices(Some(" 1 "), true, 2).unwrap(), 1);
+        assert_eq!(frame_devices(None, true, 2), 2);
+        assert_eq!(frame_devices(None, true, 16), 2);
+        assert_eq!(frame_devices(None, true, 1), 1);
+        assert_eq!(frame_devices(None, false, 16), 1);
+        assert_eq!(frame_devices(Some(3), false, 1), 3);
+        assert_eq!(frame_devices(Some(1), true, 2), 1);
+        assert_eq!(parse_frame_devices("3").unwrap(), 3);
+        assert_eq!(parse_frame_devices(" 1 ").unwrap(), 1);
         for bad in ["0", "5", "-1", "two", ""] {
-            let e = frame_devices(Some(bad), true, 2).unwrap_err().to_string();
+            let e = parse_frame_devices(bad).unwrap_err().to_string();
             assert!(
                 e.contains(RENDER_DEVICES_VAR) && e.contains("1 to 4"),
                 "{e}"

@@ -10,7 +10,7 @@
 //! with the same pipelines, so the pixels do not depend on which device
 //! drew them.
 
-use super::{CameraRig, GpuContext, ReadbackFrame, RenderMode, RenderedFrame};
+use super::{CameraRig, GpuContext, ReadbackFrame, RenderMode};
 use std::collections::VecDeque;
 
 /// One `CameraRig` per device, frames handed out in turn and handed back
@@ -34,6 +34,22 @@ impl RenderPool {
             order: VecDeque::new(),
             next: 0,
         }
+    }
+
+    /// `rig` made on `gpu` and on `gpu.frame_devices - 1` more devices of
+    /// its adapter. A device that cannot be made leaves the pool smaller
+    /// (the run still works).
+    pub fn on_devices(gpu: GpuContext, rig: impl Fn(GpuContext) -> CameraRig) -> RenderPool {
+        let extra: Vec<GpuContext> = (1..gpu.frame_devices)
+            .map_while(|_| match GpuContext::new_headless() {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    tracing::warn!("rendering on fewer devices: {e}");
+                    None
+                }
+            })
+            .collect();
+        RenderPool::new(std::iter::once(gpu).chain(extra).map(rig).collect())
     }
 
     /// How many devices render frames.
@@ -88,20 +104,6 @@ impl RenderPool {
             ready.extend(rig.finish_readbacks());
         }
         self.in_order()
-    }
-
-    /// As `poll_readbacks`, decoded on this thread.
-    pub fn poll_finished(&mut self) -> Vec<RenderedFrame> {
-        (self.poll_readbacks().into_iter())
-            .map(ReadbackFrame::decode)
-            .collect()
-    }
-
-    /// As `finish_readbacks`, decoded on this thread.
-    pub fn finish(&mut self) -> Vec<RenderedFrame> {
-        (self.finish_readbacks().into_iter())
-            .map(ReadbackFrame::decode)
-            .collect()
     }
 
     /// Staging buffers made so far, every device together.
