@@ -153,21 +153,36 @@ fn scene_primitive() -> wgpu::PrimitiveState {
     }
 }
 
+/// shaders/camera.wgsl as a shader module.
+pub(super) fn camera_shader(device: &wgpu::Device, label: &str) -> wgpu::ShaderModule {
+    device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(SHADER_SOURCE.into()),
+    })
+}
+
+/// A pipeline layout with the view uniform (and, for colour views, the
+/// shadow map).
+fn pipeline_layout(
+    device: &wgpu::Device,
+    layouts: &[&wgpu::BindGroupLayout],
+    label: &str,
+) -> wgpu::PipelineLayout {
+    device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(label),
+        bind_group_layouts: &layouts.iter().map(|l| Some(*l)).collect::<Vec<_>>(),
+        immediate_size: 0,
+    })
+}
+
 /// shaders/camera.wgsl and a pipeline layout with the view uniform.
 pub(super) fn shader_and_layout(
     device: &wgpu::Device,
     layouts: &[&wgpu::BindGroupLayout],
     label: &str,
 ) -> (wgpu::ShaderModule, wgpu::PipelineLayout) {
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(label),
-        source: wgpu::ShaderSource::Wgsl(SHADER_SOURCE.into()),
-    });
-    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some(label),
-        bind_group_layouts: &layouts.iter().map(|l| Some(*l)).collect::<Vec<_>>(),
-        immediate_size: 0,
-    });
+    let module = camera_shader(device, label);
+    let pipeline_layout = pipeline_layout(device, layouts, label);
     (module, pipeline_layout)
 }
 
@@ -182,6 +197,7 @@ pub(super) fn uses_depth_prepass(kind: ViewKind, look: crate::scenario::Look) ->
 /// `shadow_layout`).
 pub(super) fn create_pipeline(
     device: &wgpu::Device,
+    module: &wgpu::ShaderModule,
     (layout, shadow_layout): (&wgpu::BindGroupLayout, &wgpu::BindGroupLayout),
     kind: ViewKind,
     look: crate::scenario::Look,
@@ -194,7 +210,7 @@ pub(super) fn create_pipeline(
     } else {
         vec![layout]
     };
-    let (module, pipeline_layout) = shader_and_layout(device, &layouts, "camera");
+    let pipeline_layout = pipeline_layout(device, &layouts, "camera");
     let replace = |format| {
         Some(wgpu::ColorTargetState {
             format,
@@ -223,7 +239,7 @@ pub(super) fn create_pipeline(
         label: Some("camera"),
         layout: Some(&pipeline_layout),
         vertex: wgpu::VertexState {
-            module: &module,
+            module,
             entry_point: Some("vs_main"),
             compilation_options: Default::default(),
             buffers: &buffers,
@@ -240,7 +256,7 @@ pub(super) fn create_pipeline(
         }),
         multisample: wgpu::MultisampleState::default(),
         fragment: Some(wgpu::FragmentState {
-            module: &module,
+            module,
             entry_point: Some(entry),
             compilation_options: wgpu::PipelineCompilationOptions {
                 constants: &constants,

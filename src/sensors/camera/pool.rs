@@ -72,7 +72,13 @@ impl RenderPool {
         let rig = self.next;
         self.next = (self.next + 1) % self.rigs.len();
         self.order.push_back(rig);
-        self.rigs[rig].submit(snapshot);
+        let frame = self.rigs[rig].prepare(snapshot);
+        // a pipeline this frame needs is made on every device at once:
+        // the others draw with it in their next frames
+        let every: Vec<&super::variants::ScenePipelines> =
+            self.rigs.iter().map(|r| &r.pipelines).collect();
+        super::variants::make_pipelines(&every, &frame.variants);
+        self.rigs[rig].encode(frame);
     }
 
     /// Hand back the frames at the head of the submission order whose rig

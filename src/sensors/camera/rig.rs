@@ -403,6 +403,15 @@ impl CameraRig {
 
     /// Render a frame. Blocks only while `SLOTS` frames are in flight.
     pub fn submit(&mut self, snapshot: FrameSnapshot) {
+        let frame = self.prepare(snapshot);
+        make_pipelines(&[&self.pipelines], &frame.variants);
+        self.encode(frame);
+    }
+
+    /// A frame's set-up on this device (its instances uploaded): what
+    /// `encode` draws, and the scene pipelines it draws with. Blocks only
+    /// while `SLOTS` frames are in flight.
+    pub(super) fn prepare(&mut self, snapshot: FrameSnapshot) -> PreparedFrame {
         // at most SLOTS frames between submission and readback
         while self.in_flight.len() >= SLOTS {
             self.collect(true);
@@ -415,6 +424,19 @@ impl CameraRig {
             .collect();
         let passes = self.upload_instances(&snapshot, &views);
         let particle_ranges = self.upload_particles(&snapshot);
+        let variants = self.scene_variants(&views, &passes);
+        PreparedFrame {
+            snapshot,
+            buffers,
+            views,
+            passes,
+            particle_ranges,
+            variants,
+        }
+    }
+
+    /// Record and submit a prepared frame (its pipelines made).
+    pub(super) fn encode(&mut self, frame: PreparedFrame) {
         let mut encoder = self
             .gpu
             .device
@@ -425,17 +447,17 @@ impl CameraRig {
             self.draw_view(
                 &mut encoder,
                 cam,
-                &views[ci].uniform,
-                &passes[ci],
-                &particle_ranges[ci],
+                &frame.views[ci].uniform,
+                &frame.passes[ci],
+                &frame.particle_ranges[ci],
             );
-            copy_to_staging(&mut encoder, cam, &buffers[ci]);
+            copy_to_staging(&mut encoder, cam, &frame.buffers[ci]);
         }
         self.gpu.queue.submit([encoder.finish()]);
-        let states = map_staging(&buffers);
+        let states = map_staging(&frame.buffers);
         self.in_flight.push_back(InFlight {
-            snapshot,
-            buffers,
+            snapshot: frame.snapshot,
+            buffers: frame.buffers,
             states,
         });
         let _ = self.gpu.device.poll(wgpu::PollType::Poll);

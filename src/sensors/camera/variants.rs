@@ -5,7 +5,7 @@
 //! masked; a pipeline that holds only its family's code shades its pixels
 //! for less, and every variant gives the pixels the whole shader gives.
 
-use super::pipeline::create_pipeline;
+use super::pipeline::{camera_shader, create_pipeline};
 use super::{Lighting, ViewKind};
 use crate::core::classes::Class;
 use std::collections::BTreeMap;
@@ -152,6 +152,8 @@ pub(super) fn specialises(kind: ViewKind, lighting: &Lighting) -> bool {
 /// compiles the lamps' ones, a street without people no person's).
 pub(super) struct ScenePipelines {
     device: wgpu::Device,
+    /// shaders/camera.wgsl, parsed once for every variant.
+    module: wgpu::ShaderModule,
     /// The view uniform's and the shadow map's bind group layouts.
     layouts: (wgpu::BindGroupLayout, wgpu::BindGroupLayout),
     look: crate::scenario::Look,
@@ -180,6 +182,7 @@ impl ScenePipelines {
         }
         ScenePipelines {
             device: device.clone(),
+            module: camera_shader(device, "camera"),
             layouts: (layout.clone(), shadow_layout.clone()),
             look: lighting.look,
             clouds: lighting.has_clouds(),
@@ -187,24 +190,107 @@ impl ScenePipelines {
         }
     }
 
-    /// The pipeline of `kind`'s views for `variant` (views that are not
+    /// The key of `kind`'s pipeline for `variant` (views that are not
     /// specialised: the whole shader's).
-    pub(super) fn get(&self, kind: ViewKind, variant: ShaderVariant) -> &wgpu::RenderPipeline {
-        let variant = if self.made.contains_key(&(kind as u8, variant)) {
-            variant
+    fn key(&self, kind: ViewKind, variant: ShaderVariant) -> (u8, ShaderVariant) {
+        if self.made.contains_key(&(kind as u8, variant)) {
+            (kind as u8, variant)
         } else {
-            ShaderVariant::WHOLE
-        };
-        self.made[&(kind as u8, variant)].get_or_init(|| {
+            (kind as u8, ShaderVariant::WHOLE)
+        }
+    }
+
+    /// The pipeline of `kind`'s views for `variant`, made now if it was not.
+    pub(super) fn get(&self, kind: ViewKind, variant: ShaderVariant) -> &wgpu::RenderPipeline {
+        let key = self.key(kind, variant);
+        self.made[&key].get_or_init(|| {
             let layouts = (&self.layouts.0, &self.layouts.1);
             create_pipeline(
                 &self.device,
+                &self.module,
                 layouts,
                 kind,
                 self.look,
-                (variant, self.clouds),
+                (key.1, self.clouds),
             )
         })
+    }
+
+    fn is_made(&self, kind: ViewKind, variant: ShaderVariant) -> bool {
+        self.made[&self.key(kind, variant)].get().is_some()
+    }
+}
+
+/// Make the pipelines of `wanted` that any of `devices` lacks, all at once
+/// on every core. Making one is CPU work (WGSL to SPIR-V to the driver's
+/// compiler, ~25 ms on lavapipe); made one after another by a frame's
+/// first draws on each device in turn, a run's first frames would wait
+/// for ~14 of them.
+pub(super) fn make_pipelines(devices: &[&ScenePipelines], wanted: &[(ViewKind, ShaderVariant)]) {
+    let jobs: Vec<(&ScenePipelines, ViewKind, ShaderVariant)> = devices
+        .iter()
+        .flat_map(|p| {
+            wanted
+                .iter()
+                .map(move |&(kind, variant)| (*p, kind, variant))
+        })
+        .filter(|&(p, kind, variant)| !p.is_made(kind, variant))
+        .collect();
+    if jobs.len() < 2 {
+        for (p, kind, variant) in jobs {
+            p.get(kind, variant);
+        }
+        return;
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while let Some(&(p, kind, variant)) =
+                    jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    p.get(kind, variant);
+                }
+            });
+        }
+    });
+}
+
+/// A frame set up on its device (`CameraRig::prepare`), to be encoded.
+pub(super) struct PreparedFrame {
+    pub(super) snapshot: crate::snapshot::FrameSnapshot,
+    pub(super) buffers: Vec<wgpu::Buffer>,
+    pub(super) views: Vec<super::view::ViewSetup>,
+    pub(super) passes: Vec<super::view::ViewPasses>,
+    pub(super) particle_ranges: Vec<std::ops::Range<u32>>,
+    /// The scene pipelines its draws use (made before it is encoded).
+    pub(super) variants: Vec<(ViewKind, ShaderVariant)>,
+}
+
+impl super::CameraRig {
+    /// The scene pipelines a frame's views draw with: per view, its
+    /// static meshes' and its instances' families, with or without lamps.
+    pub(super) fn scene_variants(
+        &self,
+        views: &[super::view::ViewSetup],
+        passes: &[super::view::ViewPasses],
+    ) -> Vec<(ViewKind, ShaderVariant)> {
+        let mut out = Vec::new();
+        for ((cam, view), passes) in self.cameras.iter().zip(views).zip(passes) {
+            // as `draw_view` chooses them
+            let lamps = view.uniform.light_count[0] > 0;
+            let statics = self.static_draws.iter().map(|d| d.family);
+            for family in statics.chain(passes.scene.iter().map(|g| g.0)) {
+                let v = (cam.kind, ShaderVariant { family, lamps });
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+        }
+        out
     }
 }
 
