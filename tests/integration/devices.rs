@@ -67,3 +67,19 @@ fn fog_and_lidar_frames_are_the_same_on_three_devices_as_on_one() {
 fn rain_at_night_is_the_same_on_three_devices_as_on_one() {
     same_frames_on_one_and_three_devices("rain_night_street", &small("rain_night_street"), 5);
 }
+
+/// A pipeline the first frame draws with is made on every device before
+/// that frame is drawn (all at once, not by each device's first frame in
+/// turn): after one frame on three devices, the two that drew nothing
+/// hold the same scene pipelines as the one that did.
+#[test]
+fn the_first_frame_makes_its_pipelines_on_every_device() {
+    let s = small("clear_day_urban");
+    let (app, frames) = run_app_on(&s, 1, Some(3));
+    assert_eq!(frames.len(), 1);
+    let made = app.world().resource::<Rig>().rig.scene_pipelines_made();
+    assert_eq!(made.len(), 3);
+    // ground, facades, foliage, vehicles, poles, people at the least
+    assert!(made[0] >= 6, "{made:?}");
+    assert!(made.iter().all(|&n| n == made[0]), "{made:?}");
+}

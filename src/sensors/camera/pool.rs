@@ -112,6 +112,14 @@ impl RenderPool {
         self.in_order()
     }
 
+    /// Scene pipelines made so far on each device.
+    pub fn scene_pipelines_made(&self) -> Vec<usize> {
+        self.rigs
+            .iter()
+            .map(CameraRig::scene_pipelines_made)
+            .collect()
+    }
+
     /// Staging buffers made so far, every device together.
     pub fn staging_buffers_made(&self) -> usize {
         self.rigs.iter().map(CameraRig::staging_buffers_made).sum()

@@ -408,6 +408,11 @@ impl CameraRig {
         self.encode(frame);
     }
 
+    /// Scene pipelines made on this device so far.
+    pub fn scene_pipelines_made(&self) -> usize {
+        self.pipelines.made_count()
+    }
+
     /// A frame's set-up on this device (its instances uploaded): what
     /// `encode` draws, and the scene pipelines it draws with. Blocks only
     /// while `SLOTS` frames are in flight.
@@ -618,8 +623,7 @@ impl CameraRig {
             if let Some(shadow) = &cam.shadow {
                 pass.set_bind_group(1, &shadow.sample_bind, &[]);
             }
-            // a frame without lamps skips their loop
-            let lamps = uniform.light_count[0] > 0;
+            let lamps = draws_lamps(uniform);
             let pipeline = |family| {
                 self.pipelines
                     .get(cam.kind, ShaderVariant { family, lamps })

@@ -219,6 +219,17 @@ impl ScenePipelines {
     fn is_made(&self, kind: ViewKind, variant: ShaderVariant) -> bool {
         self.made[&self.key(kind, variant)].get().is_some()
     }
+
+    /// How many pipelines have been made.
+    pub(super) fn made_count(&self) -> usize {
+        self.made.values().filter(|p| p.get().is_some()).count()
+    }
+}
+
+/// Whether a view's scene pass draws with the lamps' variants this frame
+/// (a frame without lamps skips their loop).
+pub(super) fn draws_lamps(uniform: &super::ViewUniform) -> bool {
+    uniform.light_count[0] > 0
 }
 
 /// Make the pipelines of `wanted` that any of `devices` lacks, all at once
@@ -280,8 +291,7 @@ impl super::CameraRig {
     ) -> Vec<(ViewKind, ShaderVariant)> {
         let mut out = Vec::new();
         for ((cam, view), passes) in self.cameras.iter().zip(views).zip(passes) {
-            // as `draw_view` chooses them
-            let lamps = view.uniform.light_count[0] > 0;
+            let lamps = draws_lamps(&view.uniform);
             let statics = self.static_draws.iter().map(|d| d.family);
             for family in statics.chain(passes.scene.iter().map(|g| g.0)) {
                 let v = (cam.kind, ShaderVariant { family, lamps });
