@@ -8,6 +8,7 @@
 
 pub mod gpu;
 
+mod frame;
 mod image;
 pub mod particles;
 mod pipeline;

@@ -270,17 +270,6 @@ pub(super) fn make_pipelines(devices: &[&ScenePipelines], wanted: &[(ViewKind, S
     });
 }
 
-/// A frame set up on its device (`CameraRig::prepare`), to be encoded.
-pub(super) struct PreparedFrame {
-    pub(super) snapshot: crate::snapshot::FrameSnapshot,
-    pub(super) buffers: Vec<wgpu::Buffer>,
-    pub(super) views: Vec<super::view::ViewSetup>,
-    pub(super) passes: Vec<super::view::ViewPasses>,
-    pub(super) particle_ranges: Vec<std::ops::Range<u32>>,
-    /// The scene pipelines its draws use (made before it is encoded).
-    pub(super) variants: Vec<(ViewKind, ShaderVariant)>,
-}
-
 impl super::CameraRig {
     /// The scene pipelines a frame's views draw with: per view, its
     /// static meshes' and its instances' families, with or without lamps.
