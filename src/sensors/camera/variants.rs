@@ -238,14 +238,19 @@ pub(super) fn draws_lamps(uniform: &super::ViewUniform) -> bool {
 /// first draws on each device in turn, a run's first frames would wait
 /// for ~14 of them.
 pub(super) fn make_pipelines(devices: &[&ScenePipelines], wanted: &[(ViewKind, ShaderVariant)]) {
-    let jobs: Vec<(&ScenePipelines, ViewKind, ShaderVariant)> = devices
-        .iter()
-        .flat_map(|p| {
+    // per device, each pipeline once (variants a view does not specialise
+    // share the whole shader's)
+    let mut keys = std::collections::BTreeSet::new();
+    let jobs: Vec<(&ScenePipelines, ViewKind, ShaderVariant)> = (devices.iter().enumerate())
+        .flat_map(|(d, p)| {
             wanted
                 .iter()
-                .map(move |&(kind, variant)| (*p, kind, variant))
+                .map(move |&(kind, variant)| (d, *p, kind, variant))
         })
-        .filter(|&(p, kind, variant)| !p.is_made(kind, variant))
+        .filter(|&(d, p, kind, variant)| {
+            !p.is_made(kind, variant) && keys.insert((d, p.key(kind, variant)))
+        })
+        .map(|(_, p, kind, variant)| (p, kind, variant))
         .collect();
     if jobs.len() < 2 {
         for (p, kind, variant) in jobs {
