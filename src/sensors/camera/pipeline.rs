@@ -153,7 +153,8 @@ fn scene_primitive() -> wgpu::PrimitiveState {
     }
 }
 
-/// shaders/camera.wgsl as a shader module.
+/// shaders/camera.wgsl as a shader module: parsed once per device, every
+/// scene, depth-only and overlay pipeline of a rig is made from it.
 pub(super) fn camera_shader(device: &wgpu::Device, label: &str) -> wgpu::ShaderModule {
     device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(label),
@@ -173,17 +174,6 @@ fn pipeline_layout(
         bind_group_layouts: &layouts.iter().map(|l| Some(*l)).collect::<Vec<_>>(),
         immediate_size: 0,
     })
-}
-
-/// shaders/camera.wgsl and a pipeline layout with the view uniform.
-pub(super) fn shader_and_layout(
-    device: &wgpu::Device,
-    layouts: &[&wgpu::BindGroupLayout],
-    label: &str,
-) -> (wgpu::ShaderModule, wgpu::PipelineLayout) {
-    let module = camera_shader(device, label);
-    let pipeline_layout = pipeline_layout(device, layouts, label);
-    (module, pipeline_layout)
 }
 
 /// Whether a view draws its depth first (`DepthOnly::CameraPrepass`):
@@ -286,12 +276,13 @@ pub(super) enum Overlay {
 /// (which keeps its clear, or the scene's ids) and never writing depth.
 pub(super) fn create_overlay_pipeline(
     device: &wgpu::Device,
+    module: &wgpu::ShaderModule,
     layout: &wgpu::BindGroupLayout,
     kind: ViewKind,
     overlay: Overlay,
     clouds: bool,
 ) -> wgpu::RenderPipeline {
-    let (module, pipeline_layout) = shader_and_layout(device, &[layout], "overlay");
+    let pipeline_layout = pipeline_layout(device, &[layout], "overlay");
     let mut targets = vec![Some(wgpu::ColorTargetState {
         format: COLOR_FORMAT,
         blend: (overlay == Overlay::Particles).then_some(wgpu::BlendState::ALPHA_BLENDING),
@@ -332,7 +323,7 @@ pub(super) fn create_overlay_pipeline(
         label: Some("overlay"),
         layout: Some(&pipeline_layout),
         vertex: wgpu::VertexState {
-            module: &module,
+            module,
             entry_point: Some(vs),
             compilation_options: Default::default(),
             buffers,
@@ -345,7 +336,7 @@ pub(super) fn create_overlay_pipeline(
         depth_stencil: Some(depth),
         multisample: wgpu::MultisampleState::default(),
         fragment: Some(wgpu::FragmentState {
-            module: &module,
+            module,
             entry_point: Some(fs),
             // the sky draws its clouds only where it has them (a software
             // rasteriser would run their noises for every sky pixel)
@@ -387,10 +378,11 @@ pub(super) enum DepthOnly {
 
 pub(super) fn create_depth_only_pipeline(
     device: &wgpu::Device,
+    module: &wgpu::ShaderModule,
     layout: &wgpu::BindGroupLayout,
     pass: DepthOnly,
 ) -> wgpu::RenderPipeline {
-    let (module, pipeline_layout) = shader_and_layout(device, &[layout], "depth only");
+    let pipeline_layout = pipeline_layout(device, &[layout], "depth only");
     let buffers = vertex_layouts();
     let (primitive, depth_stencil) = match pass {
         DepthOnly::SunShadow => (
@@ -417,7 +409,7 @@ pub(super) fn create_depth_only_pipeline(
         label: Some("depth only"),
         layout: Some(&pipeline_layout),
         vertex: wgpu::VertexState {
-            module: &module,
+            module,
             entry_point: Some("vs_main"),
             compilation_options: Default::default(),
             buffers: &buffers,
@@ -572,6 +564,7 @@ pub(super) type PipelinesByKind = BTreeMap<u8, wgpu::RenderPipeline>;
 /// The sky's and the particles' pipelines of each view kind in `kinds`.
 pub(super) fn overlay_pipelines(
     device: &wgpu::Device,
+    module: &wgpu::ShaderModule,
     bind_layout: &wgpu::BindGroupLayout,
     kinds: &[ViewKind],
     lighting: &Lighting,
@@ -583,13 +576,20 @@ pub(super) fn overlay_pipelines(
         if kind.has_color() && realistic {
             let sky: &mut PipelinesByKind = &mut sky;
             sky.entry(kind as u8).or_insert_with(|| {
-                create_overlay_pipeline(device, bind_layout, kind, Overlay::Sky, clouds)
+                create_overlay_pipeline(device, module, bind_layout, kind, Overlay::Sky, clouds)
             });
         }
         if kind.has_color() && !lighting.particles.is_empty() {
             let particles: &mut PipelinesByKind = &mut particles;
             particles.entry(kind as u8).or_insert_with(|| {
-                create_overlay_pipeline(device, bind_layout, kind, Overlay::Particles, clouds)
+                create_overlay_pipeline(
+                    device,
+                    module,
+                    bind_layout,
+                    kind,
+                    Overlay::Particles,
+                    clouds,
+                )
             });
         }
     }

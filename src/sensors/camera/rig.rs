@@ -248,10 +248,15 @@ impl CameraRig {
             .collect();
         let shadow_layout = shadow_sample_layout(device);
         let kinds: Vec<ViewKind> = views.iter().map(|(_, k)| *k).collect();
-        let pipelines =
-            ScenePipelines::new(device, (&bind_layout, &shadow_layout), &kinds, &lighting);
+        let module = camera_shader(device, "camera");
+        let pipelines = ScenePipelines::new(
+            (device, &module),
+            (&bind_layout, &shadow_layout),
+            &kinds,
+            &lighting,
+        );
         let (sky_pipelines, particle_pipelines) =
-            overlay_pipelines(device, &bind_layout, &kinds, &lighting);
+            overlay_pipelines(device, &module, &bind_layout, &kinds, &lighting);
         let aa_layout = antialias_layout(device);
         // comparisons filtered 2x2 by the sampler
         let shadow_sampler = device.create_sampler(&wgpu::SamplerDescriptor {
@@ -276,10 +281,12 @@ impl CameraRig {
             .collect();
         let antialias_pipeline = (lighting.antialias && camera_kind.has_color())
             .then(|| create_antialias_pipeline(device, &aa_layout));
-        let shadow_pipeline = (lighting.shadows && camera_kind.has_color())
-            .then(|| create_depth_only_pipeline(device, &bind_layout, DepthOnly::SunShadow));
-        let depth_prepass_pipeline = uses_depth_prepass(camera_kind, lighting.look)
-            .then(|| create_depth_only_pipeline(device, &bind_layout, DepthOnly::CameraPrepass));
+        let shadow_pipeline = (lighting.shadows && camera_kind.has_color()).then(|| {
+            create_depth_only_pipeline(device, &module, &bind_layout, DepthOnly::SunShadow)
+        });
+        let depth_prepass_pipeline = uses_depth_prepass(camera_kind, lighting.look).then(|| {
+            create_depth_only_pipeline(device, &module, &bind_layout, DepthOnly::CameraPrepass)
+        });
         let spare = targets.iter().map(|_| Vec::new()).collect();
         let targets_len = targets.len();
         let (recycle_tx, recycle_rx) = crossbeam_channel::unbounded();

@@ -5,7 +5,7 @@
 //! masked; a pipeline that holds only its family's code shades its pixels
 //! for less, and every variant gives the pixels the whole shader gives.
 
-use super::pipeline::{camera_shader, create_pipeline};
+use super::pipeline::create_pipeline;
 use super::{Lighting, ViewKind};
 use crate::core::classes::Class;
 use std::collections::BTreeMap;
@@ -152,7 +152,7 @@ pub(super) fn specialises(kind: ViewKind, lighting: &Lighting) -> bool {
 /// compiles the lamps' ones, a street without people no person's).
 pub(super) struct ScenePipelines {
     device: wgpu::Device,
-    /// shaders/camera.wgsl, parsed once for every variant.
+    /// shaders/camera.wgsl, parsed once for the rig (`camera_shader`).
     module: wgpu::ShaderModule,
     /// The view uniform's and the shadow map's bind group layouts.
     layouts: (wgpu::BindGroupLayout, wgpu::BindGroupLayout),
@@ -164,7 +164,7 @@ pub(super) struct ScenePipelines {
 
 impl ScenePipelines {
     pub(super) fn new(
-        device: &wgpu::Device,
+        (device, module): (&wgpu::Device, &wgpu::ShaderModule),
         (layout, shadow_layout): (&wgpu::BindGroupLayout, &wgpu::BindGroupLayout),
         kinds: &[ViewKind],
         lighting: &Lighting,
@@ -182,7 +182,7 @@ impl ScenePipelines {
         }
         ScenePipelines {
             device: device.clone(),
-            module: camera_shader(device, "camera"),
+            module: module.clone(),
             layouts: (layout.clone(), shadow_layout.clone()),
             look: lighting.look,
             clouds: lighting.has_clouds(),
