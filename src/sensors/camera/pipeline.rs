@@ -482,6 +482,17 @@ pub(super) fn create_antialias_pipeline(
     })
 }
 
+/// The shadow map's sampler: comparisons filtered 2x2.
+pub(super) fn shadow_sampler(device: &wgpu::Device) -> wgpu::Sampler {
+    device.create_sampler(&wgpu::SamplerDescriptor {
+        label: Some("shadow"),
+        mag_filter: wgpu::FilterMode::Linear,
+        min_filter: wgpu::FilterMode::Linear,
+        compare: Some(wgpu::CompareFunction::LessEqual),
+        ..Default::default()
+    })
+}
+
 /// Bind group 1 of colour views: the shadow map and its comparison sampler.
 pub(super) fn shadow_sample_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
     device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {

@@ -258,14 +258,7 @@ impl CameraRig {
         let (sky_pipelines, particle_pipelines) =
             overlay_pipelines(device, &module, &bind_layout, &kinds, &lighting);
         let aa_layout = antialias_layout(device);
-        // comparisons filtered 2x2 by the sampler
-        let shadow_sampler = device.create_sampler(&wgpu::SamplerDescriptor {
-            label: Some("shadow"),
-            mag_filter: wgpu::FilterMode::Linear,
-            min_filter: wgpu::FilterMode::Linear,
-            compare: Some(wgpu::CompareFunction::LessEqual),
-            ..Default::default()
-        });
+        let shadow_sampler = shadow_sampler(device);
         let targets: Vec<CameraTarget> = views
             .into_iter()
             .map(|(info, kind)| {
