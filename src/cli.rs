@@ -270,12 +270,13 @@ fn run(cli: Cli) -> u8 {
     };
     let started = std::time::Instant::now();
     match batch::run(opts, gpu) {
-        Ok(dir) => {
+        Ok(written) => {
             let secs = started.elapsed().as_secs_f64();
             eprintln!(
-                "wrote {frames} frames to {} in {secs:.1} s ({:.1} frames/s)",
-                dir.display(),
-                frames as f64 / secs
+                "wrote {} to {} in {secs:.1} s ({:.1} frames/s)",
+                written.frames_text(),
+                written.dir.display(),
+                written.frames as f64 / secs
             );
             0
         }

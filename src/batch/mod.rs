@@ -90,8 +90,36 @@ fn return_free_heap() {
     }
 }
 
-/// The whole headless job. Returns the dataset directory.
-pub fn run(opts: BatchOptions, gpu: GpuContext) -> Result<PathBuf> {
+/// What a finished run wrote.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Written {
+    /// The dataset directory.
+    pub dir: PathBuf,
+    /// Frames written: fewer than `requested` when a collision ended the
+    /// episode (`end_on_collision`).
+    pub frames: u64,
+    pub requested: u64,
+}
+
+impl Written {
+    /// "40 frames", or "16 of 40 frames (a collision ended the episode at
+    /// frame 15)": for the summary lines of the CLI and the editor.
+    pub fn frames_text(&self) -> String {
+        if self.frames < self.requested {
+            format!(
+                "{} of {} frames (a collision ended the episode at frame {})",
+                self.frames,
+                self.requested,
+                self.frames.saturating_sub(1)
+            )
+        } else {
+            format!("{} frames", self.frames)
+        }
+    }
+}
+
+/// The whole headless job.
+pub fn run(opts: BatchOptions, gpu: GpuContext) -> Result<Written> {
     run_with_progress(opts, gpu, |_| {})
 }
 
@@ -100,7 +128,7 @@ pub fn run_with_progress(
     opts: BatchOptions,
     gpu: GpuContext,
     mut on_tick: impl FnMut(u64),
-) -> Result<PathBuf> {
+) -> Result<Written> {
     let mut app = sensor_app(&opts.scenario, gpu, RenderMode::Labeled);
     // the writers hold frames while they encode: cap the staging buffers so
     // a long run peaks where a short one does (backpressure, not growth)
@@ -194,14 +222,16 @@ pub fn run_with_progress(
             "frame": ran - 1,
             "frames_requested": opts.frames,
         });
-        if opts.progress {
-            eprintln!("a collision ended the episode at frame {}", ran - 1);
-        }
     }
     if let (Some(m), Some(extra)) = (manifest.as_object_mut(), opts.extra_manifest.as_object()) {
         m.extend(extra.clone());
     }
-    writer.finish(ran, manifest)
+    let dir = writer.finish(ran, manifest)?;
+    Ok(Written {
+        dir,
+        frames: ran,
+        requested: opts.frames,
+    })
 }
 
 /// What must match for a `<out>.partial` to be resumed: the tool version,

@@ -97,8 +97,8 @@ pub struct Export {
     pub out: PathBuf,
     pub frames: u64,
     pub done: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    pub handle: Option<std::thread::JoinHandle<Result<PathBuf, String>>>,
-    pub result: Option<Result<PathBuf, String>>,
+    pub handle: Option<std::thread::JoinHandle<Result<crate::batch::Written, String>>>,
+    pub result: Option<Result<crate::batch::Written, String>>,
 }
 
 #[derive(Resource, Default)]
@@ -448,7 +448,7 @@ fn poll_exports(mut state: ResMut<EditorState>) {
                 .join()
                 .unwrap_or_else(|_| Err("the export thread panicked".into()));
             finished.push(match &r {
-                Ok(dir) => format!("rendered {} frames to {}", e.frames, dir.display()),
+                Ok(w) => format!("rendered {} to {}", w.frames_text(), w.dir.display()),
                 Err(err) => format!("render failed: {err}"),
             });
             e.result = Some(r);

@@ -68,6 +68,7 @@ pub fn run_shard(sweep: &Sweep, opts: &ShardOptions) -> Result<()> {
     let mut listed = Vec::new();
     for (i, &k) in mine.iter().enumerate() {
         let dir = sample_dir(&opts.out, k);
+        let mut ended = String::new();
         if !dir.join("manifest.json").exists() {
             let sample = sweep.sample(k).map_err(anyhow::Error::msg)?;
             let gpu = GpuContext::new_headless()?;
@@ -87,10 +88,13 @@ pub fn run_shard(sweep: &Sweep, opts: &ShardOptions) -> Result<()> {
                     "sweep_sample": { "sweep": sweep.file.name, "index": k, "seed": sample.scenario.seed, "values": sample.values }
                 }),
             };
-            batch::run(options, gpu).with_context(|| format!("sample {k}"))?;
+            let written = batch::run(options, gpu).with_context(|| format!("sample {k}"))?;
+            if written.frames < written.requested {
+                ended = format!(": {}", written.frames_text());
+            }
         }
         eprintln!(
-            "shard {}/{}: sample {k} done ({}/{})",
+            "shard {}/{}: sample {k} done ({}/{}){ended}",
             opts.index,
             opts.count,
             i + 1,

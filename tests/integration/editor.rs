@@ -367,7 +367,9 @@ fn render_n_frames_writes_a_dataset_from_the_edited_scenario() {
         app.update();
         let state = app.world().resource::<EditorState>();
         if let Some(r) = &state.exports[0].result {
-            assert_eq!(r.as_ref().unwrap(), &out);
+            let written = r.as_ref().unwrap();
+            assert_eq!(written.dir, out);
+            assert_eq!((written.frames, written.requested), (6, 6));
             break;
         }
         assert!(started.elapsed().as_secs() < 300, "export did not finish");

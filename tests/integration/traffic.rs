@@ -471,6 +471,13 @@ fn a_collision_can_end_the_episode() {
     // the derived formats cover exactly those frames
     let train = std::fs::read_to_string(out.join("kitti/ImageSets/train.txt")).unwrap();
     assert_eq!(train.lines().count() as u64, end + 1);
+    // the summary line counts the frames written, not those asked for
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let said = format!(
+        "wrote {} of 200 frames (a collision ended the episode at frame {end})",
+        end + 1
+    );
+    assert!(stderr.contains(&said), "{stderr}");
 }
 
 /// A pedestrian whose route crosses at a zebra crossing: along the

@@ -67,7 +67,7 @@ fn render_controls(
                 );
                 ctx.request_repaint();
             }
-            Some(Ok(d)) => drop(ui.label(format!("done: {}", d.display()))),
+            Some(Ok(w)) => drop(ui.label(format!("done: {}", w.dir.display()))),
             Some(Err(err)) => {
                 ui.colored_label(egui::Color32::LIGHT_RED, err);
             }
