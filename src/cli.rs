@@ -276,7 +276,7 @@ fn run(cli: Cli) -> u8 {
                 "wrote {} to {} in {secs:.1} s ({:.1} frames/s)",
                 written.frames_text(),
                 written.dir.display(),
-                written.frames as f64 / secs
+                written.rendered() as f64 / secs
             );
             0
         }

@@ -99,13 +99,16 @@ pub struct Written {
     /// episode (`end_on_collision`).
     pub frames: u64,
     pub requested: u64,
+    /// Frames an interrupted run had finished (resumed, not rendered again).
+    pub resumed: u64,
 }
 
 impl Written {
-    /// "40 frames", or "16 of 40 frames (a collision ended the episode at
-    /// frame 15)": for the summary lines of the CLI and the editor.
+    /// "40 frames", "16 of 40 frames (a collision ended the episode at
+    /// frame 15)", "150 frames (55 of them from the interrupted run)": for
+    /// the summary lines of the CLI, the editor and sweeps.
     pub fn frames_text(&self) -> String {
-        if self.frames < self.requested {
+        let mut text = if self.frames < self.requested {
             format!(
                 "{} of {} frames (a collision ended the episode at frame {})",
                 self.frames,
@@ -114,7 +117,16 @@ impl Written {
             )
         } else {
             format!("{} frames", self.frames)
+        };
+        if self.resumed > 0 {
+            text += &format!(" ({} of them from the interrupted run)", self.resumed);
         }
+        text
+    }
+
+    /// Frames this process rendered (the rate's numerator).
+    pub fn rendered(&self) -> u64 {
+        self.frames.saturating_sub(self.resumed)
     }
 }
 
@@ -149,6 +161,7 @@ pub fn run_with_progress(
     })?;
     // resuming: the simulation still runs every tick, finished frames are not rendered
     let done = writer.completed_frames().clone();
+    let resumed = done.len() as u64;
     if !done.is_empty() {
         eprintln!(
             "resuming {}: {} of {} frames already done",
@@ -231,6 +244,7 @@ pub fn run_with_progress(
         dir,
         frames: ran,
         requested: opts.frames,
+        resumed: resumed.min(ran),
     })
 }
 

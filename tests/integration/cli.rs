@@ -433,8 +433,20 @@ fn killed_run_resumes_to_the_same_bytes() {
     assert!(done_before < 150, "the run finished before it was killed");
     // the same command finishes the rest
     let o = render_cli(&sc, 150, &out, &[]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("resuming"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    // "resuming DIR: N of 150 frames already done", and the summary line
+    // says the same N came from the interrupted run
+    let resumed: u64 = err
+        .split("frames already done")
+        .next()
+        .and_then(|head| head.rsplit(": ").next())
+        .and_then(|n| n.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no resuming line: {err}"));
+    assert!(resumed > 0, "{err}");
+    let said = format!("wrote 150 frames ({resumed} of them from the interrupted run)");
+    assert!(err.contains(&said), "{err}");
     assert!(!partial.exists());
     assert!(
         temp_files(&out).is_empty(),
