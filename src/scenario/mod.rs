@@ -15,6 +15,7 @@ pub mod role;
 pub mod schema;
 pub mod sensors;
 mod spawn_checks;
+mod station_checks;
 pub mod validate;
 
 pub use output::*;

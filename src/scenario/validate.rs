@@ -70,6 +70,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     check_pedestrians(s)?;
     check_triggers(s)?;
     check_hazard(s)?;
+    super::station_checks::check_stations(s)?;
     check_cameras(s)?;
     check_lidars(s)?;
     check_output(s)?;
@@ -81,7 +82,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
 }
 
 /// Length of the main road, metres.
-fn road_length_m(s: &Scenario) -> f64 {
+pub(super) fn road_length_m(s: &Scenario) -> f64 {
     s.road
         .segments
         .iter()

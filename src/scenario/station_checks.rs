@@ -1,0 +1,73 @@
+//! Validation of where things stand along the main road (see `validate`):
+//! a station far past either end places a car, a person or a tree in the
+//! void, where no camera ever sees it, which is a mistake the user wants to
+//! hear about. Stations within one road length of the road are allowed, as
+//! for scattered props (the road is drawn 40 m before its start and 150 m
+//! past its end, and the terrain 400 m around it); a pedestrian's crossing
+//! must be on the road itself, as a zebra crossing must.
+
+use super::Scenario;
+use super::actors::Hazard;
+use super::locate::{Step, field, item};
+use super::validate::{Invalid, road_length_m};
+
+pub(super) fn check_stations(s: &Scenario) -> Result<(), Invalid> {
+    let length = road_length_m(s);
+    let near = |steps: Vec<Step<'static>>, what: &str, v: f64| {
+        if (-length..=2.0 * length).contains(&v) {
+            Ok(())
+        } else {
+            Err((
+                steps,
+                format!(
+                    "{what} = {v} m is too far off the road (0..={length} m; stations within one road length of it are allowed)"
+                ),
+            ))
+        }
+    };
+    for (i, p) in s.props.parked.iter().enumerate() {
+        near(
+            vec![field("props"), item("parked", i), field("s_m")],
+            "s_m",
+            p.s_m,
+        )?;
+    }
+    for (i, p) in s.props.placed.iter().enumerate() {
+        near(
+            vec![field("props"), item("placed", i), field("s_m")],
+            "s_m",
+            p.s_m,
+        )?;
+    }
+    // vehicles on a cross street count stations along it
+    for (i, v) in s.vehicles.iter().enumerate().filter(|(_, v)| v.road == 0) {
+        near(
+            vec![item("vehicles", i), field("start_s_m")],
+            "start_s_m",
+            v.start_s_m,
+        )?;
+    }
+    for (i, p) in s.pedestrians.iter().enumerate() {
+        near(vec![item("pedestrians", i), field("s_m")], "s_m", p.s_m)?;
+        if let Some(c) = p.cross_at_s_m
+            && !(0.0..=length).contains(&c)
+        {
+            return Err((
+                vec![item("pedestrians", i), field("cross_at_s_m")],
+                format!("cross_at_s_m = {c} m is off the road (0..={length} m)"),
+            ));
+        }
+    }
+    for (i, c) in s.cyclists.iter().enumerate() {
+        near(vec![item("cyclists", i), field("s_m")], "s_m", c.s_m)?;
+    }
+    match &s.hazard {
+        // behind a parked vehicle, the crossing's station is the vehicle's
+        Some(Hazard::PedestrianCrossing(h)) if h.behind_parked.is_none() => {
+            near(vec![field("hazard"), field("s_m")], "s_m", h.s_m)?
+        }
+        Some(Hazard::AnimalCrossing(h)) => near(vec![field("hazard"), field("s_m")], "s_m", h.s_m)?,
+        _ => {}
+    }
+    Ok(())
+}
