@@ -6,14 +6,14 @@
 //! past its end, and the terrain 400 m around it); a pedestrian's crossing
 //! must be on the road itself, as a zebra crossing must.
 
-use super::Scenario;
 use super::actors::Hazard;
 use super::locate::{Step, field, item};
 use super::validate::{Invalid, road_length_m};
+use super::{JunctionKind, Scenario};
 
 pub(super) fn check_stations(s: &Scenario) -> Result<(), Invalid> {
-    let length = road_length_m(s);
-    let near = |steps: Vec<Step<'static>>, what: &str, v: f64| {
+    let main_road = road_length_m(s);
+    let near_road = |steps: Vec<Step<'static>>, what: &str, v: f64, length: f64| {
         if (-length..=2.0 * length).contains(&v) {
             Ok(())
         } else {
@@ -25,6 +25,8 @@ pub(super) fn check_stations(s: &Scenario) -> Result<(), Invalid> {
             ))
         }
     };
+    let near = |steps, what: &str, v| near_road(steps, what, v, main_road);
+    let length = main_road;
     for (i, p) in s.props.parked.iter().enumerate() {
         near(
             vec![field("props"), item("parked", i), field("s_m")],
@@ -39,12 +41,18 @@ pub(super) fn check_stations(s: &Scenario) -> Result<(), Invalid> {
             p.s_m,
         )?;
     }
-    // vehicles on a cross street count stations along it
-    for (i, v) in s.vehicles.iter().enumerate().filter(|(_, v)| v.road == 0) {
-        near(
+    // a vehicle on a cross street counts stations along it
+    for (i, v) in s.vehicles.iter().enumerate() {
+        let length = match v.road.checked_sub(1).map(|k| &s.road.junctions[k as usize]) {
+            None => main_road,
+            Some(j) if j.kind == JunctionKind::FourWay => 2.0 * j.arm_length_m,
+            Some(j) => j.arm_length_m,
+        };
+        near_road(
             vec![item("vehicles", i), field("start_s_m")],
             "start_s_m",
             v.start_s_m,
+            length,
         )?;
     }
     for (i, p) in s.pedestrians.iter().enumerate() {
