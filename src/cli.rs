@@ -33,7 +33,8 @@ pub struct Cli {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Dataset formats, replacing the scenario's `output.formats`: `all`, or
-    /// a comma list of kitti, coco, yolo, tracking.
+    /// a comma list of kitti, coco, yolo, tracking, panoptic, cityscapes,
+    /// nuscenes, mcap, flow.
     #[arg(long, value_parser = parse_formats)]
     pub formats: Option<FormatList>,
     /// Replace an existing dataset directory.
@@ -476,5 +477,20 @@ mod tests {
         assert!(e.contains("\"yolov8\"") && e.contains("tracking"), "{e}");
         assert!(parse_formats("coco,coco").is_err());
         assert!(parse_formats("").is_err());
+    }
+
+    /// `--help` names every format the flag takes.
+    #[test]
+    fn formats_help_names_every_format() {
+        use clap::CommandFactory;
+        let cmd = super::Cli::command();
+        let arg = cmd
+            .get_arguments()
+            .find(|a| a.get_id() == "formats")
+            .unwrap();
+        let help = arg.get_help().unwrap().to_string();
+        for f in Format::ALL {
+            assert!(help.contains(f.cli_name()), "{help} lacks {}", f.cli_name());
+        }
     }
 }
