@@ -91,7 +91,12 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
         link_sample(&dir, &partial, &rel, &manifest, k, frames, &mut coco, list)?;
         yolo_here |= link_yolo(&dir, &partial, k, in_val)?;
         let values = manifest["sweep_sample"]["values"].clone();
-        sample_lines.push_str(&serde_json::to_string(&json!({"sample": k, "seed": manifest["sweep_sample"]["seed"], "split": if in_val {"val"} else {"train"}, "values": values}))?);
+        // frames written, and why fewer than asked (a collision) if so
+        let mut line = json!({"sample": k, "seed": manifest["sweep_sample"]["seed"], "split": if in_val {"val"} else {"train"}, "frames": manifest["frames"], "values": values});
+        if !manifest["ended"].is_null() {
+            line["ended"] = manifest["ended"].clone();
+        }
+        sample_lines.push_str(&serde_json::to_string(&line)?);
         sample_lines.push('\n');
         drawn.push(serde_json::from_value::<BTreeMap<String, Value>>(values).unwrap_or_default());
     }

@@ -254,3 +254,66 @@ fn a_directory_of_another_sweep_is_refused() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("different sweep"));
 }
+
+/// `end_on_collision` in a sweep: each sample stops at its crash, the
+/// merge takes the shorter samples as they are, and samples.jsonl says
+/// how many frames each has and why it ended.
+#[test]
+fn samples_a_collision_ended_merge_with_their_frames_recorded() {
+    let t = temp_dir();
+    fs::write(
+        t.path().join("crash_base.ron"),
+        "(tick_hz: 20, road: (segments: [Straight(length_m: 200)]),
+          ego: (speed_mps: 15, car_following: false),
+          vehicles: [(start_s_m: 40, speed_mps: 0)],
+          end_on_collision: Ego,
+          sensors: (cameras: [(name: \"front\", width: 32, height: 24, hfov_deg: 90)]),
+          output: (depth: []))",
+    )
+    .unwrap();
+    let sweep_file = t.path().join("crash.ron");
+    fs::write(
+        &sweep_file,
+        "(name: \"crash\", base: \"crash_base.ron\", seed: 3, samples: 2, frames_per_sample: 200,
+          params: { \"vehicles[0].start_s_m\": Uniform(min: 30.0, max: 45.0) })",
+    )
+    .unwrap();
+    let out = t.path().join("out");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"))
+        .args(["sweep", "-q", sweep_file.to_str().unwrap(), "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
+    assert_eq!(
+        err.matches("of 200 frames (a collision ended").count(),
+        2,
+        "{err}"
+    );
+    let merged = t.path().join("merged");
+    ok(merge(&out, &merged));
+    let lines = fs::read_to_string(merged.join("samples.jsonl")).unwrap();
+    let mut total = 0;
+    for line in lines.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let frames = v["frames"].as_u64().unwrap();
+        assert!(frames < 200, "{line}");
+        assert_eq!(v["ended"]["reason"], "collision", "{line}");
+        assert_eq!(v["ended"]["frame"].as_u64(), Some(frames - 1), "{line}");
+        total += frames;
+    }
+    assert_eq!(lines.lines().count(), 2);
+    // the merged formats hold exactly the frames the samples have
+    let coco: serde_json::Value =
+        serde_json::from_slice(&fs::read(merged.join("coco/annotations.json")).unwrap()).unwrap();
+    assert_eq!(coco["images"].as_array().unwrap().len() as u64, total);
+    let kitti: usize = ["train", "val"]
+        .iter()
+        .map(|s| {
+            fs::read_to_string(merged.join(format!("kitti/ImageSets/{s}.txt")))
+                .map_or(0, |t| t.lines().count())
+        })
+        .sum();
+    assert_eq!(kitti as u64, total);
+}
