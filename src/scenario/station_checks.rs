@@ -1,4 +1,4 @@
-//! Validation of where things stand along the main road (see `validate`):
+//! Validation of where things stand along their road (see `validate`):
 //! a station far past either end places a car, a person or a tree in the
 //! void, where no camera ever sees it, which is a mistake the user wants to
 //! hear about. Stations within one road length of the road are allowed, as
@@ -20,13 +20,12 @@ pub(super) fn check_stations(s: &Scenario) -> Result<(), Invalid> {
             Err((
                 steps,
                 format!(
-                    "{what} = {v} m is too far off the road (0..={length} m; stations within one road length of it are allowed)"
+                    "{what} = {v} m is too far off its road (0..={length} m; stations within one road length of it are allowed)"
                 ),
             ))
         }
     };
     let near = |steps, what: &str, v| near_road(steps, what, v, main_road);
-    let length = main_road;
     for (i, p) in s.props.parked.iter().enumerate() {
         near(
             vec![field("props"), item("parked", i), field("s_m")],
@@ -58,11 +57,11 @@ pub(super) fn check_stations(s: &Scenario) -> Result<(), Invalid> {
     for (i, p) in s.pedestrians.iter().enumerate() {
         near(vec![item("pedestrians", i), field("s_m")], "s_m", p.s_m)?;
         if let Some(c) = p.cross_at_s_m
-            && !(0.0..=length).contains(&c)
+            && !(0.0..=main_road).contains(&c)
         {
             return Err((
                 vec![item("pedestrians", i), field("cross_at_s_m")],
-                format!("cross_at_s_m = {c} m is off the road (0..={length} m)"),
+                format!("cross_at_s_m = {c} m is off the road (0..={main_road} m)"),
             ));
         }
     }
