@@ -95,7 +95,7 @@ def main():
         labels = np.fromfile(dataroot / seg["filename"], dtype=np.uint8)
         cloud = np.fromfile(dataroot / sd["filename"], dtype=np.float32).reshape(-1, 5)
         assert len(labels) == len(cloud), seg["filename"]
-        assert labels.max() < len(nusc.category)
+        assert labels.max(initial=0) < len(nusc.category)
         points += len(labels)
 
     if not any(s["channel"] == "LIDAR_TOP" for s in nusc.sensor):
