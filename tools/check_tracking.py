@@ -4,19 +4,28 @@ gt.txt with py-motmetrics' own reader (`motmetrics.io.loadtxt`, MOT 2D
 format), scored against itself (MOTA, IDF1 must be 1.0 with no switches),
 and its tracks against the canonical labels (one track per instance id, a
 row for every object seen); the KITTI-tracking label files against the
-same labels (frame, track id = instance id, 17 fields).
+same labels (frame, track id = instance id, 17 fields). Both layouts are
+then scored by TrackEval (the MOTChallenge and KITTI benchmarks' HOTA
+evaluator) with the ground truth as the tracker: HOTA, MOTA and IDF1 1.0
+for every class it evaluates that the dataset has (MOT17 pedestrians;
+KITTI cars and pedestrians).
 
 usage: check_tracking.py DATASET   (last line: "<C> cameras, <R> MOT rows,
-<T> tracks, <K> KITTI-tracking rows, MOTA <m>")
+<T> tracks, <K> KITTI-tracking rows, MOTA <m>, HOTA <h>")
 """
 import configparser
+import contextlib
+import io
 import json
 import math
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import motmetrics as mm
 import numpy as np
+import trackeval
 
 # py-motmetrics 1.4.0 (the last release) calls np.asfarray, which NumPy 2
 # removed: put it back for it
@@ -36,6 +45,75 @@ def mot_score(gt, camera):
     mota, idf1, switches = summary.loc[camera, ["mota", "idf1", "num_switches"]]
     assert mota == 1.0 and idf1 == 1.0 and switches == 0, summary
     return mota
+
+
+def trackeval_scores(dataset, cameras):
+    """TrackEval on the dataset's two layouts as they are (GT_FOLDER
+    pointed at them; the sequence lists it reads are the dataset's own),
+    the tracker being the ground truth rows each benchmark evaluates, in
+    its tracker format. Returns the HOTA of every class evaluated."""
+    work = Path(tempfile.mkdtemp())
+    config = trackeval.Evaluator.get_default_eval_config()
+    config.update({"PRINT_RESULTS": False, "PRINT_CONFIG": False, "TIME_PROGRESS": False,
+                   "OUTPUT_SUMMARY": False, "OUTPUT_DETAILED": False, "PLOT_CURVES": False,
+                   "USE_PARALLEL": False})
+    metrics = [trackeval.metrics.HOTA(), trackeval.metrics.CLEAR(), trackeval.metrics.Identity()]
+    scores = {}
+
+    def evaluate(dataset_class, dataset_config, classes):
+        with contextlib.redirect_stdout(io.StringIO()):
+            res, msg = trackeval.Evaluator(config).evaluate([dataset_class(dataset_config)], metrics)
+        name = dataset_class.__name__
+        assert msg[name]["gt"] == "Success", msg
+        for c in classes:
+            r = res[name]["gt"]["COMBINED_SEQ"][c]
+            hota, mota, idf1 = float(np.mean(r["HOTA"]["HOTA"])), r["CLEAR"]["MOTA"], r["Identity"]["IDF1"]
+            assert abs(hota - 1) < 1e-9 and abs(mota - 1) < 1e-9 and abs(idf1 - 1) < 1e-9, (name, c, hota, mota, idf1)
+            scores[f"{name} {c}"] = hota
+
+    # MOTChallenge: MOT17 evaluates pedestrians (class 1) not zero-marked
+    mot = dataset / "tracking" / "mot"
+    assert (mot / "seqmaps" / "MOT17-train.txt").read_text().split() == ["name"] + cameras
+    data = work / "mot_trackers" / "gt" / "data"
+    data.mkdir(parents=True)
+    pedestrians = 0
+    for camera in cameras:
+        rows = [r.split(",") for r in (mot / camera / "gt" / "gt.txt").read_text().split()]
+        mine = [r[:6] + ["1", "-1", "-1", "-1"] for r in rows if r[7] == "1" and r[6] == "1"]
+        pedestrians += len(mine)
+        (data / f"{camera}.txt").write_text("".join(",".join(r) + "\n" for r in mine))
+    if pedestrians:
+        mot_config = trackeval.datasets.MotChallenge2DBox.get_default_dataset_config()
+        mot_config.update({"GT_FOLDER": str(mot), "TRACKERS_FOLDER": str(work / "mot_trackers"),
+                           "SKIP_SPLIT_FOL": True, "PRINT_CONFIG": False})
+        evaluate(trackeval.datasets.MotChallenge2DBox, mot_config, ["pedestrian"])
+
+    # KITTI tracking: cars and pedestrians (vans and persons sitting are
+    # their distractors); the devkit's seqmap names each sequence's length
+    kitti = dataset / "tracking" / "kitti" / "training"
+    seqmap = (kitti / "evaluate_tracking.seqmap.training").read_text().splitlines()
+    present = set()
+    data = work / "kitti_trackers" / "gt" / "data"
+    data.mkdir(parents=True)
+    for ci in range(len(cameras)):
+        seq = f"{ci:04d}"
+        frames = len(list((kitti / "image_02" / seq).iterdir()))
+        assert seqmap[ci] == f"{seq} empty 000000 {frames:06d}", (seqmap, frames)
+        out = []
+        for line in (kitti / "label_02" / f"{seq}.txt").read_text().splitlines():
+            fields = line.split(" ")
+            if fields[2] in ("Car", "Van", "Pedestrian", "Person_sitting"):
+                out.append(" ".join(fields + ["1.0"]) + "\n")
+                present |= {"Car": {"car"}, "Pedestrian": {"pedestrian"}}.get(fields[2], set())
+        (data / f"{seq}.txt").write_text("".join(out))
+    assert len(seqmap) == len(cameras), seqmap
+    if present:
+        kitti_config = trackeval.datasets.Kitti2DBox.get_default_dataset_config()
+        kitti_config.update({"GT_FOLDER": str(kitti), "TRACKERS_FOLDER": str(work / "kitti_trackers"),
+                             "CLASSES_TO_EVAL": sorted(present), "PRINT_CONFIG": False})
+        evaluate(trackeval.datasets.Kitti2DBox, kitti_config, sorted(present))
+    shutil.rmtree(work)
+    return scores
 
 
 def check_oxts_and_calib(dataset, frames, ci):
@@ -111,8 +189,11 @@ def main():
             assert ids_by_frame.get(f["frame"], set()) <= listed, f"frame {f['frame']}: unknown track ids"
         oxts_error = check_oxts_and_calib(dataset, frames, ci)
     mota = f"{min(motas):.3f}" if motas else "n/a"
+    hotas = trackeval_scores(dataset, cameras)
+    hota = f"{min(hotas.values()):.3f}" if hotas else "n/a"
     print(f"KITTI-tracking oxts: devkit Mercator poses within {oxts_error * 1000:.3f} mm of the ego path; calib per sequence")
-    print(f"{len(cameras)} cameras, {rows} MOT rows, {tracks} tracks, {kitti_rows} KITTI-tracking rows, MOTA {mota}")
+    print(f"TrackEval, the ground truth as the tracker: {', '.join(f'{k} HOTA {v:.3f}' for k, v in hotas.items()) or 'no class it evaluates'}")
+    print(f"{len(cameras)} cameras, {rows} MOT rows, {tracks} tracks, {kitti_rows} KITTI-tracking rows, MOTA {mota}, HOTA {hota}")
 
 
 if __name__ == "__main__":

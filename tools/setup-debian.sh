@@ -26,11 +26,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 # the readers the format tests re-read with: pycocotools (COCO), Roboflow
-# supervision (YOLO; headless OpenCV, no libGL), py-motmetrics (MOT),
-# cityscapesscripts (Cityscapes, COCO panoptic), mcap and protobuf (MCAP)
-readers=(pycocotools pillow numpy pyyaml opencv-python-headless supervision motmetrics cityscapesscripts
-         mcap protobuf)
-if ! python3 -c 'import pycocotools, PIL, numpy, yaml, cv2, supervision, motmetrics, cityscapesscripts, mcap, google.protobuf' 2>/dev/null; then
+# supervision (YOLO; headless OpenCV, no libGL), py-motmetrics and
+# TrackEval (MOT, KITTI tracking), cityscapesscripts (Cityscapes, COCO
+# panoptic), mcap and protobuf (MCAP)
+readers=(pycocotools pillow numpy pyyaml opencv-python-headless supervision motmetrics trackeval
+         cityscapesscripts mcap protobuf)
+if ! python3 -c 'import pycocotools, PIL, numpy, yaml, cv2, supervision, motmetrics, trackeval, cityscapesscripts, mcap, google.protobuf' 2>/dev/null; then
     python3 -m pip install -q --disable-pip-version-check "${readers[@]}" 2>/dev/null \
         || python3 -m pip install -q --disable-pip-version-check --break-system-packages "${readers[@]}"
 fi

@@ -81,6 +81,23 @@ pub fn seqinfo(
     )
 }
 
+/// TrackEval's MOTChallenge sequence list (`seqmaps/MOT17-train.txt`
+/// under its GT folder): a header row, then one sequence a line.
+pub fn mot_seqmap<'a>(sequences: impl IntoIterator<Item = &'a str>) -> String {
+    sequences
+        .into_iter()
+        .fold("name\n".to_string(), |text, s| text + s + "\n")
+}
+
+/// KITTI tracking's sequence list, as its devkit and TrackEval read it
+/// (`evaluate_tracking.seqmap.training` beside `label_02`): sequence,
+/// `empty`, first frame, frame count.
+pub fn kitti_seqmap(sequences: usize, frames: u64) -> String {
+    (0..sequences)
+        .map(|i| format!("{i:04} empty 000000 {frames:06}\n"))
+        .collect()
+}
+
 /// Where our ENU origin is on the globe for KITTI's GPS/IMU (oxts) files:
 /// KITTI's own Karlsruhe reference (latitude, longitude in degrees,
 /// altitude in metres). Only differences matter to a reader.
@@ -210,5 +227,14 @@ mod tests {
     fn seqinfo_names_the_png_frames() {
         let s = seqinfo("front", 30, 10.0, (640, 480), ".png");
         assert!(s.contains("seqLength=30\n") && s.contains("imExt=.png\n"));
+    }
+
+    #[test]
+    fn seqmaps_list_every_sequence_as_the_evaluators_read_them() {
+        assert_eq!(mot_seqmap(["front", "left"]), "name\nfront\nleft\n");
+        assert_eq!(
+            kitti_seqmap(2, 150),
+            "0000 empty 000000 000150\n0001 empty 000000 000150\n"
+        );
     }
 }

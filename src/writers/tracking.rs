@@ -1,8 +1,12 @@
 //! Tracking ground truth (`Format::Tracking`), one sequence per camera:
 //! MOTChallenge (`tracking/mot/<camera>/{gt/gt.txt,seqinfo.ini,img1/}`) and
 //! KITTI-tracking (`tracking/kitti/training/{label_02,image_02,calib,oxts}`,
-//! sequence number = camera index). The label files are joined at the end of the run
-//! from the canonical labels, streamed, one frame at a time.
+//! sequence number = camera index), each with the sequence list TrackEval
+//! reads (`tracking/mot/seqmaps/MOT17-train.txt`,
+//! `tracking/kitti/training/evaluate_tracking.seqmap.training`), so its
+//! GT folder can point at either as it is. The label files are joined at
+//! the end of the run from the canonical labels, streamed, one frame at a
+//! time.
 
 use super::*;
 use crate::core::tracking;
@@ -94,6 +98,16 @@ pub(super) fn write_files(
         [t0, t1] if t1 > t0 => 1.0 / (t1 - t0),
         _ => 10.0,
     };
+    write_atomic(
+        root,
+        "tracking/mot/seqmaps/MOT17-train.txt",
+        tracking::mot_seqmap(cameras.iter().map(|c| c.name.as_str())).as_bytes(),
+    )?;
+    write_atomic(
+        root,
+        "tracking/kitti/training/evaluate_tracking.seqmap.training",
+        tracking::kitti_seqmap(cameras.len(), frames).as_bytes(),
+    )?;
     for cam in cameras {
         let (w, h) = (cam.intrinsics.width, cam.intrinsics.height);
         // img1 holds the rgb files, in their format

@@ -61,9 +61,11 @@ fn yolo_and_tracking_files_read_back_as_the_labels_say() {
         assert_eq!(count(&last, 0), 2 * 2 * 12, "{last}");
         assert!(count(&last, 1) >= 50, "{last}");
     }
-    if let Some(last) = checker("check_tracking.py", "motmetrics", &out) {
+    if let Some(last) = checker("check_tracking.py", "motmetrics, trackeval", &out) {
         assert_eq!(count(&last, 0), 2, "{last}");
         assert!(count(&last, 1) >= 50 && count(&last, 2) >= 5, "{last}");
+        // TrackEval (MOT17 pedestrians, KITTI cars and pedestrians) scored
+        assert!(last.ends_with("HOTA 1.000"), "{last}");
     }
     if let Some(last) = checker("check_cityscapes.py", "cityscapesscripts, numpy, PIL", &out) {
         assert_eq!(count(&last, 0), 2 * 12, "{last}");

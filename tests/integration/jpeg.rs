@@ -94,7 +94,7 @@ fn jpeg_images_are_carried_by_every_format_and_leave_the_labels_alone() {
     for (script, modules) in [
         ("check_coco.py", "pycocotools, numpy, PIL"),
         ("check_yolo.py", "supervision, yaml, numpy, PIL"),
-        ("check_tracking.py", "motmetrics"),
+        ("check_tracking.py", "motmetrics, trackeval"),
         ("check_mcap.py", "mcap, google.protobuf"),
         ("check_cityscapes.py", "cityscapesscripts, numpy, PIL"),
     ] {
