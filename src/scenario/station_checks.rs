@@ -26,19 +26,18 @@ pub(super) fn check_stations(s: &Scenario) -> Result<(), Invalid> {
         }
     };
     let near = |steps, what: &str, v| near_road(steps, what, v, main_road);
-    for (i, p) in s.props.parked.iter().enumerate() {
-        near(
-            vec![field("props"), item("parked", i), field("s_m")],
-            "s_m",
-            p.s_m,
-        )?;
-    }
-    for (i, p) in s.props.placed.iter().enumerate() {
-        near(
-            vec![field("props"), item("placed", i), field("s_m")],
-            "s_m",
-            p.s_m,
-        )?;
+    let props: [(&'static str, Vec<f64>); 2] = [
+        ("parked", s.props.parked.iter().map(|p| p.s_m).collect()),
+        ("placed", s.props.placed.iter().map(|p| p.s_m).collect()),
+    ];
+    for (list, stations) in props {
+        for (i, s_m) in stations.into_iter().enumerate() {
+            near(
+                vec![field("props"), item(list, i), field("s_m")],
+                "s_m",
+                s_m,
+            )?;
+        }
     }
     // a vehicle on a cross street counts stations along it
     for (i, v) in s.vehicles.iter().enumerate() {
