@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Ultralytics' own dataset checker on an Edgecase dataset's YOLO layout:
-`ultralytics.data.utils.check_det_dataset` reads each data.yaml (detect and
-segment), and `YOLODataset` verifies every image and label file as a
-training run would (its verify_image_label: corrupt files are dropped).
-Every image must load, every label count, box and class must be ours,
-and every segment label must carry a polygon.
+`ultralytics.data.utils.check_det_dataset` reads each data.yaml (detect,
+segment and pose), and `YOLODataset` verifies every image and label file
+as a training run would (its verify_image_label: corrupt files are
+dropped). Every image must load, every label count, box and class must be
+ours, every segment label must carry a polygon and every pose label our 17
+keypoints.
 
 Runs on a copy of yolo/ (Ultralytics writes .cache files next to the
 labels). Needs the ultralytics package (it imports torch); tools/setup-debian.sh
@@ -43,9 +44,10 @@ def main():
     images = labels = 0
     nc = 0
     try:
-        for task in ["detect", "segment"]:
+        for task in ["detect", "segment", "pose"]:
             data = check_det_dataset(str(work / "yolo" / task / "data.yaml"))
-            nc = data["nc"]
+            if task == "detect":
+                nc = data["nc"]
             for split in sorted({data["train"], data["val"]}):
                 files = sorted([*Path(split).glob("*.png"), *Path(split).glob("*.jpg")])
                 ds = YOLODataset(img_path=split, data=data, task=task, augment=False)
@@ -58,6 +60,11 @@ def main():
                     if task == "detect":
                         boxes = np.array([r[1] for r in ours]).reshape(-1, 4)
                         assert np.allclose(lab["bboxes"], boxes, atol=1e-6), stem
+                    elif task == "pose":
+                        want = np.array([[float(x) for x in r[2][5:]] for r in ours]).reshape(-1, 17, 3)
+                        assert lab["keypoints"].shape == want.shape, (stem, lab["keypoints"].shape)
+                        assert np.allclose(lab["keypoints"], want, atol=1e-6), stem
+                        assert np.allclose(lab["bboxes"], np.array([[float(x) for x in r[2][1:5]] for r in ours]).reshape(-1, 4), atol=1e-6), stem
                     else:
                         assert len(lab["segments"]) == len(cls), f"{stem}: a label without its polygon"
                     labels += len(cls)

@@ -4,10 +4,12 @@ with Roboflow supervision's YOLO loader (`DetectionDataset.from_yolo`) and
 check them against the canonical labels: every object a YOLO file should
 list (visible, not too small, a YOLO class) is there with its class and its
 tight box, and every segment polygon, filled at pixel centres (even-odd),
-gives exactly the object's pixels in the instance image.
+gives exactly the object's pixels in the instance image. The pose layout
+(yolo/pose) lists the same people with their tight box and 17 COCO
+keypoints, `x y v` normalised, equal to the canonical labels'.
 
 usage: check_yolo.py DATASET   (last line: "<I> images, <B> boxes, <P>
-polygons exact, supervision mask IoU <mean>")
+polygons exact, supervision mask IoU <mean>, <K> poses exact")
 """
 import json
 import sys
@@ -45,6 +47,42 @@ def fill(poly, width, height):
         x_at = ax + (py - ay) * (bx - ax) / (by - ay)
         inside ^= crosses & (px < x_at)
     return inside
+
+
+def check_poses(dataset):
+    """Every pose line against the canonical labels: class, box, keypoints."""
+    root = dataset / "yolo" / "pose"
+    data = yaml.safe_load((root / "data.yaml").read_text())
+    assert data["kpt_shape"] == [17, 3] and len(data["flip_idx"]) == 17, data
+    names = [data["names"][i] for i in range(data["nc"])]
+    poses = 0
+    for rel in dict.fromkeys([data["train"], data["val"]]):
+        img_dir = root / rel
+        for image in sorted(img_dir.iterdir()):
+            camera, frame = image.stem.rsplit("_", 1)
+            labels = json.loads((dataset / "labels" / f"{frame}.json").read_text())
+            cam = next(c for c in labels["cameras"] if c["camera"] == camera)
+            w, h = Image.open(image).size
+            want = [
+                o for o in cam["objects"]
+                if not o["too_small"] and o["bbox_visible_px"] is not None
+                and o["class"] in names and o.get("keypoints_px")
+            ]
+            lines = (root / "labels" / img_dir.name / f"{image.stem}.txt").read_text().splitlines()
+            assert len(lines) == len(want), f"pose {image.stem}: {len(lines)} lines, {len(want)} people"
+            for line, o in zip(lines, want):
+                v = line.split()
+                assert len(v) == 5 + 17 * 3, line
+                assert names[int(v[0])] == o["class"], line
+                x0, y0, x1, y1 = o["bbox_visible_px"]
+                cx, cy, bw, bh = (float(t) for t in v[1:5])
+                assert max(abs(cx * w - (x0 + x1) / 2), abs(cy * h - (y0 + y1) / 2),
+                           abs(bw * w - (x1 - x0)), abs(bh * h - (y1 - y0))) < 0.01, line
+                for k, (x, y, vis) in enumerate(o["keypoints_px"]):
+                    gx, gy, gv = float(v[5 + 3 * k]), float(v[6 + 3 * k]), int(v[7 + 3 * k])
+                    assert gv == int(vis) and abs(gx * w - x) < 0.01 and abs(gy * h - y) < 0.01, (image.stem, k, line)
+                poses += 1
+    return poses
 
 
 def main():
@@ -91,7 +129,8 @@ def main():
                     polygons += 1
                     ious.append((mask & truth).sum() / (mask | truth).sum())
     iou = f"{np.mean(ious):.3f}" if ious else "n/a"
-    print(f"{images} images, {boxes} boxes, {polygons} polygons exact, supervision mask IoU {iou}")
+    poses = check_poses(dataset)
+    print(f"{images} images, {boxes} boxes, {polygons} polygons exact, supervision mask IoU {iou}, {poses} poses exact")
 
 
 if __name__ == "__main__":

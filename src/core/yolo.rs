@@ -3,11 +3,16 @@
 //! `class cx cy w h` (the tight box of the visible pixels); segments are
 //! `class x1 y1 x2 y2 ...`, the outline of the visible pixels on pixel
 //! corners (`core::polygon`), parts and holes joined into one ring through
-//! zero-width bridges, the way Ultralytics joins COCO's parts.
+//! zero-width bridges, the way Ultralytics joins COCO's parts. Poses are
+//! `class cx cy w h` then the 17 COCO keypoints, `x y v` each (v as COCO's:
+//! 2 visible, 1 hidden, 0 outside the image, at 0 0), for people.
 
 use super::classes::Class;
 use super::polygon::{Polygon, join_outlines, outlines};
 use super::record::ObjectLabel;
+
+/// The layouts under `yolo/`, one folder (and data.yaml) each.
+pub const KINDS: [&str; 3] = ["detect", "segment", "pose"];
 
 /// YOLO class index -> Edgecase class: every class with instances.
 pub const CLASSES: [Class; 8] = [
@@ -32,6 +37,25 @@ pub fn class_index(class_id: u8) -> Option<usize> {
 /// empty (a single run is one sample, all in one split) both keys name the
 /// other, and the file says so.
 pub fn data_yaml(train_empty: bool, val_empty: bool) -> String {
+    yaml_of(train_empty, val_empty, &CLASSES, "")
+}
+
+/// The classes of the pose layout: people, who carry keypoints.
+pub const POSE_CLASSES: [Class; 2] = [Class::Person, Class::Rider];
+
+/// Where each COCO keypoint lands when the image is mirrored (left and
+/// right swap), as Ultralytics' pose augmentation needs.
+pub const COCO_FLIP_INDEX: [usize; 17] = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15];
+
+/// `data.yaml` of the pose layout: as `data_yaml`, its classes people,
+/// with the keypoints' shape and flip order.
+pub fn pose_data_yaml(train_empty: bool, val_empty: bool) -> String {
+    let flip: Vec<String> = COCO_FLIP_INDEX.iter().map(|i| i.to_string()).collect();
+    let keypoints = format!("kpt_shape: [17, 3]\nflip_idx: [{}]\n", flip.join(", "));
+    yaml_of(train_empty, val_empty, &POSE_CLASSES, &keypoints)
+}
+
+fn yaml_of(train_empty: bool, val_empty: bool, classes: &[Class], extra: &str) -> String {
     let (train, val, note) = match (train_empty, val_empty) {
         (false, true) => (
             "images/train",
@@ -48,8 +72,9 @@ pub fn data_yaml(train_empty: bool, val_empty: bool) -> String {
     let mut s = format!(
         "# Edgecase synthetic dataset (Ultralytics YOLO layout)\n{note}train: {train}\nval: {val}\n"
     );
-    s.push_str(&format!("nc: {}\nnames:\n", CLASSES.len()));
-    for (i, c) in CLASSES.iter().enumerate() {
+    s.push_str(extra);
+    s.push_str(&format!("nc: {}\nnames:\n", classes.len()));
+    for (i, c) in classes.iter().enumerate() {
         s.push_str(&format!("  {i}: {}\n", c.name()));
     }
     s
@@ -68,18 +93,46 @@ fn norm(v: f64, size: u32) -> String {
     format!("{:.6}", v / size as f64)
 }
 
+/// `class cx cy w h`, normalised, without the line's end.
+fn box_line(class: usize, b: [f64; 4], width: u32, height: u32) -> String {
+    let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+    format!(
+        "{class} {} {} {} {}",
+        norm(cx, width),
+        norm(cy, height),
+        norm(b[2] - b[0], width),
+        norm(b[3] - b[1], height)
+    )
+}
+
 /// The box file of one image.
 pub fn box_file(objects: &[ObjectLabel], width: u32, height: u32) -> String {
+    listed(objects)
+        .map(|(class, _, b)| box_line(class, b, width, height) + "\n")
+        .collect()
+}
+
+/// The pose file of one image: the people a box file lists, their box and
+/// their 17 keypoints.
+pub fn pose_file(objects: &[ObjectLabel], width: u32, height: u32) -> String {
     let mut s = String::new();
-    for (class, _, b) in listed(objects) {
-        let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
-        s.push_str(&format!(
-            "{class} {} {} {} {}\n",
-            norm(cx, width),
-            norm(cy, height),
-            norm(b[2] - b[0], width),
-            norm(b[3] - b[1], height)
-        ));
+    for (_, o, b) in listed(objects) {
+        let (Some(class), Some(points)) = (
+            POSE_CLASSES.iter().position(|c| c.id() == o.class_id),
+            &o.keypoints_px,
+        ) else {
+            continue;
+        };
+        s.push_str(&box_line(class, b, width, height));
+        for [x, y, v] in points {
+            s.push_str(&format!(
+                " {} {} {}",
+                norm(*x, width),
+                norm(*y, height),
+                *v as u8
+            ));
+        }
+        s.push('\n');
     }
     s
 }
@@ -134,6 +187,22 @@ mod tests {
         assert!(yaml.contains("train: images/train\nval: images/val\n"));
         assert!(data_yaml(false, true).contains("train: images/train\nval: images/train\n"));
         assert!(data_yaml(true, false).contains("train: images/val\nval: images/val\n"));
+    }
+
+    #[test]
+    fn the_pose_layout_names_people_and_mirrors_left_and_right() {
+        let yaml = pose_data_yaml(false, true);
+        assert!(yaml.contains("kpt_shape: [17, 3]\n") && yaml.contains("nc: 2\n"));
+        assert!(yaml.contains("  0: person\n  1: rider\n"));
+        assert!(yaml.contains("flip_idx: [0, 2, 1, 4, 3,"));
+        let names = crate::core::body::COCO_KEYPOINT_NAMES;
+        for (i, &j) in COCO_FLIP_INDEX.iter().enumerate() {
+            let mirrored = names[i]
+                .replace("left", "LEFT")
+                .replace("right", "left")
+                .replace("LEFT", "right");
+            assert_eq!(names[j], mirrored, "{i}");
+        }
     }
 
     #[test]

@@ -148,7 +148,7 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
 fn link_yolo(dir: &Path, partial: &Path, k: u64, in_val: bool) -> Result<bool> {
     let split = if in_val { "val" } else { "train" };
     let mut any = false;
-    for kind in ["detect", "segment"] {
+    for kind in crate::core::yolo::KINDS {
         for d in ["images", "labels"] {
             for own in ["train", "val"] {
                 let from = dir.join(format!("yolo/{kind}/{d}/{own}"));

@@ -146,10 +146,10 @@ impl StagedFile {
 }
 
 /// The YOLO folders' fixed parts under `root`: both splits' folders and
-/// both kinds' data.yaml (naming the split that has images for both keys
+/// every kind's data.yaml (naming the split that has images for both keys
 /// when the other is empty: see `core::yolo::data_yaml`).
 pub fn write_yolo_layout(root: &Path) -> Result<()> {
-    for kind in ["detect", "segment"] {
+    for kind in crate::core::yolo::KINDS {
         for split in ["train", "val"] {
             for dir in ["images", "labels"] {
                 let d = root.join(format!("yolo/{kind}/{dir}/{split}"));
@@ -163,7 +163,11 @@ pub fn write_yolo_layout(root: &Path) -> Result<()> {
                 .next()
                 .is_none())
         };
-        let yaml = crate::core::yolo::data_yaml(empty("train")?, empty("val")?);
+        let yaml = if kind == "pose" {
+            crate::core::yolo::pose_data_yaml(empty("train")?, empty("val")?)
+        } else {
+            crate::core::yolo::data_yaml(empty("train")?, empty("val")?)
+        };
         write_atomic(root, &format!("yolo/{kind}/data.yaml"), yaml.as_bytes())?;
     }
     Ok(())

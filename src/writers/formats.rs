@@ -376,8 +376,8 @@ fn write_kitti_camera(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()
     Ok(())
 }
 
-/// YOLO: the image (linked to the rgb file) and its box and segment files,
-/// under both `yolo/detect` and `yolo/segment`.
+/// YOLO: the image (linked to the rgb file) and its box, segment and pose
+/// files, under `yolo/detect`, `yolo/segment` and `yolo/pose`.
 fn write_yolo(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
     if !l.output.formats.contains(&Format::Yolo) {
         return Ok(());
@@ -393,6 +393,7 @@ fn write_yolo(l: &Layout, f: &CameraFrame, sums: &mut Sums) -> Result<()> {
             "segment",
             yolo::segment_file(objects, img.labels(), img.width, img.height),
         ),
+        ("pose", yolo::pose_file(objects, img.width, img.height)),
     ] {
         f.place_rgb(l, format!("yolo/{kind}/images/{split}/{stem}.{ext}"), sums)?;
         l.write(

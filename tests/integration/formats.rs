@@ -49,6 +49,8 @@ fn yolo_and_tracking_files_read_back_as_the_labels_say() {
     if let Some(last) = checker("check_yolo.py", "supervision, yaml, numpy, PIL", &out) {
         assert_eq!(count(&last, 0), 2 * 2 * 12, "{last}");
         assert!(count(&last, 1) >= 50 && count(&last, 2) >= 25, "{last}");
+        // the pose layout's people, each with its 17 keypoints
+        assert!(count(&last, 4) >= 5, "{last}");
     }
     // Ultralytics' own checker (check_det_dataset, YOLODataset's label
     // verification) in its virtual environment (it imports torch)
@@ -58,7 +60,8 @@ fn yolo_and_tracking_files_read_back_as_the_labels_say() {
         "ultralytics",
         &out,
     ) {
-        assert_eq!(count(&last, 0), 2 * 2 * 12, "{last}");
+        // detect, segment and pose
+        assert_eq!(count(&last, 0), 2 * 3 * 12, "{last}");
         assert!(count(&last, 1) >= 50, "{last}");
     }
     if let Some(last) = checker("check_tracking.py", "motmetrics, trackeval", &out) {
