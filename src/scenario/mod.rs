@@ -69,12 +69,16 @@ impl ScenarioError {
 
     /// A ron parse or deserialization error, at its span's start.
     pub fn from_ron(path: &Path, e: ron::error::SpannedError) -> ScenarioError {
-        ScenarioError::at(
-            path,
-            e.span.start.line,
-            e.span.start.col,
-            e.code.to_string(),
-        )
+        let mut message = e.code.to_string();
+        // a sweep file's top-level `base` given where a scenario goes
+        if let ron::error::Error::NoSuchStructField { found, outer, .. } = &e.code
+            && found == "base"
+            && outer.as_deref() == Some("Scenario")
+        {
+            message +=
+                "; this looks like a sweep file: render it with `edgecase sweep FILE --out DIR`";
+        }
+        ScenarioError::at(path, e.span.start.line, e.span.start.col, message)
     }
 
     fn render(&self) -> String {
@@ -182,6 +186,15 @@ mod tests {
     /// The error a scenario text gets (the section checks' tests share it).
     pub(super) fn err(src: &str) -> ScenarioError {
         parse(src, Path::new("t.ron")).unwrap_err()
+    }
+
+    #[test]
+    fn a_sweep_file_given_as_a_scenario_says_so() {
+        let e = err("(name: \"s\", base: \"fog_pedestrian\", samples: 2)");
+        assert!(e.to_string().contains("`base`"), "{e}");
+        assert!(e.to_string().contains("edgecase sweep FILE"), "{e}");
+        // any other unknown field gets no such hint
+        assert!(!err("(bass: 1)").to_string().contains("sweep"));
     }
 
     #[test]
