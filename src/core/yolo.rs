@@ -55,6 +55,15 @@ pub fn pose_data_yaml(train_empty: bool, val_empty: bool) -> String {
     yaml_of(train_empty, val_empty, &POSE_CLASSES, &keypoints)
 }
 
+/// The `data.yaml` of the layout `kind` (one of `KINDS`).
+pub fn kind_data_yaml(kind: &str, train_empty: bool, val_empty: bool) -> String {
+    if kind == "pose" {
+        pose_data_yaml(train_empty, val_empty)
+    } else {
+        data_yaml(train_empty, val_empty)
+    }
+}
+
 fn yaml_of(train_empty: bool, val_empty: bool, classes: &[Class], extra: &str) -> String {
     let (train, val, note) = match (train_empty, val_empty) {
         (false, true) => (

@@ -163,11 +163,7 @@ pub fn write_yolo_layout(root: &Path) -> Result<()> {
                 .next()
                 .is_none())
         };
-        let yaml = if kind == "pose" {
-            crate::core::yolo::pose_data_yaml(empty("train")?, empty("val")?)
-        } else {
-            crate::core::yolo::data_yaml(empty("train")?, empty("val")?)
-        };
+        let yaml = crate::core::yolo::kind_data_yaml(kind, empty("train")?, empty("val")?);
         write_atomic(root, &format!("yolo/{kind}/data.yaml"), yaml.as_bytes())?;
     }
     Ok(())
