@@ -212,20 +212,21 @@ fn run(cli: Cli) -> u8 {
         }
     };
     tracing::info!("scenario {}", path.display());
-    let mut scenario = match scenario::parse(&text, &path) {
+    let formats = cli.formats.as_ref().map(|f| &f.0[..]);
+    let scenario = match scenario::parse_with_formats(&text, &path, formats) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            // the file is fine with its own formats: --formats asks for
+            // something it turns off
+            let blame = if formats.is_some() && scenario::parse(&text, &path).is_ok() {
+                "--formats: "
+            } else {
+                ""
+            };
+            eprintln!("error: {blame}{e}");
             return 2;
         }
     };
-    if let Some(formats) = &cli.formats {
-        scenario.output.formats = formats.0.clone();
-        if let Err((_, msg)) = scenario::validate(&scenario) {
-            eprintln!("error: --formats: {msg}");
-            return 2;
-        }
-    }
     if cli.check {
         println!(
             "{}: ok ({} camera(s), {} frames)",

@@ -66,6 +66,14 @@ def project(cam, K, pts):
     return uv.reshape(-1, 2).T
 
 
+def read_depth(folder, frame):
+    """A depth image in metres (0 = none), from the 16-bit PNG or the float32 .npy."""
+    png = folder / f"{frame}.png"
+    if png.exists():
+        return cv2.imread(str(png), cv2.IMREAD_UNCHANGED) / 256.0
+    return np.load(folder / f"{frame}.npy").astype(np.float64)
+
+
 def main():
     root = Path(sys.argv[1])
     manifest = json.loads((root / "manifest.json").read_text())
@@ -84,7 +92,7 @@ def main():
                 continue
             png = cv2.imread(str(flow_png), cv2.IMREAD_UNCHANGED).astype(np.float64)
             u, v, valid = (png[..., 2] - 2**15) / 64, (png[..., 1] - 2**15) / 64, png[..., 0] > 0
-            depth = cv2.imread(str(root / "cameras" / name / "depth" / f"{f}.png"), cv2.IMREAD_UNCHANGED) / 256.0
+            depth = read_depth(root / "cameras" / name / "depth", f)
             ids = cv2.imread(str(root / "cameras" / name / "instance" / f"{f}.png"), cv2.IMREAD_UNCHANGED)
             ids_next = cv2.imread(str(root / "cameras" / name / "instance" / f"{t + 1:06d}.png"), cv2.IMREAD_UNCHANGED)
             h, w = depth.shape

@@ -8,6 +8,7 @@ mod lens_checks;
 pub mod library;
 pub mod locate;
 pub mod output;
+mod output_checks;
 pub mod patch;
 pub mod range;
 pub mod rigs;
@@ -140,6 +141,19 @@ pub fn to_ron(s: &Scenario) -> String {
 }
 
 pub fn parse(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    parse_with_formats(src, path, None)
+}
+
+/// As `parse`, with `formats` (the command line's `--formats`) in place of
+/// the file's `output.formats`: the scenario is validated with the formats
+/// the run will write, so a file whose own formats need something it turns
+/// off (say `rgb: false` under the default COCO) runs with formats that do
+/// not, and the file's fields are still blamed at their line:col.
+pub fn parse_with_formats(
+    src: &str,
+    path: &Path,
+    formats: Option<&[Format]>,
+) -> Result<Scenario, ScenarioError> {
     let mut scenario: Scenario = ron_options()
         .from_str(src)
         .map_err(|e| ScenarioError::from_ron(path, e))?;
@@ -148,6 +162,9 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario, ScenarioError> {
         ScenarioError::at(path, line, col, message)
     };
     expand_rig(&mut scenario).map_err(at)?;
+    if let Some(formats) = formats {
+        scenario.output.formats = formats.to_vec();
+    }
     validate(&scenario).map_err(at)?;
     Ok(scenario)
 }
@@ -195,6 +212,38 @@ mod tests {
         assert!(e.to_string().contains("edgecase sweep FILE"), "{e}");
         // any other unknown field gets no such hint
         assert!(!err("(bass: 1)").to_string().contains("sweep"));
+    }
+
+    #[test]
+    fn formats_given_apart_replace_the_files_before_validation() {
+        // no rgb files: COCO (a default format) would list images that are not there
+        let src = "(\n  output: (rgb: false),\n)";
+        let e = err(src);
+        assert_eq!((e.line, e.col), (2, 12), "{e}");
+        assert!(
+            e.message.contains("the Coco format lists the rgb files"),
+            "{e}"
+        );
+        let e = err("(output: (rgb: false, formats: [Kitti, Panoptic]))");
+        assert!(e.message.contains("the Panoptic format"), "{e}");
+        // formats that carry their own images run without rgb/
+        let formats = [Format::Kitti, Format::Yolo, Format::Cityscapes];
+        let s = parse_with_formats(src, Path::new("t.ron"), Some(&formats)).unwrap();
+        assert_eq!(s.output.formats, formats);
+        // and a file that is fine alone is validated with the formats given
+        let e = parse_with_formats(
+            "()",
+            Path::new("t.ron"),
+            Some(&[Format::Coco, Format::Flow]),
+        );
+        assert!(e.is_ok());
+        let e = parse_with_formats(
+            "(output: (instance: false))",
+            Path::new("t.ron"),
+            Some(&[Format::Flow]),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("the Flow format needs"), "{e}");
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     super::station_checks::check_stations(s)?;
     check_cameras(s)?;
     check_lidars(s)?;
-    check_output(s)?;
+    super::output_checks::check_output(s)?;
     super::failure_checks::check_failures(s)?;
     super::lens_checks::check_lenses(s)?;
     super::spawn_checks::check_starts(s)?;
@@ -594,41 +594,6 @@ fn check_lidars(s: &Scenario) -> Result<(), Invalid> {
                 "need 0 <= min_range_m < max_range_m".into(),
             );
         }
-    }
-    Ok(())
-}
-
-/// The output: formats and the sensors they need.
-fn check_output(s: &Scenario) -> Result<(), Invalid> {
-    let fail = |steps: Vec<Step<'static>>, msg: String| Err((steps, msg));
-    // flow is computed from each frame's depth and instance images
-    if s.output.formats.contains(&Format::Flow) && (!s.output.instance || s.output.depth.is_empty())
-    {
-        return fail(
-            vec![field("output"), field("formats")],
-            "the Flow format needs the instance images and a depth format (set output.instance: true and output.depth: [Png16] or [Npy32])".into(),
-        );
-    }
-    if s.output.formats.contains(&Format::Kitti)
-        && !s
-            .sensors
-            .cameras
-            .iter()
-            .any(|c| c.name == s.output.kitti_camera)
-    {
-        // a defaulted kitti_camera has no text to point at: blame the cameras
-        let steps = if s.output.kitti_camera == Output::default().kitti_camera {
-            vec![field("sensors"), field("cameras")]
-        } else {
-            vec![field("output"), field("kitti_camera")]
-        };
-        return fail(
-            steps,
-            format!(
-                "kitti_camera {:?} names no camera in sensors.cameras (name a camera {:?} or set output.kitti_camera)",
-                s.output.kitti_camera, s.output.kitti_camera
-            ),
-        );
     }
     Ok(())
 }

@@ -1,0 +1,71 @@
+//! Validation of the output section (see `validate`): the formats asked
+//! for and the files and sensors each one needs, so a run `--check`
+//! accepts never writes a dataset whose files point at nothing.
+
+use super::locate::{Step, field, item};
+use super::validate::Invalid;
+use super::{Format, Output, Scenario};
+
+/// The output: formats and the sensors they need.
+pub(super) fn check_output(s: &Scenario) -> Result<(), Invalid> {
+    let fail = |steps: Vec<Step<'static>>, msg: String| Err((steps, msg));
+    // flow is computed from each frame's depth and instance images
+    if s.output.formats.contains(&Format::Flow) && (!s.output.instance || s.output.depth.is_empty())
+    {
+        return fail(
+            vec![field("output"), field("formats")],
+            "the Flow format needs the instance images and a depth format (set output.instance: true and output.depth: [Png16] or [Npy32])".into(),
+        );
+    }
+    // COCO's and COCO panoptic's `images` are the rgb files themselves
+    // (cameras/<name>/rgb/): without them those files point at nothing
+    if !s.output.rgb {
+        if let Some(f) = [Format::Coco, Format::Panoptic]
+            .into_iter()
+            .find(|f| s.output.formats.contains(f))
+        {
+            return fail(
+                vec![field("output"), field("rgb")],
+                format!(
+                    "the {f:?} format lists the rgb files (cameras/<name>/rgb/) as its images: set output.rgb: true, or leave {f:?} out of output.formats"
+                ),
+            );
+        }
+    }
+    if let Some(i) = (!s.output.rgb)
+        .then(|| s.sensors.cameras.iter().position(|c| c.effects.clean_twin))
+        .flatten()
+    {
+        return fail(
+            vec![
+                field("sensors"),
+                item("cameras", i),
+                field("effects"),
+                field("clean_twin"),
+            ],
+            "the clean twin is written beside the rgb files (cameras/<name>/rgb_clean/): it needs output.rgb (on by default)".into(),
+        );
+    }
+    if s.output.formats.contains(&Format::Kitti)
+        && !s
+            .sensors
+            .cameras
+            .iter()
+            .any(|c| c.name == s.output.kitti_camera)
+    {
+        // a defaulted kitti_camera has no text to point at: blame the cameras
+        let steps = if s.output.kitti_camera == Output::default().kitti_camera {
+            vec![field("sensors"), field("cameras")]
+        } else {
+            vec![field("output"), field("kitti_camera")]
+        };
+        return fail(
+            steps,
+            format!(
+                "kitti_camera {:?} names no camera in sensors.cameras (name a camera {:?} or set output.kitti_camera)",
+                s.output.kitti_camera, s.output.kitti_camera
+            ),
+        );
+    }
+    Ok(())
+}
