@@ -18,7 +18,6 @@ import contextlib
 import io
 import json
 import math
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -52,7 +51,12 @@ def trackeval_scores(dataset, cameras):
     pointed at them; the sequence lists it reads are the dataset's own),
     the tracker being the ground truth rows each benchmark evaluates, in
     its tracker format. Returns the HOTA of every class evaluated."""
-    work = Path(tempfile.mkdtemp())
+    with tempfile.TemporaryDirectory() as tmp:
+        return trackeval_in(dataset, cameras, Path(tmp))
+
+
+def trackeval_in(dataset, cameras, work):
+    """`trackeval_scores` with its tracker files under `work`."""
     config = trackeval.Evaluator.get_default_eval_config()
     config.update({"PRINT_RESULTS": False, "PRINT_CONFIG": False, "TIME_PROGRESS": False,
                    "OUTPUT_SUMMARY": False, "OUTPUT_DETAILED": False, "PLOT_CURVES": False,
@@ -95,9 +99,10 @@ def trackeval_scores(dataset, cameras):
     present = set()
     data = work / "kitti_trackers" / "gt" / "data"
     data.mkdir(parents=True)
+    # every frame's ground truth, dropped camera frames (no image) included
+    frames = len(list((dataset / "labels").glob("*.json")))
     for ci in range(len(cameras)):
         seq = f"{ci:04d}"
-        frames = len(list((kitti / "image_02" / seq).iterdir()))
         assert seqmap[ci] == f"{seq} empty 000000 {frames:06d}", (seqmap, frames)
         out = []
         for line in (kitti / "label_02" / f"{seq}.txt").read_text().splitlines():
@@ -112,7 +117,6 @@ def trackeval_scores(dataset, cameras):
         kitti_config.update({"GT_FOLDER": str(kitti), "TRACKERS_FOLDER": str(work / "kitti_trackers"),
                              "CLASSES_TO_EVAL": sorted(present), "PRINT_CONFIG": False})
         evaluate(trackeval.datasets.Kitti2DBox, kitti_config, sorted(present))
-    shutil.rmtree(work)
     return scores
 
 

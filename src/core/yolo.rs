@@ -30,6 +30,10 @@ pub fn class_index(class_id: u8) -> Option<usize> {
     CLASSES.iter().position(|c| c.id() == class_id)
 }
 
+/// Smallest image side Ultralytics reads: its `verify_image_label` skips
+/// an image with a side under 10 pixels as corrupt.
+pub const MIN_IMAGE_SIDE_PX: u32 = 10;
+
 /// `data.yaml` of a dataset whose images are under `images/{train,val}`
 /// beside it (Ultralytics finds each label by replacing `images` with
 /// `labels` in the image's path; no `path:` key, so the folder of the yaml

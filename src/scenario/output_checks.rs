@@ -46,6 +46,21 @@ pub(super) fn check_output(s: &Scenario) -> Result<(), Invalid> {
             "the clean twin is written beside the rgb files (cameras/<name>/rgb_clean/): it needs output.rgb (on by default)".into(),
         );
     }
+    if s.output.formats.contains(&Format::Yolo) {
+        let min = crate::core::yolo::MIN_IMAGE_SIDE_PX;
+        if let Some((i, c)) =
+            (s.sensors.cameras.iter().enumerate()).find(|(_, c)| c.width < min || c.height < min)
+        {
+            let side = if c.width < min { "width" } else { "height" };
+            return fail(
+                vec![field("sensors"), item("cameras", i), field(side)],
+                format!(
+                    "the Yolo format: Ultralytics skips images under {min} pixels on a side as corrupt, and camera {:?} is {}x{} (make it at least {min}x{min}, or leave Yolo out of output.formats)",
+                    c.name, c.width, c.height
+                ),
+            );
+        }
+    }
     if s.output.formats.contains(&Format::Kitti)
         && !s
             .sensors

@@ -57,7 +57,7 @@ def main():
         k += 1
         with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
             f.write(text)
-        if subprocess.run([a.bin, "--check", "--scenario", path], capture_output=True).returncode != 0:
+        if subprocess.run([a.bin, "--check", "--scenario", path, "--formats", "all"], capture_output=True).returncode != 0:
             continue
         out = os.path.join(work, f"out{k}")
         problems = []
