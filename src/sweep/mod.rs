@@ -291,13 +291,18 @@ impl Sweep {
             "sweep_sha256": crate::writers::sha256_hex(src.as_bytes()),
             "base_sha256": crate::writers::sha256_hex(base_src.as_bytes()),
         });
-        Ok(Sweep {
+        let sweep = Sweep {
             file,
             path: path.to_path_buf(),
             base_path,
             base,
             identity,
-        })
+        };
+        // values each accepted alone can clash (two vehicles drawn into each
+        // other): every sample is drawn, so every shard refuses such a sweep
+        // before it renders anything, not hours into the farm's run
+        sweep.check_samples().map_err(|m| at("params", m))?;
+        Ok(sweep)
     }
 
     /// Sample k: a pure function of (sweep seed, k).
@@ -334,12 +339,21 @@ impl Sweep {
         s.seed = mix64(f.seed ^ mix64(k.wrapping_add(0x5eed)));
         s.frames = f.frames_per_sample;
         s.name = format!("{}-{k:05}", f.name);
-        scenario::validate(&s).map_err(|(_, m)| format!("sample {k}: {m}"))?;
+        scenario::validate(&s).map_err(|(_, m)| {
+            // several values can clash where each alone was accepted: name them
+            let drawn: Vec<String> = values.iter().map(|(p, v)| format!("{p} = {v}")).collect();
+            format!("sample {k} ({}): {m}", drawn.join(", "))
+        })?;
         Ok(Sample {
             index: k,
             scenario: s,
             values,
         })
+    }
+
+    /// Every sample drawn and validated (~40 us each).
+    fn check_samples(&self) -> Result<(), String> {
+        (0..self.file.samples).try_for_each(|k| self.sample(k).map(|_| ()))
     }
 
     /// Whether sample k goes to the KITTI val split.
