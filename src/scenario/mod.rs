@@ -17,6 +17,7 @@ pub mod schema;
 pub mod sensors;
 mod spawn_checks;
 mod station_checks;
+mod trigger_checks;
 pub mod validate;
 
 pub use output::*;
