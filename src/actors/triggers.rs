@@ -103,12 +103,14 @@ pub fn run_triggers(
             let (pos, station) = if is_ego {
                 (ego_pos, ego_lane.s_m)
             } else if let Ok((t, lane, crossing, _)) = actors.get(entity) {
+                // a station along the ego's own road: a cross-street
+                // vehicle's own station (along its street) is not comparable
                 let s = match (lane, crossing) {
-                    (Some(l), _) => l.s_m,
-                    (_, Some(c)) => c.s_m,
+                    (Some(l), _) if l.road == ego_lane.road => l.s_m,
+                    (None, Some(c)) if ego_lane.road == 0 => c.s_m,
                     _ => {
                         let p = sim_to_enu(t.translation.as_dvec3());
-                        nearest_station(&road.0, DVec2::new(p.x, p.y)).0
+                        nearest_station(road.get(ego_lane.road), DVec2::new(p.x, p.y)).0
                     }
                 };
                 (t.translation, s)
@@ -141,7 +143,7 @@ pub fn run_triggers(
         armed.done = true;
         if is_ego {
             if let Ok(mut d) = ego_driver.get_mut(entity) {
-                apply_to_driver(&mut d, &armed.trigger.action, &road.0);
+                apply_to_driver(&mut d, &armed.trigger.action, road.get(ego_lane.road));
             }
             continue;
         }
@@ -164,7 +166,9 @@ pub fn run_triggers(
             continue;
         };
         match (driver, lane, crossing) {
-            (Some(mut d), Some(_), _) => apply_to_driver(&mut d, &armed.trigger.action, &road.0),
+            (Some(mut d), Some(l), _) => {
+                apply_to_driver(&mut d, &armed.trigger.action, road.get(l.road))
+            }
             (None, Some(mut l), _) => match armed.trigger.action {
                 Action::SetSpeed(v) => l.speed_mps = v,
                 Action::Stop | Action::EmergencyBrake => l.speed_mps = 0.0,

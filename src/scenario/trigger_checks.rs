@@ -37,6 +37,10 @@ pub(super) fn check_triggers(s: &Scenario) -> Result<(), Invalid> {
         }
         if let Action::ChangeLane(lane) = t.action {
             let lanes = match role {
+                // a cross street has the same lanes each way
+                Role::Vehicle(k) if s.vehicles[k].road > 0 => {
+                    s.road.junctions[s.vehicles[k].road as usize - 1].lanes
+                }
                 Role::Vehicle(k) => {
                     let v = &s.vehicles[k];
                     match (v.direction, v.wrong_way) {

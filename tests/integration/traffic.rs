@@ -176,6 +176,49 @@ fn triggers_fire_on_the_tick_their_condition_first_holds() {
     );
 }
 
+/// Triggers on cross-street vehicles: the ego's time to reach one is to
+/// the point of the ego's road level with it (its own station, along its
+/// street, is not comparable), and ChangeLane counts its street's lanes.
+#[test]
+fn triggers_on_a_cross_street_use_the_egos_road_and_the_streets_lanes() {
+    // the junction's centre at s = 60; the ego at 10 m/s from s = 0; a car
+    // waiting 30 m short of the centre on the cross street (its station 20)
+    let ticks = run(
+        "(tick_hz: 10, road: (segments: [Straight(length_m: 150)],
+            junctions: [(s_m: 60, lanes: 2, arm_length_m: 50)]),
+          ego: (speed_mps: 10),
+          vehicles: [(road: 1, lane: 0, start_s_m: 20, speed_mps: 0, name: \"waiting\"),
+                     (road: 1, lane: 1, start_s_m: 5, speed_mps: 4, name: \"mover\")],
+          triggers: [
+            (actor: \"waiting\", when: EgoTimeToReach(3), action: SetSpeed(5)),
+            (actor: \"mover\", when: AtTime(0.5), action: ChangeLane(0)),
+          ])",
+        80,
+    );
+    let fired = ticks
+        .iter()
+        .find_map(|t| {
+            let r = t.records.triggers.iter().find(|r| r.trigger == 0)?;
+            Some((t.records.frame, actor(t, "ego").1))
+        })
+        .expect("the waiting car's trigger fired");
+    // it drives towards the main road's left, in the lane right of its
+    // street's centre line: 1.75 m further along the main road than the
+    // centre, level with s ~ 61.75; 3 s at 10 m/s is the ego at s ~ 31.75
+    // (its own station, 20, would have fired on tick 0)
+    assert!((30.0..=33.0).contains(&fired.1), "fired at ego s {fired:?}");
+    assert!((30..=33).contains(&fired.0), "fired on tick {}", fired.0);
+    // the mover ends in lane 0 of its street (lateral ~1.75 m, not 5.25)
+    let end = actor(ticks.last().unwrap(), "vehicles[1]");
+    let start = actor(&ticks[0], "vehicles[1]");
+    assert!(
+        (end.2.abs() - 1.75).abs() < 0.3 && (start.2.abs() - 5.25).abs() < 0.3,
+        "lateral {} -> {}",
+        start.2,
+        end.2
+    );
+}
+
 /// A stopped car 40 m ahead, the ego at 15 m/s: blind (no car following)
 /// it hits it; with emergency braking at a 2 s time to collision it stops
 /// short; braking only at 0.4 s is too late and it hits it slower.
