@@ -4,6 +4,11 @@
 
 use glam::{DVec2, DVec3};
 
+/// The main road is drawn this far before its start and past its end,
+/// metres (so the ego's view never ends at the road's edge).
+pub const APRON_BEFORE_M: f64 = 40.0;
+pub const APRON_AFTER_M: f64 = 150.0;
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Segment {
     Straight {
@@ -173,6 +178,46 @@ impl RoadPath {
         out
     }
 
+    /// The first pair of stations (a < b, within `from_s..=to_s`) where the
+    /// road comes back over itself: centre-line points less than
+    /// `clearance_m` apart that are further apart along the road than any
+    /// two points of a curve bent no tighter than `clearance_m / 2` can be
+    /// at that distance (a chord shorter than c spans at most pi c / 2 of
+    /// such a curve). With `clearance_m` twice the narrower half of the
+    /// cross-section, every pair found is two surfaces overlapping.
+    /// Sampled every `clearance_m / 8` (at most 1 m), binned on a grid of
+    /// that clearance: linear in the road's length.
+    pub fn self_overlap(&self, from_s: f64, to_s: f64, clearance_m: f64) -> Option<(f64, f64)> {
+        let d = clearance_m.max(1.0);
+        let step = (d / 8.0).min(1.0);
+        let window = std::f64::consts::FRAC_PI_2 * d + 2.0 * step;
+        let n = ((to_s - from_s) / step).ceil().max(1.0) as usize;
+        let points: Vec<(f64, DVec2)> = (0..=n)
+            .map(|i| {
+                let s = from_s + (to_s - from_s) * i as f64 / n as f64;
+                (s, self.pose_at(s).position)
+            })
+            .collect();
+        let cell = |p: DVec2| ((p.x / d).floor() as i64, (p.y / d).floor() as i64);
+        let mut grid: std::collections::HashMap<(i64, i64), Vec<usize>> = Default::default();
+        for (i, &(s, p)) in points.iter().enumerate() {
+            let (cx, cy) = cell(p);
+            for (dx, dy) in (-1..=1).flat_map(|dx| (-1..=1).map(move |dy| (dx, dy))) {
+                let Some(earlier) = grid.get(&(cx + dx, cy + dy)) else {
+                    continue;
+                };
+                if let Some(&j) = earlier
+                    .iter()
+                    .find(|&&j| s - points[j].0 > window && p.distance(points[j].1) < d)
+                {
+                    return Some((points[j].0, s));
+                }
+            }
+            grid.entry((cx, cy)).or_default().push(i);
+        }
+        None
+    }
+
     /// Sim-world axis-aligned bounds (x_min, z_min, x_max, z_max) of the centre line.
     pub fn bounds(&self) -> [f64; 4] {
         let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
@@ -187,6 +232,68 @@ impl RoadPath {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn arc(length_m: f64, radius_m: f64) -> Segment {
+        Segment::Arc {
+            length_m,
+            curvature_per_m: 1.0 / radius_m,
+        }
+    }
+
+    #[test]
+    fn a_road_that_loops_back_over_itself_is_found() {
+        let clearance = 12.0;
+        // a U-turn on a radius past the clearance: the legs 2R = 14 m apart
+        let u_turn = RoadPath::new(&[
+            Segment::Straight { length_m: 50.0 },
+            arc(std::f64::consts::PI * 7.0, 7.0),
+            Segment::Straight { length_m: 50.0 },
+        ]);
+        assert_eq!(
+            u_turn.self_overlap(-40.0, u_turn.length_m() + 150.0, clearance),
+            None
+        );
+        // on 5 m the legs are 10 m apart: their surfaces overlap
+        let tight = RoadPath::new(&[
+            Segment::Straight { length_m: 50.0 },
+            arc(std::f64::consts::PI * 5.0, 5.0),
+            Segment::Straight { length_m: 50.0 },
+        ]);
+        let (a, b) = tight
+            .self_overlap(0.0, tight.length_m(), clearance)
+            .unwrap();
+        assert!(b - a > std::f64::consts::FRAC_PI_2 * clearance, "{a} {b}");
+        // gentle curves and S-bends never overlap
+        let s_bend = RoadPath::new(&[arc(60.0, 40.0), arc(60.0, -40.0), arc(200.0, 300.0)]);
+        assert_eq!(
+            s_bend.self_overlap(-40.0, s_bend.length_m() + 150.0, clearance),
+            None
+        );
+        // a near-full circle comes back over its straight start
+        let loop_ = RoadPath::new(&[
+            Segment::Straight { length_m: 20.0 },
+            arc(0.98 * std::f64::consts::TAU * 16.0, 16.0),
+            Segment::Straight { length_m: 30.0 },
+        ]);
+        let (a, b) = loop_
+            .self_overlap(-40.0, loop_.length_m() + 150.0, clearance)
+            .unwrap();
+        assert!(
+            a < 20.0 && b > 20.0 + 0.5 * std::f64::consts::TAU * 16.0,
+            "{a} {b}"
+        );
+        // two straights crossing at right angles (a figure of eight's middle)
+        let cross = RoadPath::new(&[
+            Segment::Straight { length_m: 100.0 },
+            arc(1.5 * std::f64::consts::PI * 30.0, 30.0),
+            Segment::Straight { length_m: 100.0 },
+        ]);
+        assert!(
+            cross
+                .self_overlap(0.0, cross.length_m(), clearance)
+                .is_some()
+        );
+    }
 
     #[test]
     fn projection_inverts_station_and_offset() {

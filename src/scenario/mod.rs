@@ -12,6 +12,7 @@ mod output_checks;
 pub mod patch;
 pub mod range;
 pub mod rigs;
+mod road_checks;
 pub mod role;
 pub mod schema;
 pub mod sensors;

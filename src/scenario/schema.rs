@@ -79,6 +79,28 @@ pub enum SegmentSpec {
     },
 }
 
+impl SegmentSpec {
+    /// The centre line's segment: an arc's curvature is positive turning left.
+    pub fn geometry(&self) -> crate::core::road::Segment {
+        use crate::core::road::Segment;
+        match *self {
+            SegmentSpec::Straight { length_m } => Segment::Straight { length_m },
+            SegmentSpec::Arc {
+                length_m,
+                radius_m,
+                turn,
+            } => Segment::Arc {
+                length_m,
+                curvature_per_m: if turn == Turn::Left {
+                    1.0 / radius_m
+                } else {
+                    -1.0 / radius_m
+                },
+            },
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub enum Turn {
     Left,

@@ -158,20 +158,7 @@ fn check_road(s: &Scenario) -> Result<(), Invalid> {
             "the road needs at least one segment".into(),
         );
     }
-    for (i, seg) in s.road.segments.iter().enumerate() {
-        if let SegmentSpec::Arc {
-            length_m, radius_m, ..
-        } = seg
-            && *length_m > std::f64::consts::TAU * radius_m
-        {
-            return fail(
-                vec![field("road"), item("segments", i)],
-                format!(
-                    "arc of length {length_m} m on radius {radius_m} m turns more than a full circle"
-                ),
-            );
-        }
-    }
+    super::road_checks::check_segments(s)?;
     let length = road_length_m(s);
     if length > bounds::MAX_ROAD_LENGTH_M {
         return fail(

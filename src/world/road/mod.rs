@@ -5,8 +5,8 @@ mod meshes;
 
 use crate::core::classes::Class;
 use crate::core::mesh::{self, Mesh};
-use crate::core::road::{RoadPath, RoadPose, Segment};
-use crate::scenario::{Direction, LineStyle, Road, SegmentSpec, Side, Turn};
+use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, RoadPath, RoadPose, Segment};
+use crate::scenario::{Direction, LineStyle, Road, SegmentSpec, Side};
 use glam::Vec3;
 
 #[derive(Clone, Debug)]
@@ -107,9 +107,6 @@ const ZEBRA_STRIPE_M: f64 = 0.5;
 const ZEBRA_GAP_M: f64 = 0.5;
 const ZEBRA_LENGTH_M: f64 = 3.0;
 const DASH_PERIOD_M: f64 = 9.0;
-/// The main road is meshed this far before its start and past its end.
-const APRON_BEFORE_M: f64 = 40.0;
-const APRON_AFTER_M: f64 = 150.0;
 /// Stop lines this far before the cross street's edge (before the zebra
 /// crossing, if any).
 const STOP_CLEAR_M: f64 = 1.5;
@@ -120,25 +117,7 @@ const STOP_CLEAR_ZEBRA_M: f64 = 5.0;
 
 impl RoadGeometry {
     pub fn new(road: &Road) -> RoadGeometry {
-        let segments: Vec<Segment> = road
-            .segments
-            .iter()
-            .map(|s| match *s {
-                SegmentSpec::Straight { length_m } => Segment::Straight { length_m },
-                SegmentSpec::Arc {
-                    length_m,
-                    radius_m,
-                    turn,
-                } => Segment::Arc {
-                    length_m,
-                    curvature_per_m: if turn == Turn::Left {
-                        1.0 / radius_m
-                    } else {
-                        -1.0 / radius_m
-                    },
-                },
-            })
-            .collect();
+        let segments: Vec<Segment> = road.segments.iter().map(SegmentSpec::geometry).collect();
         RoadGeometry {
             path: RoadPath::new(&segments),
             lanes_forward: road.lanes_forward,

@@ -1,0 +1,82 @@
+//! Validation of the road's shape (see `validate`): every arc turns at
+//! most a full circle and is wide enough on its inner side, and the road
+//! never comes back over itself (junctions are the only crossings). Either
+//! would draw a road folded or stacked on itself, with props and kerbs
+//! standing on the carriageway.
+
+use super::locate::{field, item};
+use super::validate::{Invalid, road_length_m};
+use super::{Scenario, SegmentSpec, Turn};
+use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, RoadPath};
+
+/// Tightest radius of a road's innermost edge (the sidewalk's back) on an
+/// arc, metres: below it the road's meshes fold over themselves.
+const MIN_INNER_RADIUS_M: f64 = 2.0;
+
+pub(super) fn check_segments(s: &Scenario) -> Result<(), Invalid> {
+    let r = &s.road;
+    // the cross-section each side of the centre line, out to the sidewalk's back
+    let paved = r.parking_width_m + r.sidewalk.as_ref().map_or(0.0, |w| w.width_m);
+    let half_width_m = |lanes: u32| r.median_width_m / 2.0 + lanes as f64 * r.lane_width_m + paved;
+    for (i, seg) in r.segments.iter().enumerate() {
+        let SegmentSpec::Arc {
+            length_m,
+            radius_m,
+            turn,
+        } = seg
+        else {
+            continue;
+        };
+        let at = || vec![field("road"), item("segments", i)];
+        if *length_m > std::f64::consts::TAU * radius_m {
+            return Err((
+                at(),
+                format!(
+                    "arc of length {length_m} m on radius {radius_m} m turns more than a full circle"
+                ),
+            ));
+        }
+        let inner = match turn {
+            Turn::Left => half_width_m(r.lanes_backward),
+            Turn::Right => half_width_m(r.lanes_forward),
+        };
+        if *radius_m < inner + MIN_INNER_RADIUS_M {
+            return Err((
+                at(),
+                format!(
+                    "an arc on radius {radius_m} m folds the road: its inner side reaches {inner:.1} m from the centre line (lanes, median, parking and sidewalk), so the radius must be at least {:.1} m",
+                    inner + MIN_INNER_RADIUS_M
+                ),
+            ));
+        }
+    }
+    // two points of the drawn road closer than twice its narrower half
+    // overlap; the arcs above bend no tighter than that half
+    let narrow = half_width_m(r.lanes_forward).min(half_width_m(r.lanes_backward));
+    let path = RoadPath::new(
+        &r.segments
+            .iter()
+            .map(SegmentSpec::geometry)
+            .collect::<Vec<_>>(),
+    );
+    let length = road_length_m(s);
+    if let Some((a, b)) = path.self_overlap(-APRON_BEFORE_M, length + APRON_AFTER_M, 2.0 * narrow) {
+        // blame the segment that comes back
+        let mut end = 0.0;
+        let k = r
+            .segments
+            .iter()
+            .position(|seg| {
+                end += seg.geometry().length_m();
+                b <= end
+            })
+            .unwrap_or(r.segments.len() - 1);
+        return Err((
+            vec![field("road"), item("segments", k)],
+            format!(
+                "the road comes back over itself: its surface at s = {b:.0} m overlaps the surface at s = {a:.0} m (the road is drawn from {APRON_BEFORE_M} m before its start to {APRON_AFTER_M} m past its end; only junctions cross it)"
+            ),
+        ));
+    }
+    Ok(())
+}
