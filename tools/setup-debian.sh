@@ -57,4 +57,14 @@ if ! "$rerun_venv/bin/python" -c 'import rerun; assert rerun.__version__ == "0.4
     python3 -m venv "$rerun_venv"
     "$rerun_venv/bin/pip" install -q --disable-pip-version-check "rerun-sdk==0.41.0"
 fi
+# KITTI's object evaluator, the devkit's Python port as MMDetection3D's
+# wheel ships it (numba; the wheel without its torch dependencies, read by
+# path): its own virtual environment, which the KITTI test runs
+# check_kitti.py in
+kitti_venv=/opt/edgecase-readers/kitti
+if ! "$kitti_venv/bin/python" -c 'import numba, importlib.metadata as m; assert m.version("mmdet3d") == "1.4.0"' 2>/dev/null; then
+    python3 -m venv "$kitti_venv"
+    "$kitti_venv/bin/pip" install -q --disable-pip-version-check numba
+    "$kitti_venv/bin/pip" install -q --disable-pip-version-check --no-deps "mmdet3d==1.4.0"
+fi
 echo "edgecase prerequisites: ok"

@@ -1,6 +1,6 @@
 //! Datasets re-read with the rules of the readers perception engineers use
-//! (OpenPCDet's KITTI calibration, pycocotools' evaluator, FiftyOne's
-//! importer), on cameras that are pitched and rolled.
+//! (OpenPCDet's KITTI calibration, KITTI's object evaluator, pycocotools'
+//! evaluator, FiftyOne's importer), on cameras that are pitched and rolled.
 
 use crate::common::{render_cli, repo_path, scenario, temp_dir};
 use std::fs;
@@ -117,6 +117,20 @@ fn kitti_boxes_project_onto_their_2d_boxes_by_openpcdet_rules() {
     }
     assert!(checked >= 20, "only {checked} boxes checked");
     eprintln!("{checked} KITTI boxes project within {worst:.3} px of their 2D boxes");
+    // KITTI's evaluator (the devkit's Python port, as MMDetection3D ships
+    // it) finds every box of the ground truth scored against itself, with
+    // nothing else, in 2D, BEV and 3D and at every difficulty it has boxes in
+    if let Some(last) = crate::common::python_checker(
+        "/opt/edgecase-readers/kitti/bin/python",
+        "check_kitti.py",
+        "numba",
+        &out,
+    ) {
+        assert!(
+            last.contains("classes ") && last.contains("recall and precision 1"),
+            "{last}"
+        );
+    }
 }
 
 /// Run tools/check_coco.py (pycocotools) on a dataset; its last line.

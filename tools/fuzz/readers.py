@@ -4,8 +4,8 @@
 fuzz.py checks that every mutant --check accepts renders; this goes one step
 further: each accepted mutant (cameras shrunk as fuzz.py does) is rendered
 with `--formats all` and every dataset checker must pass on it (COCO, YOLO,
-tracking, Cityscapes, MCAP, flow, and nuScenes and Rerun in their own
-environments when /opt/edgecase-readers/{nuscenes,rerun} exist). Failing mutants are copied to --keep.
+tracking, Cityscapes, MCAP, flow, and nuScenes, KITTI and Rerun in their own
+environments when /opt/edgecase-readers/{nuscenes,kitti,rerun} exist). Failing mutants are copied to --keep.
 
     tools/fuzz/readers.py --mutants 25 --seed 21 [--bin target/release/edgecase]
 
@@ -29,6 +29,7 @@ import fuzz  # noqa: E402
 CHECKERS = ["check_coco", "check_yolo", "check_tracking", "check_cityscapes", "check_mcap", "check_flow"]
 NUSCENES_PYTHON = "/opt/edgecase-readers/nuscenes/bin/python"
 RERUN_PYTHON = "/opt/edgecase-readers/rerun/bin/python"
+KITTI_PYTHON = "/opt/edgecase-readers/kitti/bin/python"
 
 
 def main():
@@ -45,6 +46,8 @@ def main():
     checkers = [["python3", os.path.join(ROOT, "tools", c + ".py")] for c in CHECKERS]
     if os.path.exists(NUSCENES_PYTHON):
         checkers.append([NUSCENES_PYTHON, os.path.join(ROOT, "tools", "check_nuscenes.py")])
+    if os.path.exists(KITTI_PYTHON):
+        checkers.append([KITTI_PYTHON, os.path.join(ROOT, "tools", "check_kitti.py")])
     if os.path.exists(RERUN_PYTHON):
         checkers.append([RERUN_PYTHON, os.path.join(ROOT, "tools", "check_rerun.py")])
     checked = failed = 0
