@@ -430,7 +430,8 @@ pub struct FormatList(pub Vec<scenario::Format>);
 /// `--formats`: `all` or a comma list of format names, each once.
 fn parse_formats(arg: &str) -> Result<FormatList, String> {
     use scenario::Format;
-    if arg.trim() == "all" {
+    // as written in the docs (KITTI, COCO, nuScenes) or in lower case alike
+    if arg.trim().eq_ignore_ascii_case("all") {
         return Ok(FormatList(Format::ALL.to_vec()));
     }
     let names = || {
@@ -442,7 +443,10 @@ fn parse_formats(arg: &str) -> Result<FormatList, String> {
     };
     let mut out = Vec::new();
     for name in arg.split(',').map(str::trim) {
-        let Some(f) = Format::ALL.iter().find(|f| f.cli_name() == name) else {
+        let Some(f) = Format::ALL
+            .iter()
+            .find(|f| f.cli_name().eq_ignore_ascii_case(name))
+        else {
             return Err(format!(
                 "unknown format {name:?} (all, or a comma list of {})",
                 names()
@@ -464,6 +468,11 @@ mod tests {
     #[test]
     fn formats_flag_takes_all_or_a_list_and_names_the_choices_on_a_typo() {
         assert_eq!(parse_formats("all").unwrap().0, Format::ALL.to_vec());
+        assert_eq!(
+            parse_formats("KITTI,nuScenes").unwrap().0,
+            vec![Format::Kitti, Format::Nuscenes]
+        );
+        assert!(parse_formats("kitti,Kitti").unwrap_err().contains("twice"));
         assert_eq!(
             parse_formats("yolo, kitti").unwrap().0,
             vec![Format::Yolo, Format::Kitti]
