@@ -304,13 +304,14 @@ fn spawn_vehicles(
             body(s, "vehicle_body", i, v.kind),
             paint(s, "vehicle_color", i, v.kind, v.color),
         );
-        let e = spawn_thing(
-            commands,
-            ids,
-            objects::vehicle(kind, color),
-            Role::Vehicle(i),
-            at,
-        );
+        // the falling cargo's carrier: its load shows (a truck's box open)
+        let carries = matches!(&s.hazard, Some(Hazard::FallingCargo(h)) if h.vehicle == i);
+        let template = if carries {
+            objects::cargo_carrier(kind, color)
+        } else {
+            objects::vehicle(kind, color)
+        };
+        let e = spawn_thing(commands, ids, template, Role::Vehicle(i), at);
         commands.entity(e).insert((
             VehicleLook::new(kind, color),
             LaneMotion {
@@ -470,14 +471,13 @@ fn spawn_hazard(
             });
         }
         Some(Hazard::FallingCargo(h)) => {
-            let carrier = &s.vehicles[h.vehicle];
-            let size =
-                objects::vehicle(body(s, "vehicle_body", h.vehicle, carrier.kind), [0.0; 3]).size;
+            let carrier = body(s, "vehicle_body", h.vehicle, s.vehicles[h.vehicle].kind);
+            let size = objects::vehicle(carrier, [0.0; 3]).size;
             let t = objects::debris(h.kind);
-            // on the load bed, near the tail
+            // on the load floor (1 cm above it), near the tail
             let local = Vec3::new(
                 -(size.length_m as f32) / 2.0 + 0.4 + t.size.length_m as f32 / 2.0,
-                1.25,
+                objects::load_floor_m(carrier) + 0.01,
                 0.0,
             );
             let (carrier_entity, carrier_at) = vehicles[h.vehicle];

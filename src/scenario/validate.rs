@@ -407,6 +407,21 @@ fn check_hazard(s: &Scenario) -> Result<(), Invalid> {
                 ),
             );
         }
+        Some(Hazard::FallingCargo(h))
+            if !matches!(
+                s.vehicles[h.vehicle].kind,
+                VehicleKind::Truck | VehicleKind::Pickup
+            ) =>
+        {
+            // a car's, van's or bus's load would ride inside its body
+            return fail(
+                vec![field("hazard"), field("vehicle")],
+                format!(
+                    "cargo rides on a load floor: vehicles[{}] must be a Truck (its box open at the back) or a Pickup, not a {:?}",
+                    h.vehicle, s.vehicles[h.vehicle].kind
+                ),
+            );
+        }
         _ => {}
     }
     Ok(())

@@ -315,6 +315,41 @@ mod tests {
         }
     }
 
+    /// A load rides on its carrier's floor: the open truck box's floor
+    /// part's top and a pickup's body top, and the open box has no part
+    /// between that floor and its roof behind the cab (the load shows).
+    #[test]
+    fn loads_ride_on_an_open_floor() {
+        let t = cargo_carrier(VehicleKind::Truck, [0.5; 3]);
+        let floor = load_floor_m(VehicleKind::Truck);
+        let tops: Vec<f32> = t
+            .parts
+            .iter()
+            .map(|p| p.local.transform_point3(Vec3::new(0.0, 0.5, 0.0)).y)
+            .collect();
+        assert!(tops.iter().any(|y| (y - floor).abs() < 1e-4), "{floor}");
+        // a point in the load space: inside no part
+        let inside = Vec3::new(-3.5, floor + 0.3, 0.0);
+        for p in &t.parts {
+            let local = p.local.inverse().transform_point3(inside);
+            assert!(
+                local.abs().max_element() > 0.5,
+                "a part fills the load space"
+            );
+        }
+        // the closed box has one
+        let closed = vehicle(VehicleKind::Truck, [0.5; 3]);
+        assert!(closed.parts.iter().any(|p| {
+            p.local
+                .inverse()
+                .transform_point3(inside)
+                .abs()
+                .max_element()
+                <= 0.5
+        }));
+        assert!((load_floor_m(VehicleKind::Pickup) - 1.05).abs() < 1e-4);
+    }
+
     /// Every part of a vehicle (a car's shut door included) lies inside its
     /// label box, so boxes are tight enough to trust and silhouettes never
     /// exceed them (people's boxes are fitted to their pose each tick).
@@ -329,6 +364,8 @@ mod tests {
             }
             templates.push(t);
         }
+        // the falling cargo's carriers: the truck with its box open
+        templates.push(cargo_carrier(VehicleKind::Truck, [0.5; 3]));
         for t in templates {
             let half = Vec3::new(t.size.length_m as f32, 0.0, t.size.width_m as f32) / 2.0;
             for p in &t.parts {

@@ -12,7 +12,7 @@ mod truck;
 use bus::bus;
 pub use cars::car_door;
 use cars::{car, car_style};
-use truck::truck;
+use truck::{TRUCK_LOAD_FLOOR_M, truck};
 
 /// A wheel: a cylinder with its axis along local Z.
 fn wheel(x: f32, z: f32, radius: f32) -> Part {
@@ -290,13 +290,33 @@ fn car_ends(half_length_m: f32, tails: &TailLamps, bumpers: &Bumpers) -> Vec<Par
 pub fn vehicle(kind: VehicleKind, color: [f32; 3]) -> Template {
     let mut t = match kind {
         VehicleKind::Van => van(color),
-        VehicleKind::Truck => truck(color),
+        VehicleKind::Truck => truck(color, false),
         VehicleKind::Bus => bus(color),
         // an undrawn `Car` is a saloon (spawning draws its body first)
         car_kind => car(car_style(car_kind), color),
     };
     add_rims(&mut t.parts);
     t
+}
+
+/// A vehicle that carries a load (`FallingCargo`): a truck with its box
+/// open at the back, a pickup as it is (its load bed is open).
+pub fn cargo_carrier(kind: VehicleKind, color: [f32; 3]) -> Template {
+    if kind != VehicleKind::Truck {
+        return vehicle(kind, color);
+    }
+    let mut t = truck(color, true);
+    add_rims(&mut t.parts);
+    t
+}
+
+/// Height of the floor a load rides on, m: the open truck box's, or a
+/// pickup's load bed (the top of its body).
+pub fn load_floor_m(kind: VehicleKind) -> f32 {
+    match kind {
+        VehicleKind::Truck => TRUCK_LOAD_FLOOR_M,
+        other => cars::load_bed_floor_m(other),
+    }
 }
 
 /// The furniture of a van's rear doors, whose label box ends

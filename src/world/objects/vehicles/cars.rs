@@ -310,6 +310,12 @@ const PICKUP_BUMPERS: Bumpers = Bumpers {
     head_lamp_y: 0.95,
 };
 
+/// The top of a car's body, m: a pickup's load bed floor.
+pub(super) fn load_bed_floor_m(kind: VehicleKind) -> f32 {
+    let style = car_style(kind);
+    style.body_y + style.body_h / 2.0
+}
+
 /// A pickup's load bed: side walls and a tailgate, 0.28 m tall, on the
 /// body's top from its tail to the cab's back.
 fn load_bed(style: &CarStyle, color: [f32; 3]) -> Vec<Part> {

@@ -37,12 +37,22 @@ fn lamp(x: f32, y: f32, z: f32, size: Vec3, colour: [f32; 3]) -> [Part; 2] {
     super::lamp_cluster(light, Vec3::new(x, y, z), size, colour, Class::Truck)
 }
 
-pub(super) fn truck(color: [f32; 3]) -> Template {
+/// Height of the box body's floor (its top face) with the back open, m:
+/// where a load rides.
+pub(super) const TRUCK_LOAD_FLOOR_M: f32 =
+    TRUCK_BOX_CENTRE.y - TRUCK_BOX_SIZE.y / 2.0 + OPEN_BOX_WALL_M;
+
+/// The walls, roof and floor of a box body open at the back, m thick.
+const OPEN_BOX_WALL_M: f32 = 0.04;
+
+/// A rigid box truck; `open_back`: its rear doors are open (a load on the
+/// box's floor shows, and can fall out).
+pub(super) fn truck(color: [f32; 3], open_back: bool) -> Template {
     let (l, w, h) = (8.0, 2.5, 3.4);
     let parts = truck_cab(color, l / 2.0)
         .into_iter()
-        .chain(truck_chassis())
-        .chain(box_body_rear())
+        .chain(truck_chassis(open_back))
+        .chain(box_body_rear(open_back))
         .collect();
     Template {
         class: Class::Truck,
@@ -152,10 +162,10 @@ fn truck_cab(color: [f32; 3], front_m: f32) -> Vec<Part> {
 
 /// The box body on its subframe, the chassis rails, a tank, the twin rear
 /// wheels and the side guards between the axles.
-fn truck_chassis() -> Vec<Part> {
-    let mut parts = vec![
-        // the box body and its dark subframe on the chassis
-        cube(TRUCK_BOX_CENTRE, TRUCK_BOX_SIZE, [0.85, 0.85, 0.82]),
+fn truck_chassis(open_back: bool) -> Vec<Part> {
+    let mut parts = box_body(open_back);
+    parts.extend([
+        // the box body's dark subframe on the chassis
         cube(
             Vec3::new(TRUCK_BOX_CENTRE.x, 1.0, 0.0),
             Vec3::new(TRUCK_BOX_SIZE.x, 0.1, 2.3),
@@ -185,7 +195,7 @@ fn truck_chassis() -> Vec<Part> {
         // rear wheels: twin tyres, drawn as one wide tyre each side
         thin_wheel(-2.5, 0.98, 0.5, 0.5, Class::Truck),
         thin_wheel(-2.5, -0.98, 0.5, 0.5, Class::Truck),
-    ];
+    ]);
     // side guards between the axles
     for side in [-1.0f32, 1.0] {
         for y in [0.55, 0.85] {
@@ -199,12 +209,73 @@ fn truck_chassis() -> Vec<Part> {
     parts
 }
 
+/// The box body: one closed box, or with the back open a shell of floor,
+/// roof, side and front walls (the same outside, hollow behind).
+fn box_body(open_back: bool) -> Vec<Part> {
+    const WHITE: [f32; 3] = [0.85, 0.85, 0.82];
+    if !open_back {
+        return vec![cube(TRUCK_BOX_CENTRE, TRUCK_BOX_SIZE, WHITE)];
+    }
+    let (c, size, t) = (TRUCK_BOX_CENTRE, TRUCK_BOX_SIZE, OPEN_BOX_WALL_M);
+    let half = size / 2.0;
+    // the inside is lined dark (plywood in the box's shade): seen through
+    // the open back it reads as a hollow, not as a white wall
+    const LINING: [f32; 3] = [0.2, 0.18, 0.16];
+    let lining = |centre: Vec3, size: Vec3| cube(centre, size, LINING);
+    let inner = size - Vec3::splat(2.0 * t);
+    vec![
+        lining(
+            c + Vec3::Y * (half.y - t - 0.005),
+            Vec3::new(size.x - t, 0.01, inner.z),
+        ),
+        lining(
+            c + Vec3::Z * (half.z - t - 0.005),
+            Vec3::new(size.x - t, inner.y, 0.01),
+        ),
+        lining(
+            c - Vec3::Z * (half.z - t - 0.005),
+            Vec3::new(size.x - t, inner.y, 0.01),
+        ),
+        lining(
+            c + Vec3::X * (half.x - t - 0.005),
+            Vec3::new(0.01, inner.y, inner.z),
+        ),
+        // floor and roof
+        cube(
+            c - Vec3::Y * (half.y - t / 2.0),
+            Vec3::new(size.x, t, size.z),
+            [0.35, 0.33, 0.3],
+        ),
+        cube(
+            c + Vec3::Y * (half.y - t / 2.0),
+            Vec3::new(size.x, t, size.z),
+            WHITE,
+        ),
+        // side walls and the front wall
+        cube(
+            c + Vec3::Z * (half.z - t / 2.0),
+            Vec3::new(size.x, size.y, t),
+            WHITE,
+        ),
+        cube(
+            c - Vec3::Z * (half.z - t / 2.0),
+            Vec3::new(size.x, size.y, t),
+            WHITE,
+        ),
+        cube(
+            c + Vec3::X * (half.x - t / 2.0),
+            Vec3::new(t, size.y, size.z),
+            WHITE,
+        ),
+    ]
+}
+
 /// The back of a box truck (the body's rear face at x = -3.96): the rear
 /// doors' seam, hinge strips and locking rods, an aluminium frame (corner
 /// posts, roof rail) and a dark sill; under the body a crossmember
 /// carrying the tail lamps and the plate, the underrun bar, and mud flaps
 /// behind the rear wheels.
-fn box_body_rear() -> Vec<Part> {
+fn box_body_rear(open_back: bool) -> Vec<Part> {
     let dark = DARK;
     let rear = TRUCK_BOX_CENTRE.x - TRUCK_BOX_SIZE.x / 2.0;
     let (mid_y, door_h) = (TRUCK_BOX_CENTRE.y, TRUCK_BOX_SIZE.y);
@@ -218,7 +289,7 @@ fn box_body_rear() -> Vec<Part> {
         )
     };
     let rods = [0.45, 0.45, 0.47];
-    let mut parts = vec![
+    let doors = vec![
         // the doors: the seam between them, hinge strips at the edges
         slab(
             rear - 0.006,
@@ -256,6 +327,9 @@ fn box_body_rear() -> Vec<Part> {
             Vec3::new(0.014, door_h - 0.2, 0.03),
             rods,
         ),
+    ];
+    let mut parts = if open_back { Vec::new() } else { doors };
+    parts.extend([
         // the frame: corner posts, roof rail, sill
         slab(
             rear - 0.008,
@@ -286,7 +360,7 @@ fn box_body_rear() -> Vec<Part> {
         // mud flaps behind the rear wheels
         slab(-3.2, 0.45, 1.0, Vec3::new(0.02, 0.55, 0.45), dark),
         slab(-3.2, 0.45, -1.0, Vec3::new(0.02, 0.55, 0.45), dark),
-    ];
+    ]);
     for side in [-1.0f32, 1.0] {
         parts.extend(lamp(
             rear - 0.02,
