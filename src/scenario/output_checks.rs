@@ -19,18 +19,17 @@ pub(super) fn check_output(s: &Scenario) -> Result<(), Invalid> {
     }
     // COCO's and COCO panoptic's `images` are the rgb files themselves
     // (cameras/<name>/rgb/): without them those files point at nothing
-    if !s.output.rgb {
-        if let Some(f) = [Format::Coco, Format::Panoptic]
+    if !s.output.rgb
+        && let Some(f) = [Format::Coco, Format::Panoptic]
             .into_iter()
             .find(|f| s.output.formats.contains(f))
-        {
-            return fail(
-                vec![field("output"), field("rgb")],
-                format!(
-                    "the {f:?} format lists the rgb files (cameras/<name>/rgb/) as its images: set output.rgb: true, or leave {f:?} out of output.formats"
-                ),
-            );
-        }
+    {
+        return fail(
+            vec![field("output"), field("rgb")],
+            format!(
+                "the {f:?} format lists the rgb files (cameras/<name>/rgb/) as its images: set output.rgb: true, or leave {f:?} out of output.formats"
+            ),
+        );
     }
     if let Some(i) = (!s.output.rgb)
         .then(|| s.sensors.cameras.iter().position(|c| c.effects.clean_twin))

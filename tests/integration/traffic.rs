@@ -198,7 +198,7 @@ fn triggers_on_a_cross_street_use_the_egos_road_and_the_streets_lanes() {
     let fired = ticks
         .iter()
         .find_map(|t| {
-            let r = t.records.triggers.iter().find(|r| r.trigger == 0)?;
+            t.records.triggers.iter().find(|r| r.trigger == 0)?;
             Some((t.records.frame, actor(t, "ego").1))
         })
         .expect("the waiting car's trigger fired");
