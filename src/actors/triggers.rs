@@ -103,16 +103,7 @@ pub fn run_triggers(
             let (pos, station) = if is_ego {
                 (ego_pos, ego_lane.s_m)
             } else if let Ok((t, lane, crossing, _)) = actors.get(entity) {
-                // a station along the ego's own road: a cross-street
-                // vehicle's own station (along its street) is not comparable
-                let s = match (lane, crossing) {
-                    (Some(l), _) if l.road == ego_lane.road => l.s_m,
-                    (None, Some(c)) if ego_lane.road == 0 => c.s_m,
-                    _ => {
-                        let p = sim_to_enu(t.translation.as_dvec3());
-                        nearest_station(road.get(ego_lane.road), DVec2::new(p.x, p.y)).0
-                    }
-                };
+                let s = station_on_road(t, lane, crossing, ego_lane.road, &road);
                 (t.translation, s)
             } else {
                 continue;
@@ -188,6 +179,27 @@ pub fn run_triggers(
                 _ => {}
             },
             _ => {}
+        }
+    }
+}
+
+/// An actor's station along road `on` (the ego's): its own where it moves
+/// along that road, else that of the road's point nearest to it (a
+/// cross-street vehicle's own station, along its street, is no measure of
+/// how far the ego has to go).
+fn station_on_road(
+    t: &Transform,
+    lane: Option<&LaneMotion>,
+    crossing: Option<&Crossing>,
+    on: u32,
+    road: &RoadRes,
+) -> f64 {
+    match (lane, crossing) {
+        (Some(l), _) if l.road == on => l.s_m,
+        (None, Some(c)) if on == 0 => c.s_m,
+        _ => {
+            let p = sim_to_enu(t.translation.as_dvec3());
+            nearest_station(road.get(on), DVec2::new(p.x, p.y)).0
         }
     }
 }

@@ -261,10 +261,11 @@ fn collisions_are_recorded_and_emergency_braking_changes_the_outcome() {
 }
 
 /// Traffic that collides: a blind ego and blind followers on a two-lane
-/// road into a curve, a stopped car, oncoming traffic; `extra` adds fields.
+/// road into a curve (a U-turn and a bit: a longer one would bring the road
+/// back over its start), a stopped car, oncoming traffic; `extra` adds fields.
 fn crash_scene(extra: &str) -> String {
     format!(
-        "(tick_hz: 20, road: (segments: [Straight(length_m: 150), Arc(length_m: 300, radius_m: 60, turn: Right)], lanes_forward: 2),
+        "(tick_hz: 20, road: (segments: [Straight(length_m: 150), Arc(length_m: 200, radius_m: 60, turn: Right)], lanes_forward: 2),
           ego: (speed_mps: 14, car_following: false),
           vehicles: [
             (start_s_m: 30, speed_mps: 4, car_following: false),
