@@ -1,6 +1,8 @@
-//! SIGINT / SIGTERM stop a headless run between frames: the frames already
-//! handed to the writers are finished, the `.partial` directory stays, and
-//! the same command resumes it. A second signal ends the process at once.
+//! SIGINT / SIGTERM / SIGHUP (a closed terminal or a dropped SSH session)
+//! stop a headless run between frames: the frames already handed to the
+//! writers are finished, the `.partial` directory stays, and the same
+//! command resumes it. A second signal ends the process at once. A signal
+//! the parent set to be ignored (`nohup`, a script's `&`) stays ignored.
 
 use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -21,6 +23,7 @@ impl Interrupted {
 
 pub fn signal_name(signal: i32) -> &'static str {
     match signal {
+        1 => "SIGHUP",
         2 => "SIGINT",
         15 => "SIGTERM",
         _ => "a signal",
@@ -33,13 +36,18 @@ extern "C" fn on_signal(signal: libc::c_int) {
     STOP_SIGNAL.store(signal, Ordering::SeqCst);
 }
 
-/// Catch SIGINT and SIGTERM (once each: SA_RESETHAND restores the default,
-/// so a second one kills).
+/// Catch SIGHUP, SIGINT and SIGTERM (once each: SA_RESETHAND restores the
+/// default, so a second one kills), unless the parent ignores it.
 pub fn install() {
     #[cfg(target_os = "linux")]
-    for signal in [libc::SIGINT, libc::SIGTERM] {
+    for signal in [libc::SIGHUP, libc::SIGINT, libc::SIGTERM] {
         // SAFETY: a zeroed sigaction is valid; the handler only stores an atomic.
         unsafe {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(signal, std::ptr::null(), &mut old);
+            if old.sa_sigaction == libc::SIG_IGN {
+                continue;
+            }
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = on_signal as *const () as libc::sighandler_t;
             action.sa_flags = libc::SA_RESETHAND;

@@ -174,7 +174,7 @@ fn shipped_scenarios_work_by_name_from_any_directory() {
 
 /// SIGTERM stops a run cleanly (exit 143, the partial folder named, no
 /// dataset published); the same command resumes to the bytes of an
-/// uninterrupted run. SIGINT exits 130.
+/// uninterrupted run. SIGINT exits 130, SIGHUP (a dropped terminal) 129.
 #[test]
 fn sigterm_stops_cleanly_and_the_same_command_resumes() {
     let tmp = temp_dir();
@@ -187,7 +187,11 @@ fn sigterm_stops_cleanly_and_the_same_command_resumes() {
     fs::write(&sc, with_ae).unwrap();
     let whole = tmp.path().join("whole");
     render_ok(&sc, 300, &whole, &[]);
-    for (signal, code) in [(libc::SIGTERM, 143), (libc::SIGINT, 130)] {
+    for (signal, code) in [
+        (libc::SIGTERM, 143),
+        (libc::SIGINT, 130),
+        (libc::SIGHUP, 129),
+    ] {
         let out = tmp.path().join(format!("stopped{signal}"));
         let partial = tmp.path().join(format!("stopped{signal}.partial"));
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"))
