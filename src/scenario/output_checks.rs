@@ -9,6 +9,15 @@ use super::{Format, Output, Scenario};
 /// The output: formats and the sensors they need.
 pub(super) fn check_output(s: &Scenario) -> Result<(), Invalid> {
     let fail = |steps: Vec<Step<'static>>, msg: String| Err((steps, msg));
+    if let Err(why) = folder_name(&s.name) {
+        return fail(
+            vec![field("name")],
+            format!(
+                "name {:?} names the default output folder out/<name>: {why}",
+                s.name
+            ),
+        );
+    }
     // flow is computed from each frame's depth and instance images
     if s.output.formats.contains(&Format::Flow) && (!s.output.instance || s.output.depth.is_empty())
     {
@@ -80,6 +89,29 @@ pub(super) fn check_output(s: &Scenario) -> Result<(), Invalid> {
                 s.output.kitti_camera, s.output.kitti_camera
             ),
         );
+    }
+    Ok(())
+}
+
+/// Longest scenario name, bytes (it names a folder, and sweeps add
+/// `-NNNNN`; file systems take 255).
+pub const MAX_SCENARIO_NAME: usize = 200;
+
+/// Whether `name` is one folder's name: a run writes `out/<name>`, and
+/// `--overwrite` replaces it, so `../x`, `/abs`, `.` or an empty name
+/// would write (or clear) somewhere else.
+fn folder_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name == "." || name == ".." {
+        return Err("it must be a folder name, not empty, `.` or `..`".into());
+    }
+    if name.len() > MAX_SCENARIO_NAME {
+        return Err(format!("at most {MAX_SCENARIO_NAME} bytes"));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| matches!(c, '/' | '\\') || c.is_control())
+    {
+        return Err(format!("it must be one folder name, without {c:?}"));
     }
     Ok(())
 }
