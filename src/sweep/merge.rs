@@ -5,7 +5,9 @@
 use super::SweepFile;
 use super::run::{SWEEP_FILE, sample_dir, sha256_file};
 use super::stats::summarize;
-use crate::writers::{CocoDocument, frame_name, write_atomic, write_checksums, write_manifest};
+use crate::writers::{
+    CocoDocument, RUN_FILE, frame_name, write_atomic, write_checksums, write_manifest,
+};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -67,14 +69,20 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
         ))
         .into());
     }
+    if out.is_dir() {
+        crate::writers::ensure_replaceable(out).map_err(|e| Refused(e.to_string()))?;
+    }
     let name = out
         .file_name()
         .ok_or_else(|| anyhow!("--out must name a directory"))?;
     let partial = out.with_file_name(format!("{}.partial", name.to_string_lossy()));
     if partial.exists() {
+        // an unfinished merge (its run.json marks it): anything else stays
+        crate::writers::ensure_replaceable(&partial).map_err(|e| Refused(e.to_string()))?;
         fs::remove_dir_all(&partial)?;
     }
     fs::create_dir_all(&partial)?;
+    write_atomic(&partial, RUN_FILE, b"{\"merge\": true}")?;
     let frames = sweep.frames_per_sample;
     let mut coco = CocoDocument::create(&partial)?;
     let mut sample_lines = String::new();
@@ -114,6 +122,7 @@ pub fn merge(sweep_dir: &Path, out: &Path, overwrite: bool) -> Result<PathBuf> {
         "sweep_summary.json",
         &serde_json::to_vec_pretty(&summarize(&drawn))?,
     )?;
+    fs::remove_file(partial.join(RUN_FILE))?;
     let sums = write_checksums(&partial, 0)?;
     let manifest = json!({
         "tool": "edgecase",

@@ -63,7 +63,7 @@ pub struct DatasetConfig {
     pub identity: serde_json::Value,
 }
 
-const RUN_FILE: &str = "run.json";
+pub const RUN_FILE: &str = "run.json";
 
 /// A camera's KITTI calib file (KITTI object and KITTI-tracking).
 pub(super) fn kitti_calib_text(cam: &CameraInfo, lidars: &[LidarInfo]) -> String {
@@ -120,6 +120,26 @@ fn complete_frames(root: &Path) -> BTreeSet<u64> {
         .collect()
 }
 
+/// Whether `--overwrite` may delete `dir`: an empty folder, an Edgecase
+/// dataset (its manifest.json says `"tool": "edgecase"`) or an unfinished
+/// run of one (its run.json). Anything else (a home folder, a project) is
+/// refused, never deleted.
+pub fn ensure_replaceable(dir: &Path) -> Result<()> {
+    let empty = fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none());
+    let manifest: Option<serde_json::Value> = fs::read(dir.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let dataset = manifest.is_some_and(|m| m["tool"] == "edgecase");
+    if empty || dataset || dir.join(RUN_FILE).is_file() {
+        return Ok(());
+    }
+    bail!(
+        "{} is not an Edgecase dataset (no Edgecase manifest.json) and not empty: \
+         --overwrite replaces only datasets; remove it yourself or choose another --out",
+        dir.display()
+    )
+}
+
 /// Check a dataset destination before anything renders: `out` must not be
 /// an existing file, an existing dataset only with `overwrite`, and its
 /// parent a writable directory (created if missing).
@@ -136,6 +156,7 @@ pub fn preflight_output(out: &Path, overwrite: bool) -> Result<()> {
             "output directory {} already exists; choose another --out or pass --overwrite",
             out.display()
         ),
+        Ok(_) => ensure_replaceable(out)?,
         _ => {}
     }
     let parent = match out.parent() {
@@ -182,6 +203,7 @@ impl DatasetWriter {
                     }
                 }
             } else if cfg.overwrite {
+                ensure_replaceable(&partial_dir)?;
                 fs::remove_dir_all(&partial_dir)
                     .with_context(|| format!("removing {}", partial_dir.display()))?;
             } else {

@@ -232,8 +232,19 @@ fn existing_output_is_refused_unless_overwrite() {
     let o = render_cli(&sc, 2, &out, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(out.join("keep.txt").exists());
+    // --overwrite replaces datasets only: a folder of other files stays
+    let o = render_cli(&sc, 2, &out, &["--overwrite"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("is not an Edgecase dataset"), "{err}");
+    assert!(out.join("keep.txt").exists());
+    // an empty folder, then the dataset written there, are replaced
+    fs::remove_file(out.join("keep.txt")).unwrap();
     render_ok(&sc, 2, &out, &["--overwrite"]);
-    assert!(!out.join("keep.txt").exists() && out.join("manifest.json").exists());
+    assert!(out.join("manifest.json").exists());
+    fs::write(out.join("stale.txt"), "x").unwrap();
+    render_ok(&sc, 2, &out, &["--overwrite"]);
+    assert!(!out.join("stale.txt").exists() && out.join("manifest.json").exists());
 }
 
 fn read_u16_png(p: &Path) -> (u32, u32, Vec<u16>) {
