@@ -368,6 +368,16 @@ fn run_sweep(a: SweepArgs) -> u8 {
         eprintln!("error: --out is required to render a sweep");
         return 2;
     };
+    // bad input, found before anything renders (a sweep resumes in its own
+    // folder, so an existing one is fine)
+    if let Some(file) = out.ancestors().find(|a| a.exists() && !a.is_dir()) {
+        eprintln!(
+            "error: --out {}: {} is not a directory",
+            out.display(),
+            file.display()
+        );
+        return 2;
+    }
     eprintln!("shard {index} of {count} (index from {source})");
     crate::batch::stop::install();
     let opts = crate::sweep::run::ShardOptions {
