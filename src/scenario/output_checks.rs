@@ -6,7 +6,7 @@ use super::locate::{Step, field, item};
 use super::validate::Invalid;
 use super::{Format, Output, Scenario};
 
-/// The output: formats and the sensors they need.
+/// The output: the default folder's name, the formats and what each needs.
 pub(super) fn check_output(s: &Scenario) -> Result<(), Invalid> {
     let fail = |steps: Vec<Step<'static>>, msg: String| Err((steps, msg));
     if let Err(why) = folder_name(&s.name) {
