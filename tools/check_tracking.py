@@ -109,7 +109,11 @@ def trackeval_in(dataset, cameras, work):
             fields = line.split(" ")
             if fields[2] in ("Car", "Van", "Pedestrian", "Person_sitting"):
                 out.append(" ".join(fields + ["1.0"]) + "\n")
-                present |= {"Car": {"car"}, "Pedestrian": {"pedestrian"}}.get(fields[2], set())
+                # a class is scored where TrackEval keeps a ground-truth row
+                # (truncation level 0, occlusion <= 2); truncated rows are
+                # its ignore regions
+                if int(fields[3]) == 0 and int(fields[4]) <= 2:
+                    present |= {"Car": {"car"}, "Pedestrian": {"pedestrian"}}.get(fields[2], set())
         (data / f"{seq}.txt").write_text("".join(out))
     assert len(seqmap) == len(cameras), seqmap
     if present:
@@ -185,6 +189,15 @@ def main():
             assert len(fields) == 17, line
             frame, track, kind = int(fields[0]), int(fields[1]), fields[2]
             assert (track == -1) == (kind == "DontCare"), line
+            # KITTI tracking's truncation is an integer level (-1 DontCare,
+            # 0 inside the image, 1 partly outside, 2 wholly), as its devkit
+            # and TrackEval read it with int()
+            level = int(fields[3])
+            assert fields[3] == str(level) and level in (-1, 0, 1, 2), line
+            if track >= 0:
+                o = next(o for o in frames[frame]["cameras"][ci]["objects"] if o["instance_id"] == track)
+                percent = round(o["truncation"] * 100)
+                assert level == (0 if percent == 0 else 1 if percent < 100 else 2), (line, o["truncation"])
             if track >= 0:
                 ids_by_frame.setdefault(frame, set()).add(track)
             kitti_rows += 1

@@ -57,12 +57,41 @@ fn f2(v: f64) -> String {
     if s == "-0.00" { "0.00".to_string() } else { s }
 }
 
+/// KITTI tracking's truncation level of a truncated fraction (the share
+/// of the amodal box outside the image, -1 for DontCare), read as the
+/// detection row prints it (two decimals): 0.00 inside the image, up to
+/// 0.99 partly outside, 1.00 wholly.
+pub fn truncation_level(fraction: f64) -> i32 {
+    let percent = (fraction * 100.0).round();
+    if fraction < 0.0 {
+        -1
+    } else if percent == 0.0 {
+        0
+    } else if percent < 100.0 {
+        1
+    } else {
+        2
+    }
+}
+
 impl KittiLabel {
     /// One line, 15 fields separated by single spaces.
     pub fn to_line(&self) -> String {
+        self.line_with(f2(self.truncated))
+    }
+
+    /// The row as KITTI tracking writes it: its truncation is a level, an
+    /// integer (KITTI tracking's readme: 0 not truncated, 1 partly, 2
+    /// wholly; -1 for DontCare), which its devkit and TrackEval read with
+    /// `int()`, so a fraction would read as "not truncated".
+    pub fn to_tracking_line(&self) -> String {
+        self.line_with(truncation_level(self.truncated).to_string())
+    }
+
+    fn line_with(&self, truncation: String) -> String {
         let mut fields = vec![
             self.kind.clone(),
-            f2(self.truncated),
+            truncation,
             self.occluded.to_string(),
             f2(self.alpha),
         ];
@@ -232,6 +261,28 @@ pub fn tracked_rows(objects: &[super::record::ObjectLabel]) -> Vec<(u32, KittiLa
 mod tests {
     use super::*;
     use glam::{DQuat, DVec3};
+
+    #[test]
+    fn tracking_rows_write_kitti_trackings_truncation_levels() {
+        assert_eq!(
+            [-1.0, 0.0, 0.004, 0.006, 0.5, 0.994, 0.996, 1.0].map(truncation_level),
+            [-1, 0, 0, 1, 1, 1, 2, 2]
+        );
+        let row = KittiLabel {
+            truncated: 0.35,
+            ..KittiLabel::dont_care([1.0, 2.0, 3.0, 4.0])
+        };
+        let line = row.to_tracking_line();
+        let fields: Vec<&str> = line.split(' ').collect();
+        assert_eq!((fields.len(), fields[1]), (15, "1"), "{line}");
+        // the rest is the detection row's
+        assert_eq!(
+            fields[2..],
+            row.to_line().split(' ').collect::<Vec<_>>()[2..]
+        );
+        let dc = KittiLabel::dont_care([0.0; 4]).to_tracking_line();
+        assert!(dc.starts_with("DontCare -1 3 "), "{dc}");
+    }
 
     #[test]
     fn label_line_has_15_single_space_fields() {

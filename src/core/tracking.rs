@@ -53,7 +53,8 @@ pub fn mot_lines(frame: u64, objects: &[ObjectLabel]) -> String {
 
 /// KITTI-tracking lines of one frame: `frame track_id` then the object's
 /// KITTI detection row (KITTI's types, Cyclist boxes hold the bicycle;
-/// DontCare rows get track id -1, as KITTI writes them).
+/// DontCare rows get track id -1, as KITTI writes them) with KITTI
+/// tracking's integer truncation level in place of the fraction.
 pub fn kitti_tracking_lines(frame: u64, objects: &[ObjectLabel]) -> String {
     let mut s = String::new();
     for (id, row) in tracked_rows(objects) {
@@ -62,7 +63,7 @@ pub fn kitti_tracking_lines(frame: u64, objects: &[ObjectLabel]) -> String {
         } else {
             id as i64
         };
-        s.push_str(&format!("{frame} {track} {}\n", row.to_line()));
+        s.push_str(&format!("{frame} {track} {}\n", row.to_tracking_line()));
     }
     s
 }

@@ -134,7 +134,7 @@ pub struct Pedestrian {
     pub speed_mps: f64,
     #[serde(default)]
     pub direction: Direction,
-    #[serde(default = "person_height", deserialize_with = "range::positive")]
+    #[serde(default = "person_height", deserialize_with = "range::person_height_m")]
     pub height_m: f64,
 }
 
@@ -214,7 +214,7 @@ pub struct PedestrianCrossing {
     /// A ball (class `debris`) rolls out ahead of them.
     #[serde(default)]
     pub ball: bool,
-    #[serde(default = "person_height", deserialize_with = "range::positive")]
+    #[serde(default = "person_height", deserialize_with = "range::person_height_m")]
     pub height_m: f64,
 }
 

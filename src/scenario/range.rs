@@ -128,6 +128,16 @@ pub fn light_level<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     check(d, |v| (0.0..=10.0).contains(&v), "a light level in 0..=10")
 }
 
+/// A person's height: a toddler to the tallest adults, metres (the body
+/// model scales one human figure; a 20 m or a 5 cm person is a typo).
+pub fn person_height_m<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(
+        d,
+        |v| (0.5..=2.5).contains(&v),
+        "a person's height in metres, 0.5..=2.5",
+    )
+}
+
 pub fn speed_mps<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     check(d, |v| (0.0..=100.0).contains(&v), "a speed in m/s, 0..=100")
 }
