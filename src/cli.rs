@@ -370,7 +370,7 @@ fn run_sweep(a: SweepArgs) -> u8 {
     };
     // bad input, found before anything renders (a sweep resumes in its own
     // folder, so an existing one is fine)
-    if let Some(file) = out.ancestors().find(|a| a.exists() && !a.is_dir()) {
+    if let Some(file) = crate::writers::file_in_the_way(&out) {
         eprintln!(
             "error: --out {}: {} is not a directory",
             out.display(),

@@ -54,18 +54,6 @@ pub fn arm_triggers(
     commands.insert_resource(Triggers(armed));
 }
 
-fn action_text(a: &Action) -> String {
-    match a {
-        Action::SetSpeed(v) => format!("SetSpeed({v})"),
-        Action::Stop => "Stop".into(),
-        Action::EmergencyBrake => "EmergencyBrake".into(),
-        Action::ChangeLane(l) => format!("ChangeLane({l})"),
-        Action::Swerve(m) => format!("Swerve({m})"),
-        Action::OpenDoor => "OpenDoor".into(),
-        Action::DropCargo => "DropCargo".into(),
-    }
-}
-
 /// Control: evaluate conditions, then apply the actions that are due.
 /// (A Bevy system: its parameters are what it touches.)
 #[allow(clippy::type_complexity, clippy::too_many_arguments)]
@@ -123,7 +111,7 @@ pub fn run_triggers(
                 records.triggers.push(TriggerRecord {
                     trigger: armed.index,
                     actor: armed.trigger.actor.clone(),
-                    action: action_text(&armed.trigger.action),
+                    action: armed.trigger.action.as_written(),
                     action_frame,
                 });
             }

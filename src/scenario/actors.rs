@@ -47,6 +47,22 @@ pub enum Action {
     DropCargo,
 }
 
+impl Action {
+    /// The action as a scenario writes it (`SetSpeed(6)`, `OpenDoor`): the
+    /// trigger records' text and the validation messages'.
+    pub fn as_written(&self) -> String {
+        match self {
+            Action::SetSpeed(v) => format!("SetSpeed({v})"),
+            Action::Stop => "Stop".into(),
+            Action::EmergencyBrake => "EmergencyBrake".into(),
+            Action::ChangeLane(l) => format!("ChangeLane({l})"),
+            Action::Swerve(m) => format!("Swerve({m})"),
+            Action::OpenDoor => "OpenDoor".into(),
+            Action::DropCargo => "DropCargo".into(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Trigger {

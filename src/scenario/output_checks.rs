@@ -40,9 +40,8 @@ pub(super) fn check_output(s: &Scenario) -> Result<(), Invalid> {
             ),
         );
     }
-    if let Some(i) = (!s.output.rgb)
-        .then(|| s.sensors.cameras.iter().position(|c| c.effects.clean_twin))
-        .flatten()
+    if !s.output.rgb
+        && let Some(i) = s.sensors.cameras.iter().position(|c| c.effects.clean_twin)
     {
         return fail(
             vec![

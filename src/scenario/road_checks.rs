@@ -5,7 +5,7 @@
 //! standing on the carriageway.
 
 use super::locate::{field, item};
-use super::validate::{Invalid, road_length_m};
+use super::validate::Invalid;
 use super::{Scenario, SegmentSpec, Turn};
 use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, RoadPath};
 
@@ -59,7 +59,7 @@ pub(super) fn check_segments(s: &Scenario) -> Result<(), Invalid> {
             .map(SegmentSpec::geometry)
             .collect::<Vec<_>>(),
     );
-    let length = road_length_m(s);
+    let length = path.length_m();
     if let Some((a, b)) = path.self_overlap(-APRON_BEFORE_M, length + APRON_AFTER_M, 2.0 * narrow) {
         // blame the segment that comes back
         let mut end = 0.0;

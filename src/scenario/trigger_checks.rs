@@ -32,7 +32,7 @@ pub(super) fn check_triggers(s: &Scenario) -> Result<(), Invalid> {
         if let Err(why) = can_do(s, role, &t.action) {
             return fail(
                 vec![item("triggers", i), field("action")],
-                format!("{} cannot {}: {why}", t.actor, action_name(&t.action)),
+                format!("{} cannot {}: {why}", t.actor, t.action.as_written()),
             );
         }
         if let Action::ChangeLane(lane) = t.action {
@@ -61,18 +61,6 @@ pub(super) fn check_triggers(s: &Scenario) -> Result<(), Invalid> {
         }
     }
     Ok(())
-}
-
-fn action_name(a: &Action) -> &'static str {
-    match a {
-        Action::SetSpeed(_) => "SetSpeed",
-        Action::Stop => "Stop",
-        Action::EmergencyBrake => "EmergencyBrake",
-        Action::ChangeLane(_) => "ChangeLane",
-        Action::Swerve(_) => "Swerve",
-        Action::OpenDoor => "OpenDoor",
-        Action::DropCargo => "DropCargo",
-    }
 }
 
 /// Whether the actor in `role` can do `action`, else what can.

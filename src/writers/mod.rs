@@ -140,6 +140,12 @@ pub fn ensure_replaceable(dir: &Path) -> Result<()> {
     )
 }
 
+/// The existing file at `dir` or above it that stops `dir` being created
+/// (or used) as a directory.
+pub fn file_in_the_way(dir: &Path) -> Option<&Path> {
+    dir.ancestors().find(|a| a.exists() && !a.is_dir())
+}
+
 /// Check a dataset destination before anything renders: `out` must not be
 /// an existing file, an existing dataset only with `overwrite`, and its
 /// parent a writable directory (created if missing).
@@ -164,7 +170,7 @@ pub fn preflight_output(out: &Path, overwrite: bool) -> Result<()> {
         _ => PathBuf::from("."),
     };
     // the first existing ancestor must be a directory
-    if let Some(file) = parent.ancestors().find(|a| a.exists() && !a.is_dir()) {
+    if let Some(file) = file_in_the_way(&parent) {
         bail!(
             "cannot create {}: {} is not a directory",
             out.display(),
