@@ -9,6 +9,14 @@ use glam::{DVec2, DVec3};
 pub const APRON_BEFORE_M: f64 = 40.0;
 pub const APRON_AFTER_M: f64 = 150.0;
 
+/// Distance from the centre line to one side's kerb, metres: half the
+/// median, that side's lanes and its parking strip (the sidewalk lies
+/// beyond). The one formula the road's meshes and the scenario's shape
+/// checks both use.
+pub fn kerb_offset_m(median_m: f64, lanes: u32, lane_width_m: f64, parking_width_m: f64) -> f64 {
+    median_m / 2.0 + lanes as f64 * lane_width_m + parking_width_m
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Segment {
     Straight {
@@ -238,6 +246,13 @@ mod tests {
             length_m,
             curvature_per_m: 1.0 / radius_m,
         }
+    }
+
+    #[test]
+    fn the_kerb_lies_past_half_the_median_the_lanes_and_the_parking() {
+        assert_eq!(kerb_offset_m(0.0, 2, 3.5, 0.0), 7.0);
+        assert_eq!(kerb_offset_m(2.0, 3, 3.0, 2.5), 12.5);
+        assert_eq!(kerb_offset_m(1.0, 0, 3.0, 0.0), 0.5);
     }
 
     #[test]

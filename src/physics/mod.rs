@@ -1,4 +1,5 @@
-//! Rapier physics, one step per sim tick (SimSet::Motion), in our own
+//! Rapier physics, stepped once per sim tick in as many substeps as keep
+//! every body within `MAX_SUBSTEP_TRAVEL_M` a substep (SimSet::Motion), in our own
 //! schedule: vehicles are planar rigid bodies (no roll, pitch or heave)
 //! driven through a friction-limited tyre model, so they accelerate, brake,
 //! skid and collide; people are kinematic bodies moved by their walk;
@@ -6,14 +7,14 @@
 //! that begin become collision records in the labels.
 //!
 //! We step rapier3d (the engine bevy_rapier3d 0.36 wraps, same version)
-//! ourselves so that one tick is exactly one step in a fixed order, and the
+//! ourselves so that a tick's substeps run in a fixed order, and the
 //! state never round-trips through f32 Transforms between steps.
 
 use crate::core::classes::Class;
 use crate::core::frames::sim_to_enu;
 use crate::core::mesh::Primitive;
 use crate::core::record::{CollisionRecord, TriggerRecord};
-use crate::core::traffic::tyre_force;
+use crate::core::traffic::{physics_substeps, tyre_force};
 use crate::sim::components::{Cargo, Crossing, LaneMotion};
 use crate::sim::{MotionSet, SimClock};
 use crate::world::{Ego, Renderable, RoadRes, Thing};
@@ -243,39 +244,53 @@ pub fn step_physics(
     }
     let dt = clock.dt_s();
     let physics = &mut *physics;
-    for (v, c, _, _) in &vehicles {
-        let body = &mut physics.world.bodies[v.body];
-        let heading = body.rotation() * Vec3::X;
-        let left = body.rotation() * Vec3::NEG_Z;
-        let vel = body.linvel();
-        let (v_long, v_lat) = (vel.dot(heading) as f64, vel.dot(left) as f64);
-        // tyres: reach the commanded speed (never reversing) with no side slip
-        let target_long = (v_long + c.accel_mps2 * dt).max(0.0);
-        let m = v.mass_kg;
-        let wanted = [m * (target_long - v_long) / dt, m * (0.0 - v_lat) / dt];
-        let ([f_long, f_lat], skid) = tyre_force(wanted, m, FRICTION_MU);
-        let impulse = (heading * f_long as f32 + left * f_lat as f32) * dt as f32;
-        body.apply_impulse(impulse, true);
-        // yaw follows the bicycle model while the tyres grip
-        let yaw_rate = target_long * c.steer_rad.tan() / v.wheelbase_m;
-        if !skid {
-            body.set_angvel(Vec3::Y * yaw_rate as f32, true);
-        }
-    }
-    for (k, t) in &people {
-        physics.world.bodies[k.body].set_next_kinematic_position(rapier3d::math::Pose::from_parts(
-            t.translation,
-            t.rotation,
-        ));
-    }
-    // velocities at the start of the tick, for impact speeds
-    let before: HashMap<RigidBodyHandle, Vec3> = physics
-        .world
-        .bodies
+    // people, animals and cargo: from where the body is to where their
+    // motion put them this tick
+    let kinematic: Vec<(RigidBodyHandle, Vec3, Quat, Vec3, Quat)> = people
         .iter()
-        .map(|(h, b)| (h, b.linvel()))
+        .map(|(k, t)| {
+            let body = &physics.world.bodies[k.body];
+            (
+                k.body,
+                body.translation(),
+                *body.rotation(),
+                t.translation,
+                t.rotation,
+            )
+        })
         .collect();
-    physics.world.step_with_events(&(), &physics.events);
+    // substeps short enough that no contact is first met deeper than a
+    // body's height (see MAX_SUBSTEP_TRAVEL_M)
+    let vehicle_travel = vehicles.iter().map(|(v, c, ..)| {
+        let speed = physics.world.bodies[v.body].linvel().length() as f64;
+        (speed + c.accel_mps2.abs() * dt) * dt
+    });
+    let walk_travel = kinematic.iter().map(|k| (k.3 - k.1).length() as f64);
+    let travel = vehicle_travel.chain(walk_travel).fold(0.0, f64::max);
+    let substeps = physics_substeps(travel);
+    let sub_dt = dt / substeps as f64;
+    physics.world.integration_parameters.dt = sub_dt as f32;
+    for i in 1..=substeps {
+        for (v, c, _, _) in &vehicles {
+            apply_tyres(&mut physics.world.bodies[v.body], v, c, sub_dt);
+        }
+        let along = i as f32 / substeps as f32;
+        for &(body, p0, q0, p1, q1) in &kinematic {
+            physics.world.bodies[body].set_next_kinematic_position(
+                rapier3d::math::Pose::from_parts(p0.lerp(p1, along), q0.slerp(q1, along)),
+            );
+        }
+        // velocities at the start of the substep, for impact speeds
+        let before: HashMap<RigidBodyHandle, Vec3> = physics
+            .world
+            .bodies
+            .iter()
+            .map(|(h, b)| (h, b.linvel()))
+            .collect();
+        physics.world.step_with_events(&(), &physics.events);
+        let collisions = collision_records(physics, &before, &things);
+        records.collisions.extend(collisions);
+    }
     for (v, _, mut t, mut lane) in &mut vehicles {
         let road = road.get(lane.road);
         let body = &physics.world.bodies[v.body];
@@ -289,11 +304,13 @@ pub fn step_physics(
         lane.lateral_m = lateral;
         lane.speed_mps = body.linvel().dot(body.rotation() * Vec3::X) as f64;
     }
-    let collisions = collision_records(physics, &before, &things);
-    records.collisions.extend(collisions);
+    // one record a pair a tick: the first contact (the sort is stable)
     records
         .collisions
         .sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
+    records
+        .collisions
+        .dedup_by(|x, y| (&x.a, &x.b) == (&y.a, &y.b));
     let ends = match scenario.0.end_on_collision {
         crate::scenario::EndOnCollision::Never => false,
         crate::scenario::EndOnCollision::Ego => records
@@ -304,6 +321,26 @@ pub fn step_physics(
     };
     if ends && end.0.is_none() {
         end.0 = Some(clock.frame);
+    }
+}
+
+/// The tyres for one (sub)step of `dt_s`: reach the commanded speed (never
+/// reversing) with no side slip, within the friction circle; yaw follows
+/// the bicycle model while they grip.
+fn apply_tyres(body: &mut rapier3d::prelude::RigidBody, v: &VehicleBody, c: &Controls, dt_s: f64) {
+    let heading = body.rotation() * Vec3::X;
+    let left = body.rotation() * Vec3::NEG_Z;
+    let vel = body.linvel();
+    let (v_long, v_lat) = (vel.dot(heading) as f64, vel.dot(left) as f64);
+    let target_long = (v_long + c.accel_mps2 * dt_s).max(0.0);
+    let m = v.mass_kg;
+    let wanted = [m * (target_long - v_long) / dt_s, m * (0.0 - v_lat) / dt_s];
+    let ([f_long, f_lat], skid) = tyre_force(wanted, m, FRICTION_MU);
+    let impulse = (heading * f_long as f32 + left * f_lat as f32) * dt_s as f32;
+    body.apply_impulse(impulse, true);
+    let yaw_rate = target_long * c.steer_rad.tan() / v.wheelbase_m;
+    if !skid {
+        body.set_angvel(Vec3::Y * yaw_rate as f32, true);
     }
 }
 

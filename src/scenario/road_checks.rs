@@ -7,7 +7,7 @@
 use super::locate::{field, item};
 use super::validate::Invalid;
 use super::{Scenario, SegmentSpec, Turn};
-use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, RoadPath};
+use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, RoadPath, kerb_offset_m};
 
 /// Tightest radius of a road's innermost edge (the sidewalk's back) on an
 /// arc, metres: below it the road's meshes fold over themselves.
@@ -16,8 +16,10 @@ const MIN_INNER_RADIUS_M: f64 = 2.0;
 pub(super) fn check_segments(s: &Scenario) -> Result<(), Invalid> {
     let r = &s.road;
     // the cross-section each side of the centre line, out to the sidewalk's back
-    let paved = r.parking_width_m + r.sidewalk.as_ref().map_or(0.0, |w| w.width_m);
-    let half_width_m = |lanes: u32| r.median_width_m / 2.0 + lanes as f64 * r.lane_width_m + paved;
+    let sidewalk_m = r.sidewalk.as_ref().map_or(0.0, |w| w.width_m);
+    let half_width_m = |lanes: u32| {
+        kerb_offset_m(r.median_width_m, lanes, r.lane_width_m, r.parking_width_m) + sidewalk_m
+    };
     for (i, seg) in r.segments.iter().enumerate() {
         let SegmentSpec::Arc {
             length_m,

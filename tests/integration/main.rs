@@ -11,6 +11,7 @@ mod effects;
 mod failures;
 mod formats;
 mod hazards;
+mod impacts;
 mod jpeg;
 mod layers;
 mod lens;

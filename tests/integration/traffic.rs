@@ -12,12 +12,12 @@ use edgecase::world::{Ego, Thing};
 
 /// Per tick: every thing's role, station, lateral offset and speed, plus
 /// the tick's collision and trigger records.
-struct Tick {
-    actors: Vec<(String, f64, f64, f64, Vec3)>,
-    records: TickRecords,
+pub(crate) struct Tick {
+    pub actors: Vec<(String, f64, f64, f64, Vec3)>,
+    pub records: TickRecords,
 }
 
-fn run(src: &str, ticks: usize) -> Vec<Tick> {
+pub(crate) fn run(src: &str, ticks: usize) -> Vec<Tick> {
     let mut app = headless_app(scenario(src));
     (0..ticks)
         .map(|_| {
@@ -49,11 +49,11 @@ fn run(src: &str, ticks: usize) -> Vec<Tick> {
         .collect()
 }
 
-fn actor<'a>(t: &'a Tick, role: &str) -> &'a (String, f64, f64, f64, Vec3) {
+pub(crate) fn actor<'a>(t: &'a Tick, role: &str) -> &'a (String, f64, f64, f64, Vec3) {
     t.actors.iter().find(|a| a.0 == role).unwrap()
 }
 
-fn collisions(ticks: &[Tick]) -> Vec<(u64, CollisionRecord)> {
+pub(crate) fn collisions(ticks: &[Tick]) -> Vec<(u64, CollisionRecord)> {
     ticks
         .iter()
         .flat_map(|t| {

@@ -5,7 +5,9 @@ mod meshes;
 
 use crate::core::classes::Class;
 use crate::core::mesh::{self, Mesh};
-use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, RoadPath, RoadPose, Segment};
+use crate::core::road::{
+    APRON_AFTER_M, APRON_BEFORE_M, RoadPath, RoadPose, Segment, kerb_offset_m,
+};
 use crate::scenario::{Direction, LineStyle, Road, SegmentSpec, Side};
 use glam::Vec3;
 
@@ -309,12 +311,20 @@ impl RoadGeometry {
 
     /// Lateral offset of the right road edge (kerb line, negative) and the left one.
     pub fn right_edge_m(&self) -> f64 {
-        -self.median_m / 2.0
-            - (self.lanes_forward as f64) * self.lane_width_m
-            - self.parking_width_m
+        -kerb_offset_m(
+            self.median_m,
+            self.lanes_forward,
+            self.lane_width_m,
+            self.parking_width_m,
+        )
     }
     pub fn left_edge_m(&self) -> f64 {
-        self.median_m / 2.0 + self.lanes_backward as f64 * self.lane_width_m + self.parking_width_m
+        kerb_offset_m(
+            self.median_m,
+            self.lanes_backward,
+            self.lane_width_m,
+            self.parking_width_m,
+        )
     }
     pub fn edge_m(&self, side: Side) -> f64 {
         if side == Side::Left {
