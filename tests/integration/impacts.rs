@@ -108,3 +108,28 @@ fn a_car_that_skids_into_the_road_wall_stays_inside_it() {
         );
     }
 }
+
+/// A car that strikes a walker (kinematic, moved by its walk) records the
+/// impact and drives on: a person is no wall (before, a car at 15 m/s
+/// stopped dead within one tick, ~150 m/s^2).
+#[test]
+fn a_car_that_strikes_a_pedestrian_records_it_and_is_not_stopped_dead() {
+    let ticks = run(
+        "(road: (segments: [Straight(length_m: 200)]),
+          ego: (speed_mps: 15, car_following: false),
+          hazard: PedestrianCrossing(s_m: 50.0, side: Right, trigger_time_to_ego_s: 3.0))",
+        50,
+    );
+    let hits = collisions(&ticks);
+    let (frame, hit) = hits.first().expect("the ego never struck the walker");
+    assert_eq!((hit.a.as_str(), hit.b.as_str()), ("ego", "hazard"));
+    assert!((14.0..=16.0).contains(&hit.impact_speed_mps), "{hit:?}");
+    for t in &ticks {
+        let speed = actor(t, "ego").3;
+        assert!(
+            speed > 14.9,
+            "the ego slowed to {speed:.2} m/s on tick {} (struck on tick {frame})",
+            t.records.frame
+        );
+    }
+}
