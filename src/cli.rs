@@ -227,6 +227,10 @@ fn run(cli: Cli) -> u8 {
             return 2;
         }
     };
+    let frames = cli.frames.unwrap_or(scenario.frames);
+    if let Some(w) = scenario::ego_past_road_end(&scenario, frames) {
+        eprintln!("warning: {}: {w}", path.display());
+    }
     if cli.check {
         println!(
             "{}: ok ({} camera(s), {} frames)",
@@ -236,7 +240,6 @@ fn run(cli: Cli) -> u8 {
         );
         return 0;
     }
-    let frames = cli.frames.unwrap_or(scenario.frames);
     let out_dir = cli
         .out
         .unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));

@@ -22,6 +22,7 @@ mod trigger_checks;
 pub mod validate;
 
 pub use output::*;
+pub use road_checks::ego_past_road_end;
 pub use role::{Role, actor_roles, resolve_actor};
 pub use schema::*;
 use std::path::{Path, PathBuf};

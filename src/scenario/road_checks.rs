@@ -82,3 +82,51 @@ pub(super) fn check_segments(s: &Scenario) -> Result<(), Invalid> {
     }
     Ok(())
 }
+
+/// A warning, not an error: at its own speed the ego drives past the end
+/// of the drawn road (its segments and the apron after them) within the
+/// run's `frames`, after which its cameras see bare terrain. None when it
+/// does not, or when it turns off the main road. Triggers that change its
+/// speed are not followed (an estimate).
+pub fn ego_past_road_end(s: &Scenario, frames: u64) -> Option<String> {
+    if s.ego.turn.is_some() || s.ego.speed_mps <= 0.0 {
+        return None;
+    }
+    let length_m = super::validate::road_length_m(s);
+    let end_m = length_m + APRON_AFTER_M;
+    let run_s = frames.saturating_sub(1) as f64 / s.tick_hz;
+    if s.ego.start_s_m + s.ego.speed_mps * run_s <= end_m {
+        return None;
+    }
+    let frame = ((end_m - s.ego.start_s_m) / s.ego.speed_mps * s.tick_hz)
+        .ceil()
+        .max(0.0);
+    Some(format!(
+        "at {} m/s the ego passes the end of the drawn road (s = {end_m:.0} m: the road's {length_m:.0} m and {APRON_AFTER_M:.0} m past it) at about frame {frame:.0} of {frames}; beyond it the cameras see bare terrain. Lengthen the road or shorten the run",
+        s.ego.speed_mps
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn an_ego_that_outruns_the_road_is_warned_of_with_the_frame() {
+        let s = |ego: &str| {
+            super::super::parse(
+                &format!("(road: (segments: [Straight(length_m: 50)]), ego: ({ego}))"),
+                Path::new("t.ron"),
+            )
+            .unwrap()
+        };
+        // 200 m drawn; 10 m/s at 10 Hz: 1 m a frame
+        let w = ego_past_road_end(&s("speed_mps: 10"), 300).unwrap();
+        assert!(w.contains("frame 200 of 300"), "{w}");
+        assert!(w.contains("s = 200 m"), "{w}");
+        assert_eq!(ego_past_road_end(&s("speed_mps: 10"), 201), None);
+        assert!(ego_past_road_end(&s("speed_mps: 10, start_s_m: 20"), 190).is_some());
+        assert_eq!(ego_past_road_end(&s("speed_mps: 0"), 100_000), None);
+    }
+}
