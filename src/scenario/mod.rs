@@ -25,6 +25,7 @@ pub use output::*;
 pub use road_checks::ego_past_road_end;
 pub use role::{Role, actor_roles, resolve_actor};
 pub use schema::*;
+pub use station_checks::PLACED_BUILDING_FRONT_M;
 use std::path::{Path, PathBuf};
 pub use validate::*;
 

@@ -213,6 +213,24 @@ pub struct Junction {
     pub signals: Option<Signals>,
 }
 
+impl Junction {
+    /// Half the cross street's width where it meets the main road, metres:
+    /// its lanes one way and the main road's sidewalk (the corner). Along
+    /// the main road, `s_m` +- this is the junction's box.
+    pub fn mouth_half_width_m(&self, road: &Road) -> f64 {
+        self.lanes as f64 * road.lane_width_m + road.sidewalk.as_ref().map_or(0.0, |w| w.width_m)
+    }
+
+    /// Whether an arm of the cross street leaves the main road on `side`.
+    pub fn has_arm(&self, side: Side) -> bool {
+        match side {
+            Side::Left => self.kind != JunctionKind::TRight,
+            Side::Right => self.kind != JunctionKind::TLeft,
+            Side::Both => true,
+        }
+    }
+}
+
 fn arm_length() -> f64 {
     60.0
 }

@@ -9,7 +9,7 @@
 use super::actors::Hazard;
 use super::locate::{Step, field, item};
 use super::validate::{Invalid, road_length_m};
-use super::{JunctionKind, Scenario};
+use super::{JunctionKind, PropKind, Scenario, Side};
 
 pub(super) fn check_stations(s: &Scenario) -> Result<(), Invalid> {
     let main_road = road_length_m(s);
@@ -74,6 +74,82 @@ pub(super) fn check_stations(s: &Scenario) -> Result<(), Invalid> {
         }
         Some(Hazard::AnimalCrossing(h)) => near(vec![field("hazard"), field("s_m")], "s_m", h.s_m)?,
         _ => {}
+    }
+    Ok(())
+}
+
+/// Nothing parked or placed stands in a cross street's mouth: a car or a
+/// building there blocks the street (scattered props leave it free). A
+/// parked vehicle counts its longest body, a placed building the 14 m it
+/// is drawn, a tree, pole or sign its trunk; a placed prop farther out than
+/// the arm is clear of it.
+/// How long a placed building's front is along the road, metres (as the
+/// world draws it).
+pub const PLACED_BUILDING_FRONT_M: f64 = 14.0;
+
+pub(super) fn check_junction_mouths(s: &Scenario) -> Result<(), Invalid> {
+    let blocked = |s_m: f64, half_m: f64, side: Side| {
+        s.road.junctions.iter().enumerate().find(|(_, j)| {
+            let mouth = j.mouth_half_width_m(&s.road);
+            j.has_arm(side) && (s_m - j.s_m).abs() < mouth + half_m
+        })
+    };
+    let refuse = |steps: Vec<Step<'static>>, what: String, k: usize| {
+        let j = &s.road.junctions[k];
+        let mouth = j.mouth_half_width_m(&s.road);
+        Err((
+            steps,
+            format!(
+                "{what} stands in the mouth of junction {k}'s cross street (s = {:.1}..{:.1} m on that side), where it blocks the street: move it clear",
+                j.s_m - mouth,
+                j.s_m + mouth
+            ),
+        ))
+    };
+    for (i, p) in s.props.parked.iter().enumerate() {
+        if let Some((k, _)) = blocked(p.s_m, p.kind.longest_body_m() / 2.0, p.side) {
+            let half_m = p.kind.longest_body_m() / 2.0;
+            let what = format!(
+                "a parked {} at s = {} m (its body up to {:.1}..{:.1} m)",
+                p.kind.body_name(),
+                p.s_m,
+                p.s_m - half_m,
+                p.s_m + half_m
+            );
+            return refuse(
+                vec![field("props"), item("parked", i), field("s_m")],
+                what,
+                k,
+            );
+        }
+    }
+    for (i, p) in s.props.placed.iter().enumerate() {
+        let half_m = if p.kind == PropKind::Building {
+            PLACED_BUILDING_FRONT_M / 2.0
+        } else {
+            0.0
+        };
+        if let Some((k, j)) = blocked(p.s_m, half_m, p.side)
+            && p.offset_m < j.arm_length_m
+        {
+            let what = if half_m > 0.0 {
+                format!(
+                    "a placed {:?} at s = {} m (its {} m front at {:.1}..{:.1} m)",
+                    p.kind,
+                    p.s_m,
+                    2.0 * half_m,
+                    p.s_m - half_m,
+                    p.s_m + half_m
+                )
+            } else {
+                format!("a placed {:?} at s = {} m", p.kind, p.s_m)
+            };
+            return refuse(
+                vec![field("props"), item("placed", i), field("s_m")],
+                what,
+                k,
+            );
+        }
     }
     Ok(())
 }

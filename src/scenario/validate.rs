@@ -71,6 +71,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     super::trigger_checks::check_triggers(s)?;
     check_hazard(s)?;
     super::station_checks::check_stations(s)?;
+    super::station_checks::check_junction_mouths(s)?;
     check_cameras(s)?;
     check_lidars(s)?;
     super::output_checks::check_output(s)?;

@@ -235,7 +235,7 @@ fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
             side: p.side,
             offset_m: p.offset_m,
             height_m: h,
-            footprint_m: 14.0,
+            footprint_m: crate::scenario::PLACED_BUILDING_FRONT_M,
             tint: 1.0,
             form: Stream::new(s.seed, "placed prop form", i as u64).next_f64() as f32,
         };

@@ -137,7 +137,7 @@ impl RoadGeometry {
             junction_boxes: Vec::new(),
             stops: Vec::new(),
         }
-        .with_junctions(&road.junctions)
+        .with_junctions(road)
     }
 
     /// Half the width of the carriageway plus a sidewalk, on one side.
@@ -146,16 +146,15 @@ impl RoadGeometry {
     }
 
     /// The main road's boxes, zebra crossings and stop lines at its junctions.
-    fn with_junctions(mut self, junctions: &[crate::scenario::Junction]) -> RoadGeometry {
-        use crate::scenario::JunctionKind;
-        for (k, j) in junctions.iter().enumerate() {
+    fn with_junctions(mut self, road: &Road) -> RoadGeometry {
+        for (k, j) in road.junctions.iter().enumerate() {
             let lanes_half = j.lanes as f64 * self.lane_width_m;
-            let half = lanes_half + self.sidewalk_width_m;
+            let half = j.mouth_half_width_m(road);
             self.junction_boxes.push(JunctionBox {
                 s0_m: j.s_m - half,
                 s1_m: j.s_m + half,
-                arm_left: j.kind != JunctionKind::TRight,
-                arm_right: j.kind != JunctionKind::TLeft,
+                arm_left: j.has_arm(Side::Left),
+                arm_right: j.has_arm(Side::Right),
             });
             if j.crosswalks {
                 self.crosswalks.push(j.s_m - lanes_half - 2.5);
