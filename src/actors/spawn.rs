@@ -245,7 +245,8 @@ fn spawn_pedestrian_crossing(
 }
 
 fn parked_lateral_m(road: &RoadGeometry, side: Side, width_m: f64) -> f64 {
-    road.edge_m(side) - RoadGeometry::outward(side) * (width_m / 2.0 + 0.25)
+    road.edge_m(side)
+        - RoadGeometry::outward(side) * (width_m / 2.0 + crate::scenario::actors::PARKED_KERB_GAP_M)
 }
 
 /// The ego, in its lane at its start station.
@@ -375,7 +376,7 @@ fn spawn_cyclists(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, 
     let road = &roads.0;
     for (i, c) in s.cyclists.iter().enumerate() {
         let o = RoadGeometry::outward(c.side);
-        let offset = c.offset_m.unwrap_or(road.parking_width_m + 0.7);
+        let offset = c.ride_offset_m(&s.road, &s.props.parked);
         let lat = road.edge_m(c.side) - o * offset;
         // they ride with the traffic on their side
         let direction = if c.side == Side::Left {

@@ -130,6 +130,28 @@ fn bike_speed() -> f64 {
     5.0
 }
 
+/// A parked vehicle's side stands this far in from the kerb line, metres.
+pub const PARKED_KERB_GAP_M: f64 = 0.25;
+/// A cyclist's default distance into the road past the parking strip, metres.
+pub const CYCLIST_CLEARANCE_M: f64 = 0.7;
+/// Half a cyclist's width across the road (rider and handlebars), metres.
+pub const CYCLIST_HALF_WIDTH_M: f64 = 0.3;
+
+impl Cyclist {
+    /// Where they ride, metres from the kerb line into the road: as given,
+    /// or `CYCLIST_CLEARANCE_M` clear of the parking strip and clear of the
+    /// widest vehicle parked on their side (a truck sticks out of it).
+    pub fn ride_offset_m(&self, road: &super::Road, parked: &[super::Parked]) -> f64 {
+        self.offset_m.unwrap_or_else(|| {
+            parked
+                .iter()
+                .filter(|p| p.side == self.side)
+                .map(|p| PARKED_KERB_GAP_M + p.kind.widest_body_m() + CYCLIST_HALF_WIDTH_M + 0.1)
+                .fold(road.parking_width_m + CYCLIST_CLEARANCE_M, f64::max)
+        })
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Pedestrian {

@@ -384,6 +384,25 @@ impl VehicleKind {
         }
     }
 
+    /// The widest body of this kind, metres (an undrawn `Car`: the widest
+    /// of the bodies it may be drawn as), mirrors inside it.
+    pub fn widest_body_m(self) -> f64 {
+        match self {
+            VehicleKind::Car => CAR_BODY_SHARES
+                .iter()
+                .map(|(k, _)| k.widest_body_m())
+                .fold(0.0, f64::max),
+            VehicleKind::Van => 2.0,
+            VehicleKind::Truck => 2.5,
+            VehicleKind::Saloon => 1.8,
+            VehicleKind::Hatchback => 1.76,
+            VehicleKind::Estate => 1.82,
+            VehicleKind::Suv => 1.86,
+            VehicleKind::Pickup => 1.86,
+            VehicleKind::Bus => 2.55,
+        }
+    }
+
     /// A car of any body (drawn or named).
     pub fn is_car(self) -> bool {
         self.class() == Class::Car && self != VehicleKind::Van

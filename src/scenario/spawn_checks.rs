@@ -33,7 +33,64 @@ struct Start {
 /// listed later is blamed.
 pub(super) fn check_starts(s: &Scenario) -> Result<(), Invalid> {
     check_vehicle_starts(s)?;
-    check_pedestrian_starts(s)
+    check_pedestrian_starts(s)?;
+    check_cyclist_paths(s)
+}
+
+/// A cyclist rides straight on at their offset and steers round nothing:
+/// one whose path crosses a parked vehicle on their side, anywhere ahead,
+/// would ride through it (a parked truck, bus or van sticks out of a 2 m
+/// parking strip; the default offset keeps clear of every one on their
+/// side). Cyclists with a `Swerve` trigger are left to it.
+fn check_cyclist_paths(s: &Scenario) -> Result<(), Invalid> {
+    use super::actors::{Action, CYCLIST_HALF_WIDTH_M, PARKED_KERB_GAP_M};
+    // a cyclist the scenario swerves is steered by it: not judged here
+    let roles = super::actor_roles(s);
+    let swerved: Vec<super::Role> = s
+        .triggers
+        .iter()
+        .filter(|t| matches!(t.action, Action::Swerve(_)))
+        .filter_map(|t| super::resolve_actor(&roles, &t.actor))
+        .collect();
+    for (i, c) in s.cyclists.iter().enumerate() {
+        if swerved.contains(&super::Role::Cyclist(i)) {
+            continue;
+        }
+        let offset = c.ride_offset_m(&s.road, &s.props.parked);
+        let (near, far) = (offset - CYCLIST_HALF_WIDTH_M, offset + CYCLIST_HALF_WIDTH_M);
+        // they ride with the traffic of their side
+        let forward = c.side != Side::Left;
+        let on_side = s
+            .props
+            .parked
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.side == c.side);
+        for (k, p) in on_side {
+            let inner = PARKED_KERB_GAP_M + p.kind.widest_body_m();
+            let half = p.kind.longest_body_m() / 2.0;
+            let ahead = if forward {
+                p.s_m + half > c.s_m - 1.0
+            } else {
+                p.s_m - half < c.s_m + 1.0
+            };
+            if near >= inner || far <= PARKED_KERB_GAP_M || !ahead {
+                continue;
+            }
+            // the default offset clears every parked vehicle: only a given one is wrong
+            let blame = vec![item("cyclists", i), field("offset_m")];
+            return Err((
+                blame,
+                format!(
+                    "cyclists[{i}] would ride through props.parked[{k}] (a parked {} at s = {} m, {PARKED_KERB_GAP_M}..{inner:.2} m in from the kerb line): at {offset:.2} m from the kerb the bicycle takes {near:.2}..{far:.2} m and steers round nothing. Ride at offset_m >= {:.2}, or park it off their path",
+                    p.kind.body_name(),
+                    p.s_m,
+                    inner + CYCLIST_HALF_WIDTH_M
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_vehicle_starts(s: &Scenario) -> Result<(), Invalid> {

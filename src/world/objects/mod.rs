@@ -293,8 +293,9 @@ mod tests {
     use super::*;
     use crate::scenario::VehicleKind;
 
-    /// The scenario's start-gap check knows each kind's longest body: the
-    /// templates' label boxes are that long (an undrawn `Car` at most).
+    /// The scenario's start-gap and cyclist-path checks know each kind's
+    /// longest and widest body: the templates' label boxes are that long
+    /// and wide (an undrawn `Car` at most).
     #[test]
     fn each_kind_is_as_long_as_the_scenario_checks_assume() {
         // every kind with one body (an undrawn `Car` is one of them)
@@ -302,10 +303,16 @@ mod tests {
             .into_iter()
             .filter(|k| *k != VehicleKind::Car)
         {
-            let length_m = vehicle(k, [0.5; 3]).size.length_m;
+            let size = vehicle(k, [0.5; 3]).size;
+            let length_m = size.length_m;
             assert!(
                 (length_m - k.longest_body_m()).abs() < 1e-6,
                 "{k:?}: {length_m}"
+            );
+            assert!(
+                (size.width_m - k.widest_body_m()).abs() < 1e-6,
+                "{k:?}: {} wide",
+                size.width_m
             );
             let car = VehicleKind::Car.longest_body_m();
             assert!(
