@@ -364,43 +364,35 @@ impl VehicleKind {
         }
     }
 
-    /// The longest body of this kind, metres (an undrawn `Car`: the
-    /// longest of the bodies it may be drawn as). The world's templates
-    /// are checked against it (world::objects tests).
-    pub fn longest_body_m(self) -> f64 {
+    /// The longest and the widest body of this kind, metres (an undrawn
+    /// `Car`: the largest of the bodies it may be drawn as), mirrors inside
+    /// the width. The world's templates are checked against it
+    /// (world::objects tests).
+    fn largest_body_lw_m(self) -> (f64, f64) {
         match self {
             VehicleKind::Car => CAR_BODY_SHARES
                 .iter()
-                .map(|(k, _)| k.longest_body_m())
-                .fold(0.0, f64::max),
-            VehicleKind::Van => 5.0,
-            VehicleKind::Truck => 8.0,
-            VehicleKind::Saloon => 4.5,
-            VehicleKind::Hatchback => 4.1,
-            VehicleKind::Estate => 4.75,
-            VehicleKind::Suv => 4.6,
-            VehicleKind::Pickup => 5.3,
-            VehicleKind::Bus => 12.0,
+                .map(|(k, _)| k.largest_body_lw_m())
+                .fold((0.0, 0.0), |a, b| (a.0.max(b.0), a.1.max(b.1))),
+            VehicleKind::Van => (5.0, 2.0),
+            VehicleKind::Truck => (8.0, 2.5),
+            VehicleKind::Saloon => (4.5, 1.8),
+            VehicleKind::Hatchback => (4.1, 1.76),
+            VehicleKind::Estate => (4.75, 1.82),
+            VehicleKind::Suv => (4.6, 1.86),
+            VehicleKind::Pickup => (5.3, 1.86),
+            VehicleKind::Bus => (12.0, 2.55),
         }
     }
 
-    /// The widest body of this kind, metres (an undrawn `Car`: the widest
-    /// of the bodies it may be drawn as), mirrors inside it.
+    /// The longest body of this kind, metres (see `largest_body_lw_m`).
+    pub fn longest_body_m(self) -> f64 {
+        self.largest_body_lw_m().0
+    }
+
+    /// The widest body of this kind, metres (see `largest_body_lw_m`).
     pub fn widest_body_m(self) -> f64 {
-        match self {
-            VehicleKind::Car => CAR_BODY_SHARES
-                .iter()
-                .map(|(k, _)| k.widest_body_m())
-                .fold(0.0, f64::max),
-            VehicleKind::Van => 2.0,
-            VehicleKind::Truck => 2.5,
-            VehicleKind::Saloon => 1.8,
-            VehicleKind::Hatchback => 1.76,
-            VehicleKind::Estate => 1.82,
-            VehicleKind::Suv => 1.86,
-            VehicleKind::Pickup => 1.86,
-            VehicleKind::Bus => 2.55,
-        }
+        self.largest_body_lw_m().1
     }
 
     /// A car of any body (drawn or named).
