@@ -6,7 +6,7 @@ use super::drive::Driver;
 use super::{CrossAt, Door};
 use crate::core::classes::{Class, instance_id};
 use crate::core::rng::Stream;
-use crate::scenario::{CAR_BODY_SHARES, Direction, Hazard, Role, Scenario, Side, VehicleKind};
+use crate::scenario::{Direction, Hazard, Role, Scenario, Side, VehicleKind};
 use crate::sim::components::{Cargo, Crossing, LaneMotion};
 use crate::world::figure::{Figure, HI_VIS_SRGB, Quadruped};
 use crate::world::objects::{self, Template};
@@ -193,12 +193,7 @@ fn spawn_pedestrian_crossing(
     let yaw = -o * std::f64::consts::FRAC_PI_2;
     for k in 0..h.count {
         // the group: staggered along the road and away from the kerb
-        let (ds, dl) = if k == 0 {
-            (0.0, 0.0)
-        } else {
-            let along = 0.9 * k.div_ceil(2) as f64 * if k % 2 == 1 { 1.0 } else { -1.0 };
-            (along, 0.35 * k as f64)
-        };
+        let (ds, dl) = h.member_offset_m(k);
         let role = if k == 0 {
             Role::Hazard
         } else {
@@ -495,26 +490,14 @@ fn spawn_hazard(
     }
 }
 
-/// A given paint colour, or one drawn by share for actor `k`.
 /// The body of a vehicle of `kind`: a `Car` gets a body style drawn from
 /// the road's shares (`CAR_BODY_SHARES`), seeded by scenario, role and
-/// index; any other kind is itself.
+/// index; any other kind is itself (`VehicleKind::drawn`).
 pub fn body(s: &Scenario, name: &str, k: usize, kind: VehicleKind) -> VehicleKind {
-    if kind != VehicleKind::Car {
-        return kind;
-    }
-    let mut rng = Stream::new(s.seed, name, k as u64);
-    let total: u32 = CAR_BODY_SHARES.iter().map(|(_, w)| w).sum();
-    let mut pick = rng.index(total as usize) as u32;
-    for &(style, weight) in &CAR_BODY_SHARES {
-        if pick < weight {
-            return style;
-        }
-        pick -= weight;
-    }
-    CAR_BODY_SHARES[0].0
+    kind.drawn(s.seed, name, k)
 }
 
+/// A given paint colour, or one drawn by share for actor `k`.
 fn paint(
     s: &Scenario,
     name: &str,
@@ -528,6 +511,7 @@ fn paint(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::CAR_BODY_SHARES;
 
     /// A `Car` draws its body by the road's shares (each within 6 points
     /// over 1000 draws), the same for the same role and index; a named

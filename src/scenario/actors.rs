@@ -137,6 +137,31 @@ pub const CYCLIST_CLEARANCE_M: f64 = 0.7;
 /// Half a cyclist's width across the road (rider and handlebars), metres.
 pub const CYCLIST_HALF_WIDTH_M: f64 = 0.3;
 
+impl PedestrianCrossing {
+    /// Where group member `k` starts from the first one (k = 0), metres:
+    /// staggered along the road and away from the kerb; either side of the
+    /// first, or behind a parked vehicle all ahead of it (never inside it).
+    pub fn member_offset_m(&self, k: u32) -> (f64, f64) {
+        if k == 0 {
+            return (0.0, 0.0);
+        }
+        let along = if self.behind_parked.is_some() {
+            0.9 * k as f64
+        } else {
+            0.9 * k.div_ceil(2) as f64 * if k % 2 == 1 { 1.0 } else { -1.0 }
+        };
+        (along, 0.35 * k as f64)
+    }
+
+    /// The group's extent along the road from the first one, metres
+    /// (behind, ahead).
+    pub fn group_along_m(&self) -> (f64, f64) {
+        (0..self.count)
+            .map(|k| self.member_offset_m(k).0)
+            .fold((0.0, 0.0), |(lo, hi), a| (f64::min(lo, a), f64::max(hi, a)))
+    }
+}
+
 impl Cyclist {
     /// Where they ride, metres from the kerb line into the road: as given,
     /// or `CYCLIST_CLEARANCE_M` clear of the parking strip and clear of the

@@ -395,6 +395,26 @@ impl VehicleKind {
         self.largest_body_lw_m().1
     }
 
+    /// The body a vehicle of this kind is drawn with: the kind itself, or
+    /// for an undrawn `Car` a style drawn by `CAR_BODY_SHARES` from the
+    /// seed, a stream name (`"parked_body"`, ...) and the vehicle's index,
+    /// so adding a vehicle leaves the others' bodies alone.
+    pub fn drawn(self, seed: u64, stream: &str, k: usize) -> VehicleKind {
+        if self != VehicleKind::Car {
+            return self;
+        }
+        let mut rng = crate::core::rng::Stream::new(seed, stream, k as u64);
+        let total: u32 = CAR_BODY_SHARES.iter().map(|(_, w)| w).sum();
+        let mut pick = rng.index(total as usize) as u32;
+        for &(style, weight) in &CAR_BODY_SHARES {
+            if pick < weight {
+                return style;
+            }
+            pick -= weight;
+        }
+        CAR_BODY_SHARES[0].0
+    }
+
     /// A car of any body (drawn or named).
     pub fn is_car(self) -> bool {
         self.class() == Class::Car && self != VehicleKind::Van

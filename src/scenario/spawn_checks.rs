@@ -34,7 +34,85 @@ struct Start {
 pub(super) fn check_starts(s: &Scenario) -> Result<(), Invalid> {
     check_vehicle_starts(s)?;
     check_pedestrian_starts(s)?;
-    check_cyclist_paths(s)
+    check_cyclist_paths(s)?;
+    check_crossing_paths(s)
+}
+
+/// A crossing to check: where it is written, its station, its extent
+/// along the road from there (behind, ahead), metres, and who crosses.
+struct CrossingPath(Vec<Step<'static>>, f64, (f64, f64), String);
+
+/// Half a walker's depth along the road, metres.
+const WALKER_HALF_DEPTH_M: f64 = 0.3;
+/// Half a deer's length, metres (it crosses side on).
+const DEER_HALF_LENGTH_M: f64 = 0.8;
+
+/// Whoever crosses the road walks straight across it, both parking strips
+/// included, and steps round nothing: a crossing at a station where a
+/// vehicle is parked (either side) would walk through it. A pedestrian's
+/// `cross_at_s_m`, the crossing hazard's group (behind a parked vehicle it
+/// starts past its front) and the deer's crossing must be clear of every
+/// parked vehicle.
+fn check_crossing_paths(s: &Scenario) -> Result<(), Invalid> {
+    use super::actors::Hazard;
+    // as drawn: a `Car`'s body style is drawn from the seed
+    let parked_length_m = |k: usize| {
+        let p = &s.props.parked[k];
+        p.kind.drawn(s.seed, "parked_body", k).longest_body_m()
+    };
+    let mut crossings: Vec<CrossingPath> = s
+        .pedestrians
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let c = p.cross_at_s_m?;
+            let at = vec![item("pedestrians", i), field("cross_at_s_m")];
+            let extent = (-WALKER_HALF_DEPTH_M, WALKER_HALF_DEPTH_M);
+            Some(CrossingPath(at, c, extent, format!("pedestrians[{i}]")))
+        })
+        .collect();
+    match &s.hazard {
+        Some(Hazard::PedestrianCrossing(h)) => {
+            let (behind, ahead) = h.group_along_m();
+            let extent = (behind - WALKER_HALF_DEPTH_M, ahead + WALKER_HALF_DEPTH_M);
+            let (at, s_m) = match h.behind_parked {
+                // just past that vehicle's front
+                Some(k) => (
+                    vec![field("hazard"), field("behind_parked")],
+                    s.props.parked[k].s_m + parked_length_m(k) / 2.0 + 0.5,
+                ),
+                None => (vec![field("hazard"), field("s_m")], h.s_m),
+            };
+            crossings.push(CrossingPath(at, s_m, extent, "the crossing hazard".into()));
+        }
+        Some(Hazard::AnimalCrossing(h)) => crossings.push(CrossingPath(
+            vec![field("hazard"), field("s_m")],
+            h.s_m,
+            (-DEER_HALF_LENGTH_M, DEER_HALF_LENGTH_M),
+            "the deer".into(),
+        )),
+        _ => {}
+    }
+    for CrossingPath(at, s_m, (behind, ahead), who) in crossings {
+        let (from, to) = (s_m + behind, s_m + ahead);
+        for (k, p) in s.props.parked.iter().enumerate() {
+            let body = parked_length_m(k) / 2.0;
+            if to <= p.s_m - body || from >= p.s_m + body {
+                continue;
+            }
+            return Err((
+                at,
+                format!(
+                    "{who} crosses the road at s = {s_m:.1} m (taking {from:.1}..{to:.1} m) through props.parked[{k}], a parked {} at s = {} m (up to {:.1}..{:.1} m): crossers walk straight across both parking strips and step round nothing; cross clear of it",
+                    p.kind.body_name(),
+                    p.s_m,
+                    p.s_m - body,
+                    p.s_m + body
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A cyclist rides straight on at their offset and steers round nothing:
