@@ -173,7 +173,7 @@ fn spawn_pedestrian_crossing(
     let (s_m, side, start_lat) = match h.behind_parked {
         Some(k) => {
             let p = &s.props.parked[k];
-            let size = objects::vehicle(body(s, "parked_body", k, p.kind), [0.0; 3]).size;
+            let size = objects::vehicle(p.body(s.seed, k), [0.0; 3]).size;
             let lat = parked_lateral_m(road, p.side, size.width_m);
             // just past the vehicle's front (seen from the ego), tucked towards the kerb
             (
@@ -334,7 +334,7 @@ fn spawn_parked(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, ro
     let road = &roads.0;
     for (i, p) in s.props.parked.iter().enumerate() {
         let color = paint(s, "parked_color", i, p.kind, p.color);
-        let kind = body(s, "parked_body", i, p.kind);
+        let kind = p.body(s.seed, i);
         let mut t = objects::vehicle(kind, color);
         // parked cars have a driver door that a trigger can open
         let door = kind.is_car().then(|| {

@@ -458,6 +458,13 @@ pub struct Parked {
     pub color: Option<[f32; 3]>,
 }
 
+impl Parked {
+    /// The body parked vehicle `k` is drawn with (`VehicleKind::drawn`).
+    pub fn body(&self, seed: u64, k: usize) -> VehicleKind {
+        self.kind.drawn(seed, "parked_body", k)
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Placed {

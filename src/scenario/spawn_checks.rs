@@ -56,10 +56,7 @@ const DEER_HALF_LENGTH_M: f64 = 0.8;
 fn check_crossing_paths(s: &Scenario) -> Result<(), Invalid> {
     use super::actors::Hazard;
     // as drawn: a `Car`'s body style is drawn from the seed
-    let parked_length_m = |k: usize| {
-        let p = &s.props.parked[k];
-        p.kind.drawn(s.seed, "parked_body", k).longest_body_m()
-    };
+    let parked_length_m = |k: usize| s.props.parked[k].body(s.seed, k).longest_body_m();
     let mut crossings: Vec<CrossingPath> = s
         .pedestrians
         .iter()

@@ -78,15 +78,15 @@ pub(super) fn check_stations(s: &Scenario) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// Nothing parked or placed stands in a cross street's mouth: a car or a
-/// building there blocks the street (scattered props leave it free). A
-/// parked vehicle counts its longest body, a placed building the 14 m it
-/// is drawn, a tree, pole or sign its trunk; a placed prop farther out than
-/// the arm is clear of it.
 /// How long a placed building's front is along the road, metres (as the
 /// world draws it).
 pub const PLACED_BUILDING_FRONT_M: f64 = 14.0;
 
+/// Nothing parked or placed stands in a cross street's mouth: a car or a
+/// building there blocks the street (scattered props leave it free). A
+/// parked vehicle counts its body as drawn, a placed building the 14 m it
+/// is drawn, a tree, pole or sign its trunk; a placed prop farther out than
+/// the arm is clear of it.
 pub(super) fn check_junction_mouths(s: &Scenario) -> Result<(), Invalid> {
     let blocked = |s_m: f64, half_m: f64, side: Side| {
         s.road.junctions.iter().enumerate().find(|(_, j)| {
@@ -107,8 +107,8 @@ pub(super) fn check_junction_mouths(s: &Scenario) -> Result<(), Invalid> {
         ))
     };
     for (i, p) in s.props.parked.iter().enumerate() {
-        if let Some((k, _)) = blocked(p.s_m, p.kind.longest_body_m() / 2.0, p.side) {
-            let half_m = p.kind.longest_body_m() / 2.0;
+        let half_m = p.body(s.seed, i).longest_body_m() / 2.0;
+        if let Some((k, _)) = blocked(p.s_m, half_m, p.side) {
             let what = format!(
                 "a parked {} at s = {} m (its body up to {:.1}..{:.1} m)",
                 p.kind.body_name(),
