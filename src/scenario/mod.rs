@@ -14,6 +14,7 @@ pub mod range;
 pub mod rigs;
 mod road_checks;
 pub mod role;
+mod ron_hints;
 pub mod schema;
 pub mod sensors;
 mod spawn_checks;
@@ -72,9 +73,21 @@ impl ScenarioError {
         }
     }
 
-    /// A ron parse or deserialization error, at its span's start.
-    pub fn from_ron(path: &Path, e: ron::error::SpannedError) -> ScenarioError {
-        let mut message = e.code.to_string();
+    /// A ron parse or deserialization error in `src`, at its span's start,
+    /// with a plain-words hint where one fits.
+    pub fn from_ron(path: &Path, src: &str, e: ron::error::SpannedError) -> ScenarioError {
+        let offset = ron_hints::offset_of(src, e.span.start.line, e.span.start.col);
+        let hint = ron_hints::hint(src, offset, &e.code);
+        let mut message = match (&e.code, &hint) {
+            // ron suggests `r#1.2` for a number where a field name goes
+            (ron::error::Error::SuggestRawIdentifier(_), Some(_)) => {
+                "a field name was expected".to_string()
+            }
+            (code, _) => code.to_string(),
+        };
+        if let Some(hint) = hint {
+            message += &format!("; {hint}");
+        }
         // a sweep file's top-level `base` given where a scenario goes
         if let ron::error::Error::NoSuchStructField { found, outer, .. } = &e.code
             && found == "base"
@@ -160,7 +173,7 @@ pub fn parse_with_formats(
 ) -> Result<Scenario, ScenarioError> {
     let mut scenario: Scenario = ron_options()
         .from_str(src)
-        .map_err(|e| ScenarioError::from_ron(path, e))?;
+        .map_err(|e| ScenarioError::from_ron(path, src, e))?;
     let at = |(steps, message): validate::Invalid| {
         let (line, col) = locate::locate(src, &steps).map_or((1, 1), |o| locate::line_col(src, o));
         ScenarioError::at(path, line, col, message)

@@ -214,7 +214,7 @@ impl Sweep {
         let path = path_buf.as_path();
         let file: SweepFile = scenario::ron_options()
             .from_str(&src)
-            .map_err(|e| ScenarioError::from_ron(path, e))?;
+            .map_err(|e| ScenarioError::from_ron(path, &src, e))?;
         let at = |needle: &str, message: String| sweep_error(path, &src, needle, message);
         if file.samples == 0 {
             return Err(at("samples", "samples must be at least 1".into()));
