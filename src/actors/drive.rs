@@ -240,7 +240,7 @@ pub fn drive(
     clock: Res<crate::sim::SimClock>,
     signals: Option<Res<crate::world::SignalPlans>>,
     road: Res<RoadRes>,
-    mut parked: Local<HashMap<Entity, (f64, f64)>>,
+    mut parked: Local<HashMap<Entity, (Vec3, f64, f64)>>,
     things: Query<OccupantData>,
     mut drivers: Query<(
         Entity,
@@ -371,12 +371,12 @@ pub fn nearest_station(road: &crate::world::RoadGeometry, p: DVec2) -> (f64, f64
 
 /// Everything a driver may have to stop for, with its road position: other
 /// vehicles, people and animals on the road, cargo once it falls, parked
-/// cars (projected once).
+/// cars (projected again when pushed).
 #[allow(clippy::type_complexity)]
 fn road_occupants(
     things: &Query<OccupantData>,
     road: &crate::world::RoadGeometry,
-    parked: &mut HashMap<Entity, (f64, f64)>,
+    parked: &mut HashMap<Entity, (Vec3, f64, f64)>,
 ) -> Vec<Occupant> {
     things
         .iter()
@@ -396,11 +396,14 @@ fn road_occupants(
                 let v = sim_to_enu(v.as_dvec3());
                 (s, lat, v.x * along.x + v.y * along.y)
             } else {
-                // parked: it never moves, project it once
-                let (s, lat) = *parked.entry(entity).or_insert_with(|| {
+                // parked: projected again only once something has pushed it
+                let cached = parked.get(&entity).filter(|c| c.0 == t.translation);
+                let (_, s, lat) = *cached.unwrap_or(&{
                     let p = sim_to_enu(t.translation.as_dvec3());
-                    nearest_station(road, DVec2::new(p.x, p.y))
+                    let (s, lat) = nearest_station(road, DVec2::new(p.x, p.y));
+                    (t.translation, s, lat)
                 });
+                parked.insert(entity, (t.translation, s, lat));
                 (s, lat, 0.0)
             };
             Occupant {

@@ -2,9 +2,11 @@
 //! every body within `MAX_SUBSTEP_TRAVEL_M` a substep (SimSet::Motion), in our own
 //! schedule: vehicles are planar rigid bodies (no roll, pitch or heave)
 //! driven through a friction-limited tyre model, so they accelerate, brake,
-//! skid and collide; people are kinematic bodies moved by their walk;
-//! parked vehicles, props and both road edges are fixed colliders. Contacts
-//! that begin become collision records in the labels.
+//! skid and collide; parked vehicles are such bodies held by their brakes
+//! (pushed when struck, sliding to rest at the tyres' grip); people are
+//! kinematic bodies moved by their walk; props and both road edges are
+//! fixed colliders. Contacts that begin become collision records in the
+//! labels.
 //!
 //! We step rapier3d (the engine bevy_rapier3d 0.36 wraps, same version)
 //! ourselves so that a tick's substeps run in a fixed order, and the
@@ -35,12 +37,21 @@ const EDGE_HEIGHT_M: f32 = 0.6;
 /// Vehicle bodies ride this high (the collider's underside), metres.
 const GROUND_CLEARANCE_M: f32 = 0.2;
 
+/// The collision group of everything fixed: props, road edges, the
+/// median's barrier.
+const FIXED_WORLD: Group = Group::GROUP_3;
+
+fn fixed_world_groups() -> InteractionGroups {
+    InteractionGroups::all().with_memberships(FIXED_WORLD)
+}
+
 /// Who owns a collider, for collision records.
 #[derive(Clone, Debug)]
 enum Owner {
     Actor(Entity),
-    /// A fixed labeled thing (a parked vehicle): role and instance id.
-    Fixed(crate::scenario::Role, u32),
+    /// A labeled thing that never moves first (a parked vehicle): role and
+    /// instance id; whoever strikes it leads the record.
+    Standing(crate::scenario::Role, u32),
     Prop(&'static str),
     RoadEdge,
 }
@@ -90,6 +101,16 @@ pub struct VehicleBody {
     pub half_length_m: f64,
     pub half_width_m: f64,
 }
+
+/// A parked vehicle's body: it stands on its brakes (no driver).
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Braked;
+
+/// What the brakes of a parked vehicle ask: stop, at the tyres' limit.
+const BRAKED: Controls = Controls {
+    accel_mps2: -FRICTION_MU * 9.81,
+    steer_rad: 0.0,
+};
 
 /// A walking person's kinematic body.
 #[derive(Component, Clone, Copy, Debug)]
@@ -205,8 +226,20 @@ fn build_physics(
                 commands.entity(entity).insert(KinematicBody { body });
             }
             (None, true) => {} // moving but not a thing: nothing to hit
+            (Some(th), false) if is_vehicle => {
+                // parked: a braked body, pushed when struck (a fixed one
+                // stopped whatever hit it as a wall would)
+                // They meet no fixed collider: a long body parked on a
+                // curve may cut the kerb line (the road-edge wall) or touch
+                // a pole, which would push it on the first tick; a pushed
+                // one mounts the kerb.
+                let groups = groups.with_filter(Group::ALL.difference(FIXED_WORLD));
+                let (collider, vehicle) = vehicle_body(&mut world, t, th, None, groups);
+                owners.insert(collider, Owner::Standing(th.role, th.instance_id));
+                commands.entity(entity).insert((vehicle, Braked));
+            }
             (thing, false) => {
-                // parked vehicles and props: one fixed collider per part
+                // props: one fixed collider per part
                 fixed_colliders(&mut world, &mut owners, t, renderable, thing);
             }
         }
@@ -230,6 +263,7 @@ pub fn step_physics(
     physics: Option<ResMut<Physics>>,
     mut records: ResMut<TickRecords>,
     mut vehicles: Query<(&VehicleBody, &Controls, &mut Transform, &mut LaneMotion)>,
+    mut parked: Query<(&VehicleBody, &mut Transform), (With<Braked>, Without<LaneMotion>)>,
     people: Query<(&KinematicBody, &Transform), Without<VehicleBody>>,
     things: Query<(&Thing, Has<Ego>)>,
 ) {
@@ -265,14 +299,23 @@ pub fn step_physics(
         let speed = physics.world.bodies[v.body].linvel().length() as f64;
         (speed + c.accel_mps2.abs() * dt) * dt
     });
+    let parked_travel = parked
+        .iter()
+        .map(|(v, _)| physics.world.bodies[v.body].linvel().length() as f64 * dt);
     let walk_travel = kinematic.iter().map(|k| (k.3 - k.1).length() as f64);
-    let travel = vehicle_travel.chain(walk_travel).fold(0.0, f64::max);
+    let travel = vehicle_travel
+        .chain(parked_travel)
+        .chain(walk_travel)
+        .fold(0.0, f64::max);
     let substeps = physics_substeps(travel);
     let sub_dt = dt / substeps as f64;
     physics.world.integration_parameters.dt = sub_dt as f32;
     for i in 1..=substeps {
         for (v, c, _, _) in &vehicles {
             apply_tyres(&mut physics.world.bodies[v.body], v, c, sub_dt);
+        }
+        for (v, _) in &parked {
+            apply_tyres(&mut physics.world.bodies[v.body], v, &BRAKED, sub_dt);
         }
         let along = i as f32 / substeps as f32;
         for &(body, p0, q0, p1, q1) in &kinematic {
@@ -303,6 +346,15 @@ pub fn step_physics(
         lane.s_m = s;
         lane.lateral_m = lateral;
         lane.speed_mps = body.linvel().dot(body.rotation() * Vec3::X) as f64;
+    }
+    for (v, mut t) in &mut parked {
+        let body = &physics.world.bodies[v.body];
+        // one never struck keeps its transform bit for bit (no round trip
+        // of its yaw through the body's rotation)
+        if body.translation() != t.translation || body.linvel() != Vec3::ZERO {
+            t.translation = body.translation();
+            t.rotation = Quat::from_rotation_y(crate::core::frames::yaw_rad(*body.rotation()));
+        }
     }
     // one record a pair a tick: the first contact (the sort is stable)
     records
@@ -442,7 +494,8 @@ fn kinematic_body(
     (collider, body)
 }
 
-/// Parked vehicles and props: one fixed collider per part.
+/// Props (and any labeled thing that neither moves nor is a vehicle): one
+/// fixed collider per part.
 fn fixed_colliders(
     world: &mut PhysicsWorld,
     owners: &mut HashMap<ColliderHandle, Owner>,
@@ -451,7 +504,7 @@ fn fixed_colliders(
     thing: Option<&Thing>,
 ) {
     let owner = match thing {
-        Some(th) => Owner::Fixed(th.role, th.instance_id),
+        Some(th) => Owner::Standing(th.role, th.instance_id),
         None => Owner::Prop(renderable.parts.first().map_or("prop", |p| p.class.name())),
     };
     let model = t.to_matrix();
@@ -463,9 +516,11 @@ fn fixed_colliders(
             Primitive::Sphere => ColliderBuilder::ball(half.max_element()),
             _ => ColliderBuilder::cuboid(half.x, half.y, half.z),
         };
-        let c = world
-            .colliders
-            .insert(shape.position(rapier3d::math::Pose::from_parts(centre, rotation)));
+        let c = world.colliders.insert(
+            shape
+                .position(rapier3d::math::Pose::from_parts(centre, rotation))
+                .collision_groups(fixed_world_groups()),
+        );
         owners.insert(c, owner.clone());
     }
 }
@@ -483,23 +538,26 @@ fn road_walls(
     {
         let lat = lateral + lateral.signum() * 0.15;
         for w in stations.windows(2) {
-            let c =
-                world
-                    .colliders
-                    .insert(wall_along(road, [w[0], w[1]], lat, EDGE_HEIGHT_M, 0.15));
+            let c = world.colliders.insert(
+                wall_along(road, [w[0], w[1]], lat, EDGE_HEIGHT_M, 0.15)
+                    .collision_groups(fixed_world_groups()),
+            );
             owners.insert(c, Owner::RoadEdge);
         }
     }
     // the median's crash barrier
     for stations in road.0.median_runs(EDGE_SEGMENT_M) {
         for w in stations.windows(2) {
-            let c = world.colliders.insert(wall_along(
-                &road.0,
-                [w[0], w[1]],
-                0.0,
-                crate::world::road::MEDIAN_BARRIER_HEIGHT_M as f32,
-                crate::world::road::MEDIAN_BARRIER_HALF_M as f32,
-            ));
+            let c = world.colliders.insert(
+                wall_along(
+                    &road.0,
+                    [w[0], w[1]],
+                    0.0,
+                    crate::world::road::MEDIAN_BARRIER_HEIGHT_M as f32,
+                    crate::world::road::MEDIAN_BARRIER_HALF_M as f32,
+                )
+                .collision_groups(fixed_world_groups()),
+            );
             owners.insert(c, Owner::Prop("guard rail"));
         }
     }
@@ -543,7 +601,7 @@ fn collision_records(
                     ),
                     Err(_) => ("actor".into(), 0, v, true),
                 },
-                Some(Owner::Fixed(role, id)) => (role.to_string(), *id, v, false),
+                Some(Owner::Standing(role, id)) => (role.to_string(), *id, v, false),
                 Some(Owner::Prop(class)) => (format!("prop:{class}"), 0, v, false),
                 Some(Owner::RoadEdge) | None => ("road_edge".into(), 0, v, false),
             }

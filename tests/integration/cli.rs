@@ -2,6 +2,7 @@
 
 use crate::common::{edgecase, extent_of, render_cli, repo_path, shipped_small, temp_dir};
 use std::fs;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 
 fn write_small(dir: &Path, name: &str, w: u32, h: u32) -> String {
@@ -194,13 +195,23 @@ fn sigterm_stops_cleanly_and_the_same_command_resumes() {
     ] {
         let out = tmp.path().join(format!("stopped{signal}"));
         let partial = tmp.path().join(format!("stopped{signal}.partial"));
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"))
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"));
+        command
             .args(["--headless", "-q", "--scenario", &sc, "--frames", "300"])
             .arg("--out")
             .arg(&out)
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stderr(std::process::Stdio::piped());
+        // as from a terminal: a shell's background job (`tools/test &`)
+        // starts with SIGINT ignored, and a run keeps an ignored signal
+        // ignored (nohup's convention)
+        // SAFETY: only an async-signal-safe call between fork and exec
+        unsafe {
+            command.pre_exec(move || {
+                libc::signal(signal, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let child = command.spawn().unwrap();
         wait_for_frames(&partial, 10);
         // SAFETY: signalling our own child process
         unsafe { libc::kill(child.id() as i32, signal) };

@@ -6,6 +6,7 @@
 //! saloon, it was first touched a tick later, 1.6 m deep).
 
 use crate::traffic::{actor, collisions, run};
+use bevy::prelude::Transform;
 
 /// The ego at 30 m/s cannot stop for a stopped car 40 m ahead (it needs
 /// ~57 m): it hits it, and from then on never overlaps it.
@@ -133,5 +134,83 @@ fn a_car_that_strikes_a_pedestrian_records_it_and_is_not_stopped_dead() {
             "the ego slowed to {speed:.2} m/s on tick {} (struck on tick {frame})",
             t.records.frame
         );
+    }
+}
+
+/// The parked transforms of every labeled vehicle, by role.
+fn parked_transforms(app: &mut bevy::app::App) -> Vec<(String, Transform)> {
+    let w = app.world_mut();
+    let mut out: Vec<(String, Transform)> = w
+        .query::<(&edgecase::world::Thing, &Transform)>()
+        .iter(w)
+        .filter(|(th, _)| th.role.to_string().starts_with("parked"))
+        .map(|(th, t)| (th.role.to_string(), *t))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// A parked car is a body on its brakes: the ego swerves into the back of
+/// a parked hatchback at 15 m/s and pushes it into the van parked ahead;
+/// both move and come to rest, and the car parked across the road, never
+/// touched, keeps its transform bit for bit. (A fixed collider stopped the
+/// ego as a wall would, and nothing it hit ever moved.)
+#[test]
+fn a_struck_parked_car_is_pushed_and_stops_on_its_brakes() {
+    let mut app = edgecase::app::headless_app(crate::common::scenario(
+        "(road: (segments: [Straight(length_m: 300)]),
+          ego: (speed_mps: 15, kind: Saloon, car_following: false),
+          props: (parked: [(s_m: 45, kind: Hatchback), (s_m: 52, kind: Van), (s_m: 120, side: Left)]),
+          triggers: [(actor: \"ego\", when: AtTime(0.5), action: Swerve(-2.8)),
+                     (actor: \"ego\", when: AtTime(3.2), action: EmergencyBrake)])",
+    ));
+    app.update();
+    let start = parked_transforms(&mut app);
+    let mut hits = Vec::new();
+    let mut path = Vec::new();
+    for _ in 0..60 {
+        app.update();
+        let w = app.world();
+        hits.extend(w.resource::<edgecase::physics::TickRecords>().collisions.clone());
+        path.push(parked_transforms(&mut app));
+    }
+    let pair = |c: &edgecase::core::record::CollisionRecord| (c.a.clone(), c.b.clone());
+    let pairs: Vec<_> = hits.iter().map(pair).collect();
+    assert!(pairs.contains(&("ego".into(), "parked[0]".into())), "{pairs:?}");
+    assert!(pairs.contains(&("parked[0]".into(), "parked[1]".into())), "{pairs:?}");
+    let end = path.last().unwrap();
+    for k in 0..2 {
+        let moved = end[k].1.translation.distance(start[k].1.translation);
+        assert!(moved > 0.5, "{} moved {moved:.2} m", end[k].0);
+        // at rest on its brakes: the last ten ticks did not move it
+        assert_eq!(path[49][k].1, end[k].1, "{} still sliding", end[k].0);
+    }
+    // the hatchback went forward, not through the ego or the van
+    assert!(end[0].1.translation.x > start[0].1.translation.x + 2.0);
+    assert!(end[1].1.translation.x > start[1].1.translation.x);
+    for tick in &path {
+        assert_eq!(tick[2], start[2], "the untouched parked car moved");
+    }
+}
+
+/// Parked vehicles stand still until struck, even where a long body cuts
+/// the kerb line: a bus and a truck parked on a 25 m curve with no parking
+/// strip (their corners reach over the road-edge wall).
+#[test]
+fn parked_vehicles_that_cut_the_kerb_line_stand_still() {
+    let mut app = edgecase::app::headless_app(crate::common::scenario(
+        "(road: (segments: [Straight(length_m: 60), Arc(length_m: 40, radius_m: 25, turn: Right), Straight(length_m: 100)],
+                 parking_width_m: 0, sidewalk: None, lanes_backward: 0),
+          ego: (speed_mps: 5),
+          props: (parked: [(s_m: 100, kind: Bus), (s_m: 120, kind: Truck), (s_m: 75, kind: Van, side: Left)]))",
+    ));
+    app.update();
+    let start = parked_transforms(&mut app);
+    for _ in 0..20 {
+        app.update();
+        let w = app.world();
+        let hits = &w.resource::<edgecase::physics::TickRecords>().collisions;
+        assert!(hits.is_empty(), "{hits:?}");
+        assert_eq!(parked_transforms(&mut app), start);
     }
 }
