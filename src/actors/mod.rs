@@ -56,7 +56,9 @@ pub fn move_actors(
         Without<crate::physics::VehicleBody>,
     >,
     mut cross: Query<(&mut Crossing, &mut Transform), Without<LaneMotion>>,
+    posts: Option<Res<crate::world::SidewalkPosts>>,
 ) {
+    let posts = posts.as_deref().map_or(&[][..], |p| &p.0[..]);
     let dt = clock.dt_s();
     let roads = &*road;
     let road = &roads.0;
@@ -68,6 +70,7 @@ pub fn move_actors(
         };
         // at their crossing: across the road at walking speed, then on
         let crossing = cross.filter(|c| !c.crossed && (c.s_m - m.s_m) * sign <= 0.0);
+        let on_the_way_across = crossing.is_some();
         if clock.frame > 0
             && let Some(mut c) = crossing
         {
@@ -88,10 +91,19 @@ pub fn move_actors(
         }
         let on = roads.get(m.road);
         let pose = on.pose(m.s_m);
+        // round the poles and sign posts on their line (the props stand
+        // beside the main road; not while crossing it)
+        let (aside_m, slope) = if m.road == 0 && !on_the_way_across {
+            crate::core::walk::detour_m(m.s_m, m.lateral_m, m.lateral_m.signum(), posts)
+        } else {
+            (0.0, 0.0)
+        };
+        let lateral = m.lateral_m + aside_m;
         t.translation = pose
-            .sim_point(m.lateral_m, on.ground_height_m(m.lateral_m))
+            .sim_point(lateral, on.ground_height_m(lateral))
             .as_vec3();
         let yaw = pose.heading_rad
+            + slope.atan()
             + if sign > 0.0 {
                 0.0
             } else {

@@ -36,4 +36,5 @@ pub mod stats;
 pub mod tracking;
 pub mod traffic;
 pub mod visibility;
+pub mod walk;
 pub mod yolo;

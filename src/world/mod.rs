@@ -55,6 +55,10 @@ impl VehicleLook {
     }
 }
 
+/// The poles and sign posts beside the main road, which walkers step round.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct SidewalkPosts(pub Vec<crate::core::walk::Post>);
+
 /// A pole with a lamp at the end of its arm (object-local position).
 #[derive(Component, Clone, Copy, Debug)]
 pub struct StreetLight {
@@ -202,7 +206,12 @@ struct PropPlacement {
     form: f32,
 }
 
-fn spawn_prop(commands: &mut Commands, road: &RoadGeometry, p: PropPlacement) {
+/// Spawns the prop; a pole or sign post is returned for the walkers.
+fn spawn_prop(
+    commands: &mut Commands,
+    road: &RoadGeometry,
+    p: PropPlacement,
+) -> Option<crate::core::walk::Post> {
     let lat = prop_lateral_m(road, p.kind, p.side, p.offset_m);
     // street-light arms and signs face the road
     let yaw = if p.side == Side::Left {
@@ -222,9 +231,15 @@ fn spawn_prop(commands: &mut Commands, road: &RoadGeometry, p: PropPlacement) {
             lamp_local: Vec3::new(0.0, p.height_m as f32 - 0.25, -1.7),
         });
     }
+    objects::post_radius_m(p.kind).map(|radius_m| crate::core::walk::Post {
+        s_m: p.s_m,
+        lateral_m: lat,
+        radius_m,
+    })
 }
 
 fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
+    let mut posts = Vec::new();
     for (i, p) in s.props.placed.iter().enumerate() {
         let h = p
             .height_m
@@ -239,7 +254,7 @@ fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
             tint: 1.0,
             form: Stream::new(s.seed, "placed prop form", i as u64).next_f64() as f32,
         };
-        spawn_prop(commands, road, placement);
+        posts.extend(spawn_prop(commands, road, placement));
     }
     for (i, sc) in s.props.scatter.iter().enumerate() {
         let mut rng = Stream::new(s.seed, "scatter", i as u64);
@@ -286,11 +301,12 @@ fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
                     tint,
                     form,
                 };
-                spawn_prop(commands, road, placement);
+                posts.extend(spawn_prop(commands, road, placement));
             }
             s_m += sc.spacing_m;
         }
     }
+    commands.insert_resource(SidewalkPosts(posts));
 }
 
 /// Resources derived from the scenario, inserted before startup.

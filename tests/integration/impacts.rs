@@ -171,13 +171,23 @@ fn a_struck_parked_car_is_pushed_and_stops_on_its_brakes() {
     for _ in 0..60 {
         app.update();
         let w = app.world();
-        hits.extend(w.resource::<edgecase::physics::TickRecords>().collisions.clone());
+        hits.extend(
+            w.resource::<edgecase::physics::TickRecords>()
+                .collisions
+                .clone(),
+        );
         path.push(parked_transforms(&mut app));
     }
     let pair = |c: &edgecase::core::record::CollisionRecord| (c.a.clone(), c.b.clone());
     let pairs: Vec<_> = hits.iter().map(pair).collect();
-    assert!(pairs.contains(&("ego".into(), "parked[0]".into())), "{pairs:?}");
-    assert!(pairs.contains(&("parked[0]".into(), "parked[1]".into())), "{pairs:?}");
+    assert!(
+        pairs.contains(&("ego".into(), "parked[0]".into())),
+        "{pairs:?}"
+    );
+    assert!(
+        pairs.contains(&("parked[0]".into(), "parked[1]".into())),
+        "{pairs:?}"
+    );
     let end = path.last().unwrap();
     for k in 0..2 {
         let moved = end[k].1.translation.distance(start[k].1.translation);

@@ -221,3 +221,64 @@ fn coco_keypoints_score_1_gt_vs_gt_in_pycocotools() {
     assert!(posed >= 40, "{last}");
     assert!(last.ends_with("categories: bicycle,person"), "{last}");
 }
+
+/// Walkers step round the poles and sign posts on their line: a street
+/// light every 6 m and a sign at 9 m stand 1 m from the kerb, where both
+/// walkers walk (one each way); no walker comes within the post's radius +
+/// 0.35 m of one, and between posts they are back on their line. (Before,
+/// they walked straight through them.)
+#[test]
+fn walkers_step_round_poles_and_sign_posts() {
+    use bevy::prelude::*;
+    let mut app = edgecase::app::headless_app(scenario(
+        "(road: (segments: [Straight(length_m: 120)]), ego: (speed_mps: 0),
+          props: (scatter: [(kind: Pole, spacing_m: 6, side: Right, from_s_m: 10, to_s_m: 40)],
+                  placed: [(kind: Sign, s_m: 33, side: Right)]),
+          pedestrians: [(s_m: 8, side: Right, speed_mps: 1.4), (s_m: 42, side: Right, speed_mps: 1.2, direction: Backward)])",
+    ));
+    app.update();
+    let posts = app
+        .world()
+        .resource::<edgecase::world::SidewalkPosts>()
+        .0
+        .clone();
+    assert_eq!(posts.len(), 7, "{posts:?}");
+    let mut closest = f64::INFINITY;
+    let mut on_line = 0;
+    for _ in 0..250 {
+        app.update();
+        let w = app.world_mut();
+        let people: Vec<Vec3> = w
+            .query::<(&edgecase::world::Thing, &Transform)>()
+            .iter(w)
+            .filter(|(th, _)| th.role.to_string().starts_with("pedestrians"))
+            .map(|(_, t)| t.translation)
+            .collect();
+        assert_eq!(people.len(), 2);
+        for p in people {
+            // sim frame: x east, z south; the road runs east from the origin
+            let (s, lateral) = (p.x as f64, -p.z as f64);
+            for post in &posts {
+                let d = (s - post.s_m).hypot(lateral - post.lateral_m);
+                closest = closest.min(d - post.radius_m);
+            }
+            let nearest = posts
+                .iter()
+                .map(|q| (s - q.s_m).abs())
+                .fold(f64::INFINITY, f64::min);
+            if nearest > 2.0 {
+                let line = posts[0].lateral_m; // 1 m from the kerb, as the walkers
+                assert!(
+                    (lateral - line).abs() < 1e-4,
+                    "off the line at s = {s:.2}: {lateral:.3}"
+                );
+                on_line += 1;
+            }
+        }
+    }
+    assert!(
+        closest > 0.349,
+        "a walker came within {closest:.3} m of a post"
+    );
+    assert!(on_line > 50, "{on_line}");
+}

@@ -246,7 +246,7 @@ pub fn prop(kind: PropKind, height_m: f64, footprint_m: f64, tint: f32, form: f3
             part(
                 Primitive::Cylinder,
                 Vec3::new(0.0, h / 2.0, 0.0),
-                Vec3::new(0.2, h, 0.2),
+                Vec3::new(POLE_RADIUS_M * 2.0, h, POLE_RADIUS_M * 2.0),
                 [0.45, 0.45, 0.47],
                 Class::Pole,
             ),
@@ -273,7 +273,7 @@ pub fn prop(kind: PropKind, height_m: f64, footprint_m: f64, tint: f32, form: f3
             part(
                 Primitive::Cylinder,
                 Vec3::new(0.0, (h - 0.35) / 2.0, 0.0),
-                Vec3::new(0.08, h - 0.35, 0.08),
+                Vec3::new(SIGN_POST_RADIUS_M * 2.0, h - 0.35, SIGN_POST_RADIUS_M * 2.0),
                 [0.5, 0.5, 0.5],
                 Class::Pole,
             ),
@@ -285,6 +285,20 @@ pub fn prop(kind: PropKind, height_m: f64, footprint_m: f64, tint: f32, form: f3
                 Class::TrafficSign,
             ),
         ],
+    }
+}
+
+/// A street light's pole and a sign's post, radius in metres.
+const POLE_RADIUS_M: f32 = 0.1;
+const SIGN_POST_RADIUS_M: f32 = 0.04;
+
+/// The radius of the post a walker steps round, for the kinds that stand
+/// on the sidewalk.
+pub fn post_radius_m(kind: PropKind) -> Option<f64> {
+    match kind {
+        PropKind::Pole => Some(POLE_RADIUS_M as f64),
+        PropKind::Sign => Some(SIGN_POST_RADIUS_M as f64),
+        PropKind::Tree | PropKind::Building => None,
     }
 }
 
