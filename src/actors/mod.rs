@@ -6,6 +6,7 @@ pub mod drive;
 pub mod spawn;
 pub mod triggers;
 
+use crate::core::walk::Walker;
 use crate::scenario::Direction;
 use crate::sim::components::{Cargo, Crossing, LaneMotion};
 use crate::sim::{MotionSet, SimClock, SimSet, SpawnSet};
@@ -42,6 +43,8 @@ fn trigger_crossings(
 }
 
 /// Motion: people walk; vehicles are moved by the physics step instead.
+/// First everyone's route advances, then each is drawn where they step to:
+/// round the posts on their line and round each other (`core::walk`).
 #[allow(clippy::type_complexity)]
 pub fn move_actors(
     clock: Res<SimClock>,
@@ -52,6 +55,7 @@ pub fn move_actors(
             &mut Transform,
             Option<&Swerving>,
             Option<&mut CrossAt>,
+            Option<&crate::world::Thing>,
         ),
         Without<crate::physics::VehicleBody>,
     >,
@@ -62,15 +66,10 @@ pub fn move_actors(
     let dt = clock.dt_s();
     let roads = &*road;
     let road = &roads.0;
-    for (mut m, mut t, swerve, cross) in &mut lane {
-        let sign = if m.direction == Direction::Forward {
-            1.0
-        } else {
-            -1.0
-        };
+    for (mut m, _, swerve, cross, _) in &mut lane {
+        let sign = direction_sign(m.direction);
         // at their crossing: across the road at walking speed, then on
-        let crossing = cross.filter(|c| !c.crossed && (c.s_m - m.s_m) * sign <= 0.0);
-        let on_the_way_across = crossing.is_some();
+        let crossing = cross.filter(|c| on_the_way_across(c, &m));
         if clock.frame > 0
             && let Some(mut c) = crossing
         {
@@ -89,27 +88,45 @@ pub fn move_actors(
                 m.lateral_m += left.clamp(-SWERVE_MPS * dt, SWERVE_MPS * dt);
             }
         }
-        let on = roads.get(m.road);
-        let pose = on.pose(m.s_m);
-        // round the poles and sign posts on their line (the props stand
-        // beside the main road; not while crossing it)
-        let (aside_m, slope) = if m.road == 0 && !on_the_way_across {
-            crate::core::walk::detour_m(m.s_m, m.lateral_m, m.lateral_m.signum(), posts)
+    }
+    // people on the main road's sidewalks, where they are now (the props
+    // stand beside the main road; nobody steps aside while crossing it)
+    let on_foot = |m: &LaneMotion, cross: Option<&CrossAt>, thing: Option<&crate::world::Thing>| {
+        m.road == 0
+            && thing.is_some_and(|th| th.class == crate::core::classes::Class::Person)
+            && cross.is_none_or(|c| !on_the_way_across(c, m))
+    };
+    let walkers: Vec<Walker> = lane
+        .iter()
+        .filter(|(m, _, _, cross, thing)| on_foot(m, cross.as_deref(), *thing))
+        .map(|(m, ..)| walker(m))
+        .collect();
+    for (m, mut t, _, cross, thing) in &mut lane {
+        let (aside_m, slope) = if on_foot(&m, cross.as_deref(), thing) {
+            let me = walker(&m);
+            let post = crate::core::walk::detour_m(m.s_m, m.lateral_m, m.lateral_m.signum(), posts);
+            let other = crate::core::walk::passing_m(&me, &walkers);
+            if other.0.abs() > post.0.abs() {
+                other
+            } else {
+                post
+            }
         } else {
             (0.0, 0.0)
         };
+        let on = roads.get(m.road);
+        let pose = on.pose(m.s_m);
         let lateral = m.lateral_m + aside_m;
         t.translation = pose
             .sim_point(lateral, on.ground_height_m(lateral))
             .as_vec3();
-        let yaw = pose.heading_rad
-            + slope.atan()
-            + if sign > 0.0 {
-                0.0
-            } else {
-                std::f64::consts::PI
-            };
-        t.rotation = Quat::from_rotation_y(yaw as f32);
+        // facing the way they walk, turned along their detour
+        let back = if direction_sign(m.direction) > 0.0 {
+            0.0
+        } else {
+            std::f64::consts::PI
+        };
+        t.rotation = Quat::from_rotation_y((pose.heading_rad + slope.atan() + back) as f32);
     }
     for (mut c, mut t) in &mut cross {
         // walking starts on the tick after the trigger fired
@@ -122,6 +139,24 @@ pub fn move_actors(
         t.translation = pose
             .sim_point(c.lateral_m, road.ground_height_m(c.lateral_m))
             .as_vec3();
+    }
+}
+
+fn direction_sign(d: Direction) -> f64 {
+    if d == Direction::Forward { 1.0 } else { -1.0 }
+}
+
+/// Whether a walker with a crossing is on the road, crossing it now.
+fn on_the_way_across(c: &CrossAt, m: &LaneMotion) -> bool {
+    !c.crossed && (c.s_m - m.s_m) * direction_sign(m.direction) <= 0.0
+}
+
+fn walker(m: &LaneMotion) -> Walker {
+    Walker {
+        s_m: m.s_m,
+        lateral_m: m.lateral_m,
+        direction: direction_sign(m.direction),
+        speed_mps: m.speed_mps,
     }
 }
 

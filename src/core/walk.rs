@@ -43,19 +43,86 @@ pub fn detour_m(s_m: f64, lateral_m: f64, outward: f64, posts: &[Post]) -> (f64,
             apart.signum()
         };
         let full = side * (need - apart.abs());
-        // smooth in and out: 1 within ASIDE_M, a cosine ramp to 0 over RAMP_M
-        let (weight, dweight) = if along <= ASIDE_M {
-            (1.0, 0.0)
-        } else {
-            let x = (along - ASIDE_M) / RAMP_M * std::f64::consts::PI;
-            let sign = (s_m - p.s_m).signum();
-            (
-                0.5 * (1.0 + x.cos()),
-                -0.5 * x.sin() * std::f64::consts::PI / RAMP_M * sign,
-            )
-        };
+        let (weight, dweight) = ease(along);
+        // d along / d s: +1 past the post, -1 before it
+        let dweight = dweight * (s_m - p.s_m).signum();
         if (full * weight).abs() > best.0.abs() {
             best = (full * weight, full * dweight);
+        }
+    }
+    best
+}
+
+/// A walker on a sidewalk, in road coordinates.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Walker {
+    pub s_m: f64,
+    /// Their line: offset from the centre line, positive left.
+    pub lateral_m: f64,
+    /// Along the road: +1 walking with the stations, -1 against them.
+    pub direction: f64,
+    pub speed_mps: f64,
+}
+
+/// The smooth step both detours use: 1 within ASIDE_M of the other, a
+/// cosine ramp to 0 at ASIDE_M + RAMP_M; and its derivative in `along`.
+fn ease(along_m: f64) -> (f64, f64) {
+    if along_m <= ASIDE_M {
+        (1.0, 0.0)
+    } else if along_m >= ASIDE_M + RAMP_M {
+        (0.0, 0.0)
+    } else {
+        let x = (along_m - ASIDE_M) / RAMP_M * std::f64::consts::PI;
+        (
+            0.5 * (1.0 + x.cos()),
+            -0.5 * x.sin() * std::f64::consts::PI / RAMP_M,
+        )
+    }
+}
+
+/// How far `me` stands aside of their line to pass the other walkers, and
+/// the slope of that offset per metre `me` walks (for their heading).
+/// People meeting head-on each step to their own right by half of what
+/// they lack of 2 x WALKER_CLEARANCE_M apart; one who catches up with a
+/// slower or standing person steps to their left by all of it (either
+/// passes on the other side when already offset that way); a standing
+/// person never steps. Eased in and out as the posts' detour is.
+pub fn passing_m(me: &Walker, others: &[Walker]) -> (f64, f64) {
+    let mut best: (f64, f64) = (0.0, 0.0);
+    if me.speed_mps <= 0.0 {
+        return best;
+    }
+    let need = 2.0 * WALKER_CLEARANCE_M;
+    let u_me = me.direction * me.speed_mps;
+    // my right, in lateral terms
+    let to_my_right = -me.direction;
+    for o in others {
+        let apart = me.lateral_m - o.lateral_m;
+        if apart.abs() >= need || o == me {
+            continue;
+        }
+        let u_o = o.direction * o.speed_mps;
+        let head_on = me.direction != o.direction && o.speed_mps > 0.0;
+        // the one who walks faster along the shared direction passes
+        let passer = (u_me - u_o) * me.direction > 0.0;
+        let (preferred, share) = match (head_on, passer) {
+            (true, _) => (to_my_right, 0.5),
+            (false, true) => (-to_my_right, 1.0),
+            (false, false) => continue, // theirs to pass, or keeping pace
+        };
+        // already offset the other way: pass that way
+        let side = if apart == 0.0 || apart.signum() == preferred {
+            preferred
+        } else {
+            -preferred
+        };
+        let full = side * (need - apart.abs()) * share;
+        let x = me.s_m - o.s_m;
+        let (weight, dweight) = ease(x.abs());
+        if (full * weight).abs() > best.0.abs() {
+            // d along / d (metres I walk): |x| changes at (u_me - u_o) a second
+            let dalong = x.signum() * (u_me - u_o) / me.speed_mps;
+            best = (full * weight, full * dweight * dalong);
         }
     }
     best
@@ -103,6 +170,85 @@ mod tests {
             let (b, _) = detour_m(s + h, -6.0, -1.0, &[POLE]);
             let (_, slope) = detour_m(s, -6.0, -1.0, &[POLE]);
             assert!(((b - a) / (2.0 * h) - slope).abs() < 1e-5, "s {s}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod passing_tests {
+    use super::*;
+
+    fn walker(s_m: f64, lateral_m: f64, direction: f64, speed_mps: f64) -> Walker {
+        Walker {
+            s_m,
+            lateral_m,
+            direction,
+            speed_mps,
+        }
+    }
+
+    /// Two people meeting head-on on one line, stepped along in 0.1 s
+    /// ticks: they keep 0.7 m apart as they pass and end on their line.
+    #[test]
+    fn people_meeting_head_on_keep_right_and_pass_apart() {
+        let (mut a, mut b) = (walker(10.0, -6.0, 1.0, 1.4), walker(20.0, -6.0, -1.0, 1.2));
+        let mut closest = f64::INFINITY;
+        for _ in 0..150 {
+            a.s_m += 0.14;
+            b.s_m -= 0.12;
+            let (da, _) = passing_m(&a, &[a, b]);
+            let (db, _) = passing_m(&b, &[a, b]);
+            let d = (a.s_m - b.s_m).hypot((a.lateral_m + da) - (b.lateral_m + db));
+            closest = closest.min(d);
+            if (a.s_m - b.s_m).abs() < 0.5 {
+                // each to their own right: a (eastbound) south, b north
+                assert!(
+                    (da + 0.35).abs() < 1e-12 && (db - 0.35).abs() < 1e-12,
+                    "{da} {db}"
+                );
+            }
+        }
+        assert!(closest >= 0.7 - 1e-9, "{closest}");
+        assert_eq!(passing_m(&a, &[a, b]), (0.0, 0.0));
+    }
+
+    #[test]
+    fn a_faster_walker_passes_a_slower_one_on_their_left_and_a_standing_one_never_steps() {
+        let slow = walker(12.0, -6.0, 1.0, 0.6);
+        let fast = walker(11.6, -6.0, 1.0, 1.6);
+        let (d, _) = passing_m(&fast, &[slow, fast]);
+        assert!((d - 0.7).abs() < 1e-12, "{d}"); // on their line: 0.7 m to the left
+        // already a little to their right: passes on that side
+        let right = walker(11.6, -6.2, 1.0, 1.6);
+        let (d, _) = passing_m(&right, &[slow, right]);
+        assert!((d + 0.5).abs() < 1e-12, "{d}");
+        assert_eq!(passing_m(&slow, &[slow, fast]).0, 0.0);
+        let standing = walker(12.0, -6.0, 1.0, 0.0);
+        assert_eq!(passing_m(&standing, &[standing, fast]), (0.0, 0.0));
+        // once past, far enough ahead, the fast one is back on their line
+        let ahead = walker(14.5, -6.2, 1.0, 1.6);
+        assert_eq!(passing_m(&ahead, &[slow, ahead]), (0.0, 0.0));
+    }
+
+    #[test]
+    fn the_slope_follows_the_offset_as_the_gap_closes() {
+        // head-on at 1.4 and 1.2 m/s: the gap closes 2.6/1.4 m per metre a walks
+        let b = walker(20.0, -6.0, -1.0, 1.2);
+        for s in [17.7, 18.4, 18.9] {
+            let h = 1e-6;
+            let at = |s: f64, b_s: f64| {
+                let a = walker(s, -6.0, 1.0, 1.4);
+                let b = walker(b_s, -6.0, -1.0, 1.2);
+                passing_m(&a, &[a, b]).0
+            };
+            // a walks h, b walks h * 1.2 / 1.4 the other way
+            let numeric =
+                (at(s + h, 20.0 - h * 1.2 / 1.4) - at(s - h, 20.0 + h * 1.2 / 1.4)) / (2.0 * h);
+            let (_, slope) = passing_m(&walker(s, -6.0, 1.0, 1.4), &[b]);
+            assert!(
+                (numeric - slope).abs() < 1e-4,
+                "s {s}: {numeric} vs {slope}"
+            );
         }
     }
 }

@@ -255,6 +255,8 @@ fn walkers_step_round_poles_and_sign_posts() {
             .map(|(_, t)| t.translation)
             .collect();
         assert_eq!(people.len(), 2);
+        // the two meet too: near each other they step aside for that
+        let apart = (people[0].x - people[1].x).abs() as f64;
         for p in people {
             // sim frame: x east, z south; the road runs east from the origin
             let (s, lateral) = (p.x as f64, -p.z as f64);
@@ -266,7 +268,7 @@ fn walkers_step_round_poles_and_sign_posts() {
                 .iter()
                 .map(|q| (s - q.s_m).abs())
                 .fold(f64::INFINITY, f64::min);
-            if nearest > 2.0 {
+            if nearest > 2.0 && apart > 2.0 {
                 let line = posts[0].lateral_m; // 1 m from the kerb, as the walkers
                 assert!(
                     (lateral - line).abs() < 1e-4,
@@ -281,4 +283,59 @@ fn walkers_step_round_poles_and_sign_posts() {
         "a walker came within {closest:.3} m of a post"
     );
     assert!(on_line > 50, "{on_line}");
+}
+
+/// Walkers pass each other instead of through each other: two meeting
+/// head-on on one line, a runner catching up with a slow walker and a
+/// person standing on the line, all at the default 1 m from the kerb.
+/// No two centres come within 0.7 m (2 x 0.35 m) while they pass, and
+/// once clear everyone is back on their line.
+#[test]
+fn walkers_pass_each_other_with_room() {
+    use bevy::prelude::*;
+    let mut app = edgecase::app::headless_app(scenario(
+        "(road: (segments: [Straight(length_m: 120)]), ego: (speed_mps: 0),
+          pedestrians: [(s_m: 10, side: Right, speed_mps: 1.4),
+                        (s_m: 24, side: Right, speed_mps: 1.2, direction: Backward),
+                        (s_m: 30, side: Right, speed_mps: 0.5),
+                        (s_m: 22, side: Right, speed_mps: 3.0),
+                        (s_m: 45, side: Right, speed_mps: 0)])",
+    ));
+    let mut closest = f64::INFINITY;
+    let mut last = Vec::new();
+    for _ in 0..150 {
+        app.update();
+        let w = app.world_mut();
+        let mut people: Vec<(String, f64, f64)> = w
+            .query::<(&edgecase::world::Thing, &Transform)>()
+            .iter(w)
+            .filter(|(th, _)| th.role.to_string().starts_with("pedestrians"))
+            .map(|(th, t)| {
+                (
+                    th.role.to_string(),
+                    t.translation.x as f64,
+                    -t.translation.z as f64,
+                )
+            })
+            .collect();
+        people.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(people.len(), 5);
+        for (i, a) in people.iter().enumerate() {
+            for b in &people[i + 1..] {
+                closest = closest.min((a.1 - b.1).hypot(a.2 - b.2));
+            }
+        }
+        last = people;
+    }
+    assert!(closest > 0.699, "two walkers came within {closest:.3} m");
+    // after 15 s everyone has passed and is 2 m or more from the others
+    // along the road: back on the line (1 m from the 5.7 m kerb line)
+    for p in &last {
+        assert!(
+            (p.2 + 6.7).abs() < 1e-4,
+            "{} off their line: {:.3}",
+            p.0,
+            p.2
+        );
+    }
 }
