@@ -181,6 +181,8 @@ struct Occupant {
     half_width_m: f64,
     /// Speed along the road's forward direction (negative: against it).
     speed_along_mps: f64,
+    /// A person on foot (they walk across the cross streets' mouths).
+    on_foot: bool,
 }
 
 fn sign(d: Direction) -> f64 {
@@ -260,6 +262,21 @@ pub fn drive(
             .collect()
     });
     let mut occupants = road_occupants(&things, road, &mut parked);
+    occupants.extend(people_in_junction_mouths(&occupants, roads));
+    // where the people on the main road's sidewalks are, in the world, and
+    // how fast they walk
+    let on_foot: Vec<Walking> = occupants
+        .iter()
+        .filter(|o| o.on_foot && o.road == 0)
+        .map(|o| {
+            let pose = road.pose(o.s_m);
+            Walking {
+                position: pose.position + pose.left() * o.lateral_m,
+                velocity_mps: pose.forward() * o.speed_along_mps,
+                radius_m: o.half_width_m,
+            }
+        })
+        .collect();
     occupants.sort_by(|a, b| a.s_m.total_cmp(&b.s_m).then(a.entity.cmp(&b.entity)));
     for (entity, mut driver, mut controls, lane, body, t) in &mut drivers {
         let dir = sign(lane.direction);
@@ -271,10 +288,23 @@ pub fn drive(
             half_length_m: body.half_length_m,
             half_width_m: body.half_width_m,
             speed_along_mps: lane.speed_mps * dir,
+            on_foot: false,
         };
         let v = lane.speed_mps;
         let on = roads.get(lane.road);
         let mut leader = leader_of(&me, dir, driver.lane_lateral_m, &occupants).map(|l| l.0);
+        let p = sim_to_enu(t.translation.as_dvec3());
+        let heading = crate::core::frames::yaw_rad(t.rotation) as f64;
+        let curvature = controls.steer_rad.tan() / body.wheelbase_m;
+        if let Some(gap) =
+            person_ahead_m(DVec2::new(p.x, p.y), heading, curvature, v, &me, &on_foot)
+            && leader.is_none_or(|l| gap < l.gap_m)
+        {
+            leader = Some(Leader {
+                gap_m: gap,
+                speed_mps: 0.0,
+            });
+        }
         // a stop line ahead whose light says stop is a standing leader
         if !driver.runs_red_lights {
             let stop = stop_line_gap(on, lane, &me, &driver, &lights, road, &occupants);
@@ -310,8 +340,6 @@ pub fn drive(
         let look = (1.0 * v).max(6.0);
         let target_pose = on.pose(lane.s_m + dir * look);
         let target = target_pose.position + target_pose.left() * driver.lane_lateral_m;
-        let p = sim_to_enu(t.translation.as_dvec3());
-        let heading = crate::core::frames::yaw_rad(t.rotation) as f64;
         let d = target - DVec2::new(p.x, p.y);
         let (ahead, left) = (
             d.x * heading.cos() + d.y * heading.sin(),
@@ -330,6 +358,32 @@ const GIVE_WAY_S: f64 = 4.0;
 /// Whether a vehicle on the main road is in junction `k` or will be within
 /// GIVE_WAY_S at its speed.
 fn main_road_busy(main: &crate::world::RoadGeometry, k: usize, occupants: &[Occupant]) -> bool {
+    main_road_traffic_near(main, k, occupants, |_| true)
+}
+
+/// Whether a main-road vehicle other than `me` is in junction `k`, or one
+/// driving against `me` will be within GIVE_WAY_S: a left turn crosses the
+/// oncoming lanes, and gives way to that traffic.
+fn oncoming_busy(
+    main: &crate::world::RoadGeometry,
+    k: usize,
+    occupants: &[Occupant],
+    me: &Occupant,
+    dir: f64,
+) -> bool {
+    main_road_traffic_near(main, k, occupants, |o| {
+        o.entity != me.entity && (o.speed_along_mps * dir < 0.0 || o.speed_along_mps == 0.0)
+    })
+}
+
+/// Whether a main-road vehicle that `counts` is in junction `k` or will be
+/// within GIVE_WAY_S at its speed.
+fn main_road_traffic_near(
+    main: &crate::world::RoadGeometry,
+    k: usize,
+    occupants: &[Occupant],
+    counts: impl Fn(&Occupant) -> bool,
+) -> bool {
     let Some(b) = main.junction_boxes.get(k) else {
         return false;
     };
@@ -337,6 +391,7 @@ fn main_road_busy(main: &crate::world::RoadGeometry, k: usize, occupants: &[Occu
         .iter()
         .filter(|o| o.road == 0 && o.lateral_m.abs() < main.left_edge_m().max(-main.right_edge_m()))
         .filter(|o| o.half_length_m > 1.0) // vehicles, not people on the kerb
+        .filter(|o| counts(o))
         .any(|o| {
             let (front, back) = (o.s_m + o.half_length_m, o.s_m - o.half_length_m);
             if front >= b.s0_m && back <= b.s1_m {
@@ -414,9 +469,108 @@ fn road_occupants(
                 half_length_m: th.size.length_m / 2.0,
                 half_width_m: th.size.width_m / 2.0,
                 speed_along_mps,
+                on_foot: th.class == crate::core::classes::Class::Person,
             }
         })
         .collect()
+}
+
+/// How far ahead of its bumper a driver looks for people in the world,
+/// along the arc it is steering, m.
+const BUMPER_LOOK_M: f64 = 10.0;
+
+/// A person on foot, in the world (ENU, m and m/s).
+#[derive(Clone, Copy, Debug)]
+struct Walking {
+    position: DVec2,
+    velocity_mps: DVec2,
+    radius_m: f64,
+}
+
+/// The gap from the bumper to the nearest person on foot ahead within
+/// BUMPER_LOOK_M along the arc of curvature `curvature_per_m` (positive
+/// left) the car is steering, and within its half width (+ 0.3 m) of that
+/// arc, where they are now or where their walk takes them by the time the
+/// car gets there: a car turning through a junction meets the people
+/// walking across the street's mouth before it is on the street it turns
+/// into, so its lane does not list them.
+fn person_ahead_m(
+    position: DVec2,
+    heading_rad: f64,
+    curvature_per_m: f64,
+    speed_mps: f64,
+    me: &Occupant,
+    people: &[Walking],
+) -> Option<f64> {
+    let forward = DVec2::new(heading_rad.cos(), heading_rad.sin());
+    let left = forward.perp();
+    // along the arc and aside of it, of a point relative to the car
+    let on_arc = |d: DVec2| {
+        if curvature_per_m.abs() < 1e-4 {
+            (d.dot(forward), d.dot(left).abs())
+        } else {
+            // about the turn's centre: the arc length to the point's
+            // angle, and its distance from the arc
+            let r = 1.0 / curvature_per_m;
+            let from_centre = d - left * r;
+            let start = -left * r;
+            let angle = start.perp_dot(from_centre).atan2(start.dot(from_centre)) * r.signum();
+            (angle * r.abs(), (from_centre.length() - r.abs()).abs())
+        }
+    };
+    let gap_to = |d: DVec2, radius: f64| {
+        let (along, aside) = on_arc(d);
+        let gap = along - me.half_length_m - radius;
+        (gap > -0.3 && gap < BUMPER_LOOK_M && aside < me.half_width_m + radius + 0.3).then_some(gap)
+    };
+    people
+        .iter()
+        .filter_map(|w| {
+            let d = w.position - position;
+            let now = gap_to(d, w.radius_m);
+            // where they will be when the bumper reaches where they are now
+            let (along, _) = on_arc(d);
+            let t = (along - me.half_length_m).max(0.0) / speed_mps.max(1.0);
+            let then = gap_to(d + w.velocity_mps * t, w.radius_m);
+            match (now, then) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        })
+        .min_by(f64::total_cmp)
+}
+
+/// People walking along the main road's sidewalks cross the mouth of
+/// every cross street they pass: there they are in that street's way too,
+/// so each is also listed on the cross street, in its coordinates (drivers
+/// see only their own road's occupants; the cross street's traffic and the
+/// cars turning in or out drove through them).
+fn people_in_junction_mouths(occupants: &[Occupant], roads: &RoadRes) -> Vec<Occupant> {
+    let main = &roads.0;
+    let mut out = Vec::new();
+    for o in occupants.iter().filter(|o| o.on_foot && o.road == 0) {
+        for (k, b) in main.junction_boxes.iter().enumerate() {
+            if o.s_m + o.half_width_m < b.s0_m || o.s_m - o.half_width_m > b.s1_m {
+                continue;
+            }
+            let Some(street) = roads.1.get(k) else {
+                continue;
+            };
+            let p = main.pose(o.s_m).position + main.pose(o.s_m).left() * o.lateral_m;
+            let (s_m, lateral_m) = nearest_station(street, p);
+            out.push(Occupant {
+                road: k as u32 + 1,
+                s_m,
+                lateral_m,
+                // crossing the street: as deep along it as they are wide
+                half_length_m: o.half_width_m,
+                half_width_m: o.half_length_m,
+                speed_along_mps: 0.0,
+                ..*o
+            });
+        }
+    }
+    out
 }
 
 /// The gap to the nearest stop line ahead whose light (or, without lights,
@@ -447,6 +601,12 @@ fn stop_line_gap(
                 // street gives way while main-road traffic is near
                 None => lane.road != 0 && main_road_busy(road, l.junction, occupants),
             };
+            // turning left off the main road (on a green too): across the
+            // oncoming lanes, once they are clear
+            let turning_left = lane.road == 0 && driver.turn == Some(crate::scenario::Turn::Left);
+            let stop = stop
+                || turning_left
+                    && oncoming_busy(road, l.junction, occupants, me, sign(lane.direction));
             stop.then_some(gap.max(0.1))
         })
         .min_by(f64::total_cmp)

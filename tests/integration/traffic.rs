@@ -613,3 +613,70 @@ fn cross_traffic_gives_way_at_an_unsignalled_junction() {
     );
     assert!(actor(ticks.last().unwrap(), "vehicles[1]").1 > 75.0);
 }
+
+/// People walking along the main road's sidewalks cross the cross street's
+/// mouth: a cross-street car heading for the main road and one turning out
+/// of the cross street onto it each yield to the walker on the sidewalk
+/// they cross, then go on; nobody is struck. (They drove through them:
+/// drivers saw only their own road's occupants.)
+#[test]
+fn cross_street_drivers_stop_for_people_walking_across_its_mouth() {
+    let ticks = run(
+        "(road: (segments: [Straight(length_m: 200)], junctions: [(s_m: 60)]),
+          ego: (speed_mps: 0, start_s_m: 20),
+          vehicles: [
+            (start_s_m: 25, speed_mps: 6, road: 1, lane: 0),
+            (start_s_m: 115, speed_mps: 6, road: 1, lane: 0, direction: Backward, turn: Left),
+          ],
+          pedestrians: [
+            (s_m: 55.5, side: Right, speed_mps: 1.4),
+            (s_m: 67.8, side: Left, speed_mps: 1.2, direction: Backward),
+          ])",
+        200,
+    );
+    assert!(collisions(&ticks).is_empty(), "{:?}", collisions(&ticks));
+    for car in ["vehicles[0]", "vehicles[1]"] {
+        let slowest = ticks[..120]
+            .iter()
+            .map(|t| actor(t, car).3)
+            .fold(f64::MAX, f64::min);
+        // from 6 m/s: stopped, or crept while the walker stepped clear
+        assert!(slowest < 1.5, "{car} only slowed to {slowest:.2} m/s");
+    }
+    // both went on once the walkers had passed: the first across the main
+    // road, the second turned east onto it
+    let end = ticks.last().unwrap();
+    assert!(
+        actor(end, "vehicles[0]").4.z < -20.0,
+        "{:?}",
+        actor(end, "vehicles[0]")
+    );
+    assert!(
+        actor(end, "vehicles[1]").4.x > 75.0,
+        "{:?}",
+        actor(end, "vehicles[1]")
+    );
+}
+
+/// Cars turning off the main road meet the people walking across the
+/// cross street's mouth before they are on that street: a right turner
+/// sees them along the arc it steers (where their walk takes them), and
+/// the oncoming left turner gives way to it while it waits in the
+/// junction; nobody is struck and both end up on the cross street.
+#[test]
+fn turning_cars_yield_to_walkers_in_the_mouth_and_left_turns_to_oncoming() {
+    let ticks = run(
+        "(road: (segments: [Straight(length_m: 200)], junctions: [(s_m: 60)]),
+          ego: (speed_mps: 0, start_s_m: 10),
+          vehicles: [(start_s_m: 30, speed_mps: 8, turn: Right),
+                     (start_s_m: 100, speed_mps: 8, direction: Backward, turn: Left)],
+          pedestrians: [(s_m: 50.5, side: Right, speed_mps: 1.4), (s_m: 49.0, side: Right, speed_mps: 1.0)])",
+        200,
+    );
+    assert!(collisions(&ticks).is_empty(), "{:?}", collisions(&ticks));
+    let end = ticks.last().unwrap();
+    for car in ["vehicles[0]", "vehicles[1]"] {
+        // heading south on the cross street, past the main road's sidewalk
+        assert!(actor(end, car).4.z > 10.0, "{car}: {:?}", actor(end, car));
+    }
+}
