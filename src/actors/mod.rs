@@ -118,7 +118,7 @@ pub fn move_actors(
         let pose = on.pose(m.s_m);
         let lateral = m.lateral_m + aside_m;
         t.translation = pose
-            .sim_point(lateral, on.ground_height_m(lateral))
+            .sim_point(lateral, on.ground_height_at_m(m.s_m, lateral))
             .as_vec3();
         // facing the way they walk, turned along their detour
         let back = if direction_sign(m.direction) > 0.0 {
@@ -137,7 +137,7 @@ pub fn move_actors(
         }
         let pose = road.pose(c.s_m);
         t.translation = pose
-            .sim_point(c.lateral_m, road.ground_height_m(c.lateral_m))
+            .sim_point(c.lateral_m, road.ground_height_at_m(c.s_m, c.lateral_m))
             .as_vec3();
     }
 }

@@ -138,7 +138,7 @@ pub struct StaticScene(pub Arc<Vec<StaticMesh>>);
 
 pub fn transform_at(road: &RoadGeometry, s_m: f64, lateral_m: f64, yaw_offset: f64) -> Transform {
     let pose = road.pose(s_m);
-    let p = pose.sim_point(lateral_m, road.ground_height_m(lateral_m));
+    let p = pose.sim_point(lateral_m, road.ground_height_at_m(s_m, lateral_m));
     Transform::from_translation(p.as_vec3()).with_rotation(Quat::from_rotation_y(
         (pose.heading_rad + yaw_offset) as f32,
     ))

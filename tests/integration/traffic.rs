@@ -643,6 +643,16 @@ fn cross_street_drivers_stop_for_people_walking_across_its_mouth() {
         // from 6 m/s: stopped, or crept while the walker stepped clear
         assert!(slowest < 1.5, "{car} only slowed to {slowest:.2} m/s");
     }
+    // on the road in the mouth (the sidewalk opens there), on the kerb's
+    // 0.15 m beyond it: they floated at the kerb's height across the mouth
+    for t in &ticks {
+        let (_, s, _, _, at) = actor(t, "pedestrians[0]");
+        if (56.0..64.0).contains(s) {
+            assert_eq!(at.y, 0.0, "at s = {s:.2}");
+        } else if *s > 67.0 {
+            assert!((at.y - 0.15).abs() < 1e-6, "at s = {s:.2}: {}", at.y);
+        }
+    }
     // both went on once the walkers had passed: the first across the main
     // road, the second turned east onto it
     let end = ticks.last().unwrap();

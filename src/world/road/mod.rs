@@ -363,6 +363,27 @@ impl RoadGeometry {
             0.0
         }
     }
+
+    /// The ground's height at a station and offset: as `ground_height_m`,
+    /// but road level where that side's sidewalk is open (a cross street's
+    /// mouth, where people walking along the sidewalk step down onto the
+    /// road: they floated at the kerb's height over it).
+    pub fn ground_height_at_m(&self, s_m: f64, lateral_m: f64) -> f64 {
+        let side = if lateral_m >= 0.0 {
+            Side::Left
+        } else {
+            Side::Right
+        };
+        let open = self
+            .side_cuts(side)
+            .iter()
+            .any(|&(a, b)| s_m > a && s_m < b);
+        if open {
+            0.0
+        } else {
+            self.ground_height_m(lateral_m)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -410,6 +431,12 @@ mod tests {
         let main = RoadGeometry::new(&road);
         let cross = main.cross_streets(&road.junctions);
         assert_eq!(cross.len(), 1);
+        // people walking the left sidewalk step down into the mouth, not
+        // the right one (no arm there)
+        let on_walk = main.left_edge_m() + 1.0;
+        assert_eq!(main.ground_height_at_m(100.0, on_walk), 0.0);
+        assert_eq!(main.ground_height_at_m(80.0, on_walk), 0.15);
+        assert_eq!(main.ground_height_at_m(100.0, -on_walk), 0.15);
         let walk = |g: &RoadGeometry, terrain| {
             g.meshes(terrain)
                 .into_iter()
