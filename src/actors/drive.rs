@@ -75,7 +75,7 @@ pub fn take_turns(
             }
             continue;
         };
-        let dir = sign(lane.direction);
+        let dir = lane.direction.sign();
         // the nearest junction ahead where this turn exists
         let Some(c) = graph
             .0
@@ -131,7 +131,7 @@ pub fn turn_signals(mut drivers: Query<(&mut Driver, &LaneMotion)>) {
             (None, true) => d.signal,
             _ if d.changing_lane && !settled => {
                 // lateral offsets grow to the left of the road's direction
-                let left = off_m * sign(lane.direction) > 0.0;
+                let left = off_m * lane.direction.sign() > 0.0;
                 Some(if left {
                     crate::scenario::Turn::Left
                 } else {
@@ -185,10 +185,6 @@ struct Occupant {
     on_foot: bool,
 }
 
-fn sign(d: Direction) -> f64 {
-    if d == Direction::Forward { 1.0 } else { -1.0 }
-}
-
 /// Nearest occupant ahead of a vehicle that overlaps its lane: the gap
 /// bumper to bumper and its speed along our direction.
 fn leader_of(
@@ -234,6 +230,7 @@ type OccupantData = (
     Option<&'static LaneMotion>,
     Option<&'static Crossing>,
     Option<&'static super::Cargo>,
+    Option<&'static crate::world::kinematics::Kinematics>,
 );
 
 /// Control: every driver sets its vehicle's controls for the next step.
@@ -279,7 +276,7 @@ pub fn drive(
         .collect();
     occupants.sort_by(|a, b| a.s_m.total_cmp(&b.s_m).then(a.entity.cmp(&b.entity)));
     for (entity, mut driver, mut controls, lane, body, t) in &mut drivers {
-        let dir = sign(lane.direction);
+        let dir = lane.direction.sign();
         let me = Occupant {
             entity,
             road: lane.road,
@@ -436,11 +433,26 @@ fn road_occupants(
     things
         .iter()
         // cargo still on its carrier is part of the carrier
-        .filter(|(.., cargo)| cargo.is_none_or(|c| c.falling.is_some()))
-        .map(|(entity, th, t, lane, crossing, cargo)| {
+        .filter(|(.., cargo, _)| cargo.is_none_or(|c| c.falling.is_some()))
+        .map(|(entity, th, t, lane, crossing, cargo, moved)| {
             let on_road = lane.map_or(0, |l| l.road);
+            let on_foot = th.class == crate::core::classes::Class::Person;
             let (s_m, lateral_m, speed_along_mps) = if let Some(l) = lane {
-                (l.s_m, l.lateral_m, l.speed_mps * sign(l.direction))
+                // people: how fast they did walk along the road over the
+                // last tick (they wait for vehicles, and cross it), so a
+                // driver does not wait for a walk that is not happening
+                let walked = moved
+                    .and_then(|k| k.0.velocity_mps)
+                    .filter(|_| on_foot && l.road == 0)
+                    .map(|v| {
+                        let v = sim_to_enu(v);
+                        road.pose(l.s_m).forward().dot(DVec2::new(v.x, v.y))
+                    });
+                (
+                    l.s_m,
+                    l.lateral_m,
+                    walked.unwrap_or(l.speed_mps * l.direction.sign()),
+                )
             } else if let Some(c) = crossing {
                 (c.s_m, c.lateral_m, 0.0)
             } else if let Some(v) = cargo.and_then(|c| c.falling) {
@@ -452,13 +464,16 @@ fn road_occupants(
                 (s, lat, v.x * along.x + v.y * along.y)
             } else {
                 // parked: projected again only once something has pushed it
-                let cached = parked.get(&entity).filter(|c| c.0 == t.translation);
-                let (_, s, lat) = *cached.unwrap_or(&{
-                    let p = sim_to_enu(t.translation.as_dvec3());
-                    let (s, lat) = nearest_station(road, DVec2::new(p.x, p.y));
-                    (t.translation, s, lat)
-                });
-                parked.insert(entity, (t.translation, s, lat));
+                // (the projection scans the whole road)
+                let (s, lat) = match parked.get(&entity) {
+                    Some(&(at, s, lat)) if at == t.translation => (s, lat),
+                    _ => {
+                        let p = sim_to_enu(t.translation.as_dvec3());
+                        let (s, lat) = nearest_station(road, DVec2::new(p.x, p.y));
+                        parked.insert(entity, (t.translation, s, lat));
+                        (s, lat)
+                    }
+                };
                 (s, lat, 0.0)
             };
             Occupant {
@@ -469,7 +484,7 @@ fn road_occupants(
                 half_length_m: th.size.length_m / 2.0,
                 half_width_m: th.size.width_m / 2.0,
                 speed_along_mps,
-                on_foot: th.class == crate::core::classes::Class::Person,
+                on_foot,
             }
         })
         .collect()
@@ -588,7 +603,7 @@ fn stop_line_gap(
         .iter()
         .filter(|l| l.direction == lane.direction)
         .filter_map(|l| {
-            let gap = (l.s_m - lane.s_m) * sign(lane.direction) - me.half_length_m;
+            let gap = (l.s_m - lane.s_m) * lane.direction.sign() - me.half_length_m;
             if gap <= -0.5 || gap >= LOOK_AHEAD_M {
                 return None;
             }
@@ -606,7 +621,7 @@ fn stop_line_gap(
             let turning_left = lane.road == 0 && driver.turn == Some(crate::scenario::Turn::Left);
             let stop = stop
                 || turning_left
-                    && oncoming_busy(road, l.junction, occupants, me, sign(lane.direction));
+                    && oncoming_busy(road, l.junction, occupants, me, lane.direction.sign());
             stop.then_some(gap.max(0.1))
         })
         .min_by(f64::total_cmp)

@@ -6,8 +6,7 @@ pub mod drive;
 pub mod spawn;
 pub mod triggers;
 
-use crate::core::walk::Walker;
-use crate::scenario::Direction;
+use crate::core::walk::{Footprint, Walker};
 use crate::sim::components::{Cargo, Crossing, LaneMotion};
 use crate::sim::{MotionSet, SimClock, SimSet, SpawnSet};
 use crate::world::{Ego, RoadRes};
@@ -60,16 +59,33 @@ pub fn move_actors(
         Without<crate::physics::VehicleBody>,
     >,
     mut cross: Query<(&mut Crossing, &mut Transform), Without<LaneMotion>>,
+    vehicles: Query<
+        (&Transform, &crate::world::Thing),
+        (
+            With<crate::physics::VehicleBody>,
+            Without<crate::physics::Braked>,
+            Without<Crossing>,
+        ),
+    >,
     posts: Option<Res<crate::world::SidewalkPosts>>,
 ) {
     let posts = posts.as_deref().map_or(&[][..], |p| &p.0[..]);
     let dt = clock.dt_s();
     let roads = &*road;
     let road = &roads.0;
-    for (mut m, _, swerve, cross, _) in &mut lane {
-        let sign = direction_sign(m.direction);
+    // where the vehicles that may move stand, for the people walking
+    let footprints: Vec<Footprint> = vehicles.iter().map(footprint).collect();
+    for (mut m, _, swerve, cross, thing) in &mut lane {
+        let sign = m.direction.sign();
         // at their crossing: across the road at walking speed, then on
         let crossing = cross.filter(|c| on_the_way_across(c, &m));
+        // a person waits while a vehicle stands in their next steps (one
+        // stopped across the sidewalk in a cross street's mouth, say)
+        let person = thing.is_some_and(|th| th.class == crate::core::classes::Class::Person);
+        let across = crossing.as_ref().map(|c| c.target_lateral_m);
+        if person && blocked(roads, &m, across, &footprints) {
+            continue;
+        }
         if clock.frame > 0
             && let Some(mut c) = crossing
         {
@@ -121,7 +137,7 @@ pub fn move_actors(
             .sim_point(lateral, on.ground_height_at_m(m.s_m, lateral))
             .as_vec3();
         // facing the way they walk, turned along their detour
-        let back = if direction_sign(m.direction) > 0.0 {
+        let back = if m.direction.sign() > 0.0 {
             0.0
         } else {
             std::f64::consts::PI
@@ -142,20 +158,41 @@ pub fn move_actors(
     }
 }
 
-fn direction_sign(d: Direction) -> f64 {
-    if d == Direction::Forward { 1.0 } else { -1.0 }
+/// A vehicle's footprint in the world.
+fn footprint((t, th): (&Transform, &crate::world::Thing)) -> Footprint {
+    let p = crate::core::frames::sim_to_enu(t.translation.as_dvec3());
+    Footprint {
+        centre: glam::DVec2::new(p.x, p.y),
+        heading_rad: crate::core::frames::yaw_rad(t.rotation) as f64,
+        half_length_m: th.size.length_m / 2.0,
+        half_width_m: th.size.width_m / 2.0,
+    }
+}
+
+/// Whether a vehicle stands in a walker's next steps: along their road,
+/// or across it towards `across` (the offset they cross to).
+fn blocked(roads: &RoadRes, m: &LaneMotion, across: Option<f64>, vehicles: &[Footprint]) -> bool {
+    let pose = roads.get(m.road).pose(m.s_m);
+    let at = pose.position + pose.left() * m.lateral_m;
+    let heading = match across {
+        Some(target) => pose.left() * (target - m.lateral_m).signum(),
+        None => pose.forward() * m.direction.sign(),
+    };
+    vehicles
+        .iter()
+        .any(|f| crate::core::walk::blocks(f, at, heading))
 }
 
 /// Whether a walker with a crossing is on the road, crossing it now.
 fn on_the_way_across(c: &CrossAt, m: &LaneMotion) -> bool {
-    !c.crossed && (c.s_m - m.s_m) * direction_sign(m.direction) <= 0.0
+    !c.crossed && (c.s_m - m.s_m) * m.direction.sign() <= 0.0
 }
 
 fn walker(m: &LaneMotion) -> Walker {
     Walker {
         s_m: m.s_m,
         lateral_m: m.lateral_m,
-        direction: direction_sign(m.direction),
+        direction: m.direction.sign(),
         speed_mps: m.speed_mps,
     }
 }
@@ -285,7 +322,7 @@ mod tests {
             s_m: 10.0,
             lateral_m: 0.0,
             speed_mps: 5.0,
-            direction: Direction::Forward,
+            direction: crate::scenario::Direction::Forward,
             road: 0,
         };
         assert_eq!(time_to_reach_s(&ego, 30.0), 4.0);

@@ -128,6 +128,41 @@ pub fn passing_m(me: &Walker, others: &[Walker]) -> (f64, f64) {
     best
 }
 
+/// A vehicle's footprint in the world (ENU, m): centre, heading, half
+/// length and half width.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Footprint {
+    pub centre: glam::DVec2,
+    pub heading_rad: f64,
+    pub half_length_m: f64,
+    pub half_width_m: f64,
+}
+
+/// How far ahead of a walker their next steps are looked at, m.
+const STEP_AHEAD_M: f64 = 0.45;
+/// A walker's half width, for what their next steps touch, m.
+const WALKER_HALF_WIDTH_M: f64 = 0.25;
+
+/// Whether a vehicle stands in a walker's next steps: their position
+/// `STEP_AHEAD_M` along `heading` (a unit vector) lies on its footprint
+/// grown by their half width. Not when the walker is in front of its
+/// bumper, in its path: that driver waits for them (drive.rs), and the two
+/// waiting for each other would never move.
+pub fn blocks(vehicle: &Footprint, walker: glam::DVec2, heading: glam::DVec2) -> bool {
+    let forward = glam::DVec2::new(vehicle.heading_rad.cos(), vehicle.heading_rad.sin());
+    let local = |p: glam::DVec2| {
+        let d = p - vehicle.centre;
+        (d.dot(forward), d.perp_dot(forward).abs())
+    };
+    let (along, aside) = local(walker);
+    if along > vehicle.half_length_m && aside < vehicle.half_width_m + 0.6 {
+        return false;
+    }
+    let (along, aside) = local(walker + heading * STEP_AHEAD_M);
+    along.abs() < vehicle.half_length_m + WALKER_HALF_WIDTH_M
+        && aside < vehicle.half_width_m + WALKER_HALF_WIDTH_M
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,5 +285,46 @@ mod passing_tests {
                 "s {s}: {numeric} vs {slope}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod blocking_tests {
+    use super::*;
+    use glam::DVec2;
+
+    /// A car facing north with its body across an east-west footpath.
+    const CAR: Footprint = Footprint {
+        centre: DVec2::new(10.0, 0.0),
+        heading_rad: std::f64::consts::FRAC_PI_2,
+        half_length_m: 2.25,
+        half_width_m: 0.9,
+    };
+
+    #[test]
+    fn a_car_across_the_path_blocks_the_next_step_only_when_close() {
+        let east = DVec2::X;
+        // 0.3 m short of its flank (+ half widths): blocked
+        assert!(blocks(&CAR, DVec2::new(10.0 - 0.9 - 0.25 - 0.3, 0.0), east));
+        // a metre short: not yet
+        assert!(!blocks(&CAR, DVec2::new(10.0 - 0.9 - 1.0, 0.0), east));
+        // walking away from it: free
+        assert!(!blocks(
+            &CAR,
+            DVec2::new(10.0 - 0.9 - 0.25 - 0.3, 0.0),
+            -east
+        ));
+        // beside its rear corner, out of its footprint's reach: free
+        assert!(!blocks(&CAR, DVec2::new(9.0, -2.25 - 0.25 - 0.5), east));
+    }
+
+    #[test]
+    fn a_walker_in_front_of_the_bumper_is_never_blocked_by_that_car() {
+        // in its path 0.5 m ahead of the bumper, stepping back towards it
+        let ahead = DVec2::new(10.0, 2.25 + 0.5);
+        assert!(!blocks(&CAR, ahead, -DVec2::Y));
+        // the same step from beside the bumper, outside its path: blocked
+        let beside = DVec2::new(10.0 + 0.9 + 0.6, 2.0);
+        assert!(blocks(&CAR, beside, -DVec2::X));
     }
 }

@@ -437,6 +437,17 @@ pub enum Direction {
     Backward,
 }
 
+impl Direction {
+    /// +1 along increasing station, -1 against it.
+    pub fn sign(self) -> f64 {
+        if self == Direction::Forward {
+            1.0
+        } else {
+            -1.0
+        }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 #[derive(Default)]

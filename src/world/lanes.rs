@@ -35,10 +35,6 @@ type Way = (u32, Direction, f64);
 /// left and a right turn lead (None: no arm that way).
 type Approach = (u32, Direction, f64, Option<Way>, Option<Way>);
 
-fn sign(d: Direction) -> f64 {
-    if d == Direction::Forward { 1.0 } else { -1.0 }
-}
-
 /// Every connection of the network: each approach lane of each junction
 /// goes straight on (if the road continues), turns left into the inner lane
 /// and right into the outer lane of the street it turns into (if that arm
@@ -106,7 +102,7 @@ pub fn lane_graph(roads: &RoadRes, junctions: &[Junction]) -> Vec<Connection> {
                 };
                 // straight on: the same lane past the junction, if the road goes on
                 let far_side = if road == 0 {
-                    exit + sign(direction) * 2.0 * cross_half
+                    exit + direction.sign() * 2.0 * cross_half
                 } else if direction == Direction::Forward {
                     cut.1
                 } else {

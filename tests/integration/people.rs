@@ -339,3 +339,33 @@ fn walkers_pass_each_other_with_room() {
         );
     }
 }
+
+/// A person waits while a vehicle stands in their next steps: a
+/// cross-street car stopped across the main road's sidewalk in the mouth
+/// holds the walker at its flank (they walked through it) until it drives
+/// off at 4 s; then they walk on. Nobody is struck, and the car, with the
+/// walker beside it and not in its path, does not wait for them.
+#[test]
+fn walkers_wait_for_a_vehicle_standing_across_their_path() {
+    use crate::traffic::{actor, collisions, run};
+    let ticks = run(
+        "(road: (segments: [Straight(length_m: 200)], junctions: [(s_m: 60)]),
+          ego: (speed_mps: 0, start_s_m: 10),
+          vehicles: [(start_s_m: 53.3, speed_mps: 0, road: 1, lane: 0, name: \"blocker\")],
+          pedestrians: [(s_m: 57.5, side: Right, speed_mps: 1.4)],
+          triggers: [(actor: \"blocker\", when: AtTime(4.0), action: SetSpeed(6))])",
+        120,
+    );
+    assert!(collisions(&ticks).is_empty(), "{:?}", collisions(&ticks));
+    // the car's flank is at x = 61.75 - 0.9 (its lane centre less half its
+    // width at most): the walker's centre stops short of it
+    let held: Vec<f64> = ticks[22..40]
+        .iter()
+        .map(|t| actor(t, "pedestrians[0]").1)
+        .collect();
+    let first = held[0];
+    assert!(held.iter().all(|s| *s == first), "{held:?}");
+    assert!(first < 61.75 - 0.8 - 0.25, "{first}");
+    // and walks on once the car has gone
+    assert!(actor(ticks.last().unwrap(), "pedestrians[0]").1 > first + 5.0);
+}
