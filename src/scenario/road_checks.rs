@@ -6,7 +6,7 @@
 
 use super::locate::{field, item};
 use super::validate::Invalid;
-use super::{Scenario, SegmentSpec, Turn};
+use super::{Action, Condition, Scenario, SegmentSpec, Turn};
 use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, RoadPath, kerb_offset_m};
 
 /// Tightest radius of a road's innermost edge (the sidewalk's back) on an
@@ -86,25 +86,52 @@ pub(super) fn check_segments(s: &Scenario) -> Result<(), Invalid> {
 /// A warning, not an error: at its own speed the ego drives past the end
 /// of the drawn road (its segments and the apron after them) within the
 /// run's `frames`, after which its cameras see bare terrain. None when it
-/// does not, or when it turns off the main road. Triggers that change its
-/// speed are not followed (an estimate).
+/// does not, or when it turns off the main road. Its speed follows its
+/// timed triggers (`AtTime` + delay: `SetSpeed`, `Stop`, `EmergencyBrake`),
+/// changed at once (an estimate); triggers on a condition are not followed.
 pub fn ego_past_road_end(s: &Scenario, frames: u64) -> Option<String> {
-    if s.ego.turn.is_some() || s.ego.speed_mps <= 0.0 {
+    if s.ego.turn.is_some() {
         return None;
     }
     let length_m = super::validate::road_length_m(s);
     let end_m = length_m + APRON_AFTER_M;
     let run_s = frames.saturating_sub(1) as f64 / s.tick_hz;
-    if s.ego.start_s_m + s.ego.speed_mps * run_s <= end_m {
-        return None;
+    // the ego's timed speed changes, in order
+    let mut changes: Vec<(f64, f64)> = s
+        .triggers
+        .iter()
+        .filter(|t| t.actor == "ego")
+        .filter_map(|t| {
+            let Condition::AtTime(at) = t.when else {
+                return None;
+            };
+            let speed = match t.action {
+                Action::SetSpeed(v) => v,
+                Action::Stop | Action::EmergencyBrake => 0.0,
+                _ => return None,
+            };
+            Some((at + t.delay_s, speed))
+        })
+        .collect();
+    changes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    changes.push((f64::INFINITY, 0.0));
+    let (mut t, mut at_m, mut speed) = (0.0, s.ego.start_s_m, s.ego.speed_mps);
+    for (change_s, next_speed) in changes {
+        let until = change_s.min(run_s);
+        if speed > 0.0 && at_m + speed * (until - t) > end_m {
+            let passes_s = t + (end_m - at_m) / speed;
+            let frame = (passes_s * s.tick_hz).ceil().max(0.0);
+            return Some(format!(
+                "at {speed} m/s the ego passes the end of the drawn road (s = {end_m:.0} m: the road's {length_m:.0} m and {APRON_AFTER_M:.0} m past it) at about frame {frame:.0} of {frames}; beyond it the cameras see bare terrain. Lengthen the road or shorten the run"
+            ));
+        }
+        if change_s >= run_s {
+            return None;
+        }
+        at_m += speed * (change_s - t);
+        (t, speed) = (change_s, next_speed);
     }
-    let frame = ((end_m - s.ego.start_s_m) / s.ego.speed_mps * s.tick_hz)
-        .ceil()
-        .max(0.0);
-    Some(format!(
-        "at {} m/s the ego passes the end of the drawn road (s = {end_m:.0} m: the road's {length_m:.0} m and {APRON_AFTER_M:.0} m past it) at about frame {frame:.0} of {frames}; beyond it the cameras see bare terrain. Lengthen the road or shorten the run",
-        s.ego.speed_mps
-    ))
+    None
 }
 
 #[cfg(test)]
@@ -128,5 +155,37 @@ mod tests {
         assert_eq!(ego_past_road_end(&s("speed_mps: 10"), 201), None);
         assert!(ego_past_road_end(&s("speed_mps: 10, start_s_m: 20"), 190).is_some());
         assert_eq!(ego_past_road_end(&s("speed_mps: 0"), 100_000), None);
+        // its timed triggers: started from standing at 2 s, 10 m/s from 0
+        // reaches s = 200 m at 22 s
+        let timed = |ego: &str, triggers: &str| {
+            super::super::parse(
+                &format!(
+                    "(road: (segments: [Straight(length_m: 50)]), ego: ({ego}), triggers: [{triggers}])"
+                ),
+                Path::new("t.ron"),
+            )
+            .unwrap()
+        };
+        let started = timed(
+            "speed_mps: 0",
+            "(actor: \"ego\", when: AtTime(1.5), delay_s: 0.5, action: SetSpeed(10))",
+        );
+        let w = ego_past_road_end(&started, 300).unwrap();
+        assert!(
+            w.contains("at 10 m/s") && w.contains("frame 220 of 300"),
+            "{w}"
+        );
+        // stopped at 5 s, 50 m along: never there
+        let stopped = timed(
+            "speed_mps: 10",
+            "(actor: \"ego\", when: AtTime(5), action: Stop)",
+        );
+        assert_eq!(ego_past_road_end(&stopped, 100_000), None);
+        // a conditional trigger is not followed
+        let unknown = timed(
+            "speed_mps: 0",
+            "(actor: \"ego\", when: EgoWithin(5), action: SetSpeed(10))",
+        );
+        assert_eq!(ego_past_road_end(&unknown, 100_000), None);
     }
 }
