@@ -50,6 +50,7 @@ pub fn move_actors(
     road: Res<RoadRes>,
     mut lane: Query<
         (
+            Entity,
             &mut LaneMotion,
             &mut Transform,
             Option<&Swerving>,
@@ -68,6 +69,7 @@ pub fn move_actors(
         ),
     >,
     posts: Option<Res<crate::world::SidewalkPosts>>,
+    mut drawn: Local<std::collections::HashMap<Entity, (f64, f64)>>,
 ) {
     let posts = posts.as_deref().map_or(&[][..], |p| &p.0[..]);
     let dt = clock.dt_s();
@@ -75,7 +77,7 @@ pub fn move_actors(
     let road = &roads.0;
     // where the vehicles that may move stand, for the people walking
     let footprints: Vec<Footprint> = vehicles.iter().map(footprint).collect();
-    for (mut m, _, swerve, cross, thing) in &mut lane {
+    for (_, mut m, _, swerve, cross, thing) in &mut lane {
         let sign = m.direction.sign();
         // at their crossing: across the road at walking speed, then on
         let crossing = cross.filter(|c| on_the_way_across(c, &m));
@@ -114,22 +116,16 @@ pub fn move_actors(
     };
     let walkers: Vec<Walker> = lane
         .iter()
-        .filter(|(m, _, _, cross, thing)| on_foot(m, cross.as_deref(), *thing))
-        .map(|(m, ..)| walker(m))
+        .filter(|(_, m, _, _, cross, thing)| on_foot(m, cross.as_deref(), *thing))
+        .map(|(_, m, ..)| walker(m))
         .collect();
-    for (m, mut t, _, cross, thing) in &mut lane {
-        let (aside_m, slope) = if on_foot(&m, cross.as_deref(), thing) {
-            let me = walker(&m);
-            let post = crate::core::walk::detour_m(m.s_m, m.lateral_m, m.lateral_m.signum(), posts);
-            let other = crate::core::walk::passing_m(&me, &walkers);
-            if other.0.abs() > post.0.abs() {
-                other
-            } else {
-                post
-            }
+    for (entity, m, mut t, _, cross, thing) in &mut lane {
+        let (wanted_m, _) = if on_foot(&m, cross.as_deref(), thing) {
+            crate::core::walk::aside_m(&walker(&m), &walkers, posts)
         } else {
             (0.0, 0.0)
         };
+        let (aside_m, slope) = sidestep(&mut drawn, entity, m.s_m, wanted_m, dt);
         let on = roads.get(m.road);
         let pose = on.pose(m.s_m);
         let lateral = m.lateral_m + aside_m;
@@ -142,7 +138,13 @@ pub fn move_actors(
         } else {
             std::f64::consts::PI
         };
-        t.rotation = Quat::from_rotation_y((pose.heading_rad + slope.atan() + back) as f32);
+        t.rotation = Quat::from_rotation_y(
+            (pose.heading_rad
+                + slope
+                    .atan()
+                    .clamp(-MAX_SIDESTEP_TURN_RAD, MAX_SIDESTEP_TURN_RAD)
+                + back) as f32,
+        );
     }
     for (mut c, mut t) in &mut cross {
         // walking starts on the tick after the trigger fired
@@ -156,6 +158,30 @@ pub fn move_actors(
             .sim_point(c.lateral_m, road.ground_height_at_m(c.s_m, c.lateral_m))
             .as_vec3();
     }
+}
+
+/// Where a walker is drawn aside of their line this tick, and the slope
+/// of that offset along the road: at most SIDESTEP_MPS towards where they
+/// want to be (the detours' sides can change from one tick to the next in
+/// a crowd; a person never jumps), from where `drawn` had them last tick.
+fn sidestep(
+    drawn: &mut std::collections::HashMap<Entity, (f64, f64)>,
+    entity: Entity,
+    s_m: f64,
+    wanted_m: f64,
+    dt: f64,
+) -> (f64, f64) {
+    let (last_s_m, last_aside_m) = drawn.get(&entity).copied().unwrap_or((s_m, wanted_m));
+    let step = SIDESTEP_MPS * dt;
+    let aside_m = last_aside_m + (wanted_m - last_aside_m).clamp(-step, step);
+    drawn.insert(entity, (s_m, aside_m));
+    let along_m = s_m - last_s_m;
+    let slope = if along_m.abs() > 1e-6 {
+        (aside_m - last_aside_m) / along_m
+    } else {
+        0.0
+    };
+    (aside_m, slope)
 }
 
 /// A vehicle's footprint in the world.
@@ -212,6 +238,12 @@ pub struct CrossAt {
 pub struct Swerving {
     pub target_lateral_m: f64,
 }
+
+/// How fast a walker steps aside (round a post or another walker), m/s.
+const SIDESTEP_MPS: f64 = 1.5;
+/// A walker stepping aside turns towards where they go by at most this
+/// (a slow one sidestepping does not face sideways), radians.
+const MAX_SIDESTEP_TURN_RAD: f64 = 0.5;
 
 /// Sideways speed of a swerve, m/s.
 const SWERVE_MPS: f64 = 1.0;

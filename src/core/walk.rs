@@ -128,6 +128,19 @@ pub fn passing_m(me: &Walker, others: &[Walker]) -> (f64, f64) {
     best
 }
 
+/// Where a walker steps aside of their line, and the slope of that offset
+/// along the road: round the others on their way, and round the posts,
+/// the posts last (people meeting at a post pass each other there, the one
+/// on the post's side kept clear of it).
+pub fn aside_m(me: &Walker, others: &[Walker], posts: &[Post]) -> (f64, f64) {
+    let outward = me.lateral_m.signum();
+    let post = detour_m(me.s_m, me.lateral_m, outward, posts);
+    let other = passing_m(me, others);
+    let (aside, slope) = (post.0 + other.0, post.1 + other.1);
+    let clear = detour_m(me.s_m, me.lateral_m + aside, outward, posts);
+    (aside + clear.0, slope + clear.1)
+}
+
 /// A vehicle's footprint in the world (ENU, m): centre, heading, half
 /// length and half width.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -326,5 +339,50 @@ mod blocking_tests {
         // the same step from beside the bumper, outside its path: blocked
         let beside = DVec2::new(10.0 + 0.9 + 0.6, 2.0);
         assert!(blocks(&CAR, beside, -DVec2::X));
+    }
+}
+
+#[cfg(test)]
+mod meeting_at_a_post_tests {
+    use super::*;
+
+    /// Two people meeting head-on at a pole on their line, stepped in 0.1 s
+    /// ticks: both keep clear of the pole, and they keep apart (they were
+    /// drawn on one spot, both stepped out round the pole).
+    #[test]
+    fn people_meeting_at_a_post_keep_clear_of_it_and_of_each_other() {
+        let pole = Post {
+            s_m: 15.0,
+            lateral_m: -6.7,
+            radius_m: 0.1,
+        };
+        let mut a = Walker {
+            s_m: 12.0,
+            lateral_m: -6.7,
+            direction: 1.0,
+            speed_mps: 0.9,
+        };
+        let mut b = Walker {
+            s_m: 18.8,
+            lateral_m: -6.7,
+            direction: -1.0,
+            speed_mps: 1.4,
+        };
+        let (mut to_post, mut apart) = (f64::INFINITY, f64::INFINITY);
+        for _ in 0..60 {
+            a.s_m += 0.09;
+            b.s_m -= 0.14;
+            let at = |w: &Walker| {
+                let (d, _) = aside_m(w, &[a, b], &[pole]);
+                (w.s_m, w.lateral_m + d)
+            };
+            let (pa, pb) = (at(&a), at(&b));
+            for p in [pa, pb] {
+                to_post = to_post.min((p.0 - pole.s_m).hypot(p.1 - pole.lateral_m) - pole.radius_m);
+            }
+            apart = apart.min((pa.0 - pb.0).hypot(pa.1 - pb.1));
+        }
+        assert!(to_post > WALKER_CLEARANCE_M - 1e-9, "{to_post}");
+        assert!(apart > 0.3, "{apart}");
     }
 }
