@@ -571,7 +571,8 @@ fn people_in_junction_mouths(occupants: &[Occupant], roads: &RoadRes) -> Vec<Occ
             let Some(street) = roads.1.get(k) else {
                 continue;
             };
-            let p = main.pose(o.s_m).position + main.pose(o.s_m).left() * o.lateral_m;
+            let pose = main.pose(o.s_m);
+            let p = pose.position + pose.left() * o.lateral_m;
             let (s_m, lateral_m) = nearest_station(street, p);
             out.push(Occupant {
                 road: k as u32 + 1,

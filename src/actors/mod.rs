@@ -120,10 +120,10 @@ pub fn move_actors(
         .map(|(_, m, ..)| walker(m))
         .collect();
     for (entity, m, mut t, _, cross, thing) in &mut lane {
-        let (wanted_m, _) = if on_foot(&m, cross.as_deref(), thing) {
+        let wanted_m = if on_foot(&m, cross.as_deref(), thing) {
             crate::core::walk::aside_m(&walker(&m), &walkers, posts)
         } else {
-            (0.0, 0.0)
+            0.0
         };
         let (aside_m, slope) = sidestep(&mut drawn, entity, m.s_m, wanted_m, dt);
         let on = roads.get(m.road);
