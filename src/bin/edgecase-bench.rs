@@ -327,9 +327,11 @@ fn run_reference(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// A shipped scenario (`file` under scenarios/) through the batch path.
-fn run_shipped(args: &Args, file: &str) -> Result<()> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+/// A shipped scenario (`name` under scenarios/ of the working directory,
+/// then of the source tree: a bench binary carried to another machine runs
+/// from a checkout there) through the batch path.
+fn run_shipped(args: &Args, name: &str) -> Result<()> {
+    let path = edgecase::scenario::resolve_path(name);
     let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
     let mut s = edgecase::scenario::parse(&text, &path)?;
     s.sensors.cameras[0].width = args.width;
@@ -529,8 +531,8 @@ fn main() -> Result<()> {
     }
     match args.scene {
         Scene::Reference => run_reference(&args),
-        Scene::FogPedestrian => run_shipped(&args, "scenarios/fog_pedestrian.ron"),
-        Scene::ClearDayUrban => run_shipped(&args, "scenarios/clear_day_urban.ron"),
+        Scene::FogPedestrian => run_shipped(&args, "fog_pedestrian"),
+        Scene::ClearDayUrban => run_shipped(&args, "clear_day_urban"),
         Scene::Traffic => run_traffic(&args),
     }?;
     if args.mode == Mode::Disk {
