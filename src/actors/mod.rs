@@ -70,6 +70,7 @@ pub fn move_actors(
     >,
     posts: Option<Res<crate::world::SidewalkPosts>>,
     mut drawn: Local<std::collections::HashMap<Entity, (f64, f64)>>,
+    mut held_s: Local<std::collections::HashMap<Entity, f64>>,
 ) {
     let posts = posts.as_deref().map_or(&[][..], |p| &p.0[..]);
     let dt = clock.dt_s();
@@ -77,8 +78,39 @@ pub fn move_actors(
     let road = &roads.0;
     // where the vehicles that may move stand, for the people walking
     let footprints: Vec<Footprint> = vehicles.iter().map(footprint).collect();
-    for (_, mut m, _, swerve, cross, thing) in &mut lane {
+    // people on the main road's sidewalks, where they are now (the props
+    // stand beside the main road; nobody steps aside while crossing it)
+    let on_foot = |m: &LaneMotion, cross: Option<&CrossAt>, thing: Option<&crate::world::Thing>| {
+        m.road == 0
+            && thing.is_some_and(|th| th.class == crate::core::classes::Class::Person)
+            && cross.is_none_or(|c| !on_the_way_across(c, m))
+    };
+    // ... and where they were drawn last tick, for who holds behind whom
+    let crowd: std::collections::HashMap<Entity, Walker> = lane
+        .iter()
+        .filter(|(_, m, _, _, cross, thing)| on_foot(m, cross.as_deref(), *thing))
+        .map(|(e, m, ..)| {
+            let aside_m = drawn.get(&e).map_or(0.0, |d| d.1);
+            let lateral_m = m.lateral_m + aside_m;
+            (
+                e,
+                Walker {
+                    lateral_m,
+                    ..walker(&m)
+                },
+            )
+        })
+        .collect();
+    let crowd_list: Vec<Walker> = crowd.values().copied().collect();
+    for (entity, mut m, _, swerve, cross, thing) in &mut lane {
         let sign = m.direction.sign();
+        // in a crowd, a walker holds behind someone they cannot yet pass
+        let crowded = crowd
+            .get(&entity)
+            .is_some_and(|me| crate::core::walk::steps_into(me, &crowd_list, m.speed_mps * dt));
+        if clock.frame > 0 && holds(&mut held_s, entity, crowded, dt) {
+            continue;
+        }
         // at their crossing: across the road at walking speed, then on
         let crossing = cross.filter(|c| on_the_way_across(c, &m));
         // a person waits while a vehicle stands in their next steps (one
@@ -107,17 +139,11 @@ pub fn move_actors(
             }
         }
     }
-    // people on the main road's sidewalks, where they are now (the props
-    // stand beside the main road; nobody steps aside while crossing it)
-    let on_foot = |m: &LaneMotion, cross: Option<&CrossAt>, thing: Option<&crate::world::Thing>| {
-        m.road == 0
-            && thing.is_some_and(|th| th.class == crate::core::classes::Class::Person)
-            && cross.is_none_or(|c| !on_the_way_across(c, m))
-    };
+    // everyone on foot where the posts alone put them, to pass each other
     let walkers: Vec<Walker> = lane
         .iter()
         .filter(|(_, m, _, _, cross, thing)| on_foot(m, cross.as_deref(), *thing))
-        .map(|(_, m, ..)| walker(m))
+        .map(|(_, m, ..)| crate::core::walk::round_posts(&walker(&m), posts))
         .collect();
     for (entity, m, mut t, _, cross, thing) in &mut lane {
         let wanted_m = if on_foot(&m, cross.as_deref(), thing) {
@@ -147,17 +173,46 @@ pub fn move_actors(
         );
     }
     for (mut c, mut t) in &mut cross {
-        // walking starts on the tick after the trigger fired
-        if c.started_at_frame.is_some_and(|f| clock.frame > f) {
-            let remaining = c.target_lateral_m - c.lateral_m;
-            let step = (c.speed_mps * dt).min(remaining.abs());
-            c.lateral_m += step * remaining.signum();
-        }
-        let pose = road.pose(c.s_m);
-        t.translation = pose
-            .sim_point(c.lateral_m, road.ground_height_at_m(c.s_m, c.lateral_m))
-            .as_vec3();
+        step_crossing(&mut c, &mut t, clock.frame, dt, road);
     }
+}
+
+/// A crossing hazard (a person, a group, a deer) walks across the road.
+fn step_crossing(
+    c: &mut Crossing,
+    t: &mut Transform,
+    frame: u64,
+    dt: f64,
+    road: &crate::world::road::RoadGeometry,
+) {
+    // walking starts on the tick after the trigger fired
+    if c.started_at_frame.is_some_and(|f| frame > f) {
+        let remaining = c.target_lateral_m - c.lateral_m;
+        let step = (c.speed_mps * dt).min(remaining.abs());
+        c.lateral_m += step * remaining.signum();
+    }
+    let pose = road.pose(c.s_m);
+    t.translation = pose
+        .sim_point(c.lateral_m, road.ground_height_at_m(c.s_m, c.lateral_m))
+        .as_vec3();
+}
+
+/// Whether a walker holds this tick for the person ahead (`crowded`: their
+/// next step would touch them): at most MAX_HOLD_S on end, then they squeeze
+/// on until clear (a crowd that never opens does not stop them for good).
+fn holds(
+    held_s: &mut std::collections::HashMap<Entity, f64>,
+    entity: Entity,
+    crowded: bool,
+    dt: f64,
+) -> bool {
+    if !crowded {
+        held_s.remove(&entity);
+        return false;
+    }
+    let t = held_s.entry(entity).or_insert(0.0);
+    *t += dt;
+    *t <= MAX_HOLD_S
 }
 
 /// Where a walker is drawn aside of their line this tick, and the slope
@@ -244,6 +299,10 @@ const SIDESTEP_MPS: f64 = 1.5;
 /// A walker stepping aside turns towards where they go by at most this
 /// (a slow one sidestepping does not face sideways), radians.
 const MAX_SIDESTEP_TURN_RAD: f64 = 0.5;
+
+/// The longest a walker holds behind someone in a crowd, s (3 s left
+/// people standing in contact longer than the squeeze it spared).
+const MAX_HOLD_S: f64 = 1.0;
 
 /// Sideways speed of a swerve, m/s.
 const SWERVE_MPS: f64 = 1.0;
@@ -347,6 +406,23 @@ impl Plugin for ActorsPlugin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_walker_holds_at_most_max_hold_s_then_squeezes_on_until_clear() {
+        let mut held = std::collections::HashMap::new();
+        let e = Entity::PLACEHOLDER;
+        let dt = 0.1;
+        let ticks = (MAX_HOLD_S / dt).round() as usize;
+        for _ in 0..ticks {
+            assert!(holds(&mut held, e, true, dt));
+        }
+        // past the limit: on, while still crowded
+        assert!(!holds(&mut held, e, true, dt));
+        assert!(!holds(&mut held, e, true, dt));
+        // clear, then crowded again: holds again
+        assert!(!holds(&mut held, e, false, dt));
+        assert!(holds(&mut held, e, true, dt));
+    }
 
     #[test]
     fn time_to_reach() {

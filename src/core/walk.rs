@@ -116,15 +116,50 @@ pub fn passing_m(me: &Walker, others: &[Walker]) -> f64 {
     best
 }
 
-/// Where a walker wants to be aside of their line: round the others on
-/// their way, and round the posts, the posts last (people meeting at a
-/// post pass each other there, the one on the post's side kept clear of
-/// it). How fast they get there, and which way they face, follows from
-/// their motion (`actors::sidestep`).
+/// The walker where the posts alone put them (their line plus the detour
+/// round the posts on it): what the others see of them.
+pub fn round_posts(w: &Walker, posts: &[Post]) -> Walker {
+    let outward = w.lateral_m.signum();
+    Walker {
+        lateral_m: w.lateral_m + detour_m(w.s_m, w.lateral_m, outward, posts),
+        ..*w
+    }
+}
+
+/// Where a walker wants to be aside of their line: round the posts, then
+/// round the others (`others`: everyone where the posts put them,
+/// `round_posts`, so two people stepping out round posts are passed where
+/// they actually walk), then round the posts again, the posts last (people
+/// meeting at a post pass each other there, the one on the post's side
+/// kept clear of it). How fast they get there, and which way they face,
+/// follows from their motion (`actors::sidestep`).
 pub fn aside_m(me: &Walker, others: &[Walker], posts: &[Post]) -> f64 {
     let outward = me.lateral_m.signum();
-    let aside = detour_m(me.s_m, me.lateral_m, outward, posts) + passing_m(me, others);
+    let mine = round_posts(me, posts);
+    let aside = (mine.lateral_m - me.lateral_m) + passing_m(&mine, others);
     aside + detour_m(me.s_m, me.lateral_m + aside, outward, posts)
+}
+
+/// Whether a walker's next step (`step_m` along their way) would take them
+/// closer than two half widths (shoulders touching) to someone ahead of
+/// them, everyone where they were drawn last tick: then they hold for a
+/// tick, as people in a crowd slow behind someone they cannot yet pass. Not
+/// for someone level with or behind them, nor one walking away at least as
+/// fast: that gap does not close.
+pub fn steps_into(me: &Walker, others: &[Walker], step_m: f64) -> bool {
+    if me.speed_mps <= 0.0 || step_m <= 0.0 {
+        return false;
+    }
+    others.iter().any(|o| {
+        let ahead_m = (o.s_m - me.s_m) * me.direction;
+        let closing_mps = me.speed_mps - o.direction * me.direction * o.speed_mps;
+        if o == me || ahead_m <= 0.0 || closing_mps <= 0.0 {
+            return false;
+        }
+        // nearest along the step: level with them if the step reaches them
+        let along_m = (ahead_m - step_m).max(0.0);
+        along_m.hypot(o.lateral_m - me.lateral_m) < 2.0 * WALKER_HALF_WIDTH_M
+    })
 }
 
 /// A vehicle's footprint in the world (ENU, m): centre, heading, half
@@ -324,8 +359,9 @@ mod meeting_at_a_post_tests {
         for _ in 0..60 {
             a.s_m += 0.09;
             b.s_m -= 0.14;
+            let others = [round_posts(&a, &[pole]), round_posts(&b, &[pole])];
             let at = |w: &Walker| {
-                let d = aside_m(w, &[a, b], &[pole]);
+                let d = aside_m(w, &others, &[pole]);
                 (w.s_m, w.lateral_m + d)
             };
             let (pa, pb) = (at(&a), at(&b));
@@ -336,5 +372,65 @@ mod meeting_at_a_post_tests {
         }
         assert!(to_post > WALKER_CLEARANCE_M - 1e-9, "{to_post}");
         assert!(apart > 0.3, "{apart}");
+    }
+}
+
+#[cfg(test)]
+mod crowd_tests {
+    use super::*;
+
+    fn walker(s_m: f64, lateral_m: f64, direction: f64, speed_mps: f64) -> Walker {
+        Walker {
+            s_m,
+            lateral_m,
+            direction,
+            speed_mps,
+        }
+    }
+
+    #[test]
+    fn a_walker_holds_behind_someone_only_when_the_step_would_touch_them() {
+        let me = walker(10.0, -6.0, 1.0, 1.4);
+        // a standing person 0.55 m ahead on my line: the 0.14 m step touches
+        let standing = walker(10.55, -6.0, 1.0, 0.0);
+        assert!(steps_into(&me, &[me, standing], 0.14));
+        // 0.7 m ahead: not yet
+        assert!(!steps_into(&me, &[me, walker(10.7, -6.0, 1.0, 0.0)], 0.14));
+        // beside my line by 0.5 m: room to pass
+        assert!(!steps_into(&me, &[me, walker(10.3, -6.5, 1.0, 0.0)], 0.14));
+        // behind me, or walking away as fast: never
+        assert!(!steps_into(&me, &[me, walker(9.7, -6.0, 1.0, 0.0)], 0.14));
+        assert!(!steps_into(&me, &[me, walker(10.4, -6.0, 1.0, 1.4)], 0.14));
+        // a slower one ahead, or one coming head-on: yes
+        assert!(steps_into(&me, &[me, walker(10.5, -6.0, 1.0, 1.0)], 0.14));
+        assert!(steps_into(&me, &[me, walker(10.5, -6.1, -1.0, 1.0)], 0.14));
+        // a step that would carry me past them still touches them
+        assert!(steps_into(&me, &[me, walker(10.1, -6.3, 1.0, 0.0)], 0.14));
+        // a standing walker never holds
+        let still = walker(10.0, -6.0, 1.0, 0.0);
+        assert!(!steps_into(&still, &[still, standing], 0.0));
+    }
+
+    /// Two people walking one line a metre apart, a post on it: the one
+    /// behind passes the post where the one ahead is stepping round it and
+    /// is passed against where they actually walk (they were passed by
+    /// their line, into the one stepping out).
+    #[test]
+    fn others_are_passed_where_the_posts_put_them() {
+        let pole = Post {
+            s_m: 20.0,
+            lateral_m: -6.0,
+            radius_m: 0.1,
+        };
+        let slow = walker(20.0, -6.2, 1.0, 0.5);
+        let fast = walker(19.6, -6.6, 1.0, 1.5);
+        let others = [round_posts(&slow, &[pole]), round_posts(&fast, &[pole])];
+        // the slow one steps 0.25 m outwards round the pole, to -6.45
+        assert!((others[0].lateral_m + 6.45).abs() < 1e-9, "{:?}", others[0]);
+        // the fast one, outside them, passes outside where they walk (by
+        // their line alone it went to -6.9: 0.45 m from them)
+        let aside = aside_m(&fast, &others, &[pole]);
+        let apart = others[0].lateral_m - (fast.lateral_m + aside);
+        assert!(apart >= 2.0 * WALKER_CLEARANCE_M - 1e-9, "{apart}");
     }
 }
