@@ -69,8 +69,7 @@ pub fn move_actors(
         ),
     >,
     posts: Option<Res<crate::world::SidewalkPosts>>,
-    mut drawn: Local<std::collections::HashMap<Entity, (f64, f64)>>,
-    mut held_s: Local<std::collections::HashMap<Entity, f64>>,
+    mut memory: Local<WalkerMemory>,
 ) {
     let posts = posts.as_deref().map_or(&[][..], |p| &p.0[..]);
     let dt = clock.dt_s();
@@ -90,13 +89,13 @@ pub fn move_actors(
         .iter()
         .filter(|(_, m, _, _, cross, thing)| on_foot(m, cross.as_deref(), *thing))
         .map(|(e, m, ..)| {
-            let aside_m = drawn.get(&e).map_or(0.0, |d| d.1);
+            let aside_m = memory.drawn.get(&e).map_or(0.0, |d| d.1);
             let lateral_m = m.lateral_m + aside_m;
             (
                 e,
                 Walker {
                     lateral_m,
-                    ..walker(&m)
+                    ..walker(m)
                 },
             )
         })
@@ -108,7 +107,7 @@ pub fn move_actors(
         let crowded = crowd
             .get(&entity)
             .is_some_and(|me| crate::core::walk::steps_into(me, &crowd_list, m.speed_mps * dt));
-        if clock.frame > 0 && holds(&mut held_s, entity, crowded, dt) {
+        if clock.frame > 0 && holds(&mut memory.held_s, entity, crowded, dt) {
             continue;
         }
         // at their crossing: across the road at walking speed, then on
@@ -143,7 +142,7 @@ pub fn move_actors(
     let walkers: Vec<Walker> = lane
         .iter()
         .filter(|(_, m, _, _, cross, thing)| on_foot(m, cross.as_deref(), *thing))
-        .map(|(_, m, ..)| crate::core::walk::round_posts(&walker(&m), posts))
+        .map(|(_, m, ..)| crate::core::walk::round_posts(&walker(m), posts))
         .collect();
     for (entity, m, mut t, _, cross, thing) in &mut lane {
         let wanted_m = if on_foot(&m, cross.as_deref(), thing) {
@@ -151,7 +150,7 @@ pub fn move_actors(
         } else {
             0.0
         };
-        let (aside_m, slope) = sidestep(&mut drawn, entity, m.s_m, wanted_m, dt);
+        let (aside_m, slope) = sidestep(&mut memory.drawn, entity, m.s_m, wanted_m, dt);
         let on = roads.get(m.road);
         let pose = on.pose(m.s_m);
         let lateral = m.lateral_m + aside_m;
@@ -213,6 +212,15 @@ fn holds(
     let t = held_s.entry(entity).or_insert(0.0);
     *t += dt;
     *t <= MAX_HOLD_S
+}
+
+/// What `move_actors` keeps of each walker from tick to tick: where they
+/// were drawn aside of their line (station, offset, m) and how long they
+/// have held on end in a crowd (s).
+#[derive(Default)]
+pub struct WalkerMemory {
+    drawn: std::collections::HashMap<Entity, (f64, f64)>,
+    held_s: std::collections::HashMap<Entity, f64>,
 }
 
 /// Where a walker is drawn aside of their line this tick, and the slope
