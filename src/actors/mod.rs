@@ -88,21 +88,10 @@ pub fn move_actors(
     let crowd: std::collections::HashMap<Entity, Walker> = lane
         .iter()
         .filter(|(_, m, _, _, cross, thing)| on_foot(m, cross.as_deref(), *thing))
-        .map(|(e, m, ..)| {
-            let aside_m = memory.drawn.get(&e).map_or(0.0, |d| d.1);
-            let lateral_m = m.lateral_m + aside_m;
-            (
-                e,
-                Walker {
-                    lateral_m,
-                    ..walker(m)
-                },
-            )
-        })
+        .map(|(e, m, ..)| (e, memory.as_drawn(e, m)))
         .collect();
     let crowd_list: Vec<Walker> = crowd.values().copied().collect();
     for (entity, mut m, _, swerve, cross, thing) in &mut lane {
-        let sign = m.direction.sign();
         // in a crowd, a walker holds behind someone they cannot yet pass
         let crowded = crowd
             .get(&entity)
@@ -119,23 +108,8 @@ pub fn move_actors(
         if person && blocked(roads, &m, across, &footprints) {
             continue;
         }
-        if clock.frame > 0
-            && let Some(mut c) = crossing
-        {
-            let left = c.target_lateral_m - m.lateral_m;
-            let step = m.speed_mps * dt;
-            if left.abs() <= step {
-                m.lateral_m = c.target_lateral_m;
-                c.crossed = true;
-            } else {
-                m.lateral_m += step * left.signum();
-            }
-        } else if clock.frame > 0 {
-            m.s_m += sign * m.speed_mps * dt;
-            if let Some(sw) = swerve {
-                let left = sw.target_lateral_m - m.lateral_m;
-                m.lateral_m += left.clamp(-SWERVE_MPS * dt, SWERVE_MPS * dt);
-            }
+        if clock.frame > 0 {
+            advance_route(&mut m, crossing, swerve, dt);
         }
     }
     // everyone on foot where the posts alone put them, to pass each other
@@ -221,6 +195,43 @@ fn holds(
 pub struct WalkerMemory {
     drawn: std::collections::HashMap<Entity, (f64, f64)>,
     held_s: std::collections::HashMap<Entity, f64>,
+}
+
+impl WalkerMemory {
+    /// The walker where they were drawn last tick.
+    fn as_drawn(&self, entity: Entity, m: &LaneMotion) -> Walker {
+        let aside_m = self.drawn.get(&entity).map_or(0.0, |d| d.1);
+        Walker {
+            lateral_m: m.lateral_m + aside_m,
+            ..walker(m)
+        }
+    }
+}
+
+/// One tick along a walker's route: across the road at their crossing
+/// (at walking speed), else on along it, sideways too while swerving.
+fn advance_route(
+    m: &mut LaneMotion,
+    crossing: Option<Mut<CrossAt>>,
+    swerve: Option<&Swerving>,
+    dt: f64,
+) {
+    if let Some(mut c) = crossing {
+        let left = c.target_lateral_m - m.lateral_m;
+        let step = m.speed_mps * dt;
+        if left.abs() <= step {
+            m.lateral_m = c.target_lateral_m;
+            c.crossed = true;
+        } else {
+            m.lateral_m += step * left.signum();
+        }
+    } else {
+        m.s_m += m.direction.sign() * m.speed_mps * dt;
+        if let Some(sw) = swerve {
+            let left = sw.target_lateral_m - m.lateral_m;
+            m.lateral_m += left.clamp(-SWERVE_MPS * dt, SWERVE_MPS * dt);
+        }
+    }
 }
 
 /// Where a walker is drawn aside of their line this tick, and the slope
