@@ -78,10 +78,12 @@ impl Document {
             return;
         };
         self.modified_on_disk = mtime(&path);
-        let text = match std::fs::read_to_string(&path) {
+        // as the batch run reads it: size limit, UTF-8 with line:col, a
+        // byte order mark dropped
+        let text = match scenario::library::read(&path, "scenario file") {
             Ok(t) => t,
             Err(e) => {
-                self.error = Some(ScenarioError::unreadable(&path, "scenario file", e));
+                self.error = Some(e);
                 return;
             }
         };

@@ -168,6 +168,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Read a scenario or sweep file: a regular file (not a FIFO or device), at
 /// most [`MAX_SCENARIO_BYTES`], UTF-8.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
 pub fn read(path: &Path, what: &str) -> Result<String, ScenarioError> {
     let meta = std::fs::metadata(path).map_err(|e| ScenarioError::unreadable(path, what, e))?;
     if !meta.is_file() {
@@ -193,6 +195,12 @@ pub fn read(path: &Path, what: &str) -> Result<String, ScenarioError> {
                 MAX_SCENARIO_BYTES >> 20
             ),
         ));
+    }
+    // a byte order mark (some Windows editors write one) is not part of the
+    // text: without it the file parses and line 1's columns stay the ones
+    // an editor shows
+    if bytes.starts_with(UTF8_BOM) {
+        bytes.drain(..UTF8_BOM.len());
     }
     String::from_utf8(bytes).map_err(|e| {
         let bad = e.utf8_error().valid_up_to();
@@ -282,5 +290,35 @@ mod tests {
         std::fs::write(&big, vec![b' '; (MAX_SCENARIO_BYTES + 1) as usize]).unwrap();
         let e = read(&big, "scenario file").unwrap_err();
         assert!(e.message.contains("larger than"), "{e}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_and_columns_are_the_editors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bom.ron");
+        std::fs::write(&p, b"\xef\xbb\xbf(name: 5)").unwrap();
+        assert_eq!(read(&p, "scenario file").unwrap(), "(name: 5)");
+        // name takes a string: blamed where it is without the mark
+        let e = super::super::load(&p).unwrap_err();
+        let plain = dir.path().join("plain.ron");
+        std::fs::write(&plain, b"(name: 5)").unwrap();
+        let without = super::super::load(&plain).unwrap_err();
+        assert_eq!((e.line, e.col), (without.line, without.col), "{e}");
+        // a shipped scenario saved with a mark and CRLF line ends runs
+        let (_, _, text) = BUILTIN[0];
+        let windows = format!("\u{feff}{}", text.replace('\n', "\r\n"));
+        std::fs::write(&p, windows).unwrap();
+        super::super::load(&p).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    #[test]
+    fn an_empty_file_is_called_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("empty.ron");
+        for text in ["", "  \n\t\n", "// only a comment\n"] {
+            std::fs::write(&p, text).unwrap();
+            let e = super::super::load(&p).unwrap_err();
+            assert!(e.message.contains("empty"), "{text:?}: {e}");
+        }
     }
 }

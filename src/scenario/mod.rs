@@ -171,6 +171,16 @@ pub fn parse_with_formats(
     path: &Path,
     formats: Option<&[Format]>,
 ) -> Result<Scenario, ScenarioError> {
+    if is_blank_ron(src) {
+        return Err(ScenarioError::at(
+            path,
+            1,
+            1,
+            "the file is empty: a scenario is one RON struct, \
+             `(name: \"...\", road: (...), ...)` (docs/scenario.md)"
+                .into(),
+        ));
+    }
     let mut scenario: Scenario = ron_options()
         .from_str(src)
         .map_err(|e| ScenarioError::from_ron(path, src, e))?;
@@ -184,6 +194,24 @@ pub fn parse_with_formats(
     }
     validate(&scenario).map_err(at)?;
     Ok(scenario)
+}
+
+/// Whether RON text holds nothing but white space and comments.
+fn is_blank_ron(src: &str) -> bool {
+    let mut rest = src.trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("//") {
+            rest = after.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            // an unclosed block comment is ron's to report
+            match after.split_once("*/") {
+                Some((_, r)) => rest = r.trim_start(),
+                None => return false,
+            }
+        } else {
+            return rest.is_empty();
+        }
+    }
 }
 
 /// A preset rig becomes its cameras and LiDARs (which must not be given
