@@ -492,6 +492,59 @@ fn killed_run_resumes_to_the_same_bytes() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("different"));
 }
 
+/// A full disk stops a run with the file it could not write and the
+/// `.partial` folder to resume from (exit 1, nothing published, no panic
+/// or hang); once there is room the same command finishes it, to the
+/// bytes of an uninterrupted run. The disk is a 1 MiB tmpfs (root only):
+/// skipped, and says so, where mounting one is refused.
+#[test]
+fn a_full_disk_stops_cleanly_and_the_same_command_resumes() {
+    let tmp = temp_dir();
+    let sc = write_small(tmp.path(), "fog_pedestrian", 96, 72);
+    let whole = tmp.path().join("whole");
+    render_ok(&sc, 20, &whole, &[]);
+    let disk = tmp.path().join("disk");
+    fs::create_dir(&disk).unwrap();
+    let mount = |args: &[&str]| {
+        std::process::Command::new("mount")
+            .args(args)
+            .arg(&disk)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !mount(&["-t", "tmpfs", "-o", "size=1m", "tmpfs"]) {
+        eprintln!("skipped: cannot mount a tmpfs here (not root?)");
+        return;
+    }
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(disk.clone());
+    let out = disk.join("ds");
+    let o = render_cli(&sc, 20, &out, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("No space left on device") && err.contains("ds.partial"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!out.exists(), "a run that filled the disk must not publish");
+    // room again: the same command finishes it
+    assert!(mount(&["-o", "remount,size=512m"]));
+    let o = render_cli(&sc, 20, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(temp_files(&out).is_empty(), "{:?}", temp_files(&out));
+    assert_eq!(
+        fs::read_to_string(out.join("checksums.sha256")).unwrap(),
+        fs::read_to_string(whole.join("checksums.sha256")).unwrap()
+    );
+}
+
 /// Without XDG_RUNTIME_DIR every run shares one private runtime directory
 /// per user (one per process piled up by the thousand); -v turns on info
 /// log lines through tracing.
