@@ -161,6 +161,9 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // its own report of a failed write is an eprintln!, which panics
+        // when stderr's reader has gone (`2>&1 | head`)
+        .log_internal_errors(false)
         .with_target(false)
         .try_init();
 }
@@ -191,7 +194,7 @@ fn run(cli: Cli) -> u8 {
         Some(Command::Report(a)) => return run_report(&a),
         Some(Command::List) => {
             for (name, path, _) in scenario::library::BUILTIN {
-                println!("{name:<24} {path}");
+                crate::console::to_stdout!("{name:<24} {path}");
             }
             return 0;
         }
@@ -201,13 +204,15 @@ fn run(cli: Cli) -> u8 {
         return run_editor(&cli);
     }
     let Some(arg) = cli.scenario.as_deref() else {
-        eprintln!("error: --scenario is required (a path, or a name from scenarios/)");
+        crate::console::to_stderr!(
+            "error: --scenario is required (a path, or a name from scenarios/)"
+        );
         return 2;
     };
     let (path, text) = match scenario::library::resolve(arg) {
         Ok(source) => (source.path, source.text),
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::console::to_stderr!("error: {e}");
             return 2;
         }
     };
@@ -223,16 +228,16 @@ fn run(cli: Cli) -> u8 {
             } else {
                 ""
             };
-            eprintln!("error: {blame}{e}");
+            crate::console::to_stderr!("error: {blame}{e}");
             return 2;
         }
     };
     let frames = cli.frames.unwrap_or(scenario.frames);
     if let Some(w) = scenario::ego_past_road_end(&scenario, frames) {
-        eprintln!("warning: {}: {w}", path.display());
+        crate::console::to_stderr!("warning: {}: {w}", path.display());
     }
     if cli.check {
-        println!(
+        crate::console::to_stdout!(
             "{}: ok ({} camera(s), {} frames)",
             path.display(),
             scenario.sensors.cameras.len(),
@@ -245,13 +250,13 @@ fn run(cli: Cli) -> u8 {
         .unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
     // a bad --out is bad input: say so before the GPU starts
     if let Err(e) = crate::writers::preflight_output(&out_dir, cli.overwrite) {
-        eprintln!("error: {e:#}");
+        crate::console::to_stderr!("error: {e:#}");
         return 2;
     }
     let gpu = match GpuContext::new_headless() {
         Ok(g) => g,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::console::to_stderr!("error: {e}");
             return 2;
         }
     };
@@ -277,7 +282,7 @@ fn run(cli: Cli) -> u8 {
     match batch::run(opts, gpu) {
         Ok(written) => {
             let secs = started.elapsed().as_secs_f64();
-            eprintln!(
+            crate::console::to_stderr!(
                 "wrote {} to {} in {secs:.1} s ({:.1} frames/s)",
                 written.frames_text(),
                 written.dir.display(),
@@ -286,7 +291,7 @@ fn run(cli: Cli) -> u8 {
             0
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            crate::console::to_stderr!("error: {e:#}");
             crate::batch::stop::exit_code(&e)
         }
     }
@@ -308,7 +313,7 @@ fn run_editor(cli: &Cli) -> u8 {
                 match scenario::library::resolve(arg) {
                     Ok(source) => crate::editor::document::Document::from_builtin(&source),
                     Err(e) => {
-                        eprintln!("error: {e}");
+                        crate::console::to_stderr!("error: {e}");
                         return 2;
                     }
                 }
@@ -320,7 +325,7 @@ fn run_editor(cli: &Cli) -> u8 {
         .iter()
         .any(|k| std::env::var_os(k).is_some_and(|v| !v.is_empty()));
     if cfg!(target_os = "linux") && !has_display {
-        eprintln!(
+        crate::console::to_stderr!(
             "error: the editor needs a display (DISPLAY or WAYLAND_DISPLAY is not set); \
              run it under xvfb-run, or pass --headless to render a dataset"
         );
@@ -344,7 +349,7 @@ fn run_sweep(a: SweepArgs) -> u8 {
     let sweep = match crate::sweep::Sweep::load(&a.sweep) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::console::to_stderr!("error: {e}");
             return 2;
         }
     };
@@ -354,12 +359,12 @@ fn run_sweep(a: SweepArgs) -> u8 {
         }) {
             Ok(v) => v,
             Err(e) => {
-                eprintln!("error: {e}");
+                crate::console::to_stderr!("error: {e}");
                 return 2;
             }
         };
     if a.check {
-        println!(
+        crate::console::to_stdout!(
             "{}: ok ({} samples x {} frames)",
             a.sweep.display(),
             sweep.file.samples,
@@ -368,20 +373,20 @@ fn run_sweep(a: SweepArgs) -> u8 {
         return 0;
     }
     let Some(out) = a.out else {
-        eprintln!("error: --out is required to render a sweep");
+        crate::console::to_stderr!("error: --out is required to render a sweep");
         return 2;
     };
     // bad input, found before anything renders (a sweep resumes in its own
     // folder, so an existing one is fine)
     if let Some(file) = crate::writers::file_in_the_way(&out) {
-        eprintln!(
+        crate::console::to_stderr!(
             "error: --out {}: {} is not a directory",
             out.display(),
             file.display()
         );
         return 2;
     }
-    eprintln!("shard {index} of {count} (index from {source})");
+    crate::console::to_stderr!("shard {index} of {count} (index from {source})");
     crate::batch::stop::install();
     let opts = crate::sweep::run::ShardOptions {
         out,
@@ -393,7 +398,7 @@ fn run_sweep(a: SweepArgs) -> u8 {
     match crate::sweep::run::run_shard(&sweep, &opts) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            crate::console::to_stderr!("error: {e:#}");
             crate::batch::stop::exit_code(&e)
         }
     }
@@ -402,11 +407,11 @@ fn run_sweep(a: SweepArgs) -> u8 {
 fn run_merge(a: MergeArgs) -> u8 {
     match crate::sweep::merge::merge(&a.sweep_dir, &a.out, a.overwrite) {
         Ok(dir) => {
-            eprintln!("merged into {}", dir.display());
+            crate::console::to_stderr!("merged into {}", dir.display());
             0
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            crate::console::to_stderr!("error: {e:#}");
             // refused input is bad input (exit 2); a failed write is 1
             let refused = e.chain().any(|c| c.is::<crate::sweep::merge::Refused>());
             if refused { 2 } else { 1 }
@@ -424,13 +429,18 @@ fn run_report(a: &ReportArgs) -> u8 {
                 let moved = d.moved_by.as_ref().map_or(String::new(), |(f, r)| {
                     format!("  moved most by {f} (r {r:+.2})")
                 });
-                println!("{:<28} {:>10.4}  {}{moved}", d.attribute, d.value, d.metric);
+                crate::console::to_stdout!(
+                    "{:<28} {:>10.4}  {}{moved}",
+                    d.attribute,
+                    d.value,
+                    d.metric
+                );
             }
-            println!("wrote {}", out.display());
+            crate::console::to_stdout!("wrote {}", out.display());
             0
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            crate::console::to_stderr!("error: {e:#}");
             2
         }
     }

@@ -11,6 +11,7 @@ pub mod actors;
 pub mod app;
 pub mod batch;
 pub mod cli;
+pub mod console;
 pub mod core;
 pub mod editor;
 pub mod labels;

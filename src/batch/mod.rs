@@ -163,7 +163,7 @@ pub fn run_with_progress(
     let done = writer.completed_frames().clone();
     let resumed = done.len() as u64;
     if !done.is_empty() {
-        eprintln!(
+        crate::console::to_stderr!(
             "resuming {}: {} of {} frames already done",
             writer.partial_dir().display(),
             done.len(),

@@ -464,7 +464,7 @@ pub fn run(document: Document, screenshot: Option<ScreenshotRequest>) -> u8 {
     let gpu = match GpuContext::new_headless() {
         Ok(g) => g,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::console::to_stderr!("error: {e}");
             return 2;
         }
     };

@@ -93,7 +93,7 @@ pub fn run_shard(sweep: &Sweep, opts: &ShardOptions) -> Result<()> {
                 ended = format!(": {}", written.frames_text());
             }
         }
-        eprintln!(
+        crate::console::to_stderr!(
             "shard {}/{}: sample {k} done ({}/{}){ended}",
             opts.index,
             opts.count,

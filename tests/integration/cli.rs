@@ -545,6 +545,41 @@ fn a_full_disk_stops_cleanly_and_the_same_command_resumes() {
     );
 }
 
+/// A reader of the log that goes away (`edgecase -v ... 2>&1 | head`)
+/// costs the lines, not the run: it finishes and publishes (eprintln!, and
+/// tracing's own report of a failed write, had panicked: exit 101, no
+/// dataset).
+#[test]
+fn a_closed_stderr_does_not_stop_a_run() {
+    use std::io::Read;
+    let tmp = temp_dir();
+    let sc = write_small(tmp.path(), "fog_pedestrian", 64, 48);
+    let out = tmp.path().join("ds");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"))
+        .args([
+            "--headless",
+            "-v",
+            "--scenario",
+            &sc,
+            "--frames",
+            "12",
+            "--out",
+        ])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // the first log bytes, then the reader is gone
+    let mut first = [0u8; 8];
+    child.stderr.take().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let sums = fs::read_to_string(out.join("checksums.sha256")).unwrap();
+    assert!(sums.lines().filter(|l| l.contains("labels/")).count() >= 12);
+}
+
 /// Without XDG_RUNTIME_DIR every run shares one private runtime directory
 /// per user (one per process piled up by the thousand); -v turns on info
 /// log lines through tracing.

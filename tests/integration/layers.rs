@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["sensors"],
     &["writers"],
     &[
-        "app", "batch", "sweep", "editor", "report", "cli", "lib", "main", "bin",
+        "app", "batch", "sweep", "editor", "report", "cli", "console", "lib", "main", "bin",
     ],
 ];
 

@@ -184,7 +184,7 @@ fn frame_times(
     if t.frames >= req.after_frames && !t.requested {
         t.requested = true;
         let n = (t.frames - 2).max(1) as f64;
-        eprintln!(
+        crate::console::to_stderr!(
             "editor: {} UI frames, mean {:.1} ms, worst {:.1} ms",
             t.frames - 2,
             t.sum_ms / n,
@@ -196,7 +196,7 @@ fn frame_times(
             move |shot: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
                 let result = save_screenshot(&shot.image, &path, &rects);
                 if let Err(e) = &result {
-                    eprintln!("error: {e}");
+                    crate::console::to_stderr!("error: {e}");
                 }
                 exit.write(if result.is_ok() {
                     AppExit::Success
