@@ -14,19 +14,23 @@ pub const CAR_BODY_PROFILE: [[f32; 2]; 7] = [
     [-0.5, 0.25],
 ];
 
-/// Cross-section (z across, y up) of `Primitive::CarBody`: flanks leaning
-/// in a little, rounded shoulders under the glasshouse (its top still as
-/// wide as the glasshouse's foot); 1% narrower than the box at the sills,
-/// so the tyres and the wheel-arch trims stand proud of them.
-pub const CAR_BODY_SECTION: [[f32; 2]; 8] = [
-    [-0.49, -0.5],
-    [0.49, -0.5],
+/// Cross-section (z across, y up) of `Primitive::CarBody`: the doors
+/// tucked under towards the sills (a face turned to the ground, darker,
+/// as under a real car's doors), flanks leaning in a little above the
+/// belt, rounded shoulders under the glasshouse (its top still as wide as
+/// the glasshouse's foot); 1% narrower than the box at its widest, so the
+/// tyres and the wheel-arch trims stand proud of it.
+pub const CAR_BODY_SECTION: [[f32; 2]; 10] = [
+    [-0.46, -0.5],
+    [0.46, -0.5],
+    [0.49, -0.2],
     [0.49, 0.05],
     [0.48, 0.38],
     [0.465, 0.5],
     [-0.465, 0.5],
     [-0.48, 0.38],
     [-0.49, 0.05],
+    [-0.49, -0.2],
 ];
 
 /// Plan (x forward, z across) of `Primitive::CarBody`: corners rounded at
@@ -69,18 +73,21 @@ pub const VAN_BODY_PROFILE: [[f32; 2]; 5] = [
     [-0.5, 0.5],
 ];
 
-/// Cross-section of `Primitive::VanBody`: upright flanks leaning in a
-/// little, the roof's edges rounded; 1% narrower than the box at the
-/// sills, so the tyres and the wheel-arch trims stand proud of them.
-pub const VAN_BODY_SECTION: [[f32; 2]; 8] = [
-    [-0.49, -0.5],
-    [0.49, -0.5],
+/// Cross-section of `Primitive::VanBody`: the sides tucked under towards
+/// the sills, upright flanks leaning in a little, the roof's edges
+/// rounded; 1% narrower than the box at its widest, so the tyres and the
+/// wheel-arch trims stand proud of it.
+pub const VAN_BODY_SECTION: [[f32; 2]; 10] = [
+    [-0.47, -0.5],
+    [0.47, -0.5],
+    [0.49, -0.35],
     [0.49, 0.3],
     [0.47, 0.43],
     [0.43, 0.5],
     [-0.43, 0.5],
     [-0.47, 0.43],
     [-0.49, 0.3],
+    [-0.49, -0.35],
 ];
 
 /// Plan of `Primitive::VanBody`: the nose's corners rounded more than the
