@@ -96,6 +96,14 @@ impl ScenarioError {
             message +=
                 "; this looks like a sweep file: render it with `edgecase sweep FILE --out DIR`";
         }
+        // and a scenario given where a sweep file goes
+        if let ron::error::Error::NoSuchStructField { found, outer, .. } = &e.code
+            && outer.as_deref() == Some("SweepFile")
+            && SCENARIO_ONLY_FIELDS.contains(&found.as_str())
+        {
+            message += "; this looks like a scenario: render it with `edgecase --headless \
+                        --scenario FILE --out DIR`, or name it in a sweep's `base`";
+        }
         ScenarioError::at(path, e.span.start.line, e.span.start.col, message)
     }
 
@@ -196,8 +204,29 @@ pub fn parse_with_formats(
     Ok(scenario)
 }
 
+/// A scenario's top-level fields that a sweep file does not have.
+const SCENARIO_ONLY_FIELDS: &[&str] = &[
+    "description",
+    "tick_hz",
+    "frames",
+    "road",
+    "props",
+    "weather",
+    "light",
+    "render",
+    "ego",
+    "vehicles",
+    "pedestrians",
+    "cyclists",
+    "hazard",
+    "triggers",
+    "end_on_collision",
+    "sensors",
+    "output",
+];
+
 /// Whether RON text holds nothing but white space and comments.
-fn is_blank_ron(src: &str) -> bool {
+pub(crate) fn is_blank_ron(src: &str) -> bool {
     let mut rest = src.trim_start();
     loop {
         if let Some(after) = rest.strip_prefix("//") {

@@ -212,6 +212,16 @@ impl Sweep {
             ),
         };
         let path = path_buf.as_path();
+        if scenario::is_blank_ron(&src) {
+            return Err(ScenarioError::at(
+                path,
+                1,
+                1,
+                "the file is empty: a sweep is one RON struct, \
+                 `(name: \"...\", base: \"scenario.ron\", samples: N, ...)` (docs/sweep.md)"
+                    .into(),
+            ));
+        }
         let file: SweepFile = scenario::ron_options()
             .from_str(&src)
             .map_err(|e| ScenarioError::from_ron(path, &src, e))?;
@@ -415,6 +425,19 @@ mod tests {
             let s = Sweep::load(Path::new(name)).unwrap_or_else(|e| panic!("{e}"));
             assert!(s.path.to_string_lossy().starts_with("builtin:"));
         }
+    }
+
+    #[test]
+    fn a_scenario_or_an_empty_file_given_as_a_sweep_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.ron");
+        std::fs::write(&p, "(\n    name: \"x\",\n    road: (),\n)\n").unwrap();
+        let e = Sweep::load(&p).unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        assert!(e.message.contains("this looks like a scenario"), "{e}");
+        std::fs::write(&p, "// nothing yet\n").unwrap();
+        let e = Sweep::load(&p).unwrap_err();
+        assert!(e.message.contains("empty"), "{e}");
     }
 
     #[test]
