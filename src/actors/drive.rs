@@ -5,7 +5,7 @@
 
 use crate::core::frames::sim_to_enu;
 use crate::core::traffic::{
-    Idm, Leader, Light, must_stop, pure_pursuit_steer, time_to_collision_s,
+    Idm, Leader, Light, Standing, must_stop, nudge_m, pure_pursuit_steer, time_to_collision_s,
 };
 use crate::physics::{Controls, FRICTION_MU, VehicleBody};
 use crate::scenario::Direction;
@@ -183,6 +183,9 @@ struct Occupant {
     speed_along_mps: f64,
     /// A person on foot (they walk across the cross streets' mouths).
     on_foot: bool,
+    /// Parked or otherwise standing without a driver or a route (drivers
+    /// pass one that sticks partly into their lane, `standing_nudge_m`).
+    standing: bool,
 }
 
 /// Nearest occupant ahead of a vehicle that overlaps its lane: the gap
@@ -221,6 +224,46 @@ fn leader_of(
         })
         .min_by(|a, b| a.0.gap_m.total_cmp(&b.0.gap_m))
 }
+
+/// How far a driver drives off its lane's centre (positive left) to pass
+/// what stands partly in the lane ahead of it or beside it
+/// (`core::traffic::nudge_m`): 0 when nothing does, or when the lane has
+/// no room to pass (it stops behind then, as for anything in its lane).
+fn standing_nudge_m(
+    me: &Occupant,
+    dir: f64,
+    lane_lateral_m: f64,
+    lane_width_m: f64,
+    sorted: &[Occupant],
+) -> f64 {
+    let start = sorted.partition_point(|o| o.s_m < me.s_m - NUDGE_AHEAD_M - 20.0);
+    let standing: Vec<Standing> = sorted[start..]
+        .iter()
+        .take_while(|o| o.s_m <= me.s_m + NUDGE_AHEAD_M + 20.0)
+        .filter(|o| o.standing && o.road == me.road && o.entity != me.entity)
+        .filter(|o| {
+            let along = (o.s_m - me.s_m) * dir;
+            let gap = along - me.half_length_m - o.half_length_m;
+            // ahead within reach, or still alongside
+            gap < NUDGE_AHEAD_M && along > -(me.half_length_m + o.half_length_m + 1.0)
+        })
+        .map(|o| Standing {
+            lateral_m: o.lateral_m,
+            half_width_m: o.half_width_m,
+        })
+        .collect();
+    nudge_m(
+        lane_lateral_m,
+        lane_width_m / 2.0,
+        me.half_width_m,
+        &standing,
+    )
+    .unwrap_or(0.0)
+}
+
+/// How far ahead of its bumper a driver starts to pass a vehicle standing
+/// partly in its lane off the lane's centre, m.
+const NUDGE_AHEAD_M: f64 = 30.0;
 
 /// What the drivers read of everything on the road.
 type OccupantData = (
@@ -286,10 +329,24 @@ pub fn drive(
             half_width_m: body.half_width_m,
             speed_along_mps: lane.speed_mps * dir,
             on_foot: false,
+            standing: false,
         };
         let v = lane.speed_mps;
         let on = roads.get(lane.road);
-        let mut leader = leader_of(&me, dir, driver.lane_lateral_m, &occupants).map(|l| l.0);
+        // what stands partly in the lane (a truck parked on a narrow
+        // street) is passed off the lane's centre, inside the lane; the
+        // driver looks ahead from where it steers to
+        let nudge = standing_nudge_m(&me, dir, driver.lane_lateral_m, on.lane_width_m, &occupants);
+        let lane_lateral_m = driver.lane_lateral_m + nudge;
+        let steered = Occupant {
+            lateral_m: if nudge == 0.0 {
+                me.lateral_m
+            } else {
+                lane_lateral_m
+            },
+            ..me
+        };
+        let mut leader = leader_of(&steered, dir, lane_lateral_m, &occupants).map(|l| l.0);
         let p = sim_to_enu(t.translation.as_dvec3());
         let heading = crate::core::frames::yaw_rad(t.rotation) as f64;
         let curvature = controls.steer_rad.tan() / body.wheelbase_m;
@@ -336,7 +393,7 @@ pub fn drive(
         // pure pursuit towards the lane centre a speed-dependent distance ahead
         let look = (1.0 * v).max(6.0);
         let target_pose = on.pose(lane.s_m + dir * look);
-        let target = target_pose.position + target_pose.left() * driver.lane_lateral_m;
+        let target = target_pose.position + target_pose.left() * lane_lateral_m;
         let d = target - DVec2::new(p.x, p.y);
         let (ahead, left) = (
             d.x * heading.cos() + d.y * heading.sin(),
@@ -437,6 +494,7 @@ fn road_occupants(
         .map(|(entity, th, t, lane, crossing, cargo, moved)| {
             let on_road = lane.map_or(0, |l| l.road);
             let on_foot = th.class == crate::core::classes::Class::Person;
+            let standing = lane.is_none() && crossing.is_none() && cargo.is_none();
             let (s_m, lateral_m, speed_along_mps) = if let Some(l) = lane {
                 // people: how fast they did walk along the road over the
                 // last tick (they wait for vehicles, and cross it), so a
@@ -485,6 +543,7 @@ fn road_occupants(
                 half_width_m: th.size.width_m / 2.0,
                 speed_along_mps,
                 on_foot,
+                standing,
             }
         })
         .collect()

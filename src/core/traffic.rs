@@ -63,6 +63,50 @@ impl Idm {
     }
 }
 
+/// Something standing partly in a lane (the side of a truck parked on a
+/// narrow street): its centre's offset across the road (positive left)
+/// and its half width, m.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Standing {
+    pub lateral_m: f64,
+    pub half_width_m: f64,
+}
+
+/// Room a driver keeps from a standing vehicle it passes, m.
+pub const PASSING_ROOM_M: f64 = 0.25;
+
+/// How far a driver of half width `half_width_m` moves off its lane's
+/// centre (positive left) to pass what stands partly in the lane with
+/// PASSING_ROOM_M to spare, staying inside the lane (of half width
+/// `lane_half_width_m`): `Some(0.0)` when nothing is in the way, `None`
+/// when the lane leaves no such room (the driver then stops behind, as for
+/// anything in its lane). A standing thing whose centre is right of the
+/// lane's is passed on its left, and the other way round.
+pub fn nudge_m(
+    lane_lateral_m: f64,
+    lane_half_width_m: f64,
+    half_width_m: f64,
+    standing: &[Standing],
+) -> Option<f64> {
+    let (mut lowest, mut highest) = (f64::NEG_INFINITY, f64::INFINITY);
+    for o in standing {
+        let reach = o.half_width_m + PASSING_ROOM_M + half_width_m;
+        if (o.lateral_m - lane_lateral_m).abs() >= reach {
+            continue;
+        }
+        if o.lateral_m < lane_lateral_m {
+            lowest = lowest.max(o.lateral_m + reach);
+        } else {
+            highest = highest.min(o.lateral_m - reach);
+        }
+    }
+    if lowest > highest {
+        return None;
+    }
+    let nudge = lane_lateral_m.clamp(lowest, highest) - lane_lateral_m;
+    (nudge.abs() <= lane_half_width_m - half_width_m + 1e-9).then_some(nudge)
+}
+
 /// Steering angle (radians, positive left) that puts a vehicle of
 /// `wheelbase_m` on an arc through a target `(ahead_m, left_m)` in its own
 /// frame (pure pursuit).
@@ -355,5 +399,47 @@ mod tests {
         let n = (f[0] * f[0] + f[1] * f[1]).sqrt();
         assert!(skid && (n - 0.8 * 1000.0 * 9.81).abs() < 1e-6);
         assert!((f[0] / f[1] - 0.75).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_driver_nudges_past_what_sticks_into_its_lane_when_the_lane_has_room() {
+        // lane centre -1.45, 2.9 m wide; a car 1.86 m wide
+        let truck = Standing {
+            lateral_m: -3.6,
+            half_width_m: 1.25,
+        };
+        let n = nudge_m(-1.45, 1.45, 0.93, &[truck]).unwrap();
+        // its right side 0.25 m clear of the truck's left
+        assert!(
+            (-1.45 + n - 0.93 - (-3.6 + 1.25) - PASSING_ROOM_M).abs() < 1e-9,
+            "{n}"
+        );
+        assert!(n > 0.0 && n < 0.52);
+        // nothing near: no nudge; a truck further out: none either
+        assert_eq!(nudge_m(-1.45, 1.45, 0.93, &[]), Some(0.0));
+        let out = Standing {
+            lateral_m: -4.5,
+            ..truck
+        };
+        assert_eq!(nudge_m(-1.45, 1.45, 0.93, &[out]), Some(0.0));
+        // a stalled car in the middle of the lane: no room, stop behind
+        let stalled = Standing {
+            lateral_m: -1.45,
+            half_width_m: 0.9,
+        };
+        assert_eq!(nudge_m(-1.45, 1.45, 0.93, &[stalled]), None);
+        // squeezed from both sides: no room
+        let left = Standing {
+            lateral_m: 0.5,
+            half_width_m: 1.0,
+        };
+        assert_eq!(nudge_m(-1.45, 1.45, 0.93, &[truck, left]), None);
+        // a bus on the left of a backward lane: passed on its right
+        let bus = Standing {
+            lateral_m: 3.6,
+            half_width_m: 1.275,
+        };
+        let n = nudge_m(1.45, 1.45, 0.93, &[bus]).unwrap();
+        assert!(n < 0.0, "{n}");
     }
 }

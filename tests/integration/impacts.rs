@@ -224,3 +224,55 @@ fn parked_vehicles_that_cut_the_kerb_line_stand_still() {
         assert_eq!(parked_transforms(&mut app), start);
     }
 }
+
+/// On a narrow street (2.9 m lanes) a truck and a bus parked on the right
+/// stick 0.55-0.6 m into the lane: drivers pass them off the lane's centre,
+/// inside their lane and clear of them, without stopping, and are back on
+/// the centre beyond (they had queued behind the truck for good). A car
+/// stalled in the middle of the lane still stops the one behind.
+#[test]
+fn drivers_pass_a_parked_truck_that_sticks_into_a_narrow_lane() {
+    let street = "road: (segments: [Straight(length_m: 300)], lanes_forward: 1,
+                  lanes_backward: 1, lane_width_m: 2.9),
+                  props: (parked: [(s_m: 60, side: Right, kind: Truck),
+                                   (s_m: 100, side: Right, kind: Bus)])";
+    let ticks = run(
+        &format!(
+            "({street}, ego: (start_s_m: 0, speed_mps: 5),
+              vehicles: [(start_s_m: 30, speed_mps: 8, kind: Saloon)])"
+        ),
+        150,
+    );
+    let lane_centre = -1.45;
+    let (mut widest, mut slowest) = (0.0f64, f64::INFINITY);
+    for t in &ticks[1..] {
+        let lead = actor(t, "vehicles[0]");
+        if (50.0..115.0).contains(&lead.1) {
+            widest = widest.max(lead.2 - lane_centre);
+            slowest = slowest.min(lead.3);
+        }
+    }
+    // moved left by what the truck's side takes plus 0.25 m, no further
+    // than its lane's left edge (half a 1.8 m saloon from the centre line)
+    assert!((0.2..=0.55).contains(&widest), "{widest}");
+    assert!(slowest > 7.0, "slowed to {slowest}");
+    let last = ticks.last().unwrap();
+    let (lead, ego) = (actor(last, "vehicles[0]"), actor(last, "ego"));
+    assert!(
+        lead.1 > 140.0 && (lead.2 - lane_centre).abs() < 0.05,
+        "{lead:?}"
+    );
+    assert!(ego.1 > 70.0, "the ego queued: {ego:?}");
+    assert!(collisions(&ticks).is_empty(), "{:?}", collisions(&ticks));
+    // a car stalled in the middle of that lane leaves no room: stop behind
+    let ticks = run(
+        &format!(
+            "({street}, ego: (start_s_m: 0, speed_mps: 8),
+              vehicles: [(start_s_m: 40, speed_mps: 0, kind: Saloon)])"
+        ),
+        150,
+    );
+    let ego = actor(ticks.last().unwrap(), "ego");
+    assert!(ego.3.abs() < 0.05 && ego.1 < 36.0, "{ego:?}");
+    assert!(collisions(&ticks).is_empty(), "{:?}", collisions(&ticks));
+}
