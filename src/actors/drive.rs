@@ -303,20 +303,7 @@ pub fn drive(
     });
     let mut occupants = road_occupants(&things, road, &mut parked);
     occupants.extend(people_in_junction_mouths(&occupants, roads));
-    // where the people on the main road's sidewalks are, in the world, and
-    // how fast they walk
-    let on_foot: Vec<Walking> = occupants
-        .iter()
-        .filter(|o| o.on_foot && o.road == 0)
-        .map(|o| {
-            let pose = road.pose(o.s_m);
-            Walking {
-                position: pose.position + pose.left() * o.lateral_m,
-                velocity_mps: pose.forward() * o.speed_along_mps,
-                radius_m: o.half_width_m,
-            }
-        })
-        .collect();
+    let on_foot = walking(&occupants, road);
     occupants.sort_by(|a, b| a.s_m.total_cmp(&b.s_m).then(a.entity.cmp(&b.entity)));
     for (entity, mut driver, mut controls, lane, body, t) in &mut drivers {
         let dir = lane.direction.sign();
@@ -552,6 +539,23 @@ fn road_occupants(
 /// How far ahead of its bumper a driver looks for people in the world,
 /// along the arc it is steering, m.
 const BUMPER_LOOK_M: f64 = 10.0;
+
+/// Where the people on the main road's sidewalks are, in the world, and
+/// how fast they walk.
+fn walking(occupants: &[Occupant], road: &crate::world::RoadGeometry) -> Vec<Walking> {
+    occupants
+        .iter()
+        .filter(|o| o.on_foot && o.road == 0)
+        .map(|o| {
+            let pose = road.pose(o.s_m);
+            Walking {
+                position: pose.position + pose.left() * o.lateral_m,
+                velocity_mps: pose.forward() * o.speed_along_mps,
+                radius_m: o.half_width_m,
+            }
+        })
+        .collect()
+}
 
 /// A person on foot, in the world (ENU, m and m/s).
 #[derive(Clone, Copy, Debug)]

@@ -235,7 +235,7 @@ mod tests {
 mod passing_tests {
     use super::*;
 
-    fn walker(s_m: f64, lateral_m: f64, direction: f64, speed_mps: f64) -> Walker {
+    pub(super) fn walker(s_m: f64, lateral_m: f64, direction: f64, speed_mps: f64) -> Walker {
         Walker {
             s_m,
             lateral_m,
@@ -377,16 +377,8 @@ mod meeting_at_a_post_tests {
 
 #[cfg(test)]
 mod crowd_tests {
+    use super::passing_tests::walker;
     use super::*;
-
-    fn walker(s_m: f64, lateral_m: f64, direction: f64, speed_mps: f64) -> Walker {
-        Walker {
-            s_m,
-            lateral_m,
-            direction,
-            speed_mps,
-        }
-    }
 
     #[test]
     fn a_walker_holds_behind_someone_only_when_the_step_would_touch_them() {

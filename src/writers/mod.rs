@@ -308,7 +308,12 @@ impl DatasetWriter {
             .as_ref()
             .ok_or_else(|| anyhow!("the writer is finished"))?
             .send(job)
-            .map_err(|_| anyhow!("writer threads stopped"))?;
+            // the workers stop on their first error (a full disk): that
+            // error, set before they let go of the queue, is the reason
+            .map_err(|_| match self.error.get() {
+                Some(e) => anyhow!("{e}"),
+                None => anyhow!("writer threads stopped"),
+            })?;
         Ok(())
     }
 

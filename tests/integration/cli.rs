@@ -11,6 +11,17 @@ fn write_small(dir: &Path, name: &str, w: u32, h: u32) -> String {
     p.to_str().unwrap().to_string()
 }
 
+/// The same command, run again, finishes an interrupted run at `out` to
+/// the bytes of the uninterrupted one at `whole`.
+fn resumes_to_the_same_bytes(scenario: &str, frames: u32, out: &Path, whole: &Path) {
+    let o = render_cli(scenario, frames, out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        fs::read_to_string(out.join("checksums.sha256")).unwrap(),
+        fs::read_to_string(whole.join("checksums.sha256")).unwrap()
+    );
+}
+
 /// Render with the CLI and require success.
 fn render_ok(scenario: &str, frames: u32, out: &Path, extra: &[&str]) {
     let o = render_cli(scenario, frames, out, extra);
@@ -224,12 +235,7 @@ fn sigterm_stops_cleanly_and_the_same_command_resumes() {
             "{err}"
         );
         assert!(!out.exists(), "a stopped run must not publish a dataset");
-        let o = render_cli(&sc, 300, &out, &[]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        assert_eq!(
-            fs::read_to_string(out.join("checksums.sha256")).unwrap(),
-            fs::read_to_string(whole.join("checksums.sha256")).unwrap()
-        );
+        resumes_to_the_same_bytes(&sc, 300, &out, &whole);
     }
 }
 
@@ -536,13 +542,8 @@ fn a_full_disk_stops_cleanly_and_the_same_command_resumes() {
     assert!(!out.exists(), "a run that filled the disk must not publish");
     // room again: the same command finishes it
     assert!(mount(&["-o", "remount,size=512m"]));
-    let o = render_cli(&sc, 20, &out, &[]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    resumes_to_the_same_bytes(&sc, 20, &out, &whole);
     assert!(temp_files(&out).is_empty(), "{:?}", temp_files(&out));
-    assert_eq!(
-        fs::read_to_string(out.join("checksums.sha256")).unwrap(),
-        fs::read_to_string(whole.join("checksums.sha256")).unwrap()
-    );
 }
 
 /// A reader of the log that goes away (`edgecase -v ... 2>&1 | head`)
