@@ -236,6 +236,7 @@ fn standing_nudge_m(
     lane_width_m: f64,
     sorted: &[Occupant],
 ) -> f64 {
+    // the stations to scan: the reach either way, plus half the longest body
     let start = sorted.partition_point(|o| o.s_m < me.s_m - NUDGE_AHEAD_M - 20.0);
     let standing: Vec<Standing> = sorted[start..]
         .iter()
@@ -481,8 +482,7 @@ fn road_occupants(
         .map(|(entity, th, t, lane, crossing, cargo, moved)| {
             let on_road = lane.map_or(0, |l| l.road);
             let on_foot = th.class == crate::core::classes::Class::Person;
-            let standing = lane.is_none() && crossing.is_none() && cargo.is_none();
-            let (s_m, lateral_m, speed_along_mps) = if let Some(l) = lane {
+            let (s_m, lateral_m, speed_along_mps, standing) = if let Some(l) = lane {
                 // people: how fast they did walk along the road over the
                 // last tick (they wait for vehicles, and cross it), so a
                 // driver does not wait for a walk that is not happening
@@ -497,16 +497,17 @@ fn road_occupants(
                     l.s_m,
                     l.lateral_m,
                     walked.unwrap_or(l.speed_mps * l.direction.sign()),
+                    false,
                 )
             } else if let Some(c) = crossing {
-                (c.s_m, c.lateral_m, 0.0)
+                (c.s_m, c.lateral_m, 0.0, false)
             } else if let Some(v) = cargo.and_then(|c| c.falling) {
                 // loose cargo: where it is now, sliding along the road
                 let p = sim_to_enu(t.translation.as_dvec3());
                 let (s, lat) = nearest_station(road, DVec2::new(p.x, p.y));
                 let along = road.pose(s).forward();
                 let v = sim_to_enu(v.as_dvec3());
-                (s, lat, v.x * along.x + v.y * along.y)
+                (s, lat, v.x * along.x + v.y * along.y, false)
             } else {
                 // parked: projected again only once something has pushed it
                 // (the projection scans the whole road)
@@ -519,7 +520,7 @@ fn road_occupants(
                         (s, lat)
                     }
                 };
-                (s, lat, 0.0)
+                (s, lat, 0.0, true)
             };
             Occupant {
                 entity,

@@ -96,10 +96,10 @@ impl ScenarioError {
             message +=
                 "; this looks like a sweep file: render it with `edgecase sweep FILE --out DIR`";
         }
-        // and a scenario given where a sweep file goes
-        if let ron::error::Error::NoSuchStructField { found, outer, .. } = &e.code
+        // and a file that parses as a scenario given where a sweep file goes
+        if let ron::error::Error::NoSuchStructField { outer, .. } = &e.code
             && outer.as_deref() == Some("SweepFile")
-            && SCENARIO_ONLY_FIELDS.contains(&found.as_str())
+            && ron_options().from_str::<Scenario>(src).is_ok()
         {
             message += "; this looks like a scenario: render it with `edgecase --headless \
                         --scenario FILE --out DIR`, or name it in a sweep's `base`";
@@ -203,27 +203,6 @@ pub fn parse_with_formats(
     validate(&scenario).map_err(at)?;
     Ok(scenario)
 }
-
-/// A scenario's top-level fields that a sweep file does not have.
-const SCENARIO_ONLY_FIELDS: &[&str] = &[
-    "description",
-    "tick_hz",
-    "frames",
-    "road",
-    "props",
-    "weather",
-    "light",
-    "render",
-    "ego",
-    "vehicles",
-    "pedestrians",
-    "cyclists",
-    "hazard",
-    "triggers",
-    "end_on_collision",
-    "sensors",
-    "output",
-];
 
 /// Whether RON text holds nothing but white space and comments.
 pub(crate) fn is_blank_ron(src: &str) -> bool {
