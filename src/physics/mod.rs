@@ -21,6 +21,7 @@ use crate::sim::components::{Cargo, Crossing, LaneMotion};
 use crate::sim::{MotionSet, SimClock};
 use crate::world::{Ego, Renderable, RoadRes, Thing};
 use bevy::prelude::*;
+use rapier3d::parry::bounding_volume::BoundingVolume;
 use rapier3d::prelude::{
     ActiveEvents, ColliderBuilder, ColliderHandle, ColliderSet, CollisionEvent, ContactPair,
     EventHandler, Group, InteractionGroups, LockedAxes, PhysicsWorld, RigidBodyBuilder,
@@ -199,6 +200,8 @@ fn build_physics(
         .iter()
         .filter_map(|(.., cargo)| cargo.map(|c| c.carrier))
         .collect();
+    // parked bodies' colliders and the groups they take once clear
+    let mut parked = Vec::new();
     let carrier_groups = InteractionGroups::all().with_memberships(Group::GROUP_2);
     let cargo_groups = InteractionGroups::all().with_filter(Group::ALL.difference(Group::GROUP_2));
     for (entity, t, renderable, thing, lane, crossing, cargo) in all {
@@ -228,13 +231,12 @@ fn build_physics(
             (None, true) => {} // moving but not a thing: nothing to hit
             (Some(th), false) if is_vehicle => {
                 // parked: a braked body, pushed when struck (a fixed one
-                // stopped whatever hit it as a wall would)
-                // They meet no fixed collider: a long body parked on a
-                // curve may cut the kerb line (the road-edge wall) or touch
-                // a pole, which would push it on the first tick; a pushed
-                // one mounts the kerb.
-                let groups = groups.with_filter(Group::ALL.difference(FIXED_WORLD));
-                let (collider, vehicle) = vehicle_body(&mut world, t, th, None, groups);
+                // stopped whatever hit it as a wall would). It meets the
+                // fixed world once the walls are in, unless it stands in
+                // or against it (see `parked_meet_the_fixed_world`).
+                let apart = groups.with_filter(Group::ALL.difference(FIXED_WORLD));
+                let (collider, vehicle) = vehicle_body(&mut world, t, th, None, apart);
+                parked.push((collider, groups));
                 owners.insert(collider, Owner::Standing(th.role, th.instance_id));
                 commands.entity(entity).insert((vehicle, Braked));
             }
@@ -245,11 +247,51 @@ fn build_physics(
         }
     }
     road_walls(&mut world, &mut owners, &road);
+    parked_meet_the_fixed_world(&mut world, &parked);
     commands.insert_resource(Physics {
         world,
         events: EventLog::default(),
         owners,
     });
+}
+
+/// How close a parked body may stand to a fixed collider (a kerb wall, a
+/// pole) and still meet it, metres: nearer than this, the contact solver
+/// would push it on the first tick.
+const PARKED_CLEARANCE_M: f32 = 0.02;
+
+/// A parked body that stands clear of every fixed collider meets them all
+/// from now on: pushed, it stops at the kerb's wall and at poles. One that
+/// stands in or against one (a long body parked on a curve cuts the kerb
+/// line) keeps meeting vehicles only, so it never moves untouched.
+fn parked_meet_the_fixed_world(
+    world: &mut PhysicsWorld,
+    parked: &[(ColliderHandle, InteractionGroups)],
+) {
+    let fixed: Vec<ColliderHandle> = world
+        .colliders
+        .iter()
+        .filter(|(_, c)| c.collision_groups().memberships == FIXED_WORLD)
+        .map(|(h, _)| h)
+        .collect();
+    for &(handle, groups) in parked {
+        let body = &world.colliders[handle];
+        let near = body.compute_aabb().loosened(PARKED_CLEARANCE_M);
+        let touches = fixed.iter().any(|&f| {
+            let wall = &world.colliders[f];
+            near.intersects(&wall.compute_aabb())
+                && rapier3d::parry::query::distance(
+                    body.position(),
+                    body.shape(),
+                    wall.position(),
+                    wall.shape(),
+                )
+                .is_ok_and(|d| d < PARKED_CLEARANCE_M)
+        });
+        if !touches {
+            world.colliders[handle].set_collision_groups(groups);
+        }
+    }
 }
 
 /// Motion: apply the controls through the tyres, step once, write back.

@@ -6,7 +6,7 @@
 //! saloon, it was first touched a tick later, 1.6 m deep).
 
 use crate::traffic::{actor, collisions, run};
-use bevy::prelude::Transform;
+use bevy::prelude::{Transform, Vec3};
 
 /// The ego at 30 m/s cannot stop for a stopped car 40 m ahead (it needs
 /// ~57 m): it hits it, and from then on never overlaps it.
@@ -275,4 +275,57 @@ fn drivers_pass_a_parked_truck_that_sticks_into_a_narrow_lane() {
     let ego = actor(ticks.last().unwrap(), "ego");
     assert!(ego.3.abs() < 0.05 && ego.1 < 36.0, "{ego:?}");
     assert!(collisions(&ticks).is_empty(), "{:?}", collisions(&ticks));
+}
+
+/// A parked car struck from the side is pushed towards the kerb and stops
+/// at the road's edge wall: the ego swerves across its parking strip into
+/// a parked hatchback at 15 m/s. Its outer side never passes the kerb line
+/// by more than a substep's overlap (before, a pushed parked body met no
+/// fixed collider: it slid over the kerb, through poles and walls).
+#[test]
+fn a_parked_car_pushed_sideways_stops_at_the_kerb() {
+    let mut app = edgecase::app::headless_app(crate::common::scenario(
+        "(road: (segments: [Straight(length_m: 300)], lanes_forward: 1, lane_width_m: 3.5, parking_width_m: 2.2),
+          ego: (speed_mps: 15, kind: Suv, car_following: false),
+          props: (parked: [(s_m: 40, kind: Hatchback)],
+                  placed: [(kind: Pole, s_m: 41, side: Right, offset_m: 0.6)]),
+          triggers: [(actor: \"ego\", when: AtTime(1.2), action: Swerve(-5.5))])",
+    ));
+    app.update();
+    let start = parked_transforms(&mut app);
+    let mut pairs = Vec::new();
+    let mut outermost_m = f32::NEG_INFINITY;
+    for _ in 0..60 {
+        app.update();
+        let w = app.world();
+        let hits = &w.resource::<edgecase::physics::TickRecords>().collisions;
+        pairs.extend(hits.iter().map(|c| (c.a.clone(), c.b.clone())));
+        let t = parked_transforms(&mut app)[0].1;
+        // the hatchback's corners (4.1 x 1.76 m), metres right of the
+        // road's centre line (sim +z is south, the right of an eastward road)
+        for (x, z) in [(2.05, 0.88), (2.05, -0.88), (-2.05, 0.88), (-2.05, -0.88)] {
+            let corner = t.transform_point(Vec3::new(x, 0.0, z));
+            outermost_m = outermost_m.max(corner.z);
+        }
+    }
+    let end = parked_transforms(&mut app)[0].1;
+    eprintln!(
+        "pushed {:.2} m towards the kerb, outermost corner {outermost_m:.3} m",
+        end.translation.z - start[0].1.translation.z
+    );
+    assert!(
+        pairs.contains(&("ego".into(), "parked[0]".into())),
+        "{pairs:?}"
+    );
+    let pushed = end.translation.z - start[0].1.translation.z;
+    assert!(pushed > 0.1, "not pushed towards the kerb: {pushed:.2} m");
+    // the kerb line: 3.5 m of lane + 2.2 m of parking right of the centre
+    assert!(
+        outermost_m < 5.7 + 0.1,
+        "a corner reached {outermost_m:.2} m, over the kerb at 5.7 m ({pairs:?})"
+    );
+    assert!(
+        pairs.contains(&("parked[0]".into(), "road_edge".into())),
+        "{pairs:?}"
+    );
 }
