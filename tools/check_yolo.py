@@ -8,7 +8,7 @@ gives exactly the object's pixels in the instance image. The pose layout
 (yolo/pose) lists the same people with their tight box and 17 COCO
 keypoints, `x y v` normalised, equal to the canonical labels'.
 
-usage: check_yolo.py DATASET   (last line: "<I> images, <B> boxes, <P>
+usage: check_yolo.py DATASET   (one run, or a merged sweep; last line: "<I> images, <B> boxes, <P>
 polygons exact, supervision mask IoU <mean>, <K> poses exact")
 """
 import json
@@ -21,8 +21,20 @@ import yaml
 from PIL import Image
 
 
-def expected(dataset, stem, names):
+def source(dataset, stem):
+    """The dataset folder, camera and frame behind a YOLO file's stem:
+    `<camera>_FFFFFF` in one run, `sNNNNN_<camera>_FFFFFF` in a merged
+    sweep (that sample's folder under samples/)."""
     camera, frame = stem.rsplit("_", 1)
+    if (dataset / "samples").is_dir():
+        sample, camera = camera.split("_", 1)
+        assert sample[0] == "s" and sample[1:].isdigit(), stem
+        return dataset / "samples" / sample[1:], camera, frame
+    return dataset, camera, frame
+
+
+def expected(dataset, stem, names):
+    dataset, camera, frame = source(dataset, stem)
     labels = json.loads((dataset / "labels" / f"{frame}.json").read_text())
     cam = next(c for c in labels["cameras"] if c["camera"] == camera)
     out = []
@@ -59,8 +71,8 @@ def check_poses(dataset):
     for rel in dict.fromkeys([data["train"], data["val"]]):
         img_dir = root / rel
         for image in sorted(img_dir.iterdir()):
-            camera, frame = image.stem.rsplit("_", 1)
-            labels = json.loads((dataset / "labels" / f"{frame}.json").read_text())
+            sample, camera, frame = source(dataset, image.stem)
+            labels = json.loads((sample / "labels" / f"{frame}.json").read_text())
             cam = next(c for c in labels["cameras"] if c["camera"] == camera)
             w, h = Image.open(image).size
             want = [
@@ -119,7 +131,8 @@ def main():
                 images += 1
                 if kind != "segment" or not want:
                     continue
-                inst = np.array(Image.open(dataset / "cameras" / camera / "instance" / f"{frame}.png"))
+                sample, _, _ = source(dataset, stem)
+                inst = np.array(Image.open(sample / "cameras" / camera / "instance" / f"{frame}.png"))
                 lines = (root / "labels" / split / f"{stem}.txt").read_text().splitlines()
                 for (cls, box, iid), line, mask in zip(want, lines, det.mask):
                     v = [float(t) for t in line.split()[1:]]

@@ -112,6 +112,25 @@ fn parse_path(path: &str) -> Result<Vec<Step>, String> {
     Ok(steps)
 }
 
+/// A value the sweep file gave that holds a null: a bare name such as
+/// `Kitti` reads as null (RON keeps no variant name there), so say how to
+/// write one.
+fn null_hint(v: &Value) -> &'static str {
+    fn has_null(v: &Value) -> bool {
+        match v {
+            Value::Null => true,
+            Value::Array(a) => a.iter().any(has_null),
+            Value::Object(o) => o.values().any(has_null),
+            _ => false,
+        }
+    }
+    if has_null(v) {
+        " (a bare enum variant such as Kitti reads as null in a sweep value: write it as a string, \"Kitti\")"
+    } else {
+        ""
+    }
+}
+
 /// Set `value` at `path` in a serialized scenario.
 fn set_path(root: &mut Value, path: &str, value: Value) -> Result<(), String> {
     let steps = parse_path(path)?;
@@ -291,7 +310,7 @@ impl Sweep {
                 let mut json = base_json.clone();
                 set_path(&mut json, p, v.clone()).map_err(|m| at(&needle, m))?;
                 let s: Scenario = serde_json::from_value(json)
-                    .map_err(|e| at(&needle, format!("{p} = {v}: {e}")))?;
+                    .map_err(|e| at(&needle, format!("{p} = {v}: {e}{}", null_hint(&v))))?;
                 scenario::validate(&s).map_err(|(_, m)| at(&needle, format!("{p} = {v}: {m}")))?;
             }
         }

@@ -241,7 +241,16 @@ fn any_sharding_and_a_kill_give_the_same_merged_dataset() {
         let want: Vec<String> = list.lines().map(String::from).collect();
         assert_eq!(got, want, "{split}");
     }
-    assert!(t.join("one_m/yolo/segment/data.yaml").exists());
+    // and supervision reads the merged layout back as each sample's labels say
+    let yolo = crate::common::python_checker(
+        "python3",
+        "check_yolo.py",
+        "supervision, yaml, numpy, PIL",
+        &t.join("one_m"),
+    );
+    if let Some(last) = yolo {
+        assert!(last.starts_with("96 images, "), "{last}");
+    }
 }
 
 #[test]
