@@ -15,6 +15,7 @@ pub mod rigs;
 mod road_checks;
 pub mod role;
 mod ron_hints;
+mod ron_some;
 pub mod schema;
 pub mod sensors;
 mod spawn_checks;
@@ -189,6 +190,8 @@ pub fn parse_with_formats(
                 .into(),
         ));
     }
+    // standard RON's `Some((...))`, read as our dialect reads `Some(...)`
+    let src = &*ron_some::unwrap_some_parens(src);
     let mut scenario: Scenario = ron_options()
         .from_str(src)
         .map_err(|e| ScenarioError::from_ron(path, src, e))?;

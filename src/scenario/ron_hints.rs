@@ -56,6 +56,14 @@ pub fn hint(src: &str, offset: usize, code: &Error) -> Option<String> {
             }
             Some("a `,` or a closing bracket was expected after the value".into())
         }
+        Error::ExpectedDifferentStructName { found, .. } if found == "Some" => Some(format!(
+            "{}: write the value itself, without `Some` (leave the field out for its default)",
+            named("is not optional")
+        )),
+        Error::ExpectedDifferentStructName { found, .. } if found == "None" => Some(format!(
+            "{}: leave the field out for its default, rather than `None`",
+            named("is not optional")
+        )),
         Error::IntegerOutOfBounds => {
             // ron points past the sign
             let start = src[..offset].trim_end_matches(['-', '+']).len();
@@ -211,6 +219,20 @@ mod tests {
         let m = message("(ego: (speed_mps: 10 m/s))");
         assert!(
             m.contains("units are not written after a number (found `m/s`)"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn some_or_none_on_a_field_that_is_not_optional_is_named() {
+        let m = message("(sensors: (cameras: [(effects: Some((bloom: 0.3)))]))");
+        assert!(
+            m.contains("`effects` is not optional: write the value itself, without `Some`"),
+            "{m}"
+        );
+        let m = message("(sensors: (cameras: [(effects: None)]))");
+        assert!(
+            m.contains("`effects` is not optional: leave the field out"),
             "{m}"
         );
     }
