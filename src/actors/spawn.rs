@@ -172,15 +172,8 @@ fn spawn_pedestrian_crossing(
 ) {
     let (s_m, side, start_lat) = match h.behind_parked {
         Some(k) => {
-            let p = &s.props.parked[k];
-            let size = objects::vehicle(p.body(s.seed, k), [0.0; 3]).size;
-            let lat = parked_lateral_m(road, p.side, size.width_m);
-            // just past the vehicle's front (seen from the ego), tucked towards the kerb
-            (
-                p.s_m + size.length_m / 2.0 + 0.5,
-                p.side,
-                lat + RoadGeometry::outward(p.side) * 0.2,
-            )
+            let (s_m, lateral) = crate::scenario::PedestrianCrossing::behind_parked_start_m(s, k);
+            (s_m, s.props.parked[k].side, lateral)
         }
         None => (
             h.s_m,

@@ -17,6 +17,17 @@ pub fn kerb_offset_m(median_m: f64, lanes: u32, lane_width_m: f64, parking_width
     median_m / 2.0 + lanes as f64 * lane_width_m + parking_width_m
 }
 
+/// A body standing on the road, turned along it at its centre: station
+/// and lateral offset (left positive) of the centre, length and width,
+/// metres.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Footprint {
+    pub s_m: f64,
+    pub lateral_m: f64,
+    pub length_m: f64,
+    pub width_m: f64,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Segment {
     Straight {
@@ -149,6 +160,50 @@ impl RoadPath {
         advance(start, seg.curvature(), t)
     }
 
+    /// The station, at or past `centre_s + ahead_m`, where the point at
+    /// `lateral_m` lies `ahead_m` ahead of station `centre_s` along the
+    /// road's direction there: the place just past the front of a straight
+    /// body centred at `centre_s`. On straights and on a curve's outside
+    /// that is `centre_s + ahead_m`; on its inside the stations at an offset
+    /// crowd together, so it lies farther on.
+    pub fn station_ahead_at_offset(&self, centre_s: f64, lateral_m: f64, ahead_m: f64) -> f64 {
+        let base = self.pose_at(centre_s);
+        let ahead = |s: f64| {
+            let p = self.pose_at(s);
+            (p.position + p.left() * lateral_m - base.position).dot(base.forward())
+        };
+        let mut s = centre_s + ahead_m;
+        // each step falls short of the gap (the point moves at most 1 m
+        // ahead a metre of station): the gap closes from below
+        for _ in 0..32 {
+            let short = ahead_m - ahead(s);
+            if short <= 1e-9 {
+                break;
+            }
+            s += short;
+        }
+        s
+    }
+
+    /// Whether two bodies standing on the road, turned along it at their
+    /// centres, come closer than `gap_m` to each other (separating axes of
+    /// their rectangles grown by half the gap all round).
+    pub fn footprints_closer_than(&self, a: &Footprint, b: &Footprint, gap_m: f64) -> bool {
+        let rect = |f: &Footprint| {
+            let pose = self.pose_at(f.s_m);
+            let centre = pose.position + pose.left() * f.lateral_m;
+            let half = [(f.length_m + gap_m) / 2.0, (f.width_m + gap_m) / 2.0];
+            (centre, [pose.forward(), pose.left()], half)
+        };
+        let (ra, rb) = (rect(a), rect(b));
+        let reach = |(_, axes, half): &(DVec2, [DVec2; 2], [f64; 2]), on: DVec2| {
+            half[0] * axes[0].dot(on).abs() + half[1] * axes[1].dot(on).abs()
+        };
+        ra.1.iter()
+            .chain(rb.1.iter())
+            .all(|&axis| (rb.0 - ra.0).dot(axis).abs() < reach(&ra, axis) + reach(&rb, axis))
+    }
+
     /// Station and lateral offset (left positive) of an ENU ground point,
     /// searched from station `near_s` (Newton steps along the tangent; good
     /// within a few metres of the guess, as for a vehicle tracked tick by tick).
@@ -253,6 +308,48 @@ mod tests {
         assert_eq!(kerb_offset_m(0.0, 2, 3.5, 0.0), 7.0);
         assert_eq!(kerb_offset_m(2.0, 3, 3.0, 2.5), 12.5);
         assert_eq!(kerb_offset_m(1.0, 0, 3.0, 0.0), 0.5);
+    }
+
+    #[test]
+    fn the_place_past_a_body_s_front_is_as_far_ahead_at_every_offset() {
+        let straight = RoadPath::new(&[Segment::Straight { length_m: 100.0 }]);
+        assert_eq!(straight.station_ahead_at_offset(40.0, -3.5, 3.0), 43.0);
+        // a right-hand curve of radius 30 m: its inside is the right
+        let bend = RoadPath::new(&[arc(80.0, -30.0)]);
+        let ahead_of = |s: f64, lateral_m: f64| {
+            let (base, p) = (bend.pose_at(40.0), bend.pose_at(s));
+            (p.position + p.left() * lateral_m - base.position).dot(base.forward())
+        };
+        // on the inside, stations crowd together: 3 m of station is only
+        // (30 - 3.75) / 30 of that at the kerb, so the station moves on
+        let inside = bend.station_ahead_at_offset(40.0, -3.75, 3.0);
+        assert!(inside > 43.3, "{inside}");
+        assert!((ahead_of(inside, -3.75) - 3.0).abs() < 1e-6);
+        assert!(ahead_of(43.0, -3.75) < 2.7);
+        // on the outside it is already clear
+        assert_eq!(bend.station_ahead_at_offset(40.0, 3.75, 3.0), 43.0);
+        assert!(ahead_of(43.0, 3.75) > 3.0);
+    }
+
+    #[test]
+    fn bodies_on_a_curve_s_inside_are_closer_than_their_stations_say() {
+        let at = |s_m: f64, lateral_m: f64| Footprint {
+            s_m,
+            lateral_m,
+            length_m: 12.0,
+            width_m: 2.5,
+        };
+        let straight = RoadPath::new(&[Segment::Straight { length_m: 200.0 }]);
+        // two 12 m buses 12.6 m apart: 0.6 m between bumpers
+        assert!(!straight.footprints_closer_than(&at(60.0, -5.0), &at(72.6, -5.0), 0.5));
+        assert!(straight.footprints_closer_than(&at(60.0, -5.0), &at(72.4, -5.0), 0.5));
+        // beside each other in neighbouring lanes: 0.6 m between sides
+        assert!(!straight.footprints_closer_than(&at(60.0, -5.0), &at(63.0, -1.9), 0.5));
+        // on the inside of a 20 m right-hand curve the same stations overlap,
+        // on its outside they do not
+        let bend = RoadPath::new(&[Segment::Straight { length_m: 50.0 }, arc(60.0, -20.0)]);
+        assert!(bend.footprints_closer_than(&at(60.0, -5.0), &at(72.6, -5.0), 0.5));
+        assert!(!bend.footprints_closer_than(&at(60.0, 5.0), &at(72.6, 5.0), 0.5));
     }
 
     #[test]

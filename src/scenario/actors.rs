@@ -132,6 +132,23 @@ fn bike_speed() -> f64 {
 
 /// A parked vehicle's side stands this far in from the kerb line, metres.
 pub const PARKED_KERB_GAP_M: f64 = 0.25;
+
+/// The lateral offset (left positive) of the centre line of a body
+/// `width_m` wide parked on `side`, metres.
+pub fn parked_lateral_m(road: &super::Road, side: Side, width_m: f64) -> f64 {
+    let (lanes, outward) = if side == Side::Left {
+        (road.lanes_backward, 1.0)
+    } else {
+        (road.lanes_forward, -1.0)
+    };
+    let kerb = crate::core::road::kerb_offset_m(
+        road.median_width_m,
+        lanes,
+        road.lane_width_m,
+        road.parking_width_m,
+    );
+    outward * (kerb - width_m / 2.0 - PARKED_KERB_GAP_M)
+}
 /// A cyclist's default distance into the road past the parking strip, metres.
 pub const CYCLIST_CLEARANCE_M: f64 = 0.7;
 /// Half a cyclist's width across the road (rider and handlebars), metres.
@@ -151,6 +168,23 @@ impl PedestrianCrossing {
             0.9 * k.div_ceil(2) as f64 * if k % 2 == 1 { 1.0 } else { -1.0 }
         };
         (along, 0.35 * k as f64)
+    }
+
+    /// Where the first walker starts when hidden behind parked vehicle
+    /// `k`: station and lateral offset (left positive), metres. Just past
+    /// the vehicle's front seen from the ego, 0.5 m clear of it along its
+    /// axis also on a curve's inside, and 0.2 m nearer the kerb than its
+    /// centre line. The spawn and the crossing-path check both use it.
+    pub fn behind_parked_start_m(s: &super::Scenario, k: usize) -> (f64, f64) {
+        let p = &s.props.parked[k];
+        let body = p.body(s.seed, k);
+        let outward = if p.side == Side::Left { 1.0 } else { -1.0 };
+        let lateral = parked_lateral_m(&s.road, p.side, body.widest_body_m()) + outward * 0.2;
+        let ahead = body.longest_body_m() / 2.0 + 0.5;
+        (
+            s.road.path().station_ahead_at_offset(p.s_m, lateral, ahead),
+            lateral,
+        )
     }
 
     /// The group's extent along the road from the first one, metres

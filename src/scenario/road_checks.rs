@@ -7,7 +7,7 @@
 use super::locate::{field, item};
 use super::validate::Invalid;
 use super::{Action, Condition, Scenario, SegmentSpec, Turn};
-use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, RoadPath, kerb_offset_m};
+use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, kerb_offset_m};
 
 /// Tightest radius of a road's innermost edge (the sidewalk's back) on an
 /// arc, metres: below it the road's meshes fold over themselves.
@@ -55,12 +55,7 @@ pub(super) fn check_segments(s: &Scenario) -> Result<(), Invalid> {
     // two points of the drawn road closer than twice its narrower half
     // overlap; the arcs above bend no tighter than that half
     let narrow = half_width_m(r.lanes_forward).min(half_width_m(r.lanes_backward));
-    let path = RoadPath::new(
-        &r.segments
-            .iter()
-            .map(SegmentSpec::geometry)
-            .collect::<Vec<_>>(),
-    );
+    let path = r.path();
     let length = path.length_m();
     if let Some((a, b)) = path.self_overlap(-APRON_BEFORE_M, length + APRON_AFTER_M, 2.0 * narrow) {
         // blame the segment that comes back

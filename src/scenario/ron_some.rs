@@ -25,10 +25,10 @@ pub fn unwrap_some_parens(src: &str) -> Cow<'_, str> {
             continue;
         }
         let end = i + b[i..].iter().take_while(|&&c| is_ident(c)).count();
-        if &b[i..end] == b"Some" {
-            if let Some(pair) = inner_pair(b, end) {
-                blank.extend(pair);
-            }
+        if &b[i..end] == b"Some"
+            && let Some(pair) = inner_pair(b, end)
+        {
+            blank.extend(pair);
         }
         i = end;
     }

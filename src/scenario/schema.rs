@@ -179,6 +179,14 @@ pub struct Road {
     pub junctions: Vec<Junction>,
 }
 
+impl Road {
+    /// The centre line, station by station.
+    pub fn path(&self) -> crate::core::road::RoadPath {
+        let segments: Vec<_> = self.segments.iter().map(SegmentSpec::geometry).collect();
+        crate::core::road::RoadPath::new(&segments)
+    }
+}
+
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
 pub enum JunctionKind {
     /// The cross street continues on both sides.

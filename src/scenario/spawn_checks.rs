@@ -5,6 +5,7 @@
 use super::locate::{Step, field, item};
 use super::validate::Invalid;
 use super::{Direction, Scenario, Side};
+use crate::core::road::Footprint;
 
 /// Two vehicles in one lane must start at least their half lengths plus
 /// this gap apart, metres. Bodies started inside each other drive through
@@ -24,6 +25,10 @@ struct Start {
     lane: (bool, u32, bool, u32),
     s_m: f64,
     length_m: f64,
+    /// Across the road (left positive) and across the body, metres: on a
+    /// curve's inside, stations crowd together (main road only).
+    lateral_m: f64,
+    width_m: f64,
     who: String,
     blame: Vec<Step<'static>>,
 }
@@ -76,7 +81,7 @@ fn check_crossing_paths(s: &Scenario) -> Result<(), Invalid> {
                 // just past that vehicle's front
                 Some(k) => (
                     vec![field("hazard"), field("behind_parked")],
-                    s.props.parked[k].s_m + parked_length_m(k) / 2.0 + 0.5,
+                    super::actors::PedestrianCrossing::behind_parked_start_m(s, k).0,
                 ),
                 None => (vec![field("hazard"), field("s_m")], h.s_m),
             };
@@ -168,11 +173,36 @@ fn check_cyclist_paths(s: &Scenario) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// A distance as people write it: at most two decimals, no trailing zeros
+/// (12.599999999999994 reads 12.6).
+fn decimals(x: f64) -> String {
+    let text = format!("{x:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+impl Start {
+    fn footprint(&self) -> Footprint {
+        Footprint {
+            s_m: self.s_m,
+            lateral_m: self.lateral_m,
+            length_m: self.length_m,
+            width_m: self.width_m,
+        }
+    }
+}
+
 fn check_vehicle_starts(s: &Scenario) -> Result<(), Invalid> {
+    let r = &s.road;
+    let lane_centre_m = |forward: bool, lane: u32| {
+        let c = r.median_width_m / 2.0 + (lane as f64 + 0.5) * r.lane_width_m;
+        if forward { -c } else { c }
+    };
     let mut starts = vec![Start {
         lane: (false, 0, true, s.ego.lane),
         s_m: s.ego.start_s_m,
         length_m: s.ego.kind.longest_body_m(),
+        lateral_m: lane_centre_m(true, s.ego.lane),
+        width_m: s.ego.kind.widest_body_m(),
         who: "the ego".to_string(),
         blame: vec![field("ego"), field("start_s_m")],
     }];
@@ -183,6 +213,8 @@ fn check_vehicle_starts(s: &Scenario) -> Result<(), Invalid> {
             lane: (false, v.road, forward_lanes, v.lane),
             s_m: v.start_s_m,
             length_m: v.kind.longest_body_m(),
+            lateral_m: lane_centre_m(forward_lanes, v.lane),
+            width_m: v.kind.widest_body_m(),
             who: format!("vehicles[{i}]"),
             blame: vec![item("vehicles", i), field("start_s_m")],
         });
@@ -192,6 +224,8 @@ fn check_vehicle_starts(s: &Scenario) -> Result<(), Invalid> {
             lane: (true, 0, p.side == Side::Left, 0),
             s_m: p.s_m,
             length_m: p.kind.longest_body_m(),
+            lateral_m: super::actors::parked_lateral_m(r, p.side, p.kind.widest_body_m()),
+            width_m: p.kind.widest_body_m(),
             who: format!("props.parked[{i}]"),
             blame: vec![field("props"), item("parked", i), field("s_m")],
         });
@@ -203,19 +237,48 @@ fn check_vehicle_starts(s: &Scenario) -> Result<(), Invalid> {
         let (a, b) = (&starts[a], &starts[b]);
         a.lane.cmp(&b.lane).then(a.s_m.total_cmp(&b.s_m))
     });
+    let path = r.path();
     for pair in order.windows(2) {
         let (first, second) = (pair[0].min(pair[1]), pair[0].max(pair[1]));
         let (a, b) = (&starts[first], &starts[second]);
         let needed_m = (a.length_m + b.length_m) / 2.0 + MIN_START_GAP_M;
         let apart_m = (a.s_m - b.s_m).abs();
-        if a.lane == b.lane && apart_m < needed_m {
+        if a.lane != b.lane {
+            continue;
+        }
+        let a_on_main = a.lane.1 == 0;
+        // on the main road's curves the bodies' inner corners come closer
+        // than their stations say (cross streets are straight)
+        let too_close = |a: &Footprint, b: &Footprint| {
+            a_on_main && path.footprints_closer_than(a, b, MIN_START_GAP_M - 1e-6)
+        };
+        if apart_m < needed_m || too_close(&a.footprint(), &b.footprint()) {
+            let curve = if apart_m < needed_m {
+                String::new()
+            } else {
+                // how far apart they clear each other there, to 0.1 m
+                let behind = starts[pair[0]].footprint();
+                let mut ahead = starts[pair[1]].footprint();
+                let mut clear_m = apart_m;
+                while too_close(&behind, &ahead) && clear_m < apart_m + 200.0 {
+                    clear_m += 0.1;
+                    ahead.s_m = behind.s_m + clear_m;
+                }
+                format!(
+                    ", and on this curve's inside, where their inner corners meet, \
+                     {} m",
+                    decimals(clear_m)
+                )
+            };
             return Err((
                 b.blame.clone(),
                 format!(
-                    "{} starts {apart_m} m from {} in the same lane: vehicles need \
+                    "{} starts {} m from {} in the same lane: vehicles need \
                      {needed_m} m between their starts (half of each one's longest \
-                     body plus {MIN_START_GAP_M} m)",
-                    b.who, a.who
+                     body plus {MIN_START_GAP_M} m){curve}",
+                    b.who,
+                    decimals(apart_m),
+                    a.who
                 ),
             ));
         }

@@ -329,3 +329,29 @@ fn a_parked_car_pushed_sideways_stops_at_the_kerb() {
         "{pairs:?}"
     );
 }
+
+/// A crossing group hidden behind a van parked on the inside of a tight
+/// curve starts clear of it: stations crowd together towards the kerb
+/// there, and 3 m of station past the van's centre left the first walker
+/// touching its front (a collision on the first tick, which ended a run
+/// with `end_on_collision: Any`).
+#[test]
+fn a_group_behind_a_van_parked_on_a_curve_s_inside_starts_clear_of_it() {
+    for turn in ["Right", "Left"] {
+        let ticks = run(
+            &format!(
+                "(road: (segments: [Arc(length_m: 80, radius_m: 30, turn: {turn}), Straight(length_m: 60)],
+                         lane_width_m: 2.8, parking_width_m: 2.0),
+                  ego: (speed_mps: 6, start_s_m: 30),
+                  props: (parked: [(s_m: 60, kind: Van)]),
+                  hazard: PedestrianCrossing(s_m: 0, trigger_time_to_ego_s: 4, behind_parked: 0, count: 8))"
+            ),
+            5,
+        );
+        assert!(
+            collisions(&ticks).is_empty(),
+            "{turn}: {:?}",
+            collisions(&ticks)
+        );
+    }
+}

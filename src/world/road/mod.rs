@@ -8,7 +8,7 @@ use crate::core::mesh::{self, Mesh};
 use crate::core::road::{
     APRON_AFTER_M, APRON_BEFORE_M, RoadPath, RoadPose, Segment, kerb_offset_m,
 };
-use crate::scenario::{Direction, LineStyle, Road, SegmentSpec, Side};
+use crate::scenario::{Direction, LineStyle, Road, Side};
 use glam::Vec3;
 
 #[derive(Clone, Debug)]
@@ -119,9 +119,8 @@ const STOP_CLEAR_ZEBRA_M: f64 = 5.0;
 
 impl RoadGeometry {
     pub fn new(road: &Road) -> RoadGeometry {
-        let segments: Vec<Segment> = road.segments.iter().map(SegmentSpec::geometry).collect();
         RoadGeometry {
-            path: RoadPath::new(&segments),
+            path: road.path(),
             lanes_forward: road.lanes_forward,
             lanes_backward: road.lanes_backward,
             lane_width_m: road.lane_width_m,
