@@ -266,6 +266,9 @@ fn standing_nudge_m(
 /// partly in its lane off the lane's centre, m.
 const NUDGE_AHEAD_M: f64 = 30.0;
 
+/// Parked bodies as last projected: translation, station, span across the road.
+type ParkedSpans = HashMap<Entity, (Vec3, f64, f64, f64)>;
+
 /// What the drivers read of everything on the road.
 type OccupantData = (
     Entity,
@@ -283,7 +286,7 @@ pub fn drive(
     clock: Res<crate::sim::SimClock>,
     signals: Option<Res<crate::world::SignalPlans>>,
     road: Res<RoadRes>,
-    mut parked: Local<HashMap<Entity, (Vec3, f64, f64)>>,
+    mut parked: Local<ParkedSpans>,
     things: Query<OccupantData>,
     mut drivers: Query<(
         Entity,
@@ -473,7 +476,7 @@ pub fn nearest_station(road: &crate::world::RoadGeometry, p: DVec2) -> (f64, f64
 fn road_occupants(
     things: &Query<OccupantData>,
     road: &crate::world::RoadGeometry,
-    parked: &mut HashMap<Entity, (Vec3, f64, f64)>,
+    parked: &mut ParkedSpans,
 ) -> Vec<Occupant> {
     things
         .iter()
@@ -482,6 +485,7 @@ fn road_occupants(
         .map(|(entity, th, t, lane, crossing, cargo, moved)| {
             let on_road = lane.map_or(0, |l| l.road);
             let on_foot = th.class == crate::core::classes::Class::Person;
+            // standing: a parked body's half span across the road
             let (s_m, lateral_m, speed_along_mps, standing) = if let Some(l) = lane {
                 // people: how fast they did walk along the road over the
                 // last tick (they wait for vehicles, and cross it), so a
@@ -497,30 +501,33 @@ fn road_occupants(
                     l.s_m,
                     l.lateral_m,
                     walked.unwrap_or(l.speed_mps * l.direction.sign()),
-                    false,
+                    None,
                 )
             } else if let Some(c) = crossing {
-                (c.s_m, c.lateral_m, 0.0, false)
+                (c.s_m, c.lateral_m, 0.0, None)
             } else if let Some(v) = cargo.and_then(|c| c.falling) {
                 // loose cargo: where it is now, sliding along the road
                 let p = sim_to_enu(t.translation.as_dvec3());
                 let (s, lat) = nearest_station(road, DVec2::new(p.x, p.y));
                 let along = road.pose(s).forward();
                 let v = sim_to_enu(v.as_dvec3());
-                (s, lat, v.x * along.x + v.y * along.y, false)
+                (s, lat, v.x * along.x + v.y * along.y, None)
             } else {
-                // parked: projected again only once something has pushed it
-                // (the projection scans the whole road)
-                let (s, lat) = match parked.get(&entity) {
-                    Some(&(at, s, lat)) if at == t.translation => (s, lat),
-                    _ => {
-                        let p = sim_to_enu(t.translation.as_dvec3());
-                        let (s, lat) = nearest_station(road, DVec2::new(p.x, p.y));
-                        parked.insert(entity, (t.translation, s, lat));
-                        (s, lat)
-                    }
-                };
-                (s, lat, 0.0, true)
+                // parked: projected again only once pushed (the projection
+                // scans the road); across the road it spans its corners (a
+                // long one on a curve's inside stands out at its ends)
+                if parked.get(&entity).is_none_or(|c| c.0 != t.translation) {
+                    let p = sim_to_enu(t.translation.as_dvec3()).truncate();
+                    let (s, _) = nearest_station(road, p);
+                    let f = sim_to_enu((t.rotation * Vec3::X).as_dvec3()).truncate();
+                    let half = (th.size.length_m / 2.0, th.size.width_m / 2.0);
+                    let (lo, hi) = road
+                        .path
+                        .lateral_span_m(p, f.normalize(), half.0, half.1, s);
+                    parked.insert(entity, (t.translation, s, lo, hi));
+                }
+                let (_, s, lo, hi) = parked[&entity];
+                (s, (lo + hi) / 2.0, 0.0, Some((hi - lo) / 2.0))
             };
             Occupant {
                 entity,
@@ -528,10 +535,10 @@ fn road_occupants(
                 s_m,
                 lateral_m,
                 half_length_m: th.size.length_m / 2.0,
-                half_width_m: th.size.width_m / 2.0,
+                half_width_m: standing.unwrap_or(th.size.width_m / 2.0),
                 speed_along_mps,
                 on_foot,
-                standing,
+                standing: standing.is_some(),
             }
         })
         .collect()

@@ -185,6 +185,30 @@ impl RoadPath {
         s
     }
 
+    /// The lateral offsets (left positive) a rectangle on the ground spans
+    /// across the road: over its corners and the middles of its long sides
+    /// (a straight side is deepest into a curve's outside at its middle, and
+    /// into its inside at its ends), each projected from near `near_s`.
+    pub fn lateral_span_m(
+        &self,
+        centre: DVec2,
+        forward: DVec2,
+        half_length_m: f64,
+        half_width_m: f64,
+        near_s: f64,
+    ) -> (f64, f64) {
+        let left = forward.perp();
+        let mut span = (f64::INFINITY, f64::NEG_INFINITY);
+        for along in [-1.0, 0.0, 1.0] {
+            for across in [-1.0, 1.0] {
+                let p = centre + forward * (along * half_length_m) + left * (across * half_width_m);
+                let (_, lateral) = self.project(p, near_s + along * half_length_m);
+                span = (span.0.min(lateral), span.1.max(lateral));
+            }
+        }
+        span
+    }
+
     /// Whether two bodies standing on the road, turned along it at their
     /// centres, come closer than `gap_m` to each other (separating axes of
     /// their rectangles grown by half the gap all round).
@@ -350,6 +374,26 @@ mod tests {
         let bend = RoadPath::new(&[Segment::Straight { length_m: 50.0 }, arc(60.0, -20.0)]);
         assert!(bend.footprints_closer_than(&at(60.0, -5.0), &at(72.6, -5.0), 0.5));
         assert!(!bend.footprints_closer_than(&at(60.0, 5.0), &at(72.6, 5.0), 0.5));
+    }
+
+    #[test]
+    fn a_straight_body_spans_more_of_a_curve_than_its_width() {
+        let straight = RoadPath::new(&[Segment::Straight { length_m: 100.0 }]);
+        let at = |path: &RoadPath, s: f64, lateral_m: f64| {
+            let pose = path.pose_at(s);
+            let centre = pose.position + pose.left() * lateral_m;
+            path.lateral_span_m(centre, pose.forward(), 6.0, 1.25, s)
+        };
+        let (lo, hi) = at(&straight, 50.0, -4.0);
+        assert!((lo + 5.25).abs() < 1e-9 && (hi + 2.75).abs() < 1e-9);
+        // a 12 m bus on a 22 m right-hand curve: on its inside (right) its
+        // ends stand out towards the lanes by ~0.8 m; on its outside its
+        // ends cut towards the kerb
+        let bend = RoadPath::new(&[arc(80.0, -22.0)]);
+        let (lo, hi) = at(&bend, 40.0, -4.0);
+        assert!((lo + 5.25).abs() < 1e-6 && hi > -2.75 + 0.7, "{lo} {hi}");
+        let (lo, hi) = at(&bend, 40.0, 4.0);
+        assert!((lo - 2.75).abs() < 1e-6 && hi > 5.25 + 0.6, "{lo} {hi}");
     }
 
     #[test]

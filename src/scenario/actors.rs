@@ -133,6 +133,35 @@ fn bike_speed() -> f64 {
 /// A parked vehicle's side stands this far in from the kerb line, metres.
 pub const PARKED_KERB_GAP_M: f64 = 0.25;
 
+/// How far in from the kerb line a parked vehicle reaches into the road,
+/// metres: the kerb gap and its widest body, and on a curve's inside more,
+/// where its straight ends stand out of the curve towards the lanes (a 12 m
+/// bus on the inside of a 22 m curve: ~0.8 m more).
+pub fn parked_reach_m(road: &super::Road, p: &super::Parked) -> f64 {
+    let (length_m, width_m) = (p.kind.longest_body_m(), p.kind.widest_body_m());
+    let outward = if p.side == Side::Left { 1.0 } else { -1.0 };
+    let centre = parked_lateral_m(road, p.side, width_m);
+    let kerb = centre + outward * (width_m / 2.0 + PARKED_KERB_GAP_M);
+    let path = road.path();
+    let pose = path.pose_at(p.s_m);
+    // the road-side edge is straight: farthest from a curve's centre (so
+    // deepest into the road on its inside) at its two ends
+    let road_side = pose.position + pose.left() * (centre - outward * width_m / 2.0);
+    let side_m = PARKED_KERB_GAP_M + width_m;
+    let ends_m = [-0.5, 0.5].map(|end| {
+        let corner = road_side + pose.forward() * (end * length_m);
+        let (_, lateral) = path.project(corner, p.s_m + end * length_m);
+        outward * (kerb - lateral)
+    });
+    // on straights and outsides the side itself (not its rounding errors)
+    let deepest_end_m = ends_m[0].max(ends_m[1]);
+    if deepest_end_m > side_m + 1e-6 {
+        deepest_end_m
+    } else {
+        side_m
+    }
+}
+
 /// The lateral offset (left positive) of the centre line of a body
 /// `width_m` wide parked on `side`, metres.
 pub fn parked_lateral_m(road: &super::Road, side: Side, width_m: f64) -> f64 {
@@ -205,7 +234,7 @@ impl Cyclist {
             parked
                 .iter()
                 .filter(|p| p.side == self.side)
-                .map(|p| PARKED_KERB_GAP_M + p.kind.widest_body_m() + CYCLIST_HALF_WIDTH_M + 0.1)
+                .map(|p| parked_reach_m(road, p) + CYCLIST_HALF_WIDTH_M + 0.1)
                 .fold(road.parking_width_m + CYCLIST_CLEARANCE_M, f64::max)
         })
     }

@@ -147,7 +147,7 @@ fn check_cyclist_paths(s: &Scenario) -> Result<(), Invalid> {
             .enumerate()
             .filter(|(_, p)| p.side == c.side);
         for (k, p) in on_side {
-            let inner = PARKED_KERB_GAP_M + p.kind.widest_body_m();
+            let inner = super::actors::parked_reach_m(&s.road, p);
             let half = p.kind.longest_body_m() / 2.0;
             let ahead = if forward {
                 p.s_m + half > c.s_m - 1.0

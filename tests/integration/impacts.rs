@@ -355,3 +355,59 @@ fn a_group_behind_a_van_parked_on_a_curve_s_inside_starts_clear_of_it() {
         );
     }
 }
+
+/// A cyclist at the default offset rides clear of a bus parked on the
+/// inside of a tight curve: its straight ends stand out of the curve
+/// towards the lanes (~0.8 m here), which the default offset now clears
+/// (before, the cyclist rode into its front end), and `--check` counts
+/// them against a given offset.
+#[test]
+fn a_cyclist_clears_a_bus_parked_on_a_curve_s_inside() {
+    let road = "road: (segments: [Straight(length_m: 50), Arc(length_m: 60, radius_m: 22, turn: Right), Straight(length_m: 60)], parking_width_m: 2.6),
+                props: (parked: [(s_m: 75, kind: Bus)])";
+    let ticks = run(
+        &format!("({road}, ego: (speed_mps: 0), cyclists: [(s_m: 55, speed_mps: 5)])"),
+        40,
+    );
+    assert!(collisions(&ticks).is_empty(), "{:?}", collisions(&ticks));
+    let e = edgecase::scenario::parse(
+        &format!("({road}, cyclists: [(s_m: 55, offset_m: 3.5)])"),
+        std::path::Path::new("s.ron"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("would ride through props.parked[0]"), "{e}");
+}
+
+/// A bus parked on the inside of a tight curve stands out of the curve
+/// into the lane at its ends (~0.9 m here): a driver passes it where the
+/// lane leaves room and stops behind it where it does not, and never
+/// strikes it (before, drivers judged its width at its centre and drove
+/// into its front end).
+#[test]
+fn drivers_pass_or_stop_for_a_bus_parked_on_a_curve_s_inside() {
+    for (lane_width_m, passes) in [(3.0, false), (3.5, true)] {
+        let ticks = run(
+            &format!(
+                "(road: (segments: [Straight(length_m: 50), Arc(length_m: 60, radius_m: 22, turn: Right), Straight(length_m: 60)],
+                         parking_width_m: 2.6, lane_width_m: {lane_width_m}),
+                  ego: (speed_mps: 6, start_s_m: 20),
+                  vehicles: [(start_s_m: 35, speed_mps: 7, kind: Saloon)],
+                  props: (parked: [(s_m: 75, kind: Bus)]))"
+            ),
+            100,
+        );
+        assert!(
+            collisions(&ticks).is_empty(),
+            "{lane_width_m} m lanes: {:?}",
+            collisions(&ticks)
+        );
+        let lead = actor(ticks.last().unwrap(), "vehicles[0]");
+        if passes {
+            assert!(lead.1 > 90.0, "{lane_width_m} m lanes: {lead:?}");
+        } else {
+            // behind the bus's back end (s = 69), at rest
+            assert!(lead.1 < 69.0 - 2.25 && lead.3.abs() < 0.05, "{lead:?}");
+        }
+    }
+}
