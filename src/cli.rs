@@ -27,7 +27,7 @@ pub struct Cli {
     #[arg(long)]
     pub scenario: Option<String>,
     /// Frames to render (default: the scenario's `frames`).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=crate::scenario::bounds::MAX_FRAMES))]
     pub frames: Option<u64>,
     /// Dataset directory (default: out/<scenario name>).
     #[arg(long)]

@@ -12,6 +12,7 @@ mod output_checks;
 pub mod patch;
 pub mod range;
 pub mod rigs;
+mod road;
 mod road_checks;
 pub mod role;
 mod ron_hints;

@@ -79,28 +79,6 @@ pub enum SegmentSpec {
     },
 }
 
-impl SegmentSpec {
-    /// The centre line's segment: an arc's curvature is positive turning left.
-    pub fn geometry(&self) -> crate::core::road::Segment {
-        use crate::core::road::Segment;
-        match *self {
-            SegmentSpec::Straight { length_m } => Segment::Straight { length_m },
-            SegmentSpec::Arc {
-                length_m,
-                radius_m,
-                turn,
-            } => Segment::Arc {
-                length_m,
-                curvature_per_m: if turn == Turn::Left {
-                    1.0 / radius_m
-                } else {
-                    -1.0 / radius_m
-                },
-            },
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub enum Turn {
     Left,
@@ -177,14 +155,6 @@ pub struct Road {
     pub median_width_m: f64,
     /// Cross streets meeting this road on straight stretches.
     pub junctions: Vec<Junction>,
-}
-
-impl Road {
-    /// The centre line, station by station.
-    pub fn path(&self) -> crate::core::road::RoadPath {
-        let segments: Vec<_> = self.segments.iter().map(SegmentSpec::geometry).collect();
-        crate::core::road::RoadPath::new(&segments)
-    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]

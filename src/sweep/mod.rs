@@ -15,6 +15,11 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// Samples a sweep may have: every one is drawn and validated (~0.1 ms
+/// each) by `--check` and by each shard before it renders, so a sweep of
+/// 10^14 samples checked for years.
+pub const MAX_SAMPLES: u64 = 1_000_000;
+
 /// Options drawn together: one option per sample (e.g. night with
 /// headlights and a dark sky, or day), then each of its parameters.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -245,8 +250,14 @@ impl Sweep {
             .from_str(&src)
             .map_err(|e| ScenarioError::from_ron(path, &src, e))?;
         let at = |needle: &str, message: String| sweep_error(path, &src, needle, message);
-        if file.samples == 0 {
-            return Err(at("samples", "samples must be at least 1".into()));
+        if !(1..=MAX_SAMPLES).contains(&file.samples) {
+            return Err(at(
+                "samples",
+                format!(
+                    "samples must be in 1..={MAX_SAMPLES} (found {}): every one is drawn and checked before anything renders",
+                    file.samples
+                ),
+            ));
         }
         if file.frames_per_sample == 0 {
             return Err(at(

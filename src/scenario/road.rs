@@ -1,0 +1,33 @@
+//! The scenario's road as centre-line geometry (`core::road`).
+
+use super::schema::{Road, SegmentSpec, Turn};
+use crate::core::road::{RoadPath, Segment};
+
+impl SegmentSpec {
+    /// The centre line's segment: an arc's curvature is positive turning left.
+    pub fn geometry(&self) -> Segment {
+        match *self {
+            SegmentSpec::Straight { length_m } => Segment::Straight { length_m },
+            SegmentSpec::Arc {
+                length_m,
+                radius_m,
+                turn,
+            } => Segment::Arc {
+                length_m,
+                curvature_per_m: if turn == Turn::Left {
+                    1.0 / radius_m
+                } else {
+                    -1.0 / radius_m
+                },
+            },
+        }
+    }
+}
+
+impl Road {
+    /// The centre line, station by station.
+    pub fn path(&self) -> RoadPath {
+        let segments: Vec<_> = self.segments.iter().map(SegmentSpec::geometry).collect();
+        RoadPath::new(&segments)
+    }
+}
