@@ -201,6 +201,32 @@ fn set_path(root: &mut Value, path: &str, value: Value) -> Result<(), String> {
     Err("empty path".into())
 }
 
+impl SweepFile {
+    /// The first count or fraction out of its range: the field and why.
+    fn count_error(&self) -> Option<(&'static str, String)> {
+        if !(1..=MAX_SAMPLES).contains(&self.samples) {
+            return Some((
+                "samples",
+                format!(
+                    "samples must be in 1..={MAX_SAMPLES} (found {}): every one is drawn and checked before anything renders",
+                    self.samples
+                ),
+            ));
+        }
+        if self.frames_per_sample == 0 {
+            let m = "frames_per_sample must be at least 1";
+            return Some(("frames_per_sample", m.into()));
+        }
+        if self.shards == 0 {
+            return Some(("shards", "shards must be at least 1".into()));
+        }
+        if !(0.0..=1.0).contains(&self.val_fraction) {
+            return Some(("val_fraction", "val_fraction must be in 0..=1".into()));
+        }
+        None
+    }
+}
+
 /// Locate `needle` in the sweep source: preferably as a map key or field
 /// (followed by ':'), so mentions in comments or strings are passed over.
 fn sweep_error(path: &Path, src: &str, needle: &str, message: String) -> ScenarioError {
@@ -250,26 +276,8 @@ impl Sweep {
             .from_str(&src)
             .map_err(|e| ScenarioError::from_ron(path, &src, e))?;
         let at = |needle: &str, message: String| sweep_error(path, &src, needle, message);
-        if !(1..=MAX_SAMPLES).contains(&file.samples) {
-            return Err(at(
-                "samples",
-                format!(
-                    "samples must be in 1..={MAX_SAMPLES} (found {}): every one is drawn and checked before anything renders",
-                    file.samples
-                ),
-            ));
-        }
-        if file.frames_per_sample == 0 {
-            return Err(at(
-                "frames_per_sample",
-                "frames_per_sample must be at least 1".into(),
-            ));
-        }
-        if file.shards == 0 {
-            return Err(at("shards", "shards must be at least 1".into()));
-        }
-        if !(0.0..=1.0).contains(&file.val_fraction) {
-            return Err(at("val_fraction", "val_fraction must be in 0..=1".into()));
+        if let Some((field, message)) = file.count_error() {
+            return Err(at(field, message));
         }
         // the base: a file beside the sweep file, else a path or shipped name
         let relative = path.parent().unwrap_or(Path::new(".")).join(&file.base);
