@@ -191,6 +191,37 @@ fn prop_lateral_m(road: &RoadGeometry, kind: PropKind, side: Side, offset_m: f64
     }
 }
 
+/// A building's offset across the road and its length along it, metres.
+/// Its front is straight: on a curve's inside its ends come nearer the
+/// road than its middle (a 14 m front on a 22 m curve stood on the
+/// sidewalk and the lanes), so it is set back until its ends keep the
+/// offset, and shortened where that would take it more than 8 m back.
+fn fit_building(road: &RoadGeometry, s_m: f64, side: Side, lat: f64, length_m: f64) -> (f64, f64) {
+    let o = RoadGeometry::outward(side);
+    let half_depth_m = objects::BUILDING_DEPTH_M / 2.0;
+    let front = lat - o * half_depth_m;
+    let (mut lat, mut length_m) = (lat, length_m);
+    let pose = road.pose(s_m);
+    for _ in 0..32 {
+        let centre = pose.position + pose.left() * lat;
+        let (lo, hi) =
+            road.path
+                .lateral_span_m(centre, pose.forward(), length_m / 2.0, half_depth_m, s_m);
+        // how far its nearest point comes past the front's line towards the road
+        let nearest = if o > 0.0 { lo } else { hi };
+        let past_m = o * (front - nearest);
+        if past_m <= 0.01 {
+            break;
+        }
+        if o * (lat - front) - half_depth_m > 8.0 {
+            length_m *= 0.8;
+        } else {
+            lat += o * past_m;
+        }
+    }
+    (lat, length_m)
+}
+
 /// One static prop to place beside the road.
 struct PropPlacement {
     kind: PropKind,
@@ -212,7 +243,11 @@ fn spawn_prop(
     road: &RoadGeometry,
     p: PropPlacement,
 ) -> Option<crate::core::walk::Post> {
-    let lat = prop_lateral_m(road, p.kind, p.side, p.offset_m);
+    let mut lat = prop_lateral_m(road, p.kind, p.side, p.offset_m);
+    let mut footprint_m = p.footprint_m;
+    if p.kind == PropKind::Building {
+        (lat, footprint_m) = fit_building(road, p.s_m, p.side, lat, footprint_m);
+    }
     // street-light arms and signs face the road
     let yaw = if p.side == Side::Left {
         std::f64::consts::PI
@@ -222,7 +257,7 @@ fn spawn_prop(
     let mut e = commands.spawn((
         transform_at(road, p.s_m, lat, yaw),
         Renderable {
-            parts: objects::prop(p.kind, p.height_m, p.footprint_m, p.tint, p.form).into(),
+            parts: objects::prop(p.kind, p.height_m, footprint_m, p.tint, p.form).into(),
         },
     ));
     if p.kind == PropKind::Pole {
@@ -353,5 +388,46 @@ impl Plugin for WorldPlugin {
                         .in_set(crate::sim::MotionSet::Riders),
                 ),
             );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 14 m front on the inside of a 22 m curve is set back until its
+    /// ends keep its offset; on a straight and on the curve's outside it
+    /// stands where it is asked to.
+    #[test]
+    fn a_building_on_a_curve_s_inside_keeps_off_the_sidewalk() {
+        let s = crate::scenario::parse(
+            "(road: (segments: [Straight(length_m: 30), Arc(length_m: 60, radius_m: 22, turn: Right), Straight(length_m: 40)]))",
+            std::path::Path::new("s.ron"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let road = RoadGeometry::new(&s.road);
+        let half_depth_m = objects::BUILDING_DEPTH_M / 2.0;
+        for (s_m, side) in [(10.0, Side::Right), (60.0, Side::Left), (60.0, Side::Right)] {
+            let asked = prop_lateral_m(&road, PropKind::Building, side, 1.0);
+            let (lat, length_m) = fit_building(&road, s_m, side, asked, 14.0);
+            let pose = road.pose(s_m);
+            let centre = pose.position + pose.left() * lat;
+            let (lo, hi) =
+                road.path
+                    .lateral_span_m(centre, pose.forward(), length_m / 2.0, half_depth_m, s_m);
+            let o = RoadGeometry::outward(side);
+            let front = asked - o * half_depth_m;
+            let nearest = if o > 0.0 { lo } else { hi };
+            assert!(
+                o * (nearest - front) > -0.011,
+                "{s_m} {side:?}: {nearest} past {front}"
+            );
+            if s_m == 60.0 && side == Side::Right {
+                // the inside: set back (its ends stood ~2 m out before)
+                assert!(o * (lat - asked) > 1.0 && length_m == 14.0, "{lat} {asked}");
+            } else {
+                assert_eq!((lat, length_m), (asked, 14.0));
+            }
+        }
     }
 }

@@ -224,6 +224,9 @@ pub fn default_prop_height(kind: PropKind) -> f64 {
     }
 }
 
+/// A building's depth away from the road, metres.
+pub const BUILDING_DEPTH_M: f64 = 10.0;
+
 /// Static props: stuff classes, no instance id. `footprint` is along x
 /// (road direction) for buildings; `form` in 0..1 shapes a tree
 /// (`trees::tree`).
@@ -232,7 +235,7 @@ pub fn prop(kind: PropKind, height_m: f64, footprint_m: f64, tint: f32, form: f3
     match kind {
         PropKind::Building => {
             let c = [0.55 * tint, 0.52 * tint, 0.5 * tint];
-            let depth = 10.0;
+            let depth = BUILDING_DEPTH_M as f32;
             vec![part(
                 Primitive::Cube,
                 Vec3::new(0.0, h / 2.0, 0.0),
