@@ -6,8 +6,9 @@
 
 use super::locate::{field, item};
 use super::validate::Invalid;
-use super::{Action, Condition, Scenario, SegmentSpec, Turn};
+use super::{Action, Condition, JunctionKind, Scenario, SegmentSpec, Turn};
 use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, kerb_offset_m};
+use glam::DVec2;
 
 /// Tightest radius of a road's innermost edge (the sidewalk's back) on an
 /// arc, metres: below it the road's meshes fold over themselves.
@@ -76,6 +77,83 @@ pub(super) fn check_segments(s: &Scenario) -> Result<(), Invalid> {
         ));
     }
     Ok(())
+}
+
+/// Every cross street meets the main road at its junction only: its arms
+/// (straight, `arm_length_m` each) may not run over the main road where
+/// it curves back, nor over another cross street. They had drawn one road
+/// over another with no junction, kerbs and walls on the carriageway.
+pub(super) fn check_cross_streets(s: &Scenario) -> Result<(), Invalid> {
+    let r = &s.road;
+    let sidewalk_m = r.sidewalk.as_ref().map_or(0.0, |w| w.width_m);
+    let main_half_m = [r.lanes_forward, r.lanes_backward]
+        .map(|lanes| {
+            kerb_offset_m(r.median_width_m, lanes, r.lane_width_m, r.parking_width_m) + sidewalk_m
+        })
+        .into_iter()
+        .fold(0.0, f64::max);
+    let path = r.path();
+    let length = path.length_m();
+    // each cross street: its centre line's ends and half width
+    let streets: Vec<(DVec2, DVec2, f64)> = r
+        .junctions
+        .iter()
+        .map(|j| {
+            let pose = path.pose_at(j.s_m);
+            let left = pose.left();
+            let (from, to) = match j.kind {
+                JunctionKind::FourWay => (-j.arm_length_m, j.arm_length_m),
+                JunctionKind::TLeft => (0.0, j.arm_length_m),
+                JunctionKind::TRight => (-j.arm_length_m, 0.0),
+            };
+            let half = j.lanes as f64 * r.lane_width_m + sidewalk_m;
+            (pose.position + left * from, pose.position + left * to, half)
+        })
+        .collect();
+    let blame = |k: usize| vec![field("road"), item("junctions", k), field("arm_length_m")];
+    let n = ((length + APRON_BEFORE_M + APRON_AFTER_M) / 0.5).ceil() as usize;
+    for (k, (j, &(a, b, half))) in r.junctions.iter().zip(&streets).enumerate() {
+        // the main road, outside the junction's own crossing
+        let own_m = half + main_half_m + 1.0;
+        for i in 0..=n {
+            let st = -APRON_BEFORE_M + 0.5 * i as f64;
+            if (st - j.s_m).abs() <= own_m {
+                continue;
+            }
+            let gap_m = distance_to_segment(path.pose_at(st).position, a, b);
+            if gap_m < half + main_half_m {
+                return Err((
+                    blame(k),
+                    format!(
+                        "junction {k}'s cross street runs over the main road at s = {st:.0} m, away from its junction at s = {} m (roads meet only at junctions): shorten its arms (arm_length_m = {})",
+                        j.s_m, j.arm_length_m
+                    ),
+                ));
+            }
+        }
+        for (m, &(c, d, other)) in streets.iter().enumerate().skip(k + 1) {
+            let steps = (a.distance(b) / 0.5).ceil().max(1.0) as usize;
+            let close = (0..=steps)
+                .map(|i| distance_to_segment(a.lerp(b, i as f64 / steps as f64), c, d))
+                .any(|gap| gap < half + other);
+            if close {
+                return Err((
+                    blame(m),
+                    format!(
+                        "junction {m}'s cross street runs over junction {k}'s (roads meet only at junctions): shorten their arms or move the junctions apart"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Distance from `p` to the segment from `a` to `b`, metres.
+fn distance_to_segment(p: DVec2, a: DVec2, b: DVec2) -> f64 {
+    let ab = b - a;
+    let t = ((p - a).dot(ab) / ab.length_squared().max(1e-12)).clamp(0.0, 1.0);
+    p.distance(a + ab * t)
 }
 
 /// A warning, not an error: at its own speed the ego drives past the end

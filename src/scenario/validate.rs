@@ -228,7 +228,7 @@ fn check_road(s: &Scenario) -> Result<(), Invalid> {
             );
         }
     }
-    Ok(())
+    super::road_checks::check_cross_streets(s)
 }
 
 /// The vehicles: lanes, roads and speeds that exist.
