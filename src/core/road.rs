@@ -28,6 +28,32 @@ pub struct Footprint {
     pub width_m: f64,
 }
 
+/// A rectangle on the ground (ENU): centre, unit forward axis, half
+/// length along it and half width across, metres.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rect {
+    pub centre: DVec2,
+    pub forward: DVec2,
+    pub half_length_m: f64,
+    pub half_width_m: f64,
+}
+
+impl Rect {
+    /// Whether the two come closer than `gap_m` (separating axes of the
+    /// rectangles grown by half the gap all round).
+    pub fn closer_than(&self, other: &Rect, gap_m: f64) -> bool {
+        let axes = |r: &Rect| [r.forward, r.forward.perp()];
+        let reach = |r: &Rect, on: DVec2| {
+            let [f, l] = axes(r);
+            (r.half_length_m + gap_m / 2.0) * f.dot(on).abs()
+                + (r.half_width_m + gap_m / 2.0) * l.dot(on).abs()
+        };
+        axes(self).into_iter().chain(axes(other)).all(|axis| {
+            (other.centre - self.centre).dot(axis).abs() < reach(self, axis) + reach(other, axis)
+        })
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Segment {
     Straight {
@@ -209,23 +235,40 @@ impl RoadPath {
         span
     }
 
+    /// A straight cross street through station `s_m`, heading to this
+    /// road's left, from `from_m` to `to_m` along that heading (signed,
+    /// from the crossing point); the crossing lies at its station `-from_m`.
+    pub fn cross_street(&self, s_m: f64, from_m: f64, to_m: f64) -> RoadPath {
+        let centre = self.pose_at(s_m);
+        let heading_rad = centre.heading_rad + std::f64::consts::FRAC_PI_2;
+        let start = RoadPose {
+            position: centre.position + centre.left() * from_m,
+            heading_rad,
+        };
+        RoadPath::new_from(
+            start,
+            &[Segment::Straight {
+                length_m: to_m - from_m,
+            }],
+        )
+    }
+
+    /// Where a body standing on the road lies on the ground, turned along
+    /// the road at its centre.
+    pub fn rect_of(&self, f: &Footprint) -> Rect {
+        let pose = self.pose_at(f.s_m);
+        Rect {
+            centre: pose.position + pose.left() * f.lateral_m,
+            forward: pose.forward(),
+            half_length_m: f.length_m / 2.0,
+            half_width_m: f.width_m / 2.0,
+        }
+    }
+
     /// Whether two bodies standing on the road, turned along it at their
-    /// centres, come closer than `gap_m` to each other (separating axes of
-    /// their rectangles grown by half the gap all round).
+    /// centres, come closer than `gap_m` to each other.
     pub fn footprints_closer_than(&self, a: &Footprint, b: &Footprint, gap_m: f64) -> bool {
-        let rect = |f: &Footprint| {
-            let pose = self.pose_at(f.s_m);
-            let centre = pose.position + pose.left() * f.lateral_m;
-            let half = [(f.length_m + gap_m) / 2.0, (f.width_m + gap_m) / 2.0];
-            (centre, [pose.forward(), pose.left()], half)
-        };
-        let (ra, rb) = (rect(a), rect(b));
-        let reach = |(_, axes, half): &(DVec2, [DVec2; 2], [f64; 2]), on: DVec2| {
-            half[0] * axes[0].dot(on).abs() + half[1] * axes[1].dot(on).abs()
-        };
-        ra.1.iter()
-            .chain(rb.1.iter())
-            .all(|&axis| (rb.0 - ra.0).dot(axis).abs() < reach(&ra, axis) + reach(&rb, axis))
+        self.rect_of(a).closer_than(&self.rect_of(b), gap_m)
     }
 
     /// Station and lateral offset (left positive) of an ENU ground point,

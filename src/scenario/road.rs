@@ -1,6 +1,6 @@
 //! The scenario's road as centre-line geometry (`core::road`).
 
-use super::schema::{Road, SegmentSpec, Turn};
+use super::schema::{Junction, JunctionKind, Road, SegmentSpec, Turn};
 use crate::core::road::{RoadPath, Segment};
 
 impl SegmentSpec {
@@ -29,5 +29,17 @@ impl Road {
     pub fn path(&self) -> RoadPath {
         let segments: Vec<_> = self.segments.iter().map(SegmentSpec::geometry).collect();
         RoadPath::new(&segments)
+    }
+}
+
+impl Junction {
+    /// Where its cross street runs, signed metres from the crossing point
+    /// along the main road's left: a four-way both arms, a T one.
+    pub fn arms_m(&self) -> (f64, f64) {
+        match self.kind {
+            JunctionKind::FourWay => (-self.arm_length_m, self.arm_length_m),
+            JunctionKind::TLeft => (0.0, self.arm_length_m),
+            JunctionKind::TRight => (-self.arm_length_m, 0.0),
+        }
     }
 }

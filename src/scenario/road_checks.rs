@@ -6,7 +6,7 @@
 
 use super::locate::{field, item};
 use super::validate::Invalid;
-use super::{Action, Condition, JunctionKind, Scenario, SegmentSpec, Turn};
+use super::{Action, Condition, Scenario, SegmentSpec, Turn};
 use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, kerb_offset_m};
 use glam::DVec2;
 
@@ -100,14 +100,13 @@ pub(super) fn check_cross_streets(s: &Scenario) -> Result<(), Invalid> {
         .iter()
         .map(|j| {
             let pose = path.pose_at(j.s_m);
-            let left = pose.left();
-            let (from, to) = match j.kind {
-                JunctionKind::FourWay => (-j.arm_length_m, j.arm_length_m),
-                JunctionKind::TLeft => (0.0, j.arm_length_m),
-                JunctionKind::TRight => (-j.arm_length_m, 0.0),
-            };
+            let (from, to) = j.arms_m();
             let half = j.lanes as f64 * r.lane_width_m + sidewalk_m;
-            (pose.position + left * from, pose.position + left * to, half)
+            (
+                pose.position + pose.left() * from,
+                pose.position + pose.left() * to,
+                half,
+            )
         })
         .collect();
     let blame = |k: usize| vec![field("road"), item("junctions", k), field("arm_length_m")];

@@ -193,15 +193,17 @@ impl Start {
 
 fn check_vehicle_starts(s: &Scenario) -> Result<(), Invalid> {
     let r = &s.road;
-    let lane_centre_m = |forward: bool, lane: u32| {
-        let c = r.median_width_m / 2.0 + (lane as f64 + 0.5) * r.lane_width_m;
+    // a cross street has no median
+    let lane_centre_m = |road: u32, forward: bool, lane: u32| {
+        let median_m = if road == 0 { r.median_width_m } else { 0.0 };
+        let c = median_m / 2.0 + (lane as f64 + 0.5) * r.lane_width_m;
         if forward { -c } else { c }
     };
     let mut starts = vec![Start {
         lane: (false, 0, true, s.ego.lane),
         s_m: s.ego.start_s_m,
         length_m: s.ego.kind.longest_body_m(),
-        lateral_m: lane_centre_m(true, s.ego.lane),
+        lateral_m: lane_centre_m(0, true, s.ego.lane),
         width_m: s.ego.kind.widest_body_m(),
         who: "the ego".to_string(),
         blame: vec![field("ego"), field("start_s_m")],
@@ -213,7 +215,7 @@ fn check_vehicle_starts(s: &Scenario) -> Result<(), Invalid> {
             lane: (false, v.road, forward_lanes, v.lane),
             s_m: v.start_s_m,
             length_m: v.kind.longest_body_m(),
-            lateral_m: lane_centre_m(forward_lanes, v.lane),
+            lateral_m: lane_centre_m(v.road, forward_lanes, v.lane),
             width_m: v.kind.widest_body_m(),
             who: format!("vehicles[{i}]"),
             blame: vec![item("vehicles", i), field("start_s_m")],
@@ -279,6 +281,34 @@ fn check_vehicle_starts(s: &Scenario) -> Result<(), Invalid> {
                     b.who,
                     decimals(apart_m),
                     a.who
+                ),
+            ));
+        }
+    }
+    check_starts_across_roads(s, &starts)
+}
+
+/// Vehicles on different roads (a cross-street car and the ego where the
+/// roads cross) start clear of each other too: compared on the ground.
+fn check_starts_across_roads(s: &Scenario, starts: &[Start]) -> Result<(), Invalid> {
+    let main = s.road.path();
+    let paths: Vec<_> = std::iter::once(main.clone())
+        .chain(s.road.junctions.iter().map(|j| {
+            let (from, to) = j.arms_m();
+            main.cross_street(j.s_m, from, to)
+        }))
+        .collect();
+    let rect = |st: &Start| paths[st.lane.1 as usize].rect_of(&st.footprint());
+    for (i, a) in starts.iter().enumerate() {
+        for b in &starts[i + 1..] {
+            if a.lane.1 == b.lane.1 || !rect(a).closer_than(&rect(b), MIN_START_GAP_M) {
+                continue;
+            }
+            return Err((
+                b.blame.clone(),
+                format!(
+                    "{} starts inside or within {MIN_START_GAP_M} m of {} where their roads cross (road {} at s = {} m, road {} at s = {} m)",
+                    b.who, a.who, b.lane.1, b.s_m, a.lane.1, a.s_m
                 ),
             ));
         }

@@ -5,9 +5,7 @@ mod meshes;
 
 use crate::core::classes::Class;
 use crate::core::mesh::{self, Mesh};
-use crate::core::road::{
-    APRON_AFTER_M, APRON_BEFORE_M, RoadPath, RoadPose, Segment, kerb_offset_m,
-};
+use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, RoadPath, RoadPose, kerb_offset_m};
 use crate::scenario::{Direction, LineStyle, Road, Side};
 use glam::Vec3;
 
@@ -182,30 +180,16 @@ impl RoadGeometry {
     /// The cross street of each junction (road k + 1): straight, forward to
     /// the main road's left, unmeshed where it crosses the main road.
     pub fn cross_streets(&self, junctions: &[crate::scenario::Junction]) -> Vec<RoadGeometry> {
-        use crate::scenario::JunctionKind;
         junctions
             .iter()
             .enumerate()
             .map(|(k, j)| {
-                let centre = self.pose(j.s_m);
-                let heading = centre.heading_rad + std::f64::consts::FRAC_PI_2;
-                let dir = glam::DVec2::new(heading.cos(), heading.sin());
-                let arm = j.arm_length_m;
                 // the main road covers [-right, +left] around the centre, in the
                 // cross street's stations measured from the centre
                 let (right, left) = (self.footprint_m(Side::Right), self.footprint_m(Side::Left));
-                let (start, length, centre_s) = match j.kind {
-                    JunctionKind::FourWay => (centre.position - dir * arm, 2.0 * arm, arm),
-                    JunctionKind::TLeft => (centre.position, arm, 0.0),
-                    JunctionKind::TRight => (centre.position - dir * arm, arm, arm),
-                };
-                let path = RoadPath::new_from(
-                    RoadPose {
-                        position: start,
-                        heading_rad: heading,
-                    },
-                    &[Segment::Straight { length_m: length }],
-                );
+                let (from, to) = j.arms_m();
+                let path = self.path.cross_street(j.s_m, from, to);
+                let (length, centre_s) = (to - from, -from);
                 let (lo, hi) = (centre_s - right, centre_s + left);
                 let mut g = RoadGeometry {
                     path,
