@@ -5,7 +5,7 @@
 use super::locate::{Step, field, item};
 use super::validate::Invalid;
 use super::{Direction, Scenario, Side};
-use crate::core::road::Footprint;
+use crate::core::road::{Footprint, kerb_offset_m};
 
 /// Two vehicles in one lane must start at least their half lengths plus
 /// this gap apart, metres. Bodies started inside each other drive through
@@ -299,6 +299,7 @@ fn check_starts_across_roads(s: &Scenario, starts: &[Start]) -> Result<(), Inval
         }))
         .collect();
     let rect = |st: &Start| paths[st.lane.1 as usize].rect_of(&st.footprint());
+    check_people_clear_of_vehicles(s, &main, starts.iter().map(|st| (st, rect(st))))?;
     for (i, a) in starts.iter().enumerate() {
         for b in &starts[i + 1..] {
             if a.lane.1 == b.lane.1 || !rect(a).closer_than(&rect(b), MIN_START_GAP_M) {
@@ -309,6 +310,68 @@ fn check_starts_across_roads(s: &Scenario, starts: &[Start]) -> Result<(), Inval
                 format!(
                     "{} starts inside or within {MIN_START_GAP_M} m of {} where their roads cross (road {} at s = {} m, road {} at s = {} m)",
                     b.who, a.who, b.lane.1, b.s_m, a.lane.1, a.s_m
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// People start outside every vehicle: a pedestrian on the sidewalk where
+/// a cross-street car starts over it, a cyclist beside the ego in its lane.
+fn check_people_clear_of_vehicles<'a>(
+    s: &Scenario,
+    main: &crate::core::road::RoadPath,
+    vehicles: impl Iterator<Item = (&'a Start, crate::core::road::Rect)>,
+) -> Result<(), Invalid> {
+    use super::actors::CYCLIST_HALF_WIDTH_M;
+    let r = &s.road;
+    let kerb_m = |side: Side| {
+        let (lanes, o) = if side == Side::Left {
+            (r.lanes_backward, 1.0)
+        } else {
+            (r.lanes_forward, -1.0)
+        };
+        o * kerb_offset_m(r.median_width_m, lanes, r.lane_width_m, r.parking_width_m)
+    };
+    let outward = |side: Side| if side == Side::Left { 1.0 } else { -1.0 };
+    let mut people = Vec::new();
+    for (i, p) in s.pedestrians.iter().enumerate() {
+        let lateral_m = kerb_m(p.side) + outward(p.side) * p.offset_m;
+        let size = 2.0 * WALKER_HALF_DEPTH_M;
+        let f = Footprint {
+            s_m: p.s_m,
+            lateral_m,
+            length_m: size,
+            width_m: size,
+        };
+        people.push((
+            main.rect_of(&f),
+            format!("pedestrians[{i}]"),
+            vec![item("pedestrians", i), field("s_m")],
+        ));
+    }
+    for (i, c) in s.cyclists.iter().enumerate() {
+        let lateral_m = kerb_m(c.side) - outward(c.side) * c.ride_offset_m(r, &s.props.parked);
+        let f = Footprint {
+            s_m: c.s_m,
+            lateral_m,
+            length_m: 1.8,
+            width_m: 2.0 * CYCLIST_HALF_WIDTH_M,
+        };
+        people.push((
+            main.rect_of(&f),
+            format!("cyclists[{i}]"),
+            vec![item("cyclists", i), field("s_m")],
+        ));
+    }
+    for (v, body) in vehicles {
+        if let Some((_, who, blame)) = people.iter().find(|(p, ..)| p.closer_than(&body, 0.0)) {
+            return Err((
+                blame.clone(),
+                format!(
+                    "{who} starts inside {} (at s = {} m on road {}): start them apart",
+                    v.who, v.s_m, v.lane.1
                 ),
             ));
         }
