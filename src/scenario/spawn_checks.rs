@@ -298,17 +298,31 @@ fn check_starts_across_roads(s: &Scenario, starts: &[Start]) -> Result<(), Inval
             main.cross_street(j.s_m, from, to)
         }))
         .collect();
-    let rect = |st: &Start| paths[st.lane.1 as usize].rect_of(&st.footprint());
-    check_people_clear_of_vehicles(s, &main, starts.iter().map(|st| (st, rect(st))))?;
-    for (i, a) in starts.iter().enumerate() {
-        for b in &starts[i + 1..] {
-            if a.lane.1 == b.lane.1 || !rect(a).closer_than(&rect(b), MIN_START_GAP_M) {
+    let rects: Vec<_> = starts
+        .iter()
+        .map(|st| paths[st.lane.1 as usize].rect_of(&st.footprint()))
+        .collect();
+    check_people_clear_of_vehicles(s, &main, starts.iter().zip(rects.iter().copied()))?;
+    // bodies in different lanes or on different roads may not overlap (in
+    // one lane the station rule above keeps them 0.5 m apart)
+    let reach = |r: &crate::core::road::Rect| r.half_length_m.hypot(r.half_width_m);
+    for (i, (a, ra)) in starts.iter().zip(&rects).enumerate() {
+        for (b, rb) in starts[i + 1..].iter().zip(&rects[i + 1..]) {
+            if a.lane == b.lane
+                || ra.centre.distance(rb.centre) > reach(ra) + reach(rb)
+                || !ra.closer_than(rb, 0.0)
+            {
                 continue;
             }
+            let place = if a.lane.1 == b.lane.1 {
+                "beside it (a body wider than its lane reaches into the next one)"
+            } else {
+                "where their roads cross"
+            };
             return Err((
                 b.blame.clone(),
                 format!(
-                    "{} starts inside or within {MIN_START_GAP_M} m of {} where their roads cross (road {} at s = {} m, road {} at s = {} m)",
+                    "{} starts inside {} {place} (road {} at s = {} m, road {} at s = {} m)",
                     b.who, a.who, b.lane.1, b.s_m, a.lane.1, a.s_m
                 ),
             ));
