@@ -191,16 +191,41 @@ fn prop_lateral_m(road: &RoadGeometry, kind: PropKind, side: Side, offset_m: f64
     }
 }
 
-/// A building's offset across the road and its length along it, metres.
-/// Its front is straight: on a curve's inside its ends come nearer the
-/// road than its middle (a 14 m front on a 22 m curve stood on the
-/// sidewalk and the lanes), so it is set back until its ends keep the
-/// offset, and shortened where that would take it more than 8 m back.
-fn fit_building(road: &RoadGeometry, s_m: f64, side: Side, lat: f64, length_m: f64) -> (f64, f64) {
+/// A building's offset across the road and its length along it, metres,
+/// or None where none fits. Its front is straight: on a curve's inside its
+/// ends come nearer the road than its middle (a 14 m front on a 22 m curve
+/// stood on the sidewalk and the lanes), so it is set back until its ends
+/// keep the offset, and shortened (to half at most) where that would take
+/// it more than 8 m back. Inside a curve too tight for it (its back would
+/// reach within 2 m of the curve's centre) it is left out: nothing there
+/// keeps clear of the road all round. Straights and outsides: as asked.
+fn fit_building(
+    road: &RoadGeometry,
+    s_m: f64,
+    side: Side,
+    lat: f64,
+    length_m: f64,
+) -> Option<(f64, f64)> {
     let o = RoadGeometry::outward(side);
     let half_depth_m = objects::BUILDING_DEPTH_M / 2.0;
+    // the tightest curvature under the building, turning towards its side
+    let reach_m = length_m / 2.0 + 5.0;
+    let heading = |s: f64| road.pose(s).heading_rad;
+    let inward_per_m = (0..(2.0 * reach_m).ceil() as usize)
+        .map(|k| {
+            let s = s_m - reach_m + k as f64;
+            o * (heading(s + 1.0) - heading(s))
+        })
+        .fold(0.0, f64::max);
+    if inward_per_m < 1e-9 {
+        return Some((lat, length_m));
+    }
+    let back_m = o * lat + half_depth_m;
+    if 1.0 / inward_per_m - back_m < 2.0 {
+        return None;
+    }
     let front = lat - o * half_depth_m;
-    let (mut lat, mut length_m) = (lat, length_m);
+    let (asked_m, mut lat, mut length_m) = (length_m, lat, length_m);
     let pose = road.pose(s_m);
     for _ in 0..32 {
         let centre = pose.position + pose.left() * lat;
@@ -211,15 +236,17 @@ fn fit_building(road: &RoadGeometry, s_m: f64, side: Side, lat: f64, length_m: f
         let nearest = if o > 0.0 { lo } else { hi };
         let past_m = o * (front - nearest);
         if past_m <= 0.01 {
-            break;
+            return Some((lat, length_m));
         }
-        if o * (lat - front) - half_depth_m > 8.0 {
+        if o * (lat - front) - half_depth_m <= 8.0 {
+            lat += o * past_m;
+        } else if length_m > asked_m / 2.0 {
             length_m *= 0.8;
         } else {
-            lat += o * past_m;
+            return None;
         }
     }
-    (lat, length_m)
+    None
 }
 
 /// One static prop to place beside the road.
@@ -246,7 +273,7 @@ fn spawn_prop(
     let mut lat = prop_lateral_m(road, p.kind, p.side, p.offset_m);
     let mut footprint_m = p.footprint_m;
     if p.kind == PropKind::Building {
-        (lat, footprint_m) = fit_building(road, p.s_m, p.side, lat, footprint_m);
+        (lat, footprint_m) = fit_building(road, p.s_m, p.side, lat, footprint_m)?;
     }
     // street-light arms and signs face the road
     let yaw = if p.side == Side::Left {
@@ -409,7 +436,9 @@ mod tests {
         let half_depth_m = objects::BUILDING_DEPTH_M / 2.0;
         for (s_m, side) in [(10.0, Side::Right), (60.0, Side::Left), (60.0, Side::Right)] {
             let asked = prop_lateral_m(&road, PropKind::Building, side, 1.0);
-            let (lat, length_m) = fit_building(&road, s_m, side, asked, 14.0);
+            let Some((lat, length_m)) = fit_building(&road, s_m, side, asked, 14.0) else {
+                panic!("{s_m} {side:?}: left out");
+            };
             let pose = road.pose(s_m);
             let centre = pose.position + pose.left() * lat;
             let (lo, hi) =
@@ -429,5 +458,20 @@ mod tests {
                 assert_eq!((lat, length_m), (asked, 14.0));
             }
         }
+        // inside a 15 m curve its back would reach past the curve's centre:
+        // left out (before, set back onto the road's far leg); outside, kept
+        let s = crate::scenario::parse(
+            "(road: (segments: [Straight(length_m: 30), Arc(length_m: 47, radius_m: 15, turn: Right), Straight(length_m: 40)]))",
+            std::path::Path::new("s.ron"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let road = RoadGeometry::new(&s.road);
+        let inside = prop_lateral_m(&road, PropKind::Building, Side::Right, 1.0);
+        assert_eq!(fit_building(&road, 50.0, Side::Right, inside, 14.0), None);
+        let outside = prop_lateral_m(&road, PropKind::Building, Side::Left, 1.0);
+        assert_eq!(
+            fit_building(&road, 50.0, Side::Left, outside, 14.0),
+            Some((outside, 14.0))
+        );
     }
 }
