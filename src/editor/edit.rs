@@ -52,7 +52,7 @@ pub fn move_actor(
     let new_lateral = lateral_now_m + dlateral_m;
     let side_of = |lat: f64| if lat >= 0.0 { Side::Left } else { Side::Right };
     // a side's outward direction: moving outward grows the kerb offset
-    let outward = |side: Side| if side == Side::Left { 1.0 } else { -1.0 };
+    let outward = Side::outward;
     match role {
         Role::Vehicle(i) => {
             let v = &mut s.vehicles[i];

@@ -139,9 +139,9 @@ pub const PARKED_KERB_GAP_M: f64 = 0.25;
 /// bus on the inside of a 22 m curve: ~0.8 m more).
 pub fn parked_reach_m(road: &super::Road, p: &super::Parked) -> f64 {
     let (length_m, width_m) = (p.kind.longest_body_m(), p.kind.widest_body_m());
-    let outward = if p.side == Side::Left { 1.0 } else { -1.0 };
+    let outward = p.side.outward();
     let centre = parked_lateral_m(road, p.side, width_m);
-    let kerb = centre + outward * (width_m / 2.0 + PARKED_KERB_GAP_M);
+    let kerb = road.kerb_m(p.side);
     let path = road.path();
     let pose = path.pose_at(p.s_m);
     // the road-side edge is straight: farthest from a curve's centre (so
@@ -165,18 +165,7 @@ pub fn parked_reach_m(road: &super::Road, p: &super::Parked) -> f64 {
 /// The lateral offset (left positive) of the centre line of a body
 /// `width_m` wide parked on `side`, metres.
 pub fn parked_lateral_m(road: &super::Road, side: Side, width_m: f64) -> f64 {
-    let (lanes, outward) = if side == Side::Left {
-        (road.lanes_backward, 1.0)
-    } else {
-        (road.lanes_forward, -1.0)
-    };
-    let kerb = crate::core::road::kerb_offset_m(
-        road.median_width_m,
-        lanes,
-        road.lane_width_m,
-        road.parking_width_m,
-    );
-    outward * (kerb - width_m / 2.0 - PARKED_KERB_GAP_M)
+    road.kerb_m(side) - side.outward() * (width_m / 2.0 + PARKED_KERB_GAP_M)
 }
 /// A cyclist's default distance into the road past the parking strip, metres.
 pub const CYCLIST_CLEARANCE_M: f64 = 0.7;
@@ -207,8 +196,8 @@ impl PedestrianCrossing {
     pub fn behind_parked_start_m(s: &super::Scenario, k: usize) -> (f64, f64) {
         let p = &s.props.parked[k];
         let body = p.body(s.seed, k);
-        let outward = if p.side == Side::Left { 1.0 } else { -1.0 };
-        let lateral = parked_lateral_m(&s.road, p.side, body.widest_body_m()) + outward * 0.2;
+        let lateral =
+            parked_lateral_m(&s.road, p.side, body.widest_body_m()) + p.side.outward() * 0.2;
         let ahead = body.longest_body_m() / 2.0 + 0.5;
         (
             s.road.path().station_ahead_at_offset(p.s_m, lateral, ahead),

@@ -5,7 +5,7 @@
 use super::locate::{Step, field, item};
 use super::validate::Invalid;
 use super::{Direction, Scenario, Side};
-use crate::core::road::{Footprint, kerb_offset_m};
+use crate::core::road::{Footprint, lane_centre_offset_m};
 
 /// Two vehicles in one lane must start at least their half lengths plus
 /// this gap apart, metres. Bodies started inside each other drive through
@@ -196,7 +196,7 @@ fn check_vehicle_starts(s: &Scenario) -> Result<(), Invalid> {
     // a cross street has no median
     let lane_centre_m = |road: u32, forward: bool, lane: u32| {
         let median_m = if road == 0 { r.median_width_m } else { 0.0 };
-        let c = median_m / 2.0 + (lane as f64 + 0.5) * r.lane_width_m;
+        let c = lane_centre_offset_m(median_m, lane, r.lane_width_m);
         if forward { -c } else { c }
     };
     let mut starts = vec![Start {
@@ -340,18 +340,9 @@ fn check_people_clear_of_vehicles<'a>(
 ) -> Result<(), Invalid> {
     use super::actors::CYCLIST_HALF_WIDTH_M;
     let r = &s.road;
-    let kerb_m = |side: Side| {
-        let (lanes, o) = if side == Side::Left {
-            (r.lanes_backward, 1.0)
-        } else {
-            (r.lanes_forward, -1.0)
-        };
-        o * kerb_offset_m(r.median_width_m, lanes, r.lane_width_m, r.parking_width_m)
-    };
-    let outward = |side: Side| if side == Side::Left { 1.0 } else { -1.0 };
     let mut people = Vec::new();
     for (i, p) in s.pedestrians.iter().enumerate() {
-        let lateral_m = kerb_m(p.side) + outward(p.side) * p.offset_m;
+        let lateral_m = r.kerb_m(p.side) + p.side.outward() * p.offset_m;
         let size = 2.0 * WALKER_HALF_DEPTH_M;
         let f = Footprint {
             s_m: p.s_m,
@@ -366,7 +357,7 @@ fn check_people_clear_of_vehicles<'a>(
         ));
     }
     for (i, c) in s.cyclists.iter().enumerate() {
-        let lateral_m = kerb_m(c.side) - outward(c.side) * c.ride_offset_m(r, &s.props.parked);
+        let lateral_m = r.kerb_m(c.side) - c.side.outward() * c.ride_offset_m(r, &s.props.parked);
         let f = Footprint {
             s_m: c.s_m,
             lateral_m,

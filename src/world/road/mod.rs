@@ -317,11 +317,11 @@ impl RoadGeometry {
     }
     /// +1 for the left side, -1 for the right: multiplies offsets away from the road.
     pub fn outward(side: Side) -> f64 {
-        if side == Side::Left { 1.0 } else { -1.0 }
+        side.outward()
     }
 
     pub fn lane_center_m(&self, direction: Direction, lane: u32) -> f64 {
-        let c = self.median_m / 2.0 + (lane as f64 + 0.5) * self.lane_width_m;
+        let c = crate::core::road::lane_centre_offset_m(self.median_m, lane, self.lane_width_m);
         if direction == Direction::Forward {
             -c
         } else {
