@@ -17,9 +17,6 @@ pub fn kerb_offset_m(median_m: f64, lanes: u32, lane_width_m: f64, parking_width
     median_m / 2.0 + lanes as f64 * lane_width_m + parking_width_m
 }
 
-/// A body standing on the road, turned along it at its centre: station
-/// and lateral offset (left positive) of the centre, length and width,
-/// metres.
 /// Distance from the centre line to the centre of lane `lane` (counted
 /// from the centre line) of one direction, metres: half the median and the
 /// lanes inside it. Forward lanes lie right of the centre line (negative
@@ -28,6 +25,9 @@ pub fn lane_centre_offset_m(median_m: f64, lane: u32, lane_width_m: f64) -> f64 
     median_m / 2.0 + (lane as f64 + 0.5) * lane_width_m
 }
 
+/// A body standing on the road, turned along it at its centre: station
+/// and lateral offset (left positive) of the centre, length and width,
+/// metres.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Footprint {
     pub s_m: f64,
