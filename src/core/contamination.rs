@@ -67,9 +67,10 @@ pub enum Cover {
         source: u32,
         gain_percent: u8,
     },
-    /// Mud or snow: an opaque colour (sRGB).
+    /// Mud or snow: an opaque colour (sRGB) as daylight shows it; the
+    /// light around the pixel scales it (`LightField`).
     Solid([u8; 3]),
-    /// Condensation: the scene blurred and lifted towards grey.
+    /// Condensation: the scene blurred and lifted by the light it scatters.
     Veil,
 }
 
@@ -305,19 +306,34 @@ impl LensLayer {
     /// The contaminated image: each pixel mixed towards what covers it by
     /// its alpha (sRGB bytes, alpha channel kept).
     pub fn apply(&self, rgba: &[u8]) -> Vec<u8> {
+        let (w, h) = (self.width as usize, self.height as usize);
         let veil = self
             .cover
             .contains(&Cover::Veil)
-            .then(|| box_blur(rgba, self.width as usize, self.height as usize, 6));
+            .then(|| box_blur(rgba, w, h, 6));
+        let light = self
+            .cover
+            .iter()
+            .any(|c| matches!(c, Cover::Solid(_) | Cover::Veil))
+            .then(|| LightField::new(rgba, w, h));
+        let lin = super::color::srgb_byte_to_linear();
+        let to_srgb = |l: f64| super::color::linear_to_srgb_u8(l) as f64;
         let mut out = rgba.to_vec();
         for (i, (&a, cover)) in self.alpha.iter().zip(&self.cover).enumerate() {
             if a == 0 {
                 continue;
             }
             let p = i * 4;
+            let around = || light.as_ref().map_or([0.0; 3], |l| l.at(i % w, i / w));
             let target: [f64; 3] = match *cover {
                 Cover::Clear => continue,
-                Cover::Solid(c) => c.map(f64::from),
+                Cover::Solid(c) => {
+                    let e = around();
+                    std::array::from_fn(|k| {
+                        let lift = (e[k] / DAYLIGHT_ON_GLASS).min(MAX_DIRT_LIFT);
+                        to_srgb(lin[c[k] as usize] * lift)
+                    })
+                }
                 Cover::Refract {
                     source,
                     gain_percent,
@@ -328,7 +344,10 @@ impl LensLayer {
                 }
                 Cover::Veil => {
                     let b = veil.as_deref().unwrap_or(rgba);
-                    std::array::from_fn(|c| 0.55 * b[p + c] as f64 + 0.45 * 215.0)
+                    let e = around();
+                    std::array::from_fn(|c| {
+                        0.55 * b[p + c] as f64 + 0.45 * to_srgb(e[c] * VEIL_SCATTER_GAIN)
+                    })
                 }
             };
             let t = a as f64 / 255.0;
@@ -338,6 +357,74 @@ impl LensLayer {
             }
         }
         out
+    }
+}
+
+/// The scene's linear light around a pixel at which dirt shows the colour
+/// `Cover::Solid` holds (an overcast day's frame averages about this).
+const DAYLIGHT_ON_GLASS: f64 = 0.25;
+/// Dirt lit from behind by a low sun or a lamp glows, up to this many
+/// times its daylight colour.
+const MAX_DIRT_LIFT: f64 = 3.0;
+/// A fogged lens lifts the image towards this many times the light around
+/// it (a daylight frame's ~0.3 gives the pale grey of a steamed-up lens).
+const VEIL_SCATTER_GAIN: f64 = 2.2;
+
+/// The light falling on the glass around each pixel: the scene's linear
+/// light averaged over coarse cells (a twelfth of the image's larger side),
+/// interpolated between the cells' centres. Dirt on the lens is far out of
+/// focus and lit by the scene in front of it, so mud is dark at night,
+/// glows against a low sun, and stays black outside a fisheye's circle.
+struct LightField {
+    cells_x: usize,
+    cells_y: usize,
+    cell_px: f64,
+    mean: Vec<[f64; 3]>,
+}
+
+impl LightField {
+    fn new(rgba: &[u8], w: usize, h: usize) -> LightField {
+        let lin = super::color::srgb_byte_to_linear();
+        let cell = (w.max(h) / 12).max(4);
+        let (cells_x, cells_y) = (w.div_ceil(cell), h.div_ceil(cell));
+        let mut sum = vec![[0.0f64; 3]; cells_x * cells_y];
+        let mut count = vec![0u32; cells_x * cells_y];
+        for y in 0..h {
+            for x in 0..w {
+                let (c, p) = ((y / cell) * cells_x + x / cell, (y * w + x) * 4);
+                for k in 0..3 {
+                    sum[c][k] += lin[rgba[p + k] as usize];
+                }
+                count[c] += 1;
+            }
+        }
+        let mean = sum
+            .iter()
+            .zip(&count)
+            .map(|(s, &n)| s.map(|v| v / n.max(1) as f64))
+            .collect();
+        LightField {
+            cells_x,
+            cells_y,
+            cell_px: cell as f64,
+            mean,
+        }
+    }
+
+    /// Bilinear between the centres of the cells around pixel (x, y).
+    fn at(&self, x: usize, y: usize) -> [f64; 3] {
+        let axis = |v: usize, n: usize| {
+            let g = ((v as f64 + 0.5) / self.cell_px - 0.5).clamp(0.0, (n - 1) as f64);
+            let i = (g as usize).min(n.saturating_sub(2));
+            (i, (i + 1).min(n - 1), g - i as f64)
+        };
+        let ((x0, x1, tx), (y0, y1, ty)) = (axis(x, self.cells_x), axis(y, self.cells_y));
+        let m = |cx: usize, cy: usize| self.mean[cy * self.cells_x + cx];
+        std::array::from_fn(|k| {
+            let top = m(x0, y0)[k] * (1.0 - tx) + m(x1, y0)[k] * tx;
+            let bottom = m(x0, y1)[k] * (1.0 - tx) + m(x1, y1)[k] * tx;
+            top * (1.0 - ty) + bottom * ty
+        })
     }
 }
 
@@ -458,6 +545,58 @@ mod tests {
         assert_ne!(a.alpha, b.alpha, "running drops move");
         // same inputs, same layer
         assert_eq!(a, LensLayer::new(&s, 160, 120, 3, "front", 0.0));
+    }
+
+    /// Mean of the red channel over the pixels mostly under `Solid` dirt.
+    fn dirt_red(l: &LensLayer, out: &[u8], keep: impl Fn(usize) -> bool) -> f64 {
+        let px: Vec<f64> = (0..l.alpha.len())
+            .filter(|&i| l.alpha[i] >= 200 && matches!(l.cover[i], Cover::Solid(_)) && keep(i))
+            .map(|i| out[i * 4] as f64)
+            .collect();
+        assert!(px.len() > 20, "{} dirt pixels", px.len());
+        px.iter().sum::<f64>() / px.len() as f64
+    }
+
+    #[test]
+    fn dirt_is_lit_by_the_scene() {
+        let (w, h) = (96usize, 64usize);
+        let grey = |v: u8| -> Vec<u8> { (0..w * h).flat_map(|_| [v, v, v, 255]).collect() };
+        let mud = LensLayer::new(&spec(0.0, 0.3, 0.0, 0.0), w as u32, h as u32, 5, "f", 0.0);
+        let (day, night) = (dirt_red(&mud, &mud.apply(&grey(150)), |_| true), {
+            dirt_red(&mud, &mud.apply(&grey(25)), |_| true)
+        });
+        // a daylight frame shows the mud's own brown; at night it is dark
+        assert!((60.0..170.0).contains(&day), "day {day}");
+        assert!(night < 0.2 * day, "night {night} day {day}");
+        // no light reaches the sensor outside a fisheye's circle: a black
+        // left half keeps its mud black away from the lit half
+        let half: Vec<u8> = (0..w * h)
+            .flat_map(|i| {
+                if i % w < w / 2 {
+                    [0, 0, 0, 255]
+                } else {
+                    [150, 150, 150, 255]
+                }
+            })
+            .collect();
+        let out = mud.apply(&half);
+        let cell = (w / 12).max(4);
+        assert_eq!(dirt_red(&mud, &out, |i| i % w + 2 * cell < w / 2), 0.0);
+        // snow flakes are white by day and grey-dark at night
+        let snow = LensLayer::new(&spec(0.0, 0.0, 0.2, 0.0), w as u32, h as u32, 5, "f", 0.0);
+        let (day, night) = (dirt_red(&snow, &snow.apply(&grey(150)), |_| true), {
+            dirt_red(&snow, &snow.apply(&grey(25)), |_| true)
+        });
+        assert!(day > 200.0 && night < 60.0, "snow day {day} night {night}");
+        // a fogged lens at night lifts the dark a little, never to a day's grey
+        let fogged = LensLayer::new(&spec(0.0, 0.0, 0.0, 1.0), w as u32, h as u32, 5, "f", 0.0);
+        let (dark, lit) = (fogged.apply(&grey(10)), fogged.apply(&grey(150)));
+        let max_dark = dark.chunks(4).map(|p| p[0]).max().unwrap_or(0);
+        let max_lit = lit.chunks(4).map(|p| p[0]).max().unwrap_or(0);
+        assert!(
+            max_dark < 40 && max_lit > 170,
+            "dark {max_dark} lit {max_lit}"
+        );
     }
 
     #[test]
