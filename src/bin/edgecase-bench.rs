@@ -329,10 +329,16 @@ fn run_reference(args: &Args) -> Result<()> {
 
 /// A shipped scenario (`name` under scenarios/ of the working directory,
 /// then of the source tree: a bench binary carried to another machine runs
-/// from a checkout there) through the batch path.
+/// from a checkout there; else the copy compiled in) through the batch path.
 fn run_shipped(args: &Args, name: &str) -> Result<()> {
     let path = edgecase::scenario::resolve_path(name);
-    let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+    let (text, path) = if path.is_file() {
+        let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+        (text, path)
+    } else {
+        let source = edgecase::scenario::library::resolve(name)?;
+        (source.text, source.path)
+    };
     let mut s = edgecase::scenario::parse(&text, &path)?;
     s.sensors.cameras[0].width = args.width;
     s.sensors.cameras[0].height = args.height;

@@ -152,9 +152,18 @@ fn set_path(root: &mut Value, path: &str, value: Value) -> Result<(), String> {
                 let obj = cur
                     .as_object_mut()
                     .ok_or(format!("{walked}: not a structure"))?;
-                let slot = obj
-                    .get_mut(name)
-                    .ok_or(format!("unknown field {walked:?}"))?;
+                let slot = obj.get_mut(name).ok_or_else(|| {
+                    if walked == "sensors.rig" {
+                        // the base was read with its rig already expanded
+                        "sensors.rig: a rig stands for its cameras and LiDARs, which the base \
+                         scenario holds once read: randomise them one by one, \
+                         `sensors.cameras[i].width` (in the rig's order, docs/scenario.md), \
+                         `sensors.lidars[0].columns`"
+                            .to_string()
+                    } else {
+                        format!("unknown field {walked:?}")
+                    }
+                })?;
                 if slot.is_null() && !last {
                     return Err(format!(
                         "{walked} is not set in the base scenario; give it a value there to randomise its fields"
@@ -516,6 +525,9 @@ mod tests {
                 .contains("not set in the base")
         );
         assert!(set_path(&mut j, "props.parked.len", Value::from(9)).is_err());
+        // a rig is expanded when the base is read: the error says what to sweep
+        let rig = set_path(&mut j, "sensors.rig.Surround6.width", Value::from(320)).unwrap_err();
+        assert!(rig.contains("sensors.cameras[i].width"), "{rig}");
     }
 
     #[test]
