@@ -57,7 +57,7 @@ const DEER_HALF_LENGTH_M: f64 = 0.8;
 /// vehicle is parked (either side) would walk through it. A pedestrian's
 /// `cross_at_s_m`, the crossing hazard's group (behind a parked vehicle it
 /// starts past its front) and the deer's crossing must be clear of every
-/// parked vehicle.
+/// parked vehicle, and inside an opening of the median's barrier (if any).
 fn check_crossing_paths(s: &Scenario) -> Result<(), Invalid> {
     use super::actors::Hazard;
     // as drawn: a `Car`'s body style is drawn from the seed
@@ -95,8 +95,29 @@ fn check_crossing_paths(s: &Scenario) -> Result<(), Invalid> {
         )),
         _ => {}
     }
+    let openings = s.road.median_openings_m();
     for CrossingPath(at, s_m, (behind, ahead), who) in crossings {
         let (from, to) = (s_m + behind, s_m + ahead);
+        if s.road.median_width_m > 0.0 && !openings.iter().any(|&(a, b)| a <= from && to <= b) {
+            let zebras: Vec<String> = s
+                .road
+                .zebra_crossings_m()
+                .iter()
+                .map(|z| decimals(*z))
+                .collect();
+            return Err((
+                at,
+                format!(
+                    "{who} crosses the road at s = {s_m:.1} m (taking {from:.1}..{to:.1} m) through the median's crash barrier, which is open only at junctions and zebra crossings ({} m either side of each: {}); cross there, or set road.median_width_m: 0",
+                    super::road::MEDIAN_ZEBRA_GAP_HALF_M,
+                    if zebras.is_empty() {
+                        "none on this road".to_string()
+                    } else {
+                        format!("s = {} m", zebras.join(", "))
+                    }
+                ),
+            ));
+        }
         for (k, p) in s.props.parked.iter().enumerate() {
             let body = parked_length_m(k) / 2.0;
             if to <= p.s_m - body || from >= p.s_m + body {

@@ -148,7 +148,7 @@ impl RoadGeometry {
         if h > 0.0 {
             let mut grass = Mesh::default();
             let mut barrier = Mesh::default();
-            for run in runs(st, &self.lane_line_cuts()) {
+            for run in runs(st, &self.median_cuts()) {
                 grass.append(&self.band(&run, -h, h, 0.0));
                 for (lat, facing) in [(-MEDIAN_BARRIER_HALF_M, -1.0), (MEDIAN_BARRIER_HALF_M, 1.0)]
                 {
@@ -160,6 +160,14 @@ impl RoadGeometry {
                     MEDIAN_BARRIER_HALF_M,
                     MEDIAN_BARRIER_HEIGHT_M,
                 ));
+            }
+            // a zebra crossing's refuge through the median is paved (a
+            // junction's box is paved already: not twice)
+            for &(a, b) in &self.median_open_m {
+                let along: Vec<f64> = st.iter().copied().filter(|s| *s > a && *s < b).collect();
+                for refuge in runs(&[vec![a], along, vec![b]].concat(), &self.lane_line_cuts()) {
+                    surface.append(&self.band(&refuge, -h, h, 0.0));
+                }
             }
             out.push(StaticMesh {
                 mesh: grass,

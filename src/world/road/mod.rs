@@ -22,6 +22,9 @@ pub struct RoadGeometry {
     pub crosswalks: Vec<f64>,
     /// Width of the median between the directions (0 = none), metres.
     pub median_m: f64,
+    /// Where the median's barrier is open: junction mouths and zebra
+    /// crossings (`Road::median_openings_m`).
+    pub median_open_m: Vec<(f64, f64)>,
     /// Meshed this far before the start and past the end (straight on).
     pub apron_m: (f64, f64),
     /// Station intervals without sidewalks, kerbs and edge lines (a cross
@@ -126,8 +129,9 @@ impl RoadGeometry {
             sidewalk_width_m: road.sidewalk.as_ref().map_or(0.0, |s| s.width_m),
             kerb_height_m: road.sidewalk.as_ref().map_or(0.0, |s| s.kerb_height_m),
             markings: road.markings.clone(),
-            crosswalks: road.crosswalks.clone(),
+            crosswalks: road.zebra_crossings_m(),
             median_m: road.median_width_m,
+            median_open_m: road.median_openings_m(),
             apron_m: (APRON_BEFORE_M, APRON_AFTER_M),
             cut_m: Vec::new(),
             cut_surface_m: Vec::new(),
@@ -153,10 +157,6 @@ impl RoadGeometry {
                 arm_left: j.has_arm(Side::Left),
                 arm_right: j.has_arm(Side::Right),
             });
-            if j.crosswalks {
-                self.crosswalks.push(j.s_m - lanes_half - 2.5);
-                self.crosswalks.push(j.s_m + lanes_half + 2.5);
-            }
             let clear = lanes_half
                 + if j.crosswalks {
                     STOP_CLEAR_ZEBRA_M
@@ -206,6 +206,7 @@ impl RoadGeometry {
                     },
                     crosswalks: Vec::new(),
                     median_m: 0.0,
+                    median_open_m: Vec::new(),
                     apron_m: (0.0, 0.0),
                     cut_m: vec![(lo, hi)],
                     cut_surface_m: vec![(lo + self.sidewalk_width_m, hi - self.sidewalk_width_m)],
@@ -269,12 +270,19 @@ impl RoadGeometry {
     }
 
     /// Where the median barrier stands (for physics): station runs (none
-    /// without a median; open at junctions).
+    /// without a median; open at junctions and zebra crossings).
     pub fn median_runs(&self, step_m: f64) -> Vec<Vec<f64>> {
         if self.median_m <= 0.0 {
             return Vec::new();
         }
-        runs(&self.path.stations(step_m), &self.lane_line_cuts())
+        runs(&self.path.stations(step_m), &self.median_cuts())
+    }
+
+    /// Station cuts for the median's barrier and grass.
+    fn median_cuts(&self) -> Vec<(f64, f64)> {
+        let mut cuts = self.lane_line_cuts();
+        cuts.extend(&self.median_open_m);
+        cuts
     }
 
     /// Where the road's edge walls stand (for physics): station runs and
@@ -482,6 +490,54 @@ mod tests {
         let road = meshes.iter().find(|m| m.class == Class::Road).unwrap();
         assert!(road.mesh.positions().all(|p| p.z.abs() >= 1.5 - 1e-6));
         assert_eq!(g.median_runs(2.0).len(), 1);
+    }
+
+    #[test]
+    fn a_zebra_opens_the_median_and_paves_a_refuge() {
+        let g = RoadGeometry::new(&Road {
+            median_width_m: 3.0,
+            lanes_forward: 2,
+            lanes_backward: 2,
+            parking_width_m: 0.0,
+            sidewalk: None,
+            crosswalks: vec![50.0],
+            ..Road::default()
+        });
+        // the barrier stops 2 m short of the zebra's centre either side
+        let runs = g.median_runs(1.0);
+        assert_eq!(runs.len(), 2);
+        assert_eq!(
+            (runs[0].last().copied(), runs[1].first().copied()),
+            (Some(48.0), Some(52.0))
+        );
+        let meshes = g.static_meshes();
+        let of = |class: Class| meshes.iter().find(|m| m.class == class).unwrap();
+        // the road runs east from the origin: x is the station
+        let in_gap = |x: f32| x > 48.0 + 1e-3 && x < 52.0 - 1e-3;
+        assert!(!of(Class::GuardRail).mesh.positions().any(|p| in_gap(p.x)));
+        assert!(
+            !of(Class::Terrain)
+                .mesh
+                .positions()
+                .any(|p| p.z.abs() < 1.4 && in_gap(p.x))
+        );
+        // asphalt inside the median (triangles whose centre lies there)
+        // only in the refuge
+        let road = &of(Class::Road).mesh;
+        let centre = |t: &[u32]| -> Vec3 {
+            t.iter()
+                .map(|&i| Vec3::from(road.vertices[i as usize].position))
+                .sum::<Vec3>()
+                / 3.0
+        };
+        let refuge: Vec<Vec3> = road
+            .indices
+            .chunks(3)
+            .map(centre)
+            .filter(|c| c.z.abs() < 1.5 - 1e-3)
+            .collect();
+        assert!(!refuge.is_empty());
+        assert!(refuge.iter().all(|c| in_gap(c.x)), "{refuge:?}");
     }
 
     #[test]
