@@ -330,8 +330,12 @@ fn spawn_parked(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, ro
         let kind = p.body(s.seed, i);
         let mut t = objects::vehicle(kind, color);
         // parked cars have a driver door that a trigger can open
+        let facing = s.road.kerb_direction(p.side);
+        // the door towards the road: the driver's, or on a one-way
+        // street's left kerb (facing forward) the passenger's
+        let road_on_right = p.side == Side::Left && facing == Direction::Forward;
         let door = kind.is_car().then(|| {
-            let (part, door) = objects::car_door(kind, color);
+            let (part, door) = objects::car_door(kind, color, road_on_right);
             t.parts.push(part);
             Door {
                 part: t.parts.len() - 1,
@@ -340,17 +344,12 @@ fn spawn_parked(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, ro
             }
         });
         let lat = parked_lateral_m(road, p.side, t.size.width_m);
-        let yaw = if p.side == Side::Left {
-            std::f64::consts::PI
-        } else {
-            0.0
-        };
         let e = spawn_thing(
             commands,
             ids,
             t,
             Role::Parked(i),
-            transform_at(road, p.s_m, lat, yaw),
+            transform_at(road, p.s_m, lat, heading_offset(facing)),
         );
         commands.entity(e).insert(VehicleLook::new(kind, color));
         if let Some(d) = door {
@@ -367,11 +366,7 @@ fn spawn_cyclists(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, 
         let offset = c.ride_offset_m(&s.road, &s.props.parked);
         let lat = road.edge_m(c.side) - o * offset;
         // they ride with the traffic on their side
-        let direction = if c.side == Side::Left {
-            Direction::Backward
-        } else {
-            Direction::Forward
-        };
+        let direction = s.road.kerb_direction(c.side);
         let role = Role::Cyclist(i);
         let e = spawn_figure(
             commands,

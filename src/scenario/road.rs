@@ -1,6 +1,6 @@
 //! The scenario's road as centre-line geometry (`core::road`).
 
-use super::schema::{Junction, JunctionKind, Road, SegmentSpec, Side, Turn};
+use super::schema::{Direction, Junction, JunctionKind, Road, SegmentSpec, Side, Turn};
 use crate::core::road::{RoadPath, Segment, kerb_offset_m};
 
 impl Side {
@@ -54,6 +54,17 @@ impl Road {
                 self.lane_width_m,
                 self.parking_width_m,
             )
+    }
+
+    /// The direction of travel along `side`'s kerb: the oncoming lanes' on
+    /// the left, except on a one-way road (no lanes backward), where both
+    /// kerbs run forward. Parked vehicles face it; cyclists ride along it.
+    pub fn kerb_direction(&self, side: Side) -> Direction {
+        if side == Side::Left && self.lanes_backward > 0 {
+            Direction::Backward
+        } else {
+            Direction::Forward
+        }
     }
 
     /// Where the median's crash barrier is open, as station intervals: at

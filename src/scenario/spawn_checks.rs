@@ -160,7 +160,7 @@ fn check_cyclist_paths(s: &Scenario) -> Result<(), Invalid> {
         let offset = c.ride_offset_m(&s.road, &s.props.parked);
         let (near, far) = (offset - CYCLIST_HALF_WIDTH_M, offset + CYCLIST_HALF_WIDTH_M);
         // they ride with the traffic of their side
-        let forward = c.side != Side::Left;
+        let forward = s.road.kerb_direction(c.side) == Direction::Forward;
         let on_side = s
             .props
             .parked

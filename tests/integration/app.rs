@@ -126,3 +126,46 @@ fn boxes_enclose_every_part_in_every_pose() {
         }
     }
 }
+
+/// Which way each parked vehicle faces (+1 east, the road's forward, -1
+/// west) and each cyclist's station after `ticks`, by role.
+fn kerbside(src: &str, ticks: usize) -> Vec<(String, f32, f64)> {
+    use bevy::prelude::{Transform, Vec3};
+    let mut app = headless_app(scenario(src));
+    for _ in 0..ticks {
+        app.update();
+    }
+    let w = app.world_mut();
+    let mut out: Vec<(String, f32, f64)> = w
+        .query::<(&Thing, &Transform, Option<&LaneMotion>)>()
+        .iter(w)
+        .filter(|(t, _, _)| matches!(t.role.to_string().as_str(), "parked[0]" | "cyclists[0]"))
+        .map(|(t, tr, m)| {
+            let east = (tr.rotation * Vec3::X).x.signum();
+            (t.role.to_string(), east, m.map_or(f64::NAN, |m| m.s_m))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[test]
+fn on_a_one_way_road_both_kerbs_run_forward() {
+    // the left kerb of a two-way road runs with the oncoming lanes: parked
+    // cars face west and cyclists ride west; on a one-way road both kerbs
+    // run with its only direction (they had faced and ridden against it)
+    let left = "props: (parked: [(s_m: 30, side: Left)]), cyclists: [(s_m: 20, side: Left)]";
+    let two_way = kerbside(&format!("(ego: (speed_mps: 0), {left})"), 11);
+    let one_way = kerbside(
+        &format!("(road: (lanes_forward: 2, lanes_backward: 0), ego: (speed_mps: 0), {left})"),
+        11,
+    );
+    let (car, cyclist) = (&two_way[1], &two_way[0]);
+    assert_eq!((car.0.as_str(), car.1), ("parked[0]", -1.0));
+    assert_eq!((cyclist.0.as_str(), cyclist.1), ("cyclists[0]", -1.0));
+    assert!(cyclist.2 < 20.0 - 4.0, "{two_way:?}");
+    let (car, cyclist) = (&one_way[1], &one_way[0]);
+    assert_eq!((car.1, cyclist.1), (1.0, 1.0), "{one_way:?}");
+    // 10 ticks of 1 s / 10 at the default 5 m/s
+    assert!(cyclist.2 > 20.0 + 4.0, "{one_way:?}");
+}

@@ -384,7 +384,7 @@ mod tests {
             let mut t = vehicle(k, [0.5; 3]);
             // a parked car's shut driver door too
             if k.is_car() {
-                t.parts.push(car_door(k, [0.5; 3]).0);
+                t.parts.push(car_door(k, [0.5; 3], false).0);
             }
             templates.push(t);
         }

@@ -103,11 +103,14 @@ fn add_wheel_arches(parts: &mut Vec<Part>, flank_half_width_m: f32) {
     }
 }
 
-/// A car door on the left (-Z) side that swings open about its front edge.
+/// A car door on the left (-Z) or right (+Z) side that swings open about
+/// its front edge.
 #[derive(Clone, Copy, Debug)]
 pub struct DoorPart {
     pub closed: Mat4,
     pub hinge: Vec3,
+    /// -1 for a door on the left (-Z), +1 on the right: the way it swings.
+    pub outward: f32,
 }
 
 /// Fully open, radians (outwards, about +Y at the hinge).
@@ -117,7 +120,7 @@ impl DoorPart {
     /// The door's object-local transform, `open` 0 (shut) ..= 1 (open).
     pub fn at(&self, open: f32) -> Mat4 {
         Mat4::from_translation(self.hinge)
-            * Mat4::from_rotation_y(-open.clamp(0.0, 1.0) * DOOR_OPEN_RAD)
+            * Mat4::from_rotation_y(self.outward * open.clamp(0.0, 1.0) * DOOR_OPEN_RAD)
             * Mat4::from_translation(-self.hinge)
             * self.closed
     }

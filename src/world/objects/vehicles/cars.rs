@@ -56,11 +56,12 @@ const SUV_BUMPERS: Bumpers = Bumpers {
     head_lamp_y: 0.84,
 };
 
-/// A car's driver door (left side), shut, and how it opens: from the
-/// B-pillar forward to the windscreen's foot (at most 1.1 m), from just
-/// above the sill to just under the belt line, its outer face 2 mm inside
-/// the label box's side (the flank leans in below it).
-pub fn car_door(kind: VehicleKind, color: [f32; 3]) -> (Part, DoorPart) {
+/// A car's front door, shut, and how it opens: the driver's (left side),
+/// or with `right` the front passenger's. From the B-pillar forward to the
+/// windscreen's foot (at most 1.1 m), from just above the sill to just
+/// under the belt line, its outer face 2 mm inside the label box's side
+/// (the flank leans in below it).
+pub fn car_door(kind: VehicleKind, color: [f32; 3], right: bool) -> (Part, DoorPart) {
     let style = car_style(kind);
     let half_w = style.width_m / 2.0;
     let (sill, belt) = (
@@ -73,7 +74,9 @@ pub fn car_door(kind: VehicleKind, color: [f32; 3]) -> (Part, DoorPart) {
         style.cabin_centre.x + style.cabin_size.x / 2.0,
     );
     let dims = Vec3::new((windscreen_foot - from).min(1.1), top - bottom, 0.02);
-    let z = -(half_w - 0.012);
+    // the car's left is -Z
+    let outward = if right { 1.0 } else { -1.0 };
+    let z = outward * (half_w - 0.012);
     let centre = Vec3::new(from + dims.x / 2.0, (bottom + top) / 2.0, z);
     let closed = Mat4::from_scale_rotation_translation(dims, Quat::IDENTITY, centre);
     let hinge = Vec3::new(centre.x + dims.x / 2.0, 0.0, z);
@@ -85,7 +88,11 @@ pub fn car_door(kind: VehicleKind, color: [f32; 3]) -> (Part, DoorPart) {
             class: Class::Car,
             light: None,
         },
-        DoorPart { closed, hinge },
+        DoorPart {
+            closed,
+            hinge,
+            outward,
+        },
     )
 }
 
