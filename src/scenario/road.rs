@@ -98,6 +98,72 @@ impl Road {
         out
     }
 
+    /// Where `turn` leads from a vehicle on `road` (0 main, k + 1 junction
+    /// k's cross street) heading `direction` from station `s_m`, at the
+    /// nearest junction ahead that has an arm that way: the road and the
+    /// direction it joins. None when no junction ahead has one, or the
+    /// lanes it would join do not exist (a one-way main road has no
+    /// oncoming lanes). The lane graph (`world::lanes`) connects the same.
+    pub fn turn_ahead(
+        &self,
+        road: u32,
+        direction: Direction,
+        s_m: f64,
+        turn: Turn,
+    ) -> Option<(u32, Direction)> {
+        let forward = direction == Direction::Forward;
+        // turning left while heading forward leaves to the main road's left
+        let to_left = (turn == Turn::Left) == forward;
+        if road == 0 {
+            let half_of = |j: &Junction| j.mouth_half_width_m(self);
+            let ahead = |j: &&Junction| {
+                // as drivers do: until 2 m past where the junction begins
+                if forward {
+                    j.s_m - half_of(j) - s_m > -2.0
+                } else {
+                    s_m - (j.s_m + half_of(j)) > -2.0
+                }
+            };
+            let side = if to_left { Side::Left } else { Side::Right };
+            let k = self
+                .junctions
+                .iter()
+                .enumerate()
+                .filter(|(_, j)| ahead(j) && j.has_arm(side))
+                .min_by(|a, b| ((a.1.s_m - s_m).abs()).total_cmp(&(b.1.s_m - s_m).abs()))?
+                .0;
+            // the cross street runs forward to the main road's left
+            let joins = if to_left {
+                Direction::Forward
+            } else {
+                Direction::Backward
+            };
+            return Some((k as u32 + 1, joins));
+        }
+        let j = self.junctions.get(road as usize - 1)?;
+        // the cross street's centre line crosses the main road here
+        let centre_m = -j.arms_m().0;
+        let before = if forward {
+            s_m < centre_m
+        } else {
+            s_m > centre_m
+        };
+        // heading to the main road's left (forward), a left turn heads
+        // against the main road (its oncoming lanes), a right turn with it;
+        // heading back, the other way round
+        let joins = if to_left {
+            Direction::Backward
+        } else {
+            Direction::Forward
+        };
+        let lanes = if joins == Direction::Forward {
+            self.lanes_forward
+        } else {
+            self.lanes_backward
+        };
+        (before && lanes > 0).then_some((0, joins))
+    }
+
     /// The centre line, station by station.
     pub fn path(&self) -> RoadPath {
         let segments: Vec<_> = self.segments.iter().map(SegmentSpec::geometry).collect();
@@ -147,6 +213,70 @@ mod tests {
         assert_eq!(
             road.median_openings_m(),
             vec![(94.0, 106.0), (28.0, 32.0), (92.0, 96.0), (104.0, 108.0)]
+        );
+    }
+
+    #[test]
+    fn turns_lead_where_an_arm_and_lanes_exist() {
+        use crate::scenario::schema::Direction::{Backward, Forward};
+        let junction = |s_m: f64, kind: JunctionKind| Junction {
+            s_m,
+            kind,
+            arm_length_m: 60.0,
+            lanes: 1,
+            crosswalks: false,
+            signals: None,
+        };
+        let mut road = Road {
+            junctions: vec![
+                junction(100.0, JunctionKind::TLeft),
+                junction(200.0, JunctionKind::FourWay),
+            ],
+            ..Road::default()
+        };
+        // heading forward from 20 m: left at the T (road 1, north: its
+        // forward), right only at the four-way (road 2, south)
+        assert_eq!(
+            road.turn_ahead(0, Forward, 20.0, Turn::Left),
+            Some((1, Forward))
+        );
+        assert_eq!(
+            road.turn_ahead(0, Forward, 20.0, Turn::Right),
+            Some((2, Backward))
+        );
+        // past the T: its left arm is behind
+        assert_eq!(
+            road.turn_ahead(0, Forward, 150.0, Turn::Left),
+            Some((2, Forward))
+        );
+        // heading back from 150 m, a left turn goes south: the T has no
+        // arm there, and the four-way is behind
+        assert_eq!(road.turn_ahead(0, Backward, 150.0, Turn::Left), None);
+        assert_eq!(
+            road.turn_ahead(0, Backward, 150.0, Turn::Right),
+            Some((1, Forward))
+        );
+        // up the four-way's south arm (road 2, forward, before its centre at
+        // 60 m): right joins the main road forward, left its oncoming lanes
+        assert_eq!(
+            road.turn_ahead(2, Forward, 10.0, Turn::Right),
+            Some((0, Forward))
+        );
+        assert_eq!(
+            road.turn_ahead(2, Forward, 10.0, Turn::Left),
+            Some((0, Backward))
+        );
+        assert_eq!(
+            road.turn_ahead(2, Forward, 70.0, Turn::Left),
+            None,
+            "past the centre"
+        );
+        // a one-way main road has no oncoming lanes to turn into
+        road.lanes_backward = 0;
+        assert_eq!(road.turn_ahead(2, Forward, 10.0, Turn::Left), None);
+        assert_eq!(
+            road.turn_ahead(2, Backward, 110.0, Turn::Left),
+            Some((0, Forward))
         );
     }
 }

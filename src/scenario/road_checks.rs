@@ -6,7 +6,7 @@
 
 use super::locate::{field, item};
 use super::validate::Invalid;
-use super::{Action, Condition, Scenario, SegmentSpec, Turn};
+use super::{Action, Condition, Direction, Scenario, SegmentSpec, Side, Turn};
 use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, kerb_offset_m};
 use glam::DVec2;
 
@@ -79,6 +79,10 @@ pub(super) fn check_segments(s: &Scenario) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// How far a cross street's arm must run beyond the main road's sidewalk,
+/// metres: a zebra crossing's 3 m and its stop line.
+pub const MIN_ARM_BEYOND_M: f64 = 5.0;
+
 /// Every cross street meets the main road at its junction only: its arms
 /// (straight, `arm_length_m` each) may not run over the main road where
 /// it curves back, nor over another cross street. They had drawn one road
@@ -110,6 +114,28 @@ pub(super) fn check_cross_streets(s: &Scenario) -> Result<(), Invalid> {
         })
         .collect();
     let blame = |k: usize| vec![field("road"), item("junctions", k), field("arm_length_m")];
+    // an arm must leave the main road: reach past its kerb and sidewalk
+    // with room for a zebra crossing and a stop line (a 1 m arm of an
+    // 8-lane street had opened a 60 m mouth onto nothing)
+    for (k, j) in r.junctions.iter().enumerate() {
+        for (side, lanes) in [
+            (Side::Right, r.lanes_forward),
+            (Side::Left, r.lanes_backward),
+        ] {
+            let side_m = kerb_offset_m(r.median_width_m, lanes, r.lane_width_m, r.parking_width_m)
+                + sidewalk_m;
+            let needed_m = side_m + MIN_ARM_BEYOND_M;
+            if j.has_arm(side) && j.arm_length_m < needed_m {
+                return Err((
+                    blame(k),
+                    format!(
+                        "junction {k}'s {side:?} arm ({} m from the centre line) ends inside the main road, which reaches {side_m:.1} m to that side with its sidewalk: an arm needs arm_length_m >= {needed_m:.1} (that and {MIN_ARM_BEYOND_M} m of street beyond)",
+                        j.arm_length_m
+                    ),
+                ));
+            }
+        }
+    }
     let n = ((length + APRON_BEFORE_M + APRON_AFTER_M) / 0.5).ceil() as usize;
     for (k, (j, &(a, b, half))) in r.junctions.iter().zip(&streets).enumerate() {
         // the main road, outside the junction's own crossing
@@ -204,6 +230,53 @@ pub fn ego_past_road_end(s: &Scenario, frames: u64) -> Option<String> {
         (t, speed) = (change_s, next_speed);
     }
     None
+}
+
+/// A turn a vehicle (or the ego) is given must exist at a junction ahead
+/// of it: drivers turn at the nearest junction ahead with that arm, and one
+/// that finds none drove straight on, silently (a right turn at a T with
+/// only a left arm; a left turn off a cross street onto a one-way road).
+pub(super) fn check_turns(s: &Scenario) -> Result<(), Invalid> {
+    let ego = (
+        vec![field("ego"), field("turn")],
+        0,
+        Direction::Forward,
+        s.ego.start_s_m,
+        s.ego.turn,
+    );
+    let vehicles = s.vehicles.iter().enumerate().map(|(i, v)| {
+        (
+            vec![item("vehicles", i), field("turn")],
+            v.road,
+            v.direction,
+            v.start_s_m,
+            v.turn,
+        )
+    });
+    for (blame, road, direction, s_m, turn) in std::iter::once(ego).chain(vehicles) {
+        let Some(turn) = turn else { continue };
+        if s.road.turn_ahead(road, direction, s_m, turn).is_some() {
+            continue;
+        }
+        let why = if road == 0 {
+            format!(
+                "no junction ahead of s = {s_m} m on the main road (heading {direction:?}) has an arm to the {turn:?}"
+            )
+        } else if s.road.lanes_backward == 0 {
+            format!(
+                "from road {road}, a {turn:?} turn either joins the main road against its only direction (it is one-way: lanes_backward 0) or its junction is behind the start (s = {s_m} m)"
+            )
+        } else {
+            format!(
+                "road {road}'s junction is behind its start (s = {s_m} m) heading {direction:?}"
+            )
+        };
+        return Err((
+            blame,
+            format!("turn: {turn:?} leads nowhere: {why}; drivers would go straight on"),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -66,6 +66,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     check_sizes(s)?;
     check_road(s)?;
     check_vehicles(s)?;
+    super::road_checks::check_turns(s)?;
     check_props(s)?;
     check_pedestrians(s)?;
     super::trigger_checks::check_triggers(s)?;
@@ -263,12 +264,25 @@ fn check_vehicles(s: &Scenario) -> Result<(), Invalid> {
             (Direction::Backward, false) | (Direction::Forward, true) => s.road.lanes_backward,
         };
         if v.lane >= lanes {
+            let whose = if v.road > 0 {
+                format!(
+                    "the cross street (road {}) has {lanes} lane(s) each way",
+                    v.road
+                )
+            } else if v.wrong_way {
+                let other = match v.direction {
+                    Direction::Forward => Direction::Backward,
+                    Direction::Backward => Direction::Forward,
+                };
+                format!(
+                    "a wrong-way driver uses the other direction's lanes, and the road has {lanes} {other:?} lane(s)"
+                )
+            } else {
+                format!("the road has {lanes} {:?} lane(s)", v.direction)
+            };
             return fail(
                 vec![item("vehicles", i), field("lane")],
-                format!(
-                    "vehicle lane {} does not exist: the road has {lanes} {:?} lane(s)",
-                    v.lane, v.direction
-                ),
+                format!("vehicle lane {} does not exist: {whose}", v.lane),
             );
         }
     }
