@@ -109,10 +109,29 @@ pub const MID_GREY: f64 = 0.18;
 /// Auto-exposure keeps its gain within this factor either way.
 pub const MAX_GAIN: f64 = 16.0;
 
-/// The scene's brightness as an exposure meter reads it: the geometric
-/// mean display-linear luminance (Rec. 709 weights) of every 4th pixel.
-pub fn scene_key(rgba: &[u8]) -> f64 {
+/// At most this share of the image may clip at white: the meter holds the
+/// gain down so the luminance at the (1 - share) quantile lands at white or
+/// below (at night the lit windows, lamps and a white van in the
+/// headlights had been blown out by the 16x a dark frame's mean asks for).
+pub const MAX_CLIPPED_SHARE: f64 = 0.05;
+
+/// What an exposure meter reads from a frame: the geometric mean
+/// display-linear luminance (Rec. 709 weights), the key, and the
+/// luminance only `MAX_CLIPPED_SHARE` of the pixels exceed, of every 4th
+/// pixel.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Metering {
+    pub key: f64,
+    pub highlight: f64,
+}
+
+/// Bins of the meter's luminance histogram over 0..=1.
+const METER_BINS: usize = 1024;
+
+/// Meter an RGBA8 sRGB frame (see `Metering`).
+pub fn scene_key(rgba: &[u8]) -> Metering {
     let lut = srgb_byte_to_linear();
+    let mut histogram = vec![0u32; METER_BINS];
     let (sum, n) = rgba
         .chunks_exact(4)
         .step_by(4)
@@ -120,21 +139,49 @@ pub fn scene_key(rgba: &[u8]) -> f64 {
             let l = 0.2126 * lut[p[0] as usize]
                 + 0.7152 * lut[p[1] as usize]
                 + 0.0722 * lut[p[2] as usize];
+            histogram[((l * METER_BINS as f64) as usize).min(METER_BINS - 1)] += 1;
             (s + (l + 1e-4).ln(), n + 1)
         });
     if n == 0 {
-        MID_GREY
-    } else {
-        (sum / n as f64).exp()
+        return Metering {
+            key: MID_GREY,
+            highlight: 0.0,
+        };
+    }
+    // the top of the first bin from the bright end that holds the share
+    let allowed = (MAX_CLIPPED_SHARE * n as f64) as u64;
+    let mut above = 0u64;
+    let mut highlight = 0.0;
+    for (b, &count) in histogram.iter().enumerate().rev() {
+        above += u64::from(count);
+        if above > allowed {
+            highlight = (b + 1) as f64 / METER_BINS as f64;
+            break;
+        }
+    }
+    Metering {
+        key: (sum / n as f64).exp(),
+        highlight,
     }
 }
 
 /// The exposure gain of this frame: the gain that would bring the scene's
-/// key to `target` (within `MAX_GAIN` either way), approached from the
+/// key to `target`, held down so no more than `MAX_CLIPPED_SHARE` of the
+/// frame clips (and within `MAX_GAIN` either way), approached from the
 /// previous frame's gain in log space with time constant `tau_s` over
 /// `dt_s`; the first frame starts converged.
-pub fn adapt_gain(previous: Option<f64>, key: f64, target: f64, dt_s: f64, tau_s: f64) -> f64 {
-    let wanted = (target / key.max(1e-6)).clamp(1.0 / MAX_GAIN, MAX_GAIN);
+pub fn adapt_gain(
+    previous: Option<f64>,
+    meter: Metering,
+    target: f64,
+    dt_s: f64,
+    tau_s: f64,
+) -> f64 {
+    let mut wanted = target / meter.key.max(1e-6);
+    if meter.highlight > 0.0 {
+        wanted = wanted.min(1.0 / meter.highlight);
+    }
+    let wanted = wanted.clamp(1.0 / MAX_GAIN, MAX_GAIN);
     match previous {
         None => wanted,
         Some(g) => {
@@ -408,20 +455,59 @@ mod tests {
     }
 
     #[test]
+    fn the_meter_reads_the_mean_and_the_brightest_five_percent() {
+        // 90 of every 100 metered pixels at sRGB 50, 10 at white
+        let rgba: Vec<u8> = (0..400 * 4)
+            .flat_map(|i| {
+                let v = if (i / 4) % 100 < 10 { 255 } else { 50 };
+                [v, v, v, 255]
+            })
+            .collect();
+        let m = scene_key(&rgba);
+        let lut = srgb_byte_to_linear();
+        let key = (0.9 * (lut[50] + 1e-4).ln() + 0.1 * (1.0f64 + 1e-4).ln()).exp();
+        assert!((m.key - key).abs() < 1e-9, "{m:?}");
+        // 10% are white: more than the 5% allowed to clip
+        assert_eq!(m.highlight, 1.0);
+        // with 2% white the 95th percentile is the grey
+        let rgba: Vec<u8> = (0..400 * 4)
+            .flat_map(|i| {
+                let v = if (i / 4) % 100 < 2 { 255 } else { 50 };
+                [v, v, v, 255]
+            })
+            .collect();
+        let m = scene_key(&rgba);
+        assert!(
+            m.highlight >= lut[50] && m.highlight < lut[50] + 2e-3,
+            "{m:?}"
+        );
+    }
+
+    #[test]
     fn auto_exposure_starts_converged_and_follows_with_its_time_constant() {
+        let dim = |key: f64| Metering {
+            key,
+            highlight: 0.0,
+        };
         // a dark scene wants gain 0.18 / 0.045 = 4
-        let g0 = adapt_gain(None, 0.045, MID_GREY, 0.1, 0.5);
+        let g0 = adapt_gain(None, dim(0.045), MID_GREY, 0.1, 0.5);
         assert!((g0 - 4.0).abs() < 1e-9);
         // the scene brightens 4x (a tunnel exit): after one time constant
         // the log gain has gone 1 - 1/e of the way to 1
         let mut g = g0;
         for _ in 0..5 {
-            g = adapt_gain(Some(g), 0.18, MID_GREY, 0.1, 0.5);
+            g = adapt_gain(Some(g), dim(0.18), MID_GREY, 0.1, 0.5);
         }
         let expected = (4f64.ln() * (-1.0f64).exp()).exp();
         assert!((g - expected).abs() < 1e-9, "{g} vs {expected}");
         // gains are bounded
-        assert_eq!(adapt_gain(None, 1e-9, MID_GREY, 0.1, 0.5), MAX_GAIN);
+        assert_eq!(adapt_gain(None, dim(1e-9), MID_GREY, 0.1, 0.5), MAX_GAIN);
+        // a dark frame whose brightest 5% reach 0.25 gets 4x, not 16x
+        let night = Metering {
+            key: 0.01,
+            highlight: 0.25,
+        };
+        assert!((adapt_gain(None, night, MID_GREY, 0.1, 0.5) - 4.0).abs() < 1e-9);
         // gain 1 changes nothing; gain 2 doubles light and clips at white
         let rgba = vec![10, 128, 250, 255];
         assert_eq!(apply_gain(&rgba, 1.0), rgba);
