@@ -109,7 +109,12 @@ def check_projection(root, manifest, cam, frames):
             base = os.path.join(root, f"cameras/{cam['name']}")
             inst = load_png(os.path.join(base, f"instance/{frame}.png")).astype(np.int64)
             sem = load_png(os.path.join(base, f"semantic/{frame}.png")).astype(np.int64)
-            depth = load_png(os.path.join(base, f"depth/{frame}.png")).astype(np.float64) / 256.0
+            # uint16 PNG (m = v / 256), else the float32 .npy (depth: [Npy32])
+            png = os.path.join(base, f"depth/{frame}.png")
+            if os.path.exists(png):
+                depth = load_png(png).astype(np.float64) / 256.0
+            else:
+                depth = np.load(os.path.join(base, f"depth/{frame}.npy")).astype(np.float64)
             d_img = depth[px[:, 1], px[:, 0]]
             d_pt = np.linalg.norm(pc, axis=1) if depth_kind == "range" else pc[:, 2]
             visible = (d_img > 0) & (np.abs(d_img - d_pt) <= 0.25 + 0.02 * d_pt)
