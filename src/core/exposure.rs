@@ -456,27 +456,23 @@ mod tests {
 
     #[test]
     fn the_meter_reads_the_mean_and_the_brightest_five_percent() {
-        // 90 of every 100 metered pixels at sRGB 50, 10 at white
-        let rgba: Vec<u8> = (0..400 * 4)
-            .flat_map(|i| {
-                let v = if (i / 4) % 100 < 10 { 255 } else { 50 };
-                [v, v, v, 255]
-            })
-            .collect();
-        let m = scene_key(&rgba);
+        // 400 metered pixels (every 4th) at sRGB 50, `white` in 100 at white
+        let frame = |white: usize| -> Vec<u8> {
+            (0..400 * 4)
+                .flat_map(|i| {
+                    let v = if (i / 4) % 100 < white { 255 } else { 50 };
+                    [v, v, v, 255]
+                })
+                .collect()
+        };
+        let m = scene_key(&frame(10));
         let lut = srgb_byte_to_linear();
         let key = (0.9 * (lut[50] + 1e-4).ln() + 0.1 * (1.0f64 + 1e-4).ln()).exp();
         assert!((m.key - key).abs() < 1e-9, "{m:?}");
         // 10% are white: more than the 5% allowed to clip
         assert_eq!(m.highlight, 1.0);
         // with 2% white the 95th percentile is the grey
-        let rgba: Vec<u8> = (0..400 * 4)
-            .flat_map(|i| {
-                let v = if (i / 4) % 100 < 2 { 255 } else { 50 };
-                [v, v, v, 255]
-            })
-            .collect();
-        let m = scene_key(&rgba);
+        let m = scene_key(&frame(2));
         assert!(
             m.highlight >= lut[50] && m.highlight < lut[50] + 2e-3,
             "{m:?}"

@@ -188,18 +188,23 @@ mod tests {
     use super::*;
     use crate::scenario::schema::Junction;
 
+    /// A one-lane cross street with 60 m arms.
+    fn junction(s_m: f64, kind: JunctionKind, crosswalks: bool) -> Junction {
+        Junction {
+            s_m,
+            kind,
+            arm_length_m: 60.0,
+            lanes: 1,
+            crosswalks,
+            signals: None,
+        }
+    }
+
     #[test]
     fn the_median_opens_at_junctions_and_zebras() {
         let mut road = Road {
             crosswalks: vec![30.0],
-            junctions: vec![Junction {
-                s_m: 100.0,
-                kind: Default::default(),
-                arm_length_m: 60.0,
-                lanes: 1,
-                crosswalks: true,
-                signals: None,
-            }],
+            junctions: vec![junction(100.0, JunctionKind::FourWay, true)],
             ..Road::default()
         };
         assert!(
@@ -219,63 +224,45 @@ mod tests {
     #[test]
     fn turns_lead_where_an_arm_and_lanes_exist() {
         use crate::scenario::schema::Direction::{Backward, Forward};
-        let junction = |s_m: f64, kind: JunctionKind| Junction {
-            s_m,
-            kind,
-            arm_length_m: 60.0,
-            lanes: 1,
-            crosswalks: false,
-            signals: None,
-        };
+        use Turn::{Left, Right};
         let mut road = Road {
             junctions: vec![
-                junction(100.0, JunctionKind::TLeft),
-                junction(200.0, JunctionKind::FourWay),
+                junction(100.0, JunctionKind::TLeft, false),
+                junction(200.0, JunctionKind::FourWay, false),
             ],
             ..Road::default()
         };
-        // heading forward from 20 m: left at the T (road 1, north: its
-        // forward), right only at the four-way (road 2, south)
-        assert_eq!(
-            road.turn_ahead(0, Forward, 20.0, Turn::Left),
-            Some((1, Forward))
-        );
-        assert_eq!(
-            road.turn_ahead(0, Forward, 20.0, Turn::Right),
-            Some((2, Backward))
-        );
-        // past the T: its left arm is behind
-        assert_eq!(
-            road.turn_ahead(0, Forward, 150.0, Turn::Left),
-            Some((2, Forward))
-        );
-        // heading back from 150 m, a left turn goes south: the T has no
-        // arm there, and the four-way is behind
-        assert_eq!(road.turn_ahead(0, Backward, 150.0, Turn::Left), None);
-        assert_eq!(
-            road.turn_ahead(0, Backward, 150.0, Turn::Right),
-            Some((1, Forward))
-        );
-        // up the four-way's south arm (road 2, forward, before its centre at
-        // 60 m): right joins the main road forward, left its oncoming lanes
-        assert_eq!(
-            road.turn_ahead(2, Forward, 10.0, Turn::Right),
-            Some((0, Forward))
-        );
-        assert_eq!(
-            road.turn_ahead(2, Forward, 10.0, Turn::Left),
-            Some((0, Backward))
-        );
-        assert_eq!(
-            road.turn_ahead(2, Forward, 70.0, Turn::Left),
-            None,
-            "past the centre"
-        );
+        // (road, heading, from station, turn) -> where it leads
+        let two_way = [
+            // heading forward from 20 m: left at the T (road 1, north: its
+            // forward), right only at the four-way (road 2, south)
+            ((0, Forward, 20.0, Left), Some((1, Forward))),
+            ((0, Forward, 20.0, Right), Some((2, Backward))),
+            // past the T: its left arm is behind
+            ((0, Forward, 150.0, Left), Some((2, Forward))),
+            // heading back from 150 m, a left turn goes south: the T has no
+            // arm there, and the four-way is behind
+            ((0, Backward, 150.0, Left), None),
+            ((0, Backward, 150.0, Right), Some((1, Forward))),
+            // up the four-way's south arm (road 2, forward, before its
+            // centre at 60 m): right joins the main road forward, left its
+            // oncoming lanes; past the centre, nothing
+            ((2, Forward, 10.0, Right), Some((0, Forward))),
+            ((2, Forward, 10.0, Left), Some((0, Backward))),
+            ((2, Forward, 70.0, Left), None),
+        ];
+        for ((r, heading, s_m, turn), leads) in two_way {
+            assert_eq!(
+                road.turn_ahead(r, heading, s_m, turn),
+                leads,
+                "{r} {heading:?} {s_m} {turn:?}"
+            );
+        }
         // a one-way main road has no oncoming lanes to turn into
         road.lanes_backward = 0;
-        assert_eq!(road.turn_ahead(2, Forward, 10.0, Turn::Left), None);
+        assert_eq!(road.turn_ahead(2, Forward, 10.0, Left), None);
         assert_eq!(
-            road.turn_ahead(2, Backward, 110.0, Turn::Left),
+            road.turn_ahead(2, Backward, 110.0, Left),
             Some((0, Forward))
         );
     }

@@ -469,16 +469,23 @@ mod tests {
         assert_eq!(cross[0].stops[0].direction, Direction::Backward);
     }
 
-    #[test]
-    fn a_median_separates_the_directions_with_grass_and_a_barrier() {
-        let g = RoadGeometry::new(&Road {
+    /// Two lanes each way either side of a 3 m median, no parking or
+    /// sidewalk, zebras at `crosswalks`.
+    fn divided(crosswalks: Vec<f64>) -> RoadGeometry {
+        RoadGeometry::new(&Road {
             median_width_m: 3.0,
             lanes_forward: 2,
             lanes_backward: 2,
             parking_width_m: 0.0,
             sidewalk: None,
+            crosswalks,
             ..Road::default()
-        });
+        })
+    }
+
+    #[test]
+    fn a_median_separates_the_directions_with_grass_and_a_barrier() {
+        let g = divided(Vec::new());
         assert_eq!(g.lane_center_m(Direction::Forward, 0), -1.5 - 1.75);
         assert_eq!(g.lane_center_m(Direction::Backward, 1), 1.5 + 5.25);
         assert_eq!((g.right_edge_m(), g.left_edge_m()), (-8.5, 8.5));
@@ -494,15 +501,7 @@ mod tests {
 
     #[test]
     fn a_zebra_opens_the_median_and_paves_a_refuge() {
-        let g = RoadGeometry::new(&Road {
-            median_width_m: 3.0,
-            lanes_forward: 2,
-            lanes_backward: 2,
-            parking_width_m: 0.0,
-            sidewalk: None,
-            crosswalks: vec![50.0],
-            ..Road::default()
-        });
+        let g = divided(vec![50.0]);
         // the barrier stops 2 m short of the zebra's centre either side
         let runs = g.median_runs(1.0);
         assert_eq!(runs.len(), 2);
