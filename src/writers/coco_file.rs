@@ -83,14 +83,12 @@ impl CocoDocument {
                     &mut self.image_count,
                     &serde_json::to_string(&img)?,
                 )?;
-                for (oi, obj) in cam.objects.iter().enumerate() {
-                    if let Some(a) = coco::annotation(obj, image_id, oi) {
-                        record(
-                            &mut self.annotations,
-                            &mut self.annotation_count,
-                            &serde_json::to_string(&a)?,
-                        )?;
-                    }
+                for a in coco::image_annotations(&cam.objects, image_id) {
+                    record(
+                        &mut self.annotations,
+                        &mut self.annotation_count,
+                        &serde_json::to_string(&a)?,
+                    )?;
                 }
             }
         }

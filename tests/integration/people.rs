@@ -222,6 +222,70 @@ fn coco_keypoints_score_1_gt_vs_gt_in_pycocotools() {
     assert!(last.ends_with("categories: bicycle,person"), "{last}");
 }
 
+/// A crowd: more people posed in one image than pycocotools' keypoint
+/// evaluation keeps (20 detections an image). COCO carries the keypoints of
+/// the 20 largest, first, and writes the others unposed (num_keypoints 0),
+/// so the ground truth scored against itself is still AP 1.0 (a 300-walker
+/// crowd had scored 0.49); the canonical labels keep everyone's.
+#[test]
+fn a_crowd_keeps_coco_keypoints_ap_1_within_the_evaluators_20_an_image() {
+    let walkers: Vec<String> = (0..48)
+        .map(|i| {
+            let side = if i % 2 == 0 { "Right" } else { "Left" };
+            let offset = 0.5 + (i % 3) as f64 * 0.6;
+            format!(
+                "(s_m: {:.1}, side: {side}, offset_m: {offset}, speed_mps: 0.8)",
+                6.0 + i as f64 * 0.45
+            )
+        })
+        .collect();
+    let src = format!(
+        "(frames: 2, ego: (speed_mps: 0), pedestrians: [{}], sensors: (cameras: [(width: 320, height: 240, hfov_deg: 100)]))",
+        walkers.join(", ")
+    );
+    let tmp = temp_dir();
+    let path = tmp.path().join("crowd.ron");
+    std::fs::write(&path, src).unwrap();
+    let out = tmp.path().join("ds");
+    let o = render_cli(path.to_str().unwrap(), 2, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let coco: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("coco/annotations.json")).unwrap()).unwrap();
+    let people: Vec<&serde_json::Value> = coco["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["image_id"] == 1 && a["category_id"] == 1 && a["iscrowd"] == 0)
+        .collect();
+    let posed: Vec<bool> = people
+        .iter()
+        .map(|a| a["num_keypoints"].as_u64().unwrap() > 0)
+        .collect();
+    assert!(people.len() > 25, "{} people seen", people.len());
+    assert_eq!(posed.iter().filter(|p| **p).count(), 20);
+    // the posed come first, the largest first
+    assert!(posed[..20].iter().all(|p| *p));
+    let area = |a: &serde_json::Value| a["area"].as_u64().unwrap();
+    assert!(people[..20].windows(2).all(|w| area(w[0]) >= area(w[1])));
+    // the canonical labels keep every visible person's keypoints
+    let labels: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("labels/000000.json")).unwrap()).unwrap();
+    let keyed = labels["cameras"][0]["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| {
+            o["keypoints_px"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|p| p[2].as_f64() > Some(0.0)))
+        })
+        .count();
+    assert!(keyed > 20, "{keyed}");
+    if let Some(last) = crate::readers::check_coco(&out) {
+        assert!(last.contains("people with keypoints"), "{last}");
+    }
+}
+
 /// Walkers step round the poles and sign posts on their line: a street
 /// light every 6 m and a sign at 9 m stand 1 m from the kerb, where both
 /// walkers walk (one each way); no walker comes within the post's radius +
