@@ -90,13 +90,14 @@ impl ScenarioError {
         if let Some(hint) = hint {
             message += &format!("; {hint}");
         }
-        // a sweep file's top-level `base` given where a scenario goes
+        // a sweep file's top-level fields given where a scenario goes
         if let ron::error::Error::NoSuchStructField { found, outer, .. } = &e.code
-            && found == "base"
+            && ["base", "samples", "frames_per_sample", "params", "groups"]
+                .contains(&found.as_str())
             && outer.as_deref() == Some("Scenario")
         {
-            message +=
-                "; this looks like a sweep file: render it with `edgecase sweep FILE --out DIR`";
+            message += "; this looks like a sweep file: check it with `edgecase sweep FILE --check`, \
+                        render it with `edgecase sweep FILE --out DIR`";
         }
         // and a file that parses as a scenario given where a sweep file goes
         if let ron::error::Error::NoSuchStructField { outer, .. } = &e.code
@@ -269,6 +270,9 @@ mod tests {
         assert!(e.to_string().contains("edgecase sweep FILE"), "{e}");
         // any other unknown field gets no such hint
         assert!(!err("(bass: 1)").to_string().contains("sweep"));
+        // nor only `base`: the first of a sweep file's fields says it
+        let e = err("(name: \"s\", samples: 2, base: \"fog_pedestrian\")");
+        assert!(e.to_string().contains("edgecase sweep FILE --check"), "{e}");
     }
 
     #[test]

@@ -12,8 +12,9 @@ impl Side {
 }
 
 /// Half the gap a zebra crossing opens in the median's barrier, metres:
-/// its 3 m stripes and half a metre beyond them each way.
-pub const MEDIAN_ZEBRA_GAP_HALF_M: f64 = 2.0;
+/// its 3 m stripes and 1.5 m beyond them each way (a crossing group of
+/// four, 0.9 m apart along the road, passes through it).
+pub const MEDIAN_ZEBRA_GAP_HALF_M: f64 = 3.0;
 /// A junction's zebra crossings lie this far outside its cross lanes, metres
 /// (centre of the 3 m stripes, clear of the 2 m of sidewalk corner).
 pub const JUNCTION_ZEBRA_OFFSET_M: f64 = 2.5;
@@ -217,7 +218,7 @@ mod tests {
         assert_eq!(road.zebra_crossings_m(), vec![30.0, 94.0, 106.0]);
         assert_eq!(
             road.median_openings_m(),
-            vec![(94.0, 106.0), (28.0, 32.0), (92.0, 96.0), (104.0, 108.0)]
+            vec![(94.0, 106.0), (27.0, 33.0), (91.0, 97.0), (103.0, 109.0)]
         );
     }
 

@@ -64,16 +64,6 @@ pub fn hint(src: &str, offset: usize, code: &Error) -> Option<String> {
             "{}: leave the field out for its default, rather than `None`",
             named("is not optional")
         )),
-        // a sweep file given where a scenario goes (both are RON)
-        Error::NoSuchStructField { found, outer, .. }
-            if outer.as_deref() == Some("Scenario")
-                && ["base", "samples", "frames_per_sample", "params", "groups"]
-                    .contains(&found.as_str()) =>
-        {
-            Some(format!(
-                "`{found}` belongs to a sweep file: check one with `edgecase sweep FILE --check` and render it with `edgecase sweep FILE --out DIR` (docs/sweep.md)"
-            ))
-        }
         Error::IntegerOutOfBounds => {
             // ron points past the sign
             let start = src[..offset].trim_end_matches(['-', '+']).len();
@@ -245,12 +235,6 @@ mod tests {
             m.contains("`effects` is not optional: leave the field out"),
             "{m}"
         );
-    }
-
-    #[test]
-    fn a_sweep_file_given_as_a_scenario_is_named() {
-        let m = message("(name: \"dr\", base: \"fog_pedestrian.ron\", samples: 4)");
-        assert!(m.contains("edgecase sweep FILE --check"), "{m}");
     }
 
     #[test]

@@ -451,6 +451,23 @@ mod tests {
     }
 
     #[test]
+    fn crossers_pass_a_median_only_through_its_openings() {
+        let parse = |hazard: &str| {
+            let src = format!(
+                "(road: (lanes_forward: 2, lanes_backward: 2, median_width_m: 3, crosswalks: [60]), hazard: {hazard})"
+            );
+            crate::scenario::parse(&src, std::path::Path::new("t.ron")).map(|_| ())
+        };
+        // a group of four at the zebra passes through its 6 m refuge
+        assert!(parse("PedestrianCrossing(s_m: 60, trigger_time_to_ego_s: 2, count: 4)").is_ok());
+        // eight, 0.9 m apart, span 7 m: some would walk through the barrier
+        let e =
+            parse("PedestrianCrossing(s_m: 60, trigger_time_to_ego_s: 2, count: 8)").unwrap_err();
+        assert!(e.to_string().contains("median's crash barrier"), "{e}");
+        assert!(parse("PedestrianCrossing(s_m: 80, trigger_time_to_ego_s: 2)").is_err());
+    }
+
+    #[test]
     fn vehicles_may_not_start_inside_each_other() {
         let mut s = Scenario::default();
         s.ego.start_s_m = 0.0;

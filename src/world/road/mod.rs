@@ -502,17 +502,17 @@ mod tests {
     #[test]
     fn a_zebra_opens_the_median_and_paves_a_refuge() {
         let g = divided(vec![50.0]);
-        // the barrier stops 2 m short of the zebra's centre either side
+        // the barrier stops 3 m short of the zebra's centre either side
         let runs = g.median_runs(1.0);
         assert_eq!(runs.len(), 2);
         assert_eq!(
             (runs[0].last().copied(), runs[1].first().copied()),
-            (Some(48.0), Some(52.0))
+            (Some(47.0), Some(53.0))
         );
         let meshes = g.static_meshes();
         let of = |class: Class| meshes.iter().find(|m| m.class == class).unwrap();
         // the road runs east from the origin: x is the station
-        let in_gap = |x: f32| x > 48.0 + 1e-3 && x < 52.0 - 1e-3;
+        let in_gap = |x: f32| x > 47.0 + 1e-3 && x < 53.0 - 1e-3;
         assert!(!of(Class::GuardRail).mesh.positions().any(|p| in_gap(p.x)));
         assert!(
             !of(Class::Terrain)
