@@ -132,7 +132,11 @@ def main():
                 if kind != "segment" or not want:
                     continue
                 sample, _, _ = source(dataset, stem)
-                inst = np.array(Image.open(sample / "cameras" / camera / "instance" / f"{frame}.png"))
+                inst_png = sample / "cameras" / camera / "instance" / f"{frame}.png"
+                if not inst_png.exists():
+                    # output.instance: false: nothing to compare the outlines with
+                    continue
+                inst = np.array(Image.open(inst_png))
                 lines = (root / "labels" / split / f"{stem}.txt").read_text().splitlines()
                 for (cls, box, iid), line, mask in zip(want, lines, det.mask):
                     v = [float(t) for t in line.split()[1:]]
