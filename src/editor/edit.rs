@@ -98,12 +98,7 @@ pub fn move_actor(
 /// Turn an actor around (the gizmo's rotation snaps to the two headings a
 /// road-bound actor can have).
 pub fn turn_around(s: &mut Scenario, role: Role) -> Result<(), String> {
-    let flip = |d: &mut Direction| {
-        *d = match d {
-            Direction::Forward => Direction::Backward,
-            Direction::Backward => Direction::Forward,
-        }
-    };
+    let flip = |d: &mut Direction| *d = d.opposite();
     match role {
         Role::Vehicle(i) if i < s.vehicles.len() => flip(&mut s.vehicles[i].direction),
         Role::Pedestrian(i) if i < s.pedestrians.len() => flip(&mut s.pedestrians[i].direction),

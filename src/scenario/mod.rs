@@ -25,6 +25,7 @@ mod trigger_checks;
 pub mod validate;
 
 pub use output::*;
+pub use road::JUNCTION_ZEBRA_OFFSET_M;
 pub use road_checks::ego_past_road_end;
 pub use role::{Role, actor_roles, resolve_actor};
 pub use schema::*;

@@ -15,8 +15,9 @@ impl Side {
 /// its 3 m stripes and 1.5 m beyond them each way (a crossing group of
 /// four, 0.9 m apart along the road, passes through it).
 pub const MEDIAN_ZEBRA_GAP_HALF_M: f64 = 3.0;
-/// A junction's zebra crossings lie this far outside its cross lanes, metres
-/// (centre of the 3 m stripes, clear of the 2 m of sidewalk corner).
+/// A junction's zebra crossings lie this far outside the lanes they cross,
+/// metres (centre of the 3 m stripes): on the main road outside the cross
+/// street's lanes, on the cross street outside the main road's kerbs.
 pub const JUNCTION_ZEBRA_OFFSET_M: f64 = 2.5;
 
 impl SegmentSpec {
@@ -55,6 +56,12 @@ impl Road {
                 self.lane_width_m,
                 self.parking_width_m,
             )
+    }
+
+    /// How far the road reaches to `side` of its centre line, out to the
+    /// sidewalk's back, metres.
+    pub fn half_width_m(&self, side: Side) -> f64 {
+        self.kerb_m(side).abs() + self.sidewalk.as_ref().map_or(0.0, |w| w.width_m)
     }
 
     /// The direction of travel along `side`'s kerb: the oncoming lanes' on

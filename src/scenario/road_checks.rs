@@ -7,7 +7,7 @@
 use super::locate::{field, item};
 use super::validate::Invalid;
 use super::{Action, Condition, Direction, Scenario, SegmentSpec, Side, Turn};
-use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, kerb_offset_m};
+use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M};
 use glam::DVec2;
 
 /// Tightest radius of a road's innermost edge (the sidewalk's back) on an
@@ -16,11 +16,6 @@ const MIN_INNER_RADIUS_M: f64 = 2.0;
 
 pub(super) fn check_segments(s: &Scenario) -> Result<(), Invalid> {
     let r = &s.road;
-    // the cross-section each side of the centre line, out to the sidewalk's back
-    let sidewalk_m = r.sidewalk.as_ref().map_or(0.0, |w| w.width_m);
-    let half_width_m = |lanes: u32| {
-        kerb_offset_m(r.median_width_m, lanes, r.lane_width_m, r.parking_width_m) + sidewalk_m
-    };
     for (i, seg) in r.segments.iter().enumerate() {
         let SegmentSpec::Arc {
             length_m,
@@ -40,8 +35,8 @@ pub(super) fn check_segments(s: &Scenario) -> Result<(), Invalid> {
             ));
         }
         let inner = match turn {
-            Turn::Left => half_width_m(r.lanes_backward),
-            Turn::Right => half_width_m(r.lanes_forward),
+            Turn::Left => r.half_width_m(Side::Left),
+            Turn::Right => r.half_width_m(Side::Right),
         };
         if *radius_m < inner + MIN_INNER_RADIUS_M {
             return Err((
@@ -55,7 +50,7 @@ pub(super) fn check_segments(s: &Scenario) -> Result<(), Invalid> {
     }
     // two points of the drawn road closer than twice its narrower half
     // overlap; the arcs above bend no tighter than that half
-    let narrow = half_width_m(r.lanes_forward).min(half_width_m(r.lanes_backward));
+    let narrow = r.half_width_m(Side::Right).min(r.half_width_m(Side::Left));
     let path = r.path();
     let length = path.length_m();
     if let Some((a, b)) = path.self_overlap(-APRON_BEFORE_M, length + APRON_AFTER_M, 2.0 * narrow) {
@@ -90,12 +85,7 @@ pub const MIN_ARM_BEYOND_M: f64 = 5.0;
 pub(super) fn check_cross_streets(s: &Scenario) -> Result<(), Invalid> {
     let r = &s.road;
     let sidewalk_m = r.sidewalk.as_ref().map_or(0.0, |w| w.width_m);
-    let main_half_m = [r.lanes_forward, r.lanes_backward]
-        .map(|lanes| {
-            kerb_offset_m(r.median_width_m, lanes, r.lane_width_m, r.parking_width_m) + sidewalk_m
-        })
-        .into_iter()
-        .fold(0.0, f64::max);
+    let main_half_m = r.half_width_m(Side::Right).max(r.half_width_m(Side::Left));
     let path = r.path();
     let length = path.length_m();
     // each cross street: its centre line's ends and half width
@@ -118,12 +108,8 @@ pub(super) fn check_cross_streets(s: &Scenario) -> Result<(), Invalid> {
     // with room for a zebra crossing and a stop line (a 1 m arm of an
     // 8-lane street had opened a 60 m mouth onto nothing)
     for (k, j) in r.junctions.iter().enumerate() {
-        for (side, lanes) in [
-            (Side::Right, r.lanes_forward),
-            (Side::Left, r.lanes_backward),
-        ] {
-            let side_m = kerb_offset_m(r.median_width_m, lanes, r.lane_width_m, r.parking_width_m)
-                + sidewalk_m;
+        for side in [Side::Right, Side::Left] {
+            let side_m = r.half_width_m(side);
             let needed_m = side_m + MIN_ARM_BEYOND_M;
             if j.has_arm(side) && j.arm_length_m < needed_m {
                 return Err((

@@ -424,6 +424,14 @@ impl Direction {
             -1.0
         }
     }
+
+    /// The other way along the road.
+    pub fn opposite(self) -> Direction {
+        match self {
+            Direction::Forward => Direction::Backward,
+            Direction::Backward => Direction::Forward,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

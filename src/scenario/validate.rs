@@ -270,12 +270,9 @@ fn check_vehicles(s: &Scenario) -> Result<(), Invalid> {
                     v.road
                 )
             } else if v.wrong_way {
-                let other = match v.direction {
-                    Direction::Forward => Direction::Backward,
-                    Direction::Backward => Direction::Forward,
-                };
                 format!(
-                    "a wrong-way driver uses the other direction's lanes, and the road has {lanes} {other:?} lane(s)"
+                    "a wrong-way driver uses the other direction's lanes, and the road has {lanes} {:?} lane(s)",
+                    v.direction.opposite()
                 )
             } else {
                 format!("the road has {lanes} {:?} lane(s)", v.direction)

@@ -193,16 +193,26 @@ fn keypoint_velocities_are_how_fast_the_keypoints_move() {
     );
 }
 
-#[test]
-fn coco_keypoints_score_1_gt_vs_gt_in_pycocotools() {
+/// Render scenario text `src` for `frames` through the CLI: the temp dir
+/// (kept alive by the caller), the dataset and its COCO document.
+fn render_coco(
+    src: &str,
+    frames: u32,
+) -> (tempfile::TempDir, std::path::PathBuf, serde_json::Value) {
     let tmp = temp_dir();
     let path = tmp.path().join("people.ron");
-    std::fs::write(&path, PEOPLE).unwrap();
+    std::fs::write(&path, src).unwrap();
     let out = tmp.path().join("ds");
-    let o = render_cli(path.to_str().unwrap(), 20, &out, &[]);
+    let o = render_cli(path.to_str().unwrap(), frames, &out, &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let coco: serde_json::Value =
+    let coco =
         serde_json::from_slice(&std::fs::read(out.join("coco/annotations.json")).unwrap()).unwrap();
+    (tmp, out, coco)
+}
+
+#[test]
+fn coco_keypoints_score_1_gt_vs_gt_in_pycocotools() {
+    let (_tmp, out, coco) = render_coco(PEOPLE, 20);
     let person = coco["categories"]
         .as_array()
         .unwrap()
@@ -243,14 +253,7 @@ fn a_crowd_keeps_coco_keypoints_ap_1_within_the_evaluators_20_an_image() {
         "(frames: 2, ego: (speed_mps: 0), pedestrians: [{}], sensors: (cameras: [(width: 320, height: 240, hfov_deg: 100)]))",
         walkers.join(", ")
     );
-    let tmp = temp_dir();
-    let path = tmp.path().join("crowd.ron");
-    std::fs::write(&path, src).unwrap();
-    let out = tmp.path().join("ds");
-    let o = render_cli(path.to_str().unwrap(), 2, &out, &[]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let coco: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("coco/annotations.json")).unwrap()).unwrap();
+    let (_tmp, out, coco) = render_coco(&src, 2);
     let people: Vec<&serde_json::Value> = coco["annotations"]
         .as_array()
         .unwrap()

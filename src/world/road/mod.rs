@@ -6,7 +6,7 @@ mod meshes;
 use crate::core::classes::Class;
 use crate::core::mesh::{self, Mesh};
 use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, RoadPath, RoadPose, kerb_offset_m};
-use crate::scenario::{Direction, LineStyle, Road, Side};
+use crate::scenario::{Direction, JUNCTION_ZEBRA_OFFSET_M, LineStyle, Road, Side};
 use glam::Vec3;
 
 #[derive(Clone, Debug)]
@@ -221,7 +221,8 @@ impl RoadGeometry {
                 // the zebra and the stop line sit outside the main road's kerb
                 if lo > 0.0 {
                     if j.crosswalks {
-                        g.crosswalks.push(lo - 2.5 + self.sidewalk_width_m);
+                        g.crosswalks
+                            .push(lo - JUNCTION_ZEBRA_OFFSET_M + self.sidewalk_width_m);
                     }
                     g.stops.push(StopLine {
                         junction: k,
@@ -231,7 +232,8 @@ impl RoadGeometry {
                 }
                 if hi < length {
                     if j.crosswalks {
-                        g.crosswalks.push(hi + 2.5 - self.sidewalk_width_m);
+                        g.crosswalks
+                            .push(hi + JUNCTION_ZEBRA_OFFSET_M - self.sidewalk_width_m);
                     }
                     g.stops.push(StopLine {
                         junction: k,
