@@ -19,7 +19,7 @@ mod ron_hints;
 mod ron_some;
 pub mod schema;
 pub mod sensors;
-mod spawn_checks;
+pub(crate) mod spawn_checks;
 mod station_checks;
 mod trigger_checks;
 pub mod validate;

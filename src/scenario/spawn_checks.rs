@@ -49,8 +49,9 @@ struct CrossingPath(Vec<Step<'static>>, f64, (f64, f64), String);
 
 /// Half a walker's depth along the road, metres.
 const WALKER_HALF_DEPTH_M: f64 = 0.3;
-/// Half a deer's length, metres (it crosses side on).
-const DEER_HALF_LENGTH_M: f64 = 0.8;
+/// Half a deer's length, metres (it crosses side on): its label box's
+/// (`world::objects::deer`, tested there).
+pub(crate) const DEER_HALF_LENGTH_M: f64 = 0.84;
 
 /// Whoever crosses the road walks straight across it, both parking strips
 /// included, and steps round nothing: a crossing at a station where a

@@ -72,11 +72,15 @@ pub(super) fn bus(color: [f32; 3]) -> Template {
         ),
         // the dark underside between the axles
         underside_slab(0.6, 5.0, SILL_M, w, Class::Bus),
-        thin_wheel(3.9, 1.05, 0.5, 0.3, Class::Bus),
-        thin_wheel(3.9, -1.05, 0.5, 0.3, Class::Bus),
+        // the tyres' outer faces 2 cm proud of the flanks and 1.5 cm
+        // inside the box's sides, as a car's, so the whole wheel shows in
+        // its arch (inside the flank only the part under the sill showed)
+        // and the box touches the bus
+        thin_wheel(3.9, 1.11, 0.5, 0.3, Class::Bus),
+        thin_wheel(3.9, -1.11, 0.5, 0.3, Class::Bus),
         // rear wheels: twin tyres, drawn as one wide tyre each side
-        thin_wheel(-2.6, 0.98, 0.5, 0.5, Class::Bus),
-        thin_wheel(-2.6, -0.98, 0.5, 0.5, Class::Bus),
+        thin_wheel(-2.6, 1.01, 0.5, 0.5, Class::Bus),
+        thin_wheel(-2.6, -1.01, 0.5, 0.5, Class::Bus),
     ];
     // painted pillars between the side windows, 5 mm proud of the glass
     for k in 0..9 {

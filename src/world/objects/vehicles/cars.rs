@@ -284,8 +284,10 @@ const PICKUP: CarStyle = CarStyle {
     body_h: 0.6,
     cabin: Primitive::TailgateCabin,
     cabin_profile: &TAILGATE_CABIN_PROFILE,
-    cabin_centre: Vec3::new(0.28, 1.41, 0.0),
-    cabin_size: Vec3::new(1.7, 0.72, 1.72),
+    // the glasshouse from the body's top (1.05 m) to 5 mm under the roof
+    // panel's top, which is the box's: 1.8 m
+    cabin_centre: Vec3::new(0.28, 1.42, 0.0),
+    cabin_size: Vec3::new(1.7, 0.74, 1.72),
     roof_x: 0.085,
     roof_len: 1.12,
     b_pillar_x: 0.25,
