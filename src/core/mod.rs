@@ -30,6 +30,7 @@ pub mod record;
 pub mod rle;
 pub mod rng;
 pub mod road;
+pub mod road_surface;
 pub mod shadow;
 pub mod silhouette;
 pub mod stats;

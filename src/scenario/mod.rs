@@ -10,6 +10,7 @@ pub mod locate;
 pub mod output;
 mod output_checks;
 pub mod patch;
+mod prop_ground;
 pub mod range;
 pub mod rigs;
 mod road;
@@ -25,6 +26,7 @@ mod trigger_checks;
 pub mod validate;
 
 pub use output::*;
+pub use prop_ground::{RoadGround, prop_footprint};
 pub use road::JUNCTION_ZEBRA_OFFSET_M;
 pub use road_checks::ego_past_road_end;
 pub use role::{Role, actor_roles, resolve_actor};

@@ -153,3 +153,52 @@ pub(super) fn check_junction_mouths(s: &Scenario) -> Result<(), Invalid> {
     }
     Ok(())
 }
+
+/// Nothing placed stands on a road: a road that bends back runs past the
+/// props placed beside its other legs, and a cross street past the main
+/// road's (scattered props leave such places out by themselves). The
+/// footprint is the one the world places: a building's plan as fitted to
+/// a curve, a tree's trunk, a pole's or sign's post (which may stand on a
+/// sidewalk, not on a carriageway).
+pub(super) fn check_placed_props_off_roads(s: &Scenario) -> Result<(), Invalid> {
+    if s.props.placed.is_empty() {
+        return Ok(());
+    }
+    let ground = super::RoadGround::new(&s.road);
+    let path = s.road.path();
+    for (i, p) in s.props.placed.iter().enumerate() {
+        let Some((_, _, rect)) = super::prop_footprint(
+            &s.road,
+            &path,
+            p.kind,
+            p.side,
+            p.s_m,
+            p.offset_m,
+            PLACED_BUILDING_FRONT_M,
+        ) else {
+            continue;
+        };
+        if let Some((road, on_s_m)) = ground.under(p.kind, &rect) {
+            let on = if road == 0 {
+                format!("the road itself at s = {on_s_m:.0} m, where it comes back past it")
+            } else {
+                format!(
+                    "junction {}'s cross street at its s = {on_s_m:.0} m",
+                    road - 1
+                )
+            };
+            let ground = match p.kind {
+                PropKind::Pole | PropKind::Sign => "carriageway",
+                PropKind::Building | PropKind::Tree => "carriageway or sidewalk",
+            };
+            return Err((
+                vec![field("props"), item("placed", i), field("s_m")],
+                format!(
+                    "a placed {:?} at s = {} m on the {:?} with offset_m {} would stand on the {ground} of {on}: move it or change its offset_m",
+                    p.kind, p.s_m, p.side, p.offset_m
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -73,6 +73,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     check_hazard(s)?;
     super::station_checks::check_stations(s)?;
     super::station_checks::check_junction_mouths(s)?;
+    super::station_checks::check_placed_props_off_roads(s)?;
     check_cameras(s)?;
     check_lidars(s)?;
     super::output_checks::check_output(s)?;

@@ -9,7 +9,7 @@ pub mod road;
 
 use crate::core::classes::Class;
 use crate::core::rng::Stream;
-use crate::scenario::{Direction, PropKind, Scenario, Side};
+use crate::scenario::{Direction, PropKind, RoadGround, Scenario, Side, prop_footprint};
 use bevy::prelude::*;
 use objects::{BoxSize, Part};
 pub use road::{RoadGeometry, StaticMesh};
@@ -179,76 +179,6 @@ pub fn spawn_scenery(mut commands: Commands, scenario: Res<ScenarioRes>, road: R
     spawn_props(&mut commands, s, road);
 }
 
-/// Lateral offset of a prop's origin: poles and signs stand `offset_m` from
-/// the kerb line; buildings and trees start `offset_m` beyond the sidewalk.
-fn prop_lateral_m(road: &RoadGeometry, kind: PropKind, side: Side, offset_m: f64) -> f64 {
-    let o = RoadGeometry::outward(side);
-    let edge = road.edge_m(side);
-    match kind {
-        PropKind::Pole | PropKind::Sign => edge + o * offset_m,
-        PropKind::Tree => edge + o * (road.sidewalk_width_m + offset_m + 1.5),
-        PropKind::Building => edge + o * (road.sidewalk_width_m + offset_m + 5.0),
-    }
-}
-
-/// A building's offset across the road and its length along it, metres,
-/// or None where none fits. Its front is straight: on a curve's inside its
-/// ends come nearer the road than its middle (a 14 m front on a 22 m curve
-/// stood on the sidewalk and the lanes), so it is set back until its ends
-/// keep the offset, and shortened (to half at most) where that would take
-/// it more than 8 m back. Inside a curve too tight for it (its back would
-/// reach within 2 m of the curve's centre) it is left out: nothing there
-/// keeps clear of the road all round. Straights and outsides: as asked.
-fn fit_building(
-    road: &RoadGeometry,
-    s_m: f64,
-    side: Side,
-    lat: f64,
-    length_m: f64,
-) -> Option<(f64, f64)> {
-    let o = RoadGeometry::outward(side);
-    let half_depth_m = objects::BUILDING_DEPTH_M / 2.0;
-    // the tightest curvature under the building, turning towards its side
-    let reach_m = length_m / 2.0 + 5.0;
-    let heading = |s: f64| road.pose(s).heading_rad;
-    let inward_per_m = (0..(2.0 * reach_m).ceil() as usize)
-        .map(|k| {
-            let s = s_m - reach_m + k as f64;
-            o * (heading(s + 1.0) - heading(s))
-        })
-        .fold(0.0, f64::max);
-    if inward_per_m < 1e-9 {
-        return Some((lat, length_m));
-    }
-    let back_m = o * lat + half_depth_m;
-    if 1.0 / inward_per_m - back_m < 2.0 {
-        return None;
-    }
-    let front = lat - o * half_depth_m;
-    let (asked_m, mut lat, mut length_m) = (length_m, lat, length_m);
-    let pose = road.pose(s_m);
-    for _ in 0..32 {
-        let centre = pose.position + pose.left() * lat;
-        let (lo, hi) =
-            road.path
-                .lateral_span_m(centre, pose.forward(), length_m / 2.0, half_depth_m, s_m);
-        // how far its nearest point comes past the front's line towards the road
-        let nearest = if o > 0.0 { lo } else { hi };
-        let past_m = o * (front - nearest);
-        if past_m <= 0.01 {
-            return Some((lat, length_m));
-        }
-        if o * (lat - front) - half_depth_m <= 8.0 {
-            lat += o * past_m;
-        } else if length_m > asked_m / 2.0 {
-            length_m *= 0.8;
-        } else {
-            return None;
-        }
-    }
-    None
-}
-
 /// One static prop to place beside the road.
 struct PropPlacement {
     kind: PropKind,
@@ -264,16 +194,27 @@ struct PropPlacement {
     form: f32,
 }
 
-/// Spawns the prop; a pole or sign post is returned for the walkers.
+/// Spawns the prop, unless it would stand on a road (a building inside a
+/// curve too tight for it; a prop beside one leg of a road that bends back
+/// over the next); a pole or sign post is returned for the walkers.
 fn spawn_prop(
     commands: &mut Commands,
+    s: &Scenario,
     road: &RoadGeometry,
+    ground: &RoadGround,
     p: PropPlacement,
 ) -> Option<crate::core::walk::Post> {
-    let mut lat = prop_lateral_m(road, p.kind, p.side, p.offset_m);
-    let mut footprint_m = p.footprint_m;
-    if p.kind == PropKind::Building {
-        (lat, footprint_m) = fit_building(road, p.s_m, p.side, lat, footprint_m)?;
+    let (lat, footprint_m, rect) = prop_footprint(
+        &s.road,
+        &road.path,
+        p.kind,
+        p.side,
+        p.s_m,
+        p.offset_m,
+        p.footprint_m,
+    )?;
+    if ground.under(p.kind, &rect).is_some() {
+        return None;
     }
     // street-light arms and signs face the road
     let yaw = if p.side == Side::Left {
@@ -302,6 +243,7 @@ fn spawn_prop(
 
 fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
     let mut posts = Vec::new();
+    let ground = RoadGround::new(&s.road);
     for (i, p) in s.props.placed.iter().enumerate() {
         let h = p
             .height_m
@@ -316,7 +258,7 @@ fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
             tint: 1.0,
             form: Stream::new(s.seed, "placed prop form", i as u64).next_f64() as f32,
         };
-        posts.extend(spawn_prop(commands, road, placement));
+        posts.extend(spawn_prop(commands, s, road, &ground, placement));
     }
     for (i, sc) in s.props.scatter.iter().enumerate() {
         let mut rng = Stream::new(s.seed, "scatter", i as u64);
@@ -363,7 +305,7 @@ fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
                     tint,
                     form,
                 };
-                posts.extend(spawn_prop(commands, road, placement));
+                posts.extend(spawn_prop(commands, s, road, &ground, placement));
             }
             s_m += sc.spacing_m;
         }
@@ -415,63 +357,5 @@ impl Plugin for WorldPlugin {
                         .in_set(crate::sim::MotionSet::Riders),
                 ),
             );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A 14 m front on the inside of a 22 m curve is set back until its
-    /// ends keep its offset; on a straight and on the curve's outside it
-    /// stands where it is asked to.
-    #[test]
-    fn a_building_on_a_curve_s_inside_keeps_off_the_sidewalk() {
-        let s = crate::scenario::parse(
-            "(road: (segments: [Straight(length_m: 30), Arc(length_m: 60, radius_m: 22, turn: Right), Straight(length_m: 40)]))",
-            std::path::Path::new("s.ron"),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        let road = RoadGeometry::new(&s.road);
-        let half_depth_m = objects::BUILDING_DEPTH_M / 2.0;
-        for (s_m, side) in [(10.0, Side::Right), (60.0, Side::Left), (60.0, Side::Right)] {
-            let asked = prop_lateral_m(&road, PropKind::Building, side, 1.0);
-            let Some((lat, length_m)) = fit_building(&road, s_m, side, asked, 14.0) else {
-                panic!("{s_m} {side:?}: left out");
-            };
-            let pose = road.pose(s_m);
-            let centre = pose.position + pose.left() * lat;
-            let (lo, hi) =
-                road.path
-                    .lateral_span_m(centre, pose.forward(), length_m / 2.0, half_depth_m, s_m);
-            let o = RoadGeometry::outward(side);
-            let front = asked - o * half_depth_m;
-            let nearest = if o > 0.0 { lo } else { hi };
-            assert!(
-                o * (nearest - front) > -0.011,
-                "{s_m} {side:?}: {nearest} past {front}"
-            );
-            if s_m == 60.0 && side == Side::Right {
-                // the inside: set back (its ends stood ~2 m out before)
-                assert!(o * (lat - asked) > 1.0 && length_m == 14.0, "{lat} {asked}");
-            } else {
-                assert_eq!((lat, length_m), (asked, 14.0));
-            }
-        }
-        // inside a 15 m curve its back would reach past the curve's centre:
-        // left out (before, set back onto the road's far leg); outside, kept
-        let s = crate::scenario::parse(
-            "(road: (segments: [Straight(length_m: 30), Arc(length_m: 47, radius_m: 15, turn: Right), Straight(length_m: 40)]))",
-            std::path::Path::new("s.ron"),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        let road = RoadGeometry::new(&s.road);
-        let inside = prop_lateral_m(&road, PropKind::Building, Side::Right, 1.0);
-        assert_eq!(fit_building(&road, 50.0, Side::Right, inside, 14.0), None);
-        let outside = prop_lateral_m(&road, PropKind::Building, Side::Left, 1.0);
-        assert_eq!(
-            fit_building(&road, 50.0, Side::Left, outside, 14.0),
-            Some((outside, 14.0))
-        );
     }
 }

@@ -169,3 +169,66 @@ fn on_a_one_way_road_both_kerbs_run_forward() {
     // 10 ticks of 1 s / 10 at the default 5 m/s
     assert!(cyclist.2 > 20.0 + 4.0, "{one_way:?}");
 }
+
+/// Scattered buildings and trees keep off every leg of a road that bends
+/// back: on a hairpin whose legs run 30 m apart (8.2 m of road and
+/// sidewalk each side of each), the buildings scattered 5 m off the first
+/// leg's sidewalk would reach 1.4 m onto the second leg's, and the trees
+/// 14 m off it stand on the second leg's sidewalk; they are left out there,
+/// and no building or trunk stands on the road anywhere.
+#[test]
+fn scattered_props_keep_off_a_hairpin_s_other_leg() {
+    use bevy::prelude::{Transform, Without};
+    use edgecase::core::classes::Class;
+    use edgecase::world::Renderable;
+    use glam::{DVec2, Vec3};
+    let s = scenario(
+        "(road: (segments: [Straight(length_m: 100), Arc(length_m: 47.124, radius_m: 15, turn: Left), Straight(length_m: 100)]),
+          props: (scatter: [(kind: Building, spacing_m: 20, offset_m: 5), (kind: Tree, spacing_m: 7, offset_m: 14)]))",
+    );
+    let path = s.road.path();
+    let mut app = headless_app(s);
+    app.update();
+    let w = app.world_mut();
+    // ground points of every building part and trunk, 0.25 m apart (ENU)
+    let mut points: Vec<(Class, DVec2)> = Vec::new();
+    let mut buildings = 0;
+    for (r, t) in w
+        .query_filtered::<(&Renderable, &Transform), Without<Thing>>()
+        .iter(w)
+    {
+        for p in r.parts.iter() {
+            let to_world = t.to_matrix() * p.local;
+            // a tree's trunk: the part of it that stands on the ground
+            let foot = to_world.transform_point3(Vec3::new(0.0, -0.5, 0.0)).y;
+            let trunk = p.class == Class::Vegetation && foot < 0.3;
+            if p.class != Class::Building && !trunk {
+                continue;
+            }
+            buildings += usize::from(p.class == Class::Building);
+            for i in 0..=20 {
+                for j in 0..=20 {
+                    let unit = Vec3::new(i as f32 / 20.0 - 0.5, -0.5, j as f32 / 20.0 - 0.5);
+                    let q = to_world.transform_point3(unit);
+                    points.push((p.class, DVec2::new(q.x as f64, -q.z as f64)));
+                }
+            }
+        }
+    }
+    assert!(buildings > 8, "{buildings} building parts");
+    // on the road: within 8.1 m of the centre line at a station whose
+    // normal runs through the point
+    let stations: Vec<_> = (-160..=1592)
+        .map(|k| path.pose_at(0.25 * k as f64))
+        .collect();
+    for (class, p) in points {
+        for pose in &stations {
+            let d = p - pose.position;
+            let (along, across) = (d.dot(pose.forward()), d.dot(pose.left()));
+            assert!(
+                along.abs() > 0.13 || across.abs() > 8.1,
+                "a {class:?} part stands on the road at {p:?}, {across:.2} m across it"
+            );
+        }
+    }
+}

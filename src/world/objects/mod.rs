@@ -225,8 +225,9 @@ pub fn default_prop_height(kind: PropKind) -> f64 {
     }
 }
 
-/// A building's depth away from the road, metres.
-pub const BUILDING_DEPTH_M: f64 = 10.0;
+/// How deep a building is, across the road, metres (one figure with the
+/// footprints that keep props off the roads).
+pub use crate::core::road_surface::BUILDING_DEPTH_M;
 
 /// Static props: stuff classes, no instance id. `footprint` is along x
 /// (road direction) for buildings; `form` in 0..1 shapes a tree
