@@ -51,7 +51,7 @@ struct CrossingPath(Vec<Step<'static>>, f64, (f64, f64), String);
 const WALKER_HALF_DEPTH_M: f64 = 0.3;
 /// Half a deer's length, metres (it crosses side on): its label box's
 /// (`world::objects::deer`, tested there).
-pub(crate) const DEER_HALF_LENGTH_M: f64 = 0.84;
+pub(crate) const DEER_HALF_LENGTH_M: f64 = 0.83;
 
 /// Whoever crosses the road walks straight across it, both parking strips
 /// included, and steps round nothing: a crossing at a station where a

@@ -115,52 +115,85 @@ pub fn signal_head() -> Vec<Part> {
     ]
 }
 
-/// A deer: body on four legs, neck and head, facing +X, centred on its
-/// box (1.68 m from the rump to the muzzle).
+/// A deer (a roe or white-tailed buck's build), facing +X, centred on its
+/// box: a rounded barrel between chest and haunches, a slim neck leaning
+/// forward, a long head with a dark muzzle and two ears, a short tail, and
+/// four thin legs (parts 1..=4, which walk: `Quadruped`).
 pub fn deer() -> Template {
     let coat = [0.45, 0.3, 0.18];
+    let muzzle = [0.12, 0.09, 0.07];
+    let pale = [0.78, 0.72, 0.62];
+    let blob = |centre: Vec3, size: Vec3, colour: [f32; 3]| {
+        part(Primitive::Sphere, centre, size, colour, Class::Animal)
+    };
     let leg = |x: f32, z: f32| {
         part(
-            Primitive::Cube,
-            Vec3::new(x, 0.4, z),
-            Vec3::new(0.1, 0.8, 0.1),
+            Primitive::Cylinder,
+            Vec3::new(x, 0.41, z),
+            Vec3::new(0.09, 0.82, 0.09),
             coat,
             Class::Animal,
         )
     };
-    let parts = vec![
-        part(
-            Primitive::Cube,
-            Vec3::new(-0.19, 1.0, 0.0),
-            Vec3::new(1.3, 0.45, 0.4),
-            coat,
-            Class::Animal,
+    // leaning forward about +Z from its foot at the withers
+    let leaning = |centre: Vec3, size: Vec3, lean_rad: f32, primitive: Primitive| Part {
+        local: Mat4::from_scale_rotation_translation(
+            size,
+            Quat::from_rotation_z(-lean_rad),
+            centre,
         ),
-        leg(0.31, 0.13),
-        leg(0.31, -0.13),
-        leg(-0.69, 0.13),
-        leg(-0.69, -0.13),
-        part(
-            Primitive::Cube,
-            Vec3::new(0.51, 1.35, 0.0),
-            Vec3::new(0.18, 0.5, 0.16),
-            coat,
-            Class::Animal,
+        ..part(primitive, Vec3::ZERO, Vec3::ONE, coat, Class::Animal)
+    };
+    let mut parts = vec![
+        blob(Vec3::new(-0.17, 1.0, 0.0), Vec3::new(1.2, 0.46, 0.38), coat),
+        leg(0.25, 0.11),
+        leg(0.25, -0.11),
+        leg(-0.58, 0.11),
+        leg(-0.58, -0.11),
+        // chest and haunches
+        blob(Vec3::new(0.22, 0.97, 0.0), Vec3::new(0.5, 0.54, 0.36), coat),
+        blob(Vec3::new(-0.56, 1.0, 0.0), Vec3::new(0.5, 0.52, 0.4), coat),
+        leaning(
+            Vec3::new(0.47, 1.32, 0.0),
+            Vec3::new(0.16, 0.45, 0.14),
+            0.62,
+            Primitive::Cylinder,
         ),
-        part(
-            Primitive::Cube,
-            Vec3::new(0.66, 1.6, 0.0),
-            Vec3::new(0.35, 0.18, 0.16),
-            coat,
-            Class::Animal,
+        // the head, its muzzle and ears
+        leaning(
+            Vec3::new(0.67, 1.53, 0.0),
+            Vec3::new(0.17, 0.33, 0.15),
+            1.3,
+            Primitive::Sphere,
+        ),
+        blob(
+            Vec3::new(0.78, 1.49, 0.0),
+            Vec3::new(0.09, 0.08, 0.08),
+            muzzle,
+        ),
+        // a pale rump patch and tail
+        blob(
+            Vec3::new(-0.78, 1.08, 0.0),
+            Vec3::new(0.08, 0.26, 0.2),
+            pale,
         ),
     ];
+    for side in [-1.0f32, 1.0] {
+        parts.push(Part {
+            local: Mat4::from_scale_rotation_translation(
+                Vec3::new(0.05, 0.15, 0.03),
+                Quat::from_rotation_x(side * 0.5),
+                Vec3::new(0.6, 1.67, side * 0.07),
+            ),
+            ..part(Primitive::Cone, Vec3::ZERO, Vec3::ONE, coat, Class::Animal)
+        });
+    }
     Template {
         class: Class::Animal,
         kitti_type: "Misc",
         size: BoxSize {
-            length_m: 1.68,
-            height_m: 1.7,
+            length_m: 1.66,
+            height_m: 1.74,
             width_m: 0.4,
         },
         parts,
