@@ -138,43 +138,40 @@ impl RoadSurface {
     /// footprint at least twice that long overlaps one of two neighbouring
     /// slices by that much along the road too).
     pub fn overlap(&self, rect: &Rect, depth_m: f64) -> Option<(usize, f64)> {
-        let reach = rect.half_length_m.hypot(rect.half_width_m) + self.reach_m;
-        let cells = (reach / CELL_M).ceil() as i64;
-        let (cx, cy) = cell(rect.centre);
-        let mut hit: Option<(usize, f64)> = None;
-        for dx in -cells..=cells {
-            for dy in -cells..=cells {
-                for &i in self.grid.get(&(cx + dx, cy + dy)).into_iter().flatten() {
-                    let (road, s_m, slice) = self.slices[i];
-                    // the first slice along the roads, whatever the cell order
-                    if rect.closer_than(&slice, -depth_m)
-                        && hit.is_none_or(|(r, s)| (road, s_m) < (r, s))
-                    {
-                        hit = Some((road, s_m));
-                    }
-                }
-            }
-        }
-        hit
+        let reach_m = rect.half_length_m.hypot(rect.half_width_m);
+        self.first_slice(rect.centre, reach_m, |slice| {
+            rect.closer_than(slice, -depth_m)
+        })
     }
-}
 
-impl RoadSurface {
     /// The road and station of a slice that holds `point` more than
     /// `inset_m` in from its sides (a point on the ground's edge stands
     /// beside the road).
     pub fn holding(&self, point: DVec2, inset_m: f64) -> Option<(usize, f64)> {
-        let cells = (self.reach_m / CELL_M).ceil() as i64;
-        let (cx, cy) = cell(point);
+        self.first_slice(point, 0.0, |slice| {
+            let d = point - slice.centre;
+            d.dot(slice.forward).abs() <= slice.half_length_m
+                && d.dot(slice.forward.perp()).abs() < slice.half_width_m - inset_m
+        })
+    }
+
+    /// The first slice along the roads (the lowest road, then station,
+    /// whatever the grid's order) for which `hits` holds, among those that
+    /// can reach within `reach_m` of `centre`.
+    fn first_slice(
+        &self,
+        centre: DVec2,
+        reach_m: f64,
+        hits: impl Fn(&Rect) -> bool,
+    ) -> Option<(usize, f64)> {
+        let cells = ((reach_m + self.reach_m) / CELL_M).ceil() as i64;
+        let (cx, cy) = cell(centre);
         let mut hit: Option<(usize, f64)> = None;
         for dx in -cells..=cells {
             for dy in -cells..=cells {
                 for &i in self.grid.get(&(cx + dx, cy + dy)).into_iter().flatten() {
                     let (road, s_m, slice) = self.slices[i];
-                    let d = point - slice.centre;
-                    let inside = d.dot(slice.forward).abs() <= slice.half_length_m
-                        && d.dot(slice.forward.perp()).abs() < slice.half_width_m - inset_m;
-                    if inside && hit.is_none_or(|(r, s)| (road, s_m) < (r, s)) {
+                    if hit.is_none_or(|(r, s)| (road, s_m) < (r, s)) && hits(&slice) {
                         hit = Some((road, s_m));
                     }
                 }
