@@ -232,11 +232,6 @@ fn spawn_pedestrian_crossing(
     }
 }
 
-fn parked_lateral_m(road: &RoadGeometry, side: Side, width_m: f64) -> f64 {
-    road.edge_m(side)
-        - RoadGeometry::outward(side) * (width_m / 2.0 + crate::scenario::actors::PARKED_KERB_GAP_M)
-}
-
 /// The ego, in its lane at its start station.
 fn spawn_ego(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, roads: &RoadRes) {
     let road = &roads.0;
@@ -343,7 +338,13 @@ fn spawn_parked(commands: &mut Commands, ids: &mut IdAllocator, s: &Scenario, ro
                 opened_at_s: None,
             }
         });
-        let lat = parked_lateral_m(road, p.side, t.size.width_m);
+        let lat = crate::scenario::actors::parked_lateral_m(
+            &s.road,
+            p.side,
+            p.s_m,
+            t.size.length_m,
+            t.size.width_m,
+        );
         let e = spawn_thing(
             commands,
             ids,

@@ -262,8 +262,9 @@ const PARKED_CLEARANCE_M: f32 = 0.02;
 
 /// A parked body that stands clear of every fixed collider meets them all
 /// from now on: pushed, it stops at the kerb's wall and at poles. One that
-/// stands in or against one (a long body parked on a curve cuts the kerb
-/// line) keeps meeting vehicles only, so it never moves untouched.
+/// stands in or against one (a pole at the kerb beside it, a bus parked
+/// with no parking strip against a tight curve's wall) keeps meeting
+/// vehicles only, so it never moves untouched.
 fn parked_meet_the_fixed_world(
     world: &mut PhysicsWorld,
     parked: &[(ColliderHandle, InteractionGroups)],

@@ -134,27 +134,24 @@ fn bike_speed() -> f64 {
 pub const PARKED_KERB_GAP_M: f64 = 0.25;
 
 /// How far in from the kerb line a parked vehicle reaches into the road,
-/// metres: the kerb gap and its widest body, and on a curve's inside more,
-/// where its straight ends stand out of the curve towards the lanes (a 12 m
-/// bus on the inside of a 22 m curve: ~0.8 m more).
+/// metres: the kerb gap and its widest body (and on a curve's outside the
+/// step in that keeps its corners off the kerb), and on a curve's inside
+/// more, where its straight ends stand out of the curve towards the lanes
+/// (a 12 m bus on the inside of a 22 m curve: ~0.8 m more).
 pub fn parked_reach_m(road: &super::Road, p: &super::Parked) -> f64 {
     let (length_m, width_m) = (p.kind.longest_body_m(), p.kind.widest_body_m());
     let outward = p.side.outward();
-    let centre = parked_lateral_m(road, p.side, width_m);
+    let centre = parked_lateral_m(road, p.side, p.s_m, length_m, width_m);
     let kerb = road.kerb_m(p.side);
-    let path = road.path();
-    let pose = path.pose_at(p.s_m);
+    let road_side = centre - outward * width_m / 2.0;
     // the road-side edge is straight: farthest from a curve's centre (so
     // deepest into the road on its inside) at its two ends
-    let road_side = pose.position + pose.left() * (centre - outward * width_m / 2.0);
-    let side_m = PARKED_KERB_GAP_M + width_m;
-    let ends_m = [-0.5, 0.5].map(|end| {
-        let corner = road_side + pose.forward() * (end * length_m);
-        let (_, lateral) = path.project(corner, p.s_m + end * length_m);
-        outward * (kerb - lateral)
-    });
+    let deepest_end_m = body_side_ends_lateral_m(road, p.s_m, road_side, length_m)
+        .map(|lateral| outward * (kerb - lateral))
+        .into_iter()
+        .fold(f64::NEG_INFINITY, f64::max);
     // on straights and outsides the side itself (not its rounding errors)
-    let deepest_end_m = ends_m[0].max(ends_m[1]);
+    let side_m = outward * (kerb - road_side);
     if deepest_end_m > side_m + 1e-6 {
         deepest_end_m
     } else {
@@ -162,10 +159,54 @@ pub fn parked_reach_m(road: &super::Road, p: &super::Parked) -> f64 {
     }
 }
 
+/// The lateral offsets (left positive) at which the two ends of a straight
+/// side `length_m` long stand, laid along the road at station `s_m` and
+/// offset `side_lateral_m` there, metres (a curve bends away under them).
+fn body_side_ends_lateral_m(
+    road: &super::Road,
+    s_m: f64,
+    side_lateral_m: f64,
+    length_m: f64,
+) -> [f64; 2] {
+    let path = road.path();
+    let pose = path.pose_at(s_m);
+    let side = pose.position + pose.left() * side_lateral_m;
+    [-0.5, 0.5].map(|end| {
+        let corner = side + pose.forward() * (end * length_m);
+        path.project(corner, s_m + end * length_m).1
+    })
+}
+
 /// The lateral offset (left positive) of the centre line of a body
-/// `width_m` wide parked on `side`, metres.
-pub fn parked_lateral_m(road: &super::Road, side: Side, width_m: f64) -> f64 {
-    road.kerb_m(side) - side.outward() * (width_m / 2.0 + PARKED_KERB_GAP_M)
+/// `length_m` x `width_m` parked on `side` at station `s_m`, metres: its
+/// kerb side `PARKED_KERB_GAP_M` in from the kerb line, and on a curve's
+/// outside, where its straight ends stand out over the kerb, stepped in
+/// until its corners keep that gap (a 12 m bus on the outside of a 25 m
+/// curve: ~0.7 m; its corners had stood over the sidewalk).
+pub fn parked_lateral_m(
+    road: &super::Road,
+    side: Side,
+    s_m: f64,
+    length_m: f64,
+    width_m: f64,
+) -> f64 {
+    let outward = side.outward();
+    let kerb_side = road.kerb_m(side) - outward * PARKED_KERB_GAP_M;
+    let centre = kerb_side - outward * width_m / 2.0;
+    // the corner stepped in to the gap is where the side was laid: a fixed
+    // point found in a few steps (the curve's radius barely changes)
+    let mut step_in_m = 0.0;
+    for _ in 0..4 {
+        let over_m = body_side_ends_lateral_m(road, s_m, kerb_side - outward * step_in_m, length_m)
+            .map(|lateral| outward * (lateral - kerb_side))
+            .into_iter()
+            .fold(0.0, f64::max);
+        if over_m < 1e-6 {
+            break;
+        }
+        step_in_m += over_m;
+    }
+    centre - outward * step_in_m
 }
 /// A cyclist's default distance into the road past the parking strip, metres.
 pub const CYCLIST_CLEARANCE_M: f64 = 0.7;
@@ -196,8 +237,13 @@ impl PedestrianCrossing {
     pub fn behind_parked_start_m(s: &super::Scenario, k: usize) -> (f64, f64) {
         let p = &s.props.parked[k];
         let body = p.body(s.seed, k);
-        let lateral =
-            parked_lateral_m(&s.road, p.side, body.widest_body_m()) + p.side.outward() * 0.2;
+        let lateral = parked_lateral_m(
+            &s.road,
+            p.side,
+            p.s_m,
+            body.longest_body_m(),
+            body.widest_body_m(),
+        ) + p.side.outward() * 0.2;
         let ahead = body.longest_body_m() / 2.0 + 0.5;
         (
             s.road.path().station_ahead_at_offset(p.s_m, lateral, ahead),

@@ -225,6 +225,49 @@ fn parked_vehicles_that_cut_the_kerb_line_stand_still() {
     }
 }
 
+/// Long bodies parked on a curve's outside keep their corners off the
+/// kerb: a straight body laid along the curve at its centre stands out of
+/// the curve at its ends (a 12 m bus on the outside of a 25 m curve: its
+/// corners stood ~0.6 m over the kerb, on the sidewalk); it is stepped in
+/// until they keep the 0.25 m kerb gap, and on a straight it is not.
+#[test]
+fn parked_bodies_on_a_curve_s_outside_keep_their_corners_off_the_kerb() {
+    let mut app = edgecase::app::headless_app(crate::common::scenario(
+        "(road: (segments: [Straight(length_m: 60), Arc(length_m: 40, radius_m: 25, turn: Right), Straight(length_m: 100)]),
+          ego: (speed_mps: 5),
+          props: (parked: [(s_m: 80, kind: Bus, side: Left), (s_m: 93, kind: Truck, side: Left),
+                           (s_m: 20, kind: Bus, side: Left)]))",
+    ));
+    app.update();
+    let parked = parked_transforms(&mut app);
+    // the right curve's centre (sim x east, z south), and the left kerb
+    // line's radius about it: 25 m + 3.5 m of lane + 2.2 m of parking
+    let centre = Vec3::new(60.0, 0.0, 25.0);
+    let kerb_gap_radius_m = 25.0 + 5.7 - 0.25;
+    for (role, (half_length, half_width)) in
+        [("parked[0]", (6.0, 1.275)), ("parked[1]", (4.0, 1.25))]
+    {
+        let t = parked.iter().find(|(r, _)| r == role).unwrap().1;
+        let mut farthest_m = f32::NEG_INFINITY;
+        for (x, z) in [(1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)] {
+            let corner = t.transform_point(Vec3::new(x * half_length, 0.0, z * half_width));
+            farthest_m = farthest_m.max((corner - centre).with_y(0.0).length());
+        }
+        eprintln!("{role}: farthest corner {farthest_m:.3} m from the curve's centre");
+        assert!(
+            (farthest_m - kerb_gap_radius_m).abs() < 0.01,
+            "{role}'s farthest corner is {farthest_m:.3} m from the curve's centre, its kerb gap at {kerb_gap_radius_m} m"
+        );
+    }
+    // on the straight the kerb side keeps its 0.25 m gap from the kerb
+    // line at 5.7 m left of the centre line (sim -z)
+    let straight = parked.iter().find(|(r, _)| r == "parked[2]").unwrap().1;
+    assert!(
+        (straight.translation.z + 5.7 - 0.25 - 1.275).abs() < 1e-3,
+        "{straight:?}"
+    );
+}
+
 /// On a narrow street (2.9 m lanes) a truck and a bus parked on the right
 /// stick 0.55-0.6 m into the lane: drivers pass them off the lane's centre,
 /// inside their lane and clear of them, without stopping, and are back on
