@@ -47,6 +47,13 @@ pub struct Rect {
 }
 
 impl Rect {
+    /// Whether `point` lies inside, more than `inset_m` in from every side.
+    pub fn holds(&self, point: DVec2, inset_m: f64) -> bool {
+        let d = point - self.centre;
+        d.dot(self.forward).abs() < self.half_length_m - inset_m
+            && d.dot(self.forward.perp()).abs() < self.half_width_m - inset_m
+    }
+
     /// Whether the two come closer than `gap_m` (separating axes of the
     /// rectangles grown by half the gap all round).
     pub fn closer_than(&self, other: &Rect, gap_m: f64) -> bool {

@@ -26,7 +26,7 @@ mod trigger_checks;
 pub mod validate;
 
 pub use output::*;
-pub use prop_ground::{RoadGround, prop_footprint};
+pub use prop_ground::{RoadGround, TakenGround, prop_footprint};
 pub use road::JUNCTION_ZEBRA_OFFSET_M;
 pub use road_checks::ego_past_road_end;
 pub use role::{Role, actor_roles, resolve_actor};

@@ -136,6 +136,131 @@ impl RoadGround {
     }
 }
 
+/// How far apart neighbouring buildings stand, metres: a joint, so two
+/// fronts on one line never share a plane (they flickered where a jittered
+/// scatter had laid one building's end over the next's).
+pub const BUILDING_GAP_M: f64 = 0.2;
+
+/// How far a scattered building keeps from a placed tree's trunk or post,
+/// and a trunk or post from another, metres.
+const TRUNK_CLEARANCE_M: f64 = 0.3;
+
+/// A scattered building is left out rather than cut shorter than this
+/// share of its drawn front.
+const SHORTEST_CUT_SHARE: f64 = 0.4;
+
+/// The plans of the props already standing: a scattered building is cut
+/// back to stand `BUILDING_GAP_M` clear of them (beside a jittered
+/// neighbour, or where neighbours set back inside a curve close in on each
+/// other: they had stood inside each other), and a scattered tree, pole or
+/// sign whose trunk or post would stand inside a building or against
+/// another trunk or post is left out.
+#[derive(Default)]
+pub struct TakenGround {
+    buildings: Vec<Rect>,
+    trunks: Vec<Rect>,
+}
+
+impl TakenGround {
+    /// Marks a prop's footprint as taken.
+    pub fn take(&mut self, kind: PropKind, footprint: Rect) {
+        match kind {
+            PropKind::Building => self.buildings.push(footprint),
+            _ => self.trunks.push(footprint),
+        }
+    }
+
+    /// Whether a trunk or post on `footprint` would stand in a building
+    /// (its centre more than its half width inside the plan: one on the
+    /// building's front line stands against the wall, as the shipped
+    /// streets' trees do) or against another trunk or post.
+    pub fn blocks_trunk(&self, footprint: &Rect) -> bool {
+        self.buildings
+            .iter()
+            .any(|r| r.holds(footprint.centre, footprint.half_width_m))
+            || self
+                .trunks
+                .iter()
+                .any(|r| r.closer_than(footprint, TRUNK_CLEARANCE_M))
+    }
+
+    /// A scattered building `front_m` long centred at station `s_m`, cut
+    /// at the end that meets a prop already standing until it stands clear
+    /// of them all: its station, offset, length and plan (as
+    /// `prop_footprint`), or None where less than `SHORTEST_CUT_SHARE` of
+    /// it would be left (or none fits there at all).
+    pub fn fit_building(
+        &self,
+        road: &Road,
+        path: &RoadPath,
+        side: Side,
+        s_m: f64,
+        offset_m: f64,
+        front_m: f64,
+    ) -> Option<(f64, f64, f64, Rect)> {
+        let plan = |lo: f64, hi: f64| {
+            prop_footprint(
+                road,
+                path,
+                PropKind::Building,
+                side,
+                (lo + hi) / 2.0,
+                offset_m,
+                hi - lo,
+            )
+        };
+        // the first prop standing too near `rect`, and the gap it asks
+        let meets = |rect: &Rect| {
+            let near = |gap_m: f64| move |r: &&Rect| r.closer_than(rect, gap_m);
+            let building = self.buildings.iter().find(near(BUILDING_GAP_M));
+            let trunk = || self.trunks.iter().find(near(TRUNK_CLEARANCE_M));
+            building
+                .map(|r| (r, BUILDING_GAP_M))
+                .or_else(|| trunk().map(|r| (r, TRUNK_CLEARANCE_M)))
+        };
+        let shortest_m = front_m * SHORTEST_CUT_SHARE;
+        let (mut lo, mut hi) = (s_m - front_m / 2.0, s_m + front_m / 2.0);
+        // each cut clears one neighbour; a building squeezed between two
+        // needs two, and a third meeting means it does not fit
+        for _ in 0..3 {
+            let (lat, length_m, rect) = plan(lo, hi)?;
+            let Some((other, gap_m)) = meets(&rect) else {
+                return Some(((lo + hi) / 2.0, lat, length_m, rect));
+            };
+            // cut the end nearer the other: the longest stretch from the
+            // far end that stands clear of it (the plan's clearance only
+            // shrinks as it shortens), to 1 cm
+            let ahead = path.project(other.centre, (lo + hi) / 2.0).0 > (lo + hi) / 2.0;
+            let clear_to = |end: f64| {
+                let (a, b) = if ahead { (lo, end) } else { (end, hi) };
+                plan(a, b).is_some_and(|(_, _, r)| !r.closer_than(other, gap_m))
+            };
+            let (mut keep, mut cut) = if ahead {
+                (lo + shortest_m, hi)
+            } else {
+                (hi - shortest_m, lo)
+            };
+            if !clear_to(keep) {
+                return None;
+            }
+            while (cut - keep).abs() > 0.01 {
+                let mid = (keep + cut) / 2.0;
+                if clear_to(mid) {
+                    keep = mid;
+                } else {
+                    cut = mid;
+                }
+            }
+            if ahead {
+                hi = keep;
+            } else {
+                lo = keep;
+            }
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,5 +407,73 @@ mod tests {
             fit_building(&path, 50.0, 1.0, outside, 14.0),
             Some((outside, 14.0))
         );
+    }
+
+    /// On a straight a scattered building that meets a neighbour is cut
+    /// at that end to stand `BUILDING_GAP_M` from it, its other end where
+    /// it was; one squeezed to less than 40% of its front is left out; a
+    /// trunk at a building's front is blocked, one clear of it is not.
+    #[test]
+    fn a_scattered_building_is_cut_back_clear_of_its_neighbours() {
+        let r = road("(road: (segments: [Straight(length_m: 200)]))");
+        let path = r.path();
+        let mut taken = TakenGround::default();
+        let plan = |s_m: f64, front_m: f64| {
+            prop_footprint(
+                &r,
+                &path,
+                PropKind::Building,
+                Side::Right,
+                s_m,
+                1.0,
+                front_m,
+            )
+            .unwrap()
+            .2
+        };
+        taken.take(PropKind::Building, plan(60.0, 14.0));
+        // 43..57 m meets 53..67 m: cut to 43..52.8 m
+        let (s_m, _, length_m, rect) = taken
+            .fit_building(&r, &path, Side::Right, 50.0, 1.0, 14.0)
+            .unwrap();
+        assert!(
+            (s_m - 47.9).abs() < 0.01 && (length_m - 9.8).abs() < 0.02,
+            "{s_m} {length_m}"
+        );
+        assert!(!rect.closer_than(&plan(60.0, 14.0), BUILDING_GAP_M - 0.011));
+        // one ahead too (71..85 m): a building at 68 m (61..75 m) keeps
+        // 67.2..70.8 m, 3.6 of 14 m: left out
+        taken.take(PropKind::Building, plan(78.0, 14.0));
+        assert!(
+            taken
+                .fit_building(&r, &path, Side::Right, 68.0, 1.0, 14.0)
+                .is_none()
+        );
+        // a building ahead on the other side stands clear of both
+        assert!(
+            taken
+                .fit_building(&r, &path, Side::Left, 60.0, 1.0, 14.0)
+                .is_some()
+        );
+        // a trunk 2 m beyond the sidewalk stands 1 m inside a building
+        // whose front is 1 m beyond it, and against the wall of one whose
+        // front is 2 m beyond it (kept: a tree before a wall)
+        let trunk = |s_m: f64, offset_m: f64| {
+            prop_footprint(&r, &path, PropKind::Tree, Side::Right, s_m, offset_m, 0.0)
+                .unwrap()
+                .2
+        };
+        assert!(taken.blocks_trunk(&trunk(60.0, 0.5)));
+        assert!(!taken.blocks_trunk(&trunk(100.0, 0.5)));
+        let mut wall = TakenGround::default();
+        let front_2m =
+            prop_footprint(&r, &path, PropKind::Building, Side::Right, 60.0, 2.0, 14.0).unwrap();
+        wall.take(PropKind::Building, front_2m.2);
+        assert!(!wall.blocks_trunk(&trunk(60.0, 0.5)));
+        assert!(wall.blocks_trunk(&trunk(60.0, 1.0)));
+        // and against another trunk
+        wall.take(PropKind::Tree, trunk(80.0, 0.5));
+        assert!(wall.blocks_trunk(&trunk(80.2, 0.5)));
+        assert!(!wall.blocks_trunk(&trunk(81.0, 0.5)));
     }
 }

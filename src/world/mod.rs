@@ -9,7 +9,9 @@ pub mod road;
 
 use crate::core::classes::Class;
 use crate::core::rng::Stream;
-use crate::scenario::{Direction, PropKind, RoadGround, Scenario, Side, prop_footprint};
+use crate::scenario::{
+    Direction, PropKind, RoadGround, Scenario, Side, TakenGround, prop_footprint,
+};
 use bevy::prelude::*;
 use objects::{BoxSize, Part};
 pub use road::{RoadGeometry, StaticMesh};
@@ -196,26 +198,45 @@ struct PropPlacement {
 
 /// Spawns the prop, unless it would stand on a road (a building inside a
 /// curve too tight for it; a prop beside one leg of a road that bends back
-/// over the next); a pole or sign post is returned for the walkers.
+/// over the next) or, scattered, in a prop already standing (a building is
+/// cut back clear of it, `TakenGround`); a pole or sign post is returned
+/// for the walkers.
 fn spawn_prop(
     commands: &mut Commands,
     s: &Scenario,
     road: &RoadGeometry,
-    ground: &RoadGround,
+    (ground, taken): (&RoadGround, &mut TakenGround),
     p: PropPlacement,
+    scattered: bool,
 ) -> Option<crate::core::walk::Post> {
-    let (lat, footprint_m, rect) = prop_footprint(
-        &s.road,
-        &road.path,
-        p.kind,
-        p.side,
-        p.s_m,
-        p.offset_m,
-        p.footprint_m,
-    )?;
+    let (s_m, lat, footprint_m, rect) = if scattered && p.kind == PropKind::Building {
+        taken.fit_building(
+            &s.road,
+            &road.path,
+            p.side,
+            p.s_m,
+            p.offset_m,
+            p.footprint_m,
+        )?
+    } else {
+        let (lat, footprint_m, rect) = prop_footprint(
+            &s.road,
+            &road.path,
+            p.kind,
+            p.side,
+            p.s_m,
+            p.offset_m,
+            p.footprint_m,
+        )?;
+        (p.s_m, lat, footprint_m, rect)
+    };
     if ground.under(p.kind, &rect).is_some() {
         return None;
     }
+    if scattered && p.kind != PropKind::Building && taken.blocks_trunk(&rect) {
+        return None;
+    }
+    taken.take(p.kind, rect);
     // street-light arms and signs face the road
     let yaw = if p.side == Side::Left {
         std::f64::consts::PI
@@ -223,7 +244,7 @@ fn spawn_prop(
         0.0
     };
     let mut e = commands.spawn((
-        transform_at(road, p.s_m, lat, yaw),
+        transform_at(road, s_m, lat, yaw),
         Renderable {
             parts: objects::prop(p.kind, p.height_m, footprint_m, p.tint, p.form).into(),
         },
@@ -235,15 +256,72 @@ fn spawn_prop(
         });
     }
     objects::post_radius_m(p.kind).map(|radius_m| crate::core::walk::Post {
-        s_m: p.s_m,
+        s_m,
         lateral_m: lat,
         radius_m,
     })
 }
 
+/// Scatter `i`'s props, in the order drawn: every draw is made for every
+/// slot (so a slot left out leaves the others where they were), and slots
+/// in a cross street's mouth are left out.
+fn scatter_placements(s: &Scenario, road: &RoadGeometry, i: usize) -> Vec<PropPlacement> {
+    let sc = &s.props.scatter[i];
+    let mut rng = Stream::new(s.seed, "scatter", i as u64);
+    // a stream of its own, so the forms leave the other draws alone
+    let mut forms = Stream::new(s.seed, "scatter form", i as u64);
+    let end = sc.to_s_m.unwrap_or(road.path.length_m());
+    let sides: &[Side] = match sc.side {
+        Side::Both => &[Side::Left, Side::Right],
+        Side::Left => &[Side::Left],
+        Side::Right => &[Side::Right],
+    };
+    let mut out = Vec::new();
+    let mut s_m = sc.from_s_m;
+    while s_m <= end {
+        for &side in sides {
+            let at = s_m + rng.range(-sc.jitter_m, sc.jitter_m);
+            let h = match sc.height_m {
+                Some((lo, hi)) => rng.range(lo, hi),
+                None => objects::default_prop_height(sc.kind) * rng.range(0.85, 1.15),
+            };
+            let footprint = sc.spacing_m * rng.range(0.6, 0.92);
+            let tint = rng.range(0.75, 1.15) as f32;
+            let form = forms.next_f64() as f32;
+            let half = footprint.max(1.0) / 2.0;
+            let blocked = road.junction_boxes.iter().any(|b| {
+                let arm = if side == Side::Left {
+                    b.arm_left
+                } else {
+                    b.arm_right
+                };
+                arm && at + half > b.s0_m && at - half < b.s1_m
+            });
+            if !blocked {
+                out.push(PropPlacement {
+                    kind: sc.kind,
+                    s_m: at,
+                    side,
+                    offset_m: sc.offset_m,
+                    height_m: h,
+                    footprint_m: footprint,
+                    tint,
+                    form,
+                });
+            }
+        }
+        s_m += sc.spacing_m;
+    }
+    out
+}
+
+/// Placed props first (as asked, even in each other), then the scattered
+/// buildings, then the scattered trees, poles and signs, each fitted
+/// round what already stands.
 fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
     let mut posts = Vec::new();
     let ground = RoadGround::new(&s.road);
+    let mut taken = TakenGround::default();
     for (i, p) in s.props.placed.iter().enumerate() {
         let h = p
             .height_m
@@ -258,56 +336,29 @@ fn spawn_props(commands: &mut Commands, s: &Scenario, road: &RoadGeometry) {
             tint: 1.0,
             form: Stream::new(s.seed, "placed prop form", i as u64).next_f64() as f32,
         };
-        posts.extend(spawn_prop(commands, s, road, &ground, placement));
+        posts.extend(spawn_prop(
+            commands,
+            s,
+            road,
+            (&ground, &mut taken),
+            placement,
+            false,
+        ));
     }
-    for (i, sc) in s.props.scatter.iter().enumerate() {
-        let mut rng = Stream::new(s.seed, "scatter", i as u64);
-        // a stream of its own, so the forms leave the other draws alone
-        let mut forms = Stream::new(s.seed, "scatter form", i as u64);
-        let end = sc.to_s_m.unwrap_or(road.path.length_m());
-        let sides: &[Side] = match sc.side {
-            Side::Both => &[Side::Left, Side::Right],
-            Side::Left => &[Side::Left],
-            Side::Right => &[Side::Right],
-        };
-        let mut s_m = sc.from_s_m;
-        while s_m <= end {
-            for &side in sides {
-                let at = s_m + rng.range(-sc.jitter_m, sc.jitter_m);
-                let h = match sc.height_m {
-                    Some((lo, hi)) => rng.range(lo, hi),
-                    None => objects::default_prop_height(sc.kind) * rng.range(0.85, 1.15),
-                };
-                let footprint = sc.spacing_m * rng.range(0.6, 0.92);
-                let tint = rng.range(0.75, 1.15) as f32;
-                let form = forms.next_f64() as f32;
-                // nothing stands on a cross street (the draws above are made
-                // anyway, so the other props stay where they were)
-                let half = footprint.max(1.0) / 2.0;
-                let blocked = road.junction_boxes.iter().any(|b| {
-                    let arm = if side == Side::Left {
-                        b.arm_left
-                    } else {
-                        b.arm_right
-                    };
-                    arm && at + half > b.s0_m && at - half < b.s1_m
-                });
-                if blocked {
-                    continue;
-                }
-                let placement = PropPlacement {
-                    kind: sc.kind,
-                    s_m: at,
-                    side,
-                    offset_m: sc.offset_m,
-                    height_m: h,
-                    footprint_m: footprint,
-                    tint,
-                    form,
-                };
-                posts.extend(spawn_prop(commands, s, road, &ground, placement));
-            }
-            s_m += sc.spacing_m;
+    let scatters = |buildings: bool| {
+        (0..s.props.scatter.len())
+            .filter(move |&i| (s.props.scatter[i].kind == PropKind::Building) == buildings)
+    };
+    for i in scatters(true).chain(scatters(false)) {
+        for placement in scatter_placements(s, road, i) {
+            posts.extend(spawn_prop(
+                commands,
+                s,
+                road,
+                (&ground, &mut taken),
+                placement,
+                true,
+            ));
         }
     }
     commands.insert_resource(SidewalkPosts(posts));

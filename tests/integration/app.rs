@@ -170,6 +170,92 @@ fn on_a_one_way_road_both_kerbs_run_forward() {
     assert!(cyclist.2 > 20.0 + 4.0, "{one_way:?}");
 }
 
+/// Scattered buildings stand clear of each other and trees stand clear
+/// of them: a jittered scatter (neighbours drawn up to 6 m nearer each
+/// other) along a 30 m curve, whose inside sets them back towards each
+/// other, and trees scattered 2 m beyond the sidewalk, where the
+/// buildings' fronts are 1 m beyond it. Buildings had stood inside each
+/// other, and trunks inside buildings.
+#[test]
+fn scattered_buildings_stand_clear_of_each_other_and_of_trees() {
+    use bevy::prelude::{Transform, Without};
+    use edgecase::core::classes::Class;
+    use edgecase::world::Renderable;
+    use glam::{Mat4, Vec3};
+    let s = scenario(
+        "(seed: 5, road: (segments: [Straight(length_m: 60), Arc(length_m: 60, radius_m: 30, turn: Right), Straight(length_m: 60)]),
+          props: (scatter: [(kind: Tree, spacing_m: 5, offset_m: 0.5), (kind: Building, spacing_m: 14, jitter_m: 3, offset_m: 1)]))",
+    );
+    let mut app = headless_app(s);
+    app.update();
+    let w = app.world_mut();
+    // each prop's parts standing on the ground: world matrices of unit cubes
+    let mut buildings: Vec<Vec<Mat4>> = Vec::new();
+    let mut trunks: Vec<Mat4> = Vec::new();
+    for (r, t) in w
+        .query_filtered::<(&Renderable, &Transform), Without<Thing>>()
+        .iter(w)
+    {
+        let mut walls = Vec::new();
+        for p in r.parts.iter() {
+            let to_world = t.to_matrix() * p.local;
+            let foot = to_world.transform_point3(Vec3::new(0.0, -0.5, 0.0)).y;
+            match p.class {
+                Class::Building if foot < 0.3 => walls.push(to_world),
+                Class::Vegetation if foot < 0.3 => trunks.push(to_world),
+                _ => {}
+            }
+        }
+        if !walls.is_empty() {
+            buildings.push(walls);
+        }
+    }
+    assert!(
+        buildings.len() > 12 && trunks.len() > 20,
+        "{} {}",
+        buildings.len(),
+        trunks.len()
+    );
+    // ground points of a part, 21 x 21 over its foot
+    let foot_points = |m: &Mat4| {
+        let m = *m;
+        (0..=20).flat_map(move |i| {
+            (0..=20).map(move |j| {
+                m.transform_point3(Vec3::new(
+                    i as f32 / 20.0 - 0.5,
+                    -0.5,
+                    j as f32 / 20.0 - 0.5,
+                ))
+            })
+        })
+    };
+    // inside a part's foot, more than `inset_m` in from its sides
+    let inside = |m: &Mat4, q: Vec3, inset_m: f32| {
+        let local = m.inverse().transform_point3(q);
+        let scale = m.to_scale_rotation_translation().0;
+        local.x.abs() < 0.5 - inset_m / scale.x && local.z.abs() < 0.5 - inset_m / scale.z
+    };
+    for (a, walls) in buildings.iter().enumerate() {
+        for (b, others) in buildings.iter().enumerate().filter(|(b, _)| *b != a) {
+            for q in walls.iter().flat_map(foot_points) {
+                assert!(
+                    !others.iter().any(|m| inside(m, q, 0.01)),
+                    "building {a} stands in building {b} at {q:?}"
+                );
+            }
+        }
+        // a trunk may stand against a wall (its centre at most its half
+        // width, 0.15 m, inside), not in the building
+        for m in &trunks {
+            let centre = m.transform_point3(Vec3::new(0.0, -0.5, 0.0));
+            assert!(
+                !walls.iter().any(|w| inside(w, centre, 0.14)),
+                "a trunk stands in building {a} at {centre:?}"
+            );
+        }
+    }
+}
+
 /// Scattered buildings and trees keep off every leg of a road that bends
 /// back: on a hairpin whose legs run 30 m apart (8.2 m of road and
 /// sidewalk each side of each), the buildings scattered 5 m off the first
