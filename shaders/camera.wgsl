@@ -219,7 +219,14 @@ fn facade(base: vec3<f32>, world: vec3<f32>, n: vec3<f32>, footprint: f32, weath
         s.roughness = 0.08;
         s.f0 = 0.08;
         if (id < 0.35) {
-            s.emission = vec3<f32>(1.0, 0.75, 0.45) * (0.35 * night());
+            // a lit room: most warm (incandescent), one in four cool (LED,
+            // a screen), each as bright as its lamps; brightest towards
+            // the ceiling, and behind a half-drawn blind in some
+            let k = id / 0.35;
+            let tint = select(vec3<f32>(1.0, 0.7, 0.38), vec3<f32>(0.8, 0.88, 1.0), k > 0.75);
+            let up = (cell.y - lo.y) / (hi.y - lo.y);
+            let blind = select(1.0, 0.35, fract(k * 13.7) < 0.3 && up > 0.6);
+            s.emission = tint * ((0.8 + 1.8 * fract(k * 5.3)) * mix(0.75, 1.15, up) * blind * night());
         }
     } else if (all(cell > lo - 0.03) && all(cell < hi + 0.03)) {
         // window frames and sills

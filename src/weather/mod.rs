@@ -240,13 +240,21 @@ pub fn lighting(light: &Light, weather: &Weather, atmosphere: &Atmosphere, seed:
         lerp3([0.35, 0.55, 0.85], [0.55, 0.4, 0.35], low_sun),
         day,
     );
+    // sky light: a night sky (moon and city glow) gives a twentieth of a
+    // day's, so at night the lamps, lit windows and headlights carry the
+    // scene and unlit walls fall dark, as a camera sees them
     let ambient = scale3(
-        lerp3([0.3, 0.35, 0.5], [0.9, 0.95, 1.05], day),
+        lerp3([0.045, 0.052, 0.075], [0.9, 0.95, 1.05], day),
         light.ambient as f32,
     );
     let sun_visible = if el > 0.0 { 1.0 } else { 0.0 };
     let extinction = atmosphere.extinction_per_m() as f32;
-    let grey = scale3([0.72, 0.74, 0.77], 0.1 + 0.9 * day);
+    // haze is lit as the scene is: at night by the street lights and the
+    // city's glow (a dark warm grey), no brighter than what it hides
+    let grey = scale3(
+        lerp3([0.78, 0.7, 0.6], [0.72, 0.74, 0.77], day),
+        0.03 + 0.97 * day,
+    );
     let fog_color = match &weather.fog {
         Some(f) => f.color.unwrap_or(grey),
         None if extinction > 0.0 => grey,
