@@ -35,8 +35,10 @@ pub fn run_frames(
     mut on_tick: impl FnMut(u64),
 ) -> Result<u64> {
     let mut ran = frames;
+    let mut road_end = RoadEndWatch::new(app, frames);
     for i in 0..frames {
         app.update();
+        road_end.check(app, i);
         for f in app.world_mut().resource_mut::<FinishedFrames>().0.drain(..) {
             sink(f)?;
         }
@@ -59,6 +61,42 @@ pub fn run_frames(
         sink(f)?;
     }
     Ok(ran)
+}
+
+/// Watches the ego for the end of the drawn road. `--check`'s estimate
+/// (`scenario::ego_past_road_end`) follows only the ego's timed triggers;
+/// where it foresaw nothing and the ego passes the end all the same (a
+/// trigger on a condition sped it up), the run warns once, at that frame.
+struct RoadEndWatch {
+    end_m: f64,
+    /// Warned already (or foreseen, or the ego turns off the main road).
+    quiet: bool,
+}
+
+impl RoadEndWatch {
+    fn new(app: &App, frames: u64) -> RoadEndWatch {
+        let s = &app.world().resource::<crate::world::ScenarioRes>().0;
+        RoadEndWatch {
+            end_m: crate::scenario::drawn_road_end_m(s),
+            quiet: s.ego.turn.is_some() || crate::scenario::ego_past_road_end(s, frames).is_some(),
+        }
+    }
+
+    fn check(&mut self, app: &mut App, frame: u64) {
+        if self.quiet {
+            return;
+        }
+        let w = app.world_mut();
+        let mut ego =
+            w.query_filtered::<&crate::sim::components::LaneMotion, With<crate::world::Ego>>();
+        if ego.iter(w).any(|m| m.road == 0 && m.s_m > self.end_m) {
+            self.quiet = true;
+            crate::console::to_stderr!(
+                "warning: at frame {frame} the ego passed the end of the drawn road (s = {:.0} m); beyond it the cameras see bare terrain. A trigger on a condition changed its speed (--check follows timed triggers only). Lengthen the road or shorten the run",
+                self.end_m
+            );
+        }
+    }
 }
 
 /// The run's facts for the manifest.

@@ -28,7 +28,7 @@ pub mod validate;
 pub use output::*;
 pub use prop_ground::{RoadGround, TakenGround, prop_footprint};
 pub use road::JUNCTION_ZEBRA_OFFSET_M;
-pub use road_checks::ego_past_road_end;
+pub use road_checks::{drawn_road_end_m, ego_past_road_end};
 pub use role::{Role, actor_roles, resolve_actor};
 pub use schema::*;
 pub use station_checks::PLACED_BUILDING_FRONT_M;

@@ -167,18 +167,25 @@ fn distance_to_segment(p: DVec2, a: DVec2, b: DVec2) -> f64 {
     p.distance(a + ab * t)
 }
 
+/// The main road's station where its drawn surface ends: its segments
+/// and the apron after them, metres.
+pub fn drawn_road_end_m(s: &Scenario) -> f64 {
+    super::validate::road_length_m(s) + APRON_AFTER_M
+}
+
 /// A warning, not an error: at its own speed the ego drives past the end
 /// of the drawn road (its segments and the apron after them) within the
 /// run's `frames`, after which its cameras see bare terrain. None when it
 /// does not, or when it turns off the main road. Its speed follows its
 /// timed triggers (`AtTime` + delay: `SetSpeed`, `Stop`, `EmergencyBrake`),
-/// changed at once (an estimate); triggers on a condition are not followed.
+/// changed at once (an estimate); triggers on a condition are not followed
+/// (the run watches the ego itself and warns where this foresaw nothing).
 pub fn ego_past_road_end(s: &Scenario, frames: u64) -> Option<String> {
     if s.ego.turn.is_some() {
         return None;
     }
     let length_m = super::validate::road_length_m(s);
-    let end_m = length_m + APRON_AFTER_M;
+    let end_m = drawn_road_end_m(s);
     let run_s = frames.saturating_sub(1) as f64 / s.tick_hz;
     // the ego's timed speed changes, in order
     let mut changes: Vec<(f64, f64)> = s

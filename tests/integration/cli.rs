@@ -611,3 +611,64 @@ fn runs_leave_no_runtime_directories_and_log_with_v() {
     let o = edgecase(&["--check", "--scenario", "fog_pedestrian"]);
     assert!(!String::from_utf8_lossy(&o.stderr).contains("INFO"));
 }
+
+/// An ego that a trigger on a condition speeds up past the end of the
+/// drawn road: `--check` (which follows timed triggers only) foresees
+/// nothing, so the run warns at the frame it passes; one whose timed
+/// trigger does it is warned of once, before the run, not again.
+#[test]
+fn the_run_warns_when_a_conditional_trigger_takes_the_ego_past_the_road() {
+    let tmp = temp_dir();
+    let scenario = |trigger: &str| {
+        let p = tmp.path().join(format!("{}.ron", trigger.len()));
+        fs::write(
+            &p,
+            format!(
+                "(road: (segments: [Straight(length_m: 50)]), ego: (speed_mps: 1),
+                  pedestrians: [(s_m: 20, name: \"p\")],
+                  triggers: [(actor: \"ego\", when: {trigger}, action: SetSpeed(40))],
+                  sensors: (cameras: [(width: 16, height: 12)]))"
+            ),
+        )
+        .unwrap();
+        p
+    };
+    let run = |p: &Path, out: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"))
+            .args(["--headless", "-q", "--frames", "300", "--scenario"])
+            .arg(p)
+            .arg("--out")
+            .arg(tmp.path().join(out))
+            .output()
+            .unwrap()
+    };
+    // 200 m drawn; told 40 m/s at once (the ego starts within 25 m of the
+    // walker), it speeds up at 1.5 m/s^2 from 1 m/s: t + 0.75 t^2 = 199 m
+    // at t = 15.6 s, frame ~156
+    let conditional = scenario("EgoWithin(25)");
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_edgecase"))
+        .args(["--check", "--frames", "300", "--scenario"])
+        .arg(&conditional)
+        .output()
+        .unwrap();
+    assert!(check.status.success());
+    assert!(!String::from_utf8_lossy(&check.stderr).contains("warning"));
+    let o = run(&conditional, "a");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let frame: u64 = err
+        .split("at frame ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no warning: {err}"));
+    assert!((150..=162).contains(&frame), "{err}");
+    assert!(err.contains("s = 200 m"), "{err}");
+    assert_eq!(err.matches("warning").count(), 1, "{err}");
+    // timed: foreseen before the run, and not repeated during it
+    let o = run(&scenario("AtTime(0.0)"), "b");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(err.matches("warning").count(), 1, "{err}");
+    assert!(err.contains("at about frame"), "{err}");
+}
