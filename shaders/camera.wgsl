@@ -34,6 +34,10 @@ struct View {
     // xyz: spot axis (world, unit); w: near-field distance in metres within
     // which the falloff stops growing (low beams throw light forward)
     light_direction: array<vec4<f32>, 16>,
+    // the luminaire's cut-off: xyz the unit vector into its dark side (a
+    // street light's pole, a low beam's up); w: the sine past the cut
+    // plane where its light has faded to 3% (0: no cut-off)
+    light_shield: array<vec4<f32>, 16>,
     // x: road wetness 0..1; yz: viewport size in pixels; w: snow cover 0..1
     weather: vec4<f32>,
     // the nearest labeled objects' boxes whose contact shadow can be in
@@ -478,7 +482,13 @@ fn lamp_toward(i: u32, p: vec3<f32>) -> vec4<f32> {
     let d2 = max(dot(to_light, to_light), max(near * near, 0.25));
     let l = normalize(to_light);
     let cos_cut = view.light_color[i].a;
-    let spot = select(1.0, smoothstep(cos_cut, cos_cut + 0.05, dot(-l, view.light_direction[i].xyz)), cos_cut > -1.0);
+    var spot = select(1.0, smoothstep(cos_cut, cos_cut + 0.05, dot(-l, view.light_direction[i].xyz)), cos_cut > -1.0);
+    // the cut-off: a street light's shield towards its pole (which had
+    // shone like a tube), a low beam's line just above the horizon
+    let cut = view.light_shield[i];
+    if (cut.w > 0.0) {
+        spot = spot * mix(0.03, 1.0, smoothstep(-cut.w, -cut.w / 3.0, dot(l, cut.xyz)));
+    }
     return vec4<f32>(l, view.light_position[i].w * spot / d2);
 }
 

@@ -362,6 +362,13 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
 /// Ego headlight: low beam, ego-local (x forward, y up, z right) position.
 const HEADLIGHT_OFFSETS: [[f64; 3]; 2] = [[2.2, 0.7, -0.6], [2.2, 0.7, 0.6]];
 const HEADLIGHT_INTENSITY: f32 = 150.0;
+/// A low beam's cut-off line: full light up to ~1 degree above the lamp's
+/// horizontal, none past ~3.4 degrees (a pedestrian's legs are lit from
+/// afar, their head from near; poles and walls not to their tops).
+const LOW_BEAM_CUT_OFF: crate::snapshot::CutOff = crate::snapshot::CutOff {
+    towards: DVec3::Y,
+    edge: 0.06,
+};
 const STREET_LIGHT_INTENSITY: f32 = 40.0;
 
 /// The lamps lit at this tick, in a fixed order (headlights, then poles in
@@ -385,6 +392,7 @@ fn lamps(world: &mut World, world_from_ego: &Pose) -> Vec<crate::snapshot::Lamp>
                 intensity: HEADLIGHT_INTENSITY,
                 spot_cos: Some(20f32.to_radians().cos()),
                 near_field_m: 8.0,
+                cut_off: Some(LOW_BEAM_CUT_OFF),
             });
         }
     }
@@ -398,6 +406,14 @@ fn lamps(world: &mut World, world_from_ego: &Pose) -> Vec<crate::snapshot::Lamp>
                 intensity: STREET_LIGHT_INTENSITY,
                 spot_cos: Some(60f32.to_radians().cos()),
                 near_field_m: 0.0,
+                // the arm reaches from the pole towards the road (object -z)
+                cut_off: Some(crate::snapshot::CutOff {
+                    towards: (t.rotation * Vec3::Z)
+                        .with_y(0.0)
+                        .normalize_or_zero()
+                        .as_dvec3(),
+                    edge: 0.3,
+                }),
             });
         }
     }
@@ -425,6 +441,7 @@ fn lamps(world: &mut World, world_from_ego: &Pose) -> Vec<crate::snapshot::Lamp>
                 intensity: 2.0 * HEADLIGHT_INTENSITY,
                 spot_cos: Some(25f32.to_radians().cos()),
                 near_field_m: 8.0,
+                cut_off: Some(LOW_BEAM_CUT_OFF),
             });
         }
     }

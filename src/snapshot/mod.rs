@@ -149,6 +149,21 @@ pub struct Lamp {
     pub spot_cos: Option<f32>,
     /// Within this distance the inverse-square falloff stops growing, metres.
     pub near_field_m: f32,
+    /// The luminaire's cut-off (None: light leaves it every way the spot
+    /// allows).
+    pub cut_off: Option<CutOff>,
+}
+
+/// A luminaire's cut-off: it sends 3% of its light past the plane through
+/// it normal to `towards`, fading out as the sine of the angle past that
+/// plane grows from `edge / 3` to `edge`. A street light's house-side
+/// shield (`towards` its pole, horizontal: it had lit its own pole like a
+/// tube); a low beam's cut-off line (`towards` up, just above the
+/// horizon: it had lit poles and walls to their tops).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CutOff {
+    pub towards: DVec3,
+    pub edge: f32,
 }
 
 #[derive(Clone, Debug)]

@@ -485,3 +485,68 @@ fn shader_variants_shade_every_pixel_as_the_whole_shader() {
         assert_eq!(differ, 0, "{light}: {differ} pixels differ");
     }
 }
+
+/// Lamps have cut-offs: a street light's house-side shield keeps it from
+/// lighting its own pole (which had shone like a tube, brighter than the
+/// road under the lamp), and a low beam's cut-off line keeps headlights
+/// off the upper parts of poles (a pole 25 m ahead, well inside the beams'
+/// cone, had been lit to its top). At night, with its lamp on, a pole at
+/// the kerb 10 m ahead, and with the headlights on one 25 m ahead: its
+/// upper half stays darker than the brightest road the lamps light.
+#[test]
+fn lamps_do_not_light_their_own_poles_nor_headlights_poles_tops() {
+    let night = |lights: &str, s_m: f64| {
+        run(&format!(
+            "(frames: 1, seed: 3, road: (segments: [Straight(length_m: 100)]), ego: (speed_mps: 0),
+              props: (placed: [(kind: Pole, s_m: {s_m}, side: Right, offset_m: 0.4)]),
+              light: (sun_elevation_deg: -20, {lights}),
+              render: (antialias: false),
+              sensors: (cameras: [(width: 320, height: 240, hfov_deg: 70)]))"
+        ))
+        .1
+    };
+    for (lights, s_m) in [
+        ("street_lights: true, headlights: false", 11.0),
+        ("street_lights: false, headlights: true", 26.0),
+    ] {
+        let f = night(lights, s_m);
+        let img = &f.images[0];
+        let (w, h) = (img.width as usize, img.height as usize);
+        let class_at =
+            |i: usize| edgecase::core::classes::split_label_value(img.labels()[i] as u32).0;
+        let pole = Class::Pole.id() as u32;
+        // the pole's pixels, by row: its upper half, well clear of the lamp's head
+        let rows: Vec<usize> = (0..h)
+            .filter(|y| (0..w).any(|x| class_at(y * w + x) == pole))
+            .collect();
+        let (top, bottom) = (rows[0], *rows.last().unwrap());
+        let upper: Vec<f64> = (top + (bottom - top) / 8..top + (bottom - top) / 2)
+            .flat_map(|y| (0..w).map(move |x| y * w + x))
+            .filter(|&i| class_at(i) == pole)
+            .map(|i| luma(img.rgba(), i))
+            .collect();
+        assert!(
+            upper.len() > 20,
+            "{lights}: {} upper pole pixels",
+            upper.len()
+        );
+        let pole_mean = upper.iter().sum::<f64>() / upper.len() as f64;
+        // the brightest road row's mean: the pool under the lamp, or of the beams
+        let road = Class::Road.id() as u32;
+        let brightest_road = (0..h)
+            .filter_map(|y| {
+                let px: Vec<f64> = (0..w)
+                    .map(|x| y * w + x)
+                    .filter(|&i| class_at(i) == road)
+                    .map(|i| luma(img.rgba(), i))
+                    .collect();
+                (px.len() > 20).then(|| px.iter().sum::<f64>() / px.len() as f64)
+            })
+            .fold(0.0, f64::max);
+        eprintln!("{lights}: upper pole {pole_mean:.1}, brightest road row {brightest_road:.1}");
+        assert!(
+            pole_mean < 0.5 * brightest_road,
+            "{lights}: the pole's upper half ({pole_mean:.1}) is lit like the road ({brightest_road:.1})"
+        );
+    }
+}

@@ -40,6 +40,7 @@ pub(super) struct ViewUniform {
     pub(super) light_position: [[f32; 4]; MAX_LIGHTS],
     pub(super) light_color: [[f32; 4]; MAX_LIGHTS],
     pub(super) light_direction: [[f32; 4]; MAX_LIGHTS],
+    pub(super) light_shield: [[f32; 4]; MAX_LIGHTS],
     /// x: road wetness; yz: viewport size in pixels; w: snow cover.
     pub(super) weather: [f32; 4],
     /// Labeled objects' boxes that cast contact occlusion on the ground:

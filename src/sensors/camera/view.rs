@@ -134,6 +134,7 @@ impl CameraRig {
             light_position: [[0.0; 4]; MAX_LIGHTS],
             light_color: [[0.0; 4]; MAX_LIGHTS],
             light_direction: [[0.0; 4]; MAX_LIGHTS],
+            light_shield: [[0.0; 4]; MAX_LIGHTS],
             weather: [
                 l.road_wetness,
                 cam.intrinsics.width as f32,
@@ -187,6 +188,10 @@ impl CameraRig {
                 .as_vec3()
                 .extend(lamp.near_field_m)
                 .to_array();
+            u.light_shield[i] = match lamp.cut_off {
+                Some(c) => c.towards.as_vec3().extend(c.edge).to_array(),
+                None => [0.0; 4],
+            };
             u.light_count[0] = i as u32 + 1;
         }
         ViewSetup {
