@@ -157,16 +157,59 @@ const SHORTEST_CUT_SHARE: f64 = 0.4;
 /// another trunk or post is left out.
 #[derive(Default)]
 pub struct TakenGround {
-    buildings: Vec<Rect>,
-    trunks: Vec<Rect>,
+    buildings: Plans,
+    trunks: Plans,
+}
+
+/// Side of the grid cells `Plans` files its rectangles by, metres.
+const PLANS_CELL_M: f64 = 16.0;
+
+/// Rectangles on the ground, filed by the grid cells their bounds cover, so
+/// that a road's 20,000 props each look only at their neighbours.
+#[derive(Default)]
+struct Plans {
+    rects: Vec<Rect>,
+    cells: std::collections::HashMap<(i64, i64), Vec<usize>>,
+}
+
+impl Plans {
+    /// The grid cells the bounds of `rect`, grown by `margin_m`, cover.
+    fn cells_of(rect: &Rect, margin_m: f64) -> impl Iterator<Item = (i64, i64)> {
+        let reach = rect.half_length_m + rect.half_width_m + margin_m;
+        let cell = |v: f64| (v / PLANS_CELL_M).floor() as i64;
+        let (x0, x1) = (cell(rect.centre.x - reach), cell(rect.centre.x + reach));
+        let (y0, y1) = (cell(rect.centre.y - reach), cell(rect.centre.y + reach));
+        (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| (x, y)))
+    }
+
+    fn add(&mut self, rect: Rect) {
+        let k = self.rects.len();
+        for c in Self::cells_of(&rect, 0.0) {
+            self.cells.entry(c).or_default().push(k);
+        }
+        self.rects.push(rect);
+    }
+
+    /// The rectangles that may come within `margin_m` of `rect`, in the
+    /// order they were added.
+    fn near(&self, rect: &Rect, margin_m: f64) -> impl Iterator<Item = &Rect> {
+        let mut ks: Vec<usize> = Self::cells_of(rect, margin_m)
+            .filter_map(|c| self.cells.get(&c))
+            .flatten()
+            .copied()
+            .collect();
+        ks.sort_unstable();
+        ks.dedup();
+        ks.into_iter().map(|k| &self.rects[k])
+    }
 }
 
 impl TakenGround {
     /// Marks a prop's footprint as taken.
     pub fn take(&mut self, kind: PropKind, footprint: Rect) {
         match kind {
-            PropKind::Building => self.buildings.push(footprint),
-            _ => self.trunks.push(footprint),
+            PropKind::Building => self.buildings.add(footprint),
+            _ => self.trunks.add(footprint),
         }
     }
 
@@ -176,11 +219,11 @@ impl TakenGround {
     /// streets' trees do) or against another trunk or post.
     pub fn blocks_trunk(&self, footprint: &Rect) -> bool {
         self.buildings
-            .iter()
+            .near(footprint, 0.0)
             .any(|r| r.holds(footprint.centre, footprint.half_width_m))
             || self
                 .trunks
-                .iter()
+                .near(footprint, TRUNK_CLEARANCE_M)
                 .any(|r| r.closer_than(footprint, TRUNK_CLEARANCE_M))
     }
 
@@ -211,12 +254,13 @@ impl TakenGround {
         };
         // the first prop standing too near `rect`, and the gap it asks
         let meets = |rect: &Rect| {
-            let near = |gap_m: f64| move |r: &&Rect| r.closer_than(rect, gap_m);
-            let building = self.buildings.iter().find(near(BUILDING_GAP_M));
-            let trunk = || self.trunks.iter().find(near(TRUNK_CLEARANCE_M));
-            building
-                .map(|r| (r, BUILDING_GAP_M))
-                .or_else(|| trunk().map(|r| (r, TRUNK_CLEARANCE_M)))
+            let first = |plans: &'_ Plans, gap_m: f64| {
+                let mut near = plans.near(rect, gap_m);
+                near.find(|r| r.closer_than(rect, gap_m))
+                    .map(|r| (*r, gap_m))
+            };
+            first(&self.buildings, BUILDING_GAP_M)
+                .or_else(|| first(&self.trunks, TRUNK_CLEARANCE_M))
         };
         let shortest_m = front_m * SHORTEST_CUT_SHARE;
         let (mut lo, mut hi) = (s_m - front_m / 2.0, s_m + front_m / 2.0);
@@ -233,7 +277,7 @@ impl TakenGround {
             let ahead = path.project(other.centre, (lo + hi) / 2.0).0 > (lo + hi) / 2.0;
             let clear_to = |end: f64| {
                 let (a, b) = if ahead { (lo, end) } else { (end, hi) };
-                plan(a, b).is_some_and(|(_, _, r)| !r.closer_than(other, gap_m))
+                plan(a, b).is_some_and(|(_, _, r)| !r.closer_than(&other, gap_m))
             };
             let (mut keep, mut cut) = if ahead {
                 (lo + shortest_m, hi)
