@@ -157,6 +157,8 @@ fn reference_snapshot(frame: u64) -> FrameSnapshot {
             emission: 0.0,
             class_id: Class::Car.id() as u32,
             instance_id: id,
+            pattern: 0,
+            pattern_origin: Vec3::ZERO,
         });
         let corners: Vec<DVec3> = [-0.5f32, 0.5]
             .iter()

@@ -302,6 +302,8 @@ pub struct PersonAttributes {
     pub jacket: bool,
     pub hair_color: String,
     pub long_hair: bool,
+    /// The top's (and jacket's) pattern: plain, stripes or checks.
+    pub top_pattern: crate::core::body::TopPattern,
     /// standing, walking, running or cycling.
     pub activity: String,
 }

@@ -40,6 +40,13 @@ impl Stream {
         Stream { key, counter: 0 }
     }
 
+    /// A stream of its own, named `name`, forked from this one where it
+    /// stands: drawing from it leaves this one's draws as they were (a new
+    /// attribute drawn this way changes no other).
+    pub fn fork(&self, name: &str) -> Stream {
+        Stream::keyed(mix64(self.key ^ hash_name(name)), self.counter)
+    }
+
     pub fn next_u64(&mut self) -> u64 {
         self.counter += 1;
         mix64(self.key ^ mix64(self.counter))

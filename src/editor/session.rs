@@ -318,6 +318,8 @@ impl Session {
                     emission: 0.0,
                     class_id: p.class.id() as u32,
                     instance_id: 0,
+                    pattern: 0,
+                    pattern_origin: glam::Vec3::ZERO,
                 })
             })
             .collect()

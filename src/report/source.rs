@@ -47,6 +47,7 @@ pub(super) fn add_frame(s: &mut Stats, labels: &FrameLabels) {
                     "activity",
                     "lower_garment",
                     "jacket",
+                    "top_pattern",
                 ] {
                     let value = v.get(key).map_or(String::new(), |x| {
                         x.to_string().trim_matches('"').to_string()

@@ -303,6 +303,8 @@ pub fn snapshot(world: &mut World) -> FrameSnapshot {
                 emission: lamp_emission(p.light, lamps_now),
                 class_id: p.class.id() as u32,
                 instance_id: part_bicycle_id.unwrap_or(instance_id),
+                pattern: p.pattern.shader_code(),
+                pattern_origin: t.translation,
             });
             if thing.is_some() {
                 let points = hulls.0[&p.primitive]

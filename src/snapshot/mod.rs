@@ -13,7 +13,7 @@ use crate::core::classes::Class;
 use crate::core::frames::Pose;
 use crate::core::mesh::Primitive;
 use crate::core::record::EgoState;
-use glam::{DVec3, Mat4};
+use glam::{DVec3, Mat4, Vec3};
 use std::sync::Arc;
 
 /// One primitive drawn once.
@@ -27,6 +27,11 @@ pub struct DrawInstance {
     pub emission: f32,
     pub class_id: u32,
     pub instance_id: u32,
+    /// The cloth's pattern (`TopPattern::shader_code`), 0 plain, and the
+    /// world point it is printed from (the wearer's feet: the print moves
+    /// with them). The colour image only.
+    pub pattern: u32,
+    pub pattern_origin: Vec3,
 }
 
 /// A labeled object at this tick, with its convex parts' world-space hull

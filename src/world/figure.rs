@@ -94,6 +94,7 @@ impl Figure {
                     color: s.color,
                     class: self.class,
                     light: None,
+                    pattern: s.pattern,
                 }),
         );
         parts
@@ -206,6 +207,7 @@ fn bicycle_parts() -> Vec<Part> {
             color: s.color,
             class: Class::Bicycle,
             light: None,
+            pattern: crate::core::body::TopPattern::Plain,
         });
     };
     let (rear, front) = (Vec3::new(-0.55, 0.34, 0.0), Vec3::new(0.55, 0.34, 0.0));
@@ -255,6 +257,7 @@ fn bicycle_parts() -> Vec<Part> {
         color: saddle.color,
         class: Class::Bicycle,
         light: None,
+        pattern: crate::core::body::TopPattern::Plain,
     });
     parts
 }

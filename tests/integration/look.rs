@@ -550,3 +550,70 @@ fn lamps_do_not_light_their_own_poles_nor_headlights_poles_tops() {
         );
     }
 }
+
+/// A striped top shows its stripes: a pedestrian 5 m ahead of a narrow
+/// camera, in the first seeds that dress them plain and striped (the
+/// labels say which); down the middle of their torso the colour changes
+/// from row to row several times as much in stripes as in plain cloth
+/// (71.7 against 6.4 in luma summed over RGB).
+#[test]
+fn a_striped_top_shows_its_stripes() {
+    use edgecase::core::body::TopPattern;
+    let dressed = |seed: u64| {
+        let f = run(&format!(
+            "(frames: 1, seed: {seed}, road: (segments: [Straight(length_m: 60)]), ego: (speed_mps: 0),
+              light: (sun_elevation_deg: 40, sun_azimuth_deg: 180),
+              pedestrians: [(s_m: 6, side: Right, offset_m: 0.3, speed_mps: 0)],
+              render: (antialias: false),
+              sensors: (cameras: [(width: 240, height: 320, hfov_deg: 30,
+                                   mount: (x_m: 1.0, z_m: 1.2, yaw_deg: -28))]))"
+        ))
+        .1;
+        let person = f.labels.as_ref().unwrap().cameras[0].objects[0].clone();
+        let pattern = person.person.as_ref().unwrap().top_pattern;
+        (pattern, person, f)
+    };
+    let mut by_pattern = std::collections::BTreeMap::new();
+    for seed in 0..40 {
+        let (pattern, person, f) = dressed(seed);
+        if pattern != TopPattern::Checks {
+            by_pattern
+                .entry(format!("{pattern:?}"))
+                .or_insert((person, f));
+        }
+        if by_pattern.len() == 2 {
+            break;
+        }
+    }
+    let change = |(person, f): &(edgecase::core::record::ObjectLabel, LabeledFrame)| {
+        let img = &f.images[0];
+        let w = img.width as usize;
+        let b = person.bbox_visible_px.unwrap();
+        let (x, y0, y1) = (
+            ((b[0] + b[2]) / 2.0) as usize,
+            (b[1] + 0.25 * (b[3] - b[1])) as usize,
+            (b[1] + 0.45 * (b[3] - b[1])) as usize,
+        );
+        let id = person.instance_id;
+        let mut sum = 0.0;
+        let mut n = 0;
+        for y in y0..y1 {
+            for dx in [0usize, 1, 2] {
+                let (i, j) = (y * w + x + dx - 1, (y + 1) * w + x + dx - 1);
+                if img.labels()[i] as u32 == id && img.labels()[j] as u32 == id {
+                    sum += (luma(img.rgba(), i) - luma(img.rgba(), j)).abs();
+                    n += 1;
+                }
+            }
+        }
+        assert!(n > 30, "{n} torso pixel pairs");
+        sum / n as f64
+    };
+    let plain = change(&by_pattern["Plain"]);
+    let striped = change(&by_pattern["Stripes"]);
+    eprintln!("row-to-row change down the torso: plain {plain:.1}, stripes {striped:.1}");
+    assert!(
+        striped > 4.0 * plain.max(1.0),
+        "plain {plain:.1}, stripes {striped:.1}"
+    );
+}

@@ -521,6 +521,8 @@ fn sliding_box_snapshot(frame: u64) -> edgecase::snapshot::FrameSnapshot {
             emission: 0.0,
             class_id: Class::Car.id() as u32,
             instance_id: instance_id(Class::Car, 1),
+            pattern: 0,
+            pattern_origin: glam::Vec3::ZERO,
         }]),
         objects: Arc::default(),
         lamps: Arc::default(),

@@ -11,6 +11,18 @@ pub struct Segment {
     pub local: Mat4,
     /// Linear albedo.
     pub color: [f32; 3],
+    /// The cloth's pattern (the top's pieces); plain for the rest.
+    pub pattern: TopPattern,
+}
+
+impl Segment {
+    /// This piece in the top's (or jacket's) cloth.
+    fn in_top(self, outfit: &Outfit) -> Segment {
+        Segment {
+            pattern: outfit.top_pattern,
+            ..self
+        }
+    }
 }
 
 /// A unit primitive stretched between two points (its Y axis along a -> b),
@@ -31,6 +43,7 @@ pub fn stretched(
         primitive,
         local: Mat4::from_translation((a + b) * 0.5) * Mat4::from_mat3(rot),
         color,
+        pattern: TopPattern::Plain,
     }
 }
 
@@ -49,6 +62,7 @@ pub fn blob(
         primitive,
         local: Mat4::from_translation(c) * Mat4::from_mat3(rot),
         color,
+        pattern: TopPattern::Plain,
     }
 }
 
@@ -134,24 +148,30 @@ fn torso(v: &mut Vec<Segment>, body: &Body, outfit: &Outfit, s: &Skeleton, c: &P
     let spine = s.chest - s.pelvis;
     let hem = if outfit.jacket { 0.0 } else { 0.25 };
     let shoulders = s.chest + (s.neck - s.chest) * 0.6;
-    v.push(stretched(
-        cyl,
-        s.pelvis + spine * hem,
-        shoulders,
-        0.13 * h,
-        0.2 * h * w,
-        c.top,
-    ));
+    v.push(
+        stretched(
+            cyl,
+            s.pelvis + spine * hem,
+            shoulders,
+            0.13 * h,
+            0.2 * h * w,
+            c.top,
+        )
+        .in_top(outfit),
+    );
     let fwd = spine.cross(Vec3::Z).normalize_or(Vec3::X);
     let chest = Vec3::new(0.13 * h, 0.09 * h, 0.22 * h * w);
-    v.push(blob(
-        Primitive::Sphere,
-        s.chest,
-        fwd,
-        spine.normalize_or(Vec3::Y),
-        chest,
-        c.top,
-    ));
+    v.push(
+        blob(
+            Primitive::Sphere,
+            s.chest,
+            fwd,
+            spine.normalize_or(Vec3::Y),
+            chest,
+            c.top,
+        )
+        .in_top(outfit),
+    );
     let hips = (s.pelvis - Vec3::Y * 0.03 * h, s.pelvis + spine * 0.35);
     v.push(stretched(
         cyl,
@@ -184,24 +204,42 @@ fn arm(v: &mut Vec<Segment>, body: &Body, outfit: &Outfit, s: &Skeleton, c: &Pal
     let (sph, cyl) = (Primitive::Sphere, Primitive::Cylinder);
     let sleeve = if outfit.jacket { c.top } else { c.skin };
     let (shoulder, elbow, wrist) = (s.shoulder[i], s.elbow[i], s.wrist[i]);
-    v.push(blob(
-        sph,
-        shoulder,
-        Vec3::X,
-        Vec3::Y,
-        Vec3::splat(0.062 * h * w),
-        c.top,
-    ));
-    v.push(stretched(cyl, shoulder, elbow, 0.052 * h, 0.052 * h, c.top));
-    v.push(blob(
+    v.push(
+        blob(
+            sph,
+            shoulder,
+            Vec3::X,
+            Vec3::Y,
+            Vec3::splat(0.062 * h * w),
+            c.top,
+        )
+        .in_top(outfit),
+    );
+    v.push(stretched(cyl, shoulder, elbow, 0.052 * h, 0.052 * h, c.top).in_top(outfit));
+    // a jacket's sleeve is the top's cloth; a bare forearm is skin
+    let in_sleeve = |seg: Segment| {
+        if outfit.jacket {
+            seg.in_top(outfit)
+        } else {
+            seg
+        }
+    };
+    v.push(in_sleeve(blob(
         sph,
         elbow,
         Vec3::X,
         Vec3::Y,
         Vec3::splat(0.046 * h),
         sleeve,
-    ));
-    v.push(stretched(cyl, elbow, wrist, 0.042 * h, 0.042 * h, sleeve));
+    )));
+    v.push(in_sleeve(stretched(
+        cyl,
+        elbow,
+        wrist,
+        0.042 * h,
+        0.042 * h,
+        sleeve,
+    )));
     let hand_len = body.lengths().hand;
     let dir = (wrist - elbow).normalize_or(Vec3::NEG_Y);
     v.push(stretched(

@@ -78,30 +78,45 @@ pub(super) struct InstanceRaw {
     pub(super) normal: [[f32; 4]; 3],
     pub(super) color: [f32; 4],
     pub(super) ids: [u32; 2],
-    pub(super) _pad: [u32; 2],
+    /// The cloth pattern and a spare lane.
+    pub(super) pattern: [u32; 2],
 }
 
 impl InstanceRaw {
-    /// `emission` rides in the colour's alpha.
-    pub(super) fn new(
-        model: Mat4,
-        color: [f32; 3],
-        emission: f32,
-        class_id: u32,
-        instance_id: u32,
-    ) -> InstanceRaw {
+    /// `draw` at `model`: its emission rides in the colour's alpha, its
+    /// cloth pattern after the ids, the pattern's origin in the normal
+    /// matrix's spare lanes.
+    pub(super) fn new(draw: &crate::snapshot::DrawInstance) -> InstanceRaw {
+        let model = draw.model;
         let n = Mat3::from_mat4(model).inverse().transpose();
+        let o = draw.pattern_origin;
+        let c = draw.color;
         InstanceRaw {
             model: model.to_cols_array_2d(),
             normal: [
-                n.x_axis.extend(0.0).to_array(),
-                n.y_axis.extend(0.0).to_array(),
-                n.z_axis.extend(0.0).to_array(),
+                n.x_axis.extend(o.x).to_array(),
+                n.y_axis.extend(o.y).to_array(),
+                n.z_axis.extend(o.z).to_array(),
             ],
-            color: [color[0], color[1], color[2], emission],
-            ids: [class_id, instance_id],
-            _pad: [0; 2],
+            color: [c[0], c[1], c[2], draw.emission],
+            ids: [draw.class_id, draw.instance_id],
+            pattern: [draw.pattern, 0],
         }
+    }
+
+    /// The road network's meshes: placed as meshed, lit by nothing of
+    /// their own, no instance, no pattern.
+    pub(super) fn fixed(color: [f32; 3], class_id: u32) -> InstanceRaw {
+        InstanceRaw::new(&crate::snapshot::DrawInstance {
+            primitive: crate::core::mesh::Primitive::Cube,
+            model: Mat4::IDENTITY,
+            color,
+            emission: 0.0,
+            class_id,
+            instance_id: 0,
+            pattern: 0,
+            pattern_origin: glam::Vec3::ZERO,
+        })
     }
 }
 
@@ -117,7 +132,7 @@ pub(super) fn vertex_layouts() -> [wgpu::VertexBufferLayout<'static>; 2] {
         wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3];
     const INSTANCE: [wgpu::VertexAttribute; 9] = wgpu::vertex_attr_array![
         2 => Float32x4, 3 => Float32x4, 4 => Float32x4, 5 => Float32x4,
-        6 => Float32x4, 7 => Float32x4, 8 => Float32x4, 9 => Float32x4, 10 => Uint32x2
+        6 => Float32x4, 7 => Float32x4, 8 => Float32x4, 9 => Float32x4, 10 => Uint32x4
     ];
     [
         wgpu::VertexBufferLayout {

@@ -142,7 +142,7 @@ fn pack_meshes(statics: &[StaticMesh], specialised: bool) -> PackedMeshes {
         .iter()
         .map(|s| StaticDraw {
             range: add(&s.mesh),
-            raw: InstanceRaw::new(Mat4::IDENTITY, s.color, 0.0, s.class.id() as u32, 0),
+            raw: InstanceRaw::fixed(s.color, s.class.id() as u32),
             family: family_of(s.class.id() as u32, specialised),
             casts_sun_shadow: !matches!(
                 s.class,

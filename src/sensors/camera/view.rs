@@ -216,7 +216,7 @@ impl CameraRig {
             .iter()
             .map(|i: &DrawInstance| {
                 let (c, r) = crate::core::frustum::unit_primitive_sphere(&i.model);
-                let raw = InstanceRaw::new(i.model, i.color, i.emission, i.class_id, i.instance_id);
+                let raw = InstanceRaw::new(i);
                 let family = family_of(i.class_id, self.specialised);
                 (raw, (i.primitive, family), c, r)
             })

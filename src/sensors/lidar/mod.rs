@@ -555,6 +555,8 @@ mod tests {
                 emission: 0.0,
                 class_id: Class::Car.id() as u32,
                 instance_id: crate::core::classes::instance_id(Class::Car, 3),
+                pattern: 0,
+                pattern_origin: glam::Vec3::ZERO,
             }];
             let label = instances[0].instance_id;
             let parts = PartIndex::new(&instances, DVec3::ZERO, 1e3);

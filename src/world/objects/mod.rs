@@ -2,6 +2,7 @@
 //! sphere, cone) in its local frame (+X forward, +Y up, origin at the
 //! footprint centre on the ground), plus its label box size.
 
+pub use crate::core::body::TopPattern;
 use crate::core::classes::Class;
 pub use crate::core::mesh::Primitive;
 use crate::scenario::PropKind;
@@ -17,6 +18,8 @@ pub struct Part {
     /// A vehicle's lamp: lit at night (and the tail lamps when braking,
     /// the indicators when signalling).
     pub light: Option<VehicleLight>,
+    /// A person's cloth pattern (their top's pieces); plain for the rest.
+    pub pattern: TopPattern,
 }
 
 /// Which lamp of a vehicle a part is.
@@ -54,6 +57,7 @@ pub(crate) fn part(
         color,
         class,
         light: None,
+        pattern: TopPattern::Plain,
     }
 }
 

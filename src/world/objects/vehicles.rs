@@ -30,6 +30,7 @@ fn thin_wheel(x: f32, z: f32, radius: f32, width: f32, class: Class) -> Part {
         color: TYRE,
         class,
         light: None,
+        pattern: crate::core::body::TopPattern::Plain,
     }
 }
 

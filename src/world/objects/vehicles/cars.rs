@@ -87,6 +87,7 @@ pub fn car_door(kind: VehicleKind, color: [f32; 3], right: bool) -> (Part, DoorP
             color,
             class: Class::Car,
             light: None,
+            pattern: crate::core::body::TopPattern::Plain,
         },
         DoorPart {
             closed,
