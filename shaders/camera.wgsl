@@ -80,12 +80,11 @@ struct VertexOut {
     @location(1) normal: vec3<f32>,
     @location(2) color: vec3<f32>,
     @location(3) @interpolate(flat) ids: vec2<u32>,
-    // light the part gives off, in units of its colour (a lit lamp)
-    @location(4) @interpolate(flat) emission: f32,
-    // the cloth's pattern (0 plain) and where it is printed from: the
-    // point less the wearer's feet (normal_*.w), so the print moves with them
-    @location(5) @interpolate(flat) pattern: u32,
-    @location(6) print_m: vec3<f32>,
+    // x: light the part gives off, in units of its colour (a lit lamp);
+    // y: the cloth's pattern (0 plain); zw: where the print is anchored,
+    // the wearer's feet's height and x + z (normal_*.w), so it moves with
+    // them. One flat slot: more varyings cost every frame a few percent
+    @location(4) @interpolate(flat) material: vec4<f32>,
 };
 
 @vertex
@@ -99,9 +98,7 @@ fn vs_main(v: VertexIn) -> VertexOut {
     out.normal = normal_matrix * v.normal;
     out.color = v.color.rgb;
     out.ids = v.ids.xy;
-    out.emission = v.color.a;
-    out.pattern = v.ids.z;
-    out.print_m = world.xyz - vec3<f32>(v.normal_0.w, v.normal_1.w, v.normal_2.w);
+    out.material = vec4<f32>(v.color.a, f32(v.ids.z), v.normal_1.w, v.normal_0.w + v.normal_2.w);
     return out;
 }
 
@@ -321,7 +318,8 @@ fn detail_frequencies(c: u32) -> vec2<f32> {
 // A software rasteriser runs every branch of a shader for every pixel
 // (masked, not skipped), so the noises are evaluated once, at the
 // frequencies of the pixel's material, and each material reads them.
-// A top's print, from the wearer's feet (`print_m`, metres): 1 stripes,
+// A top's print at `q` (metres up from the wearer's feet, and along world
+// x + z from theirs): 1 stripes,
 // 4.5 cm bands across the colour, cream on a dark top and navy on a light
 // one (a Breton top); 2 checks, 6 cm
 // bands up and across, darker where they cross, about the top's colour
@@ -329,17 +327,17 @@ fn detail_frequencies(c: u32) -> vec2<f32> {
 // and has faded into the top's own colour by 2 (a few-pixel print reads as
 // noise: a COCO detector found 3 of 37 fewer people with it drawn down to
 // 1 pixel a band).
-fn cloth_print(base: vec3<f32>, q: vec3<f32>, pattern: u32, footprint: f32) -> vec3<f32> {
+fn cloth_print(base: vec3<f32>, q: vec2<f32>, pattern: u32, footprint: f32) -> vec3<f32> {
     let shown = 1.0 - smoothstep(0.011, 0.022, footprint);
     if (pattern == 1u) {
         let light = dot(base, vec3<f32>(0.2126, 0.7152, 0.0722)) > 0.25;
         let ink = select(vec3<f32>(0.8, 0.78, 0.72), vec3<f32>(0.02, 0.03, 0.08), light);
         let cream = mix(base, ink, 0.6);
-        let band = step(0.5, fract(q.y / 0.09));
+        let band = step(0.5, fract(q.x / 0.09));
         return mix(base, mix(base, cream, band), shown);
     }
-    let up = step(0.5, fract(q.y / 0.12));
-    let across = step(0.5, fract((q.x + q.z) / 0.12));
+    let up = step(0.5, fract(q.x / 0.12));
+    let across = step(0.5, fract(q.y / 0.12));
     let shade = (1.0 - 0.22 * up) * (1.0 - 0.22 * across);
     return base * mix(1.0, shade / 0.7921, shown);
 }
@@ -399,8 +397,9 @@ fn surface(in: VertexOut, n: vec3<f32>, footprint: f32) -> Surface {
         // cloth and skin
         s.roughness = 0.75;
         s.f0 = 0.03;
-        if (in.pattern != 0u) {
-            s.albedo = cloth_print(in.color, in.print_m, in.pattern, footprint);
+        if (in.material.y > 0.5) {
+            let q = vec2<f32>(in.world.y - in.material.z, in.world.x + in.world.z - in.material.w);
+            s.albedo = cloth_print(in.color, q, u32(in.material.y + 0.5), footprint);
         }
     }
     return s;
@@ -605,7 +604,7 @@ fn shade_flat(in: VertexOut) -> vec4<f32> {
     }
     let snow = select(0.0, view.weather.w, takes_snow(in.ids.x));
     let albedo = mix(in.color, vec3<f32>(0.9, 0.92, 0.95), snow);
-    let lit = albedo * (1.0 - 0.5 * wet) * light + specular + in.color * in.emission;
+    let lit = albedo * (1.0 - 0.5 * wet) * light + specular + in.color * in.material.x;
     // Beer-Lambert extinction along the view ray; fog never touches labels.
     let distance = length(in.world - view.camera_position.xyz);
     let transmittance = exp(-view.fog.a * distance);
@@ -629,7 +628,7 @@ fn shade(in: VertexOut) -> vec4<f32> {
         return vec4<f32>(tone_map(view.fog.rgb + glow), 1.0);
     }
     var m = surface(in, n, footprint);
-    m.emission = m.emission + in.color * in.emission;
+    m.emission = m.emission + in.color * in.material.x;
     let wet = select(0.0, view.weather.x, takes_water(in.ids.x));
     // a water film darkens the surface (light is trapped under it) and makes it a mirror
     m.roughness = mix(m.roughness, 0.15, wet);
