@@ -302,7 +302,9 @@ pub struct PersonAttributes {
     pub jacket: bool,
     pub hair_color: String,
     pub long_hair: bool,
-    /// The top's (and jacket's) pattern: plain, stripes or checks.
+    /// The top's (and jacket's) pattern: plain, stripes or checks (plain
+    /// in labels written before patterns).
+    #[serde(default)]
     pub top_pattern: crate::core::body::TopPattern,
     /// standing, walking, running or cycling.
     pub activity: String,

@@ -36,9 +36,10 @@ pub enum LowerGarment {
 
 /// The weave or print of a person's top (and jacket): plain, horizontal
 /// stripes (a Breton top, a rugby shirt) or checks (a flannel shirt).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TopPattern {
+    #[default]
     Plain,
     Stripes,
     Checks,

@@ -237,3 +237,22 @@ fn keypoint_velocities_are_the_poses_motion_over_the_cycle() {
     };
     assert_eq!(keypoint_velocities(&body, walk, 0.0), [Vec3::ZERO; 17]);
 }
+
+/// A person's labels written before tops had patterns read back as plain;
+/// today's carry the pattern by name.
+#[test]
+fn person_labels_without_a_pattern_read_as_plain() {
+    let today = attributes(
+        &adult(),
+        &outfit(),
+        Activity::Walk {
+            phase: 0.0,
+            speed_mps: 1.4,
+        },
+    );
+    let mut json = serde_json::to_value(&today).unwrap();
+    assert_eq!(json["top_pattern"], "stripes");
+    json.as_object_mut().unwrap().remove("top_pattern");
+    let old: crate::core::record::PersonAttributes = serde_json::from_value(json).unwrap();
+    assert_eq!(old.top_pattern, TopPattern::Plain);
+}
