@@ -524,17 +524,18 @@ fn lamp_toward(i: u32, p: vec3<f32>) -> vec4<f32> {
     return vec4<f32>(l, view.light_position[i].w * spot / d2);
 }
 
-// Lamps seen through fog, rain or snow: the light each of the two lamps
-// nearest the camera (the ego's low beams, when on; each lamp costs ~15%
-// of a night-fog frame on lavapipe) sends into the haze that the haze scatters back
-// along the view ray (single scattering), from the camera
-// to the surface or 60 m: a street light's halo, a low beam's glowing cone.
-// Phase: forward-peaked, as fog and rain droplets scatter.
-// Per lamp, the inverse-square integral along the ray is exact (the ray's
-// closest approach `h`, at `t0`); its spot, cut-off and the haze between
-// lamp and ray are averaged over 3 points spread towards the camera and
-// the closest point, weighted as the integral weighs them. A lamp whose
-// glow cannot reach 0.002 is skipped.
+// Lamps seen through fog, rain or snow: the light the six lamps nearest
+// the camera send into the haze that the haze scatters back along the
+// view ray (single scattering, forward-peaked as fog and rain droplets
+// scatter), from the camera to the surface or 60 m. Per lamp the
+// inverse-square integral along the ray is exact (the ray's closest
+// approach `h`, at `t0`). The two nearest (the ego's low beams when on: a
+// glowing cone below the cut-off; each costs ~15% of a night-fog frame on
+// lavapipe) take their spot, cut-off and the haze between lamp and ray as
+// averaged over 3 points spread towards the camera and the closest point,
+// weighted as the integral weighs them (a lamp whose glow cannot reach
+// 0.002 is skipped); the next four take them at the closest point (a
+// street light's cone and halo).
 fn lamp_glow(dir: vec3<f32>, surface_m: f32) -> vec3<f32> {
     let sigma = view.fog.a;
     if (!LAMPS || sigma <= 0.0) {
@@ -574,6 +575,23 @@ fn lamp_glow(dir: vec3<f32>, surface_m: f32) -> vec3<f32> {
             weights += w;
         }
         glow += view.light_color[i].rgb * (view.light_position[i].w * along * weighted / weights);
+    }
+    // the next four lamps glow only where the ray passes them: spot, haze
+    // and phase taken at the closest approach (a street light's halo while
+    // the ego's low beams take the two sampled places)
+    for (var i = 2u; i < min(view.light_count.x, 6u); i = i + 1u) {
+        let to_lamp = view.light_position[i].xyz - eye;
+        let t0 = dot(to_lamp, dir);
+        let h = max(length(to_lamp - dir * t0), 0.25);
+        let along = (atan((reach - t0) / h) + atan(t0 / h)) / h;
+        let tc = clamp(t0, 0.0, reach);
+        let p = eye + dir * tc;
+        let lamp = lamp_toward(i, p);
+        let r2 = max(dot(p - view.light_position[i].xyz, p - view.light_position[i].xyz), h * h);
+        let spot = min(lamp.w * r2 / max(view.light_position[i].w, 1e-6), 1.0);
+        let phase = 0.64 / (12.566 * pow(1.36 - 1.2 * dot(-lamp.xyz, -dir), 1.5));
+        let haze = exp(-sigma * (sqrt(r2) + tc));
+        glow += view.light_color[i].rgb * (view.light_position[i].w * along * spot * phase * haze);
     }
     // a lamp of power 1 lights a white surface 1 m away to radiance 1 (pi
     // times the radiometric value), so the haze's radiance is pi times too

@@ -620,8 +620,9 @@ fn a_striped_top_shows_its_stripes() {
 
 /// Lamps glow in the haze: at night in fog the light a street light sends
 /// into it comes back along the view rays, so the sky (haze, there)
-/// brightens when the street lights are on; in clear air the sky stays as
-/// it was, lamps or not. Light only: labels and depth are the same.
+/// brightens when the street lights are on, and still when the low beams,
+/// then the nearest lamps, are on too; in clear air the sky stays as it
+/// was, lamps or not. Light only: labels and depth are the same.
 #[test]
 fn lamps_glow_in_fog_and_not_in_clear_air() {
     let night = |weather: &str, lights: &str| {
@@ -658,7 +659,16 @@ fn lamps_glow_in_fog_and_not_in_clear_air() {
         assert_eq!(a.images[0].to_depth_m(), b.images[0].to_depth_m());
     }
     let (fog_dark, fog_lit) = (sky_luma(&fog.0), sky_luma(&fog.1));
-    eprintln!("haze: {fog_dark:.1} dark, {fog_lit:.1} with the lamps on");
+    // with the low beams on too they are the two nearest lamps, whose
+    // glow stays below their cut-off; the street light still glows
+    let both = sky_luma(&night(
+        "fog: (visibility_m: 60)",
+        "street_lights: true, headlights: true",
+    ));
+    eprintln!(
+        "haze: {fog_dark:.1} dark, {fog_lit:.1} with the street light, {both:.1} with the low beams too"
+    );
     assert!(fog_lit > fog_dark + 15.0, "{fog_dark:.1} -> {fog_lit:.1}");
+    assert!(both > fog_dark + 10.0, "{fog_dark:.1} -> {both:.1}");
     assert_eq!(sky_luma(&clear.0), sky_luma(&clear.1));
 }
