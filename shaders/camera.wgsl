@@ -536,6 +536,31 @@ fn lamp_toward(i: u32, p: vec3<f32>) -> vec4<f32> {
 // weighted as the integral weighs them (a lamp whose glow cannot reach
 // 0.002 is skipped); the next four take them at the closest point (a
 // street light's cone and halo).
+// How the view ray from `eye` along `dir` passes lamp `i` within `reach`:
+// x the distance along it to the closest approach, y the closest
+// approach (at least 0.25 m), z the exact integral of 1 / r^2 along it.
+fn ray_past_lamp(i: u32, eye: vec3<f32>, dir: vec3<f32>, reach: f32) -> vec3<f32> {
+    let to_lamp = view.light_position[i].xyz - eye;
+    let t0 = dot(to_lamp, dir);
+    let h = max(length(to_lamp - dir * t0), 0.25);
+    return vec3<f32>(t0, h, (atan((reach - t0) / h) + atan(t0 / h)) / h);
+}
+
+// What lamp `i` sends from `p` towards the camera along -`dir`, per unit
+// of its power and of the inverse-square integral: its spot and cut-off
+// at `p`, the haze on the way from the lamp and on to the camera (`t`
+// metres), and the droplets' forward scattering (Henyey-Greenstein,
+// g = 0.6: a lamp faced through the haze has a bright halo, a beam seen
+// from beside or behind a dimmer glow). x that, y the squared distance.
+fn scattered_at(i: u32, p: vec3<f32>, t: f32, dir: vec3<f32>, h: f32) -> vec2<f32> {
+    let r2 = max(dot(p - view.light_position[i].xyz, p - view.light_position[i].xyz), h * h);
+    let lamp = lamp_toward(i, p);
+    // lamp.w is power / r^2 through the spot: back to the spot alone
+    let spot = min(lamp.w * r2 / max(view.light_position[i].w, 1e-6), 1.0);
+    let phase = 0.64 / (12.566 * pow(1.36 - 1.2 * dot(-lamp.xyz, -dir), 1.5));
+    return vec2<f32>(spot * phase * exp(-view.fog.a * (sqrt(r2) + t)), r2);
+}
+
 fn lamp_glow(dir: vec3<f32>, surface_m: f32) -> vec3<f32> {
     let sigma = view.fog.a;
     if (!LAMPS || sigma <= 0.0) {
@@ -544,54 +569,35 @@ fn lamp_glow(dir: vec3<f32>, surface_m: f32) -> vec3<f32> {
     let reach = min(surface_m, 60.0);
     let eye = view.camera_position.xyz;
     var glow = vec3<f32>(0.0);
-    for (var i = 0u; i < min(view.light_count.x, 2u); i = i + 1u) {
-        let to_lamp = view.light_position[i].xyz - eye;
-        let t0 = dot(to_lamp, dir);
-        let h = max(length(to_lamp - dir * t0), 0.25);
-        // the exact integral of 1 / r^2 along the ray over 0..reach
-        let along = (atan((reach - t0) / h) + atan(t0 / h)) / h;
-        // at most (the phase's peak is 0.8): skip a lamp too faint to show
-        let most = view.light_position[i].w * along * 0.8 * sigma * 3.1416 * exp(-sigma * h);
-        if (most < 0.002) {
-            continue;
+    for (var i = 0u; i < min(view.light_count.x, 6u); i = i + 1u) {
+        let ray = ray_past_lamp(i, eye, dir, reach);
+        let t0 = ray.x;
+        let h = ray.y;
+        let along = ray.z;
+        var share = 0.0;
+        if (i < 2u) {
+            // at most (the phase's peak is 0.8): skip a lamp too faint to show
+            let most = view.light_position[i].w * along * 0.8 * sigma * 3.1416 * exp(-sigma * h);
+            if (most < 0.002) {
+                continue;
+            }
+            var weighted = 0.0;
+            var weights = 0.0;
+            for (var k = 0u; k < 4u; k = k + 1u) {
+                let u = (f32(k) + 0.5) / 3.0;
+                let t = select(reach * u * u, clamp(t0, 0.0, reach), k == 3u);
+                let s = scattered_at(i, eye + dir * t, t, dir, h);
+                weighted += s.x / s.y;
+                weights += 1.0 / s.y;
+            }
+            share = weighted / weights;
+        } else {
+            // the next four where the ray passes them (a street light's
+            // halo while the ego's low beams take the two sampled places)
+            let tc = clamp(t0, 0.0, reach);
+            share = scattered_at(i, eye + dir * tc, tc, dir, h).x;
         }
-        var weighted = 0.0;
-        var weights = 0.0;
-        for (var k = 0u; k < 4u; k = k + 1u) {
-            let u = (f32(k) + 0.5) / 3.0;
-            let t = select(reach * u * u, clamp(t0, 0.0, reach), k == 3u);
-            let p = eye + dir * t;
-            let r2 = max(dot(p - view.light_position[i].xyz, p - view.light_position[i].xyz), h * h);
-            let w = 1.0 / r2;
-            let lamp = lamp_toward(i, p);
-            // lamp.w is power / r^2 through the spot: back to the spot alone
-            let spot = lamp.w * r2 / max(view.light_position[i].w, 1e-6);
-            // droplets scatter forwards (Henyey-Greenstein, g = 0.6): a
-            // lamp faced through the haze has a bright halo, a beam seen
-            // from beside or behind a dimmer glow
-            let cos_scatter = dot(-lamp.xyz, -dir);
-            let phase = 0.64 / (12.566 * pow(1.36 - 1.2 * cos_scatter, 1.5));
-            weighted += w * min(spot, 1.0) * phase * exp(-sigma * (sqrt(r2) + t));
-            weights += w;
-        }
-        glow += view.light_color[i].rgb * (view.light_position[i].w * along * weighted / weights);
-    }
-    // the next four lamps glow only where the ray passes them: spot, haze
-    // and phase taken at the closest approach (a street light's halo while
-    // the ego's low beams take the two sampled places)
-    for (var i = 2u; i < min(view.light_count.x, 6u); i = i + 1u) {
-        let to_lamp = view.light_position[i].xyz - eye;
-        let t0 = dot(to_lamp, dir);
-        let h = max(length(to_lamp - dir * t0), 0.25);
-        let along = (atan((reach - t0) / h) + atan(t0 / h)) / h;
-        let tc = clamp(t0, 0.0, reach);
-        let p = eye + dir * tc;
-        let lamp = lamp_toward(i, p);
-        let r2 = max(dot(p - view.light_position[i].xyz, p - view.light_position[i].xyz), h * h);
-        let spot = min(lamp.w * r2 / max(view.light_position[i].w, 1e-6), 1.0);
-        let phase = 0.64 / (12.566 * pow(1.36 - 1.2 * dot(-lamp.xyz, -dir), 1.5));
-        let haze = exp(-sigma * (sqrt(r2) + tc));
-        glow += view.light_color[i].rgb * (view.light_position[i].w * along * spot * phase * haze);
+        glow += view.light_color[i].rgb * (view.light_position[i].w * along * share);
     }
     // a lamp of power 1 lights a white surface 1 m away to radiance 1 (pi
     // times the radiometric value), so the haze's radiance is pi times too
