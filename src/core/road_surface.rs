@@ -69,22 +69,68 @@ pub fn fit_building(
     None
 }
 
+/// Rectangles on the ground, filed by the grid cells their bounds cover, so
+/// that a query looks only at its neighbours (a road's 20,000 props; a
+/// 20 km road's slices).
+#[derive(Default)]
+pub struct RectIndex {
+    rects: Vec<Rect>,
+    cells: HashMap<(i64, i64), Vec<usize>>,
+}
+
+/// Side of the grid cells `RectIndex` files its rectangles by, metres.
+const CELL_M: f64 = 16.0;
+
+impl RectIndex {
+    /// The grid cells the bounds of `rect`, grown by `margin_m`, cover.
+    fn cells_of(rect: &Rect, margin_m: f64) -> impl Iterator<Item = (i64, i64)> + use<> {
+        let reach = rect.half_length_m + rect.half_width_m + margin_m;
+        let cell = |v: f64| (v / CELL_M).floor() as i64;
+        let (x0, x1) = (cell(rect.centre.x - reach), cell(rect.centre.x + reach));
+        let (y0, y1) = (cell(rect.centre.y - reach), cell(rect.centre.y + reach));
+        (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| (x, y)))
+    }
+
+    /// Files `rect`; its index is the number filed before it.
+    pub fn add(&mut self, rect: Rect) {
+        let k = self.rects.len();
+        for c in Self::cells_of(&rect, 0.0) {
+            self.cells.entry(c).or_default().push(k);
+        }
+        self.rects.push(rect);
+    }
+
+    /// The indices of the rectangles that may come within `margin_m` of
+    /// `rect`, in the order they were filed.
+    pub fn near_indices(&self, rect: &Rect, margin_m: f64) -> impl Iterator<Item = usize> + use<> {
+        let mut ks: Vec<usize> = Self::cells_of(rect, margin_m)
+            .filter_map(|c| self.cells.get(&c))
+            .flatten()
+            .copied()
+            .collect();
+        ks.sort_unstable();
+        ks.dedup();
+        ks.into_iter()
+    }
+
+    /// The rectangles that may come within `margin_m` of `rect`, in the
+    /// order they were filed.
+    pub fn near(&self, rect: &Rect, margin_m: f64) -> impl Iterator<Item = &Rect> {
+        self.near_indices(rect, margin_m).map(|k| &self.rects[k])
+    }
+}
+
 /// Where one road lies on the ground: thin slices of its cross-section,
 /// each a rectangle between two stations at most 0.5 m and 1 degree of
 /// heading apart, lengthened so that neighbours overlap on a curve's
 /// outside (by at most 0.13 m on a 15 m half width).
 #[derive(Default)]
 pub struct RoadSurface {
-    /// (road index, station at the slice's middle, the slice).
-    slices: Vec<(usize, f64, Rect)>,
-    /// Slices by the grid cell of their centre.
-    grid: HashMap<(i64, i64), Vec<usize>>,
-    /// The longest reach from a slice's centre to its corner, metres.
-    reach_m: f64,
+    /// (road index, station at the slice's middle), by the slice's index.
+    stations: Vec<(usize, f64)>,
+    /// The slices.
+    slices: RectIndex,
 }
-
-/// Grid cells of the slice index, metres.
-const CELL_M: f64 = 8.0;
 
 impl RoadSurface {
     /// Adds road `road`'s ground from station `from_s` to `to_s`, from
@@ -122,12 +168,8 @@ impl RoadSurface {
                 half_length_m: chord.length() / 2.0 + reach_m * turn / 2.0,
                 half_width_m: (left_m - right_m) / 2.0,
             };
-            self.reach_m = self
-                .reach_m
-                .max(rect.half_length_m.hypot(rect.half_width_m));
-            let i = self.slices.len();
-            self.slices.push((road, (s + next) / 2.0, rect));
-            self.grid.entry(cell(rect.centre)).or_default().push(i);
+            self.stations.push((road, (s + next) / 2.0));
+            self.slices.add(rect);
             s = next;
         }
     }
@@ -138,17 +180,20 @@ impl RoadSurface {
     /// footprint at least twice that long overlaps one of two neighbouring
     /// slices by that much along the road too).
     pub fn overlap(&self, rect: &Rect, depth_m: f64) -> Option<(usize, f64)> {
-        let reach_m = rect.half_length_m.hypot(rect.half_width_m);
-        self.first_slice(rect.centre, reach_m, |slice| {
-            rect.closer_than(slice, -depth_m)
-        })
+        self.first_slice(rect, |slice| rect.closer_than(slice, -depth_m))
     }
 
     /// The road and station of a slice that holds `point` more than
     /// `inset_m` in from its sides (a point on the ground's edge stands
     /// beside the road).
     pub fn holding(&self, point: DVec2, inset_m: f64) -> Option<(usize, f64)> {
-        self.first_slice(point, 0.0, |slice| {
+        let at = Rect {
+            centre: point,
+            forward: DVec2::X,
+            half_length_m: 0.0,
+            half_width_m: 0.0,
+        };
+        self.first_slice(&at, |slice| {
             let d = point - slice.centre;
             d.dot(slice.forward).abs() <= slice.half_length_m
                 && d.dot(slice.forward.perp()).abs() < slice.half_width_m - inset_m
@@ -156,33 +201,18 @@ impl RoadSurface {
     }
 
     /// The first slice along the roads (the lowest road, then station,
-    /// whatever the grid's order) for which `hits` holds, among those that
-    /// can reach within `reach_m` of `centre`.
-    fn first_slice(
-        &self,
-        centre: DVec2,
-        reach_m: f64,
-        hits: impl Fn(&Rect) -> bool,
-    ) -> Option<(usize, f64)> {
-        let cells = ((reach_m + self.reach_m) / CELL_M).ceil() as i64;
-        let (cx, cy) = cell(centre);
+    /// whatever order they were added in) for which `hits` holds, among
+    /// those whose bounds meet `near`'s.
+    fn first_slice(&self, near: &Rect, hits: impl Fn(&Rect) -> bool) -> Option<(usize, f64)> {
         let mut hit: Option<(usize, f64)> = None;
-        for dx in -cells..=cells {
-            for dy in -cells..=cells {
-                for &i in self.grid.get(&(cx + dx, cy + dy)).into_iter().flatten() {
-                    let (road, s_m, slice) = self.slices[i];
-                    if hit.is_none_or(|(r, s)| (road, s_m) < (r, s)) && hits(&slice) {
-                        hit = Some((road, s_m));
-                    }
-                }
+        for i in self.slices.near_indices(near, 0.0) {
+            let (road, s_m) = self.stations[i];
+            if hit.is_none_or(|(r, s)| (road, s_m) < (r, s)) && hits(&self.slices.rects[i]) {
+                hit = Some((road, s_m));
             }
         }
         hit
     }
-}
-
-fn cell(p: DVec2) -> (i64, i64) {
-    ((p.x / CELL_M).floor() as i64, (p.y / CELL_M).floor() as i64)
 }
 
 #[cfg(test)]

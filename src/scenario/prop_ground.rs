@@ -5,7 +5,7 @@
 
 use super::{PropKind, Road, Side};
 use crate::core::road::{APRON_AFTER_M, APRON_BEFORE_M, Rect, RoadPath};
-use crate::core::road_surface::{BUILDING_DEPTH_M, RoadSurface, fit_building};
+use crate::core::road_surface::{BUILDING_DEPTH_M, RectIndex, RoadSurface, fit_building};
 
 /// Half the side of the square a tree's trunk stands on, metres (a
 /// broadleaf's trunk is 0.28 m across at most).
@@ -157,51 +157,8 @@ const SHORTEST_CUT_SHARE: f64 = 0.4;
 /// another trunk or post is left out.
 #[derive(Default)]
 pub struct TakenGround {
-    buildings: Plans,
-    trunks: Plans,
-}
-
-/// Side of the grid cells `Plans` files its rectangles by, metres.
-const PLANS_CELL_M: f64 = 16.0;
-
-/// Rectangles on the ground, filed by the grid cells their bounds cover, so
-/// that a road's 20,000 props each look only at their neighbours.
-#[derive(Default)]
-struct Plans {
-    rects: Vec<Rect>,
-    cells: std::collections::HashMap<(i64, i64), Vec<usize>>,
-}
-
-impl Plans {
-    /// The grid cells the bounds of `rect`, grown by `margin_m`, cover.
-    fn cells_of(rect: &Rect, margin_m: f64) -> impl Iterator<Item = (i64, i64)> {
-        let reach = rect.half_length_m + rect.half_width_m + margin_m;
-        let cell = |v: f64| (v / PLANS_CELL_M).floor() as i64;
-        let (x0, x1) = (cell(rect.centre.x - reach), cell(rect.centre.x + reach));
-        let (y0, y1) = (cell(rect.centre.y - reach), cell(rect.centre.y + reach));
-        (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| (x, y)))
-    }
-
-    fn add(&mut self, rect: Rect) {
-        let k = self.rects.len();
-        for c in Self::cells_of(&rect, 0.0) {
-            self.cells.entry(c).or_default().push(k);
-        }
-        self.rects.push(rect);
-    }
-
-    /// The rectangles that may come within `margin_m` of `rect`, in the
-    /// order they were added.
-    fn near(&self, rect: &Rect, margin_m: f64) -> impl Iterator<Item = &Rect> {
-        let mut ks: Vec<usize> = Self::cells_of(rect, margin_m)
-            .filter_map(|c| self.cells.get(&c))
-            .flatten()
-            .copied()
-            .collect();
-        ks.sort_unstable();
-        ks.dedup();
-        ks.into_iter().map(|k| &self.rects[k])
-    }
+    buildings: RectIndex,
+    trunks: RectIndex,
 }
 
 impl TakenGround {
@@ -254,7 +211,7 @@ impl TakenGround {
         };
         // the first prop standing too near `rect`, and the gap it asks
         let meets = |rect: &Rect| {
-            let first = |plans: &'_ Plans, gap_m: f64| {
+            let first = |plans: &'_ RectIndex, gap_m: f64| {
                 let mut near = plans.near(rect, gap_m);
                 near.find(|r| r.closer_than(rect, gap_m))
                     .map(|r| (*r, gap_m))
